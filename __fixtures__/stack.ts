@@ -1,0 +1,133 @@
+// Helpers for end-to-end tests on the real stack: the Distribution registry on
+// 127.0.0.1:5000 and the Docker engine with BuildKit. Tests use unique repositories and
+// remove what they pushed.
+
+import { execFileSync, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+
+export const REGISTRY = process.env.E2E_REGISTRY ?? '127.0.0.1:5000'
+export const BUSYBOX = `${REGISTRY}/test/busybox:latest`
+
+const ACCEPT = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ')
+
+/** Fails fast with the command to run when the stack is not up. */
+export async function requireStack(): Promise<void> {
+  try {
+    const r = await fetch(`http://${REGISTRY}/v2/`, { signal: AbortSignal.timeout(5000) })
+    if (!r.ok) throw new Error(`HTTP ${r.status}`)
+  } catch (e) {
+    throw new Error(`The registry at ${REGISTRY} is not reachable (${(e as Error).message}): run \`npm run stack\` first`)
+  }
+  const d = spawnSync('docker', ['buildx', 'version'], { encoding: 'utf8' })
+  if (d.status !== 0) throw new Error('docker buildx is not usable: run `npm run stack` first')
+}
+
+export function uniqueRepo(kind: string): string {
+  return `e2e-${kind}-${randomBytes(4).toString('hex')}`
+}
+
+export async function listTags(repo: string): Promise<string[]> {
+  const out: string[] = []
+  let url: string | undefined = `http://${REGISTRY}/v2/${repo}/tags/list?n=1000`
+  while (url) {
+    const r: Response = await fetch(url)
+    if (r.status === 404) return []
+    const j = (await r.json()) as { tags: string[] | null }
+    out.push(...(j.tags ?? []))
+    const link = r.headers.get('link')
+    const m = link ? /<([^>]+)>;\s*rel="next"/.exec(link) : null
+    url = m ? new URL(m[1]!, url).toString() : undefined
+  }
+  return out.sort()
+}
+
+export interface Manifest {
+  digest: string
+  mediaType: string
+  body: {
+    mediaType?: string
+    config?: { size: number; digest: string }
+    layers?: { size: number; digest: string }[]
+    manifests?: { digest: string; size: number; platform?: { os: string; architecture: string }; annotations?: Record<string, string> }[]
+  }
+}
+
+export async function getManifest(repo: string, ref: string): Promise<Manifest | undefined> {
+  const r = await fetch(`http://${REGISTRY}/v2/${repo}/manifests/${ref}`, { headers: { Accept: ACCEPT } })
+  if (r.status === 404) return undefined
+  if (!r.ok) throw new Error(`GET manifest ${repo}:${ref}: HTTP ${r.status}`)
+  return { digest: r.headers.get('docker-content-digest')!, mediaType: r.headers.get('content-type')!, body: (await r.json()) as Manifest['body'] }
+}
+
+/** Layers (digests) of the image's platform manifests, in order; the first platform for an index. */
+export async function imageLayers(repo: string, ref: string): Promise<string[]> {
+  const m = await getManifest(repo, ref)
+  if (!m) throw new Error(`${repo}:${ref} not found`)
+  if (m.body.manifests) {
+    const platform = m.body.manifests.find((d) => d.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest')!
+    return imageLayers(repo, platform.digest)
+  }
+  return (m.body.layers ?? []).map((l) => l.digest)
+}
+
+/** Config + layer bytes over all platform manifests, attestation manifests excluded — computed independently of the action. */
+export async function compressedSize(repo: string, ref: string): Promise<number> {
+  const m = await getManifest(repo, ref)
+  if (!m) throw new Error(`${repo}:${ref} not found`)
+  if (m.body.manifests) {
+    let total = 0
+    for (const d of m.body.manifests) {
+      if (d.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest') continue
+      total += await compressedSize(repo, d.digest)
+    }
+    return total
+  }
+  return (m.body.config?.size ?? 0) + (m.body.layers ?? []).reduce((n, l) => n + l.size, 0)
+}
+
+/** Deletes every manifest of `repo` in the registry and the engine's images of it. */
+export async function removeRepo(repo: string): Promise<void> {
+  const tags = await listTags(repo).catch(() => [])
+  const digests = new Set<string>()
+  for (const t of tags) {
+    const m = await getManifest(repo, t).catch(() => undefined)
+    if (m) digests.add(m.digest)
+  }
+  for (const d of digests) await fetch(`http://${REGISTRY}/v2/${repo}/manifests/${d}`, { method: 'DELETE' }).catch(() => undefined)
+  removeLocalImages(`${REGISTRY}/${repo}`)
+}
+
+export function removeLocalImages(repository: string): void {
+  const r = spawnSync('docker', ['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}', repository], { encoding: 'utf8' })
+  const refs = r.stdout.split('\n').filter((s) => s && !s.endsWith(':<none>'))
+  if (refs.length) spawnSync('docker', ['image', 'rm', '-f', ...refs], { encoding: 'utf8' })
+}
+
+/** A fresh runner: drop BuildKit's local cache, so only the registry cache can help. */
+export function pruneBuildCache(): void {
+  execFileSync('docker', ['buildx', 'prune', '-af'], { stdio: 'ignore', timeout: 120_000 })
+}
+
+/** SOURCE_DATE_EPOCH for a UTC date `YYYY-MM-DD`. */
+export function epochOf(date: string): string {
+  return String(Math.floor(Date.parse(`${date}T12:00:00Z`) / 1000))
+}
+
+/** Points tag `to` at the manifest of `from` (same digest), as `docker buildx imagetools create` would. */
+export async function retag(repo: string, from: string, to: string): Promise<string> {
+  const r = await fetch(`http://${REGISTRY}/v2/${repo}/manifests/${from}`, { headers: { Accept: ACCEPT } })
+  if (!r.ok) throw new Error(`GET ${repo}:${from}: HTTP ${r.status}`)
+  const body = Buffer.from(await r.arrayBuffer())
+  const put = await fetch(`http://${REGISTRY}/v2/${repo}/manifests/${to}`, {
+    method: 'PUT',
+    headers: { 'Content-Type': r.headers.get('content-type')! },
+    body,
+  })
+  if (put.status !== 201) throw new Error(`PUT ${repo}:${to}: HTTP ${put.status}`)
+  return r.headers.get('docker-content-digest')!
+}

@@ -1,0 +1,308 @@
+// The core flow end to end: the bundled dist/index.js run as the runner runs it, against
+// the real Distribution registry on 127.0.0.1:5000 and real BuildKit (docker driver with
+// the containerd image store). See scripts/stack-up.sh.
+
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ROOT, runAction, type ActionResult } from '../__fixtures__/action-runner.js'
+import {
+  REGISTRY,
+  compressedSize,
+  epochOf,
+  getManifest,
+  imageLayers,
+  listTags,
+  pruneBuildCache,
+  removeLocalImages,
+  removeRepo,
+  requireStack,
+  uniqueRepo,
+} from '../__fixtures__/stack.js'
+
+const EXAMPLE = path.join(ROOT, 'examples', 'quickstart')
+
+function workspace(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ws-'))
+  cpSync(EXAMPLE, dir, { recursive: true })
+  return dir
+}
+
+function edit(file: string, f: (s: string) => string): void {
+  writeFileSync(file, f(readFileSync(file, 'utf8')))
+}
+
+function expectOk(r: ActionResult): void {
+  if (r.code !== 0) {
+    throw new Error(`action failed (exit ${r.code}):\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-2000)}`)
+  }
+  expect(r.annotations.filter((a) => a.level === 'error')).toEqual([])
+}
+
+describe('base image: pick or create', () => {
+  const repo = uniqueRepo('core')
+  const image = `${REGISTRY}/${repo}`
+  let ws: string
+  const base = { image, 'base-dockerfile': 'base.Dockerfile' }
+  let first: ActionResult
+
+  beforeAll(async () => {
+    await requireStack()
+    ws = workspace()
+    pruneBuildCache()
+    first = await runAction(base, { cwd: ws, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-20') } })
+  })
+  afterAll(async () => {
+    await removeRepo(repo)
+    rmSync(ws, { recursive: true, force: true })
+  })
+
+  it('first run builds and pushes base-<hash12>-<date> and reports it', async () => {
+    expectOk(first)
+    const o = first.outputs
+    expect(o['env-hash']).toMatch(/^[0-9a-f]{64}$/)
+    expect(o['base-tag']).toBe(`base-${o['env-hash']!.slice(0, 12)}-20261120`)
+    expect(o['base-reused']).toBe('false')
+    const m = await getManifest(repo, o['base-tag']!)
+    expect(m).toBeDefined()
+    expect(o.digest).toBe(m!.digest)
+    expect(o['base-image']).toBe(`${image}:${o['base-tag']}@${m!.digest}`)
+    expect(o.image).toBe(o['base-image'])
+    expect(Number(o['image-size'])).toBe(await compressedSize(repo, o['base-tag']!))
+    expect(Number(o['total-steps'])).toBeGreaterThan(0)
+    expect(Number(o['cached-steps'])).toBeLessThan(Number(o['total-steps']))
+    expect(first.summary).toContain(o['base-tag'])
+    // the registry cache was exported next to the base
+    expect(await listTags(repo)).toContain('buildcache')
+  })
+
+  it('writes the env hash and the canonical environment document as labels', async () => {
+    const o = first.outputs
+    const m = await getManifest(repo, o['base-tag']!)
+    const manifest = m!.body.manifests
+      ? (await getManifest(repo, m!.body.manifests.find((d) => d.platform?.os !== 'unknown')!.digest))!
+      : m!
+    const blob = await fetch(`http://${REGISTRY}/v2/${repo}/blobs/${manifest.body.config!.digest}`)
+    const config = (await blob.json()) as { config: { Labels: Record<string, string> } }
+    const labels = config.config.Labels
+    expect(labels['io.github.conda-image-action.env-hash']).toBe(o['env-hash'])
+    const doc = JSON.parse(labels['io.github.conda-image-action.env-document']!)
+    expect(JSON.stringify(doc)).toContain('numpy')
+    expect(labels['org.opencontainers.image.revision']).toBe('0123456789abcdef0123456789abcdef01234567')
+  })
+
+  it('a later run (another day, a fresh builder) reuses the tag without building', async () => {
+    pruneBuildCache()
+    const r = await runAction(base, { cwd: ws, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-23') } })
+    expectOk(r)
+    expect(r.outputs['base-tag']).toBe(first.outputs['base-tag'])
+    expect(r.outputs['base-reused']).toBe('true')
+    expect(r.outputs['cache-hit-ratio']).toBe('1')
+    expect(r.outputs['total-steps']).toBe('0')
+    expect(r.outputs.digest).toBe(first.outputs.digest)
+    expect(r.outputs['image-size']).toBe(first.outputs['image-size'])
+    expect(r.stdout).not.toMatch(/docker buildx build|#\d+ \[/)
+  })
+
+  it('a cosmetic edit (comments, quoting, key order) reuses the base', async () => {
+    const cosmetic = workspace()
+    try {
+      writeFileSync(
+        path.join(cosmetic, 'environment.yml'),
+        [
+          '# reformatted: comments, quoting, flow style and key order do not change what is installed',
+          'channels: [conda-forge, "nodefaults"]',
+          'dependencies:',
+          "  - 'pandas >= 2.1'   # data frames",
+          '  - "numpy=1.26"',
+          '  - scikit-learn',
+          '  - python=3.11',
+          '  - pip',
+          '  - pip: ["-r requirements.txt"]',
+          'name: quickstart',
+          '',
+        ].join('\n'),
+      )
+      const r = await runAction(base, { cwd: cosmetic, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-23') } })
+      expectOk(r)
+      expect(r.outputs['env-hash']).toBe(first.outputs['env-hash'])
+      expect(r.outputs['base-reused']).toBe('true')
+    } finally {
+      rmSync(cosmetic, { recursive: true, force: true })
+    }
+  })
+
+  it('a pinned version edit builds a new tag, taking unchanged early steps from the registry cache', async () => {
+    const changed = workspace()
+    try {
+      edit(path.join(changed, 'environment.yml'), (s) => s.replace('numpy=1.26', 'numpy=2.1'))
+      pruneBuildCache()
+      const r = await runAction(base, { cwd: changed, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-23') } })
+      expectOk(r)
+      expect(r.outputs['env-hash']).not.toBe(first.outputs['env-hash'])
+      expect(r.outputs['base-reused']).toBe('false')
+      expect(r.outputs['base-tag']).toMatch(/-20261123$/)
+      const cached = Number(r.outputs['cached-steps'])
+      const total = Number(r.outputs['total-steps'])
+      expect(cached).toBeGreaterThanOrEqual(1)
+      expect(cached).toBeLessThan(total)
+      expect(await listTags(repo)).toContain(r.outputs['base-tag'])
+      // the summary explains why: numpy changed against the newest previous base
+      expect(r.summary).toContain('numpy')
+    } finally {
+      rmSync(changed, { recursive: true, force: true })
+    }
+  })
+
+  it('an edit of a -r referenced requirements file builds a new tag', async () => {
+    const changed = workspace()
+    try {
+      edit(path.join(changed, 'requirements.txt'), (s) => s.replace('rich==13.7.1', 'rich==13.8.0'))
+      const r = await runAction({ ...base, mode: 'plan' }, { cwd: changed, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-23') } })
+      expectOk(r)
+      expect(r.outputs['env-hash']).not.toBe(first.outputs['env-hash'])
+      expect(r.outputs['base-reused']).toBe('false')
+    } finally {
+      rmSync(changed, { recursive: true, force: true })
+    }
+  })
+
+  it('plan mode prints the plan and the canonical document, and builds or pushes nothing', async () => {
+    const changed = workspace()
+    try {
+      edit(path.join(changed, 'environment.yml'), (s) => s.replace('scikit-learn', 'scikit-learn=1.5'))
+      const before = await listTags(repo)
+      const r = await runAction({ ...base, mode: 'plan', dockerfile: 'Dockerfile' }, { cwd: changed, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-23') } })
+      expectOk(r)
+      expect(r.stdout).toContain('Would build')
+      expect(r.stdout).toContain('scikit-learn=1.5')
+      expect(r.stdout).not.toMatch(/#\d+ \[/)
+      expect(await listTags(repo)).toEqual(before)
+    } finally {
+      rmSync(changed, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('application image on top of the base', () => {
+  const repo = uniqueRepo('app')
+  const image = `${REGISTRY}/${repo}`
+  let ws: string
+  const inputs = { image, 'base-dockerfile': 'base.Dockerfile', dockerfile: 'Dockerfile', tags: 'sha-1111111' }
+
+  beforeAll(async () => {
+    await requireStack()
+    ws = workspace()
+  })
+  afterAll(async () => {
+    await removeRepo(repo)
+    rmSync(ws, { recursive: true, force: true })
+  })
+
+  it('is built FROM the picked base, and a code-only change on a fresh builder reuses the dependency steps', async () => {
+    const r1 = await runAction(inputs, { cwd: ws, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-22') } })
+    expectOk(r1)
+    expect(r1.outputs.image).toMatch(new RegExp(`^${image.replace(/\./g, '\\.')}:sha-1111111@sha256:[0-9a-f]{64}$`))
+    const baseLayers = await imageLayers(repo, r1.outputs['base-tag']!)
+    const appLayers = await imageLayers(repo, 'sha-1111111')
+    expect(appLayers.slice(0, baseLayers.length)).toEqual(baseLayers)
+    expect(appLayers.length).toBeGreaterThan(baseLayers.length)
+    expect(Number(r1.outputs['image-size'])).toBe(await compressedSize(repo, 'sha-1111111'))
+    expect(r1.outputs.digest).toBe((await getManifest(repo, 'sha-1111111'))!.digest)
+    expect(await listTags(repo)).toContain('buildcache-app')
+
+    edit(path.join(ws, 'app', 'main.py'), (s) => s.replace('model service ready', 'model service v2 ready'))
+    pruneBuildCache()
+    const r2 = await runAction({ ...inputs, tags: 'sha-2222222' }, { cwd: ws, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-23') } })
+    expectOk(r2)
+    expect(r2.outputs['base-reused']).toBe('true')
+    expect(r2.outputs['base-tag']).toBe(r1.outputs['base-tag'])
+    const cached = Number(r2.outputs['cached-steps'])
+    const total = Number(r2.outputs['total-steps'])
+    expect(cached).toBeGreaterThanOrEqual(1)
+    expect(cached).toBeLessThan(total)
+    const app2 = await imageLayers(repo, 'sha-2222222')
+    expect(app2.slice(0, baseLayers.length)).toEqual(baseLayers)
+  })
+})
+
+describe('local Docker engine as the store (no registry host in `image`)', () => {
+  const name = uniqueRepo('local')
+  const image = `${name}/model`
+  let ws: string
+
+  beforeAll(async () => {
+    await requireStack()
+    ws = workspace()
+  })
+  afterAll(() => {
+    removeLocalImages(image)
+    rmSync(ws, { recursive: true, force: true })
+  })
+
+  it('builds with --load, then reuses the base from the engine', async () => {
+    const inputs = { image, 'base-dockerfile': 'base.Dockerfile', dockerfile: 'Dockerfile', tags: 'dev' }
+    const r1 = await runAction(inputs, { cwd: ws, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-23') } })
+    expectOk(r1)
+    expect(r1.outputs['base-reused']).toBe('false')
+    expect(r1.outputs.image).toMatch(new RegExp(`^${image}:dev@sha256:`))
+    expect(Number(r1.outputs['image-size'])).toBeGreaterThan(0)
+    const r2 = await runAction(inputs, { cwd: ws, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-24') } })
+    expectOk(r2)
+    expect(r2.outputs['base-reused']).toBe('true')
+    expect(r2.outputs['base-tag']).toBe(r1.outputs['base-tag'])
+  })
+})
+
+describe('bad input', () => {
+  let ws: string
+  beforeAll(() => {
+    ws = workspace()
+  })
+  afterAll(() => rmSync(ws, { recursive: true, force: true }))
+
+  it('no inputs at all: one clean error annotation, no stack trace', async () => {
+    const r = await runAction({}, { cwd: ws, noDefaults: true })
+    expect(r.code).not.toBe(0)
+    const errors = r.annotations.filter((a) => a.level === 'error')
+    expect(errors).toHaveLength(1)
+    expect(errors[0]!.message).toMatch(/image/)
+    expect(r.stdout + r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/)
+  })
+
+  it.each([
+    [{ mode: 'fast' }, /mode/],
+    [{ 'max-age': 'two weeks' }, /max-age/],
+    [{ image: 'Not A Valid/Image' }, /image/],
+    [{ 'environment-file': 'missing.yml' }, /missing\.yml/],
+    [{ prune: 'yes' }, /prune/],
+  ])('%o fails with one error naming the problem and pushes nothing', async (bad, pattern) => {
+    const repo = uniqueRepo('bad')
+    const r = await runAction({ image: `${REGISTRY}/${repo}`, 'base-dockerfile': 'base.Dockerfile', ...bad }, { cwd: ws })
+    expect(r.code).not.toBe(0)
+    const errors = r.annotations.filter((a) => a.level === 'error')
+    expect(errors).toHaveLength(1)
+    expect(errors[0]!.message).toMatch(pattern)
+    expect(r.stdout + r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/)
+    expect(await listTags(repo)).toEqual([])
+  })
+
+  it('a malformed environment file is reported with file and line', async () => {
+    const bad = mkdtempSync(path.join(os.tmpdir(), 'ws-bad-'))
+    try {
+      cpSync(EXAMPLE, bad, { recursive: true })
+      writeFileSync(path.join(bad, 'environment.yml'), 'name: x\ndependencies:\n  - numpy\n  - [unclosed\n')
+      const repo = uniqueRepo('bad')
+      const r = await runAction({ image: `${REGISTRY}/${repo}`, 'base-dockerfile': 'base.Dockerfile' }, { cwd: bad })
+      expect(r.code).not.toBe(0)
+      const errors = r.annotations.filter((a) => a.level === 'error')
+      expect(errors).toHaveLength(1)
+      expect(errors[0]!.props.file).toMatch(/environment\.yml$/)
+      expect(Number(errors[0]!.props.line)).toBeGreaterThanOrEqual(4)
+      expect(await listTags(repo)).toEqual([])
+    } finally {
+      rmSync(bad, { recursive: true, force: true })
+    }
+  })
+})

@@ -1,0 +1,123 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it, test } from 'vitest'
+import { actionDefaults } from '../__fixtures__/action-runner.js'
+import type { InputName } from '../src/constants.js'
+import type { RunContext } from '../src/context.js'
+import { UserError } from '../src/errors.js'
+import { getOptions, parseDuration, parseList, parseTags } from '../src/options.js'
+import { parseImageName } from '../src/reference.js'
+
+let ws: string
+const ctx = (): RunContext => ({
+  sha: 'abcdef0123456789',
+  eventName: 'push',
+  repository: 'acme/model',
+  serverUrl: 'https://github.com',
+  apiUrl: 'https://api.github.com',
+  runId: '1',
+  workspace: ws,
+  now: new Date('2026-11-23T00:00:00Z'),
+})
+const getter = (inputs: Record<string, string>) => (name: InputName) => ({ ...actionDefaults(''), ...inputs })[name] ?? ''
+
+beforeAll(() => {
+  ws = mkdtempSync(path.join(os.tmpdir(), 'opts-'))
+  writeFileSync(path.join(ws, 'environment.yml'), 'dependencies: [numpy]\n')
+  writeFileSync(path.join(ws, 'Dockerfile'), 'FROM x\n')
+})
+afterAll(() => rmSync(ws, { recursive: true, force: true }))
+
+describe('getOptions', () => {
+  it('fills defaults the way SPEC §2 describes', () => {
+    const o = getOptions(ctx(), getter({ image: 'ghcr.io/acme/model' }))
+    expect(o.baseRepository).toEqual(o.image)
+    expect(o.baseTagPrefix).toBe('base-')
+    expect(o.mode).toBe('auto')
+    expect(o.push).toBe('auto')
+    expect(o.cacheMode).toBe('max')
+    expect(o.cacheRef).toBe('ghcr.io/acme/model:buildcache')
+    expect(o.appCacheRef).toBe('ghcr.io/acme/model:buildcache-app')
+    expect(o.tags).toEqual(['ghcr.io/acme/model:sha-abcdef0'])
+    expect(o.keepLatest).toBe(3)
+    expect(o.keepDays).toBe(30)
+    expect(o.prune).toBe('false')
+    expect(o.summary).toBe(true)
+    expect(o.prComment).toBe(true)
+    expect(o.baseDockerfile.bundled).toBe(true)
+    expect(o.baseDockerfile.content).toContain('micromamba install')
+    expect(Object.isFrozen(o)).toBe(true)
+  })
+
+  it('reads lists, overrides and build flags', () => {
+    const o = getOptions(
+      ctx(),
+      getter({
+        image: '127.0.0.1:5000/acme/model',
+        'base-repository': '127.0.0.1:5000/acme/conda-base',
+        platforms: 'linux/amd64, linux/arm64',
+        'build-args': 'A=1\nB=x,y',
+        labels: 'team=ml',
+        dockerfile: 'Dockerfile',
+        tags: 'latest\n127.0.0.1:5000/acme/model:v1',
+        'max-age': '2w',
+        'cache-mode': 'min',
+        prune: 'dry-run',
+      }),
+    )
+    expect(o.cacheRef).toBe('127.0.0.1:5000/acme/conda-base:buildcache')
+    expect(o.platforms).toEqual(['linux/amd64', 'linux/arm64'])
+    expect(o.buildArgs).toEqual(['A=1', 'B=x,y'])
+    expect(o.tags).toEqual(['127.0.0.1:5000/acme/model:latest', '127.0.0.1:5000/acme/model:v1'])
+    expect(o.maxAgeMs).toBe(14 * 86_400_000)
+    expect(o.prune).toBe('dry-run')
+  })
+
+  test.each([
+    [{ image: '' }, /"image" is required/],
+    [{ image: 'ghcr.io/Acme/Model' }, /lowercase/],
+    [{ image: 'ghcr.io/acme/model:v1' }, /without a tag/],
+    [{ image: 'ghcr.io/acme/model', mode: 'nightly' }, /"mode" must be one of "auto", "base", "plan"/],
+    [{ image: 'ghcr.io/acme/model', push: 'maybe' }, /"push" must be true or false/],
+    [{ image: 'ghcr.io/acme/model', 'max-age': '14 days' }, /"max-age" must be a duration/],
+    [{ image: 'ghcr.io/acme/model', 'cache-mode': 'all' }, /"cache-mode"/],
+    [{ image: 'ghcr.io/acme/model', 'keep-latest': '0' }, /"keep-latest" must be a whole number of at least 1/],
+    [{ image: 'ghcr.io/acme/model', 'keep-days': '-1' }, /"keep-days"/],
+    [{ image: 'ghcr.io/acme/model', prune: 'yes' }, /"prune"/],
+    [{ image: 'ghcr.io/acme/model', 'environment-file': 'nope.yml' }, /"environment-file": file "nope.yml" does not exist/],
+    [{ image: 'ghcr.io/acme/model', platforms: 'amd64' }, /"platforms"/],
+    [{ image: 'ghcr.io/acme/model', 'build-args': 'noequals' }, /KEY=VALUE/],
+    [{ image: 'ghcr.io/acme/model', 'registry-username': 'u' }, /go together/],
+    [{ image: 'ghcr.io/acme/model', 'base-repository': 'local/base' }, /both name a registry/],
+    [{ image: 'ghcr.io/acme/model', 'base-tag-prefix': 'bad prefix' }, /"base-tag-prefix"/],
+    [{ image: 'ghcr.io/acme/model', summary: 'yes' }, /"summary" must be true or false/],
+    [{ image: 'ghcr.io/acme/model', refresh: 'sometimes' }, /"refresh" must be one of "pull", "full"/],
+    [{ image: 'ghcr.io/acme/model', 'max-size': 'big' }, /max-size/],
+  ])('%o → %s', (inputs, message) => {
+    expect(() => getOptions(ctx(), getter(inputs))).toThrow(UserError)
+    expect(() => getOptions(ctx(), getter(inputs))).toThrow(message)
+  })
+})
+
+test.each([
+  ['14d', 14 * 86_400_000],
+  ['2w', 14 * 86_400_000],
+  ['36h', 36 * 3_600_000],
+  ['1d12h', 36 * 3_600_000],
+  ['90m', 90 * 60_000],
+  ['0d', 0],
+])('duration %s', (s, ms) => expect(parseDuration('max-age', s)).toBe(ms))
+
+test.each(['', '14', 'd', '14 d x', '1.5d', '-1d'])('bad duration %j', (s) => {
+  expect(() => parseDuration('max-age', s)).toThrow(UserError)
+})
+
+test('lists split on newlines and commas, skip blanks and comments', () => {
+  expect(parseList('a, b\n\n# c\n d ,')).toEqual(['a', 'b', 'd'])
+  expect(parseList('A=1,2\nB=3', true)).toEqual(['A=1,2', 'B=3'])
+})
+
+test('default tag without a commit sha', () => {
+  expect(parseTags('', parseImageName('demo/model'), '')).toEqual(['demo/model:sha-dev'])
+})

@@ -1,0 +1,71 @@
+import { describe, expect, it, test } from 'vitest'
+import { ageDays, chooseBase, datedTag, datedTags, formatDate, parseDatedTag, previousBase, trendTags } from '../src/tags.js'
+
+const HASH = 'abcdef012345'.padEnd(64, '0')
+const OTHER = '111111111111'.padEnd(64, '0')
+const NOW = new Date('2026-11-23T08:30:00Z')
+const DAY = 86_400_000
+
+describe('dated tags', () => {
+  test.each([
+    ['base-abcdef012345-20261123', 'base-', { hash12: 'abcdef012345', date: '20261123' }],
+    ['nightly-abcdef012345-20240229', 'nightly-', { hash12: 'abcdef012345', date: '20240229' }],
+    ['base-abcdef012345-20230229', 'base-', undefined], // not a leap year
+    ['base-abcdef012345-20261331', 'base-', undefined],
+    ['base-ABCDEF012345-20261123', 'base-', undefined],
+    ['base-abcdef01234-20261123', 'base-', undefined],
+    ['base-abcdef012345-2026112', 'base-', undefined],
+    ['other-abcdef012345-20261123', 'base-', undefined],
+    ['base-abcdef012345-20261123-extra', 'base-', undefined],
+    ['latest', 'base-', undefined],
+  ])('%s with prefix %s', (tag, prefix, expected) => {
+    const d = parseDatedTag(tag, prefix)
+    if (expected === undefined) expect(d).toBeUndefined()
+    else expect(d).toMatchObject(expected)
+  })
+
+  it('formats UTC dates and today’s tag from the injected clock', () => {
+    expect(formatDate(new Date('2026-01-05T23:59:59Z'))).toBe('20260105')
+    expect(formatDate(new Date('2026-01-05T23:59:59-05:00'))).toBe('20260106')
+    expect(datedTag('base-', HASH, NOW)).toBe('base-abcdef012345-20261123')
+  })
+
+  it('sorts newest first regardless of registry order', () => {
+    const tags = ['base-abcdef012345-20261101', 'latest', 'base-abcdef012345-20261120', 'base-111111111111-20261122', 'base-abcdef012345-20251231']
+    expect(datedTags(tags, 'base-').map((t) => t.date)).toEqual(['20261122', '20261120', '20261101', '20251231'])
+  })
+
+  it('age in whole UTC days', () => {
+    expect(ageDays(parseDatedTag('base-abcdef012345-20261123', 'base-')!, NOW)).toBe(0)
+    expect(ageDays(parseDatedTag('base-abcdef012345-20261109', 'base-')!, NOW)).toBe(14)
+  })
+})
+
+describe('chooseBase', () => {
+  const tags = ['base-abcdef012345-20261101', 'base-abcdef012345-20261115', 'base-111111111111-20261122', 'buildcache', 'latest']
+  test.each([
+    ['auto: newest tag of this hash is reused', { tags, mode: 'auto' }, { action: 'reuse', tag: 'base-abcdef012345-20261115', ageDays: 8 }],
+    ['auto: other hashes do not count', { tags, envHash: OTHER, mode: 'auto' }, { action: 'reuse', tag: 'base-111111111111-20261122' }],
+    ['auto: no tag for this hash builds today', { tags: ['latest'], mode: 'auto' }, { action: 'build', tag: 'base-abcdef012345-20261123', decision: 'new-environment' }],
+    ['auto: empty repository builds', { tags: [], mode: 'auto' }, { action: 'build', decision: 'new-environment' }],
+    ['auto: lookup failure builds as a miss', { tags: undefined, mode: 'auto' }, { action: 'build', decision: 'lookup-failed' }],
+    ['auto: within max-age reuses', { tags, mode: 'auto', maxAgeMs: 14 * DAY }, { action: 'reuse', tag: 'base-abcdef012345-20261115' }],
+    ['auto: older than max-age rebuilds', { tags, mode: 'auto', maxAgeMs: 7 * DAY }, { action: 'build', decision: 'max-age', sameEnvironment: 'base-abcdef012345-20261115' }],
+    ['auto: max-age 0 never rebuilds today’s tag', { tags: ['base-abcdef012345-20261123'], mode: 'auto', maxAgeMs: 0 }, { action: 'reuse', tag: 'base-abcdef012345-20261123' }],
+    ['base: builds today even when an older tag exists', { tags, mode: 'base' }, { action: 'build', decision: 'nightly', sameEnvironment: 'base-abcdef012345-20261115' }],
+    ['base: no-op when today’s tag exists', { tags: [...tags, 'base-abcdef012345-20261123'], mode: 'base' }, { action: 'reuse', tag: 'base-abcdef012345-20261123', ageDays: 0 }],
+    ['plan: chooses like auto', { tags, mode: 'plan' }, { action: 'reuse', tag: 'base-abcdef012345-20261115' }],
+    ['custom prefix', { tags: ['env-abcdef012345-20261120', ...tags], prefix: 'env-', mode: 'auto' }, { action: 'reuse', tag: 'env-abcdef012345-20261120' }],
+    ['a tag dated in the future is still reused', { tags: ['base-abcdef012345-20261201'], mode: 'auto', maxAgeMs: DAY }, { action: 'reuse', tag: 'base-abcdef012345-20261201', ageDays: 0 }],
+  ] as const)('%s', (_name, input, expected) => {
+    const choice = chooseBase({ prefix: 'base-', envHash: HASH, now: NOW, ...input } as Parameters<typeof chooseBase>[0])
+    expect(choice).toMatchObject(expected)
+  })
+
+  it('previous base and trend', () => {
+    expect(previousBase(tags, 'base-', 'base-abcdef012345-20261123')?.tag).toBe('base-111111111111-20261122')
+    expect(previousBase(tags, 'base-', 'base-111111111111-20261122')?.tag).toBe('base-abcdef012345-20261115')
+    expect(trendTags(tags, 'base-', HASH, 8).map((t) => t.tag)).toEqual(['base-abcdef012345-20261101', 'base-abcdef012345-20261115'])
+    expect(trendTags(tags, 'base-', HASH, 1).map((t) => t.tag)).toEqual(['base-abcdef012345-20261115'])
+  })
+})

@@ -1,0 +1,157 @@
+// `npm run bench`: the benchmark suite against the real local stack (the registry on
+// 127.0.0.1:5000, Docker + BuildKit, skopeo). Writes BENCHMARKS.md (and the raw figures to
+// bench/results/latest.json). Not part of `npm test`.
+//
+//   npm run bench                         all figures, 3 repetitions each (medians)
+//   npm run bench -- --reps 5             more repetitions
+//   npm run bench -- --only hash,startup  some figures (reuse, build, hash, startup)
+//   npm run bench -- --no-write           print, do not write BENCHMARKS.md
+//   npm run bench -- --clean              delete the seeded bench-* repositories and exit
+//   npm run bench -- --seed               only seed the bench-tags-n<N> repositories
+//
+// Seeded repositories (bench-tags-n<N>) stay in the registry between runs, so a second run
+// does not seed 61,000 tags again; `--clean` removes them.
+
+import { mkdirSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { benchBuild, type BuildResult } from './build.js'
+import { benchHash, type HashResult } from './hash.js'
+import { distExists } from './lib/action.js'
+import { ROOT, cleanupTemps } from './lib/fixtures.js'
+import { machine } from './lib/machine.js'
+import { REPO_PREFIX, catalog, closeRegistryConnections, deleteRepo, listTags, registryUp, seedRepo } from './lib/registry.js'
+import { renderReport, type Results } from './report.js'
+import { TAG_COUNTS, benchReuse, tagsRepo, type ReuseResult } from './reuse.js'
+import { benchStartup, type StartupResult } from './startup.js'
+
+const FIGURES = ['reuse', 'build', 'hash', 'startup'] as const
+type Figure = (typeof FIGURES)[number]
+
+interface Args {
+  clean: boolean
+  seed: boolean
+  reps: number
+  only: Set<Figure>
+  write: boolean
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { clean: false, seed: false, reps: 3, only: new Set(FIGURES), write: true }
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined]
+    const value = (): string => inline ?? argv[++i] ?? ''
+    switch (flag) {
+      case '--clean':
+        a.clean = true
+        break
+      case '--reps': {
+        const n = Number(value())
+        if (!Number.isInteger(n) || n < 1 || n > 20) throw new Error('--reps takes 1 … 20')
+        a.reps = n
+        break
+      }
+      case '--only': {
+        const names = value().split(',').map((s) => s.trim()).filter(Boolean)
+        for (const n of names) if (!FIGURES.includes(n as Figure)) throw new Error(`--only: unknown figure ${n} (${FIGURES.join(', ')})`)
+        a.only = new Set(names as Figure[])
+        break
+      }
+      case '--seed':
+        a.seed = true
+        break
+      case '--no-write':
+        a.write = false
+        break
+      default:
+        throw new Error(`unknown argument ${argv[i]} (--clean, --seed, --reps N, --only ${FIGURES.join(',')}, --no-write)`)
+    }
+  }
+  return a
+}
+
+const started = performance.now()
+function log(s: string): void {
+  process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${s}\n`)
+}
+
+async function clean(): Promise<void> {
+  const repos = (await catalog()).filter((r) => r.startsWith(REPO_PREFIX))
+  for (const r of repos) {
+    const before = (await listTags(r)).length
+    if (before === 0) continue
+    const t = performance.now()
+    const n = await deleteRepo(r)
+    log(`deleted ${r}: ${before} tags (${n} manifest(s)) in ${((performance.now() - t) / 1000).toFixed(1)} s`)
+  }
+  log('clean: done (the registry keeps empty repository names until it is garbage-collected)')
+}
+
+async function seedOnly(): Promise<void> {
+  try {
+    for (const n of TAG_COUNTS) {
+      const s = await seedRepo(tagsRepo(n), n, undefined, 8, log)
+      log(`${tagsRepo(n)}: ${s.reused ? 'already seeded' : `${s.pushed} tags in ${(s.ms / 1000).toFixed(1)} s (${Math.round(s.pushed / (s.ms / 1000))}/s)`}`)
+    }
+  } finally {
+    closeRegistryConnections()
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2))
+  if (!(await registryUp())) throw new Error('The registry at 127.0.0.1:5000 is not reachable: run `npm run stack` first')
+  if (args.clean) return clean()
+  if (args.seed) return seedOnly()
+  const needsDist = args.only.has('reuse') || args.only.has('build') || args.only.has('startup')
+  if (needsDist && !distExists()) throw new Error('dist/index.js is missing: run `npm run bundle` first (or --only hash)')
+
+  const results: Results = { machine: machine(), reps: args.reps, figures: [...args.only] }
+  log(`machine: ${results.machine.cpus} cores, ${results.machine.memoryGiB} GiB, node ${results.machine.node}; ${args.reps} repetitions`)
+  const step = async <T>(name: Figure, f: () => Promise<T>): Promise<T | { error: string } | undefined> => {
+    if (!args.only.has(name)) return undefined
+    const t = performance.now()
+    log(`${name} …`)
+    try {
+      return await f()
+    } catch (e) {
+      log(`${name} FAILED: ${(e as Error).message}`)
+      return { error: (e as Error).message }
+    } finally {
+      log(`${name}: ${((performance.now() - t) / 1000).toFixed(1)} s`)
+      ;(results.durations ??= {})[name] = performance.now() - t
+    }
+  }
+  try {
+    results.hash = (await step('hash', () => benchHash(log, false))) as HashResult | undefined
+    let reuseRun: ((n: number) => import('./lib/action.js').ActionRunOptions) | undefined
+    results.reuse = (await step('reuse', async () => {
+      const r = await benchReuse({ reps: args.reps, counts: TAG_COUNTS, log, profile: true })
+      reuseRun = r.reuseRun
+      return r.result
+    })) as ReuseResult | { error: string } | undefined
+    results.startup = (await step('startup', () => benchStartup(args.reps, reuseRun?.(TAG_COUNTS[0]!), log))) as StartupResult | { error: string } | undefined
+    results.build = (await step('build', () => benchBuild(args.reps, log))) as BuildResult | { error: string } | undefined
+  } finally {
+    cleanupTemps()
+  }
+  results.totalMs = performance.now() - started
+  const md = renderReport(results)
+  const dir = path.join(ROOT, 'bench', 'results')
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(results, null, 2))
+  if (args.write) {
+    writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), md)
+    log(`wrote BENCHMARKS.md (raw figures: bench/results/latest.json) — total ${((performance.now() - started) / 1000).toFixed(0)} s`)
+  } else {
+    process.stdout.write(md)
+  }
+}
+
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (e: unknown) => {
+    cleanupTemps()
+    log(`error: ${(e as Error).message}`)
+    process.exit(1)
+  },
+)

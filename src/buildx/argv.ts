@@ -1,0 +1,110 @@
+// Pure construction of `docker` argv for buildx. Every value travels as part of a single
+// `--flag=value` element, so no value — whatever it starts with or contains — can be read
+// as a second argument or a flag; nothing here ever passes through a shell.
+
+import { UserError } from '../errors.js'
+
+export interface BuildSpec {
+  context: string
+  dockerfile: string
+  tags: readonly string[]
+  /** `KEY=VALUE`, in order. */
+  buildArgs: readonly string[]
+  /** `KEY=VALUE`. */
+  labels: readonly string[]
+  platforms: readonly string[]
+  target?: string
+  builder?: string
+  /** Full values, e.g. `type=registry,ref=host/repo:buildcache`. */
+  cacheFrom: readonly string[]
+  /** Full value, or undefined for no cache export. */
+  cacheTo?: string
+  /** push → `--push`; load → `--load`; none → no output flag (the result stays in the build cache). */
+  output: 'push' | 'load' | 'none'
+  pull?: boolean
+  noCache?: boolean
+  metadataFile: string
+  /** Default `rawjson`. */
+  progress?: 'rawjson' | 'plain'
+}
+
+/** `--cache-to` value for a registry cache that never fails the build. */
+export function cacheToValue(ref: string, mode: 'min' | 'max'): string {
+  return `type=registry,ref=${ref},mode=${mode},image-manifest=true,oci-mediatypes=true,ignore-error=true`
+}
+
+/**
+ * The positional context argument. A context starting with `-` would be read as a flag (or,
+ * as `-`, as "read the context from stdin"), so a relative one is made explicit with `./`.
+ */
+function contextArg(context: string): string {
+  if (context === '') return '.'
+  return context.startsWith('-') ? `./${context}` : context
+}
+
+/** The argv after `docker`, starting with `buildx`, `build`. Pure. */
+export function buildxArgs(spec: BuildSpec): string[] {
+  const args = ['buildx', 'build']
+  if (spec.builder) args.push(`--builder=${spec.builder}`)
+  args.push(`--file=${spec.dockerfile}`)
+  for (const tag of spec.tags) args.push(`--tag=${tag}`)
+  for (const arg of spec.buildArgs) args.push(`--build-arg=${arg}`)
+  for (const label of spec.labels) args.push(`--label=${label}`)
+  if (spec.platforms.length > 0) {
+    // buildx splits --platform on commas, so a comma inside one would make it two platforms.
+    for (const p of spec.platforms) {
+      if (p.includes(',') || p.trim() === '') throw new UserError(`invalid platform ${JSON.stringify(p)}`)
+    }
+    args.push(`--platform=${spec.platforms.join(',')}`)
+  }
+  if (spec.target) args.push(`--target=${spec.target}`)
+  for (const from of spec.cacheFrom) args.push(`--cache-from=${from}`)
+  if (spec.cacheTo) args.push(`--cache-to=${spec.cacheTo}`)
+  if (spec.output === 'push') args.push('--push')
+  else if (spec.output === 'load') args.push('--load')
+  if (spec.pull) args.push('--pull')
+  if (spec.noCache) args.push('--no-cache')
+  args.push(`--metadata-file=${spec.metadataFile}`)
+  args.push(`--progress=${spec.progress ?? 'rawjson'}`)
+  args.push(contextArg(spec.context))
+  return args
+}
+
+export interface ContainerBuilderOptions {
+  /** Builder name; default `conda-image-action-<random>`. */
+  name?: string
+  /**
+   * `--driver-opt` values. Default `network=host`, so the builder reaches registries on the
+   * runner's loopback (e.g. a `registry:2` service on localhost) like the engine does.
+   */
+  driverOpts?: readonly string[]
+  /** Path of a buildkitd.toml (`--config`), e.g. to mark a registry insecure. */
+  config?: string
+}
+
+/** argv (after `docker`) creating and booting a `docker-container` builder. Pure. */
+export function createBuilderArgs(name: string, opts: ContainerBuilderOptions = {}): string[] {
+  const args = ['buildx', 'create', '--driver=docker-container', `--name=${checkBuilderName(name)}`]
+  for (const o of opts.driverOpts ?? ['network=host']) args.push(`--driver-opt=${o}`)
+  if (opts.config) args.push(`--config=${opts.config}`)
+  args.push('--bootstrap')
+  return args
+}
+
+/** argv (after `docker`) removing a builder (and its state). Pure. */
+export function removeBuilderArgs(name: string): string[] {
+  return ['buildx', 'rm', checkBuilderName(name)]
+}
+
+/** argv (after `docker`) inspecting a builder (the selected one without a name). Pure. */
+export function inspectBuilderArgs(name?: string): string[] {
+  return name ? ['buildx', 'inspect', checkBuilderName(name)] : ['buildx', 'inspect']
+}
+
+/** Builder names as buildx accepts them; anything else is refused before it reaches argv. */
+export function checkBuilderName(name: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
+    throw new UserError(`invalid buildx builder name ${JSON.stringify(name)}`)
+  }
+  return name
+}

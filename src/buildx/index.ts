@@ -1,0 +1,32 @@
+// Everything about running BuildKit (`docker buildx`): argv, builders, builds, progress.
+
+export {
+  buildxArgs,
+  cacheToValue,
+  checkBuilderName,
+  createBuilderArgs,
+  inspectBuilderArgs,
+  removeBuilderArgs,
+  type BuildSpec,
+  type ContainerBuilderOptions,
+} from './argv.js'
+export {
+  buildxVersion,
+  createContainerBuilder,
+  inspectBuilder,
+  parseBuildxVersion,
+  parseInspect,
+  removeBuilder,
+  usesContainerdStore,
+  type BuilderInfo,
+} from './builder.js'
+export { digestFromMetadata, failureMessage, runBuild, type BuildOutcome, type RunBuildOptions } from './run.js'
+export {
+  isStepVertexName,
+  parsePlainProgress,
+  PlainProgressTracker,
+  ProgressTracker,
+  type ProgressFailure,
+  type ProgressResult,
+} from './progress.js'
+export { JsonObjectSplitter } from './json-stream.js'

@@ -1,0 +1,170 @@
+// Running one `docker buildx build`: streams a readable log, counts cache hits, reads the
+// digest from the metadata file, and turns failures into messages a user can act on.
+
+import { spawn } from 'node:child_process'
+import { readFile, rm } from 'node:fs/promises'
+import { performance } from 'node:perf_hooks'
+import { UserError } from '../errors.js'
+import type { BuildStepTiming } from '../report/model.js'
+import { buildxArgs, type BuildSpec } from './argv.js'
+import { BUILDX_MISSING, DOCKER_MISSING, isBuildxMissing, isNotFound } from './docker.js'
+import { PlainProgressTracker, ProgressTracker, type ProgressFailure } from './progress.js'
+
+export interface BuildOutcome {
+  /** `containerimage.digest` from the metadata file (see `digestFromMetadata`). */
+  digest?: string
+  /** The whole `--metadata-file` document. */
+  metadata: Record<string, unknown>
+  cachedSteps: number
+  totalSteps: number
+  /** Dockerfile step vertices only (FROM excluded), in start order, with durations. */
+  steps: BuildStepTiming[]
+  durationMs: number
+  cacheExport: 'exported' | 'skipped' | 'failed'
+  cacheNote?: string
+}
+
+export interface RunBuildOptions {
+  log?: (line: string) => void
+  env?: NodeJS.ProcessEnv
+  signal?: AbortSignal
+}
+
+/** Lines of the failed step's own output quoted in the error. */
+const ERROR_LOG_LINES = 20
+
+/**
+ * The image digest of a build's metadata: `containerimage.digest` when it is a sha256 digest.
+ * With the docker driver + containerd image store (buildx 0.13.1, docker 26.1) this was the
+ * digest of the pushed image index — equal to the registry's `Docker-Content-Digest` — while
+ * `containerimage.config.digest` carried the same value (not a config digest at all).
+ * Callers that need certainty verify it against the registry.
+ */
+export function digestFromMetadata(metadata: Record<string, unknown>): string | undefined {
+  const d = metadata['containerimage.digest']
+  return typeof d === 'string' && /^sha256:[0-9a-f]{64}$/.test(d) ? d : undefined
+}
+
+/** The error message of a failed build (pure; exported for tests). */
+export function failureMessage(code: number | null, failure: ProgressFailure | undefined, textTail: readonly string[] = []): string {
+  const head = `docker buildx build failed${code !== null ? ` (exit ${code})` : ''}`
+  if (!failure) {
+    // Nothing in the progress says what failed: quote what buildx printed.
+    const tail = textTail.slice(-ERROR_LOG_LINES)
+    return tail.length > 0 ? `${head}:\n${tail.map((l) => `  ${l}`).join('\n')}` : head
+  }
+  const parts: string[] = []
+  let first = head
+  if (failure.vertex) first += ` at ${failure.vertex}`
+  if (failure.error) first += `: ${failure.error}`
+  parts.push(first)
+  const tail = failure.logTail.slice(-ERROR_LOG_LINES)
+  if (tail.length > 0) {
+    parts.push(`last ${tail.length} line${tail.length === 1 ? '' : 's'} of its output:`)
+    parts.push(...tail.map((l) => `  ${l}`))
+  }
+  // buildx's own summary (`ERROR: failed to solve: …`), when it says more than the vertex error.
+  const solve = failure.textTail.filter((l) => /^ERROR\b/.test(l)).slice(-1)[0]
+  if (solve && (!failure.error || !solve.includes(failure.error))) parts.push(solve)
+  return parts.join('\n')
+}
+
+/**
+ * Runs `docker buildx build` for `spec`. Resolves when the build succeeded (a failed registry
+ * cache export is reported in `cacheExport`, never thrown); rejects with a UserError when the
+ * failure is located in the user's Dockerfile (a failed step, or buildx's `Dockerfile:<line>`
+ * excerpt), with a plain Error otherwise.
+ */
+export async function runBuild(spec: BuildSpec, opts: RunBuildOptions = {}): Promise<BuildOutcome> {
+  const log = opts.log ?? (() => undefined)
+  const args = buildxArgs(spec)
+  const tracker = spec.progress === 'plain' ? new PlainProgressTracker() : new ProgressTracker()
+  tracker.onLog = log
+  // A metadata file left from an earlier build must not lend its digest to this one.
+  await rm(spec.metadataFile, { force: true })
+
+  const started = performance.now()
+  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    const child = spawn('docker', args, {
+      env: opts.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      signal: opts.signal,
+      killSignal: 'SIGTERM',
+    })
+    let stdoutLine = ''
+    child.stdout.setEncoding('utf8')
+    child.stdout.on('data', (d: string) => {
+      const lines = (stdoutLine + d).split('\n')
+      stdoutLine = lines.pop() ?? ''
+      for (const l of lines) if (l.trim() !== '') log(l)
+      if (stdoutLine.length > 64 * 1024) {
+        log(stdoutLine)
+        stdoutLine = ''
+      }
+    })
+    child.stderr.setEncoding('utf8')
+    child.stderr.on('data', (d: string) => tracker.write(d))
+    let failed = false
+    child.on('error', (e) => {
+      if (failed) return
+      failed = true
+      if (isNotFound(e)) reject(new UserError(DOCKER_MISSING))
+      else if (opts.signal?.aborted) reject(new Error('the build was aborted'))
+      else reject(e)
+    })
+    child.on('close', (c, s) => {
+      if (stdoutLine.trim() !== '') log(stdoutLine)
+      tracker.end()
+      if (!failed) resolve({ code: c, signal: s })
+    })
+  })
+  const durationMs = Math.round(performance.now() - started)
+
+  if (opts.signal?.aborted) throw new Error('the build was aborted')
+  if (code !== 0) {
+    const failure = tracker.failure()
+    const text = tracker.textTail()
+    if (isBuildxMissing(text.join('\n'))) throw new UserError(BUILDX_MISSING)
+    const message = failureMessage(signal ? null : code, failure, text) + (signal ? ` (killed by ${signal})` : '')
+    const inDockerfile = failure !== undefined && ((failure.inStep && failure.error !== undefined) || failure.dockerfileLine !== undefined)
+    if (inDockerfile) {
+      const where: { file: string; line?: number } = { file: spec.dockerfile }
+      if (failure.dockerfileLine !== undefined) where.line = failure.dockerfileLine
+      throw new UserError(message, where)
+    }
+    throw new Error(message)
+  }
+
+  let metadata: Record<string, unknown> = {}
+  try {
+    const parsed: unknown = JSON.parse(await readFile(spec.metadataFile, 'utf8'))
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) metadata = parsed as Record<string, unknown>
+  } catch {
+    log(`warning: no build metadata in ${spec.metadataFile}; the digest is unknown`)
+  }
+
+  const progress = tracker.result()
+  const outcome: BuildOutcome = {
+    metadata,
+    cachedSteps: progress.cachedSteps,
+    totalSteps: progress.totalSteps,
+    steps: progress.steps,
+    durationMs,
+    cacheExport: 'skipped',
+  }
+  const digest = digestFromMetadata(metadata)
+  if (digest) outcome.digest = digest
+  if (spec.cacheTo) {
+    if (progress.cacheExportError !== undefined) {
+      outcome.cacheExport = 'failed'
+      outcome.cacheNote = `registry cache export failed (the build itself succeeded): ${progress.cacheExportError}`
+    } else if (!tracker.cacheExportSeen()) {
+      outcome.cacheExport = 'failed'
+      outcome.cacheNote = 'a registry cache export was requested, but the build reported no cache export'
+    } else {
+      outcome.cacheExport = 'exported'
+    }
+    if (outcome.cacheNote) log(`warning: ${outcome.cacheNote}`)
+  }
+  return outcome
+}

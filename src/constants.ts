@@ -1,0 +1,90 @@
+// Every input and output name of action.yml, defined once (SPEC §2 is the contract).
+
+export const Inputs = {
+  EnvironmentFile: 'environment-file',
+  Image: 'image',
+  BaseRepository: 'base-repository',
+  BaseTagPrefix: 'base-tag-prefix',
+  BaseDockerfile: 'base-dockerfile',
+  BaseBuildArgs: 'base-build-args',
+  Dockerfile: 'dockerfile',
+  Context: 'context',
+  Tags: 'tags',
+  Mode: 'mode',
+  Push: 'push',
+  MaxAge: 'max-age',
+  CacheMode: 'cache-mode',
+  CacheRef: 'cache-ref',
+  AppCacheRef: 'app-cache-ref',
+  Platforms: 'platforms',
+  BuildArgs: 'build-args',
+  Labels: 'labels',
+  Target: 'target',
+  Builder: 'builder',
+  KeepLatest: 'keep-latest',
+  KeepDays: 'keep-days',
+  Prune: 'prune',
+  Summary: 'summary',
+  PrComment: 'pr-comment',
+  GithubToken: 'github-token',
+  RegistryUsername: 'registry-username',
+  RegistryPassword: 'registry-password',
+  InsecureRegistries: 'insecure-registries',
+  CompareTo: 'compare-to',
+  MaxSize: 'max-size',
+  MaxGrowth: 'max-growth',
+  FailOnBudget: 'fail-on-budget',
+  Refresh: 'refresh',
+} as const
+export type InputName = (typeof Inputs)[keyof typeof Inputs]
+
+export const Outputs = {
+  EnvHash: 'env-hash',
+  BaseTag: 'base-tag',
+  BaseImage: 'base-image',
+  BaseReused: 'base-reused',
+  Image: 'image',
+  Digest: 'digest',
+  ImageSize: 'image-size',
+  CacheHitRatio: 'cache-hit-ratio',
+  CachedSteps: 'cached-steps',
+  TotalSteps: 'total-steps',
+} as const
+export type OutputName = (typeof Outputs)[keyof typeof Outputs]
+
+export const Modes = ['auto', 'base', 'plan'] as const
+export type Mode = (typeof Modes)[number]
+
+export const PruneModes = ['false', 'dry-run', 'true'] as const
+export type PruneMode = (typeof PruneModes)[number]
+
+export const RefreshModes = ['pull', 'full'] as const
+export type RefreshMode = (typeof RefreshModes)[number]
+
+export const CacheModes = ['min', 'max'] as const
+export type CacheMode = (typeof CacheModes)[number]
+
+/** Image labels the action writes on every base it builds. */
+export const Labels = {
+  EnvHash: 'io.github.conda-image-action.env-hash',
+  /** The canonical environment document (JSON) that was hashed; read back to explain rebuilds. */
+  EnvDocument: 'io.github.conda-image-action.env-document',
+  Scheme: 'io.github.conda-image-action.scheme',
+  Source: 'org.opencontainers.image.source',
+  Revision: 'org.opencontainers.image.revision',
+  Created: 'org.opencontainers.image.created',
+} as const
+
+export const HASH_SCHEME = 'v1'
+
+/** Build-arg names passed to the Dockerfiles. */
+export const BuildArgNames = {
+  EnvironmentFile: 'ENVIRONMENT_FILE',
+  BaseImage: 'BASE_IMAGE',
+} as const
+
+/** Marker that identifies the action's sticky PR comment (one per image). */
+export const COMMENT_MARKER_PREFIX = '<!-- conda-image-action:'
+
+/** GitHub's limit on a step summary; the report stays well below it. */
+export const STEP_SUMMARY_LIMIT = 1024 * 1024

@@ -1,0 +1,63 @@
+// What the runner tells the action about the run (environment variables and the event
+// payload), read once at the edge into plain data.
+
+import { readFileSync } from 'node:fs'
+
+export interface RunContext {
+  readonly sha: string
+  readonly eventName: string
+  readonly repository: string
+  readonly serverUrl: string
+  readonly apiUrl: string
+  readonly runId: string
+  readonly workspace: string
+  /** Pull request number when the event is a pull request. */
+  readonly pullRequest?: { readonly number: number; readonly fromFork: boolean; readonly headRef?: string }
+  /** The clock: `SOURCE_DATE_EPOCH` when set, else now. */
+  readonly now: Date
+}
+
+interface PullRequestPayload {
+  pull_request?: { number?: number; head?: { ref?: string; repo?: { full_name?: string } | null }; base?: { repo?: { full_name?: string } } }
+  repository?: { full_name?: string }
+}
+
+export function readRunContext(env: NodeJS.ProcessEnv = process.env, clock: () => Date = () => new Date()): RunContext {
+  const eventName = env.GITHUB_EVENT_NAME ?? ''
+  let payload: PullRequestPayload = {}
+  if (env.GITHUB_EVENT_PATH) {
+    try {
+      payload = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as PullRequestPayload
+    } catch {
+      payload = {}
+    }
+  }
+  return Object.freeze({
+    sha: env.GITHUB_SHA ?? '',
+    eventName,
+    repository: env.GITHUB_REPOSITORY ?? '',
+    serverUrl: env.GITHUB_SERVER_URL ?? 'https://github.com',
+    apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
+    runId: env.GITHUB_RUN_ID ?? '',
+    workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
+    pullRequest: pullRequestOf(eventName, payload),
+    now: sourceDate(env.SOURCE_DATE_EPOCH) ?? clock(),
+  })
+}
+
+function pullRequestOf(eventName: string, payload: PullRequestPayload): RunContext['pullRequest'] {
+  if (!eventName.startsWith('pull_request') || !payload.pull_request) return undefined
+  const pr = payload.pull_request
+  const head = pr.head?.repo?.full_name
+  const base = pr.base?.repo?.full_name ?? payload.repository?.full_name
+  // A deleted fork has head.repo === null: treat as a fork (it cannot have write access).
+  const fromFork = pr.head?.repo === null || (head !== undefined && base !== undefined && head !== base)
+  return { number: pr.number ?? 0, fromFork, headRef: pr.head?.ref }
+}
+
+/** UTC date of SOURCE_DATE_EPOCH (seconds since the epoch), or undefined when unset/invalid. */
+export function sourceDate(value: string | undefined): Date | undefined {
+  if (value === undefined || value.trim() === '') return undefined
+  if (!/^\d+$/.test(value.trim())) return undefined
+  return new Date(Number(value.trim()) * 1000)
+}

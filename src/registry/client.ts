@@ -1,0 +1,393 @@
+// The registry client of the action (OCI Distribution API v2): tags, manifests, sizes,
+// image configs and deletes. HTTP, auth and fault handling live in transport.ts.
+
+import { createHash } from 'node:crypto'
+import type { ImageName } from '../reference.js'
+import { repositoryScope } from './auth.js'
+import { RegistryError, TransientError } from './errors.js'
+import { Transport, errorCodeOf, type Logger, type Registry, type Response } from './transport.js'
+
+export interface RegistryClientOptions {
+  /** The action's credential inputs (take precedence over the Docker config). */
+  username?: string
+  password?: string
+  /** Default: $DOCKER_CONFIG or ~/.docker. */
+  dockerConfigDir?: string
+  /** Hosts reached over plain http besides loopback. */
+  insecureRegistries?: readonly string[]
+  /** Per request (attempt), default 30 s. */
+  timeoutMs?: number
+  /** Retries after the first attempt, default 4; exponential backoff with jitter, capped. */
+  retries?: number
+  /** Default: @actions/core. */
+  log?: Logger
+  /** Injectable for tests. */
+  sleep?: (ms: number) => Promise<void>
+}
+
+export interface ManifestInfo {
+  digest: string
+  mediaType: string
+  size: number
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  manifest: any
+}
+
+export interface PlatformSize {
+  platform: string
+  digest: string
+  /** config.size + sum(layers.size) */
+  bytes: number
+}
+
+export interface ImageSizeInfo {
+  digest: string
+  mediaType: string
+  total: number
+  platforms: PlatformSize[]
+}
+
+export interface ImageConfigInfo {
+  labels: Record<string, string>
+  created?: string
+  architecture?: string
+  os?: string
+}
+
+export const MediaTypes = {
+  DockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+  DockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+  OciManifest: 'application/vnd.oci.image.manifest.v1+json',
+  OciIndex: 'application/vnd.oci.image.index.v1+json',
+} as const
+
+export const MANIFEST_ACCEPT = [MediaTypes.OciIndex, MediaTypes.DockerManifestList, MediaTypes.OciManifest, MediaTypes.DockerManifest].join(', ')
+
+const MANIFEST_MAX_BYTES = 4 << 20
+const CONFIG_MAX_BYTES = 16 << 20
+const TAG_PAGE_MAX_BYTES = 64 << 20
+const TAG_PAGE_SIZE = 1000
+const MAX_TAG_PAGES = 100_000
+const CHILD_CONCURRENCY = 4
+
+interface Descriptor {
+  mediaType?: string
+  digest: string
+  size: number
+  platform?: { os?: string; architecture?: string; variant?: string }
+  annotations?: Record<string, string>
+}
+
+/** `sha256:<hex>` of bytes. */
+export function sha256Digest(bytes: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`
+}
+
+/** Checks `bytes` against `digest` (sha256/sha512); throws TransientError on a mismatch. */
+export function verifyDigest(digest: string, bytes: Uint8Array, what: string): void {
+  const colon = digest.indexOf(':')
+  const algo = digest.slice(0, colon)
+  if (algo !== 'sha256' && algo !== 'sha512') return // cannot check; the registry vouches for it
+  const actual = `${algo}:${createHash(algo).update(bytes).digest('hex')}`
+  if (actual !== digest) throw new TransientError('protocol', `${what}: content digest ${actual} does not match ${digest}`)
+}
+
+export function isIndex(m: { mediaType?: string; manifests?: unknown }): boolean {
+  return m.mediaType === MediaTypes.OciIndex || m.mediaType === MediaTypes.DockerManifestList || (m.mediaType === undefined && Array.isArray(m.manifests))
+}
+
+/** Attestation manifests of BuildKit: by annotation, or the platform `unknown/unknown`. */
+export function isAttestation(d: Descriptor): boolean {
+  if (d.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest') return true
+  return d.platform?.os === 'unknown' && d.platform?.architecture === 'unknown'
+}
+
+export function platformString(p: { os?: string; architecture?: string; variant?: string } | undefined): string {
+  if (!p || !p.os || !p.architecture) return 'unknown'
+  return p.variant ? `${p.os}/${p.architecture}/${p.variant}` : `${p.os}/${p.architecture}`
+}
+
+/** `<url>; rel="next"` of a Link header, resolved against the request URL. */
+export function nextLink(header: string | null, base: URL): URL | undefined {
+  if (!header) return undefined
+  for (const part of header.split(/,(?=\s*<)/)) {
+    const m = /^\s*<([^>]*)>(.*)$/.exec(part)
+    if (!m) continue
+    if (!/;\s*rel\s*=\s*"?(?:[^";]*\s)?next(?:\s[^";]*)?"?\s*(?:;|$)/i.test(m[2]!)) continue
+    try {
+      return new URL(m[1]!, base)
+    } catch {
+      return undefined
+    }
+  }
+  return undefined
+}
+
+function validDigest(d: string): boolean {
+  return /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/.test(d)
+}
+
+function parseJson(body: Buffer, what: string): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'))
+  } catch {
+    throw new TransientError('protocol', `${what}: the response is not valid JSON`)
+  }
+}
+
+/** Runs `f` over `items` with at most `n` in flight, preserving order. */
+async function mapLimit<T, R>(items: readonly T[], n: number, f: (t: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await f(items[i]!)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker))
+  return out
+}
+
+export class RegistryClient {
+  private readonly transport: Transport
+
+  constructor(opts: RegistryClientOptions = {}) {
+    this.transport = new Transport(opts)
+  }
+
+  private reg(name: ImageName): Registry {
+    if (name.local || !name.registry) {
+      throw new RegistryError('protocol', '', `${name.repository} has no registry host: the local Docker engine is its store`)
+    }
+    return this.transport.registry(name.registry, name.apiHost)
+  }
+
+  private url(reg: Registry, path: string): URL {
+    return new URL(`${reg.scheme}://${reg.host}/v2/${path}`)
+  }
+
+  /** All tags of the repository (every page), sorted; [] when the repository does not exist. */
+  async listTags(name: ImageName): Promise<string[]> {
+    const reg = this.reg(name)
+    const scope = repositoryScope(name.repository, ['pull'])
+    const what = `list the tags of ${name.repository}`
+    const first = this.url(reg, `${name.repository}/tags/list`)
+    first.searchParams.set('n', String(TAG_PAGE_SIZE))
+    const tags = new Set<string>()
+    const seen = new Set<string>()
+    let url: URL | undefined = first
+    for (let page = 0; url; page++) {
+      if (page >= MAX_TAG_PAGES) throw new RegistryError('protocol', reg.name, `${reg.name}: more than ${MAX_TAG_PAGES} pages of tags for ${name.repository}`)
+      const key = url.toString()
+      if (seen.has(key)) throw new RegistryError('protocol', reg.name, `${reg.name}: the tag list of ${name.repository} links back to a page already read`)
+      seen.add(key)
+      const pageUrl: URL = url
+      const r = await this.transport.send(reg, { method: 'GET', url: pageUrl, scope, maxBytes: TAG_PAGE_MAX_BYTES, what, passStatuses: [404] }, (res) => {
+        if (res.status === 404) return { res, list: undefined }
+        const j = parseJson(res.body, what) as { tags?: unknown }
+        if (!j || typeof j !== 'object' || (j.tags !== null && j.tags !== undefined && !Array.isArray(j.tags))) {
+          throw new TransientError('protocol', `${what}: unexpected response`)
+        }
+        return { res, list: (j.tags ?? []) as unknown[] }
+      })
+      if (r.list === undefined) {
+        // NAME_UNKNOWN (or an empty 404): the repository does not exist yet. A 404 on a
+        // later page means the list moved under us; report what we have read.
+        if (page === 0) return []
+        const code = errorCodeOf(r.res.body)
+        throw new RegistryError('not-found', reg.name, `${reg.name}: a page of the tag list of ${name.repository} vanished (${code ?? 'HTTP 404'})`, 404)
+      }
+      for (const t of r.list) if (typeof t === 'string') tags.add(t)
+      const next = nextLink(r.res.headers.get('link'), r.res.url)
+      if (next && next.host !== reg.host) {
+        throw new RegistryError('protocol', reg.name, `${reg.name}: the tag list of ${name.repository} links to another host (${next.host}); refusing to follow`)
+      }
+      if (next && r.res.url.protocol === 'https:' && next.protocol !== 'https:') {
+        throw new RegistryError('protocol', reg.name, `${reg.name}: the tag list of ${name.repository} links to plain http; refusing the downgrade`)
+      }
+      url = next
+    }
+    return [...tags].sort()
+  }
+
+  private async fetchManifest(name: ImageName, ref: string, method: 'GET' | 'HEAD'): Promise<{ res: Response; digest?: string } | undefined> {
+    const reg = this.reg(name)
+    const byDigest = ref.includes(':')
+    if (byDigest && !validDigest(ref)) throw new RegistryError('protocol', reg.name, `invalid digest "${ref}"`)
+    const what = `${method === 'HEAD' ? 'check' : 'read'} the manifest ${name.repository}${byDigest ? '@' : ':'}${ref}`
+    const r = await this.transport.send(
+      reg,
+      {
+        method,
+        url: this.url(reg, `${name.repository}/manifests/${ref}`),
+        headers: { accept: MANIFEST_ACCEPT },
+        scope: repositoryScope(name.repository, ['pull']),
+        maxBytes: MANIFEST_MAX_BYTES,
+        what,
+        passStatuses: [404],
+      },
+      (res) => {
+        if (res.status === 404 || method === 'HEAD') return res
+        if (byDigest) verifyDigest(ref, res.body, what)
+        else {
+          const header = res.headers.get('docker-content-digest')
+          const computed = sha256Digest(res.body)
+          if (header && header.startsWith('sha256:') && header !== computed) {
+            throw new TransientError('protocol', `${what}: content digest ${computed} does not match Docker-Content-Digest ${header}`)
+          }
+        }
+        parseJson(res.body, what)
+        return res
+      },
+    )
+    if (r.status === 404) return undefined
+    return { res: r }
+  }
+
+  /** The manifest (or index) at a tag or digest; undefined when it does not exist. */
+  async getManifest(name: ImageName, tagOrDigest: string): Promise<ManifestInfo | undefined> {
+    const r = await this.fetchManifest(name, tagOrDigest, 'GET')
+    if (!r) return undefined
+    const { res } = r
+    const manifest = JSON.parse(res.body.toString('utf8')) as { mediaType?: string }
+    const digest = tagOrDigest.includes(':') ? tagOrDigest : (res.headers.get('docker-content-digest') ?? sha256Digest(res.body))
+    const ct = (res.headers.get('content-type') ?? '').split(';')[0]!.trim()
+    const mediaType = manifest.mediaType || (ct && ct !== 'application/json' ? ct : '') || (isIndex(manifest) ? MediaTypes.OciIndex : MediaTypes.OciManifest)
+    return { digest, mediaType, size: res.body.length, manifest }
+  }
+
+  /** Docker-Content-Digest of a tag via HEAD (GET when the registry does not send it). */
+  async headDigest(name: ImageName, tag: string): Promise<string | undefined> {
+    const reg = this.reg(name)
+    let head: Awaited<ReturnType<RegistryClient['fetchManifest']>>
+    try {
+      head = await this.fetchManifest(name, tag, 'HEAD')
+    } catch (e) {
+      // Some registries do not allow HEAD (405) or answer it oddly: fall back to GET.
+      if (!(e instanceof RegistryError) || e.kind !== 'http') throw e
+      this.transport.log.debug(`${reg.name}: HEAD failed (${e.message}); falling back to GET`)
+      return (await this.getManifest(name, tag))?.digest
+    }
+    if (!head) return undefined
+    const d = head.res.headers.get('docker-content-digest')
+    if (d && validDigest(d)) return d
+    return (await this.getManifest(name, tag))?.digest
+  }
+
+  /** Compressed size per platform (config + layers), attestation manifests excluded. */
+  async imageSize(name: ImageName, tagOrDigest: string): Promise<ImageSizeInfo | undefined> {
+    const top = await this.getManifest(name, tagOrDigest)
+    if (!top) return undefined
+    const platforms: PlatformSize[] = []
+    if (isIndex(top.manifest)) {
+      const descs = ((top.manifest.manifests ?? []) as Descriptor[]).filter((d) => d && typeof d.digest === 'string' && !isAttestation(d))
+      const sizes = await mapLimit(descs, CHILD_CONCURRENCY, async (d) => {
+        const child = await this.getManifest(name, d.digest)
+        if (!child) throw new RegistryError('not-found', name.registry, `${name.registry}: ${name.repository}@${d.digest}, listed in the index ${top.digest}, does not exist`, 404)
+        if (isIndex(child.manifest)) {
+          const nested = await this.imageSize(name, d.digest)
+          return nested?.platforms ?? []
+        }
+        return [{ platform: platformString(d.platform), digest: d.digest, bytes: manifestBytes(child.manifest) }]
+      })
+      for (const s of sizes) platforms.push(...s)
+    } else {
+      let platform = 'unknown'
+      const cfg = top.manifest.config as Descriptor | undefined
+      if (cfg?.digest) {
+        try {
+          const c = await this.blobJson(name, cfg.digest)
+          platform = platformString(c as { os?: string; architecture?: string; variant?: string })
+        } catch (e) {
+          this.transport.log.debug(`${name.registry}: could not read the config of ${name.repository}@${top.digest} for its platform: ${(e as Error).message}`)
+        }
+      }
+      platforms.push({ platform, digest: top.digest, bytes: manifestBytes(top.manifest) })
+    }
+    return { digest: top.digest, mediaType: top.mediaType, total: platforms.reduce((n, p) => n + p.bytes, 0), platforms }
+  }
+
+  /**
+   * The image config (labels, created, os/architecture). For an index, the manifest of
+   * `platform` (`os/arch[/variant]`), else linux/amd64, else the first non-attestation one.
+   */
+  async imageConfig(name: ImageName, tagOrDigest: string, platform?: string): Promise<ImageConfigInfo | undefined> {
+    let m = await this.getManifest(name, tagOrDigest)
+    for (let depth = 0; m && isIndex(m.manifest); depth++) {
+      if (depth > 2) throw new RegistryError('protocol', name.registry, `${name.registry}: ${name.repository}:${tagOrDigest} nests indexes too deeply`)
+      const descs = ((m.manifest.manifests ?? []) as Descriptor[]).filter((d) => d && typeof d.digest === 'string' && !isAttestation(d))
+      const want = platform ?? 'linux/amd64'
+      const pick =
+        descs.find((d) => platformString(d.platform) === want) ??
+        (platform ? descs.find((d) => platformString(d.platform).startsWith(`${want}/`)) : undefined) ??
+        (platform ? undefined : descs[0])
+      if (!pick) return undefined
+      m = await this.getManifest(name, pick.digest)
+    }
+    if (!m) return undefined
+    const cfg = m.manifest.config as Descriptor | undefined
+    if (!cfg?.digest) return undefined
+    const c = (await this.blobJson(name, cfg.digest)) as {
+      created?: unknown
+      architecture?: unknown
+      os?: unknown
+      config?: { Labels?: Record<string, unknown> | null } | null
+    }
+    const labels: Record<string, string> = {}
+    for (const [k, v] of Object.entries(c?.config?.Labels ?? {})) if (typeof v === 'string') labels[k] = v
+    return {
+      labels,
+      created: typeof c.created === 'string' ? c.created : undefined,
+      architecture: typeof c.architecture === 'string' ? c.architecture : undefined,
+      os: typeof c.os === 'string' ? c.os : undefined,
+    }
+  }
+
+  /** A small JSON blob by digest (verified); redirects to storage are followed without credentials. */
+  private async blobJson(name: ImageName, digest: string): Promise<unknown> {
+    const reg = this.reg(name)
+    if (!validDigest(digest)) throw new RegistryError('protocol', reg.name, `invalid digest "${digest}"`)
+    const what = `read the blob ${name.repository}@${digest}`
+    return this.transport.send(
+      reg,
+      { method: 'GET', url: this.url(reg, `${name.repository}/blobs/${digest}`), scope: repositoryScope(name.repository, ['pull']), maxBytes: CONFIG_MAX_BYTES, what },
+      (res) => {
+        verifyDigest(digest, res.body, what)
+        return parseJson(res.body, what)
+      },
+    )
+  }
+
+  /** Deletes a manifest by digest (which untags every tag pointing at it). */
+  async deleteManifest(name: ImageName, digest: string): Promise<'deleted' | 'not-found' | 'unsupported'> {
+    const reg = this.reg(name)
+    if (!validDigest(digest)) throw new RegistryError('protocol', reg.name, `invalid digest "${digest}": manifests are deleted by digest`)
+    const r = await this.transport.send(reg, {
+      method: 'DELETE',
+      url: this.url(reg, `${name.repository}/manifests/${digest}`),
+      headers: { accept: MANIFEST_ACCEPT },
+      scope: repositoryScope(name.repository, ['pull', 'delete']),
+      maxBytes: 1 << 20,
+      what: `delete ${name.repository}@${digest}`,
+      passStatuses: [400, 404, 405],
+      // Distribution untags every tag of the digest in this one request, scanning all tags of
+      // the repository: on a large repository that takes longer than a read.
+      timeoutFactor: 4,
+    })
+    if (r.status === 404) return 'not-found'
+    if (r.status === 405) return 'unsupported'
+    if (r.status === 400) {
+      if (errorCodeOf(r.body) === 'UNSUPPORTED') return 'unsupported'
+      throw new RegistryError('http', reg.name, `${reg.name}: could not delete ${name.repository}@${digest}: HTTP 400 (${errorCodeOf(r.body) ?? 'bad request'})`, 400)
+    }
+    return 'deleted'
+  }
+}
+
+function manifestBytes(m: { config?: { size?: unknown }; layers?: { size?: unknown }[] }): number {
+  const n = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0)
+  let total = n(m.config?.size)
+  for (const l of m.layers ?? []) total += n(l?.size)
+  return total
+}

@@ -1,0 +1,40 @@
+// The one error type of the registry client. Messages name the registry and say what to do;
+// they never contain a credential, a token or a signed storage URL.
+
+export type RegistryErrorKind = 'auth' | 'denied' | 'not-found' | 'network' | 'protocol' | 'http'
+
+export class RegistryError extends Error {
+  readonly status?: number
+  readonly kind: RegistryErrorKind
+  /** Registry host as written (`ghcr.io`, `127.0.0.1:5000`). */
+  readonly registry: string
+  constructor(kind: RegistryErrorKind, registry: string, message: string, status?: number, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'RegistryError'
+    this.kind = kind
+    this.registry = registry
+    this.status = status
+  }
+}
+
+export function isRegistryError(e: unknown): e is RegistryError {
+  return e instanceof RegistryError
+}
+
+/**
+ * A fault worth another attempt (5xx, 429, reset connection, timeout, truncated or
+ * unparsable body). Internal: the retry loop turns the last one into a RegistryError.
+ */
+export class TransientError extends Error {
+  readonly status?: number
+  /** Milliseconds the server asked us to wait (Retry-After), if it did. */
+  readonly retryAfterMs?: number
+  readonly kind: 'network' | 'http' | 'protocol'
+  constructor(kind: 'network' | 'http' | 'protocol', message: string, status?: number, retryAfterMs?: number, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'TransientError'
+    this.kind = kind
+    this.status = status
+    this.retryAfterMs = retryAfterMs
+  }
+}

@@ -1,0 +1,18 @@
+// Registry access of the action: every registry HTTP request goes through RegistryClient.
+export {
+  RegistryClient,
+  MANIFEST_ACCEPT,
+  MediaTypes,
+  isAttestation,
+  isIndex,
+  platformString,
+  sha256Digest,
+  type ImageConfigInfo,
+  type ImageSizeInfo,
+  type ManifestInfo,
+  type PlatformSize,
+  type RegistryClientOptions,
+} from './client.js'
+export { RegistryError, isRegistryError, type RegistryErrorKind } from './errors.js'
+export { hasCredentials, defaultDockerConfigDir } from './credentials.js'
+export type { Logger as RegistryLogger } from './transport.js'

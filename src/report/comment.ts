@@ -1,0 +1,136 @@
+// One sticky PR comment per image: found by its hidden marker, edited in place, created when
+// missing. API failures never fail the action: a token that cannot write (forks, read-only
+// permissions) is a notice, anything else a warning.
+
+import { getOctokit } from '@actions/github'
+import { errorMessage } from '../errors.js'
+import { COMMENT_BODY_LIMIT, commentMarker } from './marker.js'
+
+export interface CommentTarget {
+  token: string
+  /** REST API root; default `GITHUB_API_URL` or https://api.github.com. */
+  apiUrl?: string
+  owner: string
+  repo: string
+  issueNumber: number
+  image: string
+}
+
+export interface CommentLog {
+  info(m: string): void
+  notice(m: string): void
+  warning(m: string): void
+  debug(m: string): void
+}
+
+const SILENT: CommentLog = { info: () => {}, notice: () => {}, warning: () => {}, debug: () => {} }
+
+/** Whole-operation time limit (listing every page, then one write). */
+const TIMEOUT_MS = 60_000
+
+export async function upsertPrComment(target: CommentTarget, body: string, log: CommentLog = SILENT): Promise<'created' | 'updated' | 'skipped'> {
+  const redact = (m: string) => redactSecret(m, target.token)
+  const say = {
+    info: (m: string) => log.info(redact(m)),
+    notice: (m: string) => log.notice(redact(m)),
+    warning: (m: string) => log.warning(redact(m)),
+    debug: (m: string) => log.debug(redact(m)),
+  }
+  const where = `${target.owner}/${target.repo}#${target.issueNumber}`
+  if (!target.token) {
+    say.notice(`No GitHub token: the PR comment on ${where} is skipped`)
+    return 'skipped'
+  }
+  const marker = commentMarker(target.image)
+  const full = withMarker(body, marker)
+
+  const baseUrl = (target.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '')
+  const signal = AbortSignal.timeout(TIMEOUT_MS)
+  let octokit: ReturnType<typeof getOctokit>
+  try {
+    octokit = getOctokit(target.token, {
+      baseUrl,
+      log: { debug: () => {}, info: () => {}, warn: (m: string) => say.debug(m), error: (m: string) => say.debug(m) },
+    })
+  } catch (e) {
+    say.warning(`Could not set up the GitHub API client for the PR comment: ${errorMessage(e)}`)
+    return 'skipped'
+  }
+  const params = { owner: target.owner, repo: target.repo, issue_number: target.issueNumber }
+
+  let existing: { id: number; body?: string | null } | undefined
+  try {
+    const comments = await octokit.paginate(octokit.rest.issues.listComments, { ...params, per_page: 100, request: { signal } })
+    let seen = 0
+    for (const c of comments) {
+      if (!isOurs(c.body, marker)) continue
+      seen++
+      existing ??= c
+    }
+    say.debug(`PR comment: ${comments.length} comment(s) on ${where}, ${seen} with our marker`)
+    if (seen > 1) say.debug(`PR comment: ${seen} comments carry the marker; updating the oldest`)
+  } catch (e) {
+    return failed(e, `list the comments of ${where}`, say)
+  }
+
+  try {
+    if (existing) {
+      if (existing.body === full) {
+        say.info(`PR comment on ${where} is up to date`)
+        return 'updated'
+      }
+      await octokit.rest.issues.updateComment({ owner: target.owner, repo: target.repo, comment_id: existing.id, body: full, request: { signal } })
+      say.info(`Updated the PR comment on ${where}`)
+      return 'updated'
+    }
+    await octokit.rest.issues.createComment({ ...params, body: full, request: { signal } })
+    say.info(`Created the PR comment on ${where}`)
+    return 'created'
+  } catch (e) {
+    return failed(e, `${existing ? 'update' : 'create'} the PR comment on ${where}`, say)
+  }
+}
+
+/** Ours only when the body starts with our exact marker (a quote of it elsewhere does not count). */
+function isOurs(body: string | null | undefined, marker: string): boolean {
+  if (!body) return false
+  return body.trimStart().startsWith(marker)
+}
+
+function withMarker(body: string, marker: string): string {
+  let b = body.trimStart().startsWith(marker) ? body.trimStart() : `${marker}\n${body}`
+  if (b.length > COMMENT_BODY_LIMIT) {
+    const note = '\n\n… comment truncated to GitHub’s size limit (see the job summary).\n'
+    b = b.slice(0, COMMENT_BODY_LIMIT - note.length - 1)
+    const nl = b.lastIndexOf('\n')
+    if (nl > marker.length) b = b.slice(0, nl)
+    b += note
+  }
+  return b
+}
+
+function failed(e: unknown, what: string, say: CommentLog): 'skipped' {
+  const status = statusOf(e)
+  const msg = firstLine(errorMessage(e))
+  if (status === 401 || status === 403 || status === 404) {
+    say.notice(`The token cannot ${what} (HTTP ${status}: ${msg}); no PR comment is posted. It needs \`pull-requests: write\` (tokens of fork pull requests are read-only).`)
+  } else {
+    say.warning(`Could not ${what}${status ? ` (HTTP ${status})` : ''}: ${msg}`)
+  }
+  return 'skipped'
+}
+
+function statusOf(e: unknown): number | undefined {
+  if (e && typeof e === 'object' && 'status' in e && typeof (e as { status: unknown }).status === 'number') return (e as { status: number }).status
+  return undefined
+}
+
+function firstLine(s: string): string {
+  const l = s.split('\n')[0] ?? ''
+  return l.length > 300 ? `${l.slice(0, 300)}…` : l
+}
+
+function redactSecret(m: string, secret: string): string {
+  if (!secret || secret.length < 4) return m
+  return m.split(secret).join('***')
+}

@@ -1,0 +1,120 @@
+// The plain data the report renderer (job summary + PR comment) works from.
+// `main` fills it from the run; renderers are pure functions of it.
+
+export interface BuildStepTiming {
+  /** Vertex name as BuildKit shows it, e.g. `[base 3/5] RUN micromamba install …`. */
+  readonly name: string
+  readonly cached: boolean
+  readonly durationMs: number
+}
+
+export interface BuildReport {
+  readonly kind: 'base' | 'app'
+  /** Reference that was built (first tag). */
+  readonly ref: string
+  readonly digest?: string
+  readonly cachedSteps: number
+  readonly totalSteps: number
+  readonly durationMs: number
+  readonly steps: readonly BuildStepTiming[]
+  /** Registry cache export: done, skipped (no push / builder cannot), or failed (warned). */
+  readonly cacheExport: 'exported' | 'skipped' | 'failed'
+  readonly cacheNote?: string
+}
+
+export interface PlatformSize {
+  /** `linux/amd64`, or `unknown` for a single-platform manifest without a platform. */
+  readonly platform: string
+  readonly digest?: string
+  readonly bytes: number
+}
+
+export interface ImageSize {
+  readonly ref: string
+  readonly digest?: string
+  /** Sum over platforms (config + layers), attestations excluded. */
+  readonly total: number
+  readonly platforms: readonly PlatformSize[]
+  /** True when the figure is the local engine's uncompressed size. */
+  readonly uncompressed?: boolean
+}
+
+/** Why a new base was built (or that none was). */
+export type BaseDecision =
+  | 'reused'
+  | 'new-environment'
+  | 'max-age'
+  | 'nightly'
+  | 'lookup-failed'
+  | 'planned'
+
+export interface EnvChange {
+  readonly section: string
+  readonly kind: 'added' | 'removed' | 'changed'
+  readonly item: string
+  readonly before?: string
+  readonly after?: string
+}
+
+export interface RetentionEntry {
+  readonly tag: string
+  readonly digest?: string
+  readonly ageDays?: number
+  readonly reason?: string
+}
+
+export interface RetentionReport {
+  readonly mode: 'dry-run' | 'true'
+  readonly backend: string
+  readonly kept: readonly RetentionEntry[]
+  readonly deleted: readonly RetentionEntry[]
+  readonly protected: readonly RetentionEntry[]
+  readonly error?: string
+}
+
+export interface BudgetResult {
+  readonly kind: 'max-size' | 'max-growth'
+  readonly limit: string
+  readonly actual: string
+  readonly exceeded: boolean
+  /** Why the limit could not be evaluated (no measured size, nothing to compare with). */
+  readonly note?: string
+}
+
+export interface ReportData {
+  readonly mode: 'auto' | 'base' | 'plan'
+  readonly image: string
+  readonly environmentFile: string
+  readonly envHash: string
+  readonly base: {
+    readonly tag: string
+    /** `repo:tag@sha256:…` when known. */
+    readonly ref?: string
+    readonly reused: boolean
+    readonly decision: BaseDecision
+    /** Age in whole days of the picked tag's date (0 for today). */
+    readonly ageDays?: number
+    /** What differs from the newest previous base of this repository/prefix. */
+    readonly changes?: readonly EnvChange[]
+    readonly previousTag?: string
+    /** e.g. `refresh: pull` for the nightly job. */
+    readonly note?: string
+  }
+  readonly final?: {
+    readonly ref: string
+    readonly digest?: string
+    readonly size?: ImageSize
+    /** Image compared against (previous dated base, or `compare-to`). */
+    readonly compareTo?: ImageSize
+  }
+  readonly builds: readonly BuildReport[]
+  /** Totals over the builds that ran (1 when nothing was built). */
+  readonly cache: { readonly cachedSteps: number; readonly totalSteps: number; readonly ratio: number }
+  readonly phases: readonly { readonly name: string; readonly ms: number }[]
+  readonly push: { readonly enabled: boolean; readonly reason: string }
+  /** Sizes of the last dated bases of this environment, oldest first. */
+  readonly trend?: readonly { readonly tag: string; readonly bytes: number }[]
+  readonly budget?: readonly BudgetResult[]
+  readonly retention?: RetentionReport
+  readonly warnings: readonly string[]
+}

@@ -1,0 +1,427 @@
+// The report as Markdown: the job summary and the sticky PR comment are the same document
+// (the comment starts with the hidden marker and is a little more compact). Pure: a
+// function of `ReportData` only.
+
+import { STEP_SUMMARY_LIMIT } from '../constants.js'
+import { commentMarker, COMMENT_BODY_LIMIT } from './marker.js'
+import { formatBytes, formatDelta, formatDuration } from './format.js'
+import { code, details, fenceFor, oneLine, plural, table, text } from './markdown.js'
+import type { BaseDecision, BudgetResult, BuildReport, EnvChange, ImageSize, ReportData, RetentionEntry } from './model.js'
+
+/** How much of each list and string is shown. */
+interface Caps {
+  readonly changes: number
+  readonly warnings: number
+  readonly retention: number
+  readonly trend: number
+  readonly platforms: number
+  readonly builds: number
+  readonly phases: number
+  readonly budget: number
+  /** Refs, tags, paths. */
+  readonly str: number
+  /** Values in the environment diff, step names, warnings. */
+  readonly value: number
+  readonly warning: number
+}
+
+const SUMMARY_CAPS: Caps = { changes: 100, warnings: 30, retention: 40, trend: 30, platforms: 16, builds: 8, phases: 16, budget: 8, str: 200, value: 160, warning: 500 }
+const COMMENT_CAPS: Caps = { changes: 40, warnings: 10, retention: 15, trend: 20, platforms: 8, builds: 4, phases: 10, budget: 4, str: 150, value: 120, warning: 300 }
+const TIGHT_CAPS: Caps = { changes: 10, warnings: 5, retention: 5, trend: 10, platforms: 4, builds: 2, phases: 6, budget: 4, str: 80, value: 60, warning: 120 }
+
+/** The job summary stays well below GitHub's 1 MiB step-summary limit. */
+export const SUMMARY_BYTES = Math.floor(STEP_SUMMARY_LIMIT / 4)
+/** The comment stays below GitHub's 65,536-character comment limit. */
+export const COMMENT_CHARS = COMMENT_BODY_LIMIT - 4096
+
+const SLOWEST = 5
+const SPARK = '▁▂▃▄▅▆▇█'
+
+export function renderReport(data: ReportData, opts: { forComment?: boolean } = {}): string {
+  const forComment = opts.forComment === true
+  const fits = (md: string) => (forComment ? md.length <= COMMENT_CHARS : Buffer.byteLength(md, 'utf8') <= SUMMARY_BYTES)
+  let md = render(data, forComment, forComment ? COMMENT_CAPS : SUMMARY_CAPS)
+  if (fits(md)) return md
+  md = render(data, forComment, TIGHT_CAPS)
+  if (fits(md)) return md
+  // Unreachable with the caps above unless the data is absurd in a way not foreseen: cut
+  // at a line boundary and say so.
+  const limit = forComment ? COMMENT_CHARS : SUMMARY_BYTES
+  let cut = md.slice(0, limit - 200)
+  while (!fits(`${cut}\n\n…`) && cut.length > 0) cut = cut.slice(0, Math.floor(cut.length * 0.9))
+  const nl = cut.lastIndexOf('\n')
+  return `${nl > 0 ? cut.slice(0, nl) : cut}\n\n</details>\n\n… report truncated to stay within GitHub's size limit.\n`
+}
+
+function render(d: ReportData, forComment: boolean, caps: Caps): string {
+  const parts: string[] = []
+  if (forComment) parts.push(commentMarker(d.image))
+  const plan = d.mode === 'plan'
+  parts.push(`### ${plan ? '📝 conda image plan' : '🐍 conda image'} · ${code(d.image, caps.str, false)}`)
+  parts.push(headline(d, caps))
+  if (plan) parts.push('> **Plan only** (`mode: plan`): nothing was built, pushed or deleted.')
+  parts.push(mainTable(d, caps))
+  const platforms = platformTable(d, caps)
+  if (platforms) parts.push(platforms)
+  const why = whySection(d, caps)
+  if (why) parts.push(why)
+  const builds = buildsSection(d, forComment, caps)
+  if (builds) parts.push(builds)
+  const trend = trendSection(d, forComment, caps)
+  if (trend) parts.push(trend)
+  const budget = budgetSection(d.budget, caps)
+  if (budget) parts.push(budget)
+  const retention = retentionSection(d, plan, caps)
+  if (retention) parts.push(retention)
+  const warnings = warningsSection(d.warnings, caps)
+  if (warnings) parts.push(warnings)
+  parts.push(
+    `<sub>Environment hash ${code(d.envHash, 80, false)} · mode ${code(d.mode, 10, false)} · conda-image-action</sub>`,
+  )
+  return `${parts.join('\n\n')}\n`
+}
+
+// --- headline and main table ---
+
+const DECISION_SHORT: Record<BaseDecision, string> = {
+  reused: 'reused',
+  'new-environment': 'new environment',
+  'max-age': 'refreshed by max-age',
+  nightly: 'nightly refresh',
+  'lookup-failed': 'lookup failed, built as a cache miss',
+  planned: 'planned',
+}
+
+function decisionWords(d: ReportData): string {
+  const b = d.base
+  const plan = d.mode === 'plan'
+  if (b.reused) return plan ? 'would be reused — a base for this environment already exists' : 'reused — a base for this environment already existed, no base build ran'
+  const verb = plan ? 'would be built' : 'built'
+  switch (b.decision) {
+    case 'new-environment':
+      return `${verb} — no base exists for this environment hash yet`
+    case 'max-age':
+      return `${verb} — the newest base for this environment was older than \`max-age\``
+    case 'nightly':
+      return `${verb} — nightly refresh (\`mode: base\`) for today's date`
+    case 'lookup-failed':
+      return `${verb} — the tag lookup failed, so it was treated as a cache miss`
+    case 'planned':
+    case 'reused':
+      return `${verb} — no reusable base for this environment`
+  }
+}
+
+function headline(d: ReportData, caps: Caps): string {
+  const out: string[] = []
+  const b = d.base
+  if (d.mode === 'plan') {
+    out.push(b.reused ? `**Would reuse** base ${code(b.tag, caps.str, false)}` : `**Would build** base ${code(b.tag, caps.str, false)}${b.decision === 'planned' || b.decision === 'reused' ? '' : ` (${DECISION_SHORT[b.decision]})`}`)
+  } else if (b.reused) {
+    out.push('♻️ **Base reused**')
+  } else {
+    out.push(`🔨 **Base rebuilt** (${DECISION_SHORT[b.decision]})`)
+  }
+  const size = d.final?.size
+  if (size) {
+    const cmp = d.final?.compareTo
+    out.push(`image **${formatBytes(size.total)}**${cmp ? ` (${formatDelta(size.total, cmp.total)})` : ''}`)
+  }
+  if (d.cache.totalSteps > 0) {
+    out.push(`**${d.cache.cachedSteps}/${d.cache.totalSteps}** build steps cached (${percent(d.cache.cachedSteps, d.cache.totalSteps, 0)})`)
+  } else if (d.mode !== 'plan' && d.builds.length === 0) {
+    out.push('nothing built')
+  }
+  return out.join(' · ')
+}
+
+function mainTable(d: ReportData, caps: Caps): string {
+  const b = d.base
+  const plan = d.mode === 'plan'
+  const rows: string[][] = []
+  rows.push(['Environment', `${code(d.envHash.slice(0, 12), 12)} from ${code(d.environmentFile, caps.str)}`])
+  const age = b.ageDays === undefined ? '' : ` · ${ageText(b.ageDays)}`
+  rows.push(['Base tag', `${code(b.tag, caps.str)}${b.reused || !plan ? age : ' · would be created today'}`])
+  rows.push(['Base', `${b.reused ? '♻️' : plan ? '📝' : '🔨'} ${decisionWords(d)}`])
+  if (b.ref && !plan && !(d.final && b.ref.startsWith(`${d.final.ref}@`))) rows.push(['Base image', code(b.ref, caps.str)])
+  if (d.final) {
+    const f = d.final
+    const digest = f.digest && !f.ref.includes(f.digest) ? ` · digest ${code(f.digest, 80)}` : ''
+    rows.push([plan ? 'Image (planned)' : 'Image', `${code(f.ref, caps.str)}${digest}`])
+    rows.push(['Size', sizeText(f.size, f.compareTo, caps)])
+  }
+  rows.push(['Cache', cacheText(d)])
+  rows.push(['Push', pushText(d, caps)])
+  if (d.phases.length > 0) rows.push(['Time', phasesText(d, caps)])
+  return table(['', ''], rows)
+}
+
+function ageText(days: number): string {
+  if (days <= 0) return 'from today'
+  return `${plural(days, 'day')} old`
+}
+
+/** 9,950 */
+function more(n: number): string {
+  return n.toLocaleString('en-US')
+}
+
+function percent(n: number, total: number, digits: number): string {
+  if (total <= 0) return '–'
+  return `${((n / total) * 100).toFixed(digits)}%`
+}
+
+function sizeText(size: ImageSize | undefined, cmp: ImageSize | undefined, caps: Caps): string {
+  if (!size) return 'not measured'
+  const kind = size.uncompressed ? 'uncompressed (local engine)' : 'compressed'
+  const platforms = size.platforms.length > 1 ? ` over ${plural(size.platforms.length, 'platform')}` : ''
+  const single = size.platforms.length === 1 && size.platforms[0]!.platform !== 'unknown' ? ` (${text(size.platforms[0]!.platform, 40)})` : ''
+  const vs = cmp ? ` · ${formatDelta(size.total, cmp.total)} vs ${code(cmp.ref, caps.str)}` : ' · no previous image to compare with'
+  return `**${formatBytes(size.total)}** ${kind}${platforms}${single}${vs}`
+}
+
+function cacheText(d: ReportData): string {
+  const { cachedSteps, totalSteps } = d.cache
+  if (totalSteps === 0) return d.mode === 'plan' ? 'nothing built (plan)' : d.builds.length === 0 ? 'nothing built' : 'no Dockerfile steps counted'
+  return `${cachedSteps}/${totalSteps} steps cached (${percent(cachedSteps, totalSteps, 1)})`
+}
+
+function pushText(d: ReportData, caps: Caps): string {
+  if (d.mode === 'plan') return '📝 nothing pushed (plan)'
+  const out = [d.push.enabled ? '✅ pushed' : `⏸️ not pushed — ${text(d.push.reason, caps.value)}`]
+  const notes = new Set<string>()
+  for (const b of d.builds.slice(0, caps.builds)) {
+    if (b.cacheExport === 'exported') continue
+    const what = b.cacheExport === 'failed' ? 'cache export failed' : 'cache not exported'
+    notes.add(`${b.kind} ${what}${b.cacheNote ? ` (${text(b.cacheNote, caps.value)})` : ''}`)
+  }
+  return [...out, ...notes].join(' · ')
+}
+
+function phasesText(d: ReportData, caps: Caps): string {
+  const shown = d.phases.slice(0, caps.phases).map((p) => `${text(p.name, 60)} ${formatDuration(p.ms)}`)
+  if (d.phases.length > caps.phases) shown.push(`… and ${more(d.phases.length - caps.phases)} more`)
+  const total = d.phases.reduce((n, p) => n + (Number.isFinite(p.ms) ? p.ms : 0), 0)
+  return `${shown.join(' · ')} · **total ${formatDuration(total)}**`
+}
+
+function platformTable(d: ReportData, caps: Caps): string | undefined {
+  const size = d.final?.size
+  if (!size || size.platforms.length < 2) return undefined
+  const cmp = d.final?.compareTo
+  const rows = size.platforms.slice(0, caps.platforms).map((p) => {
+    const prev = cmp?.platforms.find((q) => q.platform === p.platform)
+    return [text(p.platform, 60), formatBytes(p.bytes), prev ? formatDelta(p.bytes, prev.bytes) : cmp ? 'new platform' : '–']
+  })
+  if (size.platforms.length > caps.platforms) rows.push([`… and ${more(size.platforms.length - caps.platforms)} more`, '', ''])
+  return table(['Platform', size.uncompressed ? 'Uncompressed' : 'Compressed', 'Change'], rows, ['l', 'r', 'l'])
+}
+
+// --- why the base was (re)built ---
+
+const SECTION_NAMES: Record<string, string> = {
+  dependencies: 'conda dependencies',
+  channels: 'channels (order = priority)',
+  pip: 'pip requirements',
+  files: 'referenced files',
+  file: 'referenced files',
+  dockerfile: 'base Dockerfile',
+  variables: 'variables',
+  buildArgs: 'base build args',
+  'build-args': 'base build args',
+  platforms: 'platforms',
+  name: 'environment name',
+  scheme: 'hash scheme',
+  environment: 'environment',
+}
+
+function whySection(d: ReportData, caps: Caps): string | undefined {
+  const b = d.base
+  if (b.reused) return undefined
+  const plan = d.mode === 'plan'
+  const title = plan ? '#### Why a base would be built' : '#### Why the base was rebuilt'
+  const prev = b.previousTag ? code(b.previousTag, caps.str, false) : undefined
+  const lines: string[] = [title]
+  switch (b.decision) {
+    case 'max-age':
+      lines.push(`Refreshed by \`max-age\`: the newest base for this environment${prev ? ` (${prev})` : ''} was older than the limit, so it was rebuilt with today's date.`)
+      break
+    case 'nightly':
+      lines.push(`Nightly refresh (\`mode: base\`): today's tag is built for the current environment even though an older one may exist${b.note ? ` — ${text(b.note, caps.value)}` : ''}.`)
+      break
+    case 'lookup-failed':
+      lines.push('The registry tag lookup failed, so the base was built as a cache miss (see the warnings).')
+      break
+    default:
+      if (!b.changes && !prev) lines.push('No earlier base of this repository and prefix to compare with: this is the first base for it.')
+  }
+  const changes = b.changes ?? []
+  if (b.changes && prev && changes.length === 0) {
+    lines.push(`No difference from ${prev} in the environment document (a different hash can come from platforms or the scheme).`)
+  }
+  if (changes.length > 0) {
+    lines.push(`${prev ? `Compared with ${prev}` : 'Changes'}: ${changeCounts(changes)}.`)
+    lines.push(changeDiff(changes, caps))
+    if (changes.length > caps.changes) lines.push(`… and ${more(changes.length - caps.changes)} more changes`)
+  }
+  if (b.note && b.decision !== 'nightly') lines.push(`Note: ${text(b.note, caps.value)}`)
+  return lines.join('\n\n')
+}
+
+function changeCounts(changes: readonly EnvChange[]): string {
+  let added = 0
+  let removed = 0
+  let changed = 0
+  for (const c of changes) {
+    if (c.kind === 'added') added++
+    else if (c.kind === 'removed') removed++
+    else changed++
+  }
+  const out: string[] = []
+  if (added) out.push(`${added.toLocaleString('en-US')} added`)
+  if (removed) out.push(`${removed.toLocaleString('en-US')} removed`)
+  if (changed) out.push(`${changed.toLocaleString('en-US')} changed`)
+  return out.join(', ')
+}
+
+function changeDiff(changes: readonly EnvChange[], caps: Caps): string {
+  const v = (s: string) => oneLine(s, caps.value)
+  const shown = changes.slice(0, caps.changes)
+  // Group by section, keeping the order sections first appear in.
+  const groups = new Map<string, EnvChange[]>()
+  for (const c of shown) {
+    const g = groups.get(c.section)
+    if (g) g.push(c)
+    else groups.set(c.section, [c])
+  }
+  const lines: string[] = []
+  for (const [section, list] of groups) {
+    lines.push(`@@ ${v(SECTION_NAMES[section] ?? section)} @@`)
+    for (const c of list) {
+      const item = v(c.item)
+      const withValue = (val: string | undefined) => (val !== undefined && val !== c.item ? `${item}: ${v(val)}` : item)
+      if (c.kind === 'added') lines.push(`+ ${withValue(c.after)}`)
+      else if (c.kind === 'removed') lines.push(`- ${withValue(c.before)}`)
+      else if (c.before !== undefined || c.after !== undefined) {
+        lines.push(`- ${c.before !== undefined ? `${item}: ${v(c.before)}` : item}`)
+        lines.push(`+ ${c.after !== undefined ? `${item}: ${v(c.after)}` : item}`)
+      } else lines.push(`! ${item} (changed)`)
+    }
+  }
+  const fence = fenceFor(lines)
+  return `${fence}diff\n${lines.join('\n')}\n${fence}`
+}
+
+// --- builds and slowest steps ---
+
+function buildsSection(d: ReportData, forComment: boolean, caps: Caps): string | undefined {
+  if (d.builds.length === 0) return undefined
+  const out: string[] = []
+  if (!forComment || d.builds.length > 1) {
+    const rows = d.builds.slice(0, caps.builds).map((b: BuildReport) => [
+      b.kind,
+      `${code(b.ref, caps.str)}${b.digest && !b.ref.includes(b.digest) ? ` ${code(b.digest, 80)}` : ''}`,
+      b.totalSteps > 0 ? `${b.cachedSteps}/${b.totalSteps} (${percent(b.cachedSteps, b.totalSteps, 0)})` : '–',
+      formatDuration(b.durationMs),
+      b.cacheExport === 'exported' ? 'exported' : b.cacheExport === 'failed' ? '⚠️ failed' : 'skipped',
+    ])
+    if (d.builds.length > caps.builds) rows.push([`… and ${more(d.builds.length - caps.builds)} more`, '', '', '', ''])
+    out.push(table(['Build', 'Image', 'Cached steps', 'Time', 'Cache export'], rows, ['l', 'l', 'r', 'r', 'l']))
+  }
+  const steps = slowestSteps(d.builds)
+  if (steps.top.length > 0) {
+    const rows = steps.top.map((s) => [code(s.name, caps.value), s.kind, formatDuration(s.durationMs), s.cached ? '✅ cached' : 'built'])
+    out.push(details(`Slowest build steps (top ${steps.top.length} of ${steps.total.toLocaleString('en-US')})`, table(['Step', 'Build', 'Time', 'Cache'], rows, ['l', 'l', 'r', 'l'])))
+  }
+  return out.length > 0 ? out.join('\n\n') : undefined
+}
+
+function slowestSteps(builds: readonly BuildReport[]): { top: { name: string; kind: string; durationMs: number; cached: boolean }[]; total: number } {
+  const top: { name: string; kind: string; durationMs: number; cached: boolean }[] = []
+  let total = 0
+  for (const b of builds) {
+    for (const s of b.steps) {
+      total++
+      const ms = Number.isFinite(s.durationMs) ? s.durationMs : 0
+      if (top.length < SLOWEST || ms > top[top.length - 1]!.durationMs) {
+        top.push({ name: s.name, kind: b.kind, durationMs: ms, cached: s.cached })
+        top.sort((a, c) => c.durationMs - a.durationMs)
+        if (top.length > SLOWEST) top.pop()
+      }
+    }
+  }
+  return { top, total }
+}
+
+// --- trend ---
+
+export function sparkline(values: readonly number[]): string {
+  if (values.length === 0) return ''
+  const min = Math.min(...values)
+  const max = Math.max(...values)
+  if (max === min) return SPARK[3]!.repeat(values.length)
+  return values.map((v) => SPARK[Math.min(7, Math.floor(((v - min) / (max - min)) * 8))]).join('')
+}
+
+function trendSection(d: ReportData, forComment: boolean, caps: Caps): string | undefined {
+  const all = (d.trend ?? []).filter((t) => Number.isFinite(t.bytes))
+  if (all.length < 2) return undefined
+  const points = all.slice(-caps.trend)
+  const values = points.map((p) => p.bytes)
+  const first = values[0]!
+  const last = values[values.length - 1]!
+  const line =
+    `**Size trend** (last ${plural(points.length, 'dated base')}): \`${sparkline(values)}\` ` +
+    `${formatBytes(first)} → ${formatBytes(last)} (${formatDelta(last, first)}) · min ${formatBytes(Math.min(...values))} · max ${formatBytes(Math.max(...values))}`
+  if (forComment) return line
+  const rows = points.map((p, i) => [code(p.tag, caps.str), formatBytes(p.bytes), i === 0 ? '–' : formatDelta(p.bytes, points[i - 1]!.bytes)])
+  return `${line}\n\n${details('Sizes of the dated bases', table(['Tag', 'Size', 'Change'], rows, ['l', 'r', 'l']))}`
+}
+
+// --- budget, retention, warnings ---
+
+function budgetSection(budget: readonly BudgetResult[] | undefined, caps: Caps): string | undefined {
+  if (!budget || budget.length === 0) return undefined
+  const exceeded = budget.filter((b) => b.exceeded).length
+  const rows = budget.slice(0, caps.budget).map((b) => [
+    code(b.kind, 20),
+    text(b.limit, 60),
+    text(b.actual, 60),
+    b.exceeded ? '❌ exceeded' : b.note ? `➖ not evaluated: ${text(b.note, caps.value)}` : '✅ within',
+  ])
+  const head = exceeded > 0 ? `#### ❌ Size budget exceeded (${exceeded} of ${budget.length})` : '#### Size budget'
+  return `${head}\n\n${table(['Budget', 'Limit', 'Actual', 'Result'], rows)}`
+}
+
+function retentionSection(d: ReportData, plan: boolean, caps: Caps): string | undefined {
+  const r = d.retention
+  if (!r) return undefined
+  const dry = plan || r.mode === 'dry-run'
+  const title = dry ? '#### Retention (dry run — nothing deleted)' : '#### Retention'
+  const counts = [
+    `${dry ? 'would delete' : 'deleted'} **${r.deleted.length}**`,
+    `${dry ? 'would keep' : 'kept'} **${r.kept.length}**`,
+    `protected **${r.protected.length}**`,
+  ].join(' · ')
+  const lines = [title, `${counts.charAt(0).toUpperCase()}${counts.slice(1)} (via ${text(r.backend, 40)})`]
+  if (r.error) lines.push(`⚠️ ${text(r.error, caps.warning)}`)
+  const rows: string[][] = []
+  const add = (entries: readonly RetentionEntry[], action: string) => {
+    for (const e of entries.slice(0, caps.retention)) {
+      rows.push([code(e.tag, caps.str), e.ageDays === undefined ? '–' : plural(e.ageDays, 'day'), action, e.reason ? text(e.reason, caps.value) : ''])
+    }
+    if (entries.length > caps.retention) rows.push([`… and ${more(entries.length - caps.retention)} more`, '', action, ''])
+  }
+  add(r.deleted, dry ? 'would delete' : '🗑️ deleted')
+  add(r.protected, '🛡️ protected')
+  add(r.kept, 'kept')
+  if (rows.length > 0) lines.push(details('Dated tags', table(['Tag', 'Age', 'Action', 'Reason'], rows)))
+  return lines.join('\n\n')
+}
+
+function warningsSection(warnings: readonly string[], caps: Caps): string | undefined {
+  if (warnings.length === 0) return undefined
+  const items = warnings.slice(0, caps.warnings).map((w) => `- ${text(w, caps.warning)}`)
+  if (warnings.length > caps.warnings) items.push(`- … and ${more(warnings.length - caps.warnings)} more`)
+  return `#### ⚠️ Warnings\n\n${items.join('\n')}`
+}

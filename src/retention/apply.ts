@@ -1,0 +1,113 @@
+// Carries out a retention plan through a backend (Distribution API or GitHub Packages API).
+// `dry-run` reports exactly what `true` would delete and calls nothing. A backend that
+// cannot delete (deletes disabled, 405) or may not (no admin access) ends the run with an
+// error in the report — retention never fails the build.
+
+import { errorMessage } from '../errors.js'
+import type { RetentionEntry, RetentionReport } from '../report/model.js'
+import type { RetentionDeleteEntry, RetentionPlan } from './plan.js'
+
+export type DeleteOutcome = 'deleted' | 'not-found' | 'unsupported' | 'denied'
+
+export interface RetentionBackend {
+  /** Shown in the report ("via …"). */
+  name: string
+  deleteDigest(digest: string): Promise<DeleteOutcome>
+  /** What went wrong and what to do, for 'unsupported' and 'denied'. */
+  explain?(outcome: 'unsupported' | 'denied'): string
+}
+
+export interface RetentionLog {
+  info?(message: string): void
+  warning?(message: string): void
+}
+
+/** Consecutive thrown failures (network, 5xx after retries) after which the run stops. */
+const MAX_CONSECUTIVE_FAILURES = 3
+
+function tagsOf(e: RetentionEntry): string[] {
+  const t = (e as Partial<RetentionDeleteEntry>).tags
+  return t && t.length > 0 ? [...t] : e.tag.split(', ')
+}
+
+function describe(e: RetentionEntry): string {
+  const age = e.ageDays === undefined ? '' : `, ${e.ageDays} day${e.ageDays === 1 ? '' : 's'} old`
+  return `${tagsOf(e).join(', ')} (${e.digest ?? 'unknown digest'}${age})`
+}
+
+export async function applyRetention(
+  plan: RetentionPlan,
+  backend: RetentionBackend,
+  mode: 'dry-run' | 'true',
+  log: RetentionLog = {},
+): Promise<RetentionReport> {
+  const base = { mode, backend: backend.name, kept: [...plan.keep], protected: [...plan.protect] }
+  if (mode === 'dry-run') {
+    for (const e of plan.delete) log.info?.(`would delete ${describe(e)}`)
+    for (const e of plan.protect) log.info?.(`protected ${e.tag}: ${e.reason ?? ''}`)
+    log.info?.(`Retention dry run: would delete ${plan.delete.length} digest(s); nothing was deleted`)
+    return { ...base, deleted: [...plan.delete] }
+  }
+  if ((mode as string) !== 'true') throw new Error(`applyRetention: unknown mode "${String(mode)}"`)
+
+  const deleted: RetentionEntry[] = []
+  const problems: string[] = []
+  let stopped: string | undefined
+  let failures = 0
+  let notDone = 0
+  for (const e of plan.delete) {
+    if (stopped) {
+      notDone++
+      continue
+    }
+    if (!e.digest) {
+      // Plans from planRetention always carry a digest; never delete what we cannot name.
+      problems.push(`${e.tag}: no digest, not deleted`)
+      notDone++
+      continue
+    }
+    let outcome: DeleteOutcome
+    try {
+      outcome = await backend.deleteDigest(e.digest)
+    } catch (err) {
+      failures++
+      notDone++
+      problems.push(`could not delete ${describe(e)}: ${errorMessage(err)}`)
+      log.info?.(`could not delete ${describe(e)}: ${errorMessage(err)}`)
+      if (failures >= MAX_CONSECUTIVE_FAILURES) stopped = `stopped after ${failures} failures in a row`
+      continue
+    }
+    switch (outcome) {
+      case 'deleted':
+        failures = 0
+        deleted.push(e)
+        log.info?.(`deleted ${describe(e)}`)
+        break
+      case 'not-found':
+        failures = 0
+        deleted.push({ ...e, reason: `${e.reason ? `${e.reason}; ` : ''}already gone (not found)` })
+        log.info?.(`already gone: ${describe(e)}`)
+        break
+      case 'unsupported':
+      case 'denied': {
+        notDone++
+        const why =
+          backend.explain?.(outcome) ??
+          (outcome === 'unsupported' ? `${backend.name} does not support deleting manifests` : `${backend.name} denied the delete`)
+        stopped = why
+        break
+      }
+      default:
+        throw new Error(`applyRetention: unexpected outcome "${String(outcome)}" from ${backend.name}`)
+    }
+  }
+
+  const parts: string[] = []
+  if (stopped) parts.push(stopped)
+  if (problems.length > 0) parts.push(problems.slice(0, 3).join('; ') + (problems.length > 3 ? `; and ${problems.length - 3} more` : ''))
+  if (notDone > 0) parts.push(`${notDone} of ${plan.delete.length} digest(s) were not deleted`)
+  // Returned in the report (the caller warns with it), not logged here twice.
+  const error = parts.length > 0 ? parts.join(' — ') : undefined
+  log.info?.(`Retention: deleted ${deleted.length} of ${plan.delete.length} digest(s)`)
+  return { ...base, deleted, ...(error ? { error } : {}) }
+}

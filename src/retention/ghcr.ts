@@ -1,0 +1,196 @@
+// Retention on ghcr.io through the GitHub Packages REST API: the registry API of ghcr.io
+// cannot delete, but every manifest digest is a "package version" there
+// (`name` = digest, `metadata.container.tags`), deleted by id.
+//
+//   GET    /orgs/{org}/packages/container/{package}/versions?per_page=100   (or /users/{user}/…)
+//   DELETE /orgs/{org}/packages/container/{package}/versions/{id}           → 204
+//
+// The package name is URL-encoded (`ghcr.io/acme/model/sub` → package `model%2Fsub`).
+// Deleting needs Admin access to the package — the workflow's GITHUB_TOKEN gets it through
+// the package settings ("Manage Actions access": the repository with the Admin role) plus
+// `permissions: packages: write`; GitHub answers 403 (or 404) otherwise.
+
+import type { RetentionBackend } from './apply.js'
+
+export interface GhcrBackendOptions {
+  token: string
+  /** REST API root; default $GITHUB_API_URL or https://api.github.com. */
+  apiUrl?: string
+  /** Organization or user that owns the package (`acme` of `ghcr.io/acme/model`). */
+  owner: string
+  /** Package name: the repository path after the owner (`model`, `model/sub`). */
+  packageName: string
+  /** Default: try the organization endpoints, then the user endpoints. */
+  ownerType?: 'org' | 'user'
+  /** Per request, default 30 s. */
+  timeoutMs?: number
+  /** Retries of 5xx/429/network failures, default 3. */
+  retries?: number
+  /** Injectable for tests. */
+  sleep?: (ms: number) => Promise<void>
+}
+
+interface PackageVersion {
+  id: number
+  name: string
+}
+
+const MAX_PAGES = 500
+const MAX_DELAY_MS = 30_000
+
+class HttpStatus extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+function nextLink(header: string | null): string | undefined {
+  if (!header) return undefined
+  for (const part of header.split(',')) {
+    const m = /<([^>]*)>\s*;(.*)$/.exec(part.trim())
+    if (m && /\brel\s*=\s*"?next"?/i.test(m[2]!)) return m[1]
+  }
+  return undefined
+}
+
+async function messageOf(res: Response): Promise<string> {
+  const text = await res.text().catch(() => '')
+  try {
+    const j = JSON.parse(text) as { message?: unknown }
+    if (typeof j.message === 'string') return j.message.slice(0, 300)
+  } catch {
+    // not JSON
+  }
+  return text.slice(0, 300) || res.statusText
+}
+
+export function ghcrBackend(opts: GhcrBackendOptions): RetentionBackend {
+  const api = new URL((opts.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '') + '/')
+  const owner = encodeURIComponent(opts.owner)
+  const pkg = encodeURIComponent(opts.packageName)
+  const display = `ghcr.io/${opts.owner}/${opts.packageName}`
+  const timeoutMs = opts.timeoutMs ?? 30_000
+  const retries = opts.retries ?? 3
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
+  let problem = ''
+  let versions: Promise<{ base: URL; byDigest: Map<string, number> } | undefined> | undefined
+
+  /** One request with retries of transient failures; never leaves api's origin. */
+  async function request(method: 'GET' | 'DELETE', url: URL): Promise<Response> {
+    if (url.origin !== api.origin) throw new Error(`refusing to send the GitHub token to ${url.origin} (API is ${api.origin})`)
+    for (let attempt = 0; ; attempt++) {
+      let res: Response | undefined
+      let failure: unknown
+      try {
+        res = await fetch(url, {
+          method,
+          redirect: 'manual',
+          headers: {
+            accept: 'application/vnd.github+json',
+            authorization: `Bearer ${opts.token}`,
+            'x-github-api-version': '2022-11-28',
+            'user-agent': 'conda-image-action',
+          },
+          signal: AbortSignal.timeout(timeoutMs),
+        })
+      } catch (e) {
+        failure = e
+      }
+      const transient = !res || res.status >= 500 || res.status === 429
+      if (!transient) return res!
+      if (attempt >= retries) {
+        if (res) throw new HttpStatus(res.status, `${method} ${url.pathname}: HTTP ${res.status} ${await messageOf(res)}`)
+        throw new Error(`${method} ${url.pathname}: ${failure instanceof Error ? failure.message : String(failure)}`)
+      }
+      let delay = Math.min(MAX_DELAY_MS, 500 * 2 ** attempt)
+      const after = res?.headers.get('retry-after')
+      if (after && /^\d+$/.test(after)) delay = Math.min(MAX_DELAY_MS, Number(after) * 1000)
+      await res?.body?.cancel().catch(() => undefined)
+      await sleep(delay)
+    }
+  }
+
+  async function list(base: URL): Promise<Map<string, number> | number> {
+    const byDigest = new Map<string, number>()
+    const first = new URL(base)
+    first.searchParams.set('per_page', '100')
+    let url: URL | undefined = first
+    const seen = new Set<string>()
+    for (let page = 0; url; page++) {
+      if (page >= MAX_PAGES || seen.has(url.href)) throw new Error(`GitHub Packages API: the version list of ${display} does not end`)
+      seen.add(url.href)
+      const res = await request('GET', url)
+      if (res.status !== 200) {
+        const msg = await messageOf(res)
+        if ([401, 403, 404].includes(res.status)) {
+          problem = `HTTP ${res.status} ${msg}`
+          return res.status
+        }
+        throw new HttpStatus(res.status, `GitHub Packages API: listing the versions of ${display}: HTTP ${res.status} ${msg}`)
+      }
+      const body = (await res.json()) as unknown
+      if (!Array.isArray(body)) throw new Error(`GitHub Packages API: unexpected version list for ${display}`)
+      for (const v of body as PackageVersion[]) {
+        if (v && typeof v.name === 'string' && typeof v.id === 'number') byDigest.set(v.name, v.id)
+      }
+      const next = nextLink(res.headers.get('link'))
+      url = next ? new URL(next, url) : undefined
+    }
+    return byDigest
+  }
+
+  async function load(): Promise<{ base: URL; byDigest: Map<string, number> } | undefined> {
+    const kinds = opts.ownerType ? [opts.ownerType] : (['org', 'user'] as const)
+    for (const kind of kinds) {
+      const base = new URL(`${kind === 'org' ? 'orgs' : 'users'}/${owner}/packages/container/${pkg}/versions`, api)
+      const r = await list(base)
+      if (typeof r !== 'number') return { base, byDigest: r }
+      // 404: not an organization (or not visible to the token) — try the user endpoints.
+      if (r !== 404) return undefined
+    }
+    return undefined
+  }
+
+  return {
+    name: 'GitHub Packages API',
+    async deleteDigest(digest) {
+      if (!opts.token) {
+        problem = 'no github-token'
+        return 'denied'
+      }
+      versions ??= load()
+      let v: Awaited<typeof versions>
+      try {
+        v = await versions
+      } catch (e) {
+        versions = undefined // a later call may try again
+        throw e
+      }
+      if (!v) return 'denied'
+      const id = v.byDigest.get(digest)
+      if (id === undefined) return 'not-found'
+      const res = await request('DELETE', new URL(`${v.base.pathname.replace(/\/+$/, '')}/${id}`, api))
+      if (res.status === 204 || res.status === 200 || res.status === 202) {
+        await res.body?.cancel().catch(() => undefined)
+        v.byDigest.delete(digest)
+        return 'deleted'
+      }
+      const msg = await messageOf(res)
+      if ([401, 403, 404].includes(res.status)) {
+        problem = `HTTP ${res.status} ${msg}`
+        return 'denied'
+      }
+      throw new HttpStatus(res.status, `GitHub Packages API: deleting version ${id} (${digest}) of ${display}: HTTP ${res.status} ${msg}`)
+    },
+    explain(outcome) {
+      if (outcome === 'unsupported') return `GitHub Packages API cannot delete versions of ${display}`
+      return (
+        `GitHub Packages refused to delete versions of ${display}${problem ? ` (${problem})` : ''}: the token needs Admin access to the package — ` +
+        `in the package settings, "Manage Actions access", give this repository the Admin role — and the workflow needs \`permissions: packages: write\``
+      )
+    },
+  }
+}

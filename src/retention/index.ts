@@ -1,0 +1,7 @@
+// Retention of dated base tags (SPEC §6): plan (pure), apply (dry-run or delete) and the
+// deletion backends (Distribution API, GitHub Packages API for ghcr.io).
+export { planRetention, type RetentionDeleteEntry, type RetentionPlan, type RetentionPolicy, type TagInfo } from './plan.js'
+export { applyRetention, type DeleteOutcome, type RetentionBackend, type RetentionLog } from './apply.js'
+export { collectTagInfo, distributionBackend, type CollectOptions, type ManifestDeleter, type TagSource } from './distribution.js'
+export { ghcrBackend, type GhcrBackendOptions } from './ghcr.js'
+export { selectBackend, unsupportedReason, type BackendKind } from './select.js'

@@ -1,0 +1,209 @@
+// The retention plan (SPEC §6): which dated tags of a prefix to keep and which manifest
+// digests to delete. Pure: the tags, their digests and the clock come in as data.
+//
+// Deleting in a registry deletes a manifest digest, and with it EVERY tag on that digest.
+// So the unit of deletion is a digest, and a digest is deleted only when every tag on it
+// is a deletion candidate: a digest shared with a kept dated tag, with a tag the run uses,
+// or with any other ("foreign") tag — `latest`, `sha-…`, a tag of another prefix — is
+// protected. A digest that is a platform manifest of a surviving index is protected too,
+// so a kept multi-platform image never loses a child. When a tag's digest could not be
+// resolved, nothing it might share is deleted.
+
+import type { RetentionEntry } from '../report/model.js'
+import { ageDays, parseDatedTag, type DatedTag } from '../tags.js'
+
+export interface TagInfo {
+  tag: string
+  /** Manifest digest the tag points at; '' when it could not be resolved (treated as unknown). */
+  digest: string
+  /** Platform manifest digests when the tag is an index (manifest list). */
+  children?: string[]
+}
+
+export interface RetentionPolicy {
+  prefix: string
+  /** Newest dated tags kept per environment hash. */
+  keepLatest: number
+  /** Dated tags at most this many days old are kept (a tag of age `keepDays` is kept). */
+  keepDays: number
+  /** Tags never deleted (the tag this run picked or built). */
+  protectTags: readonly string[]
+  /** Now; ages are whole days between a tag's date and this UTC date. */
+  today: Date
+}
+
+/** A digest to delete, with every (dated, candidate) tag on it. */
+export interface RetentionDeleteEntry extends RetentionEntry {
+  readonly digest: string
+  /** All tags on the digest, newest first; `tag` is them joined with ', '. */
+  readonly tags: readonly string[]
+  /** Age in days of the newest tag on the digest. */
+  readonly ageDays: number
+  /** True when the digest is an index (deleted before plain manifests). */
+  readonly index?: boolean
+}
+
+export interface RetentionPlan {
+  /** Dated tags kept, one entry per tag, with the reason. */
+  keep: RetentionEntry[]
+  /** Digests to delete, one entry per digest; indexes first, then oldest first. */
+  delete: RetentionDeleteEntry[]
+  /** Dated tags old enough to delete but protected, one entry per tag, with the reason. */
+  protect: RetentionEntry[]
+}
+
+interface Dated {
+  readonly info: TagInfo
+  readonly parsed: DatedTag
+  readonly age: number
+}
+
+function byTag(a: { tag: string }, b: { tag: string }): number {
+  return a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0
+}
+
+function count(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`
+}
+
+export function planRetention(tags: readonly TagInfo[], policy: RetentionPolicy): RetentionPlan {
+  const keepLatest = Number.isFinite(policy.keepLatest) ? Math.max(0, Math.floor(policy.keepLatest)) : 0
+  // A non-finite keepDays (Infinity) keeps everything; NaN is treated as "keep everything" too.
+  const keepDays = Number.isNaN(policy.keepDays) ? Infinity : Math.max(0, policy.keepDays)
+  const protectTags = new Set(policy.protectTags)
+
+  // One entry per tag name (a listing never repeats a tag; be robust anyway: first wins).
+  const seen = new Set<string>()
+  const dated: Dated[] = []
+  const foreign: TagInfo[] = []
+  for (const info of tags) {
+    if (seen.has(info.tag)) continue
+    seen.add(info.tag)
+    const parsed = parseDatedTag(info.tag, policy.prefix)
+    if (parsed) dated.push({ info, parsed, age: ageDays(parsed, policy.today) })
+    else foreign.push(info)
+  }
+
+  // --- 1. keep or candidate, per tag ---
+  const groups = new Map<string, Dated[]>()
+  for (const d of dated) {
+    const g = groups.get(d.parsed.hash12) ?? []
+    g.push(d)
+    groups.set(d.parsed.hash12, g)
+  }
+  const kept: { d: Dated; reason: string }[] = []
+  const candidates: Dated[] = []
+  for (const [hash, group] of groups) {
+    group.sort((a, b) => b.parsed.time - a.parsed.time || byTag(b.info, a.info))
+    group.forEach((d, i) => {
+      let reason: string | undefined
+      if (protectTags.has(d.info.tag)) reason = 'in use by this run'
+      else if (i < keepLatest) reason = `newest ${keepLatest} of ${policy.prefix}${hash}`
+      else if (d.age <= keepDays) reason = d.age < 0 ? 'dated in the future' : `not older than ${count(keepDays, 'day')}`
+      if (reason) kept.push({ d, reason })
+      else candidates.push(d)
+    })
+  }
+
+  // --- 2. digests that survive no matter what: kept dated tags and every other tag ---
+  const survivorTag = new Map<string, string>() // digest → a human description of who keeps it
+  const unknown: string[] = [] // surviving tags whose digest is unknown
+  for (const { d } of kept) {
+    if (!d.info.digest) unknown.push(d.info.tag)
+    else if (!survivorTag.has(d.info.digest)) survivorTag.set(d.info.digest, `kept tag ${d.info.tag}`)
+  }
+  for (const f of [...foreign].sort(byTag)) {
+    if (!f.digest) unknown.push(f.tag)
+    else if (!survivorTag.has(f.digest)) survivorTag.set(f.digest, `tag ${f.tag}`)
+  }
+
+  // Children per digest (any tag may carry them; union).
+  const childrenOf = new Map<string, Set<string>>()
+  for (const t of tags) {
+    if (!t.digest || !t.children || t.children.length === 0) continue
+    const s = childrenOf.get(t.digest) ?? new Set<string>()
+    for (const c of t.children) s.add(c)
+    childrenOf.set(t.digest, s)
+  }
+
+  // --- 3. candidate digests and their protection ---
+  const byDigest = new Map<string, Dated[]>()
+  const protectedTag = new Map<string, string>() // tag → reason (candidates that cannot be deleted)
+  for (const c of candidates) {
+    if (!c.info.digest) {
+      protectedTag.set(c.info.tag, 'digest unknown (the tag could not be resolved)')
+      continue
+    }
+    const list = byDigest.get(c.info.digest) ?? []
+    list.push(c)
+    byDigest.set(c.info.digest, list)
+  }
+  const protectedDigest = new Map<string, string>()
+  if (unknown.length > 0) {
+    const shown = unknown.slice(0, 3).join(', ') + (unknown.length > 3 ? ` and ${unknown.length - 3} more` : '')
+    for (const digest of byDigest.keys()) protectedDigest.set(digest, `the digest of ${shown} is unknown, so nothing that might share it is deleted`)
+  } else {
+    for (const digest of byDigest.keys()) {
+      const who = survivorTag.get(digest)
+      if (who) protectedDigest.set(digest, `digest shared with ${who}`)
+    }
+    // A surviving index keeps its platform manifests; repeat until nothing changes
+    // (a protected candidate index protects its own children in turn).
+    const surviving = new Map<string, string>(survivorTag)
+    for (const [digest] of protectedDigest) {
+      const first = byDigest.get(digest)![0]!
+      surviving.set(digest, `protected tag ${first.info.tag}`)
+    }
+    for (let changed = true; changed; ) {
+      changed = false
+      for (const [digest, who] of [...surviving]) {
+        for (const child of childrenOf.get(digest) ?? []) {
+          if (!byDigest.has(child) || protectedDigest.has(child)) continue
+          protectedDigest.set(child, `platform manifest of the index of ${who}`)
+          const first = byDigest.get(child)![0]!
+          surviving.set(child, `protected tag ${first.info.tag}`)
+          changed = true
+        }
+      }
+    }
+  }
+
+  // --- 4. entries ---
+  const keep: RetentionEntry[] = kept
+    .sort((a, b) => a.d.age - b.d.age || byTag(a.d.info, b.d.info))
+    .map(({ d, reason }) => entry(d, reason))
+
+  const protect: RetentionEntry[] = []
+  const del: RetentionDeleteEntry[] = []
+  for (const [digest, list] of byDigest) {
+    const reason = protectedDigest.get(digest)
+    if (reason) {
+      for (const d of list) protectedTag.set(d.info.tag, reason)
+      continue
+    }
+    const sorted = [...list].sort((a, b) => a.age - b.age || byTag(a.info, b.info))
+    const tagsOn = sorted.map((d) => d.info.tag)
+    const keptBy = keepLatest > 0 ? ` and not among the newest ${keepLatest} of its environment` : ''
+    del.push({
+      tag: tagsOn.join(', '),
+      tags: tagsOn,
+      digest,
+      ageDays: sorted[0]!.age,
+      reason: `older than ${count(keepDays, 'day')}${keptBy}`,
+      ...(childrenOf.has(digest) ? { index: true } : {}),
+    })
+  }
+  for (const c of candidates) {
+    const reason = protectedTag.get(c.info.tag)
+    if (reason) protect.push(entry(c, reason))
+  }
+  protect.sort((a, b) => (b.ageDays ?? 0) - (a.ageDays ?? 0) || byTag(a, b))
+  // Indexes before plain manifests: should a run stop half-way, no surviving index has lost
+  // a child. Then oldest first.
+  del.sort((a, b) => Number(!!b.index) - Number(!!a.index) || b.ageDays - a.ageDays || (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0))
+  return { keep, delete: del, protect }
+}
+
+function entry(d: Dated, reason: string): RetentionEntry {
+  return { tag: d.info.tag, ...(d.info.digest ? { digest: d.info.digest } : {}), ageDays: d.age, reason }
+}

@@ -1,0 +1,123 @@
+// Dated base tags `<prefix><hash12>-<YYYYMMDD>` and the choice between reusing one and
+// building today's. Pure functions over plain data; the clock is passed in.
+
+export interface DatedTag {
+  readonly tag: string
+  readonly hash12: string
+  /** `YYYYMMDD` */
+  readonly date: string
+  /** UTC midnight of `date`. */
+  readonly time: number
+}
+
+const DAY_MS = 86_400_000
+
+export function formatDate(d: Date): string {
+  const y = d.getUTCFullYear().toString().padStart(4, '0')
+  const m = (d.getUTCMonth() + 1).toString().padStart(2, '0')
+  const day = d.getUTCDate().toString().padStart(2, '0')
+  return `${y}${m}${day}`
+}
+
+export function hash12(envHash: string): string {
+  return envHash.slice(0, 12)
+}
+
+export function datedTag(prefix: string, envHash: string, now: Date): string {
+  return `${prefix}${hash12(envHash)}-${formatDate(now)}`
+}
+
+/** Parses a dated tag of this prefix; undefined for any other tag (or an impossible date). */
+export function parseDatedTag(tag: string, prefix: string): DatedTag | undefined {
+  if (!tag.startsWith(prefix)) return undefined
+  const rest = tag.slice(prefix.length)
+  const m = /^([0-9a-f]{12})-(\d{4})(\d{2})(\d{2})$/.exec(rest)
+  if (!m) return undefined
+  const [, h, y, mo, d] = m
+  const time = Date.UTC(Number(y), Number(mo) - 1, Number(d))
+  const check = new Date(time)
+  if (check.getUTCFullYear() !== Number(y) || check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d)) {
+    return undefined
+  }
+  return { tag, hash12: h!, date: `${y}${mo}${d}`, time }
+}
+
+/** Dated tags of this prefix, newest first (ties broken by tag for a stable order). */
+export function datedTags(tags: readonly string[], prefix: string): DatedTag[] {
+  const out: DatedTag[] = []
+  for (const t of tags) {
+    const d = parseDatedTag(t, prefix)
+    if (d) out.push(d)
+  }
+  return out.sort((a, b) => b.time - a.time || (a.tag < b.tag ? 1 : a.tag > b.tag ? -1 : 0))
+}
+
+/** Whole days between the tag's date and `now`'s UTC date (0 = today). */
+export function ageDays(tag: DatedTag, now: Date): number {
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())
+  return Math.round((today - tag.time) / DAY_MS)
+}
+
+export type BaseChoice =
+  | { readonly action: 'reuse'; readonly tag: string; readonly ageDays: number; readonly decision: 'reused' }
+  | {
+      readonly action: 'build'
+      readonly tag: string
+      readonly decision: 'new-environment' | 'max-age' | 'nightly' | 'lookup-failed'
+      /** Newest existing tag of the same environment, if any (the one being refreshed). */
+      readonly sameEnvironment?: string
+    }
+
+export interface ChooseBaseInput {
+  /** Tags in the base repository; undefined when the lookup failed. */
+  readonly tags: readonly string[] | undefined
+  readonly prefix: string
+  readonly envHash: string
+  readonly now: Date
+  readonly mode: 'auto' | 'base' | 'plan'
+  /** Rebuild in auto mode when the newest base is older than this many milliseconds. */
+  readonly maxAgeMs?: number
+}
+
+/**
+ * auto/plan: the newest dated tag of this hash is reused unless it is older than max-age.
+ * base (nightly): today's tag is reused when it exists, else built.
+ */
+export function chooseBase(input: ChooseBaseInput): BaseChoice {
+  const today = datedTag(input.prefix, input.envHash, input.now)
+  if (input.tags === undefined) return { action: 'build', tag: today, decision: 'lookup-failed' }
+  const mine = datedTags(input.tags, input.prefix).filter((t) => t.hash12 === hash12(input.envHash))
+  // A tag dated after "now" (clock skew, SOURCE_DATE_EPOCH in the past) is still a valid base.
+  const newest = mine[0]
+  if (input.mode === 'base') {
+    const existing = mine.find((t) => t.tag === today)
+    if (existing) return { action: 'reuse', tag: today, ageDays: 0, decision: 'reused' }
+    return { action: 'build', tag: today, decision: 'nightly', sameEnvironment: newest?.tag }
+  }
+  if (!newest) return { action: 'build', tag: today, decision: 'new-environment' }
+  const age = ageDays(newest, input.now)
+  if (input.maxAgeMs !== undefined) {
+    const startOfToday = Date.UTC(input.now.getUTCFullYear(), input.now.getUTCMonth(), input.now.getUTCDate())
+    const ageMs = input.now.getTime() - newest.time
+    if (ageMs > input.maxAgeMs && newest.time < startOfToday) {
+      return { action: 'build', tag: today, decision: 'max-age', sameEnvironment: newest.tag }
+    }
+  }
+  return { action: 'reuse', tag: newest.tag, ageDays: Math.max(0, age), decision: 'reused' }
+}
+
+/**
+ * The newest dated base other than `exclude` — what a new base is compared with (any hash:
+ * "the environment in the newest previous base").
+ */
+export function previousBase(tags: readonly string[], prefix: string, exclude: string): DatedTag | undefined {
+  return datedTags(tags, prefix).find((t) => t.tag !== exclude)
+}
+
+/** The last `n` dated bases of this environment, oldest first (for the size trend). */
+export function trendTags(tags: readonly string[], prefix: string, envHash: string, n: number): DatedTag[] {
+  return datedTags(tags, prefix)
+    .filter((t) => t.hash12 === hash12(envHash))
+    .slice(0, n)
+    .reverse()
+}

@@ -162,3 +162,14 @@ function spawnNode(args: string[], cwd: string, env: Record<string, string>, tim
     })
   })
 }
+
+/**
+ * What the runner would show in the job log: stdout and stderr without the `::add-mask::`
+ * commands (the runner consumes those to mask the value; they are never displayed).
+ */
+export function visibleLog(r: Pick<ActionResult, 'stdout' | 'stderr'>): string {
+  return `${r.stdout}\n${r.stderr}`
+    .split('\n')
+    .filter((l) => !l.startsWith('::add-mask::'))
+    .join('\n')
+}

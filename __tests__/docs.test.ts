@@ -242,6 +242,20 @@ describe('README content the project relies on', () => {
     expect(quick).toMatch(/^npm install-test\b/m)
   })
 
+  it('shows real reports of the action between the summary markers', () => {
+    const start = README.indexOf('<!-- summary:start -->')
+    const end = README.indexOf('<!-- summary:end -->')
+    expect(start).toBeGreaterThan(0)
+    expect(end).toBeGreaterThan(start)
+    const block = README.slice(start, end)
+    // As renderReport writes them (src/report/render.ts), quoted.
+    expect(block).toMatch(/^> ### 🐍 conda image · `[^`]+`$/m)
+    expect(block).toMatch(/^> 🔨 \*\*Base rebuilt\*\*/m)
+    expect(block).toMatch(/^> ♻️ \*\*Base reused\*\*/m)
+    expect(block).toMatch(/^> #### Why the base was rebuilt$/m)
+    expect(block).toMatch(/^> <sub>Environment hash `[0-9a-f]{64}` · mode `auto`/m)
+  })
+
   it('links every example workflow, and every linked example exists', () => {
     const files = readdirSync(path.join(ROOT, 'examples/workflows')).filter((f) => f.endsWith('.yml'))
     expect(files.length).toBeGreaterThanOrEqual(8)

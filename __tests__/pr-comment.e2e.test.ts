@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ROOT, runAction, type ActionResult } from '../__fixtures__/action-runner.js'
+import { ROOT, runAction, visibleLog, type ActionResult } from '../__fixtures__/action-runner.js'
 import { startGitHubApi, type GitHubApi } from '../__fixtures__/github-api.js'
 import { REGISTRY, epochOf, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
 
@@ -82,7 +82,10 @@ describe('sticky PR comment', () => {
     expect(api.writes().filter((w) => w.method === 'PATCH').every((w) => w.path.endsWith(`/${ours[0]!.id}`))).toBe(true)
     for (const o of others) expect(comments.find((c) => c.id === o.id)?.body).toBe(o.body)
 
-    for (const r of [first, second]) expect(r.stdout + r.stderr + r.summary).not.toContain(TOKEN)
+    for (const r of [first, second]) {
+      expect(visibleLog(r) + r.summary).not.toContain(TOKEN)
+      expect(r.stdout).toContain(`::add-mask::${TOKEN}`)
+    }
   })
 
   it('a fork pull request pushes nothing, writes no comment and says why in the summary', async () => {
@@ -90,7 +93,7 @@ describe('sticky PR comment', () => {
     const r = ok(await run(READ_ONLY, true))
     expect(api.writes().length).toBe(writes)
     expect(r.summary).toMatch(/fork/)
-    expect(r.stdout + r.stderr).not.toContain(READ_ONLY)
+    expect(visibleLog(r) + r.summary).not.toContain(READ_ONLY)
   })
 
   it('a read-only token on a same-repository PR is skipped with a notice, not a failure', async () => {

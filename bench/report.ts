@@ -23,6 +23,7 @@ export interface Results {
   startup?: Maybe<StartupResult>
   durations?: Record<string, number>
   totalMs?: number
+  loadAvgEnd?: number
 }
 
 function ok<T extends object>(x: Maybe<T>): T | undefined {
@@ -164,6 +165,7 @@ export function renderReport(r: Results): string {
         ['builder', `${m.buildkit}; image store ${m.storageDriver}`],
         ['registry', m.registry],
         ['skopeo', m.skopeo],
+        ['load average (1 min)', `${m.loadAvg} at the start, ${r.loadAvgEnd ?? 'n/a'} at the end (other jobs on the machine add noise)`],
         ['suite duration', `${r.totalMs ? ms(r.totalMs) : 'n/a'} (${Object.entries(r.durations ?? {}).map(([k, v]) => `${k} ${ms(v)}`).join(', ')})`],
       ],
     ),
@@ -248,6 +250,10 @@ export function renderReport(r: Results): string {
         ),
         '',
         table(['between', 'action wall / 1k tags (= per page)', 'Lookup / 1k tags'], pw.map((x, i) => [`${int(x.from)} → ${int(x.to)}`, ms(x.perK), ms(pl[i]!.perK)]), 'lrr'),
+        '',
+        `Registry requests of one reuse run besides the tag pages (counted by the front): ${
+          Object.entries(p.sizes[0]?.requests ?? {}).map(([k, v]) => `${v} × \`${k}\``).join(', ') || 'n/a'
+        }.`,
         '',
       )
     }

@@ -47,6 +47,8 @@ export interface PagedSize {
   listed: number
   /** Tag-list pages one run read. */
   pages: number
+  /** Other registry requests of one run, by `METHOD kind`. */
+  requests: Record<string, number>
   runs: RunStats[]
 }
 
@@ -192,14 +194,17 @@ export async function benchReuse(o: ReuseOptions): Promise<{ result: ReuseResult
     for (const [i, n] of o.counts.entries()) {
       const runs: RunStats[] = []
       let pages = 0
+      let requests: Record<string, number> = {}
       for (let r = 0; r <= fastReps; r++) {
         const before = front.pages
+        front.requests.clear()
         const run = await runAction({ cwd: dir, inputs: { ...inputs(n), image: `${front.addr}/${tagsRepo(n)}` } })
         if (run.code !== 0 || run.outputs['base-reused'] !== 'true') throw new Error(`paged reuse run on ${tagsRepo(n)} failed:\n${failureText(run)}`)
         pages = front.pages - before
+        requests = Object.fromEntries(front.requests)
         if (r > 0) runs.push(stats(run))
       }
-      result.paged.sizes.push({ tags: n, listed: result.sizes[i]!.listed, pages, runs })
+      result.paged.sizes.push({ tags: n, listed: result.sizes[i]!.listed, pages, requests, runs })
       o.log(`  ${n} tags in ${pages} pages: action ${median(runs.map((x) => x.wallMs)).toFixed(0)} ms (lookup ${medianPhase(runs, 'Lookup').toFixed(0)} ms)`)
     }
   } finally {

@@ -8,11 +8,13 @@
 //   npm run bench -- --no-write           print, do not write BENCHMARKS.md
 //   npm run bench -- --clean              delete the seeded bench-* repositories and exit
 //   npm run bench -- --seed               only seed the bench-tags-n<N> repositories
+//   npm run bench -- --render             rewrite BENCHMARKS.md from bench/results/latest.json
 //
 // Seeded repositories (bench-tags-n<N>) stay in the registry between runs, so a second run
 // does not seed 61,000 tags again; `--clean` removes them.
 
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { benchBuild, type BuildResult } from './build.js'
 import { benchHash, type HashResult } from './hash.js'
@@ -30,13 +32,14 @@ type Figure = (typeof FIGURES)[number]
 interface Args {
   clean: boolean
   seed: boolean
+  render: boolean
   reps: number
   only: Set<Figure>
   write: boolean
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { clean: false, seed: false, reps: 3, only: new Set(FIGURES), write: true }
+  const a: Args = { clean: false, seed: false, render: false, reps: 3, only: new Set(FIGURES), write: true }
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined]
     const value = (): string => inline ?? argv[++i] ?? ''
@@ -56,6 +59,9 @@ function parseArgs(argv: string[]): Args {
         a.only = new Set(names as Figure[])
         break
       }
+      case '--render':
+        a.render = true
+        break
       case '--seed':
         a.seed = true
         break
@@ -63,7 +69,7 @@ function parseArgs(argv: string[]): Args {
         a.write = false
         break
       default:
-        throw new Error(`unknown argument ${argv[i]} (--clean, --seed, --reps N, --only ${FIGURES.join(',')}, --no-write)`)
+        throw new Error(`unknown argument ${argv[i]} (--clean, --seed, --render, --reps N, --only ${FIGURES.join(',')}, --no-write)`)
     }
   }
   return a
@@ -99,6 +105,10 @@ async function seedOnly(): Promise<void> {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2))
+  if (args.render) {
+    const results = JSON.parse(readFileSync(path.join(ROOT, 'bench', 'results', 'latest.json'), 'utf8')) as Results
+    return write(results, args.write)
+  }
   if (!(await registryUp())) throw new Error('The registry at 127.0.0.1:5000 is not reachable: run `npm run stack` first')
   if (args.clean) return clean()
   if (args.seed) return seedOnly()
@@ -135,11 +145,17 @@ async function main(): Promise<void> {
     cleanupTemps()
   }
   results.totalMs = performance.now() - started
+  results.loadAvgEnd = Math.round(os.loadavg()[0]! * 100) / 100
+  write(results, args.write)
+}
+
+/** Writes bench/results/latest.json and BENCHMARKS.md (or prints the report). */
+function write(results: Results, toFile: boolean): void {
   const md = renderReport(results)
   const dir = path.join(ROOT, 'bench', 'results')
   mkdirSync(dir, { recursive: true })
   writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(results, null, 2))
-  if (args.write) {
+  if (toFile) {
     writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), md)
     log(`wrote BENCHMARKS.md (raw figures: bench/results/latest.json) — total ${((performance.now() - started) / 1000).toFixed(0)} s`)
   } else {

@@ -19,6 +19,7 @@ import {
 } from './buildx/index.js'
 import { BuildArgNames, HASH_SCHEME, Labels, Outputs } from './constants.js'
 import { readRunContext, type RunContext } from './context.js'
+import { dockerConfigWithLogin } from './docker-login.js'
 import { inspectLocal, localTags } from './engine.js'
 import { UserError, errorMessage, isUserError } from './errors.js'
 import { diffDocuments, fingerprint, parseDocumentLabel, type Fingerprint } from './hash/index.js'
@@ -182,19 +183,28 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[]): Promise<
   let builder: string | undefined = opts.builder
   let canExportCache = false
   const needBuild = choice.action === 'build' || Boolean(opts.dockerfile)
+  // The credential inputs reach BuildKit through a temporary Docker config for the builds.
+  let dockerEnv: NodeJS.ProcessEnv | undefined
+  if (needBuild && opts.registryUsername && opts.registryPassword && !opts.image.local) {
+    const login = dockerConfigWithLogin([opts.image.registry, baseRepo.registry], opts.registryUsername, opts.registryPassword)
+    cleanup.push(async () => login.cleanup())
+    if (login.note) core.notice(login.note)
+    dockerEnv = login.env
+  }
+  const dockerOpts = { env: dockerEnv }
   if (needBuild) {
     await phases.run('Builder', async () => {
-      core.info(await buildxVersion())
-      let info = await inspectBuilder(builder)
+      core.info(await buildxVersion(dockerOpts))
+      let info = await inspectBuilder(builder, dockerOpts)
       if (push.enabled && !info.canExportCache && !opts.builder) {
         core.warning(
           `Builder "${info.name}" (${info.driver} driver) cannot export registry cache: ${info.reason ?? 'unsupported'}. Creating a docker-container builder for this run.`,
         )
         try {
-          builder = await createContainerBuilder()
+          builder = await createContainerBuilder(dockerOpts)
           const created = builder
-          cleanup.push(() => removeBuilder(created))
-          info = await inspectBuilder(builder)
+          cleanup.push(() => removeBuilder(created, dockerOpts))
+          info = await inspectBuilder(builder, dockerOpts)
         } catch (e) {
           builder = opts.builder
           warn(`Could not create a docker-container builder (${errorMessage(e)}); building without registry cache export`)
@@ -230,7 +240,7 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[]): Promise<
         metadataFile: path.join(workDir, 'base-metadata.json'),
       }
       core.debug(`docker ${buildxArgs(spec).filter((a) => !a.includes(`${Labels.EnvDocument}=`)).join(' ')}`)
-      return runBuild(spec, { log: (l) => core.info(l) })
+      return runBuild(spec, { log: (l) => core.info(l), env: dockerEnv })
     })
     builds.push(buildReport('base', baseTagRef, outcome))
     baseDigest = (push.enabled ? await store.digest(baseRepo, choice.tag) : undefined) ?? outcome.digest
@@ -266,7 +276,7 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[]): Promise<
         metadataFile: path.join(workDir, 'app-metadata.json'),
       }
       core.debug(`docker ${buildxArgs(spec).join(' ')}`)
-      return runBuild(spec, { log: (l) => core.info(l) })
+      return runBuild(spec, { log: (l) => core.info(l), env: dockerEnv })
     })
     builds.push(buildReport('app', appRef, outcome))
     const parsed = parseReference(appRef)

@@ -16,6 +16,8 @@ export interface Machine {
   registry: string
   skopeo: string
   storageDriver: string
+  /** 1-minute load average when the suite started (other work on the machine skews figures). */
+  loadAvg: number
 }
 
 function tryRun(cmd: string, args: string[]): string {
@@ -40,6 +42,7 @@ export function machine(): Machine {
     buildkit: `${/Driver:\s*(\S+)/.exec(buildkit)?.[1] ?? '?'} driver, BuildKit ${/BuildKit version:\s*(\S+)/.exec(buildkit)?.[1] ?? /Buildkit:\s*(\S+)/.exec(buildkit)?.[1] ?? '?'}`,
     registry: tryRun('docker-registry', ['--version']),
     skopeo: tryRun('skopeo', ['--version']),
+    loadAvg: Math.round(os.loadavg()[0]! * 100) / 100,
     storageDriver: tryRun('docker', ['info', '--format', '{{.Driver}} ({{index .DriverStatus 0}})']),
   }
 }

@@ -10,6 +10,8 @@ import { REGISTRY } from './registry.js'
 export interface PagedFront {
   addr: string
   pages: number
+  /** Requests passed through, by `METHOD kind` (kind: manifests, blobs, other). */
+  requests: Map<string, number>
   close(): Promise<void>
 }
 
@@ -17,6 +19,7 @@ export async function startPagedFront(pageSize = 1000): Promise<PagedFront> {
   const [upHost, upPort] = REGISTRY.split(':') as [string, string | undefined]
   const lists = new Map<string, string[]>()
   const state = { pages: 0 }
+  const requests = new Map<string, number>()
   const fullList = async (repo: string): Promise<string[] | undefined> => {
     let l = lists.get(repo)
     if (!l) {
@@ -62,6 +65,8 @@ export async function startPagedFront(pageSize = 1000): Promise<PagedFront> {
       )
       return
     }
+    const kind = /^\/v2\/.+\/(manifests|blobs)\//.exec(url.pathname)?.[1] ?? 'other'
+    requests.set(`${req.method} ${kind}`, (requests.get(`${req.method} ${kind}`) ?? 0) + 1)
     const up = http.request({ host: upHost, port: Number(upPort ?? 80), method: req.method, path: req.url, headers: { ...req.headers, host: REGISTRY } }, (ur) => {
       res.writeHead(ur.statusCode ?? 502, ur.headers)
       ur.pipe(res)
@@ -76,6 +81,7 @@ export async function startPagedFront(pageSize = 1000): Promise<PagedFront> {
     get pages() {
       return state.pages
     },
+    requests,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()

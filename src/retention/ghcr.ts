@@ -187,8 +187,9 @@ export function ghcrBackend(opts: GhcrBackendOptions): RetentionBackend {
     },
     explain(outcome) {
       if (outcome === 'unsupported') return `GitHub Packages API cannot delete versions of ${display}`
+      const hidden = problem.startsWith('HTTP 404') ? '; GitHub answers 404 when the package does not exist or the token may not see it' : ''
       return (
-        `GitHub Packages refused to delete versions of ${display}${problem ? ` (${problem})` : ''}: the token needs Admin access to the package — ` +
+        `GitHub Packages refused to delete versions of ${display}${problem ? ` (${problem}${hidden})` : ''}: the token needs Admin access to the package — ` +
         `in the package settings, "Manage Actions access", give this repository the Admin role — and the workflow needs \`permissions: packages: write\``
       )
     },

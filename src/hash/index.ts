@@ -1,0 +1,32 @@
+// Environment fingerprint, scheme v1 (SPEC §3).
+//
+// sha256 over one canonical JSON document (keys sorted, no whitespace), never over file
+// bytes. What the document holds and why:
+//
+// - the environment file, parsed (yaml.ts, env.ts): comments, whitespace, quoting, flow/block
+//   style, key order, CRLF and a BOM do not count; scalars keep their source text;
+// - `channels` in order (priority); conda `dependencies` whitespace-normalized, operators
+//   and `channel::` prefixes verbatim, sorted and de-duplicated (the solver sees a set);
+// - `pip:` entries in order (option lines are positional; several `pip:` sections are
+//   marked, since conda keeps only the last one while micromamba merges them); files they
+//   reference with -r/-c (any spelling, `file:` too) by sha256, recursively; local trees pip
+//   installs from by a bounded tree digest (loader.ts);
+// - platform selectors evaluated per target conda subdir (selectors.ts);
+// - `variables`; unknown keys verbatim; `prefix` dropped; `name` only when the base
+//   Dockerfile uses it (dockerfile.ts);
+// - the base Dockerfile's digest, base build-args, target platforms, the scheme `v1`;
+// - an `@EXPLICIT` lock or a conda-lock.yml: its package lines for the targets (lock.ts).
+//
+// When unsure, the document keeps more (a rebuild) rather than less (a wrong image reused).
+
+import { fingerprintFiles } from './loader.js'
+import type { Fingerprint, FingerprintInput } from './types.js'
+
+export type { EnvDocument, Fingerprint, FingerprintInput, JsonValue, LockPackages, SourceKind, SubdirDeps } from './types.js'
+export { diffDocuments } from './diff.js'
+export { parseDocumentLabel } from './document.js'
+
+/** Fingerprints an environment file (plus what it references) for the given base build. */
+export async function fingerprint(input: FingerprintInput): Promise<Fingerprint> {
+  return fingerprintFiles(input)
+}

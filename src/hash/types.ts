@@ -1,0 +1,87 @@
+// The canonical environment document (fingerprint scheme v1) and the fingerprint API types.
+//
+// The document is what gets hashed and what is written as an image label, so it holds only
+// plain JSON (strings, arrays, objects) and stays compact: files appear as sha256 digests,
+// dependencies as strings. Keys are sorted when it is serialized (see canonical.ts).
+
+export type JsonValue = string | null | JsonValue[] | { [key: string]: JsonValue }
+
+/** What the environment file turned out to be. */
+export type SourceKind = 'environment' | 'explicit' | 'conda-lock'
+
+/** Per-conda-subdir part of the dependencies, present only when the targets differ. */
+export interface SubdirDeps {
+  /** Conda specs selected on this subdir but not on every target (sorted). */
+  dependencies?: string[]
+  /** The pip entries of this subdir, in order (present when they differ between targets). */
+  pip?: string[]
+}
+
+/** Lock-file packages of one conda subdir. */
+export interface LockPackages {
+  /** Short, readable `manager:name=version` (conda-lock) or `name-version-build` (explicit) items, sorted. */
+  items: string[]
+  /** sha256 over the full, sorted package lines (URLs and checksums) — what is really hashed. */
+  sha256: string
+}
+
+export interface EnvDocument {
+  /** Fingerprint scheme; a new scheme means every hash changes. */
+  scheme: 'v1'
+  source: SourceKind
+  /** Environment name — only when the base Dockerfile uses it (see dockerfile.ts). */
+  name?: string
+  /** Channels in priority order. */
+  channels?: string[]
+  /** Conda specs selected on every target subdir, whitespace-normalized, sorted, deduplicated. */
+  dependencies?: string[]
+  /** Pip entries in order when they are the same on every target (section breaks marked). */
+  pip?: string[]
+  /** Per-subdir results when platform selectors make the targets differ. */
+  bySubdir?: Record<string, SubdirDeps>
+  /** Entries a platform selector removes on every target, with their selector (sorted). */
+  excluded?: string[]
+  /** `variables:` (conda env vars), values of secret-looking names as digests. */
+  variables?: Record<string, string>
+  /** Top-level keys conda does not know, kept verbatim (a tool in the Dockerfile may read them). */
+  extra?: Record<string, JsonValue>
+  /** Lock files: packages per target subdir. */
+  packages?: Record<string, LockPackages>
+  /** Requirement/constraint files referenced from pip entries: path relative to the env file dir → sha256. */
+  files?: Record<string, string>
+  /** Local pip paths (`-e .`, `./pkg`, `file:`): path → tree digest, or `missing` / `unhashed:<why>`. */
+  local?: Record<string, string>
+  /** The base Dockerfile: path relative to the env file dir (absent = bundled template) and content digest. */
+  dockerfile: { path?: string; sha256: string }
+  /** Base build-args in input order (values of secret-looking names as digests). */
+  buildArgs: string[]
+  /** Target docker platforms, sorted; [] = the builder's default. */
+  platforms: string[]
+  /** Conda subdirs the selectors were evaluated for. */
+  subdirs: string[]
+  /** `true` when no platform was given and `linux-64` was assumed for selectors. */
+  subdirsAssumed?: boolean
+}
+
+export interface FingerprintInput {
+  /** Path as the user gave it (relative to cwd or absolute). */
+  environmentFile: string
+  /** `path` undefined = bundled template. */
+  baseDockerfile: { path?: string; content: string }
+  /** Base build-args, KEY=VALUE, in input order. */
+  buildArgs: readonly string[]
+  /** Target platforms, e.g. ['linux/amd64']; [] = the builder's default. */
+  platforms: readonly string[]
+}
+
+export interface Fingerprint {
+  /** 64 lowercase hex: sha256 of `json`. */
+  hash: string
+  document: EnvDocument
+  /** Canonical JSON (sorted keys, no whitespace) — hashed, and written as an image label. */
+  json: string
+  /** Things a person should know (local pip paths, unresolvable references, odd keys). */
+  warnings: string[]
+  /** Every file read (env file + referenced files + hashed local trees), absolute. */
+  files: string[]
+}

@@ -1,0 +1,124 @@
+// YAML → a small plain tree that keeps every scalar's source string and its line.
+//
+// Parsed with the `failsafe` schema: no scalar is ever coerced (`3.10` stays "3.10", `yes`
+// stays "yes", `1e3` stays "1e3"), and a quoted and an unquoted spelling of the same value
+// give the same string. Only a *plain* (unquoted) `null`/`Null`/`NULL`/`~` or an empty value
+// is read as null, as every YAML 1.2 core-schema reader (conda's included) would.
+
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node } from 'yaml'
+import { UserError } from '../errors.js'
+
+export type PNode = PScalar | PSeq | PMap
+
+export interface PScalar {
+  readonly kind: 'scalar'
+  readonly value: string | null
+  readonly line: number
+  /** Text of a trailing same-line comment (`# [linux]` → `[linux]`), block context only. */
+  readonly comment?: string
+}
+export interface PSeq {
+  readonly kind: 'seq'
+  readonly items: readonly PNode[]
+  readonly line: number
+}
+export interface PMapEntry {
+  readonly key: string
+  readonly keyLine: number
+  readonly value: PNode
+}
+export interface PMap {
+  readonly kind: 'map'
+  readonly entries: readonly PMapEntry[]
+  readonly line: number
+}
+
+/** Larger files are refused before parsing (no environment file is anywhere near this). */
+export const MAX_YAML_BYTES = 5 * 1024 * 1024
+/** Aliases allowed per document; real environment files use none. */
+export const MAX_ALIASES = 100
+/** Upper bound on nodes visited while expanding aliases (guards against alias bombs). */
+const MAX_NODES = 1_000_000
+
+const NULL_PLAIN = new Set(['', '~', 'null', 'Null', 'NULL'])
+
+/** Parses one YAML document into a PNode tree; every problem is a UserError with file and line. */
+export function parseYaml(text: string, file: string): PNode {
+  if (text.length > MAX_YAML_BYTES) {
+    throw new UserError(`${file} is ${Math.round(text.length / 1024)} KiB, more than the ${MAX_YAML_BYTES / 1024 / 1024} MiB an environment file may have`, { file, line: 1 })
+  }
+  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+  const lineCounter = new LineCounter()
+  let doc: Document.Parsed
+  try {
+    doc = parseDocument(src, { schema: 'failsafe', lineCounter, uniqueKeys: true, prettyErrors: false, merge: false })
+  } catch (e) {
+    throw new UserError(`${file} is not valid YAML: ${(e as Error).message}`, { file, line: 1 })
+  }
+  const err = doc.errors[0]
+  if (err) {
+    const line = err.linePos?.[0]?.line ?? lineCounter.linePos(err.pos[0]).line
+    const column = err.linePos?.[0]?.col
+    if (err.code === 'DUPLICATE_KEY') {
+      const key = duplicateKeyAt(src, err.pos[0])
+      throw new UserError(`${file}:${line}: duplicate key${key ? ` "${key}"` : ''} — each key may appear only once in a mapping`, { file, line, column })
+    }
+    const first = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
+    throw new UserError(`${file}:${line}: not valid YAML: ${first}`, { file, line, column })
+  }
+  const lineOf = (offset: number) => lineCounter.linePos(offset).line
+  let budget = MAX_NODES
+  let aliases = 0
+  const convert = (node: unknown, depth: number): PNode => {
+    if (--budget < 0 || depth > 200) throw new UserError(`${file}: the YAML expands to too many nodes (alias bomb?)`, { file, line: 1 })
+    if (node === null || node === undefined) return { kind: 'scalar', value: null, line: 1 }
+    if (isAlias(node)) {
+      if (++aliases > MAX_ALIASES) throw new UserError(`${file}:${lineOf(node.range?.[0] ?? 0)}: too many YAML aliases (more than ${MAX_ALIASES})`, { file, line: lineOf(node.range?.[0] ?? 0) })
+      const target = node.resolve(doc)
+      if (!target) throw new UserError(`${file}:${lineOf(node.range?.[0] ?? 0)}: unresolved YAML alias *${node.source}`, { file, line: lineOf(node.range?.[0] ?? 0) })
+      return convert(target, depth + 1)
+    }
+    const n = node as Node
+    const line = lineOf(n.range?.[0] ?? 0)
+    if (isScalar(n)) return scalarNode(n, line, src)
+    if (isSeq(n)) return { kind: 'seq', items: n.items.map((i) => convert(i, depth + 1)), line }
+    if (isMap(n)) {
+      const entries: PMapEntry[] = []
+      for (const pair of n.items) {
+        if (!isPair(pair)) continue
+        const k = pair.key as Node | null
+        const keyLine = k && 'range' in k && k.range ? lineOf(k.range[0]) : line
+        const keyNode = k === null ? { kind: 'scalar' as const, value: null, line: keyLine } : convert(k, depth + 1)
+        if (keyNode.kind !== 'scalar') throw new UserError(`${file}:${keyLine}: a mapping key must be a plain string`, { file, line: keyLine })
+        entries.push({ key: keyNode.value ?? '', keyLine, value: convert(pair.value, depth + 1) })
+      }
+      return { kind: 'map', entries, line }
+    }
+    throw new UserError(`${file}:${line}: unsupported YAML node`, { file, line })
+  }
+  if (doc.contents === null) return { kind: 'scalar', value: null, line: 1 }
+  return convert(doc.contents, 0)
+}
+
+function scalarNode(n: Scalar, line: number, src: string): PScalar {
+  const raw = n.value
+  const plain = n.type === Scalar.PLAIN || n.type === undefined
+  const value = raw === null || raw === undefined ? null : String(raw)
+  const isNull = value === null || (plain && NULL_PLAIN.has(value))
+  const comment = n.range ? trailingComment(src, n.range[1]) : undefined
+  return comment === undefined ? { kind: 'scalar', value: isNull ? null : value, line } : { kind: 'scalar', value: isNull ? null : value, line, comment }
+}
+
+/** The comment that follows a block-context value on its own line (`- dep  # [linux]`). */
+function trailingComment(src: string, end: number): string | undefined {
+  let eol = src.indexOf('\n', end)
+  if (eol < 0) eol = src.length
+  const rest = src.slice(end, eol)
+  const m = /^[ \t]+#(.*?)\r?$/.exec(rest)
+  return m ? m[1]!.trim() : undefined
+}
+
+function duplicateKeyAt(src: string, offset: number): string | undefined {
+  const m = /^\s*(?:-\s+)?(["']?)([^:"'\n]+?)\1\s*:/.exec(src.slice(offset, offset + 200))
+  return m?.[2]
+}

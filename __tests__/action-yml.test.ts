@@ -111,6 +111,7 @@ describe('action.yml defaults are what the code does when an input is not set', 
     runId: '1',
     workspace: ws,
     now: new Date('2026-01-15T00:00:00Z'),
+    hostPlatform: 'linux/amd64',
   })
   const IMAGE = 'ghcr.io/acme/model'
   /** As the runner does it: every input gets its action.yml default (the token expression evaluated). */

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { expect, test } from 'vitest'
-import { readRunContext, sourceDate } from '../src/context.js'
+import { hostPlatform, readRunContext, sourceDate } from '../src/context.js'
 
 function withEvent(payload: unknown, name = 'pull_request') {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ctx-'))
@@ -34,4 +34,14 @@ test('SOURCE_DATE_EPOCH sets the clock', () => {
   expect(sourceDate('x')).toBeUndefined()
   expect(readRunContext({ SOURCE_DATE_EPOCH: '86400' }, () => new Date(5)).now.toISOString()).toBe('1970-01-02T00:00:00.000Z')
   expect(readRunContext({}, () => new Date(5)).now.getTime()).toBe(5)
+})
+
+test.each([
+  ['x64', 'linux/amd64'],
+  ['arm64', 'linux/arm64'],
+  ['arm', 'linux/arm/v7'],
+  ['ppc64', 'linux/ppc64le'],
+  ['s390x', 'linux/s390x'],
+])('host platform of node arch %s is %s', (arch, platform) => {
+  expect(hostPlatform(arch)).toBe(platform)
 })

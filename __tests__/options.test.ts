@@ -19,6 +19,7 @@ const ctx = (): RunContext => ({
   runId: '1',
   workspace: ws,
   now: new Date('2026-11-23T00:00:00Z'),
+  hostPlatform: 'linux/amd64',
 })
 const getter = (inputs: Record<string, string>) => (name: InputName) => ({ ...actionDefaults(''), ...inputs })[name] ?? ''
 

@@ -164,6 +164,9 @@ export async function benchReuse(o: ReuseOptions): Promise<{ result: ReuseResult
     const skopeo: number[] = []
     for (let r = 0; r <= fastReps; r++) {
       const run = await runAction(reuseRun(n))
+      if (run.outputs['env-hash'] && run.outputs['env-hash'] !== result.envHash) {
+        throw new Error(`the environment hash changed during the benchmark (${result.envHash.slice(0, 12)} → ${run.outputs['env-hash'].slice(0, 12)}): was dist/index.js rebuilt? Run it again.`)
+      }
       if (run.code !== 0 || run.outputs['base-reused'] !== 'true' || run.outputs['base-tag'] !== result.baseTag) {
         throw new Error(`reuse run on ${repo} did not reuse ${result.baseTag} (exit ${run.code}, base-tag ${run.outputs['base-tag']}, base-reused ${run.outputs['base-reused']}):\n${failureText(run)}`)
       }
@@ -228,7 +231,8 @@ export async function benchReuse(o: ReuseOptions): Promise<{ result: ReuseResult
   if (o.profile) {
     const n = Math.max(...o.counts)
     const profDir = tempDir('cpuprof-reuse')
-    await runAction({ ...reuseRun(n), nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=500'] })
+    const prof = await runAction({ ...reuseRun(n), nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=500'] })
+    if (prof.code !== 0 || prof.outputs['base-reused'] !== 'true') throw new Error(`the profiled run did not reuse:\n${failureText(prof)}`)
     result.profile50k = summarizeProfile(findProfile(profDir))
   }
   // 6. The registry client in-process (bench/registry.bench.ts), on the seeded repository.

@@ -5,7 +5,7 @@
 import { readdirSync, statSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { DIST, runAction, spawnTimed, type ActionRunOptions } from './lib/action.js'
+import { DIST, failureText, runAction, spawnTimed, type ActionRunOptions } from './lib/action.js'
 import { tempDir } from './lib/fixtures.js'
 import { findProfile, summarizeProfile, type ProfileSummary } from './lib/profile.js'
 import { REGISTRY } from './lib/registry.js'
@@ -119,6 +119,7 @@ export async function benchStartup(reps: number, reuse: ActionRunOptions | undef
     const wall: number[] = []
     for (let i = 0; i <= reps; i++) {
       const run = await runAction(reuse)
+      if (run.code !== 0 || run.outputs['base-reused'] !== 'true') throw new Error(`the reuse run did not reuse (exit ${run.code}):\n${failureText(run)}`)
       if (i === 0) continue
       first.push(run.firstLineMs)
       wall.push(run.wallMs)
@@ -126,7 +127,8 @@ export async function benchStartup(reps: number, reuse: ActionRunOptions | undef
     r.reuseFirstLineMs = median(first)
     r.reuseWallMs = median(wall)
     const profDir = tempDir('cpuprof')
-    await runAction({ ...reuse, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=250'] })
+    const prof = await runAction({ ...reuse, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=250'] })
+    if (prof.code !== 0 || prof.outputs['base-reused'] !== 'true') throw new Error(`the profiled reuse run did not reuse:\n${failureText(prof)}`)
     r.profile = summarizeProfile(findProfile(profDir))
     r.profileOf = 'reuse run, 10-tag repository'
     log(`  reuse (10 tags): first line ${r.reuseFirstLineMs.toFixed(0)} ms, wall ${r.reuseWallMs.toFixed(0)} ms`)

@@ -33338,7 +33338,16 @@ function readRunContext(env = process.env, clock = () => new Date()) {
         workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
         pullRequest: pullRequestOf(eventName, payload),
         now: sourceDate(env.SOURCE_DATE_EPOCH) ?? clock(),
+        hostPlatform: hostPlatform(process.arch),
     });
+}
+const ARCH = { x64: 'amd64', arm64: 'arm64', arm: 'arm/v7', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64' };
+/**
+ * Docker's name for the platform of images built on this machine. Containers are Linux
+ * everywhere (Docker on macOS and Windows runs a Linux VM of the same architecture).
+ */
+function hostPlatform(nodeArch) {
+    return `linux/${ARCH[nodeArch] ?? nodeArch}`;
 }
 function pullRequestOf(eventName, payload) {
     if (!eventName.startsWith('pull_request') || !payload.pull_request)
@@ -34684,7 +34693,7 @@ function selectEntries(model, subdirs, file) {
         }
     });
     const bySubdir = new Map();
-    subdirs.forEach((s, i) => bySubdir.set(s, { conda: [...conda[i]], pip: pip[i] }));
+    subdirs.forEach((s, i) => bySubdir.set(s, { conda: [...conda[i]].sort(), pip: pip[i] }));
     return { bySubdir, excluded: [...excluded].sort(), pipEntries, warnings };
 }
 
@@ -43289,7 +43298,10 @@ async function main(ctx, cleanup) {
         warning(m);
     };
     const opts = await phases.run('Inputs', async () => getOptions(ctx));
-    const fp = await phases.run('Environment hash', () => hashEnvironment(opts));
+    // An empty `platforms` means this runner's platform, made explicit so that runners of
+    // different architectures never share (and reuse) one base.
+    const platforms = opts.platforms.length ? opts.platforms : [ctx.hostPlatform];
+    const fp = await phases.run('Environment hash', () => hashEnvironment(opts, platforms));
     for (const w of fp.warnings)
         warn(w);
     setOutput(Outputs.EnvHash, fp.hash);
@@ -43390,7 +43402,7 @@ async function main(ctx, cleanup) {
                 tags: [baseTagRef],
                 buildArgs: [...opts.baseBuildArgs, `${BuildArgNames.EnvironmentFile}=${external_node_path_default().basename(opts.environmentFile)}`],
                 labels: [...opts.labels, ...ociLabels(ctx), `${Labels.EnvHash}=${fp.hash}`, `${Labels.Scheme}=${HASH_SCHEME}`, `${Labels.EnvDocument}=${fp.json}`],
-                platforms: opts.platforms,
+                platforms,
                 builder,
                 cacheFrom: opts.image.local ? [] : [`type=registry,ref=${opts.cacheRef}`],
                 cacheTo: push.enabled && canExportCache ? cacheToValue(opts.cacheRef, opts.cacheMode) : undefined,
@@ -43429,7 +43441,7 @@ async function main(ctx, cleanup) {
                 tags: opts.tags,
                 buildArgs: [`${BuildArgNames.BaseImage}=${fromRef}`, ...opts.buildArgs],
                 labels: [...opts.labels, ...ociLabels(ctx), `${Labels.EnvHash}=${fp.hash}`],
-                platforms: opts.platforms,
+                platforms,
                 target: opts.target,
                 builder,
                 cacheFrom: opts.image.local ? [] : [`type=registry,ref=${opts.appCacheRef}`],
@@ -43513,12 +43525,12 @@ async function main(ctx, cleanup) {
         throw new UserError(`The image exceeds its size budget: ${budget.filter((b) => b.exceeded).map((b) => `${b.kind} ${b.actual} > ${b.limit}`).join('; ')}`);
     }
 }
-async function hashEnvironment(opts) {
+async function hashEnvironment(opts, platforms) {
     const fp = await fingerprint({
         environmentFile: opts.environmentFile,
         baseDockerfile: { path: opts.baseDockerfile.bundled ? undefined : opts.baseDockerfile.path, content: opts.baseDockerfile.content },
         buildArgs: opts.baseBuildArgs,
-        platforms: opts.platforms,
+        platforms,
     });
     core_info(`Environment hash ${fp.hash} (scheme ${HASH_SCHEME}) over ${fp.files.length} file(s)`);
     return fp;

@@ -15,6 +15,8 @@ export interface RunContext {
   readonly pullRequest?: { readonly number: number; readonly fromFork: boolean; readonly headRef?: string }
   /** The clock: `SOURCE_DATE_EPOCH` when set, else now. */
   readonly now: Date
+  /** The runner's own image platform (`linux/amd64`, `linux/arm64`, …): the default target. */
+  readonly hostPlatform: string
 }
 
 interface PullRequestPayload {
@@ -42,7 +44,18 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env, clock: () =
     workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
     pullRequest: pullRequestOf(eventName, payload),
     now: sourceDate(env.SOURCE_DATE_EPOCH) ?? clock(),
+    hostPlatform: hostPlatform(process.arch),
   })
+}
+
+const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm/v7', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64' }
+
+/**
+ * Docker's name for the platform of images built on this machine. Containers are Linux
+ * everywhere (Docker on macOS and Windows runs a Linux VM of the same architecture).
+ */
+export function hostPlatform(nodeArch: string): string {
+  return `linux/${ARCH[nodeArch] ?? nodeArch}`
 }
 
 function pullRequestOf(eventName: string, payload: PullRequestPayload): RunContext['pullRequest'] {

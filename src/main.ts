@@ -126,7 +126,10 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[]): Promise<
   }
 
   const opts = await phases.run('Inputs', async () => getOptions(ctx))
-  const fp = await phases.run('Environment hash', () => hashEnvironment(opts))
+  // An empty `platforms` means this runner's platform, made explicit so that runners of
+  // different architectures never share (and reuse) one base.
+  const platforms = opts.platforms.length ? opts.platforms : [ctx.hostPlatform]
+  const fp = await phases.run('Environment hash', () => hashEnvironment(opts, platforms))
   for (const w of fp.warnings) warn(w)
   core.setOutput(Outputs.EnvHash, fp.hash)
 
@@ -229,7 +232,7 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[]): Promise<
         tags: [baseTagRef],
         buildArgs: [...opts.baseBuildArgs, `${BuildArgNames.EnvironmentFile}=${path.basename(opts.environmentFile)}`],
         labels: [...opts.labels, ...ociLabels(ctx), `${Labels.EnvHash}=${fp.hash}`, `${Labels.Scheme}=${HASH_SCHEME}`, `${Labels.EnvDocument}=${fp.json}`],
-        platforms: opts.platforms,
+        platforms,
         builder,
         cacheFrom: opts.image.local ? [] : [`type=registry,ref=${opts.cacheRef}`],
         cacheTo: push.enabled && canExportCache ? cacheToValue(opts.cacheRef, opts.cacheMode) : undefined,
@@ -267,7 +270,7 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[]): Promise<
         tags: opts.tags,
         buildArgs: [`${BuildArgNames.BaseImage}=${fromRef}`, ...opts.buildArgs],
         labels: [...opts.labels, ...ociLabels(ctx), `${Labels.EnvHash}=${fp.hash}`],
-        platforms: opts.platforms,
+        platforms,
         target: opts.target,
         builder,
         cacheFrom: opts.image.local ? [] : [`type=registry,ref=${opts.appCacheRef}`],
@@ -353,12 +356,12 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[]): Promise<
   }
 }
 
-async function hashEnvironment(opts: Options): Promise<Fingerprint> {
+async function hashEnvironment(opts: Options, platforms: readonly string[]): Promise<Fingerprint> {
   const fp = await fingerprint({
     environmentFile: opts.environmentFile,
     baseDockerfile: { path: opts.baseDockerfile.bundled ? undefined : opts.baseDockerfile.path, content: opts.baseDockerfile.content },
     buildArgs: opts.baseBuildArgs,
-    platforms: opts.platforms,
+    platforms,
   })
   core.info(`Environment hash ${fp.hash} (scheme ${HASH_SCHEME}) over ${fp.files.length} file(s)`)
   return fp

@@ -173,3 +173,9 @@ export function visibleLog(r: Pick<ActionResult, 'stdout' | 'stderr'>): string {
     .filter((l) => !l.startsWith('::add-mask::'))
     .join('\n')
 }
+
+/** Throws with the tail of the log when the action failed; returns the result otherwise. */
+export function succeeded(r: ActionResult): ActionResult {
+  if (r.code !== 0) throw new Error(`action failed (exit ${r.code}):\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-2000)}`)
+  return r
+}

@@ -2,6 +2,7 @@
 // names must be the code's names, its defaults what the code does with nothing set, and
 // its metadata what the Marketplace requires.
 
+import { testContext } from '../__fixtures__/context.js'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -102,17 +103,8 @@ describe('action.yml names match src/constants.ts', () => {
 
 describe('action.yml defaults are what the code does when an input is not set', () => {
   let ws: string
-  const ctx = (): RunContext => ({
-    sha: 'abcdef0123456789abcdef0123456789abcdef01',
-    eventName: 'push',
-    repository: 'acme/model',
-    serverUrl: 'https://github.com',
-    apiUrl: 'https://api.github.com',
-    runId: '1',
-    workspace: ws,
-    now: new Date('2026-01-15T00:00:00Z'),
-    hostPlatform: 'linux/amd64',
-  })
+  const ctx = (): RunContext =>
+    testContext({ workspace: ws, sha: 'abcdef0123456789abcdef0123456789abcdef01', now: new Date('2026-01-15T00:00:00Z') })
   const IMAGE = 'ghcr.io/acme/model'
   /** As the runner does it: every input gets its action.yml default (the token expression evaluated). */
   const withDefaults = (name: InputName): string => {

@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ROOT, runAction, type ActionResult } from '../__fixtures__/action-runner.js'
+import { ROOT, runAction, succeeded, type ActionResult } from '../__fixtures__/action-runner.js'
 import {
   REGISTRY,
   compressedSize,
@@ -34,9 +34,7 @@ function edit(file: string, f: (s: string) => string): void {
 }
 
 function expectOk(r: ActionResult): void {
-  if (r.code !== 0) {
-    throw new Error(`action failed (exit ${r.code}):\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-2000)}`)
-  }
+  succeeded(r)
   expect(r.annotations.filter((a) => a.level === 'error')).toEqual([])
 }
 

@@ -7,7 +7,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { ROOT, runAction, visibleLog, type ActionResult } from '../__fixtures__/action-runner.js'
+import { ROOT, runAction, succeeded, visibleLog } from '../__fixtures__/action-runner.js'
 import { startRegistry, type RegistryProcess } from '../__fixtures__/registry-procs.js'
 import { epochOf, requireStack } from '../__fixtures__/stack.js'
 
@@ -33,10 +33,7 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true })
 })
 
-function ok(r: ActionResult): ActionResult {
-  if (r.code !== 0) throw new Error(`action failed (exit ${r.code}):\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-2000)}`)
-  return r
-}
+const ok = succeeded
 
 it('builds, pushes and later reuses with only the credential inputs', async () => {
   const image = `${registry.addr}/acme/model`

@@ -5,13 +5,10 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ROOT, runAction, type ActionResult } from '../__fixtures__/action-runner.js'
+import { ROOT, runAction, succeeded, type ActionResult } from '../__fixtures__/action-runner.js'
 import { REGISTRY, epochOf, getManifest, listTags, removeRepo, requireStack, retag, uniqueRepo } from '../__fixtures__/stack.js'
 
-function ok(r: ActionResult): ActionResult {
-  if (r.code !== 0) throw new Error(`action failed (exit ${r.code}):\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-2000)}`)
-  return r
-}
+const ok = succeeded
 
 describe('nightly base job', () => {
   const repo = uniqueRepo('nightly')

@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest'
 import { actionDefaults } from '../__fixtures__/action-runner.js'
+import { testContext } from '../__fixtures__/context.js'
 import type { InputName } from '../src/constants.js'
 import type { RunContext } from '../src/context.js'
 import { UserError } from '../src/errors.js'
@@ -10,17 +11,7 @@ import { getOptions, parseDuration, parseList, parseTags } from '../src/options.
 import { parseImageName } from '../src/reference.js'
 
 let ws: string
-const ctx = (): RunContext => ({
-  sha: 'abcdef0123456789',
-  eventName: 'push',
-  repository: 'acme/model',
-  serverUrl: 'https://github.com',
-  apiUrl: 'https://api.github.com',
-  runId: '1',
-  workspace: ws,
-  now: new Date('2026-11-23T00:00:00Z'),
-  hostPlatform: 'linux/amd64',
-})
+const ctx = (): RunContext => testContext({ workspace: ws })
 const getter = (inputs: Record<string, string>) => (name: InputName) => ({ ...actionDefaults(''), ...inputs })[name] ?? ''
 
 beforeAll(() => {

@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ROOT, runAction, visibleLog, type ActionResult } from '../__fixtures__/action-runner.js'
+import { ROOT, runAction, succeeded, visibleLog } from '../__fixtures__/action-runner.js'
 import { startGitHubApi, type GitHubApi } from '../__fixtures__/github-api.js'
 import { REGISTRY, epochOf, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
 
@@ -28,10 +28,7 @@ function prEvent(fork: boolean) {
   }
 }
 
-function ok(r: ActionResult): ActionResult {
-  if (r.code !== 0) throw new Error(`action failed (exit ${r.code}):\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-2000)}`)
-  return r
-}
+const ok = succeeded
 
 describe('sticky PR comment', () => {
   const repo = uniqueRepo('comment')

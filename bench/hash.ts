@@ -3,6 +3,7 @@
 // corpus in /work/shared/corpus/environment-yml. Calls src/hash in-process (the same code
 // the bundle runs, as TypeScript through tsx).
 
+import { corpusDir } from '../__fixtures__/context.js'
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -10,7 +11,7 @@ import { QUICKSTART, ROOT, tempDir } from './lib/fixtures.js'
 import { median } from './lib/stats.js'
 
 export const HASH_SIZES = [10, 100, 500, 1000, 2000, 5000]
-export const CORPUS_DIR = process.env.BENCH_CORPUS ?? '/work/shared/corpus/environment-yml'
+export const CORPUS_DIR = process.env.BENCH_CORPUS ?? corpusDir()
 const HASH_MODULE = path.join(ROOT, 'src', 'hash', 'index.ts')
 
 /** The part of src/hash's API the benchmark uses. */

@@ -356,8 +356,6 @@ export function renderReport(r: Results): string {
         out.push(`${c.failed} file(s) were rejected (fingerprint() threw; the corpus includes deliberately invalid files):`, '')
         out.push(table(['file', 'error'], c.failures.map((f) => [`\`${f.slice(0, f.indexOf(':'))}\``, f.slice(f.indexOf(':') + 1).trim()])), '')
       }
-      out.push(
-      )
     }
   }
 

@@ -5,7 +5,7 @@
 //   npm run bench                         all figures, 3 repetitions each (medians)
 //   npm run bench -- --reps 5             more repetitions
 //   npm run bench -- --only hash,startup  some figures (reuse, build, hash, startup)
-//   npm run bench -- --no-write           print, do not write BENCHMARKS.md
+//   npm run bench -- --no-write           print the report; write neither BENCHMARKS.md nor latest.json
 //   npm run bench -- --clean              delete the seeded bench-* repositories and exit
 //   npm run bench -- --seed               only seed the bench-tags-n<N> repositories
 //   npm run bench -- --render             rewrite BENCHMARKS.md from bench/results/latest.json
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2))
   if (args.render) {
     const results = JSON.parse(readFileSync(path.join(ROOT, 'bench', 'results', 'latest.json'), 'utf8')) as Results
-    return write(results, args.write)
+    return write(results, args.write, false)
   }
   if (!(await registryUp())) throw new Error('The registry at 127.0.0.1:5000 is not reachable: run `npm run stack` first')
   if (args.clean) return clean()
@@ -150,11 +150,13 @@ async function main(): Promise<void> {
 }
 
 /** Writes bench/results/latest.json and BENCHMARKS.md (or prints the report). */
-function write(results: Results, toFile: boolean): void {
+function write(results: Results, toFile: boolean, json = toFile): void {
   const md = renderReport(results)
-  const dir = path.join(ROOT, 'bench', 'results')
-  mkdirSync(dir, { recursive: true })
-  writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(results, null, 2))
+  if (json) {
+    const dir = path.join(ROOT, 'bench', 'results')
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(results, null, 2))
+  }
   if (toFile) {
     writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), md)
     log(`wrote BENCHMARKS.md (raw figures: bench/results/latest.json) — total ${((performance.now() - started) / 1000).toFixed(0)} s`)

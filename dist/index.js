@@ -43496,10 +43496,7 @@ async function main(ctx, cleanup) {
         if (b.exceeded)
             warning(`Size budget ${b.kind} exceeded: ${b.actual} (limit ${b.limit})`);
     const data = {
-        mode: opts.mode,
-        image: formatName(opts.image),
-        environmentFile: external_node_path_default().relative(ctx.workspace, opts.environmentFile) || opts.environmentFile,
-        envHash: fp.hash,
+        ...reportHead(opts, ctx, fp),
         base: {
             tag: choice.tag,
             ref: baseRef,
@@ -43678,15 +43675,12 @@ async function planOnly(opts, ctx, fp, choice, tags, push, store, phases, warnin
         retention = await tolerate((m) => warnings.push(m), 'plan retention', () => prune(opts, client, [choice.tag], ctx.now, 'dry-run', (m) => warnings.push(m)));
     }
     const data = {
-        mode: 'plan',
-        image: formatName(opts.image),
-        environmentFile: external_node_path_default().relative(ctx.workspace, opts.environmentFile) || opts.environmentFile,
-        envHash: fp.hash,
+        ...reportHead(opts, ctx, fp),
         base: {
             tag: choice.tag,
             ref: baseRef,
             reused: choice.action === 'reuse',
-            decision: choice.action === 'reuse' ? 'reused' : choice.decision,
+            decision: choice.decision,
             ageDays: choice.action === 'reuse' ? choice.ageDays : undefined,
             previousTag: tags ? previousBase(tags, opts.baseTagPrefix, choice.tag)?.tag : undefined,
         },
@@ -43698,6 +43692,14 @@ async function planOnly(opts, ctx, fp, choice, tags, push, store, phases, warnin
         warnings,
     };
     await writeReports(opts, ctx, data);
+}
+function reportHead(opts, ctx, fp) {
+    return {
+        mode: opts.mode,
+        image: formatName(opts.image),
+        environmentFile: external_node_path_default().relative(ctx.workspace, opts.environmentFile) || opts.environmentFile,
+        envHash: fp.hash,
+    };
 }
 async function writeReports(opts, ctx, data) {
     if (opts.summary) {

@@ -326,10 +326,7 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[]): Promise<
   for (const b of budget) if (b.exceeded) core.warning(`Size budget ${b.kind} exceeded: ${b.actual} (limit ${b.limit})`)
 
   const data: ReportData = {
-    mode: opts.mode,
-    image: formatName(opts.image),
-    environmentFile: path.relative(ctx.workspace, opts.environmentFile) || opts.environmentFile,
-    envHash: fp.hash,
+    ...reportHead(opts, ctx, fp),
     base: {
       tag: choice.tag,
       ref: baseRef,
@@ -547,15 +544,12 @@ async function planOnly(
     )
   }
   const data: ReportData = {
-    mode: 'plan',
-    image: formatName(opts.image),
-    environmentFile: path.relative(ctx.workspace, opts.environmentFile) || opts.environmentFile,
-    envHash: fp.hash,
+    ...reportHead(opts, ctx, fp),
     base: {
       tag: choice.tag,
       ref: baseRef,
       reused: choice.action === 'reuse',
-      decision: choice.action === 'reuse' ? 'reused' : choice.decision,
+      decision: choice.decision,
       ageDays: choice.action === 'reuse' ? choice.ageDays : undefined,
       previousTag: tags ? previousBase(tags, opts.baseTagPrefix, choice.tag)?.tag : undefined,
     },
@@ -567,6 +561,15 @@ async function planOnly(
     warnings,
   }
   await writeReports(opts, ctx, data)
+}
+
+function reportHead(opts: Options, ctx: RunContext, fp: Fingerprint): Pick<ReportData, 'mode' | 'image' | 'environmentFile' | 'envHash'> {
+  return {
+    mode: opts.mode,
+    image: formatName(opts.image),
+    environmentFile: path.relative(ctx.workspace, opts.environmentFile) || opts.environmentFile,
+    envHash: fp.hash,
+  }
 }
 
 async function writeReports(opts: Options, ctx: RunContext, data: ReportData): Promise<void> {

@@ -5,25 +5,10 @@ import { createHash } from 'node:crypto'
 import type { ImageName } from '../reference.js'
 import { repositoryScope } from './auth.js'
 import { RegistryError, TransientError } from './errors.js'
-import { Transport, errorCodeOf, type Logger, type Registry, type Response } from './transport.js'
+import { Transport, errorCodeOf, type Registry, type Response, type TransportOptions } from './transport.js'
 
-export interface RegistryClientOptions {
-  /** The action's credential inputs (take precedence over the Docker config). */
-  username?: string
-  password?: string
-  /** Default: $DOCKER_CONFIG or ~/.docker. */
-  dockerConfigDir?: string
-  /** Hosts reached over plain http besides loopback. */
-  insecureRegistries?: readonly string[]
-  /** Per request (attempt), default 30 s. */
-  timeoutMs?: number
-  /** Retries after the first attempt, default 4; exponential backoff with jitter, capped. */
-  retries?: number
-  /** Default: @actions/core. */
-  log?: Logger
-  /** Injectable for tests. */
-  sleep?: (ms: number) => Promise<void>
-}
+/** Options of the client: those of its transport (credentials, TLS, timeouts, retries, logging). */
+export type RegistryClientOptions = TransportOptions
 
 export interface ManifestInfo {
   digest: string

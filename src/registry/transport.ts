@@ -24,13 +24,20 @@ export interface Logger {
 }
 
 export interface TransportOptions {
+  /** The action's credential inputs (take precedence over the Docker config). */
   username?: string
   password?: string
+  /** Default: $DOCKER_CONFIG or ~/.docker. */
   dockerConfigDir?: string
+  /** Hosts reached over plain http besides loopback. */
   insecureRegistries?: readonly string[]
+  /** Per request (attempt), default 30 s. */
   timeoutMs?: number
+  /** Retries after the first attempt, default 4; exponential backoff with jitter, capped. */
   retries?: number
+  /** Default: @actions/core. */
   log?: Logger
+  /** Injectable for tests. */
   sleep?: (ms: number) => Promise<void>
 }
 

@@ -157,13 +157,29 @@ describe('base image: pick or create', () => {
     const changed = workspace()
     try {
       edit(path.join(changed, 'requirements.txt'), (s) => s.replace('rich==13.7.1', 'rich==13.8.0'))
-      const r = await runAction({ ...base, mode: 'plan' }, { cwd: changed, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-23') } })
+      const r = await runAction(base, { cwd: changed, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-23') } })
       expectOk(r)
       expect(r.outputs['env-hash']).not.toBe(first.outputs['env-hash'])
       expect(r.outputs['base-reused']).toBe('false')
+      expect(await listTags(repo)).toContain(r.outputs['base-tag'])
+      expect(Number(r.outputs['total-steps'])).toBeGreaterThan(0)
     } finally {
       rmSync(changed, { recursive: true, force: true })
     }
+  })
+
+  it('a size budget warns, and with fail-on-budget fails the step after writing the report', async () => {
+    const warnOnly = await runAction({ ...base, 'max-size': '1kB' }, { cwd: ws, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-23') } })
+    expectOk(warnOnly)
+    expect(warnOnly.annotations.some((a) => a.level === 'warning' && /max-size/.test(a.message))).toBe(true)
+
+    const failing = await runAction({ ...base, 'max-size': '1kB', 'fail-on-budget': 'true' }, { cwd: ws, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-23') } })
+    expect(failing.code).not.toBe(0)
+    const errors = failing.annotations.filter((a) => a.level === 'error')
+    expect(errors).toHaveLength(1)
+    expect(errors[0]!.message).toMatch(/size budget/)
+    expect(failing.outputs['image-size']).toBe(first.outputs['image-size'])
+    expect(failing.summary).toMatch(/budget/i)
   })
 
   it('plan mode prints the plan and the canonical document, and builds or pushes nothing', async () => {

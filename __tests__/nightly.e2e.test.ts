@@ -78,4 +78,12 @@ describe('nightly base job', () => {
     expect(after).toContain('buildcache')
     expect(after).not.toContain(`base-${hash12}-20261003`)
   })
+
+  it('refresh: full rebuilds with --no-cache, so the environment is solved again', async () => {
+    const r = ok(await runAction({ ...inputs, mode: 'base', refresh: 'full' }, at('2026-11-21')))
+    expect(r.outputs['base-reused']).toBe('false')
+    expect(Number(r.outputs['total-steps'])).toBeGreaterThan(0)
+    expect(r.outputs['cached-steps']).toBe('0')
+    expect(r.summary).toMatch(/refresh: full/)
+  })
 })

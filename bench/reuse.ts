@@ -107,7 +107,7 @@ export function pruneBuilder(): void {
 }
 
 export interface ReuseOptions {
-  /** Repetitions of the buildx builds; the (cheap) action and skopeo runs take max(5, reps). */
+  /** Repetitions of the buildx builds; the (cheap) action and skopeo runs take max(7, reps). */
   reps: number
   counts: number[]
   log: (s: string) => void
@@ -124,7 +124,7 @@ export async function benchReuse(o: ReuseOptions): Promise<{ result: ReuseResult
     ...extra,
   })
   const reuseRun = (n: number): ActionRunOptions => ({ cwd: dir, inputs: inputs(n) })
-  const fastReps = Math.max(5, o.reps)
+  const fastReps = Math.max(7, o.reps)
   const result: ReuseResult = {
     envHash: '',
     baseTag: '',
@@ -133,7 +133,7 @@ export async function benchReuse(o: ReuseOptions): Promise<{ result: ReuseResult
     buildxLocalWarmMs: [],
     buildxFreshBuilderMs: [],
     buildxCommand: `docker ${buildxArgs('<fixture>').join(' ')}`,
-    actionReps: Math.max(5, o.reps),
+    actionReps: Math.max(7, o.reps),
     summaryBytes: NaN,
   }
   // 1. The environment hash, from a plan run.
@@ -155,73 +155,68 @@ export async function benchReuse(o: ReuseOptions): Promise<{ result: ReuseResult
     closeRegistryConnections()
   }
 
-  // 3. The action, skopeo, per size.
-  for (const [i, n] of o.counts.entries()) {
-    const repo = tagsRepo(n)
-    const listed = (await listTags(repo)).length
-    const runs: RunStats[] = []
-    const noSummary: RunStats[] = []
-    const skopeo: number[] = []
-    for (let r = 0; r <= fastReps; r++) {
-      const run = await runAction(reuseRun(n))
-      if (run.outputs['env-hash'] && run.outputs['env-hash'] !== result.envHash) {
-        throw new Error(`the environment hash changed during the benchmark (${result.envHash.slice(0, 12)} → ${run.outputs['env-hash'].slice(0, 12)}): was dist/index.js rebuilt? Run it again.`)
-      }
-      if (run.code !== 0 || run.outputs['base-reused'] !== 'true' || run.outputs['base-tag'] !== result.baseTag) {
-        throw new Error(`reuse run on ${repo} did not reuse ${result.baseTag} (exit ${run.code}, base-tag ${run.outputs['base-tag']}, base-reused ${run.outputs['base-reused']}):\n${failureText(run)}`)
-      }
-      if (n === 10_000 && r === 1) {
-        result.summaryBytes = Buffer.byteLength(run.summary)
-        result.summaryPhaseTable = phaseTable(run.summary)
-      }
-      const sk = await timedCommand('skopeo', ['list-tags', '--tls-verify=false', `docker://${REGISTRY}/${repo}`], { timeoutMs: 120_000 })
-      const ns = await runAction({ cwd: dir, inputs: inputs(n, { summary: 'false' }) })
-      if (ns.code !== 0) throw new Error(`summary: false run failed:\n${failureText(ns)}`)
-      if (r === 0) continue // warm-up (page cache, registry)
-      runs.push(stats(run))
-      skopeo.push(sk.wallMs)
-      noSummary.push(stats(ns))
-    }
-    result.sizes.push({ tags: n, listed, seed: seeds[i]!, runs, skopeoMs: skopeo, noSummary })
-    o.log(
-      `  ${n} tags: action ${median(runs.map((x) => x.wallMs)).toFixed(0)} ms (lookup ${medianPhase(runs, 'Lookup').toFixed(0)} ms, ` +
-        `rss ${(median(runs.map((x) => x.maxRssBytes)) / 2 ** 20).toFixed(0)} MB), skopeo ${median(skopeo).toFixed(0)} ms`,
-    )
-  }
-
-  // 3b. The same through a front that paginates the tag list (pages of 1,000).
+  // 3. The action (one page, paged front, summary off) and skopeo, per size — round-robin
+  //    over the sizes, so a burst of other work on the machine hits every size alike.
   const pageSize = 1000
   const front = await startPagedFront(pageSize)
+  const per = await Promise.all(
+    o.counts.map(async (n) => ({ n, listed: (await listTags(tagsRepo(n))).length, runs: [] as RunStats[], noSummary: [] as RunStats[], skopeo: [] as number[], paged: [] as RunStats[], pages: 0, requests: {} as Record<string, number> })),
+  )
   try {
-    result.paged = { pageSize, sizes: [] }
-    for (const [i, n] of o.counts.entries()) {
-      const runs: RunStats[] = []
-      let pages = 0
-      let requests: Record<string, number> = {}
-      for (let r = 0; r <= fastReps; r++) {
+    for (let r = 0; r <= fastReps; r++) {
+      for (const p of per) {
+        const n = p.n
+        const repo = tagsRepo(n)
+        const run = await runAction(reuseRun(n))
+        if (run.outputs['env-hash'] && run.outputs['env-hash'] !== result.envHash) {
+          throw new Error(`the environment hash changed during the benchmark (${result.envHash.slice(0, 12)} → ${run.outputs['env-hash'].slice(0, 12)}): was dist/index.js rebuilt? Run it again.`)
+        }
+        if (run.code !== 0 || run.outputs['base-reused'] !== 'true' || run.outputs['base-tag'] !== result.baseTag) {
+          throw new Error(`reuse run on ${repo} did not reuse ${result.baseTag} (exit ${run.code}, base-tag ${run.outputs['base-tag']}, base-reused ${run.outputs['base-reused']}):\n${failureText(run)}`)
+        }
+        if (n === 10_000 && r === 1) {
+          result.summaryBytes = Buffer.byteLength(run.summary)
+          result.summaryPhaseTable = phaseTable(run.summary)
+        }
+        const sk = await timedCommand('skopeo', ['list-tags', '--tls-verify=false', `docker://${REGISTRY}/${repo}`], { timeoutMs: 120_000 })
+        const ns = await runAction({ cwd: dir, inputs: inputs(n, { summary: 'false' }) })
+        if (ns.code !== 0) throw new Error(`summary: false run failed:\n${failureText(ns)}`)
         const before = front.pages
         front.requests.clear()
-        const run = await runAction({ cwd: dir, inputs: { ...inputs(n), image: `${front.addr}/${tagsRepo(n)}` } })
-        if (run.code !== 0 || run.outputs['base-reused'] !== 'true') throw new Error(`paged reuse run on ${tagsRepo(n)} failed:\n${failureText(run)}`)
-        pages = front.pages - before
-        requests = Object.fromEntries(front.requests)
-        if (r > 0) runs.push(stats(run))
+        const pr = await runAction({ cwd: dir, inputs: { ...inputs(n), image: `${front.addr}/${repo}` } })
+        if (pr.code !== 0 || pr.outputs['base-reused'] !== 'true') throw new Error(`paged reuse run on ${repo} failed:\n${failureText(pr)}`)
+        p.pages = front.pages - before
+        p.requests = Object.fromEntries(front.requests)
+        if (r === 0) continue // warm-up (page cache, registry, the front's copy of the list)
+        p.runs.push(stats(run))
+        p.skopeo.push(sk.wallMs)
+        p.noSummary.push(stats(ns))
+        p.paged.push(stats(pr))
       }
-      result.paged.sizes.push({ tags: n, listed: result.sizes[i]!.listed, pages, requests, runs })
-      o.log(`  ${n} tags in ${pages} pages: action ${median(runs.map((x) => x.wallMs)).toFixed(0)} ms (lookup ${medianPhase(runs, 'Lookup').toFixed(0)} ms)`)
+      o.log(`  round ${r}/${fastReps} done${r === 0 ? ' (warm-up)' : ''}`)
     }
   } finally {
     await front.close()
   }
+  result.paged = { pageSize, sizes: [] }
+  for (const [i, p] of per.entries()) {
+    result.sizes.push({ tags: p.n, listed: p.listed, seed: seeds[i]!, runs: p.runs, skopeoMs: p.skopeo, noSummary: p.noSummary })
+    result.paged.sizes.push({ tags: p.n, listed: p.listed, pages: p.pages, requests: p.requests, runs: p.paged })
+    o.log(
+      `  ${p.n} tags: action ${median(p.runs.map((x) => x.wallMs)).toFixed(0)} ms (lookup ${medianPhase(p.runs, 'Lookup').toFixed(0)} ms, ` +
+        `rss ${(median(p.runs.map((x) => x.maxRssBytes)) / 2 ** 20).toFixed(0)} MB), skopeo ${median(p.skopeo).toFixed(0)} ms; ` +
+        `${p.pages} pages: ${median(p.paged.map((x) => x.wallMs)).toFixed(0)} ms (lookup ${medianPhase(p.paged, 'Lookup').toFixed(0)} ms)`,
+    )
+  }
 
-  // 4. What a user would run instead: buildx with a fully warm registry cache.
+  // 4. What a user would run instead: buildx with a fully warm registry cache, alternately
+  //    with the local cache warm and on a fresh builder.
   const args = buildxArgs(dir)
   await timedCommand('docker', args, { timeoutMs: 300_000 }) // primes the registry cache
   for (let r = 0; r <= o.reps; r++) {
     const t = await timedCommand('docker', args, { timeoutMs: 300_000 })
     if (r > 0) result.buildxLocalWarmMs.push(t.wallMs)
-  }
-  for (let r = 0; r < o.reps; r++) {
+    if (r === o.reps) break
     pruneBuilder()
     result.buildxFreshBuilderMs.push((await timedCommand('docker', args, { timeoutMs: 300_000 })).wallMs)
   }

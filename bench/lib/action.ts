@@ -45,6 +45,8 @@ export interface ActionRunOptions {
   timeoutMs?: number
   /** Do not fill in action.yml defaults. */
   noDefaults?: boolean
+  /** Another bundle than DIST (to compare builds). */
+  dist?: string
 }
 
 const PRELOAD = `import { writeFileSync } from 'node:fs'
@@ -85,7 +87,7 @@ export async function runAction(o: ActionRunOptions): Promise<ActionRun> {
     const all = { ...(o.noDefaults ? {} : actionDefaults('')), ...o.inputs }
     for (const [k, v] of Object.entries(all)) env[inputVar(k)] = v
     Object.assign(env, o.env ?? {})
-    const args = ['--import', pathToFileURL(preload).href, ...(o.nodeFlags ?? []), DIST]
+    const args = ['--import', pathToFileURL(preload).href, ...(o.nodeFlags ?? []), o.dist ?? DIST]
     const r = await spawnTimed(process.execPath, args, o.cwd, env, o.timeoutMs ?? 300_000)
     const rss = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8')) : NaN
     return {

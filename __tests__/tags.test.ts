@@ -1,5 +1,5 @@
 import { describe, expect, it, test } from 'vitest'
-import { ageDays, chooseBase, datedTag, datedTags, formatDate, parseDatedTag, previousBase, trendTags } from '../src/tags.js'
+import { ageDays, chooseBase, datedTag, datedTags, formatDate, parseDatedTag, previousBase, trendTags, withTag } from '../src/tags.js'
 
 const HASH = 'abcdef012345'.padEnd(64, '0')
 const OTHER = '111111111111'.padEnd(64, '0')
@@ -58,14 +58,21 @@ describe('chooseBase', () => {
     ['custom prefix', { tags: ['env-abcdef012345-20261120', ...tags], prefix: 'env-', mode: 'auto' }, { action: 'reuse', tag: 'env-abcdef012345-20261120' }],
     ['a tag dated in the future is still reused', { tags: ['base-abcdef012345-20261201'], mode: 'auto', maxAgeMs: DAY }, { action: 'reuse', tag: 'base-abcdef012345-20261201', ageDays: 0 }],
   ] as const)('%s', (_name, input, expected) => {
-    const choice = chooseBase({ prefix: 'base-', envHash: HASH, now: NOW, ...input } as Parameters<typeof chooseBase>[0])
+    const { tags: list, ...rest } = input as { tags: readonly string[] | undefined; prefix?: string }
+    const prefix = rest.prefix ?? 'base-'
+    const choice = chooseBase({ prefix, envHash: HASH, now: NOW, ...rest, dated: list && datedTags(list, prefix) } as Parameters<typeof chooseBase>[0])
     expect(choice).toMatchObject(expected)
   })
 
   it('previous base and trend', () => {
-    expect(previousBase(tags, 'base-', 'base-abcdef012345-20261123')?.tag).toBe('base-111111111111-20261122')
-    expect(previousBase(tags, 'base-', 'base-111111111111-20261122')?.tag).toBe('base-abcdef012345-20261115')
-    expect(trendTags(tags, 'base-', HASH, 8).map((t) => t.tag)).toEqual(['base-abcdef012345-20261101', 'base-abcdef012345-20261115'])
-    expect(trendTags(tags, 'base-', HASH, 1).map((t) => t.tag)).toEqual(['base-abcdef012345-20261115'])
+    const dated = datedTags(tags, 'base-')
+    expect(previousBase(dated, 'base-abcdef012345-20261123')?.tag).toBe('base-111111111111-20261122')
+    expect(previousBase(dated, 'base-111111111111-20261122')?.tag).toBe('base-abcdef012345-20261115')
+    expect(trendTags(dated, HASH, 8).map((t) => t.tag)).toEqual(['base-abcdef012345-20261101', 'base-abcdef012345-20261115'])
+    expect(trendTags(dated, HASH, 1).map((t) => t.tag)).toEqual(['base-abcdef012345-20261115'])
+    const withToday = withTag(dated, 'base-abcdef012345-20261123', 'base-')
+    expect(trendTags(withToday, HASH, 8).map((t) => t.tag)).toEqual(['base-abcdef012345-20261101', 'base-abcdef012345-20261115', 'base-abcdef012345-20261123'])
+    expect(withTag(dated, 'latest', 'base-')).toEqual(dated)
+    expect(withTag(withToday, 'base-abcdef012345-20261123', 'base-')).toEqual(withToday)
   })
 })

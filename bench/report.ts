@@ -194,17 +194,19 @@ export function renderReport(r: Results): string {
     )
     out.push(
       table(
-        ['tags', 'action wall', 'Lookup phase', 'peak RSS', 'skopeo list-tags', 'action / skopeo', 'seeding'],
+        ['tags', 'action wall', 'fastest run', 'Lookup phase', 'peak RSS', 'skopeo list-tags', 'action / skopeo', 'Lookup / skopeo', 'seeding'],
         reuse.sizes.map((s) => [
           int(s.listed),
           ms(wall(s)),
+          ms(Math.min(...s.runs.map((x) => x.wallMs))),
           ms(lookup(s)),
           mb(rss(s)),
           ms(skopeo(s)),
           ratio(wall(s), skopeo(s)),
+          ratio(lookup(s), skopeo(s)),
           s.seed.reused ? `cached${s.seed.pushed ? ' (+1 tag)' : ''}` : `${int(s.seed.pushed)} tags in ${ms(s.seed.ms)} (${Math.round(s.seed.pushed / (s.seed.ms / 1000))}/s)`,
         ]),
-        'rrrrrrl',
+        'rrrrrrrrl',
       ),
       '',
     )

@@ -42551,7 +42551,17 @@ function datedTags(tags, prefix) {
         if (d)
             out.push(d);
     }
-    return out.sort((a, b) => b.time - a.time || (a.tag < b.tag ? 1 : a.tag > b.tag ? -1 : 0));
+    return out.sort(newestFirst);
+}
+function newestFirst(a, b) {
+    return b.time - a.time || (a.tag < b.tag ? 1 : a.tag > b.tag ? -1 : 0);
+}
+/** `dated` with `tag` added in its place (when it is a dated tag of `prefix` not yet listed). */
+function withTag(dated, tag, prefix) {
+    const d = parseDatedTag(tag, prefix);
+    if (!d || dated.some((t) => t.tag === tag))
+        return [...dated];
+    return [...dated, d].sort(newestFirst);
 }
 /** Whole days between the tag's date and `now`'s UTC date (0 = today). */
 function ageDays(tag, now) {
@@ -42564,9 +42574,9 @@ function ageDays(tag, now) {
  */
 function chooseBase(input) {
     const today = datedTag(input.prefix, input.envHash, input.now);
-    if (input.tags === undefined)
+    if (input.dated === undefined)
         return { action: 'build', tag: today, decision: 'lookup-failed' };
-    const mine = datedTags(input.tags, input.prefix).filter((t) => t.hash12 === hash12(input.envHash));
+    const mine = input.dated.filter((t) => t.hash12 === hash12(input.envHash));
     // A tag dated after "now" (clock skew, SOURCE_DATE_EPOCH in the past) is still a valid base.
     const newest = mine[0];
     if (input.mode === 'base') {
@@ -42591,12 +42601,12 @@ function chooseBase(input) {
  * The newest dated base other than `exclude` — what a new base is compared with (any hash:
  * "the environment in the newest previous base").
  */
-function previousBase(tags, prefix, exclude) {
-    return datedTags(tags, prefix).find((t) => t.tag !== exclude);
+function previousBase(dated, exclude) {
+    return dated.find((t) => t.tag !== exclude);
 }
 /** The last `n` dated bases of this environment, oldest first (for the size trend). */
-function trendTags(tags, prefix, envHash, n) {
-    return datedTags(tags, prefix)
+function trendTags(dated, envHash, n) {
+    return dated
         .filter((t) => t.hash12 === hash12(envHash))
         .slice(0, n)
         .reverse();
@@ -43314,12 +43324,14 @@ async function main(ctx, cleanup) {
         });
     const store = client ? registryStore(client) : engineStore;
     const baseRepo = opts.baseRepository;
-    const tags = await phases.run('Lookup', async () => {
+    // Dated base tags of the repository, parsed once (newest first); undefined when the lookup failed.
+    const dated = await phases.run('Lookup', async () => {
         try {
             const t = await store.tags(baseRepo);
-            const mine = datedTags(t, opts.baseTagPrefix).filter((d) => d.hash12 === fp.hash.slice(0, 12));
-            core_info(`${formatName(baseRepo)}: ${t.length} tags, ${mine.length} dated base tag(s) of this environment`);
-            return t;
+            const dated = datedTags(t, opts.baseTagPrefix);
+            const mine = dated.filter((d) => d.hash12 === fp.hash.slice(0, 12)).length;
+            core_info(`${formatName(baseRepo)}: ${t.length} tags, ${dated.length} dated base tags, ${mine} of this environment`);
+            return dated;
         }
         catch (e) {
             if (isUserError(e))
@@ -43329,7 +43341,7 @@ async function main(ctx, cleanup) {
         }
     });
     const choice = chooseBase({
-        tags,
+        dated,
         prefix: opts.baseTagPrefix,
         envHash: fp.hash,
         now: ctx.now,
@@ -43347,7 +43359,7 @@ async function main(ctx, cleanup) {
     core_info(`Push: ${push.enabled ? 'yes' : 'no'} (${push.reason})`);
     setOutput(Outputs.BaseTag, choice.tag);
     if (opts.mode === 'plan') {
-        await planOnly(opts, ctx, fp, choice, tags, push, store, phases, warnings);
+        await planOnly(opts, ctx, fp, choice, dated, push, store, phases, warnings);
         return;
     }
     const builds = [];
@@ -43471,9 +43483,9 @@ async function main(ctx, cleanup) {
         const measuredRef = finalDigest && !opts.image.local && push.enabled ? finalDigest : finalTag;
         const read = await tolerate(warn, 'read the image size', () => sizeStore.size(finalName, measuredRef));
         const size = read ? { ...read, ref: finalRef } : undefined;
-        const compareTo = await tolerate(warn, 'read the size of the compared image', () => comparedImage(opts, store, tags ?? [], choice.tag));
-        const changes = choice.action === 'build' ? await tolerate(warn, 'read the previous base environment', () => environmentChanges(opts, store, tags ?? [], choice.tag, fp)) : undefined;
-        const trend = await tolerate(warn, 'read the size trend', () => sizeTrend(opts, store, tags ?? [], choice.tag, fp.hash, push.enabled || opts.image.local));
+        const compareTo = await tolerate(warn, 'read the size of the compared image', () => comparedImage(opts, store, dated ?? [], choice.tag));
+        const changes = choice.action === 'build' ? await tolerate(warn, 'read the previous base environment', () => environmentChanges(opts, store, dated ?? [], choice.tag, fp)) : undefined;
+        const trend = await tolerate(warn, 'read the size trend', () => sizeTrend(opts, store, dated ?? [], choice.tag, fp.hash, push.enabled || opts.image.local));
         return { size, compareTo, changes, trend };
     });
     if (measured.size)
@@ -43602,19 +43614,19 @@ async function tolerate(warn, what, f) {
     }
 }
 /** The image the final size is compared with: `compare-to`, `<image>:latest`, or the previous dated base. */
-async function comparedImage(opts, store, tags, baseTag) {
+async function comparedImage(opts, store, dated, baseTag) {
     if (opts.dockerfile) {
         const ref = opts.compareTo ? parseReference(opts.compareTo) : { name: opts.image, tag: 'latest', digest: undefined };
         const size = await store.size(ref.name, ref.digest ?? ref.tag ?? 'latest');
         return { compareTo: size };
     }
-    const prev = previousBase(tags, opts.baseTagPrefix, baseTag);
+    const prev = previousBase(dated, baseTag);
     if (!prev)
         return { compareTo: undefined };
     return { compareTo: await store.size(opts.baseRepository, prev.tag) };
 }
-async function environmentChanges(opts, store, tags, baseTag, fp) {
-    const prev = previousBase(tags, opts.baseTagPrefix, baseTag);
+async function environmentChanges(opts, store, dated, baseTag, fp) {
+    const prev = previousBase(dated, baseTag);
     if (!prev)
         return undefined;
     const labels = await store.labels(opts.baseRepository, prev.tag);
@@ -43623,9 +43635,9 @@ async function environmentChanges(opts, store, tags, baseTag, fp) {
         return { changes: [{ section: 'environment', kind: 'changed', item: `${prev.tag} carries no environment document label` }], previousTag: prev.tag };
     return { changes: diffDocuments(doc, fp.document), previousTag: prev.tag };
 }
-async function sizeTrend(opts, store, tags, baseTag, envHash, includeCurrent) {
-    const all = includeCurrent && !tags.includes(baseTag) ? [...tags, baseTag] : [...tags];
-    const picked = trendTags(all, opts.baseTagPrefix, envHash, TREND_POINTS);
+async function sizeTrend(opts, store, dated, baseTag, envHash, includeCurrent) {
+    const all = includeCurrent ? withTag(dated, baseTag, opts.baseTagPrefix) : dated;
+    const picked = trendTags(all, envHash, TREND_POINTS);
     const sizes = await Promise.all(picked.map(async (t) => ({ tag: t.tag, size: await store.size(opts.baseRepository, t.tag) })));
     return sizes.filter((s) => s.size).map((s) => ({ tag: s.tag, bytes: s.size.total }));
 }
@@ -43650,7 +43662,7 @@ async function prune(opts, client, protect, now, mode, warn) {
         warn(`Retention: ${report.error}`);
     return report;
 }
-async function planOnly(opts, ctx, fp, choice, tags, push, store, phases, warnings) {
+async function planOnly(opts, ctx, fp, choice, dated, push, store, phases, warnings) {
     await group('Plan', async () => {
         core_info(`Canonical environment document (hashed, scheme ${HASH_SCHEME}):`);
         core_info(JSON.stringify(fp.document, null, 2));
@@ -43682,7 +43694,7 @@ async function planOnly(opts, ctx, fp, choice, tags, push, store, phases, warnin
             reused: choice.action === 'reuse',
             decision: choice.decision,
             ageDays: choice.action === 'reuse' ? choice.ageDays : undefined,
-            previousTag: tags ? previousBase(tags, opts.baseTagPrefix, choice.tag)?.tag : undefined,
+            previousTag: dated ? previousBase(dated, choice.tag)?.tag : undefined,
         },
         builds: [],
         cache: { cachedSteps: 0, totalSteps: 0, ratio: 1 },

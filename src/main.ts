@@ -30,7 +30,7 @@ import { RegistryClient, hasCredentials } from './registry/index.js'
 import type { BuildReport, EnvChange, ImageSize, ReportData, RetentionReport } from './report/model.js'
 import { evaluateBudget, renderReport, upsertPrComment } from './report/index.js'
 import { applyRetention, collectTagInfo, distributionBackend, ghcrBackend, planRetention, selectBackend } from './retention/index.js'
-import { chooseBase, datedTags, previousBase, trendTags, type BaseChoice } from './tags.js'
+import { chooseBase, datedTags, previousBase, trendTags, withTag, type BaseChoice, type DatedTag } from './tags.js'
 
 const TREND_POINTS = 8
 
@@ -143,12 +143,14 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[]): Promise<
   const store = client ? registryStore(client) : engineStore
   const baseRepo = opts.baseRepository
 
-  const tags = await phases.run('Lookup', async () => {
+  // Dated base tags of the repository, parsed once (newest first); undefined when the lookup failed.
+  const dated = await phases.run('Lookup', async (): Promise<DatedTag[] | undefined> => {
     try {
       const t = await store.tags(baseRepo)
-      const mine = datedTags(t, opts.baseTagPrefix).filter((d) => d.hash12 === fp.hash.slice(0, 12))
-      core.info(`${formatName(baseRepo)}: ${t.length} tags, ${mine.length} dated base tag(s) of this environment`)
-      return t
+      const dated = datedTags(t, opts.baseTagPrefix)
+      const mine = dated.filter((d) => d.hash12 === fp.hash.slice(0, 12)).length
+      core.info(`${formatName(baseRepo)}: ${t.length} tags, ${dated.length} dated base tags, ${mine} of this environment`)
+      return dated
     } catch (e) {
       if (isUserError(e)) throw e
       warn(`Could not list the tags of ${formatName(baseRepo)} (${errorMessage(e)}); building the base as a cache miss`)
@@ -156,7 +158,7 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[]): Promise<
     }
   })
   const choice = chooseBase({
-    tags,
+    dated,
     prefix: opts.baseTagPrefix,
     envHash: fp.hash,
     now: ctx.now,
@@ -175,7 +177,7 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[]): Promise<
   core.setOutput(Outputs.BaseTag, choice.tag)
 
   if (opts.mode === 'plan') {
-    await planOnly(opts, ctx, fp, choice, tags, push, store, phases, warnings)
+    await planOnly(opts, ctx, fp, choice, dated, push, store, phases, warnings)
     return
   }
 
@@ -302,9 +304,9 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[]): Promise<
     const measuredRef = finalDigest && !opts.image.local && push.enabled ? finalDigest : finalTag
     const read = await tolerate(warn, 'read the image size', () => sizeStore.size(finalName, measuredRef))
     const size = read ? { ...read, ref: finalRef } : undefined
-    const compareTo = await tolerate(warn, 'read the size of the compared image', () => comparedImage(opts, store, tags ?? [], choice.tag))
-    const changes = choice.action === 'build' ? await tolerate(warn, 'read the previous base environment', () => environmentChanges(opts, store, tags ?? [], choice.tag, fp)) : undefined
-    const trend = await tolerate(warn, 'read the size trend', () => sizeTrend(opts, store, tags ?? [], choice.tag, fp.hash, push.enabled || opts.image.local))
+    const compareTo = await tolerate(warn, 'read the size of the compared image', () => comparedImage(opts, store, dated ?? [], choice.tag))
+    const changes = choice.action === 'build' ? await tolerate(warn, 'read the previous base environment', () => environmentChanges(opts, store, dated ?? [], choice.tag, fp)) : undefined
+    const trend = await tolerate(warn, 'read the size trend', () => sizeTrend(opts, store, dated ?? [], choice.tag, fp.hash, push.enabled || opts.image.local))
     return { size, compareTo, changes, trend }
   })
   if (measured.size) core.setOutput(Outputs.ImageSize, String(measured.size.total))
@@ -437,7 +439,7 @@ async function tolerate<T>(warn: (m: string) => void, what: string, f: () => Pro
 async function comparedImage(
   opts: Options,
   store: Store,
-  tags: readonly string[],
+  dated: readonly DatedTag[],
   baseTag: string,
 ): Promise<{ compareTo?: ImageSize } | undefined> {
   if (opts.dockerfile) {
@@ -445,7 +447,7 @@ async function comparedImage(
     const size = await store.size(ref.name, ref.digest ?? ref.tag ?? 'latest')
     return { compareTo: size }
   }
-  const prev = previousBase(tags, opts.baseTagPrefix, baseTag)
+  const prev = previousBase(dated, baseTag)
   if (!prev) return { compareTo: undefined }
   return { compareTo: await store.size(opts.baseRepository, prev.tag) }
 }
@@ -453,11 +455,11 @@ async function comparedImage(
 async function environmentChanges(
   opts: Options,
   store: Store,
-  tags: readonly string[],
+  dated: readonly DatedTag[],
   baseTag: string,
   fp: Fingerprint,
 ): Promise<{ changes: EnvChange[]; previousTag: string } | undefined> {
-  const prev = previousBase(tags, opts.baseTagPrefix, baseTag)
+  const prev = previousBase(dated, baseTag)
   if (!prev) return undefined
   const labels = await store.labels(opts.baseRepository, prev.tag)
   const doc = labels?.[Labels.EnvDocument] ? parseDocumentLabel(labels[Labels.EnvDocument]) : undefined
@@ -468,13 +470,13 @@ async function environmentChanges(
 async function sizeTrend(
   opts: Options,
   store: Store,
-  tags: readonly string[],
+  dated: readonly DatedTag[],
   baseTag: string,
   envHash: string,
   includeCurrent: boolean,
 ): Promise<{ tag: string; bytes: number }[]> {
-  const all = includeCurrent && !tags.includes(baseTag) ? [...tags, baseTag] : [...tags]
-  const picked = trendTags(all, opts.baseTagPrefix, envHash, TREND_POINTS)
+  const all = includeCurrent ? withTag(dated, baseTag, opts.baseTagPrefix) : dated
+  const picked = trendTags(all, envHash, TREND_POINTS)
   const sizes = await Promise.all(picked.map(async (t) => ({ tag: t.tag, size: await store.size(opts.baseRepository, t.tag) })))
   return sizes.filter((s) => s.size).map((s) => ({ tag: s.tag, bytes: s.size!.total }))
 }
@@ -513,7 +515,7 @@ async function planOnly(
   ctx: RunContext,
   fp: Fingerprint,
   choice: BaseChoice,
-  tags: readonly string[] | undefined,
+  dated: readonly DatedTag[] | undefined,
   push: PushDecision,
   store: Store,
   phases: Phases,
@@ -551,7 +553,7 @@ async function planOnly(
       reused: choice.action === 'reuse',
       decision: choice.decision,
       ageDays: choice.action === 'reuse' ? choice.ageDays : undefined,
-      previousTag: tags ? previousBase(tags, opts.baseTagPrefix, choice.tag)?.tag : undefined,
+      previousTag: dated ? previousBase(dated, choice.tag)?.tag : undefined,
     },
     builds: [],
     cache: { cachedSteps: 0, totalSteps: 0, ratio: 1 },

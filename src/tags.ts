@@ -49,7 +49,18 @@ export function datedTags(tags: readonly string[], prefix: string): DatedTag[] {
     const d = parseDatedTag(t, prefix)
     if (d) out.push(d)
   }
-  return out.sort((a, b) => b.time - a.time || (a.tag < b.tag ? 1 : a.tag > b.tag ? -1 : 0))
+  return out.sort(newestFirst)
+}
+
+function newestFirst(a: DatedTag, b: DatedTag): number {
+  return b.time - a.time || (a.tag < b.tag ? 1 : a.tag > b.tag ? -1 : 0)
+}
+
+/** `dated` with `tag` added in its place (when it is a dated tag of `prefix` not yet listed). */
+export function withTag(dated: readonly DatedTag[], tag: string, prefix: string): DatedTag[] {
+  const d = parseDatedTag(tag, prefix)
+  if (!d || dated.some((t) => t.tag === tag)) return [...dated]
+  return [...dated, d].sort(newestFirst)
 }
 
 /** Whole days between the tag's date and `now`'s UTC date (0 = today). */
@@ -69,8 +80,8 @@ export type BaseChoice =
     }
 
 export interface ChooseBaseInput {
-  /** Tags in the base repository; undefined when the lookup failed. */
-  readonly tags: readonly string[] | undefined
+  /** Dated tags of the base repository (`datedTags`, newest first); undefined when the lookup failed. */
+  readonly dated: readonly DatedTag[] | undefined
   readonly prefix: string
   readonly envHash: string
   readonly now: Date
@@ -85,8 +96,8 @@ export interface ChooseBaseInput {
  */
 export function chooseBase(input: ChooseBaseInput): BaseChoice {
   const today = datedTag(input.prefix, input.envHash, input.now)
-  if (input.tags === undefined) return { action: 'build', tag: today, decision: 'lookup-failed' }
-  const mine = datedTags(input.tags, input.prefix).filter((t) => t.hash12 === hash12(input.envHash))
+  if (input.dated === undefined) return { action: 'build', tag: today, decision: 'lookup-failed' }
+  const mine = input.dated.filter((t) => t.hash12 === hash12(input.envHash))
   // A tag dated after "now" (clock skew, SOURCE_DATE_EPOCH in the past) is still a valid base.
   const newest = mine[0]
   if (input.mode === 'base') {
@@ -110,13 +121,13 @@ export function chooseBase(input: ChooseBaseInput): BaseChoice {
  * The newest dated base other than `exclude` — what a new base is compared with (any hash:
  * "the environment in the newest previous base").
  */
-export function previousBase(tags: readonly string[], prefix: string, exclude: string): DatedTag | undefined {
-  return datedTags(tags, prefix).find((t) => t.tag !== exclude)
+export function previousBase(dated: readonly DatedTag[], exclude: string): DatedTag | undefined {
+  return dated.find((t) => t.tag !== exclude)
 }
 
 /** The last `n` dated bases of this environment, oldest first (for the size trend). */
-export function trendTags(tags: readonly string[], prefix: string, envHash: string, n: number): DatedTag[] {
-  return datedTags(tags, prefix)
+export function trendTags(dated: readonly DatedTag[], envHash: string, n: number): DatedTag[] {
+  return dated
     .filter((t) => t.hash12 === hash12(envHash))
     .slice(0, n)
     .reverse()

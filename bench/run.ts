@@ -18,8 +18,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { benchBuild, type BuildResult } from './build.js'
 import { benchHash, type HashResult } from './hash.js'
-import { distExists } from './lib/action.js'
-import { ROOT, cleanupTemps } from './lib/fixtures.js'
+import { distExists, distPath, snapshotDist } from './lib/action.js'
+import { ROOT, cleanupTemps, tempDir } from './lib/fixtures.js'
 import { machine } from './lib/machine.js'
 import { REPO_PREFIX, catalog, closeRegistryConnections, deleteRepo, listTags, registryUp, seedRepo } from './lib/registry.js'
 import { renderReport, type Results } from './report.js'
@@ -115,6 +115,7 @@ async function main(): Promise<void> {
   const needsDist = args.only.has('reuse') || args.only.has('build') || args.only.has('startup')
   if (needsDist && !distExists()) throw new Error('dist/index.js is missing: run `npm run bundle` first (or --only hash)')
 
+  if (needsDist) log(`bundle under test: ${path.relative(ROOT, distPath())}, run from a snapshot in ${snapshotDist(tempDir('dist'))}`)
   const results: Results = { machine: machine(), reps: args.reps, figures: [...args.only] }
   log(`machine: ${results.machine.cpus} cores, ${results.machine.memoryGiB} GiB, node ${results.machine.node}; ${args.reps} repetitions`)
   const step = async <T>(name: Figure, f: () => Promise<T>): Promise<T | { error: string } | undefined> => {
@@ -146,6 +147,19 @@ async function main(): Promise<void> {
   }
   results.totalMs = performance.now() - started
   results.loadAvgEnd = Math.round(os.loadavg()[0]! * 100) / 100
+  const failed = FIGURES.filter((f) => {
+    const r = results[f] as object | undefined
+    return r !== undefined && 'error' in r
+  })
+  if (failed.length && args.write) {
+    // Keep the last good BENCHMARKS.md; the failed run's figures go next to latest.json.
+    const dir = path.join(ROOT, 'bench', 'results')
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(path.join(dir, 'failed.json'), JSON.stringify(results, null, 2))
+    log(`FAILED: ${failed.join(', ')} — BENCHMARKS.md not rewritten (figures in bench/results/failed.json)`)
+    process.exitCode = 1
+    return
+  }
   write(results, args.write)
 }
 

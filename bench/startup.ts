@@ -5,7 +5,7 @@
 import { readdirSync, statSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { DIST, failureText, runAction, spawnTimed, type ActionRunOptions } from './lib/action.js'
+import { distPath, failureText, runAction, spawnTimed, type ActionRunOptions } from './lib/action.js'
 import { tempDir } from './lib/fixtures.js'
 import { findProfile, summarizeProfile, type ProfileSummary } from './lib/profile.js'
 import { REGISTRY } from './lib/registry.js'
@@ -76,6 +76,7 @@ function dirBytes(d: string): { files: number; bytes: number } {
 }
 
 export async function benchStartup(reps: number, reuse: ActionRunOptions | undefined, log: (s: string) => void): Promise<StartupResult> {
+  const DIST = distPath()
   const bundle = readFileSync(DIST)
   const dist = dirBytes(path.dirname(DIST))
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root' }

@@ -5,14 +5,29 @@
 // child's peak RSS (a `--import` preload writes `process.resourceUsage().maxRSS` on exit).
 
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { DIST as BUNDLE, actionDefaults, inputVar, parseOutputFile } from '../../__fixtures__/action-runner.js'
 
-/** The bundle under test: dist/index.js, or BENCH_DIST (e.g. to compare two builds). */
-export const DIST = process.env.BENCH_DIST ? path.resolve(process.env.BENCH_DIST) : BUNDLE
+let bundle = process.env.BENCH_DIST ? path.resolve(process.env.BENCH_DIST) : BUNDLE
+
+/** The bundle under test: dist/index.js, BENCH_DIST (e.g. to measure another build), or its snapshot. */
+export function distPath(): string {
+  return bundle
+}
+
+/**
+ * Copies the bundle's directory (chunks, assets) into `dir` and runs that copy from now on:
+ * a rebuild of dist/ while the suite runs (`npm run bundle` empties it first) cannot break
+ * or mix the figures.
+ */
+export function snapshotDist(dir: string): string {
+  cpSync(path.dirname(bundle), dir, { recursive: true })
+  bundle = path.join(dir, path.basename(bundle))
+  return bundle
+}
 
 export interface Phase {
   name: string
@@ -45,7 +60,7 @@ export interface ActionRunOptions {
   timeoutMs?: number
   /** Do not fill in action.yml defaults. */
   noDefaults?: boolean
-  /** Another bundle than DIST (to compare builds). */
+  /** Another bundle than distPath() (to compare builds). */
   dist?: string
 }
 
@@ -55,7 +70,7 @@ if (file) process.on('exit', () => { try { writeFileSync(file, String(process.re
 `
 
 export function distExists(): boolean {
-  return existsSync(DIST)
+  return existsSync(bundle)
 }
 
 export async function runAction(o: ActionRunOptions): Promise<ActionRun> {
@@ -87,7 +102,7 @@ export async function runAction(o: ActionRunOptions): Promise<ActionRun> {
     const all = { ...(o.noDefaults ? {} : actionDefaults('')), ...o.inputs }
     for (const [k, v] of Object.entries(all)) env[inputVar(k)] = v
     Object.assign(env, o.env ?? {})
-    const args = ['--import', pathToFileURL(preload).href, ...(o.nodeFlags ?? []), o.dist ?? DIST]
+    const args = ['--import', pathToFileURL(preload).href, ...(o.nodeFlags ?? []), o.dist ?? bundle]
     const r = await spawnTimed(process.execPath, args, o.cwd, env, o.timeoutMs ?? 300_000)
     const rss = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8')) : NaN
     return {

@@ -241,6 +241,35 @@ describe('application image on top of the base', () => {
   })
 })
 
+describe('push: false (as on a fork pull request)', () => {
+  const repo = uniqueRepo('nopush')
+  const image = `${REGISTRY}/${repo}`
+  let ws: string
+  beforeAll(async () => {
+    await requireStack()
+    ws = workspace()
+    edit(path.join(ws, 'environment.yml'), (s) => s.replace('numpy=1.26', `numpy=1.${Date.now() % 1000}`))
+  })
+  afterAll(async () => {
+    await removeRepo(repo)
+    rmSync(ws, { recursive: true, force: true })
+  })
+
+  it('builds a new base and the application FROM it in the local engine, pushing nothing', async () => {
+    const r = await runAction(
+      { image, 'base-dockerfile': 'base.Dockerfile', dockerfile: 'Dockerfile', tags: 'pr-1', push: 'false' },
+      { cwd: ws, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-23') } },
+    )
+    expectOk(r)
+    expect(r.outputs['base-reused']).toBe('false')
+    expect(r.outputs['base-image']).toBe(`${image}:${r.outputs['base-tag']}`)
+    expect(r.outputs.image).toMatch(new RegExp(`^${image.replace(/\./g, '\\.')}:pr-1@sha256:`))
+    expect(Number(r.outputs['total-steps'])).toBeGreaterThan(0)
+    expect(r.summary).toMatch(/not pushed/)
+    expect(await listTags(repo)).toEqual([])
+  })
+})
+
 describe('local Docker engine as the store (no registry host in `image`)', () => {
   const name = uniqueRepo('local')
   const image = `${name}/model`

@@ -138,7 +138,7 @@ export async function benchHash(log: (s: string) => void, quick: boolean): Promi
       try {
         await mod.fingerprint(input(full))
       } catch (e) {
-        failures.push(`${f}: ${(e as Error).message.split('\n')[0]!.slice(0, 120)}`)
+        failures.push(`${f}: ${(e as Error).message.split('\n')[0]!.split(`${CORPUS_DIR}/`).join('').slice(0, 200)}`)
         continue
       }
       const times = await repeat(() => mod.fingerprint(input(full)), 50, 5, 50)

@@ -356,7 +356,7 @@ export function renderReport(r: Results): string {
       )
       if (c.failed) {
         out.push(`${c.failed} file(s) were rejected (fingerprint() threw; the corpus includes deliberately invalid files):`, '')
-        out.push(table(['file', 'error'], c.failures.map((f) => [`\`${f.slice(0, f.indexOf(':'))}\``, f.slice(f.indexOf(':') + 1).trim()])), '')
+        out.push(table(['file', 'error'], c.failures.map((f) => [`\`${f.slice(0, f.indexOf(':'))}\``, f.slice(f.indexOf(':') + 1).trim().replace(/^\S*\/([^/\s]+:\d+:)/, '$1')])), '')
       }
     }
   }

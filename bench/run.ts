@@ -16,12 +16,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { removeLocalImages } from '../__fixtures__/stack.js'
 import { benchBuild, type BuildResult } from './build.js'
 import { benchHash, type HashResult } from './hash.js'
 import { distExists, distPath, snapshotDist } from './lib/action.js'
 import { ROOT, cleanupTemps, tempDir } from './lib/fixtures.js'
 import { machine } from './lib/machine.js'
-import { REPO_PREFIX, catalog, closeRegistryConnections, deleteRepo, listTags, registryUp, seedRepo } from './lib/registry.js'
+import { REGISTRY, REPO_PREFIX, catalog, closeRegistryConnections, deleteRepo, listTags, registryUp, seedRepo } from './lib/registry.js'
 import { renderReport, type Results } from './report.js'
 import { TAG_COUNTS, benchReuse, tagsRepo, type ReuseResult } from './reuse.js'
 import { benchStartup, type StartupResult } from './startup.js'
@@ -89,6 +90,7 @@ async function clean(): Promise<void> {
     const n = await deleteRepo(r)
     log(`deleted ${r}: ${before} tags (${n} manifest(s)) in ${((performance.now() - t) / 1000).toFixed(1)} s`)
   }
+  for (const r of repos) removeLocalImages(`${REGISTRY}/${r}`)
   log('clean: done (the registry keeps empty repository names until it is garbage-collected)')
 }
 
@@ -173,7 +175,7 @@ function write(results: Results, toFile: boolean, json = toFile): void {
   }
   if (toFile) {
     writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), md)
-    log(`wrote BENCHMARKS.md (raw figures: bench/results/latest.json) — total ${((performance.now() - started) / 1000).toFixed(0)} s`)
+    log(`wrote BENCHMARKS.md (raw figures: bench/results/latest.json)${results.totalMs ? ` — suite ${(results.totalMs / 1000).toFixed(0)} s` : ''}`)
   } else {
     process.stdout.write(md)
   }

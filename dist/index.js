@@ -29215,9 +29215,11 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2477);
+/* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8293);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2477);
 
-await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
+
+await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -43481,12 +43483,16 @@ async function main(ctx, cleanup) {
     const measured = await phases.run('Measure', async () => {
         const sizeStore = push.enabled || opts.image.local ? store : engineStore;
         const measuredRef = finalDigest && !opts.image.local && push.enabled ? finalDigest : finalTag;
-        const read = await tolerate(warn, 'read the image size', () => sizeStore.size(finalName, measuredRef));
-        const size = read ? { ...read, ref: finalRef } : undefined;
-        const compareTo = await tolerate(warn, 'read the size of the compared image', () => comparedImage(opts, store, dated ?? [], choice.tag));
-        const changes = choice.action === 'build' ? await tolerate(warn, 'read the previous base environment', () => environmentChanges(opts, store, dated ?? [], choice.tag, fp)) : undefined;
-        const trend = await tolerate(warn, 'read the size trend', () => sizeTrend(opts, store, dated ?? [], choice.tag, fp.hash, push.enabled || opts.image.local));
-        return { size, compareTo, changes, trend };
+        // Independent registry reads: run them at once.
+        const [read, compareTo, changes, trend] = await Promise.all([
+            tolerate(warn, 'read the image size', () => sizeStore.size(finalName, measuredRef)),
+            tolerate(warn, 'read the size of the compared image', () => comparedImage(opts, store, dated ?? [], choice.tag)),
+            choice.action === 'build'
+                ? tolerate(warn, 'read the previous base environment', () => environmentChanges(opts, store, dated ?? [], choice.tag, fp))
+                : undefined,
+            tolerate(warn, 'read the size trend', () => sizeTrend(opts, store, dated ?? [], choice.tag, fp.hash, push.enabled || opts.image.local)),
+        ]);
+        return { size: read ? { ...read, ref: finalRef } : undefined, compareTo, changes, trend };
     });
     if (measured.size)
         setOutput(Outputs.ImageSize, String(measured.size.total));
@@ -43749,6 +43755,26 @@ async function writeReports(opts, ctx, data) {
         }
     }
 }
+
+
+/***/ }),
+
+/***/ 8293:
+/***/ (() => {
+
+
+;// CONCATENATED MODULE: external "node:v8"
+const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
+;// CONCATENATED MODULE: ./src/runtime.ts
+// Process-wide runtime settings, evaluated before anything else is loaded.
+//
+// The registry client uses Node's global fetch, whose HTTP parser (undici's llhttp) is
+// WebAssembly. V8 compiles it with its optimizing tier in the background, and the process
+// waits for that compilation before it can exit: 80–100 ms on every run, more than a whole
+// reused-base lookup on a small repository, and ~30 MB of memory (BENCHMARKS.md). The
+// baseline compiler alone is plenty for a parser that handles a few requests.
+
+(0,external_node_v8_namespaceObject.setFlagsFromString)('--liftoff-only');
 
 
 /***/ }),

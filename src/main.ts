@@ -302,12 +302,16 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[]): Promise<
   const measured = await phases.run('Measure', async () => {
     const sizeStore = push.enabled || opts.image.local ? store : engineStore
     const measuredRef = finalDigest && !opts.image.local && push.enabled ? finalDigest : finalTag
-    const read = await tolerate(warn, 'read the image size', () => sizeStore.size(finalName, measuredRef))
-    const size = read ? { ...read, ref: finalRef } : undefined
-    const compareTo = await tolerate(warn, 'read the size of the compared image', () => comparedImage(opts, store, dated ?? [], choice.tag))
-    const changes = choice.action === 'build' ? await tolerate(warn, 'read the previous base environment', () => environmentChanges(opts, store, dated ?? [], choice.tag, fp)) : undefined
-    const trend = await tolerate(warn, 'read the size trend', () => sizeTrend(opts, store, dated ?? [], choice.tag, fp.hash, push.enabled || opts.image.local))
-    return { size, compareTo, changes, trend }
+    // Independent registry reads: run them at once.
+    const [read, compareTo, changes, trend] = await Promise.all([
+      tolerate(warn, 'read the image size', () => sizeStore.size(finalName, measuredRef)),
+      tolerate(warn, 'read the size of the compared image', () => comparedImage(opts, store, dated ?? [], choice.tag)),
+      choice.action === 'build'
+        ? tolerate(warn, 'read the previous base environment', () => environmentChanges(opts, store, dated ?? [], choice.tag, fp))
+        : undefined,
+      tolerate(warn, 'read the size trend', () => sizeTrend(opts, store, dated ?? [], choice.tag, fp.hash, push.enabled || opts.image.local)),
+    ])
+    return { size: read ? { ...read, ref: finalRef } : undefined, compareTo, changes, trend }
   })
   if (measured.size) core.setOutput(Outputs.ImageSize, String(measured.size.total))
   else core.setOutput(Outputs.ImageSize, '')

@@ -23,7 +23,8 @@ function category(url: string, fn: string): string {
   if (fn === '(garbage collector)') return 'garbage collection'
   if (fn === '(program)') return 'V8 (compile, parse, runtime)'
   if (fn === '(root)') return 'other'
-  if (url.includes('/dist/')) return 'bundle code (dist/index.js)'
+  // The profiled process runs the bundle (or its snapshot) plus a one-line preload.
+  if (url.startsWith('file://') || url.startsWith('/')) return 'bundle code (dist/index.js)'
   if (url.startsWith('node:') || url === '') return 'node internals / builtins'
   return 'other'
 }

@@ -145,6 +145,8 @@ describe('action.yml defaults are what the code does when an input is not set', 
     [Inputs.Platforms]: (o) => expect(o.platforms).toEqual([]),
     [Inputs.Builder]: (o) => expect(o.builder).toBeUndefined(),
     [Inputs.CompareTo]: (o) => expect(o.compareTo).toBeUndefined(),
+    // Decided per run by resolveCacheBackend (tables in actions-cache.test.ts).
+    [Inputs.CacheBackend]: (o) => expect(o.cacheBackend).toBe(''),
   }
 
   it('every "Default: …" promise in a description is checked here', () => {

@@ -35,6 +35,8 @@ export const Inputs = {
   MaxGrowth: 'max-growth',
   FailOnBudget: 'fail-on-budget',
   Refresh: 'refresh',
+  CacheBackend: 'cache-backend',
+  ActionsCacheMaxSize: 'actions-cache-max-size',
 } as const
 export type InputName = (typeof Inputs)[keyof typeof Inputs]
 
@@ -60,6 +62,8 @@ export type PruneMode = (typeof PruneModes)[number]
 
 export const RefreshModes = ['pull', 'full'] as const
 export type RefreshMode = (typeof RefreshModes)[number]
+
+export const CacheBackends = ['registry', 'actions', 'both'] as const
 
 export const CacheModes = ['min', 'max'] as const
 export type CacheMode = (typeof CacheModes)[number]

@@ -9,6 +9,7 @@ import path from 'node:path'
 import {
   buildxArgs,
   buildxVersion,
+  cacheTos,
   cacheToValue,
   createContainerBuilder,
   inspectBuilder,
@@ -19,6 +20,17 @@ import {
 } from './buildx/index.js'
 import { BuildArgNames, HASH_SCHEME, Labels, Outputs } from './constants.js'
 import { readRunContext, type RunContext } from './context.js'
+import {
+  actionsCachePlan,
+  buildxLocalCacheArgs,
+  cacheBranch,
+  defaultBranchFromEvent,
+  finishLocalCache,
+  resolveCacheBackend,
+  restoreBuildCache,
+  saveBuildCache,
+  type CacheBackend,
+} from './actions-cache/index.js'
 import { dockerConfigWithLogin } from './docker-login.js'
 import { inspectLocal, localTags } from './engine.js'
 import { UserError, errorMessage, isUserError } from './errors.js'
@@ -93,7 +105,7 @@ const engineStore: Store = {
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const cleanup: (() => Promise<void>)[] = []
   try {
-    await main(readRunContext(env), cleanup)
+    await main(readRunContext(env), cleanup, env)
   } catch (e) {
     fail(e)
   } finally {
@@ -117,7 +129,7 @@ function fail(e: unknown): void {
   process.exitCode = 1
 }
 
-async function main(ctx: RunContext, cleanup: (() => Promise<void>)[]): Promise<void> {
+async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: NodeJS.ProcessEnv): Promise<void> {
   const phases = new Phases()
   const warnings: string[] = []
   const warn = (m: string): void => {
@@ -174,6 +186,15 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[]): Promise<
     registry: opts.image.registry,
   })
   core.info(`Push: ${push.enabled ? 'yes' : 'no'} (${push.reason})`)
+  const cacheBackend: CacheBackend = resolveCacheBackend(opts.cacheBackend, {
+    pullRequestFromFork: ctx.pullRequest?.fromFork ?? false,
+    pullRequest: ctx.pullRequest !== undefined,
+    local: opts.image.local,
+    canPush: push.enabled,
+  })
+  const useRegistryCache = cacheBackend !== 'actions' && !opts.image.local
+  let useActionsCache = cacheBackend !== 'registry'
+  core.info(`Build cache: ${cacheBackend}`)
   core.setOutput(Outputs.BaseTag, choice.tag)
 
   if (opts.mode === 'plan') {
@@ -201,7 +222,8 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[]): Promise<
     await phases.run('Builder', async () => {
       core.info(await buildxVersion(dockerOpts))
       let info = await inspectBuilder(builder, dockerOpts)
-      if (push.enabled && !info.canExportCache && !opts.builder) {
+      const wantsExport = push.enabled || useActionsCache
+      if (wantsExport && !info.canExportCache && !opts.builder) {
         core.warning(
           `Builder "${info.name}" (${info.driver} driver) cannot export registry cache: ${info.reason ?? 'unsupported'}. Creating a docker-container builder for this run.`,
         )
@@ -214,12 +236,41 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[]): Promise<
           builder = opts.builder
           warn(`Could not create a docker-container builder (${errorMessage(e)}); building without registry cache export`)
         }
-      } else if (push.enabled && !info.canExportCache) {
-        warn(`Builder "${info.name}" (${info.driver} driver) cannot export registry cache (${info.reason ?? 'unsupported'}); building without cache export`)
+      } else if (wantsExport && !info.canExportCache) {
+        warn(`Builder "${info.name}" (${info.driver} driver) cannot export a build cache (${info.reason ?? 'unsupported'}); building without cache export`)
       }
       canExportCache = info.canExportCache
+      if (useActionsCache && !canExportCache) {
+        useActionsCache = false
+        warn('The Actions cache is not used: the builder cannot export a local build cache')
+      }
       core.info(`Builder: ${info.name} (${info.driver} driver), registry cache export: ${canExportCache ? 'yes' : 'no'}`)
     })
+  }
+
+  const cacheLog = { info: core.info, warning: warn }
+  const branch = cacheBranch(env, ctx.pullRequest?.number)
+  const defaultBranch = defaultBranchFromEvent(env)
+  /** runBuild, with the BuildKit cache restored from and saved to the Actions cache when that backend is on. */
+  const build = async (kind: 'base' | 'app', spec: BuildSpec): Promise<{ outcome: BuildOutcome; note?: string }> => {
+    const runOpts = { log: (l: string) => core.info(l), env: dockerEnv }
+    if (!useActionsCache) return { outcome: await runBuild(spec, runOpts) }
+    const plan = actionsCachePlan({ kind, envHash: fp.hash, branch, defaultBranch, platform: platforms.join(','), revision: ctx.sha }, env)
+    const restored = await restoreBuildCache(plan, cacheLog)
+    const local = buildxLocalCacheArgs(plan.dir, opts.cacheMode)
+    const outcome = await runBuild(
+      {
+        ...spec,
+        cacheFrom: restored.hit === 'exact' || restored.hit === 'partial' ? [...spec.cacheFrom, local.cacheFrom] : spec.cacheFrom,
+        cacheTo: [...cacheTos(spec), local.cacheTo],
+      },
+      runOpts,
+    )
+    const finished = await finishLocalCache(plan.dir, cacheLog)
+    const saved = finished.exported ? await saveBuildCache(plan, { changed: finished.changed, maxBytes: opts.actionsCacheMaxBytes }, cacheLog) : 'failed'
+    const note = `Actions cache: ${restored.hit === 'exact' || restored.hit === 'partial' ? `restored ${restored.hit} (${restored.matchedKey})` : restored.hit}, save ${saved}`
+    core.info(note)
+    return { outcome, note }
   }
 
   // --- base ---
@@ -236,8 +287,8 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[]): Promise<
         labels: [...opts.labels, ...ociLabels(ctx), `${Labels.EnvHash}=${fp.hash}`, `${Labels.Scheme}=${HASH_SCHEME}`, `${Labels.EnvDocument}=${fp.json}`],
         platforms,
         builder,
-        cacheFrom: opts.image.local ? [] : [`type=registry,ref=${opts.cacheRef}`],
-        cacheTo: push.enabled && canExportCache ? cacheToValue(opts.cacheRef, opts.cacheMode) : undefined,
+        cacheFrom: useRegistryCache ? [`type=registry,ref=${opts.cacheRef}`] : [],
+        cacheTo: useRegistryCache && push.enabled && canExportCache ? cacheToValue(opts.cacheRef, opts.cacheMode) : undefined,
         output: push.enabled ? 'push' : 'load',
         // Refresh builds (nightly, max-age) re-pull FROM images; `refresh: full` also re-solves.
         pull: isRefresh(choice),
@@ -245,10 +296,10 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[]): Promise<
         metadataFile: path.join(workDir, 'base-metadata.json'),
       }
       core.debug(`docker ${buildxArgs(spec).filter((a) => !a.includes(`${Labels.EnvDocument}=`)).join(' ')}`)
-      return runBuild(spec, { log: (l) => core.info(l), env: dockerEnv })
+      return build('base', spec)
     })
-    builds.push(buildReport('base', baseTagRef, outcome))
-    baseDigest = (push.enabled ? await store.digest(baseRepo, choice.tag) : undefined) ?? outcome.digest
+    builds.push(buildReport('base', baseTagRef, outcome.outcome, outcome.note))
+    baseDigest = (push.enabled ? await store.digest(baseRepo, choice.tag) : undefined) ?? outcome.outcome.digest
     if (push.enabled && !baseDigest) throw new Error(`${baseTagRef} was built but the registry does not have it`)
   } else {
     core.info(`Reusing ${baseTagRef} (${choice.ageDays} day(s) old): the environment is unchanged, no base build`)
@@ -275,19 +326,19 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[]): Promise<
         platforms,
         target: opts.target,
         builder,
-        cacheFrom: opts.image.local ? [] : [`type=registry,ref=${opts.appCacheRef}`],
-        cacheTo: push.enabled && canExportCache ? cacheToValue(opts.appCacheRef, opts.cacheMode) : undefined,
+        cacheFrom: useRegistryCache ? [`type=registry,ref=${opts.appCacheRef}`] : [],
+        cacheTo: useRegistryCache && push.enabled && canExportCache ? cacheToValue(opts.appCacheRef, opts.cacheMode) : undefined,
         output: push.enabled ? 'push' : 'load',
         metadataFile: path.join(workDir, 'app-metadata.json'),
       }
       core.debug(`docker ${buildxArgs(spec).join(' ')}`)
-      return runBuild(spec, { log: (l) => core.info(l), env: dockerEnv })
+      return build('app', spec)
     })
-    builds.push(buildReport('app', appRef, outcome))
+    builds.push(buildReport('app', appRef, outcome.outcome, outcome.note))
     const parsed = parseReference(appRef)
     finalName = parsed.name
     finalTag = parsed.tag!
-    finalDigest = (push.enabled || opts.image.local ? await store.digest(finalName, finalTag) : undefined) ?? outcome.digest
+    finalDigest = (push.enabled || opts.image.local ? await store.digest(finalName, finalTag) : undefined) ?? outcome.outcome.digest
   }
   const finalRef = formatReference(finalName, finalTag, finalDigest)
   core.setOutput(Outputs.Image, finalRef)
@@ -408,7 +459,7 @@ function reasonText(choice: BaseChoice): string {
   }
 }
 
-function buildReport(kind: 'base' | 'app', ref: string, o: BuildOutcome): BuildReport {
+function buildReport(kind: 'base' | 'app', ref: string, o: BuildOutcome, actionsCacheNote?: string): BuildReport {
   return {
     kind,
     ref,
@@ -418,7 +469,7 @@ function buildReport(kind: 'base' | 'app', ref: string, o: BuildOutcome): BuildR
     durationMs: o.durationMs,
     steps: o.steps,
     cacheExport: o.cacheExport,
-    cacheNote: o.cacheNote,
+    cacheNote: [o.cacheNote, actionsCacheNote].filter(Boolean).join('; ') || undefined,
   }
 }
 

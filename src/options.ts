@@ -5,7 +5,7 @@ import * as core from '@actions/core'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { CacheModes, Inputs, Modes, PruneModes, RefreshModes, type CacheMode, type InputName, type Mode, type PruneMode, type RefreshMode } from './constants.js'
+import { CacheBackends, CacheModes, Inputs, Modes, PruneModes, RefreshModes, type CacheMode, type InputName, type Mode, type PruneMode, type RefreshMode } from './constants.js'
 import { UserError, errorMessage } from './errors.js'
 import { formatName, parseImageName, parseReference, type ImageName } from './reference.js'
 import { parseGrowth, parseSize } from './report/index.js'
@@ -29,6 +29,9 @@ export interface Options {
   readonly maxAgeMs?: number
   readonly maxAge?: string
   readonly cacheMode: CacheMode
+  /** Empty: decided per run (see resolveCacheBackend). */
+  readonly cacheBackend: (typeof CacheBackends)[number] | ''
+  readonly actionsCacheMaxBytes: number
   readonly cacheRef: string
   readonly appCacheRef: string
   readonly platforms: readonly string[]
@@ -231,6 +234,8 @@ export function getOptions(ctx: RunContext, get: Getter = actionsInput): Options
     maxAge,
     maxAgeMs,
     cacheMode,
+    cacheBackend: get(Inputs.CacheBackend).trim() === '' ? '' : parseEnum(Inputs.CacheBackend, get(Inputs.CacheBackend), CacheBackends, 'registry'),
+    actionsCacheMaxBytes: wrap(Inputs.ActionsCacheMaxSize, () => parseSize(get(Inputs.ActionsCacheMaxSize).trim() || '2GB')),
     cacheRef,
     appCacheRef,
     platforms: Object.freeze(platforms),

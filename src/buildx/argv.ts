@@ -18,7 +18,8 @@ export interface BuildSpec {
   /** Full values, e.g. `type=registry,ref=host/repo:buildcache`. */
   cacheFrom: readonly string[]
   /** Full value, or undefined for no cache export. */
-  cacheTo?: string
+  /** One or more `--cache-to` values (e.g. the registry cache and a local one for the Actions cache). */
+  cacheTo?: string | readonly string[]
   /** push → `--push`; load → `--load`; none → no output flag (the result stays in the build cache). */
   output: 'push' | 'load' | 'none'
   pull?: boolean
@@ -59,7 +60,7 @@ export function buildxArgs(spec: BuildSpec): string[] {
   }
   if (spec.target) args.push(`--target=${spec.target}`)
   for (const from of spec.cacheFrom) args.push(`--cache-from=${from}`)
-  if (spec.cacheTo) args.push(`--cache-to=${spec.cacheTo}`)
+  for (const to of cacheTos(spec)) args.push(`--cache-to=${to}`)
   if (spec.output === 'push') args.push('--push')
   else if (spec.output === 'load') args.push('--load')
   if (spec.pull) args.push('--pull')
@@ -107,4 +108,10 @@ export function checkBuilderName(name: string): string {
     throw new UserError(`invalid buildx builder name ${JSON.stringify(name)}`)
   }
   return name
+}
+
+/** The `--cache-to` values of a spec, as a list. */
+export function cacheTos(spec: Pick<BuildSpec, 'cacheTo'>): string[] {
+  if (spec.cacheTo === undefined) return []
+  return (typeof spec.cacheTo === 'string' ? [spec.cacheTo] : [...spec.cacheTo]).filter(Boolean)
 }

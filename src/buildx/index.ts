@@ -2,6 +2,7 @@
 
 export {
   buildxArgs,
+  cacheTos,
   cacheToValue,
   checkBuilderName,
   createBuilderArgs,

@@ -6,7 +6,7 @@ import { readFile, rm } from 'node:fs/promises'
 import { performance } from 'node:perf_hooks'
 import { UserError } from '../errors.js'
 import type { BuildStepTiming } from '../report/model.js'
-import { buildxArgs, type BuildSpec } from './argv.js'
+import { buildxArgs, cacheTos, type BuildSpec } from './argv.js'
 import { BUILDX_MISSING, DOCKER_MISSING, isBuildxMissing, isNotFound } from './docker.js'
 import { PlainProgressTracker, ProgressTracker, type ProgressFailure } from './progress.js'
 
@@ -154,13 +154,13 @@ export async function runBuild(spec: BuildSpec, opts: RunBuildOptions = {}): Pro
   }
   const digest = digestFromMetadata(metadata)
   if (digest) outcome.digest = digest
-  if (spec.cacheTo) {
+  if (cacheTos(spec).length > 0) {
     if (progress.cacheExportError !== undefined) {
       outcome.cacheExport = 'failed'
-      outcome.cacheNote = `registry cache export failed (the build itself succeeded): ${progress.cacheExportError}`
+      outcome.cacheNote = `cache export failed (the build itself succeeded): ${progress.cacheExportError}`
     } else if (!tracker.cacheExportSeen()) {
       outcome.cacheExport = 'failed'
-      outcome.cacheNote = 'a registry cache export was requested, but the build reported no cache export'
+      outcome.cacheNote = 'a cache export was requested, but the build reported no cache export'
     } else {
       outcome.cacheExport = 'exported'
     }

@@ -191,7 +191,10 @@ function pushText(d: ReportData, caps: Caps): string {
   const out = [d.push.enabled ? '✅ pushed' : `⏸️ not pushed — ${text(d.push.reason, caps.value)}`]
   const notes = new Set<string>()
   for (const b of d.builds.slice(0, caps.builds)) {
-    if (b.cacheExport === 'exported') continue
+    if (b.cacheExport === 'exported') {
+      if (b.cacheNote) notes.add(`${b.kind} ${text(b.cacheNote, caps.value)}`)
+      continue
+    }
     const what = b.cacheExport === 'failed' ? 'cache export failed' : 'cache not exported'
     notes.add(`${b.kind} ${what}${b.cacheNote ? ` (${text(b.cacheNote, caps.value)})` : ''}`)
   }

@@ -64,7 +64,7 @@ start_containerd() {
   if ctr --address /run/containerd/containerd.sock version >/dev/null 2>&1; then return 0; fi
   log "starting containerd"
   mkdir -p "$LOG_DIR"
-  nohup containerd >"$LOG_DIR/containerd.log" 2>&1 &
+  nohup containerd >>"$LOG_DIR/containerd.log" 2>&1 &
   wait_for containerd 60 ctr --address /run/containerd/containerd.sock version
 }
 
@@ -79,8 +79,19 @@ start_dockerd() {
       || log "warning: dockerd is running without the containerd image store"
     return 0
   fi
+  # A dockerd killed hard (e.g. when the session that started it ended) leaves its pid file;
+  # dockerd then refuses to start if that PID now belongs to any other process.
+  local pidfile=/var/run/docker.pid
+  if [ -f "$pidfile" ]; then
+    local pid; pid=$(cat "$pidfile" 2>/dev/null || true)
+    if [ -z "$pid" ] || [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != dockerd ] \
+       || grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null; then
+      log "removing stale $pidfile (pid ${pid:-none} is not a running dockerd)"
+      rm -f "$pidfile"
+    fi
+  fi
   log "starting dockerd"
-  nohup dockerd --containerd /run/containerd/containerd.sock >"$LOG_DIR/dockerd.log" 2>&1 &
+  nohup dockerd --containerd /run/containerd/containerd.sock >>"$LOG_DIR/dockerd.log" 2>&1 &
   wait_for dockerd 90 docker info
 }
 
@@ -100,7 +111,7 @@ storage:
 http:
   addr: $REGISTRY_ADDR
 CFG
-  nohup docker-registry serve "$STATE_DIR/registry.yml" >"$LOG_DIR/registry.log" 2>&1 &
+  nohup docker-registry serve "$STATE_DIR/registry.yml" >>"$LOG_DIR/registry.log" 2>&1 &
   wait_for registry 30 curl -fsS "http://$REGISTRY_ADDR/v2/"
 }
 

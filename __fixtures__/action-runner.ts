@@ -99,6 +99,26 @@ export function parseAnnotations(stdout: string): Annotation[] {
   return out
 }
 
+/** The environment the runner gives a step (a push to acme/model), plus DOCKER_CONFIG when set. */
+export function runnerEnv(files: { output: string; summary: string; workspace: string; temp: string }): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/root',
+    GITHUB_ACTIONS: 'true',
+    CI: 'true',
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STEP_SUMMARY: files.summary,
+    GITHUB_WORKSPACE: files.workspace,
+    RUNNER_TEMP: files.temp,
+    GITHUB_REPOSITORY: 'acme/model',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
+    GITHUB_RUN_ID: '1',
+  }
+  if (process.env.DOCKER_CONFIG) env.DOCKER_CONFIG = process.env.DOCKER_CONFIG
+  return env
+}
+
 export async function runAction(inputs: Record<string, string>, opts: RunOptions): Promise<ActionResult> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'runner-'))
   try {
@@ -106,21 +126,7 @@ export async function runAction(inputs: Record<string, string>, opts: RunOptions
     const summaryFile = path.join(tmp, 'summary')
     writeFileSync(outputFile, '')
     writeFileSync(summaryFile, '')
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? '/root',
-      GITHUB_ACTIONS: 'true',
-      CI: 'true',
-      GITHUB_OUTPUT: outputFile,
-      GITHUB_STEP_SUMMARY: summaryFile,
-      GITHUB_WORKSPACE: opts.cwd,
-      RUNNER_TEMP: tmp,
-      GITHUB_REPOSITORY: 'acme/model',
-      GITHUB_SERVER_URL: 'https://github.com',
-      GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
-      GITHUB_RUN_ID: '1',
-    }
-    if (process.env.DOCKER_CONFIG) env.DOCKER_CONFIG = process.env.DOCKER_CONFIG
+    const env = runnerEnv({ output: outputFile, summary: summaryFile, workspace: opts.cwd, temp: tmp })
     if (opts.event) {
       const eventFile = path.join(tmp, 'event.json')
       writeFileSync(eventFile, JSON.stringify(opts.event.payload))

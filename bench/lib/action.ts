@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import os from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { DIST as BUNDLE, actionDefaults, inputVar, parseOutputFile } from '../../__fixtures__/action-runner.js'
+import { DIST as BUNDLE, actionDefaults, inputVar, parseOutputFile, runnerEnv } from '../../__fixtures__/action-runner.js'
 
 let bundle = process.env.BENCH_DIST ? path.resolve(process.env.BENCH_DIST) : BUNDLE
 
@@ -83,22 +83,7 @@ export async function runAction(o: ActionRunOptions): Promise<ActionRun> {
     writeFileSync(outputFile, '')
     writeFileSync(summaryFile, '')
     writeFileSync(preload, PRELOAD)
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? '/root',
-      GITHUB_ACTIONS: 'true',
-      CI: 'true',
-      GITHUB_OUTPUT: outputFile,
-      GITHUB_STEP_SUMMARY: summaryFile,
-      GITHUB_WORKSPACE: o.cwd,
-      RUNNER_TEMP: tmp,
-      GITHUB_REPOSITORY: 'acme/model',
-      GITHUB_SERVER_URL: 'https://github.com',
-      GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
-      GITHUB_RUN_ID: '1',
-      BENCH_RSS_FILE: rssFile,
-    }
-    if (process.env.DOCKER_CONFIG) env.DOCKER_CONFIG = process.env.DOCKER_CONFIG
+    const env: Record<string, string> = { ...runnerEnv({ output: outputFile, summary: summaryFile, workspace: o.cwd, temp: tmp }), BENCH_RSS_FILE: rssFile }
     const all = { ...(o.noDefaults ? {} : actionDefaults('')), ...o.inputs }
     for (const [k, v] of Object.entries(all)) env[inputVar(k)] = v
     Object.assign(env, o.env ?? {})

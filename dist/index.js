@@ -29736,6 +29736,8 @@ const LOG_TAIL_LINES = 20;
 const TEXT_TAIL_LINES = 40;
 const STEP_NAME = /^\[(?:[^\]]*\s)?(\d+)\/(\d+)\]\s+(\S+)/;
 const CACHE_EXPORT_NAME = /^exporting cache\b/i;
+/** Cache import and export vertices: their errors never fail a build (a missing cache is normal). */
+const CACHE_IO_NAME = /^(?:exporting cache|importing cache manifest)\b/i;
 const CANCELED = /context canceled|^canceled$/i;
 /** Whether a vertex name is a Dockerfile step that counts (see the file comment). */
 function isStepVertexName(name) {
@@ -29869,7 +29871,7 @@ class TrackerBase {
         let failed;
         let canceled;
         for (const v of this.vertices.values()) {
-            if (v.error === undefined || (v.name && CACHE_EXPORT_NAME.test(v.name)))
+            if (v.error === undefined || (v.name && CACHE_IO_NAME.test(v.name)))
                 continue;
             if (CANCELED.test(v.error)) {
                 canceled ??= v;
@@ -40834,18 +40836,34 @@ async function main(ctx, cleanup, env) {
     const branch = cacheBranch(env, ctx.pullRequest?.number);
     const defaultBranch = defaultBranchFromEvent(env);
     /** runBuild, with the BuildKit cache restored from and saved to the Actions cache when that backend is on. */
+    const runOpts = { log: (l) => core/* info */.pq(l), env: dockerEnv };
+    /**
+     * A push can fail on a registry hiccup that is not the user's fault — e.g. a 500 while
+     * another job writes the same dated tag at the same moment (two nightly schedules). The
+     * rebuild is all cache hits, so such a build is tried once more before the step fails.
+     */
+    const runBuildRetrying = async (spec) => {
+        try {
+            return await runBuild(spec, runOpts);
+        }
+        catch (e) {
+            if (isUserError(e) || spec.output !== 'push')
+                throw e;
+            warn(`The build or its push failed (${errorMessage(e).split('\n')[0]}); trying once more`);
+            return runBuild(spec, runOpts);
+        }
+    };
     const build = async (kind, spec) => {
-        const runOpts = { log: (l) => core/* info */.pq(l), env: dockerEnv };
         if (!useActionsCache)
-            return { outcome: await runBuild(spec, runOpts) };
+            return { outcome: await runBuildRetrying(spec) };
         const plan = actionsCachePlan({ kind, envHash: fp.hash, branch, defaultBranch, platform: platforms.join(','), revision: ctx.sha }, env);
         const restored = await restoreBuildCache(plan, cacheLog);
         const local = buildxLocalCacheArgs(plan.dir, opts.cacheMode);
-        const outcome = await runBuild({
+        const outcome = await runBuildRetrying({
             ...spec,
             cacheFrom: restored.hit === 'exact' || restored.hit === 'partial' ? [...spec.cacheFrom, local.cacheFrom] : spec.cacheFrom,
             cacheTo: [...cacheTos(spec), local.cacheTo],
-        }, runOpts);
+        });
         const finished = await finishLocalCache(plan.dir, cacheLog);
         const saved = finished.exported ? await saveBuildCache(plan, { changed: finished.changed, maxBytes: opts.actionsCacheMaxBytes }, cacheLog) : 'failed';
         const note = `Actions cache: ${restored.hit === 'exact' || restored.hit === 'partial' ? `restored ${restored.hit} (${restored.matchedKey})` : restored.hit}, save ${saved}`;

@@ -252,20 +252,31 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
   const branch = cacheBranch(env, ctx.pullRequest?.number)
   const defaultBranch = defaultBranchFromEvent(env)
   /** runBuild, with the BuildKit cache restored from and saved to the Actions cache when that backend is on. */
+  const runOpts = { log: (l: string) => core.info(l), env: dockerEnv }
+  /**
+   * A push can fail on a registry hiccup that is not the user's fault — e.g. a 500 while
+   * another job writes the same dated tag at the same moment (two nightly schedules). The
+   * rebuild is all cache hits, so such a build is tried once more before the step fails.
+   */
+  const runBuildRetrying = async (spec: BuildSpec): Promise<BuildOutcome> => {
+    try {
+      return await runBuild(spec, runOpts)
+    } catch (e) {
+      if (isUserError(e) || spec.output !== 'push') throw e
+      warn(`The build or its push failed (${errorMessage(e).split('\n')[0]}); trying once more`)
+      return runBuild(spec, runOpts)
+    }
+  }
   const build = async (kind: 'base' | 'app', spec: BuildSpec): Promise<{ outcome: BuildOutcome; note?: string }> => {
-    const runOpts = { log: (l: string) => core.info(l), env: dockerEnv }
-    if (!useActionsCache) return { outcome: await runBuild(spec, runOpts) }
+    if (!useActionsCache) return { outcome: await runBuildRetrying(spec) }
     const plan = actionsCachePlan({ kind, envHash: fp.hash, branch, defaultBranch, platform: platforms.join(','), revision: ctx.sha }, env)
     const restored = await restoreBuildCache(plan, cacheLog)
     const local = buildxLocalCacheArgs(plan.dir, opts.cacheMode)
-    const outcome = await runBuild(
-      {
-        ...spec,
-        cacheFrom: restored.hit === 'exact' || restored.hit === 'partial' ? [...spec.cacheFrom, local.cacheFrom] : spec.cacheFrom,
-        cacheTo: [...cacheTos(spec), local.cacheTo],
-      },
-      runOpts,
-    )
+    const outcome = await runBuildRetrying({
+      ...spec,
+      cacheFrom: restored.hit === 'exact' || restored.hit === 'partial' ? [...spec.cacheFrom, local.cacheFrom] : spec.cacheFrom,
+      cacheTo: [...cacheTos(spec), local.cacheTo],
+    })
     const finished = await finishLocalCache(plan.dir, cacheLog)
     const saved = finished.exported ? await saveBuildCache(plan, { changed: finished.changed, maxBytes: opts.actionsCacheMaxBytes }, cacheLog) : 'failed'
     const note = `Actions cache: ${restored.hit === 'exact' || restored.hit === 'partial' ? `restored ${restored.hit} (${restored.matchedKey})` : restored.hit}, save ${saved}`

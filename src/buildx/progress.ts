@@ -27,6 +27,8 @@ const TEXT_TAIL_LINES = 40
 
 const STEP_NAME = /^\[(?:[^\]]*\s)?(\d+)\/(\d+)\]\s+(\S+)/
 const CACHE_EXPORT_NAME = /^exporting cache\b/i
+/** Cache import and export vertices: their errors never fail a build (a missing cache is normal). */
+const CACHE_IO_NAME = /^(?:exporting cache|importing cache manifest)\b/i
 const CANCELED = /context canceled|^canceled$/i
 
 /** Whether a vertex name is a Dockerfile step that counts (see the file comment). */
@@ -199,7 +201,7 @@ abstract class TrackerBase {
     let failed: Vertex | undefined
     let canceled: Vertex | undefined
     for (const v of this.vertices.values()) {
-      if (v.error === undefined || (v.name && CACHE_EXPORT_NAME.test(v.name))) continue
+      if (v.error === undefined || (v.name && CACHE_IO_NAME.test(v.name))) continue
       if (CANCELED.test(v.error)) {
         canceled ??= v
         continue

@@ -30580,17 +30580,13 @@ function newDir(dir) {
 }
 /**
  * Why the Actions cache cannot be used here, or undefined when it can: no cache service
- * (outside GitHub Actions, or GHES without it) or no runtime token. Reads `process.env`
- * through @actions/cache; `env` only words the message.
+ * (outside GitHub Actions, or GHES without it) or no runtime token. Without any cache
+ * service URL the answer needs no @actions/cache (so it is not loaded); otherwise its own
+ * check decides (it reads `process.env`; `env` only words the message).
  */
 async function unavailableReason(env = process.env) {
-    if (!env.ACTIONS_CACHE_URL && !env.ACTIONS_RESULTS_URL) {
-        return env.GITHUB_ACTIONS === 'true'
-            ? 'the Actions cache service is not available on this runner (GitHub Enterprise Server without it?)'
-            : 'not running on GitHub Actions: there is no Actions cache service';
-    }
-    const cache = await actionsCache();
-    if (!cache.isFeatureAvailable()) {
+    const noService = (!env.ACTIONS_CACHE_URL && !env.ACTIONS_RESULTS_URL) || !(await actionsCache()).isFeatureAvailable();
+    if (noService) {
         return env.GITHUB_ACTIONS === 'true'
             ? 'the Actions cache service is not available on this runner (GitHub Enterprise Server without it?)'
             : 'not running on GitHub Actions: there is no Actions cache service';
@@ -40783,8 +40779,10 @@ async function main(ctx, cleanup, env) {
     let useActionsCache = cacheBackend !== 'registry';
     core/* info */.pq(`Build cache: ${cacheBackend}`);
     core/* setOutput */.uH(Outputs.BaseTag, choice.tag);
+    // The newest dated base other than the one picked: what a new base is compared with.
+    const previous = dated && previousBase(dated, choice.tag);
     if (opts.mode === 'plan') {
-        await planOnly(opts, ctx, fp, choice, dated, push, store, phases, warnings);
+        await planOnly(opts, ctx, fp, choice, previous, push, store, client, phases, warnings);
         return;
     }
     const builds = [];
@@ -40809,7 +40807,7 @@ async function main(ctx, cleanup, env) {
             let info = await inspectBuilder(builder, dockerOpts);
             const wantsExport = push.enabled || useActionsCache;
             if (wantsExport && !info.canExportCache && !opts.builder) {
-                core/* warning */.$e(`Builder "${info.name}" (${info.driver} driver) cannot export registry cache: ${info.reason ?? 'unsupported'}. Creating a docker-container builder for this run.`);
+                core/* warning */.$e(`Builder "${info.name}" (${info.driver} driver) cannot export a build cache: ${info.reason ?? 'unsupported'}. Creating a docker-container builder for this run.`);
                 try {
                     builder = await createContainerBuilder(dockerOpts);
                     const created = builder;
@@ -40835,7 +40833,6 @@ async function main(ctx, cleanup, env) {
     const cacheLog = { info: core/* info */.pq, warning: warn };
     const branch = cacheBranch(env, ctx.pullRequest?.number);
     const defaultBranch = defaultBranchFromEvent(env);
-    /** runBuild, with the BuildKit cache restored from and saved to the Actions cache when that backend is on. */
     const runOpts = { log: (l) => core/* info */.pq(l), env: dockerEnv };
     /**
      * A push can fail on a registry hiccup that is not the user's fault — e.g. a 500 while
@@ -40853,6 +40850,7 @@ async function main(ctx, cleanup, env) {
             return runBuild(spec, runOpts);
         }
     };
+    /** runBuild, with the BuildKit cache restored from and saved to the Actions cache when that backend is on. */
     const build = async (kind, spec) => {
         if (!useActionsCache)
             return { outcome: await runBuildRetrying(spec) };
@@ -40870,6 +40868,11 @@ async function main(ctx, cleanup, env) {
         core/* info */.pq(note);
         return { outcome, note };
     };
+    /** `--cache-from`/`--cache-to` of a registry cache ref, as this run may use them. */
+    const registryCache = (ref) => ({
+        cacheFrom: useRegistryCache ? [`type=registry,ref=${ref}`] : [],
+        cacheTo: useRegistryCache && push.enabled && canExportCache ? cacheToValue(ref, opts.cacheMode) : undefined,
+    });
     // --- base ---
     const baseTagRef = formatReference(baseRepo, choice.tag);
     let baseDigest;
@@ -40884,8 +40887,7 @@ async function main(ctx, cleanup, env) {
                 labels: [...opts.labels, ...ociLabels(ctx), `${Labels.EnvHash}=${fp.hash}`, `${Labels.Scheme}=${HASH_SCHEME}`, `${Labels.EnvDocument}=${fp.json}`],
                 platforms,
                 builder,
-                cacheFrom: useRegistryCache ? [`type=registry,ref=${opts.cacheRef}`] : [],
-                cacheTo: useRegistryCache && push.enabled && canExportCache ? cacheToValue(opts.cacheRef, opts.cacheMode) : undefined,
+                ...registryCache(opts.cacheRef),
                 output: push.enabled ? 'push' : 'load',
                 // Refresh builds (nightly, max-age) re-pull FROM images; `refresh: full` also re-solves.
                 pull: isRefresh(choice),
@@ -40924,8 +40926,7 @@ async function main(ctx, cleanup, env) {
                 platforms,
                 target: opts.target,
                 builder,
-                cacheFrom: useRegistryCache ? [`type=registry,ref=${opts.appCacheRef}`] : [],
-                cacheTo: useRegistryCache && push.enabled && canExportCache ? cacheToValue(opts.appCacheRef, opts.cacheMode) : undefined,
+                ...registryCache(opts.appCacheRef),
                 output: push.enabled ? 'push' : 'load',
                 metadataFile: external_node_path_default().join(workDir, 'app-metadata.json'),
             };
@@ -40952,9 +40953,9 @@ async function main(ctx, cleanup, env) {
         // Independent registry reads: run them at once.
         const [read, compareTo, changes, trend] = await Promise.all([
             tolerate(warn, 'read the image size', () => sizeStore.size(finalName, measuredRef)),
-            tolerate(warn, 'read the size of the compared image', () => comparedImage(opts, store, dated ?? [], choice.tag)),
-            choice.action === 'build'
-                ? tolerate(warn, 'read the previous base environment', () => environmentChanges(opts, store, dated ?? [], choice.tag, fp))
+            tolerate(warn, 'read the size of the compared image', () => comparedImage(opts, store, previous)),
+            choice.action === 'build' && previous
+                ? tolerate(warn, 'read the previous base environment', () => environmentChanges(opts, store, previous, fp))
                 : undefined,
             tolerate(warn, 'read the size trend', () => sizeTrend(opts, store, dated ?? [], choice.tag, fp.hash, push.enabled || opts.image.local)),
         ]);
@@ -40972,7 +40973,7 @@ async function main(ctx, cleanup, env) {
     // --- report ---
     const budget = evaluateBudget({
         size: measured.size?.total,
-        previous: measured.compareTo?.compareTo?.total,
+        previous: measured.compareTo?.total,
         maxSize: opts.maxSize,
         maxGrowth: opts.maxGrowth,
     });
@@ -40991,7 +40992,7 @@ async function main(ctx, cleanup, env) {
             previousTag: measured.changes?.previousTag,
             note: isRefresh(choice) ? refreshNote(opts) : undefined,
         },
-        final: { ref: finalRef, digest: finalDigest, size: measured.size, compareTo: measured.compareTo?.compareTo },
+        final: { ref: finalRef, digest: finalDigest, size: measured.size, compareTo: measured.compareTo },
         builds,
         cache,
         phases: phases.list,
@@ -41086,21 +41087,15 @@ async function tolerate(warn, what, f) {
     }
 }
 /** The image the final size is compared with: `compare-to`, `<image>:latest`, or the previous dated base. */
-async function comparedImage(opts, store, dated, baseTag) {
+async function comparedImage(opts, store, previous) {
     if (opts.dockerfile) {
         const ref = opts.compareTo ? parseReference(opts.compareTo) : { name: opts.image, tag: 'latest', digest: undefined };
-        const size = await store.size(ref.name, ref.digest ?? ref.tag ?? 'latest');
-        return { compareTo: size };
+        return store.size(ref.name, ref.digest ?? ref.tag ?? 'latest');
     }
-    const prev = previousBase(dated, baseTag);
-    if (!prev)
-        return { compareTo: undefined };
-    return { compareTo: await store.size(opts.baseRepository, prev.tag) };
+    return previous && store.size(opts.baseRepository, previous.tag);
 }
-async function environmentChanges(opts, store, dated, baseTag, fp) {
-    const prev = previousBase(dated, baseTag);
-    if (!prev)
-        return undefined;
+/** What differs between the environment of the previous base (read back from its label) and this one. */
+async function environmentChanges(opts, store, prev, fp) {
     const labels = await store.labels(opts.baseRepository, prev.tag);
     const doc = labels?.[Labels.EnvDocument] ? parseDocumentLabel(labels[Labels.EnvDocument]) : undefined;
     if (!doc)
@@ -41134,7 +41129,7 @@ async function prune(opts, client, protect, now, mode, warn) {
         warn(`Retention: ${report.error}`);
     return report;
 }
-async function planOnly(opts, ctx, fp, choice, dated, push, store, phases, warnings) {
+async function planOnly(opts, ctx, fp, choice, previous, push, store, client, phases, warnings) {
     await core/* group */.Os('Plan', async () => {
         core/* info */.pq(`Canonical environment document (hashed, scheme ${HASH_SCHEME}):`);
         core/* info */.pq(JSON.stringify(fp.document, null, 2));
@@ -41154,8 +41149,7 @@ async function planOnly(opts, ctx, fp, choice, dated, push, store, phases, warni
     }
     core/* setOutput */.uH(Outputs.BaseReused, String(choice.action === 'reuse'));
     let retention;
-    if (opts.prune !== 'false' && !opts.image.local) {
-        const client = new RegistryClient({ username: opts.registryUsername, password: opts.registryPassword, insecureRegistries: opts.insecureRegistries });
+    if (opts.prune !== 'false' && client) {
         retention = await tolerate((m) => warnings.push(m), 'plan retention', () => prune(opts, client, [choice.tag], ctx.now, 'dry-run', (m) => warnings.push(m)));
     }
     const data = {
@@ -41166,7 +41160,7 @@ async function planOnly(opts, ctx, fp, choice, dated, push, store, phases, warni
             reused: choice.action === 'reuse',
             decision: choice.decision,
             ageDays: choice.action === 'reuse' ? choice.ageDays : undefined,
-            previousTag: dated ? previousBase(dated, choice.tag)?.tag : undefined,
+            previousTag: previous?.tag,
         },
         builds: [],
         cache: { cachedSteps: 0, totalSteps: 0, ratio: 1 },

@@ -197,8 +197,11 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
   core.info(`Build cache: ${cacheBackend}`)
   core.setOutput(Outputs.BaseTag, choice.tag)
 
+  // The newest dated base other than the one picked: what a new base is compared with.
+  const previous = dated && previousBase(dated, choice.tag)
+
   if (opts.mode === 'plan') {
-    await planOnly(opts, ctx, fp, choice, dated, push, store, phases, warnings)
+    await planOnly(opts, ctx, fp, choice, previous, push, store, client, phases, warnings)
     return
   }
 
@@ -225,7 +228,7 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
       const wantsExport = push.enabled || useActionsCache
       if (wantsExport && !info.canExportCache && !opts.builder) {
         core.warning(
-          `Builder "${info.name}" (${info.driver} driver) cannot export registry cache: ${info.reason ?? 'unsupported'}. Creating a docker-container builder for this run.`,
+          `Builder "${info.name}" (${info.driver} driver) cannot export a build cache: ${info.reason ?? 'unsupported'}. Creating a docker-container builder for this run.`,
         )
         try {
           builder = await createContainerBuilder(dockerOpts)
@@ -251,7 +254,6 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
   const cacheLog = { info: core.info, warning: warn }
   const branch = cacheBranch(env, ctx.pullRequest?.number)
   const defaultBranch = defaultBranchFromEvent(env)
-  /** runBuild, with the BuildKit cache restored from and saved to the Actions cache when that backend is on. */
   const runOpts = { log: (l: string) => core.info(l), env: dockerEnv }
   /**
    * A push can fail on a registry hiccup that is not the user's fault — e.g. a 500 while
@@ -267,6 +269,7 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
       return runBuild(spec, runOpts)
     }
   }
+  /** runBuild, with the BuildKit cache restored from and saved to the Actions cache when that backend is on. */
   const build = async (kind: 'base' | 'app', spec: BuildSpec): Promise<{ outcome: BuildOutcome; note?: string }> => {
     if (!useActionsCache) return { outcome: await runBuildRetrying(spec) }
     const plan = actionsCachePlan({ kind, envHash: fp.hash, branch, defaultBranch, platform: platforms.join(','), revision: ctx.sha }, env)
@@ -284,6 +287,12 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
     return { outcome, note }
   }
 
+  /** `--cache-from`/`--cache-to` of a registry cache ref, as this run may use them. */
+  const registryCache = (ref: string): Pick<BuildSpec, 'cacheFrom' | 'cacheTo'> => ({
+    cacheFrom: useRegistryCache ? [`type=registry,ref=${ref}`] : [],
+    cacheTo: useRegistryCache && push.enabled && canExportCache ? cacheToValue(ref, opts.cacheMode) : undefined,
+  })
+
   // --- base ---
   const baseTagRef = formatReference(baseRepo, choice.tag)
   let baseDigest: string | undefined
@@ -298,8 +307,7 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
         labels: [...opts.labels, ...ociLabels(ctx), `${Labels.EnvHash}=${fp.hash}`, `${Labels.Scheme}=${HASH_SCHEME}`, `${Labels.EnvDocument}=${fp.json}`],
         platforms,
         builder,
-        cacheFrom: useRegistryCache ? [`type=registry,ref=${opts.cacheRef}`] : [],
-        cacheTo: useRegistryCache && push.enabled && canExportCache ? cacheToValue(opts.cacheRef, opts.cacheMode) : undefined,
+        ...registryCache(opts.cacheRef),
         output: push.enabled ? 'push' : 'load',
         // Refresh builds (nightly, max-age) re-pull FROM images; `refresh: full` also re-solves.
         pull: isRefresh(choice),
@@ -337,8 +345,7 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
         platforms,
         target: opts.target,
         builder,
-        cacheFrom: useRegistryCache ? [`type=registry,ref=${opts.appCacheRef}`] : [],
-        cacheTo: useRegistryCache && push.enabled && canExportCache ? cacheToValue(opts.appCacheRef, opts.cacheMode) : undefined,
+        ...registryCache(opts.appCacheRef),
         output: push.enabled ? 'push' : 'load',
         metadataFile: path.join(workDir, 'app-metadata.json'),
       }
@@ -367,9 +374,9 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
     // Independent registry reads: run them at once.
     const [read, compareTo, changes, trend] = await Promise.all([
       tolerate(warn, 'read the image size', () => sizeStore.size(finalName, measuredRef)),
-      tolerate(warn, 'read the size of the compared image', () => comparedImage(opts, store, dated ?? [], choice.tag)),
-      choice.action === 'build'
-        ? tolerate(warn, 'read the previous base environment', () => environmentChanges(opts, store, dated ?? [], choice.tag, fp))
+      tolerate(warn, 'read the size of the compared image', () => comparedImage(opts, store, previous)),
+      choice.action === 'build' && previous
+        ? tolerate(warn, 'read the previous base environment', () => environmentChanges(opts, store, previous, fp))
         : undefined,
       tolerate(warn, 'read the size trend', () => sizeTrend(opts, store, dated ?? [], choice.tag, fp.hash, push.enabled || opts.image.local)),
     ])
@@ -387,7 +394,7 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
   // --- report ---
   const budget = evaluateBudget({
     size: measured.size?.total,
-    previous: measured.compareTo?.compareTo?.total,
+    previous: measured.compareTo?.total,
     maxSize: opts.maxSize,
     maxGrowth: opts.maxGrowth,
   })
@@ -405,7 +412,7 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
       previousTag: measured.changes?.previousTag,
       note: isRefresh(choice) ? refreshNote(opts) : undefined,
     },
-    final: { ref: finalRef, digest: finalDigest, size: measured.size, compareTo: measured.compareTo?.compareTo },
+    final: { ref: finalRef, digest: finalDigest, size: measured.size, compareTo: measured.compareTo },
     builds,
     cache,
     phases: phases.list,
@@ -502,31 +509,21 @@ async function tolerate<T>(warn: (m: string) => void, what: string, f: () => Pro
 }
 
 /** The image the final size is compared with: `compare-to`, `<image>:latest`, or the previous dated base. */
-async function comparedImage(
-  opts: Options,
-  store: Store,
-  dated: readonly DatedTag[],
-  baseTag: string,
-): Promise<{ compareTo?: ImageSize } | undefined> {
+async function comparedImage(opts: Options, store: Store, previous: DatedTag | undefined): Promise<ImageSize | undefined> {
   if (opts.dockerfile) {
     const ref = opts.compareTo ? parseReference(opts.compareTo) : { name: opts.image, tag: 'latest', digest: undefined }
-    const size = await store.size(ref.name, ref.digest ?? ref.tag ?? 'latest')
-    return { compareTo: size }
+    return store.size(ref.name, ref.digest ?? ref.tag ?? 'latest')
   }
-  const prev = previousBase(dated, baseTag)
-  if (!prev) return { compareTo: undefined }
-  return { compareTo: await store.size(opts.baseRepository, prev.tag) }
+  return previous && store.size(opts.baseRepository, previous.tag)
 }
 
+/** What differs between the environment of the previous base (read back from its label) and this one. */
 async function environmentChanges(
   opts: Options,
   store: Store,
-  dated: readonly DatedTag[],
-  baseTag: string,
+  prev: DatedTag,
   fp: Fingerprint,
-): Promise<{ changes: EnvChange[]; previousTag: string } | undefined> {
-  const prev = previousBase(dated, baseTag)
-  if (!prev) return undefined
+): Promise<{ changes: EnvChange[]; previousTag: string }> {
   const labels = await store.labels(opts.baseRepository, prev.tag)
   const doc = labels?.[Labels.EnvDocument] ? parseDocumentLabel(labels[Labels.EnvDocument]) : undefined
   if (!doc) return { changes: [{ section: 'environment', kind: 'changed', item: `${prev.tag} carries no environment document label` }], previousTag: prev.tag }
@@ -581,9 +578,10 @@ async function planOnly(
   ctx: RunContext,
   fp: Fingerprint,
   choice: BaseChoice,
-  dated: readonly DatedTag[] | undefined,
+  previous: DatedTag | undefined,
   push: PushDecision,
   store: Store,
+  client: RegistryClient | undefined,
   phases: Phases,
   warnings: string[],
 ): Promise<void> {
@@ -603,8 +601,7 @@ async function planOnly(
   }
   core.setOutput(Outputs.BaseReused, String(choice.action === 'reuse'))
   let retention: RetentionReport | undefined
-  if (opts.prune !== 'false' && !opts.image.local) {
-    const client = new RegistryClient({ username: opts.registryUsername, password: opts.registryPassword, insecureRegistries: opts.insecureRegistries })
+  if (opts.prune !== 'false' && client) {
     retention = await tolerate(
       (m) => warnings.push(m),
       'plan retention',
@@ -619,7 +616,7 @@ async function planOnly(
       reused: choice.action === 'reuse',
       decision: choice.decision,
       ageDays: choice.action === 'reuse' ? choice.ageDays : undefined,
-      previousTag: dated ? previousBase(dated, choice.tag)?.tag : undefined,
+      previousTag: previous?.tag,
     },
     builds: [],
     cache: { cachedSteps: 0, totalSteps: 0, ratio: 1 },

@@ -201,17 +201,13 @@ export type RestoreResult = { hit: 'exact' | 'partial'; matchedKey: string } | {
 
 /**
  * Why the Actions cache cannot be used here, or undefined when it can: no cache service
- * (outside GitHub Actions, or GHES without it) or no runtime token. Reads `process.env`
- * through @actions/cache; `env` only words the message.
+ * (outside GitHub Actions, or GHES without it) or no runtime token. Without any cache
+ * service URL the answer needs no @actions/cache (so it is not loaded); otherwise its own
+ * check decides (it reads `process.env`; `env` only words the message).
  */
 export async function unavailableReason(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
-  if (!env.ACTIONS_CACHE_URL && !env.ACTIONS_RESULTS_URL) {
-    return env.GITHUB_ACTIONS === 'true'
-      ? 'the Actions cache service is not available on this runner (GitHub Enterprise Server without it?)'
-      : 'not running on GitHub Actions: there is no Actions cache service'
-  }
-  const cache = await actionsCache()
-  if (!cache.isFeatureAvailable()) {
+  const noService = (!env.ACTIONS_CACHE_URL && !env.ACTIONS_RESULTS_URL) || !(await actionsCache()).isFeatureAvailable()
+  if (noService) {
     return env.GITHUB_ACTIONS === 'true'
       ? 'the Actions cache service is not available on this runner (GitHub Enterprise Server without it?)'
       : 'not running on GitHub Actions: there is no Actions cache service'

@@ -15,6 +15,23 @@ STATE_DIR="${STACK_STATE_DIR:-/var/lib/conda-image-action-stack}"
 LOG_DIR="$STATE_DIR/log"
 BUSYBOX_REF="$REGISTRY_ADDR/test/busybox:latest"
 
+# The URI of the machine's main Debian archive (not the security one), from deb822 or
+# one-line sources.
+debian_mirror() {
+  local f uri
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    uri=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' "$f")
+    [ -n "$uri" ] && { echo "$uri"; return 0; }
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    uri=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^(https?|file|mirror):/ && $i !~ /security/) { print $i; exit } }' "$f")
+    [ -n "$uri" ] && { echo "$uri"; return 0; }
+  done
+  return 1
+}
+
 install_packages() {
   local missing=()
   command -v dockerd >/dev/null || missing+=(docker.io)
@@ -30,9 +47,14 @@ install_packages() {
   need_root
   log "installing: ${missing[*]}"
   if [ ! -f /etc/apt/sources.list.d/trixie.sources ]; then
-    cat >/etc/apt/sources.list.d/trixie.sources <<'SRC'
+    # The trixie suite comes from the same mirror as the machine's own Debian sources
+    # (no registry host is named here: whatever mirror the machine is set up with is used).
+    local mirror
+    mirror=$(debian_mirror)
+    [ -n "$mirror" ] || { log "no Debian mirror found in /etc/apt/sources.list{,.d}: cannot add trixie"; exit 1; }
+    cat >/etc/apt/sources.list.d/trixie.sources <<SRC
 Types: deb
-URIs: http://deb.debian.org/debian
+URIs: $mirror
 Suites: trixie
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg

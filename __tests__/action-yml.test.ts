@@ -3,7 +3,7 @@
 // its metadata what the Marketplace requires.
 
 import { testContext } from '../__fixtures__/context.js'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -93,10 +93,13 @@ describe('action.yml names match src/constants.ts', () => {
     expect([...outputNames].sort()).toEqual(Object.values(Outputs).sort())
   })
 
-  it('sets every declared output somewhere in src/main.ts', () => {
-    const main = readFileSync(path.join(ROOT, 'src', 'main.ts'), 'utf8')
+  it('sets every declared output somewhere in the phases (src/phases/)', () => {
+    const dir = path.join(ROOT, 'src', 'phases')
+    const phases = readdirSync(dir)
+      .map((f) => readFileSync(path.join(dir, f), 'utf8'))
+      .join('\n')
     for (const [key, name] of Object.entries(Outputs)) {
-      expect(main, `output ${name} (Outputs.${key}) is never set`).toMatch(new RegExp(`setOutput\\(\\s*Outputs\\.${key}\\b`))
+      expect(phases, `output ${name} (Outputs.${key}) is never set`).toMatch(new RegExp(`setOutput\\(\\s*Outputs\\.${key}\\b`))
     }
   })
 })

@@ -10,7 +10,7 @@
 // resolved, nothing it might share is deleted.
 
 import type { RetentionEntry } from '../report/model.js'
-import { ageDays, parseDatedTag, type DatedTag } from '../tags.js'
+import { ageDays, parseDatedTag, type DatedTag } from '../dated-tags.js'
 
 export interface TagInfo {
   tag: string

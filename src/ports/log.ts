@@ -43,10 +43,19 @@ export interface LogSink {
 /** Warnings of one kind shown before the rest are counted. */
 export const WARNINGS_PER_KIND = 20
 
-/** The kind of a warning: its text up to the first ':' or '(' (at most 80 characters). */
+/**
+ * The kind of a warning: its text up to the first ':' or '(', with the words that name
+ * things (paths, numbers, quoted values) replaced by '…' — so one warning per line of a
+ * hostile file is one kind (at most 80 characters).
+ */
 export function warningKind(m: string): string {
   const cut = m.search(/[:(]/)
-  return (cut > 0 ? m.slice(0, cut) : m).trim().slice(0, 80)
+  const head = (cut > 0 ? m.slice(0, cut) : m).trim()
+  return head
+    .split(/\s+/)
+    .map((w) => (/[\d/\\.'"`@=]/.test(w) ? '…' : w))
+    .join(' ')
+    .slice(0, 80)
 }
 
 /** `@actions/core` as the annotator (file/line become `file=`/`line=` annotation properties). */

@@ -67,7 +67,7 @@ function collector(max: number, forward?: (chunk: string) => void): { push(b: Bu
   return {
     push(b) {
       const s = decoder.write(b)
-      if (text.length < max) text += s
+      if (text.length < max) text += s.slice(0, max - text.length)
       forward?.(s)
     },
     text: () => text,

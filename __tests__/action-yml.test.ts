@@ -12,6 +12,8 @@ import { parse } from 'yaml'
 import { Inputs, Outputs, type InputName } from '../src/constants.js'
 import type { RunContext } from '../src/context.js'
 import { getOptions, type Options } from '../src/options.js'
+import { inputSpecs } from '../src/inputs.js'
+import { inputsBlock, withInputs } from '../scripts/action-inputs.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
@@ -81,6 +83,24 @@ describe('action.yml metadata', () => {
     for (const n of inputNames.filter((n) => n !== Inputs.Image)) {
       expect(typeof action.inputs[n]!.default, `default of ${n}`).toBe('string')
     }
+  })
+})
+
+describe('action.yml inputs are the input table (src/inputs.ts)', () => {
+  const text = readFileSync(path.join(ROOT, 'action.yml'), 'utf8')
+
+  it('action.yml holds exactly the inputs block the table renders (run npm run docs after changing the table)', () => {
+    expect(withInputs(text)).toBe(text)
+  })
+
+  it('the table names every input of src/constants.ts once, in action.yml order', () => {
+    expect(inputSpecs().map((s) => s.name)).toEqual(inputNames)
+    expect([...inputSpecs().map((s) => s.name)].sort()).toEqual(Object.values(Inputs).sort())
+  })
+
+  it('a changed description or default in the table is a difference in action.yml', () => {
+    const changed = inputSpecs().map((s, i) => (i === 0 ? { ...s, default: 'other.yml' } : s))
+    expect(withInputs(text, inputsBlock(changed))).not.toBe(text)
   })
 })
 

@@ -5,7 +5,7 @@
 
 import { getExecOutput } from '@actions/exec'
 import { execFileSync } from 'node:child_process'
-import { readFileSync, readdirSync } from 'node:fs'
+import { accessSync, constants, readFileSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { StringDecoder } from 'node:string_decoder'
 
@@ -89,7 +89,7 @@ export const execProcess: ProcessPort = {
     const onAbort = (): void => kill('aborted')
     opts.signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      const r = await getExecOutput(program, [...args], {
+      const r = await getExecOutput(resolveProgram(program, opts.env ?? process.env), [...args], {
         env: stringEnv(opts.env ?? process.env),
         input: Buffer.from(opts.input ?? ''),
         silent: true,
@@ -105,6 +105,27 @@ export const execProcess: ProcessPort = {
       opts.signal?.removeEventListener('abort', onAbort)
     }
   },
+}
+
+/**
+ * The program's path as the child's own PATH finds it (as `spawn` would; `@actions/exec`
+ * alone would search this process's PATH). Throws ProgramNotFound.
+ */
+export function resolveProgram(program: string, env: NodeJS.ProcessEnv): string {
+  if (program.includes('/')) return program
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue
+    const candidate = path.join(dir, program)
+    try {
+      if (statSync(candidate).isFile()) {
+        accessSync(candidate, constants.X_OK)
+        return candidate
+      }
+    } catch {
+      // not here
+    }
+  }
+  throw new ProgramNotFound(program)
 }
 
 // --- process trees (Linux /proc, else `ps`) ---

@@ -77,9 +77,12 @@ export interface Ports {
 
 export function defaultPorts(env: NodeJS.ProcessEnv = process.env): Ports {
   const proc = execProcess
+  const log = logSink()
   const docker = (e?: NodeJS.ProcessEnv) => ({ env: e, proc })
+  // The registry client's warnings (retries, fallbacks) go through the run's log sink too.
+  const registryLog = { debug: (m: string) => log.debug(m), warning: (m: string) => log.warning(m), setSecret: (s: string) => core.setSecret(s) }
   return {
-    log: logSink(),
+    log,
     clock: { now: () => new Date(), monotonicMs: () => performance.now() },
     proc,
     github: githubApi,
@@ -106,7 +109,7 @@ export function defaultPorts(env: NodeJS.ProcessEnv = process.env): Ports {
       save: saveBuildCache,
     },
     input: (name) => core.getInput(name),
-    stores: (o) => openStores(o, proc),
+    stores: (o) => openStores(o, proc, registryLog),
     hasCredentials: (registry) => hasCredentials(registry),
   }
 }

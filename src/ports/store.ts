@@ -4,6 +4,7 @@
 import { inspectLocal, localTags } from '../engine.js'
 import { formatReference, type ImageName } from '../reference.js'
 import { RegistryClient } from '../registry/index.js'
+import type { Logger } from '../registry/transport.js'
 import type { ImageSize } from '../report/model.js'
 import type { ManifestDeleter, TagSource } from '../retention/index.js'
 import type { ProcessPort } from './process.js'
@@ -69,10 +70,10 @@ export function engineStore(proc?: ProcessPort): Store {
   }
 }
 
-/** Opens the stores for a run's options. */
-export function openStores(o: StoreOptions, proc?: ProcessPort): Stores {
+/** Opens the stores for a run's options; the registry client's warnings go to `log` (default: @actions/core). */
+export function openStores(o: StoreOptions, proc?: ProcessPort, log?: Logger): Stores {
   const engine = engineStore(proc)
   if (o.local) return { store: engine, engine }
-  const client = new RegistryClient({ username: o.username, password: o.password, insecureRegistries: o.insecureRegistries })
+  const client = new RegistryClient({ username: o.username, password: o.password, insecureRegistries: o.insecureRegistries, log })
   return { store: registryStore(client), engine, registry: client }
 }

@@ -50,7 +50,7 @@ export function parseList(value: string, newlineOnly = false): string[] {
 
 const list: Parser<string[]> = (v) => parseList(v)
 
-export const boolean: Parser<boolean> = (v, name) => {
+const boolean: Parser<boolean> = (v, name) => {
   if (/^(true|True|TRUE)$/.test(v)) return true
   if (/^(false|False|FALSE)$/.test(v)) return false
   throw new UserError(`Input "${name}" must be true or false, got "${v}"`)

@@ -149,7 +149,7 @@ export function cacheWithBuilder(cache: RunPlan['cache'], canExportCache: boolea
   return { ...cache, export: canExportCache }
 }
 
-export function isRefresh(choice: BaseChoice): boolean {
+function isRefresh(choice: BaseChoice): boolean {
   return choice.action === 'build' && (choice.decision === 'nightly' || choice.decision === 'max-age')
 }
 
@@ -159,7 +159,7 @@ function refreshNote(opts: Options): string {
     : 'refresh: pull — FROM images re-pulled, unchanged steps taken from the registry cache'
 }
 
-export function reasonText(choice: BaseChoice): string {
+function reasonText(choice: BaseChoice): string {
   if (choice.action === 'reuse') return `Reusing ${choice.tag}`
   switch (choice.decision) {
     case 'new-environment':

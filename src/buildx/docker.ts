@@ -24,11 +24,6 @@ export interface DockerOptions {
   proc?: ProcessPort
 }
 
-/** True for the error the process port reports when the `docker` executable does not exist. */
-export function isNotFound(e: unknown): boolean {
-  return isProgramNotFound(e)
-}
-
 /** True when docker says it has no `buildx` command (plugin missing). */
 export function isBuildxMissing(stderr: string): boolean {
   return /'buildx' is not a docker command|unknown command "buildx"|unknown command: docker buildx/i.test(stderr)

@@ -14,13 +14,13 @@ import { cacheTotals } from './build.js'
 export type ReportPorts = Pick<Ports, 'log' | 'results' | 'github'>
 
 /** The size budget, when an image was built or reused (plan mode has no image to measure). */
-export function budgetOf(s: FinishedRun): BudgetResult[] {
+function budgetOf(s: FinishedRun): BudgetResult[] {
   if (!s.built) return []
   return evaluateBudget({ size: s.measured.size?.total, previous: s.measured.compareTo?.total, maxSize: s.opts.maxSize, maxGrowth: s.opts.maxGrowth })
 }
 
 /** The report's data: one assembly for every mode. */
-export function reportData(s: FinishedRun, budget: readonly BudgetResult[], warnings: readonly string[]): ReportData {
+function reportData(s: FinishedRun, budget: readonly BudgetResult[], warnings: readonly string[]): ReportData {
   const { opts, ctx, fp, plan, built, measured } = s
   const builds = built?.builds ?? []
   return {

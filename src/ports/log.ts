@@ -59,7 +59,7 @@ export function warningKind(m: string): string {
 }
 
 /** `@actions/core` as the annotator (file/line become `file=`/`line=` annotation properties). */
-export const coreAnnotator: Annotator = {
+const coreAnnotator: Annotator = {
   info: (m) => core.info(m),
   debug: (m) => core.debug(m),
   notice: (m, w) => core.notice(m, props(w)),

@@ -167,7 +167,7 @@ function psTable(): Map<number, { ppid: number; argv: string[] }> {
 }
 
 /** `root` and every process below it, children before parents' siblings. */
-export function descendants(root: number, table = processTable()): number[] {
+function descendants(root: number, table = processTable()): number[] {
   const out: number[] = []
   const walk = (pid: number): void => {
     for (const [p, info] of table) {
@@ -201,7 +201,7 @@ function killTree(pid: number, sig: NodeJS.Signals): void {
 }
 
 /** Signals every process below this one; returns how many there were. */
-export function killChildren(sig: NodeJS.Signals = 'SIGTERM'): number {
+function killChildren(sig: NodeJS.Signals = 'SIGTERM'): number {
   const all = descendants(process.pid)
   for (const p of all) {
     try {

@@ -5,7 +5,7 @@ import { HASH_SCHEME } from '../constants.js'
 import { canonicalJson, sha256Hex } from './canonical.js'
 import type { Selection } from './env.js'
 import { subdirOf } from './selectors.js'
-import type { EnvDocument, JsonValue, LockPackages, SourceKind, SubdirDeps } from './types.js'
+import type { ContextSection, EnvDocument, JsonValue, LockPackages, SourceKind, SubdirDeps } from './types.js'
 
 /** When no platform is given, selectors are evaluated for this subdir (and the document says so). */
 export const DEFAULT_SUBDIR = 'linux-64'
@@ -31,6 +31,7 @@ export interface DocumentParts {
   readonly packages?: Readonly<Record<string, LockPackages>>
   readonly files?: Readonly<Record<string, string>>
   readonly local?: Readonly<Record<string, string>>
+  readonly context?: ContextSection
   readonly dockerfile: { readonly path?: string; readonly sha256: string }
   readonly buildArgs: readonly string[]
   readonly platforms: readonly string[]
@@ -64,6 +65,7 @@ export function buildDocument(p: DocumentParts): EnvDocument {
   if (files) doc.files = files
   const local = nonEmptyObj(p.local)
   if (local) doc.local = local
+  if (p.context) doc.context = { files: { ...p.context.files }, sha256: p.context.sha256 }
   return doc
 }
 
@@ -122,6 +124,7 @@ export function parseDocumentLabel(json: string): EnvDocument | undefined {
   if (v.variables !== undefined && !isStrRecord(v.variables, true)) return undefined
   for (const k of ['files', 'local'] as const) if (v[k] !== undefined && !isStrRecord(v[k])) return undefined
   if (v.extra !== undefined && !(isObj(v.extra) && isJson(v.extra))) return undefined
+  if (v.context !== undefined && !(isObj(v.context) && isStrRecord(v.context.files) && isStr(v.context.sha256))) return undefined
   if (v.bySubdir !== undefined) {
     if (!isObj(v.bySubdir)) return undefined
     for (const s of Object.values(v.bySubdir)) {

@@ -6,14 +6,15 @@ import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { UserError } from '../errors.js'
 import { normalizeNewlines, sha256Hex } from './canonical.js'
-import { dockerfileUsesEnvName } from './dockerfile.js'
+import { hashContextFiles } from './context-files.js'
+import { dockerfileContextReads, dockerfileUsesEnvName } from './dockerfile.js'
 import { buildDocument, normalizePlatforms, serialize, targetSubdirs, type DocumentParts } from './document.js'
 import { readEnvironment, selectEntries, type Entry } from './env.js'
 import { isCondaLock, isExplicitLock, readCondaLock, readExplicitLock } from './lock.js'
 import { requirementFileRefs } from './requirements.js'
 import { redactAssignment, redactBuildArg, redactUrlSecrets } from './secrets.js'
 import { fileUrlToPathish, pipRefs, type PipRef } from './spec.js'
-import type { Fingerprint, FingerprintInput } from './types.js'
+import type { ContextSection, Fingerprint, FingerprintInput, FingerprintWarning } from './types.js'
 import { MAX_YAML_BYTES, parseYaml } from './yaml.js'
 
 /** Local trees: directories never descended into. */
@@ -65,6 +66,8 @@ interface Context {
   readonly envDir: string
   readonly files: Set<string>
   readonly warnings: string[]
+  /** Warnings that carry their own file and line (annotations); their text is in `warnings` too. */
+  readonly notes: FingerprintWarning[]
   readonly reqFiles: Record<string, string>
   readonly local: Record<string, string>
   readonly visited: Set<string>
@@ -90,7 +93,7 @@ export async function fingerprintFiles(input: FingerprintInput): Promise<Fingerp
     throw new UserError(`${given} is not UTF-8 text`, { file: given, line: 1 })
   }
   const text = normalizeNewlines(raw)
-  const ctx: Context = { envFile: abs, envDir, files: new Set([abs]), warnings: [], reqFiles: {}, local: {}, visited: new Set() }
+  const ctx: Context = { envFile: abs, envDir, files: new Set([abs]), warnings: [], notes: [], reqFiles: {}, local: {}, visited: new Set() }
   const platforms = normalizePlatforms(input.platforms)
   const { subdirs, assumed } = targetSubdirs(platforms)
   for (const s of subdirs) if (s.startsWith('unknown:')) ctx.warnings.push(`platform ${s.slice(8)} has no conda subdir this action knows — platform selectors are not evaluated for it`)
@@ -98,7 +101,8 @@ export async function fingerprintFiles(input: FingerprintInput): Promise<Fingerp
     path: input.baseDockerfile.path === undefined ? undefined : relTo(envDir, path.resolve(input.baseDockerfile.path)),
     sha256: sha256Hex(input.baseDockerfile.content),
   }
-  const common = { dockerfile, buildArgs: input.buildArgs.map(redactBuildArg), platforms, subdirs, subdirsAssumed: assumed }
+  const context = await contextOf(input, abs, platforms, ctx)
+  const common = { dockerfile, context, buildArgs: input.buildArgs.map(redactBuildArg), platforms, subdirs, subdirsAssumed: assumed }
   let parts: DocumentParts
   if (isExplicitLock(text)) {
     const lock = readExplicitLock(text, given)
@@ -133,7 +137,41 @@ export async function fingerprintFiles(input: FingerprintInput): Promise<Fingerp
   }
   const document = buildDocument(parts)
   const { json, hash } = serialize(document)
-  return { hash, document, json, warnings: ctx.warnings, files: [...ctx.files] }
+  return { hash, document, json, warnings: ctx.warnings, annotations: annotationsOf(ctx), files: [...ctx.files] }
+}
+
+/**
+ * What a custom base Dockerfile reads from its build context (the environment file's
+ * directory), by content. The bundled template reads only the environment file and the
+ * files it references (the action assembles its context from the fingerprint's file list),
+ * so it adds nothing here.
+ */
+async function contextOf(input: FingerprintInput, envFile: string, platforms: readonly string[], ctx: Context): Promise<ContextSection | undefined> {
+  if (input.baseDockerfile.path === undefined) return undefined
+  const dockerfile = path.resolve(input.baseDockerfile.path)
+  const file = shown(dockerfile)
+  const { reads, warnings } = dockerfileContextReads(input.baseDockerfile.content, input.buildArgs, platforms)
+  const note = (w: { message: string; line?: number; kind: string }) => {
+    ctx.warnings.push(w.line ? `${file}:${w.line}: ${w.message}` : `${file}: ${w.message}`)
+    ctx.notes.push(w.line ? { message: w.message, file, line: w.line, kind: w.kind } : { message: w.message, file, kind: w.kind })
+  }
+  warnings.forEach(note)
+  if (reads.length === 0) return undefined
+  const result = await hashContextFiles({ root: ctx.envDir, dockerfile, envFile, reads })
+  result.warnings.forEach(note)
+  for (const f of result.files) ctx.files.add(f)
+  return result.section
+}
+
+/** Every warning as an annotation: its own file/line when it has them, else a `file:line:` prefix read back. */
+function annotationsOf(ctx: Context): FingerprintWarning[] {
+  const own = new Map(ctx.notes.map((n) => [n.line ? `${n.file}:${n.line}: ${n.message}` : `${n.file}: ${n.message}`, n]))
+  return ctx.warnings.map((w) => {
+    const n = own.get(w)
+    if (n) return n
+    const m = /^(.+?):(\d+): (.*)$/s.exec(w)
+    return m ? { message: m[3]!, file: m[1]!, line: Number(m[2]), kind: 'environment' } : { message: w, kind: 'environment' }
+  })
 }
 
 async function resolvePipEntries(entries: readonly Entry[], envFile: string, ctx: Context): Promise<void> {

@@ -51,6 +51,11 @@ export interface EnvDocument {
   files?: Record<string, string>
   /** Local pip paths (`-e .`, `./pkg`, `file:`): path → tree digest, or `missing` / `unhashed:<why>`. */
   local?: Record<string, string>
+  /**
+   * Build-context files the base Dockerfile reads (`COPY`/`ADD` sources, `RUN --mount=type=bind`),
+   * present only when it reads any besides the environment file.
+   */
+  context?: ContextSection
   /** The base Dockerfile: path relative to the env file dir (absent = bundled template) and content digest. */
   dockerfile: { path?: string; sha256: string }
   /** Base build-args in input order (values of secret-looking names as digests). */
@@ -61,6 +66,27 @@ export interface EnvDocument {
   subdirs: string[]
   /** `true` when no platform was given and `linux-64` was assumed for selectors. */
   subdirsAssumed?: boolean
+}
+
+/** Build-context files by content (see context-files.ts). */
+export interface ContextSection {
+  /**
+   * Path relative to the context root → 16 hex digits of its sha256 (`exec:` when executable),
+   * `link:<target>`, `missing`, `outside`, `size:<bytes>` or `special`. Beyond 200 files,
+   * one entry per source instead (`<source> (<n> entries)` → digest).
+   */
+  files: Record<string, string>
+  /** sha256 over every entry in full (paths, full digests, modes, directories) — what is really hashed. */
+  sha256: string
+}
+
+/** A warning of the fingerprint, with the file and line it is about (an annotation). */
+export interface FingerprintWarning {
+  readonly message: string
+  /** Path relative to the workspace (the working directory) when it is about a file. */
+  readonly file?: string
+  readonly line?: number
+  readonly kind: string
 }
 
 export interface FingerprintInput {
@@ -80,8 +106,10 @@ export interface Fingerprint {
   document: EnvDocument
   /** Canonical JSON (sorted keys, no whitespace) — hashed, and written as an image label. */
   json: string
-  /** Things a person should know (local pip paths, unresolvable references, odd keys). */
+  /** Things a person should know (local pip paths, unresolvable references, odd keys), as text (`file:line: …`). */
   warnings: string[]
+  /** The same warnings as objects with file and line, for annotations (see FingerprintWarning). */
+  annotations: FingerprintWarning[]
   /** Every file read (env file + referenced files + hashed local trees), absolute. */
   files: string[]
 }

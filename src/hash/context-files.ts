@@ -1,0 +1,331 @@
+// The build-context files a base Dockerfile reads (dockerfile.ts finds which), by content:
+// `.dockerignore` applied as Docker applies it (@balena/dockerignore; a Dockerfile-specific
+// `<Dockerfile>.dockerignore` next to the Dockerfile takes precedence over the context's
+// own), wildcards matched as Docker matches them (glob.ts), directories recursively.
+//
+// Every read stays inside the context root (real paths compared; a source that resolves
+// outside it, through `..` or a symlink, is warned about and only its text is hashed),
+// opens regular files only (O_NOFOLLOW), and is bounded: the same file-count and byte limits
+// as local pip trees, over the whole context. Symlinks inside directories are hashed as
+// links (Docker copies them as links); empty directories count (Docker creates them);
+// the executable bit counts (Docker keeps the mode). The environment file itself is left
+// out: it is in the document as parsed, so its cosmetic edits must not rebuild.
+
+import { constants } from 'node:fs'
+import { lstat, open, readdir, readFile, readlink, realpath } from 'node:fs/promises'
+import path from 'node:path'
+import dockerignore, { type Ignore } from '@balena/dockerignore'
+import { sha256Hex } from './canonical.js'
+import type { ContextRead } from './dockerfile.js'
+import { goMatch, hasWildcard } from './glob.js'
+import type { ContextSection } from './types.js'
+
+// The package is CommonJS (`module.exports = factory`) with an ESM-style `export default` in its types.
+const ignore = dockerignore as unknown as () => Ignore
+
+/** The bounds of local pip trees (loader.ts), over the whole context the Dockerfile reads. */
+export const MAX_CONTEXT_FILES = 5000
+export const MAX_CONTEXT_BYTES = 128 * 1024 * 1024
+const MAX_TREE_FILES = MAX_CONTEXT_FILES
+const MAX_TREE_BYTES = MAX_CONTEXT_BYTES
+/** Up to this many files are listed by name in the document (the label stays small); beyond, per source. */
+export const MAX_LISTED_CONTEXT_FILES = 200
+const MAX_IGNORE_BYTES = 1024 * 1024
+
+export interface ContextWarning {
+  readonly message: string
+  readonly line?: number
+  readonly kind: 'context-partial' | 'context-escapes' | 'context-git' | 'context-missing'
+}
+
+export interface ContextInput {
+  /** The build context: the environment file's directory (absolute). */
+  readonly root: string
+  /** The base Dockerfile (absolute): `<it>.dockerignore` next to it wins over `<root>/.dockerignore`. */
+  readonly dockerfile: string
+  /** The environment file (absolute): never hashed here. */
+  readonly envFile: string
+  readonly reads: readonly ContextRead[]
+}
+
+export interface ContextResult {
+  /** Undefined when the Dockerfile reads nothing from the context but the environment file. */
+  readonly section?: ContextSection
+  readonly warnings: readonly ContextWarning[]
+  /** Files read, absolute. */
+  readonly files: readonly string[]
+  /** The ignore file applied, absolute (undefined: none). */
+  readonly ignoreFile?: string
+}
+
+interface Walk {
+  readonly root: string
+  readonly realRoot: string
+  readonly envFile: string
+  readonly ignore: Ignore
+  readonly reIncludes: boolean
+  /** rel → full value (`<x?>sha256`, `link:…`, `dir`, `size:N`, `missing`, `outside`, `special`). */
+  readonly entries: Map<string, string>
+  readonly files: Set<string>
+  readonly warnings: ContextWarning[]
+  count: number
+  bytes: number
+  stopped: boolean
+  partial: boolean
+  gitWarned: boolean
+}
+
+export async function hashContextFiles(input: ContextInput): Promise<ContextResult> {
+  const { ignore: ig, file: ignoreFile, reIncludes } = await loadIgnore(input.root, input.dockerfile)
+  const w: Walk = {
+    root: input.root,
+    realRoot: await realpath(input.root),
+    envFile: input.envFile,
+    ignore: ig,
+    reIncludes,
+    entries: new Map(),
+    files: new Set(),
+    warnings: [],
+    count: 0,
+    bytes: 0,
+    stopped: false,
+    partial: false,
+    gitWarned: false,
+  }
+  const perRead = new Map<string, Set<string>>()
+  for (const read of input.reads) {
+    const before = new Set(w.entries.keys())
+    await readOne(read, w)
+    const label = read.unresolved ? '(whole build context)' : (read.source ?? read.escapes!)
+    const mine = perRead.get(label) ?? new Set<string>()
+    for (const k of w.entries.keys()) if (!before.has(k) || entryOf(read, k)) mine.add(k)
+    perRead.set(label, mine)
+  }
+  if (w.stopped || w.partial) {
+    w.warnings.push({
+      kind: 'context-partial',
+      message: `the build context the base Dockerfile reads is larger than the hashing limit (${MAX_TREE_FILES} files, ${MAX_TREE_BYTES / 1024 / 1024} MiB) — ${w.stopped ? `only its first ${MAX_TREE_FILES} files` : 'files beyond the limit only by size'} count in the environment hash`,
+    })
+  }
+  return { section: sectionOf(w.entries, perRead), warnings: w.warnings, files: [...w.files], ignoreFile }
+}
+
+/** Whether an entry already seen belongs to a read (a file two sources copy counts for both). */
+function entryOf(read: ContextRead, rel: string): boolean {
+  if (read.unresolved || read.source === '.') return true
+  if (read.escapes !== undefined) return rel === read.escapes
+  const src = read.source!
+  return rel === src || rel.startsWith(`${src}/`) || (hasWildcard(src) && goMatch(src, rel.split('/').slice(0, src.split('/').length).join('/')))
+}
+
+function sectionOf(entries: Map<string, string>, perRead: Map<string, Set<string>>): ContextSection | undefined {
+  if (entries.size === 0) return undefined
+  const lines = [...entries].map(([k, v]) => `${k}\0${v}`).sort()
+  const sha256 = sha256Hex(lines.join('\n'))
+  const listed = [...entries].filter(([, v]) => v !== 'dir')
+  const files: Record<string, string> = Object.create(null) as Record<string, string>
+  if (listed.length <= MAX_LISTED_CONTEXT_FILES) {
+    for (const [k, v] of listed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) files[k] = short(v)
+  } else {
+    for (const [label, keys] of [...perRead].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      files[`${label} (${keys.size} entries)`] = sha256Hex([...keys].sort().map((k) => `${k}\0${entries.get(k)}`).join('\n')).slice(0, 16)
+    }
+  }
+  return { files: { ...files }, sha256 }
+}
+
+/** A full value as listed: content digests shortened to 16 hex digits (the full ones are in `sha256`). */
+function short(v: string): string {
+  const m = /^(x)?([0-9a-f]{64})$/.exec(v)
+  if (!m) return v
+  return m[1] ? `exec:${m[2]!.slice(0, 16)}` : m[2]!.slice(0, 16)
+}
+
+async function loadIgnore(root: string, dockerfile: string): Promise<{ ignore: Ignore; file?: string; reIncludes: boolean }> {
+  for (const file of [`${dockerfile}.dockerignore`, path.join(root, '.dockerignore')]) {
+    const text = await readSmallFile(file)
+    if (text === undefined) continue
+    const clean = text.replace(/^\uFEFF/, '')
+    return { ignore: ignore().add(clean), file, reIncludes: clean.split(/\r?\n/).some((l) => l.trim().startsWith('!')) }
+  }
+  return { ignore: ignore(), reIncludes: false }
+}
+
+/** A regular file's text (bounded), or undefined when it is not there. */
+async function readSmallFile(file: string): Promise<string | undefined> {
+  try {
+    const st = await lstat(file)
+    if (!st.isFile() || st.size > MAX_IGNORE_BYTES) return undefined
+    return await readFile(file, 'utf8')
+  } catch {
+    return undefined
+  }
+}
+
+function isIgnored(w: Walk, rel: string, excludes?: Ignore): boolean {
+  if (rel === '.') return false
+  return w.ignore.ignores(rel) || (excludes?.ignores(rel) ?? false)
+}
+
+async function readOne(read: ContextRead, w: Walk): Promise<void> {
+  if (read.escapes !== undefined) {
+    w.entries.set(read.escapes, 'outside')
+    return
+  }
+  const excludes = read.excludes?.length ? ignore().add([...read.excludes]) : undefined
+  const source = read.unresolved ? '.' : read.source!
+  if (hasWildcard(source)) {
+    await walkGlob(source, w, excludes, read.line)
+    return
+  }
+  await readSource(source, w, excludes, read.line)
+}
+
+/** A source path as given (a file, directory or symlink), confined to the context. */
+async function readSource(rel: string, w: Walk, excludes: Ignore | undefined, line: number): Promise<void> {
+  const abs = path.join(w.root, rel)
+  if (abs === w.envFile) return
+  let real: string
+  try {
+    real = await realpath(abs)
+  } catch {
+    w.entries.set(rel, 'missing')
+    return
+  }
+  if (!inside(w.realRoot, real)) {
+    const target = await readlink(abs).catch(() => '?')
+    w.entries.set(rel, `link:${target}`)
+    w.warnings.push({ kind: 'context-escapes', line, message: `${rel} is a symbolic link out of the build context (${target}) — it is not read; only its text is in the environment hash` })
+    return
+  }
+  const st = await lstat(real)
+  if (isIgnored(w, rel, excludes) && !(st.isDirectory() && w.reIncludes)) {
+    w.entries.set(rel, 'missing')
+    w.warnings.push({ kind: 'context-missing', line, message: `${rel} is excluded by .dockerignore — it is not in the build context, so this instruction will not find it` })
+    return
+  }
+  if (st.isDirectory()) await walkDir(real, rel, w, excludes, line)
+  else await addFile(real, rel, st, w)
+}
+
+function inside(root: string, p: string): boolean {
+  const r = path.relative(root, p)
+  return r === '' || (!r.startsWith('..') && !path.isAbsolute(r))
+}
+
+async function walkDir(abs: string, rel: string, w: Walk, excludes: Ignore | undefined, line: number): Promise<void> {
+  if (w.stopped) return
+  if (rel !== '.') w.entries.set(rel, 'dir')
+  if (path.basename(abs) === '.git' && !w.gitWarned) {
+    w.gitWarned = true
+    w.warnings.push({ kind: 'context-git', line, message: `the build context read here includes ${rel} — it changes with every commit, so the base is rebuilt on every commit; add .git to .dockerignore` })
+  }
+  let names: string[]
+  try {
+    names = (await readdir(abs)).sort()
+  } catch {
+    return
+  }
+  for (const name of names) {
+    if (w.stopped) return
+    const childRel = rel === '.' ? name : `${rel}/${name}`
+    const childAbs = path.join(abs, name)
+    if (childAbs === w.envFile) continue
+    let st
+    try {
+      st = await lstat(childAbs)
+    } catch {
+      continue
+    }
+    const ignored = isIgnored(w, childRel, excludes)
+    if (st.isDirectory()) {
+      if (!ignored || w.reIncludes) await walkDir(childAbs, childRel, w, excludes, line)
+      continue
+    }
+    if (ignored) continue
+    await addEntry(childAbs, childRel, st, w)
+  }
+}
+
+/** Wildcard source: every context path matching it (Go filepath.Match on the whole relative path); a matched directory counts whole. */
+async function walkGlob(pattern: string, w: Walk, excludes: Ignore | undefined, line: number): Promise<void> {
+  const parts = pattern.split('/')
+  const fixed = parts.slice(0, parts.findIndex((p) => hasWildcard(p)))
+  const visit = async (abs: string, rel: string, depth: number): Promise<void> => {
+    let names: string[]
+    try {
+      names = (await readdir(abs)).sort()
+    } catch {
+      return
+    }
+    for (const name of names) {
+      if (w.stopped) return
+      const childRel = rel === '.' ? name : `${rel}/${name}`
+      const childAbs = path.join(abs, name)
+      if (childAbs === w.envFile) continue
+      const st = await lstat(childAbs).catch(() => undefined)
+      if (!st) continue
+      const ignored = isIgnored(w, childRel, excludes)
+      if (goMatch(pattern, childRel)) {
+        if (st.isDirectory()) await walkDir(childAbs, childRel, w, excludes, line)
+        else if (!ignored) await addEntry(childAbs, childRel, st, w)
+      } else if (st.isDirectory() && depth + 1 < parts.length && (!ignored || w.reIncludes)) await visit(childAbs, childRel, depth + 1)
+    }
+  }
+  const startRel = fixed.length ? fixed.join('/') : '.'
+  const startAbs = path.join(w.root, startRel)
+  const real = await realpath(startAbs).catch(() => undefined)
+  if (!real || !inside(w.realRoot, real)) return
+  await visit(startAbs, startRel, fixed.length)
+}
+
+async function addEntry(abs: string, rel: string, st: Awaited<ReturnType<typeof lstat>>, w: Walk): Promise<void> {
+  if (st.isSymbolicLink()) {
+    w.entries.set(rel, `link:${await readlink(abs).catch(() => '?')}`)
+    return
+  }
+  await addFile(abs, rel, st, w)
+}
+
+async function addFile(abs: string, rel: string, st: Awaited<ReturnType<typeof lstat>>, w: Walk): Promise<void> {
+  if (!st.isFile()) {
+    w.entries.set(rel, 'special')
+    return
+  }
+  if (w.entries.has(rel)) return
+  if (++w.count > MAX_TREE_FILES) {
+    w.stopped = true
+    return
+  }
+  const size = Number(st.size)
+  if (w.bytes + size > MAX_TREE_BYTES) {
+    w.partial = true
+    w.entries.set(rel, `size:${size}`)
+    return
+  }
+  const digest = await readConfined(abs, size)
+  if (digest === undefined) {
+    w.entries.set(rel, 'special')
+    return
+  }
+  w.bytes += size
+  w.files.add(abs)
+  w.entries.set(rel, `${Number(st.mode) & 0o111 ? 'x' : ''}${digest}`)
+}
+
+/** sha256 of a regular file, opened without following a symlink swapped in and read up to its size. */
+async function readConfined(abs: string, size: number): Promise<string | undefined> {
+  let fh
+  try {
+    fh = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+    const st = await fh.stat()
+    if (!st.isFile()) return undefined
+    const buf = Buffer.alloc(Math.min(size, st.size))
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0)
+    return sha256Hex(buf.subarray(0, bytesRead))
+  } catch {
+    return undefined
+  } finally {
+    await fh?.close()
+  }
+}

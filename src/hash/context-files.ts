@@ -11,10 +11,10 @@
 // the executable bit counts (Docker keeps the mode). The environment file itself is left
 // out: it is in the document as parsed, so its cosmetic edits must not rebuild.
 
-import { constants } from 'node:fs'
-import { lstat, open, readdir, readFile, readlink, realpath } from 'node:fs/promises'
+import { lstat, readlink } from 'node:fs/promises'
 import path from 'node:path'
 import dockerignore, { type Ignore } from '@balena/dockerignore'
+import { hashConfined, isConfinedError, readConfined, statConfined, walkConfined, workspaceAt, type Workspace } from '../fs/index.js'
 import { sha256Hex } from './canonical.js'
 import type { ContextRead } from './dockerfile.js'
 import { goMatch, hasWildcard } from './glob.js'
@@ -58,9 +58,13 @@ export interface ContextResult {
   readonly ignoreFile?: string
 }
 
+/** Directories deeper than this below a copied directory are not listed. */
+const MAX_DEPTH = 64
+
 interface Walk {
   readonly root: string
-  readonly realRoot: string
+  /** The context root as the confinement boundary: nothing outside it is read. */
+  readonly ws: Workspace
   readonly envFile: string
   readonly ignore: Ignore
   readonly reIncludes: boolean
@@ -79,7 +83,7 @@ export async function hashContextFiles(input: ContextInput): Promise<ContextResu
   const { ignore: ig, file: ignoreFile, reIncludes } = await loadIgnore(input.root, input.dockerfile)
   const w: Walk = {
     root: input.root,
-    realRoot: await realpath(input.root),
+    ws: workspaceAt(input.root),
     envFile: input.envFile,
     ignore: ig,
     reIncludes,
@@ -142,8 +146,10 @@ function short(v: string): string {
 }
 
 async function loadIgnore(root: string, dockerfile: string): Promise<{ ignore: Ignore; file?: string; reIncludes: boolean }> {
+  // The Dockerfile-specific file may lie outside the context (next to the Dockerfile): it is
+  // confined to the Dockerfile's directory, the context's own to the context.
   for (const file of [`${dockerfile}.dockerignore`, path.join(root, '.dockerignore')]) {
-    const text = await readSmallFile(file)
+    const text = await readSmallFile(workspaceAt(path.dirname(file)), file)
     if (text === undefined) continue
     const clean = text.replace(/^\uFEFF/, '')
     return { ignore: ignore().add(clean), file, reIncludes: clean.split(/\r?\n/).some((l) => l.trim().startsWith('!')) }
@@ -151,12 +157,10 @@ async function loadIgnore(root: string, dockerfile: string): Promise<{ ignore: I
   return { ignore: ignore(), reIncludes: false }
 }
 
-/** A regular file's text (bounded), or undefined when it is not there. */
-async function readSmallFile(file: string): Promise<string | undefined> {
+/** A regular file's text (bounded), or undefined when it is not there or not readable. */
+async function readSmallFile(ws: Workspace, file: string): Promise<string | undefined> {
   try {
-    const st = await lstat(file)
-    if (!st.isFile() || st.size > MAX_IGNORE_BYTES) return undefined
-    return await readFile(file, 'utf8')
+    return (await readConfined(ws, file, { maxBytes: MAX_IGNORE_BYTES })).bytes.toString('utf8')
   } catch {
     return undefined
   }
@@ -183,149 +187,111 @@ async function readOne(read: ContextRead, w: Walk): Promise<void> {
 
 /** A source path as given (a file, directory or symlink), confined to the context. */
 async function readSource(rel: string, w: Walk, excludes: Ignore | undefined, line: number): Promise<void> {
-  const abs = path.join(w.root, rel)
-  if (abs === w.envFile) return
-  let real: string
+  if (path.join(w.root, rel) === w.envFile) return
+  let st
   try {
-    real = await realpath(abs)
-  } catch {
-    w.entries.set(rel, 'missing')
+    st = await statConfined(w.ws, rel)
+  } catch (e) {
+    if (isConfinedError(e) && (e.reason === 'outside' || e.reason === 'system')) {
+      const target = await readlink(path.join(w.root, rel)).catch(() => rel)
+      w.entries.set(rel, `link:${target}`)
+      w.warnings.push({ kind: 'context-escapes', line, message: `${rel} resolves out of the build context (${target}) — it is not read; only its text is in the environment hash` })
+    } else w.entries.set(rel, isConfinedError(e) && e.reason === 'missing' ? 'missing' : 'special')
     return
   }
-  if (!inside(w.realRoot, real)) {
-    const target = await readlink(abs).catch(() => '?')
-    w.entries.set(rel, `link:${target}`)
-    w.warnings.push({ kind: 'context-escapes', line, message: `${rel} is a symbolic link out of the build context (${target}) — it is not read; only its text is in the environment hash` })
-    return
-  }
-  const st = await lstat(real)
-  if (isIgnored(w, rel, excludes) && !(st.isDirectory() && w.reIncludes)) {
+  if (isIgnored(w, rel, excludes) && !(st.type === 'directory' && w.reIncludes)) {
     w.entries.set(rel, 'missing')
     w.warnings.push({ kind: 'context-missing', line, message: `${rel} is excluded by .dockerignore — it is not in the build context, so this instruction will not find it` })
     return
   }
-  if (st.isDirectory()) await walkDir(real, rel, w, excludes, line)
-  else await addFile(real, rel, st, w)
-}
-
-function inside(root: string, p: string): boolean {
-  const r = path.relative(root, p)
-  return r === '' || (!r.startsWith('..') && !path.isAbsolute(r))
-}
-
-async function walkDir(abs: string, rel: string, w: Walk, excludes: Ignore | undefined, line: number): Promise<void> {
-  if (w.stopped) return
-  if (rel !== '.') w.entries.set(rel, 'dir')
-  if (path.basename(abs) === '.git' && !w.gitWarned) {
-    w.gitWarned = true
-    w.warnings.push({ kind: 'context-git', line, message: `the build context read here includes ${rel} — it changes with every commit, so the base is rebuilt on every commit; add .git to .dockerignore` })
-  }
-  let names: string[]
-  try {
-    names = (await readdir(abs)).sort()
-  } catch {
-    return
-  }
-  for (const name of names) {
-    if (w.stopped) return
-    const childRel = rel === '.' ? name : `${rel}/${name}`
-    const childAbs = path.join(abs, name)
-    if (childAbs === w.envFile) continue
-    let st
-    try {
-      st = await lstat(childAbs)
-    } catch {
-      continue
-    }
-    const ignored = isIgnored(w, childRel, excludes)
-    if (st.isDirectory()) {
-      if (!ignored || w.reIncludes) await walkDir(childAbs, childRel, w, excludes, line)
-      continue
-    }
-    if (ignored) continue
-    await addEntry(childAbs, childRel, st, w)
-  }
+  if (st.type === 'directory') await walkTree(rel, w, line, (full, isDir) => !isIgnored(w, full, excludes) || (isDir && w.reIncludes))
+  else await addFile(rel, st.size, w)
 }
 
 /** Wildcard source: every context path matching it (Go filepath.Match on the whole relative path); a matched directory counts whole. */
 async function walkGlob(pattern: string, w: Walk, excludes: Ignore | undefined, line: number): Promise<void> {
   const parts = pattern.split('/')
   const fixed = parts.slice(0, parts.findIndex((p) => hasWildcard(p)))
-  const visit = async (abs: string, rel: string, depth: number): Promise<void> => {
-    let names: string[]
-    try {
-      names = (await readdir(abs)).sort()
-    } catch {
-      return
+  const start = fixed.length ? fixed.join('/') : '.'
+  const matchedDirs: string[] = []
+  const under = (full: string) => matchedDirs.some((d) => full.startsWith(`${d}/`))
+  const take = (full: string, isDir: boolean): boolean => {
+    const ignored = isIgnored(w, full, excludes)
+    if (under(full)) return !ignored || (isDir && w.reIncludes)
+    if (goMatch(pattern, full)) {
+      if (isDir) matchedDirs.push(full)
+      return isDir || !ignored
     }
-    for (const name of names) {
-      if (w.stopped) return
-      const childRel = rel === '.' ? name : `${rel}/${name}`
-      const childAbs = path.join(abs, name)
-      if (childAbs === w.envFile) continue
-      const st = await lstat(childAbs).catch(() => undefined)
-      if (!st) continue
-      const ignored = isIgnored(w, childRel, excludes)
-      if (goMatch(pattern, childRel)) {
-        if (st.isDirectory()) await walkDir(childAbs, childRel, w, excludes, line)
-        else if (!ignored) await addEntry(childAbs, childRel, st, w)
-      } else if (st.isDirectory() && depth + 1 < parts.length && (!ignored || w.reIncludes)) await visit(childAbs, childRel, depth + 1)
-    }
+    // not (yet) matched: only directories that a deeper path may still match are entered, and they count for nothing
+    return isDir && full.split('/').length < parts.length && (!ignored || w.reIncludes)
   }
-  const startRel = fixed.length ? fixed.join('/') : '.'
-  const startAbs = path.join(w.root, startRel)
-  const real = await realpath(startAbs).catch(() => undefined)
-  if (!real || !inside(w.realRoot, real)) return
-  await visit(startAbs, startRel, fixed.length)
-}
-
-async function addEntry(abs: string, rel: string, st: Awaited<ReturnType<typeof lstat>>, w: Walk): Promise<void> {
-  if (st.isSymbolicLink()) {
-    w.entries.set(rel, `link:${await readlink(abs).catch(() => '?')}`)
+  const kept = (full: string) => under(full) || goMatch(pattern, full)
+  try {
+    await statConfined(w.ws, start)
+  } catch {
     return
   }
-  await addFile(abs, rel, st, w)
+  await walkTree(start, w, line, take, kept)
 }
 
-async function addFile(abs: string, rel: string, st: Awaited<ReturnType<typeof lstat>>, w: Walk): Promise<void> {
-  if (!st.isFile()) {
-    w.entries.set(rel, 'special')
+/**
+ * Files of a context directory (walkConfined: sorted, symlinks not followed, bounded), each
+ * hashed; `take` decides per context-relative path, `kept` which taken directories count.
+ */
+async function walkTree(rel: string, w: Walk, line: number, take: (full: string, isDir: boolean) => boolean, kept: (full: string) => boolean = () => true): Promise<void> {
+  if (w.stopped) return
+  const full = (r: string) => (rel === '.' ? r : `${rel}/${r}`)
+  if (rel !== '.' && kept(rel)) w.entries.set(rel, 'dir')
+  const include = (r: string, name: string, isDir: boolean): boolean => {
+    const f = full(r)
+    if (path.join(w.root, f) === w.envFile) return false
+    if (!take(f, isDir)) return false
+    if (isDir && kept(f)) {
+      w.entries.set(f, 'dir')
+      if (name === '.git' && !w.gitWarned) {
+        w.gitWarned = true
+        w.warnings.push({ kind: 'context-git', line, message: `the build context read here includes ${f} — it changes with every commit, so the base is rebuilt on every commit; add .git to .dockerignore` })
+      }
+    }
+    return true
+  }
+  let walk
+  try {
+    walk = await walkConfined(w.ws, rel, { maxFiles: Math.max(0, MAX_TREE_FILES - w.count), maxDepth: MAX_DEPTH, include })
+  } catch {
     return
   }
+  if (walk.stopped) w.stopped = true
+  for (const e of walk.entries) {
+    const f = full(e.rel)
+    if (w.entries.has(f) && w.entries.get(f) !== 'dir') continue
+    if (e.type === 'symlink') w.entries.set(f, `link:${e.target}`)
+    else if (e.type === 'file') await addFile(f, e.size, w)
+    else w.entries.set(f, e.type)
+  }
+}
+
+async function addFile(rel: string, size: number, w: Walk): Promise<void> {
   if (w.entries.has(rel)) return
   if (++w.count > MAX_TREE_FILES) {
     w.stopped = true
     return
   }
-  const size = Number(st.size)
   if (w.bytes + size > MAX_TREE_BYTES) {
     w.partial = true
     w.entries.set(rel, `size:${size}`)
     return
   }
-  const digest = await readConfined(abs, size)
-  if (digest === undefined) {
-    w.entries.set(rel, 'special')
-    return
-  }
-  w.bytes += size
-  w.files.add(abs)
-  w.entries.set(rel, `${Number(st.mode) & 0o111 ? 'x' : ''}${digest}`)
-}
-
-/** sha256 of a regular file, opened without following a symlink swapped in and read up to its size. */
-async function readConfined(abs: string, size: number): Promise<string | undefined> {
-  let fh
   try {
-    fh = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
-    const st = await fh.stat()
-    if (!st.isFile()) return undefined
-    const buf = Buffer.alloc(Math.min(size, st.size))
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0)
-    return sha256Hex(buf.subarray(0, bytesRead))
-  } catch {
-    return undefined
-  } finally {
-    await fh?.close()
+    const h = await hashConfined(w.ws, rel, { maxBytes: MAX_TREE_BYTES - w.bytes })
+    const st = await lstat(h.real)
+    w.bytes += h.size
+    w.files.add(h.abs)
+    w.entries.set(rel, `${Number(st.mode) & 0o111 ? 'x' : ''}${h.sha256}`)
+  } catch (e) {
+    if (isConfinedError(e) && e.reason === 'too-large') {
+      w.partial = true
+      w.entries.set(rel, `size:${size}`)
+    } else w.entries.set(rel, 'special')
   }
 }

@@ -149,7 +149,7 @@ async function loadIgnore(root: string, dockerfile: string): Promise<{ ignore: I
   // The Dockerfile-specific file may lie outside the context (next to the Dockerfile): it is
   // confined to the Dockerfile's directory, the context's own to the context.
   for (const file of [`${dockerfile}.dockerignore`, path.join(root, '.dockerignore')]) {
-    const text = await readSmallFile(workspaceAt(path.dirname(file)), file)
+    const text = await readSmallFile(path.dirname(file), file)
     if (text === undefined) continue
     const clean = text.replace(/^\uFEFF/, '')
     return { ignore: ignore().add(clean), file, reIncludes: clean.split(/\r?\n/).some((l) => l.trim().startsWith('!')) }
@@ -158,9 +158,9 @@ async function loadIgnore(root: string, dockerfile: string): Promise<{ ignore: I
 }
 
 /** A regular file's text (bounded), or undefined when it is not there or not readable. */
-async function readSmallFile(ws: Workspace, file: string): Promise<string | undefined> {
+async function readSmallFile(dir: string, file: string): Promise<string | undefined> {
   try {
-    return (await readConfined(ws, file, { maxBytes: MAX_IGNORE_BYTES })).bytes.toString('utf8')
+    return (await readConfined(workspaceAt(dir), file, { maxBytes: MAX_IGNORE_BYTES })).bytes.toString('utf8')
   } catch {
     return undefined
   }

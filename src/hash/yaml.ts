@@ -16,6 +16,8 @@ export interface PScalar {
   readonly line: number
   /** Text of a trailing same-line comment (`# [linux]` → `[linux]`), block context only. */
   readonly comment?: string
+  /** Set on a plain (unquoted) scalar that a YAML reader with types (conda's) reads as a number or boolean. */
+  readonly typed?: 'number' | 'boolean'
 }
 export interface PSeq {
   readonly kind: 'seq'
@@ -106,7 +108,15 @@ function scalarNode(n: Scalar, line: number, src: string): PScalar {
   const value = raw === null || raw === undefined ? null : String(raw)
   const isNull = value === null || (plain && NULL_PLAIN.has(value))
   const comment = n.range ? trailingComment(src, n.range[1]) : undefined
-  return comment === undefined ? { kind: 'scalar', value: isNull ? null : value, line } : { kind: 'scalar', value: isNull ? null : value, line, comment }
+  const typed = plain && value !== null && !isNull ? typedAs(value) : undefined
+  return { kind: 'scalar', value: isNull ? null : value, line, ...(comment === undefined ? {} : { comment }), ...(typed ? { typed } : {}) }
+}
+
+/** YAML 1.2 core-schema and YAML 1.1 (PyYAML) numbers and booleans. */
+function typedAs(v: string): 'number' | 'boolean' | undefined {
+  if (/^(?:true|false|yes|no|on|off)$/i.test(v)) return 'boolean'
+  if (/^[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?$/.test(v) || /^0x[0-9a-fA-F]+$|^0o[0-7]+$|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$/.test(v)) return 'number'
+  return undefined
 }
 
 /** The comment that follows a block-context value on its own line (`- dep  # [linux]`). */

@@ -105,7 +105,7 @@ const isStrArr = (v: unknown): v is string[] => Array.isArray(v) && v.every(isSt
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const isStrRecord = (v: unknown, nullable = false): boolean => isObj(v) && Object.values(v).every((x) => isStr(x) || (nullable && x === null))
 const isJson = (v: unknown): boolean => v === null || isStr(v) || (Array.isArray(v) && v.every(isJson)) || (isObj(v) && Object.values(v).every(isJson))
-const SOURCES = new Set(['environment', 'explicit', 'conda-lock'])
+const SOURCES = new Set(['environment', 'explicit', 'conda-lock', 'spec-list'])
 
 /** The document of a label if it is ours (scheme v1, the expected shape), else undefined. */
 export function parseDocumentLabel(json: string): EnvDocument | undefined {

@@ -10,7 +10,7 @@ import { hashContextFiles } from './context-files.js'
 import { dockerfileContextReads, dockerfileUsesEnvName } from './dockerfile.js'
 import { buildDocument, normalizePlatforms, serialize, targetSubdirs, type DocumentParts } from './document.js'
 import { readEnvironment, selectEntries, type Entry } from './env.js'
-import { isCondaLock, isExplicitLock, readCondaLock, readExplicitLock } from './lock.js'
+import { isCondaLock, isExplicitLock, isSpecList, readCondaLock, readExplicitLock, readSpecList } from './lock.js'
 import { requirementFileRefs } from './requirements.js'
 import { redactAssignment, redactBuildArg, redactUrlSecrets } from './secrets.js'
 import { fileUrlToPathish, pipRefs, type PipRef } from './spec.js'
@@ -111,6 +111,14 @@ export async function fingerprintFiles(input: FingerprintInput): Promise<Fingerp
       ctx.warnings.push(`${given} is an explicit lock for ${lock.platform}, but the target is ${subdirs.join(', ')}${assumed ? ' (assumed; set `platforms`)' : ''}`)
     }
     parts = { source: 'explicit', packages: Object.fromEntries(subdirs.map((s) => [s, lock.packages])), ...common }
+  } else if (!/\.ya?ml$/i.test(abs) && isSpecList(text)) {
+    // micromamba reads `.yml`/`.yaml` as environment files and every other name as a spec file
+    const list = readSpecList(text)
+    if (list.platform && !subdirs.includes(list.platform)) {
+      ctx.warnings.push(`${given} is a spec list exported for ${list.platform}, but the target is ${subdirs.join(', ')}${assumed ? ' (assumed; set `platforms`)' : ''}`)
+    }
+    const same = { conda: list.specs, pip: [] as string[] }
+    parts = { source: 'spec-list', selection: { bySubdir: new Map(subdirs.map((s) => [s, same])), excluded: [], pipEntries: [], warnings: [] }, ...common }
   } else {
     const root = parseYaml(text, given)
     if (isCondaLock(root)) {

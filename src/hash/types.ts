@@ -7,7 +7,7 @@
 export type JsonValue = string | null | JsonValue[] | { [key: string]: JsonValue }
 
 /** What the environment file turned out to be. */
-export type SourceKind = 'environment' | 'explicit' | 'conda-lock'
+export type SourceKind = 'environment' | 'explicit' | 'conda-lock' | 'spec-list'
 
 /** Per-conda-subdir part of the dependencies, present only when the targets differ. */
 export interface SubdirDeps {

@@ -177,6 +177,13 @@ describe('what is not a context path, and what only warns', () => {
     expect((await q.fp()).warnings).toEqual([])
   })
 
+  it('ENVIRONMENT_FILE is the environment file name, as the action passes it', async () => {
+    const p = project(`${FROM}ARG ENVIRONMENT_FILE=other.yml\nCOPY \${ENVIRONMENT_FILE} requirements.txt /tmp/env/\n`, { 'other.yml': 'x', 'requirements.txt': 'rich\n' })
+    const fp = await p.fp()
+    expect(Object.keys(fp.document.context!.files)).toEqual(['requirements.txt'])
+    expect(fp.warnings).toEqual([])
+  })
+
   it('TARGETARCH resolves per target platform', async () => {
     const p = project(`${FROM}ARG TARGETARCH\nCOPY bin-\${TARGETARCH} /bin/tool\n`, { 'bin-amd64': '1', 'bin-arm64': '1', 'bin-ppc64le': '1' }, { platforms: ['linux/amd64', 'linux/arm64'] })
     expect(Object.keys((await p.fp()).document.context!.files)).toEqual(['bin-amd64', 'bin-arm64'])

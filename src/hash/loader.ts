@@ -4,6 +4,7 @@
 
 import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises'
 import path from 'node:path'
+import { BuildArgNames } from '../constants.js'
 import { UserError } from '../errors.js'
 import { normalizeNewlines, sha256Hex } from './canonical.js'
 import { hashContextFiles } from './context-files.js'
@@ -158,7 +159,9 @@ async function contextOf(input: FingerprintInput, envFile: string, platforms: re
   if (input.baseDockerfile.path === undefined) return undefined
   const dockerfile = path.resolve(input.baseDockerfile.path)
   const file = shown(dockerfile)
-  const { reads, warnings } = dockerfileContextReads(input.baseDockerfile.content, input.buildArgs, platforms)
+  // the action passes ENVIRONMENT_FILE=<file name> after the base build-args (main.ts)
+  const buildArgs = [...input.buildArgs, `${BuildArgNames.EnvironmentFile}=${path.basename(envFile)}`]
+  const { reads, warnings } = dockerfileContextReads(input.baseDockerfile.content, buildArgs, platforms)
   const note = (w: { message: string; line?: number; kind: string }) => {
     ctx.warnings.push(w.line ? `${file}:${w.line}: ${w.message}` : `${file}: ${w.message}`)
     ctx.notes.push(w.line ? { message: w.message, file, line: w.line, kind: w.kind } : { message: w.message, file, kind: w.kind })

@@ -6,7 +6,7 @@ import { chmodSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it, test } from 'vitest'
 import { MAX_CONTEXT_BYTES, MAX_CONTEXT_FILES } from '../src/hash/context-files.js'
-import { dockerfileContextReads } from '../src/hash/dockerfile.js'
+import { dockerfileContextReads, dockerfileUsesEnvName } from '../src/hash/dockerfile.js'
 import { goMatch } from '../src/hash/glob.js'
 import { diffDocuments, parseDocumentLabel } from '../src/hash/index.js'
 import { MAX_TREE_BYTES, MAX_TREE_FILES } from '../src/hash/loader.js'
@@ -230,6 +230,27 @@ describe('what is not a context path, and what only warns', () => {
   })
 })
 
+describe('bounds', () => {
+  it('beyond 200 files the document lists one digest per source, and every file still counts', async () => {
+    const files: Record<string, string> = {}
+    for (let i = 0; i < 250; i++) files[`data/f${i}.txt`] = `${i}`
+    const p = project(`${FROM}COPY data /data\nCOPY extra.txt /x\n`, { ...files, 'extra.txt': 'e' })
+    const fp = await p.fp()
+    expect(Object.keys(fp.document.context!.files)).toEqual(['data (251 entries)', 'extra.txt (1 entries)'])
+    expect(fp.json.length).toBeLessThan(2000)
+    const [a, b] = await hashes(p, () => p.write('data/f123.txt', 'changed'))
+    expect(b).not.toBe(a)
+  })
+
+  it(`beyond ${MAX_CONTEXT_FILES} files only the first count, with a warning`, async () => {
+    const files: Record<string, string> = {}
+    for (let i = 0; i <= MAX_CONTEXT_FILES; i++) files[`many/${String(i).padStart(5, '0')}`] = ''
+    const p = project(`${FROM}COPY many /many\n`, files)
+    const fp = await p.fp()
+    expect(fp.warnings).toEqual([expect.stringMatching(/Dockerfile: the build context the base Dockerfile reads is larger than the hashing limit/)])
+  })
+})
+
 describe('why the base was rebuilt', () => {
   it('names changed, added and removed context files', async () => {
     const p = project(`${FROM}COPY scripts/ /s/\n`, { 'scripts/post-install.sh': '1', 'scripts/old.sh': '1' })
@@ -283,6 +304,18 @@ describe('Dockerfile reading (pure)', () => {
   it('an escape directive and a backslash in a path', () => {
     const r = dockerfileContextReads('# escape=`\nFROM x\nCOPY a\\b `\n  c /d\n', [], [])
     expect(r.reads.map((x) => x.source)).toEqual(['a\\b', 'c'])
+  })
+
+  test.each([
+    ['RUN ["micromamba", "install", "-y", "-f", "/tmp/env.yml"]', true],
+    ['RUN ["micromamba", "install", "-y", "-n", "base", "-f", "/tmp/env.yml"]', false],
+    ['RUN <<EOF\nset -e\nmicromamba install -y -n base -f /tmp/env.yml\nEOF', false],
+    ['RUN <<EOF\nmicromamba install -y \\\n  -f /tmp/env.yml\nEOF', true],
+    ['RUN <<EOF\nmicromamba install -y -f /tmp/env.yml \\\n  -n base\nEOF', false],
+    ['RUN micromamba install -y \\\n  # the environment\n  -n base \\\n  -f /tmp/env.yml', false],
+    ['RUN conda env create -f /tmp/env.yml', true],
+  ])('name rule, read with dockerfile-ast: %s → %s', (run, uses) => {
+    expect(dockerfileUsesEnvName(`FROM x\n${run}\n`)).toBe(uses)
   })
 
   it('ONBUILD instructions and cache/secret mounts read nothing now', () => {

@@ -118,7 +118,7 @@ function runCommands(p: Parsed): string[] {
     out.push(...words.join(' ').split(/&&|\|\||;|\|/))
     for (const h of heredocsOf(ins)) {
       const body = h.getContentRange()
-      if (body) out.push(...rangeText(p.lines, body).split(/\n|&&|\|\||;|\|/))
+      if (body) out.push(...rangeText(p.lines, body).replace(/\\\n/g, ' ').split(/\n|&&|\|\||;|\|/))
     }
   }
   return out

@@ -219,6 +219,34 @@ describe('what is not a context path, and what only warns', () => {
     expect(fp.files.some((f) => f.startsWith(outside))).toBe(false)
   })
 
+  it('a symlink inside a copied directory is hashed as a link (Docker copies it as one), never followed', async () => {
+    const outside = tempDir('hash-ctx-outside-')
+    writeFileSync(path.join(outside, 'secret'), 'top secret')
+    const p = project(`${FROM}COPY conf /conf\n`, { 'conf/a.ini': '1' })
+    symlinkSync(path.join(outside, 'secret'), path.join(p.dir, 'conf', 'link'))
+    const fp = await p.fp()
+    expect(fp.document.context!.files).toEqual({ 'conf/a.ini': expect.stringMatching(/^[0-9a-f]{16}$/), 'conf/link': `link:${path.join(outside, 'secret')}` })
+    expect(fp.files.some((f) => f.startsWith(outside))).toBe(false)
+  })
+
+  it('a copied .git directory is warned about (it changes with every commit)', async () => {
+    const p = project(`${FROM}COPY . /src\n`, { '.git/HEAD': 'ref: refs/heads/main\n', 'a.txt': '1' })
+    expect((await p.fp()).warnings).toEqual([expect.stringMatching(/Dockerfile:2: the build context read here includes \.git .* add \.git to \.dockerignore/)])
+  })
+
+  it('COPY --exclude patterns leave files out', async () => {
+    const p = project(`${FROM}COPY --exclude=*.md docs /docs\n`, { 'docs/a.md': '1', 'docs/b.txt': '1' })
+    const [a, b] = await hashes(p, () => p.write('docs/a.md', '2'))
+    expect(b).toBe(a)
+    const [, c] = await hashes(p, () => p.write('docs/b.txt', '2'))
+    expect(c).not.toBe(b)
+  })
+
+  it('a glob does not match what .dockerignore hides', async () => {
+    const p = project(`${FROM}COPY pkg-* /opt/\n`, { '.dockerignore': 'pkg-b\n', 'pkg-a/x': '1', 'pkg-b/x': '1' })
+    expect(Object.keys((await p.fp()).document.context!.files)).toEqual(['pkg-a/x'])
+  })
+
   it('a missing source is recorded as missing (the build will fail on it)', async () => {
     const p = project(`${FROM}COPY nope.sh /x\n`)
     expect((await p.fp()).document.context!.files).toEqual({ 'nope.sh': 'missing' })

@@ -166,9 +166,17 @@ async function readSmallFile(dir: string, file: string): Promise<string | undefi
   }
 }
 
-function isIgnored(w: Walk, rel: string, excludes?: Ignore): boolean {
+/**
+ * Hidden by `.dockerignore` (relative to the context root), or by a `COPY --exclude`
+ * pattern, which BuildKit matches relative to the copied directory (`base`); a source named
+ * directly is never taken for excluded (prefer hashing too much).
+ */
+function isIgnored(w: Walk, rel: string, excludes?: Ignore, base?: string): boolean {
   if (rel === '.') return false
-  return w.ignore.ignores(rel) || (excludes?.ignores(rel) ?? false)
+  if (w.ignore.ignores(rel)) return true
+  if (!excludes || base === undefined || rel === base) return false
+  const inner = base === '.' ? rel : rel.startsWith(`${base}/`) ? rel.slice(base.length + 1) : undefined
+  return inner !== undefined && excludes.ignores(inner)
 }
 
 async function readOne(read: ContextRead, w: Walk): Promise<void> {
@@ -199,12 +207,12 @@ async function readSource(rel: string, w: Walk, excludes: Ignore | undefined, li
     } else w.entries.set(rel, isConfinedError(e) && e.reason === 'missing' ? 'missing' : 'special')
     return
   }
-  if (isIgnored(w, rel, excludes) && !(st.type === 'directory' && w.reIncludes)) {
+  if (isIgnored(w, rel) && !(st.type === 'directory' && w.reIncludes)) {
     w.entries.set(rel, 'missing')
     w.warnings.push({ kind: 'context-missing', line, message: `${rel} is excluded by .dockerignore — it is not in the build context, so this instruction will not find it` })
     return
   }
-  if (st.type === 'directory') await walkTree(rel, w, line, (full, isDir) => !isIgnored(w, full, excludes) || (isDir && w.reIncludes))
+  if (st.type === 'directory') await walkTree(rel, w, line, (full, isDir) => !isIgnored(w, full, excludes, rel) || (isDir && w.reIncludes))
   else await addFile(rel, st.size, w)
 }
 
@@ -214,18 +222,19 @@ async function walkGlob(pattern: string, w: Walk, excludes: Ignore | undefined, 
   const fixed = parts.slice(0, parts.findIndex((p) => hasWildcard(p)))
   const start = fixed.length ? fixed.join('/') : '.'
   const matchedDirs: string[] = []
-  const under = (full: string) => matchedDirs.some((d) => full.startsWith(`${d}/`))
+  const under = (full: string) => matchedDirs.find((d) => full.startsWith(`${d}/`))
   const take = (full: string, isDir: boolean): boolean => {
-    const ignored = isIgnored(w, full, excludes)
+    const ignored = isIgnored(w, full, excludes, under(full))
     if (under(full)) return !ignored || (isDir && w.reIncludes)
     if (goMatch(pattern, full)) {
-      if (isDir) matchedDirs.push(full)
-      return isDir || !ignored
+      const taken = !ignored || (isDir && w.reIncludes)
+      if (isDir && taken) matchedDirs.push(full)
+      return taken
     }
     // not (yet) matched: only directories that a deeper path may still match are entered, and they count for nothing
     return isDir && full.split('/').length < parts.length && (!ignored || w.reIncludes)
   }
-  const kept = (full: string) => under(full) || goMatch(pattern, full)
+  const kept = (full: string) => under(full) !== undefined || goMatch(pattern, full)
   try {
     await statConfined(w.ws, start)
   } catch {

@@ -141,8 +141,11 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
   // An empty `platforms` means this runner's platform, made explicit so that runners of
   // different architectures never share (and reuse) one base.
   const platforms = opts.platforms.length ? opts.platforms : [ctx.hostPlatform]
-  const fp = await phases.run('Environment hash', () => hashEnvironment(opts, platforms))
-  for (const w of fp.warnings) warn(w)
+  const fp = await phases.run('Environment hash', () => hashEnvironment(opts, platforms, ctx.workspace))
+  for (const w of fp.warnings) {
+    warnings.push(w.message)
+    core.warning(w.message, w.file ? { file: w.file, startLine: w.line } : {})
+  }
   core.setOutput(Outputs.EnvHash, fp.hash)
 
   const client = opts.image.local
@@ -428,9 +431,10 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
   }
 }
 
-async function hashEnvironment(opts: Options, platforms: readonly string[]): Promise<Fingerprint> {
+async function hashEnvironment(opts: Options, platforms: readonly string[], workspace: string): Promise<Fingerprint> {
   const fp = await fingerprint({
     environmentFile: opts.environmentFile,
+    workspace,
     baseDockerfile: { path: opts.baseDockerfile.bundled ? undefined : opts.baseDockerfile.path, content: opts.baseDockerfile.content },
     buildArgs: opts.baseBuildArgs,
     platforms,

@@ -2,11 +2,12 @@
 // UserError whose message names the input and says what would be accepted.
 
 import * as core from '@actions/core'
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CacheBackends, CacheModes, Inputs, Modes, PruneModes, RefreshModes, type CacheMode, type InputName, type Mode, type PruneMode, type RefreshMode } from './constants.js'
 import { UserError, errorMessage } from './errors.js'
+import { inputDirectory, inputFile, readInputFile } from './fs/inputs.js'
 import { formatName, parseImageName, parseReference, type ImageName } from './reference.js'
 import { parseGrowth, parseSize } from './report/index.js'
 import type { RunContext } from './context.js'
@@ -132,13 +133,6 @@ function parseKeyValues(name: string, value: string): string[] {
 
 const PLATFORM = /^[a-z0-9_]+\/[a-z0-9_]+(?:\/[a-z0-9_.]+)?$/
 
-function fileInput(name: string, value: string, workspace: string): string {
-  const p = path.resolve(workspace, value)
-  if (!existsSync(p)) throw new UserError(`Input "${name}": file "${value}" does not exist`)
-  if (!statSync(p).isFile()) throw new UserError(`Input "${name}": "${value}" is not a file`)
-  return p
-}
-
 function wrap<T>(name: string, f: () => T): T {
   try {
     return f()
@@ -169,22 +163,17 @@ export function getOptions(ctx: RunContext, get: Getter = actionsInput): Options
     throw new UserError(`Input "${Inputs.BaseTagPrefix}" must be letters, digits, '_', '.', '-' (starting with a letter, digit or '_'), got "${baseTagPrefix}"`)
   }
 
-  const environmentFile = fileInput(Inputs.EnvironmentFile, get(Inputs.EnvironmentFile) || 'environment.yml', ws)
+  // File inputs are confined to the workspace (src/fs/inputs.ts).
+  const environmentFile = inputFile(Inputs.EnvironmentFile, get(Inputs.EnvironmentFile) || 'environment.yml', ws)
 
   const baseDockerfileInput = get(Inputs.BaseDockerfile)
-  const baseDockerfilePath = baseDockerfileInput ? fileInput(Inputs.BaseDockerfile, baseDockerfileInput, ws) : bundledTemplatePath()
-  const baseDockerfile = {
-    path: baseDockerfilePath,
-    content: readFileSync(baseDockerfilePath, 'utf8'),
-    bundled: !baseDockerfileInput,
-  }
+  const baseDockerfile = baseDockerfileInput
+    ? { ...readInputFile(Inputs.BaseDockerfile, baseDockerfileInput, ws), bundled: false }
+    : { path: bundledTemplatePath(), content: readFileSync(bundledTemplatePath(), 'utf8'), bundled: true }
 
   const dockerfileInput = get(Inputs.Dockerfile)
-  const dockerfile = dockerfileInput ? fileInput(Inputs.Dockerfile, dockerfileInput, ws) : undefined
-  const context = path.resolve(ws, get(Inputs.Context) || '.')
-  if (dockerfile && !(existsSync(context) && statSync(context).isDirectory())) {
-    throw new UserError(`Input "${Inputs.Context}": "${get(Inputs.Context)}" is not a directory`)
-  }
+  const dockerfile = dockerfileInput ? inputFile(Inputs.Dockerfile, dockerfileInput, ws) : undefined
+  const context = dockerfile ? inputDirectory(Inputs.Context, get(Inputs.Context) || '.', ws) : path.resolve(ws, get(Inputs.Context) || '.')
 
   const tags = parseTags(get(Inputs.Tags), image, ctx.sha)
 

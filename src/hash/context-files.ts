@@ -39,6 +39,8 @@ export interface ContextWarning {
 }
 
 export interface ContextInput {
+  /** The workspace (real path): a `<Dockerfile>.dockerignore` is read only inside it. */
+  readonly workspace: string
   /** The build context: the environment file's directory (absolute). */
   readonly root: string
   /** The base Dockerfile (absolute): `<it>.dockerignore` next to it wins over `<root>/.dockerignore`. */
@@ -80,7 +82,7 @@ interface Walk {
 }
 
 export async function hashContextFiles(input: ContextInput): Promise<ContextResult> {
-  const { ignore: ig, file: ignoreFile, reIncludes } = await loadIgnore(input.root, input.dockerfile)
+  const { ignore: ig, file: ignoreFile, reIncludes } = await loadIgnore(input.workspace, input.root, input.dockerfile)
   const w: Walk = {
     root: input.root,
     ws: workspaceAt(input.root),
@@ -145,11 +147,11 @@ function short(v: string): string {
   return m[1] ? `exec:${m[2]!.slice(0, 16)}` : m[2]!.slice(0, 16)
 }
 
-async function loadIgnore(root: string, dockerfile: string): Promise<{ ignore: Ignore; file?: string; reIncludes: boolean }> {
+async function loadIgnore(workspace: string, root: string, dockerfile: string): Promise<{ ignore: Ignore; file?: string; reIncludes: boolean }> {
   // The Dockerfile-specific file may lie outside the context (next to the Dockerfile): it is
-  // confined to the Dockerfile's directory, the context's own to the context.
-  for (const file of [`${dockerfile}.dockerignore`, path.join(root, '.dockerignore')]) {
-    const text = await readSmallFile(path.dirname(file), file)
+  // confined to the workspace, the context's own to the context.
+  for (const [dir, file] of [[workspace, `${dockerfile}.dockerignore`], [root, path.join(root, '.dockerignore')]] as const) {
+    const text = await readSmallFile(dir, file)
     if (text === undefined) continue
     const clean = text.replace(/^\uFEFF/, '')
     return { ignore: ignore().add(clean), file, reIncludes: clean.split(/\r?\n/).some((l) => l.trim().startsWith('!')) }

@@ -27,7 +27,7 @@
 import { fingerprintFiles } from './loader.js'
 import type { Fingerprint, FingerprintInput } from './types.js'
 
-export type { ContextSection, EnvDocument, Fingerprint, FingerprintInput, FingerprintWarning, JsonValue, LockPackages, SourceKind, SubdirDeps } from './types.js'
+export type { ContextSection, EnvDocument, Fingerprint, FingerprintInput, HashWarning, HashWarningKind, JsonValue, LockPackages, SourceKind, SubdirDeps } from './types.js'
 export { diffDocuments } from './diff.js'
 export { parseDocumentLabel } from './document.js'
 

@@ -16,7 +16,7 @@
 
 import { createHash } from 'node:crypto'
 import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs'
-import { lstat, open, readdir, readlink, realpath, stat, type FileHandle } from 'node:fs/promises'
+import { lstat, open, readdir, readlink, stat, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 
 /** Why a path was refused. */
@@ -84,7 +84,7 @@ export function workspaceDir(env: NodeJS.ProcessEnv = process.env, cwd: string =
 
 /** The workspace rooted at `dir` (its real path; `dir` itself must exist). */
 export function workspaceAt(dir: string): Workspace {
-  return Object.freeze({ root: realpathSync(path.resolve(dir)) })
+  return Object.freeze({ root: realpathSync.native(path.resolve(dir)) })
 }
 
 const SYSTEM_ROOTS = ['/proc', '/sys', '/dev']
@@ -157,7 +157,7 @@ function safeRealParent(abs: string): string {
   const rest: string[] = []
   for (;;) {
     try {
-      return path.join(realpathSync(dir), ...rest)
+      return path.join(realpathSync.native(dir), ...rest)
     } catch {
       const up = path.dirname(dir)
       if (up === dir) return abs
@@ -167,17 +167,13 @@ function safeRealParent(abs: string): string {
   }
 }
 
-/** Resolves `p` (relative to `base`, default the workspace root) to a real path inside the workspace. */
+/**
+ * Resolves `p` (relative to `base`, default the workspace root) to a real path inside the
+ * workspace. (Synchronous inside: a path resolves in microseconds, and thousands of
+ * references through the thread pool would cost seconds.)
+ */
 export async function resolveConfined(ws: Workspace, p: string, base: string = ws.root): Promise<ConfinedPath> {
-  const abs = path.resolve(base, p)
-  lexicalCheck(p, abs)
-  let real: string
-  try {
-    real = await realpath(abs)
-  } catch (e) {
-    throw resolveFailure(ws, p, abs, e)
-  }
-  return realCheck(ws, p, abs, real)
+  return resolveConfinedSync(ws, p, base)
 }
 
 /** Synchronous resolveConfined (for input validation). */
@@ -186,7 +182,7 @@ export function resolveConfinedSync(ws: Workspace, p: string, base: string = ws.
   lexicalCheck(p, abs)
   let real: string
   try {
-    real = realpathSync(abs)
+    real = realpathSync.native(abs)
   } catch (e) {
     throw resolveFailure(ws, p, abs, e)
   }
@@ -322,10 +318,10 @@ export async function hashConfined(ws: Workspace, p: string, limits: ReadLimits,
 
 /** Type (file or directory, symlinks followed) and size of a path inside the workspace, without opening it. */
 export async function statConfined(ws: Workspace, p: string, base?: string): Promise<ConfinedPath & { type: 'file' | 'directory'; size: number }> {
-  const target = await resolveConfined(ws, p, base)
+  const target = resolveConfinedSync(ws, p, base)
   let st: Stats
   try {
-    st = await stat(target.real)
+    st = statSync(target.real)
   } catch (e) {
     throw new ConfinedError(reasonOfCode(codeOf(e)), p)
   }

@@ -17,6 +17,7 @@
 //   warned about.
 
 import { UserError } from '../errors.js'
+import { excerpt } from '../redact.js'
 import { evalSelector, selectorOfComment, selectorOfKey } from './selectors.js'
 import { normalizeCondaSpec, normalizePipEntry } from './spec.js'
 import type { JsonValue } from './types.js'
@@ -62,7 +63,7 @@ export function toJson(n: PNode): JsonValue {
 }
 
 function describe(n: PNode): string {
-  if (n.kind === 'scalar') return n.value === null ? 'empty' : `the string "${n.value}"`
+  if (n.kind === 'scalar') return n.value === null ? 'empty' : `the string "${excerpt(n.value)}"`
   return n.kind === 'seq' ? 'a list' : 'a mapping'
 }
 
@@ -123,7 +124,7 @@ export function readEnvironment(root: PNode, file: string): EnvModel {
         if (TOOL_KEYS.has(key)) break
         const meant = misspeltKey(key)
         if (meant) suspicious.push({ key, line: keyLine, meant })
-        warnings.push(`${file}:${keyLine}: unknown top-level key "${key}"${meant ? ` (did you mean "${meant}"?)` : ''} — conda ignores it; it is kept in the environment hash`)
+        warnings.push(`${file}:${keyLine}: unknown top-level key "${excerpt(key)}"${meant ? ` (did you mean "${meant}"?)` : ''} — conda ignores it; it is kept in the environment hash`)
       }
     }
   }
@@ -153,7 +154,7 @@ function readVariables(value: PNode, file: string): Record<string, string | null
   if (value.kind !== 'map') throw new UserError(`${file}:${value.line}: \`variables\` must be a mapping of NAME: value, not ${describe(value)}`, { file, line: value.line })
   const out = userRecord<string | null>()
   for (const { key, value: v } of value.entries) {
-    if (v.kind !== 'scalar') throw new UserError(`${file}:${v.line}: variable "${key}" must have a string value, not ${describe(v)}`, { file, line: v.line })
+    if (v.kind !== 'scalar') throw new UserError(`${file}:${v.line}: variable "${excerpt(key)}" must have a string value, not ${describe(v)}`, { file, line: v.line })
     out[key] = v.value
   }
   return out
@@ -189,14 +190,14 @@ function readDependencies(value: PNode, file: string, warnings: string[]): { con
       }
       const expr = selectorOfKey(key)
       if (expr !== undefined) {
-        const e = entryOf(v, `the dependency of "${key}"`, file, warnings)
+        const e = entryOf(v, `the dependency of "${excerpt(key)}"`, file, warnings)
         conda.push({ text: e.text, line: e.line, selector: { expr, form: 'sel' } })
         continue
       }
-      throw new UserError(`${file}:${item.line}: unexpected mapping "${key}:" in \`dependencies\` — only "pip:" (or micromamba's "sel(...):") may appear there`, { file, line: item.line })
+      throw new UserError(`${file}:${item.line}: unexpected mapping "${excerpt(key)}:" in \`dependencies\` — only "pip:" (or micromamba's "sel(...):") may appear there`, { file, line: item.line })
     }
     throw new UserError(
-      `${file}:${item.line}: a dependency must be a string (e.g. "numpy>=1.26") or a "pip:" list, not ${item.kind === 'map' ? `a mapping with keys ${item.entries.map((e) => `"${e.key}"`).join(', ')}` : describe(item)}`,
+      `${file}:${item.line}: a dependency must be a string (e.g. "numpy>=1.26") or a "pip:" list, not ${item.kind === 'map' ? `a mapping with keys ${item.entries.slice(0, 5).map((e) => `"${excerpt(e.key, 40)}"`).join(', ')}${item.entries.length > 5 ? ', …' : ''}` : describe(item)}`,
       { file, line: item.line },
     )
   }

@@ -12,6 +12,7 @@ import { UserError } from '../errors.js'
 import { sha256Hex } from './canonical.js'
 import { redactUrlSecrets } from './secrets.js'
 import { normalizeCondaSpec } from './spec.js'
+import { excerpt } from '../redact.js'
 import type { LockPackages } from './types.js'
 import type { PMap, PNode } from './yaml.js'
 
@@ -63,7 +64,7 @@ export function readExplicitLock(text: string, file: string): ExplicitLock {
     }
     if (line.startsWith('#')) return
     if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(line) && !line.startsWith('/')) {
-      throw new UserError(`${file}:${i + 1}: an explicit environment (@EXPLICIT) may list only package URLs, found "${line.slice(0, 80)}"`, { file, line: i + 1 })
+      throw new UserError(`${file}:${i + 1}: an explicit environment (@EXPLICIT) may list only package URLs, found "${excerpt(line)}"`, { file, line: i + 1 })
     }
     if (!/#/.test(line)) warnings.push(`${file}:${i + 1}: package without a checksum (#md5 or #sha256) — the hash covers only its URL`)
     lines.push(redactUrlSecrets(line))
@@ -92,7 +93,7 @@ function scalar(m: PMap, key: string): string | undefined {
 export function readCondaLock(root: PMap, file: string, subdirs: readonly string[]): Record<string, LockPackages> {
   const version = root.entries.find((e) => e.key === 'version')!
   if (version.value.kind !== 'scalar' || version.value.value !== '1') {
-    throw new UserError(`${file}:${version.keyLine}: unsupported conda-lock file version "${version.value.kind === 'scalar' ? version.value.value : '?'}" — version 1 is supported`, { file, line: version.keyLine })
+    throw new UserError(`${file}:${version.keyLine}: unsupported conda-lock file version "${version.value.kind === 'scalar' ? excerpt(version.value.value ?? '') : '?'}" — version 1 is supported`, { file, line: version.keyLine })
   }
   const pkgEntry = root.entries.find((e) => e.key === 'package')!
   if (pkgEntry.value.kind !== 'seq') throw new UserError(`${file}:${pkgEntry.keyLine}: \`package\` must be a list`, { file, line: pkgEntry.keyLine })

@@ -7,6 +7,7 @@
 
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node } from 'yaml'
 import { UserError } from '../errors.js'
+import { excerpt } from '../redact.js'
 
 export type PNode = PScalar | PSeq | PMap
 
@@ -71,7 +72,7 @@ export function parseYaml(text: string, file: string): PNode {
     const column = err.linePos?.[0]?.col
     if (err.code === 'DUPLICATE_KEY') {
       const key = duplicateKeyAt(src, err.pos[0])
-      throw new UserError(`${file}:${line}: duplicate key${key ? ` "${key}"` : ''} — each key may appear only once in a mapping`, { file, line, column })
+      throw new UserError(`${file}:${line}: duplicate key${key ? ` "${excerpt(key)}"` : ''} — each key may appear only once in a mapping`, { file, line, column })
     }
     if (err.code === 'MULTIPLE_DOCS') {
       throw new UserError(`${file}:${line}: a second YAML document starts here (a \`---\` line after content) — an environment file is one document`, { file, line, column })

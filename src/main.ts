@@ -34,7 +34,7 @@ import {
 import { dockerConfigWithLogin } from './docker-login.js'
 import { inspectLocal, localTags } from './engine.js'
 import { UserError, errorMessage, isUserError } from './errors.js'
-import { diffDocuments, fingerprint, parseDocumentLabel, type Fingerprint } from './hash/index.js'
+import { diffDocuments, encodeDocumentLabel, fingerprint, isTruncatedDocumentLabel, parseDocumentLabel, type Fingerprint } from './hash/index.js'
 import { getOptions, type Options } from './options.js'
 import { decidePush, type PushDecision } from './push.js'
 import { formatName, formatReference, isLoopbackHost, parseReference, type ImageName } from './reference.js'
@@ -307,7 +307,7 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
         dockerfile: opts.baseDockerfile.path,
         tags: [baseTagRef],
         buildArgs: [...opts.baseBuildArgs, `${BuildArgNames.EnvironmentFile}=${path.basename(opts.environmentFile)}`],
-        labels: [...opts.labels, ...ociLabels(ctx), `${Labels.EnvHash}=${fp.hash}`, `${Labels.Scheme}=${HASH_SCHEME}`, `${Labels.EnvDocument}=${fp.json}`],
+        labels: [...opts.labels, ...ociLabels(ctx), `${Labels.EnvHash}=${fp.hash}`, `${Labels.Scheme}=${HASH_SCHEME}`, `${Labels.EnvDocument}=${encodeDocumentLabel(fp.document)}`],
         platforms,
         builder,
         ...registryCache(opts.cacheRef),
@@ -529,7 +529,9 @@ async function environmentChanges(
   fp: Fingerprint,
 ): Promise<{ changes: EnvChange[]; previousTag: string }> {
   const labels = await store.labels(opts.baseRepository, prev.tag)
-  const doc = labels?.[Labels.EnvDocument] ? parseDocumentLabel(labels[Labels.EnvDocument]) : undefined
+  const label = labels?.[Labels.EnvDocument]
+  if (label && isTruncatedDocumentLabel(label)) return { changes: [{ section: 'environment', kind: 'changed', item: `${prev.tag}'s environment document was too large to keep in its label — what changed is unavailable` }], previousTag: prev.tag }
+  const doc = label ? parseDocumentLabel(label) : undefined
   if (!doc) return { changes: [{ section: 'environment', kind: 'changed', item: `${prev.tag} carries no environment document label` }], previousTag: prev.tag }
   return { changes: diffDocuments(doc, fp.document), previousTag: prev.tag }
 }

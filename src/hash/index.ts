@@ -29,7 +29,7 @@ import type { Fingerprint, FingerprintInput } from './types.js'
 
 export type { ContextSection, EnvDocument, Fingerprint, FingerprintInput, HashWarning, HashWarningKind, JsonValue, LockPackages, SourceKind, SubdirDeps } from './types.js'
 export { diffDocuments } from './diff.js'
-export { parseDocumentLabel } from './document.js'
+export { encodeDocumentLabel, isTruncatedDocumentLabel, parseDocumentLabel } from './document.js'
 
 /** Fingerprints an environment file (plus what it references) for the given base build. */
 export async function fingerprint(input: FingerprintInput): Promise<Fingerprint> {

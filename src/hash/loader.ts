@@ -21,7 +21,7 @@ import { isCondaLock, isExplicitLock, isSpecList, readCondaLock, readExplicitLoc
 import { decodeRequirements, requirementFileRefs } from './requirements.js'
 import { redactAssignment, redactBuildArg, redactUrlSecrets } from './secrets.js'
 import { fileUrlToPathish, pipRefs, type PipRef } from './spec.js'
-import type { Fingerprint, FingerprintInput, HashWarning, HashWarningKind } from './types.js'
+import type { Fingerprint, FingerprintInput, HashWarning, HashWarningKind, JsonValue } from './types.js'
 import { MAX_YAML_BYTES, parseYaml } from './yaml.js'
 
 /** Local trees: directories never descended into. */
@@ -164,7 +164,7 @@ export async function fingerprintFiles(input: FingerprintInput): Promise<Fingerp
         channels: model.channels.map(redactUrlSecrets),
         selection,
         variables,
-        extra: model.extra,
+        extra: redactJson(model.extra) as Record<string, JsonValue>,
         files: Object.fromEntries(ctx.reqFiles),
         local: Object.fromEntries(ctx.local),
         ...common,
@@ -339,4 +339,12 @@ async function hashTree(abs: string, key: string, origin: Origin, ctx: Context):
     ctx.warnings.add('tree-contains-environment', `${where}, which contains the environment file — every change to its files changes the environment hash and rebuilds the base`, origin.shownFile, origin.line)
   }
   return unreadable.length ? `partial:${digest}` : `tree:${digest}`
+}
+
+/** Unknown keys are kept verbatim in the label document: credentials in their strings become digests. */
+function redactJson(v: JsonValue): JsonValue {
+  if (v === null) return null
+  if (typeof v === 'string') return redactUrlSecrets(v)
+  if (Array.isArray(v)) return v.map(redactJson)
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactJson(x)]))
 }

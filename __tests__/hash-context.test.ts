@@ -155,7 +155,7 @@ describe('.dockerignore', () => {
   it('a named source .dockerignore excludes is warned about (the build will not find it)', async () => {
     const p = project(`${FROM}COPY secret.txt /x\n`, { '.dockerignore': 'secret.txt\n', 'secret.txt': 's' })
     const fp = await p.fp()
-    expect(fp.warnings.join('\n')).toMatch(/Dockerfile:2: secret\.txt is excluded by \.dockerignore/)
+    expect(fp.warnings.map((w) => w.message).join('\n')).toMatch(/Dockerfile:2: secret\.txt is excluded by \.dockerignore/)
   })
 })
 
@@ -174,14 +174,14 @@ describe('what is not a context path, and what only warns', () => {
     expect(Object.keys((await p.fp()).document.context!.files)).toEqual(['scripts/post-install.sh'])
     const q = project(df, { 'scripts/post-install.sh': '1', 'other/post-install.sh': '1' }, { buildArgs: ['DIR=other'] })
     expect(Object.keys((await q.fp()).document.context!.files)).toEqual(['other/post-install.sh'])
-    expect((await q.fp()).warnings).toEqual([])
+    expect((await q.fp()).warnings.map((w) => w.message)).toEqual([])
   })
 
   it('ENVIRONMENT_FILE is the environment file name, as the action passes it', async () => {
     const p = project(`${FROM}ARG ENVIRONMENT_FILE=other.yml\nCOPY \${ENVIRONMENT_FILE} requirements.txt /tmp/env/\n`, { 'other.yml': 'x', 'requirements.txt': 'rich\n' })
     const fp = await p.fp()
     expect(Object.keys(fp.document.context!.files)).toEqual(['requirements.txt'])
-    expect(fp.warnings).toEqual([])
+    expect(fp.warnings.map((w) => w.message)).toEqual([])
   })
 
   it('TARGETARCH resolves per target platform', async () => {
@@ -192,8 +192,8 @@ describe('what is not a context path, and what only warns', () => {
   it('an unknown variable is warned about with its line, and the whole context counts', async () => {
     const p = project(`${FROM}COPY \${SOMEWHERE}/x.sh /tmp/\n`, { 'unrelated.txt': '1' })
     const fp = await p.fp()
-    expect(fp.warnings).toEqual([expect.stringMatching(/Dockerfile:2: COPY source "\$\{SOMEWHERE\}\/x\.sh" uses \$SOMEWHERE, not known before the build .* whole build context counts/)])
-    expect(fp.annotations).toEqual([expect.objectContaining({ file: expect.stringMatching(/Dockerfile$/), line: 2, kind: 'context-unresolved' })])
+    expect(fp.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/Dockerfile:2: COPY source "\$\{SOMEWHERE\}\/x\.sh" uses \$SOMEWHERE, not known before the build .* whole build context counts/)])
+    expect(fp.warnings).toEqual([expect.objectContaining({ file: 'Dockerfile', line: 2, kind: 'context-unresolved' })])
     const [a, b] = await hashes(p, () => p.write('unrelated.txt', '2'))
     expect(b).not.toBe(a)
   })
@@ -202,8 +202,8 @@ describe('what is not a context path, and what only warns', () => {
     const p = project(`${FROM}ADD https://example.com/tool.tgz /opt/\nADD --checksum=sha256:${'a'.repeat(64)} https://example.com/pinned.tgz /opt/\nADD git@example.com:x/y.git /src\n`)
     const fp = await p.fp()
     expect(fp.warnings).toHaveLength(2)
-    expect(fp.warnings[0]).toMatch(/Dockerfile:2: ADD https:\/\/example\.com\/tool\.tgz reads a remote file/)
-    expect(fp.warnings[1]).toMatch(/Dockerfile:4: ADD git@example\.com/)
+    expect(fp.warnings[0]!.message).toMatch(/Dockerfile:2: ADD https:\/\/example\.com\/tool\.tgz reads a remote file/)
+    expect(fp.warnings[1]!.message).toMatch(/Dockerfile:4: ADD git@example\.com/)
     expect(fp.document.context).toBeUndefined()
   })
 
@@ -213,8 +213,8 @@ describe('what is not a context path, and what only warns', () => {
     const p = project(`${FROM}COPY ../up.txt link /x/\n`, { 'up.txt': '1' })
     symlinkSync(path.join(outside, 'secret'), path.join(p.dir, 'link'))
     const fp = await p.fp()
-    expect(fp.warnings.join('\n')).toMatch(/Dockerfile:2: COPY source "\.\.\/up\.txt" is outside the build context/)
-    expect(fp.warnings.join('\n')).toMatch(/Dockerfile:2: link resolves out of the build context/)
+    expect(fp.warnings.map((w) => w.message).join('\n')).toMatch(/Dockerfile:2: COPY source "\.\.\/up\.txt" is outside the build context/)
+    expect(fp.warnings.map((w) => w.message).join('\n')).toMatch(/Dockerfile:2: link resolves out of the build context/)
     expect(fp.document.context!.files).toEqual({ '../up.txt': 'outside', link: `link:${path.join(outside, 'secret')}` })
     expect(fp.files.some((f) => f.startsWith(outside))).toBe(false)
   })
@@ -231,7 +231,7 @@ describe('what is not a context path, and what only warns', () => {
 
   it('a copied .git directory is warned about (it changes with every commit)', async () => {
     const p = project(`${FROM}COPY . /src\n`, { '.git/HEAD': 'ref: refs/heads/main\n', 'a.txt': '1' })
-    expect((await p.fp()).warnings).toEqual([expect.stringMatching(/Dockerfile:2: the build context read here includes \.git .* add \.git to \.dockerignore/)])
+    expect((await p.fp()).warnings.map((w) => w.message)).toEqual([expect.stringMatching(/Dockerfile:2: the build context read here includes \.git .* add \.git to \.dockerignore/)])
   })
 
   it('COPY --exclude patterns leave files out', async () => {
@@ -275,7 +275,7 @@ describe('bounds', () => {
     for (let i = 0; i <= MAX_CONTEXT_FILES; i++) files[`many/${String(i).padStart(5, '0')}`] = ''
     const p = project(`${FROM}COPY many /many\n`, files)
     const fp = await p.fp()
-    expect(fp.warnings).toEqual([expect.stringMatching(/Dockerfile: the build context the base Dockerfile reads is larger than the hashing limit/)])
+    expect(fp.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/Dockerfile: the build context the base Dockerfile reads is larger than the hashing limit/)])
   })
 })
 

@@ -19,8 +19,8 @@ describe.each(NAMES)('%s', (name) => {
     expect(b.hash).not.toBe(a.hash)
     expect(await hashOf(`${name}:\n  nested: {x: 1}\ndependencies: [numpy]\n`)).not.toBe(await hashOf(`${name}:\n  nested: {x: 2}\ndependencies: [numpy]\n`))
     expect(JSON.parse(a.json).extra).toEqual(JSON.parse(`{${JSON.stringify(name)}:"one"}`))
-    expect(a.warnings).toEqual([expect.stringMatching(new RegExp(`environment\\.yml:1: unknown top-level key "${name}" — conda ignores it`))])
-    expect(a.warnings.join('\n')).not.toMatch(/\[object Object\]|function|did you mean/)
+    expect(a.warnings.map((w) => w.message)).toEqual([expect.stringMatching(new RegExp(`environment\\.yml:1: unknown top-level key "${name}" — conda ignores it`))])
+    expect(a.warnings.map((w) => w.message).join('\n')).not.toMatch(/\[object Object\]|function|did you mean/)
     expect(diffDocuments(a.document, b.document)).toEqual([{ section: 'environment', kind: 'changed', item: `key "${name}"`, before: '"one"', after: '"two"' }])
   })
 
@@ -69,12 +69,12 @@ describe('dependencies that YAML types as numbers or booleans', () => {
     ['- yes', 'boolean'],
   ])('%s is warned about with its line (and still hashed as its text)', async (item, kind) => {
     const fp = await fpOf(`name: x\ndependencies:\n  - numpy\n  ${item}\n`)
-    expect(fp.warnings).toEqual([expect.stringMatching(new RegExp(`environment\\.yml:4: dependency ${item.slice(2).replace('.', '\\.')} is a ${kind} in YAML, not a package spec`))])
+    expect(fp.warnings.map((w) => w.message)).toEqual([expect.stringMatching(new RegExp(`environment\\.yml:4: dependency ${item.slice(2).replace('.', '\\.')} is a ${kind} in YAML, not a package spec`))])
     expect(fp.document.dependencies).toContain(item.slice(2))
   })
 
   it('a pip entry too; quoted ones and real specs are not warned about', async () => {
     const fp = await fpOf(`dependencies:\n  - "1"\n  - python=3.10\n  - pip:\n    - 2\n    - '3'\n`)
-    expect(fp.warnings).toEqual([expect.stringMatching(/environment\.yml:5: pip entry 2 is a number in YAML/)])
+    expect(fp.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/environment\.yml:5: pip entry 2 is a number in YAML/)])
   })
 })

@@ -21,7 +21,7 @@ import { isCondaLock, isExplicitLock, isSpecList, readCondaLock, readExplicitLoc
 import { decodeRequirements, requirementFileRefs } from './requirements.js'
 import { redactAssignment, redactBuildArg, redactUrlSecrets } from './secrets.js'
 import { fileUrlToPathish, pipRefs, type PipRef } from './spec.js'
-import type { Fingerprint, FingerprintInput, HashWarning, HashWarningKind, JsonValue } from './types.js'
+import type { ContextSection, Fingerprint, FingerprintInput, HashWarning, HashWarningKind, JsonValue } from './types.js'
 import { MAX_YAML_BYTES, parseYaml } from './yaml.js'
 
 /** Local trees: directories never descended into. */

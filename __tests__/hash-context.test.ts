@@ -280,6 +280,17 @@ describe('bounds', () => {
 })
 
 describe('why the base was rebuilt', () => {
+  it.each(['__proto__', 'constructor', 'hasOwnProperty', 'toString', 'valueOf'])('a context file named %s is a file like any other', async (name) => {
+    const p = project(`${FROM}COPY ${name} /s\n`, { [name]: '1' })
+    const before = await p.fp()
+    expect(Object.keys(JSON.parse(before.json).context.files)).toEqual([name])
+    p.write(name, '2')
+    const after = await p.fp()
+    expect(after.hash).not.toBe(before.hash)
+    expect(diffDocuments(before.document, after.document).map((c) => `${c.kind} ${c.item}`)).toEqual([`changed ${name}`])
+    expect(diffDocuments(parseDocumentLabel(before.json)!, after.document).map((c) => `${c.kind} ${c.item}`)).toEqual([`changed ${name}`])
+  })
+
   it('names changed, added and removed context files', async () => {
     const p = project(`${FROM}COPY scripts/ /s/\n`, { 'scripts/post-install.sh': '1', 'scripts/old.sh': '1' })
     const before = (await p.fp()).document

@@ -227,17 +227,20 @@ function readsFor(p: Parsed, buildArgs: Map<string, string | null>, platform: st
   return { reads, warnings }
 }
 
-function propertiesOf(ins: Instruction): { name: string; raw?: string; range?: Range }[] {
+function propertiesOf(ins: Instruction): { name: string; range?: Range }[] {
   const props = 'getProperties' in ins ? (ins as unknown as { getProperties(): { getName(): string; getValueRange(): Range | null }[] }).getProperties() : []
   return props.map((pr) => ({ name: pr.getName(), range: pr.getValueRange() ?? undefined }))
 }
+
+/** An `ARG`/`ENV` value as written, line continuations joined. */
+const valueText = (p: Parsed, range: Range): string => rangeText(p.lines, range).split(`${p.escape}\n`).join('')
 
 function declareArgs(ins: Instruction, p: Parsed, scope: Scope, outer: Map<string, string | null>, buildArgs: Map<string, string | null>): void {
   for (const { name, range } of propertiesOf(ins)) {
     let value: string | null
     if (buildArgs.has(name)) value = buildArgs.get(name)!
     else if (range) {
-      const e = expandWord(rangeText(p.lines, range), lookupIn(scope), p.escape)
+      const e = expandWord(valueText(p, range), lookupIn(scope), p.escape)
       value = e.unknown.length ? null : e.value
     } else value = outer.has(name) ? outer.get(name)! : ''
     scope.vars.set(name, value)
@@ -247,7 +250,7 @@ function declareArgs(ins: Instruction, p: Parsed, scope: Scope, outer: Map<strin
 function setEnv(ins: Instruction, p: Parsed, scope: Scope): void {
   for (const { name, range } of propertiesOf(ins)) {
     if (!range) continue
-    const e = expandWord(rangeText(p.lines, range), lookupIn(scope), p.escape)
+    const e = expandWord(valueText(p, range), lookupIn(scope), p.escape)
     scope.env.set(name, e.unknown.length ? null : e.value)
   }
 }

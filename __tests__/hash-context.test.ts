@@ -4,7 +4,8 @@
 
 import { chmodSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { afterAll, describe, expect, it, test } from 'vitest'
+import { fc, test } from '@fast-check/vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { MAX_CONTEXT_BYTES, MAX_CONTEXT_FILES } from '../src/hash/context-files.js'
 import { dockerfileContextReads, dockerfileUsesEnvName } from '../src/hash/dockerfile.js'
 import { goMatch } from '../src/hash/glob.js'
@@ -360,5 +361,27 @@ describe('Dockerfile reading (pure)', () => {
   it('ONBUILD instructions and cache/secret mounts read nothing now', () => {
     const r = dockerfileContextReads('FROM x\nONBUILD COPY . /x\nRUN --mount=type=secret,id=a --mount=type=cache,target=/c --mount=type=tmpfs,target=/t true\n', [], [])
     expect(r.reads).toEqual([])
+  })
+})
+
+describe('Dockerfile reading (properties)', () => {
+  const segment = fc.stringMatching(/^[a-z0-9._-]{1,8}$/)
+  const relPath = fc.array(segment, { minLength: 1, maxLength: 4 }).map((xs) => xs.join('/'))
+
+  test.prop([relPath, relPath])('a pattern without wildcards matches exactly itself', (pattern, name) => {
+    expect(goMatch(pattern, name)).toBe(pattern === name)
+  })
+
+  test.prop([relPath])('`*` in place of one segment matches exactly the paths with that many segments', (name) => {
+    const parts = name.split('/')
+    for (let i = 0; i < parts.length; i++) {
+      const pattern = parts.map((p, j) => (j === i ? '*' : p)).join('/')
+      expect(goMatch(pattern, name)).toBe(true)
+      expect(goMatch(pattern, `${name}/x`)).toBe(false)
+    }
+  })
+
+  test.prop([fc.stringMatching(/^[A-Za-z0-9_./-]{0,20}$/)])('a word without quotes, escapes or `$` expands to itself', (word) => {
+    expect(expandWord(word, () => undefined)).toEqual({ value: word, unknown: [] })
   })
 })

@@ -272,7 +272,8 @@ async function walkTree(rel: string, w: Walk, line: number, take: (full: string,
   } catch {
     return
   }
-  if (walk.stopped) w.stopped = true
+  if (walk.stopped === 'files') w.stopped = true
+  else if (walk.stopped) w.partial = true // directories past the depth limit: their names do not count
   for (const e of walk.entries) {
     const f = full(e.rel)
     if (w.entries.has(f) && w.entries.get(f) !== 'dir') continue

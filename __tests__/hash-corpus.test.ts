@@ -13,7 +13,7 @@ import { cleanupTemp, fpFile, tempDir, userError, writeTree } from './hash-helpe
 const CORPUS = corpusDir()
 const files = existsSync(CORPUS) ? readdirSync(CORPUS).filter((f) => /\.ya?ml$/.test(f)).sort() : []
 
-afterAll(cleanupTemp)
+afterAll(cleanupTemp, 120_000) // removes ~1000 temp dirs: slow on a loaded machine
 
 /** Corpus files that are not valid environments for this action, and why (each must be a UserError). */
 const INVALID: Record<string, RegExp> = {

@@ -1,6 +1,6 @@
 // Shared helpers of the hash tests: temp dirs and a one-call fingerprint.
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fingerprint, type Fingerprint, type FingerprintInput } from '../src/hash/index.js'
@@ -31,6 +31,14 @@ export function writeTree(dir: string, files: Record<string, string | Buffer>): 
 
 export type Opts = Partial<Omit<FingerprintInput, 'environmentFile'>>
 
+/** The workspace of a test file: the temp dir it was written into, else its directory (or the working directory). */
+export function workspaceOf(file: string): string {
+  const abs = path.resolve(file)
+  const root = roots.find((r) => abs.startsWith(`${r}${path.sep}`))
+  if (root) return root
+  return existsSync(path.dirname(abs)) ? path.dirname(abs) : process.cwd()
+}
+
 /** Fingerprint of `text` written as `environment.yml` in a fresh dir (plus `files` around it). */
 export async function fpOf(text: string | Buffer, opts: Opts = {}, files: Record<string, string | Buffer> = {}): Promise<Fingerprint> {
   const dir = tempDir()
@@ -41,6 +49,7 @@ export async function fpOf(text: string | Buffer, opts: Opts = {}, files: Record
 export function fpFile(file: string, opts: Opts = {}): Promise<Fingerprint> {
   return fingerprint({
     environmentFile: file,
+    workspace: opts.workspace ?? workspaceOf(file),
     baseDockerfile: opts.baseDockerfile ?? { content: TEMPLATE },
     buildArgs: opts.buildArgs ?? [],
     platforms: opts.platforms ?? [],

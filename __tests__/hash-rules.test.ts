@@ -203,8 +203,8 @@ describe('requirement files (-r / -c)', () => {
 
   it('warns about remote requirement files and environment variables in paths', async () => {
     const fp = await fpOf('dependencies:\n  - pip:\n      - -r https://example.com/r.txt\n      - -r ${HOME}/x.txt\n')
-    expect(fp.warnings.join('\n')).toMatch(/remote file/)
-    expect(fp.warnings.join('\n')).toMatch(/environment variable/)
+    expect(fp.warnings.map((w) => w.message).join('\n')).toMatch(/remote file/)
+    expect(fp.warnings.map((w) => w.message).join('\n')).toMatch(/environment variable/)
   })
 })
 
@@ -220,7 +220,7 @@ describe('local pip paths', () => {
     expect((await fpFile(file)).hash).toBe(a.hash)
     writeTree(dir, { 'pkg/__init__.py': 'x = 2\n' })
     expect((await fpFile(file)).hash).not.toBe(a.hash)
-    expect(a.warnings.join('\n')).toMatch(/contains the environment file/)
+    expect(a.warnings.map((w) => w.message).join('\n')).toMatch(/contains the environment file/)
     expect(a.files.some((f) => f.endsWith('setup.py'))).toBe(true)
   })
 
@@ -241,7 +241,7 @@ describe('local pip paths', () => {
     const fp = await fpOf('dependencies:\n  - pip:\n      - -e ./not-there\n')
     expect(fp.document.local).toEqual({ 'not-there': 'missing' })
     expect(fp.warnings).toHaveLength(1)
-    expect(fp.warnings[0]).toMatch(/environment\.yml:3: .*not-there.*rebuilt only when the environment file changes/)
+    expect(fp.warnings[0]!.message).toMatch(/environment\.yml:3: .*not-there.*rebuilt only when the environment file changes/)
   })
 
   it('caps big trees and warns', async () => {
@@ -249,7 +249,7 @@ describe('local pip paths', () => {
     for (let i = 0; i < 5005; i++) files[`big/f${String(i).padStart(5, '0')}.txt`] = `${i}`
     const fp = await fpOf('dependencies:\n  - pip:\n      - ./big\n', {}, files)
     expect(fp.document.local?.big).toMatch(/^partial:/)
-    expect(fp.warnings.join('\n')).toMatch(/larger than the hashing limit/)
+    expect(fp.warnings.map((w) => w.message).join('\n')).toMatch(/larger than the hashing limit/)
   })
 
   it('records symlinks without following them', async () => {
@@ -340,7 +340,7 @@ describe('platform selectors', () => {
   it('keeps entries with selectors it cannot evaluate, with the selector, and warns', async () => {
     const fp = await fpOf('dependencies:\n  - python\n  - pytest  # [test]\n  - joblib  # needed for sphinx-gallery[parallel]\n')
     expect(fp.document.dependencies).toEqual(['joblib', 'pytest # [test]', 'python'])
-    expect(fp.warnings).toEqual([expect.stringMatching(/environment\.yml:3: selector \[test\]/)])
+    expect(fp.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/environment\.yml:3: selector \[test\]/)])
   })
 })
 
@@ -368,7 +368,7 @@ https://conda.anaconda.org/conda-forge/linux-64/numpy-1.26.4-py312h_0.conda#sha2
 
   it('warns when an explicit lock is for another platform', async () => {
     const fp = await fpOf(EXPLICIT, { platforms: ['linux/arm64'] })
-    expect(fp.warnings.join('\n')).toMatch(/explicit lock for linux-64/)
+    expect(fp.warnings.map((w) => w.message).join('\n')).toMatch(/explicit lock for linux-64/)
   })
 
   it('rejects non-URL lines in an explicit file', async () => {
@@ -429,7 +429,7 @@ describe('name, prefix and other keys', () => {
   it('keeps unknown keys and warns about likely misspellings', async () => {
     const fp = await fpOf('names: x\nchanels: [conda-forge]\ndependencies: [nltk]\n')
     expect(fp.document.extra).toEqual({ names: 'x', chanels: ['conda-forge'] })
-    expect(fp.warnings.join('\n')).toMatch(/"chanels" \(did you mean "channels"\?\)/)
+    expect(fp.warnings.map((w) => w.message).join('\n')).toMatch(/"chanels" \(did you mean "channels"\?\)/)
   })
 
   it('keeps secrets out of the label but in the hash', async () => {
@@ -491,7 +491,7 @@ describe('user errors carry file and line', () => {
   it('accepts `dependencies:` with no value (conda reads it as empty) with a warning', async () => {
     const fp = await fpOf('name: x\ndependencies:\n')
     expect(fp.document.dependencies).toBeUndefined()
-    expect(fp.warnings.join('\n')).toMatch(/empty/)
+    expect(fp.warnings.map((w) => w.message).join('\n')).toMatch(/empty/)
   })
 })
 

@@ -54,7 +54,7 @@ function fail(e: unknown, { log }: Ports): void {
 async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, cleanup: Cleanup): Promise<void> {
   const timer = new PhaseTimer(ports.log, ports.clock)
   const inputs = await timer.run('Inputs', async () => readInputs(ctx, ports))
-  const fp = await timer.run('Environment hash', () => fingerprintPhase(inputs, ports))
+  const fp = await timer.run('Environment hash', () => fingerprintPhase(inputs, ctx.workspace, ports))
   const { opts } = inputs
   const stores = ports.stores({ local: opts.image.local, username: opts.registryUsername, password: opts.registryPassword, insecureRegistries: opts.insecureRegistries })
   const lookup = await timer.run('Lookup', () => lookupPhase({ opts, envHash: fp.hash, stores }, ports))

@@ -4,11 +4,12 @@
 // message names the input and says what would be accepted.
 
 import * as core from '@actions/core'
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Inputs, type CacheBackendChoice, type CacheMode, type InputName, type Mode, type PruneMode, type RefreshMode } from './constants.js'
 import { UserError, errorMessage } from './errors.js'
+import { inputDirectory, inputFile, readInputFile } from './fs/inputs.js'
 import { INPUTS, parseList, type InputKey, type ParsedInputs } from './inputs.js'
 import { formatName, parseReference, type ImageName } from './reference.js'
 import type { RunContext } from './context.js'
@@ -90,27 +91,20 @@ function named<T>(name: string, f: () => T): T {
   }
 }
 
-function fileInput(name: string, value: string, workspace: string): string {
-  const p = path.resolve(workspace, value)
-  if (!existsSync(p)) throw new UserError(`Input "${name}": file "${value}" does not exist`)
-  if (!statSync(p).isFile()) throw new UserError(`Input "${name}": "${value}" is not a file`)
-  return p
-}
-
-/** Validate: what involves several inputs, or the workspace. Returns the resolved paths. */
-function validate(p: ParsedInputs, ws: string): { environmentFile: string; baseDockerfile?: string; dockerfile?: string; context: string } {
+function validate(
+  p: ParsedInputs,
+  ws: string,
+): { environmentFile: string; baseDockerfile?: { path: string; content: string }; dockerfile?: string; context: string } {
   if (p.baseRepository && p.baseRepository.local !== p.image.local) {
     throw new UserError(
       `Inputs "${Inputs.Image}" and "${Inputs.BaseRepository}" must both name a registry or both the local engine (got "${formatName(p.image)}" and "${formatName(p.baseRepository)}")`,
     )
   }
-  const environmentFile = fileInput(Inputs.EnvironmentFile, p.environmentFile, ws)
-  const baseDockerfile = p.baseDockerfile ? fileInput(Inputs.BaseDockerfile, p.baseDockerfile, ws) : undefined
-  const dockerfile = p.dockerfile ? fileInput(Inputs.Dockerfile, p.dockerfile, ws) : undefined
-  const context = path.resolve(ws, p.context)
-  if (dockerfile && !(existsSync(context) && statSync(context).isDirectory())) {
-    throw new UserError(`Input "${Inputs.Context}": "${p.context}" is not a directory`)
-  }
+  // File inputs are confined to the workspace (src/fs/inputs.ts).
+  const environmentFile = inputFile(Inputs.EnvironmentFile, p.environmentFile, ws)
+  const baseDockerfile = p.baseDockerfile ? readInputFile(Inputs.BaseDockerfile, p.baseDockerfile, ws) : undefined
+  const dockerfile = p.dockerfile ? inputFile(Inputs.Dockerfile, p.dockerfile, ws) : undefined
+  const context = dockerfile ? inputDirectory(Inputs.Context, p.context, ws) : path.resolve(ws, p.context)
   if (Boolean(p.registryUsername) !== Boolean(p.registryPassword)) {
     throw new UserError(`Inputs "${Inputs.RegistryUsername}" and "${Inputs.RegistryPassword}" go together: set both or neither`)
   }
@@ -122,13 +116,16 @@ export function getOptions(ctx: RunContext, get: Getter = actionsInput): Options
   const p = parseInputs(get)
   const files = validate(p, ctx.workspace)
   const baseRepository = p.baseRepository ?? p.image
-  const baseDockerfilePath = files.baseDockerfile ?? bundledTemplatePath()
   return Object.freeze({
     environmentFile: files.environmentFile,
     image: p.image,
     baseRepository,
     baseTagPrefix: p.baseTagPrefix,
-    baseDockerfile: Object.freeze({ path: baseDockerfilePath, content: readFileSync(baseDockerfilePath, 'utf8'), bundled: !files.baseDockerfile }),
+    baseDockerfile: Object.freeze(
+      files.baseDockerfile
+        ? { ...files.baseDockerfile, bundled: false }
+        : { path: bundledTemplatePath(), content: readFileSync(bundledTemplatePath(), 'utf8'), bundled: true },
+    ),
     baseBuildArgs: Object.freeze(p.baseBuildArgs),
     dockerfile: files.dockerfile,
     context: files.context,

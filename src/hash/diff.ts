@@ -55,8 +55,8 @@ function recordChanges(section: string, prev: Readonly<Record<string, string | n
   const b = next ?? {}
   const out: Change[] = []
   for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
-    const inA = k in a
-    const inB = k in b
+    const inA = Object.hasOwn(a, k)
+    const inB = Object.hasOwn(b, k)
     if (inA && inB && a[k] === b[k]) continue
     if (!inA) out.push({ section, kind: 'added', item: label(k), after: fmt(b[k]!) })
     else if (!inB) out.push({ section, kind: 'removed', item: label(k), before: fmt(a[k]!) })
@@ -104,6 +104,17 @@ function lockChanges(prev: Readonly<Record<string, LockPackages>>, next: Readonl
   })
 }
 
+/** Build-context files the base Dockerfile reads: each one added, removed or changed, by path. */
+function contextChanges(prev: EnvDocument['context'], next: EnvDocument['context']): Change[] {
+  if ((prev?.sha256 ?? '') === (next?.sha256 ?? '')) return []
+  const changes = recordChanges(CONTEXT_SECTION, prev?.files, next?.files, (v) => short(v ?? undefined))
+  if (changes.length === 0) changes.push({ section: CONTEXT_SECTION, kind: 'changed', item: 'directories, links or files not listed', before: short(prev?.sha256), after: short(next?.sha256) })
+  return changes
+}
+
+/** Section name of build-context changes in "why the base was rebuilt". */
+export const CONTEXT_SECTION = 'build context files'
+
 export function diffDocuments(prev: EnvDocument, next: EnvDocument): EnvChange[] {
   const out: Change[] = []
   if (prev.scheme !== next.scheme) out.push({ section: 'scheme', kind: 'changed', item: 'scheme', before: prev.scheme, after: next.scheme })
@@ -120,6 +131,7 @@ export function diffDocuments(prev: EnvDocument, next: EnvDocument): EnvChange[]
   if (prev.packages || next.packages) out.push(...lockChanges(prev.packages ?? {}, next.packages ?? {}))
   out.push(...recordChanges('files', prev.files, next.files, (v) => short(v ?? undefined)))
   out.push(...recordChanges('local packages', prev.local, next.local, (v) => short(v ?? undefined)))
+  out.push(...contextChanges(prev.context, next.context))
   const df = (d: EnvDocument['dockerfile']) => `${d.path ?? 'bundled template'} (${short(d.sha256)})`
   if (prev.dockerfile.path !== next.dockerfile.path || prev.dockerfile.sha256 !== next.dockerfile.sha256) {
     out.push({ section: 'dockerfile', kind: 'changed', item: 'Dockerfile', before: df(prev.dockerfile), after: df(next.dockerfile) })

@@ -1,11 +1,12 @@
 // Assembling the canonical document from its parts, and reading one back from a label.
 // Pure functions.
 
+import { gunzipSync, gzipSync } from 'node:zlib'
 import { HASH_SCHEME } from '../constants.js'
 import { canonicalJson, sha256Hex } from './canonical.js'
 import type { Selection } from './env.js'
 import { subdirOf } from './selectors.js'
-import type { EnvDocument, JsonValue, LockPackages, SourceKind, SubdirDeps } from './types.js'
+import type { ContextSection, EnvDocument, JsonValue, LockPackages, SourceKind, SubdirDeps } from './types.js'
 
 /** When no platform is given, selectors are evaluated for this subdir (and the document says so). */
 export const DEFAULT_SUBDIR = 'linux-64'
@@ -31,6 +32,7 @@ export interface DocumentParts {
   readonly packages?: Readonly<Record<string, LockPackages>>
   readonly files?: Readonly<Record<string, string>>
   readonly local?: Readonly<Record<string, string>>
+  readonly context?: ContextSection
   readonly dockerfile: { readonly path?: string; readonly sha256: string }
   readonly buildArgs: readonly string[]
   readonly platforms: readonly string[]
@@ -64,6 +66,7 @@ export function buildDocument(p: DocumentParts): EnvDocument {
   if (files) doc.files = files
   const local = nonEmptyObj(p.local)
   if (local) doc.local = local
+  if (p.context) doc.context = { files: { ...p.context.files }, sha256: p.context.sha256 }
   return doc
 }
 
@@ -103,10 +106,50 @@ const isStrArr = (v: unknown): v is string[] => Array.isArray(v) && v.every(isSt
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const isStrRecord = (v: unknown, nullable = false): boolean => isObj(v) && Object.values(v).every((x) => isStr(x) || (nullable && x === null))
 const isJson = (v: unknown): boolean => v === null || isStr(v) || (Array.isArray(v) && v.every(isJson)) || (isObj(v) && Object.values(v).every(isJson))
-const SOURCES = new Set(['environment', 'explicit', 'conda-lock'])
+const SOURCES = new Set(['environment', 'explicit', 'conda-lock', 'spec-list'])
 
-/** The document of a label if it is ours (scheme v1, the expected shape), else undefined. */
-export function parseDocumentLabel(json: string): EnvDocument | undefined {
+// The label value: the canonical JSON itself while it is small (readable with `docker
+// inspect`), else `gz1:` + base64 of its gzip — one build argument must stay far below
+// Linux's 128 KiB cap on a single argv string. Past MAX_DOCUMENT_LABEL even that is not
+// written: the label carries `truncated:` and the document's hash, and a later run says the
+// previous document is unavailable instead of what changed.
+
+/** Documents up to this size are written as plain JSON. */
+export const PLAIN_DOCUMENT_LABEL = 16 * 1024
+/** Largest label value written. */
+export const MAX_DOCUMENT_LABEL = 64 * 1024
+const GZ_PREFIX = 'gz1:'
+const TRUNCATED_PREFIX = 'truncated:'
+/** Largest document a label may decompress to (guards against a hostile registry's gzip bomb). */
+const MAX_DOCUMENT_JSON = 16 * 1024 * 1024
+
+/** The value of the document label for `doc` (see above). */
+export function encodeDocumentLabel(doc: EnvDocument): string {
+  const json = canonicalJson(doc)
+  if (json.length <= PLAIN_DOCUMENT_LABEL) return json
+  const packed = `${GZ_PREFIX}${gzipSync(json, { level: 9 }).toString('base64')}`
+  if (packed.length <= MAX_DOCUMENT_LABEL) return packed
+  return `${TRUNCATED_PREFIX}sha256=${sha256Hex(json)} bytes=${Buffer.byteLength(json)}`
+}
+
+/** True when the label stands for a document too large to be kept in it. */
+export function isTruncatedDocumentLabel(label: string): boolean {
+  return label.startsWith(TRUNCATED_PREFIX)
+}
+
+function labelJson(label: string): string | undefined {
+  if (!label.startsWith(GZ_PREFIX)) return label
+  try {
+    return gunzipSync(Buffer.from(label.slice(GZ_PREFIX.length), 'base64'), { maxOutputLength: MAX_DOCUMENT_JSON }).toString('utf8')
+  } catch {
+    return undefined
+  }
+}
+
+/** The document of a label if it is ours (scheme v1, the expected shape; plain or `gz1:`), else undefined. */
+export function parseDocumentLabel(label: string): EnvDocument | undefined {
+  const json = labelJson(label)
+  if (json === undefined) return undefined
   let v: unknown
   try {
     v = JSON.parse(json)
@@ -122,6 +165,7 @@ export function parseDocumentLabel(json: string): EnvDocument | undefined {
   if (v.variables !== undefined && !isStrRecord(v.variables, true)) return undefined
   for (const k of ['files', 'local'] as const) if (v[k] !== undefined && !isStrRecord(v[k])) return undefined
   if (v.extra !== undefined && !(isObj(v.extra) && isJson(v.extra))) return undefined
+  if (v.context !== undefined && !(isObj(v.context) && isStrRecord(v.context.files) && isStr(v.context.sha256))) return undefined
   if (v.bySubdir !== undefined) {
     if (!isObj(v.bySubdir)) return undefined
     for (const s of Object.values(v.bySubdir)) {

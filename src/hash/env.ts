@@ -17,6 +17,7 @@
 //   warned about.
 
 import { UserError } from '../errors.js'
+import { excerpt } from '../redact.js'
 import { evalSelector, selectorOfComment, selectorOfKey } from './selectors.js'
 import { normalizeCondaSpec, normalizePipEntry } from './spec.js'
 import type { JsonValue } from './types.js'
@@ -45,16 +46,24 @@ export const KNOWN_KEYS = ['name', 'channels', 'dependencies', 'prefix', 'variab
 /** Keys of tools other than conda that we recognise (kept in `extra`, no warning). */
 const TOOL_KEYS = new Set(['platforms', 'category', 'channel_priority'])
 
+/**
+ * A record for user keys: no prototype, so `__proto__`, `constructor` or `toString` are keys
+ * like any other (with `{}`, `out['__proto__'] = v` would set the prototype and lose `v`).
+ */
+export function userRecord<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>
+}
+
 export function toJson(n: PNode): JsonValue {
   if (n.kind === 'scalar') return n.value
   if (n.kind === 'seq') return n.items.map(toJson)
-  const out: Record<string, JsonValue> = {}
+  const out = userRecord<JsonValue>()
   for (const e of n.entries) out[e.key] = toJson(e.value)
   return out
 }
 
 function describe(n: PNode): string {
-  if (n.kind === 'scalar') return n.value === null ? 'empty' : `the string "${n.value}"`
+  if (n.kind === 'scalar') return n.value === null ? 'empty' : `the string "${excerpt(n.value)}"`
   return n.kind === 'seq' ? 'a list' : 'a mapping'
 }
 
@@ -73,7 +82,7 @@ const SYNONYMS: Record<string, string> = { requirements: 'dependencies', deps: '
 /** The conda key an unknown key was probably meant to be. */
 export function misspeltKey(key: string): string | undefined {
   const k = key.toLowerCase()
-  if (SYNONYMS[k]) return SYNONYMS[k]
+  if (Object.hasOwn(SYNONYMS, k)) return SYNONYMS[k]
   let best: string | undefined
   for (const known of KNOWN_KEYS) {
     if (k === known) return key === known ? undefined : known
@@ -87,7 +96,7 @@ export function readEnvironment(root: PNode, file: string): EnvModel {
   if (root.kind === 'scalar' && root.value === null) throw new UserError(`${file} is empty — expected a conda environment (name, channels, dependencies)`, { file, line: 1 })
   if (root.kind !== 'map') throw new UserError(`${file}:${root.line}: the top level must be a mapping (name:, channels:, dependencies:), not ${describe(root)}`, { file, line: root.line })
   const warnings: string[] = []
-  const extra: Record<string, JsonValue> = {}
+  const extra = userRecord<JsonValue>()
   let name: string | undefined
   let channels: string[] = []
   let variables: Record<string, string | null> | undefined
@@ -115,7 +124,7 @@ export function readEnvironment(root: PNode, file: string): EnvModel {
         if (TOOL_KEYS.has(key)) break
         const meant = misspeltKey(key)
         if (meant) suspicious.push({ key, line: keyLine, meant })
-        warnings.push(`${file}:${keyLine}: unknown top-level key "${key}"${meant ? ` (did you mean "${meant}"?)` : ''} — conda ignores it; it is kept in the environment hash`)
+        warnings.push(`${file}:${keyLine}: unknown top-level key "${excerpt(key)}"${meant ? ` (did you mean "${meant}"?)` : ''} — conda ignores it; it is kept in the environment hash`)
       }
     }
   }
@@ -143,16 +152,19 @@ function readChannels(value: PNode, file: string): string[] {
 function readVariables(value: PNode, file: string): Record<string, string | null> | undefined {
   if (value.kind === 'scalar' && value.value === null) return undefined
   if (value.kind !== 'map') throw new UserError(`${file}:${value.line}: \`variables\` must be a mapping of NAME: value, not ${describe(value)}`, { file, line: value.line })
-  const out: Record<string, string | null> = {}
+  const out = userRecord<string | null>()
   for (const { key, value: v } of value.entries) {
-    if (v.kind !== 'scalar') throw new UserError(`${file}:${v.line}: variable "${key}" must have a string value, not ${describe(v)}`, { file, line: v.line })
+    if (v.kind !== 'scalar') throw new UserError(`${file}:${v.line}: variable "${excerpt(key)}" must have a string value, not ${describe(v)}`, { file, line: v.line })
     out[key] = v.value
   }
   return out
 }
 
-function entryOf(n: PNode, what: string, file: string): Entry {
+function entryOf(n: PNode, what: string, file: string, warnings?: string[]): Entry {
   if (n.kind !== 'scalar' || n.value === null || n.value.trim() === '') throw new UserError(`${file}:${n.line}: ${what} must be a non-empty string, not ${describe(n)}`, { file, line: n.line })
+  if (n.typed && warnings) {
+    warnings.push(`${file}:${n.line}: ${what.replace(/^an? /, '')} ${n.value} is a ${n.typed} in YAML, not a package spec — conda reads it as a ${n.typed}; quote it if it is meant as a name`)
+  }
   const expr = selectorOfComment(n.comment)
   return expr ? { text: n.value, line: n.line, selector: { expr, form: 'comment' } } : { text: n.value, line: n.line }
 }
@@ -167,35 +179,35 @@ function readDependencies(value: PNode, file: string, warnings: string[]): { con
   if (value.kind !== 'seq') throw new UserError(`${file}:${value.line}: \`dependencies\` must be a list (- numpy, - pip: [...]), not ${describe(value)}`, { file, line: value.line })
   for (const item of value.items) {
     if (item.kind === 'scalar') {
-      conda.push(entryOf(item, 'a dependency', file))
+      conda.push(entryOf(item, 'a dependency', file, warnings))
       continue
     }
     if (item.kind === 'map' && item.entries.length === 1) {
       const { key, value: v } = item.entries[0]!
       if (key === 'pip') {
-        pipSections.push(readPip(v, file))
+        pipSections.push(readPip(v, file, warnings))
         continue
       }
       const expr = selectorOfKey(key)
       if (expr !== undefined) {
-        const e = entryOf(v, `the dependency of "${key}"`, file)
+        const e = entryOf(v, `the dependency of "${excerpt(key)}"`, file, warnings)
         conda.push({ text: e.text, line: e.line, selector: { expr, form: 'sel' } })
         continue
       }
-      throw new UserError(`${file}:${item.line}: unexpected mapping "${key}:" in \`dependencies\` — only "pip:" (or micromamba's "sel(...):") may appear there`, { file, line: item.line })
+      throw new UserError(`${file}:${item.line}: unexpected mapping "${excerpt(key)}:" in \`dependencies\` — only "pip:" (or micromamba's "sel(...):") may appear there`, { file, line: item.line })
     }
     throw new UserError(
-      `${file}:${item.line}: a dependency must be a string (e.g. "numpy>=1.26") or a "pip:" list, not ${item.kind === 'map' ? `a mapping with keys ${item.entries.map((e) => `"${e.key}"`).join(', ')}` : describe(item)}`,
+      `${file}:${item.line}: a dependency must be a string (e.g. "numpy>=1.26") or a "pip:" list, not ${item.kind === 'map' ? `a mapping with keys ${item.entries.slice(0, 5).map((e) => `"${excerpt(e.key, 40)}"`).join(', ')}${item.entries.length > 5 ? ', …' : ''}` : describe(item)}`,
       { file, line: item.line },
     )
   }
   return { conda, pipSections }
 }
 
-function readPip(v: PNode, file: string): Entry[] {
+function readPip(v: PNode, file: string, warnings: string[]): Entry[] {
   if (v.kind === 'scalar' && v.value === null) return []
   if (v.kind !== 'seq') throw new UserError(`${file}:${v.line}: \`pip:\` must be a list of pip requirements, not ${describe(v)}`, { file, line: v.line })
-  return v.items.map((i) => entryOf(i, 'a pip entry', file))
+  return v.items.map((i) => entryOf(i, 'a pip entry', file, warnings))
 }
 
 // ---------------------------------------------------------------------------------------

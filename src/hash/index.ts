@@ -15,16 +15,21 @@
 // - `variables`; unknown keys verbatim; `prefix` dropped; `name` only when the base
 //   Dockerfile uses it (dockerfile.ts);
 // - the base Dockerfile's digest, base build-args, target platforms, the scheme `v1`;
-// - an `@EXPLICIT` lock or a conda-lock.yml: its package lines for the targets (lock.ts).
+// - what a custom base Dockerfile reads from its build context — `COPY`/`ADD` sources and
+//   `RUN --mount=type=bind` sources, by content, `.dockerignore` applied (dockerfile.ts,
+//   context-files.ts); present only when it reads more than the environment file;
+// - an `@EXPLICIT` lock or a conda-lock.yml: its package lines for the targets (lock.ts);
+// - a plain spec list (`conda list --export`, any name but `.yml`/`.yaml`): its specs,
+//   normalized and sorted (lock.ts).
 //
 // When unsure, the document keeps more (a rebuild) rather than less (a wrong image reused).
 
 import { fingerprintFiles } from './loader.js'
 import type { Fingerprint, FingerprintInput } from './types.js'
 
-export type { EnvDocument, Fingerprint, FingerprintInput, JsonValue, LockPackages, SourceKind, SubdirDeps } from './types.js'
+export type { ContextSection, EnvDocument, Fingerprint, FingerprintInput, HashWarning, HashWarningKind, JsonValue, LockPackages, SourceKind, SubdirDeps } from './types.js'
 export { diffDocuments } from './diff.js'
-export { parseDocumentLabel } from './document.js'
+export { encodeDocumentLabel, isTruncatedDocumentLabel, parseDocumentLabel } from './document.js'
 
 /** Fingerprints an environment file (plus what it references) for the given base build. */
 export async function fingerprint(input: FingerprintInput): Promise<Fingerprint> {

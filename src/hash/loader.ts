@@ -1,121 +1,161 @@
 // The thin I/O layer of the fingerprint: reads the environment file, the requirement files
 // it references (recursively, cycle-safe) and the local trees pip installs from, then hands
 // plain data to the pure functions.
+//
+// Every read goes through src/fs (confined to the workspace, regular files only, bounded).
+// A reference outside the workspace is never read: it is warned about and counts by its
+// text (the entry or the including file is hashed). Paths and names are data: they are kept
+// in Maps, so `__proto__`, `constructor` or `toString` behave like any other name.
 
-import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises'
 import path from 'node:path'
+import { BuildArgNames } from '../constants.js'
 import { UserError } from '../errors.js'
+import { ConfinedError, describeRefusal, hashConfined, isConfinedError, readConfined, statConfined, walkConfined, workspaceAt, type Workspace } from '../fs/index.js'
+import { excerpt, redact } from '../redact.js'
 import { normalizeNewlines, sha256Hex } from './canonical.js'
-import { dockerfileUsesEnvName } from './dockerfile.js'
+import { hashContextFiles } from './context-files.js'
+import { dockerfileContextReads, dockerfileUsesEnvName } from './dockerfile.js'
 import { buildDocument, normalizePlatforms, serialize, targetSubdirs, type DocumentParts } from './document.js'
 import { readEnvironment, selectEntries, type Entry } from './env.js'
-import { isCondaLock, isExplicitLock, readCondaLock, readExplicitLock } from './lock.js'
-import { requirementFileRefs } from './requirements.js'
+import { isCondaLock, isExplicitLock, isSpecList, readCondaLock, readExplicitLock, readSpecList } from './lock.js'
+import { decodeRequirements, requirementFileRefs } from './requirements.js'
 import { redactAssignment, redactBuildArg, redactUrlSecrets } from './secrets.js'
 import { fileUrlToPathish, pipRefs, type PipRef } from './spec.js'
-import type { Fingerprint, FingerprintInput } from './types.js'
+import type { ContextSection, Fingerprint, FingerprintInput, HashWarning, HashWarningKind, JsonValue } from './types.js'
 import { MAX_YAML_BYTES, parseYaml } from './yaml.js'
 
 /** Local trees: directories never descended into. */
 export const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '__pycache__', '.mypy_cache', '.pytest_cache', '.ruff_cache', '.tox', '.nox', '.venv'])
 /** Local trees: at most this many entries are listed… */
 export const MAX_TREE_FILES = 5000
-/** …and at most this many bytes read; files beyond it count by path and size only. */
+/** …and at most this many bytes read; files beyond it count by path and size only… */
 export const MAX_TREE_BYTES = 128 * 1024 * 1024
-const MAX_REQUIREMENT_BYTES = 5 * 1024 * 1024
+/** …and directories deeper than this are not listed. */
+export const MAX_TREE_DEPTH = 64
+/** Largest requirement file read. */
+export const MAX_REQUIREMENT_BYTES = 5 * 1024 * 1024
+/** Warnings kept per kind; the rest are counted in one `truncated` warning (the log sink caps further). */
+export const MAX_WARNINGS_PER_KIND = 100
 
-/** A path for messages: relative to the working directory when inside it. */
-function shown(abs: string): string {
-  const rel = path.relative(process.cwd(), abs)
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs
-}
-
-/** Path relative to the environment file's directory, with `/` separators (stable across OSes). */
+/** Path relative to `dir`, with `/` separators (stable across OSes). */
 function relTo(dir: string, abs: string): string {
   const rel = path.relative(dir, abs)
   return (rel === '' ? '.' : rel).split(path.sep).join('/')
 }
 
-function ioReason(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code
-  if (code === 'ENOENT') return 'file not found'
-  if (code === 'EISDIR') return 'it is a directory'
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied'
-  return (e as Error).message
-}
-
-/** BOM removed, CRLF/CR → LF, on bytes (see requirements.ts for why this is safe). */
-function normalizeRequirementBytes(buf: Buffer): Buffer {
-  let b = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? buf.subarray(3) : buf
-  if (!b.includes(0x0d)) return b
-  const out = Buffer.alloc(b.length)
-  let n = 0
-  for (let i = 0; i < b.length; i++) {
-    if (b[i] === 0x0d) {
-      out[n++] = 0x0a
-      if (b[i + 1] === 0x0a) i++
-    } else out[n++] = b[i]!
+/** The warnings of one fingerprint, capped per kind. */
+class Warnings {
+  readonly list: HashWarning[] = []
+  private readonly counts = new Map<HashWarningKind, number>()
+  add(kind: HashWarningKind, message: string, file?: string, line?: number): void {
+    const n = (this.counts.get(kind) ?? 0) + 1
+    this.counts.set(kind, n)
+    if (n > MAX_WARNINGS_PER_KIND) return
+    const w: HashWarning = { message: redact(message), kind, ...(file !== undefined ? { file } : {}), ...(line !== undefined && line > 0 ? { line } : {}) }
+    this.list.push(w)
   }
-  b = out.subarray(0, n)
-  return b
+  /** A warning of the pure parts (`<file>:<line>: …`), with its line taken from the message. */
+  adopt(kind: HashWarningKind, message: string, file: string): void {
+    const m = /^.*?:(\d+): /.exec(message)
+    this.add(kind, message, file, m ? Number(m[1]) : undefined)
+  }
+  done(): HashWarning[] {
+    for (const [kind, n] of this.counts) {
+      if (n > MAX_WARNINGS_PER_KIND) this.list.push({ kind: 'truncated', message: `${n - MAX_WARNINGS_PER_KIND} more warnings like the ones above (${kind}) were left out` })
+    }
+    return this.list
+  }
 }
 
 interface Context {
+  readonly ws: Workspace
+  /** The environment file: absolute (as resolved) and real. */
   readonly envFile: string
+  readonly envReal: string
   readonly envDir: string
   readonly files: Set<string>
-  readonly warnings: string[]
-  readonly reqFiles: Record<string, string>
-  readonly local: Record<string, string>
+  readonly warnings: Warnings
+  readonly reqFiles: Map<string, string>
+  readonly local: Map<string, string>
   readonly visited: Set<string>
 }
 
-export async function fingerprintFiles(input: FingerprintInput): Promise<Fingerprint> {
-  const given = input.environmentFile
-  const abs = path.resolve(given)
-  const envDir = path.dirname(abs)
-  let st
+function openWorkspace(dir: string): Workspace {
   try {
-    st = await stat(abs)
-  } catch (e) {
-    throw new UserError(`environment file ${given} cannot be read: ${ioReason(e)} (resolved to ${abs})`, { file: given })
+    return workspaceAt(dir)
+  } catch {
+    throw new UserError(`the workspace ${dir} does not exist`)
   }
-  if (!st.isFile()) throw new UserError(`environment file ${given} is not a regular file`, { file: given })
-  if (st.size > MAX_YAML_BYTES) throw new UserError(`${given} is ${Math.round(st.size / 1024)} KiB, more than the ${MAX_YAML_BYTES / 1024 / 1024} MiB an environment file may have`, { file: given, line: 1 })
-  const bytes = await readFile(abs)
+}
+
+/** A path for messages and annotations: relative to the workspace when inside it. */
+function shownIn(ws: Workspace, abs: string): string {
+  const rel = path.relative(ws.root, abs)
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : abs
+}
+
+async function readEnvironmentFile(ws: Workspace, given: string): Promise<{ text: string; abs: string; real: string; shown: string }> {
+  const abs = path.resolve(given)
+  const shown = path.isAbsolute(given) ? shownIn(ws, abs) : given
+  let file
+  try {
+    file = await readConfined(ws, abs, { maxBytes: MAX_YAML_BYTES })
+  } catch (e) {
+    if (!isConfinedError(e)) throw e
+    if (e.reason === 'too-large') throw new UserError(`${shown} is more than the ${MAX_YAML_BYTES / 1024 / 1024} MiB an environment file may have`, { file: shown, line: 1 })
+    const why = e.reason === 'directory' || e.reason === 'not-regular' ? 'it is not a regular file' : describeRefusal(e.reason)
+    throw new UserError(`environment file ${shown} cannot be read: ${why}`, { file: shown })
+  }
   let raw: string
   try {
-    raw = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    raw = new TextDecoder('utf-8', { fatal: true }).decode(file.bytes)
   } catch {
-    throw new UserError(`${given} is not UTF-8 text`, { file: given, line: 1 })
+    throw new UserError(`${shown} is not UTF-8 text`, { file: shown, line: 1 })
   }
-  const text = normalizeNewlines(raw)
-  const ctx: Context = { envFile: abs, envDir, files: new Set([abs]), warnings: [], reqFiles: {}, local: {}, visited: new Set() }
+  return { text: normalizeNewlines(raw), abs, real: file.real, shown }
+}
+
+export async function fingerprintFiles(input: FingerprintInput): Promise<Fingerprint> {
+  const ws = openWorkspace(input.workspace)
+  const env = await readEnvironmentFile(ws, input.environmentFile)
+  const given = env.shown
+  const envDir = path.dirname(env.abs)
+  const warnings = new Warnings()
+  const ctx: Context = { ws, envFile: env.abs, envReal: env.real, envDir, files: new Set([env.abs]), warnings, reqFiles: new Map(), local: new Map(), visited: new Set() }
   const platforms = normalizePlatforms(input.platforms)
   const { subdirs, assumed } = targetSubdirs(platforms)
-  for (const s of subdirs) if (s.startsWith('unknown:')) ctx.warnings.push(`platform ${s.slice(8)} has no conda subdir this action knows — platform selectors are not evaluated for it`)
+  for (const s of subdirs) if (s.startsWith('unknown:')) warnings.add('platform', `platform ${s.slice(8)} has no conda subdir this action knows — platform selectors are not evaluated for it`)
   const dockerfile = {
     path: input.baseDockerfile.path === undefined ? undefined : relTo(envDir, path.resolve(input.baseDockerfile.path)),
     sha256: sha256Hex(input.baseDockerfile.content),
   }
-  const common = { dockerfile, buildArgs: input.buildArgs.map(redactBuildArg), platforms, subdirs, subdirsAssumed: assumed }
+  const context = await contextOf(input, platforms, ctx)
+  const common = { dockerfile, context, buildArgs: input.buildArgs.map(redactBuildArg), platforms, subdirs, subdirsAssumed: assumed }
   let parts: DocumentParts
-  if (isExplicitLock(text)) {
-    const lock = readExplicitLock(text, given)
-    ctx.warnings.push(...lock.warnings)
+  if (isExplicitLock(env.text)) {
+    const lock = readExplicitLock(env.text, given)
+    for (const w of lock.warnings) warnings.adopt('environment', w, given)
     if (lock.platform && !subdirs.includes(lock.platform)) {
-      ctx.warnings.push(`${given} is an explicit lock for ${lock.platform}, but the target is ${subdirs.join(', ')}${assumed ? ' (assumed; set `platforms`)' : ''}`)
+      warnings.add('lock-platform', `${given} is an explicit lock for ${lock.platform}, but the target is ${subdirs.join(', ')}${assumed ? ' (assumed; set `platforms`)' : ''}`, given)
     }
     parts = { source: 'explicit', packages: Object.fromEntries(subdirs.map((s) => [s, lock.packages])), ...common }
+  } else if (!/\.ya?ml$/i.test(env.abs) && isSpecList(env.text)) {
+    // micromamba reads `.yml`/`.yaml` as environment files and every other name as a spec file
+    const list = readSpecList(env.text)
+    if (list.platform && !subdirs.includes(list.platform)) {
+      warnings.add('lock-platform', `${given} is a spec list exported for ${list.platform}, but the target is ${subdirs.join(', ')}${assumed ? ' (assumed; set `platforms`)' : ''}`, given)
+    }
+    const same = { conda: list.specs, pip: [] as string[] }
+    parts = { source: 'spec-list', selection: { bySubdir: new Map(subdirs.map((s) => [s, same])), excluded: [], pipEntries: [], warnings: [] }, ...common }
   } else {
-    const root = parseYaml(text, given)
+    const root = parseYaml(env.text, given)
     if (isCondaLock(root)) {
       parts = { source: 'conda-lock', packages: readCondaLock(root, given, subdirs), ...common }
     } else {
       const model = readEnvironment(root, given)
-      ctx.warnings.push(...model.warnings)
+      for (const w of model.warnings) warnings.adopt(/ is a (number|boolean) in YAML, /.test(w) ? 'dependency-type' : 'environment', w, given)
       const selection = selectEntries(model, subdirs, given)
-      ctx.warnings.push(...selection.warnings)
+      for (const w of selection.warnings) warnings.adopt('environment', w, given)
       await resolvePipEntries(selection.pipEntries, given, ctx)
       const variables = model.variables && Object.fromEntries(Object.entries(model.variables).map(([k, v]) => [k, v === null ? null : redactAssignment(k, v)]))
       parts = {
@@ -124,16 +164,38 @@ export async function fingerprintFiles(input: FingerprintInput): Promise<Fingerp
         channels: model.channels.map(redactUrlSecrets),
         selection,
         variables,
-        extra: model.extra,
-        files: ctx.reqFiles,
-        local: ctx.local,
+        extra: redactJson(model.extra) as Record<string, JsonValue>,
+        files: Object.fromEntries(ctx.reqFiles),
+        local: Object.fromEntries(ctx.local),
         ...common,
       }
     }
   }
   const document = buildDocument(parts)
   const { json, hash } = serialize(document)
-  return { hash, document, json, warnings: ctx.warnings, files: [...ctx.files] }
+  return { hash, document, json, warnings: warnings.done(), files: [...ctx.files] }
+}
+
+/**
+ * What a custom base Dockerfile reads from its build context (the environment file's
+ * directory), by content. The bundled template reads only the environment file and the
+ * files it references (the action assembles its context from the fingerprint's file list),
+ * so it adds nothing here.
+ */
+async function contextOf(input: FingerprintInput, platforms: readonly string[], ctx: Context): Promise<ContextSection | undefined> {
+  if (input.baseDockerfile.path === undefined) return undefined
+  const dockerfile = path.resolve(input.baseDockerfile.path)
+  const file = shownIn(ctx.ws, dockerfile)
+  // the action passes ENVIRONMENT_FILE=<file name> after the base build-args (main.ts)
+  const buildArgs = [...input.buildArgs, `${BuildArgNames.EnvironmentFile}=${path.basename(ctx.envFile)}`]
+  const { reads, warnings } = dockerfileContextReads(input.baseDockerfile.content, buildArgs, platforms)
+  const note = (w: { message: string; line?: number; kind: HashWarningKind }) => ctx.warnings.add(w.kind, w.line ? `${file}:${w.line}: ${w.message}` : `${file}: ${w.message}`, file, w.line)
+  warnings.forEach(note)
+  if (reads.length === 0) return undefined
+  const result = await hashContextFiles({ workspace: ctx.ws.root, root: ctx.envDir, dockerfile, envFile: ctx.envFile, reads })
+  result.warnings.forEach(note)
+  for (const f of result.files) ctx.files.add(f)
+  return result.section
 }
 
 async function resolvePipEntries(entries: readonly Entry[], envFile: string, ctx: Context): Promise<void> {
@@ -150,121 +212,139 @@ interface Origin {
   readonly dir: string
 }
 
+const at = (o: Origin): string => `${o.shownFile}:${o.line}`
+
 async function resolveRef(ref: PipRef, entry: string, origin: Origin, ctx: Context): Promise<void> {
-  const where = `${origin.shownFile}:${origin.line}`
+  const quoted = excerpt(entry)
   if (ref.kind === 'remote') {
-    ctx.warnings.push(`${where}: pip entry "${redactUrlSecrets(entry)}" reads a remote file that the environment hash cannot see — the base is rebuilt only when the environment file changes`)
+    ctx.warnings.add('remote-reference', `${at(origin)}: pip entry "${quoted}" reads a remote file that the environment hash cannot see — the base is rebuilt only when the environment file changes`, origin.shownFile, origin.line)
     return
   }
   const target = fileUrlToPathish(ref.target)
   if (/\$\{?[A-Za-z_]/.test(target)) {
-    ctx.warnings.push(`${where}: pip entry "${redactUrlSecrets(entry)}" uses an environment variable in a path — not resolved, its content is not in the environment hash`)
-    ctx.local[`unresolved:${target}`] = 'unhashed'
+    ctx.warnings.add('unresolved-path', `${at(origin)}: pip entry "${quoted}" uses an environment variable in a path — not resolved, its content is not in the environment hash`, origin.shownFile, origin.line)
+    ctx.local.set(`unresolved:${target}`, 'unhashed')
     return
   }
   if (ref.kind === 'requirements') {
-    const abs = path.resolve(origin.dir, target)
-    await readRequirementFile(abs, entry, origin, ctx)
+    await readRequirementFile(path.resolve(origin.dir, target), quoted, origin, ctx)
     return
   }
   // local paths: pip runs in the environment file's directory
   const abs = path.resolve(ctx.envDir, target)
   const key = path.isAbsolute(target) ? target : relTo(ctx.envDir, abs)
-  if (key in ctx.local) return
-  ctx.local[key] = await hashLocal(abs, key, entry, where, ctx)
+  if (ctx.local.has(key)) return
+  ctx.local.set(key, await hashLocal(abs, key, quoted, origin, ctx))
 }
 
-async function readRequirementFile(abs: string, entry: string, origin: Origin, ctx: Context): Promise<void> {
+const outsideWords = (e: ConfinedError): string => (e.reason === 'system' ? 'a system path (/proc, /sys, /dev)' : 'outside the workspace')
+
+async function readRequirementFile(abs: string, quoted: string, origin: Origin, ctx: Context): Promise<void> {
   const key = relTo(ctx.envDir, abs)
   if (ctx.visited.has(abs)) return
   ctx.visited.add(abs)
-  let buf: Buffer
+  let file
   try {
-    const st = await stat(abs)
-    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' })
-    if (st.size > MAX_REQUIREMENT_BYTES) throw new Error(`larger than ${MAX_REQUIREMENT_BYTES / 1024 / 1024} MiB`)
-    buf = await readFile(abs)
+    file = await readConfined(ctx.ws, abs, { maxBytes: MAX_REQUIREMENT_BYTES })
   } catch (e) {
-    throw new UserError(`${origin.shownFile}:${origin.line}: pip entry "${redactUrlSecrets(entry)}" refers to ${shown(abs)}, which cannot be read: ${ioReason(e)}`, { file: origin.shownFile, line: origin.line })
+    if (!isConfinedError(e)) throw e
+    if (e.reason === 'outside' || e.reason === 'system') {
+      ctx.warnings.add('outside-workspace', `${at(origin)}: pip entry "${quoted}" refers to a file ${outsideWords(e)} — it is not read; only the entry's text counts in the environment hash`, origin.shownFile, origin.line)
+      ctx.reqFiles.set(key, 'outside-workspace')
+      return
+    }
+    const why = e.reason === 'too-large' ? `it is larger than ${MAX_REQUIREMENT_BYTES / 1024 / 1024} MiB` : describeRefusal(e.reason)
+    throw new UserError(`${at(origin)}: pip entry "${quoted}" refers to ${shownIn(ctx.ws, abs)}, which cannot be read: ${why}`, { file: origin.shownFile, line: origin.line })
   }
   ctx.files.add(abs)
-  const normalized = normalizeRequirementBytes(buf)
-  ctx.reqFiles[key] = sha256Hex(normalized)
-  const nested = requirementFileRefs(normalized.toString('utf8'))
-  const origin2: Origin = { shownFile: shown(abs), line: 0, dir: path.dirname(abs) }
-  for (const r of nested) await resolveRef(r.ref, r.text, { ...origin2, line: r.line }, ctx)
+  const shown = shownIn(ctx.ws, abs)
+  const decoded = decodeRequirements(file.bytes)
+  if (decoded.invalid) ctx.warnings.add('encoding', `${shown} is not valid ${decoded.encoding.toUpperCase()} text — it is hashed by its bytes, and its references are read with the invalid bytes replaced`, shown, 1)
+  ctx.reqFiles.set(key, sha256Hex(decoded.hashed))
+  const origin2 = { shownFile: shown, dir: path.dirname(abs) }
+  for (const r of requirementFileRefs(decoded.text)) await resolveRef(r.ref, r.text, { ...origin2, line: r.line }, ctx)
 }
 
 /** Digest of a local file or directory tree, bounded; warns when it cannot be complete. */
-async function hashLocal(abs: string, key: string, entry: string, where: string, ctx: Context): Promise<string> {
+async function hashLocal(abs: string, key: string, quoted: string, origin: Origin, ctx: Context): Promise<string> {
   let st
   try {
-    st = await stat(abs)
+    st = await statConfined(ctx.ws, abs)
   } catch (e) {
-    ctx.warnings.push(`${where}: pip entry "${entry}" installs from ${key}, which cannot be read here (${ioReason(e)}) — its content is not in the environment hash, so the base is rebuilt only when the environment file changes`)
+    if (!isConfinedError(e)) throw e
+    if (e.reason === 'outside' || e.reason === 'system') {
+      ctx.warnings.add('outside-workspace', `${at(origin)}: pip entry "${quoted}" installs from a path ${outsideWords(e)} — it is not read; only the entry's text counts in the environment hash`, origin.shownFile, origin.line)
+      return 'outside-workspace'
+    }
+    ctx.warnings.add('local-unreadable', `${at(origin)}: pip entry "${quoted}" installs from ${excerpt(key)}, which cannot be read here (${describeRefusal(e.reason)}) — its content is not in the environment hash, so the base is rebuilt only when the environment file changes`, origin.shownFile, origin.line)
     return 'missing'
   }
-  if (st.isFile()) {
+  if (st.type === 'file') {
     if (st.size > MAX_TREE_BYTES) {
-      ctx.warnings.push(`${where}: ${key} is larger than ${MAX_TREE_BYTES / 1024 / 1024} MiB — hashed by size only`)
+      ctx.warnings.add('tree-limit', `${at(origin)}: ${excerpt(key)} is larger than ${MAX_TREE_BYTES / 1024 / 1024} MiB — hashed by size only`, origin.shownFile, origin.line)
       return `size:${st.size}`
     }
-    ctx.files.add(abs)
-    return `file:${sha256Hex(await readFile(abs))}`
+    try {
+      const h = await hashConfined(ctx.ws, abs, { maxBytes: MAX_TREE_BYTES })
+      ctx.files.add(abs)
+      return `file:${h.sha256}`
+    } catch (e) {
+      if (!isConfinedError(e)) throw e
+      ctx.warnings.add('local-unreadable', `${at(origin)}: pip entry "${quoted}" installs from ${excerpt(key)}, which cannot be read here (${describeRefusal(e.reason)}) — its content is not in the environment hash`, origin.shownFile, origin.line)
+      return 'missing'
+    }
   }
+  return hashTree(abs, key, origin, ctx)
+}
+
+async function hashTree(abs: string, key: string, origin: Origin, ctx: Context): Promise<string> {
+  const include = (_rel: string, name: string, isDir: boolean): boolean => (isDir ? !SKIP_DIRS.has(name) : !name.endsWith('.pyc'))
+  const walk = await walkConfined(ctx.ws, abs, { maxFiles: MAX_TREE_FILES, maxDepth: MAX_TREE_DEPTH, include })
   const lines: string[] = []
-  let count = 0
   let bytes = 0
   let partial = false
-  let stopped = false
-  const walk = async (dir: string): Promise<void> => {
-    const names = (await readdir(dir)).sort()
-    for (const name of names) {
-      if (stopped) return
-      const p = path.join(dir, name)
-      // The environment file itself is hashed as parsed; its bytes in a local tree (`-e .`)
-      // would make every cosmetic edit rebuild.
-      if (p === ctx.envFile) continue
-      const rel = relTo(abs, p)
-      let s
-      try {
-        s = await lstat(p)
-      } catch {
-        continue
-      }
-      if (s.isSymbolicLink()) {
-        lines.push(`${rel}\0link:${await readlink(p).catch(() => '?')}`)
-      } else if (s.isDirectory()) {
-        if (!SKIP_DIRS.has(name)) await walk(p)
-        continue
-      } else if (s.isFile()) {
-        if (name.endsWith('.pyc')) continue
-        if (++count > MAX_TREE_FILES) {
-          stopped = true
-          return
-        }
-        if (bytes + s.size <= MAX_TREE_BYTES) {
-          bytes += s.size
-          ctx.files.add(p)
-          lines.push(`${rel}\0${sha256Hex(await readFile(p))}`)
-        } else {
-          partial = true
-          lines.push(`${rel}\0size:${s.size}`)
-        }
+  const unreadable: string[] = []
+  for (const e of walk.entries) {
+    // The environment file itself is hashed as parsed; its bytes in a local tree (`-e .`)
+    // would make every cosmetic edit rebuild.
+    if (e.abs === ctx.envReal) continue
+    if (e.type === 'symlink') lines.push(`${e.rel}\0link:${e.target}`)
+    else if (e.type === 'unreadable') {
+      unreadable.push(e.rel)
+      lines.push(`${e.rel}\0unreadable`)
+    } else if (e.type === 'file') {
+      const h = bytes + e.size <= MAX_TREE_BYTES ? await hashConfined(ctx.ws, e.abs, { maxBytes: e.size }).catch(() => undefined) : undefined
+      if (h) {
+        bytes += h.size
+        ctx.files.add(path.join(abs, e.rel))
+        lines.push(`${e.rel}\0${h.sha256}`)
+      } else {
+        partial = true
+        lines.push(`${e.rel}\0size:${e.size}`)
       }
     }
   }
-  await walk(abs)
   const digest = sha256Hex(lines.join('\n'))
   const inside = !path.relative(abs, ctx.envDir).startsWith('..')
-  if (stopped || partial) {
-    ctx.warnings.push(
-      `${where}: pip installs from ${key}, a tree larger than the hashing limit (${MAX_TREE_FILES} files, ${MAX_TREE_BYTES / 1024 / 1024} MiB) — ${stopped ? `only its first ${MAX_TREE_FILES} files` : 'files beyond the limit only by size'} count in the environment hash`,
-    )
+  const where = `${at(origin)}: pip installs from ${excerpt(key)}`
+  if (unreadable.length) {
+    ctx.warnings.add('tree-limit', `${where}, which has ${unreadable.length} director${unreadable.length === 1 ? 'y' : 'ies'} that cannot be listed (first: ${excerpt(unreadable[0]!)}) — only their names count in the environment hash`, origin.shownFile, origin.line)
+  }
+  if (walk.stopped || partial) {
+    const what = walk.stopped === 'files' ? `only its first ${MAX_TREE_FILES} files` : walk.stopped === 'depth' ? `nothing deeper than ${MAX_TREE_DEPTH} levels` : 'files beyond the limit only by size'
+    ctx.warnings.add('tree-limit', `${where}, a tree larger than the hashing limit (${MAX_TREE_FILES} files, ${MAX_TREE_BYTES / 1024 / 1024} MiB, ${MAX_TREE_DEPTH} levels) — ${what} count in the environment hash`, origin.shownFile, origin.line)
     return `partial:${digest}`
   }
   if (inside) {
-    ctx.warnings.push(`${where}: pip installs from ${key}, which contains the environment file — every change to its ${count} files changes the environment hash and rebuilds the base`)
+    ctx.warnings.add('tree-contains-environment', `${where}, which contains the environment file — every change to its files changes the environment hash and rebuilds the base`, origin.shownFile, origin.line)
   }
-  return `tree:${digest}`
+  return unreadable.length ? `partial:${digest}` : `tree:${digest}`
+}
+
+/** Unknown keys are kept verbatim in the label document: credentials in their strings become digests. */
+function redactJson(v: JsonValue): JsonValue {
+  if (v === null) return null
+  if (typeof v === 'string') return redactUrlSecrets(v)
+  if (Array.isArray(v)) return v.map(redactJson)
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactJson(x)]))
 }

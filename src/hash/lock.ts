@@ -1,4 +1,8 @@
-// Lock files as `environment-file`: an explicit spec (`@EXPLICIT`, as `conda list
+// Plain spec lists and lock files as `environment-file`. A spec list (`conda list --export`:
+// `name=version=build` lines, `#` comments, an optional `# platform:` line, no `@EXPLICIT`;
+// what `conda create --file` and `micromamba install -f` read) is hashed by its specs,
+// normalized like environment dependencies and sorted (the solver sees a set).
+// Lock files: an explicit spec (`@EXPLICIT`, as `conda list
 // --explicit` / `conda-lock render --kind explicit` write it) or a conda-lock.yml (version 1).
 // Both are hashed by their package lines, sorted (install order is the solver's, not the
 // file's); the document shows a short readable item per package and a digest over the full
@@ -7,6 +11,8 @@
 import { UserError } from '../errors.js'
 import { sha256Hex } from './canonical.js'
 import { redactUrlSecrets } from './secrets.js'
+import { normalizeCondaSpec } from './spec.js'
+import { excerpt } from '../redact.js'
 import type { LockPackages } from './types.js'
 import type { PMap, PNode } from './yaml.js'
 
@@ -58,7 +64,7 @@ export function readExplicitLock(text: string, file: string): ExplicitLock {
     }
     if (line.startsWith('#')) return
     if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(line) && !line.startsWith('/')) {
-      throw new UserError(`${file}:${i + 1}: an explicit environment (@EXPLICIT) may list only package URLs, found "${line.slice(0, 80)}"`, { file, line: i + 1 })
+      throw new UserError(`${file}:${i + 1}: an explicit environment (@EXPLICIT) may list only package URLs, found "${excerpt(line)}"`, { file, line: i + 1 })
     }
     if (!/#/.test(line)) warnings.push(`${file}:${i + 1}: package without a checksum (#md5 or #sha256) — the hash covers only its URL`)
     lines.push(redactUrlSecrets(line))
@@ -87,7 +93,7 @@ function scalar(m: PMap, key: string): string | undefined {
 export function readCondaLock(root: PMap, file: string, subdirs: readonly string[]): Record<string, LockPackages> {
   const version = root.entries.find((e) => e.key === 'version')!
   if (version.value.kind !== 'scalar' || version.value.value !== '1') {
-    throw new UserError(`${file}:${version.keyLine}: unsupported conda-lock file version "${version.value.kind === 'scalar' ? version.value.value : '?'}" — version 1 is supported`, { file, line: version.keyLine })
+    throw new UserError(`${file}:${version.keyLine}: unsupported conda-lock file version "${version.value.kind === 'scalar' ? excerpt(version.value.value ?? '') : '?'}" — version 1 is supported`, { file, line: version.keyLine })
   }
   const pkgEntry = root.entries.find((e) => e.key === 'package')!
   if (pkgEntry.value.kind !== 'seq') throw new UserError(`${file}:${pkgEntry.keyLine}: \`package\` must be a list`, { file, line: pkgEntry.keyLine })
@@ -127,4 +133,44 @@ export function readCondaLock(root: PMap, file: string, subdirs: readonly string
     })
   }
   return out
+}
+
+// ---------------------------------------------------------------------------------------
+// Plain spec lists
+
+/** A conda match spec on one line: `name`, `name=1.2=build`, `name>=1.2`, `chan::name 1.2 py*`, `name[build=x]`. */
+const SPEC_LINE = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*(?:::[A-Za-z0-9_][A-Za-z0-9_.+-]*)?(?:\s*(?:[=<>!~][^\s:#]*|\[[^\]]*\]|\s[^\s:#-][^\s:#]*)){0,3}\s*$/
+
+/**
+ * True when the text is a plain spec list: no `@EXPLICIT`, at least one spec line, and every
+ * line that is not blank or a comment a conda match spec (never a YAML `key:` or `- item`).
+ */
+export function isSpecList(text: string): boolean {
+  let specs = 0
+  for (const raw of text.split('\n')) {
+    const line = raw.trim()
+    if (line === '' || line.startsWith('#')) continue
+    if (!SPEC_LINE.test(line)) return false
+    specs++
+  }
+  return specs > 0
+}
+
+export interface SpecList {
+  readonly platform?: string
+  /** Normalized, sorted, de-duplicated. */
+  readonly specs: string[]
+}
+
+export function readSpecList(text: string): SpecList {
+  let platform: string | undefined
+  const specs = new Set<string>()
+  for (const raw of text.split('\n')) {
+    const line = raw.trim()
+    const plat = /^#\s*platform:\s*(\S+)/.exec(line)
+    if (plat) platform = plat[1]
+    if (line === '' || line.startsWith('#')) continue
+    specs.add(normalizeCondaSpec(line))
+  }
+  return { platform, specs: [...specs].sort() }
 }

@@ -1,8 +1,10 @@
 // The document is written as an image label, readable by anyone who can pull the image.
 // Secrets that users commonly put into channels, index URLs, variables or build-args are
 // replaced by a short digest: the hash still changes when the secret changes (prefer a
-// rebuild), but the secret never reaches the label.
+// rebuild), but the secret never reaches the label. Which text counts as a credential is
+// decided by the one redaction function (src/redact.ts); here it masks with a digest.
 
+import { redact } from '../redact.js'
 import { sha256Hex } from './canonical.js'
 
 const SECRET_NAME = /(TOKEN|SECRET|PASSW(OR)?D|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH)/i
@@ -11,13 +13,9 @@ function mask(secret: string): string {
   return `sha256:${sha256Hex(secret).slice(0, 16)}`
 }
 
-/** `https://user:pass@host` → `https://user:sha256:…@host`; anaconda `/t/<token>/` → `/t/sha256:…/`. */
+/** `https://user:pass@host` → `https://user:sha256:…@host`; anaconda `/t/<token>/` → `/t/sha256:…/`; see src/redact.ts. */
 export function redactUrlSecrets(text: string): string {
-  if (!text.includes('://') && !text.includes('/t/')) return text
-  return text
-    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:@]*):([^/\s@]+)@/gi, (_m, scheme: string, user: string, pass: string) => `${scheme}${user}:${mask(pass)}@`)
-    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+)@/gi, (m, scheme: string, user: string) => (/^(git|hg|svn)$/i.test(user) ? m : `${scheme}${mask(user)}@`))
-    .replace(/\/t\/([A-Za-z0-9_.-]{8,})\//g, (_m, tok: string) => `/t/${mask(tok)}/`)
+  return redact(text, mask)
 }
 
 /** `KEY=VALUE` with a secret-looking KEY keeps only a digest of VALUE. */

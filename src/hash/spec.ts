@@ -126,7 +126,12 @@ export type PipRef =
   /** A remote file the environment cannot content-address (`-r https://…`). */
   | { kind: 'remote'; target: string }
 
-const REQ_OPTS: Record<string, 'requirement' | 'constraint'> = { '-r': 'requirement', '--requirement': 'requirement', '-c': 'constraint', '--constraint': 'constraint' }
+const REQ_OPTS = new Map<string, 'requirement' | 'constraint'>([
+  ['-r', 'requirement'],
+  ['--requirement', 'requirement'],
+  ['-c', 'constraint'],
+  ['--constraint', 'constraint'],
+])
 const PATH_OPTS = new Set(['-e', '--editable', '-f', '--find-links'])
 
 /**
@@ -159,9 +164,9 @@ export function pipRefs(line: string): PipRef[] {
     const name = eq > 0 ? tok.slice(0, eq) : tok
     const inlineValue = eq > 0 ? tok.slice(eq + 1) : undefined
     const shortMatch = /^(-[rcef])(.+)$/.exec(tok)
-    if (REQ_OPTS[name] || (shortMatch && REQ_OPTS[shortMatch[1]!])) {
-      const option = REQ_OPTS[name] ?? REQ_OPTS[shortMatch![1]!]!
-      const target = inlineValue ?? (REQ_OPTS[name] ? t[++i] : shortMatch![2])
+    if (REQ_OPTS.has(name) || (shortMatch && REQ_OPTS.has(shortMatch[1]!))) {
+      const option = REQ_OPTS.get(name) ?? REQ_OPTS.get(shortMatch![1]!)!
+      const target = inlineValue ?? (REQ_OPTS.has(name) ? t[++i] : shortMatch![2])
       if (target !== undefined) refs.push(fileRef(option, target))
       continue
     }

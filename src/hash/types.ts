@@ -7,7 +7,7 @@
 export type JsonValue = string | null | JsonValue[] | { [key: string]: JsonValue }
 
 /** What the environment file turned out to be. */
-export type SourceKind = 'environment' | 'explicit' | 'conda-lock'
+export type SourceKind = 'environment' | 'explicit' | 'conda-lock' | 'spec-list'
 
 /** Per-conda-subdir part of the dependencies, present only when the targets differ. */
 export interface SubdirDeps {
@@ -51,6 +51,11 @@ export interface EnvDocument {
   files?: Record<string, string>
   /** Local pip paths (`-e .`, `./pkg`, `file:`): path → tree digest, or `missing` / `unhashed:<why>`. */
   local?: Record<string, string>
+  /**
+   * Build-context files the base Dockerfile reads (`COPY`/`ADD` sources, `RUN --mount=type=bind`),
+   * present only when it reads any besides the environment file.
+   */
+  context?: ContextSection
   /** The base Dockerfile: path relative to the env file dir (absent = bundled template) and content digest. */
   dockerfile: { path?: string; sha256: string }
   /** Base build-args in input order (values of secret-looking names as digests). */
@@ -63,9 +68,26 @@ export interface EnvDocument {
   subdirsAssumed?: boolean
 }
 
+/** Build-context files by content (see context-files.ts). */
+export interface ContextSection {
+  /**
+   * Path relative to the context root → 16 hex digits of its sha256 (`exec:` when executable),
+   * `link:<target>`, `missing`, `outside`, `size:<bytes>` or `special`. Beyond 200 files,
+   * one entry per source instead (`<source> (<n> entries)` → digest).
+   */
+  files: Record<string, string>
+  /** sha256 over every entry in full (paths, full digests, modes, directories) — what is really hashed. */
+  sha256: string
+}
+
 export interface FingerprintInput {
   /** Path as the user gave it (relative to cwd or absolute). */
   environmentFile: string
+  /**
+   * The directory every file read must lie in (real path checked): `GITHUB_WORKSPACE`, else
+   * the working directory (see src/fs). References outside it are never read.
+   */
+  workspace: string
   /** `path` undefined = bundled template. */
   baseDockerfile: { path?: string; content: string }
   /** Base build-args, KEY=VALUE, in input order. */
@@ -81,7 +103,57 @@ export interface Fingerprint {
   /** Canonical JSON (sorted keys, no whitespace) — hashed, and written as an image label. */
   json: string
   /** Things a person should know (local pip paths, unresolvable references, odd keys). */
-  warnings: string[]
+  warnings: HashWarning[]
   /** Every file read (env file + referenced files + hashed local trees), absolute. */
   files: string[]
+}
+
+/** Stable categories of hash warnings (for deduplication and capping by the log sink). */
+export type HashWarningKind =
+  /** A target platform without a known conda subdir. */
+  | 'platform'
+  /** An explicit lock for another platform than the target. */
+  | 'lock-platform'
+  /** What the environment file itself says: unknown keys, empty dependencies, odd selectors. */
+  | 'environment'
+  /** A `-r`/`-c` file on a remote URL. */
+  | 'remote-reference'
+  /** An environment variable in a referenced path (not resolved). */
+  | 'unresolved-path'
+  /** A `-r`/`-c` file or a local pip path outside the workspace (never read). */
+  | 'outside-workspace'
+  /** A local pip path that cannot be read (missing, not a regular file or directory). */
+  | 'local-unreadable'
+  /** A local tree past the hashing limits, or with unreadable parts. */
+  | 'tree-limit'
+  /** A local tree that contains the environment file. */
+  | 'tree-contains-environment'
+  /** A requirement file that is not valid text in its encoding. */
+  | 'encoding'
+  /** A dependency YAML reads as a number or boolean (`- 1`, `- yes`). */
+  | 'dependency-type'
+  /** A base Dockerfile context source with a variable not known before the build (the whole context counts). */
+  | 'context-unresolved'
+  /** `ADD` of a remote URL or git repository without `--checksum`. */
+  | 'context-remote'
+  /** A context source leaving the build context (`..`, a symlink out): hashed by its text. */
+  | 'context-escapes'
+  /** The context files the Dockerfile reads are past the hashing limits. */
+  | 'context-partial'
+  /** A copied `.git` directory (every commit rebuilds). */
+  | 'context-git'
+  /** A named context source `.dockerignore` hides (the build will not find it). */
+  | 'context-missing'
+  /** Stands for warnings left out when one kind occurs too often (see `MAX_WARNINGS_PER_KIND`). */
+  | 'truncated'
+
+/** A warning of the fingerprint, with the file and line it is about when there is one. */
+export interface HashWarning {
+  /** Complete sentence for the log (already redacted; quotes at most a short excerpt). */
+  readonly message: string
+  readonly kind: HashWarningKind
+  /** Path relative to the workspace (as an annotation wants it). */
+  readonly file?: string
+  /** 1-based line in `file`. */
+  readonly line?: number
 }

@@ -7,6 +7,7 @@
 
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node } from 'yaml'
 import { UserError } from '../errors.js'
+import { excerpt } from '../redact.js'
 
 export type PNode = PScalar | PSeq | PMap
 
@@ -16,6 +17,8 @@ export interface PScalar {
   readonly line: number
   /** Text of a trailing same-line comment (`# [linux]` → `[linux]`), block context only. */
   readonly comment?: string
+  /** Set on a plain (unquoted) scalar that a YAML reader with types (conda's) reads as a number or boolean. */
+  readonly typed?: 'number' | 'boolean'
 }
 export interface PSeq {
   readonly kind: 'seq'
@@ -39,6 +42,10 @@ export const MAX_YAML_BYTES = 5 * 1024 * 1024
 export const MAX_ALIASES = 100
 /** Upper bound on nodes visited while expanding aliases (guards against alias bombs). */
 const MAX_NODES = 1_000_000
+/** Deepest nesting of mappings and lists accepted (real environment files nest 3 or 4 levels). */
+export const MAX_DEPTH = 100
+/** Deepest indentation (columns, a compact `- ` counting 2) looked at before parsing. */
+const MAX_INDENT = 400
 
 const NULL_PLAIN = new Set(['', '~', 'null', 'Null', 'NULL'])
 
@@ -50,10 +57,14 @@ export function parseYaml(text: string, file: string): PNode {
   const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
   const lineCounter = new LineCounter()
   let doc: Document.Parsed
+  const deep = tooDeep(src)
+  if (deep) throw new UserError(`${file}:${deep}: the YAML is nested more than ${MAX_DEPTH} levels deep — an environment file nests a few levels`, { file, line: deep })
   try {
     doc = parseDocument(src, { schema: 'failsafe', lineCounter, uniqueKeys: true, prettyErrors: false, merge: false })
   } catch (e) {
-    throw new UserError(`${file} is not valid YAML: ${(e as Error).message}`, { file, line: 1 })
+    // the parser recurses; anything it throws (a stack overflow included) is about the input
+    const why = e instanceof RangeError ? `it is nested too deeply` : `the YAML parser stopped (${(e as Error).message.split('\n')[0]!.slice(0, 80)})`
+    throw new UserError(`${file} is not valid YAML: ${why}`, { file, line: 1 })
   }
   const err = doc.errors[0]
   if (err) {
@@ -61,16 +72,24 @@ export function parseYaml(text: string, file: string): PNode {
     const column = err.linePos?.[0]?.col
     if (err.code === 'DUPLICATE_KEY') {
       const key = duplicateKeyAt(src, err.pos[0])
-      throw new UserError(`${file}:${line}: duplicate key${key ? ` "${key}"` : ''} — each key may appear only once in a mapping`, { file, line, column })
+      throw new UserError(`${file}:${line}: duplicate key${key ? ` "${excerpt(key)}"` : ''} — each key may appear only once in a mapping`, { file, line, column })
     }
-    const first = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
+    if (err.code === 'MULTIPLE_DOCS') {
+      throw new UserError(`${file}:${line}: a second YAML document starts here (a \`---\` line after content) — an environment file is one document`, { file, line, column })
+    }
+    // the library's own advice ("please use …") is about its API, not about the file
+    const first = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/;\s*please use [^;]*$/i, '')
     throw new UserError(`${file}:${line}: not valid YAML: ${first}`, { file, line, column })
   }
   const lineOf = (offset: number) => lineCounter.linePos(offset).line
   let budget = MAX_NODES
   let aliases = 0
   const convert = (node: unknown, depth: number): PNode => {
-    if (--budget < 0 || depth > 200) throw new UserError(`${file}: the YAML expands to too many nodes (alias bomb?)`, { file, line: 1 })
+    if (--budget < 0) throw new UserError(`${file}: the YAML expands to too many nodes (more than ${MAX_NODES.toLocaleString('en-US')}, through aliases)`, { file, line: 1 })
+    if (depth > MAX_DEPTH) {
+      const line = lineOf((node as Node).range?.[0] ?? 0)
+      throw new UserError(`${file}:${line}: the YAML is nested more than ${MAX_DEPTH} levels deep — an environment file nests a few levels`, { file, line })
+    }
     if (node === null || node === undefined) return { kind: 'scalar', value: null, line: 1 }
     if (isAlias(node)) {
       if (++aliases > MAX_ALIASES) throw new UserError(`${file}:${lineOf(node.range?.[0] ?? 0)}: too many YAML aliases (more than ${MAX_ALIASES})`, { file, line: lineOf(node.range?.[0] ?? 0) })
@@ -106,7 +125,15 @@ function scalarNode(n: Scalar, line: number, src: string): PScalar {
   const value = raw === null || raw === undefined ? null : String(raw)
   const isNull = value === null || (plain && NULL_PLAIN.has(value))
   const comment = n.range ? trailingComment(src, n.range[1]) : undefined
-  return comment === undefined ? { kind: 'scalar', value: isNull ? null : value, line } : { kind: 'scalar', value: isNull ? null : value, line, comment }
+  const typed = plain && value !== null && !isNull ? typedAs(value) : undefined
+  return { kind: 'scalar', value: isNull ? null : value, line, ...(comment === undefined ? {} : { comment }), ...(typed ? { typed } : {}) }
+}
+
+/** YAML 1.2 core-schema and YAML 1.1 (PyYAML) numbers and booleans. */
+function typedAs(v: string): 'number' | 'boolean' | undefined {
+  if (/^(?:true|false|yes|no|on|off)$/i.test(v)) return 'boolean'
+  if (/^[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?$/.test(v) || /^0x[0-9a-fA-F]+$|^0o[0-7]+$|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$/.test(v)) return 'number'
+  return undefined
 }
 
 /** The comment that follows a block-context value on its own line (`- dep  # [linux]`). */
@@ -121,4 +148,48 @@ function trailingComment(src: string, end: number): string | undefined {
 function duplicateKeyAt(src: string, offset: number): string | undefined {
   const m = /^\s*(?:-\s+)?(["']?)([^:"'\n]+?)\1\s*:/.exec(src.slice(offset, offset + 200))
   return m?.[2]
+}
+
+/**
+ * First line where the nesting of flow collections (`[`, `{`) passes MAX_DEPTH, or the
+ * indentation of block collections (compact `- - x` counting each dash) passes MAX_INDENT;
+ * 0 when neither does.
+ * An overestimate is harmless (real files are nowhere near); it keeps the recursive parser
+ * from overflowing its stack.
+ */
+export function tooDeep(src: string): number {
+  let flow = 0
+  let line = 1
+  let quote: string | undefined
+  let lineStart = true
+  let block = 0
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i]!
+    if (c === '\n') {
+      line++
+      lineStart = true
+      block = 0
+      if (quote === "'" || quote === '"') continue
+      quote = undefined
+      continue
+    }
+    if (quote) {
+      if (c === quote) quote = undefined
+      else if (c === '\\' && quote === '"') i++
+      continue
+    }
+    if (lineStart && (c === ' ' || c === '-')) {
+      if (c === ' ') block++
+      else block += 2
+      if (block > MAX_INDENT) return line
+      continue
+    }
+    lineStart = false
+    if (c === '#' && (i === 0 || /\s/.test(src[i - 1]!))) quote = '#'
+    else if ((c === '"' || c === "'") && flow > 0) quote = c
+    else if (c === '[' || c === '{') {
+      if (++flow > MAX_DEPTH) return line
+    } else if ((c === ']' || c === '}') && flow > 0) flow--
+  }
+  return 0
 }

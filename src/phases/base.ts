@@ -3,6 +3,7 @@
 import path from 'node:path'
 import { buildxArgs, type BuildSpec } from '../buildx/index.js'
 import { BuildArgNames, HASH_SCHEME, Labels, Outputs } from '../constants.js'
+import { encodeDocumentLabel } from '../hash/index.js'
 import type { Ports } from '../ports/index.js'
 import { formatReference } from '../reference.js'
 import type { BuildReport } from '../report/model.js'
@@ -24,7 +25,7 @@ export function baseSpec(s: RunState, tc: Toolchain, workDir: string): BuildSpec
     dockerfile: opts.baseDockerfile.path,
     tags: [plan.base.tagRef],
     buildArgs: [...opts.baseBuildArgs, `${BuildArgNames.EnvironmentFile}=${path.basename(opts.environmentFile)}`],
-    labels: [...opts.labels, ...ociLabels(ctx), `${Labels.EnvHash}=${fp.hash}`, `${Labels.Scheme}=${HASH_SCHEME}`, `${Labels.EnvDocument}=${fp.json}`],
+    labels: [...opts.labels, ...ociLabels(ctx), `${Labels.EnvHash}=${fp.hash}`, `${Labels.Scheme}=${HASH_SCHEME}`, `${Labels.EnvDocument}=${encodeDocumentLabel(fp.document)}`],
     platforms: [...s.platforms],
     builder: tc.builder,
     ...registryCache(opts.cacheRef, s, tc),

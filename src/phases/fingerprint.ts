@@ -5,15 +5,20 @@ import { fingerprint, type Fingerprint } from '../hash/index.js'
 import type { Ports } from '../ports/index.js'
 import type { InputsResult } from './inputs.js'
 
-export async function fingerprintPhase({ opts, platforms }: InputsResult, ports: Pick<Ports, 'log' | 'results'>): Promise<Fingerprint> {
+export async function fingerprintPhase(
+  { opts, platforms }: InputsResult,
+  workspace: string,
+  ports: Pick<Ports, 'log' | 'results'>,
+): Promise<Fingerprint> {
   const fp = await fingerprint({
     environmentFile: opts.environmentFile,
     baseDockerfile: { path: opts.baseDockerfile.bundled ? undefined : opts.baseDockerfile.path, content: opts.baseDockerfile.content },
     buildArgs: opts.baseBuildArgs,
     platforms,
+    workspace,
   })
   ports.log.info(`Environment hash ${fp.hash} (scheme ${HASH_SCHEME}) over ${fp.files.length} file(s)`)
-  for (const w of fp.warnings) ports.log.warning(w)
+  for (const w of fp.warnings) ports.log.warning(w.message, { file: w.file, line: w.line, kind: w.kind })
   ports.results.setOutput(Outputs.EnvHash, fp.hash)
   return fp
 }

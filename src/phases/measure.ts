@@ -4,7 +4,7 @@
 
 import { Labels, Outputs } from '../constants.js'
 import { trendTags, withTag, type DatedTag } from '../dated-tags.js'
-import { diffDocuments, parseDocumentLabel, type Fingerprint } from '../hash/index.js'
+import { diffDocuments, isTruncatedDocumentLabel, parseDocumentLabel, type Fingerprint } from '../hash/index.js'
 import type { Options } from '../options.js'
 import type { Ports, Store } from '../ports/index.js'
 import { parseReference } from '../reference.js'
@@ -50,7 +50,14 @@ async function comparedImage(opts: Options, store: Store, previous: DatedTag | u
 /** What differs between the environment of the previous base (read back from its label) and this one. */
 async function environmentChanges(opts: Options, store: Store, prev: DatedTag, fp: Fingerprint): Promise<{ changes: EnvChange[]; previousTag: string }> {
   const labels = await store.labels(opts.baseRepository, prev.tag)
-  const doc = labels?.[Labels.EnvDocument] ? parseDocumentLabel(labels[Labels.EnvDocument]) : undefined
+  const label = labels?.[Labels.EnvDocument]
+  if (label && isTruncatedDocumentLabel(label)) {
+    return {
+      changes: [{ section: 'environment', kind: 'changed', item: `${prev.tag}'s environment document was too large to keep in its label — what changed is unavailable` }],
+      previousTag: prev.tag,
+    }
+  }
+  const doc = label ? parseDocumentLabel(label) : undefined
   if (!doc) return { changes: [{ section: 'environment', kind: 'changed', item: `${prev.tag} carries no environment document label` }], previousTag: prev.tag }
   return { changes: diffDocuments(doc, fp.document), previousTag: prev.tag }
 }

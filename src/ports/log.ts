@@ -3,6 +3,7 @@
 // and capped per kind, so the log stays bounded whatever the input.
 
 import * as core from '@actions/core'
+import { redact } from '../redact.js'
 
 /** Where a message points: an annotation on this file and line. */
 export interface Where {
@@ -59,12 +60,13 @@ export function warningKind(m: string): string {
 }
 
 /** `@actions/core` as the annotator (file/line become `file=`/`line=` annotation properties). */
+// Every line goes through the one redaction function (credentials in URLs and pip options).
 const coreAnnotator: Annotator = {
-  info: (m) => core.info(m),
-  debug: (m) => core.debug(m),
-  notice: (m, w) => core.notice(m, props(w)),
-  warning: (m, w) => core.warning(m, props(w)),
-  error: (m, w) => core.error(m, props(w)),
+  info: (m) => core.info(redact(m)),
+  debug: (m) => core.debug(redact(m)),
+  notice: (m, w) => core.notice(redact(m), props(w)),
+  warning: (m, w) => core.warning(redact(m), props(w)),
+  error: (m, w) => core.error(redact(m), props(w)),
   group: (name, f) => core.group(name, f),
 }
 

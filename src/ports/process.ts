@@ -4,7 +4,7 @@
 // no child left behind when the step is cancelled (SIGINT/SIGTERM).
 
 import { getExecOutput } from '@actions/exec'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { accessSync, constants, readFileSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { StringDecoder } from 'node:string_decoder'
@@ -89,14 +89,19 @@ export const execProcess: ProcessPort = {
     const onAbort = (): void => kill('aborted')
     opts.signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      const r = await getExecOutput(resolveProgram(program, opts.env ?? process.env), [...args], {
-        env: stringEnv(opts.env ?? process.env),
-        input: Buffer.from(opts.input ?? ''),
-        silent: true,
-        ignoreReturnCode: true,
-        listeners: { stdout: (b) => out.push(b), stderr: (b) => err.push(b) },
-      })
-      return { code: typeof r.exitCode === 'number' ? r.exitCode : 1, stdout: out.text(), stderr: err.text(), ...(killed ? { killed } : {}) }
+      const file = resolveProgram(program, opts.env ?? process.env)
+      const env = stringEnv(opts.env ?? process.env)
+      const code = opts.input
+        ? await runWithInput(file, args, env, opts.input, out, err)
+        : (
+            await getExecOutput(file, [...args], {
+              env,
+              silent: true,
+              ignoreReturnCode: true,
+              listeners: { stdout: (b) => out.push(b), stderr: (b) => err.push(b) },
+            })
+          ).exitCode
+      return { code: typeof code === 'number' ? code : 1, stdout: out.text(), stderr: err.text(), ...(killed ? { killed } : {}) }
     } catch (e) {
       if (e instanceof Error && /Unable to locate executable file/.test(e.message)) throw new ProgramNotFound(program)
       throw e
@@ -105,6 +110,31 @@ export const execProcess: ProcessPort = {
       opts.signal?.removeEventListener('abort', onAbort)
     }
   },
+}
+
+/**
+ * A process fed on stdin (credential helpers get the registry on stdin). `@actions/exec`
+ * gives no handle on the child's stdin, so a helper that exits without reading its input
+ * would raise an unhandled EPIPE there; here the write error is the child's business and
+ * its exit code tells the outcome.
+ */
+function runWithInput(
+  file: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  input: string,
+  out: { push(b: Buffer): void },
+  err: { push(b: Buffer): void },
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const cp = spawn(file, [...args], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+    cp.stdin.on('error', () => undefined)
+    cp.stdout.on('data', (b: Buffer) => out.push(b))
+    cp.stderr.on('data', (b: Buffer) => err.push(b))
+    cp.on('error', reject)
+    cp.on('close', (code) => resolve(code ?? 1))
+    cp.stdin.end(input)
+  })
 }
 
 /**

@@ -1,9 +1,13 @@
 // Escaping of user-controlled strings (tags, paths, step names, warnings) for GitHub
 // Flavored Markdown: nothing they contain may open HTML, close a table cell, start a list,
-// end a code fence or mention someone.
+// end a code fence or mention someone; credentials in them are redacted (src/redact.ts).
+
+import { redact } from '../redact.js'
 
 /** One line, without control characters, at most `max` characters (then `…`). */
-export function oneLine(s: string, max: number): string {
+export function oneLine(s0: string, max: number): string {
+  // Credentials redacted before anything is cut (a cut URL could hide its `@`) or escaped.
+  const s = redact(s0.length > 65_536 ? s0.slice(0, 65_536) : s0)
   // Cut first: a 1 MB string is never scanned more than needed.
   let v = s.length > max * 2 + 16 ? s.slice(0, max * 2 + 16) : s
   // eslint-disable-next-line no-control-regex -- stripping control characters is the point

@@ -3,6 +3,7 @@
 // function of `ReportData` only.
 
 import { STEP_SUMMARY_LIMIT } from '../constants.js'
+import { redact } from '../redact.js'
 import { commentMarker, COMMENT_BODY_LIMIT } from './marker.js'
 import { formatBytes, formatDelta, formatDuration } from './format.js'
 import { code, details, fenceFor, oneLine, plural, table, text } from './markdown.js'
@@ -38,6 +39,12 @@ const SLOWEST = 5
 const SPARK = '▁▂▃▄▅▆▇█'
 
 export function renderReport(data: ReportData, opts: { forComment?: boolean } = {}): string {
+  // Every string was redacted as it was escaped; the whole document once more for what
+  // reached it unescaped (code fences).
+  return redact(renderUnredacted(data, opts))
+}
+
+function renderUnredacted(data: ReportData, opts: { forComment?: boolean }): string {
   const forComment = opts.forComment === true
   const fits = (md: string) => (forComment ? md.length <= COMMENT_CHARS : Buffer.byteLength(md, 'utf8') <= SUMMARY_BYTES)
   let md = render(data, forComment, forComment ? COMMENT_CAPS : SUMMARY_CAPS)

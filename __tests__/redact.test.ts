@@ -1,0 +1,67 @@
+// The one redaction function, table-tested, and where it is applied: hash messages, the
+// label document, the report.
+
+import { describe, expect, it } from 'vitest'
+import { excerpt, redact } from '../src/redact.js'
+import { redactUrlSecrets } from '../src/hash/secrets.js'
+import { oneLine } from '../src/report/markdown.js'
+import { cleanupTemp, fpOf, userError } from './hash-helpers.js'
+import { afterAll } from 'vitest'
+
+afterAll(cleanupTemp)
+
+describe('redact', () => {
+  it.each([
+    ['https://alice:TOKEN@host/simple', 'https://alice:***@host/simple'],
+    ['-e ./x --extra-index-url https://alice:TOKEN@host/simple', '-e ./x --extra-index-url https://alice:***@host/simple'],
+    ['--index-url=https://TOKEN@host/simple', '--index-url=https://***@host/simple'],
+    ['-i TOKEN@host/simple', '-i ***@host/simple'],
+    ['--index-url alice:TOKEN@host/simple', '--index-url alice:***@host/simple'],
+    ['--find-links https://u:TOKEN@host/wheels', '--find-links https://u:***@host/wheels'],
+    ['-f u:TOKEN@host/wheels', '-f u:***@host/wheels'],
+    ['--trusted-host alice:TOKEN@host', '--trusted-host alice:***@host'],
+    ['--trusted-host TOKEN@host', '--trusted-host ***@host'],
+    ['see alice:TOKEN@host.example for details', 'see alice:***@host.example for details'],
+    ['https://conda.anaconda.org/t/TOKEN12345/chan', 'https://conda.anaconda.org/t/***/chan'],
+    ['https://h/x?token=TOKEN&b=1', 'https://h/x?token=***&b=1'],
+    ['https://h/x?a=1&access_key=TOKEN', 'https://h/x?a=1&access_key=***'],
+    // not credentials
+    ['git+ssh://git@github.com/acme/x.git', 'git+ssh://git@github.com/acme/x.git'],
+    ['pkg @ https://host/pkg.whl', 'pkg @ https://host/pkg.whl'],
+    ['ghcr.io/acme/model:base-abc@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', 'ghcr.io/acme/model:base-abc@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'],
+    ['model:base-abc@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', 'model:base-abc@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'],
+    ['mail bob@example.com', 'mail bob@example.com'],
+    ['numpy>=1.26,<2', 'numpy>=1.26,<2'],
+  ])('%s', (input, out) => {
+    expect(redact(input)).toBe(out)
+    expect(redact(out)).toBe(out)
+  })
+
+  it('the label document masks with a digest (the hash still follows the secret)', () => {
+    expect(redactUrlSecrets('https://alice:TOKEN@host/simple')).toMatch(/^https:\/\/alice:sha256:[0-9a-f]{16}@host\/simple$/)
+    expect(redactUrlSecrets('--index-url alice:TOKEN@host')).not.toContain('TOKEN')
+  })
+
+  it('excerpt: redacted, one line, at most 80 characters', () => {
+    expect(excerpt(`x\n${'a'.repeat(500)}`)).toHaveLength(80)
+    expect(excerpt('https://a:TOKEN@h\u0000')).toBe('https://a:***@h?')
+  })
+
+  it('the report escapes after redacting (and never cuts a credential in half)', () => {
+    expect(oneLine('https://alice:TOKEN@host/simple', 200)).not.toContain('TOKEN')
+    expect(oneLine(`${'x'.repeat(20)} https://alice:${'T'.repeat(100)}@host/simple`, 40)).not.toContain('TTT')
+  })
+})
+
+describe('messages quote at most a short excerpt', () => {
+  it('a top-level scalar is not echoed whole', async () => {
+    const e = await userError(fpOf(`${'secretish-'.repeat(1000)}\n`))
+    expect(e.message).toMatch(/the top level must be a mapping/)
+    expect(e.message.length).toBeLessThan(300)
+  })
+
+  it('an unknown key is not echoed whole', async () => {
+    const fp = await fpOf(`${'k'.repeat(1000)}: 1\ndependencies: [a]\n`)
+    expect(fp.warnings[0]!.message.length).toBeLessThan(300)
+  })
+})

@@ -1,0 +1,2 @@
+export * from './confined.js'
+export * from './inputs.js'

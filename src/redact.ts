@@ -1,0 +1,70 @@
+// The one redaction function: credentials a user may write into an environment file, a
+// requirement file, a channel or an input never reach a log line, an annotation, the job
+// summary, the PR comment or the image label. Everything that prints user text passes it
+// through `redact`; the label document passes a digest mask (so the hash still changes when
+// a secret changes) instead of the default `***`.
+//
+// What counts as a credential:
+// - the userinfo of a URL: `scheme://user:pass@host` keeps `user`, `scheme://token@host`
+//   (a token as the user name) is masked whole — except the conventional `git@`, `hg@`, `svn@`;
+// - `user:pass@host` anywhere, with or without a scheme;
+// - the value of a pip index/link option (`-i`, `--index-url`, `--extra-index-url`,
+//   `-f`, `--find-links`, `--trusted-host`) that carries userinfo, even without a scheme;
+// - anaconda.org tokens in a channel path (`/t/<token>/`);
+// - URL query parameters named like a credential (`?token=…`, `&access_key=…`, `&sig=…`).
+
+export type Mask = (secret: string) => string
+
+export const STARS: Mask = () => '***'
+
+const CONVENTIONAL_USERS = /^(git|hg|svn)$/i
+const PIP_OPTION = /((?:^|[\s"'])(?:-i|-f|--index-url|--extra-index-url|--find-links|--trusted-host)(?:\s+|=))(["']?)([^\s"']+)/g
+const QUERY_SECRET = /([?&](?:[A-Za-z0-9_.-]*(?:token|secret|passw(?:or)?d|api[_-]?key|access[_-]?key|sig|signature|auth)[A-Za-z0-9_.-]*)=)([^&#\s"']+)/gi
+
+/** `text` with every credential replaced by `mask(credential)` (default `***`). */
+export function redact(text: string, mask: Mask = STARS): string {
+  if (!text.includes('@') && !text.includes('/t/') && !text.includes('=')) return text
+  let out = text
+  if (out.includes('@')) {
+    out = out
+      // scheme://user:pass@  → scheme://user:***@
+      .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:@]*):([^/\s@]+)@(?![a-z0-9]+:[0-9a-f]{32})/gi, (_m, scheme: string, user: string, pass: string) => `${scheme}${user}:${mask(pass)}@`)
+      // scheme://token@ → scheme://***@ (not git@, hg@, svn@)
+      .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+)@(?![a-z0-9]+:[0-9a-f]{32})/gi, (m, scheme: string, user: string) => (CONVENTIONAL_USERS.test(user) ? m : `${scheme}${mask(user)}@`))
+      // user:pass@host without a scheme (not an image reference `name:tag@sha256:…`)
+      .replace(/(^|[\s=,;'"(<[])([^\s:@/'"=,;()<>[\]]+):([^\s@/'"]+)@(?=[A-Za-z0-9[])(?![a-z0-9]+:[0-9a-f]{32})/g, (_m, pre: string, user: string, pass: string) => `${pre}${user}:${mask(pass)}@`)
+      // pip option values with userinfo and no scheme (`--index-url tok@host/simple`)
+      .replace(PIP_OPTION, (m, opt: string, q: string, value: string) => `${opt}${q}${redactOptionValue(value, mask)}`)
+  }
+  if (out.includes('/t/')) out = out.replace(/\/t\/([A-Za-z0-9_.-]{8,})\//g, (_m, tok: string) => `/t/${mask(tok)}/`)
+  if (out.includes('=')) out = out.replace(QUERY_SECRET, (_m, key: string, value: string) => `${key}${mask(value)}`)
+  return out
+}
+
+/** A pip option value: userinfo before the host masked, whatever its form. */
+function redactOptionValue(value: string, mask: Mask): string {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0] ?? ''
+  const rest = value.slice(scheme.length)
+  const slash = rest.indexOf('/')
+  const authority = slash < 0 ? rest : rest.slice(0, slash)
+  const at = authority.lastIndexOf('@')
+  if (at < 0) return value
+  const userinfo = authority.slice(0, at)
+  if (userinfo === '***' || /^[^:]*:\*\*\*$/.test(userinfo) || /sha256:[0-9a-f]{16}$/.test(userinfo)) return value
+  const colon = userinfo.indexOf(':')
+  const masked = colon < 0 ? (CONVENTIONAL_USERS.test(userinfo) ? userinfo : mask(userinfo)) : `${userinfo.slice(0, colon)}:${mask(userinfo.slice(colon + 1))}`
+  return `${scheme}${masked}${rest.slice(at)}`
+}
+
+/** Longest excerpt of user text a message may quote. */
+export const MAX_EXCERPT = 80
+
+/**
+ * User text fit to quote in a message: credentials redacted, control characters shown as
+ * `?`, whitespace collapsed, cut to `max` characters with `…`.
+ */
+export function excerpt(text: string, max: number = MAX_EXCERPT): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = redact(text.length > max * 4 ? text.slice(0, max * 4) : text).replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, '?').replace(/\s+/g, ' ').trim()
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
+}

@@ -101,7 +101,7 @@ function markdownFiles(): string[] {
     }
   }
   walk('examples')
-  for (const f of ['CONTRIBUTING.md', 'SECURITY.md', 'RELEASING.md']) if (existsSync(path.join(ROOT, f))) out.push(f)
+  for (const f of ['CONTRIBUTING.md', 'SECURITY.md', 'RELEASING.md', 'docs/DESIGN.md']) if (existsSync(path.join(ROOT, f))) out.push(f)
   return out
 }
 

@@ -4,7 +4,8 @@
 // - The stack already up (registry with the seeded busybox, Docker with buildx, the tools
 //   the tests start): nothing to do.
 // - `E2E_STACK=provided`: the job brought its own stack (the GitHub workflow: a `registry:2`
-//   service, the runner's Docker and buildx); it is checked, never installed.
+//   service, a Docker engine with the containerd image store, the runner's buildx); it is
+//   checked, never installed.
 // - Otherwise, as root: `scripts/stack-up.sh` installs and starts what is missing.
 // - Otherwise: fails with what is missing and how to bring it up.
 import { execFileSync, spawnSync } from 'node:child_process'

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { RunContext } from '../src/context.js'
 
@@ -18,12 +17,9 @@ export function testContext(over: Partial<RunContext> & Pick<RunContext, 'worksp
 }
 
 /**
- * The shared corpus of real environment files (`shared/corpus/environment-yml`), which sits
- * beside the repository: `../shared` of the clone, or `/work/shared` on the developers'
- * machines. `HASH_CORPUS` overrides it.
+ * The corpus of real environment files vendored in the repository
+ * (`__fixtures__/corpus/environment-yml`, sources and licence note in its README.md).
  */
 export function corpusDir(): string {
-  if (process.env.HASH_CORPUS) return process.env.HASH_CORPUS
-  const beside = fileURLToPath(new URL('../../shared/corpus/environment-yml', import.meta.url))
-  return existsSync(beside) ? beside : '/work/shared/corpus/environment-yml'
+  return fileURLToPath(new URL('./corpus/environment-yml', import.meta.url))
 }

@@ -101,7 +101,7 @@ function markdownFiles(): string[] {
     }
   }
   walk('examples')
-  for (const f of ['CONTRIBUTING.md', 'SECURITY.md', 'RELEASING.md']) if (existsSync(path.join(ROOT, f))) out.push(f)
+  for (const f of ['CONTRIBUTING.md', 'SECURITY.md', 'RELEASING.md', 'docs/DESIGN.md']) if (existsSync(path.join(ROOT, f))) out.push(f)
   return out
 }
 
@@ -370,4 +370,66 @@ it('fences() reads markers and languages', () => {
   ])
   expect(f[0]!.body).toBe('- run: a')
   expect(f[3]!.body).toBe('on: push\n  x: 1')
+})
+
+/** `uses:` lines of a workflow that do not pin a third-party action to a commit SHA with its version in a comment. */
+function pinProblems(workflow: string): string[] {
+  const problems: string[] = []
+  for (const [i, line] of workflow.split('\n').entries()) {
+    const m = /^\s*(?:-\s+)?uses:\s*['"]?([^\s'"#]+)['"]?(.*)$/.exec(line)
+    if (!m || m[1]!.startsWith('./')) continue
+    const [, ref, rest] = m
+    if (!/^[\w.-]+\/[\w.-]+(?:\/[^@\s]+)?@[0-9a-f]{40}$/.test(ref!)) problems.push(`line ${i + 1}: ${ref} is not pinned to a 40-hex commit SHA`)
+    else if (!/^\s+#\s*v\d+(?:\.\d+){0,2}\s*$/.test(rest!)) problems.push(`line ${i + 1}: ${ref} has no "# vX.Y.Z" version comment`)
+  }
+  return problems
+}
+
+describe('repository workflows (.github/)', () => {
+  const files = workflowFiles().filter((f) => f.startsWith('.github/workflows/'))
+
+  it('are CI, CodeQL and Release, each linted above', () => {
+    expect(files).toEqual(expect.arrayContaining(['.github/workflows/ci.yml', '.github/workflows/codeql.yml', '.github/workflows/release.yml']))
+    for (const f of files) expect(sources.some((s) => s.where === f)).toBe(true)
+  })
+
+  test.each(files)('%s pins every third-party action to a commit SHA, version in a comment', (f) => {
+    expect(pinProblems(read(f))).toEqual([])
+  })
+
+  it('pin each action to one SHA and one version across the workflows', () => {
+    const pins = new Map<string, Set<string>>()
+    for (const f of files)
+      for (const m of read(f).matchAll(/uses:\s*([\w.-]+\/[\w.-]+)(?:\/[^@\s]+)?@([0-9a-f]{40})\s+#\s*(\S+)/g)) {
+        const set = pins.get(m[1]!) ?? new Set<string>()
+        set.add(`${m[2]} ${m[3]}`)
+        pins.set(m[1]!, set)
+      }
+    expect(pins.size).toBeGreaterThanOrEqual(3)
+    for (const [action, set] of pins) expect([...set], action).toHaveLength(1)
+  })
+
+  it('the pin check catches tags, branches, short SHAs and a missing version comment', () => {
+    const wf = [
+      '      - uses: actions/checkout@v4',
+      '      - uses: actions/setup-node@main',
+      '      - uses: docker/setup-buildx-action@8d2750c',
+      '      - uses: github/codeql-action/init@8aad20d150bbac5944a9f9d289da16a4b0d87c1e',
+      '      - uses: github/codeql-action/analyze@8aad20d150bbac5944a9f9d289da16a4b0d87c1e # v4.36.2',
+      '      - uses: ./',
+    ].join('\n')
+    expect(pinProblems(wf)).toEqual([
+      'line 1: actions/checkout@v4 is not pinned to a 40-hex commit SHA',
+      'line 2: actions/setup-node@main is not pinned to a 40-hex commit SHA',
+      'line 3: docker/setup-buildx-action@8d2750c is not pinned to a 40-hex commit SHA',
+      'line 4: github/codeql-action/init@8aad20d150bbac5944a9f9d289da16a4b0d87c1e has no "# vX.Y.Z" version comment',
+    ])
+  })
+
+  it('dependabot keeps npm and the pinned actions current', () => {
+    const doc = parseDocument(read('.github/dependabot.yml')).toJS() as { version: number; updates: { 'package-ecosystem': string; directory: string }[] }
+    expect(doc.version).toBe(2)
+    expect(doc.updates.map((u) => u['package-ecosystem']).sort()).toEqual(['github-actions', 'npm'])
+    for (const u of doc.updates) expect(u.directory).toBe('/')
+  })
 })

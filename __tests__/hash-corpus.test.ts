@@ -1,4 +1,4 @@
-// Table tests over the real-world corpus (/work/shared/corpus/environment-yml): every valid
+// Table tests over the real-world corpus (__fixtures__/corpus/environment-yml): every valid
 // file hashes; programmatic cosmetic rewrites keep its hash; semantic edits change it.
 // Each variant is written as `environment.yml` into its own directory (a/b/ deep, so that
 // `-e ../..` stays inside it), with stub files for the requirement files it references.
@@ -174,7 +174,27 @@ const SEMANTIC: Record<string, (doc: Document) => boolean> = {
 
 describe('corpus', () => {
   it('has the files the README announces', () => {
+    expect(existsSync(CORPUS), `the vendored corpus is missing: ${CORPUS}`).toBe(true)
     expect(files.length).toBeGreaterThanOrEqual(50)
+  })
+
+  it('is vendored byte for byte: the files SOURCES.tsv lists, line endings and final newlines kept', () => {
+    const rows = readFileSync(path.join(CORPUS, 'SOURCES.tsv'), 'utf8').trimEnd().split('\n').slice(1).map((l) => l.split('\t'))
+    expect(rows.map((r) => r[0]).sort()).toEqual(files)
+    for (const [file, repo, where, commit, features] of rows) {
+      expect(repo, file).toMatch(/^[\w.-]+\/[\w.-]+$/)
+      expect(where, file).toBeTruthy()
+      expect(commit, file).toMatch(/^[0-9a-f]{40}$/)
+      const bytes = readFileSync(path.join(CORPUS, file!), 'latin1')
+      const crlf = (features ?? '').split(',').includes('crlf')
+      expect(bytes.includes('\r\n'), `${file}: CRLF line endings ${crlf ? 'lost' : 'unexpected'} (.gitattributes keeps this folder -text)`).toBe(crlf)
+    }
+    const noFinalNewline = files.filter((f) => !readFileSync(path.join(CORPUS, f), 'latin1').endsWith('\n'))
+    expect(noFinalNewline).toEqual([
+      'AaltoSciComp__scicomp-docs__triton-examples-conda-r-tensorflow-cuda.yml',
+      'UpperMoon0__LilyTheThird__environment-windows.yml',
+      'airctic__icevision__environment-windows.yml',
+    ])
   })
 
   describe.each(files.filter((f) => INVALID[f]))('%s (invalid)', (file) => {

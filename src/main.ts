@@ -19,6 +19,7 @@ import {
   type BuildSpec,
 } from './buildx/index.js'
 import { BuildArgNames, HASH_SCHEME, Labels, Outputs } from './constants.js'
+import { bundledTemplateContext } from './build-context.js'
 import { readRunContext, type RunContext } from './context.js'
 import {
   actionsCachePlan,
@@ -39,6 +40,7 @@ import { getOptions, type Options } from './options.js'
 import { decidePush, type PushDecision } from './push.js'
 import { formatName, formatReference, isLoopbackHost, parseReference, type ImageName } from './reference.js'
 import { RegistryClient, hasCredentials } from './registry/index.js'
+import { packagesReport, registryManifestPort } from './sizes/index.js'
 import type { BuildReport, EnvChange, ImageSize, ReportData, RetentionReport } from './report/model.js'
 import { evaluateBudget, renderReport, upsertPrComment } from './report/index.js'
 import { applyRetention, collectTagInfo, distributionBackend, ghcrBackend, planRetention, selectBackend } from './retention/index.js'
@@ -299,11 +301,19 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
   if (choice.action === 'build') {
     const outcome = await phases.run(`Build base ${choice.tag}`, async () => {
       core.info(reasonText(choice))
+      // The bundled template builds from exactly the hashed files (see build-context.ts).
+      const bundled = opts.baseDockerfile.bundled
+        ? await bundledTemplateContext({ environmentFile: opts.environmentFile, files: fp.files, workspace: ctx.workspace, dest: path.join(workDir, 'base-context') })
+        : undefined
       const spec: BuildSpec = {
-        context: path.dirname(opts.environmentFile),
+        context: bundled?.dir ?? path.dirname(opts.environmentFile),
         dockerfile: opts.baseDockerfile.path,
         tags: [baseTagRef],
-        buildArgs: [...opts.baseBuildArgs, `${BuildArgNames.EnvironmentFile}=${path.basename(opts.environmentFile)}`],
+        buildArgs: [
+          ...opts.baseBuildArgs,
+          `${BuildArgNames.EnvironmentFile}=${bundled?.environmentFile ?? path.basename(opts.environmentFile)}`,
+          ...(bundled ? [`${BuildArgNames.EnvHash}=${fp.hash}`] : []),
+        ],
         labels: [...opts.labels, ...ociLabels(ctx), `${Labels.EnvHash}=${fp.hash}`, `${Labels.Scheme}=${HASH_SCHEME}`, `${Labels.EnvDocument}=${fp.json}`],
         platforms,
         builder,
@@ -372,15 +382,19 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
     const sizeStore = push.enabled || opts.image.local ? store : engineStore
     const measuredRef = finalDigest && !opts.image.local && push.enabled ? finalDigest : finalTag
     // Independent registry reads: run them at once.
-    const [read, compareTo, changes, trend] = await Promise.all([
+    const [read, compareTo, changes, trend, packages] = await Promise.all([
       tolerate(warn, 'read the image size', () => sizeStore.size(finalName, measuredRef)),
       tolerate(warn, 'read the size of the compared image', () => comparedImage(opts, store, previous)),
       choice.action === 'build' && previous
         ? tolerate(warn, 'read the previous base environment', () => environmentChanges(opts, store, previous, fp))
         : undefined,
       tolerate(warn, 'read the size trend', () => sizeTrend(opts, store, dated ?? [], choice.tag, fp.hash, push.enabled || opts.image.local)),
+      // What makes the base big: its size manifest, read from the registry (last layer only).
+      client && (push.enabled || choice.action === 'reuse')
+        ? packagesReport({ port: registryManifestPort(client, baseRepo), ref: baseDigest ?? choice.tag, previousTag: choice.action === 'build' ? previous?.tag : undefined, platform: platforms[0], debug: core.debug }).catch((e: unknown) => void core.info(`Could not read the size manifest of the base: ${errorMessage(e)}`))
+        : undefined,
     ])
-    return { size: read ? { ...read, ref: finalRef } : undefined, compareTo, changes, trend }
+    return { size: read ? { ...read, ref: finalRef } : undefined, compareTo, changes, trend, packages: packages ?? undefined }
   })
   if (measured.size) core.setOutput(Outputs.ImageSize, String(measured.size.total))
   else core.setOutput(Outputs.ImageSize, '')
@@ -420,6 +434,7 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
     trend: measured.trend,
     budget,
     retention,
+    packages: measured.packages,
     warnings,
   }
   await writeReports(opts, ctx, data)

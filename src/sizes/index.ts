@@ -1,0 +1,3 @@
+export { GROWTH_THRESHOLD, largestPackages, packageChanges, parseSizeManifest, type PackageChanges, type PackageGrowth, type PackageSize } from './manifest.js'
+export { readSizeManifest, type ManifestPort, type SizeManifestRead } from './read.js'
+export { packagesReport, registryManifestPort, type PackagesInput } from './report.js'

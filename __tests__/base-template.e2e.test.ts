@@ -244,6 +244,17 @@ describe('bundled base template, built directly: secrets and environment file fo
     expect(inImage(specList, 'ls /opt/conda/conda-meta')).toBe('xz-5.6.3-hb9d3cd8_1.json\nzlib-1.3.1-hb9d3cd8_2.json')
   })
 
+  it('works on a runtime image without a shell or libc (scratch) with ACTIVATION_SHELL from the environment', () => {
+    const ref = build('scratch', { 'environment.yml': 'dependencies:\n  - python=3.12\n  - busybox\n' }, 'environment.yml', [
+      '--build-arg',
+      'RUNTIME_IMAGE=scratch',
+      '--build-arg',
+      'ACTIVATION_SHELL=/opt/conda/bin/sh',
+    ])
+    const out = sh('docker', ['run', '--rm', ref, 'busybox', 'sh', '-c', 'echo "$STANDIN_ACTIVATED $(busybox id -u) $(busybox ls /bin 2>&1)"']).trim()
+    expect(out).toMatch(/^yes 57439 .*(No such file|can't access)/)
+  })
+
   it('KEEP_PYCACHE=false removes __pycache__; IMAGE_USER=0:0 runs as root', () => {
     const ref = build('root-nopyc', { 'environment.yml': 'dependencies:\n  - python=3.12\n' }, 'environment.yml', ['--build-arg', 'KEEP_PYCACHE=false', '--build-arg', 'IMAGE_USER=0:0'])
     expect(inImage(ref, 'id -u; find /opt/conda -name __pycache__ | wc -l')).toBe('0\n0')

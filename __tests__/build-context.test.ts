@@ -41,6 +41,11 @@ describe('planContext', () => {
     expect(plan.entries.map((e) => e.rel)).toEqual(rels)
   })
 
+  it('leaves out a .dockerignore at the context root (it would hide hashed files from the build)', () => {
+    const plan = planContext('/ws/environment.yml', ['/ws/.dockerignore', '/ws/pkg/.dockerignore', '/ws/pkg/a.py'], '/ws')
+    expect(plan.entries.map((e) => e.rel)).toEqual(['environment.yml', 'pkg/.dockerignore', 'pkg/a.py'])
+  })
+
   it('refuses a hashed file outside the workspace, naming it', () => {
     expect(() => planContext('/ws/environment.yml', ['/etc/req.txt'], '/ws')).toThrow(/\/etc\/req\.txt .*outside the workspace/)
     expect(() => planContext('/ws/environment.yml', ['/ws-other/req.txt'], '/ws')).toThrow(/outside the workspace/)

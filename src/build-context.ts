@@ -51,7 +51,10 @@ export function planContext(environmentFile: string, files: readonly string[], w
   }
   const root = commonDir(all)
   const rel = (p: string): string => path.relative(root, p).split(path.sep).join('/')
-  return { root, environmentFile: rel(env), entries: all.map((source) => ({ source, rel: rel(source) })) }
+  // A .dockerignore at the context root (one of a local pip tree's files) would hide hashed
+  // files from the build: Docker reads it, the install does not need it.
+  const entries = all.map((source) => ({ source, rel: rel(source) })).filter((e) => e.rel !== '.dockerignore')
+  return { root, environmentFile: rel(env), entries }
 }
 
 export interface AssembledContext {

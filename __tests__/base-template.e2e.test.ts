@@ -227,6 +227,18 @@ describe('bundled base template, built directly: secrets and environment file fo
     expect(inImage(ref, 'find / -xdev -type f -exec grep -l s3cr3t {} + 2>/dev/null; true')).toBe('')
   })
 
+  it('a new ENV_HASH (e.g. a changed condarc, which is hashed) re-runs the solve even when the context is unchanged', () => {
+    const files = { 'environment.yml': 'dependencies:\n  - python=3.12\n' }
+    const secret = path.join(dir, 'condarc-2')
+    writeFileSync(secret, 'channel_alias: https://mirror-2.invalid/conda\n')
+    const a = build('hash-a', files, 'environment.yml', ['--build-arg', 'ENV_HASH=aaaa'])
+    expect(inImage(a, 'cat /opt/conda/share/standin/solver-view.txt')).toContain('condarc=absent')
+    // Secrets are not part of BuildKit's cache key: with the same context and args the step
+    // above would be reused. A new environment hash solves again, with the condarc.
+    const b = build('hash-b', files, 'environment.yml', ['--build-arg', 'ENV_HASH=bbbb', '--secret', `id=condarc,src=${secret}`])
+    expect(inImage(b, 'cat /opt/conda/share/standin/solver-view.txt')).toContain('condarc.channel_alias=https://mirror-2.invalid/conda')
+  })
+
   it('installs an @EXPLICIT lock, a conda-lock file (whatever its name) and a plain spec list', () => {
     const explicit = build(
       'explicit',

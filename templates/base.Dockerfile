@@ -31,6 +31,8 @@ ARG RUNTIME_IMAGE=debian:13-slim
 
 FROM ${MICROMAMBA_IMAGE} AS solve
 USER 0:0
+# A plain POSIX shell for the steps below (the micromamba image's own SHELL wraps bash).
+SHELL ["/bin/sh", "-c"]
 ENV MAMBA_ROOT_PREFIX=/opt/conda
 COPY . /tmp/env/
 ARG ENVIRONMENT_FILE=environment.yml
@@ -56,7 +58,7 @@ for v in CUDA GLIBC OSX ARCHSPEC; do
 done
 if [ -r /run/secrets/condarc ]; then export CONDARC=/run/secrets/condarc MAMBARC=/run/secrets/condarc; fi
 if [ -r /run/secrets/pip_conf ]; then export PIP_CONFIG_FILE=/run/secrets/pip_conf; fi
-if [ -r /run/secrets/netrc ]; then export NETRC=/run/secrets/netrc; ln -sf /run/secrets/netrc "$HOME/.netrc"; fi
+if [ -r /run/secrets/netrc ]; then export NETRC=/run/secrets/netrc; ln -sf /run/secrets/netrc "$HOME/.netrc" 2>/dev/null || true; fi
 export PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 cd "/tmp/env/$(dirname "$ENVIRONMENT_FILE")"
 spec=$(basename "$ENVIRONMENT_FILE")

@@ -11,7 +11,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROOT, runAction, succeeded, type ActionResult } from '../__fixtures__/action-runner.js'
-import { BUSYBOX, REGISTRY, epochOf, pruneBuildCache, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
+import { BUSYBOX, REGISTRY, epochOf, listTags, pruneBuildCache, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
 
 const TEMPLATE = path.join(ROOT, 'templates', 'base.Dockerfile')
 const STANDIN_DIR = path.join(ROOT, '__fixtures__', 'micromamba-standin')
@@ -151,6 +151,24 @@ describe('bundled base template (stand-in micromamba, real BuildKit and registry
     expect(r.outputs['base-tag']).toMatch(/-20261121$/)
     expect(Number(r.outputs['total-steps'])).toBeGreaterThan(0)
     expect(r.outputs['cached-steps']).toBe(r.outputs['total-steps'])
+  })
+
+  it('with push: false the base stays in the local engine, and the report still lists its largest packages', async () => {
+    const local = mkdtempSync(path.join(os.tmpdir(), 'ws-template-'))
+    try {
+      writeTree(local, { 'environment.yml': ENV_V1.replace('  - pip\n', '  - zlib=1.3\n  - pip\n'), 'requirements.txt': 'flask==3.0\n' })
+      const { dockerfile: _app, tags: _tags, ...baseOnly } = inputs()
+      const r = succeeded(await runAction({ ...baseOnly, push: 'false' }, { cwd: local, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-21') } }))
+      expect(r.outputs['base-reused']).toBe('false')
+      expect(await listTags(repo)).not.toContain(r.outputs['base-tag'])
+      expect(r.summary).toContain('What makes the base big')
+      expect(r.summary).toMatch(/5 conda packages/)
+      expect(r.summary).toContain('`zlib`')
+      // no container is left behind by the read
+      expect(sh('docker', ['ps', '-a', '--filter', `ancestor=${image}:${r.outputs['base-tag']}`, '--format', '{{.ID}}']).trim()).toBe('')
+    } finally {
+      rmSync(local, { recursive: true, force: true })
+    }
   })
 
   it('an environment change builds a new base; the report says which packages were added, removed or grew', async () => {

@@ -4,6 +4,7 @@ import { pack } from 'tar-stream'
 import { describe, expect, it } from 'vitest'
 import { Labels } from '../src/constants.js'
 import { largestPackages, packageChanges, parseSizeManifest, tarMemberName } from '../src/sizes/manifest.js'
+import { readLocalSizeManifest } from '../src/sizes/local.js'
 import { readSizeManifest, tarFile, type ManifestPort } from '../src/sizes/read.js'
 import { packagesReport } from '../src/sizes/report.js'
 
@@ -150,14 +151,49 @@ describe('packagesReport', () => {
     await repo.image('old', { label: MANIFEST_PATH, last: gzipSync(await tarOf({ 'opt/conda/etc/conda-image-action/sizes.json': prevSizes })) })
     await repo.image('custom', {})
     const debug: string[] = []
-    const r = await packagesReport({ port: repo, ref: 'new', previousTag: 'old', debug: (m) => debug.push(m) })
+    const r = await packagesReport({ read: (ref) => readSizeManifest(repo, ref), ref: 'new', previousTag: 'old', debug: (m) => debug.push(m) })
     expect(r?.count).toBe(3)
     expect(r?.total).toBe(6000)
     expect(r?.largest.map((p) => p.name)).toEqual(['python', 'numpy', 'openssl'])
     expect(r?.changes?.added.map((p) => p.name)).toEqual(['openssl'])
     expect(r?.changes?.removed.map((p) => p.name)).toEqual(['pandas'])
     expect(r?.changes?.grown.map((p) => p.name)).toEqual(['numpy'])
-    expect(await packagesReport({ port: repo, ref: 'custom', debug: (m) => debug.push(m) })).toBeUndefined()
+    expect(await packagesReport({ read: (ref) => readSizeManifest(repo, ref), ref: 'custom', debug: (m) => debug.push(m) })).toBeUndefined()
     expect(debug.join('\n')).toMatch(/No size manifest in the base/)
+  })
+})
+
+describe('readLocalSizeManifest (docker create + docker cp, with a scripted docker CLI)', () => {
+  const ok = (stdout: string | Buffer) => ({ code: 0, stdout: Buffer.isBuffer(stdout) ? stdout : Buffer.from(stdout), stderr: '' })
+  const script = async (cpOut: { code: number; stdout: Buffer; stderr: string }, labels: unknown = { [Labels.SizeManifest]: MANIFEST_PATH }) => {
+    const calls: string[][] = []
+    const docker = async (args: readonly string[]) => {
+      calls.push([...args])
+      if (args[0] === 'image') return ok(JSON.stringify(labels))
+      if (args[0] === 'create') return ok('0123456789abcdef\n')
+      if (args[0] === 'cp') return cpOut
+      return ok('')
+    }
+    return { calls, read: await readLocalSizeManifest('repo:base-1', docker) }
+  }
+
+  it('reads the one file and removes the container it created', async () => {
+    const { calls, read } = await script(ok(await tarOf({ 'sizes.json': SIZES })))
+    expect(read).toEqual({ packages: parseSizeManifest(SIZES) })
+    expect(calls).toEqual([
+      ['image', 'inspect', '--format', '{{json .Config.Labels}}', 'repo:base-1'],
+      ['create', '--pull', 'never', 'repo:base-1'],
+      ['cp', `0123456789abcdef:${MANIFEST_PATH}`, '-'],
+      ['rm', '-f', '0123456789abcdef'],
+    ])
+  })
+
+  it('without the label it creates no container; a missing file still removes it', async () => {
+    const none = await script(ok(''), null)
+    expect(none.read).toEqual({ missing: `no ${Labels.SizeManifest} label` })
+    expect(none.calls.map((c) => c[0])).toEqual(['image'])
+    const gone = await script({ code: 1, stdout: Buffer.alloc(0), stderr: 'Could not find the file' })
+    expect(gone.read).toEqual({ missing: `the image does not hold ${MANIFEST_PATH}` })
+    expect(gone.calls.at(-1)).toEqual(['rm', '-f', '0123456789abcdef'])
   })
 })

@@ -40,7 +40,7 @@ import { getOptions, type Options } from './options.js'
 import { decidePush, type PushDecision } from './push.js'
 import { formatName, formatReference, isLoopbackHost, parseReference, type ImageName } from './reference.js'
 import { RegistryClient, hasCredentials } from './registry/index.js'
-import { packagesReport, registryManifestPort } from './sizes/index.js'
+import { localReader, packagesReport, registryReader } from './sizes/index.js'
 import type { BuildReport, EnvChange, ImageSize, ReportData, RetentionReport } from './report/model.js'
 import { evaluateBudget, renderReport, upsertPrComment } from './report/index.js'
 import { applyRetention, collectTagInfo, distributionBackend, ghcrBackend, planRetention, selectBackend } from './retention/index.js'
@@ -389,10 +389,13 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
         ? tolerate(warn, 'read the previous base environment', () => environmentChanges(opts, store, previous, fp))
         : undefined,
       tolerate(warn, 'read the size trend', () => sizeTrend(opts, store, dated ?? [], choice.tag, fp.hash, push.enabled || opts.image.local)),
-      // What makes the base big: its size manifest, read from the registry (last layer only).
-      client && (push.enabled || choice.action === 'reuse')
-        ? packagesReport({ port: registryManifestPort(client, baseRepo), ref: baseDigest ?? choice.tag, previousTag: choice.action === 'build' ? previous?.tag : undefined, platform: platforms[0], debug: core.debug }).catch((e: unknown) => void core.info(`Could not read the size manifest of the base: ${errorMessage(e)}`))
-        : undefined,
+      // What makes the base big: its size manifest (the registry's last layer, or the local engine's file).
+      packagesReport({
+        read: client && (push.enabled || choice.action === 'reuse') ? registryReader(client, baseRepo, platforms[0]) : localReader(baseRepo),
+        ref: client && (push.enabled || choice.action === 'reuse') ? (baseDigest ?? choice.tag) : choice.tag,
+        previousTag: choice.action === 'build' ? previous?.tag : undefined,
+        debug: core.debug,
+      }).catch((e: unknown) => void core.info(`Could not read the size manifest of the base: ${errorMessage(e)}`)),
     ])
     return { size: read ? { ...read, ref: finalRef } : undefined, compareTo, changes, trend, packages: packages ?? undefined }
   })

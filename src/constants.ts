@@ -78,6 +78,8 @@ export const Labels = {
   /** The canonical environment document (JSON) that was hashed; read back to explain rebuilds. */
   EnvDocument: 'io.github.conda-image-action.env-document',
   Scheme: 'io.github.conda-image-action.scheme',
+  /** Absolute path of the size manifest (conda packages and installed sizes) in the image's last layer. */
+  SizeManifest: 'io.github.conda-image-action.size-manifest',
   Source: 'org.opencontainers.image.source',
   Revision: 'org.opencontainers.image.revision',
   Created: 'org.opencontainers.image.created',
@@ -88,6 +90,8 @@ export const HASH_SCHEME = 'v1'
 /** Build-arg names passed to the Dockerfiles. */
 export const BuildArgNames = {
   EnvironmentFile: 'ENVIRONMENT_FILE',
+  /** The environment hash, given to the bundled template only (part of its solve step's cache key). */
+  EnvHash: 'ENV_HASH',
   BaseImage: 'BASE_IMAGE',
 } as const
 

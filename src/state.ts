@@ -7,7 +7,7 @@ import type { Options } from './options.js'
 import type { LookupResult, RunPlan } from './plan.js'
 import type { Stores } from './ports/index.js'
 import type { ImageName } from './reference.js'
-import type { BuildReport, EnvChange, ImageSize, RetentionReport } from './report/model.js'
+import type { BuildReport, EnvChange, ImageSize, PackagesReport, RetentionReport } from './report/model.js'
 
 /** Everything known once the plan is made (the input of every later phase). */
 export interface RunState {
@@ -44,6 +44,8 @@ export interface Measured {
   readonly compareTo?: ImageSize
   readonly changes?: { readonly changes: EnvChange[]; readonly previousTag: string }
   readonly trend?: { tag: string; bytes: number }[]
+  /** The largest conda packages of the base, and their changes (from its size manifest). */
+  readonly packages?: PackagesReport
 }
 
 /** The state the report phase renders. */

@@ -1,6 +1,7 @@
 // Phase 5c: the base image — built (and pushed or loaded) or reused.
 
 import path from 'node:path'
+import { bundledTemplateContext, type AssembledContext } from '../build-context.js'
 import { buildxArgs, type BuildSpec } from '../buildx/index.js'
 import { BuildArgNames, HASH_SCHEME, Labels, Outputs } from '../constants.js'
 import { encodeDocumentLabel } from '../hash/index.js'
@@ -18,13 +19,22 @@ export interface BaseResult {
   readonly digest?: string
 }
 
-export function baseSpec(s: RunState, tc: Toolchain, workDir: string): BuildSpec {
+/**
+ * The base build. The bundled template builds from a context assembled from exactly the
+ * hashed files (`bundled`), and gets the environment hash as a build arg so that a change
+ * the registry cache cannot see (a secret's content is not in BuildKit's cache key) re-solves.
+ */
+export function baseSpec(s: RunState, tc: Toolchain, workDir: string, bundled?: AssembledContext): BuildSpec {
   const { opts, plan, fp, ctx } = s
   return {
-    context: path.dirname(opts.environmentFile),
+    context: bundled?.dir ?? path.dirname(opts.environmentFile),
     dockerfile: opts.baseDockerfile.path,
     tags: [plan.base.tagRef],
-    buildArgs: [...opts.baseBuildArgs, `${BuildArgNames.EnvironmentFile}=${path.basename(opts.environmentFile)}`],
+    buildArgs: [
+      ...opts.baseBuildArgs,
+      `${BuildArgNames.EnvironmentFile}=${bundled?.environmentFile ?? path.basename(opts.environmentFile)}`,
+      ...(bundled ? [`${BuildArgNames.EnvHash}=${fp.hash}`] : []),
+    ],
     labels: [...opts.labels, ...ociLabels(ctx), `${Labels.EnvHash}=${fp.hash}`, `${Labels.Scheme}=${HASH_SCHEME}`, `${Labels.EnvDocument}=${encodeDocumentLabel(fp.document)}`],
     platforms: [...s.platforms],
     builder: tc.builder,
@@ -45,7 +55,10 @@ export async function basePhase(s: RunState, tc: Toolchain, workDir: string, tim
   if (plan.base.build) {
     const outcome = await timer.run(`Build base ${plan.base.tag}`, async () => {
       ports.log.info(plan.report.reason)
-      const spec = baseSpec(s, tc, workDir)
+      const bundled = opts.baseDockerfile.bundled
+        ? await bundledTemplateContext({ environmentFile: opts.environmentFile, files: s.fp.files, workspace: s.ctx.workspace, dest: path.join(workDir, 'base-context') })
+        : undefined
+      const spec = baseSpec(s, tc, workDir, bundled)
       ports.log.debug(`docker ${buildxArgs(spec).filter((a) => !a.includes(`${Labels.EnvDocument}=`)).join(' ')}`)
       return runOneBuild('base', spec, s, tc, ports)
     })

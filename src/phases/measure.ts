@@ -8,7 +8,9 @@ import { diffDocuments, isTruncatedDocumentLabel, parseDocumentLabel, type Finge
 import type { Options } from '../options.js'
 import type { Ports, Store } from '../ports/index.js'
 import { parseReference } from '../reference.js'
-import type { EnvChange, ImageSize } from '../report/model.js'
+import { errorMessage } from '../errors.js'
+import type { EnvChange, ImageSize, PackagesReport } from '../report/model.js'
+import { packagesReport } from '../sizes/index.js'
 import type { Built, Measured, RunState } from '../state.js'
 import { tolerate } from './timing.js'
 
@@ -20,15 +22,38 @@ export async function measurePhase(s: RunState, built: Built, ports: Pick<Ports,
   const sizeStore = plan.pins.measureInStore ? stores.store : stores.engine
   const measuredRef = built.final.digest && plan.pins.measureByDigest ? built.final.digest : built.final.tag
   // Independent registry reads: run them at once.
-  const [read, compareTo, changes, trend] = await Promise.all([
+  const [read, compareTo, changes, trend, packages] = await Promise.all([
     tolerate(log, 'read the image size', () => sizeStore.size(built.final.name, measuredRef)),
     tolerate(log, 'read the size of the compared image', () => comparedImage(opts, stores.store, plan.previous)),
     environmentChangesOf(s, log),
     tolerate(log, 'read the size trend', () => sizeTrend(opts, stores.store, lookup.dated ?? [], plan.choice.tag, fp.hash, plan.pins.measureInStore)),
+    basePackages(s, built, log),
   ])
   const size = read ? { ...read, ref: built.final.ref } : undefined
   ports.results.setOutput(Outputs.ImageSize, size ? String(size.total) : '')
-  return { size, compareTo, changes, trend }
+  return { size, compareTo, changes, trend, packages }
+}
+
+/**
+ * What makes the base big: its size manifest, read from the registry (the last layer by
+ * digest) when the base is there, else from the local engine. No manifest (a custom base
+ * Dockerfile): no section, no warning.
+ */
+async function basePackages(s: RunState, built: Built, log: Pick<Ports['log'], 'debug' | 'info'>): Promise<PackagesReport | undefined> {
+  const { opts, plan, stores, platforms } = s
+  if (!stores.sizeManifests) return undefined
+  const inRegistry = Boolean(stores.registry) && (plan.push.enabled || plan.choice.action === 'reuse')
+  try {
+    return await packagesReport({
+      read: stores.sizeManifests(opts.baseRepository, inRegistry ? 'registry' : 'engine', platforms[0]),
+      ref: inRegistry ? (built.base.digest ?? plan.choice.tag) : plan.choice.tag,
+      previousTag: plan.choice.action === 'build' ? plan.previous?.tag : undefined,
+      debug: (m) => log.debug(m),
+    })
+  } catch (e) {
+    log.info(`Could not read the size manifest of the base: ${errorMessage(e)}`)
+    return undefined
+  }
 }
 
 /** What changed since the previous base, when a new base is (or would be) built. */

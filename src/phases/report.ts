@@ -46,6 +46,7 @@ function reportData(s: FinishedRun, budget: readonly BudgetResult[], warnings: r
     trend: measured.trend,
     budget: s.built ? [...budget] : undefined,
     retention: s.retention,
+    packages: measured.packages,
     warnings: [...warnings],
   }
 }

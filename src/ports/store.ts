@@ -7,7 +7,8 @@ import { RegistryClient } from '../registry/index.js'
 import type { Logger } from '../registry/transport.js'
 import type { ImageSize } from '../report/model.js'
 import type { ManifestDeleter, TagSource } from '../retention/index.js'
-import type { ProcessPort } from './process.js'
+import { localReader, registryReader, type ManifestReader } from '../sizes/index.js'
+import { execProcess, type ProcessPort } from './process.js'
 
 export interface Store {
   tags(name: ImageName): Promise<string[]>
@@ -24,6 +25,11 @@ export interface Stores {
   readonly store: Store
   readonly engine: Store
   readonly registry?: RegistryAccess
+  /**
+   * Reads the size manifest of a base (what makes it big): from the registry (its last layer
+   * by digest) or from the local engine (one file, nothing pulled).
+   */
+  readonly sizeManifests?: (name: ImageName, where: 'registry' | 'engine', platform?: string) => ManifestReader
 }
 
 export interface StoreOptions {
@@ -73,7 +79,13 @@ export function engineStore(proc?: ProcessPort): Store {
 /** Opens the stores for a run's options; the registry client's warnings go to `log` (default: @actions/core). */
 export function openStores(o: StoreOptions, proc?: ProcessPort, log?: Logger): Stores {
   const engine = engineStore(proc)
-  if (o.local) return { store: engine, engine }
+  const fromEngine = (name: ImageName): ManifestReader => localReader(name, proc ?? execProcess)
+  if (o.local) return { store: engine, engine, sizeManifests: fromEngine }
   const client = new RegistryClient({ username: o.username, password: o.password, insecureRegistries: o.insecureRegistries, log })
-  return { store: registryStore(client), engine, registry: client }
+  return {
+    store: registryStore(client),
+    engine,
+    registry: client,
+    sizeManifests: (name, where, platform) => (where === 'registry' ? registryReader(client, name, platform) : fromEngine(name)),
+  }
 }

@@ -344,6 +344,17 @@ export class RegistryClient {
     )
   }
 
+  /** A blob by digest, at most `maxBytes` (verified); redirects to storage are followed without credentials. */
+  async blob(name: ImageName, digest: string, maxBytes: number): Promise<Buffer> {
+    const reg = this.reg(name)
+    if (!validDigest(digest)) throw new RegistryError('protocol', reg.name, `invalid digest "${digest}"`)
+    const what = `read the blob ${name.repository}@${digest}`
+    return this.transport.send(reg, { method: 'GET', url: this.url(reg, `${name.repository}/blobs/${digest}`), scope: repositoryScope(name.repository, ['pull']), maxBytes, what }, (res) => {
+      verifyDigest(digest, res.body, what)
+      return res.body
+    })
+  }
+
   /** Deletes a manifest by digest (which untags every tag pointing at it). */
   async deleteManifest(name: ImageName, digest: string): Promise<'deleted' | 'not-found' | 'unsupported'> {
     const reg = this.reg(name)

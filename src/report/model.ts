@@ -83,6 +83,30 @@ export interface BudgetResult {
   readonly note?: string
 }
 
+export interface PackageSize {
+  readonly name: string
+  readonly version: string
+  readonly build?: string
+  /** Installed bytes. */
+  readonly size: number
+}
+
+/** What makes the base big: its conda packages by installed size (from its size manifest). */
+export interface PackagesReport {
+  /** The largest packages, largest first. */
+  readonly largest: readonly PackageSize[]
+  /** Number of packages and their installed bytes in total. */
+  readonly count: number
+  readonly total: number
+  /** Against the previous base, when a new base was built and the previous one has a manifest. */
+  readonly changes?: {
+    readonly previousTag: string
+    readonly added: readonly PackageSize[]
+    readonly removed: readonly PackageSize[]
+    readonly grown: readonly { readonly name: string; readonly before: PackageSize; readonly after: PackageSize }[]
+  }
+}
+
 export interface ReportData {
   readonly mode: Mode
   readonly image: string
@@ -118,5 +142,7 @@ export interface ReportData {
   readonly trend?: readonly { readonly tag: string; readonly bytes: number }[]
   readonly budget?: readonly BudgetResult[]
   readonly retention?: RetentionReport
+  /** Absent when the base has no size manifest (custom base Dockerfile, local engine store). */
+  readonly packages?: PackagesReport
   readonly warnings: readonly string[]
 }

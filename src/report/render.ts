@@ -6,6 +6,7 @@ import { STEP_SUMMARY_LIMIT } from '../constants.js'
 import { redact } from '../redact.js'
 import { commentMarker, COMMENT_BODY_LIMIT } from './marker.js'
 import { formatBytes, formatDelta, formatDuration } from './format.js'
+import { packagesSection } from './packages.js'
 import { code, details, fenceFor, oneLine, plural, table, text } from './markdown.js'
 import type { BaseDecision, BudgetResult, BuildReport, EnvChange, ImageSize, ReportData, RetentionEntry } from './model.js'
 
@@ -72,6 +73,8 @@ function render(d: ReportData, forComment: boolean, caps: Caps): string {
   if (platforms) parts.push(platforms)
   const why = whySection(d, caps)
   if (why) parts.push(why)
+  const packages = packagesSection(d.packages, forComment, caps.str)
+  if (packages) parts.push(packages)
   const builds = buildsSection(d, forComment, caps)
   if (builds) parts.push(builds)
   const trend = trendSection(d, forComment, caps)

@@ -1,0 +1,58 @@
+// The size manifest of an image in the local Docker engine (the local-engine store, or a
+// base built with `push: false`): the label from `docker image inspect`, the one file with
+// `docker create` + `docker cp` (no container is started, nothing is pulled), then the
+// container is removed.
+
+import { mkdtemp, open, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { Labels } from '../constants.js'
+import type { ProcessPort } from '../ports/process.js'
+import { MAX_MANIFEST_FILE_BYTES, parseSizeManifest, tarMemberName } from './manifest.js'
+import type { SizeManifestRead } from './read.js'
+
+const DOCKER_TIMEOUT_MS = 60_000
+
+/** Reads the size manifest of the local image `ref` (`repo:tag`); `missing` says why there is none. */
+export async function readLocalSizeManifest(ref: string, proc: ProcessPort): Promise<SizeManifestRead> {
+  const docker = (args: string[]) => proc.run('docker', args, { timeoutMs: DOCKER_TIMEOUT_MS, maxBuffer: 1024 * 1024 })
+  const inspect = await docker(['image', 'inspect', '--format', '{{json .Config.Labels}}', ref])
+  if (inspect.code !== 0) return { missing: `${ref} is not in the local engine` }
+  let labels: Record<string, unknown> | null
+  try {
+    labels = JSON.parse(inspect.stdout) as Record<string, unknown> | null
+  } catch {
+    return { missing: 'unreadable labels' }
+  }
+  const label = labels?.[Labels.SizeManifest]
+  if (typeof label !== 'string' || !tarMemberName(label)) return { missing: `no ${Labels.SizeManifest} label` }
+  const created = await docker(['create', '--pull', 'never', ref])
+  const id = created.stdout.trim()
+  if (created.code !== 0 || !/^[0-9a-f]{12,64}$/.test(id)) return { missing: `docker create failed: ${created.stderr.trim()}` }
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'size-manifest-'))
+  try {
+    const cp = await docker(['cp', `${id}:${label}`, dir])
+    if (cp.code !== 0) return { missing: `the image does not hold ${label}` }
+    const file = await readBounded(path.join(dir, path.posix.basename(label)), MAX_MANIFEST_FILE_BYTES)
+    const packages = file && parseSizeManifest(file.toString('utf8'))
+    return packages ? { packages } : { missing: `${label} is not a size manifest` }
+  } finally {
+    await docker(['rm', '-f', id]).catch(() => undefined)
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/** A regular file of at most `max` bytes (the copy from the image), else undefined. */
+async function readBounded(file: string, max: number): Promise<Buffer | undefined> {
+  const fh = await open(file, 'r').catch(() => undefined)
+  if (!fh) return undefined
+  try {
+    const st = await fh.stat()
+    if (!st.isFile() || st.size > max) return undefined
+    const buf = Buffer.alloc(st.size)
+    const { bytesRead } = await fh.read(buf, 0, st.size, 0)
+    return buf.subarray(0, bytesRead)
+  } finally {
+    await fh.close()
+  }
+}

@@ -1,0 +1,97 @@
+// Reads a base image's size manifest cheaply: the image's config (for the label naming the
+// file) and its last layer — one small blob fetched by digest, un-gzipped, and the one file
+// taken from the tar — never the whole image.
+
+import { gunzipSync } from 'node:zlib'
+import { extract } from 'tar-stream'
+import { Labels } from '../constants.js'
+import { MAX_MANIFEST_FILE_BYTES, MAX_MANIFEST_LAYER_BYTES, parseSizeManifest, tarMemberName, type PackageSize } from './manifest.js'
+
+const CONFIG_MAX_BYTES = 16 * 1024 * 1024
+
+interface Descriptor {
+  readonly mediaType?: string
+  readonly digest: string
+  readonly size: number
+  readonly platform?: { os?: string; architecture?: string; variant?: string }
+  readonly annotations?: Record<string, string>
+}
+
+/** What the reader needs from a registry (RegistryClient bound to one repository). */
+export interface ManifestPort {
+  manifest(ref: string): Promise<{ digest: string; manifest: unknown } | undefined>
+  blob(digest: string, maxBytes: number): Promise<Buffer>
+}
+
+export type SizeManifestRead = { readonly packages: PackageSize[] } | { readonly missing: string }
+
+function platformOf(d: Descriptor): string {
+  const p = d.platform
+  return p ? [p.os, p.architecture, p.variant].filter(Boolean).join('/') : 'unknown'
+}
+
+/** The image manifest of `platform` (default: linux/amd64, else the first image) under an index. */
+async function imageManifest(port: ManifestPort, ref: string, platform?: string): Promise<{ config?: Descriptor; layers?: Descriptor[] } | undefined> {
+  let m = (await port.manifest(ref))?.manifest as { manifests?: Descriptor[]; config?: Descriptor; layers?: Descriptor[] } | undefined
+  for (let depth = 0; m && Array.isArray(m.manifests); depth++) {
+    if (depth > 2) return undefined
+    const images = m.manifests.filter((d) => d && typeof d.digest === 'string' && d.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest')
+    const want = platform ?? 'linux/amd64'
+    const pick = images.find((d) => platformOf(d) === want) ?? (platform ? undefined : images[0])
+    if (!pick) return undefined
+    m = (await port.manifest(pick.digest))?.manifest as typeof m
+  }
+  return m
+}
+
+/** The bytes of one regular file of a tar archive, at most `max` bytes; undefined when absent. */
+export async function tarFile(tar: Buffer, member: string, max: number): Promise<Buffer | undefined> {
+  const ex = extract()
+  ex.end(tar)
+  let found: Buffer | undefined
+  for await (const entry of ex) {
+    const name = entry.header.name.replace(/^(\.\/|\/)+/, '')
+    if (found === undefined && name === member && entry.header.type === 'file' && entry.header.size <= max) {
+      const chunks: Buffer[] = []
+      for await (const c of entry) chunks.push(c as Buffer)
+      found = Buffer.concat(chunks)
+    } else {
+      entry.resume()
+    }
+  }
+  return found
+}
+
+function layerTar(layer: Descriptor, bytes: Buffer): Buffer | string {
+  const mt = layer.mediaType ?? ''
+  if (/gzip$/.test(mt)) return gunzipSync(bytes, { maxOutputLength: MAX_MANIFEST_FILE_BYTES + 1024 * 1024 })
+  if (/tar$/.test(mt)) return bytes
+  return `its last layer is ${mt || 'of an unknown media type'}`
+}
+
+/**
+ * The size manifest of the image at `ref`, or why there is none. Reads the config and, when
+ * the label names a manifest, the last layer if it is small; errors of the registry propagate.
+ */
+export async function readSizeManifest(port: ManifestPort, ref: string, platform?: string): Promise<SizeManifestRead> {
+  const m = await imageManifest(port, ref, platform)
+  if (!m?.config?.digest) return { missing: 'no image manifest for the platform' }
+  const config = JSON.parse((await port.blob(m.config.digest, CONFIG_MAX_BYTES)).toString('utf8')) as { config?: { Labels?: Record<string, unknown> | null } }
+  const label = config.config?.Labels?.[Labels.SizeManifest]
+  const member = typeof label === 'string' ? tarMemberName(label) : undefined
+  if (!member) return { missing: `no ${Labels.SizeManifest} label` }
+  const last = m.layers?.[m.layers.length - 1]
+  if (!last?.digest) return { missing: 'the image has no layers' }
+  if (!(last.size <= MAX_MANIFEST_LAYER_BYTES)) return { missing: `its last layer is ${last.size} bytes, more than the ${MAX_MANIFEST_LAYER_BYTES} read for a size manifest` }
+  let tar: Buffer | string
+  try {
+    tar = layerTar(last, await port.blob(last.digest, MAX_MANIFEST_LAYER_BYTES))
+  } catch (e) {
+    return { missing: `its last layer cannot be decompressed (${(e as Error).message})` }
+  }
+  if (typeof tar === 'string') return { missing: tar }
+  const file = await tarFile(tar, member, MAX_MANIFEST_FILE_BYTES).catch(() => undefined)
+  if (!file) return { missing: `its last layer does not hold ${label}` }
+  const packages = parseSizeManifest(file.toString('utf8'))
+  return packages ? { packages } : { missing: `${label} is not a size manifest` }
+}

@@ -62,7 +62,15 @@ export interface Options {
 
 /** Where the bundled base template lives: `templates/` next to `dist/` and `src/`. */
 export function bundledTemplatePath(): string {
-  return fileURLToPath(new URL('../templates/base.Dockerfile', import.meta.url))
+  // The bundler relocates the template as an asset and, depending on how it is read, turns
+  // this expression into a file URL or into a plain path: accept both.
+  const where = new URL('../templates/base.Dockerfile', import.meta.url) as URL | string
+  return typeof where === 'string' && !where.startsWith('file:') ? where : fileURLToPath(where)
+}
+
+function bundledTemplate(): { path: string; content: string; bundled: true } {
+  const file = bundledTemplatePath()
+  return { path: file, content: readFileSync(file, 'utf8'), bundled: true }
 }
 
 type Getter = (name: InputName) => string
@@ -124,7 +132,7 @@ export function getOptions(ctx: RunContext, get: Getter = actionsInput): Options
     baseDockerfile: Object.freeze(
       files.baseDockerfile
         ? { ...files.baseDockerfile, bundled: false }
-        : { path: bundledTemplatePath(), content: readFileSync(bundledTemplatePath(), 'utf8'), bundled: true },
+        : bundledTemplate(),
     ),
     baseBuildArgs: Object.freeze(p.baseBuildArgs),
     dockerfile: files.dockerfile,

@@ -210,6 +210,7 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
   cleanup.push(async () => rmSync(workDir, { recursive: true, force: true }))
 
   let builder: string | undefined = opts.builder
+  let dockerContext: string | undefined
   let canExportCache = false
   const needBuild = choice.action === 'build' || Boolean(opts.dockerfile)
   // The credential inputs reach BuildKit through a temporary Docker config for the builds.
@@ -243,6 +244,7 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
         warn(`Builder "${info.name}" (${info.driver} driver) cannot export a build cache (${info.reason ?? 'unsupported'}); building without cache export`)
       }
       canExportCache = info.canExportCache
+      dockerContext = info.dockerContext
       if (useActionsCache && !canExportCache) {
         useActionsCache = false
         warn('The Actions cache is not used: the builder cannot export a local build cache')
@@ -307,6 +309,7 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
         labels: [...opts.labels, ...ociLabels(ctx), `${Labels.EnvHash}=${fp.hash}`, `${Labels.Scheme}=${HASH_SCHEME}`, `${Labels.EnvDocument}=${fp.json}`],
         platforms,
         builder,
+        dockerContext,
         ...registryCache(opts.cacheRef),
         output: push.enabled ? 'push' : 'load',
         // Refresh builds (nightly, max-age) re-pull FROM images; `refresh: full` also re-solves.
@@ -345,6 +348,7 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
         platforms,
         target: opts.target,
         builder,
+        dockerContext,
         ...registryCache(opts.appCacheRef),
         output: push.enabled ? 'push' : 'load',
         metadataFile: path.join(workDir, 'app-metadata.json'),

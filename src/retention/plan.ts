@@ -8,8 +8,13 @@
 // protected. A digest that is a platform manifest of a surviving index is protected too,
 // so a kept multi-platform image never loses a child. When a tag's digest could not be
 // resolved, nothing it might share is deleted.
+//
+// A dated base and its per-platform parts (`<dated tag>_<os>_<arch>`, pushed by the jobs of
+// a matrix and merged into the dated tag) are one unit: kept or deleted together, decided
+// by the unit's date and hash, even while only the parts exist (the merge has not run yet).
 
 import type { RetentionEntry } from '../report/model.js'
+import { parsePartTag } from '../platforms.js'
 import { ageDays, parseDatedTag, type DatedTag } from '../tags.js'
 
 export interface TagInfo {
@@ -54,8 +59,76 @@ export interface RetentionPlan {
 
 interface Dated {
   readonly info: TagInfo
+  /** The dated tag of its unit (itself, or the dated base a part belongs to). */
   readonly parsed: DatedTag
   readonly age: number
+  /** True for a per-platform part of `parsed.tag`. */
+  readonly part?: boolean
+}
+
+/** Tags of the prefix's units (dated tags and their parts) and every other tag. */
+function classify(tags: readonly TagInfo[], prefix: string, today: Date): { dated: Dated[]; foreign: TagInfo[] } {
+  // One entry per tag name (a listing never repeats a tag; be robust anyway: first wins).
+  const seen = new Set<string>()
+  const dated: Dated[] = []
+  const foreign: TagInfo[] = []
+  for (const info of tags) {
+    if (seen.has(info.tag)) continue
+    seen.add(info.tag)
+    const parsed = parseDatedTag(info.tag, prefix)
+    const part = parsed ? undefined : parsePartTag(info.tag, prefix)
+    if (parsed) dated.push({ info, parsed, age: ageDays(parsed, today) })
+    else if (part) dated.push({ info, parsed: part.dated, age: ageDays(part.dated, today), part: true })
+    else foreign.push(info)
+  }
+  return { dated, foreign }
+}
+
+/**
+ * Keep or candidate, per unit (a dated tag with its parts) within each environment hash:
+ * protected by the run, among the newest `keepLatest`, or not older than `keepDays`.
+ */
+function decideUnits(dated: readonly Dated[], policy: RetentionPolicy, keepLatest: number, keepDays: number): { kept: { d: Dated; reason: string }[]; candidates: Dated[] } {
+  const protectTags = new Set(policy.protectTags)
+  const units = new Map<string, Dated[]>()
+  for (const d of dated) {
+    const u = units.get(d.parsed.tag) ?? []
+    u.push(d)
+    units.set(d.parsed.tag, u)
+  }
+  const groups = new Map<string, DatedTag[]>()
+  for (const members of units.values()) {
+    const g = groups.get(members[0]!.parsed.hash12) ?? []
+    g.push(members[0]!.parsed)
+    groups.set(members[0]!.parsed.hash12, g)
+  }
+  const kept: { d: Dated; reason: string }[] = []
+  const candidates: Dated[] = []
+  for (const [hash, group] of groups) {
+    group.sort((a, b) => b.time - a.time || byTag(b, a))
+    // keepLatest counts whole bases (the dated tag exists): a unit of parts whose merge is
+    // still to come must not push out the base other jobs reuse meanwhile. Such a unit is
+    // kept while it is newer than every whole base of its environment.
+    let whole = 0
+    let newerThanAllWhole = true
+    for (const unitTag of group) {
+      const members = units.get(unitTag.tag)!
+      const isWhole = members.some((m) => !m.part)
+      const rank = isWhole ? whole++ : -1
+      const age = members[0]!.age
+      let reason: string | undefined
+      if (protectTags.has(unitTag.tag) || members.some((m) => protectTags.has(m.info.tag))) reason = 'in use by this run'
+      else if (isWhole && rank < keepLatest) reason = `newest ${keepLatest} of ${policy.prefix}${hash}`
+      else if (!isWhole && newerThanAllWhole && keepLatest > 0) reason = 'parts of a base newer than every merged one (merge pending)'
+      else if (age <= keepDays) reason = age < 0 ? 'dated in the future' : `not older than ${count(keepDays, 'day')}`
+      if (isWhole) newerThanAllWhole = false
+      for (const m of members) {
+        if (reason) kept.push({ d: m, reason: m.part ? `platform part of ${unitTag.tag}: ${reason}` : reason })
+        else candidates.push(m)
+      }
+    }
+  }
+  return { kept, candidates }
 }
 
 function byTag(a: { tag: string }, b: { tag: string }): number {
@@ -70,40 +143,10 @@ export function planRetention(tags: readonly TagInfo[], policy: RetentionPolicy)
   const keepLatest = Number.isFinite(policy.keepLatest) ? Math.max(0, Math.floor(policy.keepLatest)) : 0
   // A non-finite keepDays (Infinity) keeps everything; NaN is treated as "keep everything" too.
   const keepDays = Number.isNaN(policy.keepDays) ? Infinity : Math.max(0, policy.keepDays)
-  const protectTags = new Set(policy.protectTags)
+  const { dated, foreign } = classify(tags, policy.prefix, policy.today)
 
-  // One entry per tag name (a listing never repeats a tag; be robust anyway: first wins).
-  const seen = new Set<string>()
-  const dated: Dated[] = []
-  const foreign: TagInfo[] = []
-  for (const info of tags) {
-    if (seen.has(info.tag)) continue
-    seen.add(info.tag)
-    const parsed = parseDatedTag(info.tag, policy.prefix)
-    if (parsed) dated.push({ info, parsed, age: ageDays(parsed, policy.today) })
-    else foreign.push(info)
-  }
-
-  // --- 1. keep or candidate, per tag ---
-  const groups = new Map<string, Dated[]>()
-  for (const d of dated) {
-    const g = groups.get(d.parsed.hash12) ?? []
-    g.push(d)
-    groups.set(d.parsed.hash12, g)
-  }
-  const kept: { d: Dated; reason: string }[] = []
-  const candidates: Dated[] = []
-  for (const [hash, group] of groups) {
-    group.sort((a, b) => b.parsed.time - a.parsed.time || byTag(b.info, a.info))
-    group.forEach((d, i) => {
-      let reason: string | undefined
-      if (protectTags.has(d.info.tag)) reason = 'in use by this run'
-      else if (i < keepLatest) reason = `newest ${keepLatest} of ${policy.prefix}${hash}`
-      else if (d.age <= keepDays) reason = d.age < 0 ? 'dated in the future' : `not older than ${count(keepDays, 'day')}`
-      if (reason) kept.push({ d, reason })
-      else candidates.push(d)
-    })
-  }
+  // --- 1. keep or candidate, per unit ---
+  const { kept, candidates } = decideUnits(dated, policy, keepLatest, keepDays)
 
   // --- 2. digests that survive no matter what: kept dated tags and every other tag ---
   const survivorTag = new Map<string, string>() // digest → a human description of who keeps it

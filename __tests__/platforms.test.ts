@@ -4,7 +4,7 @@
 import { fc, test as fcTest } from '@fast-check/vitest'
 import { describe, expect, it, test } from 'vitest'
 import { UserError } from '../src/errors.js'
-import { baseUnits, parsePartTag, partTag, planAppMerge, planBaseMerge, platformSlug, resolveBuildPlatforms } from '../src/platforms.js'
+import { baseUnits, parsePartTag, partRef, partTag, planAppMerge, planBaseMerge, platformJob, platformSlug, resolveBuildPlatforms } from '../src/platforms.js'
 import { datedTags, parseDatedTag } from '../src/tags.js'
 
 const HASH = '0123456789ab'.padEnd(64, 'c')
@@ -144,5 +144,36 @@ describe('merge plan', () => {
       [D2, false, [`${D2}_linux_arm64`]],
       [D1, true, [`${D1}_linux_amd64`]],
     ])
+  })
+})
+
+describe('a job of a matrix', () => {
+  const job = (buildPlatforms: string[], platforms = BOTH): ReturnType<typeof platformJob> =>
+    platformJob({ platforms, buildPlatforms, datedTag: D1, appTags: ['127.0.0.1:5000/acme/app:sha-1', '127.0.0.1:5000/acme/app:latest'], cacheRef: '127.0.0.1:5000/acme/app:buildcache', appCacheRef: '127.0.0.1:5000/acme/app:buildcache-app' })
+
+  it('with all platforms pushes the tags themselves', () => {
+    expect(job([])).toEqual({ platforms: BOTH, baseTag: D1, appTags: ['127.0.0.1:5000/acme/app:sha-1', '127.0.0.1:5000/acme/app:latest'], cacheRef: '127.0.0.1:5000/acme/app:buildcache', appCacheRef: '127.0.0.1:5000/acme/app:buildcache-app' })
+  })
+
+  test.each([['linux/amd64', 'linux_amd64'], ['linux/arm64', 'linux_arm64']])('the %s job pushes only its parts and keeps a cache of its own', (p, slug) => {
+    expect(job([p])).toEqual({
+      platforms: [p],
+      part: p,
+      baseTag: `${D1}_${slug}`,
+      appTags: [`127.0.0.1:5000/acme/app:sha-1_${slug}`],
+      cacheRef: `127.0.0.1:5000/acme/app:buildcache_${slug}`,
+      appCacheRef: `127.0.0.1:5000/acme/app:buildcache-app_${slug}`,
+    })
+  })
+
+  it('one platform per job', () => {
+    expect(() => job(['linux/amd64', 'linux/arm64'], [...BOTH, 'linux/s390x'])).toThrow(/builds one platform/)
+  })
+
+  test.each([['localhost:5000/x'], ['r/x@sha256:' + 'a'.repeat(64)]])('partRef refuses %s', (ref) => {
+    expect(() => partRef(ref, 'linux/amd64')).toThrow(UserError)
+  })
+  it('partRef keeps a registry port', () => {
+    expect(partRef('localhost:5000/x:t', 'linux/amd64')).toBe('localhost:5000/x:t_linux_amd64')
   })
 })

@@ -35,6 +35,8 @@ export interface Options {
   readonly cacheRef: string
   readonly appCacheRef: string
   readonly platforms: readonly string[]
+  /** The subset of `platforms` this job builds (a job of a matrix); empty: all of them. */
+  readonly buildPlatforms: readonly string[]
   readonly buildArgs: readonly string[]
   readonly labels: readonly string[]
   readonly target?: string
@@ -203,6 +205,13 @@ export function getOptions(ctx: RunContext, get: Getter = actionsInput): Options
   for (const p of platforms) {
     if (!PLATFORM.test(p)) throw new UserError(`Input "${Inputs.Platforms}": "${p}" is not a platform such as linux/amd64 or linux/arm64/v8`)
   }
+  const buildPlatforms = parseList(get(Inputs.BuildPlatforms))
+  for (const p of buildPlatforms) {
+    if (!PLATFORM.test(p)) throw new UserError(`Input "${Inputs.BuildPlatforms}": "${p}" is not a platform such as linux/amd64 or linux/arm64/v8`)
+  }
+  if (buildPlatforms.length > 0 && mode === 'merge') {
+    throw new UserError(`Input "${Inputs.BuildPlatforms}" does not go with mode: merge, which builds nothing: leave it empty in the merge job`)
+  }
 
   const registryPassword = get(Inputs.RegistryPassword) || undefined
   if (registryPassword) core.setSecret(registryPassword)
@@ -239,6 +248,7 @@ export function getOptions(ctx: RunContext, get: Getter = actionsInput): Options
     cacheRef,
     appCacheRef,
     platforms: Object.freeze(platforms),
+    buildPlatforms: Object.freeze(buildPlatforms),
     buildArgs: Object.freeze(parseKeyValues(Inputs.BuildArgs, get(Inputs.BuildArgs))),
     labels: Object.freeze(parseKeyValues(Inputs.Labels, get(Inputs.Labels))),
     target: get(Inputs.Target).trim() || undefined,

@@ -145,3 +145,56 @@ function missingPlatforms(tag: string, repository: string, missing: readonly str
       `Did the job with build-platforms: ${missing.join(', ')} succeed, with the same inputs, before this one (needs:)?`,
   )
 }
+
+/**
+ * What one job of a matrix pushes: with `build-platforms` ⊂ `platforms` (one platform per
+ * job), its platform of the base under the part tag of the dated base, its platform of the
+ * application under the part tag of the first application tag, and a registry cache of its
+ * own platform (jobs of other platforms would otherwise overwrite it). Without a subset:
+ * the tags themselves. Pure.
+ */
+export interface PlatformJob {
+  /** Platforms this job builds (`--platform`). */
+  readonly platforms: readonly string[]
+  /** Set when this job builds a part: its platform. */
+  readonly part?: string
+  /** The tag a base build pushes (the dated tag, or its part). */
+  readonly baseTag: string
+  /** The tags the application build pushes (full references). */
+  readonly appTags: readonly string[]
+  readonly cacheRef: string
+  readonly appCacheRef: string
+}
+
+export function platformJob(input: {
+  platforms: readonly string[]
+  buildPlatforms: readonly string[]
+  datedTag: string
+  appTags: readonly string[]
+  cacheRef: string
+  appCacheRef: string
+}): PlatformJob {
+  const { build, subset } = resolveBuildPlatforms(input.platforms, input.buildPlatforms)
+  const same = { platforms: build, baseTag: input.datedTag, appTags: input.appTags, cacheRef: input.cacheRef, appCacheRef: input.appCacheRef }
+  if (!subset) return same
+  if (build.length !== 1) {
+    throw new UserError(`Input "build-platforms": a job of a matrix builds one platform of "platforms" (got ${build.join(', ')}); run one job per platform`)
+  }
+  const part = build[0]!
+  return {
+    platforms: build,
+    part,
+    baseTag: partTag(input.datedTag, part),
+    appTags: input.appTags.length > 0 ? [partRef(input.appTags[0]!, part)] : [],
+    cacheRef: partRef(input.cacheRef, part),
+    appCacheRef: partRef(input.appCacheRef, part),
+  }
+}
+
+/** `host/repo:tag` → `host/repo:tag_<os>_<arch>` (a reference with a tag; a digest is kept out). */
+export function partRef(ref: string, platform: string): string {
+  const at = ref.lastIndexOf(':')
+  const slash = ref.lastIndexOf('/')
+  if (at <= slash || ref.includes('@')) throw new UserError(`${ref} has no tag to derive a per-platform tag from`)
+  return `${ref.slice(0, at)}:${partTag(ref.slice(at + 1), platform)}`
+}

@@ -9,7 +9,7 @@ export interface PushDecision {
 
 export interface PushInput {
   readonly push: 'auto' | boolean
-  readonly mode: 'auto' | 'base' | 'plan'
+  readonly mode: 'auto' | 'base' | 'plan' | 'merge'
   readonly local: boolean
   readonly pullRequest?: RunContext['pullRequest']
   /** Credentials for the registry were found (inputs or Docker config), or none are needed. */

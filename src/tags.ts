@@ -85,7 +85,7 @@ export interface ChooseBaseInput {
   readonly prefix: string
   readonly envHash: string
   readonly now: Date
-  readonly mode: 'auto' | 'base' | 'plan'
+  readonly mode: 'auto' | 'base' | 'plan' | 'merge'
   /** Rebuild in auto mode when the newest base is older than this many milliseconds. */
   readonly maxAgeMs?: number
 }

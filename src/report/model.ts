@@ -82,7 +82,7 @@ export interface BudgetResult {
 }
 
 export interface ReportData {
-  readonly mode: 'auto' | 'base' | 'plan'
+  readonly mode: 'auto' | 'base' | 'plan' | 'merge'
   readonly image: string
   readonly environmentFile: string
   readonly envHash: string

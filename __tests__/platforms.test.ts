@@ -124,8 +124,23 @@ describe('merge plan', () => {
   })
 
   it('fails naming every missing platform and its tag', () => {
-    expect(() => plan([`${D2}_linux_amd64`, `${D1}_linux_arm64`])).toThrow(`no image for platform linux/arm64 (${D2}_linux_arm64)`)
+    expect(() => plan([`${D2}_linux_amd64`, `base-${H12}-20261119_linux_arm64`])).toThrow(`no image for platform linux/arm64 (${D2}_linux_arm64)`)
     expect(() => plan([`${D2}_linux_amd64`], [...BOTH, 'linux/arm/v7'])).toThrow(`platforms linux/arm64 (${D2}_linux_arm64), linux/arm/v7 (${D2}_linux_arm_v7)`)
+  })
+
+  it('takes a platform from the day before when the jobs straddled midnight', () => {
+    expect(plan([`${D2}_linux_arm64`, `${D1}_linux_amd64`])).toEqual({
+      action: 'assemble',
+      tag: D2,
+      parts: [
+        { platform: 'linux/amd64', tag: `${D1}_linux_amd64` },
+        { platform: 'linux/arm64', tag: `${D2}_linux_arm64` },
+      ],
+    })
+    // Not from an older day, nor from a unit that was merged (its jobs are done).
+    const D0 = `base-${H12}-20261119`
+    expect(() => plan([`${D2}_linux_arm64`, `${D0}_linux_amd64`])).toThrow(/no image for platform linux\/amd64/)
+    expect(() => plan([`${D2}_linux_arm64`, D1, `${D1}_linux_amd64`])).toThrow(/no image for platform linux\/amd64/)
   })
 
   it('fails when nothing of the environment exists', () => {

@@ -12,6 +12,7 @@
 import { UserError } from './errors.js'
 import { datedTags, hash12, parseDatedTag, type DatedTag } from './tags.js'
 
+const DAY_MS = 86_400_000
 const COMPONENT = /^[a-z0-9]+(?:[_.][a-z0-9]+)*$/
 const MAX_TAG = 128
 
@@ -112,7 +113,8 @@ export type BaseMergePlan =
  * The merge of the base: the newest dated base of this environment decides. When its parts
  * cover every platform, they are assembled (again, when it already exists: same parts, same
  * index); when the dated tag exists without all parts, the jobs reused it; otherwise the
- * merge fails naming every missing platform.
+ * merge fails naming every missing platform. The jobs of one matrix may straddle midnight
+ * (UTC): a platform missing from the newest parts is taken from the parts of the day before.
  */
 export function planBaseMerge(input: { tags: readonly string[]; prefix: string; envHash: string; platforms: readonly string[]; repository: string }): BaseMergePlan {
   const units = baseUnits(input.tags, input.prefix).filter((u) => u.dated.hash12 === hash12(input.envHash))
@@ -122,7 +124,11 @@ export function planBaseMerge(input: { tags: readonly string[]; prefix: string; 
       `mode: merge found no dated base and no per-platform parts of environment ${hash12(input.envHash)} in ${input.repository}: run the per-platform jobs (build-platforms) first, with the same inputs, and list them in this job's needs`,
     )
   }
-  const parts = input.platforms.map((platform) => ({ platform, tag: newest.parts.get(platformSlug(platform)) }))
+  const dayBefore = units.find((u) => u.dated.time === newest.dated.time - DAY_MS && !u.merged)
+  const parts = input.platforms.map((platform) => {
+    const slug = platformSlug(platform)
+    return { platform, tag: newest.parts.get(slug) ?? (newest.merged ? undefined : dayBefore?.parts.get(slug)) }
+  })
   const missing = parts.filter((p) => p.tag === undefined)
   if (missing.length === 0) return { action: 'assemble', tag: newest.dated.tag, parts: parts as MergePart[] }
   if (newest.merged) return { action: 'merged', tag: newest.dated.tag }

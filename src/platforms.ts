@@ -10,7 +10,7 @@
 // lookup or retention. A dated base tag ends with its date, so it is never read as a part.
 
 import { UserError } from './errors.js'
-import { datedTags, hash12, parseDatedTag, type DatedTag } from './tags.js'
+import { datedTags, hash12, parseDatedTag, type DatedTag } from './dated-tags.js'
 
 const DAY_MS = 86_400_000
 const COMPONENT = /^[a-z0-9]+(?:[_.][a-z0-9]+)*$/

@@ -1,5 +1,6 @@
 // Whether this run pushes (SPEC §2 `push`), as a pure decision with a reason a person reads.
 
+import type { Mode } from './constants.js'
 import type { RunContext } from './context.js'
 
 export interface PushDecision {
@@ -7,13 +8,15 @@ export interface PushDecision {
   readonly reason: string
 }
 
+/** Credentials for the registry were found (inputs or Docker config), or none are needed. */
+export type CredentialState = 'found' | 'none' | 'not-needed'
+
 export interface PushInput {
   readonly push: 'auto' | boolean
-  readonly mode: 'auto' | 'base' | 'plan' | 'merge'
+  readonly mode: Mode
   readonly local: boolean
   readonly pullRequest?: RunContext['pullRequest']
-  /** Credentials for the registry were found (inputs or Docker config), or none are needed. */
-  readonly credentials: 'found' | 'none' | 'not-needed'
+  readonly credentials: CredentialState
   readonly registry: string
 }
 

@@ -22,6 +22,8 @@ export interface MergeInput {
   readonly platforms: readonly string[]
   /** Application tags (full references); empty when there is no application image. */
   readonly appTags: readonly string[]
+  /** The merge of the base, when already planned from a tag listing (planRun); else planned here. */
+  readonly base?: BaseMergePlan
 }
 
 export interface MergeResult {
@@ -39,7 +41,7 @@ interface AppMergePlan {
 async function planMerges(input: MergeInput, registry: MergeRegistry): Promise<{ base: BaseMergePlan; app?: AppMergePlan }> {
   const repo = formatName(input.baseRepository)
   const baseTags = await registry.listTags(input.baseRepository)
-  const base = planBaseMerge({ tags: baseTags, prefix: input.prefix, envHash: input.envHash, platforms: input.platforms, repository: repo })
+  const base = input.base ?? planBaseMerge({ tags: baseTags, prefix: input.prefix, envHash: input.envHash, platforms: input.platforms, repository: repo })
   if (input.appTags.length === 0) return { base }
   const refs = input.appTags.map((t) => parseReference(t))
   const name = refs[0]!.name

@@ -98,6 +98,20 @@ export class FakeRegistry implements Store, RegistryAccess {
     const img = this.find(name, tag)
     return img && { digest: img.digest }
   }
+  async headDigest(name: ImageName, tag: string): Promise<string | undefined> {
+    return this.find(name, tag)?.digest
+  }
+  /** mode: merge — an index of the parts: its digest derived from theirs, its size their sum. */
+  async putIndex(name: ImageName, parts: readonly { ref: string; platform: string }[], tags: readonly string[]): Promise<{ digest: string }> {
+    const imgs = parts.map((p) => {
+      const i = this.find(name, p.ref)
+      if (!i) throw new Error(`${formatName(name)}:${p.ref} does not exist`)
+      return i
+    })
+    const digest = digestOf(imgs.map((i) => i.digest).join(','))
+    for (const t of tags) this.repo(name).set(t, { digest, bytes: imgs.reduce((n, i) => n + i.bytes, 0), labels: imgs[0]?.labels ?? {} })
+    return { digest }
+  }
   async deleteManifest(name: ImageName, digest: string): Promise<'deleted'> {
     const repo = this.repo(name)
     for (const [t, i] of repo) if (i.digest === digest) repo.delete(t)

@@ -166,6 +166,8 @@ describe('action.yml defaults are what the code does when an input is not set', 
     [Inputs.CacheRef]: (o) => expect(o.cacheRef).toBe(`${IMAGE}:buildcache`),
     [Inputs.AppCacheRef]: (o) => expect(o.appCacheRef).toBe(`${IMAGE}:buildcache-app`),
     [Inputs.Platforms]: (o) => expect(o.platforms).toEqual([]),
+    // Empty: all of platforms (resolveBuildPlatforms, tables in platforms.test.ts).
+    [Inputs.BuildPlatforms]: (o) => expect(o.buildPlatforms).toEqual([]),
     [Inputs.Builder]: (o) => expect(o.builder).toBeUndefined(),
     [Inputs.CompareTo]: (o) => expect(o.compareTo).toBeUndefined(),
     // Decided per run by resolveCacheBackend (tables in actions-cache.test.ts).

@@ -62,6 +62,11 @@ describe('buildxArgs', () => {
     ['a context that looks like a flag', { context: '--push' }, ['buildx', 'build', '--file=Dockerfile', '--metadata-file=/tmp/meta.json', '--progress=rawjson', './--push']],
     ['stdin context is never produced', { context: '-' }, ['buildx', 'build', '--file=Dockerfile', '--metadata-file=/tmp/meta.json', '--progress=rawjson', './-']],
     ['empty context means .', { context: '' }, ['buildx', 'build', '--file=Dockerfile', '--metadata-file=/tmp/meta.json', '--progress=rawjson', '.']],
+    [
+      'a builder over a Docker context runs as docker --context (buildx refuses --builder for it)',
+      { builder: 'engine-b', dockerContext: 'engine-b', output: 'push', tags: ['r/x:t'] },
+      ['--context=engine-b', 'buildx', 'build', '--file=Dockerfile', '--tag=r/x:t', '--push', '--metadata-file=/tmp/meta.json', '--progress=rawjson', '.'],
+    ],
     ['a URL context stays', { context: 'https://github.com/acme/repo.git#main' }, ['buildx', 'build', '--file=Dockerfile', '--metadata-file=/tmp/meta.json', '--progress=rawjson', 'https://github.com/acme/repo.git#main']],
   ])('%s', (_name, over, want) => {
     expect(buildxArgs({ ...minimal, ...over })).toEqual(want)
@@ -109,6 +114,11 @@ describe('builder argv', () => {
     ],
   ])('createBuilderArgs: %s', (_name, opts, want) => {
     expect(createBuilderArgs('cia-1', opts)).toEqual(want)
+  })
+
+  test.each([['-H'], ['--host=x'], ['a b'], ['']])('refuses Docker context name %j', (name) => {
+    if (name === '') expect(buildxArgs({ ...minimal, dockerContext: name })[0]).toBe('buildx')
+    else expect(() => buildxArgs({ ...minimal, dockerContext: name })).toThrow(UserError)
   })
 
   test('rm and inspect', () => {

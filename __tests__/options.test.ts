@@ -113,3 +113,20 @@ test('lists split on newlines and commas, skip blanks and comments', () => {
 test('default tag without a commit sha', () => {
   expect(parseTags('', parseImageName('demo/model'), '')).toEqual(['demo/model:sha-dev'])
 })
+
+describe('build-platforms', () => {
+  it('reads the subset this job builds', () => {
+    const o = getOptions(ctx(), getter({ image: 'ghcr.io/acme/model', platforms: 'linux/amd64,linux/arm64', 'build-platforms': 'linux/arm64' }))
+    expect(o.platforms).toEqual(['linux/amd64', 'linux/arm64'])
+    expect(o.buildPlatforms).toEqual(['linux/arm64'])
+  })
+  test.each([
+    [{ 'build-platforms': 'arm64' }, /Input "build-platforms": "arm64" is not a platform/],
+    [{ 'build-platforms': 'linux/arm64', mode: 'merge' }, /does not go with mode: merge/],
+  ])('refuses %j', (inputs, message) => {
+    expect(() => getOptions(ctx(), getter({ image: 'ghcr.io/acme/model', platforms: 'linux/amd64,linux/arm64', ...inputs }))).toThrow(message)
+  })
+  it('mode: merge is a mode', () => {
+    expect(getOptions(ctx(), getter({ image: 'ghcr.io/acme/model', mode: 'merge' })).mode).toBe('merge')
+  })
+})

@@ -17,6 +17,7 @@ export const Inputs = {
   CacheRef: 'cache-ref',
   AppCacheRef: 'app-cache-ref',
   Platforms: 'platforms',
+  BuildPlatforms: 'build-platforms',
   BuildArgs: 'build-args',
   Labels: 'labels',
   Target: 'target',
@@ -54,7 +55,7 @@ export const Outputs = {
 } as const
 export type OutputName = (typeof Outputs)[keyof typeof Outputs]
 
-export const Modes = ['auto', 'base', 'plan'] as const
+export const Modes = ['auto', 'base', 'plan', 'merge'] as const
 export type Mode = (typeof Modes)[number]
 
 export const PruneModes = ['false', 'dry-run', 'true'] as const

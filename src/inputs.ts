@@ -192,7 +192,7 @@ export const INPUTS = {
     default: 'auto',
     parse: oneOf(Modes),
     description:
-      '`auto`: pick or create the base, then build the app; `base` (nightly): build today\'s base tag even if an older one exists; `plan`: print the plan and the canonical environment document, build, push and delete nothing.',
+      '`auto`: pick or create the base, then build the app; `base` (nightly): build today\'s base tag even if an older one exists; `plan`: print the plan and the canonical environment document, build, push and delete nothing; `merge`: in a job that `needs:` the per-platform jobs of a matrix (`build-platforms`), build nothing and assemble one multi-platform base tag and application tag from their per-platform images, failing with the names of missing platforms.',
   },
   refresh: {
     name: Inputs.Refresh,
@@ -256,6 +256,13 @@ export const INPUTS = {
     parse: platformList,
     description:
       'Target platforms (comma- or newline-separated), e.g. `linux/amd64,linux/arm64`. Part of the environment hash. Default: the runner\'s platform (linux/<arch>), so runners of different architectures never share a base.',
+  },
+  buildPlatforms: {
+    name: Inputs.BuildPlatforms,
+    default: '',
+    parse: platformList,
+    description:
+      'The subset of `platforms` this job builds, natively, in a matrix with one job per platform (e.g. `linux/arm64` on an arm64 runner). Such a job pushes its platform of the base and of the application under per-platform tags (`<tag>_<os>_<arch>`); a `mode: merge` job then assembles the multi-platform tags. `platforms` stays the full set (the same in every job: it is hashed). Default: all of `platforms`.',
   },
   buildArgs: {
     name: Inputs.BuildArgs,

@@ -15,6 +15,7 @@ import { fingerprintPhase } from './phases/fingerprint.js'
 import { readInputs } from './phases/inputs.js'
 import { lookupPhase } from './phases/lookup.js'
 import { environmentChangesOf, measurePhase } from './phases/measure.js'
+import { mergePhase } from './phases/merge.js'
 import { announcePlan, showPlan } from './phases/plan.js'
 import { reportPhase } from './phases/report.js'
 import { retentionPhase } from './phases/retention.js'
@@ -58,7 +59,7 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
   const { opts } = inputs
   const stores = ports.stores({ local: opts.image.local, username: opts.registryUsername, password: opts.registryPassword, insecureRegistries: opts.insecureRegistries })
   const lookup = await timer.run('Lookup', () => lookupPhase({ opts, envHash: fp.hash, stores }, ports))
-  const plan = planRun({ opts, ctx, envHash: fp.hash, lookup })
+  const plan = planRun({ opts, ctx, envHash: fp.hash, lookup, platforms: inputs.platforms })
   const s: RunState = { env, ctx, ...inputs, fp, stores, lookup, plan, phases: timer.list }
   announcePlan(s, ports)
 
@@ -66,6 +67,13 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
     const baseRef = await timer.run('Plan', () => showPlan(s, ports))
     const [changes, retention] = await Promise.all([environmentChangesOf(s, ports.log), retentionPhase(s, ports)])
     return reportPhase({ ...s, baseRef, measured: { changes }, retention }, ports)
+  }
+
+  if (opts.mode === 'merge') {
+    const built = await timer.run('Merge', () => mergePhase(s, ports))
+    const measured = await timer.run('Measure', () => measurePhase(s, built, ports))
+    const retention = plan.retention ? await timer.run(`Retention (prune: ${opts.prune})`, () => retentionPhase(s, ports)) : undefined
+    return reportPhase({ ...s, built, measured, retention }, ports)
   }
 
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'conda-image-action-'))

@@ -41,6 +41,8 @@ export interface Options {
   readonly cacheRef: string
   readonly appCacheRef: string
   readonly platforms: readonly string[]
+  /** The subset of `platforms` this job builds (a job of a matrix); empty: all of them. */
+  readonly buildPlatforms: readonly string[]
   readonly buildArgs: readonly string[]
   readonly labels: readonly string[]
   readonly target?: string
@@ -113,6 +115,9 @@ function validate(
   const baseDockerfile = p.baseDockerfile ? readInputFile(Inputs.BaseDockerfile, p.baseDockerfile, ws) : undefined
   const dockerfile = p.dockerfile ? inputFile(Inputs.Dockerfile, p.dockerfile, ws) : undefined
   const context = dockerfile ? inputDirectory(Inputs.Context, p.context, ws) : path.resolve(ws, p.context)
+  if (p.buildPlatforms.length > 0 && p.mode === 'merge') {
+    throw new UserError(`Input "${Inputs.BuildPlatforms}" does not go with mode: merge, which builds nothing: leave it empty in the merge job`)
+  }
   if (Boolean(p.registryUsername) !== Boolean(p.registryPassword)) {
     throw new UserError(`Inputs "${Inputs.RegistryUsername}" and "${Inputs.RegistryPassword}" go together: set both or neither`)
   }
@@ -149,6 +154,7 @@ export function getOptions(ctx: RunContext, get: Getter = actionsInput): Options
     cacheRef: p.cacheRef ?? `${formatName(baseRepository)}:buildcache`,
     appCacheRef: p.appCacheRef ?? `${formatName(p.image)}:buildcache-app`,
     platforms: Object.freeze(p.platforms),
+    buildPlatforms: Object.freeze(p.buildPlatforms),
     buildArgs: Object.freeze(p.buildArgs),
     labels: Object.freeze(p.labels),
     target: p.target,

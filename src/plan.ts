@@ -4,17 +4,21 @@
 // Plan mode renders this plan and stops; every other mode carries it out.
 
 import { resolveCacheBackend, type CacheBackend } from './actions-cache/index.js'
-import { chooseBase, previousBase, type BaseChoice, type DatedTag } from './dated-tags.js'
+import { ageDays, chooseBase, parseDatedTag, previousBase, type BaseChoice, type DatedTag } from './dated-tags.js'
 import type { RunContext } from './context.js'
 import type { Options } from './options.js'
 import { decidePush, type CredentialState, type PushDecision } from './push.js'
-import { formatReference } from './reference.js'
+import { formatName, formatReference } from './reference.js'
 import type { BuilderInfo } from './buildx/index.js'
+import { UserError } from './errors.js'
+import { planBaseMerge, platformJob, type BaseMergePlan, type PlatformJob } from './platforms.js'
 
 /** What the lookup phase found out (the only I/O facts planRun needs). */
 export interface LookupResult {
   /** Dated base tags of the base repository, newest first; undefined when the lookup failed. */
   readonly dated?: readonly DatedTag[]
+  /** Every tag of the base repository (per-platform parts included); undefined when the lookup failed. */
+  readonly tags?: readonly string[]
   /** Whether the job has credentials for the image's registry. */
   readonly credentials: CredentialState
 }
@@ -24,10 +28,16 @@ export interface PlanInput {
   readonly ctx: Pick<RunContext, 'now' | 'pullRequest'>
   readonly envHash: string
   readonly lookup: LookupResult
+  /** The full platform set (`platforms`, or the runner's own); default `opts.platforms`. */
+  readonly platforms?: readonly string[]
 }
 
 export interface RunPlan {
   readonly choice: BaseChoice
+  /** What this job builds and pushes: all platforms under the tags, or one platform's parts (build-platforms). */
+  readonly job: PlatformJob
+  /** mode: merge — how the base is merged (the application is checked when it is merged). */
+  readonly merge?: BaseMergePlan
   /** The newest dated base other than the one picked: what a new base is compared with. */
   readonly previous?: DatedTag
   readonly push: PushDecision
@@ -73,8 +83,10 @@ export interface RunPlan {
   readonly steps: readonly string[]
 }
 
-export function planRun({ opts, ctx, envHash, lookup }: PlanInput): RunPlan {
-  const choice = chooseBase({ dated: lookup.dated, prefix: opts.baseTagPrefix, envHash, now: ctx.now, mode: opts.mode, maxAgeMs: opts.maxAgeMs })
+export function planRun({ opts, ctx, envHash, lookup, platforms = opts.platforms }: PlanInput): RunPlan {
+  const merge = opts.mode === 'merge' ? mergePlan(opts, envHash, lookup, platforms) : undefined
+  const choice = merge ? mergedChoice(merge.tag, opts.baseTagPrefix, ctx.now) : chooseBase({ dated: lookup.dated, prefix: opts.baseTagPrefix, envHash, now: ctx.now, mode: opts.mode, maxAgeMs: opts.maxAgeMs })
+  const job = platformJob({ platforms, buildPlatforms: opts.buildPlatforms, datedTag: choice.tag, appTags: opts.tags, cacheRef: opts.cacheRef, appCacheRef: opts.appCacheRef })
   const push = decidePush({
     push: opts.push,
     mode: opts.mode,
@@ -90,12 +102,16 @@ export function planRun({ opts, ctx, envHash, lookup }: PlanInput): RunPlan {
     canPush: push.enabled,
   })
   const actions = backend !== 'registry'
-  const needed = opts.mode !== 'plan' && (choice.action === 'build' || Boolean(opts.dockerfile))
+  const needed = opts.mode !== 'plan' && !merge && (choice.action === 'build' || Boolean(opts.dockerfile))
   const refresh = isRefresh(choice)
-  const tagRef = formatReference(opts.baseRepository, choice.tag)
+  // A job of a matrix that builds the base pushes its platform's part of the dated tag.
+  const baseTag = choice.action === 'build' ? job.baseTag : choice.tag
+  const tagRef = formatReference(opts.baseRepository, baseTag)
   const measureInStore = push.enabled || opts.image.local
   return {
     choice,
+    job,
+    ...(merge ? { merge } : {}),
     previous: lookup.dated && previousBase(lookup.dated, choice.tag),
     push,
     cache: { backend, registry: backend !== 'actions' && !opts.image.local, actions },
@@ -104,8 +120,8 @@ export function planRun({ opts, ctx, envHash, lookup }: PlanInput): RunPlan {
       login: needed && Boolean(opts.registryUsername && opts.registryPassword) && !opts.image.local,
       wantsExport: push.enabled || actions,
     },
-    base: { tag: choice.tag, tagRef, build: choice.action === 'build' ? { pull: refresh, noCache: refresh && opts.refresh === 'full' } : undefined },
-    app: opts.dockerfile ? { ref: opts.tags[0]! } : undefined,
+    base: { tag: baseTag, tagRef, build: choice.action === 'build' && !merge ? { pull: refresh, noCache: refresh && opts.refresh === 'full' } : undefined },
+    app: opts.dockerfile ? { ref: merge ? opts.tags[0]! : job.appTags[0]! } : undefined,
     pins: {
       baseByDigest: push.enabled || choice.action === 'reuse',
       finalFromStore: measureInStore,
@@ -113,15 +129,34 @@ export function planRun({ opts, ctx, envHash, lookup }: PlanInput): RunPlan {
       measureByDigest: push.enabled && !opts.image.local,
     },
     retention: opts.prune === 'false' ? undefined : { mode: opts.mode === 'plan' || opts.prune === 'dry-run' ? 'dry-run' : 'true', tolerant: opts.mode === 'plan' },
-    report: { ageDays: choice.action === 'reuse' ? choice.ageDays : 0, note: refresh ? refreshNote(opts) : undefined, reason: reasonText(choice) },
-    steps: planSteps(opts, choice, push, tagRef),
+    report: { ageDays: choice.action === 'reuse' ? choice.ageDays : 0, note: merge ? mergeNote(merge) : refresh ? refreshNote(opts) : undefined, reason: merge ? mergeNote(merge) : reasonText(choice) },
+    steps: merge ? [mergeNote(merge)] : planSteps(opts, choice, push, tagRef, job),
   }
 }
 
-function planSteps(opts: Options, choice: BaseChoice, push: PushDecision, tagRef: string): string[] {
+/** mode: merge — the merge of the base, decided from the tags the lookup found. */
+function mergePlan(opts: Options, envHash: string, lookup: LookupResult, platforms: readonly string[]): BaseMergePlan {
+  if (opts.image.local) throw new UserError('mode: merge assembles multi-platform tags in a registry; the local Docker engine has no per-platform images to merge')
+  if (!lookup.tags) throw new UserError(`mode: merge could not list the tags of ${formatName(opts.baseRepository)}, so it cannot find the per-platform images to merge`)
+  return planBaseMerge({ tags: lookup.tags, prefix: opts.baseTagPrefix, envHash, platforms, repository: formatName(opts.baseRepository) })
+}
+
+function mergedChoice(tag: string, prefix: string, now: Date): BaseChoice {
+  const parsed = parseDatedTag(tag, prefix)
+  return { action: 'reuse', tag, ageDays: parsed ? Math.max(0, ageDays(parsed, now)) : 0, decision: 'reused' }
+}
+
+function mergeNote(merge: BaseMergePlan): string {
+  return merge.action === 'assemble'
+    ? `mode: merge — assembling ${merge.tag} from ${merge.parts.map((p) => p.tag).join(', ')}`
+    : `mode: merge — ${merge.tag} is already a whole base (the jobs reused it)`
+}
+
+function planSteps(opts: Options, choice: BaseChoice, push: PushDecision, tagRef: string, job: PlatformJob): string[] {
   const steps = [reasonText(choice)]
+  if (job.part) steps.push(`This job builds ${job.part} only (build-platforms): it pushes per-platform tags for a mode: merge job to assemble`)
   if (choice.action === 'build') steps.push(`Would build and ${push.enabled ? 'push' : 'load'} ${tagRef}`)
-  if (opts.dockerfile) steps.push(`Would build the application image ${opts.tags.join(', ')} FROM ${tagRef}`)
+  if (opts.dockerfile) steps.push(`Would build the application image ${job.appTags.join(', ')} FROM ${tagRef}`)
   if (opts.prune !== 'false') steps.push('Would prune old dated tags (see the retention plan below)')
   return steps
 }

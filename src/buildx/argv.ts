@@ -15,6 +15,12 @@ export interface BuildSpec {
   platforms: readonly string[]
   target?: string
   builder?: string
+  /**
+   * A builder of the docker driver over a Docker context (buildx lists each context as one):
+   * buildx refuses `--builder=<context>` for it ("use docker --context=… buildx"), so the
+   * build runs as `docker --context=<context> buildx build` instead; `builder` is then unused.
+   */
+  dockerContext?: string
   /** Full values, e.g. `type=registry,ref=host/repo:buildcache`. */
   cacheFrom: readonly string[]
   /** Full value, or undefined for no cache export. */
@@ -34,6 +40,12 @@ export function cacheToValue(ref: string, mode: 'min' | 'max'): string {
   return `type=registry,ref=${ref},mode=${mode},image-manifest=true,oci-mediatypes=true,ignore-error=true`
 }
 
+/** A Docker context name as Docker accepts them (so it can never read as a flag). */
+function checkContextName(name: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(name)) throw new UserError(`invalid Docker context name ${JSON.stringify(name)}`)
+  return name
+}
+
 /**
  * The positional context argument. A context starting with `-` would be read as a flag (or,
  * as `-`, as "read the context from stdin"), so a relative one is made explicit with `./`.
@@ -43,10 +55,10 @@ function contextArg(context: string): string {
   return context.startsWith('-') ? `./${context}` : context
 }
 
-/** The argv after `docker`, starting with `buildx`, `build`. Pure. */
+/** The argv after `docker`: `buildx`, `build`, … (after `--context=<c>` for a context builder). Pure. */
 export function buildxArgs(spec: BuildSpec): string[] {
-  const args = ['buildx', 'build']
-  if (spec.builder) args.push(`--builder=${spec.builder}`)
+  const args = spec.dockerContext ? [`--context=${checkContextName(spec.dockerContext)}`, 'buildx', 'build'] : ['buildx', 'build']
+  if (spec.builder && !spec.dockerContext) args.push(`--builder=${spec.builder}`)
   args.push(`--file=${spec.dockerfile}`)
   for (const tag of spec.tags) args.push(`--tag=${tag}`)
   for (const arg of spec.buildArgs) args.push(`--build-arg=${arg}`)

@@ -15,6 +15,11 @@ export interface BuilderInfo {
   reason?: string
   /** Platforms of its nodes, without buildx's `*` marks, first node first. */
   platforms: string[]
+  /**
+   * For a builder of the docker driver over another Docker context: that context (builds run
+   * as `docker --context=<it> buildx build`, see BuildSpec.dockerContext).
+   */
+  dockerContext?: string
 }
 
 /** `docker buildx version` → e.g. `0.13.1+ds1` / `v0.17.1`. Throws a UserError naming what to install. */
@@ -122,6 +127,7 @@ export async function inspectBuilder(name?: string, opts: DockerOptions = {}): P
   if (parsed.driver === 'docker') {
     // The docker driver's endpoint is a docker context name; ask that engine.
     const ctx = parsed.endpoint && /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(parsed.endpoint) && parsed.endpoint !== 'default' ? parsed.endpoint : undefined
+    if (ctx && name) info.dockerContext = ctx
     const infoArgs = [...(ctx ? [`--context=${ctx}`] : []), 'info', '--format={{json .DriverStatus}}']
     const di = await docker(infoArgs, { timeoutMs: 60_000, ...opts })
     if (di.code !== 0) {

@@ -18,13 +18,14 @@ export function appSpec(s: RunState, tc: Toolchain, base: BaseResult, workDir: s
   return {
     context: opts.context,
     dockerfile: opts.dockerfile!,
-    tags: [...opts.tags],
+    tags: [...plan.job.appTags],
     buildArgs: [`${BuildArgNames.BaseImage}=${fromRef}`, ...opts.buildArgs],
     labels: [...opts.labels, ...ociLabels(ctx), `${Labels.EnvHash}=${fp.hash}`],
-    platforms: [...s.platforms],
+    platforms: [...plan.job.platforms],
     target: opts.target,
     builder: tc.builder,
-    ...registryCache(opts.appCacheRef, s, tc),
+    dockerContext: tc.dockerContext,
+    ...registryCache(plan.job.appCacheRef, s, tc),
     output: plan.push.enabled ? 'push' : 'load',
     metadataFile: path.join(workDir, 'app-metadata.json'),
   }
@@ -39,7 +40,7 @@ export async function appPhase(s: RunState, tc: Toolchain, base: BaseResult, wor
     const outcome = await timer.run(`Build application ${appRef}`, async () => {
       const spec = appSpec(s, tc, base, workDir)
       ports.log.debug(`docker ${buildxArgs(spec).join(' ')}`)
-      return runOneBuild('app', spec, s, tc, ports)
+      return runOneBuild('app', spec, { ...s, platforms: s.plan.job.platforms }, tc, ports)
     })
     builds.push(buildReport('app', appRef, outcome.outcome, outcome.note))
     const parsed = parseReference(appRef)

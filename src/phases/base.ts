@@ -36,9 +36,11 @@ export function baseSpec(s: RunState, tc: Toolchain, workDir: string, bundled?: 
       ...(bundled ? [`${BuildArgNames.EnvHash}=${fp.hash}`] : []),
     ],
     labels: [...opts.labels, ...ociLabels(ctx), `${Labels.EnvHash}=${fp.hash}`, `${Labels.Scheme}=${HASH_SCHEME}`, `${Labels.EnvDocument}=${encodeDocumentLabel(fp.document)}`],
-    platforms: [...s.platforms],
+    // A job of a matrix builds its own platform (build-platforms), with a cache of its own.
+    platforms: [...plan.job.platforms],
     builder: tc.builder,
-    ...registryCache(opts.cacheRef, s, tc),
+    dockerContext: tc.dockerContext,
+    ...registryCache(plan.job.cacheRef, s, tc),
     output: plan.push.enabled ? 'push' : 'load',
     // Refresh builds (nightly, max-age) re-pull FROM images; `refresh: full` also re-solves.
     pull: plan.base.build?.pull ?? false,
@@ -60,7 +62,7 @@ export async function basePhase(s: RunState, tc: Toolchain, workDir: string, tim
         : undefined
       const spec = baseSpec(s, tc, workDir, bundled)
       ports.log.debug(`docker ${buildxArgs(spec).filter((a) => !a.includes(`${Labels.EnvDocument}=`)).join(' ')}`)
-      return runOneBuild('base', spec, s, tc, ports)
+      return runOneBuild('base', spec, { ...s, platforms: plan.job.platforms }, tc, ports)
     })
     build = buildReport('base', plan.base.tagRef, outcome.outcome, outcome.note)
     digest = (plan.push.enabled ? await stores.store.digest(repo, plan.base.tag) : undefined) ?? outcome.outcome.digest

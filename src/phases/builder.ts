@@ -8,6 +8,8 @@ import type { Cleanup, RunState } from '../state.js'
 /** How the builds run: builder, cache settings now that the builder is known, the docker environment. */
 export interface Toolchain {
   readonly builder?: string
+  /** A builder over another Docker context: builds run as `docker --context=<it> buildx build`. */
+  readonly dockerContext?: string
   readonly cache: ReturnType<typeof cacheWithBuilder>
   readonly env?: NodeJS.ProcessEnv
 }
@@ -50,7 +52,7 @@ export async function builderPhase(
   const cache = cacheWithBuilder(s.plan.cache, info.canExportCache)
   if (cache.warning) log.warning(cache.warning)
   log.info(`Builder: ${info.name} (${info.driver} driver), registry cache export: ${info.canExportCache ? 'yes' : 'no'}`)
-  return { builder, cache, env }
+  return { builder, ...(info.dockerContext ? { dockerContext: info.dockerContext } : {}), cache, env }
 }
 
 /** No builds: the plan's cache settings as they are. */

@@ -12,22 +12,22 @@ export async function lookupPhase(
   s: { opts: Options; envHash: string; stores: Stores },
   ports: Pick<Ports, 'log' | 'hasCredentials'>,
 ): Promise<LookupResult> {
-  const [dated, credentials] = await Promise.all([datedBaseTags(s, ports), credentialState(s.opts, ports)])
-  return { dated, credentials }
+  const [found, credentials] = await Promise.all([datedBaseTags(s, ports), credentialState(s.opts, ports)])
+  return { dated: found?.dated, tags: found?.tags, credentials }
 }
 
 /** Dated base tags of the base repository (newest first); undefined when the lookup failed. */
 async function datedBaseTags(
   { opts, envHash, stores }: { opts: Options; envHash: string; stores: Stores },
   { log }: Pick<Ports, 'log'>,
-): Promise<DatedTag[] | undefined> {
+): Promise<{ dated: DatedTag[]; tags: string[] } | undefined> {
   const repo = opts.baseRepository
   try {
     const t = await stores.store.tags(repo)
     const dated = datedTags(t, opts.baseTagPrefix)
     const mine = dated.filter((d) => d.hash12 === envHash.slice(0, 12)).length
     log.info(`${formatName(repo)}: ${t.length} tags, ${dated.length} dated base tags, ${mine} of this environment`)
-    return dated
+    return { dated, tags: t }
   } catch (e) {
     if (isUserError(e)) throw e
     log.warning(`Could not list the tags of ${formatName(repo)} (${errorMessage(e)}); building the base as a cache miss`)

@@ -9,7 +9,8 @@ import type { RunState } from '../state.js'
 export function announcePlan({ plan }: Pick<RunState, 'plan'>, ports: Pick<Ports, 'log' | 'results'>): void {
   ports.log.info(`Push: ${plan.push.enabled ? 'yes' : 'no'} (${plan.push.reason})`)
   ports.log.info(`Build cache: ${plan.cache.backend}`)
-  ports.results.setOutput(Outputs.BaseTag, plan.choice.tag)
+  // The tag this job pushes or uses: a job of a matrix that builds the base pushes its platform's part.
+  ports.results.setOutput(Outputs.BaseTag, plan.base.tag)
 }
 
 /** Plan mode: the canonical document and what a run would do; the base outputs it can know. Returns the base reference (a reused base's). */

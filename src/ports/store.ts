@@ -2,6 +2,7 @@
 // engine (through the process port). Reads only; retention's deletes go through `registry`.
 
 import { inspectLocal, localTags } from '../engine.js'
+import type { MergeRegistry } from '../merge.js'
 import { formatReference, type ImageName } from '../reference.js'
 import { RegistryClient } from '../registry/index.js'
 import type { Logger } from '../registry/transport.js'
@@ -17,8 +18,8 @@ export interface Store {
   labels(name: ImageName, tagOrDigest: string): Promise<Record<string, string> | undefined>
 }
 
-/** What retention needs of a registry (reads and manifest deletes). */
-export type RegistryAccess = TagSource & ManifestDeleter
+/** What retention (reads and manifest deletes) and mode: merge (index assembly) need of a registry. */
+export type RegistryAccess = TagSource & ManifestDeleter & MergeRegistry
 
 /** The stores of a run: the one behind `image`, the local engine (for loaded images), and the registry when there is one. */
 export interface Stores {

@@ -55,7 +55,7 @@ const TAG_PAGE_SIZE = 1000
 const MAX_TAG_PAGES = 100_000
 const CHILD_CONCURRENCY = 4
 
-interface Descriptor {
+export interface Descriptor {
   mediaType?: string
   digest: string
   size: number
@@ -353,6 +353,72 @@ export class RegistryClient {
       verifyDigest(digest, res.body, what)
       return res.body
     })
+  }
+
+  /**
+   * The descriptors a platform's part contributes to a multi-platform index: its image
+   * manifest(s) of `platform` and the attestation manifests that refer to them. A part is
+   * a plain manifest (its platform read from its config) or an index (BuildKit's, with
+   * attestations). Throws when the part holds no image of `platform` or another platform.
+   */
+  async partDescriptors(name: ImageName, ref: string, platform: string): Promise<Descriptor[]> {
+    const top = await this.getManifest(name, ref)
+    const at = `${name.repository}:${ref}`
+    if (!top) throw new RegistryError('not-found', name.registry, `${name.registry}: ${at} does not exist`, 404)
+    let images: Descriptor[]
+    let attestations: Descriptor[] = []
+    if (isIndex(top.manifest)) {
+      const descs = ((top.manifest.manifests ?? []) as Descriptor[]).filter((d) => d && typeof d.digest === 'string' && validDigest(d.digest))
+      images = descs.filter((d) => !isAttestation(d))
+      attestations = descs.filter((d) => isAttestation(d) && images.some((i) => i.digest === d.annotations?.['vnd.docker.reference.digest']))
+    } else {
+      const cfg = top.manifest.config as Descriptor | undefined
+      const c = cfg?.digest ? ((await this.blobJson(name, cfg.digest)) as { os?: string; architecture?: string; variant?: string }) : undefined
+      const p = c && typeof c.os === 'string' && typeof c.architecture === 'string' ? { os: c.os, architecture: c.architecture, ...(typeof c.variant === 'string' ? { variant: c.variant } : {}) } : undefined
+      images = [{ mediaType: top.mediaType, digest: top.digest, size: top.size, ...(p ? { platform: p } : {}) }]
+    }
+    const others = images.filter((d) => platformString(d.platform) !== platform)
+    if (images.length === 0 || others.length > 0) {
+      const found = images.map((d) => platformString(d.platform)).join(', ') || 'no image'
+      throw new RegistryError('protocol', name.registry, `${name.registry}: ${at} should hold an image of ${platform} only, but holds ${found}`)
+    }
+    return [...images, ...attestations].map((d) => ({ mediaType: d.mediaType, digest: d.digest, size: d.size, ...(d.platform ? { platform: d.platform } : {}), ...(d.annotations ? { annotations: d.annotations } : {}) }))
+  }
+
+  /**
+   * Assembles one OCI image index from per-platform parts (tags or digests of this
+   * repository, see partDescriptors) and puts it under every tag of `tags`. Returns its digest.
+   */
+  async putIndex(name: ImageName, parts: readonly { ref: string; platform: string }[], tags: readonly string[]): Promise<{ digest: string; size: number }> {
+    const descs = await mapLimit(parts, CHILD_CONCURRENCY, (p) => this.partDescriptors(name, p.ref, p.platform))
+    const index = { schemaVersion: 2, mediaType: MediaTypes.OciIndex, manifests: descs.flat() }
+    const body = Buffer.from(JSON.stringify(index))
+    const digest = sha256Digest(body)
+    for (const tag of tags) await this.putManifest(name, tag, body, MediaTypes.OciIndex, digest)
+    return { digest, size: body.length }
+  }
+
+  /** PUTs manifest bytes under a tag; checks the digest the registry computed. */
+  private async putManifest(name: ImageName, tag: string, body: Buffer, mediaType: string, digest: string): Promise<void> {
+    const reg = this.reg(name)
+    const what = `push the manifest ${name.repository}:${tag}`
+    await this.transport.send(
+      reg,
+      {
+        method: 'PUT',
+        url: this.url(reg, `${name.repository}/manifests/${encodeURIComponent(tag)}`),
+        headers: { 'content-type': mediaType },
+        body,
+        scope: repositoryScope(name.repository, ['pull', 'push']),
+        maxBytes: 1 << 20,
+        what,
+      },
+      (res) => {
+        const got = res.headers.get('docker-content-digest')
+        if (got && got !== digest) throw new RegistryError('protocol', reg.name, `${what}: the registry stored ${got}, not ${digest}`)
+        return res
+      },
+    )
   }
 
   /** Deletes a manifest by digest (which untags every tag pointing at it). */

@@ -7,6 +7,7 @@ export {
   isIndex,
   platformString,
   sha256Digest,
+  type Descriptor,
   type ImageConfigInfo,
   type ImageSizeInfo,
   type ManifestInfo,

@@ -51,8 +51,10 @@ export interface Registry {
 }
 
 export interface Request {
-  method: 'GET' | 'HEAD' | 'DELETE'
+  method: 'GET' | 'HEAD' | 'DELETE' | 'PUT'
   url: URL
+  /** Request body (PUT of a manifest); sent again on a retry or a 307/308 redirect. */
+  body?: Buffer
   headers?: Record<string, string>
   /** Token scope, e.g. `repository:acme/model:pull`. */
   scope: string
@@ -233,7 +235,7 @@ export class Transport {
     return this.proxyClient.getAgentDispatcher(url.toString())
   }
 
-  private async rawFetch(url: URL, init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal }): Promise<globalThis.Response> {
+  private async rawFetch(url: URL, init: { method: string; headers: Record<string, string>; body?: string | Buffer; signal: AbortSignal }): Promise<globalThis.Response> {
     const dispatcher = this.dispatcher(url)
     try {
       return await fetch(url, {
@@ -383,7 +385,7 @@ export class Transport {
       const headers: Record<string, string> = { ...(req.headers ?? {}) }
       if (onRegistry && auth) headers.authorization = auth
       this.log.debug(`${method} ${logUrl(url, reg.host)}${hop ? ` (redirect ${hop})` : ''}`)
-      const res = await this.rawFetch(url, { method, headers, signal })
+      const res = await this.rawFetch(url, { method, headers, signal, ...(req.body && method === req.method ? { body: req.body } : {}) })
       const location = res.headers.get('location')
       if (![301, 302, 303, 307, 308].includes(res.status) || !location) return { res, url, onRegistry }
       await discard(res)

@@ -3,6 +3,7 @@
 // few client methods used, so any RegistryClient-like object fits.
 
 import { errorMessage } from '../errors.js'
+import { parsePartTag } from '../platforms.js'
 import { formatName, type ImageName } from '../reference.js'
 import { parseDatedTag } from '../dated-tags.js'
 import type { RetentionBackend, RetentionLog } from './apply.js'
@@ -68,7 +69,8 @@ const MAX_FAILURES = 3
  */
 export async function collectTagInfo(client: TagSource, name: ImageName, prefix: string, opts: CollectOptions = {}): Promise<TagInfo[]> {
   const tags = await client.listTags(name)
-  if (!tags.some((t) => parseDatedTag(t, prefix))) return []
+  // Nothing to prune without a dated tag or a per-platform part of one.
+  if (!tags.some((t) => parseDatedTag(t, prefix) || parsePartTag(t, prefix))) return []
   const n = Math.max(1, Math.floor(opts.concurrency ?? 8))
   const out: (TagInfo | undefined)[] = new Array(tags.length)
   let failures = 0

@@ -8,9 +8,14 @@
 // protected. A digest that is a platform manifest of a surviving index is protected too,
 // so a kept multi-platform image never loses a child. When a tag's digest could not be
 // resolved, nothing it might share is deleted.
+//
+// A dated base and its per-platform parts (`<dated tag>_<os>_<arch>`, pushed by the jobs of
+// a matrix and merged into the dated tag) are one unit: kept or deleted together, decided
+// by the unit's date and hash, even while only the parts exist (the merge has not run yet).
 
 import type { RetentionEntry } from '../report/model.js'
 import { ageDays, parseDatedTag, type DatedTag } from '../dated-tags.js'
+import { parsePartTag } from '../platforms.js'
 
 export interface TagInfo {
   tag: string
@@ -54,8 +59,11 @@ export interface RetentionPlan {
 
 interface Dated {
   readonly info: TagInfo
+  /** The dated tag of its unit (itself, or the dated base a part belongs to). */
   readonly parsed: DatedTag
   readonly age: number
+  /** True for a per-platform part of `parsed.tag`. */
+  readonly part?: boolean
 }
 
 interface Kept {
@@ -84,7 +92,7 @@ export function planRetention(tags: readonly TagInfo[], policy: RetentionPolicy)
   return entries({ kept, candidates, byDigest, protectedTag, protectedDigest, childrenOf, keepLatest, keepDays })
 }
 
-/** Dated tags of the prefix (with their age) and every other tag; one entry per tag name (first wins). */
+/** Tags of the prefix's units (dated tags and their parts, with their age) and every other tag; one entry per tag name (first wins). */
 function classify(tags: readonly TagInfo[], policy: RetentionPolicy): { dated: Dated[]; foreign: TagInfo[] } {
   const seen = new Set<string>()
   const dated: Dated[] = []
@@ -93,33 +101,54 @@ function classify(tags: readonly TagInfo[], policy: RetentionPolicy): { dated: D
     if (seen.has(info.tag)) continue
     seen.add(info.tag)
     const parsed = parseDatedTag(info.tag, policy.prefix)
+    const part = parsed ? undefined : parsePartTag(info.tag, policy.prefix)
     if (parsed) dated.push({ info, parsed, age: ageDays(parsed, policy.today) })
+    else if (part) dated.push({ info, parsed: part.dated, age: ageDays(part.dated, policy.today), part: true })
     else foreign.push(info)
   }
   return { dated, foreign }
 }
 
-/** 1. Keep (with the reason) or candidate, per tag. */
+/** The units of each environment hash, newest first: dated tag → its members (the tag itself and its parts). */
+function unitsByHash(dated: readonly Dated[]): Map<string, { tag: DatedTag; members: Dated[] }[]> {
+  const units = new Map<string, { tag: DatedTag; members: Dated[] }>()
+  for (const d of dated) {
+    const u = units.get(d.parsed.tag) ?? { tag: d.parsed, members: [] }
+    u.members.push(d)
+    units.set(d.parsed.tag, u)
+  }
+  const groups = new Map<string, { tag: DatedTag; members: Dated[] }[]>()
+  for (const u of units.values()) groups.set(u.tag.hash12, [...(groups.get(u.tag.hash12) ?? []), u])
+  for (const g of groups.values()) g.sort((a, b) => b.tag.time - a.tag.time || byTag(b.tag, a.tag))
+  return groups
+}
+
+/**
+ * 1. Keep (with the reason) or candidate, per unit (a dated tag with its parts). keepLatest
+ * counts whole bases (the dated tag exists): a unit of parts whose merge is still to come
+ * must not push out the base other jobs reuse meanwhile; it is kept while it is newer than
+ * every whole base of its environment.
+ */
 function keepOrCandidate(dated: readonly Dated[], policy: RetentionPolicy, keepLatest: number, keepDays: number): { kept: Kept[]; candidates: Dated[] } {
   const protectTags = new Set(policy.protectTags)
-  const groups = new Map<string, Dated[]>()
-  for (const d of dated) {
-    const g = groups.get(d.parsed.hash12) ?? []
-    g.push(d)
-    groups.set(d.parsed.hash12, g)
-  }
   const kept: Kept[] = []
   const candidates: Dated[] = []
-  for (const [hash, group] of groups) {
-    group.sort((a, b) => b.parsed.time - a.parsed.time || byTag(b.info, a.info))
-    group.forEach((d, i) => {
+  for (const [hash, group] of unitsByHash(dated)) {
+    let whole = 0
+    for (const { tag, members } of group) {
+      const isWhole = members.some((m) => !m.part)
+      const age = members[0]!.age
       let reason: string | undefined
-      if (protectTags.has(d.info.tag)) reason = 'in use by this run'
-      else if (i < keepLatest) reason = `newest ${keepLatest} of ${policy.prefix}${hash}`
-      else if (d.age <= keepDays) reason = d.age < 0 ? 'dated in the future' : `not older than ${count(keepDays, 'day')}`
-      if (reason) kept.push({ d, reason })
-      else candidates.push(d)
-    })
+      if (protectTags.has(tag.tag) || members.some((m) => protectTags.has(m.info.tag))) reason = 'in use by this run'
+      else if (isWhole && whole < keepLatest) reason = `newest ${keepLatest} of ${policy.prefix}${hash}`
+      else if (!isWhole && whole === 0 && keepLatest > 0) reason = 'parts of a base newer than every merged one (merge pending)'
+      else if (age <= keepDays) reason = age < 0 ? 'dated in the future' : `not older than ${count(keepDays, 'day')}`
+      if (isWhole) whole++
+      for (const d of members) {
+        if (reason) kept.push({ d, reason: d.part ? `platform part of ${tag.tag}: ${reason}` : reason })
+        else candidates.push(d)
+      }
+    }
   }
   return { kept, candidates }
 }

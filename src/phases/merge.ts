@@ -1,0 +1,41 @@
+// Phase 5 of mode: merge — no builds: the per-platform images the jobs of a matrix pushed are
+// assembled into one multi-platform base tag and application tag (src/merge.ts).
+
+import { Outputs } from '../constants.js'
+import { UserError } from '../errors.js'
+import { mergeImages } from '../merge.js'
+import type { Ports } from '../ports/index.js'
+import { formatReference } from '../reference.js'
+import type { Built, RunState } from '../state.js'
+import { cacheTotals } from './build.js'
+
+export async function mergePhase(s: RunState, ports: Pick<Ports, 'log' | 'results'>): Promise<Built> {
+  const { opts, plan, stores, fp } = s
+  if (!stores.registry || !plan.merge) throw new UserError('mode: merge assembles multi-platform tags in a registry')
+  if (!plan.push.enabled) throw new UserError(`mode: merge pushes the multi-platform tags, but this job does not push: ${plan.push.reason}`)
+  const merged = await mergeImages(
+    {
+      baseRepository: opts.baseRepository,
+      prefix: opts.baseTagPrefix,
+      envHash: fp.hash,
+      platforms: s.platforms,
+      appTags: opts.dockerfile ? opts.tags : [],
+      base: plan.merge,
+    },
+    stores.registry,
+    ports.log,
+  )
+  const baseRef = formatReference(opts.baseRepository, merged.base.tag, merged.base.digest)
+  const final = merged.app ?? { name: opts.baseRepository, tag: merged.base.tag, digest: merged.base.digest }
+  const ref = formatReference(final.name, final.tag, final.digest)
+  const { results } = ports
+  results.setOutput(Outputs.BaseImage, baseRef)
+  results.setOutput(Outputs.BaseReused, 'true')
+  results.setOutput(Outputs.Image, ref)
+  results.setOutput(Outputs.Digest, final.digest)
+  const cache = cacheTotals([])
+  results.setOutput(Outputs.CacheHitRatio, String(cache.ratio))
+  results.setOutput(Outputs.CachedSteps, String(cache.cachedSteps))
+  results.setOutput(Outputs.TotalSteps, String(cache.totalSteps))
+  return { builds: [], base: { ref: baseRef, digest: merged.base.digest }, final: { ...final, ref } }
+}

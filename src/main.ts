@@ -39,8 +39,9 @@ import { getOptions, type Options } from './options.js'
 import { decidePush, type PushDecision } from './push.js'
 import { formatName, formatReference, isLoopbackHost, parseReference, type ImageName } from './reference.js'
 import { RegistryClient, hasCredentials } from './registry/index.js'
+import { resolveSourceDate, sameDigestAs, type SourceDate } from './source-date.js'
 import type { BuildReport, EnvChange, ImageSize, ReportData, RetentionReport } from './report/model.js'
-import { evaluateBudget, renderReport, upsertPrComment } from './report/index.js'
+import { evaluateBudget, renderReport } from './report/index.js'
 import { applyRetention, collectTagInfo, distributionBackend, ghcrBackend, planRetention, selectBackend } from './retention/index.js'
 import { chooseBase, datedTags, previousBase, trendTags, withTag, type BaseChoice, type DatedTag } from './tags.js'
 
@@ -293,6 +294,10 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
     cacheTo: useRegistryCache && push.enabled && canExportCache ? cacheToValue(ref, opts.cacheMode) : undefined,
   })
 
+  // The source date of what is built (created label, SOURCE_DATE_EPOCH): a rebuild of the same commit is the same image.
+  const sourceDate = needBuild ? await resolveSourceDate(ctx) : undefined
+  if (sourceDate) core.info(`Source date ${sourceDate.date.toISOString()} (from ${sourceDate.origin})`)
+
   // --- base ---
   const baseTagRef = formatReference(baseRepo, choice.tag)
   let baseDigest: string | undefined
@@ -304,7 +309,8 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
         dockerfile: opts.baseDockerfile.path,
         tags: [baseTagRef],
         buildArgs: [...opts.baseBuildArgs, `${BuildArgNames.EnvironmentFile}=${path.basename(opts.environmentFile)}`],
-        labels: [...opts.labels, ...ociLabels(ctx), `${Labels.EnvHash}=${fp.hash}`, `${Labels.Scheme}=${HASH_SCHEME}`, `${Labels.EnvDocument}=${fp.json}`],
+        labels: [...opts.labels, ...ociLabels(ctx, sourceDate), `${Labels.EnvHash}=${fp.hash}`, `${Labels.Scheme}=${HASH_SCHEME}`, `${Labels.EnvDocument}=${fp.json}`],
+        sourceDateEpoch: sourceDate?.seconds,
         platforms,
         builder,
         ...registryCache(opts.cacheRef),
@@ -332,8 +338,11 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
   let finalName = baseRepo
   let finalTag = choice.tag
   let finalDigest = baseDigest
+  let digestBefore: string | undefined
   if (opts.dockerfile) {
     const appRef = opts.tags[0]!
+    const app = parseReference(appRef)
+    if (push.enabled) digestBefore = await store.digest(app.name, app.tag!).catch(() => undefined)
     const outcome = await phases.run(`Build application ${appRef}`, async () => {
       const fromRef = push.enabled && baseDigest ? formatReference(baseRepo, choice.tag, baseDigest) : baseTagRef
       const spec: BuildSpec = {
@@ -341,7 +350,8 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
         dockerfile: opts.dockerfile!,
         tags: opts.tags,
         buildArgs: [`${BuildArgNames.BaseImage}=${fromRef}`, ...opts.buildArgs],
-        labels: [...opts.labels, ...ociLabels(ctx), `${Labels.EnvHash}=${fp.hash}`],
+        labels: [...opts.labels, ...ociLabels(ctx, sourceDate), `${Labels.EnvHash}=${fp.hash}`],
+        sourceDateEpoch: sourceDate?.seconds,
         platforms,
         target: opts.target,
         builder,
@@ -412,7 +422,13 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
       previousTag: measured.changes?.previousTag,
       note: isRefresh(choice) ? refreshNote(opts) : undefined,
     },
-    final: { ref: finalRef, digest: finalDigest, size: measured.size, compareTo: measured.compareTo },
+    final: {
+      ref: finalRef,
+      digest: finalDigest,
+      size: measured.size,
+      compareTo: measured.compareTo,
+      unchangedFrom: builds.length ? sameDigestAs(finalDigest, [{ ref: formatReference(finalName, finalTag), digest: digestBefore }, measured.compareTo ?? {}]) : undefined,
+    },
     builds,
     cache,
     phases: phases.list,
@@ -446,8 +462,8 @@ function credentialState(opts: Options): 'found' | 'none' | 'not-needed' {
   return hasCredentials(opts.image.registry) ? 'found' : 'none'
 }
 
-function ociLabels(ctx: RunContext): string[] {
-  const out = [`${Labels.Created}=${ctx.now.toISOString()}`]
+function ociLabels(ctx: RunContext, sourceDate: SourceDate | undefined): string[] {
+  const out = [`${Labels.Created}=${(sourceDate?.date ?? ctx.now).toISOString()}`]
   if (ctx.repository) out.push(`${Labels.Source}=${ctx.serverUrl}/${ctx.repository}`)
   if (ctx.sha) out.push(`${Labels.Revision}=${ctx.sha}`)
   return out
@@ -660,6 +676,8 @@ async function writeReports(opts: Options, ctx: RunContext, data: ReportData): P
       try {
         const [owner, repo] = ctx.repository.split('/')
         const body = renderReport(data, { forComment: true })
+        // Octokit is only needed here: loaded on demand (a separate chunk of the bundle).
+        const { upsertPrComment } = await import('./report/comment.js')
         const result = await upsertPrComment(
           { token: opts.githubToken, apiUrl: ctx.apiUrl, owner: owner!, repo: repo!, issueNumber: ctx.pullRequest.number, image: data.image },
           body,

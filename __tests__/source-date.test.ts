@@ -17,6 +17,7 @@ import {
   parseCommitTime,
   parseSourceDateEpoch,
   resolveSourceDate,
+  sameDigestAs,
 } from '../src/source-date.js'
 import { datedTag } from '../src/tags.js'
 
@@ -144,5 +145,16 @@ describe('the commit time of HEAD (real git)', () => {
     expect(await resolveSourceDate({ workspace: path.join(dir, 'plain'), eventCommitTimestamp: ev }, () => NOW)).toMatchObject({ origin: 'event' })
     expect(await resolveSourceDate({ workspace: path.join(dir, 'plain') }, () => NOW)).toMatchObject({ origin: 'clock', date: NOW })
     expect(await resolveSourceDate({ workspace: path.join(dir, 'repo'), sourceDateEpoch: new Date(0) }, () => NOW)).toMatchObject({ seconds: 0, origin: 'SOURCE_DATE_EPOCH' })
+  })
+})
+
+describe('same digest as before', () => {
+  test.each([
+    ['sha256:a', [{ ref: 'r:t', digest: 'sha256:a' }], 'r:t'],
+    ['sha256:a', [{ ref: 'r:t', digest: undefined }, { ref: 'r:latest', digest: 'sha256:a' }], 'r:latest'],
+    ['sha256:a', [{ ref: 'r:t', digest: 'sha256:b' }, {}], undefined],
+    [undefined, [{ ref: 'r:t', digest: undefined }], undefined],
+  ])('%s among %j → %s', (digest, candidates, want) => {
+    expect(sameDigestAs(digest, candidates)).toBe(want)
   })
 })

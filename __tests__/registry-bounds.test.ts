@@ -229,3 +229,36 @@ describe('proxy', () => {
     expect(connects).toEqual([])
   })
 })
+
+describe('keep-alive', () => {
+  test('sequential requests of every kind share one connection (each response is read to its end)', async () => {
+    const sockets = new Set<unknown>()
+    const order: string[] = []
+    const body = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { digest: `sha256:${'a'.repeat(64)}`, size: 1 }, layers: [] })
+    srv.handle = (req, res) => {
+      if (!sockets.has(req.socket)) order.push(`${req.method} ${req.url}`)
+      sockets.add(req.socket)
+      if (req.url?.includes('/tags/list')) return json(res, 200, { tags: ['a'] })
+      if (req.url?.includes('/manifests/missing')) return registryError(res, 404, 'MANIFEST_UNKNOWN')
+      json(res, 200, body, { 'docker-content-digest': `sha256:${'c'.repeat(64)}` })
+    }
+    const c = client()
+    const n = name()
+    // A response read to its end frees its connection within a turn of the event loop; one
+    // never read (a HEAD left alone) keeps it busy until the request timeout — and holds the
+    // process open that long after its last line.
+    const turn = (): Promise<void> => new Promise((r) => setImmediate(r))
+    expect(await c.headDigest(n, 'latest')).toBe(`sha256:${'c'.repeat(64)}`)
+    await turn()
+    expect(await c.headDigest(n, 'missing')).toBeUndefined() // HEAD answered 404: a pass-through status
+    await turn()
+    expect(await c.listTags(n)).toEqual(['a'])
+    await turn()
+    expect(await c.getManifest(n, 'missing')).toBeUndefined()
+    await turn()
+    expect(await c.headDigest(n, 'latest')).toBe(`sha256:${'c'.repeat(64)}`)
+    expect(srv.requests.length).toBe(5)
+    expect(order).toHaveLength(1)
+    expect(sockets.size).toBe(1)
+  })
+})

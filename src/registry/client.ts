@@ -203,7 +203,7 @@ export class RegistryClient {
         })
         .catch((e: unknown) => {
           // A page refused for its size when the total budget was the tighter bound: the cap's own words.
-          if (budget < TAG_PAGE_MAX_BYTES && e instanceof RegistryError && e.kind === 'protocol' && /\bbytes\b/.test(e.message)) {
+          if (budget < TAG_PAGE_MAX_BYTES && e instanceof RegistryError && e.kind === 'protocol' && / sent (?:more than|a response of) \d+ bytes/.test(e.message)) {
             throw tagListTooBig(reg.name, name.repository, `more than ${bounds.maxBytes} bytes`)
           }
           throw e

@@ -420,7 +420,7 @@ export class Transport {
         throw await this.authError(reg, req, 401, auth !== undefined)
       }
       if (req.passStatuses?.includes(res.status)) {
-        const body = req.method === 'HEAD' ? Buffer.alloc(0) : await this.readBody(res, req.maxBytes, reg, url, signal)
+        const body = req.method === 'HEAD' ? (discard(res), Buffer.alloc(0)) : await this.readBody(res, req.maxBytes, reg, url, signal)
         return { status: res.status, headers: res.headers, body, url }
       }
       if (res.status === 401 || res.status === 403) {
@@ -632,7 +632,13 @@ const DISCARD_DRAIN_MAX = 64 << 10
  */
 function discard(res: RawResponse): void {
   const body = res.body
-  if (body.complete || body.destroyed) return
+  if (body.destroyed) return
+  // A response without a body (HEAD, 204, 304) still has to be read to its end before its
+  // connection goes back to the pool; left alone it stays busy (and holds the process open).
+  if (body.complete) {
+    body.resume()
+    return
+  }
   const declared = res.headers.get('content-length')
   if (declared !== null && /^\d+$/.test(declared) && Number(declared) <= DISCARD_DRAIN_MAX) {
     body.on('error', () => undefined)

@@ -224,8 +224,9 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
   const dockerOpts = { env: dockerEnv }
   if (needBuild) {
     await phases.run('Builder', async () => {
-      core.info(await buildxVersion(dockerOpts))
-      let info = await inspectBuilder(builder, dockerOpts)
+      const [version, inspected] = await Promise.all([buildxVersion(dockerOpts), inspectBuilder(builder, dockerOpts)])
+      core.info(version)
+      let info = inspected
       const wantsExport = push.enabled || useActionsCache
       if (wantsExport && !info.canExportCache && !opts.builder) {
         core.warning(

@@ -103,6 +103,11 @@ export const DOCKER_DRIVER_NO_CACHE =
  * cloud) can export.
  */
 export async function inspectBuilder(name?: string, opts: DockerOptions = {}): Promise<BuilderInfo> {
+  const defaultInfoArgs = ['info', '--format={{json .DriverStatus}}']
+  // The usual case is the default builder of the default engine: ask the engine at the same
+  // time as buildx (two CLI starts at once instead of one after the other).
+  const earlyInfo = name ? undefined : docker(defaultInfoArgs, { timeoutMs: 60_000, ...opts })
+  earlyInfo?.catch(() => undefined)
   const r = await docker(inspectBuilderArgs(name), { timeoutMs: 60_000, ...opts })
   if (r.code !== 0) {
     const out = r.stderr + r.stdout
@@ -122,8 +127,7 @@ export async function inspectBuilder(name?: string, opts: DockerOptions = {}): P
   if (parsed.driver === 'docker') {
     // The docker driver's endpoint is a docker context name; ask that engine.
     const ctx = parsed.endpoint && /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(parsed.endpoint) && parsed.endpoint !== 'default' ? parsed.endpoint : undefined
-    const infoArgs = [...(ctx ? [`--context=${ctx}`] : []), 'info', '--format={{json .DriverStatus}}']
-    const di = await docker(infoArgs, { timeoutMs: 60_000, ...opts })
+    const di = !ctx && earlyInfo ? await earlyInfo : await docker([...(ctx ? [`--context=${ctx}`] : []), ...defaultInfoArgs], { timeoutMs: 60_000, ...opts })
     if (di.code !== 0) {
       info.canExportCache = false
       info.reason = `could not read the engine's image store (docker info failed: ${briefOutput(di.stderr, 3)}); ${DOCKER_DRIVER_NO_CACHE}`

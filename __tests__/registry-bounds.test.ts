@@ -159,6 +159,19 @@ describe('bodies are capped while they stream', () => {
     expect(written).toBeLessThan(32 << 20)
   })
 
+  test('a body that stops half-way (headers sent, then silence) times out like no answer at all', async () => {
+    srv.handle = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' })
+      res.write('{"tags":["a",')
+    }
+    const started = Date.now()
+    const e = await caught(client({ timeoutMs: 200, retries: 1, sleep: async () => undefined }).listTags(name()))
+    expect(e.kind).toBe('network')
+    expect(e.message).toMatch(/broke off after 13 bytes \(127\.0\.0\.1:\d+ did not answer within 0\.2s\)/)
+    expect(srv.requests.length).toBe(2)
+    expect(Date.now() - started).toBeLessThan(5_000)
+  })
+
   test('a declared Content-Length over the cap is refused before reading', async () => {
     srv.handle = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(1 << 30) })

@@ -1,7 +1,7 @@
 // All HTTP I/O of the registry client, over node:http / node:https with keep-alive agents
 // (Node's global fetch loads undici and compiles its WebAssembly parser: too slow and too
 // big for a short process), with
-//  - a timeout on every attempt (AbortSignal, covering headers and body), and optionally one
+//  - a timeout on every attempt (covering redirects, token requests, headers and bodies), and optionally one
 //    deadline over a whole operation (every attempt, retry and backoff of it);
 //  - every body read capped while it streams;
 //  - bounded exponential backoff with jitter for 429 (Retry-After honoured, capped), 408,
@@ -196,6 +196,41 @@ class HeaderMap implements ResponseHeaders {
   }
 }
 
+/**
+ * The time limit of one attempt: every request of it (redirects, token requests) and the
+ * response being read are destroyed when it passes. A plain unref'd timer: cheaper to load
+ * than AbortSignal for a short process.
+ */
+class AttemptTimer {
+  aborted = false
+  private readonly live = new Set<http.ClientRequest | http.IncomingMessage>()
+  private readonly timer: NodeJS.Timeout
+  constructor(readonly ms: number) {
+    this.timer = setTimeout(() => {
+      this.aborted = true
+      for (const r of this.live) r.destroy(this.error())
+      this.live.clear()
+    }, ms)
+    this.timer.unref()
+  }
+  private error(): Error {
+    return Object.assign(new Error(`no answer within ${this.ms} ms`), { name: 'TimeoutError' })
+  }
+  /** Destroys `r` with the others when the time is up (at once when it already is). */
+  track(r: http.ClientRequest | http.IncomingMessage): void {
+    if (this.aborted) {
+      r.destroy(this.error())
+      return
+    }
+    this.live.add(r)
+    r.once('close', () => this.live.delete(r))
+  }
+  done(): void {
+    clearTimeout(this.timer)
+    this.live.clear()
+  }
+}
+
 interface CachedToken {
   token: string
   expiresAt: number
@@ -213,7 +248,6 @@ export class Transport {
   private readonly tokens = new Map<string, CachedToken | Promise<CachedToken>>()
   private readonly secrets = new Set<string>()
   private readonly agents = new Map<string, http.Agent>()
-  private readonly signalTimeouts = new WeakMap<AbortSignal, number>()
   /** The clock of deadlines (milliseconds since the epoch). */
   readonly now: () => number
 
@@ -288,7 +322,7 @@ export class Transport {
   }
 
   /** One HTTP exchange; resolves once the status and headers are in (the body is read later). */
-  private rawFetch(url: URL, init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal }): Promise<RawResponse> {
+  private rawFetch(url: URL, init: { method: string; headers: Record<string, string>; body?: string; signal: AttemptTimer }): Promise<RawResponse> {
     return new Promise<RawResponse>((resolve, reject) => {
       const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...init.headers }
       if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body))
@@ -296,22 +330,26 @@ export class Transport {
       try {
         if (url.protocol !== 'http:' && url.protocol !== 'https:') throw Object.assign(new Error(`unsupported scheme ${url.protocol}`), { code: 'ERR_INVALID_URL' })
         const mod = url.protocol === 'https:' ? https : http
-        req = mod.request(url, { method: init.method, headers, agent: this.agent(url), signal: init.signal })
+        req = mod.request(url, { method: init.method, headers, agent: this.agent(url) })
+        init.signal.track(req)
       } catch (e) {
         reject(this.networkError(e, url, init.signal))
         return
       }
-      req.once('response', (res) => resolve({ status: res.statusCode ?? 0, headers: new HeaderMap(res.headers), body: res }))
+      req.once('response', (res) => {
+        init.signal.track(res)
+        resolve({ status: res.statusCode ?? 0, headers: new HeaderMap(res.headers), body: res })
+      })
       req.once('error', (e) => reject(this.networkError(e, url, init.signal)))
       req.end(init.body)
     })
   }
 
-  private networkError(e: unknown, url: URL, signal: AbortSignal): Error {
+  private networkError(e: unknown, url: URL, signal: AttemptTimer): Error {
     if (e instanceof RegistryError || e instanceof TransientError) return e
     const code = errorCode(e) ?? (signal.aborted ? 'TimeoutError' : undefined)
     if (code === 'TimeoutError' || code === 'AbortError' || signal.aborted) {
-      return new TransientError('network', `${url.host} did not answer within ${Math.round((this.signalTimeouts.get(signal) ?? this.timeoutMs) / 100) / 10}s`, undefined, undefined, { cause: e })
+      return new TransientError('network', `${url.host} did not answer within ${Math.round(signal.ms / 100) / 10}s`, undefined, undefined, { cause: e })
     }
     const what = code ?? (e as Error)?.message ?? String(e)
     if (code && PERMANENT_CODES.has(code)) {
@@ -322,7 +360,7 @@ export class Transport {
   }
 
   /** Reads a body with a size limit, enforced while it streams; a short or broken body is transient. */
-  private async readBody(res: RawResponse, max: number, reg: Registry, url: URL, signal: AbortSignal): Promise<Buffer> {
+  private async readBody(res: RawResponse, max: number, reg: Registry, url: URL, signal: AttemptTimer): Promise<Buffer> {
     const declaredHeader = res.headers.get('content-length')
     const declared = declaredHeader !== null && /^\d+$/.test(declaredHeader) ? Number(declaredHeader) : undefined
     if (declared !== undefined && declared > max) {
@@ -403,8 +441,15 @@ export class Transport {
   private async attempt(reg: Registry, req: Request): Promise<Response> {
     const remaining = req.deadline === undefined ? Infinity : req.deadline - this.now()
     const ms = Math.max(1, Math.min(this.timeoutMs * (req.timeoutFactor ?? 1), remaining))
-    const signal = AbortSignal.timeout(ms)
-    this.signalTimeouts.set(signal, ms)
+    const signal = new AttemptTimer(ms)
+    try {
+      return await this.attemptWithin(reg, req, signal)
+    } finally {
+      signal.done()
+    }
+  }
+
+  private async attemptWithin(reg: Registry, req: Request, signal: AttemptTimer): Promise<Response> {
     let answered = false
     for (;;) {
       const auth = await this.authorization(reg, req.scope, signal)
@@ -443,7 +488,7 @@ export class Transport {
   }
 
   /** Follows redirects by hand; Authorization only on the registry host. */
-  private async follow(reg: Registry, req: Request, auth: string | undefined, signal: AbortSignal): Promise<{ res: RawResponse; url: URL; onRegistry: boolean }> {
+  private async follow(reg: Registry, req: Request, auth: string | undefined, signal: AttemptTimer): Promise<{ res: RawResponse; url: URL; onRegistry: boolean }> {
     let url = req.url
     let method: string = req.method
     for (let hop = 0; ; hop++) {
@@ -480,7 +525,7 @@ export class Transport {
   private readonly pendingScopes = new Map<string, string | undefined>()
 
   /** The Authorization header for a request to `reg` with `scope`, once a challenge is known. */
-  private async authorization(reg: Registry, scope: string, signal: AbortSignal): Promise<string | undefined> {
+  private async authorization(reg: Registry, scope: string, signal: AttemptTimer): Promise<string | undefined> {
     const challenge = this.challenges.get(reg.host)
     if (!challenge) return undefined
     if (challenge.scheme === 'basic') {
@@ -511,7 +556,7 @@ export class Transport {
     }
   }
 
-  private async fetchToken(reg: Registry, ch: BearerChallenge, scope: string, signal: AbortSignal): Promise<CachedToken> {
+  private async fetchToken(reg: Registry, ch: BearerChallenge, scope: string, signal: AttemptTimer): Promise<CachedToken> {
     let realm: URL
     try {
       realm = new URL(ch.realm)
@@ -574,7 +619,7 @@ export class Transport {
     return { token: t.token, expiresAt: started + t.expiresIn * 1000 - margin }
   }
 
-  private async tokenGet(realm: URL, ch: BearerChallenge, scopes: string[], auth: string | undefined, signal: AbortSignal, account?: string): Promise<RawResponse> {
+  private async tokenGet(realm: URL, ch: BearerChallenge, scopes: string[], auth: string | undefined, signal: AttemptTimer, account?: string): Promise<RawResponse> {
     const u = new URL(realm)
     if (ch.service) u.searchParams.set('service', ch.service)
     for (const s of scopes) u.searchParams.append('scope', s)

@@ -1,6 +1,6 @@
 // Figure 3: time to fingerprint an environment, against its size (10 → 5,000 specs, with
 // pip requirement files referenced by -r/-c, one of them nested), and over the real-world
-// corpus in /work/shared/corpus/environment-yml. Calls src/hash in-process (the same code
+// corpus of environment files the tests use. Calls src/hash in-process (the same code
 // the bundle runs, as TypeScript through tsx).
 
 import { corpusDir } from '../__fixtures__/context.js'

@@ -106,10 +106,9 @@ async function compressedBytes(repo: string, ref: string): Promise<number> {
   return (m.config?.size ?? 0) + (m.layers ?? []).reduce((n, l) => n + l.size, 0)
 }
 
-function prEvent(dir: string): Record<string, string> {
+function prEvent(): Record<string, string> {
   const file = path.join(tempDir('pr-event'), 'event.json')
   writeFileSync(file, JSON.stringify({ pull_request: { number: 7, head: { ref: 'feature', repo: { full_name: 'acme/model' } }, base: { repo: { full_name: 'acme/model' } } }, repository: { full_name: 'acme/model' } }))
-  void dir
   return { GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: file }
 }
 
@@ -142,7 +141,7 @@ export async function benchPr(reps: number, log: (s: string) => void): Promise<P
     ]
     await timedCommand('docker', plainArgs, { cwd: dir, timeoutMs: 600_000 }) // primes its registry cache
     const result: PrResult = { basePayloadMb: BASE_PAYLOAD_MB, baseBytes, action: [], plain: [], plainCommand: `docker ${plainArgs.join(' ').replace(baseRef, '<base>@<digest>')}`, rebuild: [] }
-    const ev = prEvent(dir)
+    const ev = prEvent()
     for (let r = 0; r <= reps; r++) {
       code(`${nonce}-${r}`)
       const runActionOnce = async (): Promise<void> => {

@@ -373,7 +373,7 @@ export function renderReport(r: Results): string {
     if (hash.corpus) {
       const c = hash.corpus
       out.push(
-        `Corpus (/work/shared/corpus/environment-yml): ${c.hashed} of ${c.files} files hashed, median ${ms(c.medianMs)} per file,`,
+        `Corpus (the environment-file corpus of the test suite): ${c.hashed} of ${c.files} files hashed, median ${ms(c.medianMs)} per file,`,
         `slowest ${ms(c.maxMs)} (\`${c.maxFile}\`), all ${c.hashed} together ${ms(c.totalMedianMs)}.`,
         '',
       )

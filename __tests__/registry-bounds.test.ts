@@ -275,3 +275,24 @@ describe('keep-alive', () => {
     expect(sockets.size).toBe(1)
   })
 })
+
+describe('TLS', () => {
+  test('https to a plain-http registry: a permanent error that suggests insecure-registries, not retried', async () => {
+    srv.handle = (_req, res) => json(res, 200, { tags: [] })
+    const { Transport } = await import('../src/registry/transport.js')
+    const sleeps: number[] = []
+    const t = new Transport({ log: { debug: () => undefined, warning: () => undefined, setSecret: () => undefined }, sleep: async (ms) => void sleeps.push(ms), dockerConfigDir: path.join(tmp, 'none') })
+    const reg = { name: srv.addr, host: srv.addr, scheme: 'https' as const }
+    let err: unknown
+    try {
+      await t.send(reg, { method: 'GET', url: new URL(`https://${srv.addr}/v2/`), scope: '', maxBytes: 1024, what: 'ping' })
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(RegistryError)
+    expect((err as RegistryError).kind).toBe('network')
+    expect((err as RegistryError).message).toMatch(/ERR_SSL_WRONG_VERSION_NUMBER|EPROTO/)
+    expect((err as RegistryError).message).toMatch(/list it in insecure-registries/)
+    expect(sleeps).toEqual([])
+  })
+})

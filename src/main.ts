@@ -8,7 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {
   buildxArgs,
-  buildxVersion,
+  probeBuilder,
   cacheTos,
   cacheToValue,
   createContainerBuilder,
@@ -142,6 +142,9 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
   // An empty `platforms` means this runner's platform, made explicit so that runners of
   // different architectures never share (and reuse) one base.
   const platforms = opts.platforms.length ? opts.platforms : [ctx.hostPlatform]
+  // With an application Dockerfile a build is certain: probe the builder (docker CLI calls)
+  // while hashing and looking up. Not with credential inputs: the builds then use their own Docker config.
+  const earlyProbe = opts.dockerfile && opts.mode !== 'plan' && !(opts.registryUsername && opts.registryPassword) ? probeBuilder(opts.builder) : undefined
   const fp = await phases.run('Environment hash', () => hashEnvironment(opts, platforms))
   for (const w of fp.warnings) warn(w)
   core.setOutput(Outputs.EnvHash, fp.hash)
@@ -224,7 +227,8 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
   const dockerOpts = { env: dockerEnv }
   if (needBuild) {
     await phases.run('Builder', async () => {
-      const [version, inspected] = await Promise.all([buildxVersion(dockerOpts), inspectBuilder(builder, dockerOpts)])
+      const probe = earlyProbe && !dockerEnv ? earlyProbe : probeBuilder(builder, dockerOpts)
+      const [version, inspected] = await Promise.all([probe.version, probe.info])
       core.info(version)
       let info = inspected
       const wantsExport = push.enabled || useActionsCache

@@ -481,6 +481,11 @@ function prSection(r: Results, out: string[]): void {
     ),
     '',
     `Every run: ${pr.action.map((x) => ms(x.wallMs)).join(', ')} (action); ${pr.plain.map((x) => ms(x)).join(', ')} (plain).`,
+    `Median of the per-repetition ratios (each action run against the plain build of the same code change, run next to it): ${ratio(
+      median(pr.action.map((x, i) => x.wallMs / pr.plain[i]!)),
+      1,
+      3,
+    )} (the target row uses the ratio of the medians, the stricter of the two here).`,
     '',
   )
   out.push(

@@ -40,7 +40,7 @@ esac`)
 test('buildx missing: both promises reject with the UserError that names what to install', async () => {
   fakeDocker(`echo "docker: 'buildx' is not a docker command." >&2; exit 1`)
   const p = probeBuilder()
-  await vi.waitFor(() => expect(log()).toHaveLength(2))
+  await vi.waitFor(() => expect(log()).toHaveLength(3)) // version, inspect and the early docker info
   await expect(p.version).rejects.toBeInstanceOf(UserError)
   await expect(p.info).rejects.toBeInstanceOf(UserError)
 })

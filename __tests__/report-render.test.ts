@@ -291,6 +291,13 @@ describe('renderReport', () => {
     expect(md).toContain(HASH)
     expect(md).toContain(DIGEST)
   })
+
+  it('says a rebuild that changed nothing is unchanged, naming the reference that had the digest', () => {
+    const d = built()
+    const md = renderReport({ ...d, final: { ...d.final!, unchangedFrom: 'ghcr.io/acme/model:sha-1111111' } })
+    expect(md).toContain('unchanged (same digest as `ghcr.io/acme/model:sha-1111111`)')
+    expect(renderReport(d)).not.toContain('unchanged (same digest')
+  })
 })
 
 describe('renderReport with hostile input', () => {

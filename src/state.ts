@@ -36,7 +36,14 @@ export type Cleanup = (f: () => Promise<void>) => void
 export interface Built {
   readonly builds: readonly BuildReport[]
   readonly base: { readonly ref?: string; readonly digest?: string }
-  readonly final: { readonly name: ImageName; readonly tag: string; readonly digest?: string; readonly ref: string }
+  readonly final: {
+    readonly name: ImageName
+    readonly tag: string
+    readonly digest?: string
+    readonly ref: string
+    /** The digest the application tag had before this run pushed (undefined: none, or not read). */
+    readonly digestBefore?: string
+  }
 }
 
 export interface Measured {

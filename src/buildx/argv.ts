@@ -33,6 +33,12 @@ export interface BuildSpec {
   metadataFile: string
   /** Default `rawjson`. */
   progress?: 'rawjson' | 'plain'
+  /**
+   * Whole seconds: BuildKit's SOURCE_DATE_EPOCH build-arg (image config `created` and history
+   * dates), for a reproducible image. Also drops the provenance attestation, whose build ID
+   * and timestamps differ on every build and would change the pushed digest.
+   */
+  sourceDateEpoch?: number
 }
 
 /** `--cache-to` value for a registry cache that never fails the build. */
@@ -61,6 +67,8 @@ export function buildxArgs(spec: BuildSpec): string[] {
   if (spec.builder && !spec.dockerContext) args.push(`--builder=${spec.builder}`)
   args.push(`--file=${spec.dockerfile}`)
   for (const tag of spec.tags) args.push(`--tag=${tag}`)
+  // First, so that a SOURCE_DATE_EPOCH among the user's build-args wins.
+  if (spec.sourceDateEpoch !== undefined) args.push(`--build-arg=SOURCE_DATE_EPOCH=${Math.floor(spec.sourceDateEpoch)}`)
   for (const arg of spec.buildArgs) args.push(`--build-arg=${arg}`)
   for (const label of spec.labels) args.push(`--label=${label}`)
   if (spec.platforms.length > 0) {
@@ -75,6 +83,7 @@ export function buildxArgs(spec: BuildSpec): string[] {
   for (const to of cacheTos(spec)) args.push(`--cache-to=${to}`)
   if (spec.output === 'push') args.push('--push')
   else if (spec.output === 'load') args.push('--load')
+  if (spec.sourceDateEpoch !== undefined) args.push('--provenance=false')
   if (spec.pull) args.push('--pull')
   if (spec.noCache) args.push('--no-cache')
   args.push(`--metadata-file=${spec.metadataFile}`)

@@ -17,9 +17,11 @@ export {
   inspectBuilder,
   parseBuildxVersion,
   parseInspect,
+  probeBuilder,
   removeBuilder,
   usesContainerdStore,
   type BuilderInfo,
+  type BuilderProbe,
 } from './builder.js'
 export { digestFromMetadata, failureMessage, runBuild, type BuildOutcome, type RunBuildOptions } from './run.js'
 export {

@@ -20,7 +20,8 @@ export function appSpec(s: RunState, tc: Toolchain, base: BaseResult, workDir: s
     dockerfile: opts.dockerfile!,
     tags: [...plan.job.appTags],
     buildArgs: [`${BuildArgNames.BaseImage}=${fromRef}`, ...opts.buildArgs],
-    labels: [...opts.labels, ...ociLabels(ctx), `${Labels.EnvHash}=${fp.hash}`],
+    labels: [...opts.labels, ...ociLabels(ctx, tc.sourceDate), `${Labels.EnvHash}=${fp.hash}`],
+    sourceDateEpoch: tc.sourceDate?.seconds,
     platforms: [...plan.job.platforms],
     target: opts.target,
     builder: tc.builder,
@@ -37,15 +38,17 @@ export async function appPhase(s: RunState, tc: Toolchain, base: BaseResult, wor
   let final: Omit<Built['final'], 'ref'> = { name: opts.baseRepository, tag: plan.base.tag, digest: base.digest }
   if (plan.app) {
     const appRef = plan.app.ref
+    const parsed = parseReference(appRef)
+    // What the tag held before this run: a rebuild that changed nothing pushes the same digest.
+    const digestBefore = plan.push.enabled ? await s.stores.store.digest(parsed.name, parsed.tag!).catch(() => undefined) : undefined
     const outcome = await timer.run(`Build application ${appRef}`, async () => {
       const spec = appSpec(s, tc, base, workDir)
       ports.log.debug(`docker ${buildxArgs(spec).join(' ')}`)
       return runOneBuild('app', spec, { ...s, platforms: s.plan.job.platforms }, tc, ports)
     })
     builds.push(buildReport('app', appRef, outcome.outcome, outcome.note))
-    const parsed = parseReference(appRef)
     const digest = (plan.pins.finalFromStore ? await s.stores.store.digest(parsed.name, parsed.tag!) : undefined) ?? outcome.outcome.digest
-    final = { name: parsed.name, tag: parsed.tag!, digest }
+    final = { name: parsed.name, tag: parsed.tag!, digest, digestBefore }
   }
   const ref = formatReference(final.name, final.tag, final.digest)
   ports.results.setOutput(Outputs.Image, ref)

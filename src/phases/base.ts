@@ -35,7 +35,8 @@ export function baseSpec(s: RunState, tc: Toolchain, workDir: string, bundled?: 
       `${BuildArgNames.EnvironmentFile}=${bundled?.environmentFile ?? path.basename(opts.environmentFile)}`,
       ...(bundled ? [`${BuildArgNames.EnvHash}=${fp.hash}`] : []),
     ],
-    labels: [...opts.labels, ...ociLabels(ctx), `${Labels.EnvHash}=${fp.hash}`, `${Labels.Scheme}=${HASH_SCHEME}`, `${Labels.EnvDocument}=${encodeDocumentLabel(fp.document)}`],
+    labels: [...opts.labels, ...ociLabels(ctx, tc.sourceDate), `${Labels.EnvHash}=${fp.hash}`, `${Labels.Scheme}=${HASH_SCHEME}`, `${Labels.EnvDocument}=${encodeDocumentLabel(fp.document)}`],
+    sourceDateEpoch: tc.sourceDate?.seconds,
     // A job of a matrix builds its own platform (build-platforms), with a cache of its own.
     platforms: [...plan.job.platforms],
     builder: tc.builder,

@@ -4,11 +4,12 @@
 import path from 'node:path'
 import { errorMessage, UserError } from '../errors.js'
 import type { Ports } from '../ports/index.js'
-import { formatName } from '../reference.js'
+import { formatName, formatReference } from '../reference.js'
 import { evaluateBudget } from '../report/budget.js'
 import { renderReport } from '../report/render.js'
 import type { BudgetResult, ReportData } from '../report/model.js'
-import type { FinishedRun } from '../state.js'
+import { sameDigestAs } from '../source-date.js'
+import type { Built, FinishedRun, Measured } from '../state.js'
 import { cacheTotals } from './build.js'
 
 export type ReportPorts = Pick<Ports, 'log' | 'results' | 'github'>
@@ -38,7 +39,7 @@ function reportData(s: FinishedRun, budget: readonly BudgetResult[], warnings: r
       previousTag: measured.changes?.previousTag,
       note: plan.report.note,
     },
-    final: built ? { ref: built.final.ref, digest: built.final.digest, size: measured.size, compareTo: measured.compareTo } : undefined,
+    final: built ? finalReport(built, measured) : undefined,
     builds: [...builds],
     cache: cacheTotals(builds),
     phases: [...s.phases],
@@ -49,6 +50,13 @@ function reportData(s: FinishedRun, budget: readonly BudgetResult[], warnings: r
     packages: measured.packages,
     warnings: [...warnings],
   }
+}
+
+/** The final image; "unchanged" when a build pushed a digest the tag or the compared image already had. */
+function finalReport(built: Built, measured: Measured): NonNullable<ReportData['final']> {
+  const { ref, digest, name, tag, digestBefore } = built.final
+  const unchangedFrom = built.builds.length ? sameDigestAs(digest, [{ ref: formatReference(name, tag), digest: digestBefore }, measured.compareTo ?? {}]) : undefined
+  return { ref, digest, size: measured.size, compareTo: measured.compareTo, ...(unchangedFrom ? { unchangedFrom } : {}) }
 }
 
 export async function reportPhase(s: FinishedRun, ports: ReportPorts): Promise<void> {

@@ -132,6 +132,8 @@ export interface ReportData {
     readonly size?: ImageSize
     /** Image compared against (previous dated base, or `compare-to`). */
     readonly compareTo?: ImageSize
+    /** A reference that already had this digest (the tag before the push, or the compared image): nothing changed. */
+    readonly unchangedFrom?: string
   }
   readonly builds: readonly BuildReport[]
   /** Totals over the builds that ran (1 when nothing was built). */

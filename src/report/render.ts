@@ -157,7 +157,8 @@ function mainTable(d: ReportData, caps: Caps): string {
   if (d.final) {
     const f = d.final
     const digest = f.digest && !f.ref.includes(f.digest) ? ` · digest ${code(f.digest, 80)}` : ''
-    rows.push([plan ? 'Image (planned)' : 'Image', `${code(f.ref, caps.str)}${digest}`])
+    const unchanged = f.unchangedFrom ? ` · unchanged (same digest as ${code(f.unchangedFrom, caps.str)})` : ''
+    rows.push([plan ? 'Image (planned)' : 'Image', `${code(f.ref, caps.str)}${digest}${unchanged}`])
     rows.push(['Size', sizeText(f.size, f.compareTo, caps)])
   }
   rows.push(['Cache', cacheText(d)])

@@ -3,7 +3,7 @@
 // Real fixtures: FIFOs, /dev/zero and /proc/self/environ symlinks, `..` escapes.
 
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, symlinkSync } from 'node:fs'
+import { chmodSync, mkdirSync, symlinkSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MAX_WARNINGS_PER_KIND } from '../src/hash/loader.js'
@@ -243,5 +243,31 @@ describe('raw internal errors become the action’s own words', () => {
     const { ws } = sandbox({ 'environment.yml': pipEnv('-e ./setup.py/sub', '-r req.txt/x'), 'setup.py': 'x', 'req.txt': 'a\n' })
     const e = await userError(fp(ws))
     expect(e.message).toMatch(/environment\.yml:5: pip entry "-r req\.txt\/x" refers to req\.txt\/x, which cannot be read: file not found/)
+  })
+})
+
+describe('unreadable directories (run as an unprivileged user, as a runner does)', () => {
+  const canDropPrivileges = process.getuid?.() === 0
+  it.runIf(canDropPrivileges)('an unlistable directory in an -e tree is a warning, not a raw EACCES', async () => {
+    const { top, ws } = sandbox({ 'environment.yml': pipEnv('-e ./pkg'), 'pkg/setup.py': 'a', 'pkg/locked/x.py': 'x' })
+    chmodSync(path.join(ws, 'pkg', 'locked'), 0o000)
+    for (const d of [top, ws, path.join(ws, 'pkg')]) chmodSync(d, 0o755)
+    chmodSync(path.dirname(top), 0o755)
+    const tmp = path.join(top, 'tmp')
+    mkdirSync(tmp)
+    chmodSync(tmp, 0o777)
+    const script = `
+      const { fingerprint } = await import(${JSON.stringify(new URL('../src/hash/index.ts', import.meta.url).href)})
+      try {
+        const fp = await fingerprint({ environmentFile: ${JSON.stringify(path.join(ws, 'environment.yml'))}, workspace: ${JSON.stringify(ws)}, baseDockerfile: { content: 'FROM x' }, buildArgs: [], platforms: [] })
+        console.log(JSON.stringify({ local: fp.document.local, warnings: fp.warnings }))
+      } catch (e) { console.log(JSON.stringify({ error: e.name + ': ' + e.message })) }`
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', cwd: path.join(import.meta.dirname, '..'), env: { ...process.env, TMPDIR: tmp } })
+    const r = JSON.parse(out.trim().split('\n').at(-1)!) as { local?: Record<string, string>; warnings?: { kind: string; message: string }[]; error?: string }
+    expect(r.error).toBeUndefined()
+    expect(r.local?.pkg).toMatch(/^partial:/)
+    expect(r.warnings?.map((w) => w.kind)).toEqual(['tree-limit'])
+    expect(r.warnings?.[0]!.message).toMatch(/1 directory that cannot be listed \(first: locked\)/)
+    expect(JSON.stringify(r)).not.toMatch(/EACCES|scandir/)
   })
 })

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { ConfinedError, hashConfined, isInside, isSystemPath, readConfined, readConfinedSync, resolveConfined, resolveConfinedSync, statConfined, walkConfined, workspaceAt, workspaceDir } from '../src/fs/index.js'
 import { cleanupTemp, tempDir, writeTree } from './hash-helpers.js'
 
-afterAll(cleanupTemp)
+afterAll(cleanupTemp, 120_000)
 
 async function refusal(p: Promise<unknown>): Promise<ConfinedError> {
   try {

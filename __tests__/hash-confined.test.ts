@@ -17,7 +17,7 @@ beforeAll(() => {
 afterAll(() => {
   delete process.env.CONFINE_TEST_SECRET
   cleanupTemp()
-})
+}, 120_000)
 
 /** A workspace `ws` inside a temp dir that also holds a canary file beside it. */
 function sandbox(files: Record<string, string | Buffer> = {}) {

@@ -46,7 +46,7 @@ beforeAll(() => {
   readFileSync(canary)
   expect(canaryRead(), 'the file system records reads (relatime)').toBe(true)
 })
-afterAll(cleanupTemp)
+afterAll(cleanupTemp, 120_000)
 
 const NAMES = ['a.txt', 'b.txt', 'dir/c.txt', 'pkg', 'pkg/setup.py', 'constructor', '__proto__', 'toString', 'hasOwnProperty', 'sub/dir']
 const ESCAPES = () => [

@@ -8,7 +8,7 @@ import { oneLine } from '../src/report/markdown.js'
 import { cleanupTemp, fpOf, userError } from './hash-helpers.js'
 import { afterAll } from 'vitest'
 
-afterAll(cleanupTemp)
+afterAll(cleanupTemp, 120_000)
 
 describe('redact', () => {
   it.each([

@@ -142,7 +142,7 @@ export async function fingerprintFiles(input: FingerprintInput): Promise<Fingerp
     const lock = readExplicitLock(env.text, given)
     for (const w of lock.warnings) warnings.adopt('environment', w, given)
     if (lock.platform && !subdirs.includes(lock.platform)) {
-      warnings.add('lock-platform', `${given} is an explicit lock for ${lock.platform}, but the target is ${subdirs.join(', ')}${assumed ? ' (assumed; set `platforms`)' : ''}`, given)
+      warnings.add('lock-platform', `${given} is an explicit lock for ${excerpt(lock.platform)}, but the target is ${subdirs.join(', ')}${assumed ? ' (assumed; set `platforms`)' : ''}`, given)
     }
     parts = { source: 'explicit', packages: Object.fromEntries(subdirs.map((s) => [s, lock.packages])), ...common }
   } else if (!/\.ya?ml$/i.test(env.abs) && isSpecList(env.text)) {

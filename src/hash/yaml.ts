@@ -79,7 +79,7 @@ export function parseYaml(text: string, file: string): PNode {
     }
     // the library's own advice ("please use …") is about its API, not about the file
     const first = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/;\s*please use [^;]*$/i, '')
-    throw new UserError(`${file}:${line}: not valid YAML: ${first}`, { file, line, column })
+    throw new UserError(`${file}:${line}: not valid YAML: ${excerpt(first, 160)}`, { file, line, column })
   }
   const lineOf = (offset: number) => lineCounter.linePos(offset).line
   let budget = MAX_NODES

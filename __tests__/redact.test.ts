@@ -37,6 +37,17 @@ describe('redact', () => {
     expect(redact(out)).toBe(out)
   })
 
+  it.each([
+    ['comma-colon runs', `@ ${',a:'.repeat(30_000)}`],
+    ['equals-colon runs', `@ ${'=a:'.repeat(30_000)}`],
+    ['scheme runs', `@ ${'a://b:'.repeat(15_000)}`],
+    ['a long query key', `= @ ?${'a'.repeat(90_000)}`],
+  ])('stays linear on hostile text: %s', (_name, text) => {
+    const t0 = performance.now()
+    redact(text)
+    expect(performance.now() - t0).toBeLessThan(1000) // quadratic backtracking takes seconds here
+  })
+
   it('the label document masks with a digest (the hash still follows the secret)', () => {
     expect(redactUrlSecrets('https://alice:TOKEN@host/simple')).toMatch(/^https:\/\/alice:sha256:[0-9a-f]{16}@host\/simple$/)
     expect(redactUrlSecrets('--index-url alice:TOKEN@host')).not.toContain('TOKEN')

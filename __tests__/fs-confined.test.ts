@@ -60,6 +60,7 @@ describe('resolveConfined', () => {
     for (const p of ['/proc/self/environ', '/dev/urandom', '/sys/kernel', 'proc/self/environ']) expect((await refusal(resolveConfined(all, p))).reason, p).toBe('system')
     expect((await refusal(resolveConfined(all, path.join(root, 'env.txt')))).reason).toBe('system')
     expect((await refusal(resolveConfined(ws, 'a\0b'))).reason).toBe('invalid')
+    expect((await refusal(resolveConfined(ws, 'x/'.repeat(3000)))).reason).toBe('invalid')
   })
 
   it('pure helpers', () => {

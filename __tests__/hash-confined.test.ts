@@ -140,6 +140,21 @@ describe('only regular files, always bounded', () => {
   }, 120_000)
 })
 
+describe('pathological requirement files stay bounded', () => {
+  it.each([
+    ['one 5 MB line', 'a'.repeat(5e6 - 10)],
+    ['two million continuation lines', '\\\n'.repeat(2e6)],
+    ['one 4.8 MB path', `-e ${'./x'.repeat(1.6e6)}`],
+    ['one line of 1.6 million -r options', ' -r'.repeat(1.6e6)],
+  ])('%s', async (_name, text) => {
+    const { ws } = sandbox({ 'environment.yml': pipEnv('-r req.txt'), 'req.txt': text })
+    const t0 = Date.now()
+    const r = await fp(ws).catch((e: unknown) => e)
+    expect(Date.now() - t0).toBeLessThan(30_000) // linear in the 5 MiB cap; seconds at most
+    if (r instanceof Error) expect(r.name).toBe('UserError')
+  }, 60_000)
+})
+
 describe('credentials never reach a warning, an error or the document', () => {
   it('--extra-index-url inside a missing -e line', async () => {
     const { ws } = sandbox({ 'environment.yml': pipEnv('-e ./missing --extra-index-url https://alice:TOKEN123@host.example/simple') })

@@ -155,6 +155,21 @@ describe('pathological requirement files stay bounded', () => {
   }, 60_000)
 })
 
+describe('pathological environment files stay bounded', () => {
+  it.each([
+    ['a selector of a million parentheses', `dependencies:\n  - a # [${'('.repeat(1e6)}]\n`],
+    ['a pip entry of a million unclosed extras', `dependencies:\n  - pip:\n      - "${'a['.repeat(1e6)}"\n`],
+    ['a 4 MB quoted scalar of quotes', `dependencies:\n  - pip:\n      - '${'"'.repeat(4e6)}'\n`],
+    ['a 4.9 MB dependency', `dependencies:\n  - ${'a'.repeat(4.9e6)}\n`],
+  ])('%s', async (_name, text) => {
+    const { ws } = sandbox({ 'environment.yml': text })
+    const t0 = Date.now()
+    const r = await fp(ws).catch((e: unknown) => e)
+    expect(Date.now() - t0).toBeLessThan(30_000) // linear in the 5 MiB cap; seconds at most
+    if (r instanceof Error) expect(r.name, r.message).toBe('UserError')
+  }, 60_000)
+})
+
 describe('credentials never reach a warning, an error or the document', () => {
   it('--extra-index-url inside a missing -e line', async () => {
     const { ws } = sandbox({ 'environment.yml': pipEnv('-e ./missing --extra-index-url https://alice:TOKEN123@host.example/simple') })

@@ -153,7 +153,8 @@ function duplicateKeyAt(src: string, offset: number): string | undefined {
 /**
  * First line where the nesting of flow collections (`[`, `{`) passes MAX_DEPTH, or the
  * indentation of block collections (compact `- - x` counting each dash) passes MAX_INDENT;
- * 0 when neither does.
+ * 0 when neither does. Quotes are skipped roughly (a quote after a space or an indicator);
+ * what this misses, the parser's own stack overflow still reports as too deep.
  * An overestimate is harmless (real files are nowhere near); it keeps the recursive parser
  * from overflowing its stack.
  */
@@ -186,7 +187,7 @@ export function tooDeep(src: string): number {
     }
     lineStart = false
     if (c === '#' && (i === 0 || /\s/.test(src[i - 1]!))) quote = '#'
-    else if ((c === '"' || c === "'") && flow > 0) quote = c
+    else if ((c === '"' || c === "'") && (flow > 0 || i === 0 || /[\s[{,:-]/.test(src[i - 1]!))) quote = c
     else if (c === '[' || c === '{') {
       if (++flow > MAX_DEPTH) return line
     } else if ((c === ']' || c === '}') && flow > 0) flow--

@@ -170,6 +170,19 @@ describe('pathological environment files stay bounded', () => {
   }, 60_000)
 })
 
+describe('YAML the parser would need hundreds of MB for is refused before parsing', () => {
+  it.each([
+    ['a flow list of a million items', `dependencies: [${Array<string>(1e6).fill('p').join(',')}]\n`],
+    ['200,000 dependencies', `dependencies:\n${Array.from({ length: 200_000 }, (_, i) => `  - p${i}`).join('\n')}\n`],
+  ])('%s', async (_name, text) => {
+    const { ws } = sandbox({ 'environment.yml': text })
+    const t0 = Date.now()
+    const e = await userError(fp(ws))
+    expect(Date.now() - t0).toBeLessThan(10_000)
+    expect(e.message).toMatch(/more than the 100,000 an environment file may have/)
+  })
+})
+
 describe('credentials never reach a warning, an error or the document', () => {
   it('--extra-index-url inside a missing -e line', async () => {
     const { ws } = sandbox({ 'environment.yml': pipEnv('-e ./missing --extra-index-url https://alice:TOKEN123@host.example/simple') })

@@ -37,6 +37,12 @@ export const Inputs = {
   Refresh: 'refresh',
   CacheBackend: 'cache-backend',
   ActionsCacheMaxSize: 'actions-cache-max-size',
+  Store: 'store',
+  Secrets: 'secrets',
+  SecretFiles: 'secret-files',
+  SecretEnvs: 'secret-envs',
+  Ssh: 'ssh',
+  Condarc: 'condarc',
 } as const
 export type InputName = (typeof Inputs)[keyof typeof Inputs]
 
@@ -51,6 +57,8 @@ export const Outputs = {
   CacheHitRatio: 'cache-hit-ratio',
   CachedSteps: 'cached-steps',
   TotalSteps: 'total-steps',
+  Metadata: 'metadata',
+  Tags: 'tags',
 } as const
 export type OutputName = (typeof Outputs)[keyof typeof Outputs]
 
@@ -64,6 +72,9 @@ export const RefreshModes = ['pull', 'full'] as const
 export type RefreshMode = (typeof RefreshModes)[number]
 
 export const CacheBackends = ['registry', 'actions', 'both'] as const
+
+export const Stores = ['registry', 'local'] as const
+export type Store = (typeof Stores)[number]
 
 export const CacheModes = ['min', 'max'] as const
 export type CacheMode = (typeof CacheModes)[number]
@@ -85,6 +96,13 @@ export const HASH_SCHEME = 'v1'
 export const BuildArgNames = {
   EnvironmentFile: 'ENVIRONMENT_FILE',
   BaseImage: 'BASE_IMAGE',
+} as const
+
+/** BuildKit secret ids the bundled template mounts when they are given. */
+export const SecretIds = {
+  Condarc: 'condarc',
+  PipConf: 'pip_conf',
+  Netrc: 'netrc',
 } as const
 
 /** Marker that identifies the action's sticky PR comment (one per image). */

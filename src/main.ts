@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {
-  buildxArgs,
   buildxVersion,
   cacheTos,
   cacheToValue,
   createContainerBuilder,
+  displayCommand,
   inspectBuilder,
   removeBuilder,
   runBuild,
@@ -34,12 +34,18 @@ import {
 import { dockerConfigWithLogin } from './docker-login.js'
 import { inspectLocal, localTags } from './engine.js'
 import { UserError, errorMessage, isUserError } from './errors.js'
+import { checkAppDockerfile } from './app-dockerfile.js'
+import { comparisonTags } from './compare.js'
+import { describeFailure } from './failure.js'
 import { diffDocuments, fingerprint, parseDocumentLabel, type Fingerprint } from './hash/index.js'
-import { getOptions, type Options } from './options.js'
-import { decidePush, type PushDecision } from './push.js'
-import { formatName, formatReference, isLoopbackHost, parseReference, type ImageName } from './reference.js'
-import { RegistryClient, hasCredentials } from './registry/index.js'
-import type { BuildReport, EnvChange, ImageSize, ReportData, RetentionReport } from './report/model.js'
+import { bundledTemplatePath, getOptions, type Options } from './options.js'
+import { decidePush, pushAccessMessage, type PushDecision } from './push.js'
+import { formatName, formatReference, parseReference, type ImageName } from './reference.js'
+import { RegistryClient, isRegistryError } from './registry/index.js'
+import type { BuildReport, EnvChange, FailureInfo, ImageSize, ReportData, RetentionReport } from './report/model.js'
+import { materialize, secretIds, valuesToMask, type BuildSecretArgs } from './secrets.js'
+import { SecretIds } from './constants.js'
+import { readFileSync } from 'node:fs'
 import { evaluateBudget, renderReport, upsertPrComment } from './report/index.js'
 import { applyRetention, collectTagInfo, distributionBackend, ghcrBackend, planRetention, selectBackend } from './retention/index.js'
 import { chooseBase, datedTags, previousBase, trendTags, withTag, type BaseChoice, type DatedTag } from './tags.js'
@@ -48,7 +54,10 @@ const TREND_POINTS = 8
 
 class Phases {
   readonly list: { name: string; ms: number }[] = []
+  /** The phase running now (named in the report of a failure). */
+  current?: string
   async run<T>(name: string, f: () => Promise<T>): Promise<T> {
+    this.current = name
     const start = Date.now()
     try {
       return await core.group(name, f)
@@ -85,7 +94,7 @@ function registryStore(client: RegistryClient): Store {
 }
 
 const engineStore: Store = {
-  tags: (name) => localTags(name.repository),
+  tags: (name) => localTags(formatName(name)),
   digest: async (name, tag) => (await inspectLocal(formatReference(name, tag)))?.id,
   size: async (name, tag) => {
     const img = await inspectLocal(formatReference(name, tag))
@@ -101,13 +110,29 @@ const engineStore: Store = {
   labels: async (name, tag) => (await inspectLocal(formatReference(name, tag)))?.labels,
 }
 
+/** What a run knows so far: what the report of a failure can still say. */
+interface RunState {
+  ctx?: RunContext
+  opts?: Options
+  fp?: Fingerprint
+  choice?: BaseChoice
+  push?: PushDecision
+  readonly phases: Phases
+  readonly warnings: string[]
+  readonly builds: BuildReport[]
+  /** Every reference pushed so far. */
+  readonly pushed: string[]
+}
+
 /** Entry point: never throws; failures become one error annotation and a non-zero exit. */
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const cleanup: (() => Promise<void>)[] = []
+  const state: RunState = { phases: new Phases(), warnings: [], builds: [], pushed: [] }
   try {
-    await main(readRunContext(env), cleanup, env)
+    state.ctx = readRunContext(env)
+    await main(state.ctx, cleanup, env, state)
   } catch (e) {
-    fail(e)
+    await fail(e, state, env)
   } finally {
     for (const c of cleanup.reverse()) {
       try {
@@ -119,29 +144,76 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   }
 }
 
-function fail(e: unknown): void {
-  if (isUserError(e)) {
-    core.error(e.message, e.file ? { file: e.file, startLine: e.line, startColumn: e.column } : {})
-  } else {
-    core.error(`conda-image-action failed: ${errorMessage(e)}`)
-    if (e instanceof Error && e.stack) core.debug(e.stack)
-  }
+/** One error annotation (file and line where known), and — once the inputs are read — the report of the failure. */
+async function fail(e: unknown, state: RunState, env: NodeJS.ProcessEnv): Promise<void> {
   process.exitCode = 1
+  const { opts, ctx } = state
+  const masks = [opts?.registryPassword, opts?.githubToken, ...(opts ? valuesToMask(opts.secrets, env) : []), ...(opts?.condarc?.secretValues ?? [])].filter((m): m is string => Boolean(m))
+  const { info, annotation } = describeFailure(e, {
+    phase: state.phases.current,
+    workspace: ctx?.workspace ?? process.cwd(),
+    templatePath: bundledTemplatePath(),
+    environmentFile: opts?.environmentFile,
+    masks,
+  })
+  core.error(annotation.message, annotation.file ? { file: annotation.file, startLine: annotation.line, startColumn: annotation.column } : {})
+  if (!isUserError(e) && e instanceof Error && e.stack) core.debug(e.stack)
+  if (!opts || !ctx) return
+  try {
+    await writeReports(opts, ctx, failureReport(state, opts, ctx, info))
+  } catch (err) {
+    core.warning(`Could not report the failure: ${errorMessage(err)}`)
+  }
 }
 
-async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: NodeJS.ProcessEnv): Promise<void> {
-  const phases = new Phases()
-  const warnings: string[] = []
+function failureReport(state: RunState, opts: Options, ctx: RunContext, failure: FailureInfo): ReportData {
+  const { fp, choice } = state
+  return {
+    mode: opts.mode,
+    image: formatName(opts.image),
+    environmentFile: path.relative(ctx.workspace, opts.environmentFile) || opts.environmentFile,
+    envHash: fp?.hash ?? '',
+    base: choice
+      ? { tag: choice.tag, reused: choice.action === 'reuse', decision: choice.decision, ageDays: choice.action === 'reuse' ? choice.ageDays : undefined }
+      : { tag: '–', reused: false, decision: 'planned' },
+    builds: state.builds,
+    cache: cacheTotals(state.builds),
+    phases: state.phases.list,
+    push: state.push ?? { enabled: false, reason: 'not decided' },
+    warnings: state.warnings,
+    failure,
+    runUrl: runUrl(ctx),
+    pushedTags: state.pushed,
+  }
+}
+
+function runUrl(ctx: RunContext): string | undefined {
+  return ctx.repository && ctx.runId ? `${ctx.serverUrl}/${ctx.repository}/actions/runs/${ctx.runId}` : undefined
+}
+
+async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: NodeJS.ProcessEnv, state: RunState): Promise<void> {
+  const { phases, warnings } = state
   const warn = (m: string): void => {
     warnings.push(m)
     core.warning(m)
   }
 
-  const opts = await phases.run('Inputs', async () => getOptions(ctx))
+  const opts = await phases.run('Inputs', async () => {
+    const o = getOptions(ctx, undefined, env)
+    if (o.dockerfile) {
+      for (const w of checkAppDockerfile(readFileSync(o.dockerfile, 'utf8'), path.relative(ctx.workspace, o.dockerfile) || o.dockerfile, o.target)) {
+        warnings.push(w.message)
+        core.warning(w.message, { file: path.relative(ctx.workspace, o.dockerfile) || o.dockerfile, startLine: w.line })
+      }
+    }
+    return o
+  })
+  state.opts = opts
   // An empty `platforms` means this runner's platform, made explicit so that runners of
   // different architectures never share (and reuse) one base.
   const platforms = opts.platforms.length ? opts.platforms : [ctx.hostPlatform]
   const fp = await phases.run('Environment hash', () => hashEnvironment(opts, platforms))
+  state.fp = fp
   for (const w of fp.warnings) warn(w)
   core.setOutput(Outputs.EnvHash, fp.hash)
 
@@ -154,6 +226,9 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
       })
   const store = client ? registryStore(client) : engineStore
   const baseRepo = opts.baseRepository
+  const push = decidePush({ push: opts.push, local: opts.image.local, pullRequest: ctx.pullRequest })
+  state.push = push
+  if (push.notice) core.notice(push.notice)
 
   // Dated base tags of the repository, parsed once (newest first); undefined when the lookup failed.
   const dated = await phases.run('Lookup', async (): Promise<DatedTag[] | undefined> => {
@@ -165,6 +240,10 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
       return dated
     } catch (e) {
       if (isUserError(e)) throw e
+      // Refused credentials are fatal when this run must push: the push would fail after the build.
+      if (push.enabled && opts.mode !== 'plan' && isRegistryError(e) && (e.kind === 'auth' || e.kind === 'denied')) {
+        throw new UserError(pushAccessMessage(baseRepo.registry, baseRepo.repository, errorMessage(e)))
+      }
       warn(`Could not list the tags of ${formatName(baseRepo)} (${errorMessage(e)}); building the base as a cache miss`)
       return undefined
     }
@@ -177,14 +256,7 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
     mode: opts.mode,
     maxAgeMs: opts.maxAgeMs,
   })
-  const push = decidePush({
-    push: opts.push,
-    mode: opts.mode,
-    local: opts.image.local,
-    pullRequest: ctx.pullRequest,
-    credentials: credentialState(opts),
-    registry: opts.image.registry,
-  })
+  state.choice = choice
   core.info(`Push: ${push.enabled ? 'yes' : 'no'} (${push.reason})`)
   const cacheBackend: CacheBackend = resolveCacheBackend(opts.cacheBackend, {
     pullRequestFromFork: ctx.pullRequest?.fromFork ?? false,
@@ -205,13 +277,20 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
     return
   }
 
-  const builds: BuildReport[] = []
+  const builds = state.builds
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'conda-image-action-'))
   cleanup.push(async () => rmSync(workDir, { recursive: true, force: true }))
 
   let builder: string | undefined = opts.builder
   let canExportCache = false
   const needBuild = choice.action === 'build' || Boolean(opts.dockerfile)
+  if (needBuild && push.enabled && client) {
+    const repos = [...(choice.action === 'build' ? [baseRepo] : []), ...(opts.dockerfile ? [opts.image] : [])]
+    await phases.run('Push access', () => checkPushAccess(client, repos, warn))
+  }
+  // The image of the same stream before this run pushes: what the final size is compared with.
+  const compareTo = opts.dockerfile ? await tolerate(warn, 'read the size of the compared image', () => previousAppImage(opts, ctx, store)) : undefined
+  const secretArgs = needBuild ? buildSecrets(opts, cleanup) : undefined
   // The credential inputs reach BuildKit through a temporary Docker config for the builds.
   let dockerEnv: NodeJS.ProcessEnv | undefined
   if (needBuild && opts.registryUsername && opts.registryPassword && !opts.image.local) {
@@ -294,6 +373,7 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
   })
 
   // --- base ---
+  let lastMetadata: Record<string, unknown> | undefined
   const baseTagRef = formatReference(baseRepo, choice.tag)
   let baseDigest: string | undefined
   if (choice.action === 'build') {
@@ -313,11 +393,14 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
         pull: isRefresh(choice),
         noCache: isRefresh(choice) && opts.refresh === 'full',
         metadataFile: path.join(workDir, 'base-metadata.json'),
+        ...secretArgs,
       }
-      core.debug(`docker ${buildxArgs(spec).filter((a) => !a.includes(`${Labels.EnvDocument}=`)).join(' ')}`)
+      core.info(displayCommand(spec))
       return build('base', spec)
     })
     builds.push(buildReport('base', baseTagRef, outcome.outcome, outcome.note))
+    lastMetadata = outcome.outcome.metadata
+    if (push.enabled) state.pushed.push(baseTagRef)
     baseDigest = (push.enabled ? await store.digest(baseRepo, choice.tag) : undefined) ?? outcome.outcome.digest
     if (push.enabled && !baseDigest) throw new Error(`${baseTagRef} was built but the registry does not have it`)
   } else {
@@ -348,12 +431,15 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
         ...registryCache(opts.appCacheRef),
         output: push.enabled ? 'push' : 'load',
         metadataFile: path.join(workDir, 'app-metadata.json'),
+        ...secretArgs,
       }
-      core.debug(`docker ${buildxArgs(spec).join(' ')}`)
+      core.info(displayCommand(spec))
       return build('app', spec)
     })
     builds.push(buildReport('app', appRef, outcome.outcome, outcome.note))
-    const parsed = parseReference(appRef)
+    lastMetadata = outcome.outcome.metadata
+    if (push.enabled) state.pushed.push(...opts.tags)
+    const parsed = parseReference(appRef, 'tags', { local: opts.image.local })
     finalName = parsed.name
     finalTag = parsed.tag!
     finalDigest = (push.enabled || opts.image.local ? await store.digest(finalName, finalTag) : undefined) ?? outcome.outcome.digest
@@ -361,6 +447,8 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
   const finalRef = formatReference(finalName, finalTag, finalDigest)
   core.setOutput(Outputs.Image, finalRef)
   core.setOutput(Outputs.Digest, finalDigest ?? '')
+  core.setOutput(Outputs.Metadata, lastMetadata ? JSON.stringify(lastMetadata) : '')
+  core.setOutput(Outputs.Tags, state.pushed.join('\n'))
 
   const cache = cacheTotals(builds)
   core.setOutput(Outputs.CacheHitRatio, String(cache.ratio))
@@ -372,15 +460,24 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
     const sizeStore = push.enabled || opts.image.local ? store : engineStore
     const measuredRef = finalDigest && !opts.image.local && push.enabled ? finalDigest : finalTag
     // Independent registry reads: run them at once.
-    const [read, compareTo, changes, trend] = await Promise.all([
+    const newBase = opts.dockerfile && choice.action === 'build'
+    const [read, baseCompared, changes, trend, baseSize] = await Promise.all([
       tolerate(warn, 'read the image size', () => sizeStore.size(finalName, measuredRef)),
-      tolerate(warn, 'read the size of the compared image', () => comparedImage(opts, store, previous)),
+      previous ? tolerate(warn, 'read the size of the previous base', () => store.size(opts.baseRepository, previous.tag)) : undefined,
       choice.action === 'build' && previous
         ? tolerate(warn, 'read the previous base environment', () => environmentChanges(opts, store, previous, fp))
         : undefined,
       tolerate(warn, 'read the size trend', () => sizeTrend(opts, store, dated ?? [], choice.tag, fp.hash, push.enabled || opts.image.local)),
+      newBase ? tolerate(warn, 'read the size of the new base', () => sizeStore.size(baseRepo, push.enabled && baseDigest ? baseDigest : choice.tag)) : undefined,
     ])
-    return { size: read ? { ...read, ref: finalRef } : undefined, compareTo, changes, trend }
+    return {
+      size: read ? { ...read, ref: finalRef } : undefined,
+      // An application image is compared with the previous image of its stream; a base alone with the previous base.
+      compareTo: opts.dockerfile ? compareTo : baseCompared,
+      base: newBase && baseSize ? { size: { ...baseSize, ref: baseRef }, compareTo: baseCompared } : undefined,
+      changes,
+      trend,
+    }
   })
   if (measured.size) core.setOutput(Outputs.ImageSize, String(measured.size.total))
   else core.setOutput(Outputs.ImageSize, '')
@@ -411,6 +508,8 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
       changes: measured.changes?.changes,
       previousTag: measured.changes?.previousTag,
       note: isRefresh(choice) ? refreshNote(opts) : undefined,
+      size: measured.base?.size,
+      compareTo: measured.base?.compareTo,
     },
     final: { ref: finalRef, digest: finalDigest, size: measured.size, compareTo: measured.compareTo },
     builds,
@@ -421,6 +520,8 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
     budget,
     retention,
     warnings,
+    runUrl: runUrl(ctx),
+    pushedTags: state.pushed,
   }
   await writeReports(opts, ctx, data)
   if (opts.failOnBudget && budget.some((b) => b.exceeded)) {
@@ -434,16 +535,53 @@ async function hashEnvironment(opts: Options, platforms: readonly string[]): Pro
     baseDockerfile: { path: opts.baseDockerfile.bundled ? undefined : opts.baseDockerfile.path, content: opts.baseDockerfile.content },
     buildArgs: opts.baseBuildArgs,
     platforms,
+    condarc: opts.condarc?.hashed,
+    secretIds: secretIds(opts.secrets),
   })
   core.info(`Environment hash ${fp.hash} (scheme ${HASH_SCHEME}) over ${fp.files.length} file(s)`)
   return fp
 }
 
-function credentialState(opts: Options): 'found' | 'none' | 'not-needed' {
-  if (opts.image.local) return 'not-needed'
-  if (isLoopbackHost(opts.image.registry) || opts.insecureRegistries.includes(opts.image.registry)) return 'not-needed'
-  if (opts.registryUsername && opts.registryPassword) return 'found'
-  return hasCredentials(opts.image.registry) ? 'found' : 'none'
+/**
+ * Push means push: before any build, check that every repository this run pushes to takes a
+ * push (a blob upload started and cancelled). Refused or missing credentials fail the step,
+ * naming the registry; a registry that cannot be reached for the check is only warned about.
+ */
+async function checkPushAccess(client: RegistryClient, repos: readonly ImageName[], warn: (m: string) => void): Promise<void> {
+  const seen = new Set<string>()
+  for (const repo of repos) {
+    const key = formatName(repo)
+    if (seen.has(key)) continue
+    seen.add(key)
+    try {
+      await client.probePush(repo)
+      core.info(`Push access to ${key}: ok`)
+    } catch (e) {
+      if (isRegistryError(e) && (e.kind === 'auth' || e.kind === 'denied')) throw new UserError(pushAccessMessage(repo.registry, repo.repository, errorMessage(e)))
+      warn(`Could not check push access to ${key} (${errorMessage(e)}); building anyway`)
+    }
+  }
+}
+
+/** The BuildKit secrets and ssh forwards of both builds; the inline values are written to private files removed at the end. */
+function buildSecrets(opts: Options, cleanup: (() => Promise<void>)[]): BuildSecretArgs {
+  const all = opts.condarc ? { ...opts.secrets, secrets: [...opts.secrets.secrets, { id: SecretIds.Condarc, kind: 'value' as const, value: opts.condarc.text }] } : opts.secrets
+  const m = materialize(all)
+  cleanup.push(async () => m.cleanup())
+  return m.args
+}
+
+/** The previous image of this run's stream (see compare.ts), read before anything is pushed. */
+async function previousAppImage(opts: Options, ctx: RunContext, store: Store): Promise<ImageSize | undefined> {
+  if (opts.compareTo) {
+    const ref = parseReference(opts.compareTo, 'compare-to', { local: opts.image.local })
+    return store.size(ref.name, ref.digest ?? ref.tag ?? 'latest')
+  }
+  for (const tag of comparisonTags(ctx)) {
+    const size = await store.size(opts.image, tag)
+    if (size) return size
+  }
+  return undefined
 }
 
 function ociLabels(ctx: RunContext): string[] {
@@ -506,15 +644,6 @@ async function tolerate<T>(warn: (m: string) => void, what: string, f: () => Pro
     warn(`Could not ${what}: ${errorMessage(e)}`)
     return undefined
   }
-}
-
-/** The image the final size is compared with: `compare-to`, `<image>:latest`, or the previous dated base. */
-async function comparedImage(opts: Options, store: Store, previous: DatedTag | undefined): Promise<ImageSize | undefined> {
-  if (opts.dockerfile) {
-    const ref = opts.compareTo ? parseReference(opts.compareTo) : { name: opts.image, tag: 'latest', digest: undefined }
-    return store.size(ref.name, ref.digest ?? ref.tag ?? 'latest')
-  }
-  return previous && store.size(opts.baseRepository, previous.tag)
 }
 
 /** What differs between the environment of the previous base (read back from its label) and this one. */
@@ -600,6 +729,7 @@ async function planOnly(
     core.setOutput(Outputs.BaseImage, baseRef)
   }
   core.setOutput(Outputs.BaseReused, String(choice.action === 'reuse'))
+  const changes = choice.action === 'build' && previous ? await tolerate((m) => warnings.push(m), 'read the previous base environment', () => environmentChanges(opts, store, previous, fp)) : undefined
   let retention: RetentionReport | undefined
   if (opts.prune !== 'false' && client) {
     retention = await tolerate(
@@ -616,7 +746,8 @@ async function planOnly(
       reused: choice.action === 'reuse',
       decision: choice.decision,
       ageDays: choice.action === 'reuse' ? choice.ageDays : undefined,
-      previousTag: previous?.tag,
+      changes: changes?.changes,
+      previousTag: changes?.previousTag ?? previous?.tag,
     },
     builds: [],
     cache: { cachedSteps: 0, totalSteps: 0, ratio: 1 },
@@ -624,6 +755,7 @@ async function planOnly(
     push,
     retention,
     warnings,
+    runUrl: runUrl(ctx),
   }
   await writeReports(opts, ctx, data)
 }

@@ -5,13 +5,18 @@ import * as core from '@actions/core'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { CacheBackends, CacheModes, Inputs, Modes, PruneModes, RefreshModes, type CacheMode, type InputName, type Mode, type PruneMode, type RefreshMode } from './constants.js'
+import { CacheBackends, CacheModes, Inputs, Modes, PruneModes, RefreshModes, SecretIds, Stores, type CacheMode, type InputName, type Mode, type PruneMode, type RefreshMode, type Store } from './constants.js'
 import { UserError, errorMessage } from './errors.js'
-import { formatName, parseImageName, parseReference, type ImageName } from './reference.js'
+import { formatName, formatReference, parseImageName, parseReference, type ImageName } from './reference.js'
+import { defaultStreamTag } from './compare.js'
+import { readCondarc, type Condarc } from './condarc.js'
+import { parseSecretInputs, valuesToMask, type SecretInputs } from './secrets.js'
 import { parseGrowth, parseSize } from './report/index.js'
 import type { RunContext } from './context.js'
 
 export interface Options {
+  /** Where images live: a registry (default), or the local Docker engine (`--load`, nothing pushed). */
+  readonly store: Store
   readonly environmentFile: string
   readonly image: ImageName
   readonly baseRepository: ImageName
@@ -52,6 +57,10 @@ export interface Options {
   readonly maxSize?: number
   readonly maxGrowth?: { readonly percent?: number; readonly bytes?: number }
   readonly failOnBudget: boolean
+  /** BuildKit secrets and ssh forwards of both builds (`secrets`, `secret-files`, `secret-envs`, `ssh`). */
+  readonly secrets: SecretInputs
+  /** The solver's `.condarc` (`condarc`), passed as the secret `condarc`. */
+  readonly condarc?: Condarc
 }
 
 /** Where the bundled base template lives: `templates/` next to `dist/` and `src/`. */
@@ -151,18 +160,15 @@ function wrap<T>(name: string, f: () => T): T {
 }
 
 /** Reads and validates every input once. */
-export function getOptions(ctx: RunContext, get: Getter = actionsInput): Options {
+export function getOptions(ctx: RunContext, get: Getter = actionsInput, env: NodeJS.ProcessEnv = process.env): Options {
   const ws = ctx.workspace
+  const store = parseEnum(Inputs.Store, get(Inputs.Store), Stores, 'registry')
+  const local = { local: store === 'local' }
   const imageInput = get(Inputs.Image)
   if (!imageInput) throw new UserError(`Input "${Inputs.Image}" is required, e.g. image: ghcr.io/acme/model`)
-  const image = parseImageName(imageInput, `Input "${Inputs.Image}"`)
+  const image = parseImageName(imageInput, `Input "${Inputs.Image}"`, local)
   const baseRepoInput = get(Inputs.BaseRepository)
-  const baseRepository = baseRepoInput ? parseImageName(baseRepoInput, `Input "${Inputs.BaseRepository}"`) : image
-  if (baseRepository.local !== image.local) {
-    throw new UserError(
-      `Inputs "${Inputs.Image}" and "${Inputs.BaseRepository}" must both name a registry or both the local engine (got "${imageInput}" and "${baseRepoInput}")`,
-    )
-  }
+  const baseRepository = baseRepoInput ? parseImageName(baseRepoInput, `Input "${Inputs.BaseRepository}"`, local) : image
 
   const baseTagPrefix = get(Inputs.BaseTagPrefix) || 'base-'
   if (!/^[\w][\w.-]{0,100}$/.test(baseTagPrefix)) {
@@ -186,7 +192,7 @@ export function getOptions(ctx: RunContext, get: Getter = actionsInput): Options
     throw new UserError(`Input "${Inputs.Context}": "${get(Inputs.Context)}" is not a directory`)
   }
 
-  const tags = parseTags(get(Inputs.Tags), image, ctx.sha)
+  const tags = parseTags(get(Inputs.Tags), image, ctx.sha, defaultStreamTag(ctx))
 
   const mode = parseEnum(Inputs.Mode, get(Inputs.Mode), Modes, 'auto')
   const pushInput = get(Inputs.Push).trim()
@@ -196,8 +202,8 @@ export function getOptions(ctx: RunContext, get: Getter = actionsInput): Options
   const maxAgeMs = maxAge ? parseDuration(Inputs.MaxAge, maxAge) : undefined
 
   const cacheMode = parseEnum(Inputs.CacheMode, get(Inputs.CacheMode), CacheModes, 'max')
-  const cacheRef = refInput(Inputs.CacheRef, get(Inputs.CacheRef), `${formatName(baseRepository)}:buildcache`)
-  const appCacheRef = refInput(Inputs.AppCacheRef, get(Inputs.AppCacheRef), `${formatName(image)}:buildcache-app`)
+  const cacheRef = refInput(Inputs.CacheRef, get(Inputs.CacheRef), `${formatName(baseRepository)}:buildcache`, local)
+  const appCacheRef = refInput(Inputs.AppCacheRef, get(Inputs.AppCacheRef), `${formatName(image)}:buildcache-app`, local)
 
   const platforms = parseList(get(Inputs.Platforms))
   for (const p of platforms) {
@@ -213,12 +219,15 @@ export function getOptions(ctx: RunContext, get: Getter = actionsInput): Options
     throw new UserError(`Inputs "${Inputs.RegistryUsername}" and "${Inputs.RegistryPassword}" go together: set both or neither`)
   }
 
+  const secrets = readSecrets(get, ws, env)
+
   const compareToInput = get(Inputs.CompareTo).trim()
-  if (compareToInput) parseReference(compareToInput, `Input "${Inputs.CompareTo}"`)
+  if (compareToInput) parseReference(compareToInput, `Input "${Inputs.CompareTo}"`, local)
   const maxSizeInput = get(Inputs.MaxSize).trim()
   const maxGrowthInput = get(Inputs.MaxGrowth).trim()
 
   return Object.freeze({
+    store,
     environmentFile,
     image,
     baseRepository,
@@ -256,38 +265,55 @@ export function getOptions(ctx: RunContext, get: Getter = actionsInput): Options
     maxSize: maxSizeInput ? wrap(Inputs.MaxSize, () => parseSize(maxSizeInput)) : undefined,
     maxGrowth: maxGrowthInput ? wrap(Inputs.MaxGrowth, () => parseGrowth(maxGrowthInput)) : undefined,
     failOnBudget: parseBoolean(Inputs.FailOnBudget, get(Inputs.FailOnBudget), false),
+    ...secrets,
   })
 }
 
-function refInput(name: string, value: string, fallback: string): string {
+/** The secret inputs and `condarc`, with every value masked in the log at once. */
+function readSecrets(get: Getter, ws: string, env: NodeJS.ProcessEnv): { secrets: SecretInputs; condarc?: Condarc } {
+  const secrets = parseSecretInputs({ secrets: get(Inputs.Secrets), secretFiles: get(Inputs.SecretFiles), secretEnvs: get(Inputs.SecretEnvs), ssh: get(Inputs.Ssh) }, ws, env)
+  for (const v of valuesToMask(secrets, env)) core.setSecret(v)
+  const condarc = readCondarc(get(Inputs.Condarc), ws)
+  if (condarc) {
+    for (const v of condarc.secretValues) core.setSecret(v)
+    if (secrets.secrets.some((s) => s.id === SecretIds.Condarc)) {
+      throw new UserError(`The secret id "${SecretIds.Condarc}" is given twice: by the input "${Inputs.Condarc}" and by a secret input`)
+    }
+  }
+  return condarc ? { secrets, condarc } : { secrets }
+}
+
+function refInput(name: string, value: string, fallback: string, opts: { local: boolean }): string {
   const v = value.trim()
   if (!v) return fallback
-  const ref = parseReference(v, `Input "${name}"`)
+  const ref = parseReference(v, `Input "${name}"`, opts)
   if (ref.digest) throw new UserError(`Input "${name}" must be a tag reference, not a digest: "${v}"`)
   return v
 }
 
 /**
- * Tags of the application image. Full references are taken as they are; a bare tag
- * (`latest`, `v1.2`) means a tag of `image`. Default: `<image>:sha-<7 chars of GITHUB_SHA>`.
+ * Tags of the application image. Full references are taken as they are (a name without a
+ * registry host is Docker Hub's, as in Docker); a bare tag (`latest`, `v1.2`) means a tag of
+ * `image`. Default: `<image>:sha-<7 chars of GITHUB_SHA>`, plus the stream tag of the run
+ * (`streamTag`: the branch of a push, `pr-<n>` of a pull request) when there is one — what
+ * the next run of the same stream compares its size with.
  */
-export function parseTags(value: string, image: ImageName, sha: string): string[] {
+export function parseTags(value: string, image: ImageName, sha: string, streamTag?: string): string[] {
   const items = parseList(value)
   const name = formatName(image)
   if (items.length === 0) {
     const short = /^[0-9a-f]{7,}$/i.test(sha) ? sha.slice(0, 7).toLowerCase() : 'dev'
-    return [`${name}:sha-${short}`]
+    return [`${name}:sha-${short}`, ...(streamTag ? [`${name}:${streamTag}`] : [])]
   }
+  const opts = { local: image.local }
   return items.map((t) => {
     if (!t.includes('/') && !t.includes(':') && !t.includes('@')) {
-      parseReference(`${name}:${t}`, `Input "${Inputs.Tags}"`)
+      parseReference(`${name}:${t}`, `Input "${Inputs.Tags}"`, opts)
       return `${name}:${t}`
     }
-    const ref = parseReference(t, `Input "${Inputs.Tags}"`)
+    const ref = parseReference(t, `Input "${Inputs.Tags}"`, opts)
     if (!ref.tag) throw new UserError(`Input "${Inputs.Tags}": "${t}" has no tag (e.g. ${t}:latest)`)
-    if (ref.name.local !== image.local) {
-      throw new UserError(`Input "${Inputs.Tags}": "${t}" and image "${name}" must both be in a registry or both in the local engine`)
-    }
-    return t
+    if (ref.digest) throw new UserError(`Input "${Inputs.Tags}": "${t}" must be a tag, not a digest`)
+    return formatReference(ref.name, ref.tag)
   })
 }

@@ -61,6 +61,10 @@ export interface EnvDocument {
   subdirs: string[]
   /** `true` when no platform was given and `linux-64` was assumed for selectors. */
   subdirsAssumed?: boolean
+  /** The `condarc` input, parsed, token/password values and URL credentials redacted. */
+  condarc?: JsonValue
+  /** Ids of the BuildKit secrets and ssh forwards the builds get (`secret:<id>`, `ssh:<id>`), sorted; never values. */
+  secrets?: string[]
 }
 
 export interface FingerprintInput {
@@ -72,6 +76,10 @@ export interface FingerprintInput {
   buildArgs: readonly string[]
   /** Target platforms, e.g. ['linux/amd64']; [] = the builder's default. */
   platforms: readonly string[]
+  /** The redacted `condarc` (see condarc.ts); absent = none given. */
+  condarc?: JsonValue
+  /** Secret and ssh ids (see secrets.ts `secretIds`); absent or [] = none. */
+  secretIds?: readonly string[]
 }
 
 export interface Fingerprint {

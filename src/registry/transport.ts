@@ -51,7 +51,7 @@ export interface Registry {
 }
 
 export interface Request {
-  method: 'GET' | 'HEAD' | 'DELETE'
+  method: 'GET' | 'HEAD' | 'DELETE' | 'POST'
   url: URL
   headers?: Record<string, string>
   /** Token scope, e.g. `repository:acme/model:pull`. */

@@ -270,7 +270,7 @@ describe('push: false (as on a fork pull request)', () => {
   })
 })
 
-describe('local Docker engine as the store (no registry host in `image`)', () => {
+describe('local Docker engine as the store (`store: local`)', () => {
   const name = uniqueRepo('local')
   const image = `${name}/model`
   let ws: string
@@ -285,7 +285,7 @@ describe('local Docker engine as the store (no registry host in `image`)', () =>
   })
 
   it('builds with --load, then reuses the base from the engine', async () => {
-    const inputs = { image, 'base-dockerfile': 'base.Dockerfile', dockerfile: 'Dockerfile', tags: 'dev' }
+    const inputs = { image, store: 'local', 'base-dockerfile': 'base.Dockerfile', dockerfile: 'Dockerfile', tags: 'dev' }
     const r1 = await runAction(inputs, { cwd: ws, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-23') } })
     expectOk(r1)
     expect(r1.outputs['base-reused']).toBe('false')

@@ -95,7 +95,8 @@ function readWorkspaceFile(given: string, workspace: string): { text: string; fi
 /** Reads and parses the input; undefined when it is empty. Messages never quote the content. */
 export function readCondarc(value: string, workspace: string): Condarc | undefined {
   if (value.trim() === '') return undefined
-  const source = isCondarcPath(value) ? readWorkspaceFile(value.trim(), workspace) : { text: value, file: undefined }
+  // Inline YAML arrives trimmed (the runner's inputs are): it is given back its final newline.
+  const source = isCondarcPath(value) ? readWorkspaceFile(value.trim(), workspace) : { text: value.endsWith('\n') ? value : `${value}\n`, file: undefined }
   if (Buffer.byteLength(source.text) > MAX_BYTES) throw new UserError(`Input "${Inputs.Condarc}" is larger than ${MAX_BYTES} bytes`)
   let doc: unknown
   try {

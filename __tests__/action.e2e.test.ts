@@ -163,6 +163,9 @@ describe('base image: pick or create', () => {
       expect(r.outputs['base-reused']).toBe('false')
       expect(await listTags(repo)).toContain(r.outputs['base-tag'])
       expect(Number(r.outputs['total-steps'])).toBeGreaterThan(0)
+      // "Why" shows the requirement that changed, not two digests of the file.
+      expect(r.summary).toContain('- requirements.txt: rich: rich==13.7.1')
+      expect(r.summary).toContain('+ requirements.txt: rich: rich==13.8.0')
     } finally {
       rmSync(changed, { recursive: true, force: true })
     }

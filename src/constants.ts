@@ -85,6 +85,8 @@ export const Labels = {
   /** The canonical environment document (JSON) that was hashed; read back to explain rebuilds. */
   EnvDocument: 'io.github.conda-image-action.env-document',
   Scheme: 'io.github.conda-image-action.scheme',
+  /** The lines of the hashed requirement files (not hashed): "why rebuilt" shows which requirements changed. */
+  EnvFiles: 'io.github.conda-image-action.env-files',
   Source: 'org.opencontainers.image.source',
   Revision: 'org.opencontainers.image.revision',
   Created: 'org.opencontainers.image.created',

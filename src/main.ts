@@ -46,6 +46,7 @@ import type { BuildReport, EnvChange, FailureInfo, ImageSize, ReportData, Retent
 import { materialize, secretIds, valuesToMask, type BuildSecretArgs } from './secrets.js'
 import { SecretIds } from './constants.js'
 import { readFileSync } from 'node:fs'
+import { collectFileLines, fileLinesLabel, parseFileLinesLabel, withRequirementLines } from './hash/file-lines.js'
 import { evaluateBudget, renderReport, upsertPrComment } from './report/index.js'
 import { applyRetention, collectTagInfo, distributionBackend, ghcrBackend, planRetention, selectBackend } from './retention/index.js'
 import { chooseBase, datedTags, previousBase, trendTags, withTag, type BaseChoice, type DatedTag } from './tags.js'
@@ -384,7 +385,7 @@ async function main(ctx: RunContext, cleanup: (() => Promise<void>)[], env: Node
         dockerfile: opts.baseDockerfile.path,
         tags: [baseTagRef],
         buildArgs: [...opts.baseBuildArgs, `${BuildArgNames.EnvironmentFile}=${path.basename(opts.environmentFile)}`],
-        labels: [...opts.labels, ...ociLabels(ctx), `${Labels.EnvHash}=${fp.hash}`, `${Labels.Scheme}=${HASH_SCHEME}`, `${Labels.EnvDocument}=${fp.json}`],
+        labels: [...opts.labels, ...ociLabels(ctx), `${Labels.EnvHash}=${fp.hash}`, `${Labels.Scheme}=${HASH_SCHEME}`, `${Labels.EnvDocument}=${fp.json}`, ...envFilesLabel(opts, fp)],
         platforms,
         builder,
         ...registryCache(opts.cacheRef),
@@ -656,7 +657,18 @@ async function environmentChanges(
   const labels = await store.labels(opts.baseRepository, prev.tag)
   const doc = labels?.[Labels.EnvDocument] ? parseDocumentLabel(labels[Labels.EnvDocument]) : undefined
   if (!doc) return { changes: [{ section: 'environment', kind: 'changed', item: `${prev.tag} carries no environment document label` }], previousTag: prev.tag }
-  return { changes: diffDocuments(doc, fp.document), previousTag: prev.tag }
+  const lines = withRequirementLines(diffDocuments(doc, fp.document), parseFileLinesLabel(labels?.[Labels.EnvFiles]), fileLines(opts, fp))
+  return { changes: lines, previousTag: prev.tag }
+}
+
+function fileLines(opts: Options, fp: Fingerprint): ReturnType<typeof collectFileLines> {
+  return collectFileLines(fp.document.files, path.dirname(opts.environmentFile))
+}
+
+/** The label with the requirement files' lines, when there are any. */
+function envFilesLabel(opts: Options, fp: Fingerprint): string[] {
+  const value = fileLinesLabel(fileLines(opts, fp))
+  return value ? [`${Labels.EnvFiles}=${value}`] : []
 }
 
 async function sizeTrend(

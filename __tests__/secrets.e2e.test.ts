@@ -4,7 +4,7 @@
 // history and no label; rotating a value keeps `env-hash` (only the ids are hashed).
 
 import { createHash } from 'node:crypto'
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -119,3 +119,42 @@ it('reach both builds as BuildKit secrets, stay out of the image, and rotating t
   expect(r2.outputs['base-reused']).toBe('true')
   expect(fileIn(`${image}:sha-2222222`, '/app-token.sha')).toBe(sha(T2))
 })
+
+it('ssh: the agent socket (`default`) and a key file (`id=path`) reach `RUN --mount=type=ssh`', async () => {
+  const sshRepo = uniqueRepo('ssh')
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ssh-agent-'))
+  const sock = path.join(dir, 'agent.sock')
+  const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' })
+  try {
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'id_ed25519')], { timeout: 30_000 })
+    for (let i = 0; i < 100 && spawnSync('test', ['-S', sock]).status !== 0; i++) await new Promise((r) => setTimeout(r, 50))
+    execFileSync('ssh-add', [path.join(dir, 'id_ed25519')], { env: { ...process.env, SSH_AUTH_SOCK: sock }, timeout: 30_000, stdio: 'ignore' })
+    const sshWs = mkdtempSync(path.join(os.tmpdir(), 'ws-ssh-'))
+    cpSync(path.join(ws, 'environment.yml'), path.join(sshWs, 'environment.yml'))
+    cpSync(path.join(ws, 'requirements.txt'), path.join(sshWs, 'requirements.txt'))
+    writeFileSync(
+      path.join(sshWs, 'base.Dockerfile'),
+      `FROM 127.0.0.1:5000/test/busybox:latest\nENV NONCE=${NONCE}\nRUN --mount=type=ssh,required=true test -S "$SSH_AUTH_SOCK"\nRUN --mount=type=ssh,id=gh,required=true test -S "$SSH_AUTH_SOCK"\n`,
+    )
+    const r = succeeded(
+      await runAction(
+        { image: `${REGISTRY}/${sshRepo}`, 'base-dockerfile': 'base.Dockerfile', ssh: `default\ngh=${path.join(dir, 'id_ed25519')}` },
+        { cwd: sshWs, env: { SSH_AUTH_SOCK: sock, SOURCE_DATE_EPOCH: epochOf('2026-11-23') } },
+      ),
+    )
+    expect(r.outputs['base-reused']).toBe('false')
+    expect(r.stdout).toContain('--ssh=default')
+    expect(JSON.parse((await configBlobsOf(sshRepo, r.outputs['base-tag']!)).split('\n')[0]!).config.Labels['io.github.conda-image-action.env-document']).toContain('ssh:gh')
+    rmSync(sshWs, { recursive: true, force: true })
+  } finally {
+    agent.kill()
+    await removeRepo(sshRepo)
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+async function configBlobsOf(r: string, tag: string): Promise<string> {
+  const top = (await getManifest(r, tag))!
+  const m = top.body.manifests ? (await getManifest(r, top.body.manifests.find((d) => d.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest')!.digest))! : top
+  return (await fetch(`http://${REGISTRY}/v2/${r}/blobs/${m.body.config!.digest}`)).text()
+}

@@ -13,8 +13,8 @@ export interface FailureContext {
   /** The phase that was running (`Build base base-…`, `Lookup`, …). */
   readonly phase?: string
   readonly workspace: string
-  /** Absolute path of the bundled base template. */
-  readonly templatePath: string
+  /** Absolute path of the bundled base template, when this run uses it. */
+  readonly templatePath?: string
   /** The environment file (absolute), once the inputs are read. */
   readonly environmentFile?: string
   /** Values that must never be shown (secrets, passwords, tokens). */
@@ -65,7 +65,7 @@ export function failureHints(text: string, userError: boolean): string[] {
 function where(e: unknown, ctx: FailureContext): { text?: string; annotation: Omit<FailureAnnotation, 'message'>; template: boolean } {
   if (!isUserError(e) || !e.file) return { annotation: {}, template: false }
   const lineText = e.line !== undefined ? ` line ${e.line}` : ''
-  if (path.resolve(e.file) === path.resolve(ctx.templatePath)) {
+  if (ctx.templatePath !== undefined && path.resolve(e.file) === path.resolve(ctx.templatePath)) {
     // The template is the action's, not the user's: the annotation goes on the environment
     // file it was installing, and the message names the template's line.
     const env = ctx.environmentFile ? relative(ctx.environmentFile, ctx.workspace) : undefined

@@ -38,7 +38,7 @@ import { checkAppDockerfile } from './app-dockerfile.js'
 import { comparisonTags } from './compare.js'
 import { describeFailure } from './failure.js'
 import { diffDocuments, fingerprint, parseDocumentLabel, type Fingerprint } from './hash/index.js'
-import { bundledTemplatePath, getOptions, type Options } from './options.js'
+import { getOptions, type Options } from './options.js'
 import { decidePush, pushAccessMessage, type PushDecision } from './push.js'
 import { formatName, formatReference, parseReference, type ImageName } from './reference.js'
 import { RegistryClient, isRegistryError } from './registry/index.js'
@@ -153,7 +153,7 @@ async function fail(e: unknown, state: RunState, env: NodeJS.ProcessEnv): Promis
   const { info, annotation } = describeFailure(e, {
     phase: state.phases.current,
     workspace: ctx?.workspace ?? process.cwd(),
-    templatePath: bundledTemplatePath(),
+    templatePath: opts?.baseDockerfile.bundled ? opts.baseDockerfile.path : undefined,
     environmentFile: opts?.environmentFile,
     masks,
   })

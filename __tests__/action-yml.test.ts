@@ -3,7 +3,7 @@
 // its metadata what the Marketplace requires.
 
 import { testContext } from '../__fixtures__/context.js'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -12,6 +12,8 @@ import { parse } from 'yaml'
 import { Inputs, Outputs, type InputName } from '../src/constants.js'
 import type { RunContext } from '../src/context.js'
 import { getOptions, type Options } from '../src/options.js'
+import { inputSpecs } from '../src/inputs.js'
+import { inputsBlock, withInputs } from '../scripts/action-inputs.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
@@ -84,6 +86,24 @@ describe('action.yml metadata', () => {
   })
 })
 
+describe('action.yml inputs are the input table (src/inputs.ts)', () => {
+  const text = readFileSync(path.join(ROOT, 'action.yml'), 'utf8')
+
+  it('action.yml holds exactly the inputs block the table renders (run npm run docs after changing the table)', () => {
+    expect(withInputs(text)).toBe(text)
+  })
+
+  it('the table names every input of src/constants.ts once, in action.yml order', () => {
+    expect(inputSpecs().map((s) => s.name)).toEqual(inputNames)
+    expect([...inputSpecs().map((s) => s.name)].sort()).toEqual(Object.values(Inputs).sort())
+  })
+
+  it('a changed description or default in the table is a difference in action.yml', () => {
+    const changed = inputSpecs().map((s, i) => (i === 0 ? { ...s, default: 'other.yml' } : s))
+    expect(withInputs(text, inputsBlock(changed))).not.toBe(text)
+  })
+})
+
 describe('action.yml names match src/constants.ts', () => {
   it('declares exactly the inputs the code reads', () => {
     expect([...inputNames].sort()).toEqual(Object.values(Inputs).sort())
@@ -93,10 +113,13 @@ describe('action.yml names match src/constants.ts', () => {
     expect([...outputNames].sort()).toEqual(Object.values(Outputs).sort())
   })
 
-  it('sets every declared output somewhere in src/main.ts', () => {
-    const main = readFileSync(path.join(ROOT, 'src', 'main.ts'), 'utf8')
+  it('sets every declared output somewhere in the phases (src/phases/)', () => {
+    const dir = path.join(ROOT, 'src', 'phases')
+    const phases = readdirSync(dir)
+      .map((f) => readFileSync(path.join(dir, f), 'utf8'))
+      .join('\n')
     for (const [key, name] of Object.entries(Outputs)) {
-      expect(main, `output ${name} (Outputs.${key}) is never set`).toMatch(new RegExp(`setOutput\\(\\s*Outputs\\.${key}\\b`))
+      expect(phases, `output ${name} (Outputs.${key}) is never set`).toMatch(new RegExp(`setOutput\\(\\s*Outputs\\.${key}\\b`))
     }
   })
 })

@@ -13,8 +13,6 @@ import {
   cacheKeys,
   finishLocalCache,
   localCacheDigest,
-  parseByteSize,
-  parseCacheBackend,
   resolveCacheBackend,
   restoreBuildCache,
   saveBuildCache,
@@ -46,16 +44,6 @@ describe('resolveCacheBackend', () => {
     ['explicit both without a registry', 'both', local, 'actions'],
   ])('%s → %s', (_name, input, ctx, expected) => {
     expect(resolveCacheBackend(input, ctx)).toBe(expected)
-  })
-
-  test.each([
-    ['', ''],
-    [' Both ', 'both'],
-    ['registry', 'registry'],
-    ['ACTIONS', 'actions'],
-    ['gha', undefined],
-  ])('parseCacheBackend(%j) → %j', (input, expected) => {
-    expect(parseCacheBackend(input)).toBe(expected)
   })
 })
 
@@ -109,18 +97,6 @@ describe('small helpers', () => {
     expect(buildxLocalCacheArgs('/tmp/c/base', 'max')).toEqual({ cacheFrom: 'type=local,src=/tmp/c/base', cacheTo: 'type=local,dest=/tmp/c/base.new,mode=max' })
     expect(buildxLocalCacheArgs('/tmp/c/app', 'min').cacheTo).toBe('type=local,dest=/tmp/c/app.new,mode=min')
     expect(() => buildxLocalCacheArgs('/tmp/a,b', 'max')).toThrow(/commas/)
-  })
-
-  test.each([
-    ['2g', 2 * 1024 ** 3],
-    ['500M', 500 * 1024 ** 2],
-    ['1.5GiB', 1.5 * 1024 ** 3],
-    ['1024', 1024],
-    ['10 kb', 10 * 1024],
-    ['lots', undefined],
-    ['', undefined],
-  ])('parseByteSize(%j) → %j', (input, expected) => {
-    expect(parseByteSize(input)).toBe(expected)
   })
 
   test.each<[NodeJS.ProcessEnv, number | undefined, string]>([

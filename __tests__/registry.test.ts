@@ -520,7 +520,7 @@ describe('Docker config and credential helpers', () => {
     const dir = path.join(tmp, `cfg-${_n.replace(/\W+/g, '-')}`)
     writeDockerConfig(dir, make(srv.addr))
     srv.handle = basicRegistry((_req, res) => json(res, 200, { tags: ['ok'] }))
-    expect(hasCredentials(srv.addr, dir)).toBe(true)
+    expect(await hasCredentials(srv.addr, dir)).toBe(true)
     expect(await client({ dockerConfigDir: dir }).listTags(name())).toEqual(['ok'])
     expect(secrets).toContain(PASSWORD)
     if (_n.includes('cred')) expect(readFileSync(path.join(binDir, 'fake.stdin'), 'utf8')).toBe(srv.addr)
@@ -537,7 +537,7 @@ describe('Docker config and credential helpers', () => {
     const dir = path.join(tmp, 'cfg-notfound')
     writeDockerConfig(dir, { credsStore: 'notfound', credHelpers: { 'other.example': 'absent' } })
     expect(await resolveCredentials(srv.addr, { dockerConfigDir: dir })).toBeUndefined()
-    expect(hasCredentials(srv.addr, dir)).toBe(false)
+    expect(await hasCredentials(srv.addr, dir)).toBe(false)
     const warnings: string[] = []
     expect(await resolveCredentials('other.example', { dockerConfigDir: dir, warning: (m) => warnings.push(m) })).toBeUndefined()
     expect(warnings.join()).toMatch(/docker-credential-absent/)
@@ -565,7 +565,7 @@ describe('Docker config and credential helpers', () => {
     expect(await resolveCredentials(srv.addr, { dockerConfigDir: dir, warning: (m) => warnings.push(m) })).toBeUndefined()
     expect(warnings.join()).toMatch(/not valid JSON/)
     expect(warnings.join()).not.toContain('c2VjcmV0')
-    expect(hasCredentials(srv.addr, dir)).toBe(false)
+    expect(await hasCredentials(srv.addr, dir)).toBe(false)
   })
 })
 

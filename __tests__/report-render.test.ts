@@ -1,3 +1,4 @@
+import { parseGrowth, parseSize } from '../src/units.js'
 import { describe, expect, it } from 'vitest'
 import { STEP_SUMMARY_LIMIT } from '../src/constants.js'
 import { UserError } from '../src/errors.js'
@@ -7,8 +8,6 @@ import {
   formatBytes,
   formatDelta,
   formatDuration,
-  parseGrowth,
-  parseSize,
   renderReport,
   sparkline,
   type BuildReport,

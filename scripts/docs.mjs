@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Generates the README's input and output tables from action.yml, so the two never drift.
+// Generates the README's input and output tables from action.yml (whose inputs come from
+// the input table src/inputs.ts, via scripts/action-inputs.ts), so the three never drift.
 // The tables live between marker comments:
 //   <!-- inputs:start --> … <!-- inputs:end -->   and   <!-- outputs:start --> … <!-- outputs:end -->
 //

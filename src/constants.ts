@@ -72,6 +72,10 @@ export const RefreshModes = ['pull', 'full'] as const
 export type RefreshMode = (typeof RefreshModes)[number]
 
 export const CacheBackends = ['registry', 'actions', 'both'] as const
+export type CacheBackend = (typeof CacheBackends)[number]
+/** `cache-backend` as written: a backend, or empty for "decided per run". */
+export const CacheBackendChoices = ['', ...CacheBackends] as const
+export type CacheBackendChoice = (typeof CacheBackendChoices)[number]
 
 export const Stores = ['registry', 'local'] as const
 export type Store = (typeof Stores)[number]

@@ -1,7 +1,8 @@
 // What the runner tells the action about the run (environment variables and the event
 // payload), read once at the edge into plain data.
 
-import { readFileSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
+import { UserError, errorMessage } from './errors.js'
 
 export interface RunContext {
   readonly sha: string
@@ -25,21 +26,14 @@ export interface RunContext {
   readonly hostPlatform: string
 }
 
-interface PullRequestPayload {
+export interface PullRequestPayload {
   pull_request?: { number?: number; head?: { ref?: string; repo?: { full_name?: string } | null }; base?: { ref?: string; repo?: { full_name?: string } } }
   repository?: { full_name?: string; default_branch?: string }
 }
 
 export function readRunContext(env: NodeJS.ProcessEnv = process.env, clock: () => Date = () => new Date()): RunContext {
   const eventName = env.GITHUB_EVENT_NAME ?? ''
-  let payload: PullRequestPayload = {}
-  if (env.GITHUB_EVENT_PATH) {
-    try {
-      payload = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as PullRequestPayload
-    } catch {
-      payload = {}
-    }
-  }
+  const payload = env.GITHUB_EVENT_PATH ? readEventPayload(env.GITHUB_EVENT_PATH) : {}
   return Object.freeze({
     sha: env.GITHUB_SHA ?? '',
     eventName,
@@ -55,6 +49,48 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env, clock: () =
     now: sourceDate(env.SOURCE_DATE_EPOCH) ?? clock(),
     hostPlatform: hostPlatform(process.arch),
   })
+}
+
+/** GitHub caps webhook payloads at 25 MB; the event file is never larger. */
+const MAX_PAYLOAD_BYTES = 25 * 1024 * 1024
+
+/**
+ * The event payload file the runner writes. Whether this is a pull request, and from a fork,
+ * is read from it: a payload that cannot be read is the run's failure (a UserError naming
+ * GITHUB_EVENT_PATH), never a guess.
+ */
+export function readEventPayload(file: string): PullRequestPayload {
+  let text: string
+  try {
+    const fd = openSync(file, 'r')
+    try {
+      const st = fstatSync(fd)
+      if (!st.isFile()) throw new Error('not a regular file')
+      if (st.size > MAX_PAYLOAD_BYTES) throw new Error(`larger than ${MAX_PAYLOAD_BYTES} bytes`)
+      const buf = Buffer.alloc(st.size)
+      let n = 0
+      while (n < st.size) {
+        const r = readSync(fd, buf, n, st.size - n, n)
+        if (r === 0) break
+        n += r
+      }
+      text = buf.subarray(0, n).toString('utf8')
+    } finally {
+      closeSync(fd)
+    }
+  } catch (e) {
+    throw new UserError(`The event payload file (GITHUB_EVENT_PATH) could not be read: ${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}`)
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    throw new UserError('The event payload file (GITHUB_EVENT_PATH) is not valid JSON: the runner writes it; was it replaced by an earlier step?')
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new UserError('The event payload file (GITHUB_EVENT_PATH) does not hold a JSON object')
+  }
+  return parsed as PullRequestPayload
 }
 
 const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm/v7', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64' }

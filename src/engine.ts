@@ -1,25 +1,16 @@
 // The local Docker engine as the image store (an `image` without a registry host):
 // lookup with the engine's image list, sizes and labels from `docker image inspect`.
 
-import { execFile } from 'node:child_process'
-import { UserError } from './errors.js'
+import { docker as dockerCli } from './buildx/docker.js'
+import type { ProcessPort } from './ports/process.js'
 
-function docker(args: string[], timeoutMs = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile('docker', args, { timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
-        reject(new UserError('docker is not installed or not on PATH: install Docker (docker.io or Docker CE) on the runner'))
-        return
-      }
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) })
-    })
-  })
+function docker(args: string[], proc?: ProcessPort, timeoutMs = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  return dockerCli(args, { timeoutMs, maxBuffer: 256 * 1024 * 1024, proc })
 }
 
 /** Tags of `repository` in the local engine. */
-export async function localTags(repository: string): Promise<string[]> {
-  const r = await docker(['image', 'ls', '--format', '{{.Tag}}', repository])
+export async function localTags(repository: string, proc?: ProcessPort): Promise<string[]> {
+  const r = await docker(['image', 'ls', '--format', '{{.Tag}}', repository], proc)
   if (r.code !== 0) throw new Error(`docker image ls failed: ${r.stderr.trim()}`)
   return r.stdout
     .split('\n')
@@ -37,8 +28,8 @@ export interface LocalImage {
   readonly created?: string
 }
 
-export async function inspectLocal(ref: string): Promise<LocalImage | undefined> {
-  const r = await docker(['image', 'inspect', '--format', '{{json .}}', ref])
+export async function inspectLocal(ref: string, proc?: ProcessPort): Promise<LocalImage | undefined> {
+  const r = await docker(['image', 'inspect', '--format', '{{json .}}', ref], proc)
   if (r.code !== 0) {
     if (/no such image|not found/i.test(r.stderr)) return undefined
     throw new Error(`docker image inspect ${ref} failed: ${r.stderr.trim()}`)

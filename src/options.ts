@@ -1,22 +1,27 @@
-// Inputs, read and validated once into a frozen object (SPEC §2). Every problem is a
-// UserError whose message names the input and says what would be accepted.
+// Inputs, read once into a frozen object: read (the raw text, defaults from the input table)
+// → parse (each input by its own parser, src/inputs.ts) → validate (what involves several
+// inputs or the workspace) → infer (computed defaults). Every problem is a UserError whose
+// message names the input and says what would be accepted.
 
 import * as core from '@actions/core'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { CacheBackends, CacheModes, Inputs, Modes, PruneModes, RefreshModes, SecretIds, Stores, type CacheMode, type InputName, type Mode, type PruneMode, type RefreshMode, type Store } from './constants.js'
+import { Inputs, SecretIds, type CacheBackendChoice, type CacheMode, type InputName, type Mode, type PruneMode, type RefreshMode } from './constants.js'
 import { UserError, errorMessage } from './errors.js'
+import { INPUTS, parseList, type InputKey, type ParsedInputs } from './inputs.js'
 import { formatName, formatReference, parseImageName, parseReference, type ImageName } from './reference.js'
+import type { RunContext } from './context.js'
 import { defaultStreamTag } from './compare.js'
 import { readCondarc, type Condarc } from './condarc.js'
 import { parseSecretInputs, valuesToMask, type SecretInputs } from './secrets.js'
-import { parseGrowth, parseSize } from './report/index.js'
-import type { RunContext } from './context.js'
+
+export { parseList } from './inputs.js'
+export { parseDuration } from './units.js'
 
 export interface Options {
   /** Where images live: a registry (default), or the local Docker engine (`--load`, nothing pushed). */
-  readonly store: Store
+  readonly store: 'registry' | 'local'
   readonly environmentFile: string
   readonly image: ImageName
   readonly baseRepository: ImageName
@@ -35,7 +40,7 @@ export interface Options {
   readonly maxAge?: string
   readonly cacheMode: CacheMode
   /** Empty: decided per run (see resolveCacheBackend). */
-  readonly cacheBackend: (typeof CacheBackends)[number] | ''
+  readonly cacheBackend: CacheBackendChoice
   readonly actionsCacheMaxBytes: number
   readonly cacheRef: string
   readonly appCacheRef: string
@@ -73,73 +78,26 @@ type Getter = (name: InputName) => string
 /** Reads inputs the way the runner passes them (`INPUT_<NAME>`), trimmed. */
 export const actionsInput: Getter = (name) => core.getInput(name)
 
-/** Splits a list input on newlines (and commas unless `newlineOnly`); drops blanks and `#` comments. */
-export function parseList(value: string, newlineOnly = false): string[] {
-  const out: string[] = []
-  for (const line of value.split(/\r?\n/)) {
-    const pieces = newlineOnly ? [line] : line.split(',')
-    for (const p of pieces) {
-      const t = p.trim()
-      if (t && !t.startsWith('#')) out.push(t)
-    }
+/** Parse: every input through its parser (its default when empty); secrets masked first. */
+export function parseInputs(get: Getter): ParsedInputs {
+  const out: Partial<Record<InputKey, unknown>> = {}
+  for (const [key, spec] of Object.entries(INPUTS) as [InputKey, (typeof INPUTS)[InputKey]][]) {
+    const raw = get(spec.name).trim()
+    if ('secret' in spec && spec.secret && raw) core.setSecret(raw)
+    out[key] = named(spec.name, () => spec.parse(raw === '' ? spec.default : raw, spec.name))
   }
-  return out
+  return out as ParsedInputs
 }
 
-export function parseBoolean(name: string, value: string, fallback: boolean): boolean {
-  const v = value.trim()
-  if (v === '') return fallback
-  if (/^(true|True|TRUE)$/.test(v)) return true
-  if (/^(false|False|FALSE)$/.test(v)) return false
-  throw new UserError(`Input "${name}" must be true or false, got "${value}"`)
-}
-
-function parseEnum<T extends string>(name: string, value: string, allowed: readonly T[], fallback: T): T {
-  const v = value.trim()
-  if (v === '') return fallback
-  if ((allowed as readonly string[]).includes(v)) return v as T
-  throw new UserError(`Input "${name}" must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got "${value}"`)
-}
-
-function parseCount(name: string, value: string, fallback: number, min: number): number {
-  const v = value.trim()
-  if (v === '') return fallback
-  if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) {
-    throw new UserError(`Input "${name}" must be a whole number${min > 0 ? ` of at least ${min}` : ''}, got "${value}"`)
+/** A parser's UserError names the input (the unit parsers do not know it). */
+function named<T>(name: string, f: () => T): T {
+  try {
+    return f()
+  } catch (e) {
+    if (e instanceof UserError) throw e.message.includes(`"${name}"`) ? e : new UserError(`Input "${name}": ${e.message}`)
+    throw new UserError(`Input "${name}": ${errorMessage(e)}`)
   }
-  return Number(v)
 }
-
-const DURATION_UNITS: Record<string, number> = { s: 1e3, m: 60e3, h: 3_600e3, d: 86_400e3, w: 604_800e3 }
-
-/** `14d`, `2w`, `36h`, `90m`, `1d12h`: milliseconds. */
-export function parseDuration(name: string, value: string): number {
-  const v = value.trim()
-  const re = /(\d+)\s*([smhdw])/gy
-  let total = 0
-  let matched = 0
-  let m: RegExpExecArray | null
-  while ((m = re.exec(v)) !== null) {
-    total += Number(m[1]) * DURATION_UNITS[m[2]!]!
-    matched = re.lastIndex
-  }
-  if (v === '' || matched !== v.length) {
-    throw new UserError(`Input "${name}" must be a duration such as 14d, 2w or 36h (units s, m, h, d, w), got "${value}"`)
-  }
-  return total
-}
-
-function parseKeyValues(name: string, value: string): string[] {
-  const items = parseList(value, true)
-  for (const item of items) {
-    if (!/^[A-Za-z_][A-Za-z0-9_.\-/]*=/.test(item)) {
-      throw new UserError(`Input "${name}" must hold KEY=VALUE lines, got "${item}"`)
-    }
-  }
-  return items
-}
-
-const PLATFORM = /^[a-z0-9_]+\/[a-z0-9_]+(?:\/[a-z0-9_.]+)?$/
 
 function fileInput(name: string, value: string, workspace: string): string {
   const p = path.resolve(workspace, value)
@@ -148,147 +106,88 @@ function fileInput(name: string, value: string, workspace: string): string {
   return p
 }
 
-function wrap<T>(name: string, f: () => T): T {
-  try {
-    return f()
-  } catch (e) {
-    if (e instanceof UserError) {
-      throw e.message.includes(`"${name}"`) ? e : new UserError(`Input "${name}": ${e.message}`)
-    }
-    throw new UserError(`Input "${name}": ${errorMessage(e)}`)
-  }
-}
-
-/** Reads and validates every input once. */
-export function getOptions(ctx: RunContext, get: Getter = actionsInput, env: NodeJS.ProcessEnv = process.env): Options {
-  const ws = ctx.workspace
-  const store = parseEnum(Inputs.Store, get(Inputs.Store), Stores, 'registry')
-  const local = { local: store === 'local' }
-  const imageInput = get(Inputs.Image)
-  if (!imageInput) throw new UserError(`Input "${Inputs.Image}" is required, e.g. image: ghcr.io/acme/model`)
-  const image = parseImageName(imageInput, `Input "${Inputs.Image}"`, local)
-  const baseRepoInput = get(Inputs.BaseRepository)
-  const baseRepository = baseRepoInput ? parseImageName(baseRepoInput, `Input "${Inputs.BaseRepository}"`, local) : image
-
-  const baseTagPrefix = get(Inputs.BaseTagPrefix) || 'base-'
-  if (!/^[\w][\w.-]{0,100}$/.test(baseTagPrefix)) {
-    throw new UserError(`Input "${Inputs.BaseTagPrefix}" must be letters, digits, '_', '.', '-' (starting with a letter, digit or '_'), got "${baseTagPrefix}"`)
-  }
-
-  const environmentFile = fileInput(Inputs.EnvironmentFile, get(Inputs.EnvironmentFile) || 'environment.yml', ws)
-
-  const baseDockerfileInput = get(Inputs.BaseDockerfile)
-  const baseDockerfilePath = baseDockerfileInput ? fileInput(Inputs.BaseDockerfile, baseDockerfileInput, ws) : bundledTemplatePath()
-  const baseDockerfile = {
-    path: baseDockerfilePath,
-    content: readFileSync(baseDockerfilePath, 'utf8'),
-    bundled: !baseDockerfileInput,
-  }
-
-  const dockerfileInput = get(Inputs.Dockerfile)
-  const dockerfile = dockerfileInput ? fileInput(Inputs.Dockerfile, dockerfileInput, ws) : undefined
-  const context = path.resolve(ws, get(Inputs.Context) || '.')
+/** Validate: what involves several inputs, or the workspace. Returns the resolved paths. */
+function validate(p: ParsedInputs, ws: string): { environmentFile: string; baseDockerfile?: string; dockerfile?: string; context: string } {
+  const environmentFile = fileInput(Inputs.EnvironmentFile, p.environmentFile, ws)
+  const baseDockerfile = p.baseDockerfile ? fileInput(Inputs.BaseDockerfile, p.baseDockerfile, ws) : undefined
+  const dockerfile = p.dockerfile ? fileInput(Inputs.Dockerfile, p.dockerfile, ws) : undefined
+  const context = path.resolve(ws, p.context)
   if (dockerfile && !(existsSync(context) && statSync(context).isDirectory())) {
-    throw new UserError(`Input "${Inputs.Context}": "${get(Inputs.Context)}" is not a directory`)
+    throw new UserError(`Input "${Inputs.Context}": "${p.context}" is not a directory`)
   }
-
-  const tags = parseTags(get(Inputs.Tags), image, ctx.sha, defaultStreamTag(ctx))
-
-  const mode = parseEnum(Inputs.Mode, get(Inputs.Mode), Modes, 'auto')
-  const pushInput = get(Inputs.Push).trim()
-  const push = pushInput === '' || pushInput === 'auto' ? 'auto' : parseBoolean(Inputs.Push, pushInput, false)
-
-  const maxAge = get(Inputs.MaxAge).trim() || undefined
-  const maxAgeMs = maxAge ? parseDuration(Inputs.MaxAge, maxAge) : undefined
-
-  const cacheMode = parseEnum(Inputs.CacheMode, get(Inputs.CacheMode), CacheModes, 'max')
-  const cacheRef = refInput(Inputs.CacheRef, get(Inputs.CacheRef), `${formatName(baseRepository)}:buildcache`, local)
-  const appCacheRef = refInput(Inputs.AppCacheRef, get(Inputs.AppCacheRef), `${formatName(image)}:buildcache-app`, local)
-
-  const platforms = parseList(get(Inputs.Platforms))
-  for (const p of platforms) {
-    if (!PLATFORM.test(p)) throw new UserError(`Input "${Inputs.Platforms}": "${p}" is not a platform such as linux/amd64 or linux/arm64/v8`)
-  }
-
-  const registryPassword = get(Inputs.RegistryPassword) || undefined
-  if (registryPassword) core.setSecret(registryPassword)
-  const githubToken = get(Inputs.GithubToken)
-  if (githubToken) core.setSecret(githubToken)
-  const registryUsername = get(Inputs.RegistryUsername) || undefined
-  if (Boolean(registryUsername) !== Boolean(registryPassword)) {
+  if (Boolean(p.registryUsername) !== Boolean(p.registryPassword)) {
     throw new UserError(`Inputs "${Inputs.RegistryUsername}" and "${Inputs.RegistryPassword}" go together: set both or neither`)
   }
+  return { environmentFile, baseDockerfile, dockerfile, context }
+}
 
-  const secrets = readSecrets(get, ws, env)
+/** The repositories, as the store reads names: a bare name is Docker Hub's, unless the store is the local engine. */
+function names(p: ParsedInputs): { image: ImageName; baseRepository: ImageName } {
+  const local = { local: p.store === 'local' }
+  const image = parseImageName(p.image, `Input "${Inputs.Image}"`, local)
+  return { image, baseRepository: p.baseRepository ? parseImageName(p.baseRepository, `Input "${Inputs.BaseRepository}"`, local) : image }
+}
 
-  const compareToInput = get(Inputs.CompareTo).trim()
-  if (compareToInput) parseReference(compareToInput, `Input "${Inputs.CompareTo}"`, local)
-  const maxSizeInput = get(Inputs.MaxSize).trim()
-  const maxGrowthInput = get(Inputs.MaxGrowth).trim()
-
+/** Reads, parses, validates every input once and infers the computed defaults. */
+export function getOptions(ctx: RunContext, get: Getter = actionsInput, env: NodeJS.ProcessEnv = process.env): Options {
+  const p = parseInputs(get)
+  const files = validate(p, ctx.workspace)
+  const { image, baseRepository } = names(p)
+  const baseDockerfilePath = files.baseDockerfile ?? bundledTemplatePath()
   return Object.freeze({
-    store,
-    environmentFile,
+    store: p.store,
+    environmentFile: files.environmentFile,
     image,
     baseRepository,
-    baseTagPrefix,
-    baseDockerfile: Object.freeze(baseDockerfile),
-    baseBuildArgs: Object.freeze(parseKeyValues(Inputs.BaseBuildArgs, get(Inputs.BaseBuildArgs))),
-    dockerfile,
-    context,
-    tags: Object.freeze(tags),
-    mode,
-    refresh: parseEnum(Inputs.Refresh, get(Inputs.Refresh), RefreshModes, 'pull'),
-    push,
-    maxAge,
-    maxAgeMs,
-    cacheMode,
-    cacheBackend: get(Inputs.CacheBackend).trim() === '' ? '' : parseEnum(Inputs.CacheBackend, get(Inputs.CacheBackend), CacheBackends, 'registry'),
-    actionsCacheMaxBytes: wrap(Inputs.ActionsCacheMaxSize, () => parseSize(get(Inputs.ActionsCacheMaxSize).trim() || '2GB')),
-    cacheRef,
-    appCacheRef,
-    platforms: Object.freeze(platforms),
-    buildArgs: Object.freeze(parseKeyValues(Inputs.BuildArgs, get(Inputs.BuildArgs))),
-    labels: Object.freeze(parseKeyValues(Inputs.Labels, get(Inputs.Labels))),
-    target: get(Inputs.Target).trim() || undefined,
-    builder: get(Inputs.Builder).trim() || undefined,
-    keepLatest: parseCount(Inputs.KeepLatest, get(Inputs.KeepLatest), 3, 1),
-    keepDays: parseCount(Inputs.KeepDays, get(Inputs.KeepDays), 30, 0),
-    prune: parseEnum(Inputs.Prune, get(Inputs.Prune), PruneModes, 'false'),
-    summary: parseBoolean(Inputs.Summary, get(Inputs.Summary), true),
-    prComment: parseBoolean(Inputs.PrComment, get(Inputs.PrComment), true),
-    githubToken,
-    registryUsername,
-    registryPassword,
-    insecureRegistries: Object.freeze(parseList(get(Inputs.InsecureRegistries))),
-    compareTo: compareToInput || undefined,
-    maxSize: maxSizeInput ? wrap(Inputs.MaxSize, () => parseSize(maxSizeInput)) : undefined,
-    maxGrowth: maxGrowthInput ? wrap(Inputs.MaxGrowth, () => parseGrowth(maxGrowthInput)) : undefined,
-    failOnBudget: parseBoolean(Inputs.FailOnBudget, get(Inputs.FailOnBudget), false),
-    ...secrets,
+    baseTagPrefix: p.baseTagPrefix,
+    baseDockerfile: Object.freeze({ path: baseDockerfilePath, content: readFileSync(baseDockerfilePath, 'utf8'), bundled: !files.baseDockerfile }),
+    baseBuildArgs: Object.freeze(p.baseBuildArgs),
+    dockerfile: files.dockerfile,
+    context: files.context,
+    tags: Object.freeze(parseTags(p.tags.join('\n'), image, ctx.sha, defaultStreamTag(ctx))),
+    mode: p.mode,
+    refresh: p.refresh,
+    push: p.push,
+    maxAge: p.maxAge?.text,
+    maxAgeMs: p.maxAge?.ms,
+    cacheMode: p.cacheMode,
+    cacheBackend: p.cacheBackend,
+    actionsCacheMaxBytes: p.actionsCacheMaxSize,
+    cacheRef: p.cacheRef ?? `${formatName(baseRepository)}:buildcache`,
+    appCacheRef: p.appCacheRef ?? `${formatName(image)}:buildcache-app`,
+    platforms: Object.freeze(p.platforms),
+    buildArgs: Object.freeze(p.buildArgs),
+    labels: Object.freeze(p.labels),
+    target: p.target,
+    builder: p.builder,
+    keepLatest: p.keepLatest,
+    keepDays: p.keepDays,
+    prune: p.prune,
+    summary: p.summary,
+    prComment: p.prComment,
+    githubToken: p.githubToken,
+    registryUsername: p.registryUsername,
+    registryPassword: p.registryPassword,
+    insecureRegistries: Object.freeze(p.insecureRegistries),
+    compareTo: p.compareTo,
+    maxSize: p.maxSize,
+    maxGrowth: p.maxGrowth,
+    failOnBudget: p.failOnBudget,
+    ...readSecrets(p, ctx.workspace, env),
   })
 }
 
 /** The secret inputs and `condarc`, with every value masked in the log at once. */
-function readSecrets(get: Getter, ws: string, env: NodeJS.ProcessEnv): { secrets: SecretInputs; condarc?: Condarc } {
-  const secrets = parseSecretInputs({ secrets: get(Inputs.Secrets), secretFiles: get(Inputs.SecretFiles), secretEnvs: get(Inputs.SecretEnvs), ssh: get(Inputs.Ssh) }, ws, env)
+function readSecrets(p: ParsedInputs, ws: string, env: NodeJS.ProcessEnv): { secrets: SecretInputs; condarc?: Condarc } {
+  const secrets = parseSecretInputs({ secrets: p.secrets, secretFiles: p.secretFiles, secretEnvs: p.secretEnvs, ssh: p.ssh }, ws, env)
   for (const v of valuesToMask(secrets, env)) core.setSecret(v)
-  const condarc = readCondarc(get(Inputs.Condarc), ws)
-  if (condarc) {
-    for (const v of condarc.secretValues) core.setSecret(v)
-    if (secrets.secrets.some((s) => s.id === SecretIds.Condarc)) {
-      throw new UserError(`The secret id "${SecretIds.Condarc}" is given twice: by the input "${Inputs.Condarc}" and by a secret input`)
-    }
+  const condarc = readCondarc(p.condarc, ws)
+  if (!condarc) return { secrets }
+  for (const v of condarc.secretValues) core.setSecret(v)
+  if (secrets.secrets.some((s) => s.id === SecretIds.Condarc)) {
+    throw new UserError(`The secret id "${SecretIds.Condarc}" is given twice: by the input "${Inputs.Condarc}" and by a secret input`)
   }
-  return condarc ? { secrets, condarc } : { secrets }
-}
-
-function refInput(name: string, value: string, fallback: string, opts: { local: boolean }): string {
-  const v = value.trim()
-  if (!v) return fallback
-  const ref = parseReference(v, `Input "${name}"`, opts)
-  if (ref.digest) throw new UserError(`Input "${name}" must be a tag reference, not a digest: "${v}"`)
-  return v
+  return { secrets, condarc }
 }
 
 /**

@@ -30,9 +30,11 @@ import { existsSync, readFileSync } from 'node:fs'
 import { lstat, readdir, readFile, rename, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import type { CacheBackend, CacheBackendChoice } from '../constants.js'
 
-export type CacheBackend = 'registry' | 'actions' | 'both'
-export type CacheBackendInput = CacheBackend | ''
+export type { CacheBackend } from '../constants.js'
+/** The `cache-backend` input: a backend, or empty for "decided per run". */
+export type CacheBackendInput = CacheBackendChoice
 
 export interface CacheBackendContext {
   /** The event is a pull request whose head is a fork (read-only token). */
@@ -44,9 +46,6 @@ export interface CacheBackendContext {
   /** This run pushes (and may export registry cache). */
   readonly canPush: boolean
 }
-
-/** Default of `actions-cache-max-size`: a cache directory larger than this is not saved. */
-export const DEFAULT_ACTIONS_CACHE_MAX_BYTES = 2 * 1024 * 1024 * 1024
 
 /** First part of every key this action writes; bump `v1` when the layout changes. */
 export const CACHE_KEY_PREFIX = 'conda-image-action-buildkit-v1'
@@ -64,12 +63,6 @@ export function resolveCacheBackend(input: CacheBackendInput, ctx: CacheBackendC
   const pullRequest = ctx.pullRequest ?? ctx.pullRequestFromFork
   if (ctx.pullRequestFromFork || (pullRequest && !ctx.canPush)) return 'both'
   return 'registry'
-}
-
-/** Parses the `cache-backend` input (case-insensitive, trimmed); undefined when invalid. Pure. */
-export function parseCacheBackend(value: string): CacheBackendInput | undefined {
-  const v = value.trim().toLowerCase()
-  return v === '' || v === 'registry' || v === 'actions' || v === 'both' ? v : undefined
 }
 
 export interface ActionsCachePlan {
@@ -370,14 +363,6 @@ function formatBytes(n: number): string {
   if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`
   if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`
   return `${n} B`
-}
-
-/** Parses `actions-cache-max-size` (`2g`, `500m`, `1.5GiB`, bytes); undefined when invalid. Pure. */
-export function parseByteSize(value: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(value)
-  if (!m) return undefined
-  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't']
-  return Math.round(Number(m[1]) * unit)
 }
 
 function message(e: unknown): string {

@@ -1,10 +1,9 @@
 // Spawning `docker` with an argv array (never a shell).
 
-import { spawn } from 'node:child_process'
 import { UserError } from '../errors.js'
+import { DOCKER_MISSING, execProcess, isProgramNotFound, type ProcessPort } from '../ports/process.js'
 
-export const DOCKER_MISSING =
-  'the docker CLI was not found on PATH: install Docker (the docker CLI and the buildx plugin, e.g. the docker-ce-cli and docker-buildx-plugin packages) or run on a runner that has it'
+export { DOCKER_MISSING }
 export const BUILDX_MISSING =
   'docker buildx is not available: install the Docker buildx plugin (e.g. the docker-buildx-plugin package, or docker/setup-buildx-action) — this action builds with `docker buildx build`'
 
@@ -21,11 +20,8 @@ export interface DockerOptions {
   timeoutMs?: number
   /** Bytes of stdout/stderr kept (default 4 MiB each). */
   maxBuffer?: number
-}
-
-/** True for the error `spawn` reports when the `docker` executable does not exist. */
-export function isNotFound(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'ENOENT'
+  /** The process port (default: @actions/exec). */
+  proc?: ProcessPort
 }
 
 /** True when docker says it has no `buildx` command (plugin missing). */
@@ -34,38 +30,16 @@ export function isBuildxMissing(stderr: string): boolean {
 }
 
 /** Runs `docker <args>` to completion, collecting (bounded) output. Rejects only when it cannot run. */
-export function docker(args: readonly string[], opts: DockerOptions = {}): Promise<DockerResult> {
-  const max = opts.maxBuffer ?? 4 * 1024 * 1024
-  return new Promise((resolve, reject) => {
-    const child = spawn('docker', [...args], {
-      env: opts.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      signal: opts.signal,
-      timeout: opts.timeoutMs ?? 120_000,
-      killSignal: 'SIGKILL',
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8')
-    child.stderr.setEncoding('utf8')
-    child.stdout.on('data', (d: string) => {
-      if (stdout.length < max) stdout += d
-    })
-    child.stderr.on('data', (d: string) => {
-      if (stderr.length < max) stderr += d
-    })
-    child.on('error', (e) => {
-      if (isNotFound(e)) reject(new UserError(DOCKER_MISSING))
-      else reject(e)
-    })
-    child.on('close', (code, signal) => {
-      if (signal && code === null) {
-        reject(new Error(`docker ${args.slice(0, 2).join(' ')} was killed (${signal})${opts.signal?.aborted ? ': aborted' : ''}`))
-        return
-      }
-      resolve({ code: code ?? 1, stdout, stderr })
-    })
-  })
+export async function docker(args: readonly string[], opts: DockerOptions = {}): Promise<DockerResult> {
+  const proc = opts.proc ?? execProcess
+  try {
+    const r = await proc.run('docker', args, { env: opts.env, signal: opts.signal, timeoutMs: opts.timeoutMs ?? 120_000, maxBuffer: opts.maxBuffer })
+    if (r.killed) throw new Error(`docker ${args.slice(0, 2).join(' ')} was killed (SIGKILL)${r.killed === 'aborted' ? ': aborted' : ''}`)
+    return { code: r.code, stdout: r.stdout, stderr: r.stderr }
+  } catch (e) {
+    if (isProgramNotFound(e)) throw new UserError(DOCKER_MISSING)
+    throw e
+  }
 }
 
 /** Short, single-paragraph form of a command's error output for messages. */

@@ -1,13 +1,13 @@
 // Running one `docker buildx build`: streams a readable log, counts cache hits, reads the
 // digest from the metadata file, and turns failures into messages a user can act on.
 
-import { spawn } from 'node:child_process'
 import { readFile, rm } from 'node:fs/promises'
 import { performance } from 'node:perf_hooks'
 import { UserError } from '../errors.js'
 import type { BuildStepTiming } from '../report/model.js'
 import { buildxArgs, cacheTos, type BuildSpec } from './argv.js'
-import { BUILDX_MISSING, DOCKER_MISSING, isBuildxMissing, isNotFound } from './docker.js'
+import { execProcess, isProgramNotFound, type ProcessPort } from '../ports/process.js'
+import { BUILDX_MISSING, DOCKER_MISSING, isBuildxMissing } from './docker.js'
 import { PlainProgressTracker, ProgressTracker, type ProgressFailure } from './progress.js'
 
 export interface BuildOutcome {
@@ -28,6 +28,40 @@ export interface RunBuildOptions {
   log?: (line: string) => void
   env?: NodeJS.ProcessEnv
   signal?: AbortSignal
+  /** The process port (default: @actions/exec). */
+  proc?: ProcessPort
+}
+
+/** Runs the buildx argv through the process port, streaming stdout lines to `log` and stderr to `progress`. */
+async function spawnBuild(
+  args: readonly string[],
+  opts: RunBuildOptions,
+  log: (line: string) => void,
+  progress: (chunk: string) => void,
+  end: () => void,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  let stdoutLine = ''
+  const onStdout = (d: string): void => {
+    const lines = (stdoutLine + d).split('\n')
+    stdoutLine = lines.pop() ?? ''
+    for (const l of lines) if (l.trim() !== '') log(l)
+    if (stdoutLine.length > 64 * 1024) {
+      log(stdoutLine)
+      stdoutLine = ''
+    }
+  }
+  try {
+    const r = await (opts.proc ?? execProcess).run('docker', args, { env: opts.env, signal: opts.signal, maxBuffer: 0, onStdout, onStderr: progress })
+    if (r.killed === 'aborted' || opts.signal?.aborted) throw new Error('the build was aborted')
+    return r.killed ? { code: null, signal: 'SIGKILL' } : { code: r.code, signal: null }
+  } catch (e) {
+    if (isProgramNotFound(e)) throw new UserError(DOCKER_MISSING)
+    if (opts.signal?.aborted) throw new Error('the build was aborted')
+    throw e
+  } finally {
+    if (stdoutLine.trim() !== '') log(stdoutLine)
+    end()
+  }
 }
 
 /** Lines of the failed step's own output quoted in the error. */
@@ -84,40 +118,7 @@ export async function runBuild(spec: BuildSpec, opts: RunBuildOptions = {}): Pro
   await rm(spec.metadataFile, { force: true })
 
   const started = performance.now()
-  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-    const child = spawn('docker', args, {
-      env: opts.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      signal: opts.signal,
-      killSignal: 'SIGTERM',
-    })
-    let stdoutLine = ''
-    child.stdout.setEncoding('utf8')
-    child.stdout.on('data', (d: string) => {
-      const lines = (stdoutLine + d).split('\n')
-      stdoutLine = lines.pop() ?? ''
-      for (const l of lines) if (l.trim() !== '') log(l)
-      if (stdoutLine.length > 64 * 1024) {
-        log(stdoutLine)
-        stdoutLine = ''
-      }
-    })
-    child.stderr.setEncoding('utf8')
-    child.stderr.on('data', (d: string) => tracker.write(d))
-    let failed = false
-    child.on('error', (e) => {
-      if (failed) return
-      failed = true
-      if (isNotFound(e)) reject(new UserError(DOCKER_MISSING))
-      else if (opts.signal?.aborted) reject(new Error('the build was aborted'))
-      else reject(e)
-    })
-    child.on('close', (c, s) => {
-      if (stdoutLine.trim() !== '') log(stdoutLine)
-      tracker.end()
-      if (!failed) resolve({ code: c, signal: s })
-    })
-  })
+  const { code, signal } = await spawnBuild(args, opts, log, (d) => tracker.write(d), () => tracker.end())
   const durationMs = Math.round(performance.now() - started)
 
   if (opts.signal?.aborted) throw new Error('the build was aborted')

@@ -5,6 +5,7 @@
 
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs'
 import path from 'node:path'
+import { Labels } from '../constants.js'
 import type { EnvChange } from '../report/model.js'
 import { redactUrlSecrets } from './secrets.js'
 import { pipEntryKey } from './spec.js'
@@ -122,4 +123,15 @@ export function withRequirementLines(changes: readonly EnvChange[], prev: FileLi
     const lines = requirementChanges(c.item, p, n)
     return lines.length ? lines : [c]
   })
+}
+
+/** The requirement lines of a fingerprint's files, read next to the environment file. */
+export function fingerprintFileLines(fp: { readonly document: { readonly files?: Readonly<Record<string, string>> } }, environmentFile: string): FileLines {
+  return collectFileLines(fp.document.files, path.dirname(environmentFile))
+}
+
+/** The `--label` value with the requirement files' lines, when there are any. */
+export function envFilesLabel(fp: { readonly document: { readonly files?: Readonly<Record<string, string>> } }, environmentFile: string): string[] {
+  const value = fileLinesLabel(fingerprintFileLines(fp, environmentFile))
+  return value ? [`${Labels.EnvFiles}=${value}`] : []
 }

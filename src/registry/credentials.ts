@@ -12,7 +12,7 @@
 // here `auths` entries that carry credentials come before the global `credsStore`, since
 // docker/login-action writes them there and a runner's store may not be unlockable.
 
-import { spawn, spawnSync } from 'node:child_process'
+import { execProcess, type ProcessPort } from '../ports/process.js'
 import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -156,6 +156,16 @@ export async function resolveCredentials(registry: string, opts: ResolveOptions)
  * Runs `docker-credential-<name> get` with the server URL on stdin. "Not found" (any non-zero
  * exit) means anonymous; a helper that is missing or hangs is warned about, not fatal.
  */
+/** `<program> get` with the server URL on stdin, through the process port; never rejects. */
+async function helperGet(program: string, registry: string, proc: ProcessPort = execProcess): Promise<{ code: number | null; stdout: string; error?: Error }> {
+  try {
+    const r = await proc.run(program, ['get'], { input: helperServerUrl(registry), timeoutMs: HELPER_TIMEOUT_MS, maxBuffer: 1 << 20 })
+    return { code: r.killed ? null : r.code, stdout: r.stdout }
+  } catch (e) {
+    return { code: null, stdout: '', error: e instanceof Error ? e : new Error(String(e)) }
+  }
+}
+
 export async function runHelper(name: string, registry: string, warning?: (m: string) => void): Promise<Credentials | undefined> {
   const program = `docker-credential-${name}`
   if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
@@ -163,18 +173,7 @@ export async function runHelper(name: string, registry: string, warning?: (m: st
     return undefined
   }
   const source = `the credential helper ${program}`
-  const r = await new Promise<{ code: number | null; stdout: string; error?: Error }>((resolve) => {
-    const child = spawn(program, ['get'], { stdio: ['pipe', 'pipe', 'ignore'], timeout: HELPER_TIMEOUT_MS })
-    let stdout = ''
-    child.stdout.setEncoding('utf8')
-    child.stdout.on('data', (d: string) => {
-      if (stdout.length < 1 << 20) stdout += d
-    })
-    child.on('error', (error) => resolve({ code: null, stdout, error }))
-    child.on('close', (code) => resolve({ code, stdout }))
-    child.stdin.on('error', () => undefined)
-    child.stdin.end(helperServerUrl(registry))
-  })
+  const r = await helperGet(program, registry)
   if (r.error) {
     warning?.(`Could not run ${program} for ${registry} (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}); continuing without credentials`)
     return undefined
@@ -196,7 +195,7 @@ export async function runHelper(name: string, registry: string, warning?: (m: st
  * the inputs are checked by the caller; this looks at the Docker config and asks the
  * helper that would be used (synchronously, bounded).
  */
-export function hasCredentials(registry: string, dockerConfigDir?: string): boolean {
+export async function hasCredentials(registry: string, dockerConfigDir?: string): Promise<boolean> {
   let found: ReturnType<typeof readDockerConfig>
   try {
     found = readDockerConfig(dockerConfigDir ?? defaultDockerConfigDir())
@@ -206,15 +205,10 @@ export function hasCredentials(registry: string, dockerConfigDir?: string): bool
   if (!found) return false
   const { config } = found
   const helper = lookup(config.credHelpers, registry)
-  const askHelper = (name: string): boolean => {
+  const askHelper = async (name: string): Promise<boolean> => {
     if (!/^[A-Za-z0-9_.-]+$/.test(name)) return false
-    const r = spawnSync(`docker-credential-${name}`, ['get'], {
-      input: helperServerUrl(registry),
-      encoding: 'utf8',
-      timeout: HELPER_TIMEOUT_MS,
-      stdio: ['pipe', 'pipe', 'ignore'],
-    })
-    if (r.status !== 0 || r.error) return false
+    const r = await helperGet(`docker-credential-${name}`, registry)
+    if (r.code !== 0 || r.error) return false
     try {
       return fromHelperOutput(r.stdout, '') !== undefined
     } catch {

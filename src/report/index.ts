@@ -1,7 +1,7 @@
 // The report: job summary and sticky PR comment (one Markdown document), size budgets.
 
 export { renderReport, sparkline } from './render.js'
-export { formatBytes, formatDelta, formatDuration, parseGrowth, parseSize } from './format.js'
+export { formatBytes, formatDelta, formatDuration } from './format.js'
 export { evaluateBudget, type BudgetArgs } from './budget.js'
 export { commentMarker, COMMENT_BODY_LIMIT } from './marker.js'
 export { upsertPrComment, type CommentLog, type CommentTarget } from './comment.js'

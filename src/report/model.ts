@@ -1,5 +1,7 @@
 // The plain data the report renderer (job summary + PR comment) works from.
-// `main` fills it from the run; renderers are pure functions of it.
+// The report phase (src/phases/report.ts) fills it from the run; renderers are pure functions of it.
+
+import type { Mode } from '../constants.js'
 
 export interface BuildStepTiming {
   /** Vertex name as BuildKit shows it, e.g. `[base 3/5] RUN micromamba install …`. */
@@ -100,7 +102,7 @@ export interface FailureInfo {
 }
 
 export interface ReportData {
-  readonly mode: 'auto' | 'base' | 'plan'
+  readonly mode: Mode
   readonly image: string
   readonly environmentFile: string
   readonly envHash: string

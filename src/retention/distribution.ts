@@ -4,7 +4,7 @@
 
 import { errorMessage } from '../errors.js'
 import { formatName, type ImageName } from '../reference.js'
-import { parseDatedTag } from '../tags.js'
+import { parseDatedTag } from '../dated-tags.js'
 import type { RetentionBackend, RetentionLog } from './apply.js'
 import type { TagInfo } from './plan.js'
 

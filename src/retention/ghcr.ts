@@ -67,86 +67,100 @@ async function messageOf(res: Response): Promise<string> {
   return text.slice(0, 300) || res.statusText
 }
 
+/** What one API call needs: the API root (the only origin the token goes to), the token, limits. */
+interface Api {
+  readonly root: URL
+  readonly token: string
+  readonly timeoutMs: number
+  readonly retries: number
+  readonly sleep: (ms: number) => Promise<void>
+}
+
+/** One request with retries of transient failures; never leaves the API's origin. */
+async function request(api: Api, method: 'GET' | 'DELETE', url: URL): Promise<Response> {
+  if (url.origin !== api.root.origin) throw new Error(`refusing to send the GitHub token to ${url.origin} (API is ${api.root.origin})`)
+  for (let attempt = 0; ; attempt++) {
+    let res: Response | undefined
+    let failure: unknown
+    try {
+      res = await fetch(url, {
+        method,
+        redirect: 'manual',
+        headers: {
+          accept: 'application/vnd.github+json',
+          authorization: `Bearer ${api.token}`,
+          'x-github-api-version': '2022-11-28',
+          'user-agent': 'conda-image-action',
+        },
+        signal: AbortSignal.timeout(api.timeoutMs),
+      })
+    } catch (e) {
+      failure = e
+    }
+    const transient = !res || res.status >= 500 || res.status === 429
+    if (!transient) return res!
+    if (attempt >= api.retries) {
+      if (res) throw new HttpStatus(res.status, `${method} ${url.pathname}: HTTP ${res.status} ${await messageOf(res)}`)
+      throw new Error(`${method} ${url.pathname}: ${failure instanceof Error ? failure.message : String(failure)}`)
+    }
+    let delay = Math.min(MAX_DELAY_MS, 500 * 2 ** attempt)
+    const after = res?.headers.get('retry-after')
+    if (after && /^\d+$/.test(after)) delay = Math.min(MAX_DELAY_MS, Number(after) * 1000)
+    await res?.body?.cancel().catch(() => undefined)
+    await api.sleep(delay)
+  }
+}
+
+/** Version ids by digest (version name) under `base`, every page; or the 401/403/404 status that refused it. */
+async function listVersions(api: Api, base: URL, display: string, onRefused: (problem: string) => void): Promise<Map<string, number> | number> {
+  const byDigest = new Map<string, number>()
+  const first = new URL(base)
+  first.searchParams.set('per_page', '100')
+  let url: URL | undefined = first
+  const seen = new Set<string>()
+  for (let page = 0; url; page++) {
+    if (page >= MAX_PAGES || seen.has(url.href)) throw new Error(`GitHub Packages API: the version list of ${display} does not end`)
+    seen.add(url.href)
+    const res = await request(api, 'GET', url)
+    if (res.status !== 200) {
+      const msg = await messageOf(res)
+      if ([401, 403, 404].includes(res.status)) {
+        onRefused(`HTTP ${res.status} ${msg}`)
+        return res.status
+      }
+      throw new HttpStatus(res.status, `GitHub Packages API: listing the versions of ${display}: HTTP ${res.status} ${msg}`)
+    }
+    const body = (await res.json()) as unknown
+    if (!Array.isArray(body)) throw new Error(`GitHub Packages API: unexpected version list for ${display}`)
+    for (const v of body as PackageVersion[]) {
+      if (v && typeof v.name === 'string' && typeof v.id === 'number') byDigest.set(v.name, v.id)
+    }
+    const next = nextLink(res.headers.get('link'))
+    url = next ? new URL(next, url) : undefined
+  }
+  return byDigest
+}
+
 export function ghcrBackend(opts: GhcrBackendOptions): RetentionBackend {
-  const api = new URL((opts.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '') + '/')
+  const root = new URL((opts.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '') + '/')
+  const api: Api = {
+    root,
+    token: opts.token,
+    timeoutMs: opts.timeoutMs ?? 30_000,
+    retries: opts.retries ?? 3,
+    sleep: opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
+  }
   const owner = encodeURIComponent(opts.owner)
   const pkg = encodeURIComponent(opts.packageName)
   const display = `ghcr.io/${opts.owner}/${opts.packageName}`
-  const timeoutMs = opts.timeoutMs ?? 30_000
-  const retries = opts.retries ?? 3
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
   let problem = ''
   let versions: Promise<{ base: URL; byDigest: Map<string, number> } | undefined> | undefined
-
-  /** One request with retries of transient failures; never leaves api's origin. */
-  async function request(method: 'GET' | 'DELETE', url: URL): Promise<Response> {
-    if (url.origin !== api.origin) throw new Error(`refusing to send the GitHub token to ${url.origin} (API is ${api.origin})`)
-    for (let attempt = 0; ; attempt++) {
-      let res: Response | undefined
-      let failure: unknown
-      try {
-        res = await fetch(url, {
-          method,
-          redirect: 'manual',
-          headers: {
-            accept: 'application/vnd.github+json',
-            authorization: `Bearer ${opts.token}`,
-            'x-github-api-version': '2022-11-28',
-            'user-agent': 'conda-image-action',
-          },
-          signal: AbortSignal.timeout(timeoutMs),
-        })
-      } catch (e) {
-        failure = e
-      }
-      const transient = !res || res.status >= 500 || res.status === 429
-      if (!transient) return res!
-      if (attempt >= retries) {
-        if (res) throw new HttpStatus(res.status, `${method} ${url.pathname}: HTTP ${res.status} ${await messageOf(res)}`)
-        throw new Error(`${method} ${url.pathname}: ${failure instanceof Error ? failure.message : String(failure)}`)
-      }
-      let delay = Math.min(MAX_DELAY_MS, 500 * 2 ** attempt)
-      const after = res?.headers.get('retry-after')
-      if (after && /^\d+$/.test(after)) delay = Math.min(MAX_DELAY_MS, Number(after) * 1000)
-      await res?.body?.cancel().catch(() => undefined)
-      await sleep(delay)
-    }
-  }
-
-  async function list(base: URL): Promise<Map<string, number> | number> {
-    const byDigest = new Map<string, number>()
-    const first = new URL(base)
-    first.searchParams.set('per_page', '100')
-    let url: URL | undefined = first
-    const seen = new Set<string>()
-    for (let page = 0; url; page++) {
-      if (page >= MAX_PAGES || seen.has(url.href)) throw new Error(`GitHub Packages API: the version list of ${display} does not end`)
-      seen.add(url.href)
-      const res = await request('GET', url)
-      if (res.status !== 200) {
-        const msg = await messageOf(res)
-        if ([401, 403, 404].includes(res.status)) {
-          problem = `HTTP ${res.status} ${msg}`
-          return res.status
-        }
-        throw new HttpStatus(res.status, `GitHub Packages API: listing the versions of ${display}: HTTP ${res.status} ${msg}`)
-      }
-      const body = (await res.json()) as unknown
-      if (!Array.isArray(body)) throw new Error(`GitHub Packages API: unexpected version list for ${display}`)
-      for (const v of body as PackageVersion[]) {
-        if (v && typeof v.name === 'string' && typeof v.id === 'number') byDigest.set(v.name, v.id)
-      }
-      const next = nextLink(res.headers.get('link'))
-      url = next ? new URL(next, url) : undefined
-    }
-    return byDigest
-  }
 
   async function load(): Promise<{ base: URL; byDigest: Map<string, number> } | undefined> {
     const kinds = opts.ownerType ? [opts.ownerType] : (['org', 'user'] as const)
     for (const kind of kinds) {
-      const base = new URL(`${kind === 'org' ? 'orgs' : 'users'}/${owner}/packages/container/${pkg}/versions`, api)
-      const r = await list(base)
+      const base = new URL(`${kind === 'org' ? 'orgs' : 'users'}/${owner}/packages/container/${pkg}/versions`, root)
+      const r = await listVersions(api, base, display, (p) => (problem = p))
       if (typeof r !== 'number') return { base, byDigest: r }
       // 404: not an organization (or not visible to the token) — try the user endpoints.
       if (r !== 404) return undefined
@@ -172,7 +186,7 @@ export function ghcrBackend(opts: GhcrBackendOptions): RetentionBackend {
       if (!v) return 'denied'
       const id = v.byDigest.get(digest)
       if (id === undefined) return 'not-found'
-      const res = await request('DELETE', new URL(`${v.base.pathname.replace(/\/+$/, '')}/${id}`, api))
+      const res = await request(api, 'DELETE', new URL(`${v.base.pathname.replace(/\/+$/, '')}/${id}`, root))
       if (res.status === 204 || res.status === 200 || res.status === 202) {
         await res.body?.cancel().catch(() => undefined)
         v.byDigest.delete(digest)

@@ -10,7 +10,7 @@
 // resolved, nothing it might share is deleted.
 
 import type { RetentionEntry } from '../report/model.js'
-import { ageDays, parseDatedTag, type DatedTag } from '../tags.js'
+import { ageDays, parseDatedTag, type DatedTag } from '../dated-tags.js'
 
 export interface TagInfo {
   tag: string
@@ -58,6 +58,11 @@ interface Dated {
   readonly age: number
 }
 
+interface Kept {
+  d: Dated
+  reason: string
+}
+
 function byTag(a: { tag: string }, b: { tag: string }): number {
   return a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0
 }
@@ -70,9 +75,17 @@ export function planRetention(tags: readonly TagInfo[], policy: RetentionPolicy)
   const keepLatest = Number.isFinite(policy.keepLatest) ? Math.max(0, Math.floor(policy.keepLatest)) : 0
   // A non-finite keepDays (Infinity) keeps everything; NaN is treated as "keep everything" too.
   const keepDays = Number.isNaN(policy.keepDays) ? Infinity : Math.max(0, policy.keepDays)
-  const protectTags = new Set(policy.protectTags)
+  const { dated, foreign } = classify(tags, policy)
+  const { kept, candidates } = keepOrCandidate(dated, policy, keepLatest, keepDays)
+  const { survivorTag, unknown } = survivors(kept, foreign)
+  const childrenOf = childrenByDigest(tags)
+  const { byDigest, protectedTag } = candidatesByDigest(candidates)
+  const protectedDigest = protection(byDigest, survivorTag, unknown, childrenOf)
+  return entries({ kept, candidates, byDigest, protectedTag, protectedDigest, childrenOf, keepLatest, keepDays })
+}
 
-  // One entry per tag name (a listing never repeats a tag; be robust anyway: first wins).
+/** Dated tags of the prefix (with their age) and every other tag; one entry per tag name (first wins). */
+function classify(tags: readonly TagInfo[], policy: RetentionPolicy): { dated: Dated[]; foreign: TagInfo[] } {
   const seen = new Set<string>()
   const dated: Dated[] = []
   const foreign: TagInfo[] = []
@@ -83,15 +96,19 @@ export function planRetention(tags: readonly TagInfo[], policy: RetentionPolicy)
     if (parsed) dated.push({ info, parsed, age: ageDays(parsed, policy.today) })
     else foreign.push(info)
   }
+  return { dated, foreign }
+}
 
-  // --- 1. keep or candidate, per tag ---
+/** 1. Keep (with the reason) or candidate, per tag. */
+function keepOrCandidate(dated: readonly Dated[], policy: RetentionPolicy, keepLatest: number, keepDays: number): { kept: Kept[]; candidates: Dated[] } {
+  const protectTags = new Set(policy.protectTags)
   const groups = new Map<string, Dated[]>()
   for (const d of dated) {
     const g = groups.get(d.parsed.hash12) ?? []
     g.push(d)
     groups.set(d.parsed.hash12, g)
   }
-  const kept: { d: Dated; reason: string }[] = []
+  const kept: Kept[] = []
   const candidates: Dated[] = []
   for (const [hash, group] of groups) {
     group.sort((a, b) => b.parsed.time - a.parsed.time || byTag(b.info, a.info))
@@ -104,8 +121,11 @@ export function planRetention(tags: readonly TagInfo[], policy: RetentionPolicy)
       else candidates.push(d)
     })
   }
+  return { kept, candidates }
+}
 
-  // --- 2. digests that survive no matter what: kept dated tags and every other tag ---
+/** 2. Digests that survive no matter what: kept dated tags and every other tag (and surviving tags of unknown digest). */
+function survivors(kept: readonly Kept[], foreign: readonly TagInfo[]): { survivorTag: Map<string, string>; unknown: string[] } {
   const survivorTag = new Map<string, string>() // digest → a human description of who keeps it
   const unknown: string[] = [] // surviving tags whose digest is unknown
   for (const { d } of kept) {
@@ -116,8 +136,11 @@ export function planRetention(tags: readonly TagInfo[], policy: RetentionPolicy)
     if (!f.digest) unknown.push(f.tag)
     else if (!survivorTag.has(f.digest)) survivorTag.set(f.digest, `tag ${f.tag}`)
   }
+  return { survivorTag, unknown }
+}
 
-  // Children per digest (any tag may carry them; union).
+/** Children per digest (any tag may carry them; union). */
+function childrenByDigest(tags: readonly TagInfo[]): Map<string, Set<string>> {
   const childrenOf = new Map<string, Set<string>>()
   for (const t of tags) {
     if (!t.digest || !t.children || t.children.length === 0) continue
@@ -125,8 +148,11 @@ export function planRetention(tags: readonly TagInfo[], policy: RetentionPolicy)
     for (const c of t.children) s.add(c)
     childrenOf.set(t.digest, s)
   }
+  return childrenOf
+}
 
-  // --- 3. candidate digests and their protection ---
+/** 3a. Candidates grouped by digest; a candidate of unknown digest is protected. */
+function candidatesByDigest(candidates: readonly Dated[]): { byDigest: Map<string, Dated[]>; protectedTag: Map<string, string> } {
   const byDigest = new Map<string, Dated[]>()
   const protectedTag = new Map<string, string>() // tag → reason (candidates that cannot be deleted)
   for (const c of candidates) {
@@ -138,39 +164,62 @@ export function planRetention(tags: readonly TagInfo[], policy: RetentionPolicy)
     list.push(c)
     byDigest.set(c.info.digest, list)
   }
+  return { byDigest, protectedTag }
+}
+
+/** 3b. Candidate digests that must not be deleted, with the reason. */
+function protection(
+  byDigest: ReadonlyMap<string, Dated[]>,
+  survivorTag: ReadonlyMap<string, string>,
+  unknown: readonly string[],
+  childrenOf: ReadonlyMap<string, Set<string>>,
+): Map<string, string> {
   const protectedDigest = new Map<string, string>()
   if (unknown.length > 0) {
     const shown = unknown.slice(0, 3).join(', ') + (unknown.length > 3 ? ` and ${unknown.length - 3} more` : '')
     for (const digest of byDigest.keys()) protectedDigest.set(digest, `the digest of ${shown} is unknown, so nothing that might share it is deleted`)
-  } else {
-    for (const digest of byDigest.keys()) {
-      const who = survivorTag.get(digest)
-      if (who) protectedDigest.set(digest, `digest shared with ${who}`)
-    }
-    // A surviving index keeps its platform manifests; repeat until nothing changes
-    // (a protected candidate index protects its own children in turn).
-    const surviving = new Map<string, string>(survivorTag)
-    for (const [digest] of protectedDigest) {
-      const first = byDigest.get(digest)![0]!
-      surviving.set(digest, `protected tag ${first.info.tag}`)
-    }
-    for (let changed = true; changed; ) {
-      changed = false
-      for (const [digest, who] of [...surviving]) {
-        for (const child of childrenOf.get(digest) ?? []) {
-          if (!byDigest.has(child) || protectedDigest.has(child)) continue
-          protectedDigest.set(child, `platform manifest of the index of ${who}`)
-          const first = byDigest.get(child)![0]!
-          surviving.set(child, `protected tag ${first.info.tag}`)
-          changed = true
-        }
+    return protectedDigest
+  }
+  for (const digest of byDigest.keys()) {
+    const who = survivorTag.get(digest)
+    if (who) protectedDigest.set(digest, `digest shared with ${who}`)
+  }
+  // A surviving index keeps its platform manifests; repeat until nothing changes
+  // (a protected candidate index protects its own children in turn).
+  const surviving = new Map<string, string>(survivorTag)
+  for (const [digest] of protectedDigest) {
+    const first = byDigest.get(digest)![0]!
+    surviving.set(digest, `protected tag ${first.info.tag}`)
+  }
+  for (let changed = true; changed; ) {
+    changed = false
+    for (const [digest, who] of [...surviving]) {
+      for (const child of childrenOf.get(digest) ?? []) {
+        if (!byDigest.has(child) || protectedDigest.has(child)) continue
+        protectedDigest.set(child, `platform manifest of the index of ${who}`)
+        const first = byDigest.get(child)![0]!
+        surviving.set(child, `protected tag ${first.info.tag}`)
+        changed = true
       }
     }
   }
+  return protectedDigest
+}
 
-  // --- 4. entries ---
+/** 4. The plan's entries: kept, deleted (by digest), protected. */
+function entries(a: {
+  kept: Kept[]
+  candidates: readonly Dated[]
+  byDigest: ReadonlyMap<string, Dated[]>
+  protectedTag: Map<string, string>
+  protectedDigest: ReadonlyMap<string, string>
+  childrenOf: ReadonlyMap<string, Set<string>>
+  keepLatest: number
+  keepDays: number
+}): RetentionPlan {
+  const { kept, candidates, byDigest, protectedTag, protectedDigest, childrenOf, keepLatest, keepDays } = a
   const keep: RetentionEntry[] = kept
-    .sort((a, b) => a.d.age - b.d.age || byTag(a.d.info, b.d.info))
+    .sort((x, y) => x.d.age - y.d.age || byTag(x.d.info, y.d.info))
     .map(({ d, reason }) => entry(d, reason))
 
   const protect: RetentionEntry[] = []
@@ -181,7 +230,7 @@ export function planRetention(tags: readonly TagInfo[], policy: RetentionPolicy)
       for (const d of list) protectedTag.set(d.info.tag, reason)
       continue
     }
-    const sorted = [...list].sort((a, b) => a.age - b.age || byTag(a.info, b.info))
+    const sorted = [...list].sort((x, y) => x.age - y.age || byTag(x.info, y.info))
     const tagsOn = sorted.map((d) => d.info.tag)
     const keptBy = keepLatest > 0 ? ` and not among the newest ${keepLatest} of its environment` : ''
     del.push({
@@ -197,10 +246,10 @@ export function planRetention(tags: readonly TagInfo[], policy: RetentionPolicy)
     const reason = protectedTag.get(c.info.tag)
     if (reason) protect.push(entry(c, reason))
   }
-  protect.sort((a, b) => (b.ageDays ?? 0) - (a.ageDays ?? 0) || byTag(a, b))
+  protect.sort((x, y) => (y.ageDays ?? 0) - (x.ageDays ?? 0) || byTag(x, y))
   // Indexes before plain manifests: should a run stop half-way, no surviving index has lost
   // a child. Then oldest first.
-  del.sort((a, b) => Number(!!b.index) - Number(!!a.index) || b.ageDays - a.ageDays || (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0))
+  del.sort((x, y) => Number(!!y.index) - Number(!!x.index) || y.ageDays - x.ageDays || (x.digest < y.digest ? -1 : x.digest > y.digest ? 1 : 0))
   return { keep, delete: del, protect }
 }
 

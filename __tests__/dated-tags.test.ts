@@ -1,5 +1,5 @@
 import { describe, expect, it, test } from 'vitest'
-import { ageDays, chooseBase, datedTag, datedTags, formatDate, parseDatedTag, previousBase, trendTags, withTag } from '../src/tags.js'
+import { ageDays, chooseBase, datedTag, datedTags, formatDate, parseDatedTag, previousBase, trendTags, withTag } from '../src/dated-tags.js'
 
 const HASH = 'abcdef012345'.padEnd(64, '0')
 const OTHER = '111111111111'.padEnd(64, '0')

@@ -1,6 +1,8 @@
 // Dated base tags `<prefix><hash12>-<YYYYMMDD>` and the choice between reusing one and
 // building today's. Pure functions over plain data; the clock is passed in.
 
+import type { Mode } from './constants.js'
+
 export interface DatedTag {
   readonly tag: string
   readonly hash12: string
@@ -85,7 +87,7 @@ export interface ChooseBaseInput {
   readonly prefix: string
   readonly envHash: string
   readonly now: Date
-  readonly mode: 'auto' | 'base' | 'plan'
+  readonly mode: Mode
   /** Rebuild in auto mode when the newest base is older than this many milliseconds. */
   readonly maxAgeMs?: number
 }

@@ -1,0 +1,256 @@
+// Typed fakes of every port of the orchestrator (src/ports/), for orchestrator tests that
+// run in the unit tier with no Docker, no registry and no GitHub. The fakes keep state
+// (a registry that gains the tags a push writes), so a test asserts on what happened.
+
+import { createHash } from 'node:crypto'
+import type { BuilderInfo, BuildOutcome, BuildSpec } from '../src/buildx/index.js'
+import type { InputName, OutputName } from '../src/constants.js'
+import { logSink, type Annotator, type Where } from '../src/ports/log.js'
+import type { Ports, ProcessPort, RegistryAccess, Store, Stores } from '../src/ports/index.js'
+import { formatName, parseReference, type ImageName } from '../src/reference.js'
+import type { RetentionBackend } from '../src/retention/index.js'
+
+export interface Annotated {
+  readonly level: 'info' | 'debug' | 'notice' | 'warning' | 'error'
+  readonly message: string
+  readonly where?: Where
+}
+
+/** An annotator that records everything (and runs groups inline). */
+export function recordingAnnotator(): Annotator & { readonly events: Annotated[] } {
+  const events: Annotated[] = []
+  const rec =
+    (level: Annotated['level']) =>
+    (message: string, where?: Where): void => {
+      events.push(where ? { level, message, where } : { level, message })
+    }
+  return {
+    events,
+    info: rec('info'),
+    debug: rec('debug'),
+    notice: rec('notice'),
+    warning: rec('warning'),
+    error: rec('error'),
+    group: async (name, f) => {
+      events.push({ level: 'info', message: `::group::${name}` })
+      return f()
+    },
+  }
+}
+
+export interface FakeImage {
+  digest: string
+  bytes: number
+  labels: Record<string, string>
+}
+
+/** A registry (or engine) in memory: repositories of tags. Also the retention registry. */
+export class FakeRegistry implements Store, RegistryAccess {
+  readonly repos = new Map<string, Map<string, FakeImage>>()
+  readonly deleted: string[] = []
+  /** Tags whose manifest read fails (retention's collect). */
+  readonly unreadable = new Set<string>()
+  /** Tag listing fails with this error. */
+  listError?: Error
+  /** The push-access check fails with this error (a RegistryError of kind auth/denied: refused). */
+  pushError?: Error
+  readonly probed: string[] = []
+
+  async probePush(name: ImageName): Promise<void> {
+    this.probed.push(formatName(name))
+    if (this.pushError) throw this.pushError
+  }
+
+  put(ref: string, image: Partial<FakeImage> = {}): FakeImage {
+    const r = parseReference(ref)
+    const repo = this.repo(r.name)
+    const img = { digest: image.digest ?? digestOf(ref), bytes: image.bytes ?? 1000, labels: image.labels ?? {} }
+    repo.set(r.tag!, img)
+    return img
+  }
+
+  tagsOf(name: ImageName | string): string[] {
+    return [...this.repo(typeof name === 'string' ? parseReference(`${name}:x`).name : name).keys()].sort()
+  }
+
+  private repo(name: ImageName): Map<string, FakeImage> {
+    const key = formatName(name)
+    if (!this.repos.has(key)) this.repos.set(key, new Map())
+    return this.repos.get(key)!
+  }
+
+  private find(name: ImageName, ref: string): FakeImage | undefined {
+    const repo = this.repo(name)
+    return ref.startsWith('sha256:') ? [...repo.values()].find((i) => i.digest === ref) : repo.get(ref)
+  }
+
+  async tags(name: ImageName): Promise<string[]> {
+    return this.listTags(name)
+  }
+  async listTags(name: ImageName): Promise<string[]> {
+    if (this.listError) throw this.listError
+    return [...this.repo(name).keys()].sort()
+  }
+  async digest(name: ImageName, tag: string): Promise<string | undefined> {
+    return this.find(name, tag)?.digest
+  }
+  async size(name: ImageName, ref: string) {
+    const img = this.find(name, ref)
+    return img && { ref: `${formatName(name)}:${ref}`, digest: img.digest, total: img.bytes, platforms: [{ platform: 'linux/amd64', digest: img.digest, bytes: img.bytes }] }
+  }
+  async labels(name: ImageName, ref: string) {
+    return this.find(name, ref)?.labels
+  }
+  async getManifest(name: ImageName, tag: string) {
+    if (this.unreadable.has(tag)) throw new Error('HTTP 500 from the registry')
+    const img = this.find(name, tag)
+    return img && { digest: img.digest }
+  }
+  async deleteManifest(name: ImageName, digest: string): Promise<'deleted'> {
+    const repo = this.repo(name)
+    for (const [t, i] of repo) if (i.digest === digest) repo.delete(t)
+    this.deleted.push(digest)
+    return 'deleted'
+  }
+}
+
+export function digestOf(s: string): string {
+  return `sha256:${createHash('sha256').update(s).digest('hex')}`
+}
+
+export interface FakeBuildxOptions {
+  /** The current builder's cache export ability (default true). */
+  canExportCache?: boolean
+  /** A created docker-container builder can export (default true); `false`: creation fails. */
+  createWorks?: boolean
+  /** The first push fails with this (e.g. a registry 500). */
+  failFirstPush?: Error
+  cachedSteps?: number
+  totalSteps?: number
+}
+
+/** buildx over the fake registry: a push writes the tags, a load writes them to the engine. */
+export function fakeBuildx(registry: FakeRegistry, engine: FakeRegistry, o: FakeBuildxOptions = {}) {
+  const builds: BuildSpec[] = []
+  const builders: string[] = []
+  const removed: string[] = []
+  let pushFailure = o.failFirstPush
+  const info = (name: string | undefined): BuilderInfo => {
+    const created = name !== undefined && builders.includes(name)
+    const can = created || (o.canExportCache ?? true)
+    return { name: name ?? 'default', driver: created ? 'docker-container' : 'docker', canExportCache: can, reason: can ? undefined : 'no containerd store', platforms: ['linux/amd64'] }
+  }
+  const port: Ports['buildx'] = {
+    version: async () => 'v0.13.1',
+    inspect: async (name) => info(name),
+    createBuilder: async () => {
+      if (o.createWorks === false) throw new Error('moby/buildkit cannot be pulled')
+      builders.push(`fake-builder-${builders.length + 1}`)
+      return builders[builders.length - 1]!
+    },
+    removeBuilder: async (name) => {
+      removed.push(name)
+    },
+    build: async (spec): Promise<BuildOutcome> => {
+      builds.push(spec)
+      if (spec.output === 'push' && pushFailure) {
+        const e = pushFailure
+        pushFailure = undefined
+        throw e
+      }
+      const digest = digestOf(spec.tags.join(',') + spec.buildArgs.join(','))
+      const labels = Object.fromEntries(spec.labels.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+      const target = spec.output === 'push' ? registry : engine
+      for (const t of spec.tags) target.put(t, { digest, labels, bytes: 5000 })
+      const exported = spec.cacheTo !== undefined && spec.cacheTo.length > 0
+      return { digest, metadata: {}, cachedSteps: o.cachedSteps ?? 1, totalSteps: o.totalSteps ?? 4, steps: [], durationMs: 10, cacheExport: exported ? 'exported' : 'skipped' }
+    },
+    login: (_registries, _u, _p) => ({ env: { DOCKER_CONFIG: '/fake' }, dir: '/fake', cleanup: () => undefined }),
+  }
+  return { port, builds, builders, removed }
+}
+
+/** A process port that refuses: the orchestrator starts no process itself (buildx and stores are ports). */
+export const noProcess: ProcessPort = {
+  run: async (program) => {
+    throw new Error(`unexpected process: ${program}`)
+  },
+}
+
+export interface FakePortsOptions {
+  inputs: Partial<Record<InputName, string>>
+  registry?: FakeRegistry
+  engine?: FakeRegistry
+  buildx?: FakeBuildxOptions
+  now?: Date
+}
+
+export interface FakeRun {
+  ports: Ports
+  annotator: ReturnType<typeof recordingAnnotator>
+  registry: FakeRegistry
+  engine: FakeRegistry
+  buildx: ReturnType<typeof fakeBuildx>
+  outputs: Partial<Record<OutputName, string>>
+  summaries: string[]
+  comments: { issue: number; body: string }[]
+  retentionDeletes: string[]
+  actionsCache: { restored: string[]; saved: string[] }
+}
+
+export function fakePorts(o: FakePortsOptions): FakeRun {
+  const annotator = recordingAnnotator()
+  const registry = o.registry ?? new FakeRegistry()
+  const engine = o.engine ?? new FakeRegistry()
+  const buildx = fakeBuildx(registry, engine, o.buildx)
+  const outputs: FakeRun['outputs'] = {}
+  const summaries: string[] = []
+  const comments: FakeRun['comments'] = []
+  const retentionDeletes: string[] = []
+  const actionsCache = { restored: [] as string[], saved: [] as string[] }
+  let tick = 0
+  const ghcr: RetentionBackend = {
+    name: 'fake GitHub Packages',
+    deleteDigest: async (d) => {
+      retentionDeletes.push(d)
+      return 'deleted'
+    },
+  }
+  const ports: Ports = {
+    log: logSink(annotator),
+    clock: { now: () => o.now ?? new Date('2026-11-23T12:00:00Z'), monotonicMs: () => (tick += 5) },
+    proc: noProcess,
+    github: {
+      upsertComment: async (target, body) => {
+        comments.push({ issue: target.issueNumber, body })
+        return 'created'
+      },
+      packagesBackend: () => ghcr,
+    },
+    results: {
+      setOutput: (name, value) => {
+        outputs[name] = value
+      },
+      writeSummary: async (md) => {
+        summaries.push(md)
+        return true
+      },
+    },
+    buildx: buildx.port,
+    actionsCache: {
+      plan: (args) => ({ key: `k-${args.kind}`, restoreKeys: [], dir: `/fake-cache/${args.kind}` }),
+      restore: async (plan) => {
+        actionsCache.restored.push(plan.key)
+        return { hit: 'miss' }
+      },
+      finish: async () => ({ exported: true, changed: true }),
+      save: async (plan) => {
+        actionsCache.saved.push(plan.key)
+        return 'saved'
+      },
+    },
+    input: (name) => o.inputs[name] ?? '',
+    stores: (s): Stores => (s.local ? { store: engine, engine } : { store: registry, engine, registry }),
+  }
+  return { ports, annotator, registry, engine, buildx, outputs, summaries, comments, retentionDeletes, actionsCache }
+}

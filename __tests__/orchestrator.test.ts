@@ -1,0 +1,197 @@
+// The orchestrator (src/main.ts → phases → ports) driven end to end with typed fake ports:
+// no Docker, no registry, no GitHub. Each case is one run of `run(env, ports)`.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { fakePorts, FakeRegistry, type FakePortsOptions, type FakeRun } from '../__fixtures__/ports.js'
+import type { InputName } from '../src/constants.js'
+import { run } from '../src/main.js'
+
+const IMAGE = 'registry.test:5000/acme/model'
+const SHA = 'abcdef0123456789abcdef0123456789abcdef01'
+let ws: string
+
+beforeAll(() => {
+  ws = mkdtempSync(path.join(os.tmpdir(), 'orchestrator-'))
+  writeFileSync(path.join(ws, 'environment.yml'), 'channels: [conda-forge]\ndependencies: [python=3.12, numpy=2.1]\n')
+  writeFileSync(path.join(ws, 'Dockerfile'), 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY . /app\n')
+  writeFileSync(path.join(ws, 'push-event.json'), JSON.stringify({ repository: { full_name: 'acme/model', default_branch: 'main' } }))
+  writeFileSync(
+    path.join(ws, 'fork-event.json'),
+    JSON.stringify({ pull_request: { number: 7, head: { ref: 'f', repo: { full_name: 'mallory/model' } }, base: { repo: { full_name: 'acme/model' } } } }),
+  )
+  writeFileSync(path.join(ws, 'pr-event.json'), JSON.stringify({ pull_request: { number: 8, head: { ref: 'f', repo: { full_name: 'acme/model' } }, base: { repo: { full_name: 'acme/model' } } } }))
+})
+afterAll(() => rmSync(ws, { recursive: true, force: true }))
+afterEach(() => {
+  process.exitCode = undefined
+})
+
+function env(event = 'push'): NodeJS.ProcessEnv {
+  const file = event === 'push' ? 'push-event.json' : event === 'fork' ? 'fork-event.json' : 'pr-event.json'
+  return {
+    GITHUB_WORKSPACE: ws,
+    GITHUB_SHA: SHA,
+    GITHUB_REPOSITORY: 'acme/model',
+    GITHUB_EVENT_NAME: event === 'push' ? 'push' : 'pull_request',
+    GITHUB_EVENT_PATH: path.join(ws, file),
+    GITHUB_REF_NAME: 'main',
+  }
+}
+
+async function runWith(o: Partial<FakePortsOptions> & { event?: string } = {}): Promise<FakeRun & { exitCode: number }> {
+  const fake = fakePorts({ ...o, inputs: { image: IMAGE, ...o.inputs } as Partial<Record<InputName, string>> })
+  await run(env(o.event), fake.ports)
+  const exitCode = Number(process.exitCode ?? 0)
+  process.exitCode = undefined
+  return { ...fake, exitCode }
+}
+
+const warnings = (r: FakeRun): string[] => r.annotator.events.filter((e) => e.level === 'warning').map((e) => e.message)
+const errors = (r: FakeRun): string[] => r.annotator.events.filter((e) => e.level === 'error').map((e) => e.message)
+
+/** A registry that already has an older base of this environment (its hash from a plan-mode run). */
+async function registryWithBase(): Promise<{ registry: FakeRegistry; tag: string; hash: string }> {
+  const planned = await runWith({ inputs: { mode: 'plan' } })
+  const hash = planned.outputs['env-hash']!
+  const registry = new FakeRegistry()
+  const tag = `base-${hash.slice(0, 12)}-20261120`
+  registry.put(`${IMAGE}:${tag}`, { bytes: 4000 })
+  return { registry, tag, hash }
+}
+
+describe('orchestrator with fake ports', () => {
+  it('reuse: an existing base of this environment is reused, nothing is built', async () => {
+    const { registry, tag } = await registryWithBase()
+    const r = await runWith({ registry })
+    expect(r.exitCode).toBe(0)
+    expect(r.buildx.builds).toEqual([])
+    expect(r.outputs['base-reused']).toBe('true')
+    expect(r.outputs['base-tag']).toBe(tag)
+    expect(r.outputs['base-image']).toMatch(new RegExp(`^${IMAGE}:${tag}@sha256:[0-9a-f]{64}$`))
+    expect(r.outputs['image-size']).toBe('4000')
+    expect(r.summaries[0]).toMatch(/reused/)
+  })
+
+  it.each([
+    {
+      name: 'build: a new environment is built and pushed with registry cache',
+      o: {},
+      output: 'push',
+      cacheTo: true,
+      pushed: true,
+    },
+    { name: 'push: false loads the image and exports no cache', o: { inputs: { push: 'false' } }, output: 'load', cacheTo: false, pushed: false },
+    { name: 'fork pull request: loads, pushes nothing, no comment', o: { event: 'fork' }, output: 'load', cacheTo: true, pushed: false },
+  ])('$name', async ({ o, output, cacheTo, pushed }) => {
+    const r = await runWith(o as Partial<FakePortsOptions> & { event?: string })
+    expect(r.exitCode).toBe(0)
+    expect(r.buildx.builds.map((b) => [b.tags[0]!.split(':')[0], b.output])).toEqual([[`${IMAGE.split(':')[0]}`, output]])
+    const spec = r.buildx.builds[0]!
+    // cacheTo is the Actions cache's local export for the fork (both backends), the registry cache when pushing.
+    expect(spec.cacheTo !== undefined && [spec.cacheTo].flat().length > 0).toBe(cacheTo)
+    expect(r.outputs['base-reused']).toBe('false')
+    expect(r.registry.tagsOf('registry.test:5000/acme/model').some((t) => t.startsWith('base-'))).toBe(pushed)
+    expect(r.comments).toEqual([])
+    expect(r.summaries).toHaveLength(1)
+  })
+
+  it('fork pull request: the Actions cache carries the build, and the summary says why nothing was pushed', async () => {
+    const r = await runWith({ event: 'fork' })
+    expect(r.actionsCache.restored).toEqual(['k-base'])
+    expect(r.actionsCache.saved).toEqual(['k-base'])
+    expect(r.annotator.events.some((e) => e.level === 'notice' && /fork/.test(e.message))).toBe(true)
+  })
+
+  it('a same-repository pull request gets the sticky comment', async () => {
+    const r = await runWith({ event: 'pr', inputs: { 'github-token': 'ghs_x' } })
+    expect(r.comments.map((c) => c.issue)).toEqual([8])
+  })
+
+  it('an application image is built FROM the pushed base, pinned by digest', async () => {
+    const r = await runWith({ inputs: { dockerfile: 'Dockerfile', tags: 'v1' } })
+    expect(r.buildx.builds.map((b) => b.tags)).toEqual([[expect.stringMatching(/:base-/)], [`${IMAGE}:v1`]])
+    expect(r.buildx.builds[1]!.buildArgs[0]).toMatch(/^BASE_IMAGE=registry\.test:5000\/acme\/model:base-[0-9a-f]{12}-\d{8}@sha256:/)
+    expect(r.outputs.image).toMatch(new RegExp(`^${IMAGE}:v1@sha256:`))
+  })
+
+  it('a builder that cannot export cache is replaced by a docker-container builder for the run (and removed)', async () => {
+    const r = await runWith({ buildx: { canExportCache: false } })
+    expect(warnings(r).some((w) => /cannot export a build cache.*Creating a docker-container builder/.test(w))).toBe(true)
+    expect(r.buildx.builds[0]!.builder).toBe('fake-builder-1')
+    expect(r.buildx.removed).toEqual(['fake-builder-1'])
+    expect(r.buildx.builds[0]!.cacheTo).toBeDefined()
+  })
+
+  it('when no builder can be created, the build runs without cache export and says so', async () => {
+    const r = await runWith({ buildx: { canExportCache: false, createWorks: false } })
+    expect(r.exitCode).toBe(0)
+    expect(warnings(r).some((w) => /Could not create a docker-container builder.*without registry cache export/.test(w))).toBe(true)
+    expect(r.buildx.builds[0]!.cacheTo).toBeUndefined()
+    expect(r.summaries[0]).toMatch(/Could not create a docker\\-container builder/)
+  })
+
+  it('a registry 500 during the push is retried once, and the step succeeds', async () => {
+    const r = await runWith({ buildx: { failFirstPush: new Error('failed to push: unexpected status: 500 Internal Server Error') } })
+    expect(r.exitCode).toBe(0)
+    expect(r.buildx.builds).toHaveLength(2)
+    expect(warnings(r).some((w) => /trying once more/.test(w))).toBe(true)
+  })
+
+  it('plan mode builds and pushes nothing, and says why a base would be built', async () => {
+    const { registry } = await registryWithBase()
+    // A different environment: a new hash, the existing base is the previous one.
+    writeFileSync(path.join(ws, 'environment-2.yml'), 'channels: [conda-forge]\ndependencies: [python=3.13]\n')
+    const r = await runWith({ registry, inputs: { mode: 'plan', 'environment-file': 'environment-2.yml' } })
+    expect(r.exitCode).toBe(0)
+    expect(r.buildx.builds).toEqual([])
+    expect(r.outputs['base-reused']).toBe('false')
+    expect(r.outputs.image).toBeUndefined()
+    const md = r.summaries[0]!
+    expect(md).toMatch(/Why a base would be built/)
+    // The heading is never empty: the comparison with the previous base follows it.
+    expect(md).toMatch(/#### Why a base would be built\n\n\S/)
+    expect(r.annotator.events.some((e) => /^Would build and (push|load) /.test(e.message))).toBe(true)
+  })
+
+  it('plan mode annotates its warnings (they reach the log, not only the report)', async () => {
+    const registry = new FakeRegistry()
+    registry.listError = new Error('connection refused')
+    const r = await runWith({ registry, inputs: { mode: 'plan' } })
+    expect(warnings(r).some((w) => /Could not list the tags/.test(w))).toBe(true)
+    expect(r.summaries[0]).toMatch(/Could not list the tags/)
+  })
+
+  it('a size budget failure fails the step after the report is written', async () => {
+    const r = await runWith({ inputs: { 'max-size': '1KB', 'fail-on-budget': 'true' } })
+    expect(r.exitCode).toBe(1)
+    expect(r.summaries).toHaveLength(1)
+    expect(errors(r)).toEqual([expect.stringMatching(/exceeds its size budget/)])
+  })
+
+  it("retention's unreadable tag warning reaches the log and the report (it used to be dropped)", async () => {
+    const { registry, tag } = await registryWithBase()
+    registry.put(`${IMAGE}:base-0123456789ab-20200101`)
+    registry.unreadable.add('base-0123456789ab-20200101')
+    const r = await runWith({ registry, inputs: { prune: 'dry-run' } })
+    expect(r.exitCode).toBe(0)
+    const lost = /could not read .*base-0123456789ab-20200101.*nothing it might share is deleted/
+    expect(warnings(r).some((w) => lost.test(w))).toBe(true)
+    expect(r.summaries[0]).toMatch(/nothing it might share is deleted/)
+    expect(r.registry.tagsOf(IMAGE)).toContain(tag)
+  })
+
+  it('an unparsable event payload is one clean error, no stack trace, nothing built', async () => {
+    const bad = path.join(ws, 'bad-event.json')
+    writeFileSync(bad, '{"pull_request": {"number": 1,')
+    const fake = fakePorts({ inputs: { image: IMAGE } })
+    await run({ ...env(), GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: bad }, fake.ports)
+    expect(process.exitCode).toBe(1)
+    const errs = fake.annotator.events.filter((e) => e.level === 'error')
+    expect(errs.map((e) => e.message)).toEqual([expect.stringMatching(/GITHUB_EVENT_PATH.*not valid JSON/)])
+    expect(fake.annotator.events.some((e) => /\n\s+at .+:\d+:\d+/.test(e.message))).toBe(false)
+    expect(fake.buildx.builds).toEqual([])
+  })
+})

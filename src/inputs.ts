@@ -1,0 +1,439 @@
+// Every input of the action, declared once: name, default, parser and description. The
+// parse step of getOptions, the action.yml consistency test (which checks action.yml's
+// inputs against this table) and, through action.yml, the README's input table all come
+// from here. To add an input: add its name to `Inputs` (constants.ts), a row here, run
+// `npm run docs` (rewrites the inputs of action.yml and the README tables), and use the
+// parsed value in options.ts.
+
+import { CacheBackendChoices, CacheModes, Inputs, Modes, PruneModes, RefreshModes, Stores, type InputName } from './constants.js'
+import { UserError } from './errors.js'
+import { parseImageName, parseReference } from './reference.js'
+import { parseDuration, parseGrowth, parseSize } from './units.js'
+
+/** Turns the input's text (its default when not set; trimmed) into a value, or throws a UserError naming the input. */
+export type Parser<T> = (value: string, name: InputName) => T
+
+export interface InputSpec<T> {
+  readonly name: InputName
+  /** What an unset input means; also action.yml's `default` unless `actionDefault` says otherwise. */
+  readonly default: string
+  /** action.yml's `default` when it is an expression the runner evaluates (`${{ github.token }}`). */
+  readonly actionDefault?: string
+  readonly required?: boolean
+  /** Masked in the log as soon as it is read. */
+  readonly secret?: boolean
+  readonly parse: Parser<T>
+  /** One line (action.yml and the README); a computed default ends it as `Default: …`. */
+  readonly description: string
+}
+
+// --- parsers ---
+
+const text: Parser<string> = (v) => v
+
+/** The text as given (secrets.ts and condarc.ts parse these inputs with the workspace at hand). */
+const raw: Parser<string> = (v) => v
+
+function optional<T>(p: Parser<T>): Parser<T | undefined> {
+  return (v, name) => (v === '' ? undefined : p(v, name))
+}
+
+/** Splits a list input on newlines (and commas unless `newlineOnly`); drops blanks and `#` comments. */
+export function parseList(value: string, newlineOnly = false): string[] {
+  const out: string[] = []
+  for (const line of value.split(/\r?\n/)) {
+    const pieces = newlineOnly ? [line] : line.split(',')
+    for (const p of pieces) {
+      const t = p.trim()
+      if (t && !t.startsWith('#')) out.push(t)
+    }
+  }
+  return out
+}
+
+const list: Parser<string[]> = (v) => parseList(v)
+
+const boolean: Parser<boolean> = (v, name) => {
+  if (/^(true|True|TRUE)$/.test(v)) return true
+  if (/^(false|False|FALSE)$/.test(v)) return false
+  throw new UserError(`Input "${name}" must be true or false, got "${v}"`)
+}
+
+function oneOf<T extends string>(allowed: readonly T[]): Parser<T> {
+  return (v, name) => {
+    if ((allowed as readonly string[]).includes(v)) return v as T
+    throw new UserError(`Input "${name}" must be one of ${allowed.filter((a) => a !== '').map((a) => `"${a}"`).join(', ')}, got "${v}"`)
+  }
+}
+
+function count(min: number): Parser<number> {
+  return (v, name) => {
+    if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) {
+      throw new UserError(`Input "${name}" must be a whole number${min > 0 ? ` of at least ${min}` : ''}, got "${v}"`)
+    }
+    return Number(v)
+  }
+}
+
+const keyValues: Parser<string[]> = (v, name) => {
+  const items = parseList(v, true)
+  for (const item of items) {
+    if (!/^[A-Za-z_][A-Za-z0-9_.\-/]*=/.test(item)) throw new UserError(`Input "${name}" must hold KEY=VALUE lines, got "${item}"`)
+  }
+  return items
+}
+
+/** A repository name, checked here (syntax, registry host and port); read as a name of its store in options.ts. */
+const imageName: Parser<string> = (v, name) => {
+  if (v === '') throw new UserError(`Input "${name}" is required, e.g. ${name}: ghcr.io/acme/model`)
+  parseImageName(v, `Input "${name}"`)
+  return v
+}
+
+const tagPrefix: Parser<string> = (v, name) => {
+  if (!/^[\w][\w.-]{0,100}$/.test(v)) {
+    throw new UserError(`Input "${name}" must be letters, digits, '_', '.', '-' (starting with a letter, digit or '_'), got "${v}"`)
+  }
+  return v
+}
+
+const pushMode: Parser<'auto' | boolean> = (v, name) => (v === 'auto' ? 'auto' : boolean(v, name))
+
+const duration: Parser<{ text: string; ms: number }> = (v, name) => ({ text: v, ms: parseDuration(name, v) })
+
+const reference: Parser<string> = (v, name) => {
+  parseReference(v, `Input "${name}"`)
+  return v
+}
+
+const tagReference: Parser<string> = (v, name) => {
+  const ref = parseReference(v, `Input "${name}"`)
+  if (ref.digest) throw new UserError(`Input "${name}" must be a tag reference, not a digest: "${v}"`)
+  return v
+}
+
+const PLATFORM = /^[a-z0-9_]+\/[a-z0-9_]+(?:\/[a-z0-9_.]+)?$/
+
+const platformList: Parser<string[]> = (v, name) => {
+  const platforms = parseList(v)
+  for (const p of platforms) {
+    if (!PLATFORM.test(p)) throw new UserError(`Input "${name}": "${p}" is not a platform such as linux/amd64 or linux/arm64/v8`)
+  }
+  return platforms
+}
+
+const size: Parser<number> = (v) => parseSize(v)
+const growth: Parser<{ readonly percent?: number; readonly bytes?: number }> = (v) => parseGrowth(v)
+
+// --- the table ---
+
+export const INPUTS = {
+  environmentFile: {
+    name: Inputs.EnvironmentFile,
+    default: 'environment.yml',
+    parse: text,
+    description:
+      'Conda environment file to fingerprint and install: an `environment.yml`, an `@EXPLICIT` lock or a `conda-lock.yml`, relative to the workspace.',
+  },
+  image: {
+    name: Inputs.Image,
+    required: true,
+    default: '',
+    parse: imageName,
+    description:
+      'Repository of the image, e.g. `ghcr.io/acme/model`. As everywhere in Docker, a name without a registry host is on Docker Hub (`acme/model` is `docker.io/acme/model`). To keep images in the runner\'s Docker engine instead, set `store: local`.',
+  },
+  store: {
+    name: Inputs.Store,
+    default: 'registry',
+    parse: oneOf(Stores),
+    description:
+      'Where the images live: `registry` (pushed to the registry of `image`, with a registry build cache) or `local` (the runner\'s Docker engine: built with `--load`, nothing pushed, uncompressed sizes).',
+  },
+  baseRepository: {
+    name: Inputs.BaseRepository,
+    default: '',
+    parse: optional(imageName),
+    description:
+      'Repository that holds the dated base tags (in the same store as `image`). Default: the same as `image`.',
+  },
+  baseTagPrefix: {
+    name: Inputs.BaseTagPrefix,
+    default: 'base-',
+    parse: tagPrefix,
+    description:
+      'Prefix of the dated base tags `<prefix><hash12>-<YYYYMMDD>`.',
+  },
+  baseDockerfile: {
+    name: Inputs.BaseDockerfile,
+    default: '',
+    parse: optional(text),
+    description:
+      'Dockerfile that builds the base from the environment file, with the environment file\'s directory as context and `--build-arg ENVIRONMENT_FILE=<file name>`. Part of the environment hash. Default: the bundled micromamba template.',
+  },
+  baseBuildArgs: {
+    name: Inputs.BaseBuildArgs,
+    default: '',
+    parse: keyValues,
+    description:
+      'Build args of the base build (`KEY=VALUE`, one per line). Part of the environment hash. The bundled template passes `CONDA_OVERRIDE_*` build args (e.g. `CONDA_OVERRIDE_CUDA=12.4` to solve CUDA builds on a runner without a GPU) to the solver. Never put secrets here: use `secrets`.',
+  },
+  dockerfile: {
+    name: Inputs.Dockerfile,
+    default: '',
+    parse: optional(text),
+    description:
+      'Application Dockerfile built `FROM` the base; it receives `--build-arg BASE_IMAGE=<picked base ref>`. Empty: build the base only.',
+  },
+  context: {
+    name: Inputs.Context,
+    default: '.',
+    parse: text,
+    description:
+      'Build context of the application image.',
+  },
+  tags: {
+    name: Inputs.Tags,
+    default: '',
+    parse: list,
+    description:
+      'Tags of the application image (newline- or comma-separated); a bare tag (`latest`) is a tag of `image`. Default: `<image>:sha-<7 chars of GITHUB_SHA>` plus the stream tag `<image>:<branch>` on a push (`<image>:pr-<n>` on a pull request), which the next run of the stream compares with.',
+  },
+  mode: {
+    name: Inputs.Mode,
+    default: 'auto',
+    parse: oneOf(Modes),
+    description:
+      '`auto`: pick or create the base, then build the app; `base` (nightly): build today\'s base tag even if an older one exists; `plan`: print the plan and the canonical environment document, build, push and delete nothing.',
+  },
+  refresh: {
+    name: Inputs.Refresh,
+    default: 'pull',
+    parse: oneOf(RefreshModes),
+    description:
+      'How a refresh build of the base (`mode: base`, `max-age`) refreshes: `pull` re-pulls the `FROM` images and takes unchanged steps from the registry cache; `full` adds `--no-cache` and solves the environment again.',
+  },
+  push: {
+    name: Inputs.Push,
+    default: 'auto',
+    parse: pushMode,
+    description:
+      '`auto`: push, except on a pull request from a fork (said as a notice); push access is checked before any build, and missing or refused credentials fail the step naming the registry. `true`/`false` force it.',
+  },
+  maxAge: {
+    name: Inputs.MaxAge,
+    default: '',
+    parse: optional(duration),
+    description:
+      'In `auto` mode, rebuild a newest base older than this with today\'s date, e.g. `14d`, `2w`, `36h`. Empty: never.',
+  },
+  cacheMode: {
+    name: Inputs.CacheMode,
+    default: 'max',
+    parse: oneOf(CacheModes),
+    description:
+      'Registry cache export mode, `min` or `max`.',
+  },
+  cacheBackend: {
+    name: Inputs.CacheBackend,
+    default: '',
+    parse: oneOf(CacheBackendChoices),
+    description:
+      'Build cache backend: registry, actions (the GitHub Actions cache) or both. Default: registry; both on pull requests that cannot push (forks); actions when the local engine is the store.',
+  },
+  actionsCacheMaxSize: {
+    name: Inputs.ActionsCacheMaxSize,
+    default: '2GB',
+    parse: size,
+    description:
+      'Largest BuildKit cache saved to the Actions cache, e.g. 2GB or 500MB; larger ones are not saved.',
+  },
+  cacheRef: {
+    name: Inputs.CacheRef,
+    default: '',
+    parse: optional(tagReference),
+    description:
+      'Registry build cache of the base. Default: `<base-repository>:buildcache`.',
+  },
+  appCacheRef: {
+    name: Inputs.AppCacheRef,
+    default: '',
+    parse: optional(tagReference),
+    description:
+      'Registry build cache of the application image. Default: `<image>:buildcache-app`.',
+  },
+  platforms: {
+    name: Inputs.Platforms,
+    default: '',
+    parse: platformList,
+    description:
+      'Target platforms (comma- or newline-separated), e.g. `linux/amd64,linux/arm64`. Part of the environment hash. Default: the runner\'s platform (linux/<arch>), so runners of different architectures never share a base.',
+  },
+  buildArgs: {
+    name: Inputs.BuildArgs,
+    default: '',
+    parse: keyValues,
+    description:
+      'Build args of the application image (`KEY=VALUE`, one per line).',
+  },
+  labels: {
+    name: Inputs.Labels,
+    default: '',
+    parse: keyValues,
+    description:
+      'Labels of the built images (`KEY=VALUE`, one per line).',
+  },
+  target: {
+    name: Inputs.Target,
+    default: '',
+    parse: optional(text),
+    description:
+      'Target stage of the application Dockerfile.',
+  },
+  builder: {
+    name: Inputs.Builder,
+    default: '',
+    parse: optional(text),
+    description:
+      'Name of the buildx builder to use (docker-container, kubernetes, remote and cloud builders all work). Default: the current builder.',
+  },
+  keepLatest: {
+    name: Inputs.KeepLatest,
+    default: '3',
+    parse: count(1),
+    description:
+      'Retention: always keep the newest N dated tags of each environment hash.',
+  },
+  keepDays: {
+    name: Inputs.KeepDays,
+    default: '30',
+    parse: count(0),
+    description:
+      'Retention: keep dated tags younger than this many days.',
+  },
+  prune: {
+    name: Inputs.Prune,
+    default: 'false',
+    parse: oneOf(PruneModes),
+    description:
+      'Delete old dated base tags after the build: `false`, `dry-run` (list what would go) or `true`.',
+  },
+  summary: {
+    name: Inputs.Summary,
+    default: 'true',
+    parse: boolean,
+    description:
+      'Write the report to the job summary.',
+  },
+  prComment: {
+    name: Inputs.PrComment,
+    default: 'true',
+    parse: boolean,
+    description:
+      'Create or update one sticky comment on the pull request (needs `pull-requests: write`).',
+  },
+  githubToken: {
+    name: Inputs.GithubToken,
+    default: '',
+    actionDefault: '${{ github.token }}',
+    parse: text,
+    secret: true,
+    description:
+      'Token for the PR comment and, for ghcr.io, the GitHub Packages API (pruning).',
+  },
+  registryUsername: {
+    name: Inputs.RegistryUsername,
+    default: '',
+    parse: optional(text),
+    description:
+      'Registry user name, with `registry-password`. Empty: the Docker config (`docker/login-action`, credential helpers) is used.',
+  },
+  registryPassword: {
+    name: Inputs.RegistryPassword,
+    default: '',
+    parse: optional(text),
+    secret: true,
+    description:
+      'Registry password or token, with `registry-username`; masked in logs. Empty: the Docker config (`docker/login-action`, credential helpers) is used.',
+  },
+  insecureRegistries: {
+    name: Inputs.InsecureRegistries,
+    default: '',
+    parse: list,
+    description:
+      'Registry hosts reached over plain HTTP besides loopback ones (comma- or newline-separated).',
+  },
+  compareTo: {
+    name: Inputs.CompareTo,
+    default: '',
+    parse: optional(reference),
+    description:
+      'Image the application image\'s size is compared with, read before this run pushes (without `dockerfile`, the base is compared with the previous dated base). Default: the previous image of the same stream: for a pull request `<image>:<target branch>`, for a push `<image>:<branch>`, then `<image>:<default branch>`, then `<image>:latest` — the first that exists.',
+  },
+  maxSize: {
+    name: Inputs.MaxSize,
+    default: '',
+    parse: optional(size),
+    description:
+      'Size budget of the final image, e.g. `800MB`. Exceeding it warns (or fails with `fail-on-budget`).',
+  },
+  maxGrowth: {
+    name: Inputs.MaxGrowth,
+    default: '',
+    parse: optional(growth),
+    description:
+      'Growth budget against the compared image, e.g. `10%` or `50MB`.',
+  },
+  failOnBudget: {
+    name: Inputs.FailOnBudget,
+    default: 'false',
+    parse: boolean,
+    description:
+      'Fail the step (after the report is written) when a size budget is exceeded.',
+  },
+  secrets: {
+    name: Inputs.Secrets,
+    default: '',
+    parse: raw,
+    description:
+      'BuildKit secrets of both builds, `id=value` per line (the value may contain `=`; a quoted line `"id=multi-line value"` may span lines), as in docker/build-push-action. Mount them with `RUN --mount=type=secret,id=<id>`. Never build args, never in the image or the environment hash (only the ids are hashed); masked in logs.',
+  },
+  secretFiles: {
+    name: Inputs.SecretFiles,
+    default: '',
+    parse: raw,
+    description:
+      'BuildKit secrets from files, `id=path` per line (a file inside the workspace). Well-known ids the bundled template mounts: `pip_conf` (pip\'s config, e.g. a private index) and `netrc`.',
+  },
+  secretEnvs: {
+    name: Inputs.SecretEnvs,
+    default: '',
+    parse: raw,
+    description:
+      'BuildKit secrets from environment variables of the step, `id=ENVVAR` per line.',
+  },
+  ssh: {
+    name: Inputs.Ssh,
+    default: '',
+    parse: raw,
+    description:
+      'SSH agent sockets or keys forwarded to both builds (`RUN --mount=type=ssh`), e.g. `default` or `id=path`, one per line — for `git+ssh://` dependencies.',
+  },
+  condarc: {
+    name: Inputs.Condarc,
+    default: '',
+    parse: raw,
+    description:
+      'A `.condarc` for the solver (channel mirrors, `channel_alias`, `custom_channels`, tokens): a file path in the workspace or the YAML itself. Passed to the build as the BuildKit secret `condarc`; its content with token and password values and URL credentials redacted is part of the environment hash.',
+  },
+} as const satisfies Record<string, InputSpec<unknown>>
+
+export type InputKey = keyof typeof INPUTS
+
+/** The parsed value of every input, by key. */
+export type ParsedInputs = { -readonly [K in InputKey]: ReturnType<(typeof INPUTS)[K]['parse']> }
+
+/** The table's rows in declaration order (the order of action.yml and the README). */
+export function inputSpecs(): readonly InputSpec<unknown>[] {
+  return Object.values(INPUTS)
+}

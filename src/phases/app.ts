@@ -1,0 +1,63 @@
+// Phase 5d: the application image FROM the base (when a `dockerfile` is given), and the
+// outputs that name the final image.
+
+import path from 'node:path'
+import { displayCommand, type BuildSpec } from '../buildx/index.js'
+import { BuildArgNames, Labels, Outputs } from '../constants.js'
+import type { Ports } from '../ports/index.js'
+import { formatReference, parseReference } from '../reference.js'
+import type { Built, RunState } from '../state.js'
+import type { BaseResult } from './base.js'
+import { buildReport, cacheTotals, ociLabels, registryCache, runOneBuild, type BuildPorts } from './build.js'
+import type { Toolchain } from './builder.js'
+import type { PhaseTimer } from './timing.js'
+
+export function appSpec(s: RunState, tc: Toolchain, base: BaseResult, workDir: string): BuildSpec {
+  const { opts, plan, fp, ctx } = s
+  const fromRef = plan.push.enabled && base.digest ? formatReference(opts.baseRepository, plan.base.tag, base.digest) : plan.base.tagRef
+  return {
+    context: opts.context,
+    dockerfile: opts.dockerfile!,
+    tags: [...opts.tags],
+    buildArgs: [`${BuildArgNames.BaseImage}=${fromRef}`, ...opts.buildArgs],
+    labels: [...opts.labels, ...ociLabels(ctx), `${Labels.EnvHash}=${fp.hash}`],
+    platforms: [...s.platforms],
+    target: opts.target,
+    builder: tc.builder,
+    ...registryCache(opts.appCacheRef, s, tc),
+    output: plan.push.enabled ? 'push' : 'load',
+    metadataFile: path.join(workDir, 'app-metadata.json'),
+    ...tc.secrets,
+  }
+}
+
+export async function appPhase(s: RunState, tc: Toolchain, base: BaseResult, workDir: string, timer: PhaseTimer, ports: BuildPorts & Pick<Ports, 'results'>): Promise<Built> {
+  const { plan, opts } = s
+  const builds = base.build ? [base.build] : []
+  let final: Omit<Built['final'], 'ref'> = { name: opts.baseRepository, tag: plan.base.tag, digest: base.digest }
+  let metadata = base.metadata
+  if (plan.app) {
+    const appRef = plan.app.ref
+    const outcome = await timer.run(`Build application ${appRef}`, async () => {
+      const spec = appSpec(s, tc, base, workDir)
+      ports.log.info(displayCommand(spec))
+      return runOneBuild('app', spec, s, tc, ports)
+    })
+    builds.push(buildReport('app', appRef, outcome.outcome, outcome.note))
+    metadata = outcome.outcome.metadata
+    const parsed = parseReference(appRef, 'tags', { local: opts.image.local })
+    const digest = (plan.pins.finalFromStore ? await s.stores.store.digest(parsed.name, parsed.tag!) : undefined) ?? outcome.outcome.digest
+    final = { name: parsed.name, tag: parsed.tag!, digest }
+  }
+  const ref = formatReference(final.name, final.tag, final.digest)
+  ports.results.setOutput(Outputs.Image, ref)
+  ports.results.setOutput(Outputs.Digest, final.digest ?? '')
+  const cache = cacheTotals(builds)
+  ports.results.setOutput(Outputs.CacheHitRatio, String(cache.ratio))
+  ports.results.setOutput(Outputs.CachedSteps, String(cache.cachedSteps))
+  ports.results.setOutput(Outputs.TotalSteps, String(cache.totalSteps))
+  const pushed = plan.push.enabled ? [...(base.build ? [plan.base.tagRef] : []), ...(plan.app ? opts.tags : [])] : []
+  ports.results.setOutput(Outputs.Metadata, metadata ? JSON.stringify(metadata) : '')
+  ports.results.setOutput(Outputs.Tags, pushed.join('\n'))
+  return { builds, base: { ref: base.ref, digest: base.digest }, final: { ...final, ref }, pushed }
+}

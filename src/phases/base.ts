@@ -1,0 +1,68 @@
+// Phase 5c: the base image — built (and pushed or loaded) or reused.
+
+import path from 'node:path'
+import { displayCommand, type BuildSpec } from '../buildx/index.js'
+import { envFilesLabel } from '../hash/file-lines.js'
+import { BuildArgNames, HASH_SCHEME, Labels, Outputs } from '../constants.js'
+import type { Ports } from '../ports/index.js'
+import { formatReference } from '../reference.js'
+import type { BuildReport } from '../report/model.js'
+import type { RunState } from '../state.js'
+import { buildReport, ociLabels, registryCache, runOneBuild, type BuildPorts } from './build.js'
+import type { Toolchain } from './builder.js'
+import type { PhaseTimer } from './timing.js'
+
+export interface BaseResult {
+  readonly build?: BuildReport
+  /** The buildx metadata of the base build. */
+  readonly metadata?: Record<string, unknown>
+  readonly ref: string
+  readonly digest?: string
+}
+
+export function baseSpec(s: RunState, tc: Toolchain, workDir: string): BuildSpec {
+  const { opts, plan, fp, ctx } = s
+  return {
+    context: path.dirname(opts.environmentFile),
+    dockerfile: opts.baseDockerfile.path,
+    tags: [plan.base.tagRef],
+    buildArgs: [...opts.baseBuildArgs, `${BuildArgNames.EnvironmentFile}=${path.basename(opts.environmentFile)}`],
+    labels: [...opts.labels, ...ociLabels(ctx), `${Labels.EnvHash}=${fp.hash}`, `${Labels.Scheme}=${HASH_SCHEME}`, `${Labels.EnvDocument}=${fp.json}`, ...envFilesLabel(fp, opts.environmentFile)],
+    platforms: [...s.platforms],
+    builder: tc.builder,
+    ...registryCache(opts.cacheRef, s, tc),
+    output: plan.push.enabled ? 'push' : 'load',
+    // Refresh builds (nightly, max-age) re-pull FROM images; `refresh: full` also re-solves.
+    pull: plan.base.build?.pull ?? false,
+    noCache: plan.base.build?.noCache ?? false,
+    metadataFile: path.join(workDir, 'base-metadata.json'),
+    ...tc.secrets,
+  }
+}
+
+export async function basePhase(s: RunState, tc: Toolchain, workDir: string, timer: PhaseTimer, ports: BuildPorts & Pick<Ports, 'results'>): Promise<BaseResult> {
+  const { plan, opts, stores } = s
+  const repo = opts.baseRepository
+  let build: BuildReport | undefined
+  let metadata: Record<string, unknown> | undefined
+  let digest: string | undefined
+  if (plan.base.build) {
+    const outcome = await timer.run(`Build base ${plan.base.tag}`, async () => {
+      ports.log.info(plan.report.reason)
+      const spec = baseSpec(s, tc, workDir)
+      ports.log.info(displayCommand(spec))
+      return runOneBuild('base', spec, s, tc, ports)
+    })
+    build = buildReport('base', plan.base.tagRef, outcome.outcome, outcome.note)
+    metadata = outcome.outcome.metadata
+    digest = (plan.push.enabled ? await stores.store.digest(repo, plan.base.tag) : undefined) ?? outcome.outcome.digest
+    if (plan.push.enabled && !digest) throw new Error(`${plan.base.tagRef} was built but the registry does not have it`)
+  } else {
+    ports.log.info(`Reusing ${plan.base.tagRef} (${plan.report.ageDays} day(s) old): the environment is unchanged, no base build`)
+    digest = await stores.store.digest(repo, plan.base.tag)
+  }
+  const ref = plan.pins.baseByDigest ? formatReference(repo, plan.base.tag, digest) : plan.base.tagRef
+  ports.results.setOutput(Outputs.BaseImage, ref)
+  ports.results.setOutput(Outputs.BaseReused, String(plan.choice.action === 'reuse'))
+  return { build, metadata, ref, digest }
+}

@@ -1,0 +1,101 @@
+// Phase 5b: one build — retried once when its push fails for a reason that is not the
+// user's, with the BuildKit cache restored from and saved to the Actions cache when that
+// backend is on. Also the pieces both builds share (cache refs, labels, the report entry).
+
+import { buildxLocalCacheArgs, cacheBranch, defaultBranchFromEvent } from '../actions-cache/index.js'
+import { cacheTos, cacheToValue, type BuildOutcome, type BuildSpec } from '../buildx/index.js'
+import { Labels } from '../constants.js'
+import type { RunContext } from '../context.js'
+import { errorMessage, isUserError } from '../errors.js'
+import type { Ports } from '../ports/index.js'
+import type { BuildReport, ReportData } from '../report/model.js'
+import type { RunState } from '../state.js'
+import type { Toolchain } from './builder.js'
+
+export type BuildPorts = Pick<Ports, 'buildx' | 'actionsCache' | 'log'>
+
+/**
+ * A push can fail on a registry hiccup that is not the user's fault — e.g. a 500 while
+ * another job writes the same dated tag at the same moment (two nightly schedules). The
+ * rebuild is all cache hits, so such a build is tried once more before the step fails.
+ */
+async function buildRetrying(spec: BuildSpec, tc: Toolchain, ports: BuildPorts): Promise<BuildOutcome> {
+  const opts = { log: (l: string) => ports.log.info(l), env: tc.env }
+  try {
+    return await ports.buildx.build(spec, opts)
+  } catch (e) {
+    if (isUserError(e) || spec.output !== 'push') throw e
+    ports.log.warning(`The build or its push failed (${errorMessage(e).split('\n')[0]}); trying once more`)
+    return ports.buildx.build(spec, opts)
+  }
+}
+
+/** Runs one build; with the Actions cache on, restores it first and saves it after. */
+export async function runOneBuild(
+  kind: 'base' | 'app',
+  spec: BuildSpec,
+  s: Pick<RunState, 'env' | 'ctx' | 'opts' | 'fp' | 'platforms'>,
+  tc: Toolchain,
+  ports: BuildPorts,
+): Promise<{ outcome: BuildOutcome; note?: string }> {
+  if (!tc.cache.actions) return { outcome: await buildRetrying(spec, tc, ports) }
+  const cacheLog = { info: (m: string) => ports.log.info(m), warning: (m: string) => ports.log.warning(m) }
+  const plan = ports.actionsCache.plan({
+    kind,
+    envHash: s.fp.hash,
+    branch: cacheBranch(s.env, s.ctx.pullRequest?.number),
+    defaultBranch: defaultBranchFromEvent(s.env),
+    platform: s.platforms.join(','),
+    revision: s.ctx.sha,
+  })
+  const restored = await ports.actionsCache.restore(plan, cacheLog)
+  const hit = restored.hit === 'exact' || restored.hit === 'partial'
+  const local = buildxLocalCacheArgs(plan.dir, s.opts.cacheMode)
+  const outcome = await buildRetrying(
+    { ...spec, cacheFrom: hit ? [...spec.cacheFrom, local.cacheFrom] : spec.cacheFrom, cacheTo: [...cacheTos(spec), local.cacheTo] },
+    tc,
+    ports,
+  )
+  const finished = await ports.actionsCache.finish(plan.dir, cacheLog)
+  const saved = finished.exported ? await ports.actionsCache.save(plan, { changed: finished.changed, maxBytes: s.opts.actionsCacheMaxBytes }, cacheLog) : 'failed'
+  const note = `Actions cache: ${hit ? `restored ${restored.hit} (${restored.matchedKey})` : restored.hit}, save ${saved}`
+  ports.log.info(note)
+  return { outcome, note }
+}
+
+/** `--cache-from`/`--cache-to` of a registry cache ref, as this run may use them. */
+export function registryCache(ref: string, s: Pick<RunState, 'opts' | 'plan'>, tc: Toolchain): Pick<BuildSpec, 'cacheFrom' | 'cacheTo'> {
+  return {
+    cacheFrom: tc.cache.registry ? [`type=registry,ref=${ref}`] : [],
+    cacheTo: tc.cache.registry && s.plan.push.enabled && tc.cache.export ? cacheToValue(ref, s.opts.cacheMode) : undefined,
+  }
+}
+
+export function ociLabels(ctx: RunContext): string[] {
+  const out = [`${Labels.Created}=${ctx.now.toISOString()}`]
+  if (ctx.repository) out.push(`${Labels.Source}=${ctx.serverUrl}/${ctx.repository}`)
+  if (ctx.sha) out.push(`${Labels.Revision}=${ctx.sha}`)
+  return out
+}
+
+export function buildReport(kind: 'base' | 'app', ref: string, o: BuildOutcome, actionsCacheNote?: string): BuildReport {
+  return {
+    kind,
+    ref,
+    digest: o.digest,
+    cachedSteps: o.cachedSteps,
+    totalSteps: o.totalSteps,
+    durationMs: o.durationMs,
+    steps: o.steps,
+    cacheExport: o.cacheExport,
+    cacheNote: [o.cacheNote, actionsCacheNote].filter(Boolean).join('; ') || undefined,
+  }
+}
+
+/** Cached and total steps over the builds, and their ratio (1 when nothing was built). */
+export function cacheTotals(builds: readonly Pick<BuildReport, 'cachedSteps' | 'totalSteps'>[]): ReportData['cache'] {
+  const cachedSteps = builds.reduce((n, b) => n + b.cachedSteps, 0)
+  const totalSteps = builds.reduce((n, b) => n + b.totalSteps, 0)
+  const ratio = totalSteps === 0 ? 1 : Math.round((cachedSteps / totalSteps) * 10_000) / 10_000
+  return { cachedSteps, totalSteps, ratio }
+}

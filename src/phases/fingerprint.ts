@@ -1,0 +1,22 @@
+// Phase 2: the environment hash over everything the base build reads.
+
+import { HASH_SCHEME, Outputs } from '../constants.js'
+import { fingerprint, type Fingerprint } from '../hash/index.js'
+import type { Ports } from '../ports/index.js'
+import { secretIds } from '../secrets.js'
+import type { InputsResult } from './inputs.js'
+
+export async function fingerprintPhase({ opts, platforms }: InputsResult, ports: Pick<Ports, 'log' | 'results'>): Promise<Fingerprint> {
+  const fp = await fingerprint({
+    environmentFile: opts.environmentFile,
+    baseDockerfile: { path: opts.baseDockerfile.bundled ? undefined : opts.baseDockerfile.path, content: opts.baseDockerfile.content },
+    buildArgs: opts.baseBuildArgs,
+    platforms,
+    condarc: opts.condarc?.hashed,
+    secretIds: secretIds(opts.secrets),
+  })
+  ports.log.info(`Environment hash ${fp.hash} (scheme ${HASH_SCHEME}) over ${fp.files.length} file(s)`)
+  for (const w of fp.warnings) ports.log.warning(w)
+  ports.results.setOutput(Outputs.EnvHash, fp.hash)
+  return fp
+}

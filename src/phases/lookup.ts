@@ -1,0 +1,30 @@
+// Phase 3: what the registry (or engine) already has, and whether this job may write to it.
+
+import { datedTags } from '../dated-tags.js'
+import { errorMessage, isUserError } from '../errors.js'
+import type { Options } from '../options.js'
+import type { LookupResult } from '../plan.js'
+import type { Ports, Stores } from '../ports/index.js'
+import { formatName } from '../reference.js'
+import { isRegistryError } from '../registry/index.js'
+
+/** Dated base tags of the base repository (newest first); none when the lookup failed (and whether it was refused). */
+export async function lookupPhase(
+  { opts, envHash, stores }: { opts: Options; envHash: string; stores: Stores },
+  { log }: Pick<Ports, 'log'>,
+): Promise<LookupResult> {
+  const repo = opts.baseRepository
+  try {
+    const t = await stores.store.tags(repo)
+    const dated = datedTags(t, opts.baseTagPrefix)
+    const mine = dated.filter((d) => d.hash12 === envHash.slice(0, 12)).length
+    log.info(`${formatName(repo)}: ${t.length} tags, ${dated.length} dated base tags, ${mine} of this environment`)
+    return { dated }
+  } catch (e) {
+    if (isUserError(e)) throw e
+    // Refused credentials: a run that pushes stops before building (push-access phase).
+    const refused = isRegistryError(e) && (e.kind === 'auth' || e.kind === 'denied') ? errorMessage(e) : undefined
+    log.warning(`Could not list the tags of ${formatName(repo)} (${errorMessage(e)}); building the base as a cache miss`)
+    return { refused }
+  }
+}

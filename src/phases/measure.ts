@@ -1,0 +1,86 @@
+// Phase 6: sizes — the final image, what it is compared with, the size trend of the bases,
+// and what changed in the environment since the previous base. Reads only; a failed read
+// is a warning, never the run's failure.
+
+import { Labels, Outputs } from '../constants.js'
+import { trendTags, withTag, type DatedTag } from '../dated-tags.js'
+import { comparisonTags } from '../compare.js'
+import { fingerprintFileLines, parseFileLinesLabel, withRequirementLines } from '../hash/file-lines.js'
+import { diffDocuments, parseDocumentLabel, type Fingerprint } from '../hash/index.js'
+import type { Options } from '../options.js'
+import type { Ports, Store } from '../ports/index.js'
+import { parseReference } from '../reference.js'
+import type { EnvChange, ImageSize } from '../report/model.js'
+import type { Built, Measured, RunState } from '../state.js'
+import { tolerate } from './timing.js'
+
+const TREND_POINTS = 8
+
+/**
+ * `appCompareTo`: the previous image of the stream, read before the builds (see
+ * previousAppImage); a base alone is compared with the previous dated base.
+ */
+export async function measurePhase(s: RunState, built: Built, appCompareTo: ImageSize | undefined, ports: Pick<Ports, 'log' | 'results'>): Promise<Measured> {
+  const { opts, plan, stores, lookup, fp } = s
+  const { log } = ports
+  const sizeStore = plan.pins.measureInStore ? stores.store : stores.engine
+  const measuredRef = built.final.digest && plan.pins.measureByDigest ? built.final.digest : built.final.tag
+  const prev = plan.previous
+  const newBase = plan.app !== undefined && plan.choice.action === 'build'
+  // Independent registry reads: run them at once.
+  const [read, previousBase, changes, trend, baseSize] = await Promise.all([
+    tolerate(log, 'read the image size', () => sizeStore.size(built.final.name, measuredRef)),
+    prev ? tolerate(log, 'read the size of the previous base', () => stores.store.size(opts.baseRepository, prev.tag)) : undefined,
+    environmentChangesOf(s, log),
+    tolerate(log, 'read the size trend', () => sizeTrend(opts, stores.store, lookup.dated ?? [], plan.choice.tag, fp.hash, plan.pins.measureInStore)),
+    newBase ? tolerate(log, 'read the size of the new base', () => sizeStore.size(opts.baseRepository, built.base.digest && plan.pins.measureByDigest ? built.base.digest : plan.base.tag)) : undefined,
+  ])
+  const size = read ? { ...read, ref: built.final.ref } : undefined
+  ports.results.setOutput(Outputs.ImageSize, size ? String(size.total) : '')
+  const base = baseSize ? { size: { ...baseSize, ref: built.base.ref ?? plan.base.tagRef }, compareTo: previousBase } : undefined
+  return { size, compareTo: plan.app ? appCompareTo : previousBase, changes, trend, base }
+}
+
+/** The previous image of this run's stream (`compare-to`, else the first of compare.ts's tags that exists), read before anything is pushed. */
+export async function previousAppImage(s: Pick<RunState, 'opts' | 'ctx' | 'stores'>): Promise<ImageSize | undefined> {
+  const { opts, stores } = s
+  if (opts.compareTo) {
+    const ref = parseReference(opts.compareTo, 'compare-to', { local: opts.image.local })
+    return stores.store.size(ref.name, ref.digest ?? ref.tag ?? 'latest')
+  }
+  for (const tag of comparisonTags(s.ctx)) {
+    const size = await stores.store.size(opts.image, tag)
+    if (size) return size
+  }
+  return undefined
+}
+
+/** What changed since the previous base, when a new base is (or would be) built. */
+export function environmentChangesOf(s: Pick<RunState, 'opts' | 'plan' | 'stores' | 'fp'>, log: Pick<Ports['log'], 'warning'>): Promise<Measured['changes']> {
+  const prev = s.plan.previous
+  if (s.plan.choice.action !== 'build' || !prev) return Promise.resolve(undefined)
+  return tolerate(log, 'read the previous base environment', () => environmentChanges(s.opts, s.stores.store, prev, s.fp))
+}
+
+/** What differs between the environment of the previous base (read back from its label) and this one. */
+async function environmentChanges(opts: Options, store: Store, prev: DatedTag, fp: Fingerprint): Promise<{ changes: EnvChange[]; previousTag: string }> {
+  const labels = await store.labels(opts.baseRepository, prev.tag)
+  const doc = labels?.[Labels.EnvDocument] ? parseDocumentLabel(labels[Labels.EnvDocument]) : undefined
+  if (!doc) return { changes: [{ section: 'environment', kind: 'changed', item: `${prev.tag} carries no environment document label` }], previousTag: prev.tag }
+  const changes = withRequirementLines(diffDocuments(doc, fp.document), parseFileLinesLabel(labels?.[Labels.EnvFiles]), fingerprintFileLines(fp, opts.environmentFile))
+  return { changes, previousTag: prev.tag }
+}
+
+async function sizeTrend(
+  opts: Options,
+  store: Store,
+  dated: readonly DatedTag[],
+  baseTag: string,
+  envHash: string,
+  includeCurrent: boolean,
+): Promise<{ tag: string; bytes: number }[]> {
+  const all = includeCurrent ? withTag(dated, baseTag, opts.baseTagPrefix) : dated
+  const picked = trendTags(all, envHash, TREND_POINTS)
+  const sizes = await Promise.all(picked.map(async (t) => ({ tag: t.tag, size: await store.size(opts.baseRepository, t.tag) })))
+  return sizes.filter((s) => s.size).map((s) => ({ tag: s.tag, bytes: s.size!.total }))
+}

@@ -1,0 +1,111 @@
+// Every edge of the orchestrator, as one bundle of ports. `defaultPorts` wires the real
+// ones; orchestrator tests pass typed fakes (__fixtures__/ports.ts).
+
+import * as core from '@actions/core'
+import {
+  actionsCachePlan,
+  finishLocalCache,
+  restoreBuildCache,
+  saveBuildCache,
+  type ActionsCachePlan,
+  type CacheKeyArgs,
+  type CacheLog,
+  type RestoreResult,
+  type SaveResult,
+} from '../actions-cache/index.js'
+import { buildxVersion, createContainerBuilder, inspectBuilder, removeBuilder, runBuild, type BuilderInfo, type BuildOutcome, type BuildSpec } from '../buildx/index.js'
+import type { InputName, OutputName } from '../constants.js'
+import { dockerConfigWithLogin, type LoginConfig } from '../docker-login.js'
+import { githubApi, type GitHubPort } from './github.js'
+import { logSink, type LogSink } from './log.js'
+import { execProcess, type ProcessPort } from './process.js'
+import { openStores, type StoreOptions, type Stores } from './store.js'
+
+export type { GitHubPort } from './github.js'
+export type { LogSink, Where, WarningOptions, Annotator } from './log.js'
+export type { ProcessPort, ProcessOptions, ProcessResult } from './process.js'
+export type { Store, Stores, StoreOptions, RegistryAccess } from './store.js'
+
+/** The clock: wall time for tags and labels, a monotonic counter for phase timings. */
+export interface Clock {
+  now(): Date
+  monotonicMs(): number
+}
+
+/** Where results go: step outputs and the job summary. */
+export interface ResultPort {
+  setOutput(name: OutputName, value: string): void
+  /** Appends to the job summary; false when there is no summary file (the caller logs it instead). */
+  writeSummary(markdown: string): Promise<boolean>
+}
+
+/** `docker buildx`: builders and builds (all through the process port). */
+export interface BuildxPort {
+  version(env?: NodeJS.ProcessEnv): Promise<string>
+  inspect(name: string | undefined, env?: NodeJS.ProcessEnv): Promise<BuilderInfo>
+  createBuilder(env?: NodeJS.ProcessEnv): Promise<string>
+  removeBuilder(name: string, env?: NodeJS.ProcessEnv): Promise<void>
+  build(spec: BuildSpec, opts: { log: (line: string) => void; env?: NodeJS.ProcessEnv }): Promise<BuildOutcome>
+  /** A temporary Docker config with the credential inputs for the builds. */
+  login(registries: readonly string[], username: string, password: string): LoginConfig
+}
+
+/** The Actions cache as a BuildKit local cache store. */
+export interface ActionsCachePort {
+  plan(args: CacheKeyArgs): ActionsCachePlan
+  restore(plan: ActionsCachePlan, log: CacheLog): Promise<RestoreResult>
+  finish(dir: string, log: CacheLog): Promise<{ exported: boolean; changed: boolean }>
+  save(plan: ActionsCachePlan, opts: { changed: boolean; maxBytes: number }, log: CacheLog): Promise<SaveResult>
+}
+
+export interface Ports {
+  readonly log: LogSink
+  readonly clock: Clock
+  readonly proc: ProcessPort
+  readonly github: GitHubPort
+  readonly results: ResultPort
+  readonly buildx: BuildxPort
+  readonly actionsCache: ActionsCachePort
+  /** The action's inputs (`INPUT_<NAME>`). */
+  readonly input: (name: InputName) => string
+  /** Opens the image stores for the run's options. */
+  readonly stores: (o: StoreOptions) => Stores
+}
+
+export function defaultPorts(env: NodeJS.ProcessEnv = process.env): Ports {
+  const proc = execProcess
+  const log = logSink()
+  const docker = (e?: NodeJS.ProcessEnv) => ({ env: e, proc })
+  // The registry client's warnings (retries, fallbacks) go through the run's log sink too.
+  const registryLog = { debug: (m: string) => log.debug(m), warning: (m: string) => log.warning(m), setSecret: (s: string) => core.setSecret(s) }
+  return {
+    log,
+    clock: { now: () => new Date(), monotonicMs: () => performance.now() },
+    proc,
+    github: githubApi,
+    results: {
+      setOutput: (name, value) => core.setOutput(name, value),
+      writeSummary: async (md) => {
+        if (!env.GITHUB_STEP_SUMMARY) return false
+        await core.summary.addRaw(md, true).write()
+        return true
+      },
+    },
+    buildx: {
+      version: (e) => buildxVersion(docker(e)),
+      inspect: (name, e) => inspectBuilder(name, docker(e)),
+      createBuilder: (e) => createContainerBuilder(docker(e)),
+      removeBuilder: (name, e) => removeBuilder(name, docker(e)),
+      build: (spec, o) => runBuild(spec, { ...o, proc }),
+      login: (registries, u, p) => dockerConfigWithLogin(registries, u, p, env),
+    },
+    actionsCache: {
+      plan: (args) => actionsCachePlan(args, env),
+      restore: restoreBuildCache,
+      finish: finishLocalCache,
+      save: saveBuildCache,
+    },
+    input: (name) => core.getInput(name),
+    stores: (o) => openStores(o, proc, registryLog),
+  }
+}

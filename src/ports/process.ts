@@ -1,0 +1,245 @@
+// The one way this action starts a process (docker, docker buildx, credential helpers):
+// `@actions/exec`, argv arrays (never a shell), bounded output, a timeout or an abort that
+// kills the child's whole process tree, and — once `killChildrenOnSignal` is installed —
+// no child left behind when the step is cancelled (SIGINT/SIGTERM).
+
+import { getExecOutput } from '@actions/exec'
+import { execFileSync } from 'node:child_process'
+import { accessSync, constants, readFileSync, readdirSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { StringDecoder } from 'node:string_decoder'
+
+/** The one message for a missing Docker CLI, naming what to install. */
+export const DOCKER_MISSING =
+  'the docker CLI was not found on PATH: install Docker (the docker CLI and the buildx plugin, e.g. the docker-ce-cli and docker-buildx-plugin packages) or run on a runner that has it'
+
+export interface ProcessOptions {
+  readonly env?: NodeJS.ProcessEnv
+  /** Written to the child's stdin, which is then closed (always closed). */
+  readonly input?: string
+  /** Kill the process tree after this long. */
+  readonly timeoutMs?: number
+  /** Kill the process tree when this aborts. */
+  readonly signal?: AbortSignal
+  /** Characters of stdout/stderr kept in the result (default 4 MiB each). */
+  readonly maxBuffer?: number
+  readonly onStdout?: (chunk: string) => void
+  readonly onStderr?: (chunk: string) => void
+}
+
+export interface ProcessResult {
+  /** Exit code; 1 when the process was killed. */
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+  /** Set when the port killed it (timeout or abort). */
+  readonly killed?: 'timeout' | 'aborted'
+}
+
+export interface ProcessPort {
+  /** Runs `program args…` to completion. Rejects with ProgramNotFound when it does not exist. */
+  run(program: string, args: readonly string[], opts?: ProcessOptions): Promise<ProcessResult>
+}
+
+/** The program is not on PATH (or not executable). */
+export class ProgramNotFound extends Error {
+  readonly code = 'ENOENT'
+  constructor(readonly program: string) {
+    super(`${program} was not found on PATH`)
+    this.name = 'ProgramNotFound'
+  }
+}
+
+export function isProgramNotFound(e: unknown): e is ProgramNotFound {
+  return e instanceof ProgramNotFound
+}
+
+function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v
+  return out
+}
+
+/** A collector that keeps at most `max` characters and forwards every chunk. */
+function collector(max: number, forward?: (chunk: string) => void): { push(b: Buffer): void; text(): string } {
+  const decoder = new StringDecoder('utf8')
+  let text = ''
+  return {
+    push(b) {
+      const s = decoder.write(b)
+      if (text.length < max) text += s.slice(0, max - text.length)
+      forward?.(s)
+    },
+    text: () => text,
+  }
+}
+
+/** The process port over `@actions/exec`. */
+export const execProcess: ProcessPort = {
+  async run(program, args, opts = {}) {
+    if (cancelledBy) throw new Error(`not starting ${program}: the action was cancelled (${cancelledBy})`)
+    const out = collector(opts.maxBuffer ?? 4 * 1024 * 1024, opts.onStdout)
+    const err = collector(opts.maxBuffer ?? 4 * 1024 * 1024, opts.onStderr)
+    let killed: ProcessResult['killed']
+    const kill = (why: 'timeout' | 'aborted'): void => {
+      killed ??= why
+      for (const pid of childrenRunning(program, args)) killTree(pid, 'SIGKILL')
+    }
+    const timer = opts.timeoutMs ? setTimeout(() => kill('timeout'), opts.timeoutMs) : undefined
+    const onAbort = (): void => kill('aborted')
+    opts.signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      const r = await getExecOutput(resolveProgram(program, opts.env ?? process.env), [...args], {
+        env: stringEnv(opts.env ?? process.env),
+        input: Buffer.from(opts.input ?? ''),
+        silent: true,
+        ignoreReturnCode: true,
+        listeners: { stdout: (b) => out.push(b), stderr: (b) => err.push(b) },
+      })
+      return { code: typeof r.exitCode === 'number' ? r.exitCode : 1, stdout: out.text(), stderr: err.text(), ...(killed ? { killed } : {}) }
+    } catch (e) {
+      if (e instanceof Error && /Unable to locate executable file/.test(e.message)) throw new ProgramNotFound(program)
+      throw e
+    } finally {
+      if (timer) clearTimeout(timer)
+      opts.signal?.removeEventListener('abort', onAbort)
+    }
+  },
+}
+
+/**
+ * The program's path as the child's own PATH finds it (as `spawn` would; `@actions/exec`
+ * alone would search this process's PATH). Throws ProgramNotFound.
+ */
+export function resolveProgram(program: string, env: NodeJS.ProcessEnv): string {
+  if (program.includes('/')) return program
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue
+    const candidate = path.join(dir, program)
+    try {
+      if (statSync(candidate).isFile()) {
+        accessSync(candidate, constants.X_OK)
+        return candidate
+      }
+    } catch {
+      // not here
+    }
+  }
+  throw new ProgramNotFound(program)
+}
+
+// --- process trees (Linux /proc, else `ps`) ---
+
+/** pid → parent pid of every process visible. */
+function processTable(): Map<number, { ppid: number; argv: string[] }> {
+  const table = new Map<number, { ppid: number; argv: string[] }>()
+  let entries: string[]
+  try {
+    entries = readdirSync('/proc').filter((d) => /^\d+$/.test(d))
+  } catch {
+    return psTable()
+  }
+  for (const d of entries) {
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8')
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').slice(0, -1)
+      table.set(Number(d), { ppid, argv })
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return table
+}
+
+function psTable(): Map<number, { ppid: number; argv: string[] }> {
+  const table = new Map<number, { ppid: number; argv: string[] }>()
+  try {
+    const out = execFileSync('ps', ['-A', '-o', 'pid=', '-o', 'ppid=', '-o', 'command='], { encoding: 'utf8', timeout: 5000 })
+    for (const line of out.split('\n')) {
+      const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line)
+      if (m) table.set(Number(m[1]), { ppid: Number(m[2]), argv: m[3]!.split(' ') })
+    }
+  } catch {
+    // no ps: nothing known
+  }
+  return table
+}
+
+/** `root` and every process below it, children before parents' siblings. */
+function descendants(root: number, table = processTable()): number[] {
+  const out: number[] = []
+  const walk = (pid: number): void => {
+    for (const [p, info] of table) {
+      if (info.ppid === pid && !out.includes(p)) {
+        out.push(p)
+        walk(p)
+      }
+    }
+  }
+  walk(root)
+  return out
+}
+
+/** Direct children of this process that run `program args…` (the ones a run started). */
+function childrenRunning(program: string, args: readonly string[]): number[] {
+  const table = processTable()
+  const want = args.join('\0')
+  return [...table]
+    .filter(([, t]) => t.ppid === process.pid && path.basename(t.argv[0] ?? '') === path.basename(program) && t.argv.slice(1).join('\0') === want)
+    .map(([pid]) => pid)
+}
+
+function killTree(pid: number, sig: NodeJS.Signals): void {
+  for (const p of [pid, ...descendants(pid)]) {
+    try {
+      process.kill(p, sig)
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Signals every process below this one; returns how many there were. */
+function killChildren(sig: NodeJS.Signals = 'SIGTERM'): number {
+  const all = descendants(process.pid)
+  for (const p of all) {
+    try {
+      process.kill(p, sig)
+    } catch {
+      // already gone
+    }
+  }
+  return all.length
+}
+
+const GRACE_MS = 3000
+let cancelledBy: NodeJS.Signals | undefined
+
+/**
+ * On SIGINT/SIGTERM (a cancelled step): SIGTERM to every child process tree, SIGKILL to what
+ * is left after a short grace, then exit non-zero. Returns a function that uninstalls it.
+ */
+export function killChildrenOnSignal(say: (m: string) => void = () => undefined): () => void {
+  const handler = (sig: NodeJS.Signals): void => {
+    cancelledBy = sig
+    const n = killChildren('SIGTERM')
+    say(`Received ${sig}: stopping ${n} child process${n === 1 ? '' : 'es'}`)
+    const done = (): never => {
+      killChildren('SIGKILL')
+      process.exit(sig === 'SIGINT' ? 130 : 143)
+    }
+    if (n === 0) done()
+    const started = Date.now()
+    const poll = setInterval(() => {
+      if (descendants(process.pid).length === 0 || Date.now() - started > GRACE_MS) done()
+    }, 100)
+    void poll
+  }
+  process.on('SIGINT', handler)
+  process.on('SIGTERM', handler)
+  return () => {
+    process.off('SIGINT', handler)
+    process.off('SIGTERM', handler)
+  }
+}

@@ -1,0 +1,84 @@
+// The store behind `image`: a registry (through the registry client) or the local Docker
+// engine (through the process port). Reads only; retention's deletes go through `registry`.
+
+import { inspectLocal, localTags } from '../engine.js'
+import { formatName, formatReference, type ImageName } from '../reference.js'
+import { RegistryClient } from '../registry/index.js'
+import type { Logger } from '../registry/transport.js'
+import type { ImageSize } from '../report/model.js'
+import type { ManifestDeleter, TagSource } from '../retention/index.js'
+import type { ProcessPort } from './process.js'
+
+export interface Store {
+  tags(name: ImageName): Promise<string[]>
+  digest(name: ImageName, tag: string): Promise<string | undefined>
+  size(name: ImageName, tagOrDigest: string): Promise<ImageSize | undefined>
+  labels(name: ImageName, tagOrDigest: string): Promise<Record<string, string> | undefined>
+}
+
+/** What retention needs of a registry (reads and manifest deletes). */
+export type RegistryAccess = TagSource & ManifestDeleter & PushProbe
+
+/** Whether this job may push to a repository (a blob upload started and cancelled; see RegistryClient.probePush). */
+export interface PushProbe {
+  probePush(name: ImageName): Promise<void>
+}
+
+/** The stores of a run: the one behind `image`, the local engine (for loaded images), and the registry when there is one. */
+export interface Stores {
+  readonly store: Store
+  readonly engine: Store
+  readonly registry?: RegistryAccess
+}
+
+export interface StoreOptions {
+  readonly local: boolean
+  readonly username?: string
+  readonly password?: string
+  readonly insecureRegistries: readonly string[]
+}
+
+export function registryStore(client: RegistryClient): Store {
+  return {
+    tags: (name) => client.listTags(name),
+    digest: (name, tag) => client.headDigest(name, tag),
+    size: async (name, ref) => {
+      const s = await client.imageSize(name, ref)
+      if (!s) return undefined
+      return {
+        ref: formatReference(name, ref.startsWith('sha256:') ? undefined : ref, s.digest),
+        digest: s.digest,
+        total: s.total,
+        platforms: s.platforms.map((p) => ({ platform: p.platform, digest: p.digest, bytes: p.bytes })),
+      }
+    },
+    labels: async (name, ref) => (await client.imageConfig(name, ref))?.labels,
+  }
+}
+
+export function engineStore(proc?: ProcessPort): Store {
+  return {
+    tags: (name) => localTags(formatName(name), proc),
+    digest: async (name, tag) => (await inspectLocal(formatReference(name, tag), proc))?.id,
+    size: async (name, tag) => {
+      const img = await inspectLocal(formatReference(name, tag), proc)
+      if (!img) return undefined
+      return {
+        ref: formatReference(name, tag),
+        digest: img.id,
+        total: img.size,
+        platforms: [{ platform: 'local', digest: img.id, bytes: img.size }],
+        uncompressed: true,
+      }
+    },
+    labels: async (name, tag) => (await inspectLocal(formatReference(name, tag), proc))?.labels,
+  }
+}
+
+/** Opens the stores for a run's options; the registry client's warnings go to `log` (default: @actions/core). */
+export function openStores(o: StoreOptions, proc?: ProcessPort, log?: Logger): Stores {
+  const engine = engineStore(proc)
+  if (o.local) return { store: engine, engine }
+  const client = new RegistryClient({ username: o.username, password: o.password, insecureRegistries: o.insecureRegistries, log })
+  return { store: registryStore(client), engine, registry: client }
+}

@@ -1,0 +1,61 @@
+// The typed state a run carries from phase to phase. Each phase reads what earlier phases
+// produced and returns its own part; `main` composes them. Nothing here is mutable.
+
+import type { RunContext } from './context.js'
+import type { Fingerprint } from './hash/index.js'
+import type { Options } from './options.js'
+import type { LookupResult, RunPlan } from './plan.js'
+import type { Stores } from './ports/index.js'
+import type { ImageName } from './reference.js'
+import type { BuildReport, EnvChange, ImageSize, RetentionReport } from './report/model.js'
+
+/** Everything known once the plan is made (the input of every later phase). */
+export interface RunState {
+  readonly env: NodeJS.ProcessEnv
+  readonly ctx: RunContext
+  readonly opts: Options
+  /** The target platforms (the runner's own when `platforms` is empty). */
+  readonly platforms: readonly string[]
+  readonly fp: Fingerprint
+  readonly stores: Stores
+  readonly lookup: LookupResult
+  readonly plan: RunPlan
+  /** Timed phases so far (for the report). */
+  readonly phases: readonly PhaseTiming[]
+}
+
+export interface PhaseTiming {
+  readonly name: string
+  readonly ms: number
+}
+
+/** Registers work to do when the run ends (temporary files, a throwaway builder). */
+export type Cleanup = (f: () => Promise<void>) => void
+
+/** What the builds produced (or, when the base is reused and there is no app, what was found). */
+export interface Built {
+  readonly builds: readonly BuildReport[]
+  readonly base: { readonly ref?: string; readonly digest?: string }
+  readonly final: { readonly name: ImageName; readonly tag: string; readonly digest?: string; readonly ref: string }
+  /** Every reference this run pushed. */
+  readonly pushed: readonly string[]
+}
+
+export interface Measured {
+  readonly size?: ImageSize
+  readonly compareTo?: ImageSize
+  readonly changes?: { readonly changes: EnvChange[]; readonly previousTag: string }
+  readonly trend?: { tag: string; bytes: number }[]
+  /** A new base next to the application image: its size and the previous base's. */
+  readonly base?: { readonly size: ImageSize; readonly compareTo?: ImageSize }
+}
+
+/** The state the report phase renders. */
+export interface FinishedRun extends RunState {
+  /** The builds and the final image (none in plan mode). */
+  readonly built?: Built
+  /** The base reference the report names (plan mode: a reused base's, else none). */
+  readonly baseRef?: string
+  readonly measured: Measured
+  readonly retention?: RetentionReport
+}

@@ -125,6 +125,8 @@ export interface FakeBuildxOptions {
   createWorks?: boolean
   /** The first push fails with this (e.g. a registry 500). */
   failFirstPush?: Error
+  /** Builds for which this returns an error fail with it (e.g. the application build, as a user error on its Dockerfile). */
+  failBuild?: (spec: BuildSpec) => Error | undefined
   cachedSteps?: number
   totalSteps?: number
 }
@@ -153,6 +155,8 @@ export function fakeBuildx(registry: FakeRegistry, engine: FakeRegistry, o: Fake
     },
     build: async (spec): Promise<BuildOutcome> => {
       builds.push(spec)
+      const failure = o.failBuild?.(spec)
+      if (failure) throw failure
       if (spec.output === 'push' && pushFailure) {
         const e = pushFailure
         pushFailure = undefined

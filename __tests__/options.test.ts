@@ -86,6 +86,7 @@ describe('getOptions', () => {
     [{ image: 'ghcr.io/acme/model', 'base-repository': 'bad_host-.io:0/x' }, /Input "base-repository".*invalid registry host/],
     [{ image: 'ghcr.io/acme/model', 'compare-to': 'localhost:70000/x:y' }, /Input "compare-to".*port 70000/],
     [{ image: 'ghcr.io/acme/model', tags: 'ghcr.io:0/acme/model:v1' }, /Input "tags".*port 0/],
+    [{ image: 'ghcr.io/acme/model', 'insecure-registries': 'registry.lan:5000, 10.0.0.1:99999' }, /Input "insecure-registries": "10.0.0.1:99999" is not a registry host: port 99999/],
     [{ image: 'ghcr.io/acme/model', 'base-tag-prefix': 'bad prefix' }, /"base-tag-prefix"/],
     [{ image: 'ghcr.io/acme/model', summary: 'yes' }, /"summary" must be true or false/],
     [{ image: 'ghcr.io/acme/model', refresh: 'sometimes' }, /"refresh" must be one of "pull", "full"/],

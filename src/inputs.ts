@@ -7,7 +7,7 @@
 
 import { CacheBackendChoices, CacheModes, Inputs, Modes, PruneModes, RefreshModes, Stores, type InputName } from './constants.js'
 import { UserError } from './errors.js'
-import { parseImageName, parseReference } from './reference.js'
+import { parseImageName, parseReference, registryHostProblem } from './reference.js'
 import { parseDuration, parseGrowth, parseSize } from './units.js'
 
 /** Turns the input's text (its default when not set; trimmed) into a value, or throws a UserError naming the input. */
@@ -52,6 +52,16 @@ export function parseList(value: string, newlineOnly = false): string[] {
 }
 
 const list: Parser<string[]> = (v) => parseList(v)
+
+/** Registry hosts (`host[:port]`), each checked like the host of an image name. */
+const hostList: Parser<string[]> = (v, name) => {
+  const hosts = parseList(v)
+  for (const h of hosts) {
+    const problem = registryHostProblem(h)
+    if (problem) throw new UserError(`Input "${name}": "${h}" is not a registry host: ${problem}`)
+  }
+  return hosts
+}
 
 const boolean: Parser<boolean> = (v, name) => {
   if (/^(true|True|TRUE)$/.test(v)) return true
@@ -359,7 +369,7 @@ export const INPUTS = {
   insecureRegistries: {
     name: Inputs.InsecureRegistries,
     default: '',
-    parse: list,
+    parse: hostList,
     description:
       'Registry hosts reached over plain HTTP besides loopback ones (comma- or newline-separated).',
   },

@@ -114,7 +114,7 @@ export function planRun({ opts, ctx, envHash, lookup }: PlanInput): RunPlan {
 function planSteps(opts: Options, choice: BaseChoice, push: PushDecision, tagRef: string): string[] {
   const steps = [reasonText(choice)]
   if (choice.action === 'build') steps.push(`Would build and ${push.enabled ? 'push' : 'load'} ${tagRef}`)
-  if (opts.dockerfile) steps.push(`Would build the application image ${opts.tags.join(', ')} FROM ${tagRef}`)
+  if (opts.dockerfile) steps.push(`Would build and ${push.enabled ? 'push' : 'load'} the application image ${opts.tags.join(', ')} FROM ${tagRef}`)
   if (opts.prune !== 'false') steps.push('Would prune old dated tags (see the retention plan below)')
   return steps
 }

@@ -70,7 +70,10 @@ export interface Options {
 
 /** Where the bundled base template lives: `templates/` next to `dist/` and `src/`. */
 export function bundledTemplatePath(): string {
-  return fileURLToPath(new URL('../templates/base.Dockerfile', import.meta.url))
+  // ncc relocates the asset and may turn this URL into a plain path of dist/ (it does when the
+  // bundle has lazily loaded chunks): take either.
+  const where: URL | string = new URL('../templates/base.Dockerfile', import.meta.url)
+  return typeof where === 'string' ? where : fileURLToPath(where)
 }
 
 type Getter = (name: InputName) => string

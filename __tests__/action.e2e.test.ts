@@ -352,3 +352,17 @@ describe('bad input', () => {
     }
   })
 })
+
+describe('the bundled template', () => {
+  it('is found next to the bundle (plan mode reads and hashes it; a run would push)', async () => {
+    const ws = workspace()
+    try {
+      const r = await runAction({ image: `${REGISTRY}/${uniqueRepo('tpl')}`, mode: 'plan' }, { cwd: ws, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-23') } })
+      expectOk(r)
+      expect(r.stdout).toMatch(/Would build and push .*:base-[0-9a-f]{12}-20261123/)
+      expect(r.summary).toContain('a run would push')
+    } finally {
+      rmSync(ws, { recursive: true, force: true })
+    }
+  })
+})

@@ -52,6 +52,14 @@ export class FakeRegistry implements Store, RegistryAccess {
   readonly unreadable = new Set<string>()
   /** Tag listing fails with this error. */
   listError?: Error
+  /** The push-access check fails with this error (a RegistryError of kind auth/denied: refused). */
+  pushError?: Error
+  readonly probed: string[] = []
+
+  async probePush(name: ImageName): Promise<void> {
+    this.probed.push(formatName(name))
+    if (this.pushError) throw this.pushError
+  }
 
   put(ref: string, image: Partial<FakeImage> = {}): FakeImage {
     const r = parseReference(ref)
@@ -131,6 +139,8 @@ export interface FakeBuildxOptions {
   createWorks?: boolean
   /** The first push fails with this (e.g. a registry 500). */
   failFirstPush?: Error
+  /** Builds for which this returns an error fail with it (e.g. the application build, as a user error on its Dockerfile). */
+  failBuild?: (spec: BuildSpec) => Error | undefined
   cachedSteps?: number
   totalSteps?: number
 }
@@ -159,6 +169,8 @@ export function fakeBuildx(registry: FakeRegistry, engine: FakeRegistry, o: Fake
     },
     build: async (spec): Promise<BuildOutcome> => {
       builds.push(spec)
+      const failure = o.failBuild?.(spec)
+      if (failure) throw failure
       if (spec.output === 'push' && pushFailure) {
         const e = pushFailure
         pushFailure = undefined
@@ -188,7 +200,6 @@ export interface FakePortsOptions {
   registry?: FakeRegistry
   engine?: FakeRegistry
   buildx?: FakeBuildxOptions
-  credentials?: boolean
   now?: Date
 }
 
@@ -258,7 +269,6 @@ export function fakePorts(o: FakePortsOptions): FakeRun {
     },
     input: (name) => o.inputs[name] ?? '',
     stores: (s): Stores => (s.local ? { store: engine, engine } : { store: registry, engine, registry }),
-    hasCredentials: async () => o.credentials ?? true,
   }
   return { ports, annotator, registry, engine, buildx, outputs, summaries, comments, retentionDeletes, actionsCache }
 }

@@ -13,6 +13,12 @@ export interface RunContext {
   readonly apiUrl: string
   readonly runId: string
   readonly workspace: string
+  /** `GITHUB_REF` (`refs/heads/main`, `refs/pull/1/merge`, `refs/tags/v1`). */
+  readonly ref?: string
+  /** `GITHUB_BASE_REF`: the target branch of a pull request. */
+  readonly baseRef?: string
+  /** `repository.default_branch` of the event payload. */
+  readonly defaultBranch?: string
   /** Pull request number when the event is a pull request. */
   readonly pullRequest?: { readonly number: number; readonly fromFork: boolean; readonly headRef?: string }
   /** The clock (and the date of a new dated tag): `SOURCE_DATE_EPOCH` when set, else now. */
@@ -28,8 +34,8 @@ export interface RunContext {
 export interface PullRequestPayload {
   head_commit?: unknown
   workflow_run?: unknown
-  pull_request?: { number?: number; head?: { ref?: string; repo?: { full_name?: string } | null }; base?: { repo?: { full_name?: string } } }
-  repository?: { full_name?: string }
+  pull_request?: { number?: number; head?: { ref?: string; repo?: { full_name?: string } | null }; base?: { ref?: string; repo?: { full_name?: string } } }
+  repository?: { full_name?: string; default_branch?: string }
 }
 
 /** Throws a UserError for an invalid SOURCE_DATE_EPOCH. */
@@ -45,6 +51,9 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env, clock: () =
     apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
     runId: env.GITHUB_RUN_ID ?? '',
     workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
+    ref: env.GITHUB_REF || undefined,
+    baseRef: env.GITHUB_BASE_REF || (typeof payload.pull_request?.base?.ref === 'string' ? payload.pull_request.base.ref : undefined),
+    defaultBranch: typeof payload.repository?.default_branch === 'string' ? payload.repository.default_branch : undefined,
     pullRequest: pullRequestOf(eventName, payload),
     now: sourceDateEpoch ?? clock(),
     sourceDateEpoch,

@@ -39,6 +39,10 @@ export interface BuildSpec {
    * and timestamps differ on every build and would change the pushed digest.
    */
   sourceDateEpoch?: number
+  /** `--secret` values (`id=x,src=FILE` or `id=x,env=NAME`): never a secret value itself. */
+  secrets?: readonly string[]
+  /** `--ssh` values (`default`, `id=path[,path]`). */
+  ssh?: readonly string[]
 }
 
 /** `--cache-to` value for a registry cache that never fails the build. */
@@ -79,6 +83,8 @@ export function buildxArgs(spec: BuildSpec): string[] {
     args.push(`--platform=${spec.platforms.join(',')}`)
   }
   if (spec.target) args.push(`--target=${spec.target}`)
+  for (const secret of spec.secrets ?? []) args.push(`--secret=${secret}`)
+  for (const ssh of spec.ssh ?? []) args.push(`--ssh=${ssh}`)
   for (const from of spec.cacheFrom) args.push(`--cache-from=${from}`)
   for (const to of cacheTos(spec)) args.push(`--cache-to=${to}`)
   if (spec.output === 'push') args.push('--push')
@@ -90,6 +96,25 @@ export function buildxArgs(spec: BuildSpec): string[] {
   args.push(`--progress=${spec.progress ?? 'rawjson'}`)
   args.push(contextArg(spec.context))
   return args
+}
+
+const SECRET_NAME = /(TOKEN|SECRET|PASSW(OR)?D|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH)/i
+
+/**
+ * The command as it is logged (info level): build args with secret-looking names and
+ * credentials in URLs masked, labels longer than 200 characters (the environment document)
+ * shortened. Pure.
+ */
+export function displayCommand(spec: BuildSpec): string {
+  const shown = buildxArgs(spec).map((a) => {
+    const m = /^--(build-arg|label)=([^=]*)=(.*)$/s.exec(a)
+    if (!m) return a
+    const [, flag, key, value] = m
+    if (flag === 'build-arg' && SECRET_NAME.test(key!)) return `--build-arg=${key}=***`
+    const v = value!.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, '$1***@')
+    return `--${flag}=${key}=${v.length > 200 ? `${v.slice(0, 60)}… (${v.length} characters)` : v}`
+  })
+  return `docker ${shown.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')}`
 }
 
 export interface ContainerBuilderOptions {

@@ -6,6 +6,7 @@ export {
   cacheToValue,
   checkBuilderName,
   createBuilderArgs,
+  displayCommand,
   inspectBuilderArgs,
   removeBuilderArgs,
   type BuildSpec,

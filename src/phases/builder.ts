@@ -4,6 +4,7 @@ import { errorMessage } from '../errors.js'
 import { cacheWithBuilder, decideBuilder, type RunPlan } from '../plan.js'
 import type { Ports } from '../ports/index.js'
 import { resolveSourceDate, type SourceDate } from '../source-date.js'
+import type { BuildSecretArgs } from '../secrets.js'
 import type { Cleanup, RunState } from '../state.js'
 
 /** How the builds run: builder, cache settings now that the builder is known, the docker environment. */
@@ -15,6 +16,8 @@ export interface Toolchain {
   readonly env?: NodeJS.ProcessEnv
   /** The source date of what is built (created label, SOURCE_DATE_EPOCH): a rebuild of one commit is one image. */
   readonly sourceDate?: SourceDate
+  /** `--secret` / `--ssh` values of both builds. */
+  readonly secrets?: BuildSecretArgs
 }
 
 /** The credential inputs reach BuildKit through a temporary Docker config for the builds. */

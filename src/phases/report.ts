@@ -11,6 +11,7 @@ import type { BudgetResult, ReportData } from '../report/model.js'
 import { sameDigestAs } from '../source-date.js'
 import type { Built, FinishedRun, Measured } from '../state.js'
 import { cacheTotals } from './build.js'
+import { runUrl } from './failure.js'
 
 export type ReportPorts = Pick<Ports, 'log' | 'results' | 'github'>
 
@@ -38,6 +39,8 @@ function reportData(s: FinishedRun, budget: readonly BudgetResult[], warnings: r
       changes: measured.changes?.changes,
       previousTag: measured.changes?.previousTag,
       note: plan.report.note,
+      size: measured.base?.size,
+      compareTo: measured.base?.compareTo,
     },
     final: built ? finalReport(built, measured) : undefined,
     builds: [...builds],
@@ -49,6 +52,8 @@ function reportData(s: FinishedRun, budget: readonly BudgetResult[], warnings: r
     retention: s.retention,
     packages: measured.packages,
     warnings: [...warnings],
+    runUrl: runUrl(ctx),
+    pushedTags: built ? [...built.pushed] : undefined,
   }
 }
 
@@ -71,7 +76,7 @@ export async function reportPhase(s: FinishedRun, ports: ReportPorts): Promise<v
   }
 }
 
-async function writeSummary(s: FinishedRun, data: ReportData, { log, results }: ReportPorts): Promise<void> {
+export async function writeSummary(s: Pick<FinishedRun, 'opts'>, data: ReportData, { log, results }: ReportPorts): Promise<void> {
   if (!s.opts.summary) return
   try {
     const md = renderReport(data)
@@ -84,7 +89,7 @@ async function writeSummary(s: FinishedRun, data: ReportData, { log, results }: 
   }
 }
 
-async function writeComment(s: FinishedRun, data: ReportData, { log, github }: ReportPorts): Promise<void> {
+export async function writeComment(s: Pick<FinishedRun, 'opts' | 'ctx'>, data: ReportData, { log, github }: ReportPorts): Promise<void> {
   const { opts, ctx } = s
   if (!opts.prComment || !ctx.pullRequest) return
   if (ctx.pullRequest.fromFork) return log.notice('Pull request from a fork: its token cannot write, so no PR comment is posted (see the job summary)')

@@ -455,6 +455,44 @@ export class RegistryClient {
     )
   }
 
+  /**
+   * Checks that this client may push to the repository, cheaply and without writing anything
+   * lasting: starts a blob upload (`POST /v2/<name>/blobs/uploads/`) and cancels it (DELETE of
+   * the upload URL it answered with). Throws the transport's RegistryError (`auth` 401,
+   * `denied` 403, or another fault) when the registry refuses.
+   */
+  async probePush(name: ImageName): Promise<void> {
+    const reg = this.reg(name)
+    const r = await this.transport.send(reg, {
+      method: 'POST',
+      url: this.url(reg, `${name.repository}/blobs/uploads/`),
+      headers: { 'content-length': '0' },
+      scope: repositoryScope(name.repository, ['pull', 'push']),
+      maxBytes: 1 << 16,
+      what: `push to ${name.repository} (a test upload, cancelled at once)`,
+    })
+    const location = r.headers.get('location')
+    if (!location) return
+    let upload: URL
+    try {
+      upload = new URL(location, r.url)
+    } catch {
+      return
+    }
+    // Cancel only on the registry itself; an upload left behind expires on its own.
+    if (upload.host !== r.url.host) return
+    await this.transport
+      .send(reg, {
+        method: 'DELETE',
+        url: upload,
+        scope: repositoryScope(name.repository, ['pull', 'push']),
+        maxBytes: 1 << 16,
+        what: `cancel the test upload to ${name.repository}`,
+        passStatuses: [400, 404, 405],
+      })
+      .catch((e: unknown) => this.transport.log.debug(`${reg.name}: could not cancel the test upload: ${(e as Error).message}`))
+  }
+
   /** Deletes a manifest by digest (which untags every tag pointing at it). */
   async deleteManifest(name: ImageName, digest: string): Promise<'deleted' | 'not-found' | 'unsupported'> {
     const reg = this.reg(name)

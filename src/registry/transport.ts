@@ -65,7 +65,7 @@ export interface Registry {
 }
 
 export interface Request {
-  method: 'GET' | 'HEAD' | 'DELETE' | 'PUT'
+  method: 'GET' | 'HEAD' | 'DELETE' | 'PUT' | 'POST'
   url: URL
   /** Request body (PUT of a manifest); sent again on a retry or a 307/308 redirect. */
   body?: Buffer

@@ -183,7 +183,7 @@ describe('action.yml defaults are what the code does when an input is not set', 
     computed[name as InputName]!(getOptions(ctx(), onlyImage))
   })
 
-  it('documents the same literal defaults as SPEC §2', () => {
+  it('documents the same literal defaults as docs/DESIGN.md §2', () => {
     expect(defaultOf(Inputs.EnvironmentFile)).toBe('environment.yml')
     expect(defaultOf(Inputs.BaseTagPrefix)).toBe('base-')
     expect(defaultOf(Inputs.Context)).toBe('.')

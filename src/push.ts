@@ -1,4 +1,4 @@
-// Whether this run pushes (SPEC §2 `push`), as a pure decision with a reason a person reads.
+// Whether this run pushes (docs/DESIGN.md §4.7), as a pure decision with a reason a person reads.
 
 import type { Mode } from './constants.js'
 import type { RunContext } from './context.js'

@@ -1,7 +1,7 @@
 // Image reference parsing, following the rules of the Docker reference grammar
 // (distribution/reference): the first path component is a registry host when it contains
 // a '.' or ':' or is 'localhost'. Unlike Docker, a name WITHOUT a registry host is not
-// Docker Hub here: SPEC §2 makes it mean "the local Docker engine is the store".
+// Docker Hub here: it means "the local Docker engine is the store" (docs/DESIGN.md §2 plans Docker Hub).
 // Write `docker.io/<name>` for Docker Hub.
 
 import { UserError } from './errors.js'

@@ -14,7 +14,7 @@ test.each([
   ['plan never pushes', { mode: 'plan', push: true }, false, /plan/],
   ['the local engine never pushes', { local: true, push: true }, false, /local Docker engine/],
 ] as const)('%s', (_n, over, enabled, reason) => {
-  const d = decidePush({ ...base, ...over } as PushInput)
+  const d = decidePush({ ...base, ...over })
   expect(d.enabled).toBe(enabled)
   expect(d.reason).toMatch(reason)
 })

@@ -349,7 +349,7 @@ export class ProgressTracker extends TrackerBase {
 
   private onLogEntry(l: RawLog): void {
     if (typeof l !== 'object' || l === null || typeof l.vertex !== 'string') return
-    const key = `${l.vertex}\u0000${String(l.stream ?? '')}`
+    const key = `${l.vertex}\u0000${typeof l.stream === 'number' ? l.stream : ''}`
     const ts = parseTimestamp(l.timestamp)
     const text = (this.partial.get(key)?.text ?? '') + decodeBase64(l.data)
     const lines = text.split('\n')
@@ -361,7 +361,7 @@ export class ProgressTracker extends TrackerBase {
 
   private onWarning(w: RawWarning): void {
     if (typeof w !== 'object' || w === null) return
-    const short = decodeBase64(w.short).trim() || String(w.short ?? '')
+    const short = decodeBase64(w.short).trim() || (typeof w.short === 'string' ? w.short : '')
     const v = typeof w.vertex === 'string' ? this.vertices.get(w.vertex) : undefined
     this.log(v ? `#${this.num(v)} WARN: ${short}` : `WARNING: ${short}`)
     if ((v?.name && CACHE_EXPORT_NAME.test(v.name)) || (/cache/i.test(short) && /export/i.test(short))) {

@@ -26,7 +26,7 @@ import type { Cleanup, RunState } from './state.js'
 
 /** Entry point: never throws; failures become one error annotation and a non-zero exit. */
 export async function run(env: NodeJS.ProcessEnv = process.env, ports: Ports = defaultPorts(env)): Promise<void> {
-  const cleanups: (() => Promise<void>)[] = []
+  const cleanups: (() => void | Promise<void>)[] = []
   try {
     await main(readRunContext(env, () => ports.clock.now()), env, ports, (f) => cleanups.push(f))
   } catch (e) {
@@ -54,7 +54,7 @@ function fail(e: unknown, { log }: Ports): void {
 
 async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, cleanup: Cleanup): Promise<void> {
   const timer = new PhaseTimer(ports.log, ports.clock)
-  const inputs = await timer.run('Inputs', async () => readInputs(ctx, ports))
+  const inputs = await timer.run('Inputs', () => Promise.resolve().then(() => readInputs(ctx, ports)))
   const fp = await timer.run('Environment hash', () => fingerprintPhase(inputs, ctx.workspace, ports))
   const { opts } = inputs
   const stores = ports.stores({ local: opts.image.local, username: opts.registryUsername, password: opts.registryPassword, insecureRegistries: opts.insecureRegistries })
@@ -77,7 +77,7 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
   }
 
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'conda-image-action-'))
-  cleanup(async () => rmSync(workDir, { recursive: true, force: true }))
+  cleanup(() => rmSync(workDir, { recursive: true, force: true }))
   const dockerEnv = dockerEnvironment(s, ports, cleanup)
   const tc = plan.builder.needed ? await timer.run('Builder', () => builderPhase(s, dockerEnv, ports, cleanup)) : noToolchain(plan)
   const base = await basePhase(s, tc, workDir, timer, ports)

@@ -276,7 +276,7 @@ export class Transport {
     }
     const chunks: Buffer[] = []
     let n = 0
-    const reader = res.body.getReader()
+    const reader = byteReader(res.body)
     try {
       for (;;) {
         const { done, value } = await reader.read()
@@ -566,11 +566,16 @@ async function discard(res: globalThis.Response): Promise<void> {
   }
 }
 
+/** A reader of a fetch response body, whose chunks are bytes (Node's types leave them `any`). */
+function byteReader(body: ReadableStream): ReadableStreamDefaultReader<Uint8Array> {
+  return (body as ReadableStream<Uint8Array>).getReader()
+}
+
 /** `CODE: message` of a Distribution error body (first error), read with a small limit. */
 async function errorDetail(res: globalThis.Response): Promise<string | undefined> {
   try {
     if (!res.body) return undefined
-    const reader = res.body.getReader()
+    const reader = byteReader(res.body)
     const chunks: Uint8Array[] = []
     let n = 0
     for (;;) {

@@ -22,7 +22,7 @@ interface ActionYml {
   description?: unknown
   author?: unknown
   branding?: { icon?: unknown; color?: unknown }
-  inputs: Record<string, { description?: unknown; required?: unknown; default?: unknown }>
+  inputs: Record<string, { description?: unknown; required?: unknown; default?: string | number | boolean | null }>
   outputs: Record<string, { description?: unknown }>
   runs: { using?: unknown; main?: unknown }
 }

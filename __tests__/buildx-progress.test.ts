@@ -345,7 +345,7 @@ describe('isStepVertexName', () => {
 })
 
 describe('JsonObjectSplitter', () => {
-  function split(parts: string[]): (string | unknown)[] {
+  function split(parts: string[]): unknown[] {
     const out: unknown[] = []
     const s = new JsonObjectSplitter({ object: (o) => out.push(o), text: (l) => out.push(`TEXT ${l}`) })
     for (const p of parts) s.write(p)

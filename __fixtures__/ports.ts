@@ -52,6 +52,14 @@ export class FakeRegistry implements Store, RegistryAccess {
   readonly unreadable = new Set<string>()
   /** Tag listing fails with this error. */
   listError?: Error
+  /** The push-access check fails with this error (a RegistryError of kind auth/denied: refused). */
+  pushError?: Error
+  readonly probed: string[] = []
+
+  probePush(name: ImageName): Promise<void> {
+    this.probed.push(formatName(name))
+    return this.pushError ? Promise.reject(this.pushError) : Promise.resolve()
+  }
 
   put(ref: string, image: Partial<FakeImage> = {}): FakeImage {
     const r = parseReference(ref)
@@ -130,6 +138,8 @@ export interface FakeBuildxOptions {
   createWorks?: boolean
   /** The first push fails with this (e.g. a registry 500). */
   failFirstPush?: Error
+  /** Builds for which this returns an error fail with it (e.g. the application build, as a user error on its Dockerfile). */
+  failBuild?: (spec: BuildSpec) => Error | undefined
   cachedSteps?: number
   totalSteps?: number
 }
@@ -160,6 +170,8 @@ export function fakeBuildx(registry: FakeRegistry, engine: FakeRegistry, o: Fake
     },
     build: (spec): Promise<BuildOutcome> => {
       builds.push(spec)
+      const failure = o.failBuild?.(spec)
+      if (failure) throw failure
       if (spec.output === 'push' && pushFailure) {
         const e = pushFailure
         pushFailure = undefined
@@ -187,7 +199,6 @@ export interface FakePortsOptions {
   registry?: FakeRegistry
   engine?: FakeRegistry
   buildx?: FakeBuildxOptions
-  credentials?: boolean
   now?: Date
 }
 
@@ -257,7 +268,6 @@ export function fakePorts(o: FakePortsOptions): FakeRun {
     },
     input: (name) => o.inputs[name] ?? '',
     stores: (s): Stores => (s.local ? { store: engine, engine } : { store: registry, engine, registry }),
-    hasCredentials: () => Promise.resolve(o.credentials ?? true),
   }
   return { ports, annotator, registry, engine, buildx, outputs, summaries, comments, retentionDeletes, actionsCache }
 }

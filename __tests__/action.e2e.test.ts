@@ -163,6 +163,9 @@ describe('base image: pick or create', () => {
       expect(r.outputs['base-reused']).toBe('false')
       expect(await listTags(repo)).toContain(r.outputs['base-tag'])
       expect(Number(r.outputs['total-steps'])).toBeGreaterThan(0)
+      // "Why" shows the requirement that changed, not two digests of the file.
+      expect(r.summary).toContain('- requirements.txt: rich: rich==13.7.1')
+      expect(r.summary).toContain('+ requirements.txt: rich: rich==13.8.0')
     } finally {
       rmSync(changed, { recursive: true, force: true })
     }
@@ -270,7 +273,7 @@ describe('push: false (as on a fork pull request)', () => {
   })
 })
 
-describe('local Docker engine as the store (no registry host in `image`)', () => {
+describe('local Docker engine as the store (`store: local`)', () => {
   const name = uniqueRepo('local')
   const image = `${name}/model`
   let ws: string
@@ -285,7 +288,7 @@ describe('local Docker engine as the store (no registry host in `image`)', () =>
   })
 
   it('builds with --load, then reuses the base from the engine', async () => {
-    const inputs = { image, 'base-dockerfile': 'base.Dockerfile', dockerfile: 'Dockerfile', tags: 'dev' }
+    const inputs = { image, store: 'local', 'base-dockerfile': 'base.Dockerfile', dockerfile: 'Dockerfile', tags: 'dev' }
     const r1 = await runAction(inputs, { cwd: ws, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-23') } })
     expectOk(r1)
     expect(r1.outputs['base-reused']).toBe('false')
@@ -346,6 +349,20 @@ describe('bad input', () => {
       expect(await listTags(repo)).toEqual([])
     } finally {
       rmSync(bad, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('the bundled template', () => {
+  it('is found next to the bundle (plan mode reads and hashes it; a run would push)', async () => {
+    const ws = workspace()
+    try {
+      const r = await runAction({ image: `${REGISTRY}/${uniqueRepo('tpl')}`, mode: 'plan' }, { cwd: ws, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-23') } })
+      expectOk(r)
+      expect(r.stdout).toMatch(/Would build and push .*:base-[0-9a-f]{12}-20261123/)
+      expect(r.summary).toContain('a run would push')
+    } finally {
+      rmSync(ws, { recursive: true, force: true })
     }
   })
 })

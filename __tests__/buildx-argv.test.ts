@@ -57,6 +57,11 @@ describe('buildxArgs', () => {
         '--push', '--pull', '--no-cache', '--metadata-file=/tmp/meta.json', '--progress=plain', 'env',
       ],
     ],
+    [
+      'a source date: SOURCE_DATE_EPOCH build-arg before the user\'s, no provenance attestation',
+      { output: 'push', tags: ['demo/model:t'], buildArgs: ['PY=3.10'], sourceDateEpoch: 1700000123 },
+      ['buildx', 'build', '--file=Dockerfile', '--tag=demo/model:t', '--build-arg=SOURCE_DATE_EPOCH=1700000123', '--build-arg=PY=3.10', '--push', '--provenance=false', '--metadata-file=/tmp/meta.json', '--progress=rawjson', '.'],
+    ],
     ['load', { output: 'load', tags: ['demo/model:t'] }, ['buildx', 'build', '--file=Dockerfile', '--tag=demo/model:t', '--load', '--metadata-file=/tmp/meta.json', '--progress=rawjson', '.']],
     ['pull/noCache false add nothing', { pull: false, noCache: false, target: '', builder: '' }, ['buildx', 'build', '--file=Dockerfile', '--metadata-file=/tmp/meta.json', '--progress=rawjson', '.']],
     ['a context that looks like a flag', { context: '--push' }, ['buildx', 'build', '--file=Dockerfile', '--metadata-file=/tmp/meta.json', '--progress=rawjson', './--push']],

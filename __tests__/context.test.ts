@@ -31,7 +31,7 @@ test('push events have no pull request', () => {
 test('SOURCE_DATE_EPOCH sets the clock', () => {
   expect(sourceDate('1763856000')?.toISOString()).toBe('2025-11-23T00:00:00.000Z')
   expect(sourceDate('')).toBeUndefined()
-  expect(sourceDate('x')).toBeUndefined()
+  expect(() => sourceDate('x')).toThrow(/SOURCE_DATE_EPOCH must be a whole number of seconds/)
   expect(readRunContext({ SOURCE_DATE_EPOCH: '86400' }, () => new Date(5)).now.toISOString()).toBe('1970-01-02T00:00:00.000Z')
   expect(readRunContext({}, () => new Date(5)).now.getTime()).toBe(5)
 })

@@ -250,9 +250,11 @@ describe('README content the project relies on', () => {
     const block = README.slice(start, end)
     // As renderReport writes them (src/report/render.ts), quoted.
     expect(block).toMatch(/^> ### 🐍 conda image · `[^`]+`$/m)
-    expect(block).toMatch(/^> 🔨 \*\*Base rebuilt\*\*/m)
+    expect(block).toMatch(/^> 🔨 \*\*Base built\*\* \(environment changed\)/m)
     expect(block).toMatch(/^> ♻️ \*\*Base reused\*\*/m)
-    expect(block).toMatch(/^> #### Why the base was rebuilt$/m)
+    expect(block).toMatch(/^> #### Why the base was built$/m)
+    expect(block).toMatch(/^> \| Base size \| .* vs `/m)
+    expect(block).toMatch(/^> \| Pull \| `docker pull /m)
     expect(block).toMatch(/^> <sub>Environment hash `[0-9a-f]{64}` · mode `auto`/m)
   })
 

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { ConfinedError, hashConfined, isInside, isSystemPath, readConfined, readConfinedSync, resolveConfined, resolveConfinedSync, statConfined, walkConfined, workspaceAt, workspaceDir } from '../src/fs/index.js'
 import { cleanupTemp, tempDir, writeTree } from './hash-helpers.js'
 
-afterAll(cleanupTemp)
+afterAll(cleanupTemp, 120_000)
 
 async function refusal(p: Promise<unknown>): Promise<ConfinedError> {
   try {
@@ -60,6 +60,7 @@ describe('resolveConfined', () => {
     for (const p of ['/proc/self/environ', '/dev/urandom', '/sys/kernel', 'proc/self/environ']) expect((await refusal(resolveConfined(all, p))).reason, p).toBe('system')
     expect((await refusal(resolveConfined(all, path.join(root, 'env.txt')))).reason).toBe('system')
     expect((await refusal(resolveConfined(ws, 'a\0b'))).reason).toBe('invalid')
+    expect((await refusal(resolveConfined(ws, 'x/'.repeat(3000)))).reason).toBe('invalid')
   })
 
   it('pure helpers', () => {

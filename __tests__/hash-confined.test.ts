@@ -3,7 +3,7 @@
 // Real fixtures: FIFOs, /dev/zero and /proc/self/environ symlinks, `..` escapes.
 
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, symlinkSync } from 'node:fs'
+import { chmodSync, mkdirSync, symlinkSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MAX_WARNINGS_PER_KIND } from '../src/hash/loader.js'
@@ -17,7 +17,7 @@ beforeAll(() => {
 afterAll(() => {
   delete process.env.CONFINE_TEST_SECRET
   cleanupTemp()
-})
+}, 120_000)
 
 /** A workspace `ws` inside a temp dir that also holds a canary file beside it. */
 function sandbox(files: Record<string, string | Buffer> = {}) {
@@ -141,6 +141,49 @@ describe('only regular files, always bounded', () => {
   }, 120_000)
 })
 
+describe('pathological requirement files stay bounded', () => {
+  it.each([
+    ['one 5 MB line', 'a'.repeat(5e6 - 10)],
+    ['two million continuation lines', '\\\n'.repeat(2e6)],
+    ['one 4.8 MB path', `-e ${'./x'.repeat(1.6e6)}`],
+    ['one line of 1.6 million -r options', ' -r'.repeat(1.6e6)],
+  ])('%s', async (_name, text) => {
+    const { ws } = sandbox({ 'environment.yml': pipEnv('-r req.txt'), 'req.txt': text })
+    const t0 = Date.now()
+    const r = await fp(ws).catch((e: unknown) => e)
+    expect(Date.now() - t0).toBeLessThan(30_000) // linear in the 5 MiB cap; seconds at most
+    if (r instanceof Error) expect(r.name).toBe('UserError')
+  }, 60_000)
+})
+
+describe('pathological environment files stay bounded', () => {
+  it.each([
+    ['a selector of a million parentheses', `dependencies:\n  - a # [${'('.repeat(1e6)}]\n`],
+    ['a pip entry of a million unclosed extras', `dependencies:\n  - pip:\n      - "${'a['.repeat(1e6)}"\n`],
+    ['a 4 MB quoted scalar of quotes', `dependencies:\n  - pip:\n      - '${'"'.repeat(4e6)}'\n`],
+    ['a 4.9 MB dependency', `dependencies:\n  - ${'a'.repeat(4.9e6)}\n`],
+  ])('%s', async (_name, text) => {
+    const { ws } = sandbox({ 'environment.yml': text })
+    const t0 = Date.now()
+    const r = await fp(ws).catch((e: unknown) => e)
+    expect(Date.now() - t0).toBeLessThan(30_000) // linear in the 5 MiB cap; seconds at most
+    if (r instanceof Error) expect(r.name, r.message).toBe('UserError')
+  }, 60_000)
+})
+
+describe('YAML the parser would need hundreds of MB for is refused before parsing', () => {
+  it.each([
+    ['a flow list of a million items', `dependencies: [${Array<string>(1e6).fill('p').join(',')}]\n`],
+    ['200,000 dependencies', `dependencies:\n${Array.from({ length: 200_000 }, (_, i) => `  - p${i}`).join('\n')}\n`],
+  ])('%s', async (_name, text) => {
+    const { ws } = sandbox({ 'environment.yml': text })
+    const t0 = Date.now()
+    const e = await userError(fp(ws))
+    expect(Date.now() - t0).toBeLessThan(10_000)
+    expect(e.message).toMatch(/more than the 100,000 an environment file may have/)
+  })
+})
+
 describe('credentials never reach a warning, an error or the document', () => {
   it('--extra-index-url inside a missing -e line', async () => {
     const { ws } = sandbox({ 'environment.yml': pipEnv('-e ./missing --extra-index-url https://alice:TOKEN123@host.example/simple') })
@@ -246,5 +289,30 @@ describe('raw internal errors become the action’s own words', () => {
     const { ws } = sandbox({ 'environment.yml': pipEnv('-e ./setup.py/sub', '-r req.txt/x'), 'setup.py': 'x', 'req.txt': 'a\n' })
     const e = await userError(fp(ws))
     expect(e.message).toMatch(/environment\.yml:5: pip entry "-r req\.txt\/x" refers to req\.txt\/x, which cannot be read: file not found/)
+  })
+})
+
+describe('unreadable directories (run as an unprivileged user, as a runner does)', () => {
+  const canDropPrivileges = process.getuid?.() === 0
+  it.runIf(canDropPrivileges)('an unlistable directory in an -e tree is a warning, not a raw EACCES', async () => {
+    const { top, ws } = sandbox({ 'environment.yml': pipEnv('-e ./pkg'), 'pkg/setup.py': 'a', 'pkg/locked/x.py': 'x' })
+    chmodSync(path.join(ws, 'pkg', 'locked'), 0o000)
+    for (const d of [top, ws, path.join(ws, 'pkg')]) chmodSync(d, 0o755)
+    const tmp = path.join(top, 'tmp')
+    mkdirSync(tmp)
+    chmodSync(tmp, 0o777)
+    const script = `
+      const { fingerprint } = await import(${JSON.stringify(new URL('../src/hash/index.ts', import.meta.url).href)})
+      try {
+        const fp = await fingerprint({ environmentFile: ${JSON.stringify(path.join(ws, 'environment.yml'))}, workspace: ${JSON.stringify(ws)}, baseDockerfile: { content: 'FROM x' }, buildArgs: [], platforms: [] })
+        console.log(JSON.stringify({ local: fp.document.local, warnings: fp.warnings }))
+      } catch (e) { console.log(JSON.stringify({ error: e.name + ': ' + e.message })) }`
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', cwd: path.join(import.meta.dirname, '..'), env: { ...process.env, TMPDIR: tmp } })
+    const r = JSON.parse(out.trim().split('\n').at(-1)!) as { local?: Record<string, string>; warnings?: { kind: string; message: string }[]; error?: string }
+    expect(r.error).toBeUndefined()
+    expect(r.local?.pkg).toMatch(/^partial:/)
+    expect(r.warnings?.map((w) => w.kind)).toEqual(['tree-limit'])
+    expect(r.warnings?.[0]!.message).toMatch(/1 directory that cannot be listed \(first: locked\)/)
+    expect(JSON.stringify(r)).not.toMatch(/EACCES|scandir/)
   })
 })

@@ -9,7 +9,7 @@ import { evalSelector, subdirOf } from '../src/hash/selectors.js'
 import { normalizeCondaSpec, normalizePipEntry, pipRefs } from '../src/hash/spec.js'
 import { cleanupTemp, fpFile, fpOf, hashOf, tempDir, TEMPLATE, userError, writeTree } from './hash-helpers.js'
 
-afterAll(cleanupTemp)
+afterAll(cleanupTemp, 120_000)
 
 const BASE = `name: demo
 channels:

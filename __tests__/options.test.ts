@@ -81,7 +81,12 @@ describe('getOptions', () => {
     [{ image: 'ghcr.io/acme/model', platforms: 'amd64' }, /"platforms"/],
     [{ image: 'ghcr.io/acme/model', 'build-args': 'noequals' }, /KEY=VALUE/],
     [{ image: 'ghcr.io/acme/model', 'registry-username': 'u' }, /go together/],
-    [{ image: 'ghcr.io/acme/model', 'base-repository': 'local/base' }, /both name a registry/],
+    [{ image: 'ghcr.io/acme/model', store: 'engine' }, /"store" must be one of "registry", "local"/],
+    [{ image: '127.0.0.1:99999/acme/model' }, /Input "image".*port 99999 is outside 1–65535/],
+    [{ image: 'ghcr.io/acme/model', 'base-repository': 'bad_host-.io:0/x' }, /Input "base-repository".*invalid registry host/],
+    [{ image: 'ghcr.io/acme/model', 'compare-to': 'localhost:70000/x:y' }, /Input "compare-to".*port 70000/],
+    [{ image: 'ghcr.io/acme/model', tags: 'ghcr.io:0/acme/model:v1' }, /Input "tags".*port 0/],
+    [{ image: 'ghcr.io/acme/model', 'insecure-registries': 'registry.lan:5000, 10.0.0.1:99999' }, /Input "insecure-registries": "10.0.0.1:99999" is not a registry host: port 99999/],
     [{ image: 'ghcr.io/acme/model', 'base-tag-prefix': 'bad prefix' }, /"base-tag-prefix"/],
     [{ image: 'ghcr.io/acme/model', summary: 'yes' }, /"summary" must be true or false/],
     [{ image: 'ghcr.io/acme/model', refresh: 'sometimes' }, /"refresh" must be one of "pull", "full"/],
@@ -111,7 +116,30 @@ test('lists split on newlines and commas, skip blanks and comments', () => {
 })
 
 test('default tag without a commit sha', () => {
-  expect(parseTags('', parseImageName('demo/model'), '')).toEqual(['demo/model:sha-dev'])
+  expect(parseTags('', parseImageName('demo/model', 'image', { local: true }), '')).toEqual(['demo/model:sha-dev'])
+})
+
+test('a name without a registry host is on Docker Hub, as everywhere in Docker', () => {
+  const o = getOptions(ctx(), getter({ image: 'acme/model', tags: 'latest\nacme/model:v1\nbusybox:x' }))
+  expect(o.store).toBe('registry')
+  expect(o.image).toMatchObject({ registry: 'docker.io', apiHost: 'registry-1.docker.io', repository: 'acme/model', local: false })
+  expect(o.tags).toEqual(['docker.io/acme/model:latest', 'docker.io/acme/model:v1', 'docker.io/library/busybox:x'])
+  expect(o.cacheRef).toBe('docker.io/acme/model:buildcache')
+})
+
+test('store: local keeps names as written in the local engine', () => {
+  const o = getOptions(ctx(), getter({ image: 'demo/model', store: 'local', tags: 'dev' }))
+  expect(o.image).toMatchObject({ registry: '', repository: 'demo/model', local: true })
+  expect(o.tags).toEqual(['demo/model:dev'])
+})
+
+test('default tags add the stream tag of a push (branch) or pull request (pr-<n>)', () => {
+  const push = getOptions(testContext({ workspace: ws, ref: 'refs/heads/feature/x' }), getter({ image: 'ghcr.io/acme/model' }))
+  expect(push.tags).toEqual(['ghcr.io/acme/model:sha-abcdef0', 'ghcr.io/acme/model:feature-x'])
+  const pr = getOptions(testContext({ workspace: ws, ref: 'refs/pull/7/merge', pullRequest: { number: 7, fromFork: false } }), getter({ image: 'ghcr.io/acme/model' }))
+  expect(pr.tags).toEqual(['ghcr.io/acme/model:sha-abcdef0', 'ghcr.io/acme/model:pr-7'])
+  const tag = getOptions(testContext({ workspace: ws, ref: 'refs/tags/v1' }), getter({ image: 'ghcr.io/acme/model' }))
+  expect(tag.tags).toEqual(['ghcr.io/acme/model:sha-abcdef0'])
 })
 
 describe('build-platforms', () => {

@@ -6,7 +6,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { fakePorts, FakeRegistry, type FakePortsOptions, type FakeRun } from '../__fixtures__/ports.js'
+import { UserError } from '../src/errors.js'
 import { run } from '../src/main.js'
+import { RegistryError } from '../src/registry/index.js'
 
 const IMAGE = 'registry.test:5000/acme/model'
 const SHA = 'abcdef0123456789abcdef0123456789abcdef01'
@@ -192,5 +194,52 @@ describe('orchestrator with fake ports', () => {
     expect(errs.map((e) => e.message)).toEqual([expect.stringMatching(/GITHUB_EVENT_PATH.*not valid JSON/)])
     expect(fake.annotator.events.some((e) => /\n\s+at .+:\d+:\d+/.test(e.message))).toBe(false)
     expect(fake.buildx.builds).toEqual([])
+  })
+
+  it('push means push: a registry that refuses the push fails the run before any build, naming it', async () => {
+    const registry = new FakeRegistry()
+    registry.pushError = new RegistryError('auth', 'registry.test:5000', 'registry.test:5000 requires authentication to push to acme/model (HTTP 401)', 401)
+    const r = await runWith({ registry, inputs: { dockerfile: 'Dockerfile' } })
+    expect(r.exitCode).toBe(1)
+    expect(r.buildx.builds).toEqual([])
+    expect(registry.probed).toEqual([IMAGE])
+    expect(errors(r)).toEqual([expect.stringMatching(/^Cannot push to registry\.test:5000\/acme\/model: .*docker\/login-action \(registry: registry\.test:5000\)/)])
+    expect(r.summaries[0]).toMatch(/❌ \*\*Failed\*\* in Push access/)
+  })
+
+  it('a tag lookup the registry refuses is fatal when the run pushes', async () => {
+    const registry = new FakeRegistry()
+    registry.listError = new RegistryError('denied', 'registry.test:5000', 'registry.test:5000 denied access to list the tags of acme/model (HTTP 403)', 403)
+    const r = await runWith({ registry })
+    expect(r.exitCode).toBe(1)
+    expect(r.buildx.builds).toEqual([])
+    expect(errors(r)).toEqual([expect.stringMatching(/Cannot push to registry\.test:5000\/acme\/model: .*HTTP 403/)])
+  })
+
+  it('a failing build writes the summary and the PR comment with what failed; nothing says "pushed"', async () => {
+    const failBuild = (spec: { buildArgs: readonly string[]; dockerfile: string }) =>
+      spec.buildArgs.some((a) => a.startsWith('BASE_IMAGE=')) ? new UserError('docker buildx build failed (exit 1) at [2/2] COPY mian.py /app/: "/mian.py": not found', { file: spec.dockerfile, line: 3 }) : undefined
+    const r = await runWith({ event: 'pr', buildx: { failBuild }, inputs: { dockerfile: 'Dockerfile', 'github-token': 'ghs_x' } })
+    expect(r.exitCode).toBe(1)
+    expect(r.buildx.builds).toHaveLength(2)
+    for (const body of [r.summaries[0]!, r.comments[0]!.body]) {
+      expect(body).toMatch(/❌ \*\*Failed\*\* in Build application .* — Dockerfile line 3/)
+      expect(body).toContain('What to try')
+      expect(body).toMatch(/❌ the run failed after pushing `registry\.test:5000\/acme\/model:base-/)
+      expect(body).not.toContain('✅ pushed')
+    }
+    const e = r.annotator.events.find((x) => x.level === 'error')!
+    expect(e.where).toMatchObject({ file: 'Dockerfile', line: 3 })
+  })
+
+  it('secrets reach both builds as --secret files, never as values in the spec', async () => {
+    const r = await runWith({ inputs: { dockerfile: 'Dockerfile', secrets: 'token=s3cr3t=value' } })
+    expect(r.exitCode).toBe(0)
+    expect(r.buildx.builds).toHaveLength(2)
+    for (const b of r.buildx.builds) {
+      expect(b.secrets).toEqual([expect.stringMatching(/^id=token,src=\/.+/)])
+      expect(JSON.stringify(b)).not.toContain('s3cr3t')
+    }
+    expect(r.outputs.tags!.split('\n')).toEqual([expect.stringMatching(/:base-/), `${IMAGE}:sha-abcdef0`]) // no GITHUB_REF here: no branch tag
   })
 })

@@ -8,7 +8,7 @@ import { oneLine } from '../src/report/markdown.js'
 import { cleanupTemp, fpOf, userError } from './hash-helpers.js'
 import { afterAll } from 'vitest'
 
-afterAll(cleanupTemp)
+afterAll(cleanupTemp, 120_000)
 
 describe('redact', () => {
   it.each([
@@ -35,6 +35,17 @@ describe('redact', () => {
   ])('%s', (input, out) => {
     expect(redact(input)).toBe(out)
     expect(redact(out)).toBe(out)
+  })
+
+  it.each([
+    ['comma-colon runs', `@ ${',a:'.repeat(30_000)}`],
+    ['equals-colon runs', `@ ${'=a:'.repeat(30_000)}`],
+    ['scheme runs', `@ ${'a://b:'.repeat(15_000)}`],
+    ['a long query key', `= @ ?${'a'.repeat(90_000)}`],
+  ])('stays linear on hostile text: %s', (_name, text) => {
+    const t0 = performance.now()
+    redact(text)
+    expect(performance.now() - t0).toBeLessThan(1000) // quadratic backtracking takes seconds here
   })
 
   it('the label document masks with a digest (the hash still follows the secret)', () => {

@@ -628,7 +628,7 @@ describe('manifests', () => {
     await expect(client().deleteManifest(name(), 'latest')).rejects.toThrow(/by digest/)
   })
 
-  test('a name without a registry host is refused', async () => {
-    await expect(client().listTags(parseImageName('demo/model'))).rejects.toThrow(/local Docker engine/)
+  test('a name in the local engine store is refused', async () => {
+    await expect(client().listTags(parseImageName('demo/model', 'image', { local: true }))).rejects.toThrow(/local Docker engine/)
   })
 })

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { error, startGitHubApi, type GitHubApi } from '../__fixtures__/github-api.js'
-import { commentMarker, upsertPrComment, type CommentTarget } from '../src/report/index.js'
+import { commentMarker, type CommentTarget } from '../src/report/index.js'
+import { upsertPrComment } from '../src/report/comment.js'
 
 const WRITE_TOKEN = 'ghs_WriteTokenSecret0123456789abcdef'
 const READ_TOKEN = 'ghs_ReadOnlyTokenSecret0123456789abc'

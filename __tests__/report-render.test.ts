@@ -134,11 +134,11 @@ function built(): ReportData {
 type Case = [name: string, data: ReportData, facts: (string | RegExp)[], absent?: (string | RegExp)[]]
 
 const cases: Case[] = [
-  ['reused', reused(), ['♻️ **Base reused**', '412.3 MB** (+18.2 MB, +4.6%)', '3 days old', '`3f2a9c1b7d4e`', '3/4 steps cached (75.0%)', '✅ pushed', 'total 10.8 s'], ['Why the base was rebuilt']],
+  ['reused', reused(), ['♻️ **Base reused**', '412.3 MB** (+18.2 MB, +4.6%)', '3 days old', '`3f2a9c1b7d4e`', '3/4 steps cached (75%)', '✅ pushed', 'total 10.8 s'], ['Why the base was rebuilt']],
   [
     'built (new environment with changes)',
     built(),
-    ['🔨 **Base rebuilt** (new environment)', 'Compared with `base-0a1b2c3d4e5f-20240520`', '+ scikit-learn=1.5', '- scipy', '- python: python=3.10', '+ python: python=3.11', '@@ channels (order = priority) @@', '@@ referenced files @@', '! requirements.txt (changed)', '@@ base Dockerfile @@', '+ OMP_NUM_THREADS: 4', '2 added, 1 removed, 4 changed', 'Slowest build steps (top 5 of 6)', '▁▂▄█', 'Size trend** (last 4 dated bases)'],
+    ['🔨 **Base built** (environment changed)', '#### Why the base was built', 'Compared with `base-0a1b2c3d4e5f-20240520`', '+ scikit-learn=1.5', '- scipy', '- python: python=3.10', '+ python: python=3.11', '@@ channels (order = priority) @@', '@@ referenced files @@', '! requirements.txt (changed)', '@@ base Dockerfile @@', '+ OMP_NUM_THREADS: 4', '2 added, 1 removed, 4 changed', 'Slowest build steps (top 5 of 6)', '▁▂▄█', 'Size trend** (last 4 dated bases)'],
     ['[runtime 3/3] RUN useradd app'],
   ],
   [
@@ -188,7 +188,7 @@ const cases: Case[] = [
   [
     'no previous image',
     { ...built(), base: { ...built().base, changes: undefined, previousTag: undefined }, final: { ...built().final!, compareTo: undefined }, trend: undefined },
-    ['no previous image to compare with', 'first base for it', 'image **412.3 MB**'],
+    ['no previous image to compare with', 'first base for it', 'image **412.3 MB**', '🔨 **Base built** (new environment)', '#### Why the base was built'],
     ['(+', 'Size trend'],
   ],
   [
@@ -290,6 +290,64 @@ describe('renderReport', () => {
     const md = renderReport(reused())
     expect(md).toContain(HASH)
     expect(md).toContain(DIGEST)
+  })
+
+  it('says a rebuild that changed nothing is unchanged, naming the reference that had the digest', () => {
+    const d = built()
+    const md = renderReport({ ...d, final: { ...d.final!, unchangedFrom: 'ghcr.io/acme/model:sha-1111111' } })
+    expect(md).toContain('unchanged (same digest as `ghcr.io/acme/model:sha-1111111`)')
+    expect(renderReport(d)).not.toContain('unchanged (same digest')
+  })
+})
+
+describe('renderReport: day-one points', () => {
+  it('a failure leads the report: what, where, log, what to try; no "pushed"', () => {
+    const md = renderReport({
+      ...built(),
+      failure: {
+        phase: 'Build application ghcr.io/acme/model:sha-abc1234',
+        message: 'docker buildx build failed (exit 1) at [3/4] COPY app/mian.py /app/',
+        where: 'Dockerfile line 4',
+        log: ['ERROR: failed to solve: "/app/mian.py": not found'],
+        hints: ['Check that the file exists in the build context.'],
+        userError: true,
+      },
+      pushedTags: ['ghcr.io/acme/model:base-3f2a9c1b7d4e-20240604'],
+      runUrl: 'https://github.com/acme/model/actions/runs/9',
+    })
+    expect(md).toMatch(/^### ❌ conda image failed/)
+    expect(md).toContain('❌ **Failed** in Build application')
+    expect(md).toContain('Dockerfile line 4')
+    expect(md).toMatch(/```text\nERROR: failed to solve/)
+    expect(md).toContain('**What to try:**')
+    expect(md).toContain('❌ the run failed after pushing `ghcr.io/acme/model:base-3f2a9c1b7d4e-20240604`')
+    expect(md).not.toContain('✅ pushed')
+    expect(md).toContain('[workflow run](https://github.com/acme/model/actions/runs/9)')
+  })
+
+  it('a failure before the environment was hashed shows only what is known', () => {
+    const md = renderReport({ ...built(), envHash: '', failure: { phase: 'Lookup', message: 'Cannot push to ghcr.io/acme/model', log: [], hints: [], userError: true } })
+    expect(md).toContain('❌ **Failed** in Lookup')
+    expect(md).not.toContain('| Environment |')
+  })
+
+  it('a successful run lists the pushed tags and a docker pull line; the cache ratio is shown once', () => {
+    const md = renderReport({ ...reused(), pushedTags: ['ghcr.io/acme/model:sha-abc1234', 'ghcr.io/acme/model:main'] })
+    expect(md).toContain('| Pushed tags | `ghcr.io/acme/model:sha-abc1234`<br>`ghcr.io/acme/model:main` |')
+    expect(md).toMatch(/\| Pull \| `docker pull ghcr.io\/acme\/model/)
+    expect(md.match(/75(\.0)?%/g)).toHaveLength(1)
+  })
+
+  it('plan mode says push where a run would push', () => {
+    const plan: ReportData = { ...built(), mode: 'plan', builds: [], final: undefined, push: { enabled: true, reason: 'push: auto' } }
+    expect(renderReport(plan)).toContain('nothing pushed (plan) — a run would push')
+    expect(renderReport({ ...plan, push: { enabled: false, reason: 'push: false' } })).toContain('a run would not push: push: false')
+  })
+
+  it('a new base next to the application image is compared with the previous base', () => {
+    const d = built()
+    const md = renderReport({ ...d, base: { ...d.base, size: { ref: 'ghcr.io/acme/model:base-new', total: 400_000_000, platforms: [] }, compareTo: { ref: 'ghcr.io/acme/model:base-old', total: 390_000_000, platforms: [] } } })
+    expect(md).toMatch(/\| Base size \| \*\*400\.0 MB\*\* compressed · \+10\.0 MB, \+2\.6% vs `ghcr.io\/acme\/model:base-old` \|/)
   })
 })
 

@@ -24,7 +24,7 @@ register(`data:text/javascript,${encodeURIComponent(hook)}`, import.meta.url)
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 interface Api {
-  fingerprint: (input: { environmentFile: string; baseDockerfile: { content: string }; buildArgs: string[]; platforms: string[] }) => Promise<{ hash: string; json: string; files: string[] }>
+  fingerprint: (input: { environmentFile: string; workspace: string; baseDockerfile: { content: string }; buildArgs: string[]; platforms: string[] }) => Promise<{ hash: string; json: string; files: string[] }>
 }
 const modUrl = pathToFileURL(path.join(root, 'src', 'hash', 'index.ts')).href
 const { fingerprint } = (await import(modUrl)) as Api
@@ -41,7 +41,7 @@ writeFileSync(
 writeFileSync(path.join(dir, 'requirements.txt'), ['# pinned', '-c constraints.txt', ...Array.from({ length: REQ_LINES - 2 }, (_, i) => `pypkg-${i}==1.${i % 40}.${i % 7}`)].join('\n') + '\n')
 writeFileSync(path.join(dir, 'constraints.txt'), 'pypkg-1<2\n')
 const dockerfile = readFileSync(path.join(root, 'templates', 'base.Dockerfile'), 'utf8')
-const input = { environmentFile: path.join(dir, 'environment.yml'), baseDockerfile: { content: dockerfile }, buildArgs: [], platforms: [] }
+const input = { environmentFile: path.join(dir, 'environment.yml'), workspace: dir, baseDockerfile: { content: dockerfile }, buildArgs: [], platforms: [] }
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b)

@@ -18,6 +18,7 @@ const HASH_MODULE = path.join(ROOT, 'src', 'hash', 'index.ts')
 interface HashModule {
   fingerprint(input: {
     environmentFile: string
+    workspace: string
     baseDockerfile: { path?: string; content: string }
     buildArgs: string[]
     platforms: string[]
@@ -116,7 +117,7 @@ export async function benchHash(log: (s: string) => void, quick: boolean): Promi
     return { sizes: [], error: (e as Error).message }
   }
   const dockerfile = readFileSync(path.join(QUICKSTART, 'base.Dockerfile'), 'utf8')
-  const input = (file: string) => ({ environmentFile: file, baseDockerfile: { content: dockerfile }, buildArgs: [], platforms: [] })
+  const input = (file: string) => ({ environmentFile: file, workspace: path.dirname(file), baseDockerfile: { content: dockerfile }, buildArgs: [], platforms: [] })
   const root = tempDir('hash')
   const sizes: HashSizeResult[] = []
   for (const n of HASH_SIZES) {

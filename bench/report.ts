@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { BuildResult, Scenario } from './build.js'
 import type { HashResult } from './hash.js'
+import type { PrResult } from './pr.js'
 import { ROOT } from './lib/fixtures.js'
 import type { Machine } from './lib/machine.js'
 import type { ProfileSummary } from './lib/profile.js'
@@ -21,6 +22,7 @@ export interface Results {
   reuse?: Maybe<ReuseResult>
   build?: Maybe<BuildResult>
   startup?: Maybe<StartupResult>
+  pr?: Maybe<PrResult>
   durations?: Record<string, number>
   totalMs?: number
   loadAvgEnd?: number
@@ -37,7 +39,9 @@ function err(x: Maybe<object>): string | undefined {
 const ANALYSIS = path.join(ROOT, 'bench', 'analysis.md')
 
 export const TARGETS = {
-  reuseVsBuildx: 1 / 5,
+  reuseVsBuildx: 0.15,
+  /** Overhead of the action over a plain `buildx build --push` on the pull-request path. */
+  prOverhead: 0.05,
   reuseVsSkopeo: 3,
   rss50kBytes: 150 * 1024 * 1024,
   hash2000Ms: 50,
@@ -76,15 +80,15 @@ export function targets(r: Results): Target[] {
   const bxWarm = reuse ? median(reuse.buildxLocalWarmMs) : NaN
   out.push({
     name: 'Reuse path at 10,000 tags vs `docker buildx build --push`, warm registry cache, fresh builder',
-    target: '< 1/5 (0.20×)',
+    target: '≤ 0.15×',
     measured: s10k ? `${ms(wall(s10k))} vs ${ms(bxFresh)} = ${ratio(wall(s10k), bxFresh)}` : 'n/a',
-    holds: s10k && Number.isFinite(bxFresh) ? wall(s10k) < bxFresh * TARGETS.reuseVsBuildx : undefined,
+    holds: s10k && Number.isFinite(bxFresh) ? wall(s10k) <= bxFresh * TARGETS.reuseVsBuildx : undefined,
   })
   out.push({
     name: '… the same, against buildx with its local cache warm too (best case for buildx)',
-    target: '< 1/5 (0.20×)',
+    target: '≤ 0.15×',
     measured: s10k ? `${ms(wall(s10k))} vs ${ms(bxWarm)} = ${ratio(wall(s10k), bxWarm)}` : 'n/a',
-    holds: s10k && Number.isFinite(bxWarm) ? wall(s10k) < bxWarm * TARGETS.reuseVsBuildx : undefined,
+    holds: s10k && Number.isFinite(bxWarm) ? wall(s10k) <= bxWarm * TARGETS.reuseVsBuildx : undefined,
   })
   out.push({
     name: 'Reuse path at 10,000 tags vs `skopeo list-tags` of the same repository',
@@ -98,6 +102,25 @@ export function targets(r: Results): Target[] {
     measured: s50k ? mb(rss(s50k)) : 'n/a',
     holds: s50k ? rss(s50k) < TARGETS.rss50kBytes : undefined,
   })
+  const pr = ok(r.pr)
+  if (pr) {
+    const a = median(pr.action.map((x) => x.wallMs))
+    const p = median(pr.plain)
+    out.push({
+      name: `Pull-request path on a fresh runner (base of ${mb(pr.baseBytes)} reused, application built on it) vs plain \`docker buildx build --push\` of the application`,
+      target: '< 5% overhead',
+      measured: `${ms(a)} vs ${ms(p)} = ${((a / p - 1) * 100).toFixed(1)}%`,
+      holds: a <= p * (1 + TARGETS.prOverhead),
+    })
+    const digests = new Set(pr.rebuild.map((x) => x.digest))
+    const uploads = pr.rebuild.reduce((n, x) => n + (x.writes['blob uploads'] ?? 0), 0)
+    out.push({
+      name: 'Rebuild of the same commit, 3× on fresh runners: one digest, nothing new pushed',
+      target: '1 digest, 0 layer uploads',
+      measured: `${digests.size} digest(s), ${uploads} layer upload(s)`,
+      holds: digests.size === 1 && uploads === 0,
+    })
+  }
   const hash = ok(r.hash)
   const h2000 = hash?.sizes.find((s) => s.specs === 2000)
   out.push({
@@ -420,5 +443,68 @@ export function renderReport(r: Results): string {
     if (Number.isFinite(reuse.summaryBytes)) out.push(`Job summary of the 10,000-tag run: ${int(reuse.summaryBytes)} bytes.`, '')
     if (reuse.summaryPhaseTable) out.push("The action's own phase table from that summary:", '', reuse.summaryPhaseTable, '')
   }
+  prSection(r, out)
   return out.join('\n').replace(/\n{3,}/g, '\n\n')
+}
+
+function prSection(r: Results, out: string[]): void {
+  out.push('## 6. Pull-request path on a fresh runner, and a rebuild of the same commit', '')
+  const pr = ok(r.pr)
+  if (!pr) {
+    out.push(err(r.pr) ? `Failed: ${err(r.pr)}` : 'Not measured.', '')
+    return
+  }
+  out.push(
+    `bench/pr.ts. A copy of examples/quickstart whose base carries ${pr.basePayloadMb} MB of random bytes (${mb(pr.baseBytes)} compressed in the`,
+    'registry) is built once. Then, per repetition, the application code changes and, on a fresh runner (`docker buildx prune -af`',
+    'and the repository\'s local images removed before each run), the action runs on a `pull_request` event — base reused,',
+    'application built FROM it and pushed — interleaved (alternating order) with a plain `docker buildx build --push` of the same',
+    'application Dockerfile FROM the same base digest, with its own warm registry cache:',
+    '',
+    '```',
+    pr.plainCommand,
+    '```',
+    '',
+  )
+  const a = median(pr.action.map((x) => x.wallMs))
+  const p = median(pr.plain)
+  const phases = ['Lookup', 'Builder', 'Build application', 'Measure']
+  out.push(
+    table(
+      ['', 'median wall', 'runs', ...phases.map((x) => `${x} (median)`)],
+      [
+        ['the action (PR path)', ms(a), String(pr.action.length), ...phases.map((x) => ms(medianPhase(pr.action, x)))],
+        ['plain `docker buildx build --push`', ms(p), String(pr.plain.length), ...phases.map(() => '–')],
+        ['overhead of the action', `${ms(a - p)} (${((a / p - 1) * 100).toFixed(1)}%)`, '', ...phases.map(() => '')],
+      ],
+      'lrrrrrr',
+    ),
+    '',
+    `Every run: ${pr.action.map((x) => ms(x.wallMs)).join(', ')} (action); ${pr.plain.map((x) => ms(x)).join(', ')} (plain).`,
+    `Median of the per-repetition ratios (each action run against the plain build of the same code change, run next to it): ${ratio(
+      median(pr.action.map((x, i) => x.wallMs / pr.plain[i]!)),
+      1,
+      3,
+    )} (the target row uses the ratio of the medians, the stricter of the two here).`,
+    '',
+  )
+  out.push(
+    'The same commit built again three times, each on a fresh runner, through a loopback front that counts what reaches the',
+    'registry (after one priming run of the commit):',
+    '',
+    table(
+      ['run', 'wall', 'digest', 'cached steps', 'registry writes'],
+      pr.rebuild.map((x, i) => [
+        String(i + 1),
+        ms(x.wallMs),
+        `\`${x.digest.slice(0, 19)}…\``,
+        x.cached,
+        Object.entries(x.writes)
+          .map(([k, v]) => (k === 'bytes uploaded' ? `${kb(v)} uploaded` : `${v} × ${k}`))
+          .join(', ') || 'none',
+      ]),
+      'rrlrl',
+    ),
+    '',
+  )
 }

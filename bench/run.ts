@@ -4,7 +4,7 @@
 //
 //   npm run bench                         all figures, 3 repetitions each (medians)
 //   npm run bench -- --reps 5             more repetitions
-//   npm run bench -- --only hash,startup  some figures (reuse, build, hash, startup)
+//   npm run bench -- --only hash,startup  some figures (reuse, build, hash, startup, pr)
 //   npm run bench -- --no-write           print the report; write neither BENCHMARKS.md nor latest.json
 //   npm run bench -- --clean              delete the seeded bench-* repositories and exit
 //   npm run bench -- --seed               only seed the bench-tags-n<N> repositories
@@ -19,6 +19,7 @@ import path from 'node:path'
 import { removeLocalImages } from '../__fixtures__/stack.js'
 import { benchBuild } from './build.js'
 import { benchHash } from './hash.js'
+import { benchPr } from './pr.js'
 import { distExists, distPath, snapshotDist } from './lib/action.js'
 import { ROOT, cleanupTemps, tempDir } from './lib/fixtures.js'
 import { machine } from './lib/machine.js'
@@ -27,7 +28,7 @@ import { renderReport, type Results } from './report.js'
 import { TAG_COUNTS, benchReuse, tagsRepo } from './reuse.js'
 import { benchStartup } from './startup.js'
 
-const FIGURES = ['reuse', 'build', 'hash', 'startup'] as const
+const FIGURES = ['reuse', 'build', 'hash', 'startup', 'pr'] as const
 type Figure = (typeof FIGURES)[number]
 
 interface Args {
@@ -114,7 +115,7 @@ async function main(): Promise<void> {
   if (!(await registryUp())) throw new Error('The registry at 127.0.0.1:5000 is not reachable: run `npm run stack` first')
   if (args.clean) return clean()
   if (args.seed) return seedOnly()
-  const needsDist = args.only.has('reuse') || args.only.has('build') || args.only.has('startup')
+  const needsDist = args.only.has('reuse') || args.only.has('build') || args.only.has('startup') || args.only.has('pr')
   if (needsDist && !distExists()) throw new Error('dist/index.js is missing: run `npm run bundle` first (or --only hash)')
 
   if (needsDist) log(`bundle under test: ${path.relative(ROOT, distPath())}, run from a snapshot in ${snapshotDist(tempDir('dist'))}`)
@@ -144,6 +145,7 @@ async function main(): Promise<void> {
     })
     results.startup = await step('startup', () => benchStartup(args.reps, reuseRun?.(TAG_COUNTS[0]!), log))
     results.build = await step('build', () => benchBuild(args.reps, log))
+    results.pr = await step('pr', () => benchPr(Math.max(5, args.reps), log))
   } finally {
     cleanupTemps()
   }

@@ -38,6 +38,12 @@ export const Inputs = {
   Refresh: 'refresh',
   CacheBackend: 'cache-backend',
   ActionsCacheMaxSize: 'actions-cache-max-size',
+  Store: 'store',
+  Secrets: 'secrets',
+  SecretFiles: 'secret-files',
+  SecretEnvs: 'secret-envs',
+  Ssh: 'ssh',
+  Condarc: 'condarc',
 } as const
 export type InputName = (typeof Inputs)[keyof typeof Inputs]
 
@@ -52,6 +58,8 @@ export const Outputs = {
   CacheHitRatio: 'cache-hit-ratio',
   CachedSteps: 'cached-steps',
   TotalSteps: 'total-steps',
+  Metadata: 'metadata',
+  Tags: 'tags',
 } as const
 export type OutputName = (typeof Outputs)[keyof typeof Outputs]
 
@@ -70,6 +78,9 @@ export type CacheBackend = (typeof CacheBackends)[number]
 export const CacheBackendChoices = ['', ...CacheBackends] as const
 export type CacheBackendChoice = (typeof CacheBackendChoices)[number]
 
+export const Stores = ['registry', 'local'] as const
+export type Store = (typeof Stores)[number]
+
 export const CacheModes = ['min', 'max'] as const
 export type CacheMode = (typeof CacheModes)[number]
 
@@ -81,6 +92,8 @@ export const Labels = {
   Scheme: 'io.github.conda-image-action.scheme',
   /** Absolute path of the size manifest (conda packages and installed sizes) in the image's last layer. */
   SizeManifest: 'io.github.conda-image-action.size-manifest',
+  /** The lines of the hashed requirement files (not hashed): "why rebuilt" shows which requirements changed. */
+  EnvFiles: 'io.github.conda-image-action.env-files',
   Source: 'org.opencontainers.image.source',
   Revision: 'org.opencontainers.image.revision',
   Created: 'org.opencontainers.image.created',
@@ -94,6 +107,13 @@ export const BuildArgNames = {
   /** The environment hash, given to the bundled template only (part of its solve step's cache key). */
   EnvHash: 'ENV_HASH',
   BaseImage: 'BASE_IMAGE',
+} as const
+
+/** BuildKit secret ids the bundled template mounts when they are given. */
+export const SecretIds = {
+  Condarc: 'condarc',
+  PipConf: 'pip_conf',
+  Netrc: 'netrc',
 } as const
 
 /** Marker that identifies the action's sticky PR comment (one per image). */

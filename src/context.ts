@@ -3,6 +3,7 @@
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { UserError, errorMessage } from './errors.js'
+import { eventCommitTimestamp, parseSourceDateEpoch } from './source-date.js'
 
 export interface RunContext {
   readonly sha: string
@@ -12,20 +13,34 @@ export interface RunContext {
   readonly apiUrl: string
   readonly runId: string
   readonly workspace: string
+  /** `GITHUB_REF` (`refs/heads/main`, `refs/pull/1/merge`, `refs/tags/v1`). */
+  readonly ref?: string
+  /** `GITHUB_BASE_REF`: the target branch of a pull request. */
+  readonly baseRef?: string
+  /** `repository.default_branch` of the event payload. */
+  readonly defaultBranch?: string
   /** Pull request number when the event is a pull request. */
   readonly pullRequest?: { readonly number: number; readonly fromFork: boolean; readonly headRef?: string }
-  /** The clock: `SOURCE_DATE_EPOCH` when set, else now. */
+  /** The clock (and the date of a new dated tag): `SOURCE_DATE_EPOCH` when set, else now. */
   readonly now: Date
+  /** `SOURCE_DATE_EPOCH` when the user set it (validated: whole seconds, years 1970–9999). */
+  readonly sourceDateEpoch?: Date
+  /** The event payload's head commit timestamp, if it has one (a fallback source date). */
+  readonly eventCommitTimestamp?: string
   /** The runner's own image platform (`linux/amd64`, `linux/arm64`, …): the default target. */
   readonly hostPlatform: string
 }
 
 export interface PullRequestPayload {
-  pull_request?: { number?: number; head?: { ref?: string; repo?: { full_name?: string } | null }; base?: { repo?: { full_name?: string } } }
-  repository?: { full_name?: string }
+  head_commit?: unknown
+  workflow_run?: unknown
+  pull_request?: { number?: number; head?: { ref?: string; repo?: { full_name?: string } | null }; base?: { ref?: string; repo?: { full_name?: string } } }
+  repository?: { full_name?: string; default_branch?: string }
 }
 
+/** Throws a UserError for an invalid SOURCE_DATE_EPOCH. */
 export function readRunContext(env: NodeJS.ProcessEnv = process.env, clock: () => Date = () => new Date()): RunContext {
+  const sourceDateEpoch = parseSourceDateEpoch(env.SOURCE_DATE_EPOCH)
   const eventName = env.GITHUB_EVENT_NAME ?? ''
   const payload = env.GITHUB_EVENT_PATH ? readEventPayload(env.GITHUB_EVENT_PATH) : {}
   return Object.freeze({
@@ -36,8 +51,13 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env, clock: () =
     apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
     runId: env.GITHUB_RUN_ID ?? '',
     workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
+    ref: env.GITHUB_REF || undefined,
+    baseRef: env.GITHUB_BASE_REF || (typeof payload.pull_request?.base?.ref === 'string' ? payload.pull_request.base.ref : undefined),
+    defaultBranch: typeof payload.repository?.default_branch === 'string' ? payload.repository.default_branch : undefined,
     pullRequest: pullRequestOf(eventName, payload),
-    now: sourceDate(env.SOURCE_DATE_EPOCH) ?? clock(),
+    now: sourceDateEpoch ?? clock(),
+    sourceDateEpoch,
+    eventCommitTimestamp: eventCommitTimestamp(payload),
     hostPlatform: hostPlatform(process.arch),
   })
 }
@@ -104,9 +124,7 @@ function pullRequestOf(eventName: string, payload: PullRequestPayload): RunConte
   return { number: pr.number ?? 0, fromFork, headRef: pr.head?.ref }
 }
 
-/** UTC date of SOURCE_DATE_EPOCH (seconds since the epoch), or undefined when unset/invalid. */
+/** UTC date of SOURCE_DATE_EPOCH (seconds since the epoch); undefined when unset; a UserError when invalid. */
 export function sourceDate(value: string | undefined): Date | undefined {
-  if (value === undefined || value.trim() === '') return undefined
-  if (!/^\d+$/.test(value.trim())) return undefined
-  return new Date(Number(value.trim()) * 1000)
+  return parseSourceDateEpoch(value)
 }

@@ -1,4 +1,3 @@
-import './runtime.js'
 import { run } from './main.js'
 import { killChildrenOnSignal } from './ports/process.js'
 

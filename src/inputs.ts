@@ -5,9 +5,9 @@
 // `npm run docs` (rewrites the inputs of action.yml and the README tables), and use the
 // parsed value in options.ts.
 
-import { CacheBackendChoices, CacheModes, Inputs, Modes, PruneModes, RefreshModes, type InputName } from './constants.js'
+import { CacheBackendChoices, CacheModes, Inputs, Modes, PruneModes, RefreshModes, Stores, type InputName } from './constants.js'
 import { UserError } from './errors.js'
-import { parseImageName, parseReference, type ImageName } from './reference.js'
+import { parseImageName, parseReference, registryHostProblem } from './reference.js'
 import { parseDuration, parseGrowth, parseSize } from './units.js'
 
 /** Turns the input's text (its default when not set; trimmed) into a value, or throws a UserError naming the input. */
@@ -31,6 +31,9 @@ export interface InputSpec<T> {
 
 const text: Parser<string> = (v) => v
 
+/** The text as given (secrets.ts and condarc.ts parse these inputs with the workspace at hand). */
+const raw: Parser<string> = (v) => v
+
 function optional<T>(p: Parser<T>): Parser<T | undefined> {
   return (v, name) => (v === '' ? undefined : p(v, name))
 }
@@ -49,6 +52,16 @@ export function parseList(value: string, newlineOnly = false): string[] {
 }
 
 const list: Parser<string[]> = (v) => parseList(v)
+
+/** Registry hosts (`host[:port]`), each checked like the host of an image name. */
+const hostList: Parser<string[]> = (v, name) => {
+  const hosts = parseList(v)
+  for (const h of hosts) {
+    const problem = registryHostProblem(h)
+    if (problem) throw new UserError(`Input "${name}": "${h}" is not a registry host: ${problem}`)
+  }
+  return hosts
+}
 
 const boolean: Parser<boolean> = (v, name) => {
   if (/^(true|True|TRUE)$/.test(v)) return true
@@ -80,9 +93,11 @@ const keyValues: Parser<string[]> = (v, name) => {
   return items
 }
 
-const imageName: Parser<ImageName> = (v, name) => {
+/** A repository name, checked here (syntax, registry host and port); read as a name of its store in options.ts. */
+const imageName: Parser<string> = (v, name) => {
   if (v === '') throw new UserError(`Input "${name}" is required, e.g. ${name}: ghcr.io/acme/model`)
-  return parseImageName(v, `Input "${name}"`)
+  parseImageName(v, `Input "${name}"`)
+  return v
 }
 
 const tagPrefix: Parser<string> = (v, name) => {
@@ -136,14 +151,21 @@ export const INPUTS = {
     default: '',
     parse: imageName,
     description:
-      'Repository of the image, e.g. `ghcr.io/acme/model` or `docker.io/acme/model`. A name without a registry host (`demo/model`) means the local Docker engine is the store (no registry, `--load`), not Docker Hub.',
+      'Repository of the image, e.g. `ghcr.io/acme/model`. As everywhere in Docker, a name without a registry host is on Docker Hub (`acme/model` is `docker.io/acme/model`). To keep images in the runner\'s Docker engine instead, set `store: local`.',
+  },
+  store: {
+    name: Inputs.Store,
+    default: 'registry',
+    parse: oneOf(Stores),
+    description:
+      'Where the images live: `registry` (pushed to the registry of `image`, with a registry build cache) or `local` (the runner\'s Docker engine: built with `--load`, nothing pushed, uncompressed sizes).',
   },
   baseRepository: {
     name: Inputs.BaseRepository,
     default: '',
     parse: optional(imageName),
     description:
-      'Repository that holds the dated base tags; a registry if and only if `image` is one. Default: the same as `image`.',
+      'Repository that holds the dated base tags (in the same store as `image`). Default: the same as `image`.',
   },
   baseTagPrefix: {
     name: Inputs.BaseTagPrefix,
@@ -164,7 +186,7 @@ export const INPUTS = {
     default: '',
     parse: keyValues,
     description:
-      'Build args of the base build (`KEY=VALUE`, one per line). Part of the environment hash.',
+      'Build args of the base build (`KEY=VALUE`, one per line). Part of the environment hash. The bundled template passes `CONDA_OVERRIDE_*` build args (e.g. `CONDA_OVERRIDE_CUDA=12.4` to solve CUDA builds on a runner without a GPU) to the solver. Never put secrets here: use `secrets`.',
   },
   dockerfile: {
     name: Inputs.Dockerfile,
@@ -185,7 +207,7 @@ export const INPUTS = {
     default: '',
     parse: list,
     description:
-      'Tags of the application image (newline- or comma-separated); a bare tag (`latest`) is a tag of `image`. Default: `<image>:sha-<7 chars of GITHUB_SHA>`.',
+      'Tags of the application image (newline- or comma-separated); a bare tag (`latest`) is a tag of `image`. Default: `<image>:sha-<7 chars of GITHUB_SHA>` plus the stream tag `<image>:<branch>` on a push (`<image>:pr-<n>` on a pull request), which the next run of the stream compares with.',
   },
   mode: {
     name: Inputs.Mode,
@@ -206,7 +228,7 @@ export const INPUTS = {
     default: 'auto',
     parse: pushMode,
     description:
-      '`auto`: push when the job can write (not a pull request from a fork, registry credentials found); `true`/`false` force it.',
+      '`auto`: push, except on a pull request from a fork (said as a notice); push access is checked before any build, and missing or refused credentials fail the step naming the registry. `true`/`false` force it.',
   },
   maxAge: {
     name: Inputs.MaxAge,
@@ -354,7 +376,7 @@ export const INPUTS = {
   insecureRegistries: {
     name: Inputs.InsecureRegistries,
     default: '',
-    parse: list,
+    parse: hostList,
     description:
       'Registry hosts reached over plain HTTP besides loopback ones (comma- or newline-separated).',
   },
@@ -363,7 +385,7 @@ export const INPUTS = {
     default: '',
     parse: optional(reference),
     description:
-      'Image the application image\'s size is compared with (without `dockerfile`, the base is compared with the previous dated base). Default: `<image>:latest` when it exists.',
+      'Image the application image\'s size is compared with, read before this run pushes (without `dockerfile`, the base is compared with the previous dated base). Default: the previous image of the same stream: for a pull request `<image>:<target branch>`, for a push `<image>:<branch>`, then `<image>:<default branch>`, then `<image>:latest` — the first that exists.',
   },
   maxSize: {
     name: Inputs.MaxSize,
@@ -385,6 +407,41 @@ export const INPUTS = {
     parse: boolean,
     description:
       'Fail the step (after the report is written) when a size budget is exceeded.',
+  },
+  secrets: {
+    name: Inputs.Secrets,
+    default: '',
+    parse: raw,
+    description:
+      'BuildKit secrets of both builds, `id=value` per line (the value may contain `=`; a quoted line `"id=multi-line value"` may span lines), as in docker/build-push-action. Mount them with `RUN --mount=type=secret,id=<id>`. Never build args, never in the image or the environment hash (only the ids are hashed); masked in logs.',
+  },
+  secretFiles: {
+    name: Inputs.SecretFiles,
+    default: '',
+    parse: raw,
+    description:
+      'BuildKit secrets from files, `id=path` per line (a file inside the workspace). Well-known ids the bundled template mounts: `pip_conf` (pip\'s config, e.g. a private index) and `netrc`.',
+  },
+  secretEnvs: {
+    name: Inputs.SecretEnvs,
+    default: '',
+    parse: raw,
+    description:
+      'BuildKit secrets from environment variables of the step, `id=ENVVAR` per line.',
+  },
+  ssh: {
+    name: Inputs.Ssh,
+    default: '',
+    parse: raw,
+    description:
+      'SSH agent sockets or keys forwarded to both builds (`RUN --mount=type=ssh`), e.g. `default` or `id=path`, one per line — for `git+ssh://` dependencies.',
+  },
+  condarc: {
+    name: Inputs.Condarc,
+    default: '',
+    parse: raw,
+    description:
+      'A `.condarc` for the solver (channel mirrors, `channel_alias`, `custom_channels`, tokens): a file path in the workspace or the YAML itself. Passed to the build as the BuildKit secret `condarc`; its content with token and password values and URL credentials redacted is part of the environment hash.',
   },
 } as const satisfies Record<string, InputSpec<unknown>>
 

@@ -7,30 +7,36 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { readRunContext, type RunContext } from './context.js'
-import { errorMessage, isUserError } from './errors.js'
+import { errorMessage } from './errors.js'
 import { appPhase } from './phases/app.js'
 import { basePhase } from './phases/base.js'
 import { builderPhase, dockerEnvironment, noToolchain } from './phases/builder.js'
 import { fingerprintPhase } from './phases/fingerprint.js'
 import { readInputs } from './phases/inputs.js'
 import { lookupPhase } from './phases/lookup.js'
-import { environmentChangesOf, measurePhase } from './phases/measure.js'
+import { failurePhase, type Progress } from './phases/failure.js'
+import { environmentChangesOf, measurePhase, previousAppImage } from './phases/measure.js'
 import { mergePhase } from './phases/merge.js'
 import { announcePlan, showPlan } from './phases/plan.js'
+import { needsPushCheck, pushAccessPhase } from './phases/push-access.js'
 import { reportPhase } from './phases/report.js'
 import { retentionPhase } from './phases/retention.js'
-import { PhaseTimer } from './phases/timing.js'
+import { PhaseTimer, tolerate } from './phases/timing.js'
 import { planRun } from './plan.js'
 import { defaultPorts, type Ports } from './ports/index.js'
+import { materializeSecrets } from './phases/secrets.js'
 import type { Cleanup, RunState } from './state.js'
 
 /** Entry point: never throws; failures become one error annotation and a non-zero exit. */
 export async function run(env: NodeJS.ProcessEnv = process.env, ports: Ports = defaultPorts(env)): Promise<void> {
   const cleanups: (() => void | Promise<void>)[] = []
+  const progress: Progress = { builds: [], pushed: [] }
   try {
-    await main(readRunContext(env, () => ports.clock.now()), env, ports, (f) => cleanups.push(f))
+    progress.ctx = readRunContext(env, () => ports.clock.now())
+    await main(progress.ctx, env, ports, (f) => cleanups.push(f), progress)
   } catch (e) {
-    fail(e, ports)
+    await failurePhase(e, progress, env, ports)
+    process.exitCode = 1
   } finally {
     for (const c of cleanups.reverse()) {
       try {
@@ -42,47 +48,50 @@ export async function run(env: NodeJS.ProcessEnv = process.env, ports: Ports = d
   }
 }
 
-function fail(e: unknown, { log }: Ports): void {
-  if (isUserError(e)) {
-    log.error(e.message, e.file ? { file: e.file, line: e.line, column: e.column } : undefined)
-  } else {
-    log.error(`conda-image-action failed: ${errorMessage(e)}`)
-    if (e instanceof Error && e.stack) log.debug(e.stack)
-  }
-  process.exitCode = 1
-}
-
-async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, cleanup: Cleanup): Promise<void> {
+async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, cleanup: Cleanup, progress: Progress): Promise<void> {
   const timer = new PhaseTimer(ports.log, ports.clock)
-  const inputs = await timer.run('Inputs', () => Promise.resolve().then(() => readInputs(ctx, ports)))
+  progress.timer = timer
+  const inputs = await timer.run('Inputs', () => Promise.resolve().then(() => readInputs(ctx, env, ports)))
+  progress.opts = inputs.opts
   const fp = await timer.run('Environment hash', () => fingerprintPhase(inputs, ctx.workspace, ports))
+  progress.fp = fp
   const { opts } = inputs
   const stores = ports.stores({ local: opts.image.local, username: opts.registryUsername, password: opts.registryPassword, insecureRegistries: opts.insecureRegistries })
   const lookup = await timer.run('Lookup', () => lookupPhase({ opts, envHash: fp.hash, stores }, ports))
   const plan = planRun({ opts, ctx, envHash: fp.hash, lookup, platforms: inputs.platforms })
+  progress.plan = plan
   const s: RunState = { env, ctx, ...inputs, fp, stores, lookup, plan, phases: timer.list }
   announcePlan(s, ports)
 
   if (opts.mode === 'plan') {
     const baseRef = await timer.run('Plan', () => showPlan(s, ports))
     const [changes, retention] = await Promise.all([environmentChangesOf(s, ports.log), retentionPhase(s, ports)])
+    progress.reported = true
     return reportPhase({ ...s, baseRef, measured: { changes }, retention }, ports)
   }
 
   if (opts.mode === 'merge') {
     const built = await timer.run('Merge', () => mergePhase(s, ports))
-    const measured = await timer.run('Measure', () => measurePhase(s, built, ports))
+    const measured = await timer.run('Measure', () => measurePhase(s, built, undefined, ports))
     const retention = plan.retention ? await timer.run(`Retention (prune: ${opts.prune})`, () => retentionPhase(s, ports)) : undefined
+    progress.reported = true
     return reportPhase({ ...s, built, measured, retention }, ports)
   }
 
+  if (needsPushCheck(s)) await timer.run('Push access', () => pushAccessPhase(s, ports))
+  // The previous image of this stream, read before anything is pushed: what the app is compared with.
+  const compareTo = plan.app ? await tolerate(ports.log, 'read the size of the compared image', () => previousAppImage(s)) : undefined
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'conda-image-action-'))
   cleanup(() => rmSync(workDir, { recursive: true, force: true }))
   const dockerEnv = dockerEnvironment(s, ports, cleanup)
-  const tc = plan.builder.needed ? await timer.run('Builder', () => builderPhase(s, dockerEnv, ports, cleanup)) : noToolchain(plan)
+  const toolchain = plan.builder.needed ? await timer.run('Builder', () => builderPhase(s, dockerEnv, ports, cleanup)) : noToolchain(plan)
+  const tc = plan.builder.needed ? { ...toolchain, secrets: materializeSecrets(opts, cleanup) } : toolchain
   const base = await basePhase(s, tc, workDir, timer, ports)
+  if (base.build) progress.builds.push(base.build)
+  if (base.build && plan.push.enabled) progress.pushed.push(plan.base.tagRef)
   const built = await appPhase(s, tc, base, workDir, timer, ports)
-  const measured = await timer.run('Measure', () => measurePhase(s, built, ports))
+  const measured = await timer.run('Measure', () => measurePhase(s, built, compareTo, ports))
   const retention = plan.retention ? await timer.run(`Retention (prune: ${opts.prune})`, () => retentionPhase(s, ports)) : undefined
+  progress.reported = true
   await reportPhase({ ...s, built, measured, retention }, ports)
 }

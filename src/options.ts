@@ -7,17 +7,22 @@ import * as core from '@actions/core'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Inputs, type CacheBackendChoice, type CacheMode, type InputName, type Mode, type PruneMode, type RefreshMode } from './constants.js'
+import { Inputs, SecretIds, type CacheBackendChoice, type CacheMode, type InputName, type Mode, type PruneMode, type RefreshMode } from './constants.js'
 import { UserError, errorMessage } from './errors.js'
 import { inputDirectory, inputFile, readInputFile } from './fs/inputs.js'
 import { INPUTS, parseList, type InputKey, type ParsedInputs } from './inputs.js'
-import { formatName, parseReference, type ImageName } from './reference.js'
+import { formatName, formatReference, parseImageName, parseReference, type ImageName } from './reference.js'
 import type { RunContext } from './context.js'
+import { defaultStreamTag } from './compare.js'
+import { readCondarc, type Condarc } from './condarc.js'
+import { parseSecretInputs, valuesToMask, type SecretInputs } from './secrets.js'
 
 export { parseList } from './inputs.js'
 export { parseDuration } from './units.js'
 
 export interface Options {
+  /** Where images live: a registry (default), or the local Docker engine (`--load`, nothing pushed). */
+  readonly store: 'registry' | 'local'
   readonly environmentFile: string
   readonly image: ImageName
   readonly baseRepository: ImageName
@@ -60,12 +65,16 @@ export interface Options {
   readonly maxSize?: number
   readonly maxGrowth?: { readonly percent?: number; readonly bytes?: number }
   readonly failOnBudget: boolean
+  /** BuildKit secrets and ssh forwards of both builds (`secrets`, `secret-files`, `secret-envs`, `ssh`). */
+  readonly secrets: SecretInputs
+  /** The solver's `.condarc` (`condarc`), passed as the secret `condarc`. */
+  readonly condarc?: Condarc
 }
 
 /** Where the bundled base template lives: `templates/` next to `dist/` and `src/`. */
 export function bundledTemplatePath(): string {
-  // The bundler relocates the template as an asset and, depending on how it is read, turns
-  // this expression into a file URL or into a plain path: accept both.
+  // ncc relocates the asset and, depending on how it is read, may turn this URL into a plain
+  // path of dist/ (it does when the bundle has lazily loaded chunks): take either.
   const where = new URL('../templates/base.Dockerfile', import.meta.url) as URL | string
   return typeof where === 'string' && !where.startsWith('file:') ? where : fileURLToPath(where)
 }
@@ -101,15 +110,11 @@ function named<T>(name: string, f: () => T): T {
   }
 }
 
+/** Validate: what involves several inputs, or the workspace. Returns the resolved paths (and the base Dockerfile's content). */
 function validate(
   p: ParsedInputs,
   ws: string,
 ): { environmentFile: string; baseDockerfile?: { path: string; content: string }; dockerfile?: string; context: string } {
-  if (p.baseRepository && p.baseRepository.local !== p.image.local) {
-    throw new UserError(
-      `Inputs "${Inputs.Image}" and "${Inputs.BaseRepository}" must both name a registry or both the local engine (got "${formatName(p.image)}" and "${formatName(p.baseRepository)}")`,
-    )
-  }
   // File inputs are confined to the workspace (src/fs/inputs.ts).
   const environmentFile = inputFile(Inputs.EnvironmentFile, p.environmentFile, ws)
   const baseDockerfile = p.baseDockerfile ? readInputFile(Inputs.BaseDockerfile, p.baseDockerfile, ws) : undefined
@@ -124,14 +129,22 @@ function validate(
   return { environmentFile, baseDockerfile, dockerfile, context }
 }
 
+/** The repositories, as the store reads names: a bare name is Docker Hub's, unless the store is the local engine. */
+function names(p: ParsedInputs): { image: ImageName; baseRepository: ImageName } {
+  const local = { local: p.store === 'local' }
+  const image = parseImageName(p.image, `Input "${Inputs.Image}"`, local)
+  return { image, baseRepository: p.baseRepository ? parseImageName(p.baseRepository, `Input "${Inputs.BaseRepository}"`, local) : image }
+}
+
 /** Reads, parses, validates every input once and infers the computed defaults. */
-export function getOptions(ctx: RunContext, get: Getter = actionsInput): Options {
+export function getOptions(ctx: RunContext, get: Getter = actionsInput, env: NodeJS.ProcessEnv = process.env): Options {
   const p = parseInputs(get)
   const files = validate(p, ctx.workspace)
-  const baseRepository = p.baseRepository ?? p.image
+  const { image, baseRepository } = names(p)
   return Object.freeze({
+    store: p.store,
     environmentFile: files.environmentFile,
-    image: p.image,
+    image,
     baseRepository,
     baseTagPrefix: p.baseTagPrefix,
     baseDockerfile: Object.freeze(
@@ -142,7 +155,7 @@ export function getOptions(ctx: RunContext, get: Getter = actionsInput): Options
     baseBuildArgs: Object.freeze(p.baseBuildArgs),
     dockerfile: files.dockerfile,
     context: files.context,
-    tags: Object.freeze(parseTags(p.tags.join('\n'), p.image, ctx.sha)),
+    tags: Object.freeze(parseTags(p.tags.join('\n'), image, ctx.sha, defaultStreamTag(ctx))),
     mode: p.mode,
     refresh: p.refresh,
     push: p.push,
@@ -152,7 +165,7 @@ export function getOptions(ctx: RunContext, get: Getter = actionsInput): Options
     cacheBackend: p.cacheBackend,
     actionsCacheMaxBytes: p.actionsCacheMaxSize,
     cacheRef: p.cacheRef ?? `${formatName(baseRepository)}:buildcache`,
-    appCacheRef: p.appCacheRef ?? `${formatName(p.image)}:buildcache-app`,
+    appCacheRef: p.appCacheRef ?? `${formatName(image)}:buildcache-app`,
     platforms: Object.freeze(p.platforms),
     buildPlatforms: Object.freeze(p.buildPlatforms),
     buildArgs: Object.freeze(p.buildArgs),
@@ -172,30 +185,46 @@ export function getOptions(ctx: RunContext, get: Getter = actionsInput): Options
     maxSize: p.maxSize,
     maxGrowth: p.maxGrowth,
     failOnBudget: p.failOnBudget,
+    ...readSecrets(p, ctx.workspace, env),
   })
 }
 
+/** The secret inputs and `condarc`, with every value masked in the log at once. */
+function readSecrets(p: ParsedInputs, ws: string, env: NodeJS.ProcessEnv): { secrets: SecretInputs; condarc?: Condarc } {
+  const secrets = parseSecretInputs({ secrets: p.secrets, secretFiles: p.secretFiles, secretEnvs: p.secretEnvs, ssh: p.ssh }, ws, env)
+  for (const v of valuesToMask(secrets, env)) core.setSecret(v)
+  const condarc = readCondarc(p.condarc, ws)
+  if (!condarc) return { secrets }
+  for (const v of condarc.secretValues) core.setSecret(v)
+  if (secrets.secrets.some((s) => s.id === SecretIds.Condarc)) {
+    throw new UserError(`The secret id "${SecretIds.Condarc}" is given twice: by the input "${Inputs.Condarc}" and by a secret input`)
+  }
+  return { secrets, condarc }
+}
+
 /**
- * Tags of the application image. Full references are taken as they are; a bare tag
- * (`latest`, `v1.2`) means a tag of `image`. Default: `<image>:sha-<7 chars of GITHUB_SHA>`.
+ * Tags of the application image. Full references are taken as they are (a name without a
+ * registry host is Docker Hub's, as in Docker); a bare tag (`latest`, `v1.2`) means a tag of
+ * `image`. Default: `<image>:sha-<7 chars of GITHUB_SHA>`, plus the stream tag of the run
+ * (`streamTag`: the branch of a push, `pr-<n>` of a pull request) when there is one — what
+ * the next run of the same stream compares its size with.
  */
-export function parseTags(value: string, image: ImageName, sha: string): string[] {
+export function parseTags(value: string, image: ImageName, sha: string, streamTag?: string): string[] {
   const items = parseList(value)
   const name = formatName(image)
   if (items.length === 0) {
     const short = /^[0-9a-f]{7,}$/i.test(sha) ? sha.slice(0, 7).toLowerCase() : 'dev'
-    return [`${name}:sha-${short}`]
+    return [`${name}:sha-${short}`, ...(streamTag ? [`${name}:${streamTag}`] : [])]
   }
+  const opts = { local: image.local }
   return items.map((t) => {
     if (!t.includes('/') && !t.includes(':') && !t.includes('@')) {
-      parseReference(`${name}:${t}`, `Input "${Inputs.Tags}"`)
+      parseReference(`${name}:${t}`, `Input "${Inputs.Tags}"`, opts)
       return `${name}:${t}`
     }
-    const ref = parseReference(t, `Input "${Inputs.Tags}"`)
+    const ref = parseReference(t, `Input "${Inputs.Tags}"`, opts)
     if (!ref.tag) throw new UserError(`Input "${Inputs.Tags}": "${t}" has no tag (e.g. ${t}:latest)`)
-    if (ref.name.local !== image.local) {
-      throw new UserError(`Input "${Inputs.Tags}": "${t}" and image "${name}" must both be in a registry or both in the local engine`)
-    }
-    return t
+    if (ref.digest) throw new UserError(`Input "${Inputs.Tags}": "${t}" must be a tag, not a digest`)
+    return formatReference(ref.name, ref.tag)
   })
 }

@@ -7,7 +7,7 @@ import { resolveCacheBackend, type CacheBackend } from './actions-cache/index.js
 import { ageDays, chooseBase, parseDatedTag, previousBase, type BaseChoice, type DatedTag } from './dated-tags.js'
 import type { RunContext } from './context.js'
 import type { Options } from './options.js'
-import { decidePush, type CredentialState, type PushDecision } from './push.js'
+import { decidePush, type PushDecision } from './push.js'
 import { formatName, formatReference } from './reference.js'
 import type { BuilderInfo } from './buildx/index.js'
 import { UserError } from './errors.js'
@@ -19,8 +19,8 @@ export interface LookupResult {
   readonly dated?: readonly DatedTag[]
   /** Every tag of the base repository (per-platform parts included); undefined when the lookup failed. */
   readonly tags?: readonly string[]
-  /** Whether the job has credentials for the image's registry. */
-  readonly credentials: CredentialState
+  /** The registry refused the lookup's credentials (401/403): fatal when the run pushes (see the push-access phase). */
+  readonly refused?: string
 }
 
 export interface PlanInput {
@@ -87,14 +87,7 @@ export function planRun({ opts, ctx, envHash, lookup, platforms = opts.platforms
   const merge = opts.mode === 'merge' ? mergePlan(opts, envHash, lookup, platforms) : undefined
   const choice = merge ? mergedChoice(merge.tag, opts.baseTagPrefix, ctx.now) : chooseBase({ dated: lookup.dated, prefix: opts.baseTagPrefix, envHash, now: ctx.now, mode: opts.mode, maxAgeMs: opts.maxAgeMs })
   const job = platformJob({ platforms, buildPlatforms: opts.buildPlatforms, datedTag: choice.tag, appTags: opts.tags, cacheRef: opts.cacheRef, appCacheRef: opts.appCacheRef })
-  const push = decidePush({
-    push: opts.push,
-    mode: opts.mode,
-    local: opts.image.local,
-    pullRequest: ctx.pullRequest,
-    credentials: lookup.credentials,
-    registry: opts.image.registry,
-  })
+  const push = decidePush({ push: opts.push, local: opts.image.local, pullRequest: ctx.pullRequest })
   const backend = resolveCacheBackend(opts.cacheBackend, {
     pullRequestFromFork: ctx.pullRequest?.fromFork ?? false,
     pullRequest: ctx.pullRequest !== undefined,
@@ -156,7 +149,7 @@ function planSteps(opts: Options, choice: BaseChoice, push: PushDecision, tagRef
   const steps = [reasonText(choice)]
   if (job.part) steps.push(`This job builds ${job.part} only (build-platforms): it pushes per-platform tags for a mode: merge job to assemble`)
   if (choice.action === 'build') steps.push(`Would build and ${push.enabled ? 'push' : 'load'} ${tagRef}`)
-  if (opts.dockerfile) steps.push(`Would build the application image ${job.appTags.join(', ')} FROM ${tagRef}`)
+  if (opts.dockerfile) steps.push(`Would build and ${push.enabled ? 'push' : 'load'} the application image ${job.appTags.join(', ')} FROM ${tagRef}`)
   if (opts.prune !== 'false') steps.push('Would prune old dated tags (see the retention plan below)')
   return steps
 }

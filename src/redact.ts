@@ -32,7 +32,8 @@ export function redact(text: string, mask: Mask = STARS): string {
       // scheme://token@ → scheme://***@ (not git@, hg@, svn@)
       .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+)@(?![a-z0-9]+:[0-9a-f]{32})/gi, (m, scheme: string, user: string) => (CONVENTIONAL_USERS.test(user) ? m : `${scheme}${mask(user)}@`))
       // user:pass@host without a scheme (not an image reference `name:tag@sha256:…`)
-      .replace(/(^|[\s=,;'"(<[])([^\s:@/'"=,;()<>[\]]+):([^\s@/'"]+)@(?=[A-Za-z0-9[])(?![a-z0-9]+:[0-9a-f]{32})/g, (_m, pre: string, user: string, pass: string) => `${pre}${user}:${mask(pass)}@`)
+      // (bounded and unable to cross separators: linear on hostile text)
+      .replace(/(^|[\s=,;'"(<[])([^\s:@/'"=,;()<>[\]]{1,256}):([^\s@/'",;()<>[\]]{1,256})@(?=[A-Za-z0-9[])(?![a-z0-9]+:[0-9a-f]{32})/g, (_m, pre: string, user: string, pass: string) => `${pre}${user}:${mask(pass)}@`)
       // pip option values with userinfo and no scheme (`--index-url tok@host/simple`)
       .replace(PIP_OPTION, (m, opt: string, q: string, value: string) => `${opt}${q}${redactOptionValue(value, mask)}`)
   }

@@ -36,7 +36,16 @@ export type Cleanup = (f: () => void | Promise<void>) => void
 export interface Built {
   readonly builds: readonly BuildReport[]
   readonly base: { readonly ref?: string; readonly digest?: string }
-  readonly final: { readonly name: ImageName; readonly tag: string; readonly digest?: string; readonly ref: string }
+  readonly final: {
+    readonly name: ImageName
+    readonly tag: string
+    readonly digest?: string
+    readonly ref: string
+    /** The digest the application tag had before this run pushed (undefined: none, or not read). */
+    readonly digestBefore?: string
+  }
+  /** Every reference this run pushed. */
+  readonly pushed: readonly string[]
 }
 
 export interface Measured {
@@ -46,6 +55,8 @@ export interface Measured {
   readonly trend?: { tag: string; bytes: number }[]
   /** The largest conda packages of the base, and their changes (from its size manifest). */
   readonly packages?: PackagesReport
+  /** A new base next to the application image: its size and the previous base's. */
+  readonly base?: { readonly size: ImageSize; readonly compareTo?: ImageSize }
 }
 
 /** The state the report phase renders. */

@@ -33,6 +33,16 @@ export interface BuildSpec {
   metadataFile: string
   /** Default `rawjson`. */
   progress?: 'rawjson' | 'plain'
+  /**
+   * Whole seconds: BuildKit's SOURCE_DATE_EPOCH build-arg (image config `created` and history
+   * dates), for a reproducible image. Also drops the provenance attestation, whose build ID
+   * and timestamps differ on every build and would change the pushed digest.
+   */
+  sourceDateEpoch?: number
+  /** `--secret` values (`id=x,src=FILE` or `id=x,env=NAME`): never a secret value itself. */
+  secrets?: readonly string[]
+  /** `--ssh` values (`default`, `id=path[,path]`). */
+  ssh?: readonly string[]
 }
 
 /** `--cache-to` value for a registry cache that never fails the build. */
@@ -61,6 +71,8 @@ export function buildxArgs(spec: BuildSpec): string[] {
   if (spec.builder && !spec.dockerContext) args.push(`--builder=${spec.builder}`)
   args.push(`--file=${spec.dockerfile}`)
   for (const tag of spec.tags) args.push(`--tag=${tag}`)
+  // First, so that a SOURCE_DATE_EPOCH among the user's build-args wins.
+  if (spec.sourceDateEpoch !== undefined) args.push(`--build-arg=SOURCE_DATE_EPOCH=${Math.floor(spec.sourceDateEpoch)}`)
   for (const arg of spec.buildArgs) args.push(`--build-arg=${arg}`)
   for (const label of spec.labels) args.push(`--label=${label}`)
   if (spec.platforms.length > 0) {
@@ -71,16 +83,38 @@ export function buildxArgs(spec: BuildSpec): string[] {
     args.push(`--platform=${spec.platforms.join(',')}`)
   }
   if (spec.target) args.push(`--target=${spec.target}`)
+  for (const secret of spec.secrets ?? []) args.push(`--secret=${secret}`)
+  for (const ssh of spec.ssh ?? []) args.push(`--ssh=${ssh}`)
   for (const from of spec.cacheFrom) args.push(`--cache-from=${from}`)
   for (const to of cacheTos(spec)) args.push(`--cache-to=${to}`)
   if (spec.output === 'push') args.push('--push')
   else if (spec.output === 'load') args.push('--load')
+  if (spec.sourceDateEpoch !== undefined) args.push('--provenance=false')
   if (spec.pull) args.push('--pull')
   if (spec.noCache) args.push('--no-cache')
   args.push(`--metadata-file=${spec.metadataFile}`)
   args.push(`--progress=${spec.progress ?? 'rawjson'}`)
   args.push(contextArg(spec.context))
   return args
+}
+
+const SECRET_NAME = /(TOKEN|SECRET|PASSW(OR)?D|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH)/i
+
+/**
+ * The command as it is logged (info level): build args with secret-looking names and
+ * credentials in URLs masked, labels longer than 200 characters (the environment document)
+ * shortened. Pure.
+ */
+export function displayCommand(spec: BuildSpec): string {
+  const shown = buildxArgs(spec).map((a) => {
+    const m = /^--(build-arg|label)=([^=]*)=(.*)$/s.exec(a)
+    if (!m) return a
+    const [, flag, key, value] = m
+    if (flag === 'build-arg' && SECRET_NAME.test(key!)) return `--build-arg=${key}=***`
+    const v = value!.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, '$1***@')
+    return `--${flag}=${key}=${v.length > 200 ? `${v.slice(0, 60)}… (${v.length} characters)` : v}`
+  })
+  return `docker ${shown.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')}`
 }
 
 export interface ContainerBuilderOptions {

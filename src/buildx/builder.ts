@@ -108,6 +108,11 @@ export const DOCKER_DRIVER_NO_CACHE =
  * cloud) can export.
  */
 export async function inspectBuilder(name?: string, opts: DockerOptions = {}): Promise<BuilderInfo> {
+  const defaultInfoArgs = ['info', '--format={{json .DriverStatus}}']
+  // The usual case is the default builder of the default engine: ask the engine at the same
+  // time as buildx (two CLI starts at once instead of one after the other).
+  const earlyInfo = name ? undefined : docker(defaultInfoArgs, { timeoutMs: 60_000, ...opts })
+  earlyInfo?.catch(() => undefined)
   const r = await docker(inspectBuilderArgs(name), { timeoutMs: 60_000, ...opts })
   if (r.code !== 0) {
     const out = r.stderr + r.stdout
@@ -128,8 +133,7 @@ export async function inspectBuilder(name?: string, opts: DockerOptions = {}): P
     // The docker driver's endpoint is a docker context name; ask that engine.
     const ctx = parsed.endpoint && /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(parsed.endpoint) && parsed.endpoint !== 'default' ? parsed.endpoint : undefined
     if (ctx && name) info.dockerContext = ctx
-    const infoArgs = [...(ctx ? [`--context=${ctx}`] : []), 'info', '--format={{json .DriverStatus}}']
-    const di = await docker(infoArgs, { timeoutMs: 60_000, ...opts })
+    const di = !ctx && earlyInfo ? await earlyInfo : await docker([...(ctx ? [`--context=${ctx}`] : []), ...defaultInfoArgs], { timeoutMs: 60_000, ...opts })
     if (di.code !== 0) {
       info.canExportCache = false
       info.reason = `could not read the engine's image store (docker info failed: ${briefOutput(di.stderr, 3)}); ${DOCKER_DRIVER_NO_CACHE}`
@@ -139,6 +143,25 @@ export async function inspectBuilder(name?: string, opts: DockerOptions = {}): P
     }
   }
   return info
+}
+
+/** `buildx version` and the inspection of a builder, under way. */
+export interface BuilderProbe {
+  readonly version: Promise<string>
+  readonly info: Promise<BuilderInfo>
+}
+
+/**
+ * Starts `buildx version` and `inspectBuilder(name)` now (the docker CLI calls run while the
+ * action does other work); await the promises where the builder is needed. A failure is
+ * kept for whoever awaits it (never an unhandled rejection).
+ */
+export function probeBuilder(name?: string, opts: DockerOptions = {}): BuilderProbe {
+  const version = buildxVersion(opts)
+  const info = inspectBuilder(name, opts)
+  version.catch(() => undefined)
+  info.catch(() => undefined)
+  return { version, info }
 }
 
 /**

@@ -6,6 +6,7 @@ export {
   cacheToValue,
   checkBuilderName,
   createBuilderArgs,
+  displayCommand,
   inspectBuilderArgs,
   removeBuilderArgs,
   type BuildSpec,
@@ -17,9 +18,11 @@ export {
   inspectBuilder,
   parseBuildxVersion,
   parseInspect,
+  probeBuilder,
   removeBuilder,
   usesContainerdStore,
   type BuilderInfo,
+  type BuilderProbe,
 } from './builder.js'
 export { digestFromMetadata, failureMessage, runBuild, type BuildOutcome, type RunBuildOptions } from './run.js'
 export {

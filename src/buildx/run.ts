@@ -127,7 +127,9 @@ export async function runBuild(spec: BuildSpec, opts: RunBuildOptions = {}): Pro
     const text = tracker.textTail()
     if (isBuildxMissing(text.join('\n'))) throw new UserError(BUILDX_MISSING)
     const message = failureMessage(signal ? null : code, failure, text) + (signal ? ` (killed by ${signal})` : '')
-    const inDockerfile = failure !== undefined && ((failure.inStep && failure.error !== undefined) || failure.dockerfileLine !== undefined)
+    // Errors of the user's Dockerfile that BuildKit reports without a line (unknown target stage, blank base name).
+    const userContent = /target stage "[^"]*" could not be found|base name \(?\$?\{?\w*\}?\)? ?should not be blank|dockerfile parse error/i.test(text.join('\n'))
+    const inDockerfile = failure !== undefined && ((failure.inStep && failure.error !== undefined) || failure.dockerfileLine !== undefined || userContent)
     if (inDockerfile) {
       const where: { file: string; line?: number } = { file: spec.dockerfile }
       if (failure.dockerfileLine !== undefined) where.line = failure.dockerfileLine

@@ -132,8 +132,11 @@ export interface ConfinedPath {
   readonly rel: string
 }
 
+/** Longest path resolved (Linux's PATH_MAX): longer ones fail in the kernel anyway, and cost time here. */
+export const MAX_PATH = 4096
+
 function lexicalCheck(given: string, abs: string): void {
-  if (abs.includes('\0')) throw new ConfinedError('invalid', given)
+  if (abs.includes('\0') || abs.length > MAX_PATH) throw new ConfinedError('invalid', given)
   if (isSystemPath(abs)) throw new ConfinedError('system', given)
 }
 

@@ -144,5 +144,8 @@ export function diffDocuments(prev: EnvDocument, next: EnvDocument): EnvChange[]
   const ne = next.extra ?? {}
   const extraStr = (o: Record<string, JsonValue>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, json(v)!]))
   out.push(...recordChanges('environment', extraStr(pe), extraStr(ne), (v) => v ?? undefined, (k) => `key "${k}"`))
+  const rc = (d: EnvDocument) => (d.condarc !== null && typeof d.condarc === 'object' && !Array.isArray(d.condarc) ? extraStr(d.condarc) : d.condarc === undefined ? {} : { '.': json(d.condarc)! })
+  out.push(...recordChanges('condarc', rc(prev), rc(next)))
+  out.push(...keyed('secrets', prev.secrets ?? [], next.secrets ?? [], (s) => s))
   return out
 }

@@ -166,6 +166,8 @@ export function parseDocumentLabel(label: string): EnvDocument | undefined {
   for (const k of ['files', 'local'] as const) if (v[k] !== undefined && !isStrRecord(v[k])) return undefined
   if (v.extra !== undefined && !(isObj(v.extra) && isJson(v.extra))) return undefined
   if (v.context !== undefined && !(isObj(v.context) && isStrRecord(v.context.files) && isStr(v.context.sha256))) return undefined
+  if (v.condarc !== undefined && !isJson(v.condarc)) return undefined
+  if (v.secrets !== undefined && !isStrArr(v.secrets)) return undefined
   if (v.bySubdir !== undefined) {
     if (!isObj(v.bySubdir)) return undefined
     for (const s of Object.values(v.bySubdir)) {

@@ -239,7 +239,7 @@ export function selectEntries(model: EnvModel, subdirs: readonly string[], file:
       const v = evalSelector(e.selector.expr, s)
       if (v === 'unknown' && !warned.has(`${e.line}`)) {
         warned.add(`${e.line}`)
-        warnings.push(`${file}:${e.line}: selector [${e.selector.expr}] is not a platform selector this action understands — the entry is kept on every platform`)
+        warnings.push(`${file}:${e.line}: selector [${excerpt(e.selector.expr)}] is not a platform selector this action understands — the entry is kept on every platform`)
       }
       return v === 'unknown' ? 'unknown' : v ? 'in' : 'out'
     })

@@ -24,6 +24,7 @@
 //
 // When unsure, the document keeps more (a rebuild) rather than less (a wrong image reused).
 
+import { serialize } from './document.js'
 import { fingerprintFiles } from './loader.js'
 import type { Fingerprint, FingerprintInput } from './types.js'
 
@@ -33,5 +34,12 @@ export { encodeDocumentLabel, isTruncatedDocumentLabel, parseDocumentLabel } fro
 
 /** Fingerprints an environment file (plus what it references) for the given base build. */
 export async function fingerprint(input: FingerprintInput): Promise<Fingerprint> {
-  return fingerprintFiles(input)
+  const fp = await fingerprintFiles(input)
+  // The solver's .condarc (redacted) and the ids of the build's secrets are part of what the
+  // base build sees; without them the document is exactly the one of earlier versions.
+  const ids = input.secretIds && input.secretIds.length ? [...input.secretIds].sort() : undefined
+  if (input.condarc === undefined && ids === undefined) return fp
+  const document = { ...fp.document, ...(input.condarc !== undefined ? { condarc: input.condarc } : {}), ...(ids ? { secrets: ids } : {}) }
+  const { json, hash } = serialize(document)
+  return { ...fp, document, json, hash }
 }

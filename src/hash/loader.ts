@@ -10,7 +10,7 @@
 import path from 'node:path'
 import { BuildArgNames } from '../constants.js'
 import { UserError } from '../errors.js'
-import { ConfinedError, describeRefusal, hashConfined, isConfinedError, readConfined, statConfined, walkConfined, workspaceAt, type Workspace } from '../fs/index.js'
+import { ConfinedError, describeRefusal, hashConfined, isConfinedError, readConfined, statConfined, walkConfined, workspaceAt, type Workspace as FsWorkspace } from '../fs/index.js'
 import { excerpt, redact } from '../redact.js'
 import { normalizeNewlines, sha256Hex } from './canonical.js'
 import { hashContextFiles } from './context-files.js'
@@ -80,18 +80,24 @@ interface Context {
   readonly visited: Set<string>
 }
 
+/** The workspace, with the directory as given (annotations want paths relative to it). */
+type Workspace = FsWorkspace & { readonly dir: string }
+
 function openWorkspace(dir: string): Workspace {
   try {
-    return workspaceAt(dir)
+    return { ...workspaceAt(dir), dir: path.resolve(dir) }
   } catch {
     throw new UserError(`the workspace ${dir} does not exist`)
   }
 }
 
-/** A path for messages and annotations: relative to the workspace when inside it. */
+/** A path for messages and annotations: relative to the workspace (as given, or its real path) when inside it. */
 function shownIn(ws: Workspace, abs: string): string {
-  const rel = path.relative(ws.root, abs)
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : abs
+  for (const root of [ws.dir, ws.root]) {
+    const rel = path.relative(root, abs)
+    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) return rel.split(path.sep).join('/')
+  }
+  return abs
 }
 
 async function readEnvironmentFile(ws: Workspace, given: string): Promise<{ text: string; abs: string; real: string; shown: string }> {
@@ -136,7 +142,7 @@ export async function fingerprintFiles(input: FingerprintInput): Promise<Fingerp
     const lock = readExplicitLock(env.text, given)
     for (const w of lock.warnings) warnings.adopt('environment', w, given)
     if (lock.platform && !subdirs.includes(lock.platform)) {
-      warnings.add('lock-platform', `${given} is an explicit lock for ${lock.platform}, but the target is ${subdirs.join(', ')}${assumed ? ' (assumed; set `platforms`)' : ''}`, given)
+      warnings.add('lock-platform', `${given} is an explicit lock for ${excerpt(lock.platform)}, but the target is ${subdirs.join(', ')}${assumed ? ' (assumed; set `platforms`)' : ''}`, given)
     }
     parts = { source: 'explicit', packages: Object.fromEntries(subdirs.map((s) => [s, lock.packages])), ...common }
   } else if (!/\.ya?ml$/i.test(env.abs) && isSpecList(env.text)) {

@@ -65,8 +65,11 @@ export type Tri = boolean | 'unknown'
  * Evaluates a selector expression (`linux`, `osx and arm64`, `not win`, `(linux or osx) and
  * not aarch64`) on a subdir. Comparisons, calls and unknown names yield 'unknown'.
  */
+/** Longer selectors are not evaluated (the parser recurses; real selectors are a few words). */
+const MAX_SELECTOR = 256
+
 export function evalSelector(expr: string, subdir: string): Tri {
-  if (subdir.startsWith('unknown:')) return 'unknown'
+  if (subdir.startsWith('unknown:') || expr.length > MAX_SELECTOR) return 'unknown'
   const toks = expr.match(/\(|\)|[A-Za-z_][A-Za-z0-9_]*|[^\s()A-Za-z_]+/g) ?? []
   const t = truths(subdir)
   let i = 0

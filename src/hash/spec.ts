@@ -199,7 +199,12 @@ export function pipRefs(line: string): PipRef[] {
 
 /** `./pkg[extra]` → `./pkg`. */
 function stripExtras(target: string): string {
-  return target.replace(/\[[^\]/\\]*\]$/, '')
+  // by hand: the equivalent regex backtracks quadratically on `a[a[a[…`
+  if (!target.endsWith(']')) return target
+  const body = target.slice(0, -1)
+  const stop = Math.max(body.lastIndexOf(']'), body.lastIndexOf('/'), body.lastIndexOf('\\'))
+  const open = body.indexOf('[', stop + 1)
+  return open >= 0 ? target.slice(0, open) : target
 }
 
 function fileRef(option: 'requirement' | 'constraint', target: string): PipRef {

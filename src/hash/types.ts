@@ -66,6 +66,10 @@ export interface EnvDocument {
   subdirs: string[]
   /** `true` when no platform was given and `linux-64` was assumed for selectors. */
   subdirsAssumed?: boolean
+  /** The `condarc` input, parsed, token/password values and URL credentials redacted. */
+  condarc?: JsonValue
+  /** Ids of the BuildKit secrets and ssh forwards the builds get (`secret:<id>`, `ssh:<id>`), sorted; never values. */
+  secrets?: string[]
 }
 
 /** Build-context files by content (see context-files.ts). */
@@ -94,6 +98,10 @@ export interface FingerprintInput {
   buildArgs: readonly string[]
   /** Target platforms, e.g. ['linux/amd64']; [] = the builder's default. */
   platforms: readonly string[]
+  /** The redacted `condarc` (see condarc.ts); absent = none given. */
+  condarc?: JsonValue
+  /** Secret and ssh ids (see secrets.ts `secretIds`); absent or [] = none. */
+  secretIds?: readonly string[]
 }
 
 export interface Fingerprint {

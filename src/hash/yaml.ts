@@ -44,6 +44,22 @@ export const MAX_ALIASES = 100
 const MAX_NODES = 1_000_000
 /** Deepest nesting of mappings and lists accepted (real environment files nest 3 or 4 levels). */
 export const MAX_DEPTH = 100
+/**
+ * Lines plus flow separators accepted: parsing builds a node per item, and 100,000 of them
+ * already take some 200 MB (a large multi-platform conda-lock file has some 30,000).
+ */
+export const MAX_ENTRIES = 100_000
+
+/** Lines plus commas: an upper estimate of the nodes the parser would build. */
+export function roughEntries(src: string): number {
+  let n = 1
+  for (let i = 0; i < src.length; i++) {
+    const c = src.charCodeAt(i)
+    if (c === 10 || c === 44) n++
+  }
+  return n
+}
+
 /** Deepest indentation (columns, a compact `- ` counting 2) looked at before parsing. */
 const MAX_INDENT = 400
 
@@ -57,6 +73,10 @@ export function parseYaml(text: string, file: string): PNode {
   const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
   const lineCounter = new LineCounter()
   let doc: Document.Parsed
+  const entries = roughEntries(src)
+  if (entries > MAX_ENTRIES) {
+    throw new UserError(`${file} has about ${entries.toLocaleString('en-US')} lines and list items, more than the ${MAX_ENTRIES.toLocaleString('en-US')} an environment file may have (real ones have hundreds)`, { file, line: 1 })
+  }
   const deep = tooDeep(src)
   if (deep) throw new UserError(`${file}:${deep}: the YAML is nested more than ${MAX_DEPTH} levels deep — an environment file nests a few levels`, { file, line: deep })
   try {
@@ -79,13 +99,13 @@ export function parseYaml(text: string, file: string): PNode {
     }
     // the library's own advice ("please use …") is about its API, not about the file
     const first = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/;\s*please use [^;]*$/i, '')
-    throw new UserError(`${file}:${line}: not valid YAML: ${first}`, { file, line, column })
+    throw new UserError(`${file}:${line}: not valid YAML: ${excerpt(first, 160)}`, { file, line, column })
   }
   const lineOf = (offset: number) => lineCounter.linePos(offset).line
   let budget = MAX_NODES
   let aliases = 0
   const convert = (node: unknown, depth: number): PNode => {
-    if (--budget < 0) throw new UserError(`${file}: the YAML expands to too many nodes (more than ${MAX_NODES.toLocaleString('en-US')}, through aliases)`, { file, line: 1 })
+    if (--budget < 0) throw new UserError(`${file}: the YAML expands to too many nodes (more than ${MAX_NODES.toLocaleString('en-US')})`, { file, line: 1 })
     if (depth > MAX_DEPTH) {
       const line = lineOf((node as Node).range?.[0] ?? 0)
       throw new UserError(`${file}:${line}: the YAML is nested more than ${MAX_DEPTH} levels deep — an environment file nests a few levels`, { file, line })
@@ -160,7 +180,8 @@ function duplicateKeyAt(src: string, offset: number): string | undefined {
 /**
  * First line where the nesting of flow collections (`[`, `{`) passes MAX_DEPTH, or the
  * indentation of block collections (compact `- - x` counting each dash) passes MAX_INDENT;
- * 0 when neither does.
+ * 0 when neither does. Quotes are skipped roughly (a quote after a space or an indicator);
+ * what this misses, the parser's own stack overflow still reports as too deep.
  * An overestimate is harmless (real files are nowhere near); it keeps the recursive parser
  * from overflowing its stack.
  */
@@ -193,7 +214,7 @@ export function tooDeep(src: string): number {
     }
     lineStart = false
     if (c === '#' && (i === 0 || /\s/.test(src[i - 1]!))) quote = '#'
-    else if ((c === '"' || c === "'") && flow > 0) quote = c
+    else if ((c === '"' || c === "'") && (flow > 0 || i === 0 || /[\s[{,:-]/.test(src[i - 1]!))) quote = c
     else if (c === '[' || c === '{') {
       if (++flow > MAX_DEPTH) return line
     } else if ((c === ']' || c === '}') && flow > 0) flow--

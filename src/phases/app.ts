@@ -2,7 +2,7 @@
 // outputs that name the final image.
 
 import path from 'node:path'
-import { buildxArgs, type BuildSpec } from '../buildx/index.js'
+import { displayCommand, type BuildSpec } from '../buildx/index.js'
 import { BuildArgNames, Labels, Outputs } from '../constants.js'
 import type { Ports } from '../ports/index.js'
 import { formatReference, parseReference } from '../reference.js'
@@ -20,7 +20,8 @@ export function appSpec(s: RunState, tc: Toolchain, base: BaseResult, workDir: s
     dockerfile: opts.dockerfile!,
     tags: [...plan.job.appTags],
     buildArgs: [`${BuildArgNames.BaseImage}=${fromRef}`, ...opts.buildArgs],
-    labels: [...opts.labels, ...ociLabels(ctx), `${Labels.EnvHash}=${fp.hash}`],
+    labels: [...opts.labels, ...ociLabels(ctx, tc.sourceDate), `${Labels.EnvHash}=${fp.hash}`],
+    sourceDateEpoch: tc.sourceDate?.seconds,
     platforms: [...plan.job.platforms],
     target: opts.target,
     builder: tc.builder,
@@ -28,6 +29,7 @@ export function appSpec(s: RunState, tc: Toolchain, base: BaseResult, workDir: s
     ...registryCache(plan.job.appCacheRef, s, tc),
     output: plan.push.enabled ? 'push' : 'load',
     metadataFile: path.join(workDir, 'app-metadata.json'),
+    ...tc.secrets,
   }
 }
 
@@ -35,17 +37,21 @@ export async function appPhase(s: RunState, tc: Toolchain, base: BaseResult, wor
   const { plan, opts } = s
   const builds = base.build ? [base.build] : []
   let final: Omit<Built['final'], 'ref'> = { name: opts.baseRepository, tag: plan.base.tag, digest: base.digest }
+  let metadata = base.metadata
   if (plan.app) {
     const appRef = plan.app.ref
+    const parsed = parseReference(appRef, 'tags', { local: opts.image.local })
+    // What the tag held before this run: a rebuild that changed nothing pushes the same digest.
+    const digestBefore = plan.push.enabled ? await s.stores.store.digest(parsed.name, parsed.tag!).catch(() => undefined) : undefined
     const outcome = await timer.run(`Build application ${appRef}`, async () => {
       const spec = appSpec(s, tc, base, workDir)
-      ports.log.debug(`docker ${buildxArgs(spec).join(' ')}`)
+      ports.log.info(displayCommand(spec))
       return runOneBuild('app', spec, { ...s, platforms: s.plan.job.platforms }, tc, ports)
     })
     builds.push(buildReport('app', appRef, outcome.outcome, outcome.note))
-    const parsed = parseReference(appRef)
+    metadata = outcome.outcome.metadata
     const digest = (plan.pins.finalFromStore ? await s.stores.store.digest(parsed.name, parsed.tag!) : undefined) ?? outcome.outcome.digest
-    final = { name: parsed.name, tag: parsed.tag!, digest }
+    final = { name: parsed.name, tag: parsed.tag!, digest, digestBefore }
   }
   const ref = formatReference(final.name, final.tag, final.digest)
   ports.results.setOutput(Outputs.Image, ref)
@@ -54,5 +60,8 @@ export async function appPhase(s: RunState, tc: Toolchain, base: BaseResult, wor
   ports.results.setOutput(Outputs.CacheHitRatio, String(cache.ratio))
   ports.results.setOutput(Outputs.CachedSteps, String(cache.cachedSteps))
   ports.results.setOutput(Outputs.TotalSteps, String(cache.totalSteps))
-  return { builds, base: { ref: base.ref, digest: base.digest }, final: { ...final, ref } }
+  const pushed = plan.push.enabled ? [...(base.build ? [plan.base.tagRef] : []), ...(plan.app ? plan.job.appTags : [])] : []
+  ports.results.setOutput(Outputs.Metadata, metadata ? JSON.stringify(metadata) : '')
+  ports.results.setOutput(Outputs.Tags, pushed.join('\n'))
+  return { builds, base: { ref: base.ref, digest: base.digest }, final: { ...final, ref }, pushed }
 }

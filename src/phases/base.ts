@@ -2,7 +2,8 @@
 
 import path from 'node:path'
 import { bundledTemplateContext, type AssembledContext } from '../build-context.js'
-import { buildxArgs, type BuildSpec } from '../buildx/index.js'
+import { displayCommand, type BuildSpec } from '../buildx/index.js'
+import { envFilesLabel } from '../hash/file-lines.js'
 import { BuildArgNames, HASH_SCHEME, Labels, Outputs } from '../constants.js'
 import { encodeDocumentLabel } from '../hash/index.js'
 import type { Ports } from '../ports/index.js'
@@ -15,6 +16,8 @@ import type { PhaseTimer } from './timing.js'
 
 export interface BaseResult {
   readonly build?: BuildReport
+  /** The buildx metadata of the base build. */
+  readonly metadata?: Record<string, unknown>
   readonly ref: string
   readonly digest?: string
 }
@@ -35,7 +38,15 @@ export function baseSpec(s: RunState, tc: Toolchain, workDir: string, bundled?: 
       `${BuildArgNames.EnvironmentFile}=${bundled?.environmentFile ?? path.basename(opts.environmentFile)}`,
       ...(bundled ? [`${BuildArgNames.EnvHash}=${fp.hash}`] : []),
     ],
-    labels: [...opts.labels, ...ociLabels(ctx), `${Labels.EnvHash}=${fp.hash}`, `${Labels.Scheme}=${HASH_SCHEME}`, `${Labels.EnvDocument}=${encodeDocumentLabel(fp.document)}`],
+    labels: [
+      ...opts.labels,
+      ...ociLabels(ctx, tc.sourceDate),
+      `${Labels.EnvHash}=${fp.hash}`,
+      `${Labels.Scheme}=${HASH_SCHEME}`,
+      `${Labels.EnvDocument}=${encodeDocumentLabel(fp.document)}`,
+      ...envFilesLabel(fp, opts.environmentFile),
+    ],
+    sourceDateEpoch: tc.sourceDate?.seconds,
     // A job of a matrix builds its own platform (build-platforms), with a cache of its own.
     platforms: [...plan.job.platforms],
     builder: tc.builder,
@@ -46,6 +57,7 @@ export function baseSpec(s: RunState, tc: Toolchain, workDir: string, bundled?: 
     pull: plan.base.build?.pull ?? false,
     noCache: plan.base.build?.noCache ?? false,
     metadataFile: path.join(workDir, 'base-metadata.json'),
+    ...tc.secrets,
   }
 }
 
@@ -53,6 +65,7 @@ export async function basePhase(s: RunState, tc: Toolchain, workDir: string, tim
   const { plan, opts, stores } = s
   const repo = opts.baseRepository
   let build: BuildReport | undefined
+  let metadata: Record<string, unknown> | undefined
   let digest: string | undefined
   if (plan.base.build) {
     const outcome = await timer.run(`Build base ${plan.base.tag}`, async () => {
@@ -61,10 +74,11 @@ export async function basePhase(s: RunState, tc: Toolchain, workDir: string, tim
         ? await bundledTemplateContext({ environmentFile: opts.environmentFile, files: s.fp.files, workspace: s.ctx.workspace, dest: path.join(workDir, 'base-context') })
         : undefined
       const spec = baseSpec(s, tc, workDir, bundled)
-      ports.log.debug(`docker ${buildxArgs(spec).filter((a) => !a.includes(`${Labels.EnvDocument}=`)).join(' ')}`)
+      ports.log.info(displayCommand(spec))
       return runOneBuild('base', spec, { ...s, platforms: plan.job.platforms }, tc, ports)
     })
     build = buildReport('base', plan.base.tagRef, outcome.outcome, outcome.note)
+    metadata = outcome.outcome.metadata
     digest = (plan.push.enabled ? await stores.store.digest(repo, plan.base.tag) : undefined) ?? outcome.outcome.digest
     if (plan.push.enabled && !digest) throw new Error(`${plan.base.tagRef} was built but the registry does not have it`)
   } else {
@@ -74,5 +88,5 @@ export async function basePhase(s: RunState, tc: Toolchain, workDir: string, tim
   const ref = plan.pins.baseByDigest ? formatReference(repo, plan.base.tag, digest) : plan.base.tagRef
   ports.results.setOutput(Outputs.BaseImage, ref)
   ports.results.setOutput(Outputs.BaseReused, String(plan.choice.action === 'reuse'))
-  return { build, ref, digest }
+  return { build, metadata, ref, digest }
 }

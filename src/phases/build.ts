@@ -11,6 +11,7 @@ import type { Ports } from '../ports/index.js'
 import type { BuildReport, ReportData } from '../report/model.js'
 import type { RunState } from '../state.js'
 import type { Toolchain } from './builder.js'
+import type { SourceDate } from '../source-date.js'
 
 export type BuildPorts = Pick<Ports, 'buildx' | 'actionsCache' | 'log'>
 
@@ -71,8 +72,8 @@ export function registryCache(ref: string, s: Pick<RunState, 'opts' | 'plan'>, t
   }
 }
 
-export function ociLabels(ctx: RunContext): string[] {
-  const out = [`${Labels.Created}=${ctx.now.toISOString()}`]
+export function ociLabels(ctx: RunContext, sourceDate?: SourceDate): string[] {
+  const out = [`${Labels.Created}=${(sourceDate?.date ?? ctx.now).toISOString()}`]
   if (ctx.repository) out.push(`${Labels.Source}=${ctx.serverUrl}/${ctx.repository}`)
   if (ctx.sha) out.push(`${Labels.Revision}=${ctx.sha}`)
   return out

@@ -3,6 +3,8 @@
 import { errorMessage } from '../errors.js'
 import { cacheWithBuilder, decideBuilder, type RunPlan } from '../plan.js'
 import type { Ports } from '../ports/index.js'
+import { resolveSourceDate, type SourceDate } from '../source-date.js'
+import type { BuildSecretArgs } from '../secrets.js'
 import type { Cleanup, RunState } from '../state.js'
 
 /** How the builds run: builder, cache settings now that the builder is known, the docker environment. */
@@ -12,6 +14,10 @@ export interface Toolchain {
   readonly dockerContext?: string
   readonly cache: ReturnType<typeof cacheWithBuilder>
   readonly env?: NodeJS.ProcessEnv
+  /** The source date of what is built (created label, SOURCE_DATE_EPOCH): a rebuild of one commit is one image. */
+  readonly sourceDate?: SourceDate
+  /** `--secret` / `--ssh` values of both builds. */
+  readonly secrets?: BuildSecretArgs
 }
 
 /** The credential inputs reach BuildKit through a temporary Docker config for the builds. */
@@ -25,15 +31,22 @@ export function dockerEnvironment(s: Pick<RunState, 'opts' | 'plan'>, ports: Pic
 }
 
 export async function builderPhase(
-  s: Pick<RunState, 'opts' | 'plan'>,
+  s: Pick<RunState, 'opts' | 'plan' | 'ctx'>,
   env: NodeJS.ProcessEnv | undefined,
-  ports: Pick<Ports, 'buildx' | 'log'>,
+  ports: Pick<Ports, 'buildx' | 'log' | 'proc' | 'clock'>,
   cleanup: Cleanup,
 ): Promise<Toolchain> {
   const { log, buildx } = ports
-  log.info(await buildx.version(env))
   let builder = s.opts.builder
-  let info = await buildx.inspect(builder, env)
+  // Independent docker CLI calls and the commit time: at once.
+  const [version, inspected, sourceDate] = await Promise.all([
+    buildx.version(env),
+    buildx.inspect(builder, env),
+    resolveSourceDate(s.ctx, () => ports.clock.now(), ports.proc),
+  ])
+  log.info(version)
+  log.info(`Source date ${sourceDate.date.toISOString()} (from ${sourceDate.origin})`)
+  let info = inspected
   const decision = decideBuilder(s.plan, info, s.opts.builder)
   if (decision.action === 'create') {
     log.warning(decision.warning)
@@ -52,7 +65,7 @@ export async function builderPhase(
   const cache = cacheWithBuilder(s.plan.cache, info.canExportCache)
   if (cache.warning) log.warning(cache.warning)
   log.info(`Builder: ${info.name} (${info.driver} driver), registry cache export: ${info.canExportCache ? 'yes' : 'no'}`)
-  return { builder, ...(info.dockerContext ? { dockerContext: info.dockerContext } : {}), cache, env }
+  return { builder, ...(info.dockerContext ? { dockerContext: info.dockerContext } : {}), cache, env, sourceDate }
 }
 
 /** No builds: the plan's cache settings as they are. */

@@ -3,6 +3,7 @@
 import { HASH_SCHEME, Outputs } from '../constants.js'
 import { fingerprint, type Fingerprint } from '../hash/index.js'
 import type { Ports } from '../ports/index.js'
+import { secretIds } from '../secrets.js'
 import type { InputsResult } from './inputs.js'
 
 export async function fingerprintPhase(
@@ -16,6 +17,8 @@ export async function fingerprintPhase(
     buildArgs: opts.baseBuildArgs,
     platforms,
     workspace,
+    condarc: opts.condarc?.hashed,
+    secretIds: secretIds(opts.secrets),
   })
   ports.log.info(`Environment hash ${fp.hash} (scheme ${HASH_SCHEME}) over ${fp.files.length} file(s)`)
   for (const w of fp.warnings) ports.log.warning(w.message, { file: w.file, line: w.line, kind: w.kind })

@@ -1,5 +1,8 @@
 // Phase 1: the inputs, read and validated once.
 
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { checkAppDockerfile } from '../app-dockerfile.js'
 import type { RunContext } from '../context.js'
 import { getOptions, type Options } from '../options.js'
 import type { Ports } from '../ports/index.js'
@@ -9,8 +12,13 @@ export interface InputsResult {
   readonly platforms: readonly string[]
 }
 
-export function readInputs(ctx: RunContext, ports: Pick<Ports, 'input'>): InputsResult {
-  const opts = getOptions(ctx, ports.input)
+export function readInputs(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Pick<Ports, 'input' | 'log'>): InputsResult {
+  const opts = getOptions(ctx, ports.input, env)
+  if (opts.dockerfile) {
+    // An application Dockerfile that does not derive from BASE_IMAGE: a warning on its line.
+    const file = path.relative(ctx.workspace, opts.dockerfile) || opts.dockerfile
+    for (const w of checkAppDockerfile(readFileSync(opts.dockerfile, 'utf8'), file, opts.target)) ports.log.warning(w.message, { file, line: w.line })
+  }
   // An empty `platforms` means this runner's platform, made explicit so that runners of
   // different architectures never share (and reuse) one base.
   const platforms = opts.platforms.length ? opts.platforms : [ctx.hostPlatform]

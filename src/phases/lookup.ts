@@ -1,26 +1,21 @@
 // Phase 3: what the registry (or engine) already has, and whether this job may write to it.
 
-import { datedTags, type DatedTag } from '../dated-tags.js'
+import { datedTags } from '../dated-tags.js'
 import { errorMessage, isUserError } from '../errors.js'
 import type { Options } from '../options.js'
 import type { LookupResult } from '../plan.js'
 import type { Ports, Stores } from '../ports/index.js'
-import type { CredentialState } from '../push.js'
-import { formatName, isLoopbackHost } from '../reference.js'
+import { formatName } from '../reference.js'
+import { isRegistryError } from '../registry/index.js'
 
+/**
+ * Dated base tags of the base repository (newest first), and every tag (per-platform parts
+ * of a matrix); none when the lookup failed (and whether it was refused).
+ */
 export async function lookupPhase(
-  s: { opts: Options; envHash: string; stores: Stores },
-  ports: Pick<Ports, 'log' | 'hasCredentials'>,
-): Promise<LookupResult> {
-  const [found, credentials] = await Promise.all([datedBaseTags(s, ports), credentialState(s.opts, ports)])
-  return { dated: found?.dated, tags: found?.tags, credentials }
-}
-
-/** Dated base tags of the base repository (newest first); undefined when the lookup failed. */
-async function datedBaseTags(
   { opts, envHash, stores }: { opts: Options; envHash: string; stores: Stores },
   { log }: Pick<Ports, 'log'>,
-): Promise<{ dated: DatedTag[]; tags: string[] } | undefined> {
+): Promise<LookupResult> {
   const repo = opts.baseRepository
   try {
     const t = await stores.store.tags(repo)
@@ -30,14 +25,9 @@ async function datedBaseTags(
     return { dated, tags: t }
   } catch (e) {
     if (isUserError(e)) throw e
+    // Refused credentials: a run that pushes stops before building (push-access phase).
+    const refused = isRegistryError(e) && (e.kind === 'auth' || e.kind === 'denied') ? errorMessage(e) : undefined
     log.warning(`Could not list the tags of ${formatName(repo)} (${errorMessage(e)}); building the base as a cache miss`)
-    return undefined
+    return { refused }
   }
-}
-
-async function credentialState(opts: Options, ports: Pick<Ports, 'hasCredentials'>): Promise<CredentialState> {
-  if (opts.image.local) return 'not-needed'
-  if (isLoopbackHost(opts.image.registry) || opts.insecureRegistries.includes(opts.image.registry)) return 'not-needed'
-  if (opts.registryUsername && opts.registryPassword) return 'found'
-  return (await ports.hasCredentials(opts.image.registry)) ? 'found' : 'none'
 }

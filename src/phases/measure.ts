@@ -4,6 +4,8 @@
 
 import { Labels, Outputs } from '../constants.js'
 import { trendTags, withTag, type DatedTag } from '../dated-tags.js'
+import { comparisonTags } from '../compare.js'
+import { fingerprintFileLines, parseFileLinesLabel, withRequirementLines } from '../hash/file-lines.js'
 import { diffDocuments, isTruncatedDocumentLabel, parseDocumentLabel, type Fingerprint } from '../hash/index.js'
 import type { Options } from '../options.js'
 import type { Ports, Store } from '../ports/index.js'
@@ -16,22 +18,44 @@ import { tolerate } from './timing.js'
 
 const TREND_POINTS = 8
 
-export async function measurePhase(s: RunState, built: Built, ports: Pick<Ports, 'log' | 'results'>): Promise<Measured> {
+/**
+ * `appCompareTo`: the previous image of the stream, read before the builds (see
+ * previousAppImage); a base alone is compared with the previous dated base.
+ */
+export async function measurePhase(s: RunState, built: Built, appCompareTo: ImageSize | undefined, ports: Pick<Ports, 'log' | 'results'>): Promise<Measured> {
   const { opts, plan, stores, lookup, fp } = s
   const { log } = ports
   const sizeStore = plan.pins.measureInStore ? stores.store : stores.engine
   const measuredRef = built.final.digest && plan.pins.measureByDigest ? built.final.digest : built.final.tag
+  const prev = plan.previous
+  const newBase = plan.app !== undefined && plan.choice.action === 'build'
   // Independent registry reads: run them at once.
-  const [read, compareTo, changes, trend, packages] = await Promise.all([
+  const [read, previousBase, changes, trend, baseSize, packages] = await Promise.all([
     tolerate(log, 'read the image size', () => sizeStore.size(built.final.name, measuredRef)),
-    tolerate(log, 'read the size of the compared image', () => comparedImage(opts, stores.store, plan.previous)),
+    prev ? tolerate(log, 'read the size of the previous base', () => stores.store.size(opts.baseRepository, prev.tag)) : undefined,
     environmentChangesOf(s, log),
     tolerate(log, 'read the size trend', () => sizeTrend(opts, stores.store, lookup.dated ?? [], plan.choice.tag, fp.hash, plan.pins.measureInStore)),
+    newBase ? tolerate(log, 'read the size of the new base', () => sizeStore.size(opts.baseRepository, built.base.digest && plan.pins.measureByDigest ? built.base.digest : plan.base.tag)) : undefined,
     basePackages(s, built, log),
   ])
   const size = read ? { ...read, ref: built.final.ref } : undefined
   ports.results.setOutput(Outputs.ImageSize, size ? String(size.total) : '')
-  return { size, compareTo, changes, trend, packages }
+  const base = baseSize ? { size: { ...baseSize, ref: built.base.ref ?? plan.base.tagRef }, compareTo: previousBase } : undefined
+  return { size, compareTo: plan.app ? appCompareTo : previousBase, changes, trend, base, packages }
+}
+
+/** The previous image of this run's stream (`compare-to`, else the first of compare.ts's tags that exists), read before anything is pushed. */
+export async function previousAppImage(s: Pick<RunState, 'opts' | 'ctx' | 'stores'>): Promise<ImageSize | undefined> {
+  const { opts, stores } = s
+  if (opts.compareTo) {
+    const ref = parseReference(opts.compareTo, 'compare-to', { local: opts.image.local })
+    return stores.store.size(ref.name, ref.digest ?? ref.tag ?? 'latest')
+  }
+  for (const tag of comparisonTags(s.ctx)) {
+    const size = await stores.store.size(opts.image, tag)
+    if (size) return size
+  }
+  return undefined
 }
 
 /**
@@ -63,15 +87,6 @@ export function environmentChangesOf(s: Pick<RunState, 'opts' | 'plan' | 'stores
   return tolerate(log, 'read the previous base environment', () => environmentChanges(s.opts, s.stores.store, prev, s.fp))
 }
 
-/** The image the final size is compared with: `compare-to`, `<image>:latest`, or the previous dated base. */
-async function comparedImage(opts: Options, store: Store, previous: DatedTag | undefined): Promise<ImageSize | undefined> {
-  if (opts.dockerfile) {
-    const ref = opts.compareTo ? parseReference(opts.compareTo) : { name: opts.image, tag: 'latest', digest: undefined }
-    return store.size(ref.name, ref.digest ?? ref.tag ?? 'latest')
-  }
-  return previous && store.size(opts.baseRepository, previous.tag)
-}
-
 /** What differs between the environment of the previous base (read back from its label) and this one. */
 async function environmentChanges(opts: Options, store: Store, prev: DatedTag, fp: Fingerprint): Promise<{ changes: EnvChange[]; previousTag: string }> {
   const labels = await store.labels(opts.baseRepository, prev.tag)
@@ -84,7 +99,8 @@ async function environmentChanges(opts: Options, store: Store, prev: DatedTag, f
   }
   const doc = label ? parseDocumentLabel(label) : undefined
   if (!doc) return { changes: [{ section: 'environment', kind: 'changed', item: `${prev.tag} carries no environment document label` }], previousTag: prev.tag }
-  return { changes: diffDocuments(doc, fp.document), previousTag: prev.tag }
+  const changes = withRequirementLines(diffDocuments(doc, fp.document), parseFileLinesLabel(labels?.[Labels.EnvFiles]), fingerprintFileLines(fp, opts.environmentFile))
+  return { changes, previousTag: prev.tag }
 }
 
 async function sizeTrend(

@@ -37,5 +37,9 @@ export async function mergePhase(s: RunState, ports: Pick<Ports, 'log' | 'result
   results.setOutput(Outputs.CacheHitRatio, String(cache.ratio))
   results.setOutput(Outputs.CachedSteps, String(cache.cachedSteps))
   results.setOutput(Outputs.TotalSteps, String(cache.totalSteps))
-  return { builds: [], base: { ref: baseRef, digest: merged.base.digest }, final: { ...final, ref } }
+  // The merge writes the multi-platform base tag and, with an application, its tags.
+  const pushed = [formatReference(opts.baseRepository, merged.base.tag), ...(merged.app ? opts.tags : [])]
+  results.setOutput(Outputs.Tags, pushed.join('\n'))
+  results.setOutput(Outputs.Metadata, '')
+  return { builds: [], base: { ref: baseRef, digest: merged.base.digest }, final: { ...final, ref }, pushed }
 }

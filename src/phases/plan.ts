@@ -8,6 +8,7 @@ import type { RunState } from '../state.js'
 /** Logs the decisions every run makes and sets the outputs known from the plan alone. */
 export function announcePlan({ plan }: Pick<RunState, 'plan'>, ports: Pick<Ports, 'log' | 'results'>): void {
   ports.log.info(`Push: ${plan.push.enabled ? 'yes' : 'no'} (${plan.push.reason})`)
+  if (plan.push.notice) ports.log.notice(plan.push.notice)
   ports.log.info(`Build cache: ${plan.cache.backend}`)
   // The tag this job pushes or uses: a job of a matrix that builds the base pushes its platform's part.
   ports.results.setOutput(Outputs.BaseTag, plan.base.tag)

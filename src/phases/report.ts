@@ -4,12 +4,14 @@
 import path from 'node:path'
 import { errorMessage, UserError } from '../errors.js'
 import type { Ports } from '../ports/index.js'
-import { formatName } from '../reference.js'
+import { formatName, formatReference } from '../reference.js'
 import { evaluateBudget } from '../report/budget.js'
 import { renderReport } from '../report/render.js'
 import type { BudgetResult, ReportData } from '../report/model.js'
-import type { FinishedRun } from '../state.js'
+import { sameDigestAs } from '../source-date.js'
+import type { Built, FinishedRun, Measured } from '../state.js'
 import { cacheTotals } from './build.js'
+import { runUrl } from './failure.js'
 
 export type ReportPorts = Pick<Ports, 'log' | 'results' | 'github'>
 
@@ -37,8 +39,10 @@ function reportData(s: FinishedRun, budget: readonly BudgetResult[], warnings: r
       changes: measured.changes?.changes,
       previousTag: measured.changes?.previousTag,
       note: plan.report.note,
+      size: measured.base?.size,
+      compareTo: measured.base?.compareTo,
     },
-    final: built ? { ref: built.final.ref, digest: built.final.digest, size: measured.size, compareTo: measured.compareTo } : undefined,
+    final: built ? finalReport(built, measured) : undefined,
     builds: [...builds],
     cache: cacheTotals(builds),
     phases: [...s.phases],
@@ -48,7 +52,16 @@ function reportData(s: FinishedRun, budget: readonly BudgetResult[], warnings: r
     retention: s.retention,
     packages: measured.packages,
     warnings: [...warnings],
+    runUrl: runUrl(ctx),
+    pushedTags: built ? [...built.pushed] : undefined,
   }
+}
+
+/** The final image; "unchanged" when a build pushed a digest the tag or the compared image already had. */
+function finalReport(built: Built, measured: Measured): NonNullable<ReportData['final']> {
+  const { ref, digest, name, tag, digestBefore } = built.final
+  const unchangedFrom = built.builds.length ? sameDigestAs(digest, [{ ref: formatReference(name, tag), digest: digestBefore }, measured.compareTo ?? {}]) : undefined
+  return { ref, digest, size: measured.size, compareTo: measured.compareTo, ...(unchangedFrom ? { unchangedFrom } : {}) }
 }
 
 export async function reportPhase(s: FinishedRun, ports: ReportPorts): Promise<void> {
@@ -63,7 +76,7 @@ export async function reportPhase(s: FinishedRun, ports: ReportPorts): Promise<v
   }
 }
 
-async function writeSummary(s: FinishedRun, data: ReportData, { log, results }: ReportPorts): Promise<void> {
+export async function writeSummary(s: Pick<FinishedRun, 'opts'>, data: ReportData, { log, results }: ReportPorts): Promise<void> {
   if (!s.opts.summary) return
   try {
     const md = renderReport(data)
@@ -76,7 +89,7 @@ async function writeSummary(s: FinishedRun, data: ReportData, { log, results }: 
   }
 }
 
-async function writeComment(s: FinishedRun, data: ReportData, { log, github }: ReportPorts): Promise<void> {
+export async function writeComment(s: Pick<FinishedRun, 'opts' | 'ctx'>, data: ReportData, { log, github }: ReportPorts): Promise<void> {
   const { opts, ctx } = s
   if (!opts.prComment || !ctx.pullRequest) return
   if (ctx.pullRequest.fromFork) return log.notice('Pull request from a fork: its token cannot write, so no PR comment is posted (see the job summary)')

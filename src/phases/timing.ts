@@ -6,12 +6,15 @@ import type { PhaseTiming } from '../state.js'
 
 export class PhaseTimer {
   readonly list: PhaseTiming[] = []
+  /** The phase running now (named in the report of a failure). */
+  current?: string
   constructor(
     private readonly log: LogSink,
     private readonly clock: Clock,
   ) {}
 
   async run<T>(name: string, f: () => Promise<T>): Promise<T> {
+    this.current = name
     const start = this.clock.monotonicMs()
     try {
       return await this.log.group(name, f)

@@ -16,7 +16,6 @@ import {
 import { buildxVersion, createContainerBuilder, inspectBuilder, removeBuilder, runBuild, type BuilderInfo, type BuildOutcome, type BuildSpec } from '../buildx/index.js'
 import type { InputName, OutputName } from '../constants.js'
 import { dockerConfigWithLogin, type LoginConfig } from '../docker-login.js'
-import { hasCredentials } from '../registry/index.js'
 import { githubApi, type GitHubPort } from './github.js'
 import { logSink, type LogSink } from './log.js'
 import { execProcess, type ProcessPort } from './process.js'
@@ -71,8 +70,6 @@ export interface Ports {
   readonly input: (name: InputName) => string
   /** Opens the image stores for the run's options. */
   readonly stores: (o: StoreOptions) => Stores
-  /** Whether the Docker config (or its helper) has credentials for a registry. */
-  readonly hasCredentials: (registry: string) => Promise<boolean>
 }
 
 export function defaultPorts(env: NodeJS.ProcessEnv = process.env): Ports {
@@ -110,6 +107,5 @@ export function defaultPorts(env: NodeJS.ProcessEnv = process.env): Ports {
     },
     input: (name) => core.getInput(name),
     stores: (o) => openStores(o, proc, registryLog),
-    hasCredentials: (registry) => hasCredentials(registry),
   }
 }

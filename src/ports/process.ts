@@ -5,6 +5,7 @@
 
 import { getExecOutput } from '@actions/exec'
 import { execFileSync, spawn } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
 import { accessSync, constants, readFileSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { StringDecoder } from 'node:string_decoder'
@@ -81,16 +82,19 @@ export const execProcess: ProcessPort = {
     const out = collector(opts.maxBuffer ?? 4 * 1024 * 1024, opts.onStdout)
     const err = collector(opts.maxBuffer ?? 4 * 1024 * 1024, opts.onStderr)
     let killed: ProcessResult['killed']
+    // Every process of this call carries a marker in its environment (it survives exec and is
+    // inherited), so a timeout finds the whole tree even when a wrapper exec'd another program.
+    const marker = `${PROCESS_MARKER}=${randomUUID()}`
     const kill = (why: 'timeout' | 'aborted'): void => {
       killed ??= why
-      for (const pid of childrenRunning(program, args)) killTree(pid, 'SIGKILL')
+      for (const pid of new Set([...markedProcesses(marker), ...childrenRunning(program, args)])) killTree(pid, 'SIGKILL')
     }
     const timer = opts.timeoutMs ? setTimeout(() => kill('timeout'), opts.timeoutMs) : undefined
     const onAbort = (): void => kill('aborted')
     opts.signal?.addEventListener('abort', onAbort, { once: true })
     try {
       const file = resolveProgram(program, opts.env ?? process.env)
-      const env = stringEnv(opts.env ?? process.env)
+      const env = { ...stringEnv(opts.env ?? process.env), [PROCESS_MARKER]: marker.slice(PROCESS_MARKER.length + 1) }
       const code = opts.input
         ? await runWithInput(file, args, env, opts.input, out, err)
         : (
@@ -212,6 +216,28 @@ function descendants(root: number, table = processTable()): number[] {
 }
 
 /** Direct children of this process that run `program args…` (the ones a run started). */
+/** The environment variable that marks the processes of one call (see `run`). */
+const PROCESS_MARKER = 'CONDA_IMAGE_ACTION_CALL'
+
+/** Processes whose environment holds `marker` (`NAME=value`); Linux `/proc` only. */
+function markedProcesses(marker: string): number[] {
+  let entries: string[]
+  try {
+    entries = readdirSync('/proc').filter((d) => /^\d+$/.test(d))
+  } catch {
+    return []
+  }
+  const out: number[] = []
+  for (const d of entries) {
+    try {
+      if (readFileSync(`/proc/${d}/environ`, 'latin1').split('\0').includes(marker)) out.push(Number(d))
+    } catch {
+      // another user's process, or gone meanwhile
+    }
+  }
+  return out
+}
+
 function childrenRunning(program: string, args: readonly string[]): number[] {
   const table = processTable()
   const want = args.join('\0')

@@ -3,7 +3,7 @@
 
 import { inspectLocal, localTags } from '../engine.js'
 import type { MergeRegistry } from '../merge.js'
-import { formatReference, type ImageName } from '../reference.js'
+import { formatName, formatReference, type ImageName } from '../reference.js'
 import { RegistryClient } from '../registry/index.js'
 import type { Logger } from '../registry/transport.js'
 import type { ImageSize } from '../report/model.js'
@@ -18,8 +18,13 @@ export interface Store {
   labels(name: ImageName, tagOrDigest: string): Promise<Record<string, string> | undefined>
 }
 
-/** What retention (reads and manifest deletes) and mode: merge (index assembly) need of a registry. */
-export type RegistryAccess = TagSource & ManifestDeleter & MergeRegistry
+/** What retention (reads and manifest deletes), mode: merge (index assembly) and the push check need of a registry. */
+export type RegistryAccess = TagSource & ManifestDeleter & MergeRegistry & PushProbe
+
+/** Whether this job may push to a repository (a blob upload started and cancelled; see RegistryClient.probePush). */
+export interface PushProbe {
+  probePush(name: ImageName): Promise<void>
+}
 
 /** The stores of a run: the one behind `image`, the local engine (for loaded images), and the registry when there is one. */
 export interface Stores {
@@ -60,7 +65,7 @@ export function registryStore(client: RegistryClient): Store {
 
 export function engineStore(proc?: ProcessPort): Store {
   return {
-    tags: (name) => localTags(name.repository, proc),
+    tags: (name) => localTags(formatName(name), proc),
     digest: async (name, tag) => (await inspectLocal(formatReference(name, tag), proc))?.id,
     size: async (name, tag) => {
       const img = await inspectLocal(formatReference(name, tag), proc)

@@ -7,8 +7,20 @@ import { repositoryScope } from './auth.js'
 import { RegistryError, TransientError } from './errors.js'
 import { Transport, errorCodeOf, type Registry, type Response, type TransportOptions } from './transport.js'
 
-/** Options of the client: those of its transport (credentials, TLS, timeouts, retries, logging). */
-export type RegistryClientOptions = TransportOptions
+/** Bounds of one tag listing; past any of them the listing fails (the caller builds as a miss). */
+export interface TagListLimits {
+  /** One deadline over the whole listing: every page, retry, backoff and token request. */
+  deadlineMs: number
+  /** Most tags accepted. */
+  maxTags: number
+  /** Most bytes of tag-list bodies read, over all pages. */
+  maxBytes: number
+}
+
+export const DEFAULT_TAG_LIST_LIMITS: Readonly<TagListLimits> = Object.freeze({ deadlineMs: 60_000, maxTags: 100_000, maxBytes: 32 << 20 })
+
+/** Options of the client: those of its transport (credentials, TLS, timeouts, retries, logging), and the tag-list bounds. */
+export type RegistryClientOptions = TransportOptions & { tagListLimits?: Partial<TagListLimits> }
 
 export interface ManifestInfo {
   digest: string
@@ -143,9 +155,11 @@ async function mapLimit<T, R>(items: readonly T[], n: number, f: (t: T) => Promi
 
 export class RegistryClient {
   private readonly transport: Transport
+  private readonly tagListLimits: TagListLimits
 
   constructor(opts: RegistryClientOptions = {}) {
     this.transport = new Transport(opts)
+    this.tagListLimits = { ...DEFAULT_TAG_LIST_LIMITS, ...opts.tagListLimits }
   }
 
   private reg(name: ImageName): Registry {
@@ -159,15 +173,22 @@ export class RegistryClient {
     return new URL(`${reg.scheme}://${reg.host}/v2/${path}`)
   }
 
-  /** All tags of the repository (every page), sorted; [] when the repository does not exist. */
-  async listTags(name: ImageName): Promise<string[]> {
+  /**
+   * All tags of the repository (every page), sorted; [] when the repository does not exist.
+   * Bounded by one deadline and caps on tags and bytes (`tagListLimits`): past any of them it
+   * fails with a RegistryError.
+   */
+  async listTags(name: ImageName, limits: Partial<TagListLimits> = {}): Promise<string[]> {
     const reg = this.reg(name)
     const scope = repositoryScope(name.repository, ['pull'])
     const what = `list the tags of ${name.repository}`
+    const bounds = { ...this.tagListLimits, ...limits }
+    const deadline = this.transport.now() + bounds.deadlineMs
     const first = this.url(reg, `${name.repository}/tags/list`)
     first.searchParams.set('n', String(TAG_PAGE_SIZE))
     const tags = new Set<string>()
     const seen = new Set<string>()
+    let bytes = 0
     let url: URL | undefined = first
     for (let page = 0; url; page++) {
       if (page >= MAX_TAG_PAGES) throw new RegistryError('protocol', reg.name, `${reg.name}: more than ${MAX_TAG_PAGES} pages of tags for ${name.repository}`)
@@ -175,14 +196,25 @@ export class RegistryClient {
       if (seen.has(key)) throw new RegistryError('protocol', reg.name, `${reg.name}: the tag list of ${name.repository} links back to a page already read`)
       seen.add(key)
       const pageUrl: URL = url
-      const r = await this.transport.send(reg, { method: 'GET', url: pageUrl, scope, maxBytes: TAG_PAGE_MAX_BYTES, what, passStatuses: [404] }, (res) => {
-        if (res.status === 404) return { res, list: undefined }
-        const j = parseJson(res.body, what) as { tags?: unknown }
-        if (!j || typeof j !== 'object' || (j.tags !== null && j.tags !== undefined && !Array.isArray(j.tags))) {
-          throw new TransientError('protocol', `${what}: unexpected response`)
-        }
-        return { res, list: (j.tags ?? []) as unknown[] }
-      })
+      const budget = bounds.maxBytes - bytes
+      if (budget <= 0) throw tagListTooBig(reg.name, name.repository, `more than ${bounds.maxBytes} bytes`)
+      const request = { method: 'GET' as const, url: pageUrl, scope, maxBytes: Math.min(TAG_PAGE_MAX_BYTES, budget), what, passStatuses: [404], deadline }
+      const r = await this.transport
+        .send(reg, request, (res) => {
+          if (res.status === 404) return { res, list: undefined }
+          const j = parseJson(res.body, what) as { tags?: unknown }
+          if (!j || typeof j !== 'object' || (j.tags !== null && j.tags !== undefined && !Array.isArray(j.tags))) {
+            throw new TransientError('protocol', `${what}: unexpected response`)
+          }
+          return { res, list: (j.tags ?? []) as unknown[] }
+        })
+        .catch((e: unknown) => {
+          // A page refused for its size when the total budget was the tighter bound: the cap's own words.
+          if (budget < TAG_PAGE_MAX_BYTES && e instanceof RegistryError && e.kind === 'protocol' && / sent (?:more than|a response of) \d+ bytes/.test(e.message)) {
+            throw tagListTooBig(reg.name, name.repository, `more than ${bounds.maxBytes} bytes`)
+          }
+          throw e
+        })
       if (r.list === undefined) {
         // NAME_UNKNOWN (or an empty 404): the repository does not exist yet. A 404 on a
         // later page means the list moved under us; report what we have read.
@@ -190,7 +222,9 @@ export class RegistryClient {
         const code = errorCodeOf(r.res.body)
         throw new RegistryError('not-found', reg.name, `${reg.name}: a page of the tag list of ${name.repository} vanished (${code ?? 'HTTP 404'})`, 404)
       }
+      bytes += r.res.body.length
       for (const t of r.list) if (typeof t === 'string') tags.add(t)
+      if (tags.size > bounds.maxTags) throw tagListTooBig(reg.name, name.repository, `more than ${bounds.maxTags} tags`)
       const next = nextLink(r.res.headers.get('link'), r.res.url)
       if (next && next.host !== reg.host) {
         throw new RegistryError('protocol', reg.name, `${reg.name}: the tag list of ${name.repository} links to another host (${next.host}); refusing to follow`)
@@ -428,6 +462,44 @@ export class RegistryClient {
     )
   }
 
+  /**
+   * Checks that this client may push to the repository, cheaply and without writing anything
+   * lasting: starts a blob upload (`POST /v2/<name>/blobs/uploads/`) and cancels it (DELETE of
+   * the upload URL it answered with). Throws the transport's RegistryError (`auth` 401,
+   * `denied` 403, or another fault) when the registry refuses.
+   */
+  async probePush(name: ImageName): Promise<void> {
+    const reg = this.reg(name)
+    const r = await this.transport.send(reg, {
+      method: 'POST',
+      url: this.url(reg, `${name.repository}/blobs/uploads/`),
+      headers: { 'content-length': '0' },
+      scope: repositoryScope(name.repository, ['pull', 'push']),
+      maxBytes: 1 << 16,
+      what: `push to ${name.repository} (a test upload, cancelled at once)`,
+    })
+    const location = r.headers.get('location')
+    if (!location) return
+    let upload: URL
+    try {
+      upload = new URL(location, r.url)
+    } catch {
+      return
+    }
+    // Cancel only on the registry itself; an upload left behind expires on its own.
+    if (upload.host !== r.url.host) return
+    await this.transport
+      .send(reg, {
+        method: 'DELETE',
+        url: upload,
+        scope: repositoryScope(name.repository, ['pull', 'push']),
+        maxBytes: 1 << 16,
+        what: `cancel the test upload to ${name.repository}`,
+        passStatuses: [400, 404, 405],
+      })
+      .catch((e: unknown) => this.transport.log.debug(`${reg.name}: could not cancel the test upload: ${(e as Error).message}`))
+  }
+
   /** Deletes a manifest by digest (which untags every tag pointing at it). */
   async deleteManifest(name: ImageName, digest: string): Promise<'deleted' | 'not-found' | 'unsupported'> {
     const reg = this.reg(name)
@@ -452,6 +524,10 @@ export class RegistryClient {
     }
     return 'deleted'
   }
+}
+
+function tagListTooBig(registry: string, repository: string, what: string): RegistryError {
+  return new RegistryError('protocol', registry, `${registry}: the tag list of ${repository} has ${what}; the lookup stops there`)
 }
 
 function manifestBytes(m: { config?: { size?: unknown }; layers?: { size?: unknown }[] }): number {

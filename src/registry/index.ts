@@ -13,6 +13,8 @@ export {
   type ManifestInfo,
   type PlatformSize,
   type RegistryClientOptions,
+  DEFAULT_TAG_LIST_LIMITS,
+  type TagListLimits,
 } from './client.js'
 export { RegistryError, isRegistryError, type RegistryErrorKind } from './errors.js'
 export { hasCredentials, defaultDockerConfigDir } from './credentials.js'

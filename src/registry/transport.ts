@@ -1,5 +1,9 @@
-// All HTTP I/O of the registry client: Node's global fetch (undici) with
-//  - a timeout on every attempt (AbortSignal, covering headers and body);
+// All HTTP I/O of the registry client, over node:http / node:https with keep-alive agents
+// (Node's global fetch loads undici and compiles its WebAssembly parser: too slow and too
+// big for a short process), with
+//  - a timeout on every attempt (covering redirects, token requests, headers and bodies), and optionally one
+//    deadline over a whole operation (every attempt, retry and backoff of it);
+//  - every body read capped while it streams;
 //  - bounded exponential backoff with jitter for 429 (Retry-After honoured, capped), 408,
 //    5xx (not 501/505), connection resets/refusals, timeouts, truncated and unparsable bodies;
 //  - authentication: Bearer token challenges (tokens cached per scope for their lifetime,
@@ -7,11 +11,14 @@
 //  - redirects followed by hand: credentials only ever go to the registry host itself or to
 //    the token realm it named; other hosts (blob storage) get no Authorization; https→http
 //    is refused;
-//  - the runner's proxy settings (HTTPS_PROXY/HTTP_PROXY/NO_PROXY) via @actions/http-client's
-//    proxy dispatcher, only when a proxy applies to the URL.
+//  - the runner's proxy settings (HTTPS_PROXY/HTTP_PROXY/NO_PROXY, as @actions/http-client
+//    reads them), through http-client's tunnelling agent, only when a proxy applies to the URL.
 
 import * as core from '@actions/core'
 import { HttpClient } from '@actions/http-client'
+import { getProxyUrl } from '@actions/http-client/lib/proxy'
+import http from 'node:http'
+import https from 'node:https'
 import { isLoopbackHost } from '../reference.js'
 import { basicAuth, parseChallenge, parseTokenResponse, tokenScopes, type BearerChallenge, type Challenge } from './auth.js'
 import { resolveCredentials, type Credentials } from './credentials.js'
@@ -39,6 +46,13 @@ export interface TransportOptions {
   log?: Logger
   /** Injectable for tests. */
   sleep?: (ms: number) => Promise<void>
+  /** The clock of deadlines (milliseconds since the epoch). Injectable for tests. */
+  now?: () => number
+}
+
+/** Response headers (lower-case names; repeated headers joined with `, `). */
+export interface ResponseHeaders {
+  get(name: string): string | null
 }
 
 /** One registry: the host as written (for messages and credentials) and where its API is. */
@@ -51,7 +65,7 @@ export interface Registry {
 }
 
 export interface Request {
-  method: 'GET' | 'HEAD' | 'DELETE' | 'PUT'
+  method: 'GET' | 'HEAD' | 'DELETE' | 'PUT' | 'POST'
   url: URL
   /** Request body (PUT of a manifest); sent again on a retry or a 307/308 redirect. */
   body?: Buffer
@@ -66,11 +80,16 @@ export interface Request {
   passStatuses?: readonly number[]
   /** Multiplies the per-request timeout (deletes: Distribution untags every tag in one request). */
   timeoutFactor?: number
+  /**
+   * Time (per the transport's clock) by which the request, with all its retries and backoff,
+   * must be done; past it the request fails with a RegistryError('network').
+   */
+  deadline?: number
 }
 
 export interface Response {
   status: number
-  headers: Headers
+  headers: ResponseHeaders
   body: Buffer
   /** Final URL after redirects. */
   url: URL
@@ -163,6 +182,57 @@ function errorCode(e: unknown): string | undefined {
   return undefined
 }
 
+/** A response whose body is still to be read (or discarded). */
+interface RawResponse {
+  status: number
+  headers: ResponseHeaders
+  body: http.IncomingMessage
+}
+
+class HeaderMap implements ResponseHeaders {
+  constructor(private readonly h: http.IncomingHttpHeaders) {}
+  get(name: string): string | null {
+    const v = this.h[name.toLowerCase()]
+    if (v === undefined) return null
+    return Array.isArray(v) ? v.join(', ') : String(v)
+  }
+}
+
+/**
+ * The time limit of one attempt: every request of it (redirects, token requests) and the
+ * response being read are destroyed when it passes. A plain unref'd timer: cheaper to load
+ * than AbortSignal for a short process.
+ */
+class AttemptTimer {
+  aborted = false
+  private readonly live = new Set<http.ClientRequest | http.IncomingMessage>()
+  private readonly timer: NodeJS.Timeout
+  constructor(readonly ms: number) {
+    this.timer = setTimeout(() => {
+      this.aborted = true
+      for (const r of this.live) r.destroy(this.error())
+      this.live.clear()
+    }, ms)
+    this.timer.unref()
+  }
+  private error(): Error {
+    return Object.assign(new Error(`no answer within ${this.ms} ms`), { name: 'TimeoutError' })
+  }
+  /** Destroys `r` with the others when the time is up (at once when it already is). */
+  track(r: http.ClientRequest | http.IncomingMessage): void {
+    if (this.aborted) {
+      r.destroy(this.error())
+      return
+    }
+    this.live.add(r)
+    r.once('close', () => this.live.delete(r))
+  }
+  done(): void {
+    clearTimeout(this.timer)
+    this.live.clear()
+  }
+}
+
 interface CachedToken {
   token: string
   expiresAt: number
@@ -179,13 +249,15 @@ export class Transport {
   private readonly challenges = new Map<string, Challenge>()
   private readonly tokens = new Map<string, CachedToken | Promise<CachedToken>>()
   private readonly secrets = new Set<string>()
-  private proxyClient?: HttpClient
-  private readonly signalTimeouts = new WeakMap<AbortSignal, number>()
+  private readonly agents = new Map<string, http.Agent>()
+  /** The clock of deadlines (milliseconds since the epoch). */
+  readonly now: () => number
 
   constructor(opts: TransportOptions = {}) {
     this.opts = opts
     this.log = opts.log ?? defaultLog
     this.sleep = opts.sleep ?? realSleep
+    this.now = opts.now ?? Date.now
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
     this.retries = Math.max(0, opts.retries ?? DEFAULT_RETRIES)
     this.insecure = new Set((opts.insecureRegistries ?? []).map((h) => h.trim().toLowerCase()).filter(Boolean))
@@ -228,34 +300,58 @@ export class Transport {
     return p
   }
 
-  private dispatcher(url: URL): object | undefined {
-    // Cheap when no proxy is configured: http-client only builds an agent when one applies.
-    if (!process.env.https_proxy && !process.env.HTTPS_PROXY && !process.env.http_proxy && !process.env.HTTP_PROXY) return undefined
-    this.proxyClient ??= new HttpClient(USER_AGENT)
-    return this.proxyClient.getAgentDispatcher(url.toString())
-  }
-
-  private async rawFetch(url: URL, init: { method: string; headers: Record<string, string>; body?: string | Buffer; signal: AbortSignal }): Promise<globalThis.Response> {
-    const dispatcher = this.dispatcher(url)
-    try {
-      return await fetch(url, {
-        method: init.method,
-        headers: { 'user-agent': USER_AGENT, ...init.headers },
-        body: init.body,
-        redirect: 'manual',
-        signal: init.signal,
-        ...(dispatcher ? { dispatcher } : {}),
-      } as RequestInit)
-    } catch (e) {
-      throw this.networkError(e, url, init.signal)
+  /**
+   * The keep-alive agent for a URL: a plain one per scheme, or, when the runner's proxy
+   * settings apply to the URL, @actions/http-client's tunnelling agent for that proxy.
+   * Idle keep-alive sockets do not hold the process open (Node unrefs them).
+   */
+  private agent(url: URL): http.Agent {
+    const proxy = getProxyUrl(url)
+    const key = proxy ? `${url.protocol}${proxy.href}` : url.protocol
+    let agent = this.agents.get(key)
+    if (!agent) {
+      if (proxy) agent = new HttpClient(USER_AGENT, [], { keepAlive: true }).getAgent(url.toString())
+      else agent = url.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true })
+      this.agents.set(key, agent)
     }
+    return agent
   }
 
-  private networkError(e: unknown, url: URL, signal: AbortSignal): Error {
+  /** Closes the idle keep-alive connections (optional: they never hold the process open). */
+  close(): void {
+    for (const a of this.agents.values()) a.destroy()
+    this.agents.clear()
+  }
+
+  /** One HTTP exchange; resolves once the status and headers are in (the body is read later). */
+  private rawFetch(url: URL, init: { method: string; headers: Record<string, string>; body?: string | Buffer; signal: AttemptTimer }): Promise<RawResponse> {
+    return new Promise<RawResponse>((resolve, reject) => {
+      const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...init.headers }
+      if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body))
+      let req: http.ClientRequest
+      try {
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw Object.assign(new Error(`unsupported scheme ${url.protocol}`), { code: 'ERR_INVALID_URL' })
+        const mod = url.protocol === 'https:' ? https : http
+        req = mod.request(url, { method: init.method, headers, agent: this.agent(url) })
+        init.signal.track(req)
+      } catch (e) {
+        reject(this.networkError(e, url, init.signal))
+        return
+      }
+      req.once('response', (res) => {
+        init.signal.track(res)
+        resolve({ status: res.statusCode ?? 0, headers: new HeaderMap(res.headers), body: res })
+      })
+      req.once('error', (e) => reject(this.networkError(e, url, init.signal)))
+      req.end(init.body)
+    })
+  }
+
+  private networkError(e: unknown, url: URL, signal: AttemptTimer): Error {
     if (e instanceof RegistryError || e instanceof TransientError) return e
     const code = errorCode(e) ?? (signal.aborted ? 'TimeoutError' : undefined)
     if (code === 'TimeoutError' || code === 'AbortError' || signal.aborted) {
-      return new TransientError('network', `${url.host} did not answer within ${Math.round((this.signalTimeouts.get(signal) ?? this.timeoutMs) / 100) / 10}s`, undefined, undefined, { cause: e })
+      return new TransientError('network', `${url.host} did not answer within ${Math.round(signal.ms / 100) / 10}s`, undefined, undefined, { cause: e })
     }
     const what = code ?? (e as Error)?.message ?? String(e)
     if (code && PERMANENT_CODES.has(code)) {
@@ -265,28 +361,24 @@ export class Transport {
     return new TransientError('network', `cannot reach ${url.host}: ${what}`, undefined, undefined, { cause: e })
   }
 
-  /** Reads a body with a size limit; a short or broken body is transient. */
-  private async readBody(res: globalThis.Response, max: number, reg: Registry, url: URL, signal: AbortSignal): Promise<Buffer> {
-    if (!res.body) return Buffer.alloc(0)
+  /** Reads a body with a size limit, enforced while it streams; a short or broken body is transient. */
+  private async readBody(res: RawResponse, max: number, reg: Registry, url: URL, signal: AttemptTimer): Promise<Buffer> {
     const declaredHeader = res.headers.get('content-length')
     const declared = declaredHeader !== null && /^\d+$/.test(declaredHeader) ? Number(declaredHeader) : undefined
     if (declared !== undefined && declared > max) {
-      await discard(res)
+      discard(res)
       throw new RegistryError('protocol', reg.name, `${reg.name} sent a response of ${declared} bytes (limit ${max}) for ${url.pathname}`)
     }
     const chunks: Buffer[] = []
     let n = 0
-    const reader = byteReader(res.body)
     try {
-      for (;;) {
-        const { done, value } = await reader.read()
-        if (done) break
-        n += value.byteLength
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        n += chunk.length
         if (n > max) {
-          await reader.cancel().catch(() => undefined)
+          res.body.destroy()
           throw new RegistryError('protocol', reg.name, `${reg.name} sent more than ${max} bytes for ${url.pathname}`)
         }
-        chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength))
+        chunks.push(chunk)
       }
     } catch (e) {
       if (e instanceof RegistryError) throw e
@@ -311,9 +403,11 @@ export class Transport {
     for (let attempt = 0; attempt <= this.retries; attempt++) {
       if (attempt > 0 && last) {
         const wait = last.retryAfterMs ?? backoffMs(attempt - 1)
+        if (req.deadline !== undefined && this.now() + wait >= req.deadline) throw this.pastDeadline(reg, req, last)
         this.log.debug(`${req.method} ${logUrl(req.url, reg.host)}: ${last.message}; retry ${attempt}/${this.retries} in ${wait}ms`)
         await this.sleep(wait)
       }
+      if (req.deadline !== undefined && this.now() >= req.deadline) throw this.pastDeadline(reg, req, last)
       try {
         const r = await this.attempt(reg, req)
         return validate ? validate(r) : (r as T)
@@ -335,17 +429,36 @@ export class Transport {
     )
   }
 
+  /** The error of a request whose deadline passed (with the last transient failure, if any). */
+  private pastDeadline(reg: Registry, req: Request, last: TransientError | undefined): RegistryError {
+    return new RegistryError(
+      'network',
+      reg.name,
+      `${reg.name}: could not ${req.what} before its deadline${last ? ` (last attempt: ${last.message})` : ''}`,
+      last?.status,
+      { cause: last },
+    )
+  }
+
   private async attempt(reg: Registry, req: Request): Promise<Response> {
-    const ms = this.timeoutMs * (req.timeoutFactor ?? 1)
-    const signal = AbortSignal.timeout(ms)
-    this.signalTimeouts.set(signal, ms)
+    const remaining = req.deadline === undefined ? Infinity : req.deadline - this.now()
+    const ms = Math.max(1, Math.min(this.timeoutMs * (req.timeoutFactor ?? 1), remaining))
+    const signal = new AttemptTimer(ms)
+    try {
+      return await this.attemptWithin(reg, req, signal)
+    } finally {
+      signal.done()
+    }
+  }
+
+  private async attemptWithin(reg: Registry, req: Request, signal: AttemptTimer): Promise<Response> {
     let answered = false
     for (;;) {
       const auth = await this.authorization(reg, req.scope, signal)
       const { res, url, onRegistry } = await this.follow(reg, req, auth, signal)
       if (res.status === 401 && onRegistry && !answered) {
         const challenge = parseChallenge(res.headers.get('www-authenticate'))
-        await discard(res)
+        discard(res)
         if (challenge) {
           answered = true
           this.learn(reg, challenge, req.scope)
@@ -354,7 +467,7 @@ export class Transport {
         throw await this.authError(reg, req, 401, auth !== undefined)
       }
       if (req.passStatuses?.includes(res.status)) {
-        const body = req.method === 'HEAD' ? Buffer.alloc(0) : await this.readBody(res, req.maxBytes, reg, url, signal)
+        const body = req.method === 'HEAD' ? (discard(res), Buffer.alloc(0)) : await this.readBody(res, req.maxBytes, reg, url, signal)
         return { status: res.status, headers: res.headers, body, url }
       }
       if (res.status === 401 || res.status === 403) {
@@ -371,13 +484,13 @@ export class Transport {
         const kind = res.status === 404 ? 'not-found' : 'http'
         throw new RegistryError(kind, reg.name, `${reg.name}: could not ${req.what}: HTTP ${res.status}${detail ? ` (${detail})` : ''}`, res.status)
       }
-      const body = req.method === 'HEAD' ? (await discard(res), Buffer.alloc(0)) : await this.readBody(res, req.maxBytes, reg, url, signal)
+      const body = req.method === 'HEAD' ? (discard(res), Buffer.alloc(0)) : await this.readBody(res, req.maxBytes, reg, url, signal)
       return { status: res.status, headers: res.headers, body, url }
     }
   }
 
   /** Follows redirects by hand; Authorization only on the registry host. */
-  private async follow(reg: Registry, req: Request, auth: string | undefined, signal: AbortSignal): Promise<{ res: globalThis.Response; url: URL; onRegistry: boolean }> {
+  private async follow(reg: Registry, req: Request, auth: string | undefined, signal: AttemptTimer): Promise<{ res: RawResponse; url: URL; onRegistry: boolean }> {
     let url = req.url
     let method: string = req.method
     for (let hop = 0; ; hop++) {
@@ -388,7 +501,7 @@ export class Transport {
       const res = await this.rawFetch(url, { method, headers, signal, ...(req.body && method === req.method ? { body: req.body } : {}) })
       const location = res.headers.get('location')
       if (![301, 302, 303, 307, 308].includes(res.status) || !location) return { res, url, onRegistry }
-      await discard(res)
+      discard(res)
       if (hop >= MAX_REDIRECTS) throw new RegistryError('protocol', reg.name, `${reg.name}: too many redirects while trying to ${req.what}`)
       let next: URL
       try {
@@ -414,7 +527,7 @@ export class Transport {
   private readonly pendingScopes = new Map<string, string | undefined>()
 
   /** The Authorization header for a request to `reg` with `scope`, once a challenge is known. */
-  private async authorization(reg: Registry, scope: string, signal: AbortSignal): Promise<string | undefined> {
+  private async authorization(reg: Registry, scope: string, signal: AttemptTimer): Promise<string | undefined> {
     const challenge = this.challenges.get(reg.host)
     if (!challenge) return undefined
     if (challenge.scheme === 'basic') {
@@ -445,7 +558,7 @@ export class Transport {
     }
   }
 
-  private async fetchToken(reg: Registry, ch: BearerChallenge, scope: string, signal: AbortSignal): Promise<CachedToken> {
+  private async fetchToken(reg: Registry, ch: BearerChallenge, scope: string, signal: AttemptTimer): Promise<CachedToken> {
     let realm: URL
     try {
       realm = new URL(ch.realm)
@@ -461,14 +574,14 @@ export class Transport {
     const scopes = tokenScopes(scope, this.pendingScopes.get(tokenKey(ch, scope)))
     const c = await this.creds(reg)
     const started = Date.now()
-    let res: globalThis.Response
+    let res: RawResponse
     if (c?.identityToken) {
       const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: c.identityToken, client_id: USER_AGENT, scope: scopes.join(' ') })
       if (ch.service) form.set('service', ch.service)
       this.log.debug(`POST ${realm.origin}${realm.pathname} (OAuth2 refresh token, scope ${scopes.join(' ')})`)
       res = await this.rawFetch(realm, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), signal })
       if (res.status === 404 || res.status === 405) {
-        await discard(res)
+        discard(res)
         res = await this.tokenGet(realm, ch, scopes, basicAuth(c.username || '<token>', c.identityToken), signal)
       }
     } else {
@@ -486,7 +599,7 @@ export class Transport {
       )
     }
     if (isTransientStatus(res.status)) {
-      await discard(res)
+      discard(res)
       throw new TransientError('http', `token service ${realm.host}: HTTP ${res.status}`, res.status, parseRetryAfter(res.headers.get('retry-after')))
     }
     if (res.status < 200 || res.status >= 300) {
@@ -508,7 +621,7 @@ export class Transport {
     return { token: t.token, expiresAt: started + t.expiresIn * 1000 - margin }
   }
 
-  private async tokenGet(realm: URL, ch: BearerChallenge, scopes: string[], auth: string | undefined, signal: AbortSignal, account?: string): Promise<globalThis.Response> {
+  private async tokenGet(realm: URL, ch: BearerChallenge, scopes: string[], auth: string | undefined, signal: AttemptTimer, account?: string): Promise<RawResponse> {
     const u = new URL(realm)
     if (ch.service) u.searchParams.set('service', ch.service)
     for (const s of scopes) u.searchParams.append('scope', s)
@@ -516,7 +629,7 @@ export class Transport {
     this.log.debug(`GET ${realm.origin}${realm.pathname} (token, scope ${scopes.join(' ')}, ${auth ? 'with credentials' : 'anonymous'})`)
     const res = await this.rawFetch(u, { method: 'GET', headers: auth ? { authorization: auth } : {}, signal })
     if ([301, 302, 303, 307, 308].includes(res.status)) {
-      await discard(res)
+      discard(res)
       throw new RegistryError('protocol', realm.host, `the token service ${realm.host} redirected; refusing to send credentials elsewhere`)
     }
     return res
@@ -558,35 +671,39 @@ function permissionAdvice(registry: string, method: string): string {
   return method === 'DELETE' ? 'the account needs delete permission on the repository' : 'check that the account may read this repository'
 }
 
-async function discard(res: globalThis.Response): Promise<void> {
-  try {
-    await res.body?.cancel()
-  } catch {
-    // ignore
+const DISCARD_DRAIN_MAX = 64 << 10
+
+/**
+ * Drops a body not worth reading. A small declared body is drained so that its keep-alive
+ * connection can carry the next request; anything else closes the connection.
+ */
+function discard(res: RawResponse): void {
+  const body = res.body
+  if (body.destroyed) return
+  // A response without a body (HEAD, 204, 304) still has to be read to its end before its
+  // connection goes back to the pool; left alone it stays busy (and holds the process open).
+  if (body.complete) {
+    body.resume()
+    return
+  }
+  const declared = res.headers.get('content-length')
+  if (declared !== null && /^\d+$/.test(declared) && Number(declared) <= DISCARD_DRAIN_MAX) {
+    body.on('error', () => undefined)
+    body.resume()
+  } else {
+    body.destroy()
   }
 }
 
-/** A reader of a fetch response body, whose chunks are bytes (Node's types leave them `any`). */
-function byteReader(body: ReadableStream): ReadableStreamDefaultReader<Uint8Array> {
-  return (body as ReadableStream<Uint8Array>).getReader()
-}
-
 /** `CODE: message` of a Distribution error body (first error), read with a small limit. */
-async function errorDetail(res: globalThis.Response): Promise<string | undefined> {
+async function errorDetail(res: RawResponse): Promise<string | undefined> {
   try {
-    if (!res.body) return undefined
-    const reader = byteReader(res.body)
-    const chunks: Uint8Array[] = []
+    const chunks: Buffer[] = []
     let n = 0
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      chunks.push(value)
-      n += value.byteLength
-      if (n > 16_384) {
-        await reader.cancel().catch(() => undefined)
-        break
-      }
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      chunks.push(chunk)
+      n += chunk.length
+      if (n > 16_384) break
     }
     const text = Buffer.concat(chunks).toString('utf8')
     const j = JSON.parse(text) as { errors?: { code?: string; message?: string }[] }
@@ -595,6 +712,8 @@ async function errorDetail(res: globalThis.Response): Promise<string | undefined
     return [e.code, e.message].filter(Boolean).join(': ').slice(0, 300)
   } catch {
     return undefined
+  } finally {
+    if (!res.body.complete) res.body.destroy()
   }
 }
 

@@ -4,5 +4,6 @@ export { renderReport, sparkline } from './render.js'
 export { formatBytes, formatDelta, formatDuration } from './format.js'
 export { evaluateBudget, type BudgetArgs } from './budget.js'
 export { commentMarker, COMMENT_BODY_LIMIT } from './marker.js'
-export { upsertPrComment, type CommentLog, type CommentTarget } from './comment.js'
+// The comment writer (Octokit) is loaded where a comment is written: `import('./report/comment.js')`.
+export type { CommentLog, CommentTarget } from './comment.js'
 export type * from './model.js'

@@ -107,6 +107,24 @@ export interface PackagesReport {
   }
 }
 
+/** What failed, for the report of a failed run. */
+export interface FailureInfo {
+  /** The phase that failed: `Build base base-…`, `Lookup`, `Push check`, … */
+  readonly phase: string
+  /** One line, redacted. */
+  readonly message: string
+  /** `Dockerfile line 3`, or the bundled template's line and the environment file it installed. */
+  readonly where?: string
+  /** True when the failure is in the bundled base template. */
+  readonly template?: boolean
+  /** The relevant lines of the build log, redacted and short. */
+  readonly log: readonly string[]
+  /** What to try. */
+  readonly hints: readonly string[]
+  /** A problem with the user's input or files (else a fault of the runner, registry or action). */
+  readonly userError: boolean
+}
+
 export interface ReportData {
   readonly mode: Mode
   readonly image: string
@@ -125,6 +143,9 @@ export interface ReportData {
     readonly previousTag?: string
     /** e.g. `refresh: pull` for the nightly job. */
     readonly note?: string
+    /** Size of a newly built base, and of the previous base it is compared with (when an application image is the final image). */
+    readonly size?: ImageSize
+    readonly compareTo?: ImageSize
   }
   readonly final?: {
     readonly ref: string
@@ -132,6 +153,8 @@ export interface ReportData {
     readonly size?: ImageSize
     /** Image compared against (previous dated base, or `compare-to`). */
     readonly compareTo?: ImageSize
+    /** A reference that already had this digest (the tag before the push, or the compared image): nothing changed. */
+    readonly unchangedFrom?: string
   }
   readonly builds: readonly BuildReport[]
   /** Totals over the builds that ran (1 when nothing was built). */
@@ -145,4 +168,10 @@ export interface ReportData {
   /** Absent when the base has no size manifest (custom base Dockerfile, local engine store). */
   readonly packages?: PackagesReport
   readonly warnings: readonly string[]
+  /** Set when the run failed: the report leads with it. */
+  readonly failure?: FailureInfo
+  /** Link to the workflow run. */
+  readonly runUrl?: string
+  /** Every reference this run pushed. */
+  readonly pushedTags?: readonly string[]
 }

@@ -8,7 +8,7 @@ import { commentMarker, COMMENT_BODY_LIMIT } from './marker.js'
 import { formatBytes, formatDelta, formatDuration } from './format.js'
 import { packagesSection } from './packages.js'
 import { code, details, fenceFor, oneLine, plural, table, text } from './markdown.js'
-import type { BaseDecision, BudgetResult, BuildReport, EnvChange, ImageSize, ReportData, RetentionEntry } from './model.js'
+import type { BaseDecision, BudgetResult, BuildReport, EnvChange, FailureInfo, ImageSize, ReportData, RetentionEntry } from './model.js'
 
 /** How much of each list and string is shown. */
 interface Caps {
@@ -65,10 +65,12 @@ function render(d: ReportData, forComment: boolean, caps: Caps): string {
   const parts: string[] = []
   if (forComment) parts.push(commentMarker(d.image))
   const plan = d.mode === 'plan'
-  parts.push(`### ${plan ? '📝 conda image plan' : '🐍 conda image'} · ${code(d.image, caps.str, false)}`)
-  parts.push(headline(d, caps))
+  parts.push(`### ${d.failure ? '❌ conda image failed' : plan ? '📝 conda image plan' : '🐍 conda image'} · ${code(d.image, caps.str, false)}`)
+  if (d.failure) parts.push(failureSection(d.failure, caps))
+  else parts.push(headline(d, caps))
   if (plan) parts.push('> **Plan only** (`mode: plan`): nothing was built, pushed or deleted.')
-  parts.push(mainTable(d, caps))
+  // A run that failed before the environment was hashed has nothing else to show.
+  if (d.envHash) parts.push(mainTable(d, caps))
   const platforms = platformTable(d, caps)
   if (platforms) parts.push(platforms)
   const why = whySection(d, caps)
@@ -85,9 +87,8 @@ function render(d: ReportData, forComment: boolean, caps: Caps): string {
   if (retention) parts.push(retention)
   const warnings = warningsSection(d.warnings, caps)
   if (warnings) parts.push(warnings)
-  parts.push(
-    `<sub>Environment hash ${code(d.envHash, 80, false)} · mode ${code(d.mode, 10, false)} · conda-image-action</sub>`,
-  )
+  const run = d.runUrl ? ` · [workflow run](${d.runUrl})` : ''
+  parts.push(`<sub>${d.envHash ? `Environment hash ${code(d.envHash, 80, false)} · ` : ''}mode ${code(d.mode, 10, false)}${run} · conda-image-action</sub>`)
   return `${parts.join('\n\n')}\n`
 }
 
@@ -130,19 +131,37 @@ function headline(d: ReportData, caps: Caps): string {
   } else if (b.reused) {
     out.push('♻️ **Base reused**')
   } else {
-    out.push(`🔨 **Base rebuilt** (${DECISION_SHORT[b.decision]})`)
+    out.push(`🔨 **${builtVerb(b)}** (${builtWhy(b)})`)
   }
   const size = d.final?.size
   if (size) {
     const cmp = d.final?.compareTo
     out.push(`image **${formatBytes(size.total)}**${cmp ? ` (${formatDelta(size.total, cmp.total)})` : ''}`)
   }
-  if (d.cache.totalSteps > 0) {
-    out.push(`**${d.cache.cachedSteps}/${d.cache.totalSteps}** build steps cached (${percent(d.cache.cachedSteps, d.cache.totalSteps, 0)})`)
-  } else if (d.mode !== 'plan' && d.builds.length === 0) {
-    out.push('nothing built')
-  }
+  if (d.mode !== 'plan' && d.builds.length === 0) out.push('nothing built')
   return out.join(' · ')
+}
+
+/** "Base built" for a base of a new environment, "Base rebuilt" for a refresh of an existing one. */
+function builtVerb(b: ReportData['base']): string {
+  return b.decision === 'max-age' || b.decision === 'nightly' ? 'Base rebuilt' : 'Base built'
+}
+
+function builtWhy(b: ReportData['base']): string {
+  if (b.decision === 'new-environment') return b.previousTag ? 'environment changed' : 'new environment'
+  return DECISION_SHORT[b.decision]
+}
+
+function failureSection(f: FailureInfo, caps: Caps): string {
+  const lines = [`❌ **Failed** in ${text(f.phase, 80)}${f.where ? ` — ${text(f.where, caps.str)}` : ''}`]
+  lines.push(`> ${text(f.message, caps.warning)}`)
+  if (f.log.length > 0) {
+    const log = f.log.map((l) => oneLine(l, caps.warning))
+    const fence = fenceFor(log)
+    lines.push(`${fence}text\n${log.join('\n')}\n${fence}`)
+  }
+  if (f.hints.length > 0) lines.push(`**What to try:**\n${f.hints.map((h) => `- ${text(h, caps.warning)}`).join('\n')}`)
+  return lines.join('\n\n')
 }
 
 function mainTable(d: ReportData, caps: Caps): string {
@@ -154,14 +173,23 @@ function mainTable(d: ReportData, caps: Caps): string {
   rows.push(['Base tag', `${code(b.tag, caps.str)}${b.reused || !plan ? age : ' · would be created today'}`])
   rows.push(['Base', `${b.reused ? '♻️' : plan ? '📝' : '🔨'} ${decisionWords(d)}`])
   if (b.ref && !plan && !(d.final && b.ref.startsWith(`${d.final.ref}@`))) rows.push(['Base image', code(b.ref, caps.str)])
+  if (b.size) rows.push(['Base size', sizeText(b.size, b.compareTo, caps)])
   if (d.final) {
     const f = d.final
     const digest = f.digest && !f.ref.includes(f.digest) ? ` · digest ${code(f.digest, 80)}` : ''
-    rows.push([plan ? 'Image (planned)' : 'Image', `${code(f.ref, caps.str)}${digest}`])
+    const unchanged = f.unchangedFrom ? ` · unchanged (same digest as ${code(f.unchangedFrom, caps.str)})` : ''
+    rows.push([plan ? 'Image (planned)' : 'Image', `${code(f.ref, caps.str)}${digest}${unchanged}`])
     rows.push(['Size', sizeText(f.size, f.compareTo, caps)])
   }
   rows.push(['Cache', cacheText(d)])
   rows.push(['Push', pushText(d, caps)])
+  const pushed = d.pushedTags ?? []
+  if (pushed.length > 0 && !d.failure) {
+    const shown = pushed.slice(0, caps.builds * 2).map((t) => code(t, caps.str))
+    if (pushed.length > shown.length) shown.push(`… and ${more(pushed.length - shown.length)} more`)
+    rows.push(['Pushed tags', shown.join('<br>')])
+    if (d.final?.ref) rows.push(['Pull', code(`docker pull ${d.final.ref}`, caps.str + 20)])
+  }
   if (d.phases.length > 0) rows.push(['Time', phasesText(d, caps)])
   return table(['', ''], rows)
 }
@@ -193,11 +221,16 @@ function sizeText(size: ImageSize | undefined, cmp: ImageSize | undefined, caps:
 function cacheText(d: ReportData): string {
   const { cachedSteps, totalSteps } = d.cache
   if (totalSteps === 0) return d.mode === 'plan' ? 'nothing built (plan)' : d.builds.length === 0 ? 'nothing built' : 'no Dockerfile steps counted'
-  return `${cachedSteps}/${totalSteps} steps cached (${percent(cachedSteps, totalSteps, 1)})`
+  // The one place the ratio is shown, rounded once (as the `cache-hit-ratio` output, in percent).
+  return `${cachedSteps}/${totalSteps} steps cached (${percent(cachedSteps, totalSteps, 0)})`
 }
 
 function pushText(d: ReportData, caps: Caps): string {
-  if (d.mode === 'plan') return '📝 nothing pushed (plan)'
+  if (d.mode === 'plan') return d.push.enabled ? '📝 nothing pushed (plan) — a run would push' : `📝 nothing pushed (plan) — a run would not push: ${text(d.push.reason, caps.value)}`
+  if (d.failure) {
+    const pushed = d.pushedTags ?? []
+    return pushed.length ? `❌ the run failed after pushing ${pushed.map((t) => code(t, caps.str)).join(', ')}` : '❌ the run failed: nothing was pushed'
+  }
   const out = [d.push.enabled ? '✅ pushed' : `⏸️ not pushed — ${text(d.push.reason, caps.value)}`]
   const notes = new Set<string>()
   for (const b of d.builds.slice(0, caps.builds)) {
@@ -252,7 +285,7 @@ function whySection(d: ReportData, caps: Caps): string | undefined {
   const b = d.base
   if (b.reused) return undefined
   const plan = d.mode === 'plan'
-  const title = plan ? '#### Why a base would be built' : '#### Why the base was rebuilt'
+  const title = plan ? '#### Why a base would be built' : `#### Why the base was ${builtVerb(b) === 'Base rebuilt' ? 'rebuilt' : 'built'}`
   const prev = b.previousTag ? code(b.previousTag, caps.str, false) : undefined
   const lines: string[] = [title]
   switch (b.decision) {
@@ -334,7 +367,7 @@ function buildsSection(d: ReportData, forComment: boolean, caps: Caps): string |
     const rows = d.builds.slice(0, caps.builds).map((b: BuildReport) => [
       b.kind,
       `${code(b.ref, caps.str)}${b.digest && !b.ref.includes(b.digest) ? ` ${code(b.digest, 80)}` : ''}`,
-      b.totalSteps > 0 ? `${b.cachedSteps}/${b.totalSteps} (${percent(b.cachedSteps, b.totalSteps, 0)})` : '–',
+      b.totalSteps > 0 ? `${b.cachedSteps}/${b.totalSteps}` : '–',
       formatDuration(b.durationMs),
       b.cacheExport === 'exported' ? 'exported' : b.cacheExport === 'failed' ? '⚠️ failed' : 'skipped',
     ])

@@ -1,0 +1,137 @@
+// The lines of the requirement files a base hashed, kept beside the environment document (in
+// their own label, not hashed) so that "why rebuilt" can show a changed requirement file as
+// the requirements that changed (`uvicorn==0.29.0` → `uvicorn==0.30.1`) instead of two digests.
+// Reading is bounded; content is redacted; pure diffing.
+
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { Labels } from '../constants.js'
+import type { EnvChange } from '../report/model.js'
+import { redactUrlSecrets } from './secrets.js'
+import { pipEntryKey } from './spec.js'
+
+const FILE_BYTES = 64 * 1024
+const FILE_LINES = 500
+/** The whole label stays well below Linux's 128 KiB limit of one argument. */
+const TOTAL_CHARS = 24 * 1024
+
+export type FileLines = Record<string, string[]>
+
+/** Requirement lines of a text: comments and blank lines dropped, whitespace collapsed, credentials redacted. */
+export function requirementLines(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.replace(/(^|\s)#.*$/, '').trim().replace(/\s+/g, ' '))
+    .filter((l) => l !== '')
+    .slice(0, FILE_LINES)
+    .map(redactUrlSecrets)
+}
+
+function readBounded(file: string): string | undefined {
+  let fd: number | undefined
+  try {
+    // Only regular files, never a FIFO or device (O_NONBLOCK: opening a FIFO cannot hang).
+    if (!statSync(file).isFile()) return undefined
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK)
+    const st = fstatSync(fd)
+    if (!st.isFile() || st.size > FILE_BYTES) return undefined
+    const buf = Buffer.alloc(st.size)
+    const n = readSync(fd, buf, 0, st.size, 0)
+    return buf.subarray(0, n).toString('utf8')
+  } catch {
+    return undefined
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+}
+
+/**
+ * Lines of the document's requirement files (`files`: path relative to the environment
+ * file's directory), read again with a size bound; files that do not fit are left out.
+ */
+export function collectFileLines(files: Readonly<Record<string, string>> | undefined, envDir: string): FileLines {
+  const out: FileLines = {}
+  let total = 0
+  for (const rel of Object.keys(files ?? {}).sort()) {
+    const text = readBounded(path.resolve(envDir, rel))
+    if (text === undefined) continue
+    const lines = requirementLines(text)
+    const size = lines.reduce((n, l) => n + l.length + 4, rel.length)
+    if (total + size > TOTAL_CHARS) continue
+    total += size
+    out[rel] = lines
+  }
+  return out
+}
+
+/** The label value: canonical JSON of the lines (or undefined when there are none). */
+export function fileLinesLabel(lines: FileLines): string | undefined {
+  return Object.keys(lines).length ? JSON.stringify(lines) : undefined
+}
+
+export function parseFileLinesLabel(json: string | undefined): FileLines | undefined {
+  if (!json) return undefined
+  try {
+    const v: unknown = JSON.parse(json)
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined
+    const out: FileLines = {}
+    for (const [k, x] of Object.entries(v)) {
+      if (!Array.isArray(x) || !x.every((l) => typeof l === 'string')) return undefined
+      Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true })
+    }
+    return out
+  } catch {
+    return undefined
+  }
+}
+
+/** The requirement changes of one file, keyed by requirement name. */
+export function requirementChanges(file: string, prev: readonly string[], next: readonly string[]): EnvChange[] {
+  const group = (xs: readonly string[]) => {
+    const m = new Map<string, string[]>()
+    for (const x of xs) {
+      const k = pipEntryKey(x)
+      m.set(k, [...(m.get(k) ?? []), x])
+    }
+    return m
+  }
+  const a = group(prev)
+  const b = group(next)
+  const out: EnvChange[] = []
+  for (const k of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+    const before = a.get(k)?.join(', ')
+    const after = b.get(k)?.join(', ')
+    if (before === after) continue
+    const item = `${file}: ${k}`
+    if (before === undefined) out.push({ section: 'files', kind: 'added', item, after })
+    else if (after === undefined) out.push({ section: 'files', kind: 'removed', item, before })
+    else out.push({ section: 'files', kind: 'changed', item, before, after })
+  }
+  return out
+}
+
+/**
+ * `changes` with each changed requirement file (a digest change of `files`) replaced by its
+ * requirement changes, where both sides' lines are known.
+ */
+export function withRequirementLines(changes: readonly EnvChange[], prev: FileLines | undefined, next: FileLines | undefined): EnvChange[] {
+  if (!prev || !next) return [...changes]
+  return changes.flatMap((c) => {
+    const p = c.section === 'files' && c.kind === 'changed' ? prev[c.item] : undefined
+    const n = c.section === 'files' && c.kind === 'changed' ? next[c.item] : undefined
+    if (!p || !n) return [c]
+    const lines = requirementChanges(c.item, p, n)
+    return lines.length ? lines : [c]
+  })
+}
+
+/** The requirement lines of a fingerprint's files, read next to the environment file. */
+export function fingerprintFileLines(fp: { readonly document: { readonly files?: Readonly<Record<string, string>> } }, environmentFile: string): FileLines {
+  return collectFileLines(fp.document.files, path.dirname(environmentFile))
+}
+
+/** The `--label` value with the requirement files' lines, when there are any. */
+export function envFilesLabel(fp: { readonly document: { readonly files?: Readonly<Record<string, string>> } }, environmentFile: string): string[] {
+  const value = fileLinesLabel(fingerprintFileLines(fp, environmentFile))
+  return value ? [`${Labels.EnvFiles}=${value}`] : []
+}

@@ -1,0 +1,83 @@
+// When a run fails after its inputs are read, the failure is reported where people look:
+// the job summary and the sticky PR comment say what failed, where (the user's file and
+// line; the bundled template's failures named as the template's), the log's relevant lines
+// and what to try — and the comment no longer shows an earlier run's "✅ pushed".
+
+import path from 'node:path'
+import type { RunContext } from '../context.js'
+import { isUserError } from '../errors.js'
+import { describeFailure } from '../failure.js'
+import type { Fingerprint } from '../hash/index.js'
+import type { Options } from '../options.js'
+import type { RunPlan } from '../plan.js'
+import { formatName } from '../reference.js'
+import type { BuildReport, FailureInfo, ReportData } from '../report/model.js'
+import { valuesToMask } from '../secrets.js'
+import type { PhaseTiming } from '../state.js'
+import { cacheTotals } from './build.js'
+import { writeComment, writeSummary, type ReportPorts } from './report.js'
+
+/** What a run knows so far (filled in by `main` as the phases finish): what a failure report can say. */
+export interface Progress {
+  ctx?: RunContext
+  opts?: Options
+  fp?: Fingerprint
+  plan?: RunPlan
+  /** The phases so far, and the one running now. */
+  timer?: { readonly current?: string; readonly list: readonly PhaseTiming[] }
+  builds: BuildReport[]
+  /** Every reference pushed so far. */
+  pushed: string[]
+  /** The report phase ran (a failure after it — a size budget — is in that report already). */
+  reported?: boolean
+}
+
+/** Values never shown in a failure report: the credential inputs and every secret. */
+function masks(opts: Options | undefined, env: NodeJS.ProcessEnv): string[] {
+  if (!opts) return []
+  const all = [opts.registryPassword, opts.githubToken, ...valuesToMask(opts.secrets, env), ...(opts.condarc?.secretValues ?? [])]
+  return all.filter((m): m is string => Boolean(m))
+}
+
+export function failureData(p: Progress, opts: Options, ctx: RunContext, failure: FailureInfo, warnings: readonly string[]): ReportData {
+  const choice = p.plan?.choice
+  return {
+    mode: opts.mode,
+    image: formatName(opts.image),
+    environmentFile: path.relative(ctx.workspace, opts.environmentFile) || opts.environmentFile,
+    envHash: p.fp?.hash ?? '',
+    base: choice
+      ? { tag: choice.tag, reused: choice.action === 'reuse', decision: choice.decision, ageDays: choice.action === 'reuse' ? choice.ageDays : undefined }
+      : { tag: '–', reused: false, decision: 'planned' },
+    builds: [...p.builds],
+    cache: cacheTotals(p.builds),
+    phases: [...(p.timer?.list ?? [])],
+    push: p.plan?.push ?? { enabled: false, reason: 'not decided' },
+    warnings: [...warnings],
+    failure,
+    runUrl: runUrl(ctx),
+    pushedTags: [...p.pushed],
+  }
+}
+
+export function runUrl(ctx: Pick<RunContext, 'serverUrl' | 'repository' | 'runId'>): string | undefined {
+  return ctx.repository && ctx.runId ? `${ctx.serverUrl}/${ctx.repository}/actions/runs/${ctx.runId}` : undefined
+}
+
+/** One error annotation (file and line where known), and — once the inputs are read — the report of the failure. */
+export async function failurePhase(e: unknown, p: Progress, env: NodeJS.ProcessEnv, ports: ReportPorts): Promise<void> {
+  const { opts, ctx } = p
+  const { info, annotation } = describeFailure(e, {
+    phase: p.timer?.current,
+    workspace: ctx?.workspace ?? process.cwd(),
+    templatePath: opts?.baseDockerfile.bundled ? opts.baseDockerfile.path : undefined,
+    environmentFile: opts?.environmentFile,
+    masks: masks(opts, env),
+  })
+  ports.log.error(annotation.message, annotation.file ? { file: annotation.file, line: annotation.line, column: annotation.column } : undefined)
+  if (!isUserError(e) && e instanceof Error && e.stack) ports.log.debug(e.stack)
+  if (!opts || !ctx || p.reported) return
+  const data = failureData(p, opts, ctx, info, ports.log.flush())
+  await writeSummary({ opts }, data, ports)
+  await writeComment({ opts, ctx }, data, ports)
+}

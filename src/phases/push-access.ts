@@ -1,0 +1,39 @@
+// Phase 4b: push means push. Before any build, a run that pushes checks that it can: a tag
+// lookup the registry refused (401/403) is fatal, and every repository the run pushes to
+// must take a push (a blob upload started and cancelled). Missing or refused credentials
+// fail the step, naming the registry and how to log in; a registry that cannot be reached
+// for the check is only warned about (the push itself will say more).
+
+import { UserError, errorMessage } from '../errors.js'
+import type { Ports } from '../ports/index.js'
+import { pushAccessMessage } from '../push.js'
+import { formatName, type ImageName } from '../reference.js'
+import { isRegistryError } from '../registry/index.js'
+import type { RunState } from '../state.js'
+
+/** The repositories this run pushes to: the base repository when a base is built, the image's when an application is. */
+export function pushTargets(s: Pick<RunState, 'opts' | 'plan'>): ImageName[] {
+  const repos = [...(s.plan.base.build ? [s.opts.baseRepository] : []), ...(s.plan.app ? [s.opts.image] : [])]
+  return repos.filter((r, i) => repos.findIndex((q) => formatName(q) === formatName(r)) === i)
+}
+
+/** Whether the phase has anything to do (so that it is only timed and logged when it does). */
+export function needsPushCheck(s: Pick<RunState, 'opts' | 'plan' | 'lookup'>): boolean {
+  return s.opts.mode !== 'plan' && s.plan.push.enabled && (s.lookup.refused !== undefined || s.plan.builder.needed)
+}
+
+export async function pushAccessPhase(s: Pick<RunState, 'opts' | 'plan' | 'lookup' | 'stores'>, ports: Pick<Ports, 'log'>): Promise<void> {
+  const base = s.opts.baseRepository
+  if (s.lookup.refused !== undefined) throw new UserError(pushAccessMessage(base.registry, base.repository, s.lookup.refused))
+  const registry = s.stores.registry
+  if (!registry || !s.plan.builder.needed) return
+  for (const repo of pushTargets(s)) {
+    try {
+      await registry.probePush(repo)
+      ports.log.info(`Push access to ${formatName(repo)}: ok`)
+    } catch (e) {
+      if (isRegistryError(e) && (e.kind === 'auth' || e.kind === 'denied')) throw new UserError(pushAccessMessage(repo.registry, repo.repository, errorMessage(e)))
+      ports.log.warning(`Could not check push access to ${formatName(repo)} (${errorMessage(e)}); building anyway`)
+    }
+  }
+}

@@ -294,7 +294,7 @@ describe('raw internal errors become the action’s own words', () => {
 
 describe('unreadable directories (run as an unprivileged user, as a runner does)', () => {
   const canDropPrivileges = process.getuid?.() === 0
-  it.runIf(canDropPrivileges)('an unlistable directory in an -e tree is a warning, not a raw EACCES', async () => {
+  it.runIf(canDropPrivileges)('an unlistable directory in an -e tree is a warning, not a raw EACCES', () => {
     const { top, ws } = sandbox({ 'environment.yml': pipEnv('-e ./pkg'), 'pkg/setup.py': 'a', 'pkg/locked/x.py': 'x' })
     chmodSync(path.join(ws, 'pkg', 'locked'), 0o000)
     for (const d of [top, ws, path.join(ws, 'pkg')]) chmodSync(d, 0o755)

@@ -56,9 +56,9 @@ export class FakeRegistry implements Store, RegistryAccess {
   pushError?: Error
   readonly probed: string[] = []
 
-  async probePush(name: ImageName): Promise<void> {
+  probePush(name: ImageName): Promise<void> {
     this.probed.push(formatName(name))
-    if (this.pushError) throw this.pushError
+    return this.pushError ? Promise.reject(this.pushError) : Promise.resolve()
   }
 
   put(ref: string, image: Partial<FakeImage> = {}): FakeImage {
@@ -87,44 +87,43 @@ export class FakeRegistry implements Store, RegistryAccess {
   async tags(name: ImageName): Promise<string[]> {
     return this.listTags(name)
   }
-  async listTags(name: ImageName): Promise<string[]> {
-    if (this.listError) throw this.listError
-    return [...this.repo(name).keys()].sort()
+  listTags(name: ImageName): Promise<string[]> {
+    if (this.listError) return Promise.reject(this.listError)
+    return Promise.resolve([...this.repo(name).keys()].sort())
   }
-  async digest(name: ImageName, tag: string): Promise<string | undefined> {
-    return this.find(name, tag)?.digest
+  digest(name: ImageName, tag: string): Promise<string | undefined> {
+    return Promise.resolve(this.find(name, tag)?.digest)
   }
-  async size(name: ImageName, ref: string) {
+  size(name: ImageName, ref: string) {
     const img = this.find(name, ref)
-    return img && { ref: `${formatName(name)}:${ref}`, digest: img.digest, total: img.bytes, platforms: [{ platform: 'linux/amd64', digest: img.digest, bytes: img.bytes }] }
+    return Promise.resolve(img && { ref: `${formatName(name)}:${ref}`, digest: img.digest, total: img.bytes, platforms: [{ platform: 'linux/amd64', digest: img.digest, bytes: img.bytes }] })
   }
-  async labels(name: ImageName, ref: string) {
-    return this.find(name, ref)?.labels
+  labels(name: ImageName, ref: string) {
+    return Promise.resolve(this.find(name, ref)?.labels)
   }
-  async getManifest(name: ImageName, tag: string) {
-    if (this.unreadable.has(tag)) throw new Error('HTTP 500 from the registry')
+  getManifest(name: ImageName, tag: string) {
+    if (this.unreadable.has(tag)) return Promise.reject(new Error('HTTP 500 from the registry'))
     const img = this.find(name, tag)
-    return img && { digest: img.digest }
+    return Promise.resolve(img && { digest: img.digest })
   }
-  async headDigest(name: ImageName, tag: string): Promise<string | undefined> {
-    return this.find(name, tag)?.digest
+  headDigest(name: ImageName, tag: string): Promise<string | undefined> {
+    return Promise.resolve(this.find(name, tag)?.digest)
   }
   /** mode: merge — an index of the parts: its digest derived from theirs, its size their sum. */
-  async putIndex(name: ImageName, parts: readonly { ref: string; platform: string }[], tags: readonly string[]): Promise<{ digest: string }> {
-    const imgs = parts.map((p) => {
-      const i = this.find(name, p.ref)
-      if (!i) throw new Error(`${formatName(name)}:${p.ref} does not exist`)
-      return i
-    })
-    const digest = digestOf(imgs.map((i) => i.digest).join(','))
-    for (const t of tags) this.repo(name).set(t, { digest, bytes: imgs.reduce((n, i) => n + i.bytes, 0), labels: imgs[0]?.labels ?? {} })
-    return { digest }
+  putIndex(name: ImageName, parts: readonly { ref: string; platform: string }[], tags: readonly string[]): Promise<{ digest: string }> {
+    const imgs = parts.map((p) => this.find(name, p.ref))
+    const missing = parts.find((_p, n) => !imgs[n])
+    if (missing) return Promise.reject(new Error(`${formatName(name)}:${missing.ref} does not exist`))
+    const found = imgs.filter((i) => i !== undefined)
+    const digest = digestOf(found.map((i) => i.digest).join(','))
+    for (const t of tags) this.repo(name).set(t, { digest, bytes: found.reduce((n, i) => n + i.bytes, 0), labels: found[0]?.labels ?? {} })
+    return Promise.resolve({ digest })
   }
-  async deleteManifest(name: ImageName, digest: string): Promise<'deleted'> {
+  deleteManifest(name: ImageName, digest: string): Promise<'deleted'> {
     const repo = this.repo(name)
     for (const [t, i] of repo) if (i.digest === digest) repo.delete(t)
     this.deleted.push(digest)
-    return 'deleted'
+    return Promise.resolve('deleted')
   }
 }
 
@@ -157,31 +156,33 @@ export function fakeBuildx(registry: FakeRegistry, engine: FakeRegistry, o: Fake
     return { name: name ?? 'default', driver: created ? 'docker-container' : 'docker', canExportCache: can, reason: can ? undefined : 'no containerd store', platforms: ['linux/amd64'] }
   }
   const port: Ports['buildx'] = {
-    version: async () => 'v0.13.1',
-    inspect: async (name) => info(name),
-    createBuilder: async () => {
-      if (o.createWorks === false) throw new Error('moby/buildkit cannot be pulled')
-      builders.push(`fake-builder-${builders.length + 1}`)
-      return builders[builders.length - 1]!
+    version: () => Promise.resolve('v0.13.1'),
+    inspect: (name) => Promise.resolve(info(name)),
+    createBuilder: () => {
+      if (o.createWorks === false) return Promise.reject(new Error('moby/buildkit cannot be pulled'))
+      const name = `fake-builder-${builders.length + 1}`
+      builders.push(name)
+      return Promise.resolve(name)
     },
-    removeBuilder: async (name) => {
+    removeBuilder: (name) => {
       removed.push(name)
+      return Promise.resolve()
     },
-    build: async (spec): Promise<BuildOutcome> => {
+    build: (spec): Promise<BuildOutcome> => {
       builds.push(spec)
       const failure = o.failBuild?.(spec)
       if (failure) throw failure
       if (spec.output === 'push' && pushFailure) {
         const e = pushFailure
         pushFailure = undefined
-        throw e
+        return Promise.reject(e)
       }
       const digest = digestOf(spec.tags.join(',') + spec.buildArgs.join(','))
       const labels = Object.fromEntries(spec.labels.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
       const target = spec.output === 'push' ? registry : engine
       for (const t of spec.tags) target.put(t, { digest, labels, bytes: 5000 })
       const exported = spec.cacheTo !== undefined && spec.cacheTo.length > 0
-      return { digest, metadata: {}, cachedSteps: o.cachedSteps ?? 1, totalSteps: o.totalSteps ?? 4, steps: [], durationMs: 10, cacheExport: exported ? 'exported' : 'skipped' }
+      return Promise.resolve({ digest, metadata: {}, cachedSteps: o.cachedSteps ?? 1, totalSteps: o.totalSteps ?? 4, steps: [], durationMs: 10, cacheExport: exported ? 'exported' : 'skipped' })
     },
     login: (_registries, _u, _p) => ({ env: { DOCKER_CONFIG: '/fake' }, dir: '/fake', cleanup: () => undefined }),
   }
@@ -190,9 +191,7 @@ export function fakeBuildx(registry: FakeRegistry, engine: FakeRegistry, o: Fake
 
 /** A process port that refuses: the orchestrator starts no process itself (buildx and stores are ports). */
 export const noProcess: ProcessPort = {
-  run: async (program) => {
-    throw new Error(`unexpected process: ${program}`)
-  },
+  run: (program) => Promise.reject(new Error(`unexpected process: ${program}`)),
 }
 
 export interface FakePortsOptions {
@@ -229,9 +228,9 @@ export function fakePorts(o: FakePortsOptions): FakeRun {
   let tick = 0
   const ghcr: RetentionBackend = {
     name: 'fake GitHub Packages',
-    deleteDigest: async (d) => {
+    deleteDigest: (d) => {
       retentionDeletes.push(d)
-      return 'deleted'
+      return Promise.resolve('deleted')
     },
   }
   const ports: Ports = {
@@ -239,9 +238,9 @@ export function fakePorts(o: FakePortsOptions): FakeRun {
     clock: { now: () => o.now ?? new Date('2026-11-23T12:00:00Z'), monotonicMs: () => (tick += 5) },
     proc: noProcess,
     github: {
-      upsertComment: async (target, body) => {
+      upsertComment: (target, body) => {
         comments.push({ issue: target.issueNumber, body })
-        return 'created'
+        return Promise.resolve('created')
       },
       packagesBackend: () => ghcr,
     },
@@ -249,22 +248,22 @@ export function fakePorts(o: FakePortsOptions): FakeRun {
       setOutput: (name, value) => {
         outputs[name] = value
       },
-      writeSummary: async (md) => {
+      writeSummary: (md) => {
         summaries.push(md)
-        return true
+        return Promise.resolve(true)
       },
     },
     buildx: buildx.port,
     actionsCache: {
       plan: (args) => ({ key: `k-${args.kind}`, restoreKeys: [], dir: `/fake-cache/${args.kind}` }),
-      restore: async (plan) => {
+      restore: (plan) => {
         actionsCache.restored.push(plan.key)
-        return { hit: 'miss' }
+        return Promise.resolve({ hit: 'miss' })
       },
-      finish: async () => ({ exported: true, changed: true }),
-      save: async (plan) => {
+      finish: () => Promise.resolve({ exported: true, changed: true }),
+      save: (plan) => {
         actionsCache.saved.push(plan.key)
-        return 'saved'
+        return Promise.resolve('saved')
       },
     },
     input: (name) => o.inputs[name] ?? '',

@@ -106,7 +106,7 @@ export function digestOf(b: Buffer | string): string {
 export class Seeder {
   constructor(
     readonly addr: string,
-    readonly auth: (repo: string) => Promise<string | undefined> = async () => undefined,
+    readonly auth: (repo: string) => Promise<string | undefined> = () => Promise.resolve(undefined),
   ) {}
 
   private async headers(repo: string, extra: Record<string, string> = {}): Promise<Record<string, string>> {

@@ -22,7 +22,7 @@ interface ActionYml {
   description?: unknown
   author?: unknown
   branding?: { icon?: unknown; color?: unknown }
-  inputs: Record<string, { description?: unknown; required?: unknown; default?: unknown }>
+  inputs: Record<string, { description?: unknown; required?: unknown; default?: string | number | boolean | null }>
   outputs: Record<string, { description?: unknown }>
   runs: { using?: unknown; main?: unknown }
 }
@@ -183,7 +183,7 @@ describe('action.yml defaults are what the code does when an input is not set', 
     computed[name as InputName]!(getOptions(ctx(), onlyImage))
   })
 
-  it('documents the same literal defaults as SPEC §2', () => {
+  it('documents the same literal defaults as docs/DESIGN.md §2', () => {
     expect(defaultOf(Inputs.EnvironmentFile)).toBe('environment.yml')
     expect(defaultOf(Inputs.BaseTagPrefix)).toBe('base-')
     expect(defaultOf(Inputs.Context)).toBe('.')

@@ -85,7 +85,7 @@ describe('base image: pick or create', () => {
     const config = (await blob.json()) as { config: { Labels: Record<string, string> } }
     const labels = config.config.Labels
     expect(labels['io.github.conda-image-action.env-hash']).toBe(o['env-hash'])
-    const doc = JSON.parse(labels['io.github.conda-image-action.env-document']!)
+    const doc: unknown = JSON.parse(labels['io.github.conda-image-action.env-document']!)
     expect(JSON.stringify(doc)).toContain('numpy')
     expect(labels['org.opencontainers.image.revision']).toBe('0123456789abcdef0123456789abcdef01234567')
   })

@@ -1,4 +1,4 @@
-// The Actions-cache fallback (issue 7): pure decisions, and save/restore round trips through
+// The Actions-cache fallback (docs/DESIGN.md §4.6): pure decisions, and save/restore round trips through
 // the real @actions/cache client against a loopback implementation of the cache service.
 
 import { BlockBlobClient } from '@azure/storage-blob'

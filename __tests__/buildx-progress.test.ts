@@ -207,7 +207,7 @@ describe('rawjson fixtures', () => {
     }, 0)
     const run = log.findIndex((l) => /^#\d+ \[2\/5\] RUN echo "nonce/.test(l))
     expect(run).toBeGreaterThan(0)
-    const n = /^#(\d+) /.exec(log[run])![1]
+    const n = /^#(\d+) /.exec(log.at(run) ?? '')![1]
     const own = log.filter((l) => l.startsWith(`#${n} `))
     expect(own[1]).toMatch(new RegExp(`^#${n} \\d+\\.\\d{3} to-stdout$`))
     expect(own).toContainEqual(expect.stringMatching(new RegExp(`^#${n} \\d+\\.\\d{3} to-stderr$`)))
@@ -345,7 +345,7 @@ describe('isStepVertexName', () => {
 })
 
 describe('JsonObjectSplitter', () => {
-  function split(parts: string[]): (string | unknown)[] {
+  function split(parts: string[]): unknown[] {
     const out: unknown[] = []
     const s = new JsonObjectSplitter({ object: (o) => out.push(o), text: (l) => out.push(`TEXT ${l}`) })
     for (const p of parts) s.write(p)

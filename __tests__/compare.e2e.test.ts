@@ -45,7 +45,7 @@ describe("the README snippet's comparisons", () => {
     const r1 = succeeded(await push(SHA1))
     expect(r1.outputs.tags!.split('\n')).toEqual(expect.arrayContaining([`${image}:sha-1111111`, `${image}:main`]))
     expect(r1.summary).toMatch(/no previous image to compare with/)
-    expect(JSON.parse(r1.outputs.metadata!)['containerimage.digest']).toBe(r1.outputs.digest)
+    expect((JSON.parse(r1.outputs.metadata!) as Record<string, unknown>)['containerimage.digest']).toBe(r1.outputs.digest)
 
     // The application grows by 64 KiB of incompressible data.
     const df = path.join(ws, 'Dockerfile')

@@ -10,6 +10,11 @@ beforeEach(() => {
 })
 afterEach(() => rmSync(home, { recursive: true, force: true }))
 
+/** The Docker config the login wrote (what these tests look at). */
+function readConfig(dir: string): { auths: Record<string, { auth?: string }>; credHelpers?: unknown; proxies?: unknown } {
+  return JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as { auths: Record<string, { auth?: string }>; credHelpers?: unknown; proxies?: unknown }
+}
+
 it('adds auths for the registry, keeps the rest and links the buildx builder list', () => {
   mkdirSync(path.join(home, 'buildx'))
   writeFileSync(
@@ -19,8 +24,8 @@ it('adds auths for the registry, keeps the rest and links the buildx builder lis
   const login = dockerConfigWithLogin(['ghcr.io', 'ghcr.io'], 'bot', 's3cret', { DOCKER_CONFIG: home })
   try {
     expect(login.env.DOCKER_CONFIG).toBe(login.dir)
-    const cfg = JSON.parse(readFileSync(path.join(login.dir, 'config.json'), 'utf8'))
-    expect(cfg.auths['ghcr.io'].auth).toBe(Buffer.from('bot:s3cret').toString('base64'))
+    const cfg = readConfig(login.dir)
+    expect(cfg.auths['ghcr.io']?.auth).toBe(Buffer.from('bot:s3cret').toString('base64'))
     expect(cfg.auths['other.io']).toEqual({ auth: 'b3RoZXI6eA==' })
     expect(cfg.credHelpers).toEqual({ 'ecr.aws': 'ecr-login' })
     expect(cfg.proxies).toEqual({ default: {} })
@@ -37,7 +42,7 @@ it('uses Docker Hub’s key and warns about a global credsStore', () => {
   writeFileSync(path.join(home, 'config.json'), JSON.stringify({ credsStore: 'desktop' }))
   const login = dockerConfigWithLogin(['docker.io'], 'u', 'p', { DOCKER_CONFIG: home })
   try {
-    const cfg = JSON.parse(readFileSync(path.join(login.dir, 'config.json'), 'utf8'))
+    const cfg = readConfig(login.dir)
     expect(Object.keys(cfg.auths)).toEqual(['https://index.docker.io/v1/'])
     expect(login.note).toMatch(/desktop/)
   } finally {
@@ -48,7 +53,7 @@ it('uses Docker Hub’s key and warns about a global credsStore', () => {
 it('works without any existing Docker config', () => {
   const login = dockerConfigWithLogin(['127.0.0.1:5001'], 'u', 'p', { DOCKER_CONFIG: path.join(home, 'missing') })
   try {
-    const cfg = JSON.parse(readFileSync(path.join(login.dir, 'config.json'), 'utf8'))
+    const cfg = readConfig(login.dir)
     expect(Object.keys(cfg.auths)).toEqual(['127.0.0.1:5001'])
   } finally {
     login.cleanup()

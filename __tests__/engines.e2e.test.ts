@@ -126,7 +126,7 @@ describe('the builder input names a builder that lives on engine B', () => {
     rmSync(dockerConfig, { recursive: true, force: true })
   })
 
-  it('builds the base and the application on engine B and pushes them', async () => {
+  it('builds the base and the application on engine B and pushes them', () => {
     succeeded(r)
     expect(r.stdout).toContain(`Builder: ${context} (docker driver)`)
     const baseTag = r.outputs['base-tag']!

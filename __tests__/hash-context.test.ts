@@ -226,7 +226,10 @@ describe('what is not a context path, and what only warns', () => {
     const p = project(`${FROM}COPY conf /conf\n`, { 'conf/a.ini': '1' })
     symlinkSync(path.join(outside, 'secret'), path.join(p.dir, 'conf', 'link'))
     const fp = await p.fp()
-    expect(fp.document.context!.files).toEqual({ 'conf/a.ini': expect.stringMatching(/^[0-9a-f]{16}$/), 'conf/link': `link:${path.join(outside, 'secret')}` })
+    const files = fp.document.context!.files
+    expect(Object.keys(files).sort()).toEqual(['conf/a.ini', 'conf/link'])
+    expect(files['conf/a.ini']).toMatch(/^[0-9a-f]{16}$/)
+    expect(files['conf/link']).toBe(`link:${path.join(outside, 'secret')}`)
     expect(fp.files.some((f) => f.startsWith(outside))).toBe(false)
   })
 
@@ -284,7 +287,7 @@ describe('why the base was rebuilt', () => {
   it.each(['__proto__', 'constructor', 'hasOwnProperty', 'toString', 'valueOf'])('a context file named %s is a file like any other', async (name) => {
     const p = project(`${FROM}COPY ${name} /s\n`, { [name]: '1' })
     const before = await p.fp()
-    expect(Object.keys(JSON.parse(before.json).context.files)).toEqual([name])
+    expect(Object.keys((JSON.parse(before.json) as { context: { files: object } }).context.files)).toEqual([name])
     p.write(name, '2')
     const after = await p.fp()
     expect(after.hash).not.toBe(before.hash)

@@ -68,6 +68,18 @@ describe('docs/DESIGN.md', () => {
     expect(DESIGN).not.toMatch(/\bissue \d+/i)
   })
 
+  it('code comments cite its sections, not documents outside the repository', () => {
+    // Assembled so that this file does not contain what it looks for.
+    const outside = new RegExp(`${'SP'}EC §|\\b${'iss'}ue \\d+\\b`)
+    const code = repoFiles().filter((f) => /^(src|__tests__|__fixtures__|bench|scripts)\//.test(f) && /\.(ts|mts|mjs|js|sh)$/.test(f))
+    const found = code.flatMap((f) =>
+      readFileSync(path.join(ROOT, f), 'utf8')
+        .split('\n')
+        .flatMap((l, i) => (outside.test(l) ? [`${f}:${i + 1}: ${l.trim().slice(0, 100)}`] : [])),
+    )
+    expect(found).toEqual([])
+  })
+
   it('every "docs/DESIGN.md §n" cited in the code names a section that exists', () => {
     const cited = repoFiles().flatMap((f) =>
       [...readFileSync(path.join(ROOT, f), 'utf8').matchAll(/DESIGN\.md §(\d+(?:\.\d+)?)/g)].map((m) => ({ f, section: m[1]! })),

@@ -105,7 +105,7 @@ describe('day 1: one job per platform, then the merge', () => {
     expect(amd.outputs.image).toMatch(new RegExp(`^${image}:sha-1_linux_amd64@sha256:`))
   })
 
-  it('a merge with a platform missing fails naming it, and pushes nothing', async () => {
+  it('a merge with a platform missing fails naming it, and pushes nothing', () => {
     expect(early.code).not.toBe(0)
     const errors = early.annotations.filter((a) => a.level === 'error')
     expect(errors).toHaveLength(1)

@@ -1,4 +1,4 @@
-// The scheduled job (SPEC §6) end to end: `mode: base` builds today's tag, is a no-op when
+// The scheduled job (docs/DESIGN.md §6.3) end to end: `mode: base` builds today's tag, is a no-op when
 // it exists, survives two concurrent runs, and prunes old dated tags through the action.
 
 import { cpSync, mkdtempSync, rmSync } from 'node:fs'

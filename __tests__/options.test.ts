@@ -22,7 +22,7 @@ beforeAll(() => {
 afterAll(() => rmSync(ws, { recursive: true, force: true }))
 
 describe('getOptions', () => {
-  it('fills defaults the way SPEC §2 describes', () => {
+  it('fills defaults the way docs/DESIGN.md §2 describes', () => {
     const o = getOptions(ctx(), getter({ image: 'ghcr.io/acme/model' }))
     expect(o.baseRepository).toEqual(o.image)
     expect(o.baseTagPrefix).toBe('base-')

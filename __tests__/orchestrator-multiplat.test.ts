@@ -8,7 +8,6 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { fakePorts, FakeRegistry, type FakePortsOptions, type FakeRun } from '../__fixtures__/ports.js'
-import type { InputName } from '../src/constants.js'
 import { run } from '../src/main.js'
 import { parseImageName } from '../src/reference.js'
 
@@ -30,7 +29,7 @@ afterEach(() => {
 })
 
 async function runWith(o: Partial<FakePortsOptions> = {}): Promise<FakeRun & { exitCode: number }> {
-  const fake = fakePorts({ ...o, inputs: { ...MATRIX, ...o.inputs } as Partial<Record<InputName, string>> })
+  const fake = fakePorts({ ...o, inputs: { ...MATRIX, ...o.inputs } })
   await run(
     { GITHUB_WORKSPACE: ws, GITHUB_SHA: SHA, GITHUB_REPOSITORY: 'acme/model', GITHUB_EVENT_NAME: 'push', GITHUB_EVENT_PATH: path.join(ws, 'push-event.json') },
     fake.ports,

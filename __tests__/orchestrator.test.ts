@@ -6,7 +6,6 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { fakePorts, FakeRegistry, type FakePortsOptions, type FakeRun } from '../__fixtures__/ports.js'
-import type { InputName } from '../src/constants.js'
 import { UserError } from '../src/errors.js'
 import { run } from '../src/main.js'
 import { RegistryError } from '../src/registry/index.js'
@@ -44,7 +43,7 @@ function env(event = 'push'): NodeJS.ProcessEnv {
 }
 
 async function runWith(o: Partial<FakePortsOptions> & { event?: string } = {}): Promise<FakeRun & { exitCode: number }> {
-  const fake = fakePorts({ ...o, inputs: { image: IMAGE, ...o.inputs } as Partial<Record<InputName, string>> })
+  const fake = fakePorts({ ...o, inputs: { image: IMAGE, ...o.inputs } })
   await run(env(o.event), fake.ports)
   const exitCode = Number(process.exitCode ?? 0)
   process.exitCode = undefined
@@ -88,7 +87,7 @@ describe('orchestrator with fake ports', () => {
     { name: 'push: false loads the image and exports no cache', o: { inputs: { push: 'false' } }, output: 'load', cacheTo: false, pushed: false },
     { name: 'fork pull request: loads, pushes nothing, no comment', o: { event: 'fork' }, output: 'load', cacheTo: true, pushed: false },
   ])('$name', async ({ o, output, cacheTo, pushed }) => {
-    const r = await runWith(o as Partial<FakePortsOptions> & { event?: string })
+    const r = await runWith(o)
     expect(r.exitCode).toBe(0)
     expect(r.buildx.builds.map((b) => [b.tags[0]!.split(':')[0], b.output])).toEqual([[`${IMAGE.split(':')[0]}`, output]])
     const spec = r.buildx.builds[0]!

@@ -11,7 +11,7 @@ test.each([
   ['push: false', { push: false }, false, /push: false/, false],
   ['the local engine never pushes', { local: true, push: true }, false, /store: local/, false],
 ] as const)('%s', (_n, over, enabled, reason, notice) => {
-  const d = decidePush({ ...base, ...over } as PushInput)
+  const d = decidePush({ ...base, ...over })
   expect(d.enabled).toBe(enabled)
   expect(d.reason).toMatch(reason)
   expect(Boolean(d.notice)).toBe(notice)

@@ -114,9 +114,10 @@ describe('tag list bounds', () => {
     const sleeps: number[] = []
     const c = client({
       now: () => t,
-      sleep: async (ms) => {
+      sleep: (ms) => {
         sleeps.push(ms)
         t += ms
+        return Promise.resolve()
       },
       retries: 10,
       tagListLimits: { deadlineMs: 60_000 },
@@ -165,7 +166,7 @@ describe('bodies are capped while they stream', () => {
       res.write('{"tags":["a",')
     }
     const started = Date.now()
-    const e = await caught(client({ timeoutMs: 200, retries: 1, sleep: async () => undefined }).listTags(name()))
+    const e = await caught(client({ timeoutMs: 200, retries: 1, sleep: () => Promise.resolve() }).listTags(name()))
     expect(e.kind).toBe('network')
     expect(e.message).toMatch(/broke off after 13 bytes \(127\.0\.0\.1:\d+ did not answer within 0\.2s\)/)
     expect(srv.requests.length).toBe(2)
@@ -281,7 +282,7 @@ describe('TLS', () => {
     srv.handle = (_req, res) => json(res, 200, { tags: [] })
     const { Transport } = await import('../src/registry/transport.js')
     const sleeps: number[] = []
-    const t = new Transport({ log: { debug: () => undefined, warning: () => undefined, setSecret: () => undefined }, sleep: async (ms) => void sleeps.push(ms), dockerConfigDir: path.join(tmp, 'none') })
+    const t = new Transport({ log: { debug: () => undefined, warning: () => undefined, setSecret: () => undefined }, sleep: (ms) => (sleeps.push(ms), Promise.resolve()), dockerConfigDir: path.join(tmp, 'none') })
     const reg = { name: srv.addr, host: srv.addr, scheme: 'https' as const }
     let err: unknown
     try {

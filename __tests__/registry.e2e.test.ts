@@ -27,7 +27,7 @@ function client(o: RegistryClientOptions = {}): RegistryClient {
     timeoutMs: 15_000,
     retries: 2,
     log: { debug: (m) => logs.push(m), warning: (m) => logs.push(m), setSecret: (s) => secrets.push(s) },
-    sleep: async () => undefined,
+    sleep: () => Promise.resolve(),
     ...o,
   })
 }
@@ -249,7 +249,7 @@ describe('token auth registry (Bearer, RS256 JWTs)', () => {
     mkdirSync(dir, { recursive: true })
     ts = await startTokenServer({ dir, issuer: 'test-issuer', service: 'test-registry', users: { [USER]: PASSWORD } })
     reg = await startRegistry(dir, { kind: 'token', realm: ts.url, service: 'test-registry', issuer: 'test-issuer', rootCertBundle: ts.certFile })
-    const seed = new Seeder(reg.addr, async (r) => `Bearer ${ts.mint(USER, r, ['pull', 'push'])}`)
+    const seed = new Seeder(reg.addr, (r) => Promise.resolve(`Bearer ${ts.mint(USER, r, ['pull', 'push'])}`))
     digest = (await seed.image(repo, 'v1', { labels: { a: 'b' }, layers: 2 })).digest
     const other = await seed.image(repo, 'v2', { layers: 1 })
     otherDigest = await seed.manifest(repo, 'v2-again', other.body, OCI_MANIFEST)

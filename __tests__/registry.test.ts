@@ -32,8 +32,9 @@ function client(o: RegistryClientOptions = {}): RegistryClient {
       warning: (m) => logs.push(`warning: ${m}`),
       setSecret: (s) => secrets.push(s),
     },
-    sleep: async (ms) => {
+    sleep: (ms) => {
       sleeps.push(ms)
+      return Promise.resolve()
     },
     timeoutMs: 5000,
     ...o,

@@ -34,11 +34,10 @@ function recorder(outcomes: (DeleteOutcome | Error)[] | ((digest: string) => Del
   return {
     name: 'fake',
     calls,
-    async deleteDigest(digest) {
+    deleteDigest(digest) {
       calls.push(digest)
       const o = typeof outcomes === 'function' ? outcomes(digest) : outcomes[calls.length - 1] ?? 'deleted'
-      if (o instanceof Error) throw o
-      return o
+      return o instanceof Error ? Promise.reject(o) : Promise.resolve(o)
     },
     explain: (o) => `fake says ${o}`,
   }
@@ -107,7 +106,7 @@ describe('applyRetention', () => {
 describe('distributionBackend', () => {
   it('passes deletes through and turns a denied registry error into denied', async () => {
     const seen: string[] = []
-    const ok = distributionBackend({ deleteManifest: async (_n, digest) => (seen.push(digest), 'unsupported') }, NAME)
+    const ok = distributionBackend({ deleteManifest: (_n, digest) => (seen.push(digest), Promise.resolve('unsupported')) }, NAME)
     expect(await ok.deleteDigest(d(1))).toBe('unsupported')
     expect(seen).toEqual([d(1)])
     expect(ok.explain!('unsupported')).toMatch(/deletes are disabled/)
@@ -131,7 +130,7 @@ describe('collectTagInfo', () => {
     const client: TagSource & { gets: string[]; maxInFlight: () => number } = {
       gets,
       maxInFlight: () => maxInFlight,
-      listTags: async () => [...tags],
+      listTags: () => Promise.resolve([...tags]),
       async getManifest(_name, ref) {
         gets.push(ref)
         inFlight++

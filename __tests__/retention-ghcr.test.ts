@@ -27,7 +27,7 @@ afterEach(async () => {
 })
 
 function backend(o: Partial<Parameters<typeof ghcrBackend>[0]> = {}) {
-  return ghcrBackend({ token: TOKEN, apiUrl: api.origin, owner: 'acme', packageName: 'model/sub', sleep: async (ms) => void sleeps.push(ms), ...o })
+  return ghcrBackend({ token: TOKEN, apiUrl: api.origin, owner: 'acme', packageName: 'model/sub', sleep: (ms) => (sleeps.push(ms), Promise.resolve()), ...o })
 }
 
 function versionRequests(method: string) {

@@ -38,7 +38,7 @@ function client(): RegistryClient {
     timeoutMs: 15_000,
     retries: 1,
     log: { debug: (m) => logs.push(m), warning: (m) => logs.push(m), setSecret: () => undefined },
-    sleep: async () => undefined,
+    sleep: () => Promise.resolve(),
   })
 }
 
@@ -176,7 +176,7 @@ describe('shared registry with deletes enabled', () => {
 
 describe('own registry with deletes disabled', () => {
   let addr = ''
-  let stop: () => Promise<void> = async () => undefined
+  let stop: () => Promise<void> = () => Promise.resolve()
   let log = ''
 
   beforeAll(async () => {

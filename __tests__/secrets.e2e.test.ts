@@ -144,7 +144,7 @@ it('ssh: the agent socket (`default`) and a key file (`id=path`) reach `RUN --mo
     )
     expect(r.outputs['base-reused']).toBe('false')
     expect(r.stdout).toContain('--ssh=default')
-    expect(JSON.parse((await configBlobsOf(sshRepo, r.outputs['base-tag']!)).split('\n')[0]!).config.Labels['io.github.conda-image-action.env-document']).toContain('ssh:gh')
+    expect((JSON.parse((await configBlobsOf(sshRepo, r.outputs['base-tag']!)).split('\n')[0]!) as { config: { Labels: Record<string, string> } }).config.Labels['io.github.conda-image-action.env-document']).toContain('ssh:gh')
     rmSync(sshWs, { recursive: true, force: true })
   } finally {
     agent.kill()

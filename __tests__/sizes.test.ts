@@ -72,16 +72,16 @@ class FakeRepo implements ManifestPort {
     this.blobs.set(d, b)
     return { digest: d, size: b.length }
   }
-  async manifest(ref: string) {
+  manifest(ref: string) {
     const m = this.manifests.get(ref)
-    return m === undefined ? undefined : { digest: ref, manifest: m }
+    return Promise.resolve(m === undefined ? undefined : { digest: ref, manifest: m })
   }
-  async blob(d: string, max: number) {
+  blob(d: string, max: number) {
     this.reads.push(d)
     const b = this.blobs.get(d)
-    if (!b) throw new Error(`no blob ${d}`)
-    if (b.length > max) throw new Error('too big')
-    return b
+    if (!b) return Promise.reject(new Error(`no blob ${d}`))
+    if (b.length > max) return Promise.reject(new Error('too big'))
+    return Promise.resolve(b)
   }
   async image(ref: string, opts: { label?: string; last?: Buffer; lastType?: string; big?: boolean } = {}) {
     const config = this.add(Buffer.from(JSON.stringify({ config: { Labels: opts.label ? { [Labels.SizeManifest]: opts.label } : {} } })))
@@ -172,16 +172,16 @@ describe('readLocalSizeManifest (docker create + docker cp, through a scripted p
   const script = async (cpFile: string | undefined, labels: unknown = { [Labels.SizeManifest]: MANIFEST_PATH }) => {
     const calls: string[][] = []
     const proc: ProcessPort = {
-      run: async (program, args) => {
+      run: (program, args) => {
         expect(program).toBe('docker')
         calls.push([...args])
-        if (args[0] === 'image') return ok(JSON.stringify(labels))
-        if (args[0] === 'create') return ok('0123456789abcdef\n')
+        if (args[0] === 'image') return Promise.resolve(ok(JSON.stringify(labels)))
+        if (args[0] === 'create') return Promise.resolve(ok('0123456789abcdef\n'))
         if (args[0] === 'cp') {
-          if (cpFile === undefined) return { code: 1, stdout: '', stderr: 'Could not find the file' }
+          if (cpFile === undefined) return Promise.resolve({ code: 1, stdout: '', stderr: 'Could not find the file' })
           writeFileSync(path.join(args[2]!, path.posix.basename(MANIFEST_PATH)), cpFile)
         }
-        return ok()
+        return Promise.resolve(ok())
       },
     }
     return { calls, read: await readLocalSizeManifest('repo:base-1', proc) }

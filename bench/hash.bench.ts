@@ -24,7 +24,7 @@ register(`data:text/javascript,${encodeURIComponent(hook)}`, import.meta.url)
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 interface Api {
-  fingerprint(input: { environmentFile: string; workspace: string; baseDockerfile: { content: string }; buildArgs: string[]; platforms: string[] }): Promise<{ hash: string; json: string; files: string[] }>
+  fingerprint: (input: { environmentFile: string; workspace: string; baseDockerfile: { content: string }; buildArgs: string[]; platforms: string[] }) => Promise<{ hash: string; json: string; files: string[] }>
 }
 const modUrl = pathToFileURL(path.join(root, 'src', 'hash', 'index.ts')).href
 const { fingerprint } = (await import(modUrl)) as Api

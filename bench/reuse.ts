@@ -160,7 +160,7 @@ export async function benchReuse(o: ReuseOptions): Promise<{ result: ReuseResult
   const pageSize = 1000
   const front = await startPagedFront(pageSize)
   const per = await Promise.all(
-    o.counts.map(async (n) => ({ n, listed: (await listTags(tagsRepo(n))).length, runs: [] as RunStats[], noSummary: [] as RunStats[], skopeo: [] as number[], paged: [] as RunStats[], pages: 0, requests: {} as Record<string, number> })),
+    o.counts.map(async (n) => ({ n, listed: (await listTags(tagsRepo(n))).length, runs: [] as RunStats[], noSummary: [] as RunStats[], skopeo: [] as number[], paged: [] as RunStats[], pages: 0, requests: {} })),
   )
   try {
     for (let r = 0; r <= fastReps; r++) {

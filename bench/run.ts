@@ -17,16 +17,16 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { removeLocalImages } from '../__fixtures__/stack.js'
-import { benchBuild, type BuildResult } from './build.js'
-import { benchHash, type HashResult } from './hash.js'
-import { benchPr, type PrResult } from './pr.js'
+import { benchBuild } from './build.js'
+import { benchHash } from './hash.js'
+import { benchPr } from './pr.js'
 import { distExists, distPath, snapshotDist } from './lib/action.js'
 import { ROOT, cleanupTemps, tempDir } from './lib/fixtures.js'
 import { machine } from './lib/machine.js'
 import { REGISTRY, REPO_PREFIX, catalog, closeRegistryConnections, deleteRepo, listTags, registryUp, seedRepo } from './lib/registry.js'
 import { renderReport, type Results } from './report.js'
-import { TAG_COUNTS, benchReuse, tagsRepo, type ReuseResult } from './reuse.js'
-import { benchStartup, type StartupResult } from './startup.js'
+import { TAG_COUNTS, benchReuse, tagsRepo } from './reuse.js'
+import { benchStartup } from './startup.js'
 
 const FIGURES = ['reuse', 'build', 'hash', 'startup', 'pr'] as const
 type Figure = (typeof FIGURES)[number]
@@ -136,16 +136,16 @@ async function main(): Promise<void> {
     }
   }
   try {
-    results.hash = (await step('hash', () => benchHash(log, false))) as HashResult | undefined
+    results.hash = await step('hash', () => benchHash(log, false))
     let reuseRun: ((n: number) => import('./lib/action.js').ActionRunOptions) | undefined
-    results.reuse = (await step('reuse', async () => {
+    results.reuse = await step('reuse', async () => {
       const r = await benchReuse({ reps: args.reps, counts: TAG_COUNTS, log, profile: true })
       reuseRun = r.reuseRun
       return r.result
-    })) as ReuseResult | { error: string } | undefined
-    results.startup = (await step('startup', () => benchStartup(args.reps, reuseRun?.(TAG_COUNTS[0]!), log))) as StartupResult | { error: string } | undefined
-    results.build = (await step('build', () => benchBuild(args.reps, log))) as BuildResult | { error: string } | undefined
-    results.pr = (await step('pr', () => benchPr(Math.max(5, args.reps), log))) as PrResult | { error: string } | undefined
+    })
+    results.startup = await step('startup', () => benchStartup(args.reps, reuseRun?.(TAG_COUNTS[0]!), log))
+    results.build = await step('build', () => benchBuild(args.reps, log))
+    results.pr = await step('pr', () => benchPr(Math.max(5, args.reps), log))
   } finally {
     cleanupTemps()
   }

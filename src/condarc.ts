@@ -66,13 +66,15 @@ export function redactCondarc(v: unknown, found: string[] = [], depth = 0): Json
     }
     return out
   }
-  return String(v)
+  return typeof v === 'bigint' ? String(v) : null
 }
 
 function collectScalars(v: unknown, found: string[], depth = 0): void {
   if (depth > 32 || v === null || v === undefined) return
   if (typeof v === 'object') for (const x of Object.values(v as Record<string, unknown>)) collectScalars(x, found, depth + 1)
-  else if (String(v).length >= 4) found.push(String(v))
+  else if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') {
+    if (String(v).length >= 4) found.push(String(v))
+  }
 }
 
 /** The file the input names: confined to the workspace, a regular file, bounded (src/fs). */

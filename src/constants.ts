@@ -1,4 +1,4 @@
-// Every input and output name of action.yml, defined once (SPEC §2 is the contract).
+// Every input and output name of action.yml, defined once (docs/DESIGN.md §2: the interface is a contract).
 
 export const Inputs = {
   EnvironmentFile: 'environment-file',

@@ -101,7 +101,7 @@ export function readEventPayload(file: string): PullRequestPayload {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new UserError('The event payload file (GITHUB_EVENT_PATH) does not hold a JSON object')
   }
-  return parsed as PullRequestPayload
+  return parsed
 }
 
 const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm/v7', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64' }

@@ -57,8 +57,9 @@ export function dockerConfigWithLogin(
     const target = path.join(source, name)
     if (existsSync(target)) symlinkSync(target, path.join(dir, name))
   }
-  const note = config.credsStore
-    ? `The Docker config uses the credential store "${String(config.credsStore)}", which Docker asks before the registry-username/registry-password inputs; if the push is denied, log in with docker/login-action instead`
+  const store = config.credsStore
+  const note = typeof store === 'string' && store
+    ? `The Docker config uses the credential store "${store}", which Docker asks before the registry-username/registry-password inputs; if the push is denied, log in with docker/login-action instead`
     : undefined
   return {
     env: { ...env, DOCKER_CONFIG: dir },

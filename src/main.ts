@@ -29,7 +29,7 @@ import type { Cleanup, RunState } from './state.js'
 
 /** Entry point: never throws; failures become one error annotation and a non-zero exit. */
 export async function run(env: NodeJS.ProcessEnv = process.env, ports: Ports = defaultPorts(env)): Promise<void> {
-  const cleanups: (() => Promise<void>)[] = []
+  const cleanups: (() => void | Promise<void>)[] = []
   const progress: Progress = { builds: [], pushed: [] }
   try {
     progress.ctx = readRunContext(env, () => ports.clock.now())
@@ -51,7 +51,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env, ports: Ports = d
 async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, cleanup: Cleanup, progress: Progress): Promise<void> {
   const timer = new PhaseTimer(ports.log, ports.clock)
   progress.timer = timer
-  const inputs = await timer.run('Inputs', async () => readInputs(ctx, env, ports))
+  const inputs = await timer.run('Inputs', () => Promise.resolve().then(() => readInputs(ctx, env, ports)))
   progress.opts = inputs.opts
   const fp = await timer.run('Environment hash', () => fingerprintPhase(inputs, ctx.workspace, ports))
   progress.fp = fp
@@ -82,7 +82,7 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
   // The previous image of this stream, read before anything is pushed: what the app is compared with.
   const compareTo = plan.app ? await tolerate(ports.log, 'read the size of the compared image', () => previousAppImage(s)) : undefined
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'conda-image-action-'))
-  cleanup(async () => rmSync(workDir, { recursive: true, force: true }))
+  cleanup(() => rmSync(workDir, { recursive: true, force: true }))
   const dockerEnv = dockerEnvironment(s, ports, cleanup)
   const toolchain = plan.builder.needed ? await timer.run('Builder', () => builderPhase(s, dockerEnv, ports, cleanup)) : noToolchain(plan)
   const tc = plan.builder.needed ? { ...toolchain, secrets: materializeSecrets(opts, cleanup) } : toolchain

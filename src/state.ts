@@ -30,7 +30,7 @@ export interface PhaseTiming {
 }
 
 /** Registers work to do when the run ends (temporary files, a throwaway builder). */
-export type Cleanup = (f: () => Promise<void>) => void
+export type Cleanup = (f: () => void | Promise<void>) => void
 
 /** What the builds produced (or, when the base is reused and there is no app, what was found). */
 export interface Built {

@@ -1,4 +1,4 @@
-// A second build cache through the GitHub Actions cache service (issue 7): a BuildKit
+// A second build cache through the GitHub Actions cache service (docs/DESIGN.md §4.6): a BuildKit
 // `type=local` cache directory, restored with `@actions/cache` before a build and saved after
 // it. It keeps pull requests that cannot write to the registry (forks) and runs without a
 // registry (the local engine store) warm.

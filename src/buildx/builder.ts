@@ -35,8 +35,8 @@ export async function buildxVersion(opts: DockerOptions = {}): Promise<string> {
 /** `github.com/docker/buildx 0.13.1+ds1 0.13.1+ds1-3` → `0.13.1+ds1`. Pure. */
 export function parseBuildxVersion(out: string): string {
   const line = out.split('\n').find((l) => l.trim() !== '')?.trim() ?? ''
-  const fields = line.split(/\s+/)
-  return fields.length >= 2 && /buildx/.test(fields[0]) ? fields[1] : line
+  const [tool, version] = line.split(/\s+/)
+  return tool !== undefined && version !== undefined && /buildx/.test(tool) ? version : line
 }
 
 export interface ParsedInspect {
@@ -59,7 +59,7 @@ export function parseInspect(out: string): ParsedInspect {
   for (const raw of out.split('\n')) {
     const m = /^([A-Za-z][A-Za-z ]*?):\s*(.*)$/.exec(raw.trimEnd())
     if (!m) continue
-    const [, key, value] = m
+    const [, key, value = ''] = m
     if (key === 'Nodes') {
       inNodes = true
       continue

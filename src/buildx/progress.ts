@@ -33,18 +33,19 @@ const CANCELED = /context canceled|^canceled$/i
 
 /** Whether a vertex name is a Dockerfile step that counts (see the file comment). */
 export function isStepVertexName(name: string): boolean {
-  const m = STEP_NAME.exec(name)
-  return m !== null && m[3].toUpperCase() !== 'FROM'
+  const instruction = STEP_NAME.exec(name)?.[3]
+  return instruction !== undefined && instruction.toUpperCase() !== 'FROM'
 }
 
 /** RFC 3339 timestamp (nanosecond fractions as BuildKit writes them) → epoch ms, sub-ms kept. */
 export function parseTimestamp(s: unknown): number | undefined {
   if (typeof s !== 'string') return undefined
   const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(s)
-  if (!m) return undefined
-  const whole = Date.parse(m[1] + m[3])
+  const [, seconds, fraction, zone] = m ?? []
+  if (seconds === undefined || zone === undefined) return undefined
+  const whole = Date.parse(seconds + zone)
   if (Number.isNaN(whole)) return undefined
-  const frac = m[2] ? Number(`0.${m[2]}`) * 1000 : 0
+  const frac = fraction ? Number(`0.${fraction}`) * 1000 : 0
   return whole + frac
 }
 
@@ -348,7 +349,7 @@ export class ProgressTracker extends TrackerBase {
 
   private onLogEntry(l: RawLog): void {
     if (typeof l !== 'object' || l === null || typeof l.vertex !== 'string') return
-    const key = `${l.vertex}\u0000${String(l.stream ?? '')}`
+    const key = `${l.vertex}\u0000${typeof l.stream === 'number' ? l.stream : ''}`
     const ts = parseTimestamp(l.timestamp)
     const text = (this.partial.get(key)?.text ?? '') + decodeBase64(l.data)
     const lines = text.split('\n')
@@ -360,7 +361,7 @@ export class ProgressTracker extends TrackerBase {
 
   private onWarning(w: RawWarning): void {
     if (typeof w !== 'object' || w === null) return
-    const short = decodeBase64(w.short).trim() || String(w.short ?? '')
+    const short = decodeBase64(w.short).trim() || (typeof w.short === 'string' ? w.short : '')
     const v = typeof w.vertex === 'string' ? this.vertices.get(w.vertex) : undefined
     this.log(v ? `#${this.num(v)} WARN: ${short}` : `WARNING: ${short}`)
     if ((v?.name && CACHE_EXPORT_NAME.test(v.name)) || (/cache/i.test(short) && /export/i.test(short))) {
@@ -416,15 +417,14 @@ export class PlainProgressTracker extends TrackerBase {
 
   private onLine(raw: string): void {
     const line = raw.replace(/\r$/, '')
-    const m = /^#(\d+) (.*)$/.exec(line)
-    if (!m) {
+    const [, id, rest] = /^#(\d+) (.*)$/.exec(line) ?? []
+    if (id === undefined || rest === undefined) {
       if (line.trim() !== '') this.textLine(line)
       return
     }
     this.log(line)
-    const known = this.vertices.has(m[1])
-    const v = this.vertex(m[1])
-    const rest = m[2]
+    const known = this.vertices.has(id)
+    const v = this.vertex(id)
     if (!known) {
       v.name = rest
       v.announced = true
@@ -442,9 +442,10 @@ export class PlainProgressTracker extends TrackerBase {
     } else if (rest === 'CANCELED') {
       v.error = 'canceled'
     } else if ((d = /^ERROR: (.*)$/.exec(rest))) {
-      v.error = d[1]
+      const error = d[1] ?? ''
+      v.error = error
       v.started ??= 0
-      if (v.name && CACHE_EXPORT_NAME.test(v.name)) this.cacheExportError ??= d[1]
+      if (v.name && CACHE_EXPORT_NAME.test(v.name)) this.cacheExportError ??= error
     } else {
       // A log line: `#6 0.151 output` (or a status line); keep it without the elapsed time.
       pushTail(v.tail, rest.replace(/^\d+\.\d+ /, ''))

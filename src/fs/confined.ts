@@ -175,8 +175,8 @@ function safeRealParent(abs: string): string {
  * workspace. (Synchronous inside: a path resolves in microseconds, and thousands of
  * references through the thread pool would cost seconds.)
  */
-export async function resolveConfined(ws: Workspace, p: string, base: string = ws.root): Promise<ConfinedPath> {
-  return resolveConfinedSync(ws, p, base)
+export function resolveConfined(ws: Workspace, p: string, base: string = ws.root): Promise<ConfinedPath> {
+  return new Promise((resolve) => resolve(resolveConfinedSync(ws, p, base)))
 }
 
 /** Synchronous resolveConfined (for input validation). */
@@ -320,7 +320,13 @@ export async function hashConfined(ws: Workspace, p: string, limits: ReadLimits,
 }
 
 /** Type (file or directory, symlinks followed) and size of a path inside the workspace, without opening it. */
-export async function statConfined(ws: Workspace, p: string, base?: string): Promise<ConfinedPath & { type: 'file' | 'directory'; size: number }> {
+export function statConfined(ws: Workspace, p: string, base?: string): Promise<ConfinedStat> {
+  return new Promise((resolve) => resolve(statConfinedSync(ws, p, base)))
+}
+
+type ConfinedStat = ConfinedPath & { type: 'file' | 'directory'; size: number }
+
+function statConfinedSync(ws: Workspace, p: string, base?: string): ConfinedStat {
   const target = resolveConfinedSync(ws, p, base)
   let st: Stats
   try {

@@ -76,7 +76,10 @@ function rangeText(lines: readonly string[], r: Range): string {
 }
 
 const lineOf = (ins: Instruction) => ins.getRange().start.line + 1
-const flagsOf = (ins: Instruction): Flag[] => ('getFlags' in ins && typeof ins.getFlags === 'function' ? (ins.getFlags() as Flag[]) : [])
+const flagsOf = (ins: Instruction): Flag[] => {
+  const get = (ins as unknown as { getFlags?: () => Flag[] }).getFlags
+  return typeof get === 'function' ? get.call(ins) : []
+}
 /** Heredocs of a `COPY`/`RUN` (the getter is public on those, protected on Instruction). */
 const heredocsOf = (ins: Instruction): Heredoc[] => {
   const get = (ins as unknown as { getHeredocs?: () => Heredoc[] }).getHeredocs
@@ -97,7 +100,7 @@ function wordsOf(ins: Instruction, p: Parsed): { words: string[]; json: boolean 
     const joined = raw.split(`${p.escape}\n`).join('')
     try {
       const v: unknown = JSON.parse(joined)
-      if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return { words: v as string[], json: true }
+      if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return { words: v, json: true }
     } catch {
       // not JSON: the shell form, as Docker reads it
     }

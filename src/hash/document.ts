@@ -45,7 +45,7 @@ const nonEmptyObj = <T>(o: Readonly<Record<string, T>> | undefined): Record<stri
 
 export function buildDocument(p: DocumentParts): EnvDocument {
   const doc: EnvDocument = {
-    scheme: HASH_SCHEME as 'v1',
+    scheme: HASH_SCHEME,
     source: p.source,
     dockerfile: p.dockerfile.path === undefined ? { sha256: p.dockerfile.sha256 } : { path: p.dockerfile.path, sha256: p.dockerfile.sha256 },
     buildArgs: [...p.buildArgs],

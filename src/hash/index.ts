@@ -1,4 +1,4 @@
-// Environment fingerprint, scheme v1 (SPEC §3).
+// Environment fingerprint, scheme v1 (docs/DESIGN.md §3).
 //
 // sha256 over one canonical JSON document (keys sorted, no whitespace), never over file
 // bytes. What the document holds and why:

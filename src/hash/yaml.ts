@@ -139,10 +139,17 @@ export function parseYaml(text: string, file: string): PNode {
   return convert(doc.contents, 0)
 }
 
+/** The failsafe schema reads every scalar as a string; other primitives are written out all the same. */
+function scalarText(raw: unknown): string | null {
+  if (typeof raw === 'string') return raw
+  if (typeof raw === 'number' || typeof raw === 'boolean' || typeof raw === 'bigint') return String(raw)
+  return null
+}
+
 function scalarNode(n: Scalar, line: number, src: string): PScalar {
   const raw = n.value
   const plain = n.type === Scalar.PLAIN || n.type === undefined
-  const value = raw === null || raw === undefined ? null : String(raw)
+  const value = scalarText(raw)
   const isNull = value === null || (plain && NULL_PLAIN.has(value))
   const comment = n.range ? trailingComment(src, n.range[1]) : undefined
   const typed = plain && value !== null && !isNull ? typedAs(value) : undefined

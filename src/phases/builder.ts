@@ -25,7 +25,7 @@ export function dockerEnvironment(s: Pick<RunState, 'opts' | 'plan'>, ports: Pic
   const { opts } = s
   if (!s.plan.builder.login || !opts.registryUsername || !opts.registryPassword) return undefined
   const login = ports.buildx.login([opts.image.registry, opts.baseRepository.registry], opts.registryUsername, opts.registryPassword)
-  cleanup(async () => login.cleanup())
+  cleanup(() => login.cleanup())
   if (login.note) ports.log.notice(login.note)
   return login.env
 }

@@ -82,11 +82,11 @@ export function logSink(out: Annotator = coreAnnotator, perKind = WARNINGS_PER_K
   const dropped = new Map<string, number>()
   const flushed = new Map<string, number>()
   return {
-    info: out.info,
-    debug: out.debug,
-    notice: out.notice,
-    error: out.error,
-    group: out.group,
+    info: (m) => out.info(m),
+    debug: (m) => out.debug(m),
+    notice: (m, w) => out.notice(m, w),
+    error: (m, w) => out.error(m, w),
+    group: (name, f) => out.group(name, f),
     warning(m, opts = {}) {
       const key = `${opts.file ?? ''}:${opts.line ?? ''}:${m}`
       if (seen.has(key)) return

@@ -26,8 +26,15 @@ export interface ManifestInfo {
   digest: string
   mediaType: string
   size: number
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  manifest: any
+  manifest: ManifestJson
+}
+
+/** A manifest or an index as parsed from the registry's JSON: the fields read here, none checked yet. */
+export interface ManifestJson {
+  mediaType?: string
+  manifests?: unknown
+  config?: { digest?: unknown; size?: unknown }
+  layers?: { size?: unknown }[]
 }
 
 export interface PlatformSize {
@@ -269,7 +276,7 @@ export class RegistryClient {
     const r = await this.fetchManifest(name, tagOrDigest, 'GET')
     if (!r) return undefined
     const { res } = r
-    const manifest = JSON.parse(res.body.toString('utf8')) as { mediaType?: string }
+    const manifest = JSON.parse(res.body.toString('utf8')) as ManifestJson
     const digest = tagOrDigest.includes(':') ? tagOrDigest : (res.headers.get('docker-content-digest') ?? sha256Digest(res.body))
     const ct = (res.headers.get('content-type') ?? '').split(';')[0]!.trim()
     const mediaType = manifest.mediaType || (ct && ct !== 'application/json' ? ct : '') || (isIndex(manifest) ? MediaTypes.OciIndex : MediaTypes.OciManifest)

@@ -73,7 +73,7 @@ export function readDockerConfig(dir: string): { config: DockerConfig; file: str
   try {
     const config = JSON.parse(text) as unknown
     if (!config || typeof config !== 'object') return undefined
-    return { config: config as DockerConfig, file }
+    return { config, file }
   } catch {
     // Do not quote the file: it holds secrets.
     throw new Error(`${file} is not valid JSON`)

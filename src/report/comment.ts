@@ -121,7 +121,7 @@ function failed(e: unknown, what: string, say: CommentLog): 'skipped' {
 }
 
 function statusOf(e: unknown): number | undefined {
-  if (e && typeof e === 'object' && 'status' in e && typeof (e as { status: unknown }).status === 'number') return (e as { status: number }).status
+  if (e && typeof e === 'object' && 'status' in e && typeof e.status === 'number') return e.status
   return undefined
 }
 

@@ -72,7 +72,7 @@ export async function collectTagInfo(client: TagSource, name: ImageName, prefix:
   // Nothing to prune without a dated tag or a per-platform part of one.
   if (!tags.some((t) => parseDatedTag(t, prefix) || parsePartTag(t, prefix))) return []
   const n = Math.max(1, Math.floor(opts.concurrency ?? 8))
-  const out: (TagInfo | undefined)[] = new Array(tags.length)
+  const out = new Array<TagInfo | undefined>(tags.length)
   let failures = 0
   let next = 0
   const worker = async (): Promise<void> => {

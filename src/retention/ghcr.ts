@@ -130,7 +130,7 @@ async function listVersions(api: Api, base: URL, display: string, onRefused: (pr
       }
       throw new HttpStatus(res.status, `GitHub Packages API: listing the versions of ${display}: HTTP ${res.status} ${msg}`)
     }
-    const body = (await res.json()) as unknown
+    const body: unknown = await res.json()
     if (!Array.isArray(body)) throw new Error(`GitHub Packages API: unexpected version list for ${display}`)
     for (const v of body as PackageVersion[]) {
       if (v && typeof v.name === 'string' && typeof v.id === 'number') byDigest.set(v.name, v.id)

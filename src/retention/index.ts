@@ -1,4 +1,4 @@
-// Retention of dated base tags (SPEC §6): plan (pure), apply (dry-run or delete) and the
+// Retention of dated base tags (docs/DESIGN.md §6.4): plan (pure), apply (dry-run or delete) and the
 // deletion backends (Distribution API, GitHub Packages API for ghcr.io).
 export { planRetention, type RetentionDeleteEntry, type RetentionPlan, type RetentionPolicy, type TagInfo } from './plan.js'
 export { applyRetention, type DeleteOutcome, type RetentionBackend, type RetentionLog } from './apply.js'

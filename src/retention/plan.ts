@@ -1,4 +1,4 @@
-// The retention plan (SPEC §6): which dated tags of a prefix to keep and which manifest
+// The retention plan (docs/DESIGN.md §6.4): which dated tags of a prefix to keep and which manifest
 // digests to delete. Pure: the tags, their digests and the clock come in as data.
 //
 // Deleting in a registry deletes a manifest digest, and with it EVERY tag on that digest.

@@ -79,7 +79,7 @@ export async function readSizeManifest(port: ManifestPort, ref: string, platform
   const config = JSON.parse((await port.blob(m.config.digest, CONFIG_MAX_BYTES)).toString('utf8')) as { config?: { Labels?: Record<string, unknown> | null } }
   const label = config.config?.Labels?.[Labels.SizeManifest]
   const member = typeof label === 'string' ? tarMemberName(label) : undefined
-  if (!member) return { missing: `no ${Labels.SizeManifest} label` }
+  if (typeof label !== 'string' || !member) return { missing: `no ${Labels.SizeManifest} label` }
   const last = m.layers?.[m.layers.length - 1]
   if (!last?.digest) return { missing: 'the image has no layers' }
   if (!(last.size <= MAX_MANIFEST_LAYER_BYTES)) return { missing: `its last layer is ${last.size} bytes, more than the ${MAX_MANIFEST_LAYER_BYTES} read for a size manifest` }

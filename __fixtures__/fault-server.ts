@@ -36,7 +36,13 @@ export async function startFaultServer(host = '127.0.0.1'): Promise<FaultServer>
     req.setEncoding('utf8')
     req.on('data', (d: string) => (body += d))
     req.on('end', () => {
-      requests.push({ method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization, accept: req.headers.accept, body: body || undefined })
+      requests.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        authorization: req.headers.authorization,
+        accept: req.headers.accept,
+        body: body || undefined,
+      })
       try {
         state.handle(req, res, body)
       } catch (e) {
@@ -79,6 +85,12 @@ export function truncated(res: http.ServerResponse, body: string, declared = Buf
   res.write(body.slice(0, Math.max(1, Math.floor(body.length / 2))), () => res.socket?.destroy())
 }
 
-export function registryError(res: http.ServerResponse, status: number, code: string, message = code.toLowerCase(), headers: Record<string, string> = {}): void {
+export function registryError(
+  res: http.ServerResponse,
+  status: number,
+  code: string,
+  message = code.toLowerCase(),
+  headers: Record<string, string> = {},
+): void {
   json(res, status, { errors: [{ code, message }] }, headers)
 }

@@ -24,11 +24,17 @@ export async function pushTwoPlatformBusybox(repo: string): Promise<string> {
   }
   const config = JSON.parse((await get(`${src}/blobs/${m.config.digest}`)).toString()) as Record<string, unknown>
   const layers = []
-  for (const l of m.layers) layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...(await seeder.blob(repo, await get(`${src}/blobs/${l.digest}`))) })
+  for (const l of m.layers)
+    layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...(await seeder.blob(repo, await get(`${src}/blobs/${l.digest}`))) })
   const descs = []
   for (const architecture of ['amd64', 'arm64']) {
     const cfg = await seeder.blob(repo, JSON.stringify({ ...config, architecture, os: 'linux' }))
-    const body = JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...cfg }, layers })
+    const body = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...cfg },
+      layers,
+    })
     const digest = await seeder.manifest(repo, `${architecture}`, body, OCI_MANIFEST)
     descs.push({ mediaType: OCI_MANIFEST, digest, size: Buffer.byteLength(body), platform: { os: 'linux', architecture } })
   }

@@ -96,7 +96,14 @@ export class FakeRegistry implements Store, RegistryAccess {
   }
   size(name: ImageName, ref: string) {
     const img = this.find(name, ref)
-    return Promise.resolve(img && { ref: `${formatName(name)}:${ref}`, digest: img.digest, total: img.bytes, platforms: [{ platform: 'linux/amd64', digest: img.digest, bytes: img.bytes }] })
+    return Promise.resolve(
+      img && {
+        ref: `${formatName(name)}:${ref}`,
+        digest: img.digest,
+        total: img.bytes,
+        platforms: [{ platform: 'linux/amd64', digest: img.digest, bytes: img.bytes }],
+      },
+    )
   }
   labels(name: ImageName, ref: string) {
     return Promise.resolve(this.find(name, ref)?.labels)
@@ -153,7 +160,13 @@ export function fakeBuildx(registry: FakeRegistry, engine: FakeRegistry, o: Fake
   const info = (name: string | undefined): BuilderInfo => {
     const created = name !== undefined && builders.includes(name)
     const can = created || (o.canExportCache ?? true)
-    return { name: name ?? 'default', driver: created ? 'docker-container' : 'docker', canExportCache: can, reason: can ? undefined : 'no containerd store', platforms: ['linux/amd64'] }
+    return {
+      name: name ?? 'default',
+      driver: created ? 'docker-container' : 'docker',
+      canExportCache: can,
+      reason: can ? undefined : 'no containerd store',
+      platforms: ['linux/amd64'],
+    }
   }
   const port: Ports['buildx'] = {
     version: () => Promise.resolve('v0.13.1'),
@@ -182,7 +195,15 @@ export function fakeBuildx(registry: FakeRegistry, engine: FakeRegistry, o: Fake
       const target = spec.output === 'push' ? registry : engine
       for (const t of spec.tags) target.put(t, { digest, labels, bytes: 5000 })
       const exported = spec.cacheTo !== undefined && spec.cacheTo.length > 0
-      return Promise.resolve({ digest, metadata: {}, cachedSteps: o.cachedSteps ?? 1, totalSteps: o.totalSteps ?? 4, steps: [], durationMs: 10, cacheExport: exported ? 'exported' : 'skipped' })
+      return Promise.resolve({
+        digest,
+        metadata: {},
+        cachedSteps: o.cachedSteps ?? 1,
+        totalSteps: o.totalSteps ?? 4,
+        steps: [],
+        durationMs: 10,
+        cacheExport: exported ? 'exported' : 'skipped',
+      })
     },
     login: (_registries, _u, _p) => ({ env: { DOCKER_CONFIG: '/fake' }, dir: '/fake', cleanup: () => undefined }),
   }

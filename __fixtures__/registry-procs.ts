@@ -27,9 +27,7 @@ export interface RegistryProcess {
 }
 
 export type RegistryAuth =
-  | { kind: 'none' }
-  | { kind: 'htpasswd'; htpasswdFile: string }
-  | { kind: 'token'; realm: string; service: string; issuer: string; rootCertBundle: string }
+  { kind: 'none' } | { kind: 'htpasswd'; htpasswdFile: string } | { kind: 'token'; realm: string; service: string; issuer: string; rootCertBundle: string }
 
 /** Starts `docker-registry serve` with in-memory storage; resolves when /v2/ answers. */
 export async function startRegistry(dir: string, auth: RegistryAuth): Promise<RegistryProcess> {
@@ -50,7 +48,14 @@ export async function startRegistry(dir: string, auth: RegistryAuth): Promise<Re
   ]
   if (auth.kind === 'htpasswd') lines.push('auth:', '  htpasswd:', '    realm: test-basic', `    path: ${auth.htpasswdFile}`)
   if (auth.kind === 'token') {
-    lines.push('auth:', '  token:', `    realm: ${auth.realm}`, `    service: ${auth.service}`, `    issuer: ${auth.issuer}`, `    rootcertbundle: ${auth.rootCertBundle}`)
+    lines.push(
+      'auth:',
+      '  token:',
+      `    realm: ${auth.realm}`,
+      `    service: ${auth.service}`,
+      `    issuer: ${auth.issuer}`,
+      `    rootcertbundle: ${auth.rootCertBundle}`,
+    )
   }
   const config = path.join(dir, `registry-${port}.yml`)
   writeFileSync(config, lines.join('\n') + '\n')
@@ -117,7 +122,11 @@ export class Seeder {
   async blob(repo: string, content: Buffer | string): Promise<{ digest: string; size: number }> {
     const buf = Buffer.from(content)
     const digest = digestOf(buf)
-    const start = await fetch(`http://${this.addr}/v2/${repo}/blobs/uploads/`, { method: 'POST', headers: await this.headers(repo), signal: AbortSignal.timeout(10_000) })
+    const start = await fetch(`http://${this.addr}/v2/${repo}/blobs/uploads/`, {
+      method: 'POST',
+      headers: await this.headers(repo),
+      signal: AbortSignal.timeout(10_000),
+    })
     await start.body?.cancel()
     if (start.status !== 202) throw new Error(`start upload: HTTP ${start.status}`)
     const loc = new URL(start.headers.get('location')!, `http://${this.addr}`)

@@ -129,7 +129,10 @@ export async function startTokenServer(o: TokenServerOptions): Promise<TokenServ
       })
       return
     }
-    const scopes = u.searchParams.getAll('scope').flatMap((s) => s.split(' ')).filter(Boolean)
+    const scopes = u.searchParams
+      .getAll('scope')
+      .flatMap((s) => s.split(' '))
+      .filter(Boolean)
     let user: string | undefined
     if (authorization) {
       const m = /^Basic (.+)$/.exec(authorization)

@@ -126,8 +126,7 @@ describe('action.yml names match src/constants.ts', () => {
 
 describe('action.yml defaults are what the code does when an input is not set', () => {
   let ws: string
-  const ctx = (): RunContext =>
-    testContext({ workspace: ws, sha: 'abcdef0123456789abcdef0123456789abcdef01', now: new Date('2026-01-15T00:00:00Z') })
+  const ctx = (): RunContext => testContext({ workspace: ws, sha: 'abcdef0123456789abcdef0123456789abcdef01', now: new Date('2026-01-15T00:00:00Z') })
   const IMAGE = 'ghcr.io/acme/model'
   /** As the runner does it: every input gets its action.yml default (the token expression evaluated). */
   const withDefaults = (name: InputName): string => {

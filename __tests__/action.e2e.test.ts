@@ -78,9 +78,7 @@ describe('base image: pick or create', () => {
   it('writes the env hash and the canonical environment document as labels', async () => {
     const o = first.outputs
     const m = await getManifest(repo, o['base-tag']!)
-    const manifest = m!.body.manifests
-      ? (await getManifest(repo, m!.body.manifests.find((d) => d.platform?.os !== 'unknown')!.digest))!
-      : m!
+    const manifest = m!.body.manifests ? (await getManifest(repo, m!.body.manifests.find((d) => d.platform?.os !== 'unknown')!.digest))! : m!
     const blob = await fetch(`http://${REGISTRY}/v2/${repo}/blobs/${manifest.body.config!.digest}`)
     const config = (await blob.json()) as { config: { Labels: Record<string, string> } }
     const labels = config.config.Labels

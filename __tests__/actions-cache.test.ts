@@ -156,7 +156,10 @@ describe('save and restore through @actions/cache against the loopback cache ser
   })
 
   function plan(over: Partial<Parameters<typeof cacheKeys>[0]> = {}): ActionsCachePlan {
-    return { ...cacheKeys({ kind: 'base', envHash: ENV, branch: 'main', defaultBranch: 'main', platform: 'linux/amd64', revision: 'r1', ...over }), dir: path.join(tmp, 'cache', 'base') }
+    return {
+      ...cacheKeys({ kind: 'base', envHash: ENV, branch: 'main', defaultBranch: 'main', platform: 'linux/amd64', revision: 'r1', ...over }),
+      dir: path.join(tmp, 'cache', 'base'),
+    }
   }
 
   test('save, then restore by exact key, by prefix, and miss', async () => {

@@ -46,6 +46,8 @@ test('an ARG after the first FROM does not count', () => {
 })
 
 test('an unknown target is a user error naming the stages', () => {
-  expect(() => checkAppDockerfile('ARG BASE_IMAGE\nFROM ${BASE_IMAGE} AS app\n', 'D', 'nope')).toThrow(/Input "target": stage "nope" is not in D \(its stages: app\)/)
+  expect(() => checkAppDockerfile('ARG BASE_IMAGE\nFROM ${BASE_IMAGE} AS app\n', 'D', 'nope')).toThrow(
+    /Input "target": stage "nope" is not in D \(its stages: app\)/,
+  )
   expect(() => checkAppDockerfile('# nothing\n', 'D')).toThrow(/no FROM/)
 })

@@ -78,7 +78,7 @@ describe('bundled base template (stand-in micromamba, real BuildKit and registry
       'requirements.txt': 'flask==3.0\n',
       'README.md': '# demo\n',
       'app/main.py': 'print("hello")\n',
-      'Dockerfile': APP_DOCKERFILE,
+      Dockerfile: APP_DOCKERFILE,
     })
     first = succeeded(await runAction(inputs(), { cwd: ws, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-20') } }))
     baseRef = first.outputs['base-image']!
@@ -216,7 +216,23 @@ describe('bundled base template, built directly: secrets and environment file fo
     const ref = `${REGISTRY}/${repo}:${tag}`
     const r = spawnSync(
       'docker',
-      ['buildx', 'build', '--push', '-f', TEMPLATE, '-t', ref, '--build-arg', `MICROMAMBA_IMAGE=${standin}`, '--build-arg', `RUNTIME_IMAGE=${BUSYBOX}`, '--build-arg', `ENVIRONMENT_FILE=${envFile}`, ...extra, ctx],
+      [
+        'buildx',
+        'build',
+        '--push',
+        '-f',
+        TEMPLATE,
+        '-t',
+        ref,
+        '--build-arg',
+        `MICROMAMBA_IMAGE=${standin}`,
+        '--build-arg',
+        `RUNTIME_IMAGE=${BUSYBOX}`,
+        '--build-arg',
+        `ENVIRONMENT_FILE=${envFile}`,
+        ...extra,
+        ctx,
+      ],
       { encoding: 'utf8', timeout: 180_000 },
     )
     if (r.status !== 0) throw new Error(`build failed:\n${r.stderr.slice(-3000)}`)
@@ -260,17 +276,27 @@ describe('bundled base template, built directly: secrets and environment file fo
   it('installs an @EXPLICIT lock, a conda-lock file (whatever its name) and a plain spec list', () => {
     const explicit = build(
       'explicit',
-      { 'envs/linux.lock': '# platform: linux-64\n@EXPLICIT\nhttps://conda.invalid/linux-64/zlib-1.3.1-hb9d3cd8_2.conda#abc\nhttps://conda.invalid/noarch/tzdata-2024a-h0c530f3_0.conda#def\n' },
+      {
+        'envs/linux.lock':
+          '# platform: linux-64\n@EXPLICIT\nhttps://conda.invalid/linux-64/zlib-1.3.1-hb9d3cd8_2.conda#abc\nhttps://conda.invalid/noarch/tzdata-2024a-h0c530f3_0.conda#def\n',
+      },
       'envs/linux.lock',
     )
     expect(inImage(explicit, 'ls /opt/conda/conda-meta')).toBe('tzdata-2024a-h0c530f3_0.json\nzlib-1.3.1-hb9d3cd8_2.json')
     const condaLock = build(
       'condalock',
-      { 'locked.yml': 'version: 1\nmetadata:\n  platforms: [linux-64]\npackage:\n- name: zlib\n  version: 1.3.1\n  manager: conda\n  platform: linux-64\n- name: openssl\n  version: 3.3.2\n  manager: conda\n  platform: linux-64\n' },
+      {
+        'locked.yml':
+          'version: 1\nmetadata:\n  platforms: [linux-64]\npackage:\n- name: zlib\n  version: 1.3.1\n  manager: conda\n  platform: linux-64\n- name: openssl\n  version: 3.3.2\n  manager: conda\n  platform: linux-64\n',
+      },
       'locked.yml',
     )
     expect(inImage(condaLock, 'ls /opt/conda/conda-meta')).toBe('openssl-3.3.2-0_lock.json\nzlib-1.3.1-0_lock.json')
-    const specList = build('speclist', { 'spec.txt': '# This file may be used to create an environment using:\n# platform: linux-64\nzlib=1.3.1=hb9d3cd8_2\nxz=5.6.3=hb9d3cd8_1\n' }, 'spec.txt')
+    const specList = build(
+      'speclist',
+      { 'spec.txt': '# This file may be used to create an environment using:\n# platform: linux-64\nzlib=1.3.1=hb9d3cd8_2\nxz=5.6.3=hb9d3cd8_1\n' },
+      'spec.txt',
+    )
     expect(inImage(specList, 'ls /opt/conda/conda-meta')).toBe('xz-5.6.3-hb9d3cd8_1.json\nzlib-1.3.1-hb9d3cd8_2.json')
   })
 
@@ -286,7 +312,12 @@ describe('bundled base template, built directly: secrets and environment file fo
   })
 
   it('KEEP_PYCACHE=false removes __pycache__; IMAGE_USER=0:0 runs as root', () => {
-    const ref = build('root-nopyc', { 'environment.yml': 'dependencies:\n  - python=3.12\n' }, 'environment.yml', ['--build-arg', 'KEEP_PYCACHE=false', '--build-arg', 'IMAGE_USER=0:0'])
+    const ref = build('root-nopyc', { 'environment.yml': 'dependencies:\n  - python=3.12\n' }, 'environment.yml', [
+      '--build-arg',
+      'KEEP_PYCACHE=false',
+      '--build-arg',
+      'IMAGE_USER=0:0',
+    ])
     expect(inImage(ref, 'id -u; find /opt/conda -name __pycache__ | wc -l')).toBe('0\n0')
     const kept = build('pyc', { 'environment.yml': 'dependencies:\n  - python=3.12\n' }, 'environment.yml')
     expect(Number(inImage(kept, 'find /opt/conda -name __pycache__ | wc -l'))).toBeGreaterThan(0)

@@ -23,9 +23,9 @@ function write(dir: string, files: Record<string, string>): void {
 }
 
 function listTree(dir: string, prefix = ''): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? listTree(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
-  ).sort()
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? listTree(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]))
+    .sort()
 }
 
 describe('planContext', () => {
@@ -33,7 +33,14 @@ describe('planContext', () => {
     ['env file only', '/ws/environment.yml', [], '/ws', 'environment.yml', ['environment.yml']],
     ['env file in a subdirectory', '/ws/envs/environment.yml', ['/ws/envs/req.txt'], '/ws/envs', 'environment.yml', ['environment.yml', 'req.txt']],
     ['a -r file above the env file', '/ws/envs/environment.yml', ['/ws/reqs/req.txt'], '/ws', 'envs/environment.yml', ['envs/environment.yml', 'reqs/req.txt']],
-    ['a local pip tree', '/ws/environment.yml', ['/ws/pkg/setup.py', '/ws/pkg/src/a.py', '/ws/environment.yml'], '/ws', 'environment.yml', ['environment.yml', 'pkg/setup.py', 'pkg/src/a.py']],
+    [
+      'a local pip tree',
+      '/ws/environment.yml',
+      ['/ws/pkg/setup.py', '/ws/pkg/src/a.py', '/ws/environment.yml'],
+      '/ws',
+      'environment.yml',
+      ['environment.yml', 'pkg/setup.py', 'pkg/src/a.py'],
+    ],
   ])('%s', (_name, env, files, root, envRel, rels) => {
     const plan = planContext(env, files, '/ws')
     expect(plan.root).toBe(root)
@@ -63,7 +70,13 @@ describe('assembleContext', () => {
       'app/main.py': 'not hashed\n',
     })
     chmodSync(path.join(ws, 'reqs/req.txt'), 0o750)
-    const fp = await fingerprint({ environmentFile: path.join(ws, 'envs/environment.yml'), baseDockerfile: { content: 'FROM x\n' }, buildArgs: [], platforms: [], workspace: ws })
+    const fp = await fingerprint({
+      environmentFile: path.join(ws, 'envs/environment.yml'),
+      baseDockerfile: { content: 'FROM x\n' },
+      buildArgs: [],
+      platforms: [],
+      workspace: ws,
+    })
     const dest = path.join(temp(), 'ctx')
     const out = await bundledTemplateContext({ environmentFile: path.join(ws, 'envs/environment.yml'), files: fp.files, workspace: ws, dest })
     expect(out.environmentFile).toBe('envs/environment.yml')
@@ -87,7 +100,11 @@ describe('assembleContext', () => {
     const ws = temp()
     write(ws, { 'environment.yml': 'dependencies: [python]\n' })
     mkdirSync(path.join(ws, 'dir'))
-    await expect(assembleContext(planContext(path.join(ws, 'environment.yml'), [path.join(ws, 'gone.txt')], ws), ws, path.join(temp(), 'c'))).rejects.toThrow(/gone\.txt is no longer a readable regular file/)
-    await expect(assembleContext(planContext(path.join(ws, 'environment.yml'), [path.join(ws, 'dir')], ws), ws, path.join(temp(), 'c'))).rejects.toThrow(/no longer a readable regular file/)
+    await expect(assembleContext(planContext(path.join(ws, 'environment.yml'), [path.join(ws, 'gone.txt')], ws), ws, path.join(temp(), 'c'))).rejects.toThrow(
+      /gone\.txt is no longer a readable regular file/,
+    )
+    await expect(assembleContext(planContext(path.join(ws, 'environment.yml'), [path.join(ws, 'dir')], ws), ws, path.join(temp(), 'c'))).rejects.toThrow(
+      /no longer a readable regular file/,
+    )
   })
 })

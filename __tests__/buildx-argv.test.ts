@@ -46,33 +46,77 @@ describe('buildxArgs', () => {
         progress: 'plain',
       },
       [
-        'buildx', 'build', '--builder=ci', '--file=env/Dockerfile.base',
-        '--tag=ghcr.io/acme/model:base-abc-20260101', '--tag=ghcr.io/acme/model:latest',
-        '--build-arg=ENVIRONMENT_FILE=environment.yml', '--build-arg=PY=3.10',
-        '--label=org.opencontainers.image.revision=abc', '--label=x=y',
-        '--platform=linux/amd64,linux/arm64', '--target=runtime',
+        'buildx',
+        'build',
+        '--builder=ci',
+        '--file=env/Dockerfile.base',
+        '--tag=ghcr.io/acme/model:base-abc-20260101',
+        '--tag=ghcr.io/acme/model:latest',
+        '--build-arg=ENVIRONMENT_FILE=environment.yml',
+        '--build-arg=PY=3.10',
+        '--label=org.opencontainers.image.revision=abc',
+        '--label=x=y',
+        '--platform=linux/amd64,linux/arm64',
+        '--target=runtime',
         '--cache-from=type=registry,ref=ghcr.io/acme/model:buildcache',
         '--cache-from=type=registry,ref=ghcr.io/acme/model:buildcache-app',
         '--cache-to=type=registry,ref=ghcr.io/acme/model:buildcache,mode=max',
-        '--push', '--pull', '--no-cache', '--metadata-file=/tmp/meta.json', '--progress=plain', 'env',
+        '--push',
+        '--pull',
+        '--no-cache',
+        '--metadata-file=/tmp/meta.json',
+        '--progress=plain',
+        'env',
       ],
     ],
     [
-      'a source date: SOURCE_DATE_EPOCH build-arg before the user\'s, no provenance attestation',
+      "a source date: SOURCE_DATE_EPOCH build-arg before the user's, no provenance attestation",
       { output: 'push', tags: ['demo/model:t'], buildArgs: ['PY=3.10'], sourceDateEpoch: 1700000123 },
-      ['buildx', 'build', '--file=Dockerfile', '--tag=demo/model:t', '--build-arg=SOURCE_DATE_EPOCH=1700000123', '--build-arg=PY=3.10', '--push', '--provenance=false', '--metadata-file=/tmp/meta.json', '--progress=rawjson', '.'],
+      [
+        'buildx',
+        'build',
+        '--file=Dockerfile',
+        '--tag=demo/model:t',
+        '--build-arg=SOURCE_DATE_EPOCH=1700000123',
+        '--build-arg=PY=3.10',
+        '--push',
+        '--provenance=false',
+        '--metadata-file=/tmp/meta.json',
+        '--progress=rawjson',
+        '.',
+      ],
     ],
-    ['load', { output: 'load', tags: ['demo/model:t'] }, ['buildx', 'build', '--file=Dockerfile', '--tag=demo/model:t', '--load', '--metadata-file=/tmp/meta.json', '--progress=rawjson', '.']],
-    ['pull/noCache false add nothing', { pull: false, noCache: false, target: '', builder: '' }, ['buildx', 'build', '--file=Dockerfile', '--metadata-file=/tmp/meta.json', '--progress=rawjson', '.']],
-    ['a context that looks like a flag', { context: '--push' }, ['buildx', 'build', '--file=Dockerfile', '--metadata-file=/tmp/meta.json', '--progress=rawjson', './--push']],
-    ['stdin context is never produced', { context: '-' }, ['buildx', 'build', '--file=Dockerfile', '--metadata-file=/tmp/meta.json', '--progress=rawjson', './-']],
+    [
+      'load',
+      { output: 'load', tags: ['demo/model:t'] },
+      ['buildx', 'build', '--file=Dockerfile', '--tag=demo/model:t', '--load', '--metadata-file=/tmp/meta.json', '--progress=rawjson', '.'],
+    ],
+    [
+      'pull/noCache false add nothing',
+      { pull: false, noCache: false, target: '', builder: '' },
+      ['buildx', 'build', '--file=Dockerfile', '--metadata-file=/tmp/meta.json', '--progress=rawjson', '.'],
+    ],
+    [
+      'a context that looks like a flag',
+      { context: '--push' },
+      ['buildx', 'build', '--file=Dockerfile', '--metadata-file=/tmp/meta.json', '--progress=rawjson', './--push'],
+    ],
+    [
+      'stdin context is never produced',
+      { context: '-' },
+      ['buildx', 'build', '--file=Dockerfile', '--metadata-file=/tmp/meta.json', '--progress=rawjson', './-'],
+    ],
     ['empty context means .', { context: '' }, ['buildx', 'build', '--file=Dockerfile', '--metadata-file=/tmp/meta.json', '--progress=rawjson', '.']],
     [
       'a builder over a Docker context runs as docker --context (buildx refuses --builder for it)',
       { builder: 'engine-b', dockerContext: 'engine-b', output: 'push', tags: ['r/x:t'] },
       ['--context=engine-b', 'buildx', 'build', '--file=Dockerfile', '--tag=r/x:t', '--push', '--metadata-file=/tmp/meta.json', '--progress=rawjson', '.'],
     ],
-    ['a URL context stays', { context: 'https://github.com/acme/repo.git#main' }, ['buildx', 'build', '--file=Dockerfile', '--metadata-file=/tmp/meta.json', '--progress=rawjson', 'https://github.com/acme/repo.git#main']],
+    [
+      'a URL context stays',
+      { context: 'https://github.com/acme/repo.git#main' },
+      ['buildx', 'build', '--file=Dockerfile', '--metadata-file=/tmp/meta.json', '--progress=rawjson', 'https://github.com/acme/repo.git#main'],
+    ],
   ])('%s', (_name, over, want) => {
     expect(buildxArgs({ ...minimal, ...over })).toEqual(want)
   })
@@ -102,8 +146,16 @@ describe('buildxArgs', () => {
 })
 
 test.each<[string, 'min' | 'max', string]>([
-  ['ghcr.io/acme/model:buildcache', 'max', 'type=registry,ref=ghcr.io/acme/model:buildcache,mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true'],
-  ['127.0.0.1:5000/x/y:buildcache-app', 'min', 'type=registry,ref=127.0.0.1:5000/x/y:buildcache-app,mode=min,image-manifest=true,oci-mediatypes=true,ignore-error=true'],
+  [
+    'ghcr.io/acme/model:buildcache',
+    'max',
+    'type=registry,ref=ghcr.io/acme/model:buildcache,mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true',
+  ],
+  [
+    '127.0.0.1:5000/x/y:buildcache-app',
+    'min',
+    'type=registry,ref=127.0.0.1:5000/x/y:buildcache-app,mode=min,image-manifest=true,oci-mediatypes=true,ignore-error=true',
+  ],
 ])('cacheToValue(%s, %s)', (ref, mode, want) => {
   expect(cacheToValue(ref, mode)).toBe(want)
 })
@@ -115,7 +167,16 @@ describe('builder argv', () => {
     [
       'image and config',
       { driverOpts: ['image=mirror.local/moby/buildkit:v0.13.2', 'network=host'], config: '/tmp/buildkitd.toml' },
-      ['buildx', 'create', '--driver=docker-container', '--name=cia-1', '--driver-opt=image=mirror.local/moby/buildkit:v0.13.2', '--driver-opt=network=host', '--config=/tmp/buildkitd.toml', '--bootstrap'],
+      [
+        'buildx',
+        'create',
+        '--driver=docker-container',
+        '--name=cia-1',
+        '--driver-opt=image=mirror.local/moby/buildkit:v0.13.2',
+        '--driver-opt=network=host',
+        '--config=/tmp/buildkitd.toml',
+        '--bootstrap',
+      ],
     ],
   ])('createBuilderArgs: %s', (_name, opts, want) => {
     expect(createBuilderArgs('cia-1', opts)).toEqual(want)

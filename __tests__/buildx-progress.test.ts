@@ -3,14 +3,7 @@
 
 import { readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
-import {
-  JsonObjectSplitter,
-  PlainProgressTracker,
-  ProgressTracker,
-  failureMessage,
-  isStepVertexName,
-  parsePlainProgress,
-} from '../src/buildx/index.js'
+import { JsonObjectSplitter, PlainProgressTracker, ProgressTracker, failureMessage, isStepVertexName, parsePlainProgress } from '../src/buildx/index.js'
 import { parseTimestamp } from '../src/buildx/progress.js'
 
 const dir = new URL('../__fixtures__/progress/', import.meta.url)
@@ -252,7 +245,14 @@ describe('plain fixtures (fallback)', () => {
     const r = parsePlainProgress(fixture(file))
     expect(r.cachedSteps).toBe(cached)
     expect(r.totalSteps).toBe(total)
-    expect(r.steps.map((s) => s.name.split(' ').slice(0, s.name.startsWith('[') && !/^\[\d/.test(s.name) ? 3 : 2).join(' '))).toEqual(prefixes)
+    expect(
+      r.steps.map((s) =>
+        s.name
+          .split(' ')
+          .slice(0, s.name.startsWith('[') && !/^\[\d/.test(s.name) ? 3 : 2)
+          .join(' '),
+      ),
+    ).toEqual(prefixes)
   })
 
   test.each(['cold.plain.txt', 'failing.plain.txt', 'cache-export-fails.plain.txt', 'multistage.plain.txt'])(
@@ -307,7 +307,7 @@ describe('failureMessage', () => {
     expect(failureMessage(null, undefined)).toBe('docker buildx build failed')
   })
 
-  test('a Dockerfile parse error (no vertex failed) quotes buildx\'s ERROR line', () => {
+  test("a Dockerfile parse error (no vertex failed) quotes buildx's ERROR line", () => {
     const t = new ProgressTracker()
     t.write('Dockerfile:2\n--------------------\n   1 |     FROM x\n   2 | >>> RUNN echo x\n--------------------\n')
     t.write('ERROR: failed to solve: dockerfile parse error on line 2: unknown instruction: RUNN (did you mean RUN?)\n')
@@ -399,7 +399,9 @@ describe('ProgressTracker details', () => {
     const t = new ProgressTracker()
     t.write(ev({ vertexes: [{ digest: 'sha256:a', name: '[2/2] RUN x' }] }))
     t.write(ev({ vertexes: [{ digest: 'sha256:a', name: '[2/2] RUN x', started: '2026-01-01T00:00:00.5Z' }] }))
-    t.write(ev({ vertexes: [{ digest: 'sha256:a', name: '[2/2] RUN x', started: '2026-01-01T00:00:00.5Z', completed: '2026-01-01T00:00:02.25Z', cached: true }] }))
+    t.write(
+      ev({ vertexes: [{ digest: 'sha256:a', name: '[2/2] RUN x', started: '2026-01-01T00:00:00.5Z', completed: '2026-01-01T00:00:02.25Z', cached: true }] }),
+    )
     t.end()
     expect(t.result()).toEqual({ cachedSteps: 1, totalSteps: 1, steps: [{ name: '[2/2] RUN x', cached: true, durationMs: 1750 }] })
   })
@@ -430,7 +432,9 @@ describe('ProgressTracker details', () => {
     const t = new ProgressTracker()
     t.write(ev({ vertexes: [{ digest: 'sha256:a', name: '[2/2] RUN x', started: '2026-01-01T00:00:00Z' }] }))
     for (let i = 0; i < 5000; i++) t.write(ev({ logs: [{ vertex: 'sha256:a', stream: 1, data: b64(`line ${i}\n`) }] }))
-    t.write(ev({ vertexes: [{ digest: 'sha256:a', name: '[2/2] RUN x', started: '2026-01-01T00:00:00Z', completed: '2026-01-01T00:00:01Z', error: 'exit 1' }] }))
+    t.write(
+      ev({ vertexes: [{ digest: 'sha256:a', name: '[2/2] RUN x', started: '2026-01-01T00:00:00Z', completed: '2026-01-01T00:00:01Z', error: 'exit 1' }] }),
+    )
     t.end()
     const f = t.failure()!
     expect(f.logTail).toHaveLength(20)

@@ -107,10 +107,9 @@ describe('buildx on this machine', () => {
   test('cold build with push and registry cache export, then rebuild from the registry cache alone', async () => {
     const file = dockerfile()
     const log: string[] = []
-    const cold = await runBuild(
-      spec({ tag: 't', dockerfile: file, cacheFrom: [`type=registry,ref=${CACHE}`], cacheTo: cacheToValue(CACHE, 'max') }),
-      { log: (l) => log.push(l) },
-    )
+    const cold = await runBuild(spec({ tag: 't', dockerfile: file, cacheFrom: [`type=registry,ref=${CACHE}`], cacheTo: cacheToValue(CACHE, 'max') }), {
+      log: (l) => log.push(l),
+    })
     expect(cold.totalSteps).toBe(3)
     expect(cold.cachedSteps).toBe(0)
     expect(cold.steps.map((s) => s.name)).toEqual([
@@ -136,10 +135,9 @@ describe('buildx on this machine', () => {
     const prune = await docker(['buildx', 'prune', '--all', '--force'], { timeoutMs: 120_000 })
     expect(prune.code).toBe(0)
     const warmLog: string[] = []
-    const warm = await runBuild(
-      spec({ tag: 't2', dockerfile: file, cacheFrom: [`type=registry,ref=${CACHE}`], cacheTo: cacheToValue(CACHE, 'max') }),
-      { log: (l) => warmLog.push(l) },
-    )
+    const warm = await runBuild(spec({ tag: 't2', dockerfile: file, cacheFrom: [`type=registry,ref=${CACHE}`], cacheTo: cacheToValue(CACHE, 'max') }), {
+      log: (l) => warmLog.push(l),
+    })
     expect(warm.totalSteps).toBe(3)
     expect(warm.cachedSteps).toBeGreaterThanOrEqual(1)
     expect(warm.cachedSteps).toBe(3) // mode=max: every step comes back from the registry cache
@@ -168,13 +166,7 @@ describe('buildx on this machine', () => {
     const file = path.join(work, 'fail.Dockerfile')
     writeFileSync(
       file,
-      [
-        `FROM ${BASE}`,
-        `RUN echo "fail ${nonce}"`,
-        'RUN for i in $(seq 1 30); do echo "output line $i"; done; exit 7',
-        'RUN echo never',
-        '',
-      ].join('\n'),
+      [`FROM ${BASE}`, `RUN echo "fail ${nonce}"`, 'RUN for i in $(seq 1 30); do echo "output line $i"; done; exit 7', 'RUN echo never', ''].join('\n'),
     )
     const err = await runBuild(spec({ tag: 'fail', dockerfile: file, output: 'none' })).then(
       () => undefined,

@@ -61,7 +61,7 @@ describe("the README snippet's comparisons", () => {
     expect(await listTags(repo)).toEqual(expect.arrayContaining(['main', 'sha-1111111', 'sha-2222222']))
   })
 
-  it("a pull request compares with the image of its target branch, and tags pr-<n>", async () => {
+  it('a pull request compares with the image of its target branch, and tags pr-<n>', async () => {
     const r = succeeded(
       await runAction(
         { image, dockerfile: 'Dockerfile', 'base-dockerfile': 'base.Dockerfile', 'pr-comment': 'false' },
@@ -69,7 +69,11 @@ describe("the README snippet's comparisons", () => {
           cwd: ws,
           event: {
             name: 'pull_request',
-            payload: { number: 4, pull_request: { number: 4, head: { ref: 'f', repo: { full_name: 'acme/model' } }, base: { ref: 'main', repo: { full_name: 'acme/model' } } }, repository: { full_name: 'acme/model', default_branch: 'main' } },
+            payload: {
+              number: 4,
+              pull_request: { number: 4, head: { ref: 'f', repo: { full_name: 'acme/model' } }, base: { ref: 'main', repo: { full_name: 'acme/model' } } },
+              repository: { full_name: 'acme/model', default_branch: 'main' },
+            },
           },
           env: { GITHUB_REF: 'refs/pull/4/merge', GITHUB_BASE_REF: 'main', GITHUB_SHA: SHA3, SOURCE_DATE_EPOCH: epochOf('2026-11-23') },
         },

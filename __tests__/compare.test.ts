@@ -18,9 +18,21 @@ test.each([
 ])('%s', (_n, ctx, want) => expect(defaultStreamTag(ctx)).toBe(want))
 
 test.each([
-  ['pull request: its target branch, the default branch, latest', { eventName: 'pull_request', baseRef: 'develop', defaultBranch: 'main', pullRequest: { number: 3, fromFork: false } }, ['develop', 'main', 'latest']],
-  ['pull request into the default branch', { eventName: 'pull_request', baseRef: 'main', defaultBranch: 'main', pullRequest: { number: 3, fromFork: false } }, ['main', 'latest']],
-  ['push: the previous push of the branch, then the default branch', { eventName: 'push', ref: 'refs/heads/feature/x', defaultBranch: 'main' }, ['feature-x', 'main', 'latest']],
+  [
+    'pull request: its target branch, the default branch, latest',
+    { eventName: 'pull_request', baseRef: 'develop', defaultBranch: 'main', pullRequest: { number: 3, fromFork: false } },
+    ['develop', 'main', 'latest'],
+  ],
+  [
+    'pull request into the default branch',
+    { eventName: 'pull_request', baseRef: 'main', defaultBranch: 'main', pullRequest: { number: 3, fromFork: false } },
+    ['main', 'latest'],
+  ],
+  [
+    'push: the previous push of the branch, then the default branch',
+    { eventName: 'push', ref: 'refs/heads/feature/x', defaultBranch: 'main' },
+    ['feature-x', 'main', 'latest'],
+  ],
   ['push to main', { eventName: 'push', ref: 'refs/heads/main', defaultBranch: 'main' }, ['main', 'latest']],
   ['schedule: the default branch', { eventName: 'schedule', defaultBranch: 'main' }, ['main', 'latest']],
   ['nothing known: latest', { eventName: 'workflow_dispatch' }, ['latest']],

@@ -61,7 +61,9 @@ test('the hash: the condarc content counts, its tokens and the secret values do 
   expect(rotated.hash).toBe(a.hash)
   expect(moved.hash).not.toBe(a.hash)
   expect(a.json).not.toContain('one-token-value')
-  expect(diffDocuments(a.document, moved.document)).toEqual([{ section: 'condarc', kind: 'changed', item: 'channel_alias', before: '"https://mirror-a.example"', after: '"https://mirror-b.example"' }])
+  expect(diffDocuments(a.document, moved.document)).toEqual([
+    { section: 'condarc', kind: 'changed', item: 'channel_alias', before: '"https://mirror-a.example"', after: '"https://mirror-b.example"' },
+  ])
   const ids = await fingerprint({ ...base, secretIds: ['secret:token'] })
   expect(ids.hash).not.toBe(plain.hash)
   expect(ids.document.secrets).toEqual(['secret:token'])

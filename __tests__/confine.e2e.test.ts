@@ -35,7 +35,8 @@ function workspace(files: Record<string, string>): string {
   return dir
 }
 
-const pipEnv = (...entries: string[]) => `name: hostile\nchannels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pip\n  - pip:\n${entries.map((e) => `      - ${e}\n`).join('')}`
+const pipEnv = (...entries: string[]) =>
+  `name: hostile\nchannels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pip\n  - pip:\n${entries.map((e) => `      - ${e}\n`).join('')}`
 
 function prEvent() {
   return {
@@ -98,28 +99,77 @@ describe('hostile references through the bundled action', () => {
     succeeded(r)
     const warnings = r.annotations.filter((a) => a.level === 'warning')
     const outside = warnings.filter((w) => /is not read/.test(w.message))
-    expect(outside.map((w) => `${w.props.file}:${w.props.line}`)).toEqual(['environment.yml:7', 'environment.yml:8', 'environment.yml:9', 'environment.yml:10', 'environment.yml:11', 'environment.yml:12', 'environment.yml:13'])
+    expect(outside.map((w) => `${w.props.file}:${w.props.line}`)).toEqual([
+      'environment.yml:7',
+      'environment.yml:8',
+      'environment.yml:9',
+      'environment.yml:10',
+      'environment.yml:11',
+      'environment.yml:12',
+      'environment.yml:13',
+    ])
     expect(warnings.find((w) => /missing/.test(w.message))).toMatchObject({ props: { file: 'environment.yml', line: '14' } })
     expect(warnings.find((w) => /gone/.test(w.message))).toMatchObject({ props: { file: 'req.txt', line: '3' } })
-    const comment = api.commentsOf('acme', 'model', 7).map((c) => c.body).join('\n')
+    const comment = api
+      .commentsOf('acme', 'model', 7)
+      .map((c) => c.body)
+      .join('\n')
     expect(comment).toContain(repo)
     expectNothingLeaked(r, comment)
     expect(await listTags(repo)).toEqual([])
   })
 
   it.each([
-    ['a FIFO as -r file', { 'environment.yml': pipEnv('-r f.txt') }, (d: string) => execFileSync('mkfifo', [path.join(d, 'f.txt')]), {}, /environment\.yml:7: pip entry "-r f\.txt" refers to f\.txt, which cannot be read: it is not a regular file/, 'environment.yml'],
-    ['environment-file through /proc/self/environ', {}, (d: string) => symlinkSync('/proc/self/environ', path.join(d, 'env.yml')), { 'environment-file': 'env.yml' }, /Input "environment-file": "env\.yml" is a system path/, undefined],
-    ['environment-file symlinked out of the workspace', {}, (d: string) => symlinkSync('/etc/passwd', path.join(d, 'env.yml')), { 'environment-file': 'env.yml' }, /Input "environment-file": "env\.yml" is outside the workspace/, undefined],
-    ['base-dockerfile=/etc/shadow', { 'environment.yml': pipEnv('flask') }, () => undefined, { 'base-dockerfile': '/etc/shadow' }, /Input "base-dockerfile": "\/etc\/shadow" is outside the workspace/, undefined],
-    ['dockerfile=../../etc/hostname', { 'environment.yml': pipEnv('flask') }, () => undefined, { dockerfile: '../../etc/hostname' }, /Input "dockerfile": "\.\.\/\.\.\/etc\/hostname" is outside the workspace/, undefined],
+    [
+      'a FIFO as -r file',
+      { 'environment.yml': pipEnv('-r f.txt') },
+      (d: string) => execFileSync('mkfifo', [path.join(d, 'f.txt')]),
+      {},
+      /environment\.yml:7: pip entry "-r f\.txt" refers to f\.txt, which cannot be read: it is not a regular file/,
+      'environment.yml',
+    ],
+    [
+      'environment-file through /proc/self/environ',
+      {},
+      (d: string) => symlinkSync('/proc/self/environ', path.join(d, 'env.yml')),
+      { 'environment-file': 'env.yml' },
+      /Input "environment-file": "env\.yml" is a system path/,
+      undefined,
+    ],
+    [
+      'environment-file symlinked out of the workspace',
+      {},
+      (d: string) => symlinkSync('/etc/passwd', path.join(d, 'env.yml')),
+      { 'environment-file': 'env.yml' },
+      /Input "environment-file": "env\.yml" is outside the workspace/,
+      undefined,
+    ],
+    [
+      'base-dockerfile=/etc/shadow',
+      { 'environment.yml': pipEnv('flask') },
+      () => undefined,
+      { 'base-dockerfile': '/etc/shadow' },
+      /Input "base-dockerfile": "\/etc\/shadow" is outside the workspace/,
+      undefined,
+    ],
+    [
+      'dockerfile=../../etc/hostname',
+      { 'environment.yml': pipEnv('flask') },
+      () => undefined,
+      { dockerfile: '../../etc/hostname' },
+      /Input "dockerfile": "\.\.\/\.\.\/etc\/hostname" is outside the workspace/,
+      undefined,
+    ],
   ] as const)('%s: one clean error, bounded, nothing pushed', async (_name, files, setup, inputs, message, file) => {
     const dir = workspace(files)
     const bad = uniqueRepo('confine-bad')
     try {
       setup(dir)
       const t0 = Date.now()
-      const r = await runAction({ image: `${REGISTRY}/${bad}`, 'base-dockerfile': 'base.Dockerfile', ...inputs }, { cwd: dir, env: { CONFINE_SECRET: SECRET }, timeoutMs: 60_000 })
+      const r = await runAction(
+        { image: `${REGISTRY}/${bad}`, 'base-dockerfile': 'base.Dockerfile', ...inputs },
+        { cwd: dir, env: { CONFINE_SECRET: SECRET }, timeoutMs: 60_000 },
+      )
       expect(Date.now() - t0).toBeLessThan(60_000)
       expect(r.code).not.toBe(0)
       const errors = r.annotations.filter((a) => a.level === 'error')
@@ -167,7 +217,9 @@ describe('no argv limits', () => {
     expect(await listTags(repo)).toContain(tag)
     const m = await getManifest(repo, tag)
     const manifest = m!.body.manifests ? (await getManifest(repo, m!.body.manifests.find((d) => d.platform?.os !== 'unknown')!.digest))! : m!
-    const config = (await (await fetch(`http://${REGISTRY}/v2/${repo}/blobs/${manifest.body.config!.digest}`)).json()) as { config: { Labels: Record<string, string> } }
+    const config = (await (await fetch(`http://${REGISTRY}/v2/${repo}/blobs/${manifest.body.config!.digest}`)).json()) as {
+      config: { Labels: Record<string, string> }
+    }
     const label = config.config.Labels['io.github.conda-image-action.env-document']!
     expect(label).toMatch(/^gz1:/)
     expect(parseDocumentLabel(label)?.dependencies).toHaveLength(5000)

@@ -46,17 +46,41 @@ describe('chooseBase', () => {
   test.each([
     ['auto: newest tag of this hash is reused', { tags, mode: 'auto' }, { action: 'reuse', tag: 'base-abcdef012345-20261115', ageDays: 8 }],
     ['auto: other hashes do not count', { tags, envHash: OTHER, mode: 'auto' }, { action: 'reuse', tag: 'base-111111111111-20261122' }],
-    ['auto: no tag for this hash builds today', { tags: ['latest'], mode: 'auto' }, { action: 'build', tag: 'base-abcdef012345-20261123', decision: 'new-environment' }],
+    [
+      'auto: no tag for this hash builds today',
+      { tags: ['latest'], mode: 'auto' },
+      { action: 'build', tag: 'base-abcdef012345-20261123', decision: 'new-environment' },
+    ],
     ['auto: empty repository builds', { tags: [], mode: 'auto' }, { action: 'build', decision: 'new-environment' }],
     ['auto: lookup failure builds as a miss', { tags: undefined, mode: 'auto' }, { action: 'build', decision: 'lookup-failed' }],
     ['auto: within max-age reuses', { tags, mode: 'auto', maxAgeMs: 14 * DAY }, { action: 'reuse', tag: 'base-abcdef012345-20261115' }],
-    ['auto: older than max-age rebuilds', { tags, mode: 'auto', maxAgeMs: 7 * DAY }, { action: 'build', decision: 'max-age', sameEnvironment: 'base-abcdef012345-20261115' }],
-    ['auto: max-age 0 never rebuilds today’s tag', { tags: ['base-abcdef012345-20261123'], mode: 'auto', maxAgeMs: 0 }, { action: 'reuse', tag: 'base-abcdef012345-20261123' }],
-    ['base: builds today even when an older tag exists', { tags, mode: 'base' }, { action: 'build', decision: 'nightly', sameEnvironment: 'base-abcdef012345-20261115' }],
-    ['base: no-op when today’s tag exists', { tags: [...tags, 'base-abcdef012345-20261123'], mode: 'base' }, { action: 'reuse', tag: 'base-abcdef012345-20261123', ageDays: 0 }],
+    [
+      'auto: older than max-age rebuilds',
+      { tags, mode: 'auto', maxAgeMs: 7 * DAY },
+      { action: 'build', decision: 'max-age', sameEnvironment: 'base-abcdef012345-20261115' },
+    ],
+    [
+      'auto: max-age 0 never rebuilds today’s tag',
+      { tags: ['base-abcdef012345-20261123'], mode: 'auto', maxAgeMs: 0 },
+      { action: 'reuse', tag: 'base-abcdef012345-20261123' },
+    ],
+    [
+      'base: builds today even when an older tag exists',
+      { tags, mode: 'base' },
+      { action: 'build', decision: 'nightly', sameEnvironment: 'base-abcdef012345-20261115' },
+    ],
+    [
+      'base: no-op when today’s tag exists',
+      { tags: [...tags, 'base-abcdef012345-20261123'], mode: 'base' },
+      { action: 'reuse', tag: 'base-abcdef012345-20261123', ageDays: 0 },
+    ],
     ['plan: chooses like auto', { tags, mode: 'plan' }, { action: 'reuse', tag: 'base-abcdef012345-20261115' }],
     ['custom prefix', { tags: ['env-abcdef012345-20261120', ...tags], prefix: 'env-', mode: 'auto' }, { action: 'reuse', tag: 'env-abcdef012345-20261120' }],
-    ['a tag dated in the future is still reused', { tags: ['base-abcdef012345-20261201'], mode: 'auto', maxAgeMs: DAY }, { action: 'reuse', tag: 'base-abcdef012345-20261201', ageDays: 0 }],
+    [
+      'a tag dated in the future is still reused',
+      { tags: ['base-abcdef012345-20261201'], mode: 'auto', maxAgeMs: DAY },
+      { action: 'reuse', tag: 'base-abcdef012345-20261201', ageDays: 0 },
+    ],
   ] as const)('%s', (_name, input, expected) => {
     const { tags: list, ...rest } = input as { tags: readonly string[] | undefined; prefix?: string }
     const prefix = rest.prefix ?? 'base-'

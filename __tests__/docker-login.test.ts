@@ -12,7 +12,11 @@ afterEach(() => rmSync(home, { recursive: true, force: true }))
 
 /** The Docker config the login wrote (what these tests look at). */
 function readConfig(dir: string): { auths: Record<string, { auth?: string }>; credHelpers?: unknown; proxies?: unknown } {
-  return JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as { auths: Record<string, { auth?: string }>; credHelpers?: unknown; proxies?: unknown }
+  return JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as {
+    auths: Record<string, { auth?: string }>
+    credHelpers?: unknown
+    proxies?: unknown
+  }
 }
 
 it('adds auths for the registry, keeps the rest and links the buildx builder list', () => {

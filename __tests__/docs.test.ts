@@ -195,7 +195,7 @@ describe('README input and output tables (scripts/docs.mjs)', () => {
     const changed = ACTION_YML.replace(/^inputs:\n/m, "inputs:\n  brand-new:\n    description: 'A new input.'\n    required: false\n    default: 'x'\n")
     const next = renderReadme(README, changed)
     expect(next).not.toBe(README)
-    expect(next).toContain("| `brand-new` | `x` | A new input. |")
+    expect(next).toContain('| `brand-new` | `x` | A new input. |')
   })
 
   it('need both pairs of markers', () => {
@@ -284,7 +284,10 @@ function anchors(markdown: string): Set<string> {
     if (/^\s*(`{3,}|~{3,})/.test(line)) inFence = !inFence
     const h = inFence ? null : /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line)
     if (!h) continue
-    const base = h[1]!.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-')
+    const base = h[1]!
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-')
     let slug = base
     for (let n = 1; out.has(slug); n++) slug = `${base}-${n}`
     out.add(slug)
@@ -311,7 +314,10 @@ describe('Markdown snippets', () => {
   it('are whole workflows unless marked', () => {
     for (const f of yamlFences.filter((x) => x.marker === undefined)) {
       const doc = parseDocument(f.body).toJS() as Record<string, unknown> | null
-      expect(doc && 'jobs' in doc && 'on' in doc, `${f.file}:${f.line} is not a whole workflow: mark it <!-- actionlint: steps --> or <!-- actionlint: skip -->`).toBe(true)
+      expect(
+        doc && 'jobs' in doc && 'on' in doc,
+        `${f.file}:${f.line} is not a whole workflow: mark it <!-- actionlint: steps --> or <!-- actionlint: skip -->`,
+      ).toBe(true)
     }
   })
 
@@ -362,7 +368,8 @@ describe('workflows pass actionlint and use real inputs and outputs', () => {
 })
 
 it('fences() reads markers and languages', () => {
-  const md = 'x\n<!-- actionlint: steps -->\n\n```yaml\n- run: a\n```\n\n```yml\non: push\n```\n````md\n```yaml\nnested\n```\n````\n1. item\n\n   ```yaml\n   on: push\n     x: 1\n   ```\n'
+  const md =
+    'x\n<!-- actionlint: steps -->\n\n```yaml\n- run: a\n```\n\n```yml\non: push\n```\n````md\n```yaml\nnested\n```\n````\n1. item\n\n   ```yaml\n   on: push\n     x: 1\n   ```\n'
   const f = fences('t.md', md)
   expect(f.map((x) => [x.lang, x.marker, x.line])).toEqual([
     ['yaml', 'steps', 4],

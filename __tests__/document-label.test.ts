@@ -34,7 +34,10 @@ describe('document label', () => {
   })
 
   it('past 64 KiB compressed: a truncated marker that parses to no document', () => {
-    const d = { ...doc(0), dependencies: Array.from({ length: 20_000 }, (_, i) => `p${i}-${(i * 2654435761) % 4294967296}-${((i * 40503) % 65536).toString(36)}`) }
+    const d = {
+      ...doc(0),
+      dependencies: Array.from({ length: 20_000 }, (_, i) => `p${i}-${(i * 2654435761) % 4294967296}-${((i * 40503) % 65536).toString(36)}`),
+    }
     const label = encodeDocumentLabel(d)
     expect(label).toMatch(/^truncated:sha256=[0-9a-f]{64} bytes=\d+$/)
     expect(isTruncatedDocumentLabel(label)).toBe(true)

@@ -114,7 +114,10 @@ describe('the builder input names a builder that lives on engine B', () => {
     // A Docker context for engine B in a Docker config of this test only; buildx lists every
     // context as a builder of the docker driver. DOCKER_HOST stays engine A.
     dockerConfig = mkdtempSync(path.join(os.tmpdir(), 'docker-config-'))
-    execFileSync('docker', ['context', 'create', context, '--docker', `host=${engineB}`], { env: { ...process.env, DOCKER_CONFIG: dockerConfig }, stdio: 'ignore' })
+    execFileSync('docker', ['context', 'create', context, '--docker', `host=${engineB}`], {
+      env: { ...process.env, DOCKER_CONFIG: dockerConfig },
+      stdio: 'ignore',
+    })
     r = await runAction(
       { image, 'base-dockerfile': 'base.Dockerfile', dockerfile: 'Dockerfile', tags: `${image}:app`, builder: context },
       { cwd: ws, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-21'), DOCKER_HOST: ENGINE_A_HOST, DOCKER_CONFIG: dockerConfig } },

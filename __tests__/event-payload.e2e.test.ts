@@ -26,10 +26,7 @@ describe('a bad event payload file', () => {
     ['a-directory.json', /could not be read/],
   ])('%s: one error naming GITHUB_EVENT_PATH, no stack trace, nothing pushed', async (file, pattern) => {
     const repo = uniqueRepo('event')
-    const r = await runAction(
-      { image: `${REGISTRY}/${repo}` },
-      { cwd: ws, env: { GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: path.join(ws, file) } },
-    )
+    const r = await runAction({ image: `${REGISTRY}/${repo}` }, { cwd: ws, env: { GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: path.join(ws, file) } })
     expect(r.code).not.toBe(0)
     const errors = r.annotations.filter((a) => a.level === 'error')
     expect(errors).toHaveLength(1)

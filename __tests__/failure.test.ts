@@ -8,7 +8,10 @@ const template = '/action/templates/base.Dockerfile'
 const ctx = { workspace: ws, templatePath: template, environmentFile: path.join(ws, 'env/environment.yml'), phase: 'Build application x' }
 
 test('a user file failure names the file and line, relative to the workspace', () => {
-  const e = new UserError('docker buildx build failed (exit 1) at [3/3] COPY missing.txt /x: "/missing.txt": not found\nlast 1 line of its output:\n  boom\nERROR: failed to solve: "/missing.txt": not found', { file: '/ws/app/Dockerfile', line: 3 })
+  const e = new UserError(
+    'docker buildx build failed (exit 1) at [3/3] COPY missing.txt /x: "/missing.txt": not found\nlast 1 line of its output:\n  boom\nERROR: failed to solve: "/missing.txt": not found',
+    { file: '/ws/app/Dockerfile', line: 3 },
+  )
   const { info, annotation } = describeFailure(e, ctx)
   expect(annotation).toMatchObject({ file: 'app/Dockerfile', line: 3 })
   expect(info.where).toBe('app/Dockerfile line 3')

@@ -8,7 +8,10 @@ import { collectFileLines, fileLinesLabel, parseFileLinesLabel, requirementChang
 let dir: string
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'file-lines-'))
-  writeFileSync(path.join(dir, 'requirements.txt'), '# deps\nuvicorn==0.29.0  # server\n\nfastapi>=0.110\n--extra-index-url https://bob:tok3n@pypi.example/simple\n')
+  writeFileSync(
+    path.join(dir, 'requirements.txt'),
+    '# deps\nuvicorn==0.29.0  # server\n\nfastapi>=0.110\n--extra-index-url https://bob:tok3n@pypi.example/simple\n',
+  )
   writeFileSync(path.join(dir, 'big.txt'), 'x\n'.repeat(40_000))
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

@@ -5,7 +5,20 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { ConfinedError, hashConfined, isInside, isSystemPath, readConfined, readConfinedSync, resolveConfined, resolveConfinedSync, statConfined, walkConfined, workspaceAt, workspaceDir } from '../src/fs/index.js'
+import {
+  ConfinedError,
+  hashConfined,
+  isInside,
+  isSystemPath,
+  readConfined,
+  readConfinedSync,
+  resolveConfined,
+  resolveConfinedSync,
+  statConfined,
+  walkConfined,
+  workspaceAt,
+  workspaceDir,
+} from '../src/fs/index.js'
 import { cleanupTemp, tempDir, writeTree } from './hash-helpers.js'
 
 afterAll(cleanupTemp, 120_000)
@@ -42,7 +55,16 @@ describe('resolveConfined', () => {
     const { top, root, ws } = sandbox()
     symlinkSync(path.join(top, 'canary.txt'), path.join(root, 'escape.txt'))
     symlinkSync(top, path.join(root, 'updir'))
-    for (const p of ['../canary.txt', path.join(top, 'canary.txt'), 'escape.txt', 'updir/canary.txt', '../../../../etc/passwd', '/etc/hostname', '../nope.txt', 'updir/nope.txt']) {
+    for (const p of [
+      '../canary.txt',
+      path.join(top, 'canary.txt'),
+      'escape.txt',
+      'updir/canary.txt',
+      '../../../../etc/passwd',
+      '/etc/hostname',
+      '../nope.txt',
+      'updir/nope.txt',
+    ]) {
       expect((await refusal(resolveConfined(ws, p))).reason, p).toBe('outside')
       expect(() => resolveConfinedSync(ws, p), p).toThrow(/outside the workspace/)
     }
@@ -57,7 +79,8 @@ describe('resolveConfined', () => {
     expect((await refusal(resolveConfined(ws, 'env.txt'))).reason).toBe('system')
     expect((await refusal(resolveConfined(ws, 'zero.txt'))).reason).toBe('system')
     const all = workspaceAt('/')
-    for (const p of ['/proc/self/environ', '/dev/urandom', '/sys/kernel', 'proc/self/environ']) expect((await refusal(resolveConfined(all, p))).reason, p).toBe('system')
+    for (const p of ['/proc/self/environ', '/dev/urandom', '/sys/kernel', 'proc/self/environ'])
+      expect((await refusal(resolveConfined(all, p))).reason, p).toBe('system')
     expect((await refusal(resolveConfined(all, path.join(root, 'env.txt')))).reason).toBe('system')
     expect((await refusal(resolveConfined(ws, 'a\0b'))).reason).toBe('invalid')
     expect((await refusal(resolveConfined(ws, 'x/'.repeat(3000)))).reason).toBe('invalid')
@@ -105,7 +128,12 @@ describe('readConfined', () => {
     symlinkSync('/dev/zero', path.join(root, 'z.txt'))
     symlinkSync('/proc/self/environ', path.join(root, 'e.txt'))
     const all = workspaceAt('/')
-    for (const [w, p] of [[ws, 'z.txt'], [ws, 'e.txt'], [all, '/dev/urandom'], [all, '/proc/self/environ']] as const) {
+    for (const [w, p] of [
+      [ws, 'z.txt'],
+      [ws, 'e.txt'],
+      [all, '/dev/urandom'],
+      [all, '/proc/self/environ'],
+    ] as const) {
       const e = await refusal(readConfined(w, p, { maxBytes: 1 << 20 }))
       expect(e.reason).toBe('system')
       expect(e.message).not.toContain('PATH=')

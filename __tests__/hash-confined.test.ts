@@ -75,7 +75,10 @@ describe('references outside the workspace are warned about, never read', () => 
   })
 
   it('symlinks inside the workspace pointing out of it: to a file, a directory, /proc/self/environ, /dev/zero', async () => {
-    const { top, ws } = sandbox({ 'environment.yml': pipEnv('-r escape.txt', '-r environ.txt', '-r zero.txt', '-e ./updir', '-r inside.txt'), 'inside.txt': '-r ./environ.txt\n-r sub/../environ.txt\n' })
+    const { top, ws } = sandbox({
+      'environment.yml': pipEnv('-r escape.txt', '-r environ.txt', '-r zero.txt', '-e ./updir', '-r inside.txt'),
+      'inside.txt': '-r ./environ.txt\n-r sub/../environ.txt\n',
+    })
     symlinkSync(path.join(top, 'canary.txt'), path.join(ws, 'escape.txt'))
     symlinkSync('/proc/self/environ', path.join(ws, 'environ.txt'))
     symlinkSync('/dev/zero', path.join(ws, 'zero.txt'))
@@ -147,13 +150,17 @@ describe('pathological requirement files stay bounded', () => {
     ['two million continuation lines', '\\\n'.repeat(2e6)],
     ['one 4.8 MB path', `-e ${'./x'.repeat(1.6e6)}`],
     ['one line of 1.6 million -r options', ' -r'.repeat(1.6e6)],
-  ])('%s', async (_name, text) => {
-    const { ws } = sandbox({ 'environment.yml': pipEnv('-r req.txt'), 'req.txt': text })
-    const t0 = Date.now()
-    const r = await fp(ws).catch((e: unknown) => e)
-    expect(Date.now() - t0).toBeLessThan(30_000) // linear in the 5 MiB cap; seconds at most
-    if (r instanceof Error) expect(r.name).toBe('UserError')
-  }, 60_000)
+  ])(
+    '%s',
+    async (_name, text) => {
+      const { ws } = sandbox({ 'environment.yml': pipEnv('-r req.txt'), 'req.txt': text })
+      const t0 = Date.now()
+      const r = await fp(ws).catch((e: unknown) => e)
+      expect(Date.now() - t0).toBeLessThan(30_000) // linear in the 5 MiB cap; seconds at most
+      if (r instanceof Error) expect(r.name).toBe('UserError')
+    },
+    60_000,
+  )
 })
 
 describe('pathological environment files stay bounded', () => {
@@ -162,13 +169,17 @@ describe('pathological environment files stay bounded', () => {
     ['a pip entry of a million unclosed extras', `dependencies:\n  - pip:\n      - "${'a['.repeat(1e6)}"\n`],
     ['a 4 MB quoted scalar of quotes', `dependencies:\n  - pip:\n      - '${'"'.repeat(4e6)}'\n`],
     ['a 4.9 MB dependency', `dependencies:\n  - ${'a'.repeat(4.9e6)}\n`],
-  ])('%s', async (_name, text) => {
-    const { ws } = sandbox({ 'environment.yml': text })
-    const t0 = Date.now()
-    const r = await fp(ws).catch((e: unknown) => e)
-    expect(Date.now() - t0).toBeLessThan(30_000) // linear in the 5 MiB cap; seconds at most
-    if (r instanceof Error) expect(r.name, r.message).toBe('UserError')
-  }, 60_000)
+  ])(
+    '%s',
+    async (_name, text) => {
+      const { ws } = sandbox({ 'environment.yml': text })
+      const t0 = Date.now()
+      const r = await fp(ws).catch((e: unknown) => e)
+      expect(Date.now() - t0).toBeLessThan(30_000) // linear in the 5 MiB cap; seconds at most
+      if (r instanceof Error) expect(r.name, r.message).toBe('UserError')
+    },
+    60_000,
+  )
 })
 
 describe('YAML the parser would need hundreds of MB for is refused before parsing', () => {
@@ -194,7 +205,10 @@ describe('credentials never reach a warning, an error or the document', () => {
   })
 
   it('--index-url inside a -r file, on a line that warns', async () => {
-    const { ws } = sandbox({ 'environment.yml': pipEnv('-r req.txt'), 'req.txt': 'flask\n-e ./gone --index-url https://bob:TOKEN456@host.example/simple\n-r https://carol:TOKEN789@host.example/r.txt\n' })
+    const { ws } = sandbox({
+      'environment.yml': pipEnv('-r req.txt'),
+      'req.txt': 'flask\n-e ./gone --index-url https://bob:TOKEN456@host.example/simple\n-r https://carol:TOKEN789@host.example/r.txt\n',
+    })
     const f = await fp(ws)
     expect(f.warnings.map((w) => `${w.kind} ${w.file}:${w.line}`).sort()).toEqual(['local-unreadable req.txt:2', 'remote-reference req.txt:3'])
     expect(everything(f)).not.toMatch(/TOKEN456|TOKEN789/)
@@ -307,7 +321,13 @@ describe('unreadable directories (run as an unprivileged user, as a runner does)
         const fp = await fingerprint({ environmentFile: ${JSON.stringify(path.join(ws, 'environment.yml'))}, workspace: ${JSON.stringify(ws)}, baseDockerfile: { content: 'FROM x' }, buildArgs: [], platforms: [] })
         console.log(JSON.stringify({ local: fp.document.local, warnings: fp.warnings }))
       } catch (e) { console.log(JSON.stringify({ error: e.name + ': ' + e.message })) }`
-    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', cwd: path.join(import.meta.dirname, '..'), env: { ...process.env, TMPDIR: tmp } })
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      uid: 65534,
+      gid: 65534,
+      encoding: 'utf8',
+      cwd: path.join(import.meta.dirname, '..'),
+      env: { ...process.env, TMPDIR: tmp },
+    })
     const r = JSON.parse(out.trim().split('\n').at(-1)!) as { local?: Record<string, string>; warnings?: { kind: string; message: string }[]; error?: string }
     expect(r.error).toBeUndefined()
     expect(r.local?.pkg).toMatch(/^partial:/)

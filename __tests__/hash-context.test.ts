@@ -23,7 +23,12 @@ function project(dockerfile: string, files: Record<string, string> = {}, opts: {
   const dir = tempDir('hash-ctx-')
   const name = opts.dockerfileName ?? 'Dockerfile'
   writeTree(dir, { 'environment.yml': ENV, [name]: dockerfile, ...files })
-  const fp = () => fpFile(path.join(dir, 'environment.yml'), { baseDockerfile: { path: path.join(dir, name), content: dockerfile }, buildArgs: opts.buildArgs ?? [], platforms: opts.platforms ?? ['linux/amd64'] })
+  const fp = () =>
+    fpFile(path.join(dir, 'environment.yml'), {
+      baseDockerfile: { path: path.join(dir, name), content: dockerfile },
+      buildArgs: opts.buildArgs ?? [],
+      platforms: opts.platforms ?? ['linux/amd64'],
+    })
   const write = (rel: string, content: string) => writeTree(dir, { [rel]: content })
   return { dir, fp, write }
 }
@@ -39,7 +44,11 @@ const FROM = 'FROM 127.0.0.1:5000/test/busybox:latest\n'
 
 describe('COPY/ADD sources and bind mounts count by content', () => {
   it('editing a copied script changes the hash; editing a file the Dockerfile never reads does not', async () => {
-    const p = project(`${FROM}COPY environment.yml scripts/post-install.sh /tmp/\nRUN sh /tmp/post-install.sh\n`, { 'scripts/post-install.sh': 'echo 1\n', 'scripts/other.sh': 'echo other\n', 'README.md': 'hi\n' })
+    const p = project(`${FROM}COPY environment.yml scripts/post-install.sh /tmp/\nRUN sh /tmp/post-install.sh\n`, {
+      'scripts/post-install.sh': 'echo 1\n',
+      'scripts/other.sh': 'echo other\n',
+      'README.md': 'hi\n',
+    })
     const [a, b] = await hashes(p, () => p.write('scripts/post-install.sh', 'echo 2\n'))
     expect(b).not.toBe(a)
     const [c, d] = await hashes(p, () => {
@@ -84,7 +93,10 @@ describe('COPY/ADD sources and bind mounts count by content', () => {
   })
 
   it('a bind-mounted file changes the hash; a mount without source binds the whole context', async () => {
-    const p = project(`${FROM}RUN --mount=type=bind,source=tools,target=/t \\\n    --mount=type=cache,target=/root/.cache sh /t/setup.sh\n`, { 'tools/setup.sh': 'echo 1\n', 'docs/x.md': 'x\n' })
+    const p = project(`${FROM}RUN --mount=type=bind,source=tools,target=/t \\\n    --mount=type=cache,target=/root/.cache sh /t/setup.sh\n`, {
+      'tools/setup.sh': 'echo 1\n',
+      'docs/x.md': 'x\n',
+    })
     const [a, b] = await hashes(p, () => p.write('tools/setup.sh', 'echo 2\n'))
     expect(b).not.toBe(a)
     const [c, d] = await hashes(p, () => p.write('docs/x.md', 'y\n'))
@@ -133,7 +145,14 @@ describe('COPY/ADD sources and bind mounts count by content', () => {
 
 describe('.dockerignore', () => {
   it('a file .dockerignore hides does not count (patterns, **, exceptions)', async () => {
-    const p = project(`${FROM}COPY . /src/\n`, { '.dockerignore': '# comment\n*.log\n**/tmp\ndocs\n!docs/keep.md\n', 'a.log': '1', 'x/tmp/t': '1', 'docs/drop.md': '1', 'docs/keep.md': '1', 'code.py': '1' })
+    const p = project(`${FROM}COPY . /src/\n`, {
+      '.dockerignore': '# comment\n*.log\n**/tmp\ndocs\n!docs/keep.md\n',
+      'a.log': '1',
+      'x/tmp/t': '1',
+      'docs/drop.md': '1',
+      'docs/keep.md': '1',
+      'code.py': '1',
+    })
     const [a, b] = await hashes(p, () => {
       p.write('a.log', '2')
       p.write('x/tmp/t', '2')
@@ -146,7 +165,11 @@ describe('.dockerignore', () => {
   })
 
   it('a Dockerfile-specific <name>.dockerignore next to the Dockerfile takes precedence', async () => {
-    const p = project(`${FROM}COPY . /src/\n`, { '.dockerignore': 'b.txt\n', 'build/base.Dockerfile.dockerignore': 'a.txt\n', 'a.txt': '1', 'b.txt': '1' }, { dockerfileName: 'build/base.Dockerfile' })
+    const p = project(
+      `${FROM}COPY . /src/\n`,
+      { '.dockerignore': 'b.txt\n', 'build/base.Dockerfile.dockerignore': 'a.txt\n', 'a.txt': '1', 'b.txt': '1' },
+      { dockerfileName: 'build/base.Dockerfile' },
+    )
     const [a, b] = await hashes(p, () => p.write('a.txt', '2'))
     expect(b).toBe(a)
     const [, c] = await hashes(p, () => p.write('b.txt', '2'))
@@ -162,7 +185,10 @@ describe('.dockerignore', () => {
 
 describe('what is not a context path, and what only warns', () => {
   it('COPY --from a stage or an image is not a context path', async () => {
-    const p = project(`FROM 127.0.0.1:5000/test/busybox:latest AS build\nRUN echo > /out\n${FROM}COPY --from=build /out /out\nCOPY --from=127.0.0.1:5000/test/busybox:latest /bin/sh /sh\nRUN --mount=type=bind,from=build,source=/out,target=/o true\n`, { out: '1', 'bin/sh': '1' })
+    const p = project(
+      `FROM 127.0.0.1:5000/test/busybox:latest AS build\nRUN echo > /out\n${FROM}COPY --from=build /out /out\nCOPY --from=127.0.0.1:5000/test/busybox:latest /bin/sh /sh\nRUN --mount=type=bind,from=build,source=/out,target=/o true\n`,
+      { out: '1', 'bin/sh': '1' },
+    )
     const fp = await p.fp()
     expect(fp.document.context).toBeUndefined()
     const [a, b] = await hashes(p, () => p.write('out', '2'))
@@ -179,28 +205,39 @@ describe('what is not a context path, and what only warns', () => {
   })
 
   it('ENVIRONMENT_FILE is the environment file name, as the action passes it', async () => {
-    const p = project(`${FROM}ARG ENVIRONMENT_FILE=other.yml\nCOPY \${ENVIRONMENT_FILE} requirements.txt /tmp/env/\n`, { 'other.yml': 'x', 'requirements.txt': 'rich\n' })
+    const p = project(`${FROM}ARG ENVIRONMENT_FILE=other.yml\nCOPY \${ENVIRONMENT_FILE} requirements.txt /tmp/env/\n`, {
+      'other.yml': 'x',
+      'requirements.txt': 'rich\n',
+    })
     const fp = await p.fp()
     expect(Object.keys(fp.document.context!.files)).toEqual(['requirements.txt'])
     expect(fp.warnings.map((w) => w.message)).toEqual([])
   })
 
   it('TARGETARCH resolves per target platform', async () => {
-    const p = project(`${FROM}ARG TARGETARCH\nCOPY bin-\${TARGETARCH} /bin/tool\n`, { 'bin-amd64': '1', 'bin-arm64': '1', 'bin-ppc64le': '1' }, { platforms: ['linux/amd64', 'linux/arm64'] })
+    const p = project(
+      `${FROM}ARG TARGETARCH\nCOPY bin-\${TARGETARCH} /bin/tool\n`,
+      { 'bin-amd64': '1', 'bin-arm64': '1', 'bin-ppc64le': '1' },
+      { platforms: ['linux/amd64', 'linux/arm64'] },
+    )
     expect(Object.keys((await p.fp()).document.context!.files)).toEqual(['bin-amd64', 'bin-arm64'])
   })
 
   it('an unknown variable is warned about with its line, and the whole context counts', async () => {
     const p = project(`${FROM}COPY \${SOMEWHERE}/x.sh /tmp/\n`, { 'unrelated.txt': '1' })
     const fp = await p.fp()
-    expect(fp.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/Dockerfile:2: COPY source "\$\{SOMEWHERE\}\/x\.sh" uses \$SOMEWHERE, not known before the build .* whole build context counts/)])
+    expect(fp.warnings.map((w) => w.message)).toEqual([
+      expect.stringMatching(/Dockerfile:2: COPY source "\$\{SOMEWHERE\}\/x\.sh" uses \$SOMEWHERE, not known before the build .* whole build context counts/),
+    ])
     expect(fp.warnings).toEqual([expect.objectContaining({ file: 'Dockerfile', line: 2, kind: 'context-unresolved' })])
     const [a, b] = await hashes(p, () => p.write('unrelated.txt', '2'))
     expect(b).not.toBe(a)
   })
 
   it('a remote ADD URL is warned about with its line (not with --checksum); it is no context path', async () => {
-    const p = project(`${FROM}ADD https://example.com/tool.tgz /opt/\nADD --checksum=sha256:${'a'.repeat(64)} https://example.com/pinned.tgz /opt/\nADD git@example.com:x/y.git /src\n`)
+    const p = project(
+      `${FROM}ADD https://example.com/tool.tgz /opt/\nADD --checksum=sha256:${'a'.repeat(64)} https://example.com/pinned.tgz /opt/\nADD git@example.com:x/y.git /src\n`,
+    )
     const fp = await p.fp()
     expect(fp.warnings).toHaveLength(2)
     expect(fp.warnings[0]!.message).toMatch(/Dockerfile:2: ADD https:\/\/example\.com\/tool\.tgz reads a remote file/)
@@ -235,7 +272,9 @@ describe('what is not a context path, and what only warns', () => {
 
   it('a copied .git directory is warned about (it changes with every commit)', async () => {
     const p = project(`${FROM}COPY . /src\n`, { '.git/HEAD': 'ref: refs/heads/main\n', 'a.txt': '1' })
-    expect((await p.fp()).warnings.map((w) => w.message)).toEqual([expect.stringMatching(/Dockerfile:2: the build context read here includes \.git .* add \.git to \.dockerignore/)])
+    expect((await p.fp()).warnings.map((w) => w.message)).toEqual([
+      expect.stringMatching(/Dockerfile:2: the build context read here includes \.git .* add \.git to \.dockerignore/),
+    ])
   })
 
   it('COPY --exclude patterns leave files out', async () => {
@@ -279,7 +318,9 @@ describe('bounds', () => {
     for (let i = 0; i <= MAX_CONTEXT_FILES; i++) files[`many/${String(i).padStart(5, '0')}`] = ''
     const p = project(`${FROM}COPY many /many\n`, files)
     const fp = await p.fp()
-    expect(fp.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/Dockerfile: the build context the base Dockerfile reads is larger than the hashing limit/)])
+    expect(fp.warnings.map((w) => w.message)).toEqual([
+      expect.stringMatching(/Dockerfile: the build context the base Dockerfile reads is larger than the hashing limit/),
+    ])
   })
 })
 
@@ -303,7 +344,11 @@ describe('why the base was rebuilt', () => {
     const { rmSync } = await import('node:fs')
     rmSync(path.join(p.dir, 'scripts/old.sh'))
     const changes = diffDocuments(before, (await p.fp()).document)
-    expect(changes.filter((c) => c.section === 'build context files').map((c) => `${c.kind} ${c.item}`)).toEqual(['added scripts/new.sh', 'removed scripts/old.sh', 'changed scripts/post-install.sh'])
+    expect(changes.filter((c) => c.section === 'build context files').map((c) => `${c.kind} ${c.item}`)).toEqual([
+      'added scripts/new.sh',
+      'removed scripts/old.sh',
+      'changed scripts/post-install.sh',
+    ])
   })
 })
 
@@ -362,7 +407,11 @@ describe('Dockerfile reading (pure)', () => {
   })
 
   it('ONBUILD instructions and cache/secret mounts read nothing now', () => {
-    const r = dockerfileContextReads('FROM x\nONBUILD COPY . /x\nRUN --mount=type=secret,id=a --mount=type=cache,target=/c --mount=type=tmpfs,target=/t true\n', [], [])
+    const r = dockerfileContextReads(
+      'FROM x\nONBUILD COPY . /x\nRUN --mount=type=secret,id=a --mount=type=cache,target=/c --mount=type=tmpfs,target=/t true\n',
+      [],
+      [],
+    )
     expect(r.reads).toEqual([])
   })
 })

@@ -11,7 +11,11 @@ import { corpusDir } from '../__fixtures__/context.js'
 import { cleanupTemp, fpFile, tempDir, userError, writeTree } from './hash-helpers.js'
 
 const CORPUS = corpusDir()
-const files = existsSync(CORPUS) ? readdirSync(CORPUS).filter((f) => /\.ya?ml$/.test(f)).sort() : []
+const files = existsSync(CORPUS)
+  ? readdirSync(CORPUS)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()
+  : []
 
 afterAll(cleanupTemp, 120_000) // removes ~1000 temp dirs: slow on a loaded machine
 
@@ -128,7 +132,13 @@ const SEMANTIC: Record<string, (doc: Document) => boolean> = {
     const s = condaScalars(doc).find((x) => /[=<>]/.test(String(x.value)))
     if (!s) return false
     const v = String(s.value)
-    s.value = v.includes('==') ? v.replace('==', '=') : v.includes('>=') ? v.replace('>=', '>') : v.includes('=') ? v.replace('=', '==') : v.replace(/[<>]/, '$&=')
+    s.value = v.includes('==')
+      ? v.replace('==', '=')
+      : v.includes('>=')
+        ? v.replace('>=', '>')
+        : v.includes('=')
+          ? v.replace('=', '==')
+          : v.replace(/[<>]/, '$&=')
     return s.value !== v
   },
   'swap two channels': (doc) => {
@@ -179,7 +189,11 @@ describe('corpus', () => {
   })
 
   it('is vendored byte for byte: the files SOURCES.tsv lists, line endings and final newlines kept', () => {
-    const rows = readFileSync(path.join(CORPUS, 'SOURCES.tsv'), 'utf8').trimEnd().split('\n').slice(1).map((l) => l.split('\t'))
+    const rows = readFileSync(path.join(CORPUS, 'SOURCES.tsv'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split('\t'))
     expect(rows.map((r) => r[0]).sort()).toEqual(files)
     for (const [file, repo, where, commit, features] of rows) {
       expect(repo, file).toMatch(/^[\w.-]+\/[\w.-]+$/)

@@ -83,26 +83,51 @@ describe('diffDocuments', () => {
     const next = { ...prev, bySubdir: { 'linux-aarch64': { dependencies: ['foo'] } } }
     expect(diffDocuments(prev, next)).toEqual([{ section: 'dependencies', kind: 'added', item: 'foo (linux-aarch64)', after: 'foo' }])
     // the same change on every subdir is reported once
-    expect(diffDocuments(prev, { ...prev, dependencies: [...prev.dependencies!, 'bar'] })).toEqual([{ section: 'dependencies', kind: 'added', item: 'bar', after: 'bar' }])
+    expect(diffDocuments(prev, { ...prev, dependencies: [...prev.dependencies!, 'bar'] })).toEqual([
+      { section: 'dependencies', kind: 'added', item: 'bar', after: 'bar' },
+    ])
   })
 
   it('reports lock packages and a change of environment kind', () => {
-    const lock = (items: string[], sha: string): EnvDocument => ({ ...doc(), channels: undefined, dependencies: undefined, pip: undefined, files: undefined, variables: undefined, source: 'conda-lock', packages: { 'linux-64': { items, sha256: sha } } })
+    const lock = (items: string[], sha: string): EnvDocument => ({
+      ...doc(),
+      channels: undefined,
+      dependencies: undefined,
+      pip: undefined,
+      files: undefined,
+      variables: undefined,
+      source: 'conda-lock',
+      packages: { 'linux-64': { items, sha256: sha } },
+    })
     expect(diffDocuments(lock(['conda:numpy=1.26.4'], '1'.repeat(64)), lock(['conda:numpy=1.26.5'], '2'.repeat(64)))).toEqual([
       { section: 'packages', kind: 'changed', item: 'conda:numpy', before: 'conda:numpy=1.26.4', after: 'conda:numpy=1.26.5' },
     ])
     expect(diffDocuments(lock(['conda:numpy=1.26.4'], '1'.repeat(64)), lock(['conda:numpy=1.26.4'], '2'.repeat(64)))).toEqual([
       { section: 'packages', kind: 'changed', item: 'package builds or checksums', before: '111111111111', after: '222222222222' },
     ])
-    expect(diffDocuments(doc(), lock(['conda:numpy=1.26.4'], '1'.repeat(64)))[0]).toEqual({ section: 'environment', kind: 'changed', item: 'kind of environment file', before: 'environment', after: 'conda-lock' })
+    expect(diffDocuments(doc(), lock(['conda:numpy=1.26.4'], '1'.repeat(64)))[0]).toEqual({
+      section: 'environment',
+      kind: 'changed',
+      item: 'kind of environment file',
+      before: 'environment',
+      after: 'conda-lock',
+    })
   })
 
   it('works on real fingerprints read back from a label', async () => {
     const files = { 'requirements.txt': 'flask\n' }
     const a = await fpOf('channels: [conda-forge]\ndependencies:\n  - python=3.10\n  - pip:\n      - -r requirements.txt\n', {}, files)
-    const b = await fpOf('channels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pip:\n      - -r requirements.txt\n', { baseDockerfile: { content: `${TEMPLATE}#x\n` } }, { 'requirements.txt': 'flask==3\n' })
+    const b = await fpOf(
+      'channels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pip:\n      - -r requirements.txt\n',
+      { baseDockerfile: { content: `${TEMPLATE}#x\n` } },
+      { 'requirements.txt': 'flask==3\n' },
+    )
     const prev = parseDocumentLabel(a.json)!
-    expect(diffDocuments(prev, b.document).map((c) => `${c.section}:${c.kind}:${c.item}`)).toEqual(['dependencies:changed:python', 'files:changed:requirements.txt', 'dockerfile:changed:Dockerfile'])
+    expect(diffDocuments(prev, b.document).map((c) => `${c.section}:${c.kind}:${c.item}`)).toEqual([
+      'dependencies:changed:python',
+      'files:changed:requirements.txt',
+      'dockerfile:changed:Dockerfile',
+    ])
   })
 })
 

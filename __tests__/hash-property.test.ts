@@ -86,7 +86,14 @@ const condaSpec = fc.oneof(fc.constantFrom('numpy', 'python=3.11', 'pip', 'scipy
 
 /** An environment file: structured YAML, then randomly mutated. */
 const envText = fc
-  .tuple(fc.array(condaSpec, { maxLength: 6 }), fc.array(pipEntry, { maxLength: 6 }), fc.array(fc.tuple(fc.nat(), fc.constantFrom('', '[', ']', '{', '---\n', '\t', ': ', '- ', '\n', '"', '\u0000', '__proto__: x\n', '&a ', '*a'), fc.nat({ max: 5 })), { maxLength: 3 }))
+  .tuple(
+    fc.array(condaSpec, { maxLength: 6 }),
+    fc.array(pipEntry, { maxLength: 6 }),
+    fc.array(
+      fc.tuple(fc.nat(), fc.constantFrom('', '[', ']', '{', '---\n', '\t', ': ', '- ', '\n', '"', '\u0000', '__proto__: x\n', '&a ', '*a'), fc.nat({ max: 5 })),
+      { maxLength: 3 },
+    ),
+  )
   .map(([conda, pip, mutations]) => {
     const q = (s: string) => JSON.stringify(s)
     let text = `name: prop\nchannels: [conda-forge]\ndependencies:\n${conda.map((c) => `  - ${q(c)}\n`).join('')}  - pip:\n${pip.map((p) => `      - ${q(p)}\n`).join('')}`
@@ -106,7 +113,14 @@ function encode(text: string, enc: string): Buffer {
 }
 
 /** Requirement files and tree files inside the sandbox, with references of their own. */
-const files = fc.array(fc.tuple(fc.constantFrom('a.txt', 'b.txt', 'dir/c.txt', 'pkg/setup.py', 'pkg/mod/x.py', 'constructor', '__proto__', 'toString'), fc.array(pipEntry, { maxLength: 4 }), encodings), { maxLength: 5 })
+const files = fc.array(
+  fc.tuple(
+    fc.constantFrom('a.txt', 'b.txt', 'dir/c.txt', 'pkg/setup.py', 'pkg/mod/x.py', 'constructor', '__proto__', 'toString'),
+    fc.array(pipEntry, { maxLength: 4 }),
+    encodings,
+  ),
+  { maxLength: 5 },
+)
 
 function writeCase(dir: string, env: string, extra: [string, string[], string][]): void {
   for (const [rel, lines, enc] of extra) {
@@ -123,7 +137,9 @@ function writeCase(dir: string, env: string, extra: [string, string[], string][]
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout
-  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`case took more than ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer))
+  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`case took more than ${ms} ms`)), ms)))]).finally(() =>
+    clearTimeout(timer),
+  )
 }
 
 let n = 0
@@ -141,7 +157,13 @@ describe('fingerprint under generated hostile input', () => {
       try {
         writeCase(dir, env, extra)
         const f = await withTimeout(
-          fingerprint({ environmentFile: path.join(dir, 'environment.yml'), workspace: sandbox, baseDockerfile: { content: TEMPLATE }, buildArgs: [], platforms: [] }),
+          fingerprint({
+            environmentFile: path.join(dir, 'environment.yml'),
+            workspace: sandbox,
+            baseDockerfile: { content: TEMPLATE },
+            buildArgs: [],
+            platforms: [],
+          }),
           CASE_MS,
         )
         out = `${f.json}\n${f.warnings.map((w) => `${w.message}|${w.file ?? ''}`).join('\n')}\n${f.files.join('\n')}`

@@ -19,7 +19,9 @@ describe.each(NAMES)('%s', (name) => {
     expect(b.hash).not.toBe(a.hash)
     expect(await hashOf(`${name}:\n  nested: {x: 1}\ndependencies: [numpy]\n`)).not.toBe(await hashOf(`${name}:\n  nested: {x: 2}\ndependencies: [numpy]\n`))
     expect((JSON.parse(a.json) as { extra?: unknown }).extra).toEqual(JSON.parse(`{${JSON.stringify(name)}:"one"}`))
-    expect(a.warnings.map((w) => w.message)).toEqual([expect.stringMatching(new RegExp(`environment\\.yml:1: unknown top-level key "${name}" — conda ignores it`))])
+    expect(a.warnings.map((w) => w.message)).toEqual([
+      expect.stringMatching(new RegExp(`environment\\.yml:1: unknown top-level key "${name}" — conda ignores it`)),
+    ])
     expect(a.warnings.map((w) => w.message).join('\n')).not.toMatch(/\[object Object\]|function|did you mean/)
     expect(diffDocuments(a.document, b.document)).toEqual([{ section: 'environment', kind: 'changed', item: `key "${name}"`, before: '"one"', after: '"two"' }])
   })
@@ -44,7 +46,9 @@ describe.each(NAMES)('%s', (name) => {
     const b = await fpOf(`dependencies:\n  - ${name}=2.0\n`)
     expect(a.document.dependencies).toEqual([`${name}=1.0`])
     expect(b.hash).not.toBe(a.hash)
-    expect(diffDocuments(a.document, b.document)).toEqual([{ section: 'dependencies', kind: 'changed', item: name.toLowerCase(), before: `${name}=1.0`, after: `${name}=2.0` }])
+    expect(diffDocuments(a.document, b.document)).toEqual([
+      { section: 'dependencies', kind: 'changed', item: name.toLowerCase(), before: `${name}=1.0`, after: `${name}=2.0` },
+    ])
   })
 
   it('as a pip requirement name, also with a local path', async () => {
@@ -69,7 +73,9 @@ describe('dependencies that YAML types as numbers or booleans', () => {
     ['- yes', 'boolean'],
   ])('%s is warned about with its line (and still hashed as its text)', async (item, kind) => {
     const fp = await fpOf(`name: x\ndependencies:\n  - numpy\n  ${item}\n`)
-    expect(fp.warnings.map((w) => w.message)).toEqual([expect.stringMatching(new RegExp(`environment\\.yml:4: dependency ${item.slice(2).replace('.', '\\.')} is a ${kind} in YAML, not a package spec`))])
+    expect(fp.warnings.map((w) => w.message)).toEqual([
+      expect.stringMatching(new RegExp(`environment\\.yml:4: dependency ${item.slice(2).replace('.', '\\.')} is a ${kind} in YAML, not a package spec`)),
+    ])
     expect(fp.document.dependencies).toContain(item.slice(2))
   })
 

@@ -60,16 +60,19 @@ describe('cosmetic edits keep the hash', () => {
     comments: `# header\n${BASE.replace('dependencies:', 'dependencies: # the deps\n  # a comment line')}`,
     'blank lines': BASE.replace(/\n/g, '\n\n'),
     indentation: BASE.replace(/^ {2}/gm, '    ').replace(/^ {6}/gm, '        '),
-    'zero-indent lists': 'name: demo\nchannels:\n- conda-forge\n- bioconda\ndependencies:\n- numpy >= 1.2\n- python=3.10\n- pip\n- pip:\n  - requests[socks,security]>=2\n  - -r requirements.txt\nvariables:\n  A: "1"\n',
+    'zero-indent lists':
+      'name: demo\nchannels:\n- conda-forge\n- bioconda\ndependencies:\n- numpy >= 1.2\n- python=3.10\n- pip\n- pip:\n  - requests[socks,security]>=2\n  - -r requirements.txt\nvariables:\n  A: "1"\n',
     quoting: `name: 'demo'\nchannels:\n  - "conda-forge"\n  - 'bioconda'\ndependencies:\n  - "numpy >= 1.2"\n  - 'python=3.10'\n  - "pip"\n  - "pip":\n      - "requests[socks,security]>=2"\n      - '-r requirements.txt'\nvariables:\n  "A": '1'\n`,
     flow: `{name: demo, channels: [conda-forge, bioconda], dependencies: [numpy >= 1.2, python=3.10, pip, {pip: ["requests[socks,security]>=2", -r requirements.txt]}], variables: {A: "1"}}\n`,
     crlf: BASE.replace(/\n/g, '\r\n'),
     bom: `\uFEFF${BASE}`,
-    'key order': 'variables:\n  A: "1"\ndependencies:\n  - numpy >= 1.2\n  - python=3.10\n  - pip\n  - pip:\n      - requests[socks,security]>=2\n      - -r requirements.txt\nchannels:\n  - conda-forge\n  - bioconda\nname: demo\n',
+    'key order':
+      'variables:\n  A: "1"\ndependencies:\n  - numpy >= 1.2\n  - python=3.10\n  - pip\n  - pip:\n      - requests[socks,security]>=2\n      - -r requirements.txt\nchannels:\n  - conda-forge\n  - bioconda\nname: demo\n',
     'conda dependency order': BASE.replace('  - numpy >= 1.2\n  - python=3.10\n  - pip\n', '  - pip\n  - python=3.10\n  - numpy >= 1.2\n'),
     'whitespace in specs': BASE.replace('numpy >= 1.2', 'numpy>=1.2').replace('python=3.10', 'python = 3.10'),
     'pip extras order': BASE.replace('requests[socks,security]>=2', 'requests[security, socks] >= 2'),
-    'pip section position': 'name: demo\nchannels: [conda-forge, bioconda]\ndependencies:\n  - pip:\n      - requests[socks,security]>=2\n      - -r requirements.txt\n  - numpy >= 1.2\n  - python=3.10\n  - pip\nvariables:\n  A: "1"\n',
+    'pip section position':
+      'name: demo\nchannels: [conda-forge, bioconda]\ndependencies:\n  - pip:\n      - requests[socks,security]>=2\n      - -r requirements.txt\n  - numpy >= 1.2\n  - python=3.10\n  - pip\nvariables:\n  A: "1"\n',
     'duplicate conda spec': BASE.replace('  - pip\n', '  - pip\n  - python=3.10\n'),
     prefix: `${BASE}prefix: /opt/somewhere\n`,
     'name (bundled template installs into -n base)': BASE.replace('name: demo', 'name: other'),
@@ -94,7 +97,12 @@ describe('semantic edits change the hash', () => {
     'channel:: prefix': { text: BASE.replace('- python=3.10', '- conda-forge::python=3.10') },
     'build string': { text: BASE.replace('python=3.10', 'python=3.10=*_cpython') },
     'add a pip entry': { text: BASE.replace('      - -r requirements.txt', '      - -r requirements.txt\n      - rich') },
-    'move a pip entry': { text: BASE.replace('      - requests[socks,security]>=2\n      - -r requirements.txt', '      - -r requirements.txt\n      - requests[socks,security]>=2') },
+    'move a pip entry': {
+      text: BASE.replace(
+        '      - requests[socks,security]>=2\n      - -r requirements.txt',
+        '      - -r requirements.txt\n      - requests[socks,security]>=2',
+      ),
+    },
     'split a pip section': { text: BASE.replace('      - -r requirements.txt', '  - pip:\n      - -r requirements.txt') },
     'requirement file byte': { files: { 'requirements.txt': 'flask==3.0.1\n' } },
     'requirement file comment': { files: { 'requirements.txt': 'flask==3.0\n# note\n' } },
@@ -133,7 +141,10 @@ describe('conda spec and pip entry normalization', () => {
     ['flit-core === 3.9.0 --hash=sha256:1234', 'flit-core===3.9.0 --hash=sha256:1234'],
     ['monai >=1.0 ; platform_system != "Windows"', 'monai>=1.0; platform_system != "Windows"'],
     ['-e   git+https://github.com/x/y.git#egg=y', '-e git+https://github.com/x/y.git#egg=y'],
-    ['--index-url https://user:secret@pypi.example/simple', `--index-url https://user:sha256:${createHash('sha256').update('secret').digest('hex').slice(0, 16)}@pypi.example/simple`],
+    [
+      '--index-url https://user:secret@pypi.example/simple',
+      `--index-url https://user:sha256:${createHash('sha256').update('secret').digest('hex').slice(0, 16)}@pypi.example/simple`,
+    ],
   ])('pip %j → %j', (raw, want) => expect(normalizePipEntry(raw)).toBe(want))
 
   test.each([
@@ -161,16 +172,21 @@ describe('conda spec and pip entry normalization', () => {
 
 describe('requirement files (-r / -c)', () => {
   const env = (entry: string) => `dependencies:\n  - pip\n  - pip:\n      - ${entry}\n`
-  test.each(['-r reqs/a.txt', '--requirement reqs/a.txt', '--requirement=reqs/a.txt', '-rreqs/a.txt', '-r file:reqs/a.txt', '-c reqs/a.txt', '--constraint reqs/a.txt'])(
-    '%s: every byte that matters counts',
-    async (entry) => {
-      const a = await hashOf(env(entry), {}, { 'reqs/a.txt': 'flask==3.0\n' })
-      expect(await hashOf(env(entry), {}, { 'reqs/a.txt': 'flask==3.1\n' })).not.toBe(a)
-      expect(await hashOf(env(entry), {}, { 'reqs/a.txt': 'flask==3.0\r\n' })).toBe(a)
-      const fp = await fpOf(env(entry), {}, { 'reqs/a.txt': 'flask==3.0\n' })
-      expect(Object.keys(fp.document.files ?? {})).toEqual(['reqs/a.txt'])
-    },
-  )
+  test.each([
+    '-r reqs/a.txt',
+    '--requirement reqs/a.txt',
+    '--requirement=reqs/a.txt',
+    '-rreqs/a.txt',
+    '-r file:reqs/a.txt',
+    '-c reqs/a.txt',
+    '--constraint reqs/a.txt',
+  ])('%s: every byte that matters counts', async (entry) => {
+    const a = await hashOf(env(entry), {}, { 'reqs/a.txt': 'flask==3.0\n' })
+    expect(await hashOf(env(entry), {}, { 'reqs/a.txt': 'flask==3.1\n' })).not.toBe(a)
+    expect(await hashOf(env(entry), {}, { 'reqs/a.txt': 'flask==3.0\r\n' })).toBe(a)
+    const fp = await fpOf(env(entry), {}, { 'reqs/a.txt': 'flask==3.0\n' })
+    expect(Object.keys(fp.document.files ?? {})).toEqual(['reqs/a.txt'])
+  })
 
   it('follows nested references relative to the including file, recursively and cycle-safe', async () => {
     const files = {
@@ -212,7 +228,14 @@ describe('local pip paths', () => {
   it('hashes the tree of -e . (skipping .git, node_modules, __pycache__, the env file itself)', async () => {
     const dir = tempDir()
     const text = 'dependencies:\n  - pip:\n      - -e .\n'
-    writeTree(dir, { 'environment.yml': text, 'setup.py': 'setup()\n', 'pkg/__init__.py': 'x = 1\n', '.git/HEAD': 'ref\n', 'node_modules/a.js': '1', 'pkg/__pycache__/a.pyc': '1' })
+    writeTree(dir, {
+      'environment.yml': text,
+      'setup.py': 'setup()\n',
+      'pkg/__init__.py': 'x = 1\n',
+      '.git/HEAD': 'ref\n',
+      'node_modules/a.js': '1',
+      'pkg/__pycache__/a.pyc': '1',
+    })
     const file = path.join(dir, 'environment.yml')
     const a = await fpFile(file)
     expect(a.document.local?.['.']).toMatch(/^tree:[0-9a-f]{64}$/)
@@ -310,7 +333,9 @@ describe('platform selectors', () => {
 
   it('a selector true on every target is like no selector', async () => {
     expect(await hashOf('dependencies:\n  - python\n  - libgcc  # [linux]\n')).toBe(await hashOf('dependencies:\n  - python\n  - libgcc\n'))
-    expect(await hashOf('dependencies:\n  - libgcc  # [unix]\n', { platforms: ['linux/arm64'] })).toBe(await hashOf('dependencies:\n  - libgcc\n', { platforms: ['linux/arm64'] }))
+    expect(await hashOf('dependencies:\n  - libgcc  # [unix]\n', { platforms: ['linux/arm64'] })).toBe(
+      await hashOf('dependencies:\n  - libgcc\n', { platforms: ['linux/arm64'] }),
+    )
   })
 
   it('a dep excluded on every target is removed from the dependencies but recorded (micromamba ignores comment selectors)', async () => {
@@ -378,8 +403,14 @@ https://conda.anaconda.org/conda-forge/linux-64/numpy-1.26.4-py312h_0.conda#sha2
 
   const pkg = (name: string, version: string, platform: string, sha: string, manager = 'conda') =>
     `  - name: ${name}\n    version: ${version}\n    manager: ${manager}\n    platform: ${platform}\n    dependencies: {}\n    url: https://conda.anaconda.org/conda-forge/${platform}/${name}-${version}-0.conda\n    hash:\n      md5: m${sha}\n      sha256: s${sha}\n    category: main\n    optional: false\n`
-  const LOCK = (meta: string, pkgs: string[]) => `version: 1\nmetadata:\n  content_hash:\n    linux-64: ${meta}\n  channels:\n  - url: conda-forge\n    used_env_vars: []\n  platforms:\n  - linux-64\n  - osx-arm64\n  sources:\n  - environment.yml\npackage:\n${pkgs.join('')}`
-  const PKGS = [pkg('python', '3.12.3', 'linux-64', '1'), pkg('numpy', '1.26.4', 'linux-64', '2'), pkg('python', '3.12.3', 'osx-arm64', '3'), pkg('requests', '2.31.0', 'linux-64', '4', 'pip')]
+  const LOCK = (meta: string, pkgs: string[]) =>
+    `version: 1\nmetadata:\n  content_hash:\n    linux-64: ${meta}\n  channels:\n  - url: conda-forge\n    used_env_vars: []\n  platforms:\n  - linux-64\n  - osx-arm64\n  sources:\n  - environment.yml\npackage:\n${pkgs.join('')}`
+  const PKGS = [
+    pkg('python', '3.12.3', 'linux-64', '1'),
+    pkg('numpy', '1.26.4', 'linux-64', '2'),
+    pkg('python', '3.12.3', 'osx-arm64', '3'),
+    pkg('requests', '2.31.0', 'linux-64', '4', 'pip'),
+  ]
 
   it('hashes the packages of the target platforms of a conda-lock.yml, sorted, ignoring metadata', async () => {
     const fp = await fpOf(LOCK('abc', PKGS))
@@ -415,7 +446,9 @@ describe('name, prefix and other keys', () => {
 
   it('keeps the name when the base Dockerfile uses it, drops it with the bundled template', async () => {
     expect(dockerfileUsesEnvName(TEMPLATE)).toBe(false)
-    const custom = { baseDockerfile: { path: 'Dockerfile', content: 'FROM continuumio/miniconda3\nCOPY environment.yml .\nRUN conda env create -f environment.yml\n' } }
+    const custom = {
+      baseDockerfile: { path: 'Dockerfile', content: 'FROM continuumio/miniconda3\nCOPY environment.yml .\nRUN conda env create -f environment.yml\n' },
+    }
     const fp = await fpOf('name: app\ndependencies: [python]\n', custom)
     expect(fp.document.name).toBe('app')
     expect(await hashOf('name: app2\ndependencies: [python]\n', custom)).not.toBe(fp.hash)
@@ -463,7 +496,12 @@ describe('user errors carry file and line', () => {
     ['variables a list', 'dependencies: []\nvariables: [a]\n', 2, /`variables` must be a mapping/],
     ['no dependencies, hinted', 'name: x\nrequirements:\n  - black\n', 2, /did you mean "dependencies:"/],
     ['no dependencies', 'name: x\nchannels: [a]\n', 1, /no `dependencies:` list/],
-    ['alias bomb', `a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nh: [*g,*g,*g,*g,*g,*g,*g,*g,*g]\ndependencies: []\n`, undefined, /alias/],
+    [
+      'alias bomb',
+      `a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nh: [*g,*g,*g,*g,*g,*g,*g,*g,*g]\ndependencies: []\n`,
+      undefined,
+      /alias/,
+    ],
     ['absurd size', `dependencies:\n${'  - numpy\n'.repeat(600_000)}`, 1, /MiB/],
     ['not UTF-8', Buffer.from([0x64, 0x65, 0x70, 0xff, 0xfe, 0x3a, 0x0a]), 1, /not UTF-8/],
   ]
@@ -501,7 +539,10 @@ describe('size of the document', () => {
     const deps = Array.from({ length: 2000 }, (_, i) => `  - ${words[i % words.length]}-${i}${['=1.2.3', '>=2.0,<3', '==0.9.1', ''][i % 4]}`)
     const dir = tempDir()
     writeFileSync(path.join(dir, 'requirements.txt'), Array.from({ length: 500 }, (_, i) => `pypkg-${i}==1.${i}.0`).join('\n'))
-    writeFileSync(path.join(dir, 'environment.yml'), `name: big\nchannels: [conda-forge]\ndependencies:\n${deps.join('\n')}\n  - pip:\n      - -r requirements.txt\n`)
+    writeFileSync(
+      path.join(dir, 'environment.yml'),
+      `name: big\nchannels: [conda-forge]\ndependencies:\n${deps.join('\n')}\n  - pip:\n      - -r requirements.txt\n`,
+    )
     const fp = await fpFile(path.join(dir, 'environment.yml'))
     expect(fp.document.dependencies).toHaveLength(2000)
     expect(Buffer.byteLength(fp.json)).toBeLessThan(56 * 1024)

@@ -30,7 +30,13 @@ describe('conda list --export files', () => {
   it('are accepted and hashed by their sorted specs', async () => {
     const f = await fp(EXPORT)
     expect(f.document.source).toBe('spec-list')
-    expect(f.document.dependencies).toEqual(['_libgcc_mutex=0.1=conda_forge', '_openmp_mutex=4.5=2_gnu', 'bzip2=1.0.8=h4bc722e_7', 'numpy=1.26.4=py312heda63a1_0', 'python=3.12.7=hc5c86c4_0_cpython'])
+    expect(f.document.dependencies).toEqual([
+      '_libgcc_mutex=0.1=conda_forge',
+      '_openmp_mutex=4.5=2_gnu',
+      'bzip2=1.0.8=h4bc722e_7',
+      'numpy=1.26.4=py312heda63a1_0',
+      'python=3.12.7=hc5c86c4_0_cpython',
+    ])
     expect(f.warnings.map((w) => w.message)).toEqual([])
     expect(parseDocumentLabel(f.json)).toEqual(f.document)
   })
@@ -53,13 +59,17 @@ describe('conda list --export files', () => {
     const a = await fp(EXPORT)
     const b = await fp(EXPORT.replace('numpy=1.26.4=py312heda63a1_0', 'numpy=1.26.4=py312heda63a1_1'))
     expect(b.hash).not.toBe(a.hash)
-    expect(diffDocuments(a.document, b.document)).toEqual([{ section: 'dependencies', kind: 'changed', item: 'numpy', before: 'numpy=1.26.4=py312heda63a1_0', after: 'numpy=1.26.4=py312heda63a1_1' }])
+    expect(diffDocuments(a.document, b.document)).toEqual([
+      { section: 'dependencies', kind: 'changed', item: 'numpy', before: 'numpy=1.26.4=py312heda63a1_0', after: 'numpy=1.26.4=py312heda63a1_1' },
+    ])
     expect((await fp(`${EXPORT}zlib=1.3.1=hb9d3cd8_2\n`)).hash).not.toBe(a.hash)
   })
 
   it('warn when exported for another platform than the target', async () => {
     expect((await fp(EXPORT, 'env.lock', ['linux/amd64'])).warnings.map((w) => w.message)).toEqual([])
-    expect((await fp(EXPORT, 'env.lock', ['linux/arm64'])).warnings.map((w) => w.message)).toEqual([expect.stringMatching(/env\.lock is a spec list exported for linux-64, but the target is linux-aarch64/)])
+    expect((await fp(EXPORT, 'env.lock', ['linux/arm64'])).warnings.map((w) => w.message)).toEqual([
+      expect.stringMatching(/env\.lock is a spec list exported for linux-64, but the target is linux-aarch64/),
+    ])
   })
 
   it('plain match specs of any form are spec lines; YAML is not', () => {

@@ -25,7 +25,13 @@ beforeAll(async () => {
       const p = pages++
       const tags = Array.from({ length: 1000 }, (_, i) => `base-${String(p * 1000 + i).padStart(12, '0')}-${String(20260101 + (i % 28))}`)
       const body = JSON.stringify({ name: 'x', tags })
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), link: `<${url.pathname}?n=1000&last=${tags[999]}>; rel="next"` }).end(body)
+      res
+        .writeHead(200, {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          link: `<${url.pathname}?n=1000&last=${tags[999]}>; rel="next"`,
+        })
+        .end(body)
       return
     }
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN"}]}')
@@ -43,7 +49,10 @@ afterAll(async () => {
 it('an endless tag list: one warning, a planned cache miss, bounded time and memory', async () => {
   const rssFile = path.join(tmp, 'rss')
   const preload = path.join(tmp, 'rss.mjs')
-  writeFileSync(preload, `import { writeFileSync } from 'node:fs'\nprocess.on('exit', () => writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS * 1024)))\n`)
+  writeFileSync(
+    preload,
+    `import { writeFileSync } from 'node:fs'\nprocess.on('exit', () => writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS * 1024)))\n`,
+  )
   const started = Date.now()
   const r = await runAction(
     { image: `${addr}/acme/endless`, 'base-dockerfile': 'base.Dockerfile', mode: 'plan' },

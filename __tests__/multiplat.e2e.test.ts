@@ -61,7 +61,10 @@ beforeAll(async () => {
   ws = mkdtempSync(path.join(os.tmpdir(), 'ws-matrix-'))
   writeFileSync(path.join(ws, 'environment.yml'), 'name: matrix\nchannels: [conda-forge]\ndependencies: [python=3.12, numpy]\n')
   // No RUN steps: see the header.
-  writeFileSync(path.join(ws, 'base.Dockerfile'), 'ARG BASE_FROM\nFROM ${BASE_FROM}\nARG ENVIRONMENT_FILE=environment.yml\nCOPY ${ENVIRONMENT_FILE} /opt/conda/environment.yml\nENV CONDA_PREFIX=/opt/conda\n')
+  writeFileSync(
+    path.join(ws, 'base.Dockerfile'),
+    'ARG BASE_FROM\nFROM ${BASE_FROM}\nARG ENVIRONMENT_FILE=environment.yml\nCOPY ${ENVIRONMENT_FILE} /opt/conda/environment.yml\nENV CONDA_PREFIX=/opt/conda\n',
+  )
   writeFileSync(path.join(ws, 'Dockerfile'), 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY app.txt /app/app.txt\n')
   writeFileSync(path.join(ws, 'app.txt'), 'the application\n')
   inputs = {

@@ -15,7 +15,8 @@ import { getOptions } from '../src/options.js'
 
 let top: string
 let ws: string
-const getter = (inputs: Record<string, string>) => (name: InputName) => ({ ...actionDefaults(''), image: 'ghcr.io/acme/model', ...inputs } as Record<string, string>)[name] ?? ''
+const getter = (inputs: Record<string, string>) => (name: InputName) =>
+  (({ ...actionDefaults(''), image: 'ghcr.io/acme/model', ...inputs }) as Record<string, string>)[name] ?? ''
 const run = (inputs: Record<string, string>) => getOptions(testContext({ workspace: ws }), getter(inputs))
 
 beforeAll(() => {

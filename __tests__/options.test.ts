@@ -86,7 +86,10 @@ describe('getOptions', () => {
     [{ image: 'ghcr.io/acme/model', 'base-repository': 'bad_host-.io:0/x' }, /Input "base-repository".*invalid registry host/],
     [{ image: 'ghcr.io/acme/model', 'compare-to': 'localhost:70000/x:y' }, /Input "compare-to".*port 70000/],
     [{ image: 'ghcr.io/acme/model', tags: 'ghcr.io:0/acme/model:v1' }, /Input "tags".*port 0/],
-    [{ image: 'ghcr.io/acme/model', 'insecure-registries': 'registry.lan:5000, 10.0.0.1:99999' }, /Input "insecure-registries": "10.0.0.1:99999" is not a registry host: port 99999/],
+    [
+      { image: 'ghcr.io/acme/model', 'insecure-registries': 'registry.lan:5000, 10.0.0.1:99999' },
+      /Input "insecure-registries": "10.0.0.1:99999" is not a registry host: port 99999/,
+    ],
     [{ image: 'ghcr.io/acme/model', 'base-tag-prefix': 'bad prefix' }, /"base-tag-prefix"/],
     [{ image: 'ghcr.io/acme/model', summary: 'yes' }, /"summary" must be true or false/],
     [{ image: 'ghcr.io/acme/model', refresh: 'sometimes' }, /"refresh" must be one of "pull", "full"/],
@@ -136,7 +139,10 @@ test('store: local keeps names as written in the local engine', () => {
 test('default tags add the stream tag of a push (branch) or pull request (pr-<n>)', () => {
   const push = getOptions(testContext({ workspace: ws, ref: 'refs/heads/feature/x' }), getter({ image: 'ghcr.io/acme/model' }))
   expect(push.tags).toEqual(['ghcr.io/acme/model:sha-abcdef0', 'ghcr.io/acme/model:feature-x'])
-  const pr = getOptions(testContext({ workspace: ws, ref: 'refs/pull/7/merge', pullRequest: { number: 7, fromFork: false } }), getter({ image: 'ghcr.io/acme/model' }))
+  const pr = getOptions(
+    testContext({ workspace: ws, ref: 'refs/pull/7/merge', pullRequest: { number: 7, fromFork: false } }),
+    getter({ image: 'ghcr.io/acme/model' }),
+  )
   expect(pr.tags).toEqual(['ghcr.io/acme/model:sha-abcdef0', 'ghcr.io/acme/model:pr-7'])
   const tag = getOptions(testContext({ workspace: ws, ref: 'refs/tags/v1' }), getter({ image: 'ghcr.io/acme/model' }))
   expect(tag.tags).toEqual(['ghcr.io/acme/model:sha-abcdef0'])

@@ -23,7 +23,10 @@ beforeAll(() => {
     path.join(ws, 'fork-event.json'),
     JSON.stringify({ pull_request: { number: 7, head: { ref: 'f', repo: { full_name: 'mallory/model' } }, base: { repo: { full_name: 'acme/model' } } } }),
   )
-  writeFileSync(path.join(ws, 'pr-event.json'), JSON.stringify({ pull_request: { number: 8, head: { ref: 'f', repo: { full_name: 'acme/model' } }, base: { repo: { full_name: 'acme/model' } } } }))
+  writeFileSync(
+    path.join(ws, 'pr-event.json'),
+    JSON.stringify({ pull_request: { number: 8, head: { ref: 'f', repo: { full_name: 'acme/model' } }, base: { repo: { full_name: 'acme/model' } } } }),
+  )
 })
 afterAll(() => rmSync(ws, { recursive: true, force: true }))
 afterEach(() => {
@@ -203,7 +206,9 @@ describe('orchestrator with fake ports', () => {
     expect(r.exitCode).toBe(1)
     expect(r.buildx.builds).toEqual([])
     expect(registry.probed).toEqual([IMAGE])
-    expect(errors(r)).toEqual([expect.stringMatching(/^Cannot push to registry\.test:5000\/acme\/model: .*docker\/login-action \(registry: registry\.test:5000\)/)])
+    expect(errors(r)).toEqual([
+      expect.stringMatching(/^Cannot push to registry\.test:5000\/acme\/model: .*docker\/login-action \(registry: registry\.test:5000\)/),
+    ])
     expect(r.summaries[0]).toMatch(/❌ \*\*Failed\*\* in Push access/)
   })
 
@@ -218,7 +223,9 @@ describe('orchestrator with fake ports', () => {
 
   it('a failing build writes the summary and the PR comment with what failed; nothing says "pushed"', async () => {
     const failBuild = (spec: { buildArgs: readonly string[]; dockerfile: string }) =>
-      spec.buildArgs.some((a) => a.startsWith('BASE_IMAGE=')) ? new UserError('docker buildx build failed (exit 1) at [2/2] COPY mian.py /app/: "/mian.py": not found', { file: spec.dockerfile, line: 3 }) : undefined
+      spec.buildArgs.some((a) => a.startsWith('BASE_IMAGE='))
+        ? new UserError('docker buildx build failed (exit 1) at [2/2] COPY mian.py /app/: "/mian.py": not found', { file: spec.dockerfile, line: 3 })
+        : undefined
     const r = await runWith({ event: 'pr', buildx: { failBuild }, inputs: { dockerfile: 'Dockerfile', 'github-token': 'ghs_x' } })
     expect(r.exitCode).toBe(1)
     expect(r.buildx.builds).toHaveLength(2)

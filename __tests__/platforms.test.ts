@@ -24,7 +24,18 @@ describe('per-platform tags', () => {
     expect(partTag(D1, platform)).toBe(`${D1}_${slug}`)
   })
 
-  test.each([['linux'], ['linux/'], ['/amd64'], ['linux/amd64/v8/x'], ['Linux/amd64'], ['linux/amd-64'], ['linux/amd64,linux/arm64'], [''], ['linux/amd64_'], ['linux/x__y']])('refuses platform %j', (p) => {
+  test.each([
+    ['linux'],
+    ['linux/'],
+    ['/amd64'],
+    ['linux/amd64/v8/x'],
+    ['Linux/amd64'],
+    ['linux/amd-64'],
+    ['linux/amd64,linux/arm64'],
+    [''],
+    ['linux/amd64_'],
+    ['linux/x__y'],
+  ])('refuses platform %j', (p) => {
     expect(() => platformSlug(p)).toThrow(UserError)
   })
 
@@ -90,7 +101,9 @@ describe('build-platforms', () => {
   })
 
   it('refuses a platform that is not in platforms, naming it and the full set', () => {
-    expect(() => resolveBuildPlatforms(BOTH, ['linux/s390x', 'linux/amd64'])).toThrow(/"build-platforms": linux\/s390x is not in "platforms" \(linux\/amd64, linux\/arm64\)/)
+    expect(() => resolveBuildPlatforms(BOTH, ['linux/s390x', 'linux/amd64'])).toThrow(
+      /"build-platforms": linux\/s390x is not in "platforms" \(linux\/amd64, linux\/arm64\)/,
+    )
     expect(() => resolveBuildPlatforms([], ['linux/amd64'])).toThrow(UserError)
   })
 
@@ -144,13 +157,17 @@ describe('merge plan', () => {
   })
 
   it('fails when nothing of the environment exists', () => {
-    expect(() => plan([`base-ffffffffffff-20261130_linux_amd64`, 'latest'])).toThrow(/no dated base and no per-platform parts of environment 0123456789ab in r\/x/)
+    expect(() => plan([`base-ffffffffffff-20261130_linux_amd64`, 'latest'])).toThrow(
+      /no dated base and no per-platform parts of environment 0123456789ab in r\/x/,
+    )
   })
 
   it('the application parts', () => {
     const tags = ['sha-1_linux_amd64', 'sha-1_linux_arm64', 'sha-2_linux_amd64']
     expect(planAppMerge({ tags, appTag: 'sha-1', platforms: BOTH, repository: 'r/x' }).map((p) => p.tag)).toEqual(['sha-1_linux_amd64', 'sha-1_linux_arm64'])
-    expect(() => planAppMerge({ tags, appTag: 'sha-2', platforms: BOTH, repository: 'r/x' })).toThrow('Cannot merge r/x:sha-2: no image for platform linux/arm64 (sha-2_linux_arm64)')
+    expect(() => planAppMerge({ tags, appTag: 'sha-2', platforms: BOTH, repository: 'r/x' })).toThrow(
+      'Cannot merge r/x:sha-2: no image for platform linux/arm64 (sha-2_linux_arm64)',
+    )
   })
 
   it('units: dated tags with their parts, newest first, parts-only units included', () => {
@@ -164,13 +181,29 @@ describe('merge plan', () => {
 
 describe('a job of a matrix', () => {
   const job = (buildPlatforms: string[], platforms = BOTH): ReturnType<typeof platformJob> =>
-    platformJob({ platforms, buildPlatforms, datedTag: D1, appTags: ['127.0.0.1:5000/acme/app:sha-1', '127.0.0.1:5000/acme/app:latest'], cacheRef: '127.0.0.1:5000/acme/app:buildcache', appCacheRef: '127.0.0.1:5000/acme/app:buildcache-app' })
+    platformJob({
+      platforms,
+      buildPlatforms,
+      datedTag: D1,
+      appTags: ['127.0.0.1:5000/acme/app:sha-1', '127.0.0.1:5000/acme/app:latest'],
+      cacheRef: '127.0.0.1:5000/acme/app:buildcache',
+      appCacheRef: '127.0.0.1:5000/acme/app:buildcache-app',
+    })
 
   it('with all platforms pushes the tags themselves', () => {
-    expect(job([])).toEqual({ platforms: BOTH, baseTag: D1, appTags: ['127.0.0.1:5000/acme/app:sha-1', '127.0.0.1:5000/acme/app:latest'], cacheRef: '127.0.0.1:5000/acme/app:buildcache', appCacheRef: '127.0.0.1:5000/acme/app:buildcache-app' })
+    expect(job([])).toEqual({
+      platforms: BOTH,
+      baseTag: D1,
+      appTags: ['127.0.0.1:5000/acme/app:sha-1', '127.0.0.1:5000/acme/app:latest'],
+      cacheRef: '127.0.0.1:5000/acme/app:buildcache',
+      appCacheRef: '127.0.0.1:5000/acme/app:buildcache-app',
+    })
   })
 
-  test.each([['linux/amd64', 'linux_amd64'], ['linux/arm64', 'linux_arm64']])('the %s job pushes only its parts and keeps a cache of its own', (p, slug) => {
+  test.each([
+    ['linux/amd64', 'linux_amd64'],
+    ['linux/arm64', 'linux_arm64'],
+  ])('the %s job pushes only its parts and keeps a cache of its own', (p, slug) => {
     expect(job([p])).toEqual({
       platforms: [p],
       part: p,

@@ -42,7 +42,13 @@ describe('sticky PR comment', () => {
     api = await startGitHubApi()
     api.addToken(TOKEN, 'github-actions[bot]', true).addToken(READ_ONLY, 'github-actions[bot]', false)
     for (let i = 0; i < 35; i++) {
-      const c = api.addComment('acme', 'model', 42, i % 7 === 0 ? `<!-- conda-image-action:${image}-other -->\nlookalike ${i}` : `review comment ${i}`, `user${i}`)
+      const c = api.addComment(
+        'acme',
+        'model',
+        42,
+        i % 7 === 0 ? `<!-- conda-image-action:${image}-other -->\nlookalike ${i}` : `review comment ${i}`,
+        `user${i}`,
+      )
       others.push({ id: c.id, body: c.body })
     }
     ws = mkdtempSync(path.join(os.tmpdir(), 'ws-comment-'))
@@ -76,7 +82,12 @@ describe('sticky PR comment', () => {
     expect(after).toHaveLength(1)
     expect(after[0]!.id).toBe(ours[0]!.id)
     expect(after[0]!.body).toMatch(/reused/i)
-    expect(api.writes().filter((w) => w.method === 'PATCH').every((w) => w.path.endsWith(`/${ours[0]!.id}`))).toBe(true)
+    expect(
+      api
+        .writes()
+        .filter((w) => w.method === 'PATCH')
+        .every((w) => w.path.endsWith(`/${ours[0]!.id}`)),
+    ).toBe(true)
     for (const o of others) expect(comments.find((c) => c.id === o.id)?.body).toBe(o.body)
 
     for (const r of [first, second]) {

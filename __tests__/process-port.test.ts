@@ -36,7 +36,10 @@ describe('execProcess', () => {
   it('a missing program is ProgramNotFound; for docker, one clear UserError naming what to install', async () => {
     const e = await execProcess.run('no-such-program-cia', []).catch((x: unknown) => x)
     expect(isProgramNotFound(e)).toBe(true)
-    const d = await docker(['version'], { env: { PATH: '/nonexistent' }, proc: { run: (p, a, o) => execProcess.run(p === 'docker' ? 'docker-not-installed-cia' : p, a, o) } }).catch((x: unknown) => x)
+    const d = await docker(['version'], {
+      env: { PATH: '/nonexistent' },
+      proc: { run: (p, a, o) => execProcess.run(p === 'docker' ? 'docker-not-installed-cia' : p, a, o) },
+    }).catch((x: unknown) => x)
     expect(d).toBeInstanceOf(UserError)
     expect((d as Error).message).toBe(DOCKER_MISSING)
     expect(DOCKER_MISSING).toMatch(/docker-ce-cli.*docker-buildx-plugin/)

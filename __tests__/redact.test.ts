@@ -28,8 +28,14 @@ describe('redact', () => {
     // not credentials
     ['git+ssh://git@github.com/acme/x.git', 'git+ssh://git@github.com/acme/x.git'],
     ['pkg @ https://host/pkg.whl', 'pkg @ https://host/pkg.whl'],
-    ['ghcr.io/acme/model:base-abc@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', 'ghcr.io/acme/model:base-abc@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'],
-    ['model:base-abc@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', 'model:base-abc@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'],
+    [
+      'ghcr.io/acme/model:base-abc@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+      'ghcr.io/acme/model:base-abc@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+    ],
+    [
+      'model:base-abc@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+      'model:base-abc@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+    ],
     ['mail bob@example.com', 'mail bob@example.com'],
     ['numpy>=1.26,<2', 'numpy>=1.26,<2'],
   ])('%s', (input, out) => {

@@ -248,7 +248,12 @@ describe('keep-alive', () => {
   test('sequential requests of every kind share one connection (each response is read to its end)', async () => {
     const sockets = new Set<unknown>()
     const order: string[] = []
-    const body = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { digest: `sha256:${'a'.repeat(64)}`, size: 1 }, layers: [] })
+    const body = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { digest: `sha256:${'a'.repeat(64)}`, size: 1 },
+      layers: [],
+    })
     srv.handle = (req, res) => {
       if (!sockets.has(req.socket)) order.push(`${req.method} ${req.url}`)
       sockets.add(req.socket)
@@ -282,7 +287,11 @@ describe('TLS', () => {
     srv.handle = (_req, res) => json(res, 200, { tags: [] })
     const { Transport } = await import('../src/registry/transport.js')
     const sleeps: number[] = []
-    const t = new Transport({ log: { debug: () => undefined, warning: () => undefined, setSecret: () => undefined }, sleep: (ms) => (sleeps.push(ms), Promise.resolve()), dockerConfigDir: path.join(tmp, 'none') })
+    const t = new Transport({
+      log: { debug: () => undefined, warning: () => undefined, setSecret: () => undefined },
+      sleep: (ms) => (sleeps.push(ms), Promise.resolve()),
+      dockerConfigDir: path.join(tmp, 'none'),
+    })
     const reg = { name: srv.addr, host: srv.addr, scheme: 'https' as const }
     let err: unknown
     try {

@@ -81,7 +81,16 @@ describe('putIndex', () => {
   })
 
   it('fails on a missing part and puts nothing', async () => {
-    const e = await client.putIndex(name, [{ ref: 'part_linux_amd64', platform: 'linux/amd64' }, { ref: 'nope_linux_arm64', platform: 'linux/arm64' }], ['half']).catch((x: unknown) => x)
+    const e = await client
+      .putIndex(
+        name,
+        [
+          { ref: 'part_linux_amd64', platform: 'linux/amd64' },
+          { ref: 'nope_linux_arm64', platform: 'linux/arm64' },
+        ],
+        ['half'],
+      )
+      .catch((x: unknown) => x)
     expect((e as RegistryError).kind).toBe('not-found')
     expect((e as Error).message).toContain('nope_linux_arm64 does not exist')
     expect(await getManifest(repo, 'half')).toBeUndefined()

@@ -132,7 +132,12 @@ describe('open registry (shared, 127.0.0.1:5000)', () => {
 
   test('image config by platform; labels and created', async () => {
     const c = client()
-    expect(await c.imageConfig(name, 'multi')).toEqual({ labels: { 'org.example.env': 'abc' }, created: '2026-01-02T03:04:05Z', architecture: 'amd64', os: 'linux' })
+    expect(await c.imageConfig(name, 'multi')).toEqual({
+      labels: { 'org.example.env': 'abc' },
+      created: '2026-01-02T03:04:05Z',
+      architecture: 'amd64',
+      os: 'linux',
+    })
     expect(await c.imageConfig(name, 'multi', 'linux/arm64')).toMatchObject({ architecture: 'arm64' })
     expect(await c.imageConfig(name, 'multi', 'linux/arm64/v8')).toMatchObject({ architecture: 'arm64' })
     expect(await c.imageConfig(name, 'multi', 'linux/s390x')).toBeUndefined()
@@ -198,7 +203,15 @@ describe('htpasswd Basic auth registry', () => {
     // A real client pushes: skopeo copies busybox in with --dest-creds.
     execFileSync(
       'skopeo',
-      ['copy', '--src-tls-verify=false', '--dest-tls-verify=false', '--dest-creds', `${USER}:${PASSWORD}`, `docker://${REGISTRY}/test/busybox:latest`, `docker://${reg.addr}/${repo}:v1`],
+      [
+        'copy',
+        '--src-tls-verify=false',
+        '--dest-tls-verify=false',
+        '--dest-creds',
+        `${USER}:${PASSWORD}`,
+        `docker://${REGISTRY}/test/busybox:latest`,
+        `docker://${reg.addr}/${repo}:v1`,
+      ],
       { stdio: 'ignore', timeout: 120_000 },
     )
   })

@@ -116,7 +116,11 @@ describe('pure parts', () => {
       scope: 'repository:a/b:pull,push repository:c:pull',
     })
     expect(parseChallenge('Basic realm="Registry Realm"')).toEqual({ scheme: 'basic', realm: 'Registry Realm' })
-    expect(parseChallenge('Basic realm="x", Bearer realm="https://t/token",service=s')).toMatchObject({ scheme: 'bearer', realm: 'https://t/token', service: 's' })
+    expect(parseChallenge('Basic realm="x", Bearer realm="https://t/token",service=s')).toMatchObject({
+      scheme: 'bearer',
+      realm: 'https://t/token',
+      service: 's',
+    })
     expect(parseChallenge('bearer realm="https://t/\\"q"')).toMatchObject({ realm: 'https://t/"q' })
     expect(parseChallenge(undefined)).toBeUndefined()
     expect(parseChallenge('Negotiate abc')).toBeUndefined()
@@ -310,7 +314,10 @@ describe('redirects and credentials', () => {
   test('manifest and blob redirects to another host are followed WITHOUT credentials', async () => {
     const config = JSON.stringify({ os: 'linux', architecture: 'arm64', created: '2026-01-01T00:00:00Z', config: { Labels: { a: '1' } } })
     const configDigest = sha256Digest(Buffer.from(config))
-    const manifest = JSON.stringify({ ...JSON.parse(MANIFEST), config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length } })
+    const manifest = JSON.stringify({
+      ...JSON.parse(MANIFEST),
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
+    })
     srv.handle = basicRegistry((req, res) => {
       if (req.url!.includes('/manifests/')) res.writeHead(307, { location: `http://${other.addr}/storage/manifest?sig=SIGNED` }).end()
       else res.writeHead(302, { location: `http://${other.addr}/storage/blob?X-Amz-Signature=SIGNED` }).end()
@@ -513,7 +520,10 @@ describe('Docker config and credential helpers', () => {
   })
 
   test.each([
-    ['auths with base64 auth (password with colons), key with scheme and path', (a: string) => ({ auths: { [`https://${a}/v1/`]: { auth: Buffer.from(`${USER}:${PASSWORD}`).toString('base64') } } })],
+    [
+      'auths with base64 auth (password with colons), key with scheme and path',
+      (a: string) => ({ auths: { [`https://${a}/v1/`]: { auth: Buffer.from(`${USER}:${PASSWORD}`).toString('base64') } } }),
+    ],
     ['auths with username/password', (a: string) => ({ auths: { [a]: { username: USER, password: PASSWORD } } })],
     ['credHelpers for the host', (a: string) => ({ auths: { [a]: {} }, credHelpers: { [a]: 'fake' } })],
     ['global credsStore', (_a: string) => ({ credsStore: 'fake' })],

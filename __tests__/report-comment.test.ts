@@ -196,9 +196,7 @@ describe('upsertPrComment against a loopback GitHub API', () => {
   })
 
   it('warns and does not throw on a server error, and never logs the token even when echoed back', async () => {
-    api.route('GET', '/repos/:owner/:repo/issues/:number/comments', (req) =>
-      error(502, `upstream broke while serving ${String(req.headers.authorization)}`),
-    )
+    api.route('GET', '/repos/:owner/:repo/issues/:number/comments', (req) => error(502, `upstream broke while serving ${String(req.headers.authorization)}`))
     const { log, lines } = capture()
     expect(await upsertPrComment(target, 'x', log)).toBe('skipped')
     expect(api.writes()).toHaveLength(0)

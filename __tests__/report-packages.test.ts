@@ -57,7 +57,12 @@ describe('report: what makes the base big', () => {
   })
 
   it('says so when nothing changed, and escapes hostile names', () => {
-    const p: PackagesReport = { largest: [P('<img src=x>|@team', '1|2', 5)], count: 1, total: 5, changes: { previousTag: 'base-x', added: [], removed: [], grown: [] } }
+    const p: PackagesReport = {
+      largest: [P('<img src=x>|@team', '1|2', 5)],
+      count: 1,
+      total: 5,
+      changes: { previousTag: 'base-x', added: [], removed: [], grown: [] },
+    }
     const md = renderReport(data(p))
     expect(md).toContain('No package added, removed or grown by more than 10% against `base-x`.')
     // only inside a code span (GFM renders no HTML and no mention there), the pipe escaped for the table

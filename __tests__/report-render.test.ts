@@ -134,17 +134,49 @@ function built(): ReportData {
 type Case = [name: string, data: ReportData, facts: (string | RegExp)[], absent?: (string | RegExp)[]]
 
 const cases: Case[] = [
-  ['reused', reused(), ['♻️ **Base reused**', '412.3 MB** (+18.2 MB, +4.6%)', '3 days old', '`3f2a9c1b7d4e`', '3/4 steps cached (75%)', '✅ pushed', 'total 10.8 s'], ['Why the base was rebuilt']],
+  [
+    'reused',
+    reused(),
+    ['♻️ **Base reused**', '412.3 MB** (+18.2 MB, +4.6%)', '3 days old', '`3f2a9c1b7d4e`', '3/4 steps cached (75%)', '✅ pushed', 'total 10.8 s'],
+    ['Why the base was rebuilt'],
+  ],
   [
     'built (new environment with changes)',
     built(),
-    ['🔨 **Base built** (environment changed)', '#### Why the base was built', 'Compared with `base-0a1b2c3d4e5f-20240520`', '+ scikit-learn=1.5', '- scipy', '- python: python=3.10', '+ python: python=3.11', '@@ channels (order = priority) @@', '@@ referenced files @@', '! requirements.txt (changed)', '@@ base Dockerfile @@', '+ OMP_NUM_THREADS: 4', '2 added, 1 removed, 4 changed', 'Slowest build steps (top 5 of 6)', '▁▂▄█', 'Size trend** (last 4 dated bases)'],
+    [
+      '🔨 **Base built** (environment changed)',
+      '#### Why the base was built',
+      'Compared with `base-0a1b2c3d4e5f-20240520`',
+      '+ scikit-learn=1.5',
+      '- scipy',
+      '- python: python=3.10',
+      '+ python: python=3.11',
+      '@@ channels (order = priority) @@',
+      '@@ referenced files @@',
+      '! requirements.txt (changed)',
+      '@@ base Dockerfile @@',
+      '+ OMP_NUM_THREADS: 4',
+      '2 added, 1 removed, 4 changed',
+      'Slowest build steps (top 5 of 6)',
+      '▁▂▄█',
+      'Size trend** (last 4 dated bases)',
+    ],
     ['[runtime 3/3] RUN useradd app'],
   ],
   [
     'nightly',
-    { ...built(), mode: 'base', base: { ...built().base, decision: 'nightly', changes: undefined, previousTag: undefined, note: 'refresh: pull (FROM images re-pulled, registry cache used)' } },
-    ['(nightly refresh)', "Nightly refresh (`mode: base`)", 'refresh: pull'],
+    {
+      ...built(),
+      mode: 'base',
+      base: {
+        ...built().base,
+        decision: 'nightly',
+        changes: undefined,
+        previousTag: undefined,
+        note: 'refresh: pull (FROM images re-pulled, registry cache used)',
+      },
+    },
+    ['(nightly refresh)', 'Nightly refresh (`mode: base`)', 'refresh: pull'],
   ],
   [
     'max-age',
@@ -153,7 +185,11 @@ const cases: Case[] = [
   ],
   [
     'lookup failed',
-    { ...built(), base: { ...built().base, decision: 'lookup-failed', changes: undefined, previousTag: undefined }, warnings: ['Tag lookup failed: HTTP 503 from ghcr.io'] },
+    {
+      ...built(),
+      base: { ...built().base, decision: 'lookup-failed', changes: undefined, previousTag: undefined },
+      warnings: ['Tag lookup failed: HTTP 503 from ghcr.io'],
+    },
     ['lookup failed, built as a cache miss', 'built as a cache miss (see the warnings)', '#### ⚠️ Warnings', 'HTTP 503'],
   ],
   [
@@ -167,9 +203,23 @@ const cases: Case[] = [
       cache: { cachedSteps: 0, totalSteps: 0, ratio: 1 },
       trend: undefined,
       push: { enabled: false, reason: 'mode: plan' },
-      retention: { mode: 'true', backend: 'registry', kept: [{ tag: 'base-3f2a9c1b7d4e-20240601', ageDays: 3 }], deleted: [{ tag: 'base-0a1b2c3d4e5f-20240101', ageDays: 155, reason: 'older than 30 days' }], protected: [] },
+      retention: {
+        mode: 'true',
+        backend: 'registry',
+        kept: [{ tag: 'base-3f2a9c1b7d4e-20240601', ageDays: 3 }],
+        deleted: [{ tag: 'base-0a1b2c3d4e5f-20240101', ageDays: 155, reason: 'older than 30 days' }],
+        protected: [],
+      },
     },
-    ['📝 conda image plan', '**Would build** base `base-3f2a9c1b7d4e-20240604` (new environment)', 'nothing was built, pushed or deleted', 'Why a base would be built', 'nothing pushed (plan)', 'Would delete **1**', 'Retention (dry run — nothing deleted)'],
+    [
+      '📝 conda image plan',
+      '**Would build** base `base-3f2a9c1b7d4e-20240604` (new environment)',
+      'nothing was built, pushed or deleted',
+      'Why a base would be built',
+      'nothing pushed (plan)',
+      'Would delete **1**',
+      'Retention (dry run — nothing deleted)',
+    ],
     ['✅ pushed', '🗑️ deleted', 'Base rebuilt'],
   ],
   [
@@ -179,11 +229,31 @@ const cases: Case[] = [
       final: {
         ref: 'ghcr.io/acme/model:sha-abc1234',
         digest: DIGEST,
-        size: { ref: 'x', total: 800 * MB, platforms: [{ platform: 'linux/amd64', bytes: 412 * MB }, { platform: 'linux/arm64', bytes: 388 * MB }, { platform: 'linux/ppc64le', bytes: 0 }] },
-        compareTo: { ref: 'ghcr.io/acme/model:latest', total: 790 * MB, platforms: [{ platform: 'linux/amd64', bytes: 400 * MB }, { platform: 'linux/arm64', bytes: 390 * MB }] },
+        size: {
+          ref: 'x',
+          total: 800 * MB,
+          platforms: [
+            { platform: 'linux/amd64', bytes: 412 * MB },
+            { platform: 'linux/arm64', bytes: 388 * MB },
+            { platform: 'linux/ppc64le', bytes: 0 },
+          ],
+        },
+        compareTo: {
+          ref: 'ghcr.io/acme/model:latest',
+          total: 790 * MB,
+          platforms: [
+            { platform: 'linux/amd64', bytes: 400 * MB },
+            { platform: 'linux/arm64', bytes: 390 * MB },
+          ],
+        },
       },
     },
-    ['over 3 platforms', '| linux/amd64 | 412.0 MB | +12.0 MB, +3.0% |', '| linux/arm64 | 388.0 MB | −2.0 MB, −0.5% |', '| linux/ppc64le | 0 B | new platform |'],
+    [
+      'over 3 platforms',
+      '| linux/amd64 | 412.0 MB | +12.0 MB, +3.0% |',
+      '| linux/arm64 | 388.0 MB | −2.0 MB, −0.5% |',
+      '| linux/ppc64le | 0 B | new platform |',
+    ],
   ],
   [
     'no previous image',
@@ -193,7 +263,14 @@ const cases: Case[] = [
   ],
   [
     'shrink',
-    { ...reused(), final: { ...reused().final!, size: { ref: 'x', total: 391_100_000, platforms: [] }, compareTo: { ref: 'ghcr.io/acme/model:latest', total: 394_100_000, platforms: [] } } },
+    {
+      ...reused(),
+      final: {
+        ...reused().final!,
+        size: { ref: 'x', total: 391_100_000, platforms: [] },
+        compareTo: { ref: 'ghcr.io/acme/model:latest', total: 394_100_000, platforms: [] },
+      },
+    },
     ['391.1 MB** (−3.0 MB, −0.8%)'],
   ],
   [
@@ -202,7 +279,11 @@ const cases: Case[] = [
       ...reused(),
       budget: evaluateBudget({ size: 412_300_000, previous: 394_100_000, maxSize: 400 * MB, maxGrowth: { percent: 2 } }),
     },
-    ['#### ❌ Size budget exceeded (2 of 2)', '| `max-size` | 400.0 MB | 412.3 MB | ❌ exceeded |', '| `max-growth` | \\+2% | \\+18.2 MB, \\+4.6% | ❌ exceeded |'],
+    [
+      '#### ❌ Size budget exceeded (2 of 2)',
+      '| `max-size` | 400.0 MB | 412.3 MB | ❌ exceeded |',
+      '| `max-growth` | \\+2% | \\+18.2 MB, \\+4.6% | ❌ exceeded |',
+    ],
   ],
   [
     'budget within',
@@ -239,7 +320,14 @@ const cases: Case[] = [
     'retention dry-run with error',
     {
       ...reused(),
-      retention: { mode: 'dry-run', backend: 'registry', kept: [], deleted: [{ tag: 'base-old-20240101' }], protected: [], error: 'DELETE is disabled on this registry' },
+      retention: {
+        mode: 'dry-run',
+        backend: 'registry',
+        kept: [],
+        deleted: [{ tag: 'base-old-20240101' }],
+        protected: [],
+        error: 'DELETE is disabled on this registry',
+      },
     },
     ['Retention (dry run — nothing deleted)', 'Would delete **1**', 'would delete |', 'DELETE is disabled'],
   ],
@@ -326,7 +414,11 @@ describe('renderReport: day-one points', () => {
   })
 
   it('a failure before the environment was hashed shows only what is known', () => {
-    const md = renderReport({ ...built(), envHash: '', failure: { phase: 'Lookup', message: 'Cannot push to ghcr.io/acme/model', log: [], hints: [], userError: true } })
+    const md = renderReport({
+      ...built(),
+      envHash: '',
+      failure: { phase: 'Lookup', message: 'Cannot push to ghcr.io/acme/model', log: [], hints: [], userError: true },
+    })
     expect(md).toContain('❌ **Failed** in Lookup')
     expect(md).not.toContain('| Environment |')
   })
@@ -346,7 +438,14 @@ describe('renderReport: day-one points', () => {
 
   it('a new base next to the application image is compared with the previous base', () => {
     const d = built()
-    const md = renderReport({ ...d, base: { ...d.base, size: { ref: 'ghcr.io/acme/model:base-new', total: 400_000_000, platforms: [] }, compareTo: { ref: 'ghcr.io/acme/model:base-old', total: 390_000_000, platforms: [] } } })
+    const md = renderReport({
+      ...d,
+      base: {
+        ...d.base,
+        size: { ref: 'ghcr.io/acme/model:base-new', total: 400_000_000, platforms: [] },
+        compareTo: { ref: 'ghcr.io/acme/model:base-old', total: 390_000_000, platforms: [] },
+      },
+    })
     expect(md).toMatch(/\| Base size \| \*\*400\.0 MB\*\* compressed · \+10\.0 MB, \+2\.6% vs `ghcr.io\/acme\/model:base-old` \|/)
   })
 })
@@ -545,9 +644,18 @@ describe('evaluateBudget', () => {
     [{ size: 110 * MB, previous: 100 * MB, maxGrowth: { percent: 10 } }, [{ kind: 'max-growth', limit: '+10%', actual: '+10.0 MB, +10.0%', exceeded: false }]],
     [{ size: 111 * MB, previous: 100 * MB, maxGrowth: { percent: 10 } }, [{ kind: 'max-growth', limit: '+10%', actual: '+11.0 MB, +11.0%', exceeded: true }]],
     [{ size: 90 * MB, previous: 100 * MB, maxGrowth: { percent: 0 } }, [{ kind: 'max-growth', limit: '+0%', actual: '−10.0 MB, −10.0%', exceeded: false }]],
-    [{ size: 160 * MB, previous: 100 * MB, maxGrowth: { bytes: 50 * MB } }, [{ kind: 'max-growth', limit: '+50.0 MB', actual: '+60.0 MB, +60.0%', exceeded: true }]],
-    [{ size: 105 * MB, previous: 100 * MB, maxGrowth: { percent: 10, bytes: 1 * MB } }, [{ kind: 'max-growth', limit: '+10% or +1.0 MB', actual: '+5.0 MB, +5.0%', exceeded: true }]],
-    [{ size: 105 * MB, maxGrowth: { percent: 10 } }, [{ kind: 'max-growth', limit: '+10%', actual: 'unknown', exceeded: false, note: 'no previous image to compare with' }]],
+    [
+      { size: 160 * MB, previous: 100 * MB, maxGrowth: { bytes: 50 * MB } },
+      [{ kind: 'max-growth', limit: '+50.0 MB', actual: '+60.0 MB, +60.0%', exceeded: true }],
+    ],
+    [
+      { size: 105 * MB, previous: 100 * MB, maxGrowth: { percent: 10, bytes: 1 * MB } },
+      [{ kind: 'max-growth', limit: '+10% or +1.0 MB', actual: '+5.0 MB, +5.0%', exceeded: true }],
+    ],
+    [
+      { size: 105 * MB, maxGrowth: { percent: 10 } },
+      [{ kind: 'max-growth', limit: '+10%', actual: 'unknown', exceeded: false, note: 'no previous image to compare with' }],
+    ],
     [
       { size: 500 * MB, previous: 100 * MB, maxSize: 1_000 * MB, maxGrowth: { percent: 50 } },
       [

@@ -35,7 +35,15 @@ beforeAll(async () => {
   await requireStack()
   ws = mkdtempSync(path.join(os.tmpdir(), 'ws-repro-'))
   cpSync(path.join(ROOT, 'examples', 'quickstart'), ws, { recursive: true })
-  const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e', GIT_AUTHOR_DATE: `@${COMMIT_TIME} +0000`, GIT_COMMITTER_DATE: `@${COMMIT_TIME} +0000` }
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 't',
+    GIT_AUTHOR_EMAIL: 't@e',
+    GIT_COMMITTER_NAME: 't',
+    GIT_COMMITTER_EMAIL: 't@e',
+    GIT_AUTHOR_DATE: `@${COMMIT_TIME} +0000`,
+    GIT_COMMITTER_DATE: `@${COMMIT_TIME} +0000`,
+  }
   execFileSync('git', ['init', '-q'], { cwd: ws, env })
   execFileSync('git', ['add', '.'], { cwd: ws, env })
   execFileSync('git', ['commit', '-qm', 'one commit'], { cwd: ws, env })

@@ -36,7 +36,7 @@ function recorder(outcomes: (DeleteOutcome | Error)[] | ((digest: string) => Del
     calls,
     deleteDigest(digest) {
       calls.push(digest)
-      const o = typeof outcomes === 'function' ? outcomes(digest) : outcomes[calls.length - 1] ?? 'deleted'
+      const o = typeof outcomes === 'function' ? outcomes(digest) : (outcomes[calls.length - 1] ?? 'deleted')
       return o instanceof Error ? Promise.reject(o) : Promise.resolve(o)
     },
     explain: (o) => `fake says ${o}`,

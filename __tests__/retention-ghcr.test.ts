@@ -124,12 +124,17 @@ describe('ghcrBackend', () => {
     api.addVersion(p, digest(1))
     let calls = 0
     const real = api.packages.get('org:acme/model/sub')!
-    api.route('GET', '/orgs/:org/packages/container/:pkg/versions', () => {
-      calls++
-      if (calls === 1) return error(502, 'Server Error')
-      if (calls === 2) return { ...error(429, 'slow down'), headers: { 'retry-after': '7' } }
-      return { status: 200, body: real.versions }
-    }, { write: false })
+    api.route(
+      'GET',
+      '/orgs/:org/packages/container/:pkg/versions',
+      () => {
+        calls++
+        if (calls === 1) return error(502, 'Server Error')
+        if (calls === 2) return { ...error(429, 'slow down'), headers: { 'retry-after': '7' } }
+        return { status: 200, body: real.versions }
+      },
+      { write: false },
+    )
     expect(await backend().deleteDigest(digest(1))).toBe('deleted')
     expect(calls).toBe(3)
     expect(sleeps).toEqual([500, 7000])
@@ -144,11 +149,16 @@ describe('ghcrBackend', () => {
   it('never follows a Link to another host with the token', async () => {
     const p = api.addPackage('org', 'acme', 'model/sub', { admins: ['github-actions[bot]'] })
     api.addVersion(p, digest(1))
-    api.route('GET', '/orgs/:org/packages/container/:pkg/versions', () => ({
-      status: 200,
-      body: [],
-      headers: { link: '<http://198.51.100.7/orgs/acme/packages/container/model%2Fsub/versions?page=2>; rel="next"' },
-    }), { write: false })
+    api.route(
+      'GET',
+      '/orgs/:org/packages/container/:pkg/versions',
+      () => ({
+        status: 200,
+        body: [],
+        headers: { link: '<http://198.51.100.7/orgs/acme/packages/container/model%2Fsub/versions?page=2>; rel="next"' },
+      }),
+      { write: false },
+    )
     await expect(backend().deleteDigest(digest(1))).rejects.toThrow(/refusing to send the GitHub token/)
   })
 

@@ -64,7 +64,12 @@ describe('a dated base and its parts are one unit', () => {
     ['with keepLatest 0, pending parts are kept by age only', [...partsOnly(5), ...merged(1)], { keepLatest: 0, keepDays: 3 }, [amd(5), arm(5)]],
     ['keepLatest counts units, not tags', [...merged(50), ...merged(60), ...merged(70)], { keepLatest: 2 }, [amd(70), arm(70), unit(70)]],
     ['the run protects its dated tag and so every part of it', [...merged(0), ...partsOnly(90)], { keepLatest: 0, keepDays: 0, protectTags: [unit(90)] }, []],
-    ['a part of another prefix is foreign', [...merged(40), { tag: `nightly-${A}-${daysAgo(40)}_linux_amd64`, digest: dg('n') }], { keepLatest: 0 }, [amd(40), arm(40), unit(40)]],
+    [
+      'a part of another prefix is foreign',
+      [...merged(40), { tag: `nightly-${A}-${daysAgo(40)}_linux_amd64`, digest: dg('n') }],
+      { keepLatest: 0 },
+      [amd(40), arm(40), unit(40)],
+    ],
   ])('%s', (_n, tags, p, want) => {
     expect(deleted(tags, p)).toEqual([...want].sort())
   })

@@ -50,7 +50,12 @@ describe('keepLatest / keepDays per hash', () => {
   test.each<[string, string[], Partial<RetentionPolicy>, string[]]>([
     ['nothing old', [dated(A, 0), dated(A, 1), dated(A, 2)], { keepLatest: 1 }, []],
     ['old beyond keepLatest deleted', [dated(A, 0), dated(A, 31), dated(A, 40), dated(A, 50)], { keepLatest: 2 }, [dated(A, 40), dated(A, 50)]],
-    ['keepLatest per hash, not global', [dated(A, 0), dated(A, 100), dated(B, 90), dated(B, 95), dated(B, 99)], { keepLatest: 1 }, [dated(A, 100), dated(B, 95), dated(B, 99)]],
+    [
+      'keepLatest per hash, not global',
+      [dated(A, 0), dated(A, 100), dated(B, 90), dated(B, 95), dated(B, 99)],
+      { keepLatest: 1 },
+      [dated(A, 100), dated(B, 95), dated(B, 99)],
+    ],
     ['age exactly keepDays is kept', [dated(A, 0), dated(A, 30), dated(A, 31)], { keepLatest: 1, keepDays: 30 }, [dated(A, 31)]],
     ['keepDays 0 keeps today only', [dated(A, 0), dated(A, 1), dated(A, 2)], { keepLatest: 0, keepDays: 0 }, [dated(A, 1), dated(A, 2)]],
     ['keepLatest 0 and everything old', [dated(A, 40), dated(B, 41)], { keepLatest: 0, keepDays: 30 }, [dated(A, 40), dated(B, 41)]],

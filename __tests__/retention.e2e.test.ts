@@ -91,12 +91,28 @@ describe('shared registry with deletes enabled', () => {
 
   beforeAll(async () => {
     name = parseImageName(`${REGISTRY}/${repo}`)
-    for (const t of [tag(A, 0), tag(A, 10), tag(A, 40), tag(A, 50), tag(A, 60), tag(B, 100), tag(B, 200), tag(E, 2), 'base-zzz-20200101', 'base-0123456789ab-20250230', 'nightly-0123456789ab-20200101']) {
+    for (const t of [
+      tag(A, 0),
+      tag(A, 10),
+      tag(A, 40),
+      tag(A, 50),
+      tag(A, 60),
+      tag(B, 100),
+      tag(B, 200),
+      tag(E, 2),
+      'base-zzz-20200101',
+      'base-0123456789ab-20250230',
+      'nightly-0123456789ab-20200101',
+    ]) {
       const img = await seeder.image(repo, t, { labels: { tag: t } })
       digestOf.set(t, img.digest)
     }
     // keep-me shares the old A-60 digest; C-90 and C-120 share the kept A-0 digest.
-    for (const [t, same] of [['keep-me', tag(A, 60)], [tag(C, 90), tag(A, 0)], [tag(C, 120), tag(A, 0)]] as const) {
+    for (const [t, same] of [
+      ['keep-me', tag(A, 60)],
+      [tag(C, 90), tag(A, 0)],
+      [tag(C, 120), tag(A, 0)],
+    ] as const) {
       const m = await client().getManifest(name, same)
       await seeder.manifest(repo, t, JSON.stringify(m!.manifest), m!.mediaType)
       digestOf.set(t, m!.digest)
@@ -109,8 +125,18 @@ describe('shared registry with deletes enabled', () => {
       schemaVersion: 2,
       mediaType: OCI_INDEX,
       manifests: [
-        { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: amd.digest, size: Buffer.byteLength(amd.body), platform: { os: 'linux', architecture: 'amd64' } },
-        { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: arm.digest, size: Buffer.byteLength(arm.body), platform: { os: 'linux', architecture: 'arm64' } },
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: amd.digest,
+          size: Buffer.byteLength(amd.body),
+          platform: { os: 'linux', architecture: 'amd64' },
+        },
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: arm.digest,
+          size: Buffer.byteLength(arm.body),
+          platform: { os: 'linux', architecture: 'arm64' },
+        },
       ],
     })
     digestOf.set('latest', await seeder.manifest(repo, 'latest', index, OCI_INDEX))
@@ -185,7 +211,20 @@ describe('own registry with deletes disabled', () => {
     const config = path.join(tmp, `no-delete-${port}.yml`)
     writeFileSync(
       config,
-      ['version: 0.1', 'log:', '  level: warn', '  accesslog:', '    disabled: true', 'storage:', '  inmemory: {}', '  delete:', '    enabled: false', 'http:', `  addr: ${addr}`, ''].join('\n'),
+      [
+        'version: 0.1',
+        'log:',
+        '  level: warn',
+        '  accesslog:',
+        '    disabled: true',
+        'storage:',
+        '  inmemory: {}',
+        '  delete:',
+        '    enabled: false',
+        'http:',
+        `  addr: ${addr}`,
+        '',
+      ].join('\n'),
     )
     const child = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] })
     child.stderr.setEncoding('utf8')

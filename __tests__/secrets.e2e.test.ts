@@ -58,7 +58,9 @@ function fileIn(ref: string, file: string): string {
 
 async function configBlobs(tag: string): Promise<string> {
   const top = (await getManifest(repo, tag))!
-  const manifests = top.body.manifests ? top.body.manifests.filter((m) => m.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest') : [{ digest: top.digest }]
+  const manifests = top.body.manifests
+    ? top.body.manifests.filter((m) => m.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest')
+    : [{ digest: top.digest }]
   let out = ''
   for (const m of manifests) {
     const mf = (await getManifest(repo, m.digest))!
@@ -144,7 +146,11 @@ it('ssh: the agent socket (`default`) and a key file (`id=path`) reach `RUN --mo
     )
     expect(r.outputs['base-reused']).toBe('false')
     expect(r.stdout).toContain('--ssh=default')
-    expect((JSON.parse((await configBlobsOf(sshRepo, r.outputs['base-tag']!)).split('\n')[0]!) as { config: { Labels: Record<string, string> } }).config.Labels['io.github.conda-image-action.env-document']).toContain('ssh:gh')
+    expect(
+      (JSON.parse((await configBlobsOf(sshRepo, r.outputs['base-tag']!)).split('\n')[0]!) as { config: { Labels: Record<string, string> } }).config.Labels[
+        'io.github.conda-image-action.env-document'
+      ],
+    ).toContain('ssh:gh')
     rmSync(sshWs, { recursive: true, force: true })
   } finally {
     agent.kill()
@@ -155,6 +161,8 @@ it('ssh: the agent socket (`default`) and a key file (`id=path`) reach `RUN --mo
 
 async function configBlobsOf(r: string, tag: string): Promise<string> {
   const top = (await getManifest(r, tag))!
-  const m = top.body.manifests ? (await getManifest(r, top.body.manifests.find((d) => d.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest')!.digest))! : top
+  const m = top.body.manifests
+    ? (await getManifest(r, top.body.manifests.find((d) => d.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest')!.digest))!
+    : top
   return (await fetch(`http://${REGISTRY}/v2/${r}/blobs/${m.body.config!.digest}`)).text()
 }

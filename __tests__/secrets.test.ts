@@ -93,7 +93,18 @@ describe('materialize', () => {
       expect(statSync(file).mode & 0o777).toBe(0o600)
       expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700)
       expect(readFileSync(/src=(.+)$/.exec(args.secrets[1]!)![1]!, 'utf8')).toBe('a\nb')
-      const argv = buildxArgs({ context: '.', dockerfile: 'D', tags: [], buildArgs: [], labels: [], platforms: [], cacheFrom: [], output: 'none', metadataFile: 'm', ...args })
+      const argv = buildxArgs({
+        context: '.',
+        dockerfile: 'D',
+        tags: [],
+        buildArgs: [],
+        labels: [],
+        platforms: [],
+        cacheFrom: [],
+        output: 'none',
+        metadataFile: 'm',
+        ...args,
+      })
       expect(argv.join(' ')).not.toContain('s3cr3t-VALUE')
       expect(argv).toContain(`--secret=id=token,src=${file}`)
       expect(argv).toContain('--ssh=default')

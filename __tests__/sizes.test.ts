@@ -17,9 +17,18 @@ describe('size manifest (pure)', () => {
   it('parses records and drops malformed ones', () => {
     const text = JSON.stringify({
       version: 1,
-      packages: [P('python', '3.12.7', 100), { name: 'x' }, { name: 'bad\nname', version: '1', size: 1 }, { name: 'neg', version: '1', size: -1 }, { ...P('numpy', '2.1', 50), build: 'py312h_0' }],
+      packages: [
+        P('python', '3.12.7', 100),
+        { name: 'x' },
+        { name: 'bad\nname', version: '1', size: 1 },
+        { name: 'neg', version: '1', size: -1 },
+        { ...P('numpy', '2.1', 50), build: 'py312h_0' },
+      ],
     })
-    expect(parseSizeManifest(text)).toEqual([{ ...P('python', '3.12.7', 100), build: undefined }, { ...P('numpy', '2.1', 50), build: 'py312h_0' }])
+    expect(parseSizeManifest(text)).toEqual([
+      { ...P('python', '3.12.7', 100), build: undefined },
+      { ...P('numpy', '2.1', 50), build: 'py312h_0' },
+    ])
   })
 
   it.each([['not json'], ['{}'], ['{"version":2,"packages":[]}'], ['{"version":1,"packages":{}}'], ['null']])('%s is not a size manifest', (t) => {
@@ -88,7 +97,10 @@ class FakeRepo implements ManifestPort {
     const big = this.add(Buffer.alloc(4096, 1))
     const lastBlob = opts.last ?? gzipSync(await tarOf({ 'opt/conda/etc/conda-image-action/sizes.json': SIZES }))
     const last = this.add(lastBlob)
-    const layers = [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...big }, { mediaType: opts.lastType ?? 'application/vnd.oci.image.layer.v1.tar+gzip', ...last, size: opts.big ? 2 << 20 : last.size }]
+    const layers = [
+      { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...big },
+      { mediaType: opts.lastType ?? 'application/vnd.oci.image.layer.v1.tar+gzip', ...last, size: opts.big ? 2 << 20 : last.size },
+    ]
     this.manifests.set(ref, { config, layers })
     return { bigLayer: big.digest }
   }
@@ -108,7 +120,12 @@ describe('readSizeManifest', () => {
     await repo.image('sha256:arm', { label: MANIFEST_PATH })
     repo.manifests.set('idx', {
       manifests: [
-        { digest: 'sha256:att', size: 1, platform: { os: 'unknown', architecture: 'unknown' }, annotations: { 'vnd.docker.reference.type': 'attestation-manifest' } },
+        {
+          digest: 'sha256:att',
+          size: 1,
+          platform: { os: 'unknown', architecture: 'unknown' },
+          annotations: { 'vnd.docker.reference.type': 'attestation-manifest' },
+        },
         { digest: 'sha256:arm', size: 1, platform: { os: 'linux', architecture: 'arm64' } },
       ],
     })
@@ -131,7 +148,11 @@ describe('readSizeManifest', () => {
 
   it('reads an uncompressed tar layer, and tells a corrupt gzip layer', async () => {
     const repo = new FakeRepo()
-    await repo.image('plain', { label: MANIFEST_PATH, last: await tarOf({ './opt/conda/etc/conda-image-action/sizes.json': SIZES }), lastType: 'application/vnd.docker.image.rootfs.diff.tar' })
+    await repo.image('plain', {
+      label: MANIFEST_PATH,
+      last: await tarOf({ './opt/conda/etc/conda-image-action/sizes.json': SIZES }),
+      lastType: 'application/vnd.docker.image.rootfs.diff.tar',
+    })
     expect('packages' in (await readSizeManifest(repo, 'plain'))).toBe(true)
     await repo.image('corrupt', { label: MANIFEST_PATH, last: Buffer.from('not gzip') })
     const r = await readSizeManifest(repo, 'corrupt')

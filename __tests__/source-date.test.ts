@@ -112,7 +112,15 @@ describe('the commit time of HEAD (real git)', () => {
     const git = (...a: string[]) =>
       execFileSync('git', a, {
         cwd: path.join(dir, 'repo'),
-        env: { ...process.env, GIT_AUTHOR_DATE: '@1700000000 +0000', GIT_COMMITTER_DATE: '@1700000123 +0000', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' },
+        env: {
+          ...process.env,
+          GIT_AUTHOR_DATE: '@1700000000 +0000',
+          GIT_COMMITTER_DATE: '@1700000123 +0000',
+          GIT_AUTHOR_NAME: 't',
+          GIT_AUTHOR_EMAIL: 't@e',
+          GIT_COMMITTER_NAME: 't',
+          GIT_COMMITTER_EMAIL: 't@e',
+        },
       })
     git('init', '-q')
     writeFileSync(path.join(dir, 'repo', 'f'), 'x')
@@ -141,17 +149,30 @@ describe('the commit time of HEAD (real git)', () => {
 
   test('resolveSourceDate: commit, then event, then clock; SOURCE_DATE_EPOCH first', async () => {
     const ev = '2026-01-02T03:04:05Z'
-    expect(await resolveSourceDate({ workspace: path.join(dir, 'repo'), eventCommitTimestamp: ev }, () => NOW)).toMatchObject({ seconds: 1_700_000_123, origin: 'commit' })
+    expect(await resolveSourceDate({ workspace: path.join(dir, 'repo'), eventCommitTimestamp: ev }, () => NOW)).toMatchObject({
+      seconds: 1_700_000_123,
+      origin: 'commit',
+    })
     expect(await resolveSourceDate({ workspace: path.join(dir, 'plain'), eventCommitTimestamp: ev }, () => NOW)).toMatchObject({ origin: 'event' })
     expect(await resolveSourceDate({ workspace: path.join(dir, 'plain') }, () => NOW)).toMatchObject({ origin: 'clock', date: NOW })
-    expect(await resolveSourceDate({ workspace: path.join(dir, 'repo'), sourceDateEpoch: new Date(0) }, () => NOW)).toMatchObject({ seconds: 0, origin: 'SOURCE_DATE_EPOCH' })
+    expect(await resolveSourceDate({ workspace: path.join(dir, 'repo'), sourceDateEpoch: new Date(0) }, () => NOW)).toMatchObject({
+      seconds: 0,
+      origin: 'SOURCE_DATE_EPOCH',
+    })
   })
 })
 
 describe('same digest as before', () => {
   test.each([
     ['sha256:a', [{ ref: 'r:t', digest: 'sha256:a' }], 'r:t'],
-    ['sha256:a', [{ ref: 'r:t', digest: undefined }, { ref: 'r:latest', digest: 'sha256:a' }], 'r:latest'],
+    [
+      'sha256:a',
+      [
+        { ref: 'r:t', digest: undefined },
+        { ref: 'r:latest', digest: 'sha256:a' },
+      ],
+      'r:latest',
+    ],
     ['sha256:a', [{ ref: 'r:t', digest: 'sha256:b' }, {}], undefined],
     [undefined, [{ ref: 'r:t', digest: undefined }], undefined],
   ])('%s among %j → %s', (digest, candidates, want) => {

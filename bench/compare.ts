@@ -35,7 +35,11 @@ async function main(): Promise<void> {
     for (let r = 0; r <= reps; r++) {
       for (const n of tags) {
         for (const dist of dists) {
-          const run = await runAction({ cwd: dir, dist, inputs: { image: `${REGISTRY}/${tagsRepo(n)}`, 'environment-file': 'environment.yml', 'base-dockerfile': 'base.Dockerfile' } })
+          const run = await runAction({
+            cwd: dir,
+            dist,
+            inputs: { image: `${REGISTRY}/${tagsRepo(n)}`, 'environment-file': 'environment.yml', 'base-dockerfile': 'base.Dockerfile' },
+          })
           if (run.code !== 0 || run.outputs['base-reused'] !== 'true') throw new Error(`${dist} on ${n} tags did not reuse:\n${run.stdout.slice(-1000)}`)
           if (r === 0) continue
           const key = `${dist}\u0000${n}`
@@ -56,9 +60,20 @@ async function main(): Promise<void> {
   }
   const rows = [...res].map(([key, e]) => {
     const [dist, n] = key.split('\u0000') as [string, string]
-    return [path.relative(process.cwd(), dist) || dist, Number(n).toLocaleString('en-US'), ms(median(e.wall)), ms(median(e.first)), ms(median(e.lookup)), ms(median(e.measure)), ms(median(e.tail)), `${(median(e.rss) / 2 ** 20).toFixed(0)} MB`]
+    return [
+      path.relative(process.cwd(), dist) || dist,
+      Number(n).toLocaleString('en-US'),
+      ms(median(e.wall)),
+      ms(median(e.first)),
+      ms(median(e.lookup)),
+      ms(median(e.measure)),
+      ms(median(e.tail)),
+      `${(median(e.rss) / 2 ** 20).toFixed(0)} MB`,
+    ]
   })
-  process.stdout.write(`${table(['bundle', 'tags', 'wall', 'first line', 'Lookup', 'Measure', 'after the last phase', 'peak RSS'], rows, 'lrrrrrrr')}\n\n(medians of ${reps} interleaved runs after one warm-up)\n`)
+  process.stdout.write(
+    `${table(['bundle', 'tags', 'wall', 'first line', 'Lookup', 'Measure', 'after the last phase', 'peak RSS'], rows, 'lrrrrrrr')}\n\n(medians of ${reps} interleaved runs after one warm-up)\n`,
+  )
 }
 
 main().catch((e: unknown) => {

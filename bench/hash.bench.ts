@@ -24,7 +24,13 @@ register(`data:text/javascript,${encodeURIComponent(hook)}`, import.meta.url)
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 interface Api {
-  fingerprint: (input: { environmentFile: string; workspace: string; baseDockerfile: { content: string }; buildArgs: string[]; platforms: string[] }) => Promise<{ hash: string; json: string; files: string[] }>
+  fingerprint: (input: {
+    environmentFile: string
+    workspace: string
+    baseDockerfile: { content: string }
+    buildArgs: string[]
+    platforms: string[]
+  }) => Promise<{ hash: string; json: string; files: string[] }>
 }
 const modUrl = pathToFileURL(path.join(root, 'src', 'hash', 'index.ts')).href
 const { fingerprint } = (await import(modUrl)) as Api
@@ -33,12 +39,18 @@ const DEPS = 2000
 const REQ_LINES = 500
 const dir = mkdtempSync(path.join(os.tmpdir(), 'hash-bench-'))
 const ops = ['=1.2', '==2.0.1', '>=0.9,<2', ' 3.1', '', '=1.*=*_cpython']
-const deps = Array.from({ length: DEPS }, (_, i) => `  - ${i % 19 === 0 ? 'conda-forge::' : ''}package-${i}${ops[i % ops.length]}${i % 13 === 0 ? '  # pinned' : ''}`)
+const deps = Array.from(
+  { length: DEPS },
+  (_, i) => `  - ${i % 19 === 0 ? 'conda-forge::' : ''}package-${i}${ops[i % ops.length]}${i % 13 === 0 ? '  # pinned' : ''}`,
+)
 writeFileSync(
   path.join(dir, 'environment.yml'),
   `name: bench\nchannels:\n  - conda-forge\n  - bioconda\ndependencies:\n${deps.join('\n')}\n  - pip\n  - pip:\n      - rich>=13\n      - -r requirements.txt\nvariables:\n  OMP_NUM_THREADS: "1"\n`,
 )
-writeFileSync(path.join(dir, 'requirements.txt'), ['# pinned', '-c constraints.txt', ...Array.from({ length: REQ_LINES - 2 }, (_, i) => `pypkg-${i}==1.${i % 40}.${i % 7}`)].join('\n') + '\n')
+writeFileSync(
+  path.join(dir, 'requirements.txt'),
+  ['# pinned', '-c constraints.txt', ...Array.from({ length: REQ_LINES - 2 }, (_, i) => `pypkg-${i}==1.${i % 40}.${i % 7}`)].join('\n') + '\n',
+)
 writeFileSync(path.join(dir, 'constraints.txt'), 'pypkg-1<2\n')
 const dockerfile = readFileSync(path.join(root, 'templates', 'base.Dockerfile'), 'utf8')
 const input = { environmentFile: path.join(dir, 'environment.yml'), workspace: dir, baseDockerfile: { content: dockerfile }, buildArgs: [], platforms: [] }
@@ -65,7 +77,9 @@ try {
     await fingerprint(multi)
     timesMulti.push(performance.now() - t)
   }
-  console.log(`hash ${DEPS} deps + ${REQ_LINES}-line requirements file (${first.files.length} files, label ${(Buffer.byteLength(first.json) / 1024).toFixed(1)} KiB)`)
+  console.log(
+    `hash ${DEPS} deps + ${REQ_LINES}-line requirements file (${first.files.length} files, label ${(Buffer.byteLength(first.json) / 1024).toFixed(1)} KiB)`,
+  )
   console.log(`  first run        ${firstMs.toFixed(2)} ms`)
   console.log(`  median (1 plat.) ${median(times).toFixed(2)} ms over ${times.length}`)
   console.log(`  median (2 plat.) ${median(timesMulti).toFixed(2)} ms over ${timesMulti.length}`)

@@ -117,7 +117,13 @@ export async function benchHash(log: (s: string) => void, quick: boolean): Promi
     return { sizes: [], error: (e as Error).message }
   }
   const dockerfile = readFileSync(path.join(QUICKSTART, 'base.Dockerfile'), 'utf8')
-  const input = (file: string) => ({ environmentFile: file, workspace: path.dirname(file), baseDockerfile: { content: dockerfile }, buildArgs: [], platforms: [] })
+  const input = (file: string) => ({
+    environmentFile: file,
+    workspace: path.dirname(file),
+    baseDockerfile: { content: dockerfile },
+    buildArgs: [],
+    platforms: [],
+  })
   const root = tempDir('hash')
   const sizes: HashSizeResult[] = []
   for (const n of HASH_SIZES) {
@@ -131,7 +137,9 @@ export async function benchHash(log: (s: string) => void, quick: boolean): Promi
   }
   let corpus: CorpusResult | undefined
   if (existsSync(CORPUS_DIR)) {
-    const files = readdirSync(CORPUS_DIR).filter((f) => /\.ya?ml$/.test(f)).sort()
+    const files = readdirSync(CORPUS_DIR)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()
     const failures: string[] = []
     const per: { file: string; ms: number }[] = []
     for (const f of files) {

@@ -50,7 +50,15 @@ function bigBaseFixture(mb: number, nonce: string): string {
   writeFileSync(f, base.replace(marker, `RUN dd if=/dev/urandom of=/opt/conda/payload.bin bs=1M count=${mb} 2>/dev/null\n${marker}`))
   const env = readFileSync(path.join(d, 'environment.yml'), 'utf8')
   writeFileSync(path.join(d, 'environment.yml'), env.replace('  - pip\n', `  - pip\n  - bench-pr-nonce=${nonce}\n`))
-  const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@e', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@e', GIT_AUTHOR_DATE: `@${COMMIT_TIME} +0000`, GIT_COMMITTER_DATE: `@${COMMIT_TIME} +0000` }
+  const gitEnv = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 'b',
+    GIT_AUTHOR_EMAIL: 'b@e',
+    GIT_COMMITTER_NAME: 'b',
+    GIT_COMMITTER_EMAIL: 'b@e',
+    GIT_AUTHOR_DATE: `@${COMMIT_TIME} +0000`,
+    GIT_COMMITTER_DATE: `@${COMMIT_TIME} +0000`,
+  }
   execFileSync('git', ['init', '-q'], { cwd: d, env: gitEnv })
   execFileSync('git', ['add', '.'], { cwd: d, env: gitEnv })
   execFileSync('git', ['commit', '-qm', 'bench'], { cwd: d, env: gitEnv })
@@ -93,7 +101,8 @@ async function writeFront(): Promise<{ addr: string; take(): Record<string, numb
   }
 }
 
-const ACCEPT = 'application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json'
+const ACCEPT =
+  'application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json'
 
 /** Compressed size (config + layers) of a tag; for an index, its first image manifest. */
 async function compressedBytes(repo: string, ref: string): Promise<number> {
@@ -108,7 +117,13 @@ async function compressedBytes(repo: string, ref: string): Promise<number> {
 
 function prEvent(): Record<string, string> {
   const file = path.join(tempDir('pr-event'), 'event.json')
-  writeFileSync(file, JSON.stringify({ pull_request: { number: 7, head: { ref: 'feature', repo: { full_name: 'acme/model' } }, base: { repo: { full_name: 'acme/model' } } }, repository: { full_name: 'acme/model' } }))
+  writeFileSync(
+    file,
+    JSON.stringify({
+      pull_request: { number: 7, head: { ref: 'feature', repo: { full_name: 'acme/model' } }, base: { repo: { full_name: 'acme/model' } } },
+      repository: { full_name: 'acme/model' },
+    }),
+  )
   return { GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: file }
 }
 
@@ -134,13 +149,26 @@ export async function benchPr(reps: number, log: (s: string) => void): Promise<P
     const baseBytes = await compressedBytes(repo, first.outputs['base-tag']!)
     log(`  base ${baseRef} (${(baseBytes / 2 ** 20).toFixed(0)} MB compressed) built in ${(first.wallMs / 1000).toFixed(1)} s`)
     const plainArgs = [
-      'buildx', 'build', '--file=Dockerfile', `--build-arg=BASE_IMAGE=${baseRef}`, `--tag=${image}:pr-7-plain`,
+      'buildx',
+      'build',
+      '--file=Dockerfile',
+      `--build-arg=BASE_IMAGE=${baseRef}`,
+      `--tag=${image}:pr-7-plain`,
       `--cache-from=type=registry,ref=${image}:buildcache-plain`,
       `--cache-to=type=registry,ref=${image}:buildcache-plain,mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true`,
-      '--push', '--progress=plain', '.',
+      '--push',
+      '--progress=plain',
+      '.',
     ]
     await timedCommand('docker', plainArgs, { cwd: dir, timeoutMs: 600_000 }) // primes its registry cache
-    const result: PrResult = { basePayloadMb: BASE_PAYLOAD_MB, baseBytes, action: [], plain: [], plainCommand: `docker ${plainArgs.join(' ').replace(baseRef, '<base>@<digest>')}`, rebuild: [] }
+    const result: PrResult = {
+      basePayloadMb: BASE_PAYLOAD_MB,
+      baseBytes,
+      action: [],
+      plain: [],
+      plainCommand: `docker ${plainArgs.join(' ').replace(baseRef, '<base>@<digest>')}`,
+      rebuild: [],
+    }
     const ev = prEvent()
     for (let r = 0; r <= reps; r++) {
       code(`${nonce}-${r}`)
@@ -179,7 +207,12 @@ export async function benchPr(reps: number, log: (s: string) => void): Promise<P
         fresh()
         const a = await runAction({ cwd: dir, inputs: via, timeoutMs: 600_000 })
         if (a.code !== 0) throw new Error(`rebuild run failed:\n${failureText(a)}`)
-        result.rebuild.push({ wallMs: a.wallMs, digest: a.outputs.digest ?? '', writes: front.take(), cached: `${a.outputs['cached-steps']}/${a.outputs['total-steps']}` })
+        result.rebuild.push({
+          wallMs: a.wallMs,
+          digest: a.outputs.digest ?? '',
+          writes: front.take(),
+          cached: `${a.outputs['cached-steps']}/${a.outputs['total-steps']}`,
+        })
         log(`  rebuild ${i + 1}: ${a.outputs.digest?.slice(0, 19)}, writes ${JSON.stringify(result.rebuild.at(-1)!.writes)}`)
       }
     } finally {

@@ -130,7 +130,10 @@ export function targets(r: Results): Target[] {
     holds: h2000 ? h2000.medianMs < TARGETS.hash2000Ms : undefined,
   })
   const linear = (label: string, sizes: (SizeResult | PagedSize)[]): void => {
-    const sl = slopes(sizes.filter((s) => s.tags >= 1000), (s) => medianPhase(s.runs, 'Lookup'))
+    const sl = slopes(
+      sizes.filter((s) => s.tags >= 1000),
+      (s) => medianPhase(s.runs, 'Lookup'),
+    )
     if (sl.length < 2) {
       out.push({ name: `Lookup cost linear in pages (${label})`, target: 'slopes within 2×', measured: 'n/a', holds: undefined })
       return
@@ -154,11 +157,19 @@ function profileBlock(p: ProfileSummary | undefined, of: string): string {
   return [
     `CPU profile (\`node --cpu-prof\`) of one ${of}, ${ms(p.totalMs)} profiled:`,
     '',
-    table(['where the time went', 'self time', 'share'], p.categories.map((c) => [c.name, ms(c.ms), `${((c.ms / p.totalMs) * 100).toFixed(0)}%`]), 'lrr'),
+    table(
+      ['where the time went', 'self time', 'share'],
+      p.categories.map((c) => [c.name, ms(c.ms), `${((c.ms / p.totalMs) * 100).toFixed(0)}%`]),
+      'lrr',
+    ),
     '',
     'Top self-time functions (excluding idle):',
     '',
-    table(['function', 'location', 'self time'], p.top.map((t) => [`\`${t.fn}\``, t.where, ms(t.ms)]), 'llr'),
+    table(
+      ['function', 'location', 'self time'],
+      p.top.map((t) => [`\`${t.fn}\``, t.where, ms(t.ms)]),
+      'llr',
+    ),
   ].join('\n')
 }
 
@@ -189,14 +200,25 @@ export function renderReport(r: Results): string {
         ['registry', m.registry],
         ['skopeo', m.skopeo],
         ['load average (1 min)', `${m.loadAvg} at the start, ${r.loadAvgEnd ?? 'n/a'} at the end (other jobs on the machine add noise)`],
-        ['suite duration', `${r.totalMs ? ms(r.totalMs) : 'n/a'} (${Object.entries(r.durations ?? {}).map(([k, v]) => `${k} ${ms(v)}`).join(', ')})`],
+        [
+          'suite duration',
+          `${r.totalMs ? ms(r.totalMs) : 'n/a'} (${Object.entries(r.durations ?? {})
+            .map(([k, v]) => `${k} ${ms(v)}`)
+            .join(', ')})`,
+        ],
       ],
     ),
     '',
   )
 
   out.push('## Targets', '')
-  out.push(table(['target', 'goal', 'measured', 'verdict'], targets(r).map((t) => [t.name, t.target, t.measured, verdict(t.holds)])), '')
+  out.push(
+    table(
+      ['target', 'goal', 'measured', 'verdict'],
+      targets(r).map((t) => [t.name, t.target, t.measured, verdict(t.holds)]),
+    ),
+    '',
+  )
   if (existsSync(ANALYSIS)) out.push(readFileSync(ANALYSIS, 'utf8').trim(), '')
 
   // --- 1 ---
@@ -211,7 +233,7 @@ export function renderReport(r: Results): string {
       'environment — so the run lists the tags, reuses that base, looks up sizes and writes the report. The other tags',
       'are dated base tags of other environments (and every 50th an application `sha-` tag), all pointing at one tiny',
       'real image (busybox + a label). Wall time is spawn → exit; peak RSS is `process.resourceUsage().maxRSS` of the',
-      'child (written on exit by a `--import` preload); Lookup is the `::group::Lookup` phase timed from the child\'s',
+      "child (written on exit by a `--import` preload); Lookup is the `::group::Lookup` phase timed from the child's",
       'stdout. `skopeo list-tags --tls-verify=false docker://127.0.0.1:5000/<repo>` is the bare minimum of one listing.',
       '',
     )
@@ -227,7 +249,9 @@ export function renderReport(r: Results): string {
           ms(skopeo(s)),
           ratio(wall(s), skopeo(s)),
           ratio(lookup(s), skopeo(s)),
-          s.seed.reused ? `cached${s.seed.pushed ? ' (+1 tag)' : ''}` : `${int(s.seed.pushed)} tags in ${ms(s.seed.ms)} (${Math.round(s.seed.pushed / (s.seed.ms / 1000))}/s)`,
+          s.seed.reused
+            ? `cached${s.seed.pushed ? ' (+1 tag)' : ''}`
+            : `${int(s.seed.pushed)} tags in ${ms(s.seed.ms)} (${Math.round(s.seed.pushed / (s.seed.ms / 1000))}/s)`,
         ]),
         'rrrrrrrrl',
       ),
@@ -238,7 +262,12 @@ export function renderReport(r: Results): string {
     out.push(
       table(
         ['tags', 'first output line', ...phaseNames, 'after the last phase'],
-        reuse.sizes.map((s) => [int(s.listed), ms(median(s.runs.map((x) => x.firstLineMs))), ...phaseNames.map((p) => ms(medianPhase(s.runs, p))), ms(median(s.runs.map((x) => x.tailMs)))]),
+        reuse.sizes.map((s) => [
+          int(s.listed),
+          ms(median(s.runs.map((x) => x.firstLineMs))),
+          ...phaseNames.map((p) => ms(medianPhase(s.runs, p))),
+          ms(median(s.runs.map((x) => x.tailMs))),
+        ]),
         'r'.repeat(phaseNames.length + 3),
       ),
       '',
@@ -269,15 +298,28 @@ export function renderReport(r: Results): string {
           ['tags', 'pages', 'action wall', 'Lookup phase', 'Lookup per page', 'peak RSS'],
           p.sizes.map((s) => {
             const l = medianPhase(s.runs, 'Lookup')
-            return [int(s.listed), int(s.pages), ms(median(s.runs.map((x) => x.wallMs))), ms(l), ms(l / Math.max(1, s.pages)), mb(median(s.runs.map((x) => x.maxRssBytes)))]
+            return [
+              int(s.listed),
+              int(s.pages),
+              ms(median(s.runs.map((x) => x.wallMs))),
+              ms(l),
+              ms(l / Math.max(1, s.pages)),
+              mb(median(s.runs.map((x) => x.maxRssBytes))),
+            ]
           }),
           'rrrrrr',
         ),
         '',
-        table(['between', 'action wall / 1k tags (= per page)', 'Lookup / 1k tags'], pw.map((x, i) => [`${int(x.from)} → ${int(x.to)}`, ms(x.perK), ms(pl[i]!.perK)]), 'lrr'),
+        table(
+          ['between', 'action wall / 1k tags (= per page)', 'Lookup / 1k tags'],
+          pw.map((x, i) => [`${int(x.from)} → ${int(x.to)}`, ms(x.perK), ms(pl[i]!.perK)]),
+          'lrr',
+        ),
         '',
         `Registry requests of one reuse run besides the tag pages (counted by the front): ${
-          Object.entries(p.sizes[0]?.requests ?? {}).map(([k, v]) => `${v} × \`${k}\``).join(', ') || 'n/a'
+          Object.entries(p.sizes[0]?.requests ?? {})
+            .map(([k, v]) => `${v} × \`${k}\``)
+            .join(', ') || 'n/a'
         }.`,
         '',
       )
@@ -365,7 +407,15 @@ export function renderReport(r: Results): string {
     out.push(
       table(
         ['specs', 'files', 'bytes', 'median', 'first call', 'per spec', 'calls'],
-        hash.sizes.map((s) => [int(s.specs), String(s.files), int(s.bytes), ms(s.medianMs), ms(s.firstMs), `${((s.medianMs / s.specs) * 1000).toFixed(1)} µs`, String(s.reps)]),
+        hash.sizes.map((s) => [
+          int(s.specs),
+          String(s.files),
+          int(s.bytes),
+          ms(s.medianMs),
+          ms(s.firstMs),
+          `${((s.medianMs / s.specs) * 1000).toFixed(1)} µs`,
+          String(s.reps),
+        ]),
         'rrrrrrr',
       ),
       '',
@@ -379,7 +429,19 @@ export function renderReport(r: Results): string {
       )
       if (c.failed) {
         out.push(`${c.failed} file(s) were rejected (fingerprint() threw; the corpus includes deliberately invalid files):`, '')
-        out.push(table(['file', 'error'], c.failures.map((f) => [`\`${f.slice(0, f.indexOf(':'))}\``, f.slice(f.indexOf(':') + 1).trim().replace(/^\S*\/([^/\s]+:\d+:)/, '$1')])), '')
+        out.push(
+          table(
+            ['file', 'error'],
+            c.failures.map((f) => [
+              `\`${f.slice(0, f.indexOf(':'))}\``,
+              f
+                .slice(f.indexOf(':') + 1)
+                .trim()
+                .replace(/^\S*\/([^/\s]+:\d+:)/, '$1'),
+            ]),
+          ),
+          '',
+        )
       }
     }
   }
@@ -410,7 +472,11 @@ export function renderReport(r: Results): string {
       'One GET to the registry from a fresh `node` process, by HTTP client (wall time; exit delay = from the last output line to',
       'the exit of the process):',
       '',
-      table(['client', 'wall', 'exit delay'], st.httpClients.map((c) => [c.client, ms(c.wallMs), ms(c.exitDelayMs)]), 'lrr'),
+      table(
+        ['client', 'wall', 'exit delay'],
+        st.httpClients.map((c) => [c.client, ms(c.wallMs), ms(c.exitDelayMs)]),
+        'lrr',
+      ),
       '',
     )
   }
@@ -457,7 +523,7 @@ function prSection(r: Results, out: string[]): void {
   out.push(
     `bench/pr.ts. A copy of examples/quickstart whose base carries ${pr.basePayloadMb} MB of random bytes (${mb(pr.baseBytes)} compressed in the`,
     'registry) is built once. Then, per repetition, the application code changes and, on a fresh runner (`docker buildx prune -af`',
-    'and the repository\'s local images removed before each run), the action runs on a `pull_request` event — base reused,',
+    "and the repository's local images removed before each run), the action runs on a `pull_request` event — base reused,",
     'application built FROM it and pushed — interleaved (alternating order) with a plain `docker buildx build --push` of the same',
     'application Dockerfile FROM the same base digest, with its own warm registry cache:',
     '',

@@ -84,19 +84,32 @@ export function phaseKey(name: string): string {
 }
 
 export function medianPhase(runs: readonly RunStats[], name: string): number {
-  return median(runs.map((r) => Object.entries(r.phases).filter(([k]) => phaseKey(k) === name).reduce((s, [, v]) => s + v, 0)))
+  return median(
+    runs.map((r) =>
+      Object.entries(r.phases)
+        .filter(([k]) => phaseKey(k) === name)
+        .reduce((s, [, v]) => s + v, 0),
+    ),
+  )
 }
 
 function buildxArgs(dir: string): string[] {
   const ref = `${REGISTRY}/${BUILDX_REPO}`
   return [
-    'buildx', 'build',
-    '--file', path.join(dir, 'base.Dockerfile'),
-    '--build-arg', 'ENVIRONMENT_FILE=environment.yml',
-    '--tag', `${ref}:latest`,
-    '--cache-from', `type=registry,ref=${ref}:buildcache`,
-    '--cache-to', `type=registry,ref=${ref}:buildcache,mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true`,
-    '--push', '--progress=plain',
+    'buildx',
+    'build',
+    '--file',
+    path.join(dir, 'base.Dockerfile'),
+    '--build-arg',
+    'ENVIRONMENT_FILE=environment.yml',
+    '--tag',
+    `${ref}:latest`,
+    '--cache-from',
+    `type=registry,ref=${ref}:buildcache`,
+    '--cache-to',
+    `type=registry,ref=${ref}:buildcache,mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true`,
+    '--push',
+    '--progress=plain',
     dir,
   ]
 }
@@ -160,7 +173,16 @@ export async function benchReuse(o: ReuseOptions): Promise<{ result: ReuseResult
   const pageSize = 1000
   const front = await startPagedFront(pageSize)
   const per = await Promise.all(
-    o.counts.map(async (n) => ({ n, listed: (await listTags(tagsRepo(n))).length, runs: [] as RunStats[], noSummary: [] as RunStats[], skopeo: [] as number[], paged: [] as RunStats[], pages: 0, requests: {} })),
+    o.counts.map(async (n) => ({
+      n,
+      listed: (await listTags(tagsRepo(n))).length,
+      runs: [] as RunStats[],
+      noSummary: [] as RunStats[],
+      skopeo: [] as number[],
+      paged: [] as RunStats[],
+      pages: 0,
+      requests: {},
+    })),
   )
   try {
     for (let r = 0; r <= fastReps; r++) {
@@ -169,10 +191,14 @@ export async function benchReuse(o: ReuseOptions): Promise<{ result: ReuseResult
         const repo = tagsRepo(n)
         const run = await runAction(reuseRun(n))
         if (run.outputs['env-hash'] && run.outputs['env-hash'] !== result.envHash) {
-          throw new Error(`the environment hash changed during the benchmark (${result.envHash.slice(0, 12)} → ${run.outputs['env-hash'].slice(0, 12)}): was dist/index.js rebuilt? Run it again.`)
+          throw new Error(
+            `the environment hash changed during the benchmark (${result.envHash.slice(0, 12)} → ${run.outputs['env-hash'].slice(0, 12)}): was dist/index.js rebuilt? Run it again.`,
+          )
         }
         if (run.code !== 0 || run.outputs['base-reused'] !== 'true' || run.outputs['base-tag'] !== result.baseTag) {
-          throw new Error(`reuse run on ${repo} did not reuse ${result.baseTag} (exit ${run.code}, base-tag ${run.outputs['base-tag']}, base-reused ${run.outputs['base-reused']}):\n${failureText(run)}`)
+          throw new Error(
+            `reuse run on ${repo} did not reuse ${result.baseTag} (exit ${run.code}, base-tag ${run.outputs['base-tag']}, base-reused ${run.outputs['base-reused']}):\n${failureText(run)}`,
+          )
         }
         if (n === 10_000 && r === 1) {
           result.summaryBytes = Buffer.byteLength(run.summary)
@@ -220,7 +246,9 @@ export async function benchReuse(o: ReuseOptions): Promise<{ result: ReuseResult
     pruneBuilder()
     result.buildxFreshBuilderMs.push((await timedCommand('docker', args, { timeoutMs: 300_000 })).wallMs)
   }
-  o.log(`  buildx warm cache: ${median(result.buildxLocalWarmMs).toFixed(0)} ms (local cache warm), ${median(result.buildxFreshBuilderMs).toFixed(0)} ms (fresh builder)`)
+  o.log(
+    `  buildx warm cache: ${median(result.buildxLocalWarmMs).toFixed(0)} ms (local cache warm), ${median(result.buildxFreshBuilderMs).toFixed(0)} ms (fresh builder)`,
+  )
 
   // 5. A CPU profile of the largest repository.
   if (o.profile) {

@@ -56,7 +56,10 @@ function parseArgs(argv: string[]): Args {
         break
       }
       case '--only': {
-        const names = value().split(',').map((s) => s.trim()).filter(Boolean)
+        const names = value()
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
         for (const n of names) if (!FIGURES.includes(n as Figure)) throw new Error(`--only: unknown figure ${n} (${FIGURES.join(', ')})`)
         a.only = new Set(names as Figure[])
         break

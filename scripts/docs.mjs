@@ -41,7 +41,9 @@ export function cell(text) {
   // Split on code spans (`…`); escape outside them, keep their content.
   return oneLine
     .split(/(`[^`]*`)/)
-    .map((part, i) => (i % 2 === 1 ? part.replace(/\|/g, '\\|') : part.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|')))
+    .map((part, i) =>
+      i % 2 === 1 ? part.replace(/\|/g, '\\|') : part.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|'),
+    )
     .join('')
 }
 

@@ -46,7 +46,9 @@ export function planContext(environmentFile: string, files: readonly string[], w
   const ws = path.resolve(workspace)
   for (const f of all) {
     if (!isInside(ws, f)) {
-      throw new UserError(`${f} is read by the environment (hashed) but lies outside the workspace ${ws}: the base build context holds only files of the workspace`)
+      throw new UserError(
+        `${f} is read by the environment (hashed) but lies outside the workspace ${ws}: the base build context holds only files of the workspace`,
+      )
     }
   }
   const root = commonDir(all)

@@ -95,7 +95,12 @@ export function readCondarc(value: string, workspace: string): Condarc | undefin
   } catch (e) {
     const line = (e as { linePos?: { line: number }[] }).linePos?.[0]?.line
     const where = source.file ? { file: source.file, line } : {}
-    throw new UserError(`Input "${Inputs.Condarc}" is not valid YAML${line ? ` (line ${line})` : ''}: ${errorMessage(e).split('\n')[0]!.replace(/ at line.*$/, '')}`, where)
+    throw new UserError(
+      `Input "${Inputs.Condarc}" is not valid YAML${line ? ` (line ${line})` : ''}: ${errorMessage(e)
+        .split('\n')[0]!
+        .replace(/ at line.*$/, '')}`,
+      where,
+    )
   }
   if (doc === null || doc === undefined) doc = {}
   if (typeof doc !== 'object' || Array.isArray(doc)) {

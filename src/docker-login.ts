@@ -23,12 +23,7 @@ export interface LoginConfig {
 const LINKED = ['buildx', 'cli-plugins', 'contexts']
 
 /** Writes `<tmp>/config.json` = the user's config + `auths[registry]`; returns the env to use. */
-export function dockerConfigWithLogin(
-  registries: readonly string[],
-  username: string,
-  password: string,
-  env: NodeJS.ProcessEnv = process.env,
-): LoginConfig {
+export function dockerConfigWithLogin(registries: readonly string[], username: string, password: string, env: NodeJS.ProcessEnv = process.env): LoginConfig {
   const source = defaultDockerConfigDir(env)
   const dir = mkdtempSync(path.join(os.tmpdir(), 'conda-image-action-docker-'))
   let config: Record<string, unknown> = {}
@@ -58,9 +53,10 @@ export function dockerConfigWithLogin(
     if (existsSync(target)) symlinkSync(target, path.join(dir, name))
   }
   const store = config.credsStore
-  const note = typeof store === 'string' && store
-    ? `The Docker config uses the credential store "${store}", which Docker asks before the registry-username/registry-password inputs; if the push is denied, log in with docker/login-action instead`
-    : undefined
+  const note =
+    typeof store === 'string' && store
+      ? `The Docker config uses the credential store "${store}", which Docker asks before the registry-username/registry-password inputs; if the push is denied, log in with docker/login-action instead`
+      : undefined
   return {
     env: { ...env, DOCKER_CONFIG: dir },
     dir,

@@ -44,21 +44,44 @@ function relative(file: string, workspace: string): string {
 }
 
 const HINTS: readonly [RegExp, string][] = [
-  [/"[^"]*": not found|failed to calculate checksum|COPY failed|no such file or directory/i, 'Check that the file exists in the build context (the `context` input), is not excluded by `.dockerignore`, and is not outside the context (`COPY ../x` cannot reach it).'],
+  [
+    /"[^"]*": not found|failed to calculate checksum|COPY failed|no such file or directory/i,
+    'Check that the file exists in the build context (the `context` input), is not excluded by `.dockerignore`, and is not outside the context (`COPY ../x` cannot reach it).',
+  ],
   [/target stage .* could not be found|stage "[^"]+" is not in/i, 'Check the `target` input against the `FROM … AS <name>` stages of the Dockerfile.'],
-  [/base name .*should not be blank|ARG BASE_IMAGE/i, 'Declare `ARG BASE_IMAGE` before the first FROM of the application Dockerfile and start it `FROM ${BASE_IMAGE}`.'],
+  [
+    /base name .*should not be blank|ARG BASE_IMAGE/i,
+    'Declare `ARG BASE_IMAGE` before the first FROM of the application Dockerfile and start it `FROM ${BASE_IMAGE}`.',
+  ],
   [/dockerfile parse error|unknown instruction|syntax/i, 'Fix the Dockerfile syntax at the line shown.'],
-  [/could not solve|nothing provides|conflicting requests|PackagesNotFoundError|UnsatisfiableError|encountered problems while solving/i, 'The environment could not be solved: check the specs and channels of the environment file (and the `condarc` input for mirrors or private channels); `mode: plan` prints what is hashed.'],
-  [/No matching distribution|pip.*(error|failed)|ResolutionImpossible/i, 'pip could not install a requirement: check the pip entries and their index (private indexes: pass a pip config as the secret `pip_conf` with `secret-files`).'],
-  [/401|unauthori[sz]ed|authentication required|rejected the credentials|requires authentication/i, 'Log in to the registry before this step (docker/login-action) or set `registry-username` and `registry-password`.'],
-  [/403|denied|forbidden|lack permission/i, 'The credentials lack permission to push: on ghcr.io grant the workflow `packages: write` and give the repository access to the package.'],
+  [
+    /could not solve|nothing provides|conflicting requests|PackagesNotFoundError|UnsatisfiableError|encountered problems while solving/i,
+    'The environment could not be solved: check the specs and channels of the environment file (and the `condarc` input for mirrors or private channels); `mode: plan` prints what is hashed.',
+  ],
+  [
+    /No matching distribution|pip.*(error|failed)|ResolutionImpossible/i,
+    'pip could not install a requirement: check the pip entries and their index (private indexes: pass a pip config as the secret `pip_conf` with `secret-files`).',
+  ],
+  [
+    /401|unauthori[sz]ed|authentication required|rejected the credentials|requires authentication/i,
+    'Log in to the registry before this step (docker/login-action) or set `registry-username` and `registry-password`.',
+  ],
+  [
+    /403|denied|forbidden|lack permission/i,
+    'The credentials lack permission to push: on ghcr.io grant the workflow `packages: write` and give the repository access to the package.',
+  ],
   [/secret .*not found|--secret|ssh/i, 'Check the `secrets`, `secret-files`, `secret-envs` and `ssh` inputs: the Dockerfile mounts an id that was not given.'],
 ]
 
 /** What to try, from the message and the log (at most three hints). */
 export function failureHints(text: string, userError: boolean): string[] {
   const out = HINTS.filter(([re]) => re.test(text)).map(([, h]) => h)
-  if (out.length === 0) out.push(userError ? 'Fix the input or file named above and run the job again.' : 'This looks like a fault of the runner, the registry or the action: run the job again; if it persists, open an issue with this log.')
+  if (out.length === 0)
+    out.push(
+      userError
+        ? 'Fix the input or file named above and run the job again.'
+        : 'This looks like a fault of the runner, the registry or the action: run the job again; if it persists, open an issue with this log.',
+    )
   return out.slice(0, 3)
 }
 

@@ -72,7 +72,12 @@ const boolean: Parser<boolean> = (v, name) => {
 function oneOf<T extends string>(allowed: readonly T[]): Parser<T> {
   return (v, name) => {
     if ((allowed as readonly string[]).includes(v)) return v as T
-    throw new UserError(`Input "${name}" must be one of ${allowed.filter((a) => a !== '').map((a) => `"${a}"`).join(', ')}, got "${v}"`)
+    throw new UserError(
+      `Input "${name}" must be one of ${allowed
+        .filter((a) => a !== '')
+        .map((a) => `"${a}"`)
+        .join(', ')}, got "${v}"`,
+    )
   }
 }
 
@@ -151,35 +156,33 @@ export const INPUTS = {
     default: '',
     parse: imageName,
     description:
-      'Repository of the image, e.g. `ghcr.io/acme/model`. As everywhere in Docker, a name without a registry host is on Docker Hub (`acme/model` is `docker.io/acme/model`). To keep images in the runner\'s Docker engine instead, set `store: local`.',
+      "Repository of the image, e.g. `ghcr.io/acme/model`. As everywhere in Docker, a name without a registry host is on Docker Hub (`acme/model` is `docker.io/acme/model`). To keep images in the runner's Docker engine instead, set `store: local`.",
   },
   store: {
     name: Inputs.Store,
     default: 'registry',
     parse: oneOf(Stores),
     description:
-      'Where the images live: `registry` (pushed to the registry of `image`, with a registry build cache) or `local` (the runner\'s Docker engine: built with `--load`, nothing pushed, uncompressed sizes).',
+      "Where the images live: `registry` (pushed to the registry of `image`, with a registry build cache) or `local` (the runner's Docker engine: built with `--load`, nothing pushed, uncompressed sizes).",
   },
   baseRepository: {
     name: Inputs.BaseRepository,
     default: '',
     parse: optional(imageName),
-    description:
-      'Repository that holds the dated base tags (in the same store as `image`). Default: the same as `image`.',
+    description: 'Repository that holds the dated base tags (in the same store as `image`). Default: the same as `image`.',
   },
   baseTagPrefix: {
     name: Inputs.BaseTagPrefix,
     default: 'base-',
     parse: tagPrefix,
-    description:
-      'Prefix of the dated base tags `<prefix><hash12>-<YYYYMMDD>`.',
+    description: 'Prefix of the dated base tags `<prefix><hash12>-<YYYYMMDD>`.',
   },
   baseDockerfile: {
     name: Inputs.BaseDockerfile,
     default: '',
     parse: optional(text),
     description:
-      'Dockerfile that builds the base from the environment file, with the environment file\'s directory as context and `--build-arg ENVIRONMENT_FILE=<file name>`. Part of the environment hash. Default: the bundled micromamba template.',
+      "Dockerfile that builds the base from the environment file, with the environment file's directory as context and `--build-arg ENVIRONMENT_FILE=<file name>`. Part of the environment hash. Default: the bundled micromamba template.",
   },
   baseBuildArgs: {
     name: Inputs.BaseBuildArgs,
@@ -192,15 +195,13 @@ export const INPUTS = {
     name: Inputs.Dockerfile,
     default: '',
     parse: optional(text),
-    description:
-      'Application Dockerfile built `FROM` the base; it receives `--build-arg BASE_IMAGE=<picked base ref>`. Empty: build the base only.',
+    description: 'Application Dockerfile built `FROM` the base; it receives `--build-arg BASE_IMAGE=<picked base ref>`. Empty: build the base only.',
   },
   context: {
     name: Inputs.Context,
     default: '.',
     parse: text,
-    description:
-      'Build context of the application image.',
+    description: 'Build context of the application image.',
   },
   tags: {
     name: Inputs.Tags,
@@ -214,7 +215,7 @@ export const INPUTS = {
     default: 'auto',
     parse: oneOf(Modes),
     description:
-      '`auto`: pick or create the base, then build the app; `base` (nightly): build today\'s base tag even if an older one exists; `plan`: print the plan and the canonical environment document, build, push and delete nothing; `merge`: in a job that `needs:` the per-platform jobs of a matrix (`build-platforms`), build nothing and assemble one multi-platform base tag and application tag from their per-platform images, failing with the names of missing platforms.',
+      "`auto`: pick or create the base, then build the app; `base` (nightly): build today's base tag even if an older one exists; `plan`: print the plan and the canonical environment document, build, push and delete nothing; `merge`: in a job that `needs:` the per-platform jobs of a matrix (`build-platforms`), build nothing and assemble one multi-platform base tag and application tag from their per-platform images, failing with the names of missing platforms.",
   },
   refresh: {
     name: Inputs.Refresh,
@@ -234,15 +235,13 @@ export const INPUTS = {
     name: Inputs.MaxAge,
     default: '',
     parse: optional(duration),
-    description:
-      'In `auto` mode, rebuild a newest base older than this with today\'s date, e.g. `14d`, `2w`, `36h`. Empty: never.',
+    description: "In `auto` mode, rebuild a newest base older than this with today's date, e.g. `14d`, `2w`, `36h`. Empty: never.",
   },
   cacheMode: {
     name: Inputs.CacheMode,
     default: 'max',
     parse: oneOf(CacheModes),
-    description:
-      'Registry cache export mode, `min` or `max`.',
+    description: 'Registry cache export mode, `min` or `max`.',
   },
   cacheBackend: {
     name: Inputs.CacheBackend,
@@ -255,29 +254,26 @@ export const INPUTS = {
     name: Inputs.ActionsCacheMaxSize,
     default: '2GB',
     parse: size,
-    description:
-      'Largest BuildKit cache saved to the Actions cache, e.g. 2GB or 500MB; larger ones are not saved.',
+    description: 'Largest BuildKit cache saved to the Actions cache, e.g. 2GB or 500MB; larger ones are not saved.',
   },
   cacheRef: {
     name: Inputs.CacheRef,
     default: '',
     parse: optional(tagReference),
-    description:
-      'Registry build cache of the base. Default: `<base-repository>:buildcache`.',
+    description: 'Registry build cache of the base. Default: `<base-repository>:buildcache`.',
   },
   appCacheRef: {
     name: Inputs.AppCacheRef,
     default: '',
     parse: optional(tagReference),
-    description:
-      'Registry build cache of the application image. Default: `<image>:buildcache-app`.',
+    description: 'Registry build cache of the application image. Default: `<image>:buildcache-app`.',
   },
   platforms: {
     name: Inputs.Platforms,
     default: '',
     parse: platformList,
     description:
-      'Target platforms (comma- or newline-separated), e.g. `linux/amd64,linux/arm64`. Part of the environment hash. Default: the runner\'s platform (linux/<arch>), so runners of different architectures never share a base.',
+      "Target platforms (comma- or newline-separated), e.g. `linux/amd64,linux/arm64`. Part of the environment hash. Default: the runner's platform (linux/<arch>), so runners of different architectures never share a base.",
   },
   buildPlatforms: {
     name: Inputs.BuildPlatforms,
@@ -290,64 +286,55 @@ export const INPUTS = {
     name: Inputs.BuildArgs,
     default: '',
     parse: keyValues,
-    description:
-      'Build args of the application image (`KEY=VALUE`, one per line).',
+    description: 'Build args of the application image (`KEY=VALUE`, one per line).',
   },
   labels: {
     name: Inputs.Labels,
     default: '',
     parse: keyValues,
-    description:
-      'Labels of the built images (`KEY=VALUE`, one per line).',
+    description: 'Labels of the built images (`KEY=VALUE`, one per line).',
   },
   target: {
     name: Inputs.Target,
     default: '',
     parse: optional(text),
-    description:
-      'Target stage of the application Dockerfile.',
+    description: 'Target stage of the application Dockerfile.',
   },
   builder: {
     name: Inputs.Builder,
     default: '',
     parse: optional(text),
-    description:
-      'Name of the buildx builder to use (docker-container, kubernetes, remote and cloud builders all work). Default: the current builder.',
+    description: 'Name of the buildx builder to use (docker-container, kubernetes, remote and cloud builders all work). Default: the current builder.',
   },
   keepLatest: {
     name: Inputs.KeepLatest,
     default: '3',
     parse: count(1),
-    description:
-      'Retention: always keep the newest N dated tags of each environment hash.',
+    description: 'Retention: always keep the newest N dated tags of each environment hash.',
   },
   keepDays: {
     name: Inputs.KeepDays,
     default: '30',
     parse: count(0),
-    description:
-      'Retention: keep dated tags younger than this many days.',
+    description: 'Retention: keep dated tags younger than this many days.',
   },
   prune: {
     name: Inputs.Prune,
     default: 'false',
     parse: oneOf(PruneModes),
-    description:
-      'Delete old dated base tags after the build: `false`, `dry-run` (list what would go) or `true`.',
+    description: 'Delete old dated base tags after the build: `false`, `dry-run` (list what would go) or `true`.',
   },
   summary: {
     name: Inputs.Summary,
     default: 'true',
     parse: boolean,
-    description:
-      'Write the report to the job summary.',
+    description: 'Write the report to the job summary.',
   },
   prComment: {
     name: Inputs.PrComment,
     default: 'true',
     parse: boolean,
-    description:
-      'Create or update one sticky comment on the pull request (needs `pull-requests: write`).',
+    description: 'Create or update one sticky comment on the pull request (needs `pull-requests: write`).',
   },
   githubToken: {
     name: Inputs.GithubToken,
@@ -355,15 +342,13 @@ export const INPUTS = {
     actionDefault: '${{ github.token }}',
     parse: text,
     secret: true,
-    description:
-      'Token for the PR comment and, for ghcr.io, the GitHub Packages API (pruning).',
+    description: 'Token for the PR comment and, for ghcr.io, the GitHub Packages API (pruning).',
   },
   registryUsername: {
     name: Inputs.RegistryUsername,
     default: '',
     parse: optional(text),
-    description:
-      'Registry user name, with `registry-password`. Empty: the Docker config (`docker/login-action`, credential helpers) is used.',
+    description: 'Registry user name, with `registry-password`. Empty: the Docker config (`docker/login-action`, credential helpers) is used.',
   },
   registryPassword: {
     name: Inputs.RegistryPassword,
@@ -377,36 +362,32 @@ export const INPUTS = {
     name: Inputs.InsecureRegistries,
     default: '',
     parse: hostList,
-    description:
-      'Registry hosts reached over plain HTTP besides loopback ones (comma- or newline-separated).',
+    description: 'Registry hosts reached over plain HTTP besides loopback ones (comma- or newline-separated).',
   },
   compareTo: {
     name: Inputs.CompareTo,
     default: '',
     parse: optional(reference),
     description:
-      'Image the application image\'s size is compared with, read before this run pushes (without `dockerfile`, the base is compared with the previous dated base). Default: the previous image of the same stream: for a pull request `<image>:<target branch>`, for a push `<image>:<branch>`, then `<image>:<default branch>`, then `<image>:latest` — the first that exists.',
+      "Image the application image's size is compared with, read before this run pushes (without `dockerfile`, the base is compared with the previous dated base). Default: the previous image of the same stream: for a pull request `<image>:<target branch>`, for a push `<image>:<branch>`, then `<image>:<default branch>`, then `<image>:latest` — the first that exists.",
   },
   maxSize: {
     name: Inputs.MaxSize,
     default: '',
     parse: optional(size),
-    description:
-      'Size budget of the final image, e.g. `800MB`. Exceeding it warns (or fails with `fail-on-budget`).',
+    description: 'Size budget of the final image, e.g. `800MB`. Exceeding it warns (or fails with `fail-on-budget`).',
   },
   maxGrowth: {
     name: Inputs.MaxGrowth,
     default: '',
     parse: optional(growth),
-    description:
-      'Growth budget against the compared image, e.g. `10%` or `50MB`.',
+    description: 'Growth budget against the compared image, e.g. `10%` or `50MB`.',
   },
   failOnBudget: {
     name: Inputs.FailOnBudget,
     default: 'false',
     parse: boolean,
-    description:
-      'Fail the step (after the report is written) when a size budget is exceeded.',
+    description: 'Fail the step (after the report is written) when a size budget is exceeded.',
   },
   secrets: {
     name: Inputs.Secrets,
@@ -420,14 +401,13 @@ export const INPUTS = {
     default: '',
     parse: raw,
     description:
-      'BuildKit secrets from files, `id=path` per line (a file inside the workspace). Well-known ids the bundled template mounts: `pip_conf` (pip\'s config, e.g. a private index) and `netrc`.',
+      "BuildKit secrets from files, `id=path` per line (a file inside the workspace). Well-known ids the bundled template mounts: `pip_conf` (pip's config, e.g. a private index) and `netrc`.",
   },
   secretEnvs: {
     name: Inputs.SecretEnvs,
     default: '',
     parse: raw,
-    description:
-      'BuildKit secrets from environment variables of the step, `id=ENVVAR` per line.',
+    description: 'BuildKit secrets from environment variables of the step, `id=ENVVAR` per line.',
   },
   ssh: {
     name: Inputs.Ssh,

@@ -56,7 +56,12 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
   const fp = await timer.run('Environment hash', () => fingerprintPhase(inputs, ctx.workspace, ports))
   progress.fp = fp
   const { opts } = inputs
-  const stores = ports.stores({ local: opts.image.local, username: opts.registryUsername, password: opts.registryPassword, insecureRegistries: opts.insecureRegistries })
+  const stores = ports.stores({
+    local: opts.image.local,
+    username: opts.registryUsername,
+    password: opts.registryPassword,
+    insecureRegistries: opts.insecureRegistries,
+  })
   const lookup = await timer.run('Lookup', () => lookupPhase({ opts, envHash: fp.hash, stores }, ports))
   const plan = planRun({ opts, ctx, envHash: fp.hash, lookup, platforms: inputs.platforms })
   progress.plan = plan

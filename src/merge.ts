@@ -47,7 +47,9 @@ async function planMerges(input: MergeInput, registry: MergeRegistry): Promise<{
   const name = refs[0]!.name
   const other = refs.find((r) => formatName(r.name) !== formatName(name))
   if (other) {
-    throw new UserError(`mode: merge assembles the application image in ${formatName(name)}; ${formatName(other.name)}:${other.tag} is in another repository (list tags of one repository, or copy the merged image afterwards)`)
+    throw new UserError(
+      `mode: merge assembles the application image in ${formatName(name)}; ${formatName(other.name)}:${other.tag} is in another repository (list tags of one repository, or copy the merged image afterwards)`,
+    )
   }
   const appRepoTags = formatName(name) === repo ? baseTags : await registry.listTags(name)
   const parts = planAppMerge({ tags: appRepoTags, appTag: refs[0]!.tag!, platforms: input.platforms, repository: formatName(name) })
@@ -71,7 +73,11 @@ export async function mergeImages(input: MergeInput, registry: MergeRegistry, lo
   }
   if (!plan.app) return { base }
   const { name, tags, parts } = plan.app
-  const { digest } = await registry.putIndex(name, parts.map((p) => ({ ref: p.tag, platform: p.platform })), tags)
+  const { digest } = await registry.putIndex(
+    name,
+    parts.map((p) => ({ ref: p.tag, platform: p.platform })),
+    tags,
+  )
   log.info(`Assembled ${formatName(name)}:${tags.join(', ')}@${digest} from ${parts.map((p) => p.tag).join(', ')}`)
   return { base, app: { name, tag: tags[0]!, digest } }
 }

@@ -147,11 +147,7 @@ export function getOptions(ctx: RunContext, get: Getter = actionsInput, env: Nod
     image,
     baseRepository,
     baseTagPrefix: p.baseTagPrefix,
-    baseDockerfile: Object.freeze(
-      files.baseDockerfile
-        ? { ...files.baseDockerfile, bundled: false }
-        : bundledTemplate(),
-    ),
+    baseDockerfile: Object.freeze(files.baseDockerfile ? { ...files.baseDockerfile, bundled: false } : bundledTemplate()),
     baseBuildArgs: Object.freeze(p.baseBuildArgs),
     dockerfile: files.dockerfile,
     context: files.context,

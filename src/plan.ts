@@ -85,8 +85,17 @@ export interface RunPlan {
 
 export function planRun({ opts, ctx, envHash, lookup, platforms = opts.platforms }: PlanInput): RunPlan {
   const merge = opts.mode === 'merge' ? mergePlan(opts, envHash, lookup, platforms) : undefined
-  const choice = merge ? mergedChoice(merge.tag, opts.baseTagPrefix, ctx.now) : chooseBase({ dated: lookup.dated, prefix: opts.baseTagPrefix, envHash, now: ctx.now, mode: opts.mode, maxAgeMs: opts.maxAgeMs })
-  const job = platformJob({ platforms, buildPlatforms: opts.buildPlatforms, datedTag: choice.tag, appTags: opts.tags, cacheRef: opts.cacheRef, appCacheRef: opts.appCacheRef })
+  const choice = merge
+    ? mergedChoice(merge.tag, opts.baseTagPrefix, ctx.now)
+    : chooseBase({ dated: lookup.dated, prefix: opts.baseTagPrefix, envHash, now: ctx.now, mode: opts.mode, maxAgeMs: opts.maxAgeMs })
+  const job = platformJob({
+    platforms,
+    buildPlatforms: opts.buildPlatforms,
+    datedTag: choice.tag,
+    appTags: opts.tags,
+    cacheRef: opts.cacheRef,
+    appCacheRef: opts.appCacheRef,
+  })
   const push = decidePush({ push: opts.push, local: opts.image.local, pullRequest: ctx.pullRequest })
   const backend = resolveCacheBackend(opts.cacheBackend, {
     pullRequestFromFork: ctx.pullRequest?.fromFork ?? false,
@@ -121,16 +130,23 @@ export function planRun({ opts, ctx, envHash, lookup, platforms = opts.platforms
       measureInStore,
       measureByDigest: push.enabled && !opts.image.local,
     },
-    retention: opts.prune === 'false' ? undefined : { mode: opts.mode === 'plan' || opts.prune === 'dry-run' ? 'dry-run' : 'true', tolerant: opts.mode === 'plan' },
-    report: { ageDays: choice.action === 'reuse' ? choice.ageDays : 0, note: merge ? mergeNote(merge) : refresh ? refreshNote(opts) : undefined, reason: merge ? mergeNote(merge) : reasonText(choice) },
+    retention:
+      opts.prune === 'false' ? undefined : { mode: opts.mode === 'plan' || opts.prune === 'dry-run' ? 'dry-run' : 'true', tolerant: opts.mode === 'plan' },
+    report: {
+      ageDays: choice.action === 'reuse' ? choice.ageDays : 0,
+      note: merge ? mergeNote(merge) : refresh ? refreshNote(opts) : undefined,
+      reason: merge ? mergeNote(merge) : reasonText(choice),
+    },
     steps: merge ? [mergeNote(merge)] : planSteps(opts, choice, push, tagRef, job),
   }
 }
 
 /** mode: merge — the merge of the base, decided from the tags the lookup found. */
 function mergePlan(opts: Options, envHash: string, lookup: LookupResult, platforms: readonly string[]): BaseMergePlan {
-  if (opts.image.local) throw new UserError('mode: merge assembles multi-platform tags in a registry; the local Docker engine has no per-platform images to merge')
-  if (!lookup.tags) throw new UserError(`mode: merge could not list the tags of ${formatName(opts.baseRepository)}, so it cannot find the per-platform images to merge`)
+  if (opts.image.local)
+    throw new UserError('mode: merge assembles multi-platform tags in a registry; the local Docker engine has no per-platform images to merge')
+  if (!lookup.tags)
+    throw new UserError(`mode: merge could not list the tags of ${formatName(opts.baseRepository)}, so it cannot find the per-platform images to merge`)
   return planBaseMerge({ tags: lookup.tags, prefix: opts.baseTagPrefix, envHash, platforms, repository: formatName(opts.baseRepository) })
 }
 

@@ -54,7 +54,11 @@ export function parsePartTag(tag: string, prefix: string): ParsedPart | undefine
  * (the full set, which is what is hashed). Empty means all of `platforms`. `subset` is true
  * when this job builds only some of them (and so pushes parts, not the tags themselves).
  */
-export function resolveBuildPlatforms(platforms: readonly string[], buildPlatforms: readonly string[], input = 'build-platforms'): { build: string[]; subset: boolean } {
+export function resolveBuildPlatforms(
+  platforms: readonly string[],
+  buildPlatforms: readonly string[],
+  input = 'build-platforms',
+): { build: string[]; subset: boolean } {
   const slugs = new Map<string, string>()
   for (const p of platforms) {
     const s = platformSlug(p)
@@ -66,7 +70,9 @@ export function resolveBuildPlatforms(platforms: readonly string[], buildPlatfor
   const unknown = buildPlatforms.filter((p) => !platforms.includes(p))
   if (unknown.length > 0) {
     const full = platforms.length ? platforms.join(', ') : '(empty: only the runner’s own platform)'
-    throw new UserError(`Input "${input}": ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in "platforms" (${full}); build-platforms must be a subset of platforms`)
+    throw new UserError(
+      `Input "${input}": ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in "platforms" (${full}); build-platforms must be a subset of platforms`,
+    )
   }
   const build = platforms.filter((p) => buildPlatforms.includes(p))
   return { build, subset: build.length < new Set(platforms).size }
@@ -116,7 +122,13 @@ export type BaseMergePlan =
  * merge fails naming every missing platform. The jobs of one matrix may straddle midnight
  * (UTC): a platform missing from the newest parts is taken from the parts of the day before.
  */
-export function planBaseMerge(input: { tags: readonly string[]; prefix: string; envHash: string; platforms: readonly string[]; repository: string }): BaseMergePlan {
+export function planBaseMerge(input: {
+  tags: readonly string[]
+  prefix: string
+  envHash: string
+  platforms: readonly string[]
+  repository: string
+}): BaseMergePlan {
   const units = baseUnits(input.tags, input.prefix).filter((u) => u.dated.hash12 === hash12(input.envHash))
   const newest = units[0]
   if (!newest) {
@@ -132,7 +144,12 @@ export function planBaseMerge(input: { tags: readonly string[]; prefix: string; 
   const missing = parts.filter((p) => p.tag === undefined)
   if (missing.length === 0) return { action: 'assemble', tag: newest.dated.tag, parts: parts as MergePart[] }
   if (newest.merged) return { action: 'merged', tag: newest.dated.tag }
-  throw missingPlatforms(newest.dated.tag, input.repository, missing.map((m) => m.platform), (p) => partTag(newest.dated.tag, p))
+  throw missingPlatforms(
+    newest.dated.tag,
+    input.repository,
+    missing.map((m) => m.platform),
+    (p) => partTag(newest.dated.tag, p),
+  )
 }
 
 /** The parts of an application tag; fails naming every platform whose part is not in `tags`. */
@@ -140,7 +157,13 @@ export function planAppMerge(input: { tags: readonly string[]; appTag: string; p
   const have = new Set(input.tags)
   const parts = input.platforms.map((platform) => ({ platform, tag: partTag(input.appTag, platform) }))
   const missing = parts.filter((p) => !have.has(p.tag))
-  if (missing.length > 0) throw missingPlatforms(input.appTag, input.repository, missing.map((m) => m.platform), (p) => partTag(input.appTag, p))
+  if (missing.length > 0)
+    throw missingPlatforms(
+      input.appTag,
+      input.repository,
+      missing.map((m) => m.platform),
+      (p) => partTag(input.appTag, p),
+    )
   return parts
 }
 

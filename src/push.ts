@@ -35,7 +35,8 @@ export function decidePush(p: PushInput): PushDecision {
 
 /** The message of a push that cannot happen: names the registry and how to log in. */
 export function pushAccessMessage(registry: string, repository: string, detail: string): string {
-  const hub = registry === 'docker.io' ? ' (Docker Hub: a name without a registry host is on Docker Hub; for the runner\'s own Docker engine set `store: local`)' : ''
+  const hub =
+    registry === 'docker.io' ? " (Docker Hub: a name without a registry host is on Docker Hub; for the runner's own Docker engine set `store: local`)" : ''
   return (
     `Cannot push to ${registry}/${repository}${hub}: ${detail}. ` +
     `Log in before this step with docker/login-action (registry: ${registry}), or set the inputs registry-username and registry-password; ` +

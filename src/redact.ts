@@ -28,12 +28,20 @@ export function redact(text: string, mask: Mask = STARS): string {
   if (out.includes('@')) {
     out = out
       // scheme://user:pass@  → scheme://user:***@
-      .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:@]*):([^/\s@]+)@(?![a-z0-9]+:[0-9a-f]{32})/gi, (_m, scheme: string, user: string, pass: string) => `${scheme}${user}:${mask(pass)}@`)
+      .replace(
+        /(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:@]*):([^/\s@]+)@(?![a-z0-9]+:[0-9a-f]{32})/gi,
+        (_m, scheme: string, user: string, pass: string) => `${scheme}${user}:${mask(pass)}@`,
+      )
       // scheme://token@ → scheme://***@ (not git@, hg@, svn@)
-      .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+)@(?![a-z0-9]+:[0-9a-f]{32})/gi, (m, scheme: string, user: string) => (CONVENTIONAL_USERS.test(user) ? m : `${scheme}${mask(user)}@`))
+      .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+)@(?![a-z0-9]+:[0-9a-f]{32})/gi, (m, scheme: string, user: string) =>
+        CONVENTIONAL_USERS.test(user) ? m : `${scheme}${mask(user)}@`,
+      )
       // user:pass@host without a scheme (not an image reference `name:tag@sha256:…`)
       // (bounded and unable to cross separators: linear on hostile text)
-      .replace(/(^|[\s=,;'"(<[])([^\s:@/'"=,;()<>[\]]{1,256}):([^\s@/'",;()<>[\]]{1,256})@(?=[A-Za-z0-9[])(?![a-z0-9]+:[0-9a-f]{32})/g, (_m, pre: string, user: string, pass: string) => `${pre}${user}:${mask(pass)}@`)
+      .replace(
+        /(^|[\s=,;'"(<[])([^\s:@/'"=,;()<>[\]]{1,256}):([^\s@/'",;()<>[\]]{1,256})@(?=[A-Za-z0-9[])(?![a-z0-9]+:[0-9a-f]{32})/g,
+        (_m, pre: string, user: string, pass: string) => `${pre}${user}:${mask(pass)}@`,
+      )
       // pip option values with userinfo and no scheme (`--index-url tok@host/simple`)
       .replace(PIP_OPTION, (m, opt: string, q: string, value: string) => `${opt}${q}${redactOptionValue(value, mask)}`)
   }
@@ -65,7 +73,10 @@ export const MAX_EXCERPT = 80
  * `?`, whitespace collapsed, cut to `max` characters with `…`.
  */
 export function excerpt(text: string, max: number = MAX_EXCERPT): string {
-  // eslint-disable-next-line no-control-regex
-  const flat = redact(text.length > max * 4 ? text.slice(0, max * 4) : text).replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, '?').replace(/\s+/g, ' ').trim()
+  const flat = redact(text.length > max * 4 ? text.slice(0, max * 4) : text)
+    // eslint-disable-next-line no-control-regex -- control characters are what this replaces
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, '?')
+    .replace(/\s+/g, ' ')
+    .trim()
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
 }

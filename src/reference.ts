@@ -107,9 +107,7 @@ function parseName(rest: string, what: string, input: string, local: boolean): I
   }
   for (const p of parts) {
     if (!COMPONENT.test(p)) {
-      throw new UserError(
-        `${what} "${input}" is not a valid image reference: "${p}" must be lowercase letters, digits and separators (. _ __ -)`,
-      )
+      throw new UserError(`${what} "${input}" is not a valid image reference: "${p}" must be lowercase letters, digits and separators (. _ __ -)`)
     }
   }
   let repository = parts.join('/')

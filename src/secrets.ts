@@ -151,7 +151,10 @@ export function parseSecretInputs(v: SecretInputValues, workspace: string, env: 
   })
   const seen = new Set<string>()
   for (const s of secrets) {
-    if (seen.has(s.id)) throw new UserError(`Secret id "${s.id}" is given twice (inputs "${Inputs.Secrets}", "${Inputs.SecretFiles}", "${Inputs.SecretEnvs}", "${Inputs.Condarc}")`)
+    if (seen.has(s.id))
+      throw new UserError(
+        `Secret id "${s.id}" is given twice (inputs "${Inputs.Secrets}", "${Inputs.SecretFiles}", "${Inputs.SecretEnvs}", "${Inputs.Condarc}")`,
+      )
     seen.add(s.id)
   }
   return { secrets, ssh: withInput(Inputs.Ssh, () => parseSsh(v.ssh, workspace)) }
@@ -163,7 +166,14 @@ function parseSsh(value: string, workspace: string): SshForward[] {
     const eq = item.indexOf('=')
     const id = (eq < 0 ? item : item.slice(0, eq)).trim()
     if (!ID.test(id)) throw new UserError(`"${item}" must be \`default\` or id=path (an agent socket or key file)`)
-    const paths = eq < 0 ? [] : item.slice(eq + 1).split(',').map((p) => p.trim()).filter(Boolean)
+    const paths =
+      eq < 0
+        ? []
+        : item
+            .slice(eq + 1)
+            .split(',')
+            .map((p) => p.trim())
+            .filter(Boolean)
     if (eq >= 0 && paths.length === 0) throw new UserError(`"${item}" names no socket or key path`)
     if (out.some((o) => o.id === id)) throw new UserError(`ssh id "${id}" is given twice`)
     out.push({ id, paths: paths.map((p) => csvSafe(Inputs.Ssh, path.resolve(workspace, p))) })

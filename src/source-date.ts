@@ -31,7 +31,9 @@ export function parseSourceDateEpoch(value: string | undefined): Date | undefine
   const v = value.trim()
   const shown = JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)
   if (!/^\d{1,15}$/.test(v)) {
-    throw new UserError(`SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UTC (e.g. the output of \`git log -1 --format=%ct\`); got ${shown}`)
+    throw new UserError(
+      `SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UTC (e.g. the output of \`git log -1 --format=%ct\`); got ${shown}`,
+    )
   }
   const seconds = Number(v)
   if (seconds > SOURCE_DATE_EPOCH_MAX) {

@@ -153,7 +153,11 @@ export function spawnTimed(cmd: string, args: string[], cwd: string, env: Record
 }
 
 /** Runs a command, returns wall time; throws with its output on failure. */
-export async function timedCommand(cmd: string, args: string[], opts: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<{ wallMs: number; stdout: string; stderr: string }> {
+export async function timedCommand(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<{ wallMs: number; stdout: string; stderr: string }> {
   const env = { ...(process.env as Record<string, string>), ...(opts.env ?? {}) }
   const r = await spawnTimed(cmd, args, opts.cwd ?? process.cwd(), env, opts.timeoutMs ?? 300_000)
   if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}:\n${(r.stderr || r.stdout).slice(-2000)}`)

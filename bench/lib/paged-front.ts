@@ -67,10 +67,13 @@ export async function startPagedFront(pageSize = 1000): Promise<PagedFront> {
     }
     const kind = /^\/v2\/.+\/(manifests|blobs)\//.exec(url.pathname)?.[1] ?? 'other'
     requests.set(`${req.method} ${kind}`, (requests.get(`${req.method} ${kind}`) ?? 0) + 1)
-    const up = http.request({ host: upHost, port: Number(upPort ?? 80), method: req.method, path: req.url, headers: { ...req.headers, host: REGISTRY } }, (ur) => {
-      res.writeHead(ur.statusCode ?? 502, ur.headers)
-      ur.pipe(res)
-    })
+    const up = http.request(
+      { host: upHost, port: Number(upPort ?? 80), method: req.method, path: req.url, headers: { ...req.headers, host: REGISTRY } },
+      (ur) => {
+        res.writeHead(ur.statusCode ?? 502, ur.headers)
+        ur.pipe(res)
+      },
+    )
     up.on('error', () => res.writeHead(502).end())
     req.pipe(up)
   })

@@ -90,12 +90,19 @@ async function mountBlob(repo: string, digest: string, from: string): Promise<vo
  */
 export async function pushSeedImage(repo: string, tag: string): Promise<SeedImage> {
   const src = await ok(await req('GET', `/v2/${BUSYBOX_REPO}/manifests/latest`, { headers: { Accept: OCI_MANIFEST } }), `get ${BUSYBOX}`)
-  const manifest = (await src.json()) as { mediaType?: string; config: { digest: string; size: number; mediaType: string }; layers: { digest: string; size: number; mediaType: string }[] }
+  const manifest = (await src.json()) as {
+    mediaType?: string
+    config: { digest: string; size: number; mediaType: string }
+    layers: { digest: string; size: number; mediaType: string }[]
+  }
   if (!manifest.layers || !manifest.config) throw new Error(`${BUSYBOX} is not a single-platform image manifest`)
   const cfg = (await (await ok(await req('GET', `/v2/${BUSYBOX_REPO}/blobs/${manifest.config.digest}`), 'get busybox config')).json()) as {
     config?: { Labels?: Record<string, string> }
   }
-  cfg.config = { ...(cfg.config ?? {}), Labels: { ...(cfg.config?.Labels ?? {}), 'org.opencontainers.image.description': 'conda-image-action benchmark seed image' } }
+  cfg.config = {
+    ...(cfg.config ?? {}),
+    Labels: { ...(cfg.config?.Labels ?? {}), 'org.opencontainers.image.description': 'conda-image-action benchmark seed image' },
+  }
   const cfgBytes = new TextEncoder().encode(JSON.stringify(cfg))
   const cfgDigest = await uploadBlob(repo, cfgBytes)
   for (const l of manifest.layers) await mountBlob(repo, l.digest, BUSYBOX_REPO)

@@ -34,7 +34,11 @@ export async function buildxVersion(opts: DockerOptions = {}): Promise<string> {
 
 /** `github.com/docker/buildx 0.13.1+ds1 0.13.1+ds1-3` → `0.13.1+ds1`. Pure. */
 export function parseBuildxVersion(out: string): string {
-  const line = out.split('\n').find((l) => l.trim() !== '')?.trim() ?? ''
+  const line =
+    out
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? ''
   const [tool, version] = line.split(/\s+/)
   return tool !== undefined && version !== undefined && /buildx/.test(tool) ? version : line
 }

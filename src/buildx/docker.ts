@@ -44,6 +44,9 @@ export async function docker(args: readonly string[], opts: DockerOptions = {}):
 
 /** Short, single-paragraph form of a command's error output for messages. */
 export function briefOutput(text: string, maxLines = 20): string {
-  const lines = text.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '')
+  const lines = text
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l !== '')
   return lines.slice(-maxLines).join('\n')
 }

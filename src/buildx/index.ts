@@ -25,12 +25,5 @@ export {
   type BuilderProbe,
 } from './builder.js'
 export { digestFromMetadata, failureMessage, runBuild, type BuildOutcome, type RunBuildOptions } from './run.js'
-export {
-  isStepVertexName,
-  parsePlainProgress,
-  PlainProgressTracker,
-  ProgressTracker,
-  type ProgressFailure,
-  type ProgressResult,
-} from './progress.js'
+export { isStepVertexName, parsePlainProgress, PlainProgressTracker, ProgressTracker, type ProgressFailure, type ProgressResult } from './progress.js'
 export { JsonObjectSplitter } from './json-stream.js'

@@ -118,7 +118,13 @@ export async function runBuild(spec: BuildSpec, opts: RunBuildOptions = {}): Pro
   await rm(spec.metadataFile, { force: true })
 
   const started = performance.now()
-  const { code, signal } = await spawnBuild(args, opts, log, (d) => tracker.write(d), () => tracker.end())
+  const { code, signal } = await spawnBuild(
+    args,
+    opts,
+    log,
+    (d) => tracker.write(d),
+    () => tracker.end(),
+  )
   const durationMs = Math.round(performance.now() - started)
 
   if (opts.signal?.aborted) throw new Error('the build was aborted')
@@ -128,7 +134,9 @@ export async function runBuild(spec: BuildSpec, opts: RunBuildOptions = {}): Pro
     if (isBuildxMissing(text.join('\n'))) throw new UserError(BUILDX_MISSING)
     const message = failureMessage(signal ? null : code, failure, text) + (signal ? ` (killed by ${signal})` : '')
     // Errors of the user's Dockerfile that BuildKit reports without a line (unknown target stage, blank base name).
-    const userContent = /target stage "[^"]*" could not be found|base name \(?\$?\{?\w*\}?\)? ?should not be blank|dockerfile parse error/i.test(text.join('\n'))
+    const userContent = /target stage "[^"]*" could not be found|base name \(?\$?\{?\w*\}?\)? ?should not be blank|dockerfile parse error/i.test(
+      text.join('\n'),
+    )
     const inDockerfile = failure !== undefined && ((failure.inStep && failure.error !== undefined) || failure.dockerfileLine !== undefined || userContent)
     if (inDockerfile) {
       const where: { file: string; line?: number } = { file: spec.dockerfile }

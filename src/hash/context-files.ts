@@ -134,7 +134,12 @@ function sectionOf(entries: Map<string, string>, perRead: Map<string, Set<string
     for (const [k, v] of listed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) files[k] = short(v)
   } else {
     for (const [label, keys] of [...perRead].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      files[`${label} (${keys.size} entries)`] = sha256Hex([...keys].sort().map((k) => `${k}\0${entries.get(k)}`).join('\n')).slice(0, 16)
+      files[`${label} (${keys.size} entries)`] = sha256Hex(
+        [...keys]
+          .sort()
+          .map((k) => `${k}\0${entries.get(k)}`)
+          .join('\n'),
+      ).slice(0, 16)
     }
   }
   return { files: { ...files }, sha256 }
@@ -150,7 +155,10 @@ function short(v: string): string {
 async function loadIgnore(workspace: string, root: string, dockerfile: string): Promise<{ ignore: Ignore; file?: string; reIncludes: boolean }> {
   // The Dockerfile-specific file may lie outside the context (next to the Dockerfile): it is
   // confined to the workspace, the context's own to the context.
-  for (const [dir, file] of [[workspace, `${dockerfile}.dockerignore`], [root, path.join(root, '.dockerignore')]] as const) {
+  for (const [dir, file] of [
+    [workspace, `${dockerfile}.dockerignore`],
+    [root, path.join(root, '.dockerignore')],
+  ] as const) {
     const text = await readSmallFile(dir, file)
     if (text === undefined) continue
     const clean = text.replace(/^\uFEFF/, '')
@@ -205,13 +213,21 @@ async function readSource(rel: string, w: Walk, excludes: Ignore | undefined, li
     if (isConfinedError(e) && (e.reason === 'outside' || e.reason === 'system')) {
       const target = await readlink(path.join(w.root, rel)).catch(() => rel)
       w.entries.set(rel, `link:${target}`)
-      w.warnings.push({ kind: 'context-escapes', line, message: `${rel} resolves out of the build context (${target}) — it is not read; only its text is in the environment hash` })
+      w.warnings.push({
+        kind: 'context-escapes',
+        line,
+        message: `${rel} resolves out of the build context (${target}) — it is not read; only its text is in the environment hash`,
+      })
     } else w.entries.set(rel, isConfinedError(e) && e.reason === 'missing' ? 'missing' : 'special')
     return
   }
   if (isIgnored(w, rel) && !(st.type === 'directory' && w.reIncludes)) {
     w.entries.set(rel, 'missing')
-    w.warnings.push({ kind: 'context-missing', line, message: `${rel} is excluded by .dockerignore — it is not in the build context, so this instruction will not find it` })
+    w.warnings.push({
+      kind: 'context-missing',
+      line,
+      message: `${rel} is excluded by .dockerignore — it is not in the build context, so this instruction will not find it`,
+    })
     return
   }
   if (st.type === 'directory') await walkTree(rel, w, line, (full, isDir) => !isIgnored(w, full, excludes, rel) || (isDir && w.reIncludes))
@@ -221,7 +237,10 @@ async function readSource(rel: string, w: Walk, excludes: Ignore | undefined, li
 /** Wildcard source: every context path matching it (Go filepath.Match on the whole relative path); a matched directory counts whole. */
 async function walkGlob(pattern: string, w: Walk, excludes: Ignore | undefined, line: number): Promise<void> {
   const parts = pattern.split('/')
-  const fixed = parts.slice(0, parts.findIndex((p) => hasWildcard(p)))
+  const fixed = parts.slice(
+    0,
+    parts.findIndex((p) => hasWildcard(p)),
+  )
   const start = fixed.length ? fixed.join('/') : '.'
   const matchedDirs: string[] = []
   const under = (full: string) => matchedDirs.find((d) => full.startsWith(`${d}/`))
@@ -249,7 +268,13 @@ async function walkGlob(pattern: string, w: Walk, excludes: Ignore | undefined, 
  * Files of a context directory (walkConfined: sorted, symlinks not followed, bounded), each
  * hashed; `take` decides per context-relative path, `kept` which taken directories count.
  */
-async function walkTree(rel: string, w: Walk, line: number, take: (full: string, isDir: boolean) => boolean, kept: (full: string) => boolean = () => true): Promise<void> {
+async function walkTree(
+  rel: string,
+  w: Walk,
+  line: number,
+  take: (full: string, isDir: boolean) => boolean,
+  kept: (full: string) => boolean = () => true,
+): Promise<void> {
   if (w.stopped) return
   const full = (r: string) => (rel === '.' ? r : `${rel}/${r}`)
   if (rel !== '.' && kept(rel)) w.entries.set(rel, 'dir')
@@ -261,7 +286,11 @@ async function walkTree(rel: string, w: Walk, line: number, take: (full: string,
       w.entries.set(f, 'dir')
       if (name === '.git' && !w.gitWarned) {
         w.gitWarned = true
-        w.warnings.push({ kind: 'context-git', line, message: `the build context read here includes ${f} — it changes with every commit, so the base is rebuilt on every commit; add .git to .dockerignore` })
+        w.warnings.push({
+          kind: 'context-git',
+          line,
+          message: `the build context read here includes ${f} — it changes with every commit, so the base is rebuilt on every commit; add .git to .dockerignore`,
+        })
       }
     }
     return true

@@ -46,11 +46,18 @@ function ordered(section: string, prev: readonly string[], next: readonly string
   const changes = keyed(section, prev, next, key, suffix)
   const prevCommon = prev.filter((x) => next.includes(x))
   const nextCommon = next.filter((x) => prev.includes(x))
-  if (!sameList(prevCommon, nextCommon)) changes.push({ section, kind: 'changed', item: `order${suffix}`, before: prevCommon.join(', '), after: nextCommon.join(', ') })
+  if (!sameList(prevCommon, nextCommon))
+    changes.push({ section, kind: 'changed', item: `order${suffix}`, before: prevCommon.join(', '), after: nextCommon.join(', ') })
   return changes
 }
 
-function recordChanges(section: string, prev: Readonly<Record<string, string | null>> | undefined, next: Readonly<Record<string, string | null>> | undefined, fmt: (v: string | null) => string | undefined = (v) => v ?? '(empty)', label: (k: string) => string = (k) => k): Change[] {
+function recordChanges(
+  section: string,
+  prev: Readonly<Record<string, string | null>> | undefined,
+  next: Readonly<Record<string, string | null>> | undefined,
+  fmt: (v: string | null) => string | undefined = (v) => v ?? '(empty)',
+  label: (k: string) => string = (k) => k,
+): Change[] {
   const a = prev ?? {}
   const b = next ?? {}
   const out: Change[] = []
@@ -99,7 +106,8 @@ function lockChanges(prev: Readonly<Record<string, LockPackages>>, next: Readonl
   const key = (item: string) => item.replace(/=[^=]*$/, '')
   return bySubdir(pm, nm, (a, b, suffix) => {
     const changes = keyed('packages', a.items, b.items, key, suffix)
-    if (changes.length === 0 && a.sha256 !== b.sha256) changes.push({ section: 'packages', kind: 'changed', item: `package builds or checksums${suffix}`, before: short(a.sha256), after: short(b.sha256) })
+    if (changes.length === 0 && a.sha256 !== b.sha256)
+      changes.push({ section: 'packages', kind: 'changed', item: `package builds or checksums${suffix}`, before: short(a.sha256), after: short(b.sha256) })
     return changes
   })
 }
@@ -108,7 +116,14 @@ function lockChanges(prev: Readonly<Record<string, LockPackages>>, next: Readonl
 function contextChanges(prev: EnvDocument['context'], next: EnvDocument['context']): Change[] {
   if ((prev?.sha256 ?? '') === (next?.sha256 ?? '')) return []
   const changes = recordChanges(CONTEXT_SECTION, prev?.files, next?.files, (v) => short(v ?? undefined))
-  if (changes.length === 0) changes.push({ section: CONTEXT_SECTION, kind: 'changed', item: 'directories, links or files not listed', before: short(prev?.sha256), after: short(next?.sha256) })
+  if (changes.length === 0)
+    changes.push({
+      section: CONTEXT_SECTION,
+      kind: 'changed',
+      item: 'directories, links or files not listed',
+      before: short(prev?.sha256),
+      after: short(next?.sha256),
+    })
   return changes
 }
 
@@ -118,8 +133,16 @@ export const CONTEXT_SECTION = 'build context files'
 export function diffDocuments(prev: EnvDocument, next: EnvDocument): EnvChange[] {
   const out: Change[] = []
   if (prev.scheme !== next.scheme) out.push({ section: 'scheme', kind: 'changed', item: 'scheme', before: prev.scheme, after: next.scheme })
-  if (prev.source !== next.source) out.push({ section: 'environment', kind: 'changed', item: 'kind of environment file', before: prev.source, after: next.source })
-  if (prev.name !== next.name) out.push({ section: 'name', kind: prev.name === undefined ? 'added' : next.name === undefined ? 'removed' : 'changed', item: 'name', before: prev.name, after: next.name })
+  if (prev.source !== next.source)
+    out.push({ section: 'environment', kind: 'changed', item: 'kind of environment file', before: prev.source, after: next.source })
+  if (prev.name !== next.name)
+    out.push({
+      section: 'name',
+      kind: prev.name === undefined ? 'added' : next.name === undefined ? 'removed' : 'changed',
+      item: 'name',
+      before: prev.name,
+      after: next.name,
+    })
   const pc = prev.channels ?? []
   const nc = next.channels ?? []
   out.push(...ordered('channels', pc, nc, (c) => c))
@@ -143,8 +166,21 @@ export function diffDocuments(prev: EnvDocument, next: EnvDocument): EnvChange[]
   const pe = prev.extra ?? {}
   const ne = next.extra ?? {}
   const extraStr = (o: Record<string, JsonValue>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, json(v)!]))
-  out.push(...recordChanges('environment', extraStr(pe), extraStr(ne), (v) => v ?? undefined, (k) => `key "${k}"`))
-  const rc = (d: EnvDocument) => (d.condarc !== null && typeof d.condarc === 'object' && !Array.isArray(d.condarc) ? extraStr(d.condarc) : d.condarc === undefined ? {} : { '.': json(d.condarc)! })
+  out.push(
+    ...recordChanges(
+      'environment',
+      extraStr(pe),
+      extraStr(ne),
+      (v) => v ?? undefined,
+      (k) => `key "${k}"`,
+    ),
+  )
+  const rc = (d: EnvDocument) =>
+    d.condarc !== null && typeof d.condarc === 'object' && !Array.isArray(d.condarc)
+      ? extraStr(d.condarc)
+      : d.condarc === undefined
+        ? {}
+        : { '.': json(d.condarc)! }
   out.push(...recordChanges('condarc', rc(prev), rc(next)))
   out.push(...keyed('secrets', prev.secrets ?? [], next.secrets ?? [], (s) => s))
   return out

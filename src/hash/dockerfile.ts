@@ -121,7 +121,12 @@ function runCommands(p: Parsed): string[] {
     out.push(...words.join(' ').split(/&&|\|\||;|\|/))
     for (const h of heredocsOf(ins)) {
       const body = h.getContentRange()
-      if (body) out.push(...rangeText(p.lines, body).replace(/\\\n/g, ' ').split(/\n|&&|\|\||;|\|/))
+      if (body)
+        out.push(
+          ...rangeText(p.lines, body)
+            .replace(/\\\n/g, ' ')
+            .split(/\n|&&|\|\||;|\|/),
+        )
     }
   }
   return out
@@ -271,7 +276,11 @@ function copyReads(ins: Instruction, p: Parsed, lookup: Lookup, reads: ContextRe
   for (const raw of sources) {
     if (kw === 'ADD' && REMOTE.test(raw)) {
       if (!flags.some((f) => f.getName() === 'checksum')) {
-        warnings.push({ line, kind: 'context-remote', message: `ADD ${raw} reads a remote file that the environment hash cannot see — the base is rebuilt only when the Dockerfile or the environment changes (pin it with ADD --checksum)` })
+        warnings.push({
+          line,
+          kind: 'context-remote',
+          message: `ADD ${raw} reads a remote file that the environment hash cannot see — the base is rebuilt only when the Dockerfile or the environment changes (pin it with ADD --checksum)`,
+        })
       }
       continue
     }
@@ -288,17 +297,34 @@ function mountReads(ins: Instruction, escape: string, lookup: Lookup, reads: Con
   }
 }
 
-function addRead(instruction: string, raw: string, lookup: Lookup, escape: string, line: number, excludes: string[], reads: ContextRead[], warnings: DockerfileWarning[]): void {
+function addRead(
+  instruction: string,
+  raw: string,
+  lookup: Lookup,
+  escape: string,
+  line: number,
+  excludes: string[],
+  reads: ContextRead[],
+  warnings: DockerfileWarning[],
+): void {
   const e = expandWord(raw, lookup, escape)
   if (e.unknown.length) {
     const vars = [...new Set(e.unknown)].map((v) => (v.startsWith('$') ? v : `$${v}`)).join(', ')
-    warnings.push({ line, kind: 'context-unresolved', message: `${instruction} source "${raw}" uses ${vars}, not known before the build (no ARG default or base-build-arg) — the whole build context counts in the environment hash` })
+    warnings.push({
+      line,
+      kind: 'context-unresolved',
+      message: `${instruction} source "${raw}" uses ${vars}, not known before the build (no ARG default or base-build-arg) — the whole build context counts in the environment hash`,
+    })
     reads.push({ line, instruction, unresolved: true })
     return
   }
   const cleaned = path.posix.normalize(e.value.replace(/^\/+/, '') || '.')
   if (cleaned === '..' || cleaned.startsWith('../')) {
-    warnings.push({ line, kind: 'context-escapes', message: `${instruction} source "${e.value}" is outside the build context — it is not read; only its text is in the environment hash` })
+    warnings.push({
+      line,
+      kind: 'context-escapes',
+      message: `${instruction} source "${e.value}" is outside the build context — it is not read; only its text is in the environment hash`,
+    })
     reads.push({ line, instruction, escapes: e.value })
     return
   }

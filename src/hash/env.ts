@@ -72,12 +72,18 @@ function distance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)])
   for (let j = 1; j <= b.length; j++) d[0]![j] = j
   for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++)
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
   return d[a.length]![b.length]!
 }
 
-const SYNONYMS: Record<string, string> = { requirements: 'dependencies', deps: 'dependencies', packages: 'dependencies', dependency: 'dependencies', env: 'variables', environment: 'variables' }
+const SYNONYMS: Record<string, string> = {
+  requirements: 'dependencies',
+  deps: 'dependencies',
+  packages: 'dependencies',
+  dependency: 'dependencies',
+  env: 'variables',
+  environment: 'variables',
+}
 
 /** The conda key an unknown key was probably meant to be. */
 export function misspeltKey(key: string): string | undefined {
@@ -93,8 +99,13 @@ export function misspeltKey(key: string): string | undefined {
 }
 
 export function readEnvironment(root: PNode, file: string): EnvModel {
-  if (root.kind === 'scalar' && root.value === null) throw new UserError(`${file} is empty — expected a conda environment (name, channels, dependencies)`, { file, line: 1 })
-  if (root.kind !== 'map') throw new UserError(`${file}:${root.line}: the top level must be a mapping (name:, channels:, dependencies:), not ${describe(root)}`, { file, line: root.line })
+  if (root.kind === 'scalar' && root.value === null)
+    throw new UserError(`${file} is empty — expected a conda environment (name, channels, dependencies)`, { file, line: 1 })
+  if (root.kind !== 'map')
+    throw new UserError(`${file}:${root.line}: the top level must be a mapping (name:, channels:, dependencies:), not ${describe(root)}`, {
+      file,
+      line: root.line,
+    })
   const warnings: string[] = []
   const extra = userRecord<JsonValue>()
   let name: string | undefined
@@ -124,7 +135,9 @@ export function readEnvironment(root: PNode, file: string): EnvModel {
         if (TOOL_KEYS.has(key)) break
         const meant = misspeltKey(key)
         if (meant) suspicious.push({ key, line: keyLine, meant })
-        warnings.push(`${file}:${keyLine}: unknown top-level key "${excerpt(key)}"${meant ? ` (did you mean "${meant}"?)` : ''} — conda ignores it; it is kept in the environment hash`)
+        warnings.push(
+          `${file}:${keyLine}: unknown top-level key "${excerpt(key)}"${meant ? ` (did you mean "${meant}"?)` : ''} — conda ignores it; it is kept in the environment hash`,
+        )
       }
     }
   }
@@ -142,28 +155,35 @@ export function readEnvironment(root: PNode, file: string): EnvModel {
 
 function readChannels(value: PNode, file: string): string[] {
   if (value.kind === 'scalar' && value.value === null) return []
-  if (value.kind !== 'seq') throw new UserError(`${file}:${value.line}: \`channels\` must be a list of channel names, not ${describe(value)}`, { file, line: value.line })
+  if (value.kind !== 'seq')
+    throw new UserError(`${file}:${value.line}: \`channels\` must be a list of channel names, not ${describe(value)}`, { file, line: value.line })
   return value.items.map((c) => {
-    if (c.kind !== 'scalar' || c.value === null || c.value.trim() === '') throw new UserError(`${file}:${c.line}: each channel must be a non-empty string, not ${describe(c)}`, { file, line: c.line })
+    if (c.kind !== 'scalar' || c.value === null || c.value.trim() === '')
+      throw new UserError(`${file}:${c.line}: each channel must be a non-empty string, not ${describe(c)}`, { file, line: c.line })
     return c.value.trim()
   })
 }
 
 function readVariables(value: PNode, file: string): Record<string, string | null> | undefined {
   if (value.kind === 'scalar' && value.value === null) return undefined
-  if (value.kind !== 'map') throw new UserError(`${file}:${value.line}: \`variables\` must be a mapping of NAME: value, not ${describe(value)}`, { file, line: value.line })
+  if (value.kind !== 'map')
+    throw new UserError(`${file}:${value.line}: \`variables\` must be a mapping of NAME: value, not ${describe(value)}`, { file, line: value.line })
   const out = userRecord<string | null>()
   for (const { key, value: v } of value.entries) {
-    if (v.kind !== 'scalar') throw new UserError(`${file}:${v.line}: variable "${excerpt(key)}" must have a string value, not ${describe(v)}`, { file, line: v.line })
+    if (v.kind !== 'scalar')
+      throw new UserError(`${file}:${v.line}: variable "${excerpt(key)}" must have a string value, not ${describe(v)}`, { file, line: v.line })
     out[key] = v.value
   }
   return out
 }
 
 function entryOf(n: PNode, what: string, file: string, warnings?: string[]): Entry {
-  if (n.kind !== 'scalar' || n.value === null || n.value.trim() === '') throw new UserError(`${file}:${n.line}: ${what} must be a non-empty string, not ${describe(n)}`, { file, line: n.line })
+  if (n.kind !== 'scalar' || n.value === null || n.value.trim() === '')
+    throw new UserError(`${file}:${n.line}: ${what} must be a non-empty string, not ${describe(n)}`, { file, line: n.line })
   if (n.typed && warnings) {
-    warnings.push(`${file}:${n.line}: ${what.replace(/^an? /, '')} ${n.value} is a ${n.typed} in YAML, not a package spec — conda reads it as a ${n.typed}; quote it if it is meant as a name`)
+    warnings.push(
+      `${file}:${n.line}: ${what.replace(/^an? /, '')} ${n.value} is a ${n.typed} in YAML, not a package spec — conda reads it as a ${n.typed}; quote it if it is meant as a name`,
+    )
   }
   const expr = selectorOfComment(n.comment)
   return expr ? { text: n.value, line: n.line, selector: { expr, form: 'comment' } } : { text: n.value, line: n.line }
@@ -176,7 +196,8 @@ function readDependencies(value: PNode, file: string, warnings: string[]): { con
     warnings.push(`${file}:${value.line}: \`dependencies\` is empty — the environment installs nothing`)
     return { conda, pipSections }
   }
-  if (value.kind !== 'seq') throw new UserError(`${file}:${value.line}: \`dependencies\` must be a list (- numpy, - pip: [...]), not ${describe(value)}`, { file, line: value.line })
+  if (value.kind !== 'seq')
+    throw new UserError(`${file}:${value.line}: \`dependencies\` must be a list (- numpy, - pip: [...]), not ${describe(value)}`, { file, line: value.line })
   for (const item of value.items) {
     if (item.kind === 'scalar') {
       conda.push(entryOf(item, 'a dependency', file, warnings))
@@ -194,10 +215,20 @@ function readDependencies(value: PNode, file: string, warnings: string[]): { con
         conda.push({ text: e.text, line: e.line, selector: { expr, form: 'sel' } })
         continue
       }
-      throw new UserError(`${file}:${item.line}: unexpected mapping "${excerpt(key)}:" in \`dependencies\` — only "pip:" (or micromamba's "sel(...):") may appear there`, { file, line: item.line })
+      throw new UserError(
+        `${file}:${item.line}: unexpected mapping "${excerpt(key)}:" in \`dependencies\` — only "pip:" (or micromamba's "sel(...):") may appear there`,
+        { file, line: item.line },
+      )
     }
     throw new UserError(
-      `${file}:${item.line}: a dependency must be a string (e.g. "numpy>=1.26") or a "pip:" list, not ${item.kind === 'map' ? `a mapping with keys ${item.entries.slice(0, 5).map((e) => `"${excerpt(e.key, 40)}"`).join(', ')}${item.entries.length > 5 ? ', …' : ''}` : describe(item)}`,
+      `${file}:${item.line}: a dependency must be a string (e.g. "numpy>=1.26") or a "pip:" list, not ${
+        item.kind === 'map'
+          ? `a mapping with keys ${item.entries
+              .slice(0, 5)
+              .map((e) => `"${excerpt(e.key, 40)}"`)
+              .join(', ')}${item.entries.length > 5 ? ', …' : ''}`
+          : describe(item)
+      }`,
       { file, line: item.line },
     )
   }
@@ -239,7 +270,9 @@ export function selectEntries(model: EnvModel, subdirs: readonly string[], file:
       const v = evalSelector(e.selector.expr, s)
       if (v === 'unknown' && !warned.has(`${e.line}`)) {
         warned.add(`${e.line}`)
-        warnings.push(`${file}:${e.line}: selector [${excerpt(e.selector.expr)}] is not a platform selector this action understands — the entry is kept on every platform`)
+        warnings.push(
+          `${file}:${e.line}: selector [${excerpt(e.selector.expr)}] is not a platform selector this action understands — the entry is kept on every platform`,
+        )
       }
       return v === 'unknown' ? 'unknown' : v ? 'in' : 'out'
     })

@@ -21,7 +21,12 @@ export type FileLines = Record<string, string[]>
 export function requirementLines(text: string): string[] {
   return text
     .split(/\r?\n/)
-    .map((l) => l.replace(/(^|\s)#.*$/, '').trim().replace(/\s+/g, ' '))
+    .map((l) =>
+      l
+        .replace(/(^|\s)#.*$/, '')
+        .trim()
+        .replace(/\s+/g, ' '),
+    )
     .filter((l) => l !== '')
     .slice(0, FILE_LINES)
     .map(redactUrlSecrets)

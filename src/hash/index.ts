@@ -28,7 +28,18 @@ import { serialize } from './document.js'
 import { fingerprintFiles } from './loader.js'
 import type { Fingerprint, FingerprintInput } from './types.js'
 
-export type { ContextSection, EnvDocument, Fingerprint, FingerprintInput, HashWarning, HashWarningKind, JsonValue, LockPackages, SourceKind, SubdirDeps } from './types.js'
+export type {
+  ContextSection,
+  EnvDocument,
+  Fingerprint,
+  FingerprintInput,
+  HashWarning,
+  HashWarningKind,
+  JsonValue,
+  LockPackages,
+  SourceKind,
+  SubdirDeps,
+} from './types.js'
 export { diffDocuments } from './diff.js'
 export { encodeDocumentLabel, isTruncatedDocumentLabel, parseDocumentLabel } from './document.js'
 

@@ -10,7 +10,17 @@
 import path from 'node:path'
 import { BuildArgNames } from '../constants.js'
 import { UserError } from '../errors.js'
-import { ConfinedError, describeRefusal, hashConfined, isConfinedError, readConfined, statConfined, walkConfined, workspaceAt, type Workspace as FsWorkspace } from '../fs/index.js'
+import {
+  ConfinedError,
+  describeRefusal,
+  hashConfined,
+  isConfinedError,
+  readConfined,
+  statConfined,
+  walkConfined,
+  workspaceAt,
+  type Workspace as FsWorkspace,
+} from '../fs/index.js'
 import { excerpt, redact } from '../redact.js'
 import { normalizeNewlines, sha256Hex } from './canonical.js'
 import { hashContextFiles } from './context-files.js'
@@ -61,7 +71,8 @@ class Warnings {
   }
   done(): HashWarning[] {
     for (const [kind, n] of this.counts) {
-      if (n > MAX_WARNINGS_PER_KIND) this.list.push({ kind: 'truncated', message: `${n - MAX_WARNINGS_PER_KIND} more warnings like the ones above (${kind}) were left out` })
+      if (n > MAX_WARNINGS_PER_KIND)
+        this.list.push({ kind: 'truncated', message: `${n - MAX_WARNINGS_PER_KIND} more warnings like the ones above (${kind}) were left out` })
     }
     return this.list
   }
@@ -108,7 +119,8 @@ async function readEnvironmentFile(ws: Workspace, given: string): Promise<{ text
     file = await readConfined(ws, abs, { maxBytes: MAX_YAML_BYTES })
   } catch (e) {
     if (!isConfinedError(e)) throw e
-    if (e.reason === 'too-large') throw new UserError(`${shown} is more than the ${MAX_YAML_BYTES / 1024 / 1024} MiB an environment file may have`, { file: shown, line: 1 })
+    if (e.reason === 'too-large')
+      throw new UserError(`${shown} is more than the ${MAX_YAML_BYTES / 1024 / 1024} MiB an environment file may have`, { file: shown, line: 1 })
     const why = e.reason === 'directory' || e.reason === 'not-regular' ? 'it is not a regular file' : describeRefusal(e.reason)
     throw new UserError(`environment file ${shown} cannot be read: ${why}`, { file: shown })
   }
@@ -127,10 +139,22 @@ export async function fingerprintFiles(input: FingerprintInput): Promise<Fingerp
   const given = env.shown
   const envDir = path.dirname(env.abs)
   const warnings = new Warnings()
-  const ctx: Context = { ws, envFile: env.abs, envReal: env.real, envDir, files: new Set([env.abs]), warnings, reqFiles: new Map(), local: new Map(), visited: new Set() }
+  const ctx: Context = {
+    ws,
+    envFile: env.abs,
+    envReal: env.real,
+    envDir,
+    files: new Set([env.abs]),
+    warnings,
+    reqFiles: new Map(),
+    local: new Map(),
+    visited: new Set(),
+  }
   const platforms = normalizePlatforms(input.platforms)
   const { subdirs, assumed } = targetSubdirs(platforms)
-  for (const s of subdirs) if (s.startsWith('unknown:')) warnings.add('platform', `platform ${s.slice(8)} has no conda subdir this action knows — platform selectors are not evaluated for it`)
+  for (const s of subdirs)
+    if (s.startsWith('unknown:'))
+      warnings.add('platform', `platform ${s.slice(8)} has no conda subdir this action knows — platform selectors are not evaluated for it`)
   const dockerfile = {
     path: input.baseDockerfile.path === undefined ? undefined : relTo(envDir, path.resolve(input.baseDockerfile.path)),
     sha256: sha256Hex(input.baseDockerfile.content),
@@ -142,14 +166,22 @@ export async function fingerprintFiles(input: FingerprintInput): Promise<Fingerp
     const lock = readExplicitLock(env.text, given)
     for (const w of lock.warnings) warnings.adopt('environment', w, given)
     if (lock.platform && !subdirs.includes(lock.platform)) {
-      warnings.add('lock-platform', `${given} is an explicit lock for ${excerpt(lock.platform)}, but the target is ${subdirs.join(', ')}${assumed ? ' (assumed; set `platforms`)' : ''}`, given)
+      warnings.add(
+        'lock-platform',
+        `${given} is an explicit lock for ${excerpt(lock.platform)}, but the target is ${subdirs.join(', ')}${assumed ? ' (assumed; set `platforms`)' : ''}`,
+        given,
+      )
     }
     parts = { source: 'explicit', packages: Object.fromEntries(subdirs.map((s) => [s, lock.packages])), ...common }
   } else if (!/\.ya?ml$/i.test(env.abs) && isSpecList(env.text)) {
     // micromamba reads `.yml`/`.yaml` as environment files and every other name as a spec file
     const list = readSpecList(env.text)
     if (list.platform && !subdirs.includes(list.platform)) {
-      warnings.add('lock-platform', `${given} is a spec list exported for ${list.platform}, but the target is ${subdirs.join(', ')}${assumed ? ' (assumed; set `platforms`)' : ''}`, given)
+      warnings.add(
+        'lock-platform',
+        `${given} is a spec list exported for ${list.platform}, but the target is ${subdirs.join(', ')}${assumed ? ' (assumed; set `platforms`)' : ''}`,
+        given,
+      )
     }
     const same = { conda: list.specs, pip: [] as string[] }
     parts = { source: 'spec-list', selection: { bySubdir: new Map(subdirs.map((s) => [s, same])), excluded: [], pipEntries: [], warnings: [] }, ...common }
@@ -195,7 +227,8 @@ async function contextOf(input: FingerprintInput, platforms: readonly string[], 
   // the action passes ENVIRONMENT_FILE=<file name> after the base build-args (main.ts)
   const buildArgs = [...input.buildArgs, `${BuildArgNames.EnvironmentFile}=${path.basename(ctx.envFile)}`]
   const { reads, warnings } = dockerfileContextReads(input.baseDockerfile.content, buildArgs, platforms)
-  const note = (w: { message: string; line?: number; kind: HashWarningKind }) => ctx.warnings.add(w.kind, w.line ? `${file}:${w.line}: ${w.message}` : `${file}: ${w.message}`, file, w.line)
+  const note = (w: { message: string; line?: number; kind: HashWarningKind }) =>
+    ctx.warnings.add(w.kind, w.line ? `${file}:${w.line}: ${w.message}` : `${file}: ${w.message}`, file, w.line)
   warnings.forEach(note)
   if (reads.length === 0) return undefined
   const result = await hashContextFiles({ workspace: ctx.ws.root, root: ctx.envDir, dockerfile, envFile: ctx.envFile, reads })
@@ -223,12 +256,22 @@ const at = (o: Origin): string => `${o.shownFile}:${o.line}`
 async function resolveRef(ref: PipRef, entry: string, origin: Origin, ctx: Context): Promise<void> {
   const quoted = excerpt(entry)
   if (ref.kind === 'remote') {
-    ctx.warnings.add('remote-reference', `${at(origin)}: pip entry "${quoted}" reads a remote file that the environment hash cannot see — the base is rebuilt only when the environment file changes`, origin.shownFile, origin.line)
+    ctx.warnings.add(
+      'remote-reference',
+      `${at(origin)}: pip entry "${quoted}" reads a remote file that the environment hash cannot see — the base is rebuilt only when the environment file changes`,
+      origin.shownFile,
+      origin.line,
+    )
     return
   }
   const target = fileUrlToPathish(ref.target)
   if (/\$\{?[A-Za-z_]/.test(target)) {
-    ctx.warnings.add('unresolved-path', `${at(origin)}: pip entry "${quoted}" uses an environment variable in a path — not resolved, its content is not in the environment hash`, origin.shownFile, origin.line)
+    ctx.warnings.add(
+      'unresolved-path',
+      `${at(origin)}: pip entry "${quoted}" uses an environment variable in a path — not resolved, its content is not in the environment hash`,
+      origin.shownFile,
+      origin.line,
+    )
     ctx.local.set(`unresolved:${target}`, 'unhashed')
     return
   }
@@ -255,17 +298,31 @@ async function readRequirementFile(abs: string, quoted: string, origin: Origin, 
   } catch (e) {
     if (!isConfinedError(e)) throw e
     if (e.reason === 'outside' || e.reason === 'system') {
-      ctx.warnings.add('outside-workspace', `${at(origin)}: pip entry "${quoted}" refers to a file ${outsideWords(e)} — it is not read; only the entry's text counts in the environment hash`, origin.shownFile, origin.line)
+      ctx.warnings.add(
+        'outside-workspace',
+        `${at(origin)}: pip entry "${quoted}" refers to a file ${outsideWords(e)} — it is not read; only the entry's text counts in the environment hash`,
+        origin.shownFile,
+        origin.line,
+      )
       ctx.reqFiles.set(key, 'outside-workspace')
       return
     }
     const why = e.reason === 'too-large' ? `it is larger than ${MAX_REQUIREMENT_BYTES / 1024 / 1024} MiB` : describeRefusal(e.reason)
-    throw new UserError(`${at(origin)}: pip entry "${quoted}" refers to ${shownIn(ctx.ws, abs)}, which cannot be read: ${why}`, { file: origin.shownFile, line: origin.line })
+    throw new UserError(`${at(origin)}: pip entry "${quoted}" refers to ${shownIn(ctx.ws, abs)}, which cannot be read: ${why}`, {
+      file: origin.shownFile,
+      line: origin.line,
+    })
   }
   ctx.files.add(abs)
   const shown = shownIn(ctx.ws, abs)
   const decoded = decodeRequirements(file.bytes)
-  if (decoded.invalid) ctx.warnings.add('encoding', `${shown} is not valid ${decoded.encoding.toUpperCase()} text — it is hashed by its bytes, and its references are read with the invalid bytes replaced`, shown, 1)
+  if (decoded.invalid)
+    ctx.warnings.add(
+      'encoding',
+      `${shown} is not valid ${decoded.encoding.toUpperCase()} text — it is hashed by its bytes, and its references are read with the invalid bytes replaced`,
+      shown,
+      1,
+    )
   ctx.reqFiles.set(key, sha256Hex(decoded.hashed))
   const origin2 = { shownFile: shown, dir: path.dirname(abs) }
   for (const r of requirementFileRefs(decoded.text)) await resolveRef(r.ref, r.text, { ...origin2, line: r.line }, ctx)
@@ -279,15 +336,30 @@ async function hashLocal(abs: string, key: string, quoted: string, origin: Origi
   } catch (e) {
     if (!isConfinedError(e)) throw e
     if (e.reason === 'outside' || e.reason === 'system') {
-      ctx.warnings.add('outside-workspace', `${at(origin)}: pip entry "${quoted}" installs from a path ${outsideWords(e)} — it is not read; only the entry's text counts in the environment hash`, origin.shownFile, origin.line)
+      ctx.warnings.add(
+        'outside-workspace',
+        `${at(origin)}: pip entry "${quoted}" installs from a path ${outsideWords(e)} — it is not read; only the entry's text counts in the environment hash`,
+        origin.shownFile,
+        origin.line,
+      )
       return 'outside-workspace'
     }
-    ctx.warnings.add('local-unreadable', `${at(origin)}: pip entry "${quoted}" installs from ${excerpt(key)}, which cannot be read here (${describeRefusal(e.reason)}) — its content is not in the environment hash, so the base is rebuilt only when the environment file changes`, origin.shownFile, origin.line)
+    ctx.warnings.add(
+      'local-unreadable',
+      `${at(origin)}: pip entry "${quoted}" installs from ${excerpt(key)}, which cannot be read here (${describeRefusal(e.reason)}) — its content is not in the environment hash, so the base is rebuilt only when the environment file changes`,
+      origin.shownFile,
+      origin.line,
+    )
     return 'missing'
   }
   if (st.type === 'file') {
     if (st.size > MAX_TREE_BYTES) {
-      ctx.warnings.add('tree-limit', `${at(origin)}: ${excerpt(key)} is larger than ${MAX_TREE_BYTES / 1024 / 1024} MiB — hashed by size only`, origin.shownFile, origin.line)
+      ctx.warnings.add(
+        'tree-limit',
+        `${at(origin)}: ${excerpt(key)} is larger than ${MAX_TREE_BYTES / 1024 / 1024} MiB — hashed by size only`,
+        origin.shownFile,
+        origin.line,
+      )
       return `size:${st.size}`
     }
     try {
@@ -296,7 +368,12 @@ async function hashLocal(abs: string, key: string, quoted: string, origin: Origi
       return `file:${h.sha256}`
     } catch (e) {
       if (!isConfinedError(e)) throw e
-      ctx.warnings.add('local-unreadable', `${at(origin)}: pip entry "${quoted}" installs from ${excerpt(key)}, which cannot be read here (${describeRefusal(e.reason)}) — its content is not in the environment hash`, origin.shownFile, origin.line)
+      ctx.warnings.add(
+        'local-unreadable',
+        `${at(origin)}: pip entry "${quoted}" installs from ${excerpt(key)}, which cannot be read here (${describeRefusal(e.reason)}) — its content is not in the environment hash`,
+        origin.shownFile,
+        origin.line,
+      )
       return 'missing'
     }
   }
@@ -334,15 +411,35 @@ async function hashTree(abs: string, key: string, origin: Origin, ctx: Context):
   const inside = !path.relative(abs, ctx.envDir).startsWith('..')
   const where = `${at(origin)}: pip installs from ${excerpt(key)}`
   if (unreadable.length) {
-    ctx.warnings.add('tree-limit', `${where}, which has ${unreadable.length} director${unreadable.length === 1 ? 'y' : 'ies'} that cannot be listed (first: ${excerpt(unreadable[0]!)}) — only their names count in the environment hash`, origin.shownFile, origin.line)
+    ctx.warnings.add(
+      'tree-limit',
+      `${where}, which has ${unreadable.length} director${unreadable.length === 1 ? 'y' : 'ies'} that cannot be listed (first: ${excerpt(unreadable[0]!)}) — only their names count in the environment hash`,
+      origin.shownFile,
+      origin.line,
+    )
   }
   if (walk.stopped || partial) {
-    const what = walk.stopped === 'files' ? `only its first ${MAX_TREE_FILES} files` : walk.stopped === 'depth' ? `nothing deeper than ${MAX_TREE_DEPTH} levels` : 'files beyond the limit only by size'
-    ctx.warnings.add('tree-limit', `${where}, a tree larger than the hashing limit (${MAX_TREE_FILES} files, ${MAX_TREE_BYTES / 1024 / 1024} MiB, ${MAX_TREE_DEPTH} levels) — ${what} count in the environment hash`, origin.shownFile, origin.line)
+    const what =
+      walk.stopped === 'files'
+        ? `only its first ${MAX_TREE_FILES} files`
+        : walk.stopped === 'depth'
+          ? `nothing deeper than ${MAX_TREE_DEPTH} levels`
+          : 'files beyond the limit only by size'
+    ctx.warnings.add(
+      'tree-limit',
+      `${where}, a tree larger than the hashing limit (${MAX_TREE_FILES} files, ${MAX_TREE_BYTES / 1024 / 1024} MiB, ${MAX_TREE_DEPTH} levels) — ${what} count in the environment hash`,
+      origin.shownFile,
+      origin.line,
+    )
     return `partial:${digest}`
   }
   if (inside) {
-    ctx.warnings.add('tree-contains-environment', `${where}, which contains the environment file — every change to its files changes the environment hash and rebuilds the base`, origin.shownFile, origin.line)
+    ctx.warnings.add(
+      'tree-contains-environment',
+      `${where}, which contains the environment file — every change to its files changes the environment hash and rebuilds the base`,
+      origin.shownFile,
+      origin.line,
+    )
   }
   return unreadable.length ? `partial:${digest}` : `tree:${digest}`
 }

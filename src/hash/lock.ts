@@ -93,7 +93,10 @@ function scalar(m: PMap, key: string): string | undefined {
 export function readCondaLock(root: PMap, file: string, subdirs: readonly string[]): Record<string, LockPackages> {
   const version = root.entries.find((e) => e.key === 'version')!
   if (version.value.kind !== 'scalar' || version.value.value !== '1') {
-    throw new UserError(`${file}:${version.keyLine}: unsupported conda-lock file version "${version.value.kind === 'scalar' ? excerpt(version.value.value ?? '') : '?'}" — version 1 is supported`, { file, line: version.keyLine })
+    throw new UserError(
+      `${file}:${version.keyLine}: unsupported conda-lock file version "${version.value.kind === 'scalar' ? excerpt(version.value.value ?? '') : '?'}" — version 1 is supported`,
+      { file, line: version.keyLine },
+    )
   }
   const pkgEntry = root.entries.find((e) => e.key === 'package')!
   if (pkgEntry.value.kind !== 'seq') throw new UserError(`${file}:${pkgEntry.keyLine}: \`package\` must be a list`, { file, line: pkgEntry.keyLine })
@@ -125,7 +128,10 @@ export function readCondaLock(root: PMap, file: string, subdirs: readonly string
   for (const s of subdirs) {
     const entry = byPlatform.get(s)
     if (!entry) {
-      throw new UserError(`${file}:${pkgEntry.keyLine}: the conda-lock file has no packages for ${s} (it has ${[...byPlatform.keys()].sort().join(', ') || 'none'}) — lock for the target platform or set \`platforms\``, { file, line: pkgEntry.keyLine })
+      throw new UserError(
+        `${file}:${pkgEntry.keyLine}: the conda-lock file has no packages for ${s} (it has ${[...byPlatform.keys()].sort().join(', ') || 'none'}) — lock for the target platform or set \`platforms\``,
+        { file, line: pkgEntry.keyLine },
+      )
     }
     out[s] = packages(entry.lines, (l) => {
       const [manager, name, ver] = l.split(' ')

@@ -54,9 +54,27 @@ function truths(subdir: string): Set<string> {
 
 /** Every platform name a selector may use; anything else makes the selector "unknown". */
 const PLATFORM_NAMES = new Set([
-  'linux', 'osx', 'win', 'unix', 'emscripten',
-  'linux32', 'linux64', 'osx64', 'win32', 'win64',
-  'x86', 'x86_64', 'aarch64', 'arm64', 'arm', 'armv6l', 'armv7l', 'ppc64le', 's390x', 'riscv64', 'wasm32',
+  'linux',
+  'osx',
+  'win',
+  'unix',
+  'emscripten',
+  'linux32',
+  'linux64',
+  'osx64',
+  'win32',
+  'win64',
+  'x86',
+  'x86_64',
+  'aarch64',
+  'arm64',
+  'arm',
+  'armv6l',
+  'armv7l',
+  'ppc64le',
+  's390x',
+  'riscv64',
+  'wasm32',
 ])
 
 export type Tri = boolean | 'unknown'

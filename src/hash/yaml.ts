@@ -5,7 +5,7 @@
 // give the same string. Only a *plain* (unquoted) `null`/`Null`/`NULL`/`~` or an empty value
 // is read as null, as every YAML 1.2 core-schema reader (conda's included) would.
 
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node } from 'yaml'
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node, type YAMLError, type YAMLMap } from 'yaml'
 import { UserError } from '../errors.js'
 import { excerpt } from '../redact.js'
 
@@ -67,18 +67,9 @@ const NULL_PLAIN = new Set(['', '~', 'null', 'Null', 'NULL'])
 
 /** Parses one YAML document into a PNode tree; every problem is a UserError with file and line. */
 export function parseYaml(text: string, file: string): PNode {
-  if (text.length > MAX_YAML_BYTES) {
-    throw new UserError(`${file} is ${Math.round(text.length / 1024)} KiB, more than the ${MAX_YAML_BYTES / 1024 / 1024} MiB an environment file may have`, { file, line: 1 })
-  }
-  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+  const src = preflight(text, file)
   const lineCounter = new LineCounter()
   let doc: Document.Parsed
-  const entries = roughEntries(src)
-  if (entries > MAX_ENTRIES) {
-    throw new UserError(`${file} has about ${entries.toLocaleString('en-US')} lines and list items, more than the ${MAX_ENTRIES.toLocaleString('en-US')} an environment file may have (real ones have hundreds)`, { file, line: 1 })
-  }
-  const deep = tooDeep(src)
-  if (deep) throw new UserError(`${file}:${deep}: the YAML is nested more than ${MAX_DEPTH} levels deep — an environment file nests a few levels`, { file, line: deep })
   try {
     doc = parseDocument(src, { schema: 'failsafe', lineCounter, uniqueKeys: true, prettyErrors: false, merge: false })
   } catch (e) {
@@ -87,20 +78,62 @@ export function parseYaml(text: string, file: string): PNode {
     throw new UserError(`${file} is not valid YAML: ${why}`, { file, line: 1 })
   }
   const err = doc.errors[0]
-  if (err) {
-    const line = err.linePos?.[0]?.line ?? lineCounter.linePos(err.pos[0]).line
-    const column = err.linePos?.[0]?.col
-    if (err.code === 'DUPLICATE_KEY') {
-      const key = duplicateKeyAt(src, err.pos[0])
-      throw new UserError(`${file}:${line}: duplicate key${key ? ` "${excerpt(key)}"` : ''} — each key may appear only once in a mapping`, { file, line, column })
-    }
-    if (err.code === 'MULTIPLE_DOCS') {
-      throw new UserError(`${file}:${line}: a second YAML document starts here (a \`---\` line after content) — an environment file is one document`, { file, line, column })
-    }
-    // the library's own advice ("please use …") is about its API, not about the file
-    const first = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/;\s*please use [^;]*$/i, '')
-    throw new UserError(`${file}:${line}: not valid YAML: ${excerpt(first, 160)}`, { file, line, column })
+  if (err) throw documentError(err, src, file, lineCounter)
+  if (doc.contents === null) return { kind: 'scalar', value: null, line: 1 }
+  return converter(doc, src, file, lineCounter)(doc.contents, 0)
+}
+
+/** The bounds checked before the parser sees the text (size, entries, depth); the text without a BOM. */
+function preflight(text: string, file: string): string {
+  if (text.length > MAX_YAML_BYTES) {
+    throw new UserError(`${file} is ${Math.round(text.length / 1024)} KiB, more than the ${MAX_YAML_BYTES / 1024 / 1024} MiB an environment file may have`, {
+      file,
+      line: 1,
+    })
   }
+  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+  const entries = roughEntries(src)
+  if (entries > MAX_ENTRIES) {
+    throw new UserError(
+      `${file} has about ${entries.toLocaleString('en-US')} lines and list items, more than the ${MAX_ENTRIES.toLocaleString('en-US')} an environment file may have (real ones have hundreds)`,
+      { file, line: 1 },
+    )
+  }
+  const deep = tooDeep(src)
+  if (deep)
+    throw new UserError(`${file}:${deep}: the YAML is nested more than ${MAX_DEPTH} levels deep — an environment file nests a few levels`, { file, line: deep })
+  return src
+}
+
+/** The parser's first error in the action's own words, with file, line and column. */
+function documentError(err: YAMLError, src: string, file: string, lineCounter: LineCounter): UserError {
+  const line = err.linePos?.[0]?.line ?? lineCounter.linePos(err.pos[0]).line
+  const column = err.linePos?.[0]?.col
+  if (err.code === 'DUPLICATE_KEY') {
+    const key = duplicateKeyAt(src, err.pos[0])
+    return new UserError(`${file}:${line}: duplicate key${key ? ` "${excerpt(key)}"` : ''} — each key may appear only once in a mapping`, {
+      file,
+      line,
+      column,
+    })
+  }
+  if (err.code === 'MULTIPLE_DOCS') {
+    return new UserError(`${file}:${line}: a second YAML document starts here (a \`---\` line after content) — an environment file is one document`, {
+      file,
+      line,
+      column,
+    })
+  }
+  // the library's own advice ("please use …") is about its API, not about the file
+  const first = err.message
+    .split('\n')[0]!
+    .replace(/ at line \d+, column \d+:?$/, '')
+    .replace(/;\s*please use [^;]*$/i, '')
+  return new UserError(`${file}:${line}: not valid YAML: ${excerpt(first, 160)}`, { file, line, column })
+}
+
+/** Converts the parsed document's nodes to PNodes, within the node, depth and alias budgets. */
+function converter(doc: Document.Parsed, src: string, file: string, lineCounter: LineCounter): (node: unknown, depth: number) => PNode {
   const lineOf = (offset: number) => lineCounter.linePos(offset).line
   let budget = MAX_NODES
   let aliases = 0
@@ -112,31 +145,32 @@ export function parseYaml(text: string, file: string): PNode {
     }
     if (node === null || node === undefined) return { kind: 'scalar', value: null, line: 1 }
     if (isAlias(node)) {
-      if (++aliases > MAX_ALIASES) throw new UserError(`${file}:${lineOf(node.range?.[0] ?? 0)}: too many YAML aliases (more than ${MAX_ALIASES})`, { file, line: lineOf(node.range?.[0] ?? 0) })
+      const line = lineOf(node.range?.[0] ?? 0)
+      if (++aliases > MAX_ALIASES) throw new UserError(`${file}:${line}: too many YAML aliases (more than ${MAX_ALIASES})`, { file, line })
       const target = node.resolve(doc)
-      if (!target) throw new UserError(`${file}:${lineOf(node.range?.[0] ?? 0)}: unresolved YAML alias *${node.source}`, { file, line: lineOf(node.range?.[0] ?? 0) })
+      if (!target) throw new UserError(`${file}:${line}: unresolved YAML alias *${node.source}`, { file, line })
       return convert(target, depth + 1)
     }
     const n = node as Node
     const line = lineOf(n.range?.[0] ?? 0)
     if (isScalar(n)) return scalarNode(n, line, src)
     if (isSeq(n)) return { kind: 'seq', items: n.items.map((i) => convert(i, depth + 1)), line }
-    if (isMap(n)) {
-      const entries: PMapEntry[] = []
-      for (const pair of n.items) {
-        if (!isPair(pair)) continue
-        const k = pair.key as Node | null
-        const keyLine = k && 'range' in k && k.range ? lineOf(k.range[0]) : line
-        const keyNode = k === null ? { kind: 'scalar' as const, value: null, line: keyLine } : convert(k, depth + 1)
-        if (keyNode.kind !== 'scalar') throw new UserError(`${file}:${keyLine}: a mapping key must be a plain string`, { file, line: keyLine })
-        entries.push({ key: keyNode.value ?? '', keyLine, value: convert(pair.value, depth + 1) })
-      }
-      return { kind: 'map', entries, line }
-    }
+    if (isMap(n)) return { kind: 'map', entries: mapEntries(n, line, depth), line }
     throw new UserError(`${file}:${line}: unsupported YAML node`, { file, line })
   }
-  if (doc.contents === null) return { kind: 'scalar', value: null, line: 1 }
-  return convert(doc.contents, 0)
+  const mapEntries = (n: YAMLMap, line: number, depth: number): PMapEntry[] => {
+    const entries: PMapEntry[] = []
+    for (const pair of n.items) {
+      if (!isPair(pair)) continue
+      const k = pair.key as Node | null
+      const keyLine = k && 'range' in k && k.range ? lineOf(k.range[0]) : line
+      const keyNode = k === null ? { kind: 'scalar' as const, value: null, line: keyLine } : convert(k, depth + 1)
+      if (keyNode.kind !== 'scalar') throw new UserError(`${file}:${keyLine}: a mapping key must be a plain string`, { file, line: keyLine })
+      entries.push({ key: keyNode.value ?? '', keyLine, value: convert(pair.value, depth + 1) })
+    }
+    return entries
+  }
+  return convert
 }
 
 /** The failsafe schema reads every scalar as a string; other primitives are written out all the same. */
@@ -159,7 +193,11 @@ function scalarNode(n: Scalar, line: number, src: string): PScalar {
 /** YAML 1.2 core-schema and YAML 1.1 (PyYAML) numbers and booleans. */
 function typedAs(v: string): 'number' | 'boolean' | undefined {
   if (/^(?:true|false|yes|no|on|off)$/i.test(v)) return 'boolean'
-  if (/^[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?$/.test(v) || /^0x[0-9a-fA-F]+$|^0o[0-7]+$|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$/.test(v)) return 'number'
+  if (
+    /^[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?$/.test(v) ||
+    /^0x[0-9a-fA-F]+$|^0o[0-7]+$|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$/.test(v)
+  )
+    return 'number'
   return undefined
 }
 

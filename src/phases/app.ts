@@ -33,7 +33,14 @@ export function appSpec(s: RunState, tc: Toolchain, base: BaseResult, workDir: s
   }
 }
 
-export async function appPhase(s: RunState, tc: Toolchain, base: BaseResult, workDir: string, timer: PhaseTimer, ports: BuildPorts & Pick<Ports, 'results'>): Promise<Built> {
+export async function appPhase(
+  s: RunState,
+  tc: Toolchain,
+  base: BaseResult,
+  workDir: string,
+  timer: PhaseTimer,
+  ports: BuildPorts & Pick<Ports, 'results'>,
+): Promise<Built> {
   const { plan, opts } = s
   const builds = base.build ? [base.build] : []
   let final: Omit<Built['final'], 'ref'> = { name: opts.baseRepository, tag: plan.base.tag, digest: base.digest }

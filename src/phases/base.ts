@@ -61,7 +61,13 @@ export function baseSpec(s: RunState, tc: Toolchain, workDir: string, bundled?: 
   }
 }
 
-export async function basePhase(s: RunState, tc: Toolchain, workDir: string, timer: PhaseTimer, ports: BuildPorts & Pick<Ports, 'results'>): Promise<BaseResult> {
+export async function basePhase(
+  s: RunState,
+  tc: Toolchain,
+  workDir: string,
+  timer: PhaseTimer,
+  ports: BuildPorts & Pick<Ports, 'results'>,
+): Promise<BaseResult> {
   const { plan, opts, stores } = s
   const repo = opts.baseRepository
   let build: BuildReport | undefined
@@ -71,7 +77,12 @@ export async function basePhase(s: RunState, tc: Toolchain, workDir: string, tim
     const outcome = await timer.run(`Build base ${plan.base.tag}`, async () => {
       ports.log.info(plan.report.reason)
       const bundled = opts.baseDockerfile.bundled
-        ? await bundledTemplateContext({ environmentFile: opts.environmentFile, files: s.fp.files, workspace: s.ctx.workspace, dest: path.join(workDir, 'base-context') })
+        ? await bundledTemplateContext({
+            environmentFile: opts.environmentFile,
+            files: s.fp.files,
+            workspace: s.ctx.workspace,
+            dest: path.join(workDir, 'base-context'),
+          })
         : undefined
       const spec = baseSpec(s, tc, workDir, bundled)
       ports.log.info(displayCommand(spec))

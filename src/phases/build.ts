@@ -58,7 +58,9 @@ export async function runOneBuild(
     ports,
   )
   const finished = await ports.actionsCache.finish(plan.dir, cacheLog)
-  const saved = finished.exported ? await ports.actionsCache.save(plan, { changed: finished.changed, maxBytes: s.opts.actionsCacheMaxBytes }, cacheLog) : 'failed'
+  const saved = finished.exported
+    ? await ports.actionsCache.save(plan, { changed: finished.changed, maxBytes: s.opts.actionsCacheMaxBytes }, cacheLog)
+    : 'failed'
   const note = `Actions cache: ${hit ? `restored ${restored.hit} (${restored.matchedKey})` : restored.hit}, save ${saved}`
   ports.log.info(note)
   return { outcome, note }

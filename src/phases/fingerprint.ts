@@ -6,11 +6,7 @@ import type { Ports } from '../ports/index.js'
 import { secretIds } from '../secrets.js'
 import type { InputsResult } from './inputs.js'
 
-export async function fingerprintPhase(
-  { opts, platforms }: InputsResult,
-  workspace: string,
-  ports: Pick<Ports, 'log' | 'results'>,
-): Promise<Fingerprint> {
+export async function fingerprintPhase({ opts, platforms }: InputsResult, workspace: string, ports: Pick<Ports, 'log' | 'results'>): Promise<Fingerprint> {
   const fp = await fingerprint({
     environmentFile: opts.environmentFile,
     baseDockerfile: { path: opts.baseDockerfile.bundled ? undefined : opts.baseDockerfile.path, content: opts.baseDockerfile.content },

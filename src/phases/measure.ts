@@ -35,7 +35,11 @@ export async function measurePhase(s: RunState, built: Built, appCompareTo: Imag
     prev ? tolerate(log, 'read the size of the previous base', () => stores.store.size(opts.baseRepository, prev.tag)) : undefined,
     environmentChangesOf(s, log),
     tolerate(log, 'read the size trend', () => sizeTrend(opts, stores.store, lookup.dated ?? [], plan.choice.tag, fp.hash, plan.pins.measureInStore)),
-    newBase ? tolerate(log, 'read the size of the new base', () => sizeStore.size(opts.baseRepository, built.base.digest && plan.pins.measureByDigest ? built.base.digest : plan.base.tag)) : undefined,
+    newBase
+      ? tolerate(log, 'read the size of the new base', () =>
+          sizeStore.size(opts.baseRepository, built.base.digest && plan.pins.measureByDigest ? built.base.digest : plan.base.tag),
+        )
+      : undefined,
     basePackages(s, built, log),
   ])
   const size = read ? { ...read, ref: built.final.ref } : undefined
@@ -93,13 +97,23 @@ async function environmentChanges(opts: Options, store: Store, prev: DatedTag, f
   const label = labels?.[Labels.EnvDocument]
   if (label && isTruncatedDocumentLabel(label)) {
     return {
-      changes: [{ section: 'environment', kind: 'changed', item: `${prev.tag}'s environment document was too large to keep in its label — what changed is unavailable` }],
+      changes: [
+        {
+          section: 'environment',
+          kind: 'changed',
+          item: `${prev.tag}'s environment document was too large to keep in its label — what changed is unavailable`,
+        },
+      ],
       previousTag: prev.tag,
     }
   }
   const doc = label ? parseDocumentLabel(label) : undefined
   if (!doc) return { changes: [{ section: 'environment', kind: 'changed', item: `${prev.tag} carries no environment document label` }], previousTag: prev.tag }
-  const changes = withRequirementLines(diffDocuments(doc, fp.document), parseFileLinesLabel(labels?.[Labels.EnvFiles]), fingerprintFileLines(fp, opts.environmentFile))
+  const changes = withRequirementLines(
+    diffDocuments(doc, fp.document),
+    parseFileLinesLabel(labels?.[Labels.EnvFiles]),
+    fingerprintFileLines(fp, opts.environmentFile),
+  )
   return { changes, previousTag: prev.tag }
 }
 

@@ -32,7 +32,8 @@ export async function pushAccessPhase(s: Pick<RunState, 'opts' | 'plan' | 'looku
       await registry.probePush(repo)
       ports.log.info(`Push access to ${formatName(repo)}: ok`)
     } catch (e) {
-      if (isRegistryError(e) && (e.kind === 'auth' || e.kind === 'denied')) throw new UserError(pushAccessMessage(repo.registry, repo.repository, errorMessage(e)))
+      if (isRegistryError(e) && (e.kind === 'auth' || e.kind === 'denied'))
+        throw new UserError(pushAccessMessage(repo.registry, repo.repository, errorMessage(e)))
       ports.log.warning(`Could not check push access to ${formatName(repo)} (${errorMessage(e)}); building anyway`)
     }
   }

@@ -60,7 +60,9 @@ function reportData(s: FinishedRun, budget: readonly BudgetResult[], warnings: r
 /** The final image; "unchanged" when a build pushed a digest the tag or the compared image already had. */
 function finalReport(built: Built, measured: Measured): NonNullable<ReportData['final']> {
   const { ref, digest, name, tag, digestBefore } = built.final
-  const unchangedFrom = built.builds.length ? sameDigestAs(digest, [{ ref: formatReference(name, tag), digest: digestBefore }, measured.compareTo ?? {}]) : undefined
+  const unchangedFrom = built.builds.length
+    ? sameDigestAs(digest, [{ ref: formatReference(name, tag), digest: digestBefore }, measured.compareTo ?? {}])
+    : undefined
   return { ref, digest, size: measured.size, compareTo: measured.compareTo, ...(unchangedFrom ? { unchangedFrom } : {}) }
 }
 
@@ -98,7 +100,12 @@ export async function writeComment(s: Pick<FinishedRun, 'opts' | 'ctx'>, data: R
     const [owner, repo] = ctx.repository.split('/')
     const body = renderReport(data, { forComment: true })
     const target = { token: opts.githubToken, apiUrl: ctx.apiUrl, owner: owner!, repo: repo!, issueNumber: ctx.pullRequest.number, image: data.image }
-    const result = await github.upsertComment(target, body, { info: (m) => log.info(m), notice: (m) => log.notice(m), warning: (m) => log.warning(m), debug: (m) => log.debug(m) })
+    const result = await github.upsertComment(target, body, {
+      info: (m) => log.info(m),
+      notice: (m) => log.notice(m),
+      warning: (m) => log.warning(m),
+      debug: (m) => log.debug(m),
+    })
     log.info(`PR comment: ${result}`)
   } catch (e) {
     log.warning(`Could not write the PR comment: ${errorMessage(e)}`)

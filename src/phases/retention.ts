@@ -32,7 +32,11 @@ async function prune(s: RunState, mode: 'dry-run' | 'true', ports: Pick<Ports, '
   const policy = { prefix: opts.baseTagPrefix, keepLatest: opts.keepLatest, keepDays: opts.keepDays, protectTags: [plan.choice.tag], today: ctx.now }
   const backend =
     kind === 'ghcr'
-      ? ports.github.packagesBackend({ token: opts.githubToken, owner: repo.repository.split('/')[0]!, packageName: repo.repository.split('/').slice(1).join('/') })
+      ? ports.github.packagesBackend({
+          token: opts.githubToken,
+          owner: repo.repository.split('/')[0]!,
+          packageName: repo.repository.split('/').slice(1).join('/'),
+        })
       : distributionBackend(registry, repo)
   const report = await applyRetention(planRetention(infos, policy), backend, mode, retentionLog)
   if (report.error) log.warning(`Retention: ${report.error}`)

@@ -7,7 +7,9 @@ import { materialize, type BuildSecretArgs } from '../secrets.js'
 import type { Cleanup } from '../state.js'
 
 export function materializeSecrets(opts: Pick<Options, 'secrets' | 'condarc'>, cleanup: Cleanup): BuildSecretArgs {
-  const all = opts.condarc ? { ...opts.secrets, secrets: [...opts.secrets.secrets, { id: SecretIds.Condarc, kind: 'value' as const, value: opts.condarc.text }] } : opts.secrets
+  const all = opts.condarc
+    ? { ...opts.secrets, secrets: [...opts.secrets.secrets, { id: SecretIds.Condarc, kind: 'value' as const, value: opts.condarc.text }] }
+    : opts.secrets
   const m = materialize(all)
   cleanup(() => m.cleanup())
   return m.args

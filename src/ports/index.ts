@@ -13,7 +13,16 @@ import {
   type RestoreResult,
   type SaveResult,
 } from '../actions-cache/index.js'
-import { buildxVersion, createContainerBuilder, inspectBuilder, removeBuilder, runBuild, type BuilderInfo, type BuildOutcome, type BuildSpec } from '../buildx/index.js'
+import {
+  buildxVersion,
+  createContainerBuilder,
+  inspectBuilder,
+  removeBuilder,
+  runBuild,
+  type BuilderInfo,
+  type BuildOutcome,
+  type BuildSpec,
+} from '../buildx/index.js'
 import type { InputName, OutputName } from '../constants.js'
 import { dockerConfigWithLogin, type LoginConfig } from '../docker-login.js'
 import { githubApi, type GitHubPort } from './github.js'

@@ -210,7 +210,12 @@ export class RegistryClient {
         })
         .catch((e: unknown) => {
           // A page refused for its size when the total budget was the tighter bound: the cap's own words.
-          if (budget < TAG_PAGE_MAX_BYTES && e instanceof RegistryError && e.kind === 'protocol' && / sent (?:more than|a response of) \d+ bytes/.test(e.message)) {
+          if (
+            budget < TAG_PAGE_MAX_BYTES &&
+            e instanceof RegistryError &&
+            e.kind === 'protocol' &&
+            / sent (?:more than|a response of) \d+ bytes/.test(e.message)
+          ) {
             throw tagListTooBig(reg.name, name.repository, `more than ${bounds.maxBytes} bytes`)
           }
           throw e
@@ -227,7 +232,11 @@ export class RegistryClient {
       if (tags.size > bounds.maxTags) throw tagListTooBig(reg.name, name.repository, `more than ${bounds.maxTags} tags`)
       const next = nextLink(r.res.headers.get('link'), r.res.url)
       if (next && next.host !== reg.host) {
-        throw new RegistryError('protocol', reg.name, `${reg.name}: the tag list of ${name.repository} links to another host (${next.host}); refusing to follow`)
+        throw new RegistryError(
+          'protocol',
+          reg.name,
+          `${reg.name}: the tag list of ${name.repository} links to another host (${next.host}); refusing to follow`,
+        )
       }
       if (next && r.res.url.protocol === 'https:' && next.protocol !== 'https:') {
         throw new RegistryError('protocol', reg.name, `${reg.name}: the tag list of ${name.repository} links to plain http; refusing the downgrade`)
@@ -310,7 +319,13 @@ export class RegistryClient {
       const descs = ((top.manifest.manifests ?? []) as Descriptor[]).filter((d) => d && typeof d.digest === 'string' && !isAttestation(d))
       const sizes = await mapLimit(descs, CHILD_CONCURRENCY, async (d) => {
         const child = await this.getManifest(name, d.digest)
-        if (!child) throw new RegistryError('not-found', name.registry, `${name.registry}: ${name.repository}@${d.digest}, listed in the index ${top.digest}, does not exist`, 404)
+        if (!child)
+          throw new RegistryError(
+            'not-found',
+            name.registry,
+            `${name.registry}: ${name.repository}@${d.digest}, listed in the index ${top.digest}, does not exist`,
+            404,
+          )
         if (isIndex(child.manifest)) {
           const nested = await this.imageSize(name, d.digest)
           return nested?.platforms ?? []
@@ -377,7 +392,13 @@ export class RegistryClient {
     const what = `read the blob ${name.repository}@${digest}`
     return this.transport.send(
       reg,
-      { method: 'GET', url: this.url(reg, `${name.repository}/blobs/${digest}`), scope: repositoryScope(name.repository, ['pull']), maxBytes: CONFIG_MAX_BYTES, what },
+      {
+        method: 'GET',
+        url: this.url(reg, `${name.repository}/blobs/${digest}`),
+        scope: repositoryScope(name.repository, ['pull']),
+        maxBytes: CONFIG_MAX_BYTES,
+        what,
+      },
       (res) => {
         verifyDigest(digest, res.body, what)
         return parseJson(res.body, what)
@@ -390,10 +411,14 @@ export class RegistryClient {
     const reg = this.reg(name)
     if (!validDigest(digest)) throw new RegistryError('protocol', reg.name, `invalid digest "${digest}"`)
     const what = `read the blob ${name.repository}@${digest}`
-    return this.transport.send(reg, { method: 'GET', url: this.url(reg, `${name.repository}/blobs/${digest}`), scope: repositoryScope(name.repository, ['pull']), maxBytes, what }, (res) => {
-      verifyDigest(digest, res.body, what)
-      return res.body
-    })
+    return this.transport.send(
+      reg,
+      { method: 'GET', url: this.url(reg, `${name.repository}/blobs/${digest}`), scope: repositoryScope(name.repository, ['pull']), maxBytes, what },
+      (res) => {
+        verifyDigest(digest, res.body, what)
+        return res.body
+      },
+    )
   }
 
   /**
@@ -415,7 +440,10 @@ export class RegistryClient {
     } else {
       const cfg = top.manifest.config as Descriptor | undefined
       const c = cfg?.digest ? ((await this.blobJson(name, cfg.digest)) as { os?: string; architecture?: string; variant?: string }) : undefined
-      const p = c && typeof c.os === 'string' && typeof c.architecture === 'string' ? { os: c.os, architecture: c.architecture, ...(typeof c.variant === 'string' ? { variant: c.variant } : {}) } : undefined
+      const p =
+        c && typeof c.os === 'string' && typeof c.architecture === 'string'
+          ? { os: c.os, architecture: c.architecture, ...(typeof c.variant === 'string' ? { variant: c.variant } : {}) }
+          : undefined
       images = [{ mediaType: top.mediaType, digest: top.digest, size: top.size, ...(p ? { platform: p } : {}) }]
     }
     const others = images.filter((d) => platformString(d.platform) !== platform)
@@ -423,7 +451,13 @@ export class RegistryClient {
       const found = images.map((d) => platformString(d.platform)).join(', ') || 'no image'
       throw new RegistryError('protocol', name.registry, `${name.registry}: ${at} should hold an image of ${platform} only, but holds ${found}`)
     }
-    return [...images, ...attestations].map((d) => ({ mediaType: d.mediaType, digest: d.digest, size: d.size, ...(d.platform ? { platform: d.platform } : {}), ...(d.annotations ? { annotations: d.annotations } : {}) }))
+    return [...images, ...attestations].map((d) => ({
+      mediaType: d.mediaType,
+      digest: d.digest,
+      size: d.size,
+      ...(d.platform ? { platform: d.platform } : {}),
+      ...(d.annotations ? { annotations: d.annotations } : {}),
+    }))
   }
 
   /**
@@ -520,7 +554,12 @@ export class RegistryClient {
     if (r.status === 405) return 'unsupported'
     if (r.status === 400) {
       if (errorCodeOf(r.body) === 'UNSUPPORTED') return 'unsupported'
-      throw new RegistryError('http', reg.name, `${reg.name}: could not delete ${name.repository}@${digest}: HTTP 400 (${errorCodeOf(r.body) ?? 'bad request'})`, 400)
+      throw new RegistryError(
+        'http',
+        reg.name,
+        `${reg.name}: could not delete ${name.repository}@${digest}: HTTP 400 (${errorCodeOf(r.body) ?? 'bad request'})`,
+        400,
+      )
     }
     return 'deleted'
   }

@@ -330,7 +330,8 @@ export class Transport {
       if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body))
       let req: http.ClientRequest
       try {
-        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw Object.assign(new Error(`unsupported scheme ${url.protocol}`), { code: 'ERR_INVALID_URL' })
+        if (url.protocol !== 'http:' && url.protocol !== 'https:')
+          throw Object.assign(new Error(`unsupported scheme ${url.protocol}`), { code: 'ERR_INVALID_URL' })
         const mod = url.protocol === 'https:' ? https : http
         req = mod.request(url, { method: init.method, headers, agent: this.agent(url) })
         init.signal.track(req)
@@ -420,13 +421,7 @@ export class Transport {
       }
     }
     const e = last!
-    throw new RegistryError(
-      e.kind,
-      reg.name,
-      `${reg.name}: could not ${req.what} after ${this.retries + 1} attempts: ${e.message}`,
-      e.status,
-      { cause: e },
-    )
+    throw new RegistryError(e.kind, reg.name, `${reg.name}: could not ${req.what} after ${this.retries + 1} attempts: ${e.message}`, e.status, { cause: e })
   }
 
   /** The error of a request whose deadline passed (with the last transient failure, if any). */
@@ -490,7 +485,12 @@ export class Transport {
   }
 
   /** Follows redirects by hand; Authorization only on the registry host. */
-  private async follow(reg: Registry, req: Request, auth: string | undefined, signal: AttemptTimer): Promise<{ res: RawResponse; url: URL; onRegistry: boolean }> {
+  private async follow(
+    reg: Registry,
+    req: Request,
+    auth: string | undefined,
+    signal: AttemptTimer,
+  ): Promise<{ res: RawResponse; url: URL; onRegistry: boolean }> {
     let url = req.url
     let method: string = req.method
     for (let hop = 0; ; hop++) {
@@ -604,7 +604,12 @@ export class Transport {
     }
     if (res.status < 200 || res.status >= 300) {
       const detail = await errorDetail(res)
-      throw new RegistryError('http', reg.name, `the token service of ${reg.name} (${realm.host}) answered HTTP ${res.status}${detail ? ` (${detail})` : ''}`, res.status)
+      throw new RegistryError(
+        'http',
+        reg.name,
+        `the token service of ${reg.name} (${realm.host}) answered HTTP ${res.status}${detail ? ` (${detail})` : ''}`,
+        res.status,
+      )
     }
     const body = await this.readBody(res, TOKEN_BODY_MAX, reg, realm, signal)
     let parsed: unknown
@@ -621,7 +626,14 @@ export class Transport {
     return { token: t.token, expiresAt: started + t.expiresIn * 1000 - margin }
   }
 
-  private async tokenGet(realm: URL, ch: BearerChallenge, scopes: string[], auth: string | undefined, signal: AttemptTimer, account?: string): Promise<RawResponse> {
+  private async tokenGet(
+    realm: URL,
+    ch: BearerChallenge,
+    scopes: string[],
+    auth: string | undefined,
+    signal: AttemptTimer,
+    account?: string,
+  ): Promise<RawResponse> {
     const u = new URL(realm)
     if (ch.service) u.searchParams.set('service', ch.service)
     for (const s of scopes) u.searchParams.append('scope', s)
@@ -639,9 +651,10 @@ export class Transport {
     const c = await this.creds(reg).catch(() => undefined)
     const d = detail ? ` (${detail})` : ''
     if (status === 401) {
-      const msg = c && sentAuth
-        ? `${reg.name} rejected the credentials from ${c.source} while trying to ${req.what} (HTTP 401${d}): ${credentialAdvice(reg.name)}`
-        : `${reg.name} requires authentication to ${req.what} (HTTP 401${d}): log in with docker/login-action or set registry-username and registry-password`
+      const msg =
+        c && sentAuth
+          ? `${reg.name} rejected the credentials from ${c.source} while trying to ${req.what} (HTTP 401${d}): ${credentialAdvice(reg.name)}`
+          : `${reg.name} requires authentication to ${req.what} (HTTP 401${d}): log in with docker/login-action or set registry-username and registry-password`
       return new RegistryError('auth', reg.name, msg, 401)
     }
     return new RegistryError(

@@ -42,8 +42,7 @@ export function evaluateBudget(args: BudgetArgs): BudgetResult[] {
     } else {
       const growth = size - previous
       const overBytes = maxGrowth.bytes !== undefined && growth > maxGrowth.bytes
-      const overPercent =
-        maxGrowth.percent !== undefined && growth > 0 && (previous <= 0 || (growth / previous) * 100 > maxGrowth.percent)
+      const overPercent = maxGrowth.percent !== undefined && growth > 0 && (previous <= 0 || (growth / previous) * 100 > maxGrowth.percent)
       out.push({ kind: 'max-growth', limit, actual: formatDelta(size, previous), exceeded: overBytes || overPercent })
     }
   }

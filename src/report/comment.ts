@@ -113,7 +113,9 @@ function failed(e: unknown, what: string, say: CommentLog): 'skipped' {
   const status = statusOf(e)
   const msg = firstLine(errorMessage(e))
   if (status === 401 || status === 403 || status === 404) {
-    say.notice(`The token cannot ${what} (HTTP ${status}: ${msg}); no PR comment is posted. It needs \`pull-requests: write\` (tokens of fork pull requests are read-only).`)
+    say.notice(
+      `The token cannot ${what} (HTTP ${status}: ${msg}); no PR comment is posted. It needs \`pull-requests: write\` (tokens of fork pull requests are read-only).`,
+    )
   } else {
     say.warning(`Could not ${what}${status ? ` (HTTP ${status})` : ''}: ${msg}`)
   }

@@ -1,7 +1,6 @@
 // Human units for sizes, deltas and durations, and the parsers of the budget inputs.
 // Sizes use decimal units, as registries and the GitHub Packages UI show them.
 
-
 /** U+2212 MINUS SIGN: reads better than a hyphen in front of a number. */
 export const MINUS = '\u2212'
 

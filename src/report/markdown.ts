@@ -57,7 +57,9 @@ export function fenceFor(lines: readonly string[]): string {
 
 /** Text for an HTML context (e.g. `<summary>`): entities only, one line. */
 export function html(s: string, max = 200): string {
-  return oneLine(s, max).replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`).replace(/@/g, '@\u200b')
+  return oneLine(s, max)
+    .replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`)
+    .replace(/@/g, '@\u200b')
 }
 
 /** A GFM table. `align` per column: 'l' | 'r' | 'c'. Cells must already be escaped. */

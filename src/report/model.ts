@@ -42,13 +42,7 @@ export interface ImageSize {
 }
 
 /** Why a new base was built (or that none was). */
-export type BaseDecision =
-  | 'reused'
-  | 'new-environment'
-  | 'max-age'
-  | 'nightly'
-  | 'lookup-failed'
-  | 'planned'
+export type BaseDecision = 'reused' | 'new-environment' | 'max-age' | 'nightly' | 'lookup-failed' | 'planned'
 
 export interface EnvChange {
   readonly section: string

@@ -27,8 +27,32 @@ interface Caps {
   readonly warning: number
 }
 
-const SUMMARY_CAPS: Caps = { changes: 100, warnings: 30, retention: 40, trend: 30, platforms: 16, builds: 8, phases: 16, budget: 8, str: 200, value: 160, warning: 500 }
-const COMMENT_CAPS: Caps = { changes: 40, warnings: 10, retention: 15, trend: 20, platforms: 8, builds: 4, phases: 10, budget: 4, str: 150, value: 120, warning: 300 }
+const SUMMARY_CAPS: Caps = {
+  changes: 100,
+  warnings: 30,
+  retention: 40,
+  trend: 30,
+  platforms: 16,
+  builds: 8,
+  phases: 16,
+  budget: 8,
+  str: 200,
+  value: 160,
+  warning: 500,
+}
+const COMMENT_CAPS: Caps = {
+  changes: 40,
+  warnings: 10,
+  retention: 15,
+  trend: 20,
+  platforms: 8,
+  builds: 4,
+  phases: 10,
+  budget: 4,
+  str: 150,
+  value: 120,
+  warning: 300,
+}
 const TIGHT_CAPS: Caps = { changes: 10, warnings: 5, retention: 5, trend: 10, platforms: 4, builds: 2, phases: 6, budget: 4, str: 80, value: 60, warning: 120 }
 
 /** The job summary stays well below GitHub's 1 MiB step-summary limit. */
@@ -106,7 +130,8 @@ const DECISION_SHORT: Record<BaseDecision, string> = {
 function decisionWords(d: ReportData): string {
   const b = d.base
   const plan = d.mode === 'plan'
-  if (b.reused) return plan ? 'would be reused — a base for this environment already exists' : 'reused — a base for this environment already existed, no base build ran'
+  if (b.reused)
+    return plan ? 'would be reused — a base for this environment already exists' : 'reused — a base for this environment already existed, no base build ran'
   const verb = plan ? 'would be built' : 'built'
   switch (b.decision) {
     case 'new-environment':
@@ -127,7 +152,11 @@ function headline(d: ReportData, caps: Caps): string {
   const out: string[] = []
   const b = d.base
   if (d.mode === 'plan') {
-    out.push(b.reused ? `**Would reuse** base ${code(b.tag, caps.str, false)}` : `**Would build** base ${code(b.tag, caps.str, false)}${b.decision === 'planned' || b.decision === 'reused' ? '' : ` (${DECISION_SHORT[b.decision]})`}`)
+    out.push(
+      b.reused
+        ? `**Would reuse** base ${code(b.tag, caps.str, false)}`
+        : `**Would build** base ${code(b.tag, caps.str, false)}${b.decision === 'planned' || b.decision === 'reused' ? '' : ` (${DECISION_SHORT[b.decision]})`}`,
+    )
   } else if (b.reused) {
     out.push('♻️ **Base reused**')
   } else {
@@ -226,7 +255,10 @@ function cacheText(d: ReportData): string {
 }
 
 function pushText(d: ReportData, caps: Caps): string {
-  if (d.mode === 'plan') return d.push.enabled ? '📝 nothing pushed (plan) — a run would push' : `📝 nothing pushed (plan) — a run would not push: ${text(d.push.reason, caps.value)}`
+  if (d.mode === 'plan')
+    return d.push.enabled
+      ? '📝 nothing pushed (plan) — a run would push'
+      : `📝 nothing pushed (plan) — a run would not push: ${text(d.push.reason, caps.value)}`
   if (d.failure) {
     const pushed = d.pushedTags ?? []
     return pushed.length ? `❌ the run failed after pushing ${pushed.map((t) => code(t, caps.str)).join(', ')}` : '❌ the run failed: nothing was pushed'
@@ -290,10 +322,14 @@ function whySection(d: ReportData, caps: Caps): string | undefined {
   const lines: string[] = [title]
   switch (b.decision) {
     case 'max-age':
-      lines.push(`Refreshed by \`max-age\`: the newest base for this environment${prev ? ` (${prev})` : ''} was older than the limit, so it was rebuilt with today's date.`)
+      lines.push(
+        `Refreshed by \`max-age\`: the newest base for this environment${prev ? ` (${prev})` : ''} was older than the limit, so it was rebuilt with today's date.`,
+      )
       break
     case 'nightly':
-      lines.push(`Nightly refresh (\`mode: base\`): today's tag is built for the current environment even though an older one may exist${b.note ? ` — ${text(b.note, caps.value)}` : ''}.`)
+      lines.push(
+        `Nightly refresh (\`mode: base\`): today's tag is built for the current environment even though an older one may exist${b.note ? ` — ${text(b.note, caps.value)}` : ''}.`,
+      )
       break
     case 'lookup-failed':
       lines.push('The registry tag lookup failed, so the base was built as a cache miss (see the warnings).')
@@ -364,20 +400,27 @@ function buildsSection(d: ReportData, forComment: boolean, caps: Caps): string |
   if (d.builds.length === 0) return undefined
   const out: string[] = []
   if (!forComment || d.builds.length > 1) {
-    const rows = d.builds.slice(0, caps.builds).map((b: BuildReport) => [
-      b.kind,
-      `${code(b.ref, caps.str)}${b.digest && !b.ref.includes(b.digest) ? ` ${code(b.digest, 80)}` : ''}`,
-      b.totalSteps > 0 ? `${b.cachedSteps}/${b.totalSteps}` : '–',
-      formatDuration(b.durationMs),
-      b.cacheExport === 'exported' ? 'exported' : b.cacheExport === 'failed' ? '⚠️ failed' : 'skipped',
-    ])
+    const rows = d.builds
+      .slice(0, caps.builds)
+      .map((b: BuildReport) => [
+        b.kind,
+        `${code(b.ref, caps.str)}${b.digest && !b.ref.includes(b.digest) ? ` ${code(b.digest, 80)}` : ''}`,
+        b.totalSteps > 0 ? `${b.cachedSteps}/${b.totalSteps}` : '–',
+        formatDuration(b.durationMs),
+        b.cacheExport === 'exported' ? 'exported' : b.cacheExport === 'failed' ? '⚠️ failed' : 'skipped',
+      ])
     if (d.builds.length > caps.builds) rows.push([`… and ${more(d.builds.length - caps.builds)} more`, '', '', '', ''])
     out.push(table(['Build', 'Image', 'Cached steps', 'Time', 'Cache export'], rows, ['l', 'l', 'r', 'r', 'l']))
   }
   const steps = slowestSteps(d.builds)
   if (steps.top.length > 0) {
     const rows = steps.top.map((s) => [code(s.name, caps.value), s.kind, formatDuration(s.durationMs), s.cached ? '✅ cached' : 'built'])
-    out.push(details(`Slowest build steps (top ${steps.top.length} of ${steps.total.toLocaleString('en-US')})`, table(['Step', 'Build', 'Time', 'Cache'], rows, ['l', 'l', 'r', 'l'])))
+    out.push(
+      details(
+        `Slowest build steps (top ${steps.top.length} of ${steps.total.toLocaleString('en-US')})`,
+        table(['Step', 'Build', 'Time', 'Cache'], rows, ['l', 'l', 'r', 'l']),
+      ),
+    )
   }
   return out.length > 0 ? out.join('\n\n') : undefined
 }
@@ -429,12 +472,14 @@ function trendSection(d: ReportData, forComment: boolean, caps: Caps): string | 
 function budgetSection(budget: readonly BudgetResult[] | undefined, caps: Caps): string | undefined {
   if (!budget || budget.length === 0) return undefined
   const exceeded = budget.filter((b) => b.exceeded).length
-  const rows = budget.slice(0, caps.budget).map((b) => [
-    code(b.kind, 20),
-    text(b.limit, 60),
-    text(b.actual, 60),
-    b.exceeded ? '❌ exceeded' : b.note ? `➖ not evaluated: ${text(b.note, caps.value)}` : '✅ within',
-  ])
+  const rows = budget
+    .slice(0, caps.budget)
+    .map((b) => [
+      code(b.kind, 20),
+      text(b.limit, 60),
+      text(b.actual, 60),
+      b.exceeded ? '❌ exceeded' : b.note ? `➖ not evaluated: ${text(b.note, caps.value)}` : '✅ within',
+    ])
   const head = exceeded > 0 ? `#### ❌ Size budget exceeded (${exceeded} of ${budget.length})` : '#### Size budget'
   return `${head}\n\n${table(['Budget', 'Limit', 'Actual', 'Result'], rows)}`
 }

@@ -220,7 +220,7 @@ function protection(
     const first = byDigest.get(digest)![0]!
     surviving.set(digest, `protected tag ${first.info.tag}`)
   }
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false
     for (const [digest, who] of [...surviving]) {
       for (const child of childrenOf.get(digest) ?? []) {
@@ -247,9 +247,7 @@ function entries(a: {
   keepDays: number
 }): RetentionPlan {
   const { kept, candidates, byDigest, protectedTag, protectedDigest, childrenOf, keepLatest, keepDays } = a
-  const keep: RetentionEntry[] = kept
-    .sort((x, y) => x.d.age - y.d.age || byTag(x.d.info, y.d.info))
-    .map(({ d, reason }) => entry(d, reason))
+  const keep: RetentionEntry[] = kept.sort((x, y) => x.d.age - y.d.age || byTag(x.d.info, y.d.info)).map(({ d, reason }) => entry(d, reason))
 
   const protect: RetentionEntry[] = []
   const del: RetentionDeleteEntry[] = []

@@ -7,7 +7,7 @@ export type BackendKind = 'distribution' | 'ghcr' | 'unsupported'
 
 /** Hosts (suffixes) known not to take `DELETE /v2/<name>/manifests/<digest>`, and why. */
 const UNSUPPORTED: readonly { match: (host: string) => boolean; why: string }[] = [
-  { match: isDockerHub, why: 'Docker Hub does not delete manifests through the registry API (use Docker Hub\'s own API or web UI)' },
+  { match: isDockerHub, why: "Docker Hub does not delete manifests through the registry API (use Docker Hub's own API or web UI)" },
   {
     match: (h) => /\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$/.test(h) || h === 'public.ecr.aws',
     why: 'Amazon ECR deletes images through its own API (ecr batch-delete-image) or lifecycle policies',

@@ -82,7 +82,8 @@ export async function readSizeManifest(port: ManifestPort, ref: string, platform
   if (typeof label !== 'string' || !member) return { missing: `no ${Labels.SizeManifest} label` }
   const last = m.layers?.[m.layers.length - 1]
   if (!last?.digest) return { missing: 'the image has no layers' }
-  if (!(last.size <= MAX_MANIFEST_LAYER_BYTES)) return { missing: `its last layer is ${last.size} bytes, more than the ${MAX_MANIFEST_LAYER_BYTES} read for a size manifest` }
+  if (!(last.size <= MAX_MANIFEST_LAYER_BYTES))
+    return { missing: `its last layer is ${last.size} bytes, more than the ${MAX_MANIFEST_LAYER_BYTES} read for a size manifest` }
   let tar: Buffer | string
   try {
     tar = layerTar(last, await port.blob(last.digest, MAX_MANIFEST_LAYER_BYTES))

@@ -45,10 +45,7 @@ export interface PackagesInput {
 
 /** The packages section's data; undefined when the base has no readable size manifest (no warning: custom bases need not have one). */
 export async function packagesReport(input: PackagesInput): Promise<PackagesReport | undefined> {
-  const [cur, prev] = await Promise.all([
-    input.read(input.ref),
-    input.previousTag ? input.read(input.previousTag) : undefined,
-  ])
+  const [cur, prev] = await Promise.all([input.read(input.ref), input.previousTag ? input.read(input.previousTag) : undefined])
   if ('missing' in cur) {
     input.debug(`No size manifest in the base (${cur.missing}): the largest packages are not reported`)
     return undefined

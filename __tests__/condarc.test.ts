@@ -31,13 +31,13 @@ test('reads a file in the workspace, or inline YAML; redacts tokens and URL cred
     ws,
   )!
   expect(inline.hashed).toEqual({
-    channel_alias: 'https://***@mirror.example/conda',
+    channel_alias: 'https://bob:***@mirror.example/conda',
     custom_channels: { private: 'https://conda.example/t/***/' },
     channel_settings: [{ channel: 'x', auth: '***' }],
     ssl_verify: 'true',
   })
   expect(JSON.stringify(inline.hashed)).not.toMatch(/pa55word|tok-123456789|s3cret-auth/)
-  expect(inline.secretValues).toEqual(expect.arrayContaining(['bob:pa55word', 'pa55word', 'tok-123456789', 's3cret-auth']))
+  expect(inline.secretValues).toEqual(expect.arrayContaining(['pa55word', 'tok-123456789', 's3cret-auth']))
 })
 
 test.each([

@@ -54,5 +54,5 @@ test('the log is short', () => {
 test('hints', () => {
   expect(failureHints('HTTP 401 requires authentication', true)[0]).toMatch(/docker\/login-action/)
   expect(failureHints('something odd', false)[0]).toMatch(/run the job again/)
-  expect(redactText('https://u:p@h/x /t/abcdefgh1234/ ok')).toBe('https://***@h/x /t/***/ ok')
+  expect(redactText('https://u:p@h/x /t/abcdefgh1234/ ok')).toBe('https://u:***@h/x /t/***/ ok')
 })

@@ -45890,6 +45890,7 @@ function comparisonTags(ctx) {
 
 
 
+
 const MAX_BYTES = 256 * 1024;
 const SECRET_KEY = /(token|passw(or)?d|secret|api_?key|access_?key|private_?key|credential|auth)/i;
 /** A single line without `:` is a path; anything else is inline YAML. */
@@ -45897,18 +45898,11 @@ function isCondarcPath(value) {
     const v = value.trim();
     return v !== '' && !v.includes('\n') && !v.includes(':') && !v.startsWith('{');
 }
-const URL_USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s@]+)@/gi;
-const ANACONDA_TOKEN = /\/t\/([^/\s]+)/g;
-/** URL userinfo and anaconda.org `/t/<token>/` path segments replaced by `***` (the originals collected in `found`). */
+/** Credentials in a string (the one redaction, src/redact.ts) replaced by `***`; the originals collected in `found` (to mask in the log). */
 function redactUrl(s, found = []) {
-    return s
-        .replace(URL_USERINFO, (_m, scheme, info) => {
-        found.push(info, ...info.split(':').filter((p) => p.length >= 4));
-        return `${scheme}***@`;
-    })
-        .replace(ANACONDA_TOKEN, (_m, tok) => {
-        found.push(tok);
-        return '/t/***';
+    return redact(s, (secret) => {
+        found.push(secret);
+        return '***';
     });
 }
 /** The parsed YAML with secret-looking keys' values and URL credentials redacted; keys kept. */
@@ -47681,14 +47675,15 @@ async function lookupPhase({ opts, envHash, stores }, { log }) {
 // (redacted, short) and what to try. Pure: the caller writes the annotation and the reports.
 
 
+
 const LOG_LINES = 15;
 const LINE_CHARS = 300;
-/** Credentials in URLs and pip options and the known secret values replaced by `***`. */
+/**
+ * The one redaction (credentials in URLs, pip options, channel tokens: src/redact.ts), plus
+ * HTTP authorization headers a build log may echo and the known secret values.
+ */
 function redactText(text, masks = []) {
-    let out = text
-        .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, '$1***@')
-        .replace(/\/t\/[A-Za-z0-9_.-]{8,}\//g, '/t/***/')
-        .replace(/\b(Authorization:\s*(?:Basic|Bearer)\s+)\S+/gi, '$1***');
+    let out = redact(text).replace(/\b(Authorization:\s*(?:Basic|Bearer)\s+)\S+/gi, '$1***');
     for (const m of [...masks].sort((a, b) => b.length - a.length))
         if (m.length >= 3)
             out = out.split(m).join('***');

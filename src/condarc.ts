@@ -10,6 +10,7 @@ import { readInputFile } from './fs/inputs.js'
 import { Inputs } from './constants.js'
 import { UserError, errorMessage } from './errors.js'
 import type { JsonValue } from './hash/index.js'
+import { redact } from './redact.js'
 
 const MAX_BYTES = 256 * 1024
 const SECRET_KEY = /(token|passw(or)?d|secret|api_?key|access_?key|private_?key|credential|auth)/i
@@ -31,20 +32,12 @@ export function isCondarcPath(value: string): boolean {
   return v !== '' && !v.includes('\n') && !v.includes(':') && !v.startsWith('{')
 }
 
-const URL_USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s@]+)@/gi
-const ANACONDA_TOKEN = /\/t\/([^/\s]+)/g
-
-/** URL userinfo and anaconda.org `/t/<token>/` path segments replaced by `***` (the originals collected in `found`). */
+/** Credentials in a string (the one redaction, src/redact.ts) replaced by `***`; the originals collected in `found` (to mask in the log). */
 export function redactUrl(s: string, found: string[] = []): string {
-  return s
-    .replace(URL_USERINFO, (_m, scheme: string, info: string) => {
-      found.push(info, ...info.split(':').filter((p) => p.length >= 4))
-      return `${scheme}***@`
-    })
-    .replace(ANACONDA_TOKEN, (_m, tok: string) => {
-      found.push(tok)
-      return '/t/***'
-    })
+  return redact(s, (secret) => {
+    found.push(secret)
+    return '***'
+  })
 }
 
 /** The parsed YAML with secret-looking keys' values and URL credentials redacted; keys kept. */

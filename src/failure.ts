@@ -5,6 +5,7 @@
 import path from 'node:path'
 import { errorMessage, isUserError } from './errors.js'
 import type { FailureInfo } from './report/model.js'
+import { redact } from './redact.js'
 
 const LOG_LINES = 15
 const LINE_CHARS = 300
@@ -28,12 +29,12 @@ export interface FailureAnnotation {
   readonly column?: number
 }
 
-/** Credentials in URLs and pip options and the known secret values replaced by `***`. */
+/**
+ * The one redaction (credentials in URLs, pip options, channel tokens: src/redact.ts), plus
+ * HTTP authorization headers a build log may echo and the known secret values.
+ */
 export function redactText(text: string, masks: readonly string[] = []): string {
-  let out = text
-    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, '$1***@')
-    .replace(/\/t\/[A-Za-z0-9_.-]{8,}\//g, '/t/***/')
-    .replace(/\b(Authorization:\s*(?:Basic|Bearer)\s+)\S+/gi, '$1***')
+  let out = redact(text).replace(/\b(Authorization:\s*(?:Basic|Bearer)\s+)\S+/gi, '$1***')
   for (const m of [...masks].sort((a, b) => b.length - a.length)) if (m.length >= 3) out = out.split(m).join('***')
   return out
 }

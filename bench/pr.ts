@@ -74,7 +74,10 @@ async function writeFront(): Promise<{ addr: string; take(): Record<string, numb
   }
   const server = http.createServer((req, res) => {
     const p = (req.url ?? '').split('?')[0]!
-    if (req.method === 'POST' && /\/blobs\/uploads\/$/.test(p)) add('blob uploads')
+    // A blob upload started by BuildKit; the action's push check starts one and cancels it
+    // (storing nothing): told apart by its user agent.
+    const byAction = /conda-image-action/.test(req.headers['user-agent'] ?? '')
+    if (req.method === 'POST' && !byAction && /\/blobs\/uploads\/$/.test(p)) add('blob uploads')
     const tag = /\/manifests\/([^/]+)$/.exec(p)?.[1]
     if (req.method === 'PUT' && tag) add(`manifest PUT ${tag.startsWith('sha256:') ? '(by digest)' : tag.replace(/-[0-9a-f]{12}-\d{8}$/, '-…')}`)
     if (req.method === 'PUT' || req.method === 'PATCH') req.on('data', (c: Buffer) => add('bytes uploaded', c.length))

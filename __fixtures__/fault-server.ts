@@ -4,6 +4,8 @@
 
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { expect } from 'vitest'
+import { RegistryError } from '../src/registry/index.js'
 
 export interface Recorded {
   method: string
@@ -93,4 +95,15 @@ export function registryError(
   headers: Record<string, string> = {},
 ): void {
   json(res, status, { errors: [{ code, message }] }, headers)
+}
+
+/** The RegistryError a promise rejects with (a test failure when it resolves or rejects with something else). */
+export async function caught(p: Promise<unknown>): Promise<RegistryError> {
+  try {
+    await p
+  } catch (e) {
+    expect(e).toBeInstanceOf(RegistryError)
+    return e as RegistryError
+  }
+  throw new Error('expected a RegistryError')
 }

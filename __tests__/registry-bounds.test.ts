@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest'
-import { json, registryError, startFaultServer, type FaultServer } from '../__fixtures__/fault-server.js'
+import { caught, type FaultServer, json, registryError, startFaultServer } from '../__fixtures__/fault-server.js'
 import { parseImageName } from '../src/reference.js'
 import { DEFAULT_TAG_LIST_LIMITS, RegistryClient, RegistryError, type RegistryClientOptions } from '../src/registry/index.js'
 
@@ -27,16 +27,6 @@ function client(o: RegistryClientOptions = {}): RegistryClient {
 }
 
 const name = (s: FaultServer = srv, repo = 'acme/model') => parseImageName(`${s.addr}/${repo}`)
-
-async function caught(p: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await p
-  } catch (e) {
-    expect(e).toBeInstanceOf(RegistryError)
-    return e as RegistryError
-  }
-  throw new Error('expected a RegistryError')
-}
 
 /** A tag list that never ends: every page holds `perPage` new tags of `width` characters and links to the next. */
 function endlessPages(perPage: number, width = 20): { sentBytes: () => number } {

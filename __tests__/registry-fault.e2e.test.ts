@@ -4,16 +4,15 @@
 // answers the first HEAD of a base manifest with 500.
 
 import { cpSync, mkdtempSync, rmSync } from 'node:fs'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { ROOT, runAction, succeeded } from '../__fixtures__/action-runner.js'
-import { REGISTRY, epochOf, getManifest, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
+import { registryFront, type RegistryFront } from '../__fixtures__/registry-front.js'
+import { epochOf, getManifest, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
 
 const repo = uniqueRepo('fault')
-let front: http.Server
+let front: RegistryFront | undefined
 let frontAddr: string
 let ws: string
 const injected: string[] = []
@@ -24,31 +23,18 @@ beforeAll(async () => {
   await requireStack()
   ws = mkdtempSync(path.join(os.tmpdir(), 'ws-fault-'))
   cpSync(path.join(ROOT, 'examples', 'quickstart'), ws, { recursive: true })
-  front = http.createServer((req, res) => {
+  front = await registryFront((r) => {
     // Only BuildKit's push (not the action's own registry client, which retries by itself).
-    const fromAction = /conda-image-action/.test(String(req.headers['user-agent']))
-    if (req.method === 'HEAD' && !fromAction && /\/manifests\/base-/.test(req.url ?? '') && injected.length < FAILURES) {
-      injected.push(req.url!)
-      res.writeHead(500, { 'Content-Type': 'application/json' })
-      res.end()
-      return
+    if (r.method === 'HEAD' && !r.fromAction && /\/manifests\/base-/.test(r.url) && injected.length < FAILURES) {
+      injected.push(r.url)
+      return 500
     }
-    const upstream = http.request(
-      { host: REGISTRY.split(':')[0], port: Number(REGISTRY.split(':')[1]), path: req.url, method: req.method, headers: { ...req.headers, host: REGISTRY } },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers)
-        up.pipe(res)
-      },
-    )
-    upstream.on('error', () => res.destroy())
-    req.pipe(upstream)
+    return undefined
   })
-  await new Promise<void>((r) => front.listen(0, '127.0.0.1', r))
-  frontAddr = `127.0.0.1:${(front.address() as AddressInfo).port}`
+  frontAddr = front.addr
 })
 afterAll(async () => {
-  front?.closeAllConnections()
-  await new Promise<void>((r) => (front ? front.close(() => r()) : r()))
+  await front?.close()
   await removeRepo(repo)
   rmSync(ws, { recursive: true, force: true })
 })

@@ -5,13 +5,13 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest'
-import { json, registryError, startFaultServer, truncated, type FaultServer } from '../__fixtures__/fault-server.js'
+import { caught, type FaultServer, json, registryError, truncated, startFaultServer } from '../__fixtures__/fault-server.js'
 import { startTokenServer, type TokenServer } from '../__fixtures__/token-server.js'
 import { parseImageName, type ImageName } from '../src/reference.js'
 import { parseChallenge, parseTokenResponse, tokenScopes } from '../src/registry/auth.js'
 import { nextLink, sha256Digest } from '../src/registry/client.js'
 import { fromAuthEntry, hasCredentials, normalizeRegistryKey, resolveCredentials } from '../src/registry/credentials.js'
-import { RegistryClient, RegistryError, type RegistryClientOptions } from '../src/registry/index.js'
+import { RegistryClient, type RegistryClientOptions } from '../src/registry/index.js'
 import { Transport, backoffMs, checkRedirect, isTransientStatus, logUrl, parseRetryAfter } from '../src/registry/transport.js'
 
 const PASSWORD = 'pa:ss-w0rd-SECRET-1'
@@ -43,16 +43,6 @@ function client(o: RegistryClientOptions = {}): RegistryClient {
 
 function name(repo = 'acme/model', s: FaultServer = srv): ImageName {
   return parseImageName(`${s.addr}/${repo}`)
-}
-
-async function caught(p: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await p
-  } catch (e) {
-    expect(e).toBeInstanceOf(RegistryError)
-    return e as RegistryError
-  }
-  throw new Error('expected a RegistryError')
 }
 
 function basicOk(authorization: string | undefined, user = USER, pass = PASSWORD): boolean {

@@ -6,17 +6,16 @@
 
 import { execFileSync } from 'node:child_process'
 import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { ROOT, runAction, succeeded, type ActionResult } from '../__fixtures__/action-runner.js'
+import { registryFront, type RegistryFront } from '../__fixtures__/registry-front.js'
 import { REGISTRY, getManifest, pruneBuildCache, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
 
 const repo = uniqueRepo('repro')
 const COMMIT_TIME = 1_763_900_000 // 2025-11-23T12:13:20Z
-let front: http.Server
+let front: RegistryFront | undefined
 let frontAddr: string
 let ws: string
 /** Writes seen by the front during the current run: `METHOD kind` (blob upload, manifest PUT by tag). */
@@ -47,30 +46,20 @@ beforeAll(async () => {
   execFileSync('git', ['init', '-q'], { cwd: ws, env })
   execFileSync('git', ['add', '.'], { cwd: ws, env })
   execFileSync('git', ['commit', '-qm', 'one commit'], { cwd: ws, env })
-  const [upHost, upPort] = REGISTRY.split(':') as [string, string]
-  front = http.createServer((req, res) => {
-    const url = req.url ?? ''
+  front = await registryFront((r) => {
     // A blob upload started by BuildKit (the rest of it goes to the Location the registry
     // answers, past this front). The action's own push check also starts one and cancels
     // it, storing nothing: told apart by its user agent.
-    const byAction = /conda-image-action/.test(req.headers['user-agent'] ?? '')
-    if (req.method === 'POST' && !byAction && /\/blobs\/uploads\/$/.test(url.split('?')[0]!)) writes.push('POST blob-upload')
-    const tag = /\/manifests\/([^/?]+)$/.exec(url.split('?')[0]!)?.[1]
-    if (req.method === 'PUT' && tag) writes.push(`PUT manifest ${tag.startsWith('sha256:') ? 'by-digest' : tag}`)
-    const up = http.request({ host: upHost, port: Number(upPort), method: req.method, path: url, headers: { ...req.headers, host: REGISTRY } }, (ur) => {
-      res.writeHead(ur.statusCode ?? 502, ur.headers)
-      ur.pipe(res)
-    })
-    up.on('error', () => res.destroy())
-    req.pipe(up)
+    if (r.method === 'POST' && !r.fromAction && /\/blobs\/uploads\/$/.test(r.path)) writes.push('POST blob-upload')
+    const tag = /\/manifests\/([^/?]+)$/.exec(r.path)?.[1]
+    if (r.method === 'PUT' && tag) writes.push(`PUT manifest ${tag.startsWith('sha256:') ? 'by-digest' : tag}`)
+    return undefined
   })
-  await new Promise<void>((r) => front.listen(0, '127.0.0.1', r))
-  frontAddr = `127.0.0.1:${(front.address() as AddressInfo).port}`
+  frontAddr = front.addr
 })
 
 afterAll(async () => {
-  front?.closeAllConnections()
-  await new Promise<void>((r) => (front ? front.close(() => r()) : r()))
+  await front?.close()
   await removeRepo(repo)
   if (ws) rmSync(ws, { recursive: true, force: true })
 })

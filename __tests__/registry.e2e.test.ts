@@ -12,7 +12,8 @@ import { OCI_INDEX, OCI_MANIFEST, Seeder, digestOf, startRegistry, type Registry
 import { REGISTRY, compressedSize, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
 import { startTokenServer, type TokenServer } from '../__fixtures__/token-server.js'
 import { parseImageName } from '../src/reference.js'
-import { RegistryClient, RegistryError, type RegistryClientOptions } from '../src/registry/index.js'
+import { caught } from '../__fixtures__/fault-server.js'
+import { RegistryClient, type RegistryClientOptions } from '../src/registry/index.js'
 
 const USER = 'alice'
 const PASSWORD = 'e2e-SECRET-pw'
@@ -30,16 +31,6 @@ function client(o: RegistryClientOptions = {}): RegistryClient {
     sleep: () => Promise.resolve(),
     ...o,
   })
-}
-
-async function rejected(p: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await p
-  } catch (e) {
-    expect(e).toBeInstanceOf(RegistryError)
-    return e as RegistryError
-  }
-  throw new Error('expected a RegistryError')
 }
 
 beforeAll(async () => {
@@ -239,12 +230,12 @@ describe('htpasswd Basic auth registry', () => {
 
   test('wrong or missing credentials → auth errors that say what to do', async () => {
     const name = parseImageName(`${reg.addr}/${repo}`)
-    const wrong = await rejected(client({ username: USER, password: 'wrong-SECRET' }).listTags(name))
+    const wrong = await caught(client({ username: USER, password: 'wrong-SECRET' }).listTags(name))
     expect(wrong.kind).toBe('auth')
     expect(wrong.registry).toBe(reg.addr)
     expect(wrong.message).toMatch(/rejected the credentials from the registry-username\/registry-password inputs/)
     expect(wrong.message).not.toContain('wrong-SECRET')
-    const anon = await rejected(client().getManifest(name, 'v1'))
+    const anon = await caught(client().getManifest(name, 'v1'))
     expect(anon.kind).toBe('auth')
     expect(anon.message).toMatch(/docker\/login-action/)
   })
@@ -301,10 +292,10 @@ describe('token auth registry (Bearer, RS256 JWTs)', () => {
 
   test('anonymous → auth error; wrong password → auth error from the token service', async () => {
     const name = parseImageName(`${reg.addr}/${repo}`)
-    const anon = await rejected(client().listTags(name))
+    const anon = await caught(client().listTags(name))
     expect(anon.kind).toBe('auth')
     expect(anon.message).toContain(reg.addr)
-    const wrong = await rejected(client({ username: USER, password: 'bad-SECRET' }).listTags(name))
+    const wrong = await caught(client({ username: USER, password: 'bad-SECRET' }).listTags(name))
     expect(wrong.kind).toBe('auth')
     expect(wrong.message).toMatch(/token service/)
     expect(wrong.message).not.toContain('bad-SECRET')

@@ -1,7 +1,7 @@
 // The orchestrator (src/main.ts → phases → ports) driven end to end with typed fake ports:
 // no Docker, no registry, no GitHub. Each case is one run of `run(env, ports)`.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -248,5 +248,54 @@ describe('orchestrator with fake ports', () => {
       expect(JSON.stringify(b)).not.toContain('s3cr3t')
     }
     expect(r.outputs.tags!.split('\n')).toEqual([expect.stringMatching(/:base-/), `${IMAGE}:sha-abcdef0`]) // no GITHUB_REF here: no branch tag
+  })
+})
+
+describe('requirement files: their lines in the base label and in why it was rebuilt', () => {
+  let rws: string
+  let outside: string
+  beforeAll(() => {
+    rws = mkdtempSync(path.join(os.tmpdir(), 'orchestrator-reqs-'))
+    outside = mkdtempSync(path.join(os.tmpdir(), 'orchestrator-outside-'))
+    writeFileSync(
+      path.join(rws, 'environment.yml'),
+      'channels: [conda-forge]\ndependencies:\n  - python=3.12\n  - pip\n  - pip:\n      - -r requirements.txt\n      - -r linked.txt\n',
+    )
+    writeFileSync(path.join(rws, 'requirements.txt'), 'rich==13.7.1\n')
+    writeFileSync(path.join(rws, 'Dockerfile'), 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n')
+    writeFileSync(path.join(outside, 'private.txt'), 'leaked-package==6.6.6\n')
+    symlinkSync(path.join(outside, 'private.txt'), path.join(rws, 'linked.txt'))
+  })
+  afterAll(() => {
+    rmSync(rws, { recursive: true, force: true })
+    rmSync(outside, { recursive: true, force: true })
+  })
+
+  async function runIn(registry: FakeRegistry): Promise<FakeRun & { exitCode: number }> {
+    const fake = fakePorts({ registry, inputs: { image: IMAGE } })
+    await run({ ...env(), GITHUB_WORKSPACE: rws }, fake.ports)
+    const exitCode = Number(process.exitCode ?? 0)
+    process.exitCode = undefined
+    return { ...fake, exitCode }
+  }
+
+  it('the label holds the lines read inside the workspace only, and the next build names the requirement that changed', async () => {
+    const registry = new FakeRegistry()
+    const first = await runIn(registry)
+    expect(first.exitCode).toBe(0)
+    expect(warnings(first).some((w) => /linked\.txt.*outside the workspace/.test(w))).toBe(true)
+    const label = first.buildx.builds[0]!.labels.find((l) => l.startsWith('io.github.conda-image-action.env-files='))
+    expect(label).toBe('io.github.conda-image-action.env-files={"requirements.txt":["rich==13.7.1"]}')
+    expect(JSON.stringify(first.buildx.builds)).not.toContain('leaked-package')
+
+    writeFileSync(path.join(rws, 'requirements.txt'), 'rich==13.8.0\n')
+    const second = await runIn(registry)
+    expect(second.exitCode).toBe(0)
+    expect(second.outputs['base-reused']).toBe('false')
+    const summary = second.summaries.join('\n')
+    expect(summary).toContain('requirements.txt: rich')
+    expect(summary).toContain('rich==13.7.1')
+    expect(summary).toContain('rich==13.8.0')
+    expect(summary).not.toContain('leaked-package')
   })
 })

@@ -1,8 +1,11 @@
 // Retention on ghcr.io through the GitHub Packages REST API, against a loopback server that
 // behaves like the documented endpoints (__fixtures__/github-packages-api.ts).
 
-import { afterEach, beforeEach, describe, expect, it, test } from 'vitest'
-import { error } from '../__fixtures__/github-api.js'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import net from 'node:net'
+import { afterEach, beforeEach, describe, expect, it, test, vi } from 'vitest'
+import { error, startGitHubApi, type GitHubApi } from '../__fixtures__/github-api.js'
 import { startGitHubPackagesApi, type GitHubPackagesApi } from '../__fixtures__/github-packages-api.js'
 import { applyRetention, ghcrBackend, planRetention, type TagInfo } from '../src/retention/index.js'
 
@@ -23,6 +26,9 @@ beforeEach(async () => {
 })
 
 afterEach(async () => {
+  vi.unstubAllGlobals()
+  vi.unstubAllEnvs()
+  vi.restoreAllMocks()
   await api.close()
 })
 
@@ -166,6 +172,114 @@ describe('ghcrBackend', () => {
     const b = backend({ token: '' })
     expect(await b.deleteDigest(digest(1))).toBe('denied')
     expect(api.requests).toHaveLength(0)
+  })
+})
+
+describe('ghcrBackend transport', () => {
+  it('goes over node:http(s) with the transport, never the global fetch', async () => {
+    const fetchSpy = vi.fn(() => Promise.reject(new Error('the global fetch was used')))
+    vi.stubGlobal('fetch', fetchSpy)
+    const requestSpy = vi.spyOn(http, 'request')
+    const p = api.addPackage('org', 'acme', 'model/sub', { admins: ['github-actions[bot]'] })
+    for (let i = 1; i <= 150; i++) api.addVersion(p, digest(i))
+    expect(await backend().deleteDigest(digest(1))).toBe('deleted')
+    expect(fetchSpy).not.toHaveBeenCalled()
+    // Two pages and the delete, each one node:http request (the API root here is plain http).
+    expect(requestSpy).toHaveBeenCalledTimes(3)
+    expect(api.requests.map((r) => [r.method, r.status, r.headers['user-agent']])).toEqual([
+      ['GET', 200, 'conda-image-action'],
+      ['GET', 200, 'conda-image-action'],
+      ['DELETE', 204, 'conda-image-action'],
+    ])
+  })
+
+  test.each<[string, 'GET' | 'DELETE', 301 | 302 | 307]>([
+    ['the listing answers 301 (a moved resource)', 'GET', 301],
+    ['the listing answers 302', 'GET', 302],
+    ['the delete answers 307', 'DELETE', 307],
+  ])('a redirect to another origin is not followed and the token never gets there: %s', async (_name, method, status) => {
+    const other: GitHubApi = await startGitHubApi()
+    try {
+      other.addToken(TOKEN, 'github-actions[bot]')
+      const p = api.addPackage('org', 'acme', 'model/sub', { admins: ['github-actions[bot]'] })
+      api.addVersion(p, digest(1))
+      // What api.github.com sends for a moved resource: the new address in Location and in the body.
+      const moved = (path: string) => {
+        const location = `${other.origin}${path}`
+        return {
+          status,
+          headers: { location },
+          body: {
+            message: status === 301 ? 'Moved Permanently' : 'Temporary Redirect',
+            url: location,
+            documentation_url: 'https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects',
+          },
+        }
+      }
+      if (method === 'GET') api.route('GET', '/orgs/:org/packages/container/:pkg/versions', (req) => moved(req.path), { write: false })
+      else api.route('DELETE', '/orgs/:org/packages/container/:pkg/versions/:id', (req) => moved(req.path), { write: false })
+
+      await expect(backend().deleteDigest(digest(1))).rejects.toThrow(new RegExp(`HTTP ${status} (Moved Permanently|Temporary Redirect)`))
+      expect(other.requests).toEqual([])
+      expect(versionRequests(method).map((r) => r.status)).toEqual([status]) // not retried either
+      expect(p.versions).toHaveLength(1)
+    } finally {
+      await other.close()
+    }
+  })
+
+  it("HTTP_PROXY: the API is reached through the runner's proxy (a CONNECT tunnel)", async () => {
+    const connects: string[] = []
+    const proxy = http.createServer((_req, res) => res.writeHead(405).end())
+    proxy.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+      connects.push(req.url ?? '')
+      const up = net.connect(Number(new URL(api.origin).port), '127.0.0.1', () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+        up.write(head)
+        up.pipe(socket)
+        socket.pipe(up)
+      })
+      up.on('error', () => socket.destroy())
+      socket.on('error', () => up.destroy())
+    })
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r))
+    try {
+      vi.stubEnv('HTTP_PROXY', `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`)
+      vi.stubEnv('NO_PROXY', '')
+      const p = api.addPackage('org', 'acme', 'model/sub', { admins: ['github-actions[bot]'] })
+      api.addVersion(p, digest(1))
+      // A host name that does not resolve: only the proxy can reach it.
+      const apiHost = `api.github.test:${new URL(api.origin).port}`
+      expect(await backend({ apiUrl: `http://${apiHost}` }).deleteDigest(digest(1))).toBe('deleted')
+      expect(connects.length).toBeGreaterThan(0)
+      expect(new Set(connects)).toEqual(new Set([apiHost]))
+      expect(api.requests.map((r) => [r.method, r.headers.host, r.headers.authorization])).toEqual([
+        ['GET', apiHost, `Bearer ${TOKEN}`],
+        ['DELETE', apiHost, `Bearer ${TOKEN}`],
+      ])
+    } finally {
+      proxy.closeAllConnections()
+      await new Promise<void>((r) => proxy.close(() => r()))
+    }
+  })
+
+  it('a listing page over the cap (8 MiB) fails at once, not retried', async () => {
+    const p = api.addPackage('org', 'acme', 'model/sub', { admins: ['github-actions[bot]'] })
+    api.addVersion(p, digest(1))
+    const huge = [{ id: 1, name: digest(1), metadata: { package_type: 'container', container: { tags: ['t'.repeat(9 << 20)] } } }]
+    api.route('GET', '/orgs/:org/packages/container/:pkg/versions', () => ({ status: 200, body: huge }), { write: false })
+    await expect(backend().deleteDigest(digest(1))).rejects.toThrow(/GET \/orgs\/acme\/.*(sent a response of \d+ bytes|sent more than) .*8388608/)
+    expect(versionRequests('GET')).toHaveLength(1)
+    expect(sleeps).toEqual([])
+  })
+
+  it('a request with no answer fails after the per-request timeout, retried like a network failure', async () => {
+    api.route('GET', '/orgs/:org/packages/container/:pkg/versions', () => new Promise<never>(() => undefined), { write: false })
+    await expect(backend({ timeoutMs: 150, retries: 1 }).deleteDigest(digest(1))).rejects.toThrow(
+      /GET \/orgs\/acme\/packages\/container\/model%2Fsub\/versions: .*did not answer within 0\.2s/,
+    )
+    expect(versionRequests('GET')).toHaveLength(2)
+    expect(sleeps).toEqual([500])
   })
 })
 

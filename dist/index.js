@@ -40937,908 +40937,6 @@ async function bundledTemplateContext(input) {
     return assembleContext(planContext(input.environmentFile, input.files, input.workspace), input.workspace, input.dest);
 }
 
-;// CONCATENATED MODULE: ./src/redact.ts
-// The one redaction function: credentials a user may write into an environment file, a
-// requirement file, a channel or an input never reach a log line, an annotation, the job
-// summary, the PR comment or the image label. Everything that prints user text passes it
-// through `redact`; the label document passes a digest mask (so the hash still changes when
-// a secret changes) instead of the default `***`.
-//
-// What counts as a credential:
-// - the userinfo of a URL: `scheme://user:pass@host` keeps `user`, `scheme://token@host`
-//   (a token as the user name) is masked whole — except the conventional `git@`, `hg@`, `svn@`;
-// - `user:pass@host` anywhere, with or without a scheme;
-// - the value of a pip index/link option (`-i`, `--index-url`, `--extra-index-url`,
-//   `-f`, `--find-links`, `--trusted-host`) that carries userinfo, even without a scheme;
-// - anaconda.org tokens in a channel path (`/t/<token>/`);
-// - URL query parameters named like a credential (`?token=…`, `&access_key=…`, `&sig=…`).
-const STARS = () => '***';
-const CONVENTIONAL_USERS = /^(git|hg|svn)$/i;
-const PIP_OPTION = /((?:^|[\s"'])(?:-i|-f|--index-url|--extra-index-url|--find-links|--trusted-host)(?:\s+|=))(["']?)([^\s"']+)/g;
-const QUERY_SECRET = /([?&](?:[A-Za-z0-9_.-]*(?:token|secret|passw(?:or)?d|api[_-]?key|access[_-]?key|sig|signature|auth)[A-Za-z0-9_.-]*)=)([^&#\s"']+)/gi;
-/** `text` with every credential replaced by `mask(credential)` (default `***`). */
-function redact(text, mask = STARS) {
-    if (!text.includes('@') && !text.includes('/t/') && !text.includes('='))
-        return text;
-    let out = text;
-    if (out.includes('@')) {
-        out = out
-            // scheme://user:pass@  → scheme://user:***@
-            .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:@]*):([^/\s@]+)@(?![a-z0-9]+:[0-9a-f]{32})/gi, (_m, scheme, user, pass) => `${scheme}${user}:${mask(pass)}@`)
-            // scheme://token@ → scheme://***@ (not git@, hg@, svn@)
-            .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+)@(?![a-z0-9]+:[0-9a-f]{32})/gi, (m, scheme, user) => CONVENTIONAL_USERS.test(user) ? m : `${scheme}${mask(user)}@`)
-            // user:pass@host without a scheme (not an image reference `name:tag@sha256:…`)
-            // (bounded and unable to cross separators: linear on hostile text)
-            .replace(/(^|[\s=,;'"(<[])([^\s:@/'"=,;()<>[\]]{1,256}):([^\s@/'",;()<>[\]]{1,256})@(?=[A-Za-z0-9[])(?![a-z0-9]+:[0-9a-f]{32})/g, (_m, pre, user, pass) => `${pre}${user}:${mask(pass)}@`)
-            // pip option values with userinfo and no scheme (`--index-url tok@host/simple`)
-            .replace(PIP_OPTION, (m, opt, q, value) => `${opt}${q}${redactOptionValue(value, mask)}`);
-    }
-    if (out.includes('/t/'))
-        out = out.replace(/\/t\/([A-Za-z0-9_.-]{8,})\//g, (_m, tok) => `/t/${mask(tok)}/`);
-    if (out.includes('='))
-        out = out.replace(QUERY_SECRET, (_m, key, value) => `${key}${mask(value)}`);
-    return out;
-}
-/** A pip option value: userinfo before the host masked, whatever its form. */
-function redactOptionValue(value, mask) {
-    const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0] ?? '';
-    const rest = value.slice(scheme.length);
-    const slash = rest.indexOf('/');
-    const authority = slash < 0 ? rest : rest.slice(0, slash);
-    const at = authority.lastIndexOf('@');
-    if (at < 0)
-        return value;
-    const userinfo = authority.slice(0, at);
-    if (userinfo === '***' || /^[^:]*:\*\*\*$/.test(userinfo) || /sha256:[0-9a-f]{16}$/.test(userinfo))
-        return value;
-    const colon = userinfo.indexOf(':');
-    const masked = colon < 0 ? (CONVENTIONAL_USERS.test(userinfo) ? userinfo : mask(userinfo)) : `${userinfo.slice(0, colon)}:${mask(userinfo.slice(colon + 1))}`;
-    return `${scheme}${masked}${rest.slice(at)}`;
-}
-/** Longest excerpt of user text a message may quote. */
-const MAX_EXCERPT = 80;
-/**
- * User text fit to quote in a message: credentials redacted, control characters shown as
- * `?`, whitespace collapsed, cut to `max` characters with `…`.
- */
-function excerpt(text, max = MAX_EXCERPT) {
-    const flat = redact(text.length > max * 4 ? text.slice(0, max * 4) : text)
-        // eslint-disable-next-line no-control-regex -- control characters are what this replaces
-        .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, '?')
-        .replace(/\s+/g, ' ')
-        .trim();
-    return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
-
-;// CONCATENATED MODULE: ./src/hash/canonical.ts
-
-/**
- * Canonical JSON: object keys sorted (by UTF-16 code unit, like Array#sort), no whitespace,
- * `undefined` members omitted, arrays kept in order. Strings are escaped by JSON.stringify,
- * which is deterministic.
- */
-function canonicalJson(value) {
-    if (value === null)
-        return 'null';
-    if (Array.isArray(value))
-        return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-    switch (typeof value) {
-        case 'string':
-        case 'boolean':
-            return JSON.stringify(value);
-        case 'number':
-            if (!Number.isFinite(value))
-                throw new TypeError('canonicalJson: non-finite number');
-            return JSON.stringify(value);
-        case 'object': {
-            const obj = value;
-            const keys = Object.keys(obj)
-                .filter((k) => obj[k] !== undefined)
-                .sort();
-            return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
-        }
-        default:
-            throw new TypeError(`canonicalJson: cannot serialize ${typeof value}`);
-    }
-}
-function sha256Hex(data) {
-    return (0,external_node_crypto_.createHash)('sha256').update(data).digest('hex');
-}
-/** UTF-8 BOM removed, CRLF and lone CR turned into LF. */
-function normalizeNewlines(text) {
-    const noBom = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-    return noBom.includes('\r') ? noBom.replace(/\r\n?/g, '\n') : noBom;
-}
-
-;// CONCATENATED MODULE: ./src/hash/secrets.ts
-// The document is written as an image label, readable by anyone who can pull the image.
-// Secrets that users commonly put into channels, index URLs, variables or build-args are
-// replaced by a short digest: the hash still changes when the secret changes (prefer a
-// rebuild), but the secret never reaches the label. Which text counts as a credential is
-// decided by the one redaction function (src/redact.ts); here it masks with a digest.
-
-
-const secrets_SECRET_NAME = /(TOKEN|SECRET|PASSW(OR)?D|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH)/i;
-function mask(secret) {
-    return `sha256:${sha256Hex(secret).slice(0, 16)}`;
-}
-/** `https://user:pass@host` → `https://user:sha256:…@host`; anaconda `/t/<token>/` → `/t/sha256:…/`; see src/redact.ts. */
-function redactUrlSecrets(text) {
-    return redact(text, mask);
-}
-/** `KEY=VALUE` with a secret-looking KEY keeps only a digest of VALUE. */
-function redactAssignment(key, value) {
-    return secrets_SECRET_NAME.test(key) ? mask(value) : redactUrlSecrets(value);
-}
-function redactBuildArg(arg) {
-    const eq = arg.indexOf('=');
-    if (eq < 0)
-        return arg;
-    const key = arg.slice(0, eq);
-    return `${key}=${redactAssignment(key, arg.slice(eq + 1))}`;
-}
-
-;// CONCATENATED MODULE: ./src/hash/spec.ts
-// Normalization of single conda specs and pip entries, and what pip entries refer to.
-// Pure string functions.
-
-/**
- * A conda MatchSpec with only cosmetic whitespace removed. Operators are kept verbatim
- * (`=1.26`, `==1.26` and ` 1.26` stay different), `channel::` prefixes are kept.
- *
- * - runs of whitespace become one space, ends trimmed;
- * - no space around `::`, comparison operators (`= == != < <= > >= ~=`), `,` and `|`
- *   (`numpy >= 1.2` ≡ `numpy>=1.2`, `python = 3.12` ≡ `python=3.12`);
- * - other spaces stay: they separate name, version and build (`blas * mkl`);
- * - bracket options (`blas [build = mkl, version=1]`) lose spaces and are sorted when they
- *   are all `key=value` without quotes (conda reads them as a set of keyword arguments).
- */
-function normalizeCondaSpec(raw) {
-    let s = raw.trim().replace(/\s+/g, ' ');
-    s = s.replace(/\s*::\s*/g, '::');
-    s = s.replace(/\s*([<>=!~]=?|==|,|\|)\s*/g, '$1');
-    // `>= =` style runs produced above are already adjacent; remove a space before `[`.
-    s = s.replace(/\s+\[/g, '[').replace(/\[\s+/g, '[').replace(/\s+\]/g, ']');
-    s = s.replace(/\[([^\]]*)\]/g, (_m, inner) => `[${sortBracketItems(inner)}]`);
-    return redactUrlSecrets(s);
-}
-function sortBracketItems(inner) {
-    if (/["']/.test(inner))
-        return inner;
-    const items = inner.split(',').map((i) => i.trim());
-    if (items.some((i) => i === ''))
-        return inner;
-    return items.sort().join(',');
-}
-/** The package name of a conda spec (no channel, no version), lower-case: used to pair specs in diffs. */
-function condaSpecName(spec) {
-    const noChannel = spec.includes('::') ? spec.slice(spec.lastIndexOf('::') + 2) : spec;
-    const m = /^[^\s=<>!~,|[\]]+/.exec(noChannel);
-    return (m ? m[0] : noChannel).toLowerCase();
-}
-/** Collapses whitespace outside quotes; trims. */
-function collapseOutsideQuotes(s) {
-    let out = '';
-    let quote = null;
-    let pendingSpace = false;
-    for (const ch of s.trim()) {
-        if (quote) {
-            out += ch;
-            if (ch === quote)
-                quote = null;
-            continue;
-        }
-        if (/\s/.test(ch)) {
-            pendingSpace = true;
-            continue;
-        }
-        if (pendingSpace && out)
-            out += ' ';
-        pendingSpace = false;
-        out += ch;
-        if (ch === '"' || ch === "'")
-            quote = ch;
-    }
-    return out;
-}
-const PEP508_NAME = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?\s*(.*)$/s;
-/**
- * A pip entry with only cosmetic differences removed: whitespace collapsed (outside quotes),
- * and for a `name[extras] specifiers ; marker` requirement the extras sorted and the spaces
- * inside the version specifiers dropped (`numpy >= 1.2` ≡ `numpy>=1.2`). Option lines,
- * URLs and paths are kept as written (collapsed). Secrets in URLs become digests.
- */
-function normalizePipEntry(raw) {
-    const s = collapseOutsideQuotes(raw);
-    if (s.startsWith('-') || isUrlOrPath(s))
-        return redactUrlSecrets(s);
-    const m = PEP508_NAME.exec(s);
-    if (!m)
-        return redactUrlSecrets(s);
-    const [, name, extras, rest0] = m;
-    let rest = rest0 ?? '';
-    if (rest.startsWith('@'))
-        return redactUrlSecrets(`${name}${extras ? sortExtras(extras) : ''} ${rest}`);
-    // split off options (`--hash=…`, `--global-option …`) and the marker
-    let options = '';
-    const opt = /(^|\s)--?[A-Za-z]/.exec(rest);
-    if (opt) {
-        options = rest.slice(opt.index).trim();
-        rest = rest.slice(0, opt.index);
-    }
-    let marker = '';
-    const semi = rest.indexOf(';');
-    if (semi >= 0) {
-        marker = rest.slice(semi + 1).trim();
-        rest = rest.slice(0, semi);
-    }
-    const version = rest.replace(/\s+/g, '');
-    let out = `${name}${extras ? sortExtras(extras) : ''}${version}`;
-    if (marker)
-        out += `; ${marker}`;
-    if (options)
-        out += ` ${options}`;
-    return redactUrlSecrets(out);
-}
-function sortExtras(extras) {
-    const items = extras
-        .slice(1, -1)
-        .split(',')
-        .map((e) => e.trim())
-        .filter((e) => e !== '');
-    return `[${items.sort().join(',')}]`;
-}
-function isUrlOrPath(s) {
-    return /^[a-z][a-z0-9+.-]*:/i.test(s) || /^[./~\\]/.test(s) || /^[^\s;@]*[/\\]/.test(s);
-}
-/** Key that pairs pip entries across documents in a diff: the normalized project name, or the whole line. */
-function pipEntryKey(entry) {
-    if (entry.startsWith('-') || isUrlOrPath(entry))
-        return entry;
-    const m = PEP508_NAME.exec(entry);
-    return m ? m[1].toLowerCase().replace(/[-_.]+/g, '-') : entry;
-}
-const REQ_OPTS = new Map([
-    ['-r', 'requirement'],
-    ['--requirement', 'requirement'],
-    ['-c', 'constraint'],
-    ['--constraint', 'constraint'],
-]);
-const PATH_OPTS = new Set(['-e', '--editable', '-f', '--find-links']);
-/**
- * Splits a requirement line into tokens, honouring quotes (no escapes); comments must be
- * removed before (see stripRequirementComment).
- */
-function tokens(line) {
-    const out = [];
-    const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
-    let m;
-    while ((m = re.exec(line)))
-        out.push(m[1] ?? m[2] ?? m[3]);
-    return out;
-}
-/** pip's comment rule: `#` at the start of a line or after whitespace starts a comment. */
-function stripRequirementComment(line) {
-    const m = /(^|\s)#/.exec(line);
-    return (m ? line.slice(0, m.index) : line).trim();
-}
-/** The files, local paths and remote files a pip entry / requirement line refers to. */
-function pipRefs(line) {
-    const text = stripRequirementComment(line);
-    if (!text)
-        return [];
-    const t = tokens(text);
-    const refs = [];
-    for (let i = 0; i < t.length; i++) {
-        const tok = t[i];
-        const eq = tok.startsWith('--') ? tok.indexOf('=') : -1;
-        const name = eq > 0 ? tok.slice(0, eq) : tok;
-        const inlineValue = eq > 0 ? tok.slice(eq + 1) : undefined;
-        const shortMatch = /^(-[rcef])(.+)$/.exec(tok);
-        if (REQ_OPTS.has(name) || (shortMatch && REQ_OPTS.has(shortMatch[1]))) {
-            const option = REQ_OPTS.get(name) ?? REQ_OPTS.get(shortMatch[1]);
-            const target = inlineValue ?? (REQ_OPTS.has(name) ? t[++i] : shortMatch[2]);
-            if (target !== undefined)
-                refs.push(fileRef(option, target));
-            continue;
-        }
-        if (PATH_OPTS.has(name) || (shortMatch && PATH_OPTS.has(shortMatch[1]))) {
-            const target = inlineValue ?? (PATH_OPTS.has(name) ? t[++i] : shortMatch[2]);
-            // after -e / --find-links anything that is not a (non-file:) URL is a local path
-            if (target !== undefined && (/^file:/i.test(target) || !/^[a-z][a-z0-9+.-]+:/i.test(target)))
-                refs.push({ kind: 'local', target: stripExtras(target) });
-            continue;
-        }
-        if (tok.startsWith('-')) {
-            // other options (`--index-url X`, `--hash=…`): a `file:` value is local content
-            const value = inlineValue ?? (tok.startsWith('--') && eq < 0 && i + 1 < t.length && !t[i + 1].startsWith('-') ? t[i + 1] : undefined);
-            if (value && /^file:/i.test(value))
-                refs.push({ kind: 'local', target: value });
-            continue;
-        }
-        if (i === 0) {
-            // a requirement: `name @ file:…`, a path, an archive or a file: URL
-            const at = /^[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]]*\])?\s*@\s*(\S+)/.exec(text);
-            if (at) {
-                if (/^file:/i.test(at[1]))
-                    refs.push({ kind: 'local', target: at[1] });
-                break;
-            }
-            const target = stripExtras(tok.split(';')[0]);
-            if (isLocalTarget(target))
-                refs.push({ kind: 'local', target });
-            break;
-        }
-    }
-    return refs;
-}
-/** `./pkg[extra]` → `./pkg`. */
-function stripExtras(target) {
-    // by hand: the equivalent regex backtracks quadratically on `a[a[a[…`
-    if (!target.endsWith(']'))
-        return target;
-    const body = target.slice(0, -1);
-    const stop = Math.max(body.lastIndexOf(']'), body.lastIndexOf('/'), body.lastIndexOf('\\'));
-    const open = body.indexOf('[', stop + 1);
-    return open >= 0 ? target.slice(0, open) : target;
-}
-function fileRef(option, target) {
-    if (/^[a-z][a-z0-9+.-]+:\/\//i.test(target) && !/^file:/i.test(target))
-        return { kind: 'remote', target };
-    return { kind: 'requirements', option, target };
-}
-/** A local path or `file:` URL (not a project name, not a remote URL or VCS reference). */
-function isLocalTarget(target) {
-    if (/^file:/i.test(target))
-        return true;
-    if (/^[a-z][a-z0-9+.-]+:/i.test(target))
-        return false; // http:, git+https:, …
-    if (target === '.' || target === '..' || /^[./~\\]/.test(target))
-        return true;
-    if (/^[A-Za-z]:[\\/]/.test(target))
-        return true;
-    if (/[/\\]/.test(target))
-        return true;
-    return /\.(whl|tar\.gz|tgz|zip|tar\.bz2|tar\.xz)$/i.test(target);
-}
-/** `file:` URL or path → a path (relative paths stay relative). */
-function fileUrlToPathish(target) {
-    if (!/^file:/i.test(target))
-        return target;
-    let rest = target.slice(5);
-    if (rest.startsWith('//')) {
-        rest = rest.slice(2);
-        const slash = rest.indexOf('/');
-        const host = slash < 0 ? rest : rest.slice(0, slash);
-        rest = slash < 0 ? '/' : rest.slice(slash);
-        if (host && host.toLowerCase() !== 'localhost')
-            rest = `//${host}${rest}`;
-    }
-    rest = rest.split('#')[0];
-    try {
-        return decodeURIComponent(rest);
-    }
-    catch {
-        return rest;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/hash/file-lines.ts
-// The lines of the requirement files a base hashed, kept beside the environment document (in
-// their own label, not hashed) so that "why rebuilt" can show a changed requirement file as
-// the requirements that changed (`uvicorn==0.29.0` → `uvicorn==0.30.1`) instead of two digests.
-// Reading is bounded; content is redacted; pure diffing.
-
-
-
-
-
-const FILE_BYTES = 64 * 1024;
-const FILE_LINES = 500;
-/** The whole label stays well below Linux's 128 KiB limit of one argument. */
-const TOTAL_CHARS = 24 * 1024;
-/** Requirement lines of a text: comments and blank lines dropped, whitespace collapsed, credentials redacted. */
-function requirementLines(text) {
-    return text
-        .split(/\r?\n/)
-        .map((l) => l
-        .replace(/(^|\s)#.*$/, '')
-        .trim()
-        .replace(/\s+/g, ' '))
-        .filter((l) => l !== '')
-        .slice(0, FILE_LINES)
-        .map(redactUrlSecrets);
-}
-function readBounded(file) {
-    let fd;
-    try {
-        // Only regular files, never a FIFO or device (O_NONBLOCK: opening a FIFO cannot hang).
-        if (!(0,external_node_fs_.statSync)(file).isFile())
-            return undefined;
-        fd = (0,external_node_fs_.openSync)(file, external_node_fs_.constants.O_RDONLY | external_node_fs_.constants.O_NONBLOCK);
-        const st = (0,external_node_fs_.fstatSync)(fd);
-        if (!st.isFile() || st.size > FILE_BYTES)
-            return undefined;
-        const buf = Buffer.alloc(st.size);
-        const n = (0,external_node_fs_.readSync)(fd, buf, 0, st.size, 0);
-        return buf.subarray(0, n).toString('utf8');
-    }
-    catch {
-        return undefined;
-    }
-    finally {
-        if (fd !== undefined)
-            (0,external_node_fs_.closeSync)(fd);
-    }
-}
-/**
- * Lines of the document's requirement files (`files`: path relative to the environment
- * file's directory), read again with a size bound; files that do not fit are left out.
- */
-function collectFileLines(files, envDir) {
-    const out = {};
-    let total = 0;
-    for (const rel of Object.keys(files ?? {}).sort()) {
-        const text = readBounded(external_node_path_default().resolve(envDir, rel));
-        if (text === undefined)
-            continue;
-        const lines = requirementLines(text);
-        const size = lines.reduce((n, l) => n + l.length + 4, rel.length);
-        if (total + size > TOTAL_CHARS)
-            continue;
-        total += size;
-        out[rel] = lines;
-    }
-    return out;
-}
-/** The label value: canonical JSON of the lines (or undefined when there are none). */
-function fileLinesLabel(lines) {
-    return Object.keys(lines).length ? JSON.stringify(lines) : undefined;
-}
-function parseFileLinesLabel(json) {
-    if (!json)
-        return undefined;
-    try {
-        const v = JSON.parse(json);
-        if (typeof v !== 'object' || v === null || Array.isArray(v))
-            return undefined;
-        const out = {};
-        for (const [k, x] of Object.entries(v)) {
-            if (!Array.isArray(x) || !x.every((l) => typeof l === 'string'))
-                return undefined;
-            Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
-        }
-        return out;
-    }
-    catch {
-        return undefined;
-    }
-}
-/** The requirement changes of one file, keyed by requirement name. */
-function requirementChanges(file, prev, next) {
-    const group = (xs) => {
-        const m = new Map();
-        for (const x of xs) {
-            const k = pipEntryKey(x);
-            m.set(k, [...(m.get(k) ?? []), x]);
-        }
-        return m;
-    };
-    const a = group(prev);
-    const b = group(next);
-    const out = [];
-    for (const k of [...new Set([...a.keys(), ...b.keys()])].sort()) {
-        const before = a.get(k)?.join(', ');
-        const after = b.get(k)?.join(', ');
-        if (before === after)
-            continue;
-        const item = `${file}: ${k}`;
-        if (before === undefined)
-            out.push({ section: 'files', kind: 'added', item, after });
-        else if (after === undefined)
-            out.push({ section: 'files', kind: 'removed', item, before });
-        else
-            out.push({ section: 'files', kind: 'changed', item, before, after });
-    }
-    return out;
-}
-/**
- * `changes` with each changed requirement file (a digest change of `files`) replaced by its
- * requirement changes, where both sides' lines are known.
- */
-function withRequirementLines(changes, prev, next) {
-    if (!prev || !next)
-        return [...changes];
-    return changes.flatMap((c) => {
-        const p = c.section === 'files' && c.kind === 'changed' ? prev[c.item] : undefined;
-        const n = c.section === 'files' && c.kind === 'changed' ? next[c.item] : undefined;
-        if (!p || !n)
-            return [c];
-        const lines = requirementChanges(c.item, p, n);
-        return lines.length ? lines : [c];
-    });
-}
-/** The requirement lines of a fingerprint's files, read next to the environment file. */
-function fingerprintFileLines(fp, environmentFile) {
-    return collectFileLines(fp.document.files, external_node_path_default().dirname(environmentFile));
-}
-/** The `--label` value with the requirement files' lines, when there are any. */
-function envFilesLabel(fp, environmentFile) {
-    const value = fileLinesLabel(fingerprintFileLines(fp, environmentFile));
-    return value ? [`${constants/* Labels */.gC.EnvFiles}=${value}`] : [];
-}
-
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(8522);
-;// CONCATENATED MODULE: ./src/hash/selectors.ts
-// Platform selectors (conda-build / conda-lock style `# [linux64]`, `# [osx and arm64]`, and
-// micromamba's `sel(linux): dep`) evaluated for a conda subdir, and docker platforms mapped
-// to conda subdirs.
-//
-// The evaluation is three-valued: a selector that uses anything other than the platform
-// names below (`py<38`, `test`, `cuda`) is "unknown" for that subdir and the entry is kept,
-// with its selector, so that the hash stays sensitive to it ("when unsure, prefer a rebuild").
-/** Docker platform (`os/arch[/variant]`) → conda subdir; undefined when conda has none. */
-function subdirOf(platform) {
-    const [os = '', arch = '', variant = ''] = platform.trim().toLowerCase().split('/');
-    const conda = os === 'darwin' ? 'osx' : os === 'windows' ? 'win' : os === 'linux' ? 'linux' : undefined;
-    if (!conda)
-        return undefined;
-    switch (arch) {
-        case 'amd64':
-        case 'x86_64':
-            return `${conda}-64`;
-        case '386':
-            return conda === 'osx' ? undefined : `${conda}-32`;
-        case 'arm64':
-        case 'aarch64':
-            return conda === 'linux' ? 'linux-aarch64' : `${conda}-arm64`;
-        case 'arm':
-            if (conda !== 'linux')
-                return undefined;
-            return variant === 'v6' ? 'linux-armv6l' : 'linux-armv7l';
-        case 'ppc64le':
-        case 's390x':
-        case 'riscv64':
-            return conda === 'linux' ? `linux-${arch}` : undefined;
-        default:
-            return undefined;
-    }
-}
-/** The selector names that are true on a subdir; every other platform name is false there. */
-function truths(subdir) {
-    const [os = '', arch = ''] = subdir.split('-');
-    const t = new Set();
-    if (os === 'linux' || os === 'osx' || os === 'win')
-        t.add(os);
-    if (os === 'linux' || os === 'osx')
-        t.add('unix');
-    if (os === 'emscripten')
-        t.add('emscripten');
-    if (arch === '64') {
-        t.add('x86').add('x86_64').add(`${os}64`);
-        if (os === 'win')
-            t.add('win64');
-    }
-    if (arch === '32')
-        t.add('x86').add(`${os}32`);
-    if (arch === 'aarch64')
-        t.add('aarch64').add('arm64');
-    if (arch === 'arm64')
-        t.add('arm64').add('aarch64');
-    if (arch === 'armv6l')
-        t.add('armv6l').add('arm');
-    if (arch === 'armv7l')
-        t.add('armv7l').add('arm');
-    for (const a of ['ppc64le', 's390x', 'riscv64', 'wasm32'])
-        if (arch === a)
-            t.add(a);
-    return t;
-}
-/** Every platform name a selector may use; anything else makes the selector "unknown". */
-const PLATFORM_NAMES = new Set([
-    'linux',
-    'osx',
-    'win',
-    'unix',
-    'emscripten',
-    'linux32',
-    'linux64',
-    'osx64',
-    'win32',
-    'win64',
-    'x86',
-    'x86_64',
-    'aarch64',
-    'arm64',
-    'arm',
-    'armv6l',
-    'armv7l',
-    'ppc64le',
-    's390x',
-    'riscv64',
-    'wasm32',
-]);
-/**
- * Evaluates a selector expression (`linux`, `osx and arm64`, `not win`, `(linux or osx) and
- * not aarch64`) on a subdir. Comparisons, calls and unknown names yield 'unknown'.
- */
-/** Longer selectors are not evaluated (the parser recurses; real selectors are a few words). */
-const MAX_SELECTOR = 256;
-function evalSelector(expr, subdir) {
-    if (subdir.startsWith('unknown:') || expr.length > MAX_SELECTOR)
-        return 'unknown';
-    const toks = expr.match(/\(|\)|[A-Za-z_][A-Za-z0-9_]*|[^\s()A-Za-z_]+/g) ?? [];
-    const t = truths(subdir);
-    let i = 0;
-    let bad = false;
-    const peek = () => toks[i];
-    const orExpr = () => {
-        let v = andExpr();
-        while (peek() === 'or') {
-            i++;
-            const r = andExpr();
-            v = v === true || r === true ? true : v === 'unknown' || r === 'unknown' ? 'unknown' : false;
-        }
-        return v;
-    };
-    const andExpr = () => {
-        let v = notExpr();
-        while (peek() === 'and') {
-            i++;
-            const r = notExpr();
-            v = v === false || r === false ? false : v === 'unknown' || r === 'unknown' ? 'unknown' : true;
-        }
-        return v;
-    };
-    const notExpr = () => {
-        if (peek() === 'not') {
-            i++;
-            const v = notExpr();
-            return v === 'unknown' ? 'unknown' : !v;
-        }
-        return atom();
-    };
-    const atom = () => {
-        const tok = toks[i++];
-        if (tok === '(') {
-            const v = orExpr();
-            if (toks[i++] !== ')')
-                bad = true;
-            return v;
-        }
-        if (tok === undefined || !/^[A-Za-z_]/.test(tok) || tok === 'and' || tok === 'or') {
-            bad = true;
-            return 'unknown';
-        }
-        // `py < 38`, `name(…)`: swallow the rest of the comparison / call as unknown
-        if (toks[i] !== undefined && /^[^\s()A-Za-z_]/.test(toks[i])) {
-            i++;
-            if (toks[i] !== undefined && toks[i] !== ')' && toks[i] !== 'and' && toks[i] !== 'or')
-                i++;
-            return 'unknown';
-        }
-        if (toks[i] === '(') {
-            bad = true;
-            return 'unknown';
-        }
-        if (!PLATFORM_NAMES.has(tok))
-            return 'unknown';
-        return t.has(tok);
-    };
-    const v = orExpr();
-    if (bad || i < toks.length)
-        return 'unknown';
-    return v;
-}
-/**
- * A conda-build selector at the end of a comment: `[linux]`, `pinned [osx and arm64]`. The
- * bracket must start the comment or follow a space: `# needed for sphinx-gallery[parallel]`
- * mentions pip extras, it is not a selector.
- */
-function selectorOfComment(comment) {
-    if (!comment)
-        return undefined;
-    const m = /(?:^|\s)\[([^[\]]+)\]\s*$/.exec(comment);
-    return m ? m[1].trim().replace(/\s+/g, ' ') : undefined;
-}
-/** micromamba's `sel(expr)` mapping key → expr. */
-function selectorOfKey(key) {
-    const m = /^sel\((.*)\)$/.exec(key.trim());
-    return m ? m[1].trim().replace(/\s+/g, ' ') : undefined;
-}
-
-;// CONCATENATED MODULE: ./src/hash/document.ts
-// Assembling the canonical document from its parts, and reading one back from a label.
-// Pure functions.
-
-
-
-
-/** When no platform is given, selectors are evaluated for this subdir (and the document says so). */
-const DEFAULT_SUBDIR = 'linux-64';
-/** Target platforms as they go into the document: trimmed, unique, sorted (order does not change any image). */
-function normalizePlatforms(platforms) {
-    return [...new Set(platforms.map((p) => p.trim()).filter((p) => p !== ''))].sort();
-}
-/** Conda subdirs of the targets; an unknown platform gives `unknown:<platform>` (all selectors unknown there). */
-function targetSubdirs(platforms) {
-    if (platforms.length === 0)
-        return { subdirs: [DEFAULT_SUBDIR], assumed: true };
-    return { subdirs: [...new Set(platforms.map((p) => subdirOf(p) ?? `unknown:${p}`))].sort(), assumed: false };
-}
-const nonEmpty = (xs) => (xs && xs.length ? [...xs] : undefined);
-const nonEmptyObj = (o) => (o && Object.keys(o).length ? { ...o } : undefined);
-function buildDocument(p) {
-    const doc = {
-        scheme: constants/* HASH_SCHEME */.tS,
-        source: p.source,
-        dockerfile: p.dockerfile.path === undefined ? { sha256: p.dockerfile.sha256 } : { path: p.dockerfile.path, sha256: p.dockerfile.sha256 },
-        buildArgs: [...p.buildArgs],
-        platforms: [...p.platforms],
-        subdirs: [...p.subdirs],
-    };
-    if (p.subdirsAssumed)
-        doc.subdirsAssumed = true;
-    if (p.name !== undefined)
-        doc.name = p.name;
-    if (nonEmpty(p.channels))
-        doc.channels = [...p.channels];
-    if (p.selection)
-        Object.assign(doc, dependencySections(p.selection, p.subdirs));
-    const variables = nonEmptyObj(p.variables);
-    if (variables)
-        doc.variables = variables;
-    const extra = nonEmptyObj(p.extra);
-    if (extra)
-        doc.extra = extra;
-    const packages = nonEmptyObj(p.packages);
-    if (packages)
-        doc.packages = packages;
-    const files = nonEmptyObj(p.files);
-    if (files)
-        doc.files = files;
-    const local = nonEmptyObj(p.local);
-    if (local)
-        doc.local = local;
-    if (p.context)
-        doc.context = { files: { ...p.context.files }, sha256: p.context.sha256 };
-    return doc;
-}
-/** Dependencies common to all targets at the top; what differs per subdir in `bySubdir`. */
-function dependencySections(sel, subdirs) {
-    const lists = subdirs.map((s) => sel.bySubdir.get(s));
-    const sets = lists.map((l) => new Set(l.conda));
-    const common = lists[0].conda.filter((spec) => sets.every((set) => set.has(spec)));
-    const pipSame = lists.every((l) => l.pip.length === lists[0].pip.length && l.pip.every((e, i) => e === lists[0].pip[i]));
-    const out = {};
-    if (common.length)
-        out.dependencies = common;
-    if (pipSame && lists[0].pip.length)
-        out.pip = [...lists[0].pip];
-    const commonSet = new Set(common);
-    const by = {};
-    subdirs.forEach((s, i) => {
-        const own = lists[i].conda.filter((spec) => !commonSet.has(spec));
-        const entry = {};
-        if (own.length)
-            entry.dependencies = own;
-        if (!pipSame)
-            entry.pip = [...lists[i].pip];
-        if (entry.dependencies || entry.pip)
-            by[s] = entry;
-    });
-    if (Object.keys(by).length)
-        out.bySubdir = by;
-    if (sel.excluded.length)
-        out.excluded = [...sel.excluded];
-    return out;
-}
-function serialize(doc) {
-    const json = canonicalJson(doc);
-    return { json, hash: sha256Hex(json) };
-}
-// ---------------------------------------------------------------------------------------
-// Reading a document back from an image label
-const isStr = (v) => typeof v === 'string';
-const isStrArr = (v) => Array.isArray(v) && v.every(isStr);
-const isObj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isStrRecord = (v, nullable = false) => isObj(v) && Object.values(v).every((x) => isStr(x) || (nullable && x === null));
-const isJson = (v) => v === null || isStr(v) || (Array.isArray(v) && v.every(isJson)) || (isObj(v) && Object.values(v).every(isJson));
-const SOURCES = new Set(['environment', 'explicit', 'conda-lock', 'spec-list']);
-// The label value: the canonical JSON itself while it is small (readable with `docker
-// inspect`), else `gz1:` + base64 of its gzip — one build argument must stay far below
-// Linux's 128 KiB cap on a single argv string. Past MAX_DOCUMENT_LABEL even that is not
-// written: the label carries `truncated:` and the document's hash, and a later run says the
-// previous document is unavailable instead of what changed.
-/** Documents up to this size are written as plain JSON. */
-const PLAIN_DOCUMENT_LABEL = 16 * 1024;
-/** Largest label value written. */
-const MAX_DOCUMENT_LABEL = 64 * 1024;
-const GZ_PREFIX = 'gz1:';
-const TRUNCATED_PREFIX = 'truncated:';
-/** Largest document a label may decompress to (guards against a hostile registry's gzip bomb). */
-const MAX_DOCUMENT_JSON = 16 * 1024 * 1024;
-/** The value of the document label for `doc` (see above). */
-function encodeDocumentLabel(doc) {
-    const json = canonicalJson(doc);
-    if (json.length <= PLAIN_DOCUMENT_LABEL)
-        return json;
-    const packed = `${GZ_PREFIX}${(0,external_node_zlib_.gzipSync)(json, { level: 9 }).toString('base64')}`;
-    if (packed.length <= MAX_DOCUMENT_LABEL)
-        return packed;
-    return `${TRUNCATED_PREFIX}sha256=${sha256Hex(json)} bytes=${Buffer.byteLength(json)}`;
-}
-/** True when the label stands for a document too large to be kept in it. */
-function isTruncatedDocumentLabel(label) {
-    return label.startsWith(TRUNCATED_PREFIX);
-}
-function labelJson(label) {
-    if (!label.startsWith(GZ_PREFIX))
-        return label;
-    try {
-        return (0,external_node_zlib_.gunzipSync)(Buffer.from(label.slice(GZ_PREFIX.length), 'base64'), { maxOutputLength: MAX_DOCUMENT_JSON }).toString('utf8');
-    }
-    catch {
-        return undefined;
-    }
-}
-/** The document of a label if it is ours (scheme v1, the expected shape; plain or `gz1:`), else undefined. */
-function parseDocumentLabel(label) {
-    const json = labelJson(label);
-    if (json === undefined)
-        return undefined;
-    let v;
-    try {
-        v = JSON.parse(json);
-    }
-    catch {
-        return undefined;
-    }
-    if (!isObj(v) || v.scheme !== constants/* HASH_SCHEME */.tS || !isStr(v.source) || !SOURCES.has(v.source))
-        return undefined;
-    if (!isObj(v.dockerfile) || !isStr(v.dockerfile.sha256) || (v.dockerfile.path !== undefined && !isStr(v.dockerfile.path)))
-        return undefined;
-    if (!isStrArr(v.buildArgs) || !isStrArr(v.platforms) || !isStrArr(v.subdirs))
-        return undefined;
-    if (v.subdirsAssumed !== undefined && typeof v.subdirsAssumed !== 'boolean')
-        return undefined;
-    if (v.name !== undefined && !isStr(v.name))
-        return undefined;
-    for (const k of ['channels', 'dependencies', 'pip', 'excluded'])
-        if (v[k] !== undefined && !isStrArr(v[k]))
-            return undefined;
-    if (v.variables !== undefined && !isStrRecord(v.variables, true))
-        return undefined;
-    for (const k of ['files', 'local'])
-        if (v[k] !== undefined && !isStrRecord(v[k]))
-            return undefined;
-    if (v.extra !== undefined && !(isObj(v.extra) && isJson(v.extra)))
-        return undefined;
-    if (v.context !== undefined && !(isObj(v.context) && isStrRecord(v.context.files) && isStr(v.context.sha256)))
-        return undefined;
-    if (v.condarc !== undefined && !isJson(v.condarc))
-        return undefined;
-    if (v.secrets !== undefined && !isStrArr(v.secrets))
-        return undefined;
-    if (v.bySubdir !== undefined) {
-        if (!isObj(v.bySubdir))
-            return undefined;
-        for (const s of Object.values(v.bySubdir)) {
-            if (!isObj(s) || (s.dependencies !== undefined && !isStrArr(s.dependencies)) || (s.pip !== undefined && !isStrArr(s.pip)))
-                return undefined;
-        }
-    }
-    if (v.packages !== undefined) {
-        if (!isObj(v.packages))
-            return undefined;
-        for (const p of Object.values(v.packages))
-            if (!isObj(p) || !isStrArr(p.items) || !isStr(p.sha256))
-                return undefined;
-    }
-    return v;
-}
-
 ;// CONCATENATED MODULE: ./src/fs/confined.ts
 // Confined, bounded file access: the only way the action reads a file because of user input.
 //
@@ -42294,6 +41392,911 @@ function inputDirectory(name, value, workspaceDir) {
 ;// CONCATENATED MODULE: ./src/fs/index.ts
 
 
+
+;// CONCATENATED MODULE: ./src/redact.ts
+// The one redaction function: credentials a user may write into an environment file, a
+// requirement file, a channel or an input never reach a log line, an annotation, the job
+// summary, the PR comment or the image label. Everything that prints user text passes it
+// through `redact`; the label document passes a digest mask (so the hash still changes when
+// a secret changes) instead of the default `***`.
+//
+// What counts as a credential:
+// - the userinfo of a URL: `scheme://user:pass@host` keeps `user`, `scheme://token@host`
+//   (a token as the user name) is masked whole — except the conventional `git@`, `hg@`, `svn@`;
+// - `user:pass@host` anywhere, with or without a scheme;
+// - the value of a pip index/link option (`-i`, `--index-url`, `--extra-index-url`,
+//   `-f`, `--find-links`, `--trusted-host`) that carries userinfo, even without a scheme;
+// - anaconda.org tokens in a channel path (`/t/<token>/`);
+// - URL query parameters named like a credential (`?token=…`, `&access_key=…`, `&sig=…`).
+const STARS = () => '***';
+const CONVENTIONAL_USERS = /^(git|hg|svn)$/i;
+const PIP_OPTION = /((?:^|[\s"'])(?:-i|-f|--index-url|--extra-index-url|--find-links|--trusted-host)(?:\s+|=))(["']?)([^\s"']+)/g;
+const QUERY_SECRET = /([?&](?:[A-Za-z0-9_.-]*(?:token|secret|passw(?:or)?d|api[_-]?key|access[_-]?key|sig|signature|auth)[A-Za-z0-9_.-]*)=)([^&#\s"']+)/gi;
+/** `text` with every credential replaced by `mask(credential)` (default `***`). */
+function redact(text, mask = STARS) {
+    if (!text.includes('@') && !text.includes('/t/') && !text.includes('='))
+        return text;
+    let out = text;
+    if (out.includes('@')) {
+        out = out
+            // scheme://user:pass@  → scheme://user:***@
+            .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:@]*):([^/\s@]+)@(?![a-z0-9]+:[0-9a-f]{32})/gi, (_m, scheme, user, pass) => `${scheme}${user}:${mask(pass)}@`)
+            // scheme://token@ → scheme://***@ (not git@, hg@, svn@)
+            .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+)@(?![a-z0-9]+:[0-9a-f]{32})/gi, (m, scheme, user) => CONVENTIONAL_USERS.test(user) ? m : `${scheme}${mask(user)}@`)
+            // user:pass@host without a scheme (not an image reference `name:tag@sha256:…`)
+            // (bounded and unable to cross separators: linear on hostile text)
+            .replace(/(^|[\s=,;'"(<[])([^\s:@/'"=,;()<>[\]]{1,256}):([^\s@/'",;()<>[\]]{1,256})@(?=[A-Za-z0-9[])(?![a-z0-9]+:[0-9a-f]{32})/g, (_m, pre, user, pass) => `${pre}${user}:${mask(pass)}@`)
+            // pip option values with userinfo and no scheme (`--index-url tok@host/simple`)
+            .replace(PIP_OPTION, (m, opt, q, value) => `${opt}${q}${redactOptionValue(value, mask)}`);
+    }
+    if (out.includes('/t/'))
+        out = out.replace(/\/t\/([A-Za-z0-9_.-]{8,})\//g, (_m, tok) => `/t/${mask(tok)}/`);
+    if (out.includes('='))
+        out = out.replace(QUERY_SECRET, (_m, key, value) => `${key}${mask(value)}`);
+    return out;
+}
+/** A pip option value: userinfo before the host masked, whatever its form. */
+function redactOptionValue(value, mask) {
+    const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0] ?? '';
+    const rest = value.slice(scheme.length);
+    const slash = rest.indexOf('/');
+    const authority = slash < 0 ? rest : rest.slice(0, slash);
+    const at = authority.lastIndexOf('@');
+    if (at < 0)
+        return value;
+    const userinfo = authority.slice(0, at);
+    if (userinfo === '***' || /^[^:]*:\*\*\*$/.test(userinfo) || /sha256:[0-9a-f]{16}$/.test(userinfo))
+        return value;
+    const colon = userinfo.indexOf(':');
+    const masked = colon < 0 ? (CONVENTIONAL_USERS.test(userinfo) ? userinfo : mask(userinfo)) : `${userinfo.slice(0, colon)}:${mask(userinfo.slice(colon + 1))}`;
+    return `${scheme}${masked}${rest.slice(at)}`;
+}
+/** Longest excerpt of user text a message may quote. */
+const MAX_EXCERPT = 80;
+/**
+ * User text fit to quote in a message: credentials redacted, control characters shown as
+ * `?`, whitespace collapsed, cut to `max` characters with `…`.
+ */
+function excerpt(text, max = MAX_EXCERPT) {
+    const flat = redact(text.length > max * 4 ? text.slice(0, max * 4) : text)
+        // eslint-disable-next-line no-control-regex -- control characters are what this replaces
+        .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, '?')
+        .replace(/\s+/g, ' ')
+        .trim();
+    return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+;// CONCATENATED MODULE: ./src/hash/canonical.ts
+
+/**
+ * Canonical JSON: object keys sorted (by UTF-16 code unit, like Array#sort), no whitespace,
+ * `undefined` members omitted, arrays kept in order. Strings are escaped by JSON.stringify,
+ * which is deterministic.
+ */
+function canonicalJson(value) {
+    if (value === null)
+        return 'null';
+    if (Array.isArray(value))
+        return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+    switch (typeof value) {
+        case 'string':
+        case 'boolean':
+            return JSON.stringify(value);
+        case 'number':
+            if (!Number.isFinite(value))
+                throw new TypeError('canonicalJson: non-finite number');
+            return JSON.stringify(value);
+        case 'object': {
+            const obj = value;
+            const keys = Object.keys(obj)
+                .filter((k) => obj[k] !== undefined)
+                .sort();
+            return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+        }
+        default:
+            throw new TypeError(`canonicalJson: cannot serialize ${typeof value}`);
+    }
+}
+function sha256Hex(data) {
+    return (0,external_node_crypto_.createHash)('sha256').update(data).digest('hex');
+}
+/** UTF-8 BOM removed, CRLF and lone CR turned into LF. */
+function normalizeNewlines(text) {
+    const noBom = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    return noBom.includes('\r') ? noBom.replace(/\r\n?/g, '\n') : noBom;
+}
+
+;// CONCATENATED MODULE: ./src/hash/secrets.ts
+// The document is written as an image label, readable by anyone who can pull the image.
+// Secrets that users commonly put into channels, index URLs, variables or build-args are
+// replaced by a short digest: the hash still changes when the secret changes (prefer a
+// rebuild), but the secret never reaches the label. Which text counts as a credential is
+// decided by the one redaction function (src/redact.ts); here it masks with a digest.
+
+
+const secrets_SECRET_NAME = /(TOKEN|SECRET|PASSW(OR)?D|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH)/i;
+function mask(secret) {
+    return `sha256:${sha256Hex(secret).slice(0, 16)}`;
+}
+/** `https://user:pass@host` → `https://user:sha256:…@host`; anaconda `/t/<token>/` → `/t/sha256:…/`; see src/redact.ts. */
+function redactUrlSecrets(text) {
+    return redact(text, mask);
+}
+/** `KEY=VALUE` with a secret-looking KEY keeps only a digest of VALUE. */
+function redactAssignment(key, value) {
+    return secrets_SECRET_NAME.test(key) ? mask(value) : redactUrlSecrets(value);
+}
+function redactBuildArg(arg) {
+    const eq = arg.indexOf('=');
+    if (eq < 0)
+        return arg;
+    const key = arg.slice(0, eq);
+    return `${key}=${redactAssignment(key, arg.slice(eq + 1))}`;
+}
+
+;// CONCATENATED MODULE: ./src/hash/spec.ts
+// Normalization of single conda specs and pip entries, and what pip entries refer to.
+// Pure string functions.
+
+/**
+ * A conda MatchSpec with only cosmetic whitespace removed. Operators are kept verbatim
+ * (`=1.26`, `==1.26` and ` 1.26` stay different), `channel::` prefixes are kept.
+ *
+ * - runs of whitespace become one space, ends trimmed;
+ * - no space around `::`, comparison operators (`= == != < <= > >= ~=`), `,` and `|`
+ *   (`numpy >= 1.2` ≡ `numpy>=1.2`, `python = 3.12` ≡ `python=3.12`);
+ * - other spaces stay: they separate name, version and build (`blas * mkl`);
+ * - bracket options (`blas [build = mkl, version=1]`) lose spaces and are sorted when they
+ *   are all `key=value` without quotes (conda reads them as a set of keyword arguments).
+ */
+function normalizeCondaSpec(raw) {
+    let s = raw.trim().replace(/\s+/g, ' ');
+    s = s.replace(/\s*::\s*/g, '::');
+    s = s.replace(/\s*([<>=!~]=?|==|,|\|)\s*/g, '$1');
+    // `>= =` style runs produced above are already adjacent; remove a space before `[`.
+    s = s.replace(/\s+\[/g, '[').replace(/\[\s+/g, '[').replace(/\s+\]/g, ']');
+    s = s.replace(/\[([^\]]*)\]/g, (_m, inner) => `[${sortBracketItems(inner)}]`);
+    return redactUrlSecrets(s);
+}
+function sortBracketItems(inner) {
+    if (/["']/.test(inner))
+        return inner;
+    const items = inner.split(',').map((i) => i.trim());
+    if (items.some((i) => i === ''))
+        return inner;
+    return items.sort().join(',');
+}
+/** The package name of a conda spec (no channel, no version), lower-case: used to pair specs in diffs. */
+function condaSpecName(spec) {
+    const noChannel = spec.includes('::') ? spec.slice(spec.lastIndexOf('::') + 2) : spec;
+    const m = /^[^\s=<>!~,|[\]]+/.exec(noChannel);
+    return (m ? m[0] : noChannel).toLowerCase();
+}
+/** Collapses whitespace outside quotes; trims. */
+function collapseOutsideQuotes(s) {
+    let out = '';
+    let quote = null;
+    let pendingSpace = false;
+    for (const ch of s.trim()) {
+        if (quote) {
+            out += ch;
+            if (ch === quote)
+                quote = null;
+            continue;
+        }
+        if (/\s/.test(ch)) {
+            pendingSpace = true;
+            continue;
+        }
+        if (pendingSpace && out)
+            out += ' ';
+        pendingSpace = false;
+        out += ch;
+        if (ch === '"' || ch === "'")
+            quote = ch;
+    }
+    return out;
+}
+const PEP508_NAME = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?\s*(.*)$/s;
+/**
+ * A pip entry with only cosmetic differences removed: whitespace collapsed (outside quotes),
+ * and for a `name[extras] specifiers ; marker` requirement the extras sorted and the spaces
+ * inside the version specifiers dropped (`numpy >= 1.2` ≡ `numpy>=1.2`). Option lines,
+ * URLs and paths are kept as written (collapsed). Secrets in URLs become digests.
+ */
+function normalizePipEntry(raw) {
+    const s = collapseOutsideQuotes(raw);
+    if (s.startsWith('-') || isUrlOrPath(s))
+        return redactUrlSecrets(s);
+    const m = PEP508_NAME.exec(s);
+    if (!m)
+        return redactUrlSecrets(s);
+    const [, name, extras, rest0] = m;
+    let rest = rest0 ?? '';
+    if (rest.startsWith('@'))
+        return redactUrlSecrets(`${name}${extras ? sortExtras(extras) : ''} ${rest}`);
+    // split off options (`--hash=…`, `--global-option …`) and the marker
+    let options = '';
+    const opt = /(^|\s)--?[A-Za-z]/.exec(rest);
+    if (opt) {
+        options = rest.slice(opt.index).trim();
+        rest = rest.slice(0, opt.index);
+    }
+    let marker = '';
+    const semi = rest.indexOf(';');
+    if (semi >= 0) {
+        marker = rest.slice(semi + 1).trim();
+        rest = rest.slice(0, semi);
+    }
+    const version = rest.replace(/\s+/g, '');
+    let out = `${name}${extras ? sortExtras(extras) : ''}${version}`;
+    if (marker)
+        out += `; ${marker}`;
+    if (options)
+        out += ` ${options}`;
+    return redactUrlSecrets(out);
+}
+function sortExtras(extras) {
+    const items = extras
+        .slice(1, -1)
+        .split(',')
+        .map((e) => e.trim())
+        .filter((e) => e !== '');
+    return `[${items.sort().join(',')}]`;
+}
+function isUrlOrPath(s) {
+    return /^[a-z][a-z0-9+.-]*:/i.test(s) || /^[./~\\]/.test(s) || /^[^\s;@]*[/\\]/.test(s);
+}
+/** Key that pairs pip entries across documents in a diff: the normalized project name, or the whole line. */
+function pipEntryKey(entry) {
+    if (entry.startsWith('-') || isUrlOrPath(entry))
+        return entry;
+    const m = PEP508_NAME.exec(entry);
+    return m ? m[1].toLowerCase().replace(/[-_.]+/g, '-') : entry;
+}
+const REQ_OPTS = new Map([
+    ['-r', 'requirement'],
+    ['--requirement', 'requirement'],
+    ['-c', 'constraint'],
+    ['--constraint', 'constraint'],
+]);
+const PATH_OPTS = new Set(['-e', '--editable', '-f', '--find-links']);
+/**
+ * Splits a requirement line into tokens, honouring quotes (no escapes); comments must be
+ * removed before (see stripRequirementComment).
+ */
+function tokens(line) {
+    const out = [];
+    const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+    let m;
+    while ((m = re.exec(line)))
+        out.push(m[1] ?? m[2] ?? m[3]);
+    return out;
+}
+/** pip's comment rule: `#` at the start of a line or after whitespace starts a comment. */
+function stripRequirementComment(line) {
+    const m = /(^|\s)#/.exec(line);
+    return (m ? line.slice(0, m.index) : line).trim();
+}
+/** The files, local paths and remote files a pip entry / requirement line refers to. */
+function pipRefs(line) {
+    const text = stripRequirementComment(line);
+    if (!text)
+        return [];
+    const t = tokens(text);
+    const refs = [];
+    for (let i = 0; i < t.length; i++) {
+        const tok = t[i];
+        const eq = tok.startsWith('--') ? tok.indexOf('=') : -1;
+        const name = eq > 0 ? tok.slice(0, eq) : tok;
+        const inlineValue = eq > 0 ? tok.slice(eq + 1) : undefined;
+        const shortMatch = /^(-[rcef])(.+)$/.exec(tok);
+        if (REQ_OPTS.has(name) || (shortMatch && REQ_OPTS.has(shortMatch[1]))) {
+            const option = REQ_OPTS.get(name) ?? REQ_OPTS.get(shortMatch[1]);
+            const target = inlineValue ?? (REQ_OPTS.has(name) ? t[++i] : shortMatch[2]);
+            if (target !== undefined)
+                refs.push(fileRef(option, target));
+            continue;
+        }
+        if (PATH_OPTS.has(name) || (shortMatch && PATH_OPTS.has(shortMatch[1]))) {
+            const target = inlineValue ?? (PATH_OPTS.has(name) ? t[++i] : shortMatch[2]);
+            // after -e / --find-links anything that is not a (non-file:) URL is a local path
+            if (target !== undefined && (/^file:/i.test(target) || !/^[a-z][a-z0-9+.-]+:/i.test(target)))
+                refs.push({ kind: 'local', target: stripExtras(target) });
+            continue;
+        }
+        if (tok.startsWith('-')) {
+            // other options (`--index-url X`, `--hash=…`): a `file:` value is local content
+            const value = inlineValue ?? (tok.startsWith('--') && eq < 0 && i + 1 < t.length && !t[i + 1].startsWith('-') ? t[i + 1] : undefined);
+            if (value && /^file:/i.test(value))
+                refs.push({ kind: 'local', target: value });
+            continue;
+        }
+        if (i === 0) {
+            // a requirement: `name @ file:…`, a path, an archive or a file: URL
+            const at = /^[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]]*\])?\s*@\s*(\S+)/.exec(text);
+            if (at) {
+                if (/^file:/i.test(at[1]))
+                    refs.push({ kind: 'local', target: at[1] });
+                break;
+            }
+            const target = stripExtras(tok.split(';')[0]);
+            if (isLocalTarget(target))
+                refs.push({ kind: 'local', target });
+            break;
+        }
+    }
+    return refs;
+}
+/** `./pkg[extra]` → `./pkg`. */
+function stripExtras(target) {
+    // by hand: the equivalent regex backtracks quadratically on `a[a[a[…`
+    if (!target.endsWith(']'))
+        return target;
+    const body = target.slice(0, -1);
+    const stop = Math.max(body.lastIndexOf(']'), body.lastIndexOf('/'), body.lastIndexOf('\\'));
+    const open = body.indexOf('[', stop + 1);
+    return open >= 0 ? target.slice(0, open) : target;
+}
+function fileRef(option, target) {
+    if (/^[a-z][a-z0-9+.-]+:\/\//i.test(target) && !/^file:/i.test(target))
+        return { kind: 'remote', target };
+    return { kind: 'requirements', option, target };
+}
+/** A local path or `file:` URL (not a project name, not a remote URL or VCS reference). */
+function isLocalTarget(target) {
+    if (/^file:/i.test(target))
+        return true;
+    if (/^[a-z][a-z0-9+.-]+:/i.test(target))
+        return false; // http:, git+https:, …
+    if (target === '.' || target === '..' || /^[./~\\]/.test(target))
+        return true;
+    if (/^[A-Za-z]:[\\/]/.test(target))
+        return true;
+    if (/[/\\]/.test(target))
+        return true;
+    return /\.(whl|tar\.gz|tgz|zip|tar\.bz2|tar\.xz)$/i.test(target);
+}
+/** `file:` URL or path → a path (relative paths stay relative). */
+function fileUrlToPathish(target) {
+    if (!/^file:/i.test(target))
+        return target;
+    let rest = target.slice(5);
+    if (rest.startsWith('//')) {
+        rest = rest.slice(2);
+        const slash = rest.indexOf('/');
+        const host = slash < 0 ? rest : rest.slice(0, slash);
+        rest = slash < 0 ? '/' : rest.slice(slash);
+        if (host && host.toLowerCase() !== 'localhost')
+            rest = `//${host}${rest}`;
+    }
+    rest = rest.split('#')[0];
+    try {
+        return decodeURIComponent(rest);
+    }
+    catch {
+        return rest;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/hash/file-lines.ts
+// The lines of the requirement files a base hashed, kept beside the environment document (in
+// their own label, not hashed) so that "why rebuilt" can show a changed requirement file as
+// the requirements that changed (`uvicorn==0.29.0` → `uvicorn==0.30.1`) instead of two digests.
+// Reading goes through src/fs like every read of a user file (confined to the workspace by
+// real path, regular files only, bounded); content is redacted; pure diffing.
+
+
+
+
+
+const FILE_BYTES = 64 * 1024;
+const FILE_LINES = 500;
+/** The whole label stays well below Linux's 128 KiB limit of one argument. */
+const TOTAL_CHARS = 24 * 1024;
+/** Requirement lines of a text: comments and blank lines dropped, whitespace collapsed, credentials redacted. */
+function requirementLines(text) {
+    return text
+        .split(/\r?\n/)
+        .map((l) => l
+        .replace(/(^|\s)#.*$/, '')
+        .trim()
+        .replace(/\s+/g, ' '))
+        .filter((l) => l !== '')
+        .slice(0, FILE_LINES)
+        .map(redactUrlSecrets);
+}
+/** A requirement file's text, read confined to the workspace with the size bound; undefined when refused. */
+function readBounded(ws, rel, envDir) {
+    try {
+        return readConfinedSync(ws, rel, { maxBytes: FILE_BYTES }, envDir).bytes.toString('utf8');
+    }
+    catch {
+        // Outside the workspace, a symlink leaving it, a FIFO or device, too large, gone: left out.
+        return undefined;
+    }
+}
+/**
+ * Lines of the document's requirement files (`files`: path relative to the environment
+ * file's directory), read again inside the workspace (`workspaceDir`) with a size bound;
+ * files that cannot be read there, or do not fit, are left out.
+ */
+function collectFileLines(files, envDir, workspaceDir) {
+    const out = {};
+    const names = Object.keys(files ?? {});
+    if (!names.length)
+        return out;
+    let ws;
+    try {
+        ws = workspaceAt(workspaceDir);
+    }
+    catch {
+        return out;
+    }
+    let total = 0;
+    for (const rel of names.sort()) {
+        // The fingerprint did not read it (outside the workspace): neither does the label.
+        if (files[rel] === 'outside-workspace')
+            continue;
+        const text = readBounded(ws, rel, envDir);
+        if (text === undefined)
+            continue;
+        const lines = requirementLines(text);
+        const size = lines.reduce((n, l) => n + l.length + 4, rel.length);
+        if (total + size > TOTAL_CHARS)
+            continue;
+        total += size;
+        out[rel] = lines;
+    }
+    return out;
+}
+/** The label value: canonical JSON of the lines (or undefined when there are none). */
+function fileLinesLabel(lines) {
+    return Object.keys(lines).length ? JSON.stringify(lines) : undefined;
+}
+function parseFileLinesLabel(json) {
+    if (!json)
+        return undefined;
+    try {
+        const v = JSON.parse(json);
+        if (typeof v !== 'object' || v === null || Array.isArray(v))
+            return undefined;
+        const out = {};
+        for (const [k, x] of Object.entries(v)) {
+            if (!Array.isArray(x) || !x.every((l) => typeof l === 'string'))
+                return undefined;
+            Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
+        }
+        return out;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The requirement changes of one file, keyed by requirement name. */
+function requirementChanges(file, prev, next) {
+    const group = (xs) => {
+        const m = new Map();
+        for (const x of xs) {
+            const k = pipEntryKey(x);
+            m.set(k, [...(m.get(k) ?? []), x]);
+        }
+        return m;
+    };
+    const a = group(prev);
+    const b = group(next);
+    const out = [];
+    for (const k of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+        const before = a.get(k)?.join(', ');
+        const after = b.get(k)?.join(', ');
+        if (before === after)
+            continue;
+        const item = `${file}: ${k}`;
+        if (before === undefined)
+            out.push({ section: 'files', kind: 'added', item, after });
+        else if (after === undefined)
+            out.push({ section: 'files', kind: 'removed', item, before });
+        else
+            out.push({ section: 'files', kind: 'changed', item, before, after });
+    }
+    return out;
+}
+/**
+ * `changes` with each changed requirement file (a digest change of `files`) replaced by its
+ * requirement changes, where both sides' lines are known.
+ */
+function withRequirementLines(changes, prev, next) {
+    if (!prev || !next)
+        return [...changes];
+    return changes.flatMap((c) => {
+        const p = c.section === 'files' && c.kind === 'changed' ? prev[c.item] : undefined;
+        const n = c.section === 'files' && c.kind === 'changed' ? next[c.item] : undefined;
+        if (!p || !n)
+            return [c];
+        const lines = requirementChanges(c.item, p, n);
+        return lines.length ? lines : [c];
+    });
+}
+/** The requirement lines of a fingerprint's files, read next to the environment file, inside the workspace. */
+function fingerprintFileLines(fp, environmentFile, workspaceDir) {
+    return collectFileLines(fp.document.files, external_node_path_default().dirname(environmentFile), workspaceDir);
+}
+/** The `--label` value with the requirement files' lines, when there are any. */
+function envFilesLabel(fp, environmentFile, workspaceDir) {
+    const value = fileLinesLabel(fingerprintFileLines(fp, environmentFile, workspaceDir));
+    return value ? [`${constants/* Labels */.gC.EnvFiles}=${value}`] : [];
+}
+
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+;// CONCATENATED MODULE: ./src/hash/selectors.ts
+// Platform selectors (conda-build / conda-lock style `# [linux64]`, `# [osx and arm64]`, and
+// micromamba's `sel(linux): dep`) evaluated for a conda subdir, and docker platforms mapped
+// to conda subdirs.
+//
+// The evaluation is three-valued: a selector that uses anything other than the platform
+// names below (`py<38`, `test`, `cuda`) is "unknown" for that subdir and the entry is kept,
+// with its selector, so that the hash stays sensitive to it ("when unsure, prefer a rebuild").
+/** Docker platform (`os/arch[/variant]`) → conda subdir; undefined when conda has none. */
+function subdirOf(platform) {
+    const [os = '', arch = '', variant = ''] = platform.trim().toLowerCase().split('/');
+    const conda = os === 'darwin' ? 'osx' : os === 'windows' ? 'win' : os === 'linux' ? 'linux' : undefined;
+    if (!conda)
+        return undefined;
+    switch (arch) {
+        case 'amd64':
+        case 'x86_64':
+            return `${conda}-64`;
+        case '386':
+            return conda === 'osx' ? undefined : `${conda}-32`;
+        case 'arm64':
+        case 'aarch64':
+            return conda === 'linux' ? 'linux-aarch64' : `${conda}-arm64`;
+        case 'arm':
+            if (conda !== 'linux')
+                return undefined;
+            return variant === 'v6' ? 'linux-armv6l' : 'linux-armv7l';
+        case 'ppc64le':
+        case 's390x':
+        case 'riscv64':
+            return conda === 'linux' ? `linux-${arch}` : undefined;
+        default:
+            return undefined;
+    }
+}
+/** The selector names that are true on a subdir; every other platform name is false there. */
+function truths(subdir) {
+    const [os = '', arch = ''] = subdir.split('-');
+    const t = new Set();
+    if (os === 'linux' || os === 'osx' || os === 'win')
+        t.add(os);
+    if (os === 'linux' || os === 'osx')
+        t.add('unix');
+    if (os === 'emscripten')
+        t.add('emscripten');
+    if (arch === '64') {
+        t.add('x86').add('x86_64').add(`${os}64`);
+        if (os === 'win')
+            t.add('win64');
+    }
+    if (arch === '32')
+        t.add('x86').add(`${os}32`);
+    if (arch === 'aarch64')
+        t.add('aarch64').add('arm64');
+    if (arch === 'arm64')
+        t.add('arm64').add('aarch64');
+    if (arch === 'armv6l')
+        t.add('armv6l').add('arm');
+    if (arch === 'armv7l')
+        t.add('armv7l').add('arm');
+    for (const a of ['ppc64le', 's390x', 'riscv64', 'wasm32'])
+        if (arch === a)
+            t.add(a);
+    return t;
+}
+/** Every platform name a selector may use; anything else makes the selector "unknown". */
+const PLATFORM_NAMES = new Set([
+    'linux',
+    'osx',
+    'win',
+    'unix',
+    'emscripten',
+    'linux32',
+    'linux64',
+    'osx64',
+    'win32',
+    'win64',
+    'x86',
+    'x86_64',
+    'aarch64',
+    'arm64',
+    'arm',
+    'armv6l',
+    'armv7l',
+    'ppc64le',
+    's390x',
+    'riscv64',
+    'wasm32',
+]);
+/**
+ * Evaluates a selector expression (`linux`, `osx and arm64`, `not win`, `(linux or osx) and
+ * not aarch64`) on a subdir. Comparisons, calls and unknown names yield 'unknown'.
+ */
+/** Longer selectors are not evaluated (the parser recurses; real selectors are a few words). */
+const MAX_SELECTOR = 256;
+function evalSelector(expr, subdir) {
+    if (subdir.startsWith('unknown:') || expr.length > MAX_SELECTOR)
+        return 'unknown';
+    const toks = expr.match(/\(|\)|[A-Za-z_][A-Za-z0-9_]*|[^\s()A-Za-z_]+/g) ?? [];
+    const t = truths(subdir);
+    let i = 0;
+    let bad = false;
+    const peek = () => toks[i];
+    const orExpr = () => {
+        let v = andExpr();
+        while (peek() === 'or') {
+            i++;
+            const r = andExpr();
+            v = v === true || r === true ? true : v === 'unknown' || r === 'unknown' ? 'unknown' : false;
+        }
+        return v;
+    };
+    const andExpr = () => {
+        let v = notExpr();
+        while (peek() === 'and') {
+            i++;
+            const r = notExpr();
+            v = v === false || r === false ? false : v === 'unknown' || r === 'unknown' ? 'unknown' : true;
+        }
+        return v;
+    };
+    const notExpr = () => {
+        if (peek() === 'not') {
+            i++;
+            const v = notExpr();
+            return v === 'unknown' ? 'unknown' : !v;
+        }
+        return atom();
+    };
+    const atom = () => {
+        const tok = toks[i++];
+        if (tok === '(') {
+            const v = orExpr();
+            if (toks[i++] !== ')')
+                bad = true;
+            return v;
+        }
+        if (tok === undefined || !/^[A-Za-z_]/.test(tok) || tok === 'and' || tok === 'or') {
+            bad = true;
+            return 'unknown';
+        }
+        // `py < 38`, `name(…)`: swallow the rest of the comparison / call as unknown
+        if (toks[i] !== undefined && /^[^\s()A-Za-z_]/.test(toks[i])) {
+            i++;
+            if (toks[i] !== undefined && toks[i] !== ')' && toks[i] !== 'and' && toks[i] !== 'or')
+                i++;
+            return 'unknown';
+        }
+        if (toks[i] === '(') {
+            bad = true;
+            return 'unknown';
+        }
+        if (!PLATFORM_NAMES.has(tok))
+            return 'unknown';
+        return t.has(tok);
+    };
+    const v = orExpr();
+    if (bad || i < toks.length)
+        return 'unknown';
+    return v;
+}
+/**
+ * A conda-build selector at the end of a comment: `[linux]`, `pinned [osx and arm64]`. The
+ * bracket must start the comment or follow a space: `# needed for sphinx-gallery[parallel]`
+ * mentions pip extras, it is not a selector.
+ */
+function selectorOfComment(comment) {
+    if (!comment)
+        return undefined;
+    const m = /(?:^|\s)\[([^[\]]+)\]\s*$/.exec(comment);
+    return m ? m[1].trim().replace(/\s+/g, ' ') : undefined;
+}
+/** micromamba's `sel(expr)` mapping key → expr. */
+function selectorOfKey(key) {
+    const m = /^sel\((.*)\)$/.exec(key.trim());
+    return m ? m[1].trim().replace(/\s+/g, ' ') : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/hash/document.ts
+// Assembling the canonical document from its parts, and reading one back from a label.
+// Pure functions.
+
+
+
+
+/** When no platform is given, selectors are evaluated for this subdir (and the document says so). */
+const DEFAULT_SUBDIR = 'linux-64';
+/** Target platforms as they go into the document: trimmed, unique, sorted (order does not change any image). */
+function normalizePlatforms(platforms) {
+    return [...new Set(platforms.map((p) => p.trim()).filter((p) => p !== ''))].sort();
+}
+/** Conda subdirs of the targets; an unknown platform gives `unknown:<platform>` (all selectors unknown there). */
+function targetSubdirs(platforms) {
+    if (platforms.length === 0)
+        return { subdirs: [DEFAULT_SUBDIR], assumed: true };
+    return { subdirs: [...new Set(platforms.map((p) => subdirOf(p) ?? `unknown:${p}`))].sort(), assumed: false };
+}
+const nonEmpty = (xs) => (xs && xs.length ? [...xs] : undefined);
+const nonEmptyObj = (o) => (o && Object.keys(o).length ? { ...o } : undefined);
+function buildDocument(p) {
+    const doc = {
+        scheme: constants/* HASH_SCHEME */.tS,
+        source: p.source,
+        dockerfile: p.dockerfile.path === undefined ? { sha256: p.dockerfile.sha256 } : { path: p.dockerfile.path, sha256: p.dockerfile.sha256 },
+        buildArgs: [...p.buildArgs],
+        platforms: [...p.platforms],
+        subdirs: [...p.subdirs],
+    };
+    if (p.subdirsAssumed)
+        doc.subdirsAssumed = true;
+    if (p.name !== undefined)
+        doc.name = p.name;
+    if (nonEmpty(p.channels))
+        doc.channels = [...p.channels];
+    if (p.selection)
+        Object.assign(doc, dependencySections(p.selection, p.subdirs));
+    const variables = nonEmptyObj(p.variables);
+    if (variables)
+        doc.variables = variables;
+    const extra = nonEmptyObj(p.extra);
+    if (extra)
+        doc.extra = extra;
+    const packages = nonEmptyObj(p.packages);
+    if (packages)
+        doc.packages = packages;
+    const files = nonEmptyObj(p.files);
+    if (files)
+        doc.files = files;
+    const local = nonEmptyObj(p.local);
+    if (local)
+        doc.local = local;
+    if (p.context)
+        doc.context = { files: { ...p.context.files }, sha256: p.context.sha256 };
+    return doc;
+}
+/** Dependencies common to all targets at the top; what differs per subdir in `bySubdir`. */
+function dependencySections(sel, subdirs) {
+    const lists = subdirs.map((s) => sel.bySubdir.get(s));
+    const sets = lists.map((l) => new Set(l.conda));
+    const common = lists[0].conda.filter((spec) => sets.every((set) => set.has(spec)));
+    const pipSame = lists.every((l) => l.pip.length === lists[0].pip.length && l.pip.every((e, i) => e === lists[0].pip[i]));
+    const out = {};
+    if (common.length)
+        out.dependencies = common;
+    if (pipSame && lists[0].pip.length)
+        out.pip = [...lists[0].pip];
+    const commonSet = new Set(common);
+    const by = {};
+    subdirs.forEach((s, i) => {
+        const own = lists[i].conda.filter((spec) => !commonSet.has(spec));
+        const entry = {};
+        if (own.length)
+            entry.dependencies = own;
+        if (!pipSame)
+            entry.pip = [...lists[i].pip];
+        if (entry.dependencies || entry.pip)
+            by[s] = entry;
+    });
+    if (Object.keys(by).length)
+        out.bySubdir = by;
+    if (sel.excluded.length)
+        out.excluded = [...sel.excluded];
+    return out;
+}
+function serialize(doc) {
+    const json = canonicalJson(doc);
+    return { json, hash: sha256Hex(json) };
+}
+// ---------------------------------------------------------------------------------------
+// Reading a document back from an image label
+const isStr = (v) => typeof v === 'string';
+const isStrArr = (v) => Array.isArray(v) && v.every(isStr);
+const isObj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStrRecord = (v, nullable = false) => isObj(v) && Object.values(v).every((x) => isStr(x) || (nullable && x === null));
+const isJson = (v) => v === null || isStr(v) || (Array.isArray(v) && v.every(isJson)) || (isObj(v) && Object.values(v).every(isJson));
+const SOURCES = new Set(['environment', 'explicit', 'conda-lock', 'spec-list']);
+// The label value: the canonical JSON itself while it is small (readable with `docker
+// inspect`), else `gz1:` + base64 of its gzip — one build argument must stay far below
+// Linux's 128 KiB cap on a single argv string. Past MAX_DOCUMENT_LABEL even that is not
+// written: the label carries `truncated:` and the document's hash, and a later run says the
+// previous document is unavailable instead of what changed.
+/** Documents up to this size are written as plain JSON. */
+const PLAIN_DOCUMENT_LABEL = 16 * 1024;
+/** Largest label value written. */
+const MAX_DOCUMENT_LABEL = 64 * 1024;
+const GZ_PREFIX = 'gz1:';
+const TRUNCATED_PREFIX = 'truncated:';
+/** Largest document a label may decompress to (guards against a hostile registry's gzip bomb). */
+const MAX_DOCUMENT_JSON = 16 * 1024 * 1024;
+/** The value of the document label for `doc` (see above). */
+function encodeDocumentLabel(doc) {
+    const json = canonicalJson(doc);
+    if (json.length <= PLAIN_DOCUMENT_LABEL)
+        return json;
+    const packed = `${GZ_PREFIX}${(0,external_node_zlib_.gzipSync)(json, { level: 9 }).toString('base64')}`;
+    if (packed.length <= MAX_DOCUMENT_LABEL)
+        return packed;
+    return `${TRUNCATED_PREFIX}sha256=${sha256Hex(json)} bytes=${Buffer.byteLength(json)}`;
+}
+/** True when the label stands for a document too large to be kept in it. */
+function isTruncatedDocumentLabel(label) {
+    return label.startsWith(TRUNCATED_PREFIX);
+}
+function labelJson(label) {
+    if (!label.startsWith(GZ_PREFIX))
+        return label;
+    try {
+        return (0,external_node_zlib_.gunzipSync)(Buffer.from(label.slice(GZ_PREFIX.length), 'base64'), { maxOutputLength: MAX_DOCUMENT_JSON }).toString('utf8');
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The document of a label if it is ours (scheme v1, the expected shape; plain or `gz1:`), else undefined. */
+function parseDocumentLabel(label) {
+    const json = labelJson(label);
+    if (json === undefined)
+        return undefined;
+    let v;
+    try {
+        v = JSON.parse(json);
+    }
+    catch {
+        return undefined;
+    }
+    if (!isObj(v) || v.scheme !== constants/* HASH_SCHEME */.tS || !isStr(v.source) || !SOURCES.has(v.source))
+        return undefined;
+    if (!isObj(v.dockerfile) || !isStr(v.dockerfile.sha256) || (v.dockerfile.path !== undefined && !isStr(v.dockerfile.path)))
+        return undefined;
+    if (!isStrArr(v.buildArgs) || !isStrArr(v.platforms) || !isStrArr(v.subdirs))
+        return undefined;
+    if (v.subdirsAssumed !== undefined && typeof v.subdirsAssumed !== 'boolean')
+        return undefined;
+    if (v.name !== undefined && !isStr(v.name))
+        return undefined;
+    for (const k of ['channels', 'dependencies', 'pip', 'excluded'])
+        if (v[k] !== undefined && !isStrArr(v[k]))
+            return undefined;
+    if (v.variables !== undefined && !isStrRecord(v.variables, true))
+        return undefined;
+    for (const k of ['files', 'local'])
+        if (v[k] !== undefined && !isStrRecord(v[k]))
+            return undefined;
+    if (v.extra !== undefined && !(isObj(v.extra) && isJson(v.extra)))
+        return undefined;
+    if (v.context !== undefined && !(isObj(v.context) && isStrRecord(v.context.files) && isStr(v.context.sha256)))
+        return undefined;
+    if (v.condarc !== undefined && !isJson(v.condarc))
+        return undefined;
+    if (v.secrets !== undefined && !isStrArr(v.secrets))
+        return undefined;
+    if (v.bySubdir !== undefined) {
+        if (!isObj(v.bySubdir))
+            return undefined;
+        for (const s of Object.values(v.bySubdir)) {
+            if (!isObj(s) || (s.dependencies !== undefined && !isStrArr(s.dependencies)) || (s.pip !== undefined && !isStrArr(s.pip)))
+                return undefined;
+        }
+    }
+    if (v.packages !== undefined) {
+        if (!isObj(v.packages))
+            return undefined;
+        for (const p of Object.values(v.packages))
+            if (!isObj(p) || !isStrArr(p.items) || !isStr(p.sha256))
+                return undefined;
+    }
+    return v;
+}
 
 // EXTERNAL MODULE: ./node_modules/@balena/dockerignore/ignore.js
 var ignore = __nccwpck_require__(4158);
@@ -44538,7 +44541,7 @@ function baseSpec(s, tc, workDir, bundled) {
             `${constants/* Labels */.gC.EnvHash}=${fp.hash}`,
             `${constants/* Labels */.gC.Scheme}=${constants/* HASH_SCHEME */.tS}`,
             `${constants/* Labels */.gC.EnvDocument}=${encodeDocumentLabel(fp.document)}`,
-            ...envFilesLabel(fp, opts.environmentFile),
+            ...envFilesLabel(fp, opts.environmentFile, ctx.workspace),
         ],
         sourceDateEpoch: tc.sourceDate?.seconds,
         // A job of a matrix builds its own platform (build-platforms), with a cache of its own.
@@ -46492,7 +46495,8 @@ async function hasCredentials(registry, dockerConfigDir) {
 }
 
 ;// CONCATENATED MODULE: ./src/registry/transport.ts
-// All HTTP I/O of the registry client, over node:http / node:https with keep-alive agents
+// All HTTP I/O of the registry client (and, through `exchange`, of retention's GitHub
+// Packages API calls), over node:http / node:https with keep-alive agents
 // (Node's global fetch loads undici and compiles its WebAssembly parser: too slow and too
 // big for a short process), with
 //  - a timeout on every attempt (covering redirects, token requests, headers and bodies), and optionally one
@@ -46808,6 +46812,26 @@ class Transport {
             throw new TransientError('protocol', `the response from ${url.host} was truncated (${n} of ${declared} bytes)`);
         }
         return Buffer.concat(chunks, n);
+    }
+    /**
+     * One exchange outside the registry protocol (the GitHub Packages REST API of retention), on
+     * the transport's agents (keep-alive, the runner's proxy) within the per-request timeout:
+     * the headers as given and no others, no challenge answered, no redirect followed (a 3xx
+     * comes back as it is), no retry, the body read up to `maxBytes` while it streams. Raises
+     * TransientError for network failures, timeouts and short bodies, RegistryError for
+     * permanent network failures ('network') and a body over the limit ('protocol').
+     */
+    async exchange(url, init) {
+        const reg = { name: url.host, host: url.host, scheme: url.protocol === 'http:' ? 'http' : 'https' };
+        const signal = new AttemptTimer(this.timeoutMs);
+        try {
+            const res = await this.rawFetch(url, { method: init.method, headers: init.headers, signal });
+            const body = await this.readBody(res, init.maxBytes, reg, url, signal);
+            return { status: res.status, headers: res.headers, body, url };
+        }
+        finally {
+            signal.done();
+        }
     }
     /**
      * Sends a request with retries. `validate` may throw TransientError (unparsable JSON, digest
@@ -49110,10 +49134,10 @@ function environmentChangesOf(s, log) {
     const prev = s.plan.previous;
     if (s.plan.choice.action !== 'build' || !prev)
         return Promise.resolve(undefined);
-    return tolerate(log, 'read the previous base environment', () => environmentChanges(s.opts, s.stores.store, prev, s.fp));
+    return tolerate(log, 'read the previous base environment', () => environmentChanges(s.opts, s.ctx.workspace, s.stores.store, prev, s.fp));
 }
 /** What differs between the environment of the previous base (read back from its label) and this one. */
-async function environmentChanges(opts, store, prev, fp) {
+async function environmentChanges(opts, workspace, store, prev, fp) {
     const labels = await store.labels(opts.baseRepository, prev.tag);
     const label = labels?.[constants/* Labels */.gC.EnvDocument];
     if (label && isTruncatedDocumentLabel(label)) {
@@ -49131,7 +49155,7 @@ async function environmentChanges(opts, store, prev, fp) {
     const doc = label ? parseDocumentLabel(label) : undefined;
     if (!doc)
         return { changes: [{ section: 'environment', kind: 'changed', item: `${prev.tag} carries no environment document label` }], previousTag: prev.tag };
-    const changes = withRequirementLines(diffDocuments(doc, fp.document), parseFileLinesLabel(labels?.[constants/* Labels */.gC.EnvFiles]), fingerprintFileLines(fp, opts.environmentFile));
+    const changes = withRequirementLines(diffDocuments(doc, fp.document), parseFileLinesLabel(labels?.[constants/* Labels */.gC.EnvFiles]), fingerprintFileLines(fp, opts.environmentFile, workspace));
     return { changes, previousTag: prev.tag };
 }
 async function sizeTrend(opts, store, dated, baseTag, envHash, includeCurrent) {
@@ -49719,8 +49743,20 @@ async function collectTagInfo(client, name, prefix, opts = {}) {
 // Deleting needs Admin access to the package — the workflow's GITHUB_TOKEN gets it through
 // the package settings ("Manage Actions access": the repository with the Admin role) plus
 // `permissions: packages: write`; GitHub answers 403 (or 404) otherwise.
+//
+// The requests go over the registry client's transport (node:https, keep-alive agents, the
+// runner's proxy settings, a timeout per request, bodies read with a cap), one exchange at a
+// time: the token goes in its own header to the API's origin only, and a redirect is never
+// followed (GitHub's 301/302/307 come back as they are and fail the call).
+
+
+
 const MAX_PAGES = 500;
 const MAX_DELAY_MS = 30_000;
+/** One page of at most 100 versions (each well under 10 KiB, even with many tags). */
+const MAX_LIST_BYTES = 8 << 20;
+/** Any other answer: a delete's empty 204, an error message. */
+const MAX_OTHER_BYTES = 1 << 20;
 class HttpStatus extends Error {
     status;
     constructor(status, message) {
@@ -49738,8 +49774,8 @@ function ghcr_nextLink(header) {
     }
     return undefined;
 }
-async function messageOf(res) {
-    const text = await res.text().catch(() => '');
+function messageOf(res) {
+    const text = res.body.toString('utf8');
     try {
         const j = JSON.parse(text);
         if (typeof j.message === 'string')
@@ -49748,7 +49784,7 @@ async function messageOf(res) {
     catch {
         // not JSON
     }
-    return text.slice(0, 300) || res.statusText;
+    return text.slice(0, 300) || external_node_http_.STATUS_CODES[res.status] || '';
 }
 /** One request with retries of transient failures; never leaves the API's origin. */
 async function request(api, method, url) {
@@ -49758,19 +49794,21 @@ async function request(api, method, url) {
         let res;
         let failure;
         try {
-            res = await fetch(url, {
+            // One exchange: no redirect followed, the body read up to the cap within the timeout.
+            res = await api.transport.exchange(url, {
                 method,
-                redirect: 'manual',
                 headers: {
                     accept: 'application/vnd.github+json',
                     authorization: `Bearer ${api.token}`,
                     'x-github-api-version': '2022-11-28',
-                    'user-agent': 'conda-image-action',
                 },
-                signal: AbortSignal.timeout(api.timeoutMs),
+                maxBytes: method === 'GET' ? MAX_LIST_BYTES : MAX_OTHER_BYTES,
             });
         }
         catch (e) {
+            // A body over the cap is no fault another attempt mends.
+            if (e instanceof RegistryError && e.kind === 'protocol')
+                throw new Error(`${method} ${url.pathname}: ${e.message}`, { cause: e });
             failure = e;
         }
         const transient = !res || res.status >= 500 || res.status === 429;
@@ -49778,14 +49816,13 @@ async function request(api, method, url) {
             return res;
         if (attempt >= api.retries) {
             if (res)
-                throw new HttpStatus(res.status, `${method} ${url.pathname}: HTTP ${res.status} ${await messageOf(res)}`);
+                throw new HttpStatus(res.status, `${method} ${url.pathname}: HTTP ${res.status} ${messageOf(res)}`);
             throw new Error(`${method} ${url.pathname}: ${failure instanceof Error ? failure.message : String(failure)}`);
         }
         let delay = Math.min(MAX_DELAY_MS, 500 * 2 ** attempt);
         const after = res?.headers.get('retry-after');
         if (after && /^\d+$/.test(after))
             delay = Math.min(MAX_DELAY_MS, Number(after) * 1000);
-        await res?.body?.cancel().catch(() => undefined);
         await api.sleep(delay);
     }
 }
@@ -49802,14 +49839,20 @@ async function listVersions(api, base, display, onRefused) {
         seen.add(url.href);
         const res = await request(api, 'GET', url);
         if (res.status !== 200) {
-            const msg = await messageOf(res);
+            const msg = messageOf(res);
             if ([401, 403, 404].includes(res.status)) {
                 onRefused(`HTTP ${res.status} ${msg}`);
                 return res.status;
             }
             throw new HttpStatus(res.status, `GitHub Packages API: listing the versions of ${display}: HTTP ${res.status} ${msg}`);
         }
-        const body = await res.json();
+        let body;
+        try {
+            body = JSON.parse(res.body.toString('utf8'));
+        }
+        catch {
+            body = undefined;
+        }
         if (!Array.isArray(body))
             throw new Error(`GitHub Packages API: unexpected version list for ${display}`);
         for (const v of body) {
@@ -49826,7 +49869,8 @@ function ghcrBackend(opts) {
     const api = {
         root,
         token: opts.token,
-        timeoutMs: opts.timeoutMs ?? 30_000,
+        // Its own retries are not used: exchange() makes one attempt, request() retries as GitHub asks.
+        transport: new Transport({ timeoutMs: opts.timeoutMs ?? 30_000, retries: 0 }),
         retries: opts.retries ?? 3,
         sleep: opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
     };
@@ -49871,11 +49915,10 @@ function ghcrBackend(opts) {
                 return 'not-found';
             const res = await request(api, 'DELETE', new URL(`${v.base.pathname.replace(/\/+$/, '')}/${id}`, root));
             if (res.status === 204 || res.status === 200 || res.status === 202) {
-                await res.body?.cancel().catch(() => undefined);
                 v.byDigest.delete(digest);
                 return 'deleted';
             }
-            const msg = await messageOf(res);
+            const msg = messageOf(res);
             if ([401, 403, 404].includes(res.status)) {
                 problem = `HTTP ${res.status} ${msg}`;
                 return 'denied';

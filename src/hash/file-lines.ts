@@ -1,11 +1,12 @@
 // The lines of the requirement files a base hashed, kept beside the environment document (in
 // their own label, not hashed) so that "why rebuilt" can show a changed requirement file as
 // the requirements that changed (`uvicorn==0.29.0` → `uvicorn==0.30.1`) instead of two digests.
-// Reading is bounded; content is redacted; pure diffing.
+// Reading goes through src/fs like every read of a user file (confined to the workspace by
+// real path, regular files only, bounded); content is redacted; pure diffing.
 
-import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { Labels } from '../constants.js'
+import { readConfinedSync, workspaceAt, type Workspace } from '../fs/index.js'
 import type { EnvChange } from '../report/model.js'
 import { redactUrlSecrets } from './secrets.js'
 import { pipEntryKey } from './spec.js'
@@ -32,33 +33,36 @@ export function requirementLines(text: string): string[] {
     .map(redactUrlSecrets)
 }
 
-function readBounded(file: string): string | undefined {
-  let fd: number | undefined
+/** A requirement file's text, read confined to the workspace with the size bound; undefined when refused. */
+function readBounded(ws: Workspace, rel: string, envDir: string): string | undefined {
   try {
-    // Only regular files, never a FIFO or device (O_NONBLOCK: opening a FIFO cannot hang).
-    if (!statSync(file).isFile()) return undefined
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK)
-    const st = fstatSync(fd)
-    if (!st.isFile() || st.size > FILE_BYTES) return undefined
-    const buf = Buffer.alloc(st.size)
-    const n = readSync(fd, buf, 0, st.size, 0)
-    return buf.subarray(0, n).toString('utf8')
+    return readConfinedSync(ws, rel, { maxBytes: FILE_BYTES }, envDir).bytes.toString('utf8')
   } catch {
+    // Outside the workspace, a symlink leaving it, a FIFO or device, too large, gone: left out.
     return undefined
-  } finally {
-    if (fd !== undefined) closeSync(fd)
   }
 }
 
 /**
  * Lines of the document's requirement files (`files`: path relative to the environment
- * file's directory), read again with a size bound; files that do not fit are left out.
+ * file's directory), read again inside the workspace (`workspaceDir`) with a size bound;
+ * files that cannot be read there, or do not fit, are left out.
  */
-export function collectFileLines(files: Readonly<Record<string, string>> | undefined, envDir: string): FileLines {
+export function collectFileLines(files: Readonly<Record<string, string>> | undefined, envDir: string, workspaceDir: string): FileLines {
   const out: FileLines = {}
+  const names = Object.keys(files ?? {})
+  if (!names.length) return out
+  let ws: Workspace
+  try {
+    ws = workspaceAt(workspaceDir)
+  } catch {
+    return out
+  }
   let total = 0
-  for (const rel of Object.keys(files ?? {}).sort()) {
-    const text = readBounded(path.resolve(envDir, rel))
+  for (const rel of names.sort()) {
+    // The fingerprint did not read it (outside the workspace): neither does the label.
+    if (files![rel] === 'outside-workspace') continue
+    const text = readBounded(ws, rel, envDir)
     if (text === undefined) continue
     const lines = requirementLines(text)
     const size = lines.reduce((n, l) => n + l.length + 4, rel.length)
@@ -130,13 +134,21 @@ export function withRequirementLines(changes: readonly EnvChange[], prev: FileLi
   })
 }
 
-/** The requirement lines of a fingerprint's files, read next to the environment file. */
-export function fingerprintFileLines(fp: { readonly document: { readonly files?: Readonly<Record<string, string>> } }, environmentFile: string): FileLines {
-  return collectFileLines(fp.document.files, path.dirname(environmentFile))
+/** The requirement lines of a fingerprint's files, read next to the environment file, inside the workspace. */
+export function fingerprintFileLines(
+  fp: { readonly document: { readonly files?: Readonly<Record<string, string>> } },
+  environmentFile: string,
+  workspaceDir: string,
+): FileLines {
+  return collectFileLines(fp.document.files, path.dirname(environmentFile), workspaceDir)
 }
 
 /** The `--label` value with the requirement files' lines, when there are any. */
-export function envFilesLabel(fp: { readonly document: { readonly files?: Readonly<Record<string, string>> } }, environmentFile: string): string[] {
-  const value = fileLinesLabel(fingerprintFileLines(fp, environmentFile))
+export function envFilesLabel(
+  fp: { readonly document: { readonly files?: Readonly<Record<string, string>> } },
+  environmentFile: string,
+  workspaceDir: string,
+): string[] {
+  const value = fileLinesLabel(fingerprintFileLines(fp, environmentFile, workspaceDir))
   return value ? [`${Labels.EnvFiles}=${value}`] : []
 }

@@ -44,7 +44,7 @@ export function baseSpec(s: RunState, tc: Toolchain, workDir: string, bundled?: 
       `${Labels.EnvHash}=${fp.hash}`,
       `${Labels.Scheme}=${HASH_SCHEME}`,
       `${Labels.EnvDocument}=${encodeDocumentLabel(fp.document)}`,
-      ...envFilesLabel(fp, opts.environmentFile),
+      ...envFilesLabel(fp, opts.environmentFile, ctx.workspace),
     ],
     sourceDateEpoch: tc.sourceDate?.seconds,
     // A job of a matrix builds its own platform (build-platforms), with a cache of its own.

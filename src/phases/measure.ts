@@ -85,14 +85,23 @@ async function basePackages(s: RunState, built: Built, log: Pick<Ports['log'], '
 }
 
 /** What changed since the previous base, when a new base is (or would be) built. */
-export function environmentChangesOf(s: Pick<RunState, 'opts' | 'plan' | 'stores' | 'fp'>, log: Pick<Ports['log'], 'warning'>): Promise<Measured['changes']> {
+export function environmentChangesOf(
+  s: Pick<RunState, 'opts' | 'ctx' | 'plan' | 'stores' | 'fp'>,
+  log: Pick<Ports['log'], 'warning'>,
+): Promise<Measured['changes']> {
   const prev = s.plan.previous
   if (s.plan.choice.action !== 'build' || !prev) return Promise.resolve(undefined)
-  return tolerate(log, 'read the previous base environment', () => environmentChanges(s.opts, s.stores.store, prev, s.fp))
+  return tolerate(log, 'read the previous base environment', () => environmentChanges(s.opts, s.ctx.workspace, s.stores.store, prev, s.fp))
 }
 
 /** What differs between the environment of the previous base (read back from its label) and this one. */
-async function environmentChanges(opts: Options, store: Store, prev: DatedTag, fp: Fingerprint): Promise<{ changes: EnvChange[]; previousTag: string }> {
+async function environmentChanges(
+  opts: Options,
+  workspace: string,
+  store: Store,
+  prev: DatedTag,
+  fp: Fingerprint,
+): Promise<{ changes: EnvChange[]; previousTag: string }> {
   const labels = await store.labels(opts.baseRepository, prev.tag)
   const label = labels?.[Labels.EnvDocument]
   if (label && isTruncatedDocumentLabel(label)) {
@@ -112,7 +121,7 @@ async function environmentChanges(opts: Options, store: Store, prev: DatedTag, f
   const changes = withRequirementLines(
     diffDocuments(doc, fp.document),
     parseFileLinesLabel(labels?.[Labels.EnvFiles]),
-    fingerprintFileLines(fp, opts.environmentFile),
+    fingerprintFileLines(fp, opts.environmentFile, workspace),
   )
   return { changes, previousTag: prev.tag }
 }

@@ -1,4 +1,5 @@
-// All HTTP I/O of the registry client, over node:http / node:https with keep-alive agents
+// All HTTP I/O of the registry client (and, through `exchange`, of retention's GitHub
+// Packages API calls), over node:http / node:https with keep-alive agents
 // (Node's global fetch loads undici and compiles its WebAssembly parser: too slow and too
 // big for a short process), with
 //  - a timeout on every attempt (covering redirects, token requests, headers and bodies), and optionally one
@@ -393,6 +394,26 @@ export class Transport {
       throw new TransientError('protocol', `the response from ${url.host} was truncated (${n} of ${declared} bytes)`)
     }
     return Buffer.concat(chunks, n)
+  }
+
+  /**
+   * One exchange outside the registry protocol (the GitHub Packages REST API of retention), on
+   * the transport's agents (keep-alive, the runner's proxy) within the per-request timeout:
+   * the headers as given and no others, no challenge answered, no redirect followed (a 3xx
+   * comes back as it is), no retry, the body read up to `maxBytes` while it streams. Raises
+   * TransientError for network failures, timeouts and short bodies, RegistryError for
+   * permanent network failures ('network') and a body over the limit ('protocol').
+   */
+  async exchange(url: URL, init: { method: 'GET' | 'DELETE'; headers: Record<string, string>; maxBytes: number }): Promise<Response> {
+    const reg: Registry = { name: url.host, host: url.host, scheme: url.protocol === 'http:' ? 'http' : 'https' }
+    const signal = new AttemptTimer(this.timeoutMs)
+    try {
+      const res = await this.rawFetch(url, { method: init.method, headers: init.headers, signal })
+      const body = await this.readBody(res, init.maxBytes, reg, url, signal)
+      return { status: res.status, headers: res.headers, body, url }
+    } finally {
+      signal.done()
+    }
   }
 
   /**

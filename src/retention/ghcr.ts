@@ -9,7 +9,15 @@
 // Deleting needs Admin access to the package — the workflow's GITHUB_TOKEN gets it through
 // the package settings ("Manage Actions access": the repository with the Admin role) plus
 // `permissions: packages: write`; GitHub answers 403 (or 404) otherwise.
+//
+// The requests go over the registry client's transport (node:https, keep-alive agents, the
+// runner's proxy settings, a timeout per request, bodies read with a cap), one exchange at a
+// time: the token goes in its own header to the API's origin only, and a redirect is never
+// followed (GitHub's 301/302/307 come back as they are and fail the call).
 
+import { STATUS_CODES } from 'node:http'
+import { RegistryError } from '../registry/errors.js'
+import { Transport, type Response } from '../registry/transport.js'
 import type { RetentionBackend } from './apply.js'
 
 export interface GhcrBackendOptions {
@@ -37,6 +45,10 @@ interface PackageVersion {
 
 const MAX_PAGES = 500
 const MAX_DELAY_MS = 30_000
+/** One page of at most 100 versions (each well under 10 KiB, even with many tags). */
+const MAX_LIST_BYTES = 8 << 20
+/** Any other answer: a delete's empty 204, an error message. */
+const MAX_OTHER_BYTES = 1 << 20
 
 class HttpStatus extends Error {
   constructor(
@@ -56,22 +68,22 @@ function nextLink(header: string | null): string | undefined {
   return undefined
 }
 
-async function messageOf(res: Response): Promise<string> {
-  const text = await res.text().catch(() => '')
+function messageOf(res: Response): string {
+  const text = res.body.toString('utf8')
   try {
     const j = JSON.parse(text) as { message?: unknown }
     if (typeof j.message === 'string') return j.message.slice(0, 300)
   } catch {
     // not JSON
   }
-  return text.slice(0, 300) || res.statusText
+  return text.slice(0, 300) || STATUS_CODES[res.status] || ''
 }
 
 /** What one API call needs: the API root (the only origin the token goes to), the token, limits. */
 interface Api {
   readonly root: URL
   readonly token: string
-  readonly timeoutMs: number
+  readonly transport: Transport
   readonly retries: number
   readonly sleep: (ms: number) => Promise<void>
 }
@@ -83,30 +95,30 @@ async function request(api: Api, method: 'GET' | 'DELETE', url: URL): Promise<Re
     let res: Response | undefined
     let failure: unknown
     try {
-      res = await fetch(url, {
+      // One exchange: no redirect followed, the body read up to the cap within the timeout.
+      res = await api.transport.exchange(url, {
         method,
-        redirect: 'manual',
         headers: {
           accept: 'application/vnd.github+json',
           authorization: `Bearer ${api.token}`,
           'x-github-api-version': '2022-11-28',
-          'user-agent': 'conda-image-action',
         },
-        signal: AbortSignal.timeout(api.timeoutMs),
+        maxBytes: method === 'GET' ? MAX_LIST_BYTES : MAX_OTHER_BYTES,
       })
     } catch (e) {
+      // A body over the cap is no fault another attempt mends.
+      if (e instanceof RegistryError && e.kind === 'protocol') throw new Error(`${method} ${url.pathname}: ${e.message}`, { cause: e })
       failure = e
     }
     const transient = !res || res.status >= 500 || res.status === 429
     if (!transient) return res!
     if (attempt >= api.retries) {
-      if (res) throw new HttpStatus(res.status, `${method} ${url.pathname}: HTTP ${res.status} ${await messageOf(res)}`)
+      if (res) throw new HttpStatus(res.status, `${method} ${url.pathname}: HTTP ${res.status} ${messageOf(res)}`)
       throw new Error(`${method} ${url.pathname}: ${failure instanceof Error ? failure.message : String(failure)}`)
     }
     let delay = Math.min(MAX_DELAY_MS, 500 * 2 ** attempt)
     const after = res?.headers.get('retry-after')
     if (after && /^\d+$/.test(after)) delay = Math.min(MAX_DELAY_MS, Number(after) * 1000)
-    await res?.body?.cancel().catch(() => undefined)
     await api.sleep(delay)
   }
 }
@@ -123,14 +135,19 @@ async function listVersions(api: Api, base: URL, display: string, onRefused: (pr
     seen.add(url.href)
     const res = await request(api, 'GET', url)
     if (res.status !== 200) {
-      const msg = await messageOf(res)
+      const msg = messageOf(res)
       if ([401, 403, 404].includes(res.status)) {
         onRefused(`HTTP ${res.status} ${msg}`)
         return res.status
       }
       throw new HttpStatus(res.status, `GitHub Packages API: listing the versions of ${display}: HTTP ${res.status} ${msg}`)
     }
-    const body: unknown = await res.json()
+    let body: unknown
+    try {
+      body = JSON.parse(res.body.toString('utf8'))
+    } catch {
+      body = undefined
+    }
     if (!Array.isArray(body)) throw new Error(`GitHub Packages API: unexpected version list for ${display}`)
     for (const v of body as PackageVersion[]) {
       if (v && typeof v.name === 'string' && typeof v.id === 'number') byDigest.set(v.name, v.id)
@@ -146,7 +163,8 @@ export function ghcrBackend(opts: GhcrBackendOptions): RetentionBackend {
   const api: Api = {
     root,
     token: opts.token,
-    timeoutMs: opts.timeoutMs ?? 30_000,
+    // Its own retries are not used: exchange() makes one attempt, request() retries as GitHub asks.
+    transport: new Transport({ timeoutMs: opts.timeoutMs ?? 30_000, retries: 0 }),
     retries: opts.retries ?? 3,
     sleep: opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
   }
@@ -188,11 +206,10 @@ export function ghcrBackend(opts: GhcrBackendOptions): RetentionBackend {
       if (id === undefined) return 'not-found'
       const res = await request(api, 'DELETE', new URL(`${v.base.pathname.replace(/\/+$/, '')}/${id}`, root))
       if (res.status === 204 || res.status === 200 || res.status === 202) {
-        await res.body?.cancel().catch(() => undefined)
         v.byDigest.delete(digest)
         return 'deleted'
       }
-      const msg = await messageOf(res)
+      const msg = messageOf(res)
       if ([401, 403, 404].includes(res.status)) {
         problem = `HTTP ${res.status} ${msg}`
         return 'denied'

@@ -1,11 +1,12 @@
-// probeBuilder starts the docker CLI calls of the Builder phase at once and keeps their
-// results (or failures) for whoever awaits them. A fake `docker` on PATH records its calls.
+// The Builder phase's docker CLI calls: `buildx version`, and `inspectBuilder`, which asks the
+// engine (`docker info`) at the same time as buildx for the default builder; failures are kept
+// for whoever awaits them. A fake `docker` on PATH records its calls.
 
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, expect, test, vi } from 'vitest'
-import { probeBuilder } from '../src/buildx/index.js'
+import { buildxVersion, inspectBuilder } from '../src/buildx/index.js'
 import { UserError } from '../src/errors.js'
 
 let dir: string
@@ -30,17 +31,17 @@ test('the default builder: version, inspect and docker info, all three under way
   "buildx inspect") printf 'Name:   default\\nDriver: docker\\n\\nNodes:\\nName:      default\\nEndpoint:  default\\nStatus:    running\\nPlatforms: linux/amd64\\n' ;;
   info*) echo '[["driver-type","io.containerd.snapshotter.v1"]]' ;;
 esac`)
-  const p = probeBuilder()
-  const [version, info] = await Promise.all([p.version, p.info])
+  const [version, info] = await Promise.all([buildxVersion(), inspectBuilder()])
   expect(version).toBe('v0.13.1')
   expect(info).toMatchObject({ name: 'default', driver: 'docker', canExportCache: true })
   expect(log()).toEqual(['buildx inspect', 'buildx version', 'info --format={{json .DriverStatus}}'])
 })
 
-test('buildx missing: both promises reject with the UserError that names what to install', async () => {
+test('buildx missing: both reject with the UserError that names what to install', async () => {
   fakeDocker(`echo "docker: 'buildx' is not a docker command." >&2; exit 1`)
-  const p = probeBuilder()
+  const version = buildxVersion()
+  const info = inspectBuilder()
+  await expect(version).rejects.toBeInstanceOf(UserError)
+  await expect(info).rejects.toBeInstanceOf(UserError)
   await vi.waitFor(() => expect(log()).toHaveLength(3)) // version, inspect and the early docker info
-  await expect(p.version).rejects.toBeInstanceOf(UserError)
-  await expect(p.info).rejects.toBeInstanceOf(UserError)
 })

@@ -1,4 +1,5 @@
 import { describe, expect, it, test } from 'vitest'
+import { fc, test as fcTest } from '@fast-check/vitest'
 import { ageDays, chooseBase, datedTag, datedTags, formatDate, parseDatedTag, previousBase, trendTags, withTag } from '../src/dated-tags.js'
 
 const HASH = 'abcdef012345'.padEnd(64, '0')
@@ -98,5 +99,54 @@ describe('chooseBase', () => {
     expect(trendTags(withToday, HASH, 8).map((t) => t.tag)).toEqual(['base-abcdef012345-20261101', 'base-abcdef012345-20261115', 'base-abcdef012345-20261123'])
     expect(withTag(dated, 'latest', 'base-')).toEqual(dated)
     expect(withTag(withToday, 'base-abcdef012345-20261123', 'base-')).toEqual(withToday)
+  })
+})
+
+// parseDatedTag reads every tag of a repository character by character (no regular
+// expression, no Date); this is the definition it must agree with.
+function parseDatedTagReference(tag: string, prefix: string) {
+  if (!tag.startsWith(prefix)) return undefined
+  const m = /^([0-9a-f]{12})-(\d{4})(\d{2})(\d{2})$/.exec(tag.slice(prefix.length))
+  if (!m) return undefined
+  const [, h, y, mo, d] = m as unknown as [string, string, string, string, string]
+  const time = Date.UTC(Number(y), Number(mo) - 1, Number(d))
+  const check = new Date(time)
+  if (check.getUTCFullYear() !== Number(y) || check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d)) return undefined
+  return { tag, hash12: h, date: `${y}${mo}${d}`, time }
+}
+
+describe('parseDatedTag agrees with its definition (regular expression and calendar)', () => {
+  // Mostly well-formed pieces (so that dates are really checked), sometimes broken ones.
+  const hex = fc.oneof(
+    { weight: 4, arbitrary: fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 12, maxLength: 12 }) },
+    { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...'0123456789abcdefAg-'), minLength: 11, maxLength: 13 }) },
+  )
+  const date = fc.oneof(
+    { weight: 3, arbitrary: fc.date({ min: new Date(Date.UTC(100, 0, 1)), max: new Date(Date.UTC(9999, 11, 31)), noInvalidDate: true }).map(formatDate) },
+    {
+      weight: 3,
+      arbitrary: fc
+        .tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }))
+        .map(([y, m, d]) => `${y}`.padStart(4, '0') + `${m}`.padStart(2, '0') + `${d}`.padStart(2, '0')),
+    },
+    { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...'0123456789x'), minLength: 7, maxLength: 9 }) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('20240229', '20230229', '19000229', '20000229', '00990101', '01000101', '20261131', '20261301', '20260000', '2026013１'),
+    },
+  )
+  const prefixes = ['base-', '', 'b_', 'base-x-']
+  fcTest.prop(
+    [
+      fc.constantFrom(...prefixes),
+      fc.option(fc.constantFrom(...prefixes, 'sha-'), { freq: 3 }),
+      hex,
+      fc.oneof({ weight: 5, arbitrary: fc.constant('-') }, fc.constantFrom('_', '')),
+      date,
+    ],
+    { numRuns: 500 },
+  )('any prefix, hash, separator and date', (want, given, h, sep, d) => {
+    const tag = `${given ?? want}${h}${sep}${d}`
+    expect(parseDatedTag(tag, want)).toEqual(parseDatedTagReference(tag, want))
   })
 })

@@ -9,6 +9,7 @@ import { fakePorts, FakeRegistry, type FakePortsOptions, type FakeRun } from '..
 import { UserError } from '../src/errors.js'
 import { run } from '../src/main.js'
 import { RegistryError } from '../src/registry/index.js'
+import type { ImageName } from '../src/reference.js'
 
 const IMAGE = 'registry.test:5000/acme/model'
 const SHA = 'abcdef0123456789abcdef0123456789abcdef01'
@@ -112,6 +113,64 @@ describe('orchestrator with fake ports', () => {
   it('a same-repository pull request gets the sticky comment', async () => {
     const r = await runWith({ event: 'pr', inputs: { 'github-token': 'ghs_x' } })
     expect(r.comments.map((c) => c.issue)).toEqual([8])
+  })
+
+  it.each([
+    {
+      name: 'an application Dockerfile: the builder is probed before the tags are listed (it runs during the lookup)',
+      dockerfile: 'Dockerfile',
+      order: ['inspect', 'tags'],
+    },
+    { name: 'no application Dockerfile and a base to reuse: buildx is never asked', dockerfile: '', order: ['tags'] },
+  ])('$name', async ({ dockerfile, order: expected }) => {
+    const { registry } = await registryWithBase()
+    const order: string[] = []
+    class Recording extends FakeRegistry {
+      override listTags(name: ImageName): Promise<string[]> {
+        order.push('tags')
+        return super.listTags(name)
+      }
+    }
+    const recording = new Recording()
+    for (const t of registry.tagsOf(IMAGE)) recording.put(`${IMAGE}:${t}`, { bytes: 4000 })
+    const fake = fakePorts({ inputs: { image: IMAGE, dockerfile }, registry: recording })
+    const real = fake.ports.buildx
+    const buildx = {
+      ...real,
+      inspect: (n: string | undefined, e?: NodeJS.ProcessEnv) => (order.push('inspect'), real.inspect(n, e)),
+      version: (e?: NodeJS.ProcessEnv) => (order.push('version'), real.version(e)),
+    }
+    await run(env(), { ...fake.ports, buildx })
+    expect(process.exitCode ?? 0).toBe(0)
+    expect(order.filter((x) => x !== 'version').slice(0, 2)).toEqual(expected)
+    expect(order.filter((x) => x === 'inspect')).toHaveLength(dockerfile ? 1 : 0) // probed once, not again in the Builder phase
+    expect(fake.outputs['base-reused']).toBe('true')
+  })
+
+  it('the reads the builds need (base digest, tag digest before, compared image) all start before the push check, not one after another', async () => {
+    const { registry: seeded } = await registryWithBase()
+    const order: string[] = []
+    class Recording extends FakeRegistry {
+      override probePush(name: ImageName): Promise<void> {
+        order.push('push check')
+        return super.probePush(name)
+      }
+      override digest(name: ImageName, tag: string): Promise<string | undefined> {
+        order.push(`digest ${tag.replace(/-[0-9a-f]{12}-\d{8}$/, '-…')}`)
+        return super.digest(name, tag)
+      }
+      override size(name: ImageName, ref: string) {
+        order.push(`size ${ref.startsWith('sha256:') ? 'by digest' : ref}`)
+        return super.size(name, ref)
+      }
+    }
+    const registry = new Recording()
+    for (const t of seeded.tagsOf(IMAGE)) registry.put(`${IMAGE}:${t}`, { bytes: 4000 })
+    const r = await runWith({ registry, inputs: { dockerfile: 'Dockerfile', tags: 'v1' }, event: 'pr' })
+    expect(r.exitCode).toBe(0)
+    const check = order.indexOf('push check')
+    expect(check).toBeGreaterThan(0)
+    expect(order.slice(0, check)).toEqual(expect.arrayContaining(['digest base-…', 'digest v1', expect.stringMatching(/^size (latest|pr-8)$/)]))
   })
 
   it('an application image is built FROM the pushed base, pinned by digest', async () => {

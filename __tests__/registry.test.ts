@@ -592,6 +592,34 @@ describe('manifests', () => {
     }
   })
 
+  test('by digest: read once per client (concurrent readers share the request); tags, misses and deleted digests are read again', async () => {
+    let present = false
+    srv.handle = (req, res) => {
+      if (req.method === 'DELETE') return void res.writeHead(202).end()
+      if (!present && req.url!.endsWith(MANIFEST_DIGEST)) return registryError(res, 404, 'MANIFEST_UNKNOWN')
+      json(res, 200, MANIFEST, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': MANIFEST_DIGEST })
+    }
+    const c = client({ username: USER, password: PASSWORD })
+    const gets = () => srv.requests.filter((r) => r.method === 'GET').length
+    expect(await c.getManifest(name(), MANIFEST_DIGEST)).toBeUndefined() // not pushed yet: not remembered
+    present = true
+    const [a, b] = await Promise.all([c.getManifest(name(), MANIFEST_DIGEST), c.getManifest(name(), MANIFEST_DIGEST)])
+    expect(a?.digest).toBe(MANIFEST_DIGEST)
+    expect(b).toBe(a)
+    expect(await c.getManifest(name(), MANIFEST_DIGEST)).toBe(a)
+    expect(gets()).toBe(2)
+    await c.getManifest(name(), 'latest')
+    await c.getManifest(name(), 'latest')
+    expect(gets()).toBe(4) // a tag moves: never remembered
+    await c.getManifest(name('acme/other'), MANIFEST_DIGEST)
+    expect(gets()).toBe(5) // per repository
+    await c.deleteManifest(name(), MANIFEST_DIGEST)
+    await c.getManifest(name(), MANIFEST_DIGEST)
+    expect(gets()).toBe(6)
+    expect(await client().getManifest(name(), MANIFEST_DIGEST)).toBeDefined()
+    expect(gets()).toBe(7) // per client
+  })
+
   test('by digest: bytes that do not match the digest are retried, then an error', async () => {
     srv.handle = (_req, res) => json(res, 200, MANIFEST.replace('"size":90', '"size":91'), { 'content-type': 'application/vnd.oci.image.manifest.v1+json' })
     const e = await caught(client({ retries: 1 }).getManifest(name(), MANIFEST_DIGEST))

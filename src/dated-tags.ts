@@ -29,19 +29,45 @@ export function datedTag(prefix: string, envHash: string, now: Date): string {
   return `${prefix}${hash12(envHash)}-${formatDate(now)}`
 }
 
-/** Parses a dated tag of this prefix; undefined for any other tag (or an impossible date). */
-export function parseDatedTag(tag: string, prefix: string): DatedTag | undefined {
-  if (!tag.startsWith(prefix)) return undefined
-  const rest = tag.slice(prefix.length)
-  const m = /^([0-9a-f]{12})-(\d{4})(\d{2})(\d{2})$/.exec(rest)
-  if (!m) return undefined
-  const [, h, y, mo, d] = m
-  const time = Date.UTC(Number(y), Number(mo) - 1, Number(d))
-  const check = new Date(time)
-  if (check.getUTCFullYear() !== Number(y) || check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d)) {
-    return undefined
+/** `<hash12>-<YYYYMMDD>`: the length of what follows the prefix. */
+const DATED_REST = 21
+
+/** Days of each month; February is checked against the leap year. */
+const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+function isLeap(y: number): boolean {
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0
+}
+
+/** The number written by `n` ASCII digits of `s` at `at`; -1 when one is not a digit. */
+function digits(s: string, at: number, n: number): number {
+  let v = 0
+  for (let i = at; i < at + n; i++) {
+    const c = s.charCodeAt(i) - 48
+    if (c < 0 || c > 9) return -1
+    v = v * 10 + c
   }
-  return { tag, hash12: h!, date: `${y}${mo}${d}`, time }
+  return v
+}
+
+/**
+ * Parses a dated tag of this prefix; undefined for any other tag (or an impossible date, or
+ * a year before 100). Character by character, without a regular expression or a Date: the
+ * lookup runs it over every tag of the repository (tens of thousands).
+ */
+export function parseDatedTag(tag: string, prefix: string): DatedTag | undefined {
+  const p = prefix.length
+  if (tag.length !== p + DATED_REST || !tag.startsWith(prefix)) return undefined
+  for (let i = p; i < p + 12; i++) {
+    const c = tag.charCodeAt(i)
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return undefined
+  }
+  if (tag.charCodeAt(p + 12) !== 45) return undefined
+  const y = digits(tag, p + 13, 4)
+  const mo = digits(tag, p + 17, 2)
+  const d = digits(tag, p + 19, 2)
+  if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > MONTH_DAYS[mo - 1]! || (mo === 2 && d === 29 && !isLeap(y))) return undefined
+  return { tag, hash12: tag.slice(p, p + 12), date: tag.slice(p + 13), time: Date.UTC(y, mo - 1, d) }
 }
 
 /** Dated tags of this prefix, newest first (ties broken by tag for a stable order). */

@@ -10,19 +10,20 @@ import { readRunContext, type RunContext } from './context.js'
 import { errorMessage } from './errors.js'
 import { appPhase } from './phases/app.js'
 import { basePhase } from './phases/base.js'
-import { builderPhase, dockerEnvironment, noToolchain } from './phases/builder.js'
+import { builderPhase, dockerEnvironment, noToolchain, probeBuilder } from './phases/builder.js'
 import { fingerprintPhase } from './phases/fingerprint.js'
 import { readInputs } from './phases/inputs.js'
 import { lookupPhase } from './phases/lookup.js'
 import { failurePhase, type Progress } from './phases/failure.js'
-import { environmentChangesOf, measurePhase, previousAppImage } from './phases/measure.js'
+import { environmentChangesOf, measurePhase } from './phases/measure.js'
+import { startReadsBeforeBuilds } from './phases/reads.js'
 import { mergePhase } from './phases/merge.js'
 import { announcePlan, showPlan } from './phases/plan.js'
 import { needsPushCheck, pushAccessPhase } from './phases/push-access.js'
 import { reportPhase } from './phases/report.js'
 import { retentionPhase } from './phases/retention.js'
-import { PhaseTimer, tolerate } from './phases/timing.js'
-import { planRun } from './plan.js'
+import { PhaseTimer } from './phases/timing.js'
+import { buildCertain, builderLogin, planRun } from './plan.js'
 import { defaultPorts, type Ports } from './ports/index.js'
 import { materializeSecrets } from './phases/secrets.js'
 import type { Cleanup, RunState } from './state.js'
@@ -53,9 +54,11 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
   progress.timer = timer
   const inputs = await timer.run('Inputs', () => Promise.resolve().then(() => readInputs(ctx, env, ports)))
   progress.opts = inputs.opts
+  const { opts } = inputs
+  // With an application Dockerfile a build is certain: the builder is probed while the action hashes and lists tags.
+  const early = buildCertain(opts) ? probeBuilder({ opts, ctx }, dockerEnvironment(opts, builderLogin(opts, true), ports, cleanup), ports) : undefined
   const fp = await timer.run('Environment hash', () => fingerprintPhase(inputs, ctx.workspace, ports))
   progress.fp = fp
-  const { opts } = inputs
   const stores = ports.stores({
     local: opts.image.local,
     username: opts.registryUsername,
@@ -83,18 +86,19 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
     return reportPhase({ ...s, built, measured, retention }, ports)
   }
 
+  const reads = startReadsBeforeBuilds(s, ports)
   if (needsPushCheck(s)) await timer.run('Push access', () => pushAccessPhase(s, ports))
-  // The previous image of this stream, read before anything is pushed: what the app is compared with.
-  const compareTo = plan.app ? await tolerate(ports.log, 'read the size of the compared image', () => previousAppImage(s)) : undefined
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'conda-image-action-'))
   cleanup(() => rmSync(workDir, { recursive: true, force: true }))
-  const dockerEnv = dockerEnvironment(s, ports, cleanup)
-  const toolchain = plan.builder.needed ? await timer.run('Builder', () => builderPhase(s, dockerEnv, ports, cleanup)) : noToolchain(plan)
+  const probe = () => early ?? probeBuilder(s, dockerEnvironment(opts, plan.builder.login, ports, cleanup), ports)
+  const toolchain = plan.builder.needed ? await timer.run('Builder', () => builderPhase(s, probe(), ports, cleanup)) : noToolchain(plan)
   const tc = plan.builder.needed ? { ...toolchain, secrets: materializeSecrets(opts, cleanup) } : toolchain
-  const base = await basePhase(s, tc, workDir, timer, ports)
+  const base = await basePhase(s, tc, workDir, timer, ports, reads)
   if (base.build) progress.builds.push(base.build)
   if (base.build && plan.push.enabled) progress.pushed.push(plan.base.tagRef)
-  const built = await appPhase(s, tc, base, workDir, timer, ports)
+  // Read before the application is pushed (started with the other reads: ready by now).
+  const compareTo = await reads.compareTo
+  const built = await appPhase(s, tc, base, workDir, timer, ports, reads)
   const measured = await timer.run('Measure', () => measurePhase(s, built, compareTo, ports))
   const retention = plan.retention ? await timer.run(`Retention (prune: ${opts.prune})`, () => retentionPhase(s, ports)) : undefined
   progress.reported = true

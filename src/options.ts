@@ -3,7 +3,7 @@
 // inputs or the workspace) → infer (computed defaults). Every problem is a UserError whose
 // message names the input and says what would be accepted.
 
-import * as core from '@actions/core'
+import * as core from './ports/workflow-commands.js'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'

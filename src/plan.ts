@@ -119,7 +119,7 @@ export function planRun({ opts, ctx, envHash, lookup, platforms = opts.platforms
     cache: { backend, registry: backend !== 'actions' && !opts.image.local, actions },
     builder: {
       needed,
-      login: needed && Boolean(opts.registryUsername && opts.registryPassword) && !opts.image.local,
+      login: builderLogin(opts, needed),
       wantsExport: push.enabled || actions,
     },
     base: { tag: baseTag, tagRef, build: choice.action === 'build' && !merge ? { pull: refresh, noCache: refresh && opts.refresh === 'full' } : undefined },
@@ -168,6 +168,19 @@ function planSteps(opts: Options, choice: BaseChoice, push: PushDecision, tagRef
   if (opts.dockerfile) steps.push(`Would build and ${push.enabled ? 'push' : 'load'} the application image ${job.appTags.join(', ')} FROM ${tagRef}`)
   if (opts.prune !== 'false') steps.push('Would prune old dated tags (see the retention plan below)')
   return steps
+}
+
+/** The credential inputs reach BuildKit (through a temporary Docker config) when a build runs against a registry. */
+export function builderLogin(opts: Pick<Options, 'registryUsername' | 'registryPassword' | 'image'>, buildNeeded: boolean): boolean {
+  return buildNeeded && Boolean(opts.registryUsername && opts.registryPassword) && !opts.image.local
+}
+
+/**
+ * A build is certain before the lookup: an application Dockerfile is built whatever the
+ * lookup finds (outside plan and merge modes). Its builder can be probed early.
+ */
+export function buildCertain(opts: Pick<Options, 'mode' | 'dockerfile'>): boolean {
+  return opts.mode !== 'plan' && opts.mode !== 'merge' && Boolean(opts.dockerfile)
 }
 
 /** What to do with the builder the run found: use it, replace it for this run, or use it without cache export. */

@@ -149,25 +149,6 @@ export async function inspectBuilder(name?: string, opts: DockerOptions = {}): P
   return info
 }
 
-/** `buildx version` and the inspection of a builder, under way. */
-export interface BuilderProbe {
-  readonly version: Promise<string>
-  readonly info: Promise<BuilderInfo>
-}
-
-/**
- * Starts `buildx version` and `inspectBuilder(name)` now (the docker CLI calls run while the
- * action does other work); await the promises where the builder is needed. A failure is
- * kept for whoever awaits it (never an unhandled rejection).
- */
-export function probeBuilder(name?: string, opts: DockerOptions = {}): BuilderProbe {
-  const version = buildxVersion(opts)
-  const info = inspectBuilder(name, opts)
-  version.catch(() => undefined)
-  info.catch(() => undefined)
-  return { version, info }
-}
-
 /**
  * Creates and boots a `docker-container` builder for this run (remove it with
  * `removeBuilder`); returns its name. Needs the `moby/buildkit` image (pulled from Docker Hub

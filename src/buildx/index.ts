@@ -18,11 +18,9 @@ export {
   inspectBuilder,
   parseBuildxVersion,
   parseInspect,
-  probeBuilder,
   removeBuilder,
   usesContainerdStore,
   type BuilderInfo,
-  type BuilderProbe,
 } from './builder.js'
 export { digestFromMetadata, failureMessage, runBuild, type BuildOutcome, type RunBuildOptions } from './run.js'
 export { isStepVertexName, parsePlainProgress, PlainProgressTracker, ProgressTracker, type ProgressFailure, type ProgressResult } from './progress.js'

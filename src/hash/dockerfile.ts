@@ -61,10 +61,16 @@ interface Parsed {
   readonly escape: string
 }
 
+/** The last Dockerfile parsed: the hash asks two questions of the same base Dockerfile. */
+let last: { readonly content: string; readonly parsed: Parsed } | undefined
+
 function parse(content: string): Parsed {
+  if (last?.content === content) return last.parsed
   const text = content.replace(/\r\n?/g, '\n')
   const doc = DockerfileParser.parse(text)
-  return { doc, lines: text.split('\n'), escape: doc.getEscapeCharacter() }
+  const parsed = { doc, lines: text.split('\n'), escape: doc.getEscapeCharacter() }
+  last = { content, parsed }
+  return parsed
 }
 
 function rangeText(lines: readonly string[], r: Range): string {

@@ -10,6 +10,7 @@ import type { Built, RunState } from '../state.js'
 import type { BaseResult } from './base.js'
 import { buildReport, cacheTotals, ociLabels, registryCache, runOneBuild, type BuildPorts } from './build.js'
 import type { Toolchain } from './builder.js'
+import type { ReadsBeforeBuilds } from './reads.js'
 import type { PhaseTimer } from './timing.js'
 
 export function appSpec(s: RunState, tc: Toolchain, base: BaseResult, workDir: string): BuildSpec {
@@ -40,6 +41,7 @@ export async function appPhase(
   workDir: string,
   timer: PhaseTimer,
   ports: BuildPorts & Pick<Ports, 'results'>,
+  reads?: Pick<ReadsBeforeBuilds, 'appDigestBefore'>,
 ): Promise<Built> {
   const { plan, opts } = s
   const builds = base.build ? [base.build] : []
@@ -49,7 +51,9 @@ export async function appPhase(
     const appRef = plan.app.ref
     const parsed = parseReference(appRef, 'tags', { local: opts.image.local })
     // What the tag held before this run: a rebuild that changed nothing pushes the same digest.
-    const digestBefore = plan.push.enabled ? await s.stores.store.digest(parsed.name, parsed.tag!).catch(() => undefined) : undefined
+    const digestBefore = plan.push.enabled
+      ? await (reads?.appDigestBefore ?? s.stores.store.digest(parsed.name, parsed.tag!).catch(() => undefined))
+      : undefined
     const outcome = await timer.run(`Build application ${appRef}`, async () => {
       const spec = appSpec(s, tc, base, workDir)
       ports.log.info(displayCommand(spec))

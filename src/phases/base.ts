@@ -12,6 +12,7 @@ import type { BuildReport } from '../report/model.js'
 import type { RunState } from '../state.js'
 import { buildReport, ociLabels, registryCache, runOneBuild, type BuildPorts } from './build.js'
 import type { Toolchain } from './builder.js'
+import type { ReadsBeforeBuilds } from './reads.js'
 import type { PhaseTimer } from './timing.js'
 
 export interface BaseResult {
@@ -67,6 +68,7 @@ export async function basePhase(
   workDir: string,
   timer: PhaseTimer,
   ports: BuildPorts & Pick<Ports, 'results'>,
+  reads?: Pick<ReadsBeforeBuilds, 'baseDigest'>,
 ): Promise<BaseResult> {
   const { plan, opts, stores } = s
   const repo = opts.baseRepository
@@ -94,7 +96,7 @@ export async function basePhase(
     if (plan.push.enabled && !digest) throw new Error(`${plan.base.tagRef} was built but the registry does not have it`)
   } else {
     ports.log.info(`Reusing ${plan.base.tagRef} (${plan.report.ageDays} day(s) old): the environment is unchanged, no base build`)
-    digest = await stores.store.digest(repo, plan.base.tag)
+    digest = await (reads?.baseDigest ?? stores.store.digest(repo, plan.base.tag))
   }
   const ref = plan.pins.baseByDigest ? formatReference(repo, plan.base.tag, digest) : plan.base.tagRef
   ports.results.setOutput(Outputs.BaseImage, ref)

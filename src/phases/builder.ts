@@ -1,6 +1,8 @@
 // Phase 5a: the buildx builder (and the Docker config) the builds use.
 
+import type { BuilderInfo } from '../buildx/index.js'
 import { errorMessage } from '../errors.js'
+import type { Options } from '../options.js'
 import { cacheWithBuilder, decideBuilder, type RunPlan } from '../plan.js'
 import type { Ports } from '../ports/index.js'
 import { resolveSourceDate, type SourceDate } from '../source-date.js'
@@ -20,30 +22,54 @@ export interface Toolchain {
   readonly secrets?: BuildSecretArgs
 }
 
-/** The credential inputs reach BuildKit through a temporary Docker config for the builds. */
-export function dockerEnvironment(s: Pick<RunState, 'opts' | 'plan'>, ports: Pick<Ports, 'buildx' | 'log'>, cleanup: Cleanup): NodeJS.ProcessEnv | undefined {
-  const { opts } = s
-  if (!s.plan.builder.login || !opts.registryUsername || !opts.registryPassword) return undefined
+/** The credential inputs reach BuildKit through a temporary Docker config for the builds (when `useLogin`, see builderLogin). */
+export function dockerEnvironment(opts: Options, useLogin: boolean, ports: Pick<Ports, 'buildx' | 'log'>, cleanup: Cleanup): NodeJS.ProcessEnv | undefined {
+  if (!useLogin || !opts.registryUsername || !opts.registryPassword) return undefined
   const login = ports.buildx.login([opts.image.registry, opts.baseRepository.registry], opts.registryUsername, opts.registryPassword)
   cleanup(() => login.cleanup())
   if (login.note) ports.log.notice(login.note)
   return login.env
 }
 
+/** What the Builder phase reads before it decides: buildx's version, the builder, the commit time (under way). */
+export interface BuilderProbe {
+  /** The Docker environment the probe (and so the builds) use. */
+  readonly env: NodeJS.ProcessEnv | undefined
+  readonly version: Promise<string>
+  readonly inspected: Promise<BuilderInfo>
+  readonly sourceDate: Promise<SourceDate>
+}
+
+/**
+ * Starts the Builder phase's reads now — independent docker CLI calls (each a CLI start of
+ * 0.1–0.3 s) and `git log` for the commit time, all at once — so that they run while the
+ * action does other work. A failure is kept for whoever awaits it (never unhandled).
+ */
+export function probeBuilder(
+  s: Pick<RunState, 'opts' | 'ctx'>,
+  env: NodeJS.ProcessEnv | undefined,
+  ports: Pick<Ports, 'buildx' | 'proc' | 'clock'>,
+): BuilderProbe {
+  const probe: BuilderProbe = {
+    env,
+    version: ports.buildx.version(env),
+    inspected: ports.buildx.inspect(s.opts.builder, env),
+    sourceDate: resolveSourceDate(s.ctx, () => ports.clock.now(), ports.proc),
+  }
+  for (const p of [probe.version, probe.inspected, probe.sourceDate]) p.catch(() => undefined)
+  return probe
+}
+
 export async function builderPhase(
   s: Pick<RunState, 'opts' | 'plan' | 'ctx'>,
-  env: NodeJS.ProcessEnv | undefined,
+  probe: BuilderProbe,
   ports: Pick<Ports, 'buildx' | 'log' | 'proc' | 'clock'>,
   cleanup: Cleanup,
 ): Promise<Toolchain> {
   const { log, buildx } = ports
+  const { env } = probe
   let builder = s.opts.builder
-  // Independent docker CLI calls and the commit time: at once.
-  const [version, inspected, sourceDate] = await Promise.all([
-    buildx.version(env),
-    buildx.inspect(builder, env),
-    resolveSourceDate(s.ctx, () => ports.clock.now(), ports.proc),
-  ])
+  const [version, inspected, sourceDate] = await Promise.all([probe.version, probe.inspected, probe.sourceDate])
   log.info(version)
   log.info(`Source date ${sourceDate.date.toISOString()} (from ${sourceDate.origin})`)
   let info = inspected

@@ -1,7 +1,7 @@
 // Every edge of the orchestrator, as one bundle of ports. `defaultPorts` wires the real
 // ones; orchestrator tests pass typed fakes (__fixtures__/ports.ts).
 
-import * as core from '@actions/core'
+import * as core from './workflow-commands.js'
 import {
   actionsCachePlan,
   finishLocalCache,
@@ -93,10 +93,10 @@ export function defaultPorts(env: NodeJS.ProcessEnv = process.env): Ports {
     proc,
     github: githubApi,
     results: {
-      setOutput: (name, value) => core.setOutput(name, value),
+      setOutput: (name, value) => core.setOutput(name, value, env),
       writeSummary: async (md) => {
         if (!env.GITHUB_STEP_SUMMARY) return false
-        await core.summary.addRaw(md, true).write()
+        await core.appendSummary(md, env)
         return true
       },
     },
@@ -114,7 +114,7 @@ export function defaultPorts(env: NodeJS.ProcessEnv = process.env): Ports {
       finish: finishLocalCache,
       save: saveBuildCache,
     },
-    input: (name) => core.getInput(name),
+    input: (name) => core.getInput(name, env),
     stores: (o) => openStores(o, proc, registryLog),
   }
 }

@@ -2,7 +2,7 @@
 // (with file and line when known) and are collected for the report; they are deduplicated
 // and capped per kind, so the log stays bounded whatever the input.
 
-import * as core from '@actions/core'
+import * as core from './workflow-commands.js'
 import { redact } from '../redact.js'
 
 /** Where a message points: an annotation on this file and line. */
@@ -17,7 +17,7 @@ export interface WarningOptions extends Where {
   readonly kind?: string
 }
 
-/** The annotation commands of the runner (`@actions/core`), as a port. */
+/** The annotation commands of the runner (workflow commands), as a port. */
 export interface Annotator {
   info(m: string): void
   debug(m: string): void
@@ -59,7 +59,7 @@ export function warningKind(m: string): string {
     .slice(0, 80)
 }
 
-/** `@actions/core` as the annotator (file/line become `file=`/`line=` annotation properties). */
+/** The runner's workflow commands as the annotator (file/line become `file=`/`line=` annotation properties). */
 // Every line goes through the one redaction function (credentials in URLs and pip options).
 const coreAnnotator: Annotator = {
   info: (m) => core.info(redact(m)),

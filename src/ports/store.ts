@@ -82,7 +82,7 @@ export function engineStore(proc?: ProcessPort): Store {
   }
 }
 
-/** Opens the stores for a run's options; the registry client's warnings go to `log` (default: @actions/core). */
+/** Opens the stores for a run's options; the registry client's warnings go to `log` (default: the runner's workflow commands). */
 export function openStores(o: StoreOptions, proc?: ProcessPort, log?: Logger): Stores {
   const engine = engineStore(proc)
   const fromEngine = (name: ImageName): ManifestReader => localReader(name, proc ?? execProcess)

@@ -73,6 +73,8 @@ const TAG_PAGE_MAX_BYTES = 64 << 20
 const TAG_PAGE_SIZE = 1000
 const MAX_TAG_PAGES = 100_000
 const CHILD_CONCURRENCY = 4
+/** Content-addressed reads kept per client (a run reads a few dozen). */
+const BY_DIGEST_ENTRIES = 256
 
 export interface Descriptor {
   mediaType?: string
@@ -156,6 +158,7 @@ async function mapLimit<T, R>(items: readonly T[], n: number, f: (t: T) => Promi
 export class RegistryClient {
   private readonly transport: Transport
   private readonly tagListLimits: TagListLimits
+  private readonly byDigest = new Map<string, Promise<unknown>>()
 
   constructor(opts: RegistryClientOptions = {}) {
     this.transport = new Transport(opts)
@@ -280,8 +283,32 @@ export class RegistryClient {
     return { res: r }
   }
 
+  /**
+   * A read by digest, once per client: content-addressed, so what was read is what is there
+   * (concurrent readers share one request). A failure or "not there" is not kept (it may be
+   * pushed later in the run); deleteManifest forgets the digest.
+   */
+  private once<T>(key: string, read: () => Promise<T | undefined>): Promise<T | undefined> {
+    let p = this.byDigest.get(key) as Promise<T | undefined> | undefined
+    if (!p) {
+      if (this.byDigest.size >= BY_DIGEST_ENTRIES) this.byDigest.clear()
+      p = read()
+      this.byDigest.set(key, p)
+      const forget = (): void => {
+        if (this.byDigest.get(key) === p) this.byDigest.delete(key)
+      }
+      p.then((v) => v === undefined && forget(), forget)
+    }
+    return p
+  }
+
   /** The manifest (or index) at a tag or digest; undefined when it does not exist. */
   async getManifest(name: ImageName, tagOrDigest: string): Promise<ManifestInfo | undefined> {
+    if (!validDigest(tagOrDigest)) return this.readManifest(name, tagOrDigest)
+    return this.once(`manifest ${name.registry}/${name.repository}@${tagOrDigest}`, () => this.readManifest(name, tagOrDigest))
+  }
+
+  private async readManifest(name: ImageName, tagOrDigest: string): Promise<ManifestInfo | undefined> {
     const r = await this.fetchManifest(name, tagOrDigest, 'GET')
     if (!r) return undefined
     const { res } = r
@@ -385,8 +412,12 @@ export class RegistryClient {
     }
   }
 
-  /** A small JSON blob by digest (verified); redirects to storage are followed without credentials. */
-  private async blobJson(name: ImageName, digest: string): Promise<unknown> {
+  /** A small JSON blob by digest (verified, read once per client); redirects to storage are followed without credentials. */
+  private blobJson(name: ImageName, digest: string): Promise<unknown> {
+    return this.once(`blob ${name.registry}/${name.repository}@${digest}`, () => this.readBlobJson(name, digest))
+  }
+
+  private async readBlobJson(name: ImageName, digest: string): Promise<unknown> {
     const reg = this.reg(name)
     if (!validDigest(digest)) throw new RegistryError('protocol', reg.name, `invalid digest "${digest}"`)
     const what = `read the blob ${name.repository}@${digest}`
@@ -538,6 +569,7 @@ export class RegistryClient {
   async deleteManifest(name: ImageName, digest: string): Promise<'deleted' | 'not-found' | 'unsupported'> {
     const reg = this.reg(name)
     if (!validDigest(digest)) throw new RegistryError('protocol', reg.name, `invalid digest "${digest}": manifests are deleted by digest`)
+    this.byDigest.delete(`manifest ${name.registry}/${name.repository}@${digest}`)
     const r = await this.transport.send(reg, {
       method: 'DELETE',
       url: this.url(reg, `${name.repository}/manifests/${digest}`),

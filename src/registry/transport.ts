@@ -15,9 +15,9 @@
 //  - the runner's proxy settings (HTTPS_PROXY/HTTP_PROXY/NO_PROXY, as @actions/http-client
 //    reads them), through http-client's tunnelling agent, only when a proxy applies to the URL.
 
-import * as core from '@actions/core'
-import { HttpClient } from '@actions/http-client'
+import * as core from '../ports/workflow-commands.js'
 import { getProxyUrl } from '@actions/http-client/lib/proxy'
+import * as tunnel from 'tunnel'
 import http from 'node:http'
 import https from 'node:https'
 import { isLoopbackHost } from '../reference.js'
@@ -43,7 +43,7 @@ export interface TransportOptions {
   timeoutMs?: number
   /** Retries after the first attempt, default 4; exponential backoff with jitter, capped. */
   retries?: number
-  /** Default: @actions/core. */
+  /** Default: the runner's workflow commands. */
   log?: Logger
   /** Injectable for tests. */
   sleep?: (ms: number) => Promise<void>
@@ -200,6 +200,23 @@ class HeaderMap implements ResponseHeaders {
 }
 
 /**
+ * A CONNECT tunnel through `proxy` for requests to `url` — the agent @actions/http-client
+ * builds for the runner's proxy settings (the `tunnel` package, keep-alive), without loading
+ * http-client itself (docs/DESIGN.md §9.4). Credentials in the proxy URL are percent-decoded.
+ */
+export function proxyAgent(url: URL, proxy: URL): http.Agent {
+  const auth = proxy.username || proxy.password ? { proxyAuth: `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}` } : {}
+  const options = {
+    maxSockets: 100,
+    keepAlive: true,
+    proxy: { ...auth, host: proxy.hostname, port: Number(proxy.port || (proxy.protocol === 'https:' ? 443 : 80)) },
+  }
+  const overHttps = proxy.protocol === 'https:'
+  if (url.protocol === 'https:') return overHttps ? tunnel.httpsOverHttps(options) : tunnel.httpsOverHttp(options)
+  return overHttps ? tunnel.httpOverHttps(options) : tunnel.httpOverHttp(options)
+}
+
+/**
  * The time limit of one attempt: every request of it (redirects, token requests) and the
  * response being read are destroyed when it passes. A plain unref'd timer: cheaper to load
  * than AbortSignal for a short process.
@@ -303,7 +320,7 @@ export class Transport {
 
   /**
    * The keep-alive agent for a URL: a plain one per scheme, or, when the runner's proxy
-   * settings apply to the URL, @actions/http-client's tunnelling agent for that proxy.
+   * settings apply to the URL, a tunnelling agent for that proxy (proxyAgent).
    * Idle keep-alive sockets do not hold the process open (Node unrefs them).
    */
   private agent(url: URL): http.Agent {
@@ -311,7 +328,7 @@ export class Transport {
     const key = proxy ? `${url.protocol}${proxy.href}` : url.protocol
     let agent = this.agents.get(key)
     if (!agent) {
-      if (proxy) agent = new HttpClient(USER_AGENT, [], { keepAlive: true }).getAgent(url.toString())
+      if (proxy) agent = proxyAgent(url, proxy)
       else agent = url.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true })
       this.agents.set(key, agent)
     }

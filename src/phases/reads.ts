@@ -1,0 +1,34 @@
+// Phase 4a: the registry reads the builds need, started together right after the plan. None
+// depends on another, and each is a round trip or two — a few milliseconds on a loopback
+// registry, tens to hundreds on a remote one — so they run at once, beside the push check
+// and the builder probe, instead of one after the other before the build.
+
+import type { Ports } from '../ports/index.js'
+import { parseReference } from '../reference.js'
+import type { ImageSize } from '../report/model.js'
+import type { RunState } from '../state.js'
+import { previousAppImage } from './measure.js'
+import { tolerate } from './timing.js'
+
+export interface ReadsBeforeBuilds {
+  /** The previous image of this stream (what the application is compared with), read before anything is pushed. */
+  readonly compareTo: Promise<ImageSize | undefined>
+  /** The digest of the reused base's tag (its `base-image` pin); undefined when the base is built. */
+  readonly baseDigest?: Promise<string | undefined>
+  /** What the application tag held before this run: a rebuild that changed nothing pushes the same digest. */
+  readonly appDigestBefore: Promise<string | undefined>
+}
+
+/** Starts the reads; a failure stays with whoever awaits it (never an unhandled rejection). */
+export function startReadsBeforeBuilds(s: RunState, ports: Pick<Ports, 'log'>): ReadsBeforeBuilds {
+  const { plan, opts, stores } = s
+  const compareTo = plan.app ? tolerate(ports.log, 'read the size of the compared image', () => previousAppImage(s)) : Promise.resolve(undefined)
+  const baseDigest = plan.base.build ? undefined : stores.store.digest(opts.baseRepository, plan.base.tag)
+  baseDigest?.catch(() => undefined)
+  let appDigestBefore: Promise<string | undefined> = Promise.resolve(undefined)
+  if (plan.app && plan.push.enabled) {
+    const parsed = parseReference(plan.app.ref, 'tags', { local: opts.image.local })
+    appDigestBefore = stores.store.digest(parsed.name, parsed.tag!).catch(() => undefined)
+  }
+  return { compareTo, baseDigest, appDigestBefore }
+}

@@ -169,7 +169,6 @@ export function fakeBuildx(registry: FakeRegistry, engine: FakeRegistry, o: Fake
     }
   }
   const port: Ports['buildx'] = {
-    version: () => Promise.resolve('v0.13.1'),
     inspect: (name) => Promise.resolve(info(name)),
     createBuilder: () => {
       if (o.createWorks === false) return Promise.reject(new Error('moby/buildkit cannot be pulled'))

@@ -10887,7 +10887,7 @@ function errorMessage(e) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4284);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1746);
 /* harmony import */ var _ports_process_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(903);
 
 
@@ -10900,7 +10900,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4284:
+/***/ 1746:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -11289,6 +11289,404 @@ function briefOutput(text, maxLines = 20) {
     return lines.slice(-maxLines).join('\n');
 }
 
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
+;// CONCATENATED MODULE: ./src/reference.ts
+// Image reference parsing, following the rules of the Docker reference grammar
+// (distribution/reference): the first path component is a registry host when it contains
+// a '.' or ':' or is 'localhost'. As everywhere in Docker, a name without a registry host
+// is on Docker Hub (`acme/model` → `docker.io/acme/model`, `busybox` →
+// `docker.io/library/busybox`). The local Docker engine as the store is chosen explicitly
+// (the `store: local` input): names are then kept as written and marked `local`.
+
+const COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
+const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::([0-9]{1,5}))?$/;
+/** Why `host` is not a registry host (syntax, port range 1–65535, length), or undefined when it is one. */
+function registryHostProblem(host) {
+    const m = HOST.exec(host);
+    if (!m)
+        return 'a registry host is a DNS name or IP address, optionally with :port';
+    if (m[1] !== undefined) {
+        const port = Number(m[1]);
+        if (!(port >= 1 && port <= 65535))
+            return `port ${m[1]} is outside 1–65535`;
+    }
+    if (host.length > 253)
+        return 'it is longer than 253 characters';
+    return undefined;
+}
+function looksLikeHost(component) {
+    return component.includes('.') || component.includes(':') || component === 'localhost';
+}
+/** Docker Hub's names: `docker.io`, `index.docker.io`, `registry-1.docker.io`. */
+function isDockerHub(registry) {
+    return registry === 'docker.io' || registry === 'index.docker.io' || registry === 'registry-1.docker.io';
+}
+/**
+ * Parses `[host[:port]/]path[:tag][@digest]`. `what` names the input in error messages.
+ * Throws UserError with a message a person understands.
+ */
+function parseReference(input, what = 'image', opts = {}) {
+    const s = input.trim();
+    if (!s)
+        throw new errors/* UserError */.yo(`${what} is empty`);
+    if (/\s/.test(s))
+        throw new errors/* UserError */.yo(`${what} "${input}" contains white space`);
+    let rest = s;
+    let digest;
+    const at = rest.indexOf('@');
+    if (at >= 0) {
+        digest = rest.slice(at + 1);
+        rest = rest.slice(0, at);
+        if (!DIGEST.test(digest))
+            throw new errors/* UserError */.yo(`${what} "${input}" has an invalid digest "${digest}"`);
+    }
+    let tag;
+    const lastSlash = rest.lastIndexOf('/');
+    const lastColon = rest.lastIndexOf(':');
+    if (lastColon > lastSlash) {
+        tag = rest.slice(lastColon + 1);
+        rest = rest.slice(0, lastColon);
+        if (!TAG.test(tag))
+            throw new errors/* UserError */.yo(`${what} "${input}" has an invalid tag "${tag}" (letters, digits, '_', '.', '-'; at most 128)`);
+    }
+    const name = parseName(rest, what, input, opts.local === true);
+    return { name, tag, digest };
+}
+/** Parses a repository name without tag or digest. */
+function parseImageName(input, what = 'image', opts = {}) {
+    const ref = parseReference(input, what, opts);
+    if (ref.tag || ref.digest) {
+        throw new errors/* UserError */.yo(`${what} "${input}" must be a repository without a tag or digest (e.g. ghcr.io/acme/model)`);
+    }
+    return ref.name;
+}
+function parseName(rest, what, input, local) {
+    const parts = rest.split('/');
+    let registry = '';
+    if (parts.length > 1 && looksLikeHost(parts[0])) {
+        registry = parts.shift();
+        const problem = registryHostProblem(registry);
+        if (problem)
+            throw new errors/* UserError */.yo(`${what} "${input}" has an invalid registry host "${registry}": ${problem}`);
+    }
+    else if (!local) {
+        registry = 'docker.io';
+    }
+    if (parts.length === 0 || parts.some((p) => p === '')) {
+        throw new errors/* UserError */.yo(`${what} "${input}" is not a valid image reference`);
+    }
+    for (const p of parts) {
+        if (!COMPONENT.test(p)) {
+            throw new errors/* UserError */.yo(`${what} "${input}" is not a valid image reference: "${p}" must be lowercase letters, digits and separators (. _ __ -)`);
+        }
+    }
+    let repository = parts.join('/');
+    let apiHost = registry;
+    if (registry && isDockerHub(registry)) {
+        registry = 'docker.io';
+        apiHost = 'registry-1.docker.io';
+        if (!repository.includes('/'))
+            repository = `library/${repository}`;
+    }
+    if (repository.length > 255)
+        throw new errors/* UserError */.yo(`${what} "${input}" is longer than 255 characters`);
+    return Object.freeze({ registry, apiHost, repository, local });
+}
+/** `registry/repository` (or just `repository` for the local engine). */
+function formatName(name) {
+    return name.registry ? `${name.registry}/${name.repository}` : name.repository;
+}
+function formatReference(name, tag, digest) {
+    let s = formatName(name);
+    if (tag)
+        s += `:${tag}`;
+    if (digest)
+        s += `@${digest}`;
+    return s;
+}
+/** Loopback hosts are reached over plain HTTP, like Docker does. */
+function isLoopbackHost(registry) {
+    const host = registry.startsWith('[') ? registry.slice(1, registry.indexOf(']')) : registry.split(':')[0];
+    return host === 'localhost' || /^127(?:\.\d{1,3}){3}$/.test(host) || host === '::1';
+}
+
+;// CONCATENATED MODULE: ./src/registry/credentials.ts
+// Credentials for a registry host, found the way the Docker CLI finds them:
+//   1. the action's inputs (registry-username / registry-password);
+//   2. `credHelpers[<host>]` of the Docker config → `docker-credential-<name> get`;
+//   3. `auths[<host>]` of the Docker config (base64 `auth`, `username`/`password`,
+//      `identitytoken`);
+//   4. the global `credsStore` → `docker-credential-<name> get`;
+//   5. anonymous.
+// The config is `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`. Keys match with and
+// without scheme and trailing path (`https://ghcr.io/v1/` matches `ghcr.io`), and all of
+// Docker Hub's names (`https://index.docker.io/v1/`, `docker.io`, `index.docker.io`,
+// `registry-1.docker.io`) are one registry. Docker gives a helper precedence over `auths`;
+// here `auths` entries that carry credentials come before the global `credsStore`, since
+// docker/login-action writes them there and a runner's store may not be unlockable.
+
+
+
+
+
+const DOCKER_HUB_KEY = 'https://index.docker.io/v1/';
+const HELPER_TIMEOUT_MS = 30_000;
+function defaultDockerConfigDir(env = process.env) {
+    return env.DOCKER_CONFIG || external_node_path_default().join(external_node_os_default().homedir(), '.docker');
+}
+/** `https://ghcr.io/v1/` → `ghcr.io`; every Docker Hub name → `docker.io`. Lowercased host. */
+function normalizeRegistryKey(key) {
+    let k = key.trim();
+    k = k.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+    const slash = k.indexOf('/');
+    if (slash >= 0)
+        k = k.slice(0, slash);
+    k = k.toLowerCase();
+    return isDockerHub(k) ? 'docker.io' : k;
+}
+/** The server URL a credential helper is asked about (Docker's conventions). */
+function helperServerUrl(registry) {
+    return isDockerHub(registry.toLowerCase()) ? DOCKER_HUB_KEY : registry;
+}
+function readDockerConfig(dir) {
+    const file = external_node_path_default().join(dir, 'config.json');
+    let text;
+    try {
+        text = (0,external_node_fs_.readFileSync)(file, 'utf8');
+    }
+    catch {
+        return undefined;
+    }
+    try {
+        const config = JSON.parse(text);
+        if (!config || typeof config !== 'object')
+            return undefined;
+        return { config, file };
+    }
+    catch {
+        // Do not quote the file: it holds secrets.
+        throw new Error(`${file} is not valid JSON`);
+    }
+}
+/** The value of `record` under the key that means `registry` (exact key first). */
+function lookup(record, registry) {
+    if (!record || typeof record !== 'object')
+        return undefined;
+    if (Object.prototype.hasOwnProperty.call(record, registry))
+        return record[registry];
+    const want = normalizeRegistryKey(registry);
+    if (want === 'docker.io' && Object.prototype.hasOwnProperty.call(record, DOCKER_HUB_KEY))
+        return record[DOCKER_HUB_KEY];
+    for (const [k, v] of Object.entries(record))
+        if (normalizeRegistryKey(k) === want)
+            return v;
+    return undefined;
+}
+/** Credentials of an `auths` entry, or undefined when it carries none. */
+function fromAuthEntry(entry, source) {
+    if (!entry || typeof entry !== 'object')
+        return undefined;
+    let username = typeof entry.username === 'string' ? entry.username : undefined;
+    let password = typeof entry.password === 'string' ? entry.password : undefined;
+    if (typeof entry.auth === 'string' && entry.auth) {
+        const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+        const colon = decoded.indexOf(':');
+        if (colon > 0) {
+            username = decoded.slice(0, colon);
+            password = decoded.slice(colon + 1);
+        }
+    }
+    const identityToken = typeof entry.identitytoken === 'string' && entry.identitytoken ? entry.identitytoken : undefined;
+    if (identityToken)
+        return { username, identityToken, source };
+    if (username && password)
+        return { username, password, source };
+    return undefined;
+}
+/** Parses a helper's `get` output; `<token>` as the user means an identity token. */
+function fromHelperOutput(stdout, source) {
+    const j = JSON.parse(stdout);
+    const username = typeof j.Username === 'string' ? j.Username : '';
+    const secret = typeof j.Secret === 'string' ? j.Secret : '';
+    if (!secret)
+        return undefined;
+    if (username === '<token>')
+        return { identityToken: secret, source };
+    return { username, password: secret, source };
+}
+/**
+ * Credentials for `registry` (host as written), or undefined for anonymous access.
+ * Runs credential helpers asynchronously with a timeout.
+ */
+async function resolveCredentials(registry, opts) {
+    if (opts.username && opts.password) {
+        return { username: opts.username, password: opts.password, source: 'the registry-username/registry-password inputs' };
+    }
+    const dir = opts.dockerConfigDir ?? defaultDockerConfigDir();
+    let found;
+    try {
+        found = readDockerConfig(dir);
+    }
+    catch (e) {
+        opts.warning?.(`Ignoring the Docker config: ${e.message}`);
+        return undefined;
+    }
+    if (!found)
+        return undefined;
+    const { config, file } = found;
+    const helper = lookup(config.credHelpers, registry);
+    if (typeof helper === 'string' && helper)
+        return runHelper(helper, registry, opts.warning);
+    const fromFile = fromAuthEntry(lookup(config.auths, registry), `${file} (auths)`);
+    if (fromFile)
+        return fromFile;
+    if (typeof config.credsStore === 'string' && config.credsStore)
+        return runHelper(config.credsStore, registry, opts.warning);
+    return undefined;
+}
+/**
+ * Runs `docker-credential-<name> get` with the server URL on stdin. "Not found" (any non-zero
+ * exit) means anonymous; a helper that is missing or hangs is warned about, not fatal.
+ */
+/** `<program> get` with the server URL on stdin, through the process port; never rejects. */
+async function helperGet(program, registry, proc = ports_process/* execProcess */.ZG) {
+    try {
+        const r = await proc.run(program, ['get'], { input: helperServerUrl(registry), timeoutMs: HELPER_TIMEOUT_MS, maxBuffer: 1 << 20 });
+        return { code: r.killed ? null : r.code, stdout: r.stdout };
+    }
+    catch (e) {
+        return { code: null, stdout: '', error: e instanceof Error ? e : new Error(String(e)) };
+    }
+}
+async function runHelper(name, registry, warning) {
+    const program = `docker-credential-${name}`;
+    if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
+        warning?.(`Ignoring credential helper "${name}": not a valid helper name`);
+        return undefined;
+    }
+    const source = `the credential helper ${program}`;
+    const r = await helperGet(program, registry);
+    if (r.error) {
+        warning?.(`Could not run ${program} for ${registry} (${r.error.code ?? r.error.message}); continuing without credentials`);
+        return undefined;
+    }
+    if (r.code !== 0) {
+        // "credentials not found in native keychain" and the like: anonymous, quietly.
+        return undefined;
+    }
+    try {
+        return fromHelperOutput(r.stdout, source);
+    }
+    catch {
+        warning?.(`${program} printed something that is not credentials JSON; continuing without credentials`);
+        return undefined;
+    }
+}
+/**
+ * Whether credentials for `registry` are available, without contacting the registry:
+ * the inputs are checked by the caller; this looks at the Docker config and asks the
+ * helper that would be used (synchronously, bounded).
+ */
+async function hasCredentials(registry, dockerConfigDir) {
+    let found;
+    try {
+        found = readDockerConfig(dockerConfigDir ?? defaultDockerConfigDir());
+    }
+    catch {
+        return false;
+    }
+    if (!found)
+        return false;
+    const { config } = found;
+    const helper = lookup(config.credHelpers, registry);
+    const askHelper = async (name) => {
+        if (!/^[A-Za-z0-9_.-]+$/.test(name))
+            return false;
+        const r = await helperGet(`docker-credential-${name}`, registry);
+        if (r.code !== 0 || r.error)
+            return false;
+        try {
+            return fromHelperOutput(r.stdout, '') !== undefined;
+        }
+        catch {
+            return false;
+        }
+    };
+    if (typeof helper === 'string' && helper)
+        return askHelper(helper);
+    if (fromAuthEntry(lookup(config.auths, registry), ''))
+        return true;
+    if (typeof config.credsStore === 'string' && config.credsStore)
+        return askHelper(config.credsStore);
+    return false;
+}
+
+;// CONCATENATED MODULE: ./src/buildx/engine.ts
+// The local engine's image store, asked over its socket (the Engine API's `GET /info`)
+// instead of starting the docker CLI for `docker info`: the CLI is a Go program of ~40 ms of
+// CPU, and on a 2-core runner the action starts it while it hashes and lists tags. Only when
+// the CLI itself would talk to the local socket (no DOCKER_HOST other than unix://, no Docker
+// context chosen); anything else, and any failure here, is left to `docker info`.
+
+
+const DEFAULT_SOCKET = '/var/run/docker.sock';
+const INFO_MAX_BYTES = 1 << 20;
+/** The socket the docker CLI would use for `env`, when it is a local Unix socket. Pure but for reading the Docker config. */
+function localEngineSocket(env) {
+    if (process.platform === 'win32')
+        return undefined;
+    const host = env.DOCKER_HOST;
+    if (host)
+        return host.startsWith('unix://') && host.length > 'unix://'.length ? host.slice('unix://'.length) : undefined;
+    if (env.DOCKER_CONTEXT && env.DOCKER_CONTEXT !== 'default')
+        return undefined;
+    try {
+        const current = readDockerConfig(defaultDockerConfigDir(env))?.config?.currentContext;
+        if (current !== undefined && current !== '' && current !== 'default')
+            return undefined;
+    }
+    catch {
+        return undefined;
+    }
+    return DEFAULT_SOCKET;
+}
+/** `GET /info` of the engine on `socket` → its `DriverStatus` as JSON (what `docker info --format '{{json .DriverStatus}}'` prints). */
+function engineDriverStatus(socket, timeoutMs = 10_000) {
+    return new Promise((resolve, reject) => {
+        const req = external_node_http_default().get({ socketPath: socket, path: '/info', headers: { host: 'docker' }, timeout: timeoutMs }, (res) => {
+            const chunks = [];
+            let bytes = 0;
+            res.on('data', (c) => {
+                bytes += c.length;
+                if (bytes > INFO_MAX_BYTES)
+                    req.destroy(new Error(`the engine's /info is larger than ${INFO_MAX_BYTES} bytes`));
+                else
+                    chunks.push(c);
+            });
+            res.on('end', () => {
+                if (res.statusCode !== 200)
+                    return reject(new Error(`the engine answered /info with HTTP ${res.statusCode}`));
+                try {
+                    const info = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+                    if (!info || typeof info !== 'object' || !Array.isArray(info.DriverStatus))
+                        return reject(new Error("the engine's /info has no DriverStatus"));
+                    resolve(JSON.stringify(info.DriverStatus));
+                }
+                catch (e) {
+                    reject(e instanceof Error ? e : new Error(String(e)));
+                }
+            });
+            res.on('error', reject);
+        });
+        req.on('timeout', () => req.destroy(new Error(`the engine did not answer /info within ${timeoutMs} ms`)));
+        req.on('error', reject);
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/buildx/builder.ts
 // buildx itself and its builders: version check, inspection (can it export a registry
 // cache?), and a throwaway docker-container builder for runs whose builder cannot.
@@ -11296,31 +11694,14 @@ function briefOutput(text, maxLines = 20) {
 
 
 
-/** `docker buildx version` → e.g. `0.13.1+ds1` / `v0.17.1`. Throws a UserError naming what to install. */
-async function buildxVersion(opts = {}) {
-    const r = await docker(['buildx', 'version'], { timeoutMs: 30_000, ...opts });
-    if (r.code !== 0) {
-        if (isBuildxMissing(r.stderr + r.stdout))
-            throw new errors/* UserError */.yo(BUILDX_MISSING);
-        throw new Error(`docker buildx version failed (exit ${r.code}): ${briefOutput(r.stderr || r.stdout)}`);
-    }
-    return parseBuildxVersion(r.stdout);
-}
-/** `github.com/docker/buildx 0.13.1+ds1 0.13.1+ds1-3` → `0.13.1+ds1`. Pure. */
-function parseBuildxVersion(out) {
-    const line = out
-        .split('\n')
-        .find((l) => l.trim() !== '')
-        ?.trim() ?? '';
-    const [tool, version] = line.split(/\s+/);
-    return tool !== undefined && version !== undefined && /buildx/.test(tool) ? version : line;
-}
+
 /** Parses the text of `docker buildx inspect`. Pure. */
 function parseInspect(out) {
     let name = '';
     let driver = '';
     let endpoint;
     let status;
+    let buildkit;
     const platforms = [];
     let inNodes = false;
     for (const raw of out.split('\n')) {
@@ -11344,6 +11725,9 @@ function parseInspect(out) {
         else if (key === 'Status' && status === undefined) {
             status = value;
         }
+        else if (key === 'BuildKit version' && buildkit === undefined) {
+            buildkit = value;
+        }
         else if (key === 'Platforms') {
             for (const p of value.split(',')) {
                 const plat = p.trim().replace(/\*$/, '');
@@ -11357,6 +11741,8 @@ function parseInspect(out) {
         r.endpoint = endpoint;
     if (status !== undefined)
         r.status = status;
+    if (buildkit !== undefined)
+        r.buildkit = buildkit;
     return r;
 }
 /** `docker info --format '{{json .DriverStatus}}'` → whether the containerd image store is on. Pure. */
@@ -11375,16 +11761,17 @@ const DOCKER_DRIVER_NO_CACHE = 'the "docker" driver exports a registry build cac
     '(dockerd "features": {"containerd-snapshotter": true}); use a docker-container builder (docker/setup-buildx-action) or enable it';
 /**
  * `docker buildx inspect [name]`. For the `docker` driver, cache export needs the engine's
- * containerd image store, read from `docker info` (DriverStatus `driver-type
- * io.containerd.snapshotter.v1`); every other driver (docker-container, kubernetes, remote,
- * cloud) can export.
+ * containerd image store (DriverStatus `driver-type io.containerd.snapshotter.v1`), read over
+ * the local engine's socket when the CLI would use it (src/buildx/engine.ts), else with
+ * `docker info`; every other driver (docker-container, kubernetes, remote, cloud) can export.
  */
 async function inspectBuilder(name, opts = {}) {
     const defaultInfoArgs = ['info', '--format={{json .DriverStatus}}'];
-    // The usual case is the default builder of the default engine: ask the engine at the same
-    // time as buildx (two CLI starts at once instead of one after the other).
-    const earlyInfo = name ? undefined : docker(defaultInfoArgs, { timeoutMs: 60_000, ...opts });
-    earlyInfo?.catch(() => undefined);
+    // The usual case is the default builder of the local engine: ask the engine at the same
+    // time as buildx.
+    const socket = name ? undefined : localEngineSocket(opts.env ?? process.env);
+    const early = socket ? engineDriverStatus(socket) : undefined;
+    early?.catch(() => undefined);
     const r = await docker(inspectBuilderArgs(name), { timeoutMs: 60_000, ...opts });
     if (r.code !== 0) {
         const out = r.stderr + r.stdout;
@@ -11401,13 +11788,17 @@ async function inspectBuilder(name, opts = {}) {
         driver: parsed.driver,
         canExportCache: true,
         platforms: parsed.platforms,
+        ...(parsed.buildkit ? { buildkit: parsed.buildkit } : {}),
     };
     if (parsed.driver === 'docker') {
         // The docker driver's endpoint is a docker context name; ask that engine.
         const ctx = parsed.endpoint && /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(parsed.endpoint) && parsed.endpoint !== 'default' ? parsed.endpoint : undefined;
         if (ctx && name)
             info.dockerContext = ctx;
-        const di = !ctx && earlyInfo ? await earlyInfo : await docker([...(ctx ? [`--context=${ctx}`] : []), ...defaultInfoArgs], { timeoutMs: 60_000, ...opts });
+        const fromSocket = !ctx && early ? await early.catch(() => undefined) : undefined;
+        const di = fromSocket !== undefined
+            ? { code: 0, stdout: fromSocket, stderr: '' }
+            : await docker([...(ctx ? [`--context=${ctx}`] : []), ...defaultInfoArgs], { timeoutMs: 60_000, ...opts });
         if (di.code !== 0) {
             info.canExportCache = false;
             info.reason = `could not read the engine's image store (docker info failed: ${briefOutput(di.stderr, 3)}); ${DOCKER_DRIVER_NO_CACHE}`;
@@ -12171,128 +12562,6 @@ async function runBuild(spec, opts = {}) {
 
 // EXTERNAL MODULE: ./src/constants.ts
 var constants = __nccwpck_require__(7242);
-;// CONCATENATED MODULE: ./src/reference.ts
-// Image reference parsing, following the rules of the Docker reference grammar
-// (distribution/reference): the first path component is a registry host when it contains
-// a '.' or ':' or is 'localhost'. As everywhere in Docker, a name without a registry host
-// is on Docker Hub (`acme/model` → `docker.io/acme/model`, `busybox` →
-// `docker.io/library/busybox`). The local Docker engine as the store is chosen explicitly
-// (the `store: local` input): names are then kept as written and marked `local`.
-
-const COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
-const TAG = /^[\w][\w.-]{0,127}$/;
-const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
-const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::([0-9]{1,5}))?$/;
-/** Why `host` is not a registry host (syntax, port range 1–65535, length), or undefined when it is one. */
-function registryHostProblem(host) {
-    const m = HOST.exec(host);
-    if (!m)
-        return 'a registry host is a DNS name or IP address, optionally with :port';
-    if (m[1] !== undefined) {
-        const port = Number(m[1]);
-        if (!(port >= 1 && port <= 65535))
-            return `port ${m[1]} is outside 1–65535`;
-    }
-    if (host.length > 253)
-        return 'it is longer than 253 characters';
-    return undefined;
-}
-function looksLikeHost(component) {
-    return component.includes('.') || component.includes(':') || component === 'localhost';
-}
-/** Docker Hub's names: `docker.io`, `index.docker.io`, `registry-1.docker.io`. */
-function isDockerHub(registry) {
-    return registry === 'docker.io' || registry === 'index.docker.io' || registry === 'registry-1.docker.io';
-}
-/**
- * Parses `[host[:port]/]path[:tag][@digest]`. `what` names the input in error messages.
- * Throws UserError with a message a person understands.
- */
-function parseReference(input, what = 'image', opts = {}) {
-    const s = input.trim();
-    if (!s)
-        throw new errors/* UserError */.yo(`${what} is empty`);
-    if (/\s/.test(s))
-        throw new errors/* UserError */.yo(`${what} "${input}" contains white space`);
-    let rest = s;
-    let digest;
-    const at = rest.indexOf('@');
-    if (at >= 0) {
-        digest = rest.slice(at + 1);
-        rest = rest.slice(0, at);
-        if (!DIGEST.test(digest))
-            throw new errors/* UserError */.yo(`${what} "${input}" has an invalid digest "${digest}"`);
-    }
-    let tag;
-    const lastSlash = rest.lastIndexOf('/');
-    const lastColon = rest.lastIndexOf(':');
-    if (lastColon > lastSlash) {
-        tag = rest.slice(lastColon + 1);
-        rest = rest.slice(0, lastColon);
-        if (!TAG.test(tag))
-            throw new errors/* UserError */.yo(`${what} "${input}" has an invalid tag "${tag}" (letters, digits, '_', '.', '-'; at most 128)`);
-    }
-    const name = parseName(rest, what, input, opts.local === true);
-    return { name, tag, digest };
-}
-/** Parses a repository name without tag or digest. */
-function parseImageName(input, what = 'image', opts = {}) {
-    const ref = parseReference(input, what, opts);
-    if (ref.tag || ref.digest) {
-        throw new errors/* UserError */.yo(`${what} "${input}" must be a repository without a tag or digest (e.g. ghcr.io/acme/model)`);
-    }
-    return ref.name;
-}
-function parseName(rest, what, input, local) {
-    const parts = rest.split('/');
-    let registry = '';
-    if (parts.length > 1 && looksLikeHost(parts[0])) {
-        registry = parts.shift();
-        const problem = registryHostProblem(registry);
-        if (problem)
-            throw new errors/* UserError */.yo(`${what} "${input}" has an invalid registry host "${registry}": ${problem}`);
-    }
-    else if (!local) {
-        registry = 'docker.io';
-    }
-    if (parts.length === 0 || parts.some((p) => p === '')) {
-        throw new errors/* UserError */.yo(`${what} "${input}" is not a valid image reference`);
-    }
-    for (const p of parts) {
-        if (!COMPONENT.test(p)) {
-            throw new errors/* UserError */.yo(`${what} "${input}" is not a valid image reference: "${p}" must be lowercase letters, digits and separators (. _ __ -)`);
-        }
-    }
-    let repository = parts.join('/');
-    let apiHost = registry;
-    if (registry && isDockerHub(registry)) {
-        registry = 'docker.io';
-        apiHost = 'registry-1.docker.io';
-        if (!repository.includes('/'))
-            repository = `library/${repository}`;
-    }
-    if (repository.length > 255)
-        throw new errors/* UserError */.yo(`${what} "${input}" is longer than 255 characters`);
-    return Object.freeze({ registry, apiHost, repository, local });
-}
-/** `registry/repository` (or just `repository` for the local engine). */
-function formatName(name) {
-    return name.registry ? `${name.registry}/${name.repository}` : name.repository;
-}
-function formatReference(name, tag, digest) {
-    let s = formatName(name);
-    if (tag)
-        s += `:${tag}`;
-    if (digest)
-        s += `@${digest}`;
-    return s;
-}
-/** Loopback hosts are reached over plain HTTP, like Docker does. */
-function isLoopbackHost(registry) {
-    const host = registry.startsWith('[') ? registry.slice(1, registry.indexOf(']')) : registry.split(':')[0];
-    return host === 'localhost' || /^127(?:\.\d{1,3}){3}$/.test(host) || host === '::1';
-}
-
 ;// CONCATENATED MODULE: ./src/actions-cache/index.ts
 // A second build cache through the GitHub Actions cache service (docs/DESIGN.md §4.6): a BuildKit
 // `type=local` cache directory, restored with `@actions/cache` before a build and saved after
@@ -16970,18 +17239,18 @@ function dockerEnvironment(opts, useLogin, ports, cleanup) {
     return login.env;
 }
 /**
- * Starts the Builder phase's reads now — independent docker CLI calls (each a CLI start of
- * 0.1–0.3 s) and `git log` for the commit time, all at once — so that they run while the
- * action does other work. A failure is kept for whoever awaits it (never unhandled).
+ * Starts the Builder phase's reads now — `docker buildx inspect` (a CLI start of 0.1–0.3 s;
+ * the engine's image store is asked over its socket at the same time) and `git log` for the
+ * commit time — so that they run while the action does other work. A failure is kept for
+ * whoever awaits it (never unhandled).
  */
 function probeBuilder(s, env, ports) {
     const probe = {
         env,
-        version: ports.buildx.version(env),
         inspected: ports.buildx.inspect(s.opts.builder, env),
         sourceDate: resolveSourceDate(s.ctx, () => ports.clock.now(), ports.proc),
     };
-    for (const p of [probe.version, probe.inspected, probe.sourceDate])
+    for (const p of [probe.inspected, probe.sourceDate])
         p.catch(() => undefined);
     return probe;
 }
@@ -16989,8 +17258,7 @@ async function builderPhase(s, probe, ports, cleanup) {
     const { log, buildx } = ports;
     const { env } = probe;
     let builder = s.opts.builder;
-    const [version, inspected, sourceDate] = await Promise.all([probe.version, probe.inspected, probe.sourceDate]);
-    log.info(version);
+    const [inspected, sourceDate] = await Promise.all([probe.inspected, probe.sourceDate]);
     log.info(`Source date ${sourceDate.date.toISOString()} (from ${sourceDate.origin})`);
     let info = inspected;
     const decision = decideBuilder(s.plan, info, s.opts.builder);
@@ -17013,7 +17281,8 @@ async function builderPhase(s, probe, ports, cleanup) {
     const cache = cacheWithBuilder(s.plan.cache, info.canExportCache);
     if (cache.warning)
         log.warning(cache.warning);
-    log.info(`Builder: ${info.name} (${info.driver} driver), registry cache export: ${info.canExportCache ? 'yes' : 'no'}`);
+    const buildkit = info.buildkit ? `, BuildKit ${info.buildkit}` : '';
+    log.info(`Builder: ${info.name} (${info.driver} driver${buildkit}), registry cache export: ${info.canExportCache ? 'yes' : 'no'}`);
     return { builder, ...(info.dockerContext ? { dockerContext: info.dockerContext } : {}), cache, env, sourceDate };
 }
 /** No builds: the plan's cache settings as they are. */
@@ -18339,223 +18608,9 @@ class TransientError extends Error {
 var lib_proxy = __nccwpck_require__(9783);
 // EXTERNAL MODULE: ./node_modules/tunnel/index.js
 var tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
 // EXTERNAL MODULE: external "node:https"
 var external_node_https_ = __nccwpck_require__(4708);
 var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_);
-;// CONCATENATED MODULE: ./src/registry/credentials.ts
-// Credentials for a registry host, found the way the Docker CLI finds them:
-//   1. the action's inputs (registry-username / registry-password);
-//   2. `credHelpers[<host>]` of the Docker config → `docker-credential-<name> get`;
-//   3. `auths[<host>]` of the Docker config (base64 `auth`, `username`/`password`,
-//      `identitytoken`);
-//   4. the global `credsStore` → `docker-credential-<name> get`;
-//   5. anonymous.
-// The config is `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`. Keys match with and
-// without scheme and trailing path (`https://ghcr.io/v1/` matches `ghcr.io`), and all of
-// Docker Hub's names (`https://index.docker.io/v1/`, `docker.io`, `index.docker.io`,
-// `registry-1.docker.io`) are one registry. Docker gives a helper precedence over `auths`;
-// here `auths` entries that carry credentials come before the global `credsStore`, since
-// docker/login-action writes them there and a runner's store may not be unlockable.
-
-
-
-
-
-const DOCKER_HUB_KEY = 'https://index.docker.io/v1/';
-const HELPER_TIMEOUT_MS = 30_000;
-function defaultDockerConfigDir(env = process.env) {
-    return env.DOCKER_CONFIG || external_node_path_default().join(external_node_os_default().homedir(), '.docker');
-}
-/** `https://ghcr.io/v1/` → `ghcr.io`; every Docker Hub name → `docker.io`. Lowercased host. */
-function normalizeRegistryKey(key) {
-    let k = key.trim();
-    k = k.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
-    const slash = k.indexOf('/');
-    if (slash >= 0)
-        k = k.slice(0, slash);
-    k = k.toLowerCase();
-    return isDockerHub(k) ? 'docker.io' : k;
-}
-/** The server URL a credential helper is asked about (Docker's conventions). */
-function helperServerUrl(registry) {
-    return isDockerHub(registry.toLowerCase()) ? DOCKER_HUB_KEY : registry;
-}
-function readDockerConfig(dir) {
-    const file = external_node_path_default().join(dir, 'config.json');
-    let text;
-    try {
-        text = (0,external_node_fs_.readFileSync)(file, 'utf8');
-    }
-    catch {
-        return undefined;
-    }
-    try {
-        const config = JSON.parse(text);
-        if (!config || typeof config !== 'object')
-            return undefined;
-        return { config, file };
-    }
-    catch {
-        // Do not quote the file: it holds secrets.
-        throw new Error(`${file} is not valid JSON`);
-    }
-}
-/** The value of `record` under the key that means `registry` (exact key first). */
-function lookup(record, registry) {
-    if (!record || typeof record !== 'object')
-        return undefined;
-    if (Object.prototype.hasOwnProperty.call(record, registry))
-        return record[registry];
-    const want = normalizeRegistryKey(registry);
-    if (want === 'docker.io' && Object.prototype.hasOwnProperty.call(record, DOCKER_HUB_KEY))
-        return record[DOCKER_HUB_KEY];
-    for (const [k, v] of Object.entries(record))
-        if (normalizeRegistryKey(k) === want)
-            return v;
-    return undefined;
-}
-/** Credentials of an `auths` entry, or undefined when it carries none. */
-function fromAuthEntry(entry, source) {
-    if (!entry || typeof entry !== 'object')
-        return undefined;
-    let username = typeof entry.username === 'string' ? entry.username : undefined;
-    let password = typeof entry.password === 'string' ? entry.password : undefined;
-    if (typeof entry.auth === 'string' && entry.auth) {
-        const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
-        const colon = decoded.indexOf(':');
-        if (colon > 0) {
-            username = decoded.slice(0, colon);
-            password = decoded.slice(colon + 1);
-        }
-    }
-    const identityToken = typeof entry.identitytoken === 'string' && entry.identitytoken ? entry.identitytoken : undefined;
-    if (identityToken)
-        return { username, identityToken, source };
-    if (username && password)
-        return { username, password, source };
-    return undefined;
-}
-/** Parses a helper's `get` output; `<token>` as the user means an identity token. */
-function fromHelperOutput(stdout, source) {
-    const j = JSON.parse(stdout);
-    const username = typeof j.Username === 'string' ? j.Username : '';
-    const secret = typeof j.Secret === 'string' ? j.Secret : '';
-    if (!secret)
-        return undefined;
-    if (username === '<token>')
-        return { identityToken: secret, source };
-    return { username, password: secret, source };
-}
-/**
- * Credentials for `registry` (host as written), or undefined for anonymous access.
- * Runs credential helpers asynchronously with a timeout.
- */
-async function resolveCredentials(registry, opts) {
-    if (opts.username && opts.password) {
-        return { username: opts.username, password: opts.password, source: 'the registry-username/registry-password inputs' };
-    }
-    const dir = opts.dockerConfigDir ?? defaultDockerConfigDir();
-    let found;
-    try {
-        found = readDockerConfig(dir);
-    }
-    catch (e) {
-        opts.warning?.(`Ignoring the Docker config: ${e.message}`);
-        return undefined;
-    }
-    if (!found)
-        return undefined;
-    const { config, file } = found;
-    const helper = lookup(config.credHelpers, registry);
-    if (typeof helper === 'string' && helper)
-        return runHelper(helper, registry, opts.warning);
-    const fromFile = fromAuthEntry(lookup(config.auths, registry), `${file} (auths)`);
-    if (fromFile)
-        return fromFile;
-    if (typeof config.credsStore === 'string' && config.credsStore)
-        return runHelper(config.credsStore, registry, opts.warning);
-    return undefined;
-}
-/**
- * Runs `docker-credential-<name> get` with the server URL on stdin. "Not found" (any non-zero
- * exit) means anonymous; a helper that is missing or hangs is warned about, not fatal.
- */
-/** `<program> get` with the server URL on stdin, through the process port; never rejects. */
-async function helperGet(program, registry, proc = ports_process/* execProcess */.ZG) {
-    try {
-        const r = await proc.run(program, ['get'], { input: helperServerUrl(registry), timeoutMs: HELPER_TIMEOUT_MS, maxBuffer: 1 << 20 });
-        return { code: r.killed ? null : r.code, stdout: r.stdout };
-    }
-    catch (e) {
-        return { code: null, stdout: '', error: e instanceof Error ? e : new Error(String(e)) };
-    }
-}
-async function runHelper(name, registry, warning) {
-    const program = `docker-credential-${name}`;
-    if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
-        warning?.(`Ignoring credential helper "${name}": not a valid helper name`);
-        return undefined;
-    }
-    const source = `the credential helper ${program}`;
-    const r = await helperGet(program, registry);
-    if (r.error) {
-        warning?.(`Could not run ${program} for ${registry} (${r.error.code ?? r.error.message}); continuing without credentials`);
-        return undefined;
-    }
-    if (r.code !== 0) {
-        // "credentials not found in native keychain" and the like: anonymous, quietly.
-        return undefined;
-    }
-    try {
-        return fromHelperOutput(r.stdout, source);
-    }
-    catch {
-        warning?.(`${program} printed something that is not credentials JSON; continuing without credentials`);
-        return undefined;
-    }
-}
-/**
- * Whether credentials for `registry` are available, without contacting the registry:
- * the inputs are checked by the caller; this looks at the Docker config and asks the
- * helper that would be used (synchronously, bounded).
- */
-async function hasCredentials(registry, dockerConfigDir) {
-    let found;
-    try {
-        found = readDockerConfig(dockerConfigDir ?? defaultDockerConfigDir());
-    }
-    catch {
-        return false;
-    }
-    if (!found)
-        return false;
-    const { config } = found;
-    const helper = lookup(config.credHelpers, registry);
-    const askHelper = async (name) => {
-        if (!/^[A-Za-z0-9_.-]+$/.test(name))
-            return false;
-        const r = await helperGet(`docker-credential-${name}`, registry);
-        if (r.code !== 0 || r.error)
-            return false;
-        try {
-            return fromHelperOutput(r.stdout, '') !== undefined;
-        }
-        catch {
-            return false;
-        }
-    };
-    if (typeof helper === 'string' && helper)
-        return askHelper(helper);
-    if (fromAuthEntry(lookup(config.auths, registry), ''))
-        return true;
-    if (typeof config.credsStore === 'string' && config.credsStore)
-        return askHelper(config.credsStore);
-    return false;
-}
-
 ;// CONCATENATED MODULE: ./src/registry/transport.ts
 // All HTTP I/O of the registry client (and, through `exchange`, of retention's GitHub
 // Packages API calls), over node:http / node:https with keep-alive agents
@@ -22444,7 +22499,6 @@ function defaultPorts(env = process.env) {
             },
         },
         buildx: {
-            version: (e) => buildxVersion(docker(e)),
             inspect: (name, e) => inspectBuilder(name, docker(e)),
             createBuilder: (e) => createContainerBuilder(docker(e)),
             removeBuilder: (name, e) => removeBuilder(name, docker(e)),

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { UserError } from '../errors.js'
 import { createBuilderArgs, inspectBuilderArgs, removeBuilderArgs, type ContainerBuilderOptions } from './argv.js'
 import { BUILDX_MISSING, briefOutput, docker, isBuildxMissing, type DockerOptions } from './docker.js'
+import { engineDriverStatus, localEngineSocket } from './engine.js'
 
 export interface BuilderInfo {
   name: string
@@ -20,27 +21,8 @@ export interface BuilderInfo {
    * as `docker --context=<it> buildx build`, see BuildSpec.dockerContext).
    */
   dockerContext?: string
-}
-
-/** `docker buildx version` → e.g. `0.13.1+ds1` / `v0.17.1`. Throws a UserError naming what to install. */
-export async function buildxVersion(opts: DockerOptions = {}): Promise<string> {
-  const r = await docker(['buildx', 'version'], { timeoutMs: 30_000, ...opts })
-  if (r.code !== 0) {
-    if (isBuildxMissing(r.stderr + r.stdout)) throw new UserError(BUILDX_MISSING)
-    throw new Error(`docker buildx version failed (exit ${r.code}): ${briefOutput(r.stderr || r.stdout)}`)
-  }
-  return parseBuildxVersion(r.stdout)
-}
-
-/** `github.com/docker/buildx 0.13.1+ds1 0.13.1+ds1-3` → `0.13.1+ds1`. Pure. */
-export function parseBuildxVersion(out: string): string {
-  const line =
-    out
-      .split('\n')
-      .find((l) => l.trim() !== '')
-      ?.trim() ?? ''
-  const [tool, version] = line.split(/\s+/)
-  return tool !== undefined && version !== undefined && /buildx/.test(tool) ? version : line
+  /** BuildKit's version on the first node (`docker buildx inspect`), for the log. */
+  buildkit?: string
 }
 
 export interface ParsedInspect {
@@ -49,6 +31,8 @@ export interface ParsedInspect {
   /** Endpoint of the first node (for the docker driver: the docker context). */
   endpoint?: string
   status?: string
+  /** `BuildKit version` of the first node. */
+  buildkit?: string
   platforms: string[]
 }
 
@@ -58,6 +42,7 @@ export function parseInspect(out: string): ParsedInspect {
   let driver = ''
   let endpoint: string | undefined
   let status: string | undefined
+  let buildkit: string | undefined
   const platforms: string[] = []
   let inNodes = false
   for (const raw of out.split('\n')) {
@@ -75,6 +60,8 @@ export function parseInspect(out: string): ParsedInspect {
       endpoint = value
     } else if (key === 'Status' && status === undefined) {
       status = value
+    } else if (key === 'BuildKit version' && buildkit === undefined) {
+      buildkit = value
     } else if (key === 'Platforms') {
       for (const p of value.split(',')) {
         const plat = p.trim().replace(/\*$/, '')
@@ -85,6 +72,7 @@ export function parseInspect(out: string): ParsedInspect {
   const r: ParsedInspect = { name, driver, platforms }
   if (endpoint !== undefined) r.endpoint = endpoint
   if (status !== undefined) r.status = status
+  if (buildkit !== undefined) r.buildkit = buildkit
   return r
 }
 
@@ -107,16 +95,17 @@ export const DOCKER_DRIVER_NO_CACHE =
 
 /**
  * `docker buildx inspect [name]`. For the `docker` driver, cache export needs the engine's
- * containerd image store, read from `docker info` (DriverStatus `driver-type
- * io.containerd.snapshotter.v1`); every other driver (docker-container, kubernetes, remote,
- * cloud) can export.
+ * containerd image store (DriverStatus `driver-type io.containerd.snapshotter.v1`), read over
+ * the local engine's socket when the CLI would use it (src/buildx/engine.ts), else with
+ * `docker info`; every other driver (docker-container, kubernetes, remote, cloud) can export.
  */
 export async function inspectBuilder(name?: string, opts: DockerOptions = {}): Promise<BuilderInfo> {
   const defaultInfoArgs = ['info', '--format={{json .DriverStatus}}']
-  // The usual case is the default builder of the default engine: ask the engine at the same
-  // time as buildx (two CLI starts at once instead of one after the other).
-  const earlyInfo = name ? undefined : docker(defaultInfoArgs, { timeoutMs: 60_000, ...opts })
-  earlyInfo?.catch(() => undefined)
+  // The usual case is the default builder of the local engine: ask the engine at the same
+  // time as buildx.
+  const socket = name ? undefined : localEngineSocket(opts.env ?? process.env)
+  const early = socket ? engineDriverStatus(socket) : undefined
+  early?.catch(() => undefined)
   const r = await docker(inspectBuilderArgs(name), { timeoutMs: 60_000, ...opts })
   if (r.code !== 0) {
     const out = r.stderr + r.stdout
@@ -132,12 +121,17 @@ export async function inspectBuilder(name?: string, opts: DockerOptions = {}): P
     driver: parsed.driver,
     canExportCache: true,
     platforms: parsed.platforms,
+    ...(parsed.buildkit ? { buildkit: parsed.buildkit } : {}),
   }
   if (parsed.driver === 'docker') {
     // The docker driver's endpoint is a docker context name; ask that engine.
     const ctx = parsed.endpoint && /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(parsed.endpoint) && parsed.endpoint !== 'default' ? parsed.endpoint : undefined
     if (ctx && name) info.dockerContext = ctx
-    const di = !ctx && earlyInfo ? await earlyInfo : await docker([...(ctx ? [`--context=${ctx}`] : []), ...defaultInfoArgs], { timeoutMs: 60_000, ...opts })
+    const fromSocket = !ctx && early ? await early.catch(() => undefined) : undefined
+    const di =
+      fromSocket !== undefined
+        ? { code: 0, stdout: fromSocket, stderr: '' }
+        : await docker([...(ctx ? [`--context=${ctx}`] : []), ...defaultInfoArgs], { timeoutMs: 60_000, ...opts })
     if (di.code !== 0) {
       info.canExportCache = false
       info.reason = `could not read the engine's image store (docker info failed: ${briefOutput(di.stderr, 3)}); ${DOCKER_DRIVER_NO_CACHE}`

@@ -31,19 +31,19 @@ export function dockerEnvironment(opts: Options, useLogin: boolean, ports: Pick<
   return login.env
 }
 
-/** What the Builder phase reads before it decides: buildx's version, the builder, the commit time (under way). */
+/** What the Builder phase reads before it decides: the builder and the commit time (under way). */
 export interface BuilderProbe {
   /** The Docker environment the probe (and so the builds) use. */
   readonly env: NodeJS.ProcessEnv | undefined
-  readonly version: Promise<string>
   readonly inspected: Promise<BuilderInfo>
   readonly sourceDate: Promise<SourceDate>
 }
 
 /**
- * Starts the Builder phase's reads now — independent docker CLI calls (each a CLI start of
- * 0.1–0.3 s) and `git log` for the commit time, all at once — so that they run while the
- * action does other work. A failure is kept for whoever awaits it (never unhandled).
+ * Starts the Builder phase's reads now — `docker buildx inspect` (a CLI start of 0.1–0.3 s;
+ * the engine's image store is asked over its socket at the same time) and `git log` for the
+ * commit time — so that they run while the action does other work. A failure is kept for
+ * whoever awaits it (never unhandled).
  */
 export function probeBuilder(
   s: Pick<RunState, 'opts' | 'ctx'>,
@@ -52,11 +52,10 @@ export function probeBuilder(
 ): BuilderProbe {
   const probe: BuilderProbe = {
     env,
-    version: ports.buildx.version(env),
     inspected: ports.buildx.inspect(s.opts.builder, env),
     sourceDate: resolveSourceDate(s.ctx, () => ports.clock.now(), ports.proc),
   }
-  for (const p of [probe.version, probe.inspected, probe.sourceDate]) p.catch(() => undefined)
+  for (const p of [probe.inspected, probe.sourceDate]) p.catch(() => undefined)
   return probe
 }
 
@@ -69,8 +68,7 @@ export async function builderPhase(
   const { log, buildx } = ports
   const { env } = probe
   let builder = s.opts.builder
-  const [version, inspected, sourceDate] = await Promise.all([probe.version, probe.inspected, probe.sourceDate])
-  log.info(version)
+  const [inspected, sourceDate] = await Promise.all([probe.inspected, probe.sourceDate])
   log.info(`Source date ${sourceDate.date.toISOString()} (from ${sourceDate.origin})`)
   let info = inspected
   const decision = decideBuilder(s.plan, info, s.opts.builder)
@@ -90,7 +88,8 @@ export async function builderPhase(
   }
   const cache = cacheWithBuilder(s.plan.cache, info.canExportCache)
   if (cache.warning) log.warning(cache.warning)
-  log.info(`Builder: ${info.name} (${info.driver} driver), registry cache export: ${info.canExportCache ? 'yes' : 'no'}`)
+  const buildkit = info.buildkit ? `, BuildKit ${info.buildkit}` : ''
+  log.info(`Builder: ${info.name} (${info.driver} driver${buildkit}), registry cache export: ${info.canExportCache ? 'yes' : 'no'}`)
   return { builder, ...(info.dockerContext ? { dockerContext: info.dockerContext } : {}), cache, env, sourceDate }
 }
 

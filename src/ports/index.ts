@@ -13,16 +13,7 @@ import {
   type RestoreResult,
   type SaveResult,
 } from '../actions-cache/index.js'
-import {
-  buildxVersion,
-  createContainerBuilder,
-  inspectBuilder,
-  removeBuilder,
-  runBuild,
-  type BuilderInfo,
-  type BuildOutcome,
-  type BuildSpec,
-} from '../buildx/index.js'
+import { createContainerBuilder, inspectBuilder, removeBuilder, runBuild, type BuilderInfo, type BuildOutcome, type BuildSpec } from '../buildx/index.js'
 import type { InputName, OutputName } from '../constants.js'
 import { dockerConfigWithLogin, type LoginConfig } from '../docker-login.js'
 import { githubApi, type GitHubPort } from './github.js'
@@ -50,7 +41,6 @@ export interface ResultPort {
 
 /** `docker buildx`: builders and builds (all through the process port). */
 export interface BuildxPort {
-  version(env?: NodeJS.ProcessEnv): Promise<string>
   inspect(name: string | undefined, env?: NodeJS.ProcessEnv): Promise<BuilderInfo>
   createBuilder(env?: NodeJS.ProcessEnv): Promise<string>
   removeBuilder(name: string, env?: NodeJS.ProcessEnv): Promise<void>
@@ -101,7 +91,6 @@ export function defaultPorts(env: NodeJS.ProcessEnv = process.env): Ports {
       },
     },
     buildx: {
-      version: (e) => buildxVersion(docker(e)),
       inspect: (name, e) => inspectBuilder(name, docker(e)),
       createBuilder: (e) => createContainerBuilder(docker(e)),
       removeBuilder: (name, e) => removeBuilder(name, docker(e)),

@@ -620,6 +620,30 @@ describe('manifests', () => {
     expect(gets()).toBe(7) // per client
   })
 
+  test('a small blob is read once per client, whoever asks (a config for the size and for the labels); a larger cap is read again', async () => {
+    const config = JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { a: 'b' } } })
+    const configDigest = sha256Digest(Buffer.from(config))
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
+      layers: [],
+    })
+    srv.handle = (req, res) => {
+      if (req.url!.includes('/blobs/')) return void res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(config)
+      json(res, 200, manifest, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' })
+    }
+    const c = client()
+    const blobGets = () => srv.requests.filter((r) => r.url.includes('/blobs/')).length
+    const [size, cfg, raw] = await Promise.all([c.imageSize(name(), 'v1'), c.imageConfig(name(), 'v1'), c.blob(name(), configDigest, 1024)])
+    expect(size?.platforms[0]?.platform).toBe('linux/amd64')
+    expect(cfg?.labels).toEqual({ a: 'b' })
+    expect(raw.toString()).toBe(config)
+    expect(blobGets()).toBe(1)
+    await expect(c.blob(name(), configDigest, 10)).rejects.toThrow() // over this caller's cap: read again, and refused
+    expect(blobGets()).toBe(2)
+  })
+
   test('by digest: bytes that do not match the digest are retried, then an error', async () => {
     srv.handle = (_req, res) => json(res, 200, MANIFEST.replace('"size":90', '"size":91'), { 'content-type': 'application/vnd.oci.image.manifest.v1+json' })
     const e = await caught(client({ retries: 1 }).getManifest(name(), MANIFEST_DIGEST))

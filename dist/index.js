@@ -19641,28 +19641,30 @@ class RegistryClient {
             os: typeof c.os === 'string' ? c.os : undefined,
         };
     }
-    /** A small JSON blob by digest (verified, read once per client); redirects to storage are followed without credentials. */
-    blobJson(name, digest) {
-        return this.once(`blob ${name.registry}/${name.repository}@${digest}`, () => this.readBlobJson(name, digest));
+    /** A small JSON blob by digest (verified, read once per client: see blob); redirects to storage are followed without credentials. */
+    async blobJson(name, digest) {
+        const body = await this.blob(name, digest, CONFIG_MAX_BYTES);
+        try {
+            return JSON.parse(body.toString('utf8'));
+        }
+        catch {
+            throw new RegistryError('protocol', name.registry, `read the blob ${name.repository}@${digest}: not valid JSON`);
+        }
     }
-    async readBlobJson(name, digest) {
-        const reg = this.reg(name);
-        if (!validDigest(digest))
-            throw new RegistryError('protocol', reg.name, `invalid digest "${digest}"`);
-        const what = `read the blob ${name.repository}@${digest}`;
-        return this.transport.send(reg, {
-            method: 'GET',
-            url: this.url(reg, `${name.repository}/blobs/${digest}`),
-            scope: repositoryScope(name.repository, ['pull']),
-            maxBytes: CONFIG_MAX_BYTES,
-            what,
-        }, (res) => {
-            verifyDigest(digest, res.body, what);
-            return parseJson(res.body, what);
-        });
-    }
-    /** A blob by digest, at most `maxBytes` (verified); redirects to storage are followed without credentials. */
+    /**
+     * A blob by digest, at most `maxBytes` (verified); redirects to storage are followed
+     * without credentials. Blobs up to the config cap are read once per client (configs, the
+     * size manifest's layer: several phases ask for the same ones).
+     */
     async blob(name, digest, maxBytes) {
+        if (maxBytes > CONFIG_MAX_BYTES)
+            return this.readBlob(name, digest, maxBytes);
+        const kept = await this.once(`blob ${name.registry}/${name.repository}@${digest}`, () => this.readBlob(name, digest, CONFIG_MAX_BYTES));
+        if (kept && kept.length <= maxBytes)
+            return kept;
+        return this.readBlob(name, digest, maxBytes);
+    }
+    async readBlob(name, digest, maxBytes) {
         const reg = this.reg(name);
         if (!validDigest(digest))
             throw new RegistryError('protocol', reg.name, `invalid digest "${digest}"`);
@@ -21231,11 +21233,28 @@ async function tolerate(log, what, f) {
 
 
 const TREND_POINTS = 8;
+function startEarlyMeasure(s, baseDigest, log) {
+    const { opts, plan, stores, lookup, fp } = s;
+    const prev = plan.previous;
+    const early = {
+        previousBase: prev ? tolerate(log, 'read the size of the previous base', () => stores.store.size(opts.baseRepository, prev.tag)) : undefined,
+        changes: environmentChangesOf(s, log),
+    };
+    if (plan.choice.action !== 'reuse' || !baseDigest)
+        return early;
+    const digest = baseDigest.catch(() => undefined);
+    return {
+        ...early,
+        trend: tolerate(log, 'read the size trend', () => sizeTrend(opts, stores.store, lookup.dated ?? [], plan.choice.tag, fp.hash, plan.pins.measureInStore)),
+        packages: digest.then((d) => basePackages(s, { digest: d }, log)),
+    };
+}
 /**
  * `appCompareTo`: the previous image of the stream, read before the builds (see
- * previousAppImage); a base alone is compared with the previous dated base.
+ * previousAppImage); a base alone is compared with the previous dated base. `early`: the
+ * reads already under way (startEarlyMeasure).
  */
-async function measurePhase(s, built, appCompareTo, ports) {
+async function measurePhase(s, built, appCompareTo, ports, early) {
     const { opts, plan, stores, lookup, fp } = s;
     const { log } = ports;
     const sizeStore = plan.pins.measureInStore ? stores.store : stores.engine;
@@ -21245,13 +21264,14 @@ async function measurePhase(s, built, appCompareTo, ports) {
     // Independent registry reads: run them at once.
     const [read, previousBase, changes, trend, baseSize, packages] = await Promise.all([
         tolerate(log, 'read the image size', () => sizeStore.size(built.final.name, measuredRef)),
-        prev ? tolerate(log, 'read the size of the previous base', () => stores.store.size(opts.baseRepository, prev.tag)) : undefined,
-        environmentChangesOf(s, log),
-        tolerate(log, 'read the size trend', () => sizeTrend(opts, stores.store, lookup.dated ?? [], plan.choice.tag, fp.hash, plan.pins.measureInStore)),
+        early ? early.previousBase : prev ? tolerate(log, 'read the size of the previous base', () => stores.store.size(opts.baseRepository, prev.tag)) : undefined,
+        early ? early.changes : environmentChangesOf(s, log),
+        early?.trend ??
+            tolerate(log, 'read the size trend', () => sizeTrend(opts, stores.store, lookup.dated ?? [], plan.choice.tag, fp.hash, plan.pins.measureInStore)),
         newBase
             ? tolerate(log, 'read the size of the new base', () => sizeStore.size(opts.baseRepository, built.base.digest && plan.pins.measureByDigest ? built.base.digest : plan.base.tag))
             : undefined,
-        basePackages(s, built, log),
+        early?.packages ?? basePackages(s, built.base, log),
     ]);
     const size = read ? { ...read, ref: built.final.ref } : undefined;
     ports.results.setOutput(constants/* Outputs */.tY.ImageSize, size ? String(size.total) : '');
@@ -21277,7 +21297,7 @@ async function previousAppImage(s) {
  * digest) when the base is there, else from the local engine. No manifest (a custom base
  * Dockerfile): no section, no warning.
  */
-async function basePackages(s, built, log) {
+async function basePackages(s, base, log) {
     const { opts, plan, stores, platforms } = s;
     if (!stores.sizeManifests)
         return undefined;
@@ -21285,7 +21305,7 @@ async function basePackages(s, built, log) {
     try {
         return await packagesReport({
             read: stores.sizeManifests(opts.baseRepository, inRegistry ? 'registry' : 'engine', platforms[0]),
-            ref: inRegistry ? (built.base.digest ?? plan.choice.tag) : plan.choice.tag,
+            ref: inRegistry ? (base.digest ?? plan.choice.tag) : plan.choice.tag,
             previousTag: plan.choice.action === 'build' ? plan.previous?.tag : undefined,
             debug: (m) => log.debug(m),
         });
@@ -21332,7 +21352,8 @@ async function sizeTrend(opts, store, dated, baseTag, envHash, includeCurrent) {
 }
 
 ;// CONCATENATED MODULE: ./src/phases/reads.ts
-// Phase 4a: the registry reads the builds need, started together right after the plan. None
+// Phase 4a: the registry reads the builds need (and those of the Measure phase that need no
+// build), started together right after the plan. None
 // depends on another, and each is a round trip or two — a few milliseconds on a loopback
 // registry, tens to hundreds on a remote one — so they run at once, beside the push check
 // and the builder probe, instead of one after the other before the build.
@@ -21341,6 +21362,7 @@ async function sizeTrend(opts, store, dated, baseTag, envHash, includeCurrent) {
 
 /** Starts the reads; a failure stays with whoever awaits it (never an unhandled rejection). */
 function startReadsBeforeBuilds(s, ports) {
+    // The reads of the Measure phase that need no build start too (startEarlyMeasure).
     const { plan, opts, stores } = s;
     const compareTo = plan.app ? tolerate(ports.log, 'read the size of the compared image', () => previousAppImage(s)) : Promise.resolve(undefined);
     const baseDigest = plan.base.build ? undefined : stores.store.digest(opts.baseRepository, plan.base.tag);
@@ -21350,7 +21372,7 @@ function startReadsBeforeBuilds(s, ports) {
         const parsed = parseReference(plan.app.ref, 'tags', { local: opts.image.local });
         appDigestBefore = stores.store.digest(parsed.name, parsed.tag).catch(() => undefined);
     }
-    return { compareTo, baseDigest, appDigestBefore };
+    return { compareTo, baseDigest, appDigestBefore, measure: startEarlyMeasure(s, baseDigest, ports.log) };
 }
 
 ;// CONCATENATED MODULE: ./src/merge.ts
@@ -22631,7 +22653,7 @@ async function main_main(ctx, env, ports, cleanup, progress) {
     // Read before the application is pushed (started with the other reads: ready by now).
     const compareTo = await reads.compareTo;
     const built = await appPhase(s, tc, base, workDir, timer, ports, reads);
-    const measured = await timer.run('Measure', () => measurePhase(s, built, compareTo, ports));
+    const measured = await timer.run('Measure', () => measurePhase(s, built, compareTo, ports, reads.measure));
     const retention = plan.retention ? await timer.run(`Retention (prune: ${opts.prune})`, () => retentionPhase(s, ports)) : undefined;
     progress.reported = true;
     await reportPhase({ ...s, built, measured, retention }, ports);

@@ -99,7 +99,7 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
   // Read before the application is pushed (started with the other reads: ready by now).
   const compareTo = await reads.compareTo
   const built = await appPhase(s, tc, base, workDir, timer, ports, reads)
-  const measured = await timer.run('Measure', () => measurePhase(s, built, compareTo, ports))
+  const measured = await timer.run('Measure', () => measurePhase(s, built, compareTo, ports, reads.measure))
   const retention = plan.retention ? await timer.run(`Retention (prune: ${opts.prune})`, () => retentionPhase(s, ports)) : undefined
   progress.reported = true
   await reportPhase({ ...s, built, measured, retention }, ports)

@@ -19,10 +19,50 @@ import { tolerate } from './timing.js'
 const TREND_POINTS = 8
 
 /**
- * `appCompareTo`: the previous image of the stream, read before the builds (see
- * previousAppImage); a base alone is compared with the previous dated base.
+ * The Measure phase's reads that do not wait for the builds, started with the reads before
+ * the builds: what changed since the previous base and the previous base's size (always),
+ * and for a reused base its size manifest and the size trend. On a remote registry each is a
+ * chain of round trips; started early they finish while the application builds.
  */
-export async function measurePhase(s: RunState, built: Built, appCompareTo: ImageSize | undefined, ports: Pick<Ports, 'log' | 'results'>): Promise<Measured> {
+export interface EarlyMeasure {
+  readonly previousBase?: Promise<ImageSize | undefined>
+  readonly changes: Promise<Measured['changes']>
+  readonly trend?: Promise<{ tag: string; bytes: number }[] | undefined>
+  readonly packages?: Promise<PackagesReport | undefined>
+}
+
+export function startEarlyMeasure(
+  s: RunState,
+  baseDigest: Promise<string | undefined> | undefined,
+  log: Pick<Ports['log'], 'warning' | 'debug' | 'info'>,
+): EarlyMeasure {
+  const { opts, plan, stores, lookup, fp } = s
+  const prev = plan.previous
+  const early: EarlyMeasure = {
+    previousBase: prev ? tolerate(log, 'read the size of the previous base', () => stores.store.size(opts.baseRepository, prev.tag)) : undefined,
+    changes: environmentChangesOf(s, log),
+  }
+  if (plan.choice.action !== 'reuse' || !baseDigest) return early
+  const digest = baseDigest.catch(() => undefined)
+  return {
+    ...early,
+    trend: tolerate(log, 'read the size trend', () => sizeTrend(opts, stores.store, lookup.dated ?? [], plan.choice.tag, fp.hash, plan.pins.measureInStore)),
+    packages: digest.then((d) => basePackages(s, { digest: d }, log)),
+  }
+}
+
+/**
+ * `appCompareTo`: the previous image of the stream, read before the builds (see
+ * previousAppImage); a base alone is compared with the previous dated base. `early`: the
+ * reads already under way (startEarlyMeasure).
+ */
+export async function measurePhase(
+  s: RunState,
+  built: Built,
+  appCompareTo: ImageSize | undefined,
+  ports: Pick<Ports, 'log' | 'results'>,
+  early?: EarlyMeasure,
+): Promise<Measured> {
   const { opts, plan, stores, lookup, fp } = s
   const { log } = ports
   const sizeStore = plan.pins.measureInStore ? stores.store : stores.engine
@@ -32,15 +72,16 @@ export async function measurePhase(s: RunState, built: Built, appCompareTo: Imag
   // Independent registry reads: run them at once.
   const [read, previousBase, changes, trend, baseSize, packages] = await Promise.all([
     tolerate(log, 'read the image size', () => sizeStore.size(built.final.name, measuredRef)),
-    prev ? tolerate(log, 'read the size of the previous base', () => stores.store.size(opts.baseRepository, prev.tag)) : undefined,
-    environmentChangesOf(s, log),
-    tolerate(log, 'read the size trend', () => sizeTrend(opts, stores.store, lookup.dated ?? [], plan.choice.tag, fp.hash, plan.pins.measureInStore)),
+    early ? early.previousBase : prev ? tolerate(log, 'read the size of the previous base', () => stores.store.size(opts.baseRepository, prev.tag)) : undefined,
+    early ? early.changes : environmentChangesOf(s, log),
+    early?.trend ??
+      tolerate(log, 'read the size trend', () => sizeTrend(opts, stores.store, lookup.dated ?? [], plan.choice.tag, fp.hash, plan.pins.measureInStore)),
     newBase
       ? tolerate(log, 'read the size of the new base', () =>
           sizeStore.size(opts.baseRepository, built.base.digest && plan.pins.measureByDigest ? built.base.digest : plan.base.tag),
         )
       : undefined,
-    basePackages(s, built, log),
+    early?.packages ?? basePackages(s, built.base, log),
   ])
   const size = read ? { ...read, ref: built.final.ref } : undefined
   ports.results.setOutput(Outputs.ImageSize, size ? String(size.total) : '')
@@ -67,14 +108,14 @@ export async function previousAppImage(s: Pick<RunState, 'opts' | 'ctx' | 'store
  * digest) when the base is there, else from the local engine. No manifest (a custom base
  * Dockerfile): no section, no warning.
  */
-async function basePackages(s: RunState, built: Built, log: Pick<Ports['log'], 'debug' | 'info'>): Promise<PackagesReport | undefined> {
+async function basePackages(s: RunState, base: { readonly digest?: string }, log: Pick<Ports['log'], 'debug' | 'info'>): Promise<PackagesReport | undefined> {
   const { opts, plan, stores, platforms } = s
   if (!stores.sizeManifests) return undefined
   const inRegistry = Boolean(stores.registry) && (plan.push.enabled || plan.choice.action === 'reuse')
   try {
     return await packagesReport({
       read: stores.sizeManifests(opts.baseRepository, inRegistry ? 'registry' : 'engine', platforms[0]),
-      ref: inRegistry ? (built.base.digest ?? plan.choice.tag) : plan.choice.tag,
+      ref: inRegistry ? (base.digest ?? plan.choice.tag) : plan.choice.tag,
       previousTag: plan.choice.action === 'build' ? plan.previous?.tag : undefined,
       debug: (m) => log.debug(m),
     })

@@ -1,4 +1,5 @@
-// Phase 4a: the registry reads the builds need, started together right after the plan. None
+// Phase 4a: the registry reads the builds need (and those of the Measure phase that need no
+// build), started together right after the plan. None
 // depends on another, and each is a round trip or two — a few milliseconds on a loopback
 // registry, tens to hundreds on a remote one — so they run at once, beside the push check
 // and the builder probe, instead of one after the other before the build.
@@ -7,7 +8,7 @@ import type { Ports } from '../ports/index.js'
 import { parseReference } from '../reference.js'
 import type { ImageSize } from '../report/model.js'
 import type { RunState } from '../state.js'
-import { previousAppImage } from './measure.js'
+import { previousAppImage, startEarlyMeasure, type EarlyMeasure } from './measure.js'
 import { tolerate } from './timing.js'
 
 export interface ReadsBeforeBuilds {
@@ -17,10 +18,13 @@ export interface ReadsBeforeBuilds {
   readonly baseDigest?: Promise<string | undefined>
   /** What the application tag held before this run: a rebuild that changed nothing pushes the same digest. */
   readonly appDigestBefore: Promise<string | undefined>
+  /** The Measure phase's reads that need no build. */
+  readonly measure: EarlyMeasure
 }
 
 /** Starts the reads; a failure stays with whoever awaits it (never an unhandled rejection). */
 export function startReadsBeforeBuilds(s: RunState, ports: Pick<Ports, 'log'>): ReadsBeforeBuilds {
+  // The reads of the Measure phase that need no build start too (startEarlyMeasure).
   const { plan, opts, stores } = s
   const compareTo = plan.app ? tolerate(ports.log, 'read the size of the compared image', () => previousAppImage(s)) : Promise.resolve(undefined)
   const baseDigest = plan.base.build ? undefined : stores.store.digest(opts.baseRepository, plan.base.tag)
@@ -30,5 +34,5 @@ export function startReadsBeforeBuilds(s: RunState, ports: Pick<Ports, 'log'>): 
     const parsed = parseReference(plan.app.ref, 'tags', { local: opts.image.local })
     appDigestBefore = stores.store.digest(parsed.name, parsed.tag!).catch(() => undefined)
   }
-  return { compareTo, baseDigest, appDigestBefore }
+  return { compareTo, baseDigest, appDigestBefore, measure: startEarlyMeasure(s, baseDigest, ports.log) }
 }

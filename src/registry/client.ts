@@ -412,33 +412,29 @@ export class RegistryClient {
     }
   }
 
-  /** A small JSON blob by digest (verified, read once per client); redirects to storage are followed without credentials. */
-  private blobJson(name: ImageName, digest: string): Promise<unknown> {
-    return this.once(`blob ${name.registry}/${name.repository}@${digest}`, () => this.readBlobJson(name, digest))
+  /** A small JSON blob by digest (verified, read once per client: see blob); redirects to storage are followed without credentials. */
+  private async blobJson(name: ImageName, digest: string): Promise<unknown> {
+    const body = await this.blob(name, digest, CONFIG_MAX_BYTES)
+    try {
+      return JSON.parse(body.toString('utf8'))
+    } catch {
+      throw new RegistryError('protocol', name.registry, `read the blob ${name.repository}@${digest}: not valid JSON`)
+    }
   }
 
-  private async readBlobJson(name: ImageName, digest: string): Promise<unknown> {
-    const reg = this.reg(name)
-    if (!validDigest(digest)) throw new RegistryError('protocol', reg.name, `invalid digest "${digest}"`)
-    const what = `read the blob ${name.repository}@${digest}`
-    return this.transport.send(
-      reg,
-      {
-        method: 'GET',
-        url: this.url(reg, `${name.repository}/blobs/${digest}`),
-        scope: repositoryScope(name.repository, ['pull']),
-        maxBytes: CONFIG_MAX_BYTES,
-        what,
-      },
-      (res) => {
-        verifyDigest(digest, res.body, what)
-        return parseJson(res.body, what)
-      },
-    )
-  }
-
-  /** A blob by digest, at most `maxBytes` (verified); redirects to storage are followed without credentials. */
+  /**
+   * A blob by digest, at most `maxBytes` (verified); redirects to storage are followed
+   * without credentials. Blobs up to the config cap are read once per client (configs, the
+   * size manifest's layer: several phases ask for the same ones).
+   */
   async blob(name: ImageName, digest: string, maxBytes: number): Promise<Buffer> {
+    if (maxBytes > CONFIG_MAX_BYTES) return this.readBlob(name, digest, maxBytes)
+    const kept = await this.once(`blob ${name.registry}/${name.repository}@${digest}`, () => this.readBlob(name, digest, CONFIG_MAX_BYTES))
+    if (kept && kept.length <= maxBytes) return kept
+    return this.readBlob(name, digest, maxBytes)
+  }
+
+  private async readBlob(name: ImageName, digest: string, maxBytes: number): Promise<Buffer> {
     const reg = this.reg(name)
     if (!validDigest(digest)) throw new RegistryError('protocol', reg.name, `invalid digest "${digest}"`)
     const what = `read the blob ${name.repository}@${digest}`

@@ -10,6 +10,7 @@ import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest'
 import { inspectBuilder } from '../src/buildx/index.js'
 import { engineDriverStatus, localEngineSocket } from '../src/buildx/engine.js'
+import { startEarly } from '../src/early.js'
 import { UserError } from '../src/errors.js'
 
 let dir: string
@@ -120,5 +121,26 @@ describe('localEngineSocket: only where the docker CLI would use the local socke
 
   test('a socket nobody listens on fails fast (then the CLI is asked)', async () => {
     await expect(engineDriverStatus(path.join(dir, 'nobody.sock'))).rejects.toThrow()
+  })
+})
+
+describe('startEarly: the inspection the entry point starts before loading the action', () => {
+  test.each([
+    [{}, false],
+    [{ INPUT_DOCKERFILE: 'Dockerfile' }, true],
+    [{ INPUT_DOCKERFILE: '  ' }, false],
+    [{ INPUT_DOCKERFILE: 'Dockerfile', INPUT_MODE: 'plan' }, false],
+    [{ INPUT_DOCKERFILE: 'Dockerfile', INPUT_MODE: 'merge' }, false],
+    [{ INPUT_DOCKERFILE: 'Dockerfile', INPUT_MODE: 'base' }, true],
+    [{ INPUT_DOCKERFILE: 'Dockerfile', INPUT_BUILDER: 'ci-builder' }, true],
+    [{ INPUT_DOCKERFILE: 'Dockerfile', INPUT_BUILDER: '--driver=evil' }, false],
+  ])('%j → inspects: %s', async (inputs, inspects) => {
+    fakeDocker(`case "$*" in "buildx inspect"*) printf '${INSPECT_DEFAULT}' ;; *) exit 3 ;; esac`)
+    const early = startEarly({ PATH: process.env.PATH, DOCKER_CONFIG: dir, DOCKER_HOST: `unix://${path.join(dir, 'none.sock')}`, ...inputs })
+    expect(early.inspect !== undefined).toBe(inspects)
+    if (!early.inspect) return expect(log()).toEqual([])
+    expect(early.inspect.builder).toBe('INPUT_BUILDER' in inputs ? inputs.INPUT_BUILDER : undefined)
+    await early.inspect.info.catch(() => undefined)
+    expect(log().filter((l) => l.startsWith('buildx'))).toEqual([`buildx inspect${early.inspect.builder ? ` ${early.inspect.builder}` : ''}`])
   })
 })

@@ -117,9 +117,9 @@ describe('orchestrator with fake ports', () => {
 
   it.each([
     {
-      name: 'an application Dockerfile: the builder is probed before the tags are listed (it runs during the lookup)',
+      name: 'an application Dockerfile: the builder and push access are checked before the tags are listed (they run during the lookup)',
       dockerfile: 'Dockerfile',
-      order: ['inspect', 'tags'],
+      order: ['inspect', 'push check', 'tags'],
     },
     { name: 'no application Dockerfile and a base to reuse: buildx is never asked', dockerfile: '', order: ['tags'] },
   ])('$name', async ({ dockerfile, order: expected }) => {
@@ -129,6 +129,10 @@ describe('orchestrator with fake ports', () => {
       override listTags(name: ImageName): Promise<string[]> {
         order.push('tags')
         return super.listTags(name)
+      }
+      override probePush(name: ImageName): Promise<void> {
+        order.push('push check')
+        return super.probePush(name)
       }
     }
     const recording = new Recording()
@@ -141,35 +145,38 @@ describe('orchestrator with fake ports', () => {
     }
     await run(env(), { ...fake.ports, buildx })
     expect(process.exitCode ?? 0).toBe(0)
-    expect(order.slice(0, 2)).toEqual(expected)
+    expect(order.slice(0, expected.length)).toEqual(expected)
     expect(order.filter((x) => x === 'inspect')).toHaveLength(dockerfile ? 1 : 0) // probed once, not again in the Builder phase
     expect(fake.outputs['base-reused']).toBe('true')
   })
 
-  it('the reads the builds need (base digest, tag digest before, compared image) all start before the push check, not one after another', async () => {
+  it('the reads the builds need (base digest, tag digest before, compared image) run at once, not one after another', async () => {
     const { registry: seeded } = await registryWithBase()
-    const order: string[] = []
-    class Recording extends FakeRegistry {
-      override probePush(name: ImageName): Promise<void> {
-        order.push('push check')
-        return super.probePush(name)
-      }
-      override digest(name: ImageName, tag: string): Promise<string | undefined> {
-        order.push(`digest ${tag.replace(/-[0-9a-f]{12}-\d{8}$/, '-…')}`)
+    const started: string[] = []
+    let release!: () => void
+    const allStarted = new Promise<void>((r) => (release = r))
+    // Each read waits until all three are under way: reads made one after another never finish.
+    const barrier = async (what: string): Promise<void> => {
+      started.push(what)
+      if (started.length === 3) release()
+      await Promise.race([allStarted, new Promise((_, reject) => setTimeout(() => reject(new Error(`reads one after another: ${started.join(', ')}`)), 2000))])
+    }
+    class Gated extends FakeRegistry {
+      override async digest(name: ImageName, tag: string): Promise<string | undefined> {
+        if (started.length < 3) await barrier(`digest ${tag.replace(/-[0-9a-f]{12}-\d{8}$/, '-…')}`)
         return super.digest(name, tag)
       }
-      override size(name: ImageName, ref: string) {
-        order.push(`size ${ref.startsWith('sha256:') ? 'by digest' : ref}`)
+      override async size(name: ImageName, ref: string) {
+        if (started.length < 3 && !ref.startsWith('sha256:')) await barrier(`size ${ref}`)
         return super.size(name, ref)
       }
     }
-    const registry = new Recording()
+    const registry = new Gated()
     for (const t of seeded.tagsOf(IMAGE)) registry.put(`${IMAGE}:${t}`, { bytes: 4000 })
     const r = await runWith({ registry, inputs: { dockerfile: 'Dockerfile', tags: 'v1' }, event: 'pr' })
+    expect(errors(r)).toEqual([])
     expect(r.exitCode).toBe(0)
-    const check = order.indexOf('push check')
-    expect(check).toBeGreaterThan(0)
-    expect(order.slice(0, check)).toEqual(expect.arrayContaining(['digest base-…', 'digest v1', expect.stringMatching(/^size (latest|pr-8)$/)]))
+    expect(started).toEqual(expect.arrayContaining(['digest base-…', 'digest v1', expect.stringMatching(/^size (latest|pr-8)$/)]))
   })
 
   it('an application image is built FROM the pushed base, pinned by digest', async () => {

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { readRunContext, type RunContext } from './context.js'
+import type { EarlyStart } from './early.js'
 import { errorMessage } from './errors.js'
 import { appPhase } from './phases/app.js'
 import { basePhase } from './phases/base.js'
@@ -19,7 +20,7 @@ import { environmentChangesOf, measurePhase } from './phases/measure.js'
 import { startReadsBeforeBuilds } from './phases/reads.js'
 import { mergePhase } from './phases/merge.js'
 import { announcePlan, showPlan } from './phases/plan.js'
-import { needsPushCheck, pushAccessPhase } from './phases/push-access.js'
+import { needsPushCheck, pushAccessPhase, startPushChecks } from './phases/push-access.js'
 import { reportPhase } from './phases/report.js'
 import { retentionPhase } from './phases/retention.js'
 import { PhaseTimer } from './phases/timing.js'
@@ -29,7 +30,8 @@ import { materializeSecrets } from './phases/secrets.js'
 import type { Cleanup, RunState } from './state.js'
 
 /** Entry point: never throws; failures become one error annotation and a non-zero exit. */
-export async function run(env: NodeJS.ProcessEnv = process.env, ports: Ports = defaultPorts(env)): Promise<void> {
+export async function run(env: NodeJS.ProcessEnv = process.env, given?: Ports, early?: EarlyStart): Promise<void> {
+  const ports = given ?? defaultPorts(env, early)
   const cleanups: (() => void | Promise<void>)[] = []
   const progress: Progress = { builds: [], pushed: [] }
   try {
@@ -55,16 +57,17 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
   const inputs = await timer.run('Inputs', () => Promise.resolve().then(() => readInputs(ctx, env, ports)))
   progress.opts = inputs.opts
   const { opts } = inputs
-  // With an application Dockerfile a build is certain: the builder is probed while the action hashes and lists tags.
-  const early = buildCertain(opts) ? probeBuilder({ opts, ctx }, dockerEnvironment(opts, builderLogin(opts, true), ports, cleanup), ports) : undefined
-  const fp = await timer.run('Environment hash', () => fingerprintPhase(inputs, ctx.workspace, ports))
-  progress.fp = fp
   const stores = ports.stores({
     local: opts.image.local,
     username: opts.registryUsername,
     password: opts.registryPassword,
     insecureRegistries: opts.insecureRegistries,
   })
+  // With an application Dockerfile a build is certain: the builder and push access are checked while the action hashes and lists tags.
+  const early = buildCertain(opts) ? probeBuilder({ opts, ctx }, dockerEnvironment(opts, builderLogin(opts, true), ports, cleanup), ports) : undefined
+  const pushChecks = startPushChecks({ opts, ctx, stores })
+  const fp = await timer.run('Environment hash', () => fingerprintPhase(inputs, ctx.workspace, ports))
+  progress.fp = fp
   const lookup = await timer.run('Lookup', () => lookupPhase({ opts, envHash: fp.hash, stores }, ports))
   const plan = planRun({ opts, ctx, envHash: fp.hash, lookup, platforms: inputs.platforms })
   progress.plan = plan
@@ -87,7 +90,7 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
   }
 
   const reads = startReadsBeforeBuilds(s, ports)
-  if (needsPushCheck(s)) await timer.run('Push access', () => pushAccessPhase(s, ports))
+  if (needsPushCheck(s)) await timer.run('Push access', () => pushAccessPhase(s, ports, pushChecks))
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'conda-image-action-'))
   cleanup(() => rmSync(workDir, { recursive: true, force: true }))
   const probe = () => early ?? probeBuilder(s, dockerEnvironment(opts, plan.builder.login, ports, cleanup), ports)

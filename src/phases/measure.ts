@@ -22,7 +22,8 @@ const TREND_POINTS = 8
  * The Measure phase's reads that do not wait for the builds, started with the reads before
  * the builds: what changed since the previous base and the previous base's size (always),
  * and for a reused base its size manifest and the size trend. On a remote registry each is a
- * chain of round trips; started early they finish while the application builds.
+ * chain of round trips; started early they finish while the application builds. They start
+ * once `after` settles (the reads the build waits for go first).
  */
 export interface EarlyMeasure {
   readonly previousBase?: Promise<ImageSize | undefined>
@@ -35,19 +36,24 @@ export function startEarlyMeasure(
   s: RunState,
   baseDigest: Promise<string | undefined> | undefined,
   log: Pick<Ports['log'], 'warning' | 'debug' | 'info'>,
+  after: Promise<void> = Promise.resolve(),
 ): EarlyMeasure {
   const { opts, plan, stores, lookup, fp } = s
   const prev = plan.previous
   const early: EarlyMeasure = {
-    previousBase: prev ? tolerate(log, 'read the size of the previous base', () => stores.store.size(opts.baseRepository, prev.tag)) : undefined,
-    changes: environmentChangesOf(s, log),
+    previousBase: prev
+      ? after.then(() => tolerate(log, 'read the size of the previous base', () => stores.store.size(opts.baseRepository, prev.tag)))
+      : undefined,
+    changes: after.then(() => environmentChangesOf(s, log)),
   }
   if (plan.choice.action !== 'reuse' || !baseDigest) return early
   const digest = baseDigest.catch(() => undefined)
   return {
     ...early,
-    trend: tolerate(log, 'read the size trend', () => sizeTrend(opts, stores.store, lookup.dated ?? [], plan.choice.tag, fp.hash, plan.pins.measureInStore)),
-    packages: digest.then((d) => basePackages(s, { digest: d }, log)),
+    trend: after.then(() =>
+      tolerate(log, 'read the size trend', () => sizeTrend(opts, stores.store, lookup.dated ?? [], plan.choice.tag, fp.hash, plan.pins.measureInStore)),
+    ),
+    packages: after.then(() => digest).then((d) => basePackages(s, { digest: d }, log)),
   }
 }
 

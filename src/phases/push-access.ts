@@ -6,7 +6,8 @@
 
 import { UserError, errorMessage } from '../errors.js'
 import type { Ports } from '../ports/index.js'
-import { pushAccessMessage } from '../push.js'
+import { buildCertain } from '../plan.js'
+import { decidePush, pushAccessMessage } from '../push.js'
 import { formatName, type ImageName } from '../reference.js'
 import { isRegistryError } from '../registry/index.js'
 import type { RunState } from '../state.js'
@@ -22,14 +23,36 @@ export function needsPushCheck(s: Pick<RunState, 'opts' | 'plan' | 'lookup'>): b
   return s.opts.mode !== 'plan' && s.plan.push.enabled && (s.lookup.refused !== undefined || s.plan.builder.needed)
 }
 
-export async function pushAccessPhase(s: Pick<RunState, 'opts' | 'plan' | 'lookup' | 'stores'>, ports: Pick<Ports, 'log'>): Promise<void> {
+/** Push checks already under way, by repository (formatName). */
+export type EarlyPushChecks = ReadonlyMap<string, Promise<void>>
+
+/**
+ * With an application Dockerfile and a run that pushes, the image's repository is a push
+ * target whatever the lookup finds: its check (two round trips, more with a token) starts
+ * while the action hashes and lists tags. A failure waits for the phase (never unhandled).
+ */
+export function startPushChecks(s: Pick<RunState, 'opts' | 'ctx' | 'stores'>): EarlyPushChecks {
+  const { opts, ctx, stores } = s
+  const checks = new Map<string, Promise<void>>()
+  if (!buildCertain(opts) || !stores.registry || !decidePush({ push: opts.push, local: opts.image.local, pullRequest: ctx.pullRequest }).enabled) return checks
+  const check = stores.registry.probePush(opts.image)
+  check.catch(() => undefined)
+  checks.set(formatName(opts.image), check)
+  return checks
+}
+
+export async function pushAccessPhase(
+  s: Pick<RunState, 'opts' | 'plan' | 'lookup' | 'stores'>,
+  ports: Pick<Ports, 'log'>,
+  early: EarlyPushChecks = new Map(),
+): Promise<void> {
   const base = s.opts.baseRepository
   if (s.lookup.refused !== undefined) throw new UserError(pushAccessMessage(base.registry, base.repository, s.lookup.refused))
   const registry = s.stores.registry
   if (!registry || !s.plan.builder.needed) return
   for (const repo of pushTargets(s)) {
     try {
-      await registry.probePush(repo)
+      await (early.get(formatName(repo)) ?? registry.probePush(repo))
       ports.log.info(`Push access to ${formatName(repo)}: ok`)
     } catch (e) {
       if (isRegistryError(e) && (e.kind === 'auth' || e.kind === 'denied'))

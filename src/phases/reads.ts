@@ -34,5 +34,7 @@ export function startReadsBeforeBuilds(s: RunState, ports: Pick<Ports, 'log'>): 
     const parsed = parseReference(plan.app.ref, 'tags', { local: opts.image.local })
     appDigestBefore = stores.store.digest(parsed.name, parsed.tag!).catch(() => undefined)
   }
-  return { compareTo, baseDigest, appDigestBefore, measure: startEarlyMeasure(s, baseDigest, ports.log) }
+  // The build waits for the first three; the Measure phase's reads go after them (the registry answers those first).
+  const first = Promise.allSettled([compareTo, baseDigest, appDigestBefore]).then(() => undefined)
+  return { compareTo, baseDigest, appDigestBefore, measure: startEarlyMeasure(s, baseDigest, ports.log, first) }
 }

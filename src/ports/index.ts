@@ -16,6 +16,7 @@ import {
 import { createContainerBuilder, inspectBuilder, removeBuilder, runBuild, type BuilderInfo, type BuildOutcome, type BuildSpec } from '../buildx/index.js'
 import type { InputName, OutputName } from '../constants.js'
 import { dockerConfigWithLogin, type LoginConfig } from '../docker-login.js'
+import type { EarlyStart } from '../early.js'
 import { githubApi, type GitHubPort } from './github.js'
 import { logSink, type LogSink } from './log.js'
 import { execProcess, type ProcessPort } from './process.js'
@@ -71,8 +72,10 @@ export interface Ports {
   readonly stores: (o: StoreOptions) => Stores
 }
 
-export function defaultPorts(env: NodeJS.ProcessEnv = process.env): Ports {
+/** `early`: what the entry point started before loading the action (src/early.ts), handed to the first matching call. */
+export function defaultPorts(env: NodeJS.ProcessEnv = process.env, early: EarlyStart = {}): Ports {
   const proc = execProcess
+  let earlyInspect = early.inspect
   const log = logSink()
   const docker = (e?: NodeJS.ProcessEnv) => ({ env: e, proc })
   // The registry client's warnings (retries, fallbacks) go through the run's log sink too.
@@ -91,7 +94,12 @@ export function defaultPorts(env: NodeJS.ProcessEnv = process.env): Ports {
       },
     },
     buildx: {
-      inspect: (name, e) => inspectBuilder(name, docker(e)),
+      inspect: (name, e) => {
+        const pre = earlyInspect
+        earlyInspect = undefined
+        // The login config (if any) links the user's buildx builders and contexts: the same answer.
+        return pre && pre.builder === name ? pre.info : inspectBuilder(name, docker(e))
+      },
       createBuilder: (e) => createContainerBuilder(docker(e)),
       removeBuilder: (name, e) => removeBuilder(name, docker(e)),
       build: (spec, o) => runBuild(spec, { ...o, proc }),

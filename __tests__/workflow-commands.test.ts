@@ -55,7 +55,7 @@ const properties = fc.record(
 )
 
 describe('workflow commands: the same stdout as @actions/core', () => {
-  test.prop([text, properties])('warning, error and notice, with any annotation properties', async (message, props) => {
+  test.prop([text, properties], { numRuns: 400 })('warning, error and notice, with any annotation properties', async (message, props) => {
     for (const level of ['warning', 'error', 'notice'] as const) {
       const expected = await stdoutOf(() => core[level](message, props))
       expect(await stdoutOf(() => ours[level](message, props))).toBe(expected)
@@ -68,6 +68,11 @@ describe('workflow commands: the same stdout as @actions/core', () => {
     expect(await stdoutOf(() => ours.setSecret(message))).toBe(await stdoutOf(() => core.setSecret(message)))
     const expected = await stdoutOf(() => core.group(message, () => Promise.resolve(core.info('inside'))))
     expect(await stdoutOf(() => ours.group(message, () => Promise.resolve(ours.info('inside'))))).toBe(expected)
+  })
+
+  test('annotation properties that are all empty: the same command (found by the property above)', async () => {
+    const expected = await stdoutOf(() => core.warning('', { endColumn: undefined }))
+    expect(await stdoutOf(() => ours.warning('', { endColumn: undefined }))).toBe(expected)
   })
 
   test('a group is closed when its work throws, and the error is passed on', async () => {

@@ -455,7 +455,10 @@ export function renderReport(r: Results): string {
       table(
         ['', ''],
         [
-          ['bundle `dist/index.js`', `${kb(st.bundleBytes)} (${kb(st.bundleGzipBytes)} gzipped); dist/ ${st.distFiles} files, ${kb(st.distBytes)}`],
+          [
+            `bundle loaded at start (${(st.startFiles ?? ['index.js']).map((f) => `\`${f}\``).join(' + ')})`,
+            `${kb(st.bundleBytes)} (${kb(st.bundleGzipBytes)} gzipped); dist/ ${st.distFiles} files, ${kb(st.distBytes)}`,
+          ],
           ['`node -e 0` (node itself)', ms(st.nodeBareMs)],
           ['`node dist/index.js`, no inputs (load, then fail on the missing input): first line / exit', `${ms(st.noInputsFirstLineMs)} / ${ms(st.noInputsMs)}`],
           ['in-process `await import(dist/index.js)`, no inputs', ms(st.importMs)],

@@ -646,7 +646,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 (0,_ports_process_js__WEBPACK_IMPORTED_MODULE_1__/* .killChildrenOnSignal */ .h9)((m) => console.log(m));
 // The builder's inspection starts first; the rest of the action loads meanwhile (its own chunk).
 const early = (0,_early_js__WEBPACK_IMPORTED_MODULE_0__/* .startEarly */ .w)(process.env);
-const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(670), __nccwpck_require__.e(868)]).then(__nccwpck_require__.bind(__nccwpck_require__, 9868));
+const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(670), __nccwpck_require__.e(680)]).then(__nccwpck_require__.bind(__nccwpck_require__, 2680));
 await run(process.env, undefined, early);
 
 __webpack_async_result__();
@@ -1006,13 +1006,16 @@ function escapeData(s) {
 function escapeProperty(s) {
     return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
-/** `::command key=value,…::message` on stdout; properties without a value are left out. */
+/**
+ * `::command key=value,…::message` on stdout; properties without a value are left out (a
+ * properties object whose values are all empty still leaves the space, as @actions/core does).
+ */
 function issueCommand(command, properties, message) {
     let line = `::${command}`;
     const props = Object.entries(properties)
         .filter(([, v]) => Boolean(v))
         .map(([k, v]) => `${k}=${escapeProperty(v)}`);
-    if (props.length > 0)
+    if (Object.keys(properties).length > 0)
         line += ` ${props.join(',')}`;
     process.stdout.write(`${line}::${escapeData(message)}${node_os__WEBPACK_IMPORTED_MODULE_3__.EOL}`);
 }

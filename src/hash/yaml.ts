@@ -8,6 +8,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node, type YAMLError, type YAMLMap } from 'yaml'
 import { UserError } from '../errors.js'
 import { excerpt } from '../redact.js'
+import { thousands } from '../text.js'
 
 export type PNode = PScalar | PSeq | PMap
 
@@ -95,7 +96,7 @@ function preflight(text: string, file: string): string {
   const entries = roughEntries(src)
   if (entries > MAX_ENTRIES) {
     throw new UserError(
-      `${file} has about ${entries.toLocaleString('en-US')} lines and list items, more than the ${MAX_ENTRIES.toLocaleString('en-US')} an environment file may have (real ones have hundreds)`,
+      `${file} has about ${thousands(entries)} lines and list items, more than the ${thousands(MAX_ENTRIES)} an environment file may have (real ones have hundreds)`,
       { file, line: 1 },
     )
   }
@@ -138,7 +139,7 @@ function converter(doc: Document.Parsed, src: string, file: string, lineCounter:
   let budget = MAX_NODES
   let aliases = 0
   const convert = (node: unknown, depth: number): PNode => {
-    if (--budget < 0) throw new UserError(`${file}: the YAML expands to too many nodes (more than ${MAX_NODES.toLocaleString('en-US')})`, { file, line: 1 })
+    if (--budget < 0) throw new UserError(`${file}: the YAML expands to too many nodes (more than ${thousands(MAX_NODES)})`, { file, line: 1 })
     if (depth > MAX_DEPTH) {
       const line = lineOf((node as Node).range?.[0] ?? 0)
       throw new UserError(`${file}:${line}: the YAML is nested more than ${MAX_DEPTH} levels deep — an environment file nests a few levels`, { file, line })

@@ -41,13 +41,16 @@ function escapeProperty(s: unknown): string {
   return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C')
 }
 
-/** `::command key=value,…::message` on stdout; properties without a value are left out. */
+/**
+ * `::command key=value,…::message` on stdout; properties without a value are left out (a
+ * properties object whose values are all empty still leaves the space, as @actions/core does).
+ */
 export function issueCommand(command: string, properties: CommandProperties, message: unknown): void {
   let line = `::${command}`
   const props = Object.entries(properties)
     .filter(([, v]) => Boolean(v))
     .map(([k, v]) => `${k}=${escapeProperty(v)}`)
-  if (props.length > 0) line += ` ${props.join(',')}`
+  if (Object.keys(properties).length > 0) line += ` ${props.join(',')}`
   process.stdout.write(`${line}::${escapeData(message)}${EOL}`)
 }
 

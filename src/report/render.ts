@@ -6,6 +6,7 @@ import { STEP_SUMMARY_LIMIT } from '../constants.js'
 import { redact } from '../redact.js'
 import { commentMarker, COMMENT_BODY_LIMIT } from './marker.js'
 import { formatBytes, formatDelta, formatDuration } from './format.js'
+import { thousands } from '../text.js'
 import { packagesSection } from './packages.js'
 import { code, details, fenceFor, oneLine, plural, table, text } from './markdown.js'
 import type { BaseDecision, BudgetResult, BuildReport, EnvChange, FailureInfo, ImageSize, ReportData, RetentionEntry } from './model.js'
@@ -230,7 +231,7 @@ function ageText(days: number): string {
 
 /** 9,950 */
 function more(n: number): string {
-  return n.toLocaleString('en-US')
+  return thousands(n)
 }
 
 function percent(n: number, total: number, digits: number): string {
@@ -360,9 +361,9 @@ function changeCounts(changes: readonly EnvChange[]): string {
     else changed++
   }
   const out: string[] = []
-  if (added) out.push(`${added.toLocaleString('en-US')} added`)
-  if (removed) out.push(`${removed.toLocaleString('en-US')} removed`)
-  if (changed) out.push(`${changed.toLocaleString('en-US')} changed`)
+  if (added) out.push(`${thousands(added)} added`)
+  if (removed) out.push(`${thousands(removed)} removed`)
+  if (changed) out.push(`${thousands(changed)} changed`)
   return out.join(', ')
 }
 
@@ -417,7 +418,7 @@ function buildsSection(d: ReportData, forComment: boolean, caps: Caps): string |
     const rows = steps.top.map((s) => [code(s.name, caps.value), s.kind, formatDuration(s.durationMs), s.cached ? '✅ cached' : 'built'])
     out.push(
       details(
-        `Slowest build steps (top ${steps.top.length} of ${steps.total.toLocaleString('en-US')})`,
+        `Slowest build steps (top ${steps.top.length} of ${thousands(steps.total)})`,
         table(['Step', 'Build', 'Time', 'Cache'], rows, ['l', 'l', 'r', 'l']),
       ),
     )

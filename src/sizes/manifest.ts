@@ -7,6 +7,8 @@
 // holds that file: JSON `{"version": 1, "packages": [{"name", "version", "build"?, "size"}]}`
 // with `size` the installed bytes of the package.
 
+import { compareText } from '../text.js'
+
 /** The compressed last layer is read only when it is at most this big… */
 export const MAX_MANIFEST_LAYER_BYTES = 1024 * 1024
 /** …the manifest file itself at most this big… */
@@ -84,11 +86,11 @@ export function packageChanges(before: readonly PackageSize[], after: readonly P
     const q = prev.get(p.name)
     if (q && p.size > q.size * (1 + threshold)) grown.push({ name: p.name, before: q, after: p })
   }
-  const big = (a: PackageSize, b: PackageSize) => b.size - a.size || a.name.localeCompare(b.name)
+  const big = (a: PackageSize, b: PackageSize) => b.size - a.size || compareText(a.name, b.name)
   return {
     added: added.sort(big),
     removed: removed.sort(big),
-    grown: grown.sort((a, b) => b.after.size - b.before.size - (a.after.size - a.before.size) || a.name.localeCompare(b.name)),
+    grown: grown.sort((a, b) => b.after.size - b.before.size - (a.after.size - a.before.size) || compareText(a.name, b.name)),
   }
 }
 

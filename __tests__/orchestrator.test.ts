@@ -179,6 +179,26 @@ describe('orchestrator with fake ports', () => {
     expect(started).toEqual(expect.arrayContaining(['digest base-…', 'digest v1', expect.stringMatching(/^size (latest|pr-8)$/)]))
   })
 
+  it('after the push, one read of the application tag gives its digest (the output pin) and its size (the report)', async () => {
+    const calls: string[] = []
+    class Counting extends FakeRegistry {
+      override digest(name: ImageName, tag: string): Promise<string | undefined> {
+        calls.push(`digest ${tag}`)
+        return super.digest(name, tag)
+      }
+      override size(name: ImageName, ref: string) {
+        calls.push(`size ${ref}`)
+        return super.size(name, ref)
+      }
+    }
+    const r = await runWith({ registry: new Counting(), inputs: { dockerfile: 'Dockerfile', tags: 'v1' } })
+    expect(r.exitCode).toBe(0)
+    expect(calls.filter((c) => c === 'digest v1')).toHaveLength(1) // the digest before the build, not again after it
+    expect(calls.filter((c) => c === 'size v1' || c === `size ${r.outputs.digest}`)).toEqual(['size v1'])
+    expect(r.outputs.image).toBe(`${IMAGE}:v1@${r.outputs.digest}`)
+    expect(r.outputs['image-size']).toBe('5000')
+  })
+
   it('an application image is built FROM the pushed base, pinned by digest', async () => {
     const r = await runWith({ inputs: { dockerfile: 'Dockerfile', tags: 'v1' } })
     expect(r.buildx.builds.map((b) => b.tags)).toEqual([[expect.stringMatching(/:base-/)], [`${IMAGE}:v1`]])

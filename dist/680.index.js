@@ -1411,8 +1411,10 @@ async function appPhase(s, tc, base, workDir, timer, ports, reads) {
         });
         builds.push(buildReport('app', appRef, outcome.outcome, outcome.note));
         metadata = outcome.outcome.metadata;
-        const digest = (plan.pins.finalFromStore ? await s.stores.store.digest(parsed.name, parsed.tag) : undefined) ?? outcome.outcome.digest;
-        final = { name: parsed.name, tag: parsed.tag, digest, digestBefore };
+        // The store's digest of the tag and its size in one read (one round trip fewer than a HEAD, then a GET by digest).
+        const stored = plan.pins.finalFromStore ? await s.stores.store.size(parsed.name, parsed.tag) : undefined;
+        const digest = stored?.digest ?? outcome.outcome.digest;
+        final = { name: parsed.name, tag: parsed.tag, digest, digestBefore, ...(stored ? { size: stored } : {}) };
     }
     const ref = (0,reference/* formatReference */.FH)(final.name, final.tag, final.digest);
     ports.results.setOutput(constants/* Outputs */.tY.Image, ref);
@@ -9586,7 +9588,7 @@ async function measurePhase(s, built, appCompareTo, ports, early) {
     const newBase = plan.app !== undefined && plan.choice.action === 'build';
     // Independent registry reads: run them at once.
     const [read, previousBase, changes, trend, baseSize, packages] = await Promise.all([
-        tolerate(log, 'read the image size', () => sizeStore.size(built.final.name, measuredRef)),
+        built.final.size ?? tolerate(log, 'read the image size', () => sizeStore.size(built.final.name, measuredRef)),
         early ? early.previousBase : prev ? tolerate(log, 'read the size of the previous base', () => stores.store.size(opts.baseRepository, prev.tag)) : undefined,
         early ? early.changes : environmentChangesOf(s, log),
         early?.trend ??

@@ -43,6 +43,8 @@ export interface Built {
     readonly ref: string
     /** The digest the application tag had before this run pushed (undefined: none, or not read). */
     readonly digestBefore?: string
+    /** Its size, read from the store with its digest after the build (the Measure phase reports it). */
+    readonly size?: ImageSize
   }
   /** Every reference this run pushed. */
   readonly pushed: readonly string[]

@@ -77,7 +77,7 @@ export async function measurePhase(
   const newBase = plan.app !== undefined && plan.choice.action === 'build'
   // Independent registry reads: run them at once.
   const [read, previousBase, changes, trend, baseSize, packages] = await Promise.all([
-    tolerate(log, 'read the image size', () => sizeStore.size(built.final.name, measuredRef)),
+    built.final.size ?? tolerate(log, 'read the image size', () => sizeStore.size(built.final.name, measuredRef)),
     early ? early.previousBase : prev ? tolerate(log, 'read the size of the previous base', () => stores.store.size(opts.baseRepository, prev.tag)) : undefined,
     early ? early.changes : environmentChangesOf(s, log),
     early?.trend ??

@@ -10967,7 +10967,7 @@ async function main_main(ctx, env, ports, cleanup, progress) {
         insecureRegistries: opts.insecureRegistries,
     });
     // With an application Dockerfile a build is certain: the builder and push access are checked while the action hashes and lists tags.
-    const early = buildCertain(opts) ? probeBuilder({ opts, ctx }, dockerEnvironment(opts, builderLogin(opts, true), ports, cleanup), ports) : undefined;
+    const builderProbe = buildCertain(opts) ? probeBuilder({ opts, ctx }, dockerEnvironment(opts, builderLogin(opts, true), ports, cleanup), ports) : undefined;
     const pushChecks = startPushChecks({ opts, ctx, stores });
     const fp = await timer.run('Environment hash', () => fingerprintPhase(inputs, ctx.workspace, ports));
     progress.fp = fp;
@@ -10994,7 +10994,7 @@ async function main_main(ctx, env, ports, cleanup, progress) {
         await timer.run('Push access', () => pushAccessPhase(s, ports, pushChecks));
     const workDir = (0,external_node_fs_.mkdtempSync)(external_node_path_default().join(external_node_os_default().tmpdir(), 'conda-image-action-'));
     cleanup(() => (0,external_node_fs_.rmSync)(workDir, { recursive: true, force: true }));
-    const probe = () => early ?? probeBuilder(s, dockerEnvironment(opts, plan.builder.login, ports, cleanup), ports);
+    const probe = () => builderProbe ?? probeBuilder(s, dockerEnvironment(opts, plan.builder.login, ports, cleanup), ports);
     const toolchain = plan.builder.needed ? await timer.run('Builder', () => builderPhase(s, probe(), ports, cleanup)) : noToolchain(plan);
     const tc = plan.builder.needed ? { ...toolchain, secrets: materializeSecrets(opts, cleanup) } : toolchain;
     const base = await basePhase(s, tc, workDir, timer, ports, reads);

@@ -64,7 +64,7 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
     insecureRegistries: opts.insecureRegistries,
   })
   // With an application Dockerfile a build is certain: the builder and push access are checked while the action hashes and lists tags.
-  const early = buildCertain(opts) ? probeBuilder({ opts, ctx }, dockerEnvironment(opts, builderLogin(opts, true), ports, cleanup), ports) : undefined
+  const builderProbe = buildCertain(opts) ? probeBuilder({ opts, ctx }, dockerEnvironment(opts, builderLogin(opts, true), ports, cleanup), ports) : undefined
   const pushChecks = startPushChecks({ opts, ctx, stores })
   const fp = await timer.run('Environment hash', () => fingerprintPhase(inputs, ctx.workspace, ports))
   progress.fp = fp
@@ -93,7 +93,7 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
   if (needsPushCheck(s)) await timer.run('Push access', () => pushAccessPhase(s, ports, pushChecks))
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'conda-image-action-'))
   cleanup(() => rmSync(workDir, { recursive: true, force: true }))
-  const probe = () => early ?? probeBuilder(s, dockerEnvironment(opts, plan.builder.login, ports, cleanup), ports)
+  const probe = () => builderProbe ?? probeBuilder(s, dockerEnvironment(opts, plan.builder.login, ports, cleanup), ports)
   const toolchain = plan.builder.needed ? await timer.run('Builder', () => builderPhase(s, probe(), ports, cleanup)) : noToolchain(plan)
   const tc = plan.builder.needed ? { ...toolchain, secrets: materializeSecrets(opts, cleanup) } : toolchain
   const base = await basePhase(s, tc, workDir, timer, ports, reads)

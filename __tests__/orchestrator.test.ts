@@ -179,7 +179,7 @@ describe('orchestrator with fake ports', () => {
     expect(started).toEqual(expect.arrayContaining(['digest base-…', 'digest v1', expect.stringMatching(/^size (latest|pr-8)$/)]))
   })
 
-  it('after the push, one read of the application tag gives its digest (the output pin) and its size (the report)', async () => {
+  it('after each push, one read of the tag gives its digest (the output pin) and its size (the report): the base and the application', async () => {
     const calls: string[] = []
     class Counting extends FakeRegistry {
       override digest(name: ImageName, tag: string): Promise<string | undefined> {
@@ -195,6 +195,10 @@ describe('orchestrator with fake ports', () => {
     expect(r.exitCode).toBe(0)
     expect(calls.filter((c) => c === 'digest v1')).toHaveLength(1) // the digest before the build, not again after it
     expect(calls.filter((c) => c === 'size v1' || c === `size ${r.outputs.digest}`)).toEqual(['size v1'])
+    const baseTag = r.outputs['base-tag']!
+    const baseDigest = r.outputs['base-image']!.split('@')[1]!
+    expect(calls.filter((c) => c === `digest ${baseTag}`)).toEqual([]) // built here: nothing to read before, one read after
+    expect(calls.filter((c) => c === `size ${baseTag}` || c === `size ${baseDigest}`)).toEqual([`size ${baseTag}`])
     expect(r.outputs.image).toBe(`${IMAGE}:v1@${r.outputs.digest}`)
     expect(r.outputs['image-size']).toBe('5000')
   })

@@ -1395,7 +1395,7 @@ function appSpec(s, tc, base, workDir) {
 async function appPhase(s, tc, base, workDir, timer, ports, reads) {
     const { plan, opts } = s;
     const builds = base.build ? [base.build] : [];
-    let final = { name: opts.baseRepository, tag: plan.base.tag, digest: base.digest };
+    let final = { name: opts.baseRepository, tag: plan.base.tag, digest: base.digest, ...(base.size ? { size: base.size } : {}) };
     let metadata = base.metadata;
     if (plan.app) {
         const appRef = plan.app.ref;
@@ -1426,7 +1426,7 @@ async function appPhase(s, tc, base, workDir, timer, ports, reads) {
     const pushed = plan.push.enabled ? [...(base.build ? [plan.base.tagRef] : []), ...(plan.app ? plan.job.appTags : [])] : [];
     ports.results.setOutput(constants/* Outputs */.tY.Metadata, metadata ? JSON.stringify(metadata) : '');
     ports.results.setOutput(constants/* Outputs */.tY.Tags, pushed.join('\n'));
-    return { builds, base: { ref: base.ref, digest: base.digest }, final: { ...final, ref }, pushed };
+    return { builds, base: { ref: base.ref, digest: base.digest, ...(base.size ? { size: base.size } : {}) }, final: { ...final, ref }, pushed };
 }
 
 ;// CONCATENATED MODULE: ./src/build-context.ts
@@ -5163,6 +5163,7 @@ async function basePhase(s, tc, workDir, timer, ports, reads) {
     let build;
     let metadata;
     let digest;
+    let size;
     if (plan.base.build) {
         const outcome = await timer.run(`Build base ${plan.base.tag}`, async () => {
             ports.log.info(plan.report.reason);
@@ -5180,7 +5181,9 @@ async function basePhase(s, tc, workDir, timer, ports, reads) {
         });
         build = buildReport('base', plan.base.tagRef, outcome.outcome, outcome.note);
         metadata = outcome.outcome.metadata;
-        digest = (plan.push.enabled ? await stores.store.digest(repo, plan.base.tag) : undefined) ?? outcome.outcome.digest;
+        // The registry's digest of the pushed tag and its size in one read.
+        size = plan.push.enabled ? await stores.store.size(repo, plan.base.tag) : undefined;
+        digest = size?.digest ?? outcome.outcome.digest;
         if (plan.push.enabled && !digest)
             throw new Error(`${plan.base.tagRef} was built but the registry does not have it`);
     }
@@ -5191,7 +5194,7 @@ async function basePhase(s, tc, workDir, timer, ports, reads) {
     const ref = plan.pins.baseByDigest ? (0,reference/* formatReference */.FH)(repo, plan.base.tag, digest) : plan.base.tagRef;
     ports.results.setOutput(constants/* Outputs */.tY.BaseImage, ref);
     ports.results.setOutput(constants/* Outputs */.tY.BaseReused, String(plan.choice.action === 'reuse'));
-    return { build, metadata, ref, digest };
+    return { build, metadata, ref, digest, ...(size ? { size } : {}) };
 }
 
 ;// CONCATENATED MODULE: ./src/dated-tags.ts
@@ -9592,9 +9595,10 @@ async function measurePhase(s, built, appCompareTo, ports, early) {
         early ? early.previousBase : prev ? tolerate(log, 'read the size of the previous base', () => stores.store.size(opts.baseRepository, prev.tag)) : undefined,
         early ? early.changes : environmentChangesOf(s, log),
         early?.trend ??
-            tolerate(log, 'read the size trend', () => sizeTrend(opts, stores.store, lookup.dated ?? [], plan.choice.tag, fp.hash, plan.pins.measureInStore)),
+            tolerate(log, 'read the size trend', () => sizeTrend(opts, stores.store, lookup.dated ?? [], plan.choice.tag, fp.hash, plan.pins.measureInStore, plan.base.tag === plan.choice.tag ? built.base.size : undefined)),
         newBase
-            ? tolerate(log, 'read the size of the new base', () => sizeStore.size(opts.baseRepository, built.base.digest && plan.pins.measureByDigest ? built.base.digest : plan.base.tag))
+            ? (built.base.size ??
+                tolerate(log, 'read the size of the new base', () => sizeStore.size(opts.baseRepository, built.base.digest && plan.pins.measureByDigest ? built.base.digest : plan.base.tag)))
             : undefined,
         early?.packages ?? basePackages(s, built.base, log),
     ]);
@@ -9669,10 +9673,12 @@ async function environmentChanges(opts, workspace, store, prev, fp) {
     const changes = withRequirementLines(diffDocuments(doc, fp.document), parseFileLinesLabel(labels?.[constants/* Labels */.gC.EnvFiles]), fingerprintFileLines(fp, opts.environmentFile, workspace));
     return { changes, previousTag: prev.tag };
 }
-async function sizeTrend(opts, store, dated, baseTag, envHash, includeCurrent) {
+async function sizeTrend(opts, store, dated, baseTag, envHash, includeCurrent, current) {
     const all = includeCurrent ? withTag(dated, baseTag, opts.baseTagPrefix) : dated;
     const picked = trendTags(all, envHash, TREND_POINTS);
-    const sizes = await Promise.all(picked.map(async (t) => ({ tag: t.tag, size: await store.size(opts.baseRepository, t.tag) })));
+    // `current`: the base this run pushed, already read.
+    const read = (tag) => (current && tag === baseTag ? Promise.resolve(current) : store.size(opts.baseRepository, tag));
+    const sizes = await Promise.all(picked.map(async (t) => ({ tag: t.tag, size: await read(t.tag) })));
     return sizes.filter((s) => s.size).map((s) => ({ tag: s.tag, bytes: s.size.total }));
 }
 

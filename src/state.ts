@@ -35,7 +35,7 @@ export type Cleanup = (f: () => void | Promise<void>) => void
 /** What the builds produced (or, when the base is reused and there is no app, what was found). */
 export interface Built {
   readonly builds: readonly BuildReport[]
-  readonly base: { readonly ref?: string; readonly digest?: string }
+  readonly base: { readonly ref?: string; readonly digest?: string; readonly size?: ImageSize }
   readonly final: {
     readonly name: ImageName
     readonly tag: string

@@ -45,7 +45,7 @@ export async function appPhase(
 ): Promise<Built> {
   const { plan, opts } = s
   const builds = base.build ? [base.build] : []
-  let final: Omit<Built['final'], 'ref'> = { name: opts.baseRepository, tag: plan.base.tag, digest: base.digest }
+  let final: Omit<Built['final'], 'ref'> = { name: opts.baseRepository, tag: plan.base.tag, digest: base.digest, ...(base.size ? { size: base.size } : {}) }
   let metadata = base.metadata
   if (plan.app) {
     const appRef = plan.app.ref
@@ -76,5 +76,5 @@ export async function appPhase(
   const pushed = plan.push.enabled ? [...(base.build ? [plan.base.tagRef] : []), ...(plan.app ? plan.job.appTags : [])] : []
   ports.results.setOutput(Outputs.Metadata, metadata ? JSON.stringify(metadata) : '')
   ports.results.setOutput(Outputs.Tags, pushed.join('\n'))
-  return { builds, base: { ref: base.ref, digest: base.digest }, final: { ...final, ref }, pushed }
+  return { builds, base: { ref: base.ref, digest: base.digest, ...(base.size ? { size: base.size } : {}) }, final: { ...final, ref }, pushed }
 }

@@ -14,6 +14,7 @@ import { buildReport, ociLabels, registryCache, runOneBuild, type BuildPorts } f
 import type { Toolchain } from './builder.js'
 import type { ReadsBeforeBuilds } from './reads.js'
 import type { PhaseTimer } from './timing.js'
+import type { ImageSize } from '../report/model.js'
 
 export interface BaseResult {
   readonly build?: BuildReport
@@ -21,6 +22,8 @@ export interface BaseResult {
   readonly metadata?: Record<string, unknown>
   readonly ref: string
   readonly digest?: string
+  /** A pushed base's size, read from the registry with its digest. */
+  readonly size?: ImageSize
 }
 
 /**
@@ -75,6 +78,7 @@ export async function basePhase(
   let build: BuildReport | undefined
   let metadata: Record<string, unknown> | undefined
   let digest: string | undefined
+  let size: ImageSize | undefined
   if (plan.base.build) {
     const outcome = await timer.run(`Build base ${plan.base.tag}`, async () => {
       ports.log.info(plan.report.reason)
@@ -92,7 +96,9 @@ export async function basePhase(
     })
     build = buildReport('base', plan.base.tagRef, outcome.outcome, outcome.note)
     metadata = outcome.outcome.metadata
-    digest = (plan.push.enabled ? await stores.store.digest(repo, plan.base.tag) : undefined) ?? outcome.outcome.digest
+    // The registry's digest of the pushed tag and its size in one read.
+    size = plan.push.enabled ? await stores.store.size(repo, plan.base.tag) : undefined
+    digest = size?.digest ?? outcome.outcome.digest
     if (plan.push.enabled && !digest) throw new Error(`${plan.base.tagRef} was built but the registry does not have it`)
   } else {
     ports.log.info(`Reusing ${plan.base.tagRef} (${plan.report.ageDays} day(s) old): the environment is unchanged, no base build`)
@@ -101,5 +107,5 @@ export async function basePhase(
   const ref = plan.pins.baseByDigest ? formatReference(repo, plan.base.tag, digest) : plan.base.tagRef
   ports.results.setOutput(Outputs.BaseImage, ref)
   ports.results.setOutput(Outputs.BaseReused, String(plan.choice.action === 'reuse'))
-  return { build, metadata, ref, digest }
+  return { build, metadata, ref, digest, ...(size ? { size } : {}) }
 }

@@ -81,11 +81,22 @@ export async function measurePhase(
     early ? early.previousBase : prev ? tolerate(log, 'read the size of the previous base', () => stores.store.size(opts.baseRepository, prev.tag)) : undefined,
     early ? early.changes : environmentChangesOf(s, log),
     early?.trend ??
-      tolerate(log, 'read the size trend', () => sizeTrend(opts, stores.store, lookup.dated ?? [], plan.choice.tag, fp.hash, plan.pins.measureInStore)),
+      tolerate(log, 'read the size trend', () =>
+        sizeTrend(
+          opts,
+          stores.store,
+          lookup.dated ?? [],
+          plan.choice.tag,
+          fp.hash,
+          plan.pins.measureInStore,
+          plan.base.tag === plan.choice.tag ? built.base.size : undefined,
+        ),
+      ),
     newBase
-      ? tolerate(log, 'read the size of the new base', () =>
+      ? (built.base.size ??
+        tolerate(log, 'read the size of the new base', () =>
           sizeStore.size(opts.baseRepository, built.base.digest && plan.pins.measureByDigest ? built.base.digest : plan.base.tag),
-        )
+        ))
       : undefined,
     early?.packages ?? basePackages(s, built.base, log),
   ])
@@ -180,9 +191,12 @@ async function sizeTrend(
   baseTag: string,
   envHash: string,
   includeCurrent: boolean,
+  current?: ImageSize,
 ): Promise<{ tag: string; bytes: number }[]> {
   const all = includeCurrent ? withTag(dated, baseTag, opts.baseTagPrefix) : dated
   const picked = trendTags(all, envHash, TREND_POINTS)
-  const sizes = await Promise.all(picked.map(async (t) => ({ tag: t.tag, size: await store.size(opts.baseRepository, t.tag) })))
+  // `current`: the base this run pushed, already read.
+  const read = (tag: string) => (current && tag === baseTag ? Promise.resolve(current) : store.size(opts.baseRepository, tag))
+  const sizes = await Promise.all(picked.map(async (t) => ({ tag: t.tag, size: await read(t.tag) })))
   return sizes.filter((s) => s.size).map((s) => ({ tag: s.tag, bytes: s.size!.total }))
 }

@@ -9587,20 +9587,21 @@ async function measurePhase(s, built, appCompareTo, ports, early) {
     const { log } = ports;
     const sizeStore = plan.pins.measureInStore ? stores.store : stores.engine;
     const measuredRef = built.final.digest && plan.pins.measureByDigest ? built.final.digest : built.final.tag;
-    const prev = plan.previous;
     const newBase = plan.app !== undefined && plan.choice.action === 'build';
+    // What was not started early starts now (the reads that need no build: startEarlyMeasure).
+    const started = early ?? startEarlyMeasure(s, undefined, log);
     // Independent registry reads: run them at once.
     const [read, previousBase, changes, trend, baseSize, packages] = await Promise.all([
         built.final.size ?? tolerate(log, 'read the image size', () => sizeStore.size(built.final.name, measuredRef)),
-        early ? early.previousBase : prev ? tolerate(log, 'read the size of the previous base', () => stores.store.size(opts.baseRepository, prev.tag)) : undefined,
-        early ? early.changes : environmentChangesOf(s, log),
-        early?.trend ??
+        started.previousBase,
+        started.changes,
+        started.trend ??
             tolerate(log, 'read the size trend', () => sizeTrend(opts, stores.store, lookup.dated ?? [], plan.choice.tag, fp.hash, plan.pins.measureInStore, plan.base.tag === plan.choice.tag ? built.base.size : undefined)),
         newBase
             ? (built.base.size ??
                 tolerate(log, 'read the size of the new base', () => sizeStore.size(opts.baseRepository, built.base.digest && plan.pins.measureByDigest ? built.base.digest : plan.base.tag)))
             : undefined,
-        early?.packages ?? basePackages(s, built.base, log),
+        started.packages ?? basePackages(s, built.base, log),
     ]);
     const size = read ? { ...read, ref: built.final.ref } : undefined;
     ports.results.setOutput(constants/* Outputs */.tY.ImageSize, size ? String(size.total) : '');

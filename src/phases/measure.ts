@@ -73,14 +73,15 @@ export async function measurePhase(
   const { log } = ports
   const sizeStore = plan.pins.measureInStore ? stores.store : stores.engine
   const measuredRef = built.final.digest && plan.pins.measureByDigest ? built.final.digest : built.final.tag
-  const prev = plan.previous
   const newBase = plan.app !== undefined && plan.choice.action === 'build'
+  // What was not started early starts now (the reads that need no build: startEarlyMeasure).
+  const started = early ?? startEarlyMeasure(s, undefined, log)
   // Independent registry reads: run them at once.
   const [read, previousBase, changes, trend, baseSize, packages] = await Promise.all([
     built.final.size ?? tolerate(log, 'read the image size', () => sizeStore.size(built.final.name, measuredRef)),
-    early ? early.previousBase : prev ? tolerate(log, 'read the size of the previous base', () => stores.store.size(opts.baseRepository, prev.tag)) : undefined,
-    early ? early.changes : environmentChangesOf(s, log),
-    early?.trend ??
+    started.previousBase,
+    started.changes,
+    started.trend ??
       tolerate(log, 'read the size trend', () =>
         sizeTrend(
           opts,
@@ -98,7 +99,7 @@ export async function measurePhase(
           sizeStore.size(opts.baseRepository, built.base.digest && plan.pins.measureByDigest ? built.base.digest : plan.base.tag),
         ))
       : undefined,
-    early?.packages ?? basePackages(s, built.base, log),
+    started.packages ?? basePackages(s, built.base, log),
   ])
   const size = read ? { ...read, ref: built.final.ref } : undefined
   ports.results.setOutput(Outputs.ImageSize, size ? String(size.total) : '')

@@ -1400,10 +1400,8 @@ async function appPhase(s, tc, base, workDir, timer, ports, reads) {
     if (plan.app) {
         const appRef = plan.app.ref;
         const parsed = (0,reference/* parseReference */.F2)(appRef, 'tags', { local: opts.image.local });
-        // What the tag held before this run: a rebuild that changed nothing pushes the same digest.
-        const digestBefore = plan.push.enabled
-            ? await (reads?.appDigestBefore ?? s.stores.store.digest(parsed.name, parsed.tag).catch(() => undefined))
-            : undefined;
+        // What the tag held before this run (read with the other reads before the builds): a rebuild that changed nothing pushes the same digest.
+        const digestBefore = await reads.appDigestBefore;
         const outcome = await timer.run(`Build application ${appRef}`, async () => {
             const spec = appSpec(s, tc, base, workDir);
             ports.log.info((0,argv/* displayCommand */.kc)(spec));
@@ -5189,7 +5187,7 @@ async function basePhase(s, tc, workDir, timer, ports, reads) {
     }
     else {
         ports.log.info(`Reusing ${plan.base.tagRef} (${plan.report.ageDays} day(s) old): the environment is unchanged, no base build`);
-        digest = await (reads?.baseDigest ?? stores.store.digest(repo, plan.base.tag));
+        digest = await reads.baseDigest;
     }
     const ref = plan.pins.baseByDigest ? (0,reference/* formatReference */.FH)(repo, plan.base.tag, digest) : plan.base.tagRef;
     ports.results.setOutput(constants/* Outputs */.tY.BaseImage, ref);
@@ -9560,7 +9558,7 @@ async function tolerate(log, what, f) {
 
 const TREND_POINTS = 8;
 function startEarlyMeasure(s, baseDigest, log, after = Promise.resolve()) {
-    const { opts, plan, stores, lookup, fp } = s;
+    const { opts, plan, stores } = s;
     const prev = plan.previous;
     const early = {
         previousBase: prev
@@ -9573,7 +9571,7 @@ function startEarlyMeasure(s, baseDigest, log, after = Promise.resolve()) {
     const digest = baseDigest.catch(() => undefined);
     return {
         ...early,
-        trend: after.then(() => tolerate(log, 'read the size trend', () => sizeTrend(opts, stores.store, lookup.dated ?? [], plan.choice.tag, fp.hash, plan.pins.measureInStore))),
+        trend: after.then(() => trendOf(s, log)),
         packages: after.then(() => digest).then((d) => basePackages(s, { digest: d }, log)),
     };
 }
@@ -9583,7 +9581,7 @@ function startEarlyMeasure(s, baseDigest, log, after = Promise.resolve()) {
  * reads already under way (startEarlyMeasure).
  */
 async function measurePhase(s, built, appCompareTo, ports, early) {
-    const { opts, plan, stores, lookup, fp } = s;
+    const { opts, plan, stores } = s;
     const { log } = ports;
     const sizeStore = plan.pins.measureInStore ? stores.store : stores.engine;
     const measuredRef = built.final.digest && plan.pins.measureByDigest ? built.final.digest : built.final.tag;
@@ -9595,8 +9593,7 @@ async function measurePhase(s, built, appCompareTo, ports, early) {
         built.final.size ?? tolerate(log, 'read the image size', () => sizeStore.size(built.final.name, measuredRef)),
         started.previousBase,
         started.changes,
-        started.trend ??
-            tolerate(log, 'read the size trend', () => sizeTrend(opts, stores.store, lookup.dated ?? [], plan.choice.tag, fp.hash, plan.pins.measureInStore, plan.base.tag === plan.choice.tag ? built.base.size : undefined)),
+        started.trend ?? trendOf(s, log, plan.base.tag === plan.choice.tag ? built.base.size : undefined),
         newBase
             ? (built.base.size ??
                 tolerate(log, 'read the size of the new base', () => sizeStore.size(opts.baseRepository, built.base.digest && plan.pins.measureByDigest ? built.base.digest : plan.base.tag)))
@@ -9673,6 +9670,11 @@ async function environmentChanges(opts, workspace, store, prev, fp) {
         return { changes: [{ section: 'environment', kind: 'changed', item: `${prev.tag} carries no environment document label` }], previousTag: prev.tag };
     const changes = withRequirementLines(diffDocuments(doc, fp.document), parseFileLinesLabel(labels?.[constants/* Labels */.gC.EnvFiles]), fingerprintFileLines(fp, opts.environmentFile, workspace));
     return { changes, previousTag: prev.tag };
+}
+/** The size trend of this environment's bases (a failed read is a warning); `current`: the base this run pushed, already read. */
+function trendOf(s, log, current) {
+    const { opts, plan, stores, lookup, fp } = s;
+    return tolerate(log, 'read the size trend', () => sizeTrend(opts, stores.store, lookup.dated ?? [], plan.choice.tag, fp.hash, plan.pins.measureInStore, current));
 }
 async function sizeTrend(opts, store, dated, baseTag, envHash, includeCurrent, current) {
     const all = includeCurrent ? withTag(dated, baseTag, opts.baseTagPrefix) : dated;

@@ -41,7 +41,7 @@ export async function appPhase(
   workDir: string,
   timer: PhaseTimer,
   ports: BuildPorts & Pick<Ports, 'results'>,
-  reads?: Pick<ReadsBeforeBuilds, 'appDigestBefore'>,
+  reads: Pick<ReadsBeforeBuilds, 'appDigestBefore'>,
 ): Promise<Built> {
   const { plan, opts } = s
   const builds = base.build ? [base.build] : []
@@ -50,10 +50,8 @@ export async function appPhase(
   if (plan.app) {
     const appRef = plan.app.ref
     const parsed = parseReference(appRef, 'tags', { local: opts.image.local })
-    // What the tag held before this run: a rebuild that changed nothing pushes the same digest.
-    const digestBefore = plan.push.enabled
-      ? await (reads?.appDigestBefore ?? s.stores.store.digest(parsed.name, parsed.tag!).catch(() => undefined))
-      : undefined
+    // What the tag held before this run (read with the other reads before the builds): a rebuild that changed nothing pushes the same digest.
+    const digestBefore = await reads.appDigestBefore
     const outcome = await timer.run(`Build application ${appRef}`, async () => {
       const spec = appSpec(s, tc, base, workDir)
       ports.log.info(displayCommand(spec))

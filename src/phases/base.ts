@@ -71,7 +71,7 @@ export async function basePhase(
   workDir: string,
   timer: PhaseTimer,
   ports: BuildPorts & Pick<Ports, 'results'>,
-  reads?: Pick<ReadsBeforeBuilds, 'baseDigest'>,
+  reads: Pick<ReadsBeforeBuilds, 'baseDigest'>,
 ): Promise<BaseResult> {
   const { plan, opts, stores } = s
   const repo = opts.baseRepository
@@ -102,7 +102,7 @@ export async function basePhase(
     if (plan.push.enabled && !digest) throw new Error(`${plan.base.tagRef} was built but the registry does not have it`)
   } else {
     ports.log.info(`Reusing ${plan.base.tagRef} (${plan.report.ageDays} day(s) old): the environment is unchanged, no base build`)
-    digest = await (reads?.baseDigest ?? stores.store.digest(repo, plan.base.tag))
+    digest = await reads.baseDigest
   }
   const ref = plan.pins.baseByDigest ? formatReference(repo, plan.base.tag, digest) : plan.base.tagRef
   ports.results.setOutput(Outputs.BaseImage, ref)

@@ -38,7 +38,7 @@ export function startEarlyMeasure(
   log: Pick<Ports['log'], 'warning' | 'debug' | 'info'>,
   after: Promise<void> = Promise.resolve(),
 ): EarlyMeasure {
-  const { opts, plan, stores, lookup, fp } = s
+  const { opts, plan, stores } = s
   const prev = plan.previous
   const early: EarlyMeasure = {
     previousBase: prev
@@ -50,9 +50,7 @@ export function startEarlyMeasure(
   const digest = baseDigest.catch(() => undefined)
   return {
     ...early,
-    trend: after.then(() =>
-      tolerate(log, 'read the size trend', () => sizeTrend(opts, stores.store, lookup.dated ?? [], plan.choice.tag, fp.hash, plan.pins.measureInStore)),
-    ),
+    trend: after.then(() => trendOf(s, log)),
     packages: after.then(() => digest).then((d) => basePackages(s, { digest: d }, log)),
   }
 }
@@ -69,7 +67,7 @@ export async function measurePhase(
   ports: Pick<Ports, 'log' | 'results'>,
   early?: EarlyMeasure,
 ): Promise<Measured> {
-  const { opts, plan, stores, lookup, fp } = s
+  const { opts, plan, stores } = s
   const { log } = ports
   const sizeStore = plan.pins.measureInStore ? stores.store : stores.engine
   const measuredRef = built.final.digest && plan.pins.measureByDigest ? built.final.digest : built.final.tag
@@ -81,18 +79,7 @@ export async function measurePhase(
     built.final.size ?? tolerate(log, 'read the image size', () => sizeStore.size(built.final.name, measuredRef)),
     started.previousBase,
     started.changes,
-    started.trend ??
-      tolerate(log, 'read the size trend', () =>
-        sizeTrend(
-          opts,
-          stores.store,
-          lookup.dated ?? [],
-          plan.choice.tag,
-          fp.hash,
-          plan.pins.measureInStore,
-          plan.base.tag === plan.choice.tag ? built.base.size : undefined,
-        ),
-      ),
+    started.trend ?? trendOf(s, log, plan.base.tag === plan.choice.tag ? built.base.size : undefined),
     newBase
       ? (built.base.size ??
         tolerate(log, 'read the size of the new base', () =>
@@ -183,6 +170,14 @@ async function environmentChanges(
     fingerprintFileLines(fp, opts.environmentFile, workspace),
   )
   return { changes, previousTag: prev.tag }
+}
+
+/** The size trend of this environment's bases (a failed read is a warning); `current`: the base this run pushed, already read. */
+function trendOf(s: RunState, log: Pick<Ports['log'], 'warning'>, current?: ImageSize): Promise<{ tag: string; bytes: number }[] | undefined> {
+  const { opts, plan, stores, lookup, fp } = s
+  return tolerate(log, 'read the size trend', () =>
+    sizeTrend(opts, stores.store, lookup.dated ?? [], plan.choice.tag, fp.hash, plan.pins.measureInStore, current),
+  )
 }
 
 async function sizeTrend(

@@ -23,6 +23,8 @@ export function tagsRepo(n: number): string {
   return `${REPO_PREFIX}tags-n${n}`
 }
 const BUILDX_REPO = `${REPO_PREFIX}buildx-warm`
+/** The floor of the reuse path (bench/floor.mjs), run the way the action is run. */
+const FLOOR = path.join(ROOT, 'bench', 'floor.mjs')
 
 export interface RunStats {
   wallMs: number
@@ -38,6 +40,8 @@ export interface SizeResult {
   seed: SeedResult
   runs: RunStats[]
   skopeoMs: number[]
+  /** bench/floor.mjs: only the work any Node implementation of the reuse path has to do. */
+  floorMs?: number[]
   /** `summary: false` runs (figure 5). */
   noSummary: RunStats[]
 }
@@ -179,6 +183,7 @@ export async function benchReuse(o: ReuseOptions): Promise<{ result: ReuseResult
       runs: [] as RunStats[],
       noSummary: [] as RunStats[],
       skopeo: [] as number[],
+      floor: [] as number[],
       paged: [] as RunStats[],
       pages: 0,
       requests: {},
@@ -204,6 +209,9 @@ export async function benchReuse(o: ReuseOptions): Promise<{ result: ReuseResult
           result.summaryBytes = Buffer.byteLength(run.summary)
           result.summaryPhaseTable = phaseTable(run.summary)
         }
+        const fl = await runAction({ cwd: dir, inputs: inputs(n), dist: FLOOR, env: { BENCH_FLOOR_PREFIX: `base-${result.envHash.slice(0, 12)}-` } })
+        if (fl.code !== 0 || fl.outputs['base-tag'] !== result.baseTag)
+          throw new Error(`bench/floor.mjs on ${repo} did not find ${result.baseTag}:\n${failureText(fl)}`)
         const sk = await timedCommand('skopeo', ['list-tags', '--tls-verify=false', `docker://${REGISTRY}/${repo}`], { timeoutMs: 120_000 })
         const ns = await runAction({ cwd: dir, inputs: inputs(n, { summary: 'false' }) })
         if (ns.code !== 0) throw new Error(`summary: false run failed:\n${failureText(ns)}`)
@@ -216,6 +224,7 @@ export async function benchReuse(o: ReuseOptions): Promise<{ result: ReuseResult
         if (r === 0) continue // warm-up (page cache, registry, the front's copy of the list)
         p.runs.push(stats(run))
         p.skopeo.push(sk.wallMs)
+        p.floor.push(fl.wallMs)
         p.noSummary.push(stats(ns))
         p.paged.push(stats(pr))
       }
@@ -226,11 +235,11 @@ export async function benchReuse(o: ReuseOptions): Promise<{ result: ReuseResult
   }
   result.paged = { pageSize, sizes: [] }
   for (const [i, p] of per.entries()) {
-    result.sizes.push({ tags: p.n, listed: p.listed, seed: seeds[i]!, runs: p.runs, skopeoMs: p.skopeo, noSummary: p.noSummary })
+    result.sizes.push({ tags: p.n, listed: p.listed, seed: seeds[i]!, runs: p.runs, skopeoMs: p.skopeo, floorMs: p.floor, noSummary: p.noSummary })
     result.paged.sizes.push({ tags: p.n, listed: p.listed, pages: p.pages, requests: p.requests, runs: p.paged })
     o.log(
       `  ${p.n} tags: action ${median(p.runs.map((x) => x.wallMs)).toFixed(0)} ms (lookup ${medianPhase(p.runs, 'Lookup').toFixed(0)} ms, ` +
-        `rss ${(median(p.runs.map((x) => x.maxRssBytes)) / 2 ** 20).toFixed(0)} MB), skopeo ${median(p.skopeo).toFixed(0)} ms; ` +
+        `rss ${(median(p.runs.map((x) => x.maxRssBytes)) / 2 ** 20).toFixed(0)} MB), floor ${median(p.floor).toFixed(0)} ms, skopeo ${median(p.skopeo).toFixed(0)} ms; ` +
         `${p.pages} pages: ${median(p.paged.map((x) => x.wallMs)).toFixed(0)} ms (lookup ${medianPhase(p.paged, 'Lookup').toFixed(0)} ms)`,
     )
   }

@@ -986,7 +986,7 @@ var reference = __webpack_require__(8286);
  */
 let cacheModule;
 function actionsCache() {
-    cacheModule ??= Promise.all(/* import() */[__webpack_require__.e(752), __webpack_require__.e(631)]).then(__webpack_require__.bind(__webpack_require__, 631));
+    cacheModule ??= Promise.all(/* import() */[__webpack_require__.e(752), __webpack_require__.e(955), __webpack_require__.e(631)]).then(__webpack_require__.bind(__webpack_require__, 631));
     return cacheModule;
 }
 
@@ -1398,8 +1398,7 @@ async function appPhase(s, tc, base, workDir, timer, ports, reads) {
     let final = { name: opts.baseRepository, tag: plan.base.tag, digest: base.digest, ...(base.size ? { size: base.size } : {}) };
     let metadata = base.metadata;
     if (plan.app) {
-        const appRef = plan.app.ref;
-        const parsed = (0,reference/* parseReference */.F2)(appRef, 'tags', { local: opts.image.local });
+        const { ref: appRef, name, tag } = plan.app;
         // What the tag held before this run (read with the other reads before the builds): a rebuild that changed nothing pushes the same digest.
         const digestBefore = await reads.appDigestBefore;
         const outcome = await timer.run(`Build application ${appRef}`, async () => {
@@ -1410,9 +1409,9 @@ async function appPhase(s, tc, base, workDir, timer, ports, reads) {
         builds.push(buildReport('app', appRef, outcome.outcome, outcome.note));
         metadata = outcome.outcome.metadata;
         // The store's digest of the tag and its size in one read (one round trip fewer than a HEAD, then a GET by digest).
-        const stored = plan.pins.finalFromStore ? await s.stores.store.size(parsed.name, parsed.tag) : undefined;
+        const stored = plan.pins.finalFromStore ? await s.stores.store.size(name, tag) : undefined;
         const digest = stored?.digest ?? outcome.outcome.digest;
-        final = { name: parsed.name, tag: parsed.tag, digest, digestBefore, ...(stored ? { size: stored } : {}) };
+        final = { name, tag, digest, digestBefore, ...(stored ? { size: stored } : {}) };
     }
     const ref = (0,reference/* formatReference */.FH)(final.name, final.tag, final.digest);
     ports.results.setOutput(constants/* Outputs */.tY.Image, ref);
@@ -5509,6 +5508,11 @@ function partRef(ref, platform) {
 
 
 
+/** The application's first tag, with its repository and tag parsed (validated with the inputs). */
+function appTarget(ref, local) {
+    const parsed = (0,reference/* parseReference */.F2)(ref, 'tags', { local });
+    return { ref, name: parsed.name, tag: parsed.tag };
+}
 function planRun({ opts, ctx, envHash, lookup, platforms = opts.platforms }) {
     const merge = opts.mode === 'merge' ? mergePlan(opts, envHash, lookup, platforms) : undefined;
     const choice = merge
@@ -5549,7 +5553,7 @@ function planRun({ opts, ctx, envHash, lookup, platforms = opts.platforms }) {
             wantsExport: push.enabled || actions,
         },
         base: { tag: baseTag, tagRef, build: choice.action === 'build' && !merge ? { pull: refresh, noCache: refresh && opts.refresh === 'full' } : undefined },
-        app: opts.dockerfile ? { ref: merge ? opts.tags[0] : job.appTags[0] } : undefined,
+        app: opts.dockerfile ? appTarget(merge ? opts.tags[0] : job.appTags[0], opts.image.local) : undefined,
         pins: {
             baseByDigest: push.enabled || choice.action === 'reuse',
             finalFromStore: measureInStore,
@@ -9216,8 +9220,6 @@ async function failurePhase(e, p, env, ports) {
     await writeComment({ opts, ctx }, data, ports);
 }
 
-// EXTERNAL MODULE: ./node_modules/tar-stream/index.js
-var tar_stream = __webpack_require__(6118);
 ;// CONCATENATED MODULE: ./src/sizes/manifest.ts
 // What makes a base image big: the size manifest the bundled template writes (one record
 // per conda package with its installed bytes, from the conda-meta records), parsed and
@@ -9311,7 +9313,6 @@ function tarMemberName(labelPath) {
 
 
 
-
 const read_CONFIG_MAX_BYTES = 16 * 1024 * 1024;
 function platformOf(d) {
     const p = d.platform;
@@ -9334,7 +9335,8 @@ async function imageManifest(port, ref, platform) {
 }
 /** The bytes of one regular file of a tar archive, at most `max` bytes; undefined when absent. */
 async function tarFile(tar, member, max) {
-    const ex = (0,tar_stream.extract)();
+    // tar-stream (with streamx) loads only when a size manifest is read out of a layer.
+    const ex = (await __webpack_require__.e(/* import() */ 118).then(__webpack_require__.t.bind(__webpack_require__, 6118, 19))).extract();
     ex.end(tar);
     let found;
     for await (const entry of ex) {
@@ -9693,7 +9695,6 @@ async function sizeTrend(opts, store, dated, baseTag, envHash, includeCurrent, c
 // and the builder probe, instead of one after the other before the build.
 
 
-
 /** Starts the reads; a failure stays with whoever awaits it (never an unhandled rejection). */
 function startReadsBeforeBuilds(s, ports) {
     // The reads of the Measure phase that need no build start too (startEarlyMeasure).
@@ -9702,10 +9703,8 @@ function startReadsBeforeBuilds(s, ports) {
     const baseDigest = plan.base.build ? undefined : stores.store.digest(opts.baseRepository, plan.base.tag);
     baseDigest?.catch(() => undefined);
     let appDigestBefore = Promise.resolve(undefined);
-    if (plan.app && plan.push.enabled) {
-        const parsed = (0,reference/* parseReference */.F2)(plan.app.ref, 'tags', { local: opts.image.local });
-        appDigestBefore = stores.store.digest(parsed.name, parsed.tag).catch(() => undefined);
-    }
+    if (plan.app && plan.push.enabled)
+        appDigestBefore = stores.store.digest(plan.app.name, plan.app.tag).catch(() => undefined);
     // The build waits for the first three; the Measure phase's reads go after them (the registry answers those first).
     const first = Promise.allSettled([compareTo, baseDigest, appDigestBefore]).then(() => undefined);
     return { compareTo, baseDigest, appDigestBefore, measure: startEarlyMeasure(s, baseDigest, ports.log, first) };

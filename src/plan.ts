@@ -8,7 +8,7 @@ import { ageDays, chooseBase, parseDatedTag, previousBase, type BaseChoice, type
 import type { RunContext } from './context.js'
 import type { Options } from './options.js'
 import { decidePush, type PushDecision } from './push.js'
-import { formatName, formatReference } from './reference.js'
+import { formatName, formatReference, parseReference, type ImageName } from './reference.js'
 import type { BuilderInfo } from './buildx/index.js'
 import { UserError } from './errors.js'
 import { planBaseMerge, platformJob, type BaseMergePlan, type PlatformJob } from './platforms.js'
@@ -63,8 +63,8 @@ export interface RunPlan {
     /** Set when the base is built: the build's refresh flags. */
     readonly build?: { readonly pull: boolean; readonly noCache: boolean }
   }
-  /** The application image, when a `dockerfile` is given. */
-  readonly app?: { readonly ref: string }
+  /** The application image, when a `dockerfile` is given: its first tag, parsed once here. */
+  readonly app?: { readonly ref: string; readonly name: ImageName; readonly tag: string }
   readonly pins: {
     /** The `base-image` output is pinned by digest. */
     readonly baseByDigest: boolean
@@ -81,6 +81,12 @@ export interface RunPlan {
   readonly report: { readonly ageDays?: number; readonly note?: string; readonly reason: string }
   /** What plan mode prints (and a run logs) about what happens. */
   readonly steps: readonly string[]
+}
+
+/** The application's first tag, with its repository and tag parsed (validated with the inputs). */
+function appTarget(ref: string, local: boolean): NonNullable<RunPlan['app']> {
+  const parsed = parseReference(ref, 'tags', { local })
+  return { ref, name: parsed.name, tag: parsed.tag! }
 }
 
 export function planRun({ opts, ctx, envHash, lookup, platforms = opts.platforms }: PlanInput): RunPlan {
@@ -123,7 +129,7 @@ export function planRun({ opts, ctx, envHash, lookup, platforms = opts.platforms
       wantsExport: push.enabled || actions,
     },
     base: { tag: baseTag, tagRef, build: choice.action === 'build' && !merge ? { pull: refresh, noCache: refresh && opts.refresh === 'full' } : undefined },
-    app: opts.dockerfile ? { ref: merge ? opts.tags[0]! : job.appTags[0]! } : undefined,
+    app: opts.dockerfile ? appTarget(merge ? opts.tags[0]! : job.appTags[0]!, opts.image.local) : undefined,
     pins: {
       baseByDigest: push.enabled || choice.action === 'reuse',
       finalFromStore: measureInStore,

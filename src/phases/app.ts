@@ -5,7 +5,7 @@ import path from 'node:path'
 import { displayCommand, type BuildSpec } from '../buildx/index.js'
 import { BuildArgNames, Labels, Outputs } from '../constants.js'
 import type { Ports } from '../ports/index.js'
-import { formatReference, parseReference } from '../reference.js'
+import { formatReference } from '../reference.js'
 import type { Built, RunState } from '../state.js'
 import type { BaseResult } from './base.js'
 import { buildReport, cacheTotals, ociLabels, registryCache, runOneBuild, type BuildPorts } from './build.js'
@@ -48,8 +48,7 @@ export async function appPhase(
   let final: Omit<Built['final'], 'ref'> = { name: opts.baseRepository, tag: plan.base.tag, digest: base.digest, ...(base.size ? { size: base.size } : {}) }
   let metadata = base.metadata
   if (plan.app) {
-    const appRef = plan.app.ref
-    const parsed = parseReference(appRef, 'tags', { local: opts.image.local })
+    const { ref: appRef, name, tag } = plan.app
     // What the tag held before this run (read with the other reads before the builds): a rebuild that changed nothing pushes the same digest.
     const digestBefore = await reads.appDigestBefore
     const outcome = await timer.run(`Build application ${appRef}`, async () => {
@@ -60,9 +59,9 @@ export async function appPhase(
     builds.push(buildReport('app', appRef, outcome.outcome, outcome.note))
     metadata = outcome.outcome.metadata
     // The store's digest of the tag and its size in one read (one round trip fewer than a HEAD, then a GET by digest).
-    const stored = plan.pins.finalFromStore ? await s.stores.store.size(parsed.name, parsed.tag!) : undefined
+    const stored = plan.pins.finalFromStore ? await s.stores.store.size(name, tag) : undefined
     const digest = stored?.digest ?? outcome.outcome.digest
-    final = { name: parsed.name, tag: parsed.tag!, digest, digestBefore, ...(stored ? { size: stored } : {}) }
+    final = { name, tag, digest, digestBefore, ...(stored ? { size: stored } : {}) }
   }
   const ref = formatReference(final.name, final.tag, final.digest)
   ports.results.setOutput(Outputs.Image, ref)

@@ -5,7 +5,6 @@
 // and the builder probe, instead of one after the other before the build.
 
 import type { Ports } from '../ports/index.js'
-import { parseReference } from '../reference.js'
 import type { ImageSize } from '../report/model.js'
 import type { RunState } from '../state.js'
 import { previousAppImage, startEarlyMeasure, type EarlyMeasure } from './measure.js'
@@ -30,10 +29,7 @@ export function startReadsBeforeBuilds(s: RunState, ports: Pick<Ports, 'log'>): 
   const baseDigest = plan.base.build ? undefined : stores.store.digest(opts.baseRepository, plan.base.tag)
   baseDigest?.catch(() => undefined)
   let appDigestBefore: Promise<string | undefined> = Promise.resolve(undefined)
-  if (plan.app && plan.push.enabled) {
-    const parsed = parseReference(plan.app.ref, 'tags', { local: opts.image.local })
-    appDigestBefore = stores.store.digest(parsed.name, parsed.tag!).catch(() => undefined)
-  }
+  if (plan.app && plan.push.enabled) appDigestBefore = stores.store.digest(plan.app.name, plan.app.tag).catch(() => undefined)
   // The build waits for the first three; the Measure phase's reads go after them (the registry answers those first).
   const first = Promise.allSettled([compareTo, baseDigest, appDigestBefore]).then(() => undefined)
   return { compareTo, baseDigest, appDigestBefore, measure: startEarlyMeasure(s, baseDigest, ports.log, first) }

@@ -3,7 +3,6 @@
 // kills the child's whole process tree, and — once `killChildrenOnSignal` is installed —
 // no child left behind when the step is cancelled (SIGINT/SIGTERM).
 
-import { getExecOutput } from '@actions/exec'
 import { execFileSync, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { accessSync, constants, readFileSync, readdirSync, statSync } from 'node:fs'
@@ -75,6 +74,13 @@ function collector(max: number, forward?: (chunk: string) => void): { push(b: Bu
   }
 }
 
+/**
+ * `@actions/exec` (with `@actions/io`) loads on the first process started, not at start-up:
+ * a run that reuses its base starts no process, and the two cost ~5 ms of every start.
+ */
+let exec: Promise<typeof import('@actions/exec')> | undefined
+const loadExec = (): Promise<typeof import('@actions/exec')> => (exec ??= import('@actions/exec'))
+
 /** The process port over `@actions/exec`. */
 export const execProcess: ProcessPort = {
   async run(program, args, opts = {}) {
@@ -95,16 +101,7 @@ export const execProcess: ProcessPort = {
     try {
       const file = resolveProgram(program, opts.env ?? process.env)
       const env = { ...stringEnv(opts.env ?? process.env), [PROCESS_MARKER]: marker.slice(PROCESS_MARKER.length + 1) }
-      const code = opts.input
-        ? await runWithInput(file, args, env, opts.input, out, err)
-        : (
-            await getExecOutput(file, [...args], {
-              env,
-              silent: true,
-              ignoreReturnCode: true,
-              listeners: { stdout: (b) => out.push(b), stderr: (b) => err.push(b) },
-            })
-          ).exitCode
+      const code = opts.input ? await runWithInput(file, args, env, opts.input, out, err) : await runWithExec(file, args, env, out, err)
       return { code: typeof code === 'number' ? code : 1, stdout: out.text(), stderr: err.text(), ...(killed ? { killed } : {}) }
     } catch (e) {
       if (e instanceof Error && /Unable to locate executable file/.test(e.message)) throw new ProgramNotFound(program)
@@ -114,6 +111,23 @@ export const execProcess: ProcessPort = {
       opts.signal?.removeEventListener('abort', onAbort)
     }
   },
+}
+
+async function runWithExec(
+  file: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  out: { push(b: Buffer): void },
+  err: { push(b: Buffer): void },
+): Promise<number> {
+  const { getExecOutput } = await loadExec()
+  const r = await getExecOutput(file, [...args], {
+    env,
+    silent: true,
+    ignoreReturnCode: true,
+    listeners: { stdout: (b) => out.push(b), stderr: (b) => err.push(b) },
+  })
+  return r.exitCode
 }
 
 /**

@@ -3,7 +3,6 @@
 // taken from the tar — never the whole image.
 
 import { gunzipSync } from 'node:zlib'
-import { extract } from 'tar-stream'
 import { Labels } from '../constants.js'
 import { MAX_MANIFEST_FILE_BYTES, MAX_MANIFEST_LAYER_BYTES, parseSizeManifest, tarMemberName, type PackageSize } from './manifest.js'
 
@@ -46,7 +45,8 @@ async function imageManifest(port: ManifestPort, ref: string, platform?: string)
 
 /** The bytes of one regular file of a tar archive, at most `max` bytes; undefined when absent. */
 export async function tarFile(tar: Buffer, member: string, max: number): Promise<Buffer | undefined> {
-  const ex = extract()
+  // tar-stream (with streamx) loads only when a size manifest is read out of a layer.
+  const ex = (await import('tar-stream')).extract()
   ex.end(tar)
   let found: Buffer | undefined
   for await (const entry of ex) {

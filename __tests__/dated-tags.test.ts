@@ -150,3 +150,26 @@ describe('parseDatedTag agrees with its definition (regular expression and calen
     expect(parseDatedTag(tag, want)).toEqual(parseDatedTagReference(tag, want))
   })
 })
+
+describe('datedTags agrees with its definition (parse every tag, sort by time then tag, newest first)', () => {
+  const newestFirstReference = (a: { time: number; tag: string }, b: { time: number; tag: string }) =>
+    b.time - a.time || (a.tag < b.tag ? 1 : a.tag > b.tag ? -1 : 0)
+  // Few hashes and dates, so that days are shared and tags repeat; some tags of other shapes.
+  const hash = fc.constantFrom('abcdef012345', '111111111111', '0123456789ab', 'ABCDEF012345', 'abcdef01234')
+  const day = fc.constantFrom('20261123', '20261122', '20251231', '20240229', '20230229', '20261301', '00990101', '2026112x')
+  const tag = fc.oneof(
+    { weight: 8, arbitrary: fc.tuple(fc.constantFrom('base-', 'nightly-', 'b.', ''), hash, fc.constantFrom('-', '-', '-', '_'), day).map((t) => t.join('')) },
+    { weight: 1, arbitrary: fc.constantFrom('latest', 'buildcache', 'sha-abc', 'base-abcdef012345-20261123-linux-amd64') },
+  )
+  fcTest.prop([fc.constantFrom('base-', 'nightly-', 'b.', ''), fc.array(tag, { maxLength: 80 }), fc.boolean()], { numRuns: 300 })(
+    'any list, in registry order or not',
+    (prefix, list, sorted) => {
+      const tags = sorted ? [...list].sort() : list
+      const want = tags
+        .map((t) => parseDatedTagReference(t, prefix))
+        .filter((d) => d !== undefined)
+        .sort(newestFirstReference)
+      expect(datedTags(tags, prefix)).toEqual(want)
+    },
+  )
+})

@@ -179,6 +179,27 @@ describe('orchestrator with fake ports', () => {
     expect(started).toEqual(expect.arrayContaining(['digest base-…', 'digest v1', expect.stringMatching(/^size (latest|pr-8)$/)]))
   })
 
+  it('the tag list is asked for before the environment is hashed: the registry answers while the action hashes', async () => {
+    const { registry: seeded, tag } = await registryWithBase()
+    let outputs: FakeRun['outputs'] = {}
+    let hashedWhenAsked: boolean | undefined
+    class Watched extends FakeRegistry {
+      override async tags(name: ImageName): Promise<string[]> {
+        hashedWhenAsked ??= outputs['env-hash'] !== undefined
+        return super.tags(name)
+      }
+    }
+    const registry = new Watched()
+    for (const t of seeded.tagsOf(IMAGE)) registry.put(`${IMAGE}:${t}`, { bytes: 4000 })
+    const fake = fakePorts({ inputs: { image: IMAGE }, registry })
+    outputs = fake.outputs
+    await run(env(), fake.ports)
+    expect(process.exitCode ?? 0).toBe(0)
+    expect(hashedWhenAsked).toBe(false)
+    expect(fake.outputs['base-tag']).toBe(tag)
+    expect(fake.outputs['base-reused']).toBe('true')
+  })
+
   it('after each push, one read of the tag gives its digest (the output pin) and its size (the report): the base and the application', async () => {
     const calls: string[] = []
     class Counting extends FakeRegistry {

@@ -128,6 +128,72 @@ describe('tag list bounds', () => {
   })
 })
 
+describe('the end of the run (close)', () => {
+  /** A handler that never answers, and a promise of its first request. */
+  function silent(): Promise<void> {
+    let arrived!: () => void
+    const first = new Promise<void>((r) => (arrived = r))
+    srv.handle = () => arrived()
+    return first
+  }
+
+  test('a request under way ends at once (production timeouts: 30 s × 5 attempts); later ones fail without connecting', async () => {
+    const first = silent()
+    const c = client()
+    const listing = caught(c.listTags(name()))
+    await first
+    c.close()
+    const e = await listing
+    expect(e.kind).toBe('network')
+    expect(e.message).toMatch(/did not list the tags of acme\/model: the run ended first/)
+    expect(srv.requests).toHaveLength(1)
+    const later = await caught(c.headDigest(name(), 'latest'))
+    expect(later.message).toMatch(/the run ended first/)
+    expect(srv.requests).toHaveLength(1)
+  })
+
+  test('a retry wait (Retry-After: 60) is cut short: no second request, no timer left', async () => {
+    srv.handle = (_req, res) => registryError(res, 503, 'UNAVAILABLE', 'down', { 'retry-after': '60' })
+    // The transport logs the retry just before it waits: the moment to end the run.
+    let waiting!: () => void
+    const inWait = new Promise<void>((r) => (waiting = r))
+    const c = client({
+      log: {
+        debug: (m) => {
+          logs.push(m)
+          if (/retry 1\/4 in 60000ms/.test(m)) waiting()
+        },
+        warning: (m) => logs.push(m),
+        setSecret: () => undefined,
+      },
+    })
+    // A manifest read: no deadline of its own (the tag list's would refuse to wait 60 s at all).
+    const reading = caught(c.getManifest(name(), 'latest'))
+    await inWait
+    c.close()
+    expect((await reading).message).toMatch(/the run ended first/)
+    expect(srv.requests).toHaveLength(1)
+  })
+
+  test('the push check has one deadline (60 s) over its attempts and backoff, like the lookup (injected clock)', async () => {
+    srv.handle = () => undefined // never answers
+    let t = 1_000_000
+    const c = client({
+      now: () => t,
+      sleep: (ms) => {
+        t += ms
+        return Promise.resolve()
+      },
+      timeoutMs: 20, // each attempt waits 20 ms (real time) for an answer that never comes
+      retries: 1000,
+    })
+    const e = await caught(c.probePush(name()))
+    expect(e.message).toMatch(/could not push to acme\/model \(a test upload, cancelled at once\) before its deadline/)
+    expect(t - 1_000_000).toBeLessThanOrEqual(60_000)
+    expect(srv.requests.length).toBeLessThan(30)
+  })
+})
+
 describe('bodies are capped while they stream', () => {
   test('an endless chunked manifest body is cut at the cap (4 MiB), the connection closed', async () => {
     let written = 0

@@ -5228,10 +5228,18 @@ function digits(s, at, n) {
     }
     return v;
 }
+/** UTC midnight of the date `YYYYMMDD` written at `at`; NaN for an impossible date or a year before 100. */
+function dateTime(s, at) {
+    const y = digits(s, at, 4);
+    const mo = digits(s, at + 4, 2);
+    const d = digits(s, at + 6, 2);
+    if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > MONTH_DAYS[mo - 1] || (mo === 2 && d === 29 && !isLeap(y)))
+        return NaN;
+    return Date.UTC(y, mo - 1, d);
+}
 /**
  * Parses a dated tag of this prefix; undefined for any other tag (or an impossible date, or
- * a year before 100). Character by character, without a regular expression or a Date: the
- * lookup runs it over every tag of the repository (tens of thousands).
+ * a year before 100). Character by character, without a regular expression or a Date.
  */
 function parseDatedTag(tag, prefix) {
     const p = prefix.length;
@@ -5244,22 +5252,61 @@ function parseDatedTag(tag, prefix) {
     }
     if (tag.charCodeAt(p + 12) !== 45)
         return undefined;
-    const y = digits(tag, p + 13, 4);
-    const mo = digits(tag, p + 17, 2);
-    const d = digits(tag, p + 19, 2);
-    if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > MONTH_DAYS[mo - 1] || (mo === 2 && d === 29 && !isLeap(y)))
+    const time = dateTime(tag, p + 13);
+    if (Number.isNaN(time))
         return undefined;
-    return { tag, hash12: tag.slice(p, p + 12), date: tag.slice(p + 13), time: Date.UTC(y, mo - 1, d) };
+    return { tag, hash12: tag.slice(p, p + 12), date: tag.slice(p + 13), time };
 }
-/** Dated tags of this prefix, newest first (ties broken by tag for a stable order). */
+/** What follows the prefix of a dated tag (its date is checked apart), matched in place. */
+const DATED_REST_SHAPE = /[0-9a-f]{12}-[0-9]{8}$/y;
+/**
+ * Dated tags of this prefix, newest first (ties broken by tag, last first, for a stable
+ * order); the same as parseDatedTag over every tag, then a sort by (time, tag) descending.
+ * The lookup runs it over every tag of the repository (tens of thousands, in code running
+ * for the first time), so the shape is one regular-expression test, each distinct date is
+ * checked once, and the order comes from grouping by date: a repository has a few hundred
+ * dates, and the registry's list is already sorted by tag (else each day is sorted).
+ */
 function datedTags(tags, prefix) {
+    const p = prefix.length;
+    const times = new Map();
+    const byDate = new Map();
+    let ascending = true;
+    let last = '';
+    for (const tag of tags) {
+        if (tag.length !== p + DATED_REST || !tag.startsWith(prefix))
+            continue;
+        DATED_REST_SHAPE.lastIndex = p;
+        if (!DATED_REST_SHAPE.test(tag))
+            continue;
+        const date = tag.slice(p + 13);
+        let time = times.get(date);
+        if (time === undefined)
+            times.set(date, (time = dateTime(date, 0)));
+        if (Number.isNaN(time))
+            continue;
+        if (tag < last)
+            ascending = false;
+        last = tag;
+        const d = { tag, hash12: tag.slice(p, p + 12), date, time };
+        const day = byDate.get(date);
+        if (day)
+            day.push(d);
+        else
+            byDate.set(date, [d]);
+    }
+    // Equal dates are equal times, and fixed-width dates sort as their times do.
     const out = [];
-    for (const t of tags) {
-        const d = parseDatedTag(t, prefix);
-        if (d)
+    for (const date of [...byDate.keys()].sort().reverse()) {
+        const day = byDate.get(date);
+        if (ascending)
+            day.reverse();
+        else
+            day.sort(newestFirst);
+        for (const d of day)
             out.push(d);
     }
-    return out.sort(newestFirst);
+    return out;
 }
 function newestFirst(a, b) {
     return b.time - a.time || (a.tag < b.tag ? 1 : a.tag > b.tag ? -1 : 0);
@@ -6971,7 +7018,6 @@ const RETRY_AFTER_CAP_MS = 60_000;
 const MAX_REDIRECTS = 5;
 const TOKEN_BODY_MAX = 1 << 20;
 const USER_AGENT = 'conda-image-action';
-const realSleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const defaultLog = {
     debug: (m) => workflow_commands/* debug */.Yz(m),
     warning: (m) => workflow_commands/* warning */.$e(m),
@@ -7089,13 +7135,16 @@ class AttemptTimer {
     timer;
     constructor(ms) {
         this.ms = ms;
-        this.timer = setTimeout(() => {
-            this.aborted = true;
-            for (const r of this.live)
-                r.destroy(this.error());
-            this.live.clear();
-        }, ms);
+        this.timer = setTimeout(() => this.abort(), ms);
         this.timer.unref();
+    }
+    /** Ends the attempt now (its time is up, or the transport was closed). */
+    abort() {
+        clearTimeout(this.timer);
+        this.aborted = true;
+        for (const r of this.live)
+            r.destroy(this.error());
+        this.live.clear();
     }
     error() {
         return Object.assign(new Error(`no answer within ${this.ms} ms`), { name: 'TimeoutError' });
@@ -7117,6 +7166,7 @@ class AttemptTimer {
 class Transport {
     opts;
     log;
+    /** An injected wait (tests); else a timer that close() clears. */
     sleep;
     timeoutMs;
     retries;
@@ -7126,12 +7176,16 @@ class Transport {
     tokens = new Map();
     secrets = new Set();
     agents = new Map();
+    /** Attempts under way and retry waits, ended by close(). */
+    attempts = new Set();
+    waits = new Set();
+    closed = false;
     /** The clock of deadlines (milliseconds since the epoch). */
     now;
     constructor(opts = {}) {
         this.opts = opts;
         this.log = opts.log ?? defaultLog;
-        this.sleep = opts.sleep ?? realSleep;
+        this.sleep = opts.sleep;
         this.now = opts.now ?? Date.now;
         this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
         this.retries = Math.max(0, opts.retries ?? DEFAULT_RETRIES);
@@ -7193,11 +7247,51 @@ class Transport {
         }
         return agent;
     }
-    /** Closes the idle keep-alive connections (optional: they never hold the process open). */
+    /**
+     * The run is over: requests still under way (started early for a run that then failed, or
+     * whose answer nobody waits for any more) are ended, retry waits cut short, connections
+     * closed, and every later request fails at once. Without this, a registry that accepts
+     * connections and never answers would hold the finished process open for the attempts'
+     * timeouts and retries (minutes). Their promises reject; whoever started them has already
+     * given them a handler.
+     */
     close() {
+        this.closed = true;
+        for (const a of this.attempts)
+            a.abort();
+        this.attempts.clear();
+        for (const wake of this.waits)
+            wake();
+        this.waits.clear();
         for (const a of this.agents.values())
             a.destroy();
         this.agents.clear();
+    }
+    closedError(reg, req) {
+        return new RegistryError('network', reg.name, `${reg.name}: did not ${req.what}: the run ended first`);
+    }
+    /** Waits `ms` before a retry; close() ends the wait at once (and its timer with it). */
+    pause(ms) {
+        const sleep = this.sleep;
+        if (sleep) {
+            return new Promise((resolve) => {
+                const wake = () => {
+                    this.waits.delete(wake);
+                    resolve();
+                };
+                this.waits.add(wake);
+                sleep(ms).then(wake, wake);
+            });
+        }
+        return new Promise((resolve) => {
+            const wake = () => {
+                clearTimeout(timer);
+                this.waits.delete(wake);
+                resolve();
+            };
+            const timer = setTimeout(wake, ms);
+            this.waits.add(wake);
+        });
     }
     /** One HTTP exchange; resolves once the status and headers are in (the body is read later). */
     rawFetch(url, init) {
@@ -7300,12 +7394,16 @@ class Transport {
     async send(reg, req, validate) {
         let last;
         for (let attempt = 0; attempt <= this.retries; attempt++) {
+            if (this.closed)
+                throw this.closedError(reg, req);
             if (attempt > 0 && last) {
                 const wait = last.retryAfterMs ?? backoffMs(attempt - 1);
                 if (req.deadline !== undefined && this.now() + wait >= req.deadline)
                     throw this.pastDeadline(reg, req, last);
                 this.log.debug(`${req.method} ${logUrl(req.url, reg.host)}: ${last.message}; retry ${attempt}/${this.retries} in ${wait}ms`);
-                await this.sleep(wait);
+                await this.pause(wait);
+                if (this.closed)
+                    throw this.closedError(reg, req);
             }
             if (req.deadline !== undefined && this.now() >= req.deadline)
                 throw this.pastDeadline(reg, req, last);
@@ -7332,10 +7430,18 @@ class Transport {
         const remaining = req.deadline === undefined ? Infinity : req.deadline - this.now();
         const ms = Math.max(1, Math.min(this.timeoutMs * (req.timeoutFactor ?? 1), remaining));
         const signal = new AttemptTimer(ms);
+        this.attempts.add(signal);
         try {
             return await this.attemptWithin(reg, req, signal);
         }
+        catch (e) {
+            // Ended by close(), not by the registry: not a fault to retry or to report as one.
+            if (this.closed)
+                throw this.closedError(reg, req);
+            throw e;
+        }
         finally {
+            this.attempts.delete(signal);
             signal.done();
         }
     }
@@ -7626,6 +7732,8 @@ function errorCodeOf(body) {
 
 
 
+/** The push check (a test upload and its cancellation), retries and backoff included. */
+const PUSH_CHECK_DEADLINE_MS = 60_000;
 const DEFAULT_TAG_LIST_LIMITS = Object.freeze({ deadlineMs: 60_000, maxTags: 100_000, maxBytes: 32 << 20 });
 const MediaTypes = {
     DockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
@@ -7720,6 +7828,10 @@ class RegistryClient {
     constructor(opts = {}) {
         this.transport = new Transport(opts);
         this.tagListLimits = { ...DEFAULT_TAG_LIST_LIMITS, ...opts.tagListLimits };
+    }
+    /** The run is over: requests still under way end at once, and later ones fail (Transport.close). */
+    close() {
+        this.transport.close();
     }
     reg(name) {
         if (name.local || !name.registry) {
@@ -8079,7 +8191,11 @@ class RegistryClient {
      */
     async probePush(name) {
         const reg = this.reg(name);
+        // Like the lookup, one deadline over the check's requests, retries and backoff: an
+        // unreachable registry is only warned about, so it must not hold the run for minutes.
+        const deadline = this.transport.now() + PUSH_CHECK_DEADLINE_MS;
         const r = await this.transport.send(reg, {
+            deadline,
             method: 'POST',
             url: this.url(reg, `${name.repository}/blobs/uploads/`),
             headers: { 'content-length': '0' },
@@ -8102,6 +8218,7 @@ class RegistryClient {
             return;
         await this.transport
             .send(reg, {
+            deadline,
             method: 'DELETE',
             url: upload,
             scope: repositoryScope(name.repository, ['pull', 'push']),
@@ -8165,13 +8282,23 @@ function manifestBytes(m) {
 
 
 /**
+ * The tag list of the base repository does not depend on the environment hash: it is asked
+ * for as soon as the inputs are read, and the registry answers while the action hashes. A
+ * failure waits for the Lookup phase (never an unhandled rejection).
+ */
+function startTagList({ opts, stores }) {
+    const tags = stores.store.tags(opts.baseRepository);
+    tags.catch(() => undefined);
+    return tags;
+}
+/**
  * Dated base tags of the base repository (newest first), and every tag (per-platform parts
  * of a matrix); none when the lookup failed (and whether it was refused).
  */
-async function lookupPhase({ opts, envHash, stores }, { log }) {
+async function lookupPhase({ opts, envHash, stores, tags }, { log }) {
     const repo = opts.baseRepository;
     try {
-        const t = await stores.store.tags(repo);
+        const t = await (tags ?? stores.store.tags(repo));
         const dated = datedTags(t, opts.baseTagPrefix);
         const mine = dated.filter((d) => d.hash12 === envHash.slice(0, 12)).length;
         log.info(`${(0,reference/* formatName */.nD)(repo)}: ${t.length} tags, ${dated.length} dated base tags, ${mine} of this environment`);
@@ -10837,6 +10964,7 @@ function openStores(o, proc, log) {
         engine,
         registry: client,
         sizeManifests: (name, where, platform) => (where === 'registry' ? registryReader(client, name, platform) : fromEngine(name)),
+        close: () => client.close(),
     };
 }
 
@@ -10974,12 +11102,16 @@ async function main_main(ctx, env, ports, cleanup, progress) {
         password: opts.registryPassword,
         insecureRegistries: opts.insecureRegistries,
     });
+    // Last of all (cleanups run in reverse): whatever is still asking the registry ends with the run.
+    if (stores.close)
+        cleanup(stores.close);
     // With an application Dockerfile a build is certain: the builder and push access are checked while the action hashes and lists tags.
     const builderProbe = buildCertain(opts) ? probeBuilder({ opts, ctx }, dockerEnvironment(opts, builderLogin(opts, true), ports, cleanup), ports) : undefined;
     const pushChecks = startPushChecks({ opts, ctx, stores });
+    const tags = startTagList({ opts, stores });
     const fp = await timer.run('Environment hash', () => fingerprintPhase(inputs, ctx.workspace, ports));
     progress.fp = fp;
-    const lookup = await timer.run('Lookup', () => lookupPhase({ opts, envHash: fp.hash, stores }, ports));
+    const lookup = await timer.run('Lookup', () => lookupPhase({ opts, envHash: fp.hash, stores, tags }, ports));
     const plan = planRun({ opts, ctx, envHash: fp.hash, lookup, platforms: inputs.platforms });
     progress.plan = plan;
     const s = { env, ctx, ...inputs, fp, stores, lookup, plan, phases: timer.list };

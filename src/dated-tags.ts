@@ -50,10 +50,18 @@ function digits(s: string, at: number, n: number): number {
   return v
 }
 
+/** UTC midnight of the date `YYYYMMDD` written at `at`; NaN for an impossible date or a year before 100. */
+function dateTime(s: string, at: number): number {
+  const y = digits(s, at, 4)
+  const mo = digits(s, at + 4, 2)
+  const d = digits(s, at + 6, 2)
+  if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > MONTH_DAYS[mo - 1]! || (mo === 2 && d === 29 && !isLeap(y))) return NaN
+  return Date.UTC(y, mo - 1, d)
+}
+
 /**
  * Parses a dated tag of this prefix; undefined for any other tag (or an impossible date, or
- * a year before 100). Character by character, without a regular expression or a Date: the
- * lookup runs it over every tag of the repository (tens of thousands).
+ * a year before 100). Character by character, without a regular expression or a Date.
  */
 export function parseDatedTag(tag: string, prefix: string): DatedTag | undefined {
   const p = prefix.length
@@ -63,21 +71,52 @@ export function parseDatedTag(tag: string, prefix: string): DatedTag | undefined
     if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return undefined
   }
   if (tag.charCodeAt(p + 12) !== 45) return undefined
-  const y = digits(tag, p + 13, 4)
-  const mo = digits(tag, p + 17, 2)
-  const d = digits(tag, p + 19, 2)
-  if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > MONTH_DAYS[mo - 1]! || (mo === 2 && d === 29 && !isLeap(y))) return undefined
-  return { tag, hash12: tag.slice(p, p + 12), date: tag.slice(p + 13), time: Date.UTC(y, mo - 1, d) }
+  const time = dateTime(tag, p + 13)
+  if (Number.isNaN(time)) return undefined
+  return { tag, hash12: tag.slice(p, p + 12), date: tag.slice(p + 13), time }
 }
 
-/** Dated tags of this prefix, newest first (ties broken by tag for a stable order). */
+/** What follows the prefix of a dated tag (its date is checked apart), matched in place. */
+const DATED_REST_SHAPE = /[0-9a-f]{12}-[0-9]{8}$/y
+
+/**
+ * Dated tags of this prefix, newest first (ties broken by tag, last first, for a stable
+ * order); the same as parseDatedTag over every tag, then a sort by (time, tag) descending.
+ * The lookup runs it over every tag of the repository (tens of thousands, in code running
+ * for the first time), so the shape is one regular-expression test, each distinct date is
+ * checked once, and the order comes from grouping by date: a repository has a few hundred
+ * dates, and the registry's list is already sorted by tag (else each day is sorted).
+ */
 export function datedTags(tags: readonly string[], prefix: string): DatedTag[] {
-  const out: DatedTag[] = []
-  for (const t of tags) {
-    const d = parseDatedTag(t, prefix)
-    if (d) out.push(d)
+  const p = prefix.length
+  const times = new Map<string, number>()
+  const byDate = new Map<string, DatedTag[]>()
+  let ascending = true
+  let last = ''
+  for (const tag of tags) {
+    if (tag.length !== p + DATED_REST || !tag.startsWith(prefix)) continue
+    DATED_REST_SHAPE.lastIndex = p
+    if (!DATED_REST_SHAPE.test(tag)) continue
+    const date = tag.slice(p + 13)
+    let time = times.get(date)
+    if (time === undefined) times.set(date, (time = dateTime(date, 0)))
+    if (Number.isNaN(time)) continue
+    if (tag < last) ascending = false
+    last = tag
+    const d: DatedTag = { tag, hash12: tag.slice(p, p + 12), date, time }
+    const day = byDate.get(date)
+    if (day) day.push(d)
+    else byDate.set(date, [d])
   }
-  return out.sort(newestFirst)
+  // Equal dates are equal times, and fixed-width dates sort as their times do.
+  const out: DatedTag[] = []
+  for (const date of [...byDate.keys()].sort().reverse()) {
+    const day = byDate.get(date)!
+    if (ascending) day.reverse()
+    else day.sort(newestFirst)
+    for (const d of day) out.push(d)
+  }
+  return out
 }
 
 function newestFirst(a: DatedTag, b: DatedTag): number {

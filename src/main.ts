@@ -14,7 +14,7 @@ import { basePhase } from './phases/base.js'
 import { builderPhase, dockerEnvironment, noToolchain, probeBuilder } from './phases/builder.js'
 import { fingerprintPhase } from './phases/fingerprint.js'
 import { readInputs } from './phases/inputs.js'
-import { lookupPhase } from './phases/lookup.js'
+import { lookupPhase, startTagList } from './phases/lookup.js'
 import { failurePhase, type Progress } from './phases/failure.js'
 import { environmentChangesOf, measurePhase } from './phases/measure.js'
 import { startReadsBeforeBuilds } from './phases/reads.js'
@@ -63,12 +63,15 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
     password: opts.registryPassword,
     insecureRegistries: opts.insecureRegistries,
   })
+  // Last of all (cleanups run in reverse): whatever is still asking the registry ends with the run.
+  if (stores.close) cleanup(stores.close)
   // With an application Dockerfile a build is certain: the builder and push access are checked while the action hashes and lists tags.
   const builderProbe = buildCertain(opts) ? probeBuilder({ opts, ctx }, dockerEnvironment(opts, builderLogin(opts, true), ports, cleanup), ports) : undefined
   const pushChecks = startPushChecks({ opts, ctx, stores })
+  const tags = startTagList({ opts, stores })
   const fp = await timer.run('Environment hash', () => fingerprintPhase(inputs, ctx.workspace, ports))
   progress.fp = fp
-  const lookup = await timer.run('Lookup', () => lookupPhase({ opts, envHash: fp.hash, stores }, ports))
+  const lookup = await timer.run('Lookup', () => lookupPhase({ opts, envHash: fp.hash, stores, tags }, ports))
   const plan = planRun({ opts, ctx, envHash: fp.hash, lookup, platforms: inputs.platforms })
   progress.plan = plan
   const s: RunState = { env, ctx, ...inputs, fp, stores, lookup, plan, phases: timer.list }

@@ -9,16 +9,27 @@ import { formatName } from '../reference.js'
 import { isRegistryError } from '../registry/index.js'
 
 /**
+ * The tag list of the base repository does not depend on the environment hash: it is asked
+ * for as soon as the inputs are read, and the registry answers while the action hashes. A
+ * failure waits for the Lookup phase (never an unhandled rejection).
+ */
+export function startTagList({ opts, stores }: { opts: Options; stores: Stores }): Promise<string[]> {
+  const tags = stores.store.tags(opts.baseRepository)
+  tags.catch(() => undefined)
+  return tags
+}
+
+/**
  * Dated base tags of the base repository (newest first), and every tag (per-platform parts
  * of a matrix); none when the lookup failed (and whether it was refused).
  */
 export async function lookupPhase(
-  { opts, envHash, stores }: { opts: Options; envHash: string; stores: Stores },
+  { opts, envHash, stores, tags }: { opts: Options; envHash: string; stores: Stores; tags?: Promise<string[]> },
   { log }: Pick<Ports, 'log'>,
 ): Promise<LookupResult> {
   const repo = opts.baseRepository
   try {
-    const t = await stores.store.tags(repo)
+    const t = await (tags ?? stores.store.tags(repo))
     const dated = datedTags(t, opts.baseTagPrefix)
     const mine = dated.filter((d) => d.hash12 === envHash.slice(0, 12)).length
     log.info(`${formatName(repo)}: ${t.length} tags, ${dated.length} dated base tags, ${mine} of this environment`)

@@ -36,6 +36,11 @@ export interface Stores {
    * by digest) or from the local engine (one file, nothing pulled).
    */
   readonly sizeManifests?: (name: ImageName, where: 'registry' | 'engine', platform?: string) => ManifestReader
+  /**
+   * The run is over: registry requests still under way end at once (a run that failed early
+   * must not wait minutes for an unresponsive registry before it exits), and later ones fail.
+   */
+  readonly close?: () => void
 }
 
 export interface StoreOptions {
@@ -93,5 +98,6 @@ export function openStores(o: StoreOptions, proc?: ProcessPort, log?: Logger): S
     engine,
     registry: client,
     sizeManifests: (name, where, platform) => (where === 'registry' ? registryReader(client, name, platform) : fromEngine(name)),
+    close: () => client.close(),
   }
 }

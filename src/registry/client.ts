@@ -17,6 +17,9 @@ export interface TagListLimits {
   maxBytes: number
 }
 
+/** The push check (a test upload and its cancellation), retries and backoff included. */
+const PUSH_CHECK_DEADLINE_MS = 60_000
+
 export const DEFAULT_TAG_LIST_LIMITS: Readonly<TagListLimits> = Object.freeze({ deadlineMs: 60_000, maxTags: 100_000, maxBytes: 32 << 20 })
 
 /** Options of the client: those of its transport (credentials, TLS, timeouts, retries, logging), and the tag-list bounds. */
@@ -163,6 +166,11 @@ export class RegistryClient {
   constructor(opts: RegistryClientOptions = {}) {
     this.transport = new Transport(opts)
     this.tagListLimits = { ...DEFAULT_TAG_LIST_LIMITS, ...opts.tagListLimits }
+  }
+
+  /** The run is over: requests still under way end at once, and later ones fail (Transport.close). */
+  close(): void {
+    this.transport.close()
   }
 
   private reg(name: ImageName): Registry {
@@ -531,7 +539,11 @@ export class RegistryClient {
    */
   async probePush(name: ImageName): Promise<void> {
     const reg = this.reg(name)
+    // Like the lookup, one deadline over the check's requests, retries and backoff: an
+    // unreachable registry is only warned about, so it must not hold the run for minutes.
+    const deadline = this.transport.now() + PUSH_CHECK_DEADLINE_MS
     const r = await this.transport.send(reg, {
+      deadline,
       method: 'POST',
       url: this.url(reg, `${name.repository}/blobs/uploads/`),
       headers: { 'content-length': '0' },
@@ -551,6 +563,7 @@ export class RegistryClient {
     if (upload.host !== r.url.host) return
     await this.transport
       .send(reg, {
+        deadline,
         method: 'DELETE',
         url: upload,
         scope: repositoryScope(name.repository, ['pull', 'push']),

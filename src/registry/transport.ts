@@ -105,8 +105,6 @@ const MAX_REDIRECTS = 5
 const TOKEN_BODY_MAX = 1 << 20
 const USER_AGENT = 'conda-image-action'
 
-const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
-
 const defaultLog: Logger = {
   debug: (m) => core.debug(m),
   warning: (m) => core.warning(m),
@@ -226,12 +224,15 @@ class AttemptTimer {
   private readonly live = new Set<http.ClientRequest | http.IncomingMessage>()
   private readonly timer: NodeJS.Timeout
   constructor(readonly ms: number) {
-    this.timer = setTimeout(() => {
-      this.aborted = true
-      for (const r of this.live) r.destroy(this.error())
-      this.live.clear()
-    }, ms)
+    this.timer = setTimeout(() => this.abort(), ms)
     this.timer.unref()
+  }
+  /** Ends the attempt now (its time is up, or the transport was closed). */
+  abort(): void {
+    clearTimeout(this.timer)
+    this.aborted = true
+    for (const r of this.live) r.destroy(this.error())
+    this.live.clear()
   }
   private error(): Error {
     return Object.assign(new Error(`no answer within ${this.ms} ms`), { name: 'TimeoutError' })
@@ -259,7 +260,8 @@ interface CachedToken {
 export class Transport {
   private readonly opts: TransportOptions
   readonly log: Logger
-  private readonly sleep: (ms: number) => Promise<void>
+  /** An injected wait (tests); else a timer that close() clears. */
+  private readonly sleep?: (ms: number) => Promise<void>
   private readonly timeoutMs: number
   private readonly retries: number
   private readonly insecure: Set<string>
@@ -268,13 +270,17 @@ export class Transport {
   private readonly tokens = new Map<string, CachedToken | Promise<CachedToken>>()
   private readonly secrets = new Set<string>()
   private readonly agents = new Map<string, http.Agent>()
+  /** Attempts under way and retry waits, ended by close(). */
+  private readonly attempts = new Set<AttemptTimer>()
+  private readonly waits = new Set<() => void>()
+  private closed = false
   /** The clock of deadlines (milliseconds since the epoch). */
   readonly now: () => number
 
   constructor(opts: TransportOptions = {}) {
     this.opts = opts
     this.log = opts.log ?? defaultLog
-    this.sleep = opts.sleep ?? realSleep
+    this.sleep = opts.sleep
     this.now = opts.now ?? Date.now
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
     this.retries = Math.max(0, opts.retries ?? DEFAULT_RETRIES)
@@ -335,10 +341,50 @@ export class Transport {
     return agent
   }
 
-  /** Closes the idle keep-alive connections (optional: they never hold the process open). */
+  /**
+   * The run is over: requests still under way (started early for a run that then failed, or
+   * whose answer nobody waits for any more) are ended, retry waits cut short, connections
+   * closed, and every later request fails at once. Without this, a registry that accepts
+   * connections and never answers would hold the finished process open for the attempts'
+   * timeouts and retries (minutes). Their promises reject; whoever started them has already
+   * given them a handler.
+   */
   close(): void {
+    this.closed = true
+    for (const a of this.attempts) a.abort()
+    this.attempts.clear()
+    for (const wake of this.waits) wake()
+    this.waits.clear()
     for (const a of this.agents.values()) a.destroy()
     this.agents.clear()
+  }
+
+  private closedError(reg: Registry, req: Request): RegistryError {
+    return new RegistryError('network', reg.name, `${reg.name}: did not ${req.what}: the run ended first`)
+  }
+
+  /** Waits `ms` before a retry; close() ends the wait at once (and its timer with it). */
+  private pause(ms: number): Promise<void> {
+    const sleep = this.sleep
+    if (sleep) {
+      return new Promise<void>((resolve) => {
+        const wake = (): void => {
+          this.waits.delete(wake)
+          resolve()
+        }
+        this.waits.add(wake)
+        sleep(ms).then(wake, wake)
+      })
+    }
+    return new Promise<void>((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer)
+        this.waits.delete(wake)
+        resolve()
+      }
+      const timer = setTimeout(wake, ms)
+      this.waits.add(wake)
+    })
   }
 
   /** One HTTP exchange; resolves once the status and headers are in (the body is read later). */
@@ -440,11 +486,13 @@ export class Transport {
   async send<T = Response>(reg: Registry, req: Request, validate?: (r: Response) => T): Promise<T> {
     let last: TransientError | undefined
     for (let attempt = 0; attempt <= this.retries; attempt++) {
+      if (this.closed) throw this.closedError(reg, req)
       if (attempt > 0 && last) {
         const wait = last.retryAfterMs ?? backoffMs(attempt - 1)
         if (req.deadline !== undefined && this.now() + wait >= req.deadline) throw this.pastDeadline(reg, req, last)
         this.log.debug(`${req.method} ${logUrl(req.url, reg.host)}: ${last.message}; retry ${attempt}/${this.retries} in ${wait}ms`)
-        await this.sleep(wait)
+        await this.pause(wait)
+        if (this.closed) throw this.closedError(reg, req)
       }
       if (req.deadline !== undefined && this.now() >= req.deadline) throw this.pastDeadline(reg, req, last)
       try {
@@ -477,9 +525,15 @@ export class Transport {
     const remaining = req.deadline === undefined ? Infinity : req.deadline - this.now()
     const ms = Math.max(1, Math.min(this.timeoutMs * (req.timeoutFactor ?? 1), remaining))
     const signal = new AttemptTimer(ms)
+    this.attempts.add(signal)
     try {
       return await this.attemptWithin(reg, req, signal)
+    } catch (e) {
+      // Ended by close(), not by the registry: not a fault to retry or to report as one.
+      if (this.closed) throw this.closedError(reg, req)
+      throw e
     } finally {
+      this.attempts.delete(signal)
       signal.done()
     }
   }

@@ -1,0 +1,57 @@
+// The bundled action against a registry that accepts connections and never answers. A run
+// that fails on its input must exit at once: the requests it started early (the tag list,
+// the push check) end with the run instead of holding the process open for their
+// attempts' timeouts and retries — 30 s × 5 attempts each, over two and a half minutes
+// before this was fixed.
+
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import net from 'node:net'
+import type { AddressInfo } from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { ROOT, runAction, visibleLog } from '../__fixtures__/action-runner.js'
+
+let silent: net.Server
+let addr: string
+let tmp: string
+const sockets: net.Socket[] = []
+let requests = 0
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'hanging-registry-'))
+  cpSync(path.join(ROOT, 'examples', 'quickstart'), path.join(tmp, 'ws'), { recursive: true })
+  silent = net.createServer((s) => {
+    sockets.push(s)
+    s.on('data', (d) => (requests += (d.toString('latin1').match(/^(GET|HEAD|POST|PUT|DELETE) \//gm) ?? []).length))
+  })
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r))
+  addr = `127.0.0.1:${(silent.address() as AddressInfo).port}`
+})
+
+afterAll(async () => {
+  for (const s of sockets) s.destroy()
+  await new Promise<void>((r) => (silent ? silent.close(() => r()) : r()))
+  rmSync(tmp, { recursive: true, force: true })
+})
+
+it('a run that fails on its environment file exits at once, its registry requests unanswered', async () => {
+  const ws = path.join(tmp, 'ws')
+  writeFileSync(path.join(ws, 'environment.yml'), 'name: demo\ndependencies:\n  - python=3.12\n  - [numpy\n')
+  const started = Date.now()
+  // The bound is well under one attempt's timeout (30 s): waiting for any of them fails it.
+  const r = await runAction(
+    { image: `${addr}/acme/model`, 'base-dockerfile': 'base.Dockerfile', dockerfile: 'Dockerfile', push: 'true' },
+    { cwd: ws, timeoutMs: 20_000 },
+  )
+  const elapsed = Date.now() - started
+  expect(r.code).toBe(1)
+  const errors = r.annotations.filter((a) => a.level === 'error')
+  expect(errors).toHaveLength(1)
+  expect(errors[0]!.props.file).toBe('environment.yml')
+  expect(errors[0]!.props.line).toMatch(/^\d+$/)
+  expect(visibleLog(r)).not.toMatch(/\n\s+at .+:\d+:\d+/)
+  // Both early requests reached the registry and were never answered.
+  expect(requests).toBeGreaterThanOrEqual(2)
+  expect(elapsed).toBeLessThan(15_000)
+})

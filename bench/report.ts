@@ -142,10 +142,13 @@ export function targets(r: Results): Target[] {
     measured: h2000 ? `${ms(h2000.medianMs)} (first call ${ms(h2000.firstMs)})` : 'n/a',
     holds: h2000 ? h2000.medianMs < TARGETS.hash2000Ms : undefined,
   })
+  // The whole run's wall time: the tag list is read while the action hashes, so the Lookup
+  // phase holds only what is left of the listing once the hash is known. Every other step of
+  // the run costs the same at every size, and cancels out of the slopes.
   const linear = (label: string, sizes: (SizeResult | PagedSize)[]): void => {
     const sl = slopes(
       sizes.filter((s) => s.tags >= 1000),
-      (s) => medianPhase(s.runs, 'Lookup'),
+      (s) => median(s.runs.map((x) => x.wallMs)),
     )
     if (sl.length < 2) {
       out.push({ name: `Lookup cost linear in pages (${label})`, target: 'slopes within 2×', measured: 'n/a', holds: undefined })
@@ -154,7 +157,7 @@ export function targets(r: Results): Target[] {
     const first = sl[0]!.perK
     const last = sl[sl.length - 1]!.perK
     out.push({
-      name: `Lookup cost linear in pages — ${label}: Lookup phase per 1,000 tags, 1k→10k vs 10k→50k`,
+      name: `Lookup cost linear in pages — ${label}: the run's wall time per 1,000 tags, 1k→10k vs 10k→50k`,
       target: `slopes within ${TARGETS.linearFactor}× of each other`,
       measured: `${ms(first)} → ${ms(last)} per 1,000 tags (${ratio(last, first)})`,
       holds: first > 0 && last > 0 ? last / first <= TARGETS.linearFactor && first / last <= TARGETS.linearFactor : undefined,
@@ -247,7 +250,9 @@ export function renderReport(r: Results): string {
       'are dated base tags of other environments (and every 50th an application `sha-` tag), all pointing at one tiny',
       'real image (busybox + a label). Wall time is spawn → exit; peak RSS is `process.resourceUsage().maxRSS` of the',
       "child (written on exit by a `--import` preload); Lookup is the `::group::Lookup` phase timed from the child's",
-      'stdout. `skopeo list-tags --tls-verify=false docker://127.0.0.1:5000/<repo>` is the bare minimum of one listing.',
+      'stdout; the tag list is asked for before the environment is hashed, so that phase holds only what is left of the',
+      'listing once the hash is known (the rest overlaps the hashing). `skopeo list-tags --tls-verify=false',
+      'docker://127.0.0.1:5000/<repo>` is the bare minimum of one listing.',
       'The floor is `bench/floor.mjs`, run the same way in the same rounds: a Node program doing only what any',
       'implementation of the reuse path must do (read and hash the fixture, one tag-list request, pick the newest tag of',
       'the hash, one manifest request, write the outputs), with none of what the action adds (validation, the canonical',
@@ -260,12 +265,11 @@ export function renderReport(r: Results): string {
           'tags',
           'action wall',
           'fastest run',
-          'Lookup phase',
+          'Lookup phase (what is left once hashed)',
           'peak RSS',
           'floor (bench/floor.mjs)',
           'skopeo list-tags',
           'action / skopeo',
-          'Lookup / skopeo',
           'seeding',
         ],
         reuse.sizes.map((s) => [
@@ -277,12 +281,11 @@ export function renderReport(r: Results): string {
           Number.isFinite(floor(s)) ? ms(floor(s)) : 'n/a',
           ms(skopeo(s)),
           ratio(wall(s), skopeo(s)),
-          ratio(lookup(s), skopeo(s)),
           s.seed.reused
             ? `cached${s.seed.pushed ? ' (+1 tag)' : ''}`
             : `${int(s.seed.pushed)} tags in ${ms(s.seed.ms)} (${Math.round(s.seed.pushed / (s.seed.ms / 1000))}/s)`,
         ]),
-        'rrrrrrrrrl',
+        'rrrrrrrrl',
       ),
       '',
     )

@@ -23,17 +23,23 @@ export interface RegistryFront {
   close(): Promise<void>
 }
 
+export interface FrontOptions {
+  /** Sees every chunk of a request body passed on to the registry (to count what is uploaded). */
+  readonly onBody?: (r: FrontRequest, bytes: number) => void
+}
+
 /** `intercept` returns a status to answer with instead of passing the request on. */
-export async function registryFront(intercept: (r: FrontRequest) => number | undefined = () => undefined): Promise<RegistryFront> {
+export async function registryFront(intercept: (r: FrontRequest) => number | undefined = () => undefined, o: FrontOptions = {}): Promise<RegistryFront> {
   const [upHost, upPort] = REGISTRY.split(':') as [string, string]
   const server = http.createServer((req, res) => {
     const url = req.url ?? ''
-    const status = intercept({
+    const seen: FrontRequest = {
       method: req.method ?? 'GET',
       url,
       path: url.split('?')[0] ?? url,
       fromAction: /conda-image-action/.test(req.headers['user-agent'] ?? ''),
-    })
+    }
+    const status = intercept(seen)
     if (status !== undefined) {
       res.writeHead(status, { 'Content-Type': 'application/json' })
       res.end()
@@ -44,6 +50,7 @@ export async function registryFront(intercept: (r: FrontRequest) => number | und
       ur.pipe(res)
     })
     up.on('error', () => res.destroy())
+    if (o.onBody) req.on('data', (c: Buffer) => o.onBody!(seen, c.length))
     req.pipe(up)
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))

@@ -1,5 +1,5 @@
 // Extra CNCF Distribution registries for tests (`docker-registry serve <config>` on free
-// loopback ports, in-memory storage, deletes enabled), plus seeding over the HTTP API:
+// loopback ports, in-memory storage, deletes enabled unless asked otherwise), plus seeding over the HTTP API:
 // blobs and manifests PUT directly, the same manifest under many tags with bounded
 // concurrency. Everything is bounded by timeouts; stop() kills the process it started.
 
@@ -30,7 +30,7 @@ export type RegistryAuth =
   { kind: 'none' } | { kind: 'htpasswd'; htpasswdFile: string } | { kind: 'token'; realm: string; service: string; issuer: string; rootCertBundle: string }
 
 /** Starts `docker-registry serve` with in-memory storage; resolves when /v2/ answers. */
-export async function startRegistry(dir: string, auth: RegistryAuth): Promise<RegistryProcess> {
+export async function startRegistry(dir: string, auth: RegistryAuth, o: { deletes?: boolean } = {}): Promise<RegistryProcess> {
   const port = await freePort()
   const addr = `127.0.0.1:${port}`
   const lines = [
@@ -42,7 +42,7 @@ export async function startRegistry(dir: string, auth: RegistryAuth): Promise<Re
     'storage:',
     '  inmemory: {}',
     '  delete:',
-    '    enabled: true',
+    `    enabled: ${o.deletes ?? true}`,
     'http:',
     `  addr: ${addr}`,
   ]

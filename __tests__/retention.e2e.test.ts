@@ -6,13 +6,12 @@
 // `docker-registry serve` with deletes disabled: reported, not thrown. Everything pushed to
 // the shared registry is deleted again; our registry process is stopped.
 
-import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { OCI_INDEX, Seeder, freePort } from '../__fixtures__/registry-procs.js'
+import { OCI_INDEX, Seeder, startRegistry, type RegistryProcess } from '../__fixtures__/registry-procs.js'
 import { REGISTRY, listTags, requireStack } from '../__fixtures__/stack.js'
 import { parseImageName, type ImageName } from '../src/reference.js'
 import { RegistryClient } from '../src/registry/index.js'
@@ -202,57 +201,15 @@ describe('shared registry with deletes enabled', () => {
 
 describe('own registry with deletes disabled', () => {
   let addr = ''
-  let stop: () => Promise<void> = () => Promise.resolve()
-  let log = ''
+  let registry: RegistryProcess | undefined
 
   beforeAll(async () => {
-    const port = await freePort()
-    addr = `127.0.0.1:${port}`
-    const config = path.join(tmp, `no-delete-${port}.yml`)
-    writeFileSync(
-      config,
-      [
-        'version: 0.1',
-        'log:',
-        '  level: warn',
-        '  accesslog:',
-        '    disabled: true',
-        'storage:',
-        '  inmemory: {}',
-        '  delete:',
-        '    enabled: false',
-        'http:',
-        `  addr: ${addr}`,
-        '',
-      ].join('\n'),
-    )
-    const child = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] })
-    child.stderr.setEncoding('utf8')
-    child.stderr.on('data', (d: string) => void (log.length < 50_000 && (log += d)))
-    const exited = new Promise<void>((r) => child.once('exit', () => r()))
-    stop = async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return
-      child.kill('SIGTERM')
-      const t = setTimeout(() => child.kill('SIGKILL'), 5000)
-      await exited
-      clearTimeout(t)
-    }
-    const deadline = Date.now() + 30_000
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`docker-registry exited: ${log}`)
-      const ok = await fetch(`http://${addr}/v2/`, { signal: AbortSignal.timeout(2000) }).then(
-        (r) => r.status === 200,
-        () => false,
-      )
-      if (ok) break
-      if (Date.now() > deadline) throw new Error(`docker-registry on ${addr} did not come up: ${log}`)
-      // Polling a process we started for readiness (bounded by the deadline above).
-      await new Promise((r) => setTimeout(r, 100))
-    }
+    registry = await startRegistry(tmp, { kind: 'none' }, { deletes: false })
+    addr = registry.addr
   })
 
   afterAll(async () => {
-    await stop()
+    await registry?.stop()
   })
 
   it("reports 'unsupported' (HTTP 405) without throwing and deletes nothing", async () => {

@@ -11,9 +11,8 @@
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import path from 'node:path'
+import { registryFront } from '../__fixtures__/registry-front.js'
 import { removeLocalImages } from '../__fixtures__/stack.js'
 import { failureText, runAction, timedCommand, type ActionRun } from './lib/action.js'
 import { quickstartCopy, tempDir } from './lib/fixtures.js'
@@ -67,40 +66,29 @@ function bigBaseFixture(mb: number, nonce: string): string {
 
 /** A pass-through front that counts registry writes: blob uploads, bytes uploaded, manifest PUTs by tag. */
 async function writeFront(): Promise<{ addr: string; take(): Record<string, number>; close(): Promise<void> }> {
-  const [upHost, upPort] = REGISTRY.split(':') as [string, string]
   let counts: Record<string, number> = {}
   const add = (k: string, n = 1): void => {
     counts[k] = (counts[k] ?? 0) + n
   }
-  const server = http.createServer((req, res) => {
-    const p = (req.url ?? '').split('?')[0]!
-    // A blob upload started by BuildKit; the action's push check starts one and cancels it
-    // (storing nothing): told apart by its user agent.
-    const byAction = /conda-image-action/.test(req.headers['user-agent'] ?? '')
-    if (req.method === 'POST' && !byAction && /\/blobs\/uploads\/$/.test(p)) add('blob uploads')
-    const tag = /\/manifests\/([^/]+)$/.exec(p)?.[1]
-    if (req.method === 'PUT' && tag) add(`manifest PUT ${tag.startsWith('sha256:') ? '(by digest)' : tag.replace(/-[0-9a-f]{12}-\d{8}$/, '-…')}`)
-    if (req.method === 'PUT' || req.method === 'PATCH') req.on('data', (c: Buffer) => add('bytes uploaded', c.length))
-    const up = http.request({ host: upHost, port: Number(upPort), method: req.method, path: req.url, headers: { ...req.headers, host: REGISTRY } }, (ur) => {
-      res.writeHead(ur.statusCode ?? 502, ur.headers)
-      ur.pipe(res)
-    })
-    up.on('error', () => res.destroy())
-    req.pipe(up)
-  })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const front = await registryFront(
+    (r) => {
+      // A blob upload started by BuildKit; the action's push check starts one and cancels it
+      // (storing nothing): told apart by its user agent.
+      if (r.method === 'POST' && !r.fromAction && /\/blobs\/uploads\/$/.test(r.path)) add('blob uploads')
+      const tag = /\/manifests\/([^/]+)$/.exec(r.path)?.[1]
+      if (r.method === 'PUT' && tag) add(`manifest PUT ${tag.startsWith('sha256:') ? '(by digest)' : tag.replace(/-[0-9a-f]{12}-\d{8}$/, '-…')}`)
+      return undefined
+    },
+    { onBody: (r, n) => (r.method === 'PUT' || r.method === 'PATCH' ? add('bytes uploaded', n) : undefined) },
+  )
   return {
-    addr: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    addr: front.addr,
     take: () => {
       const c = counts
       counts = {}
       return c
     },
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections()
-        server.close(() => r())
-      }),
+    close: () => front.close(),
   }
 }
 

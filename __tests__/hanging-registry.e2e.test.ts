@@ -1,10 +1,11 @@
-// The bundled action against a registry that accepts connections and never answers. A run
-// that fails on its input must exit at once: the requests it started early (the tag list,
-// the push check) end with the run instead of holding the process open for their
-// attempts' timeouts and retries — 30 s × 5 attempts each, over two and a half minutes
-// before this was fixed.
+// The bundled action against a registry that accepts connections and never answers (and a
+// docker CLI that never answers). A run that fails on its input must exit at once: what it
+// started early — the tag list, the push check, the builder inspection — ends with the run
+// instead of holding the process open for its timeouts and retries: 30 s × 5 attempts per
+// registry request (over two and a half minutes) and 60 s for the inspection, before this
+// was fixed.
 
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import type { AddressInfo } from 'node:net'
 import os from 'node:os'
@@ -53,5 +54,29 @@ it('a run that fails on its environment file exits at once, its registry request
   expect(visibleLog(r)).not.toMatch(/\n\s+at .+:\d+:\d+/)
   // Both early requests reached the registry and were never answered.
   expect(requests).toBeGreaterThanOrEqual(2)
+  expect(elapsed).toBeLessThan(15_000)
+})
+
+it('… and a docker CLI that never answers the builder inspection: it is ended with the run, not left behind', async () => {
+  const ws = path.join(tmp, 'ws')
+  writeFileSync(path.join(ws, 'environment.yml'), 'name: demo\ndependencies:\n  - python=3.12\n  - [numpy\n')
+  // `docker buildx inspect` (started before the inputs are parsed when an application build
+  // is certain) hangs; every other docker call would too.
+  const bin = path.join(tmp, 'bin')
+  mkdirSync(bin, { recursive: true })
+  const pidFile = path.join(tmp, 'docker.pid')
+  writeFileSync(path.join(bin, 'docker'), `#!/bin/sh\necho $$ > ${JSON.stringify(pidFile)}\nexec sleep 300\n`)
+  chmodSync(path.join(bin, 'docker'), 0o755)
+  const started = Date.now()
+  const r = await runAction(
+    { image: `${addr}/acme/model`, 'base-dockerfile': 'base.Dockerfile', dockerfile: 'Dockerfile', push: 'true' },
+    { cwd: ws, timeoutMs: 20_000, env: { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}` } },
+  )
+  const elapsed = Date.now() - started
+  expect(r.code).toBe(1)
+  expect(r.annotations.filter((a) => a.level === 'error').map((a) => a.props.file)).toEqual(['environment.yml'])
+  const pid = Number(readFileSync(pidFile, 'utf8').trim())
+  expect(pid).toBeGreaterThan(0)
+  expect(() => process.kill(pid, 0)).toThrow() // gone (ESRCH)
   expect(elapsed).toBeLessThan(15_000)
 })

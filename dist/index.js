@@ -648,6 +648,8 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 const early = (0,_early_js__WEBPACK_IMPORTED_MODULE_0__/* .startEarly */ .w)(process.env);
 const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(87), __nccwpck_require__.e(680)]).then(__nccwpck_require__.bind(__nccwpck_require__, 2680));
 await run(process.env, undefined, early);
+// What the run started and no longer waits for ends with it (registry requests end in run()).
+(0,_ports_process_js__WEBPACK_IMPORTED_MODULE_1__/* .endChildren */ .PH)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -661,6 +663,7 @@ __webpack_async_result__();
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   EO: () => (/* binding */ DOCKER_MISSING),
+  PH: () => (/* binding */ endChildren),
   ZG: () => (/* binding */ execProcess),
   qi: () => (/* binding */ isProgramNotFound),
   h9: () => (/* binding */ killChildrenOnSignal)
@@ -731,6 +734,8 @@ function collector(max, forward) {
  */
 let exec;
 const loadExec = () => (exec ??= __nccwpck_require__.e(/* import() */ 955).then(__nccwpck_require__.bind(__nccwpck_require__, 1955)));
+/** Calls of execProcess.run under way. */
+let running = 0;
 /** The process port over `@actions/exec`. */
 const execProcess = {
     async run(program, args, opts = {}) {
@@ -750,6 +755,7 @@ const execProcess = {
         const timer = opts.timeoutMs ? setTimeout(() => kill('timeout'), opts.timeoutMs) : undefined;
         const onAbort = () => kill('aborted');
         opts.signal?.addEventListener('abort', onAbort, { once: true });
+        running++;
         try {
             const file = resolveProgram(program, opts.env ?? process.env);
             const env = { ...stringEnv(opts.env ?? process.env), [PROCESS_MARKER]: marker.slice(PROCESS_MARKER.length + 1) };
@@ -762,6 +768,7 @@ const execProcess = {
             throw e;
         }
         finally {
+            running--;
             if (timer)
                 clearTimeout(timer);
             opts.signal?.removeEventListener('abort', onAbort);
@@ -924,6 +931,16 @@ function killChildren(sig = 'SIGTERM') {
         }
     }
     return all.length;
+}
+/**
+ * The run is over: a process it started and no longer waits for (the builder inspection
+ * started before the inputs were read, in a run that then failed on them) would hold the
+ * step open until its own timeout. Kills every process tree below this one; for the entry
+ * point only, once the run has returned (every process it waits for has ended by then).
+ */
+function endChildren() {
+    // Nothing under way (the common case): no scan of the process table.
+    return running > 0 ? killChildren('SIGKILL') : 0;
 }
 const GRACE_MS = 3000;
 let cancelledBy;

@@ -1,5 +1,5 @@
 import { startEarly } from './early.js'
-import { killChildrenOnSignal } from './ports/process.js'
+import { endChildren, killChildrenOnSignal } from './ports/process.js'
 
 // A cancelled step (SIGINT/SIGTERM) leaves no docker or buildx process behind.
 killChildrenOnSignal((m) => console.log(m))
@@ -7,3 +7,5 @@ killChildrenOnSignal((m) => console.log(m))
 const early = startEarly(process.env)
 const { run } = await import('./main.js')
 await run(process.env, undefined, early)
+// What the run started and no longer waits for ends with it (registry requests end in run()).
+endChildren()

@@ -81,6 +81,9 @@ function collector(max: number, forward?: (chunk: string) => void): { push(b: Bu
 let exec: Promise<typeof import('@actions/exec')> | undefined
 const loadExec = (): Promise<typeof import('@actions/exec')> => (exec ??= import('@actions/exec'))
 
+/** Calls of execProcess.run under way. */
+let running = 0
+
 /** The process port over `@actions/exec`. */
 export const execProcess: ProcessPort = {
   async run(program, args, opts = {}) {
@@ -98,6 +101,7 @@ export const execProcess: ProcessPort = {
     const timer = opts.timeoutMs ? setTimeout(() => kill('timeout'), opts.timeoutMs) : undefined
     const onAbort = (): void => kill('aborted')
     opts.signal?.addEventListener('abort', onAbort, { once: true })
+    running++
     try {
       const file = resolveProgram(program, opts.env ?? process.env)
       const env = { ...stringEnv(opts.env ?? process.env), [PROCESS_MARKER]: marker.slice(PROCESS_MARKER.length + 1) }
@@ -107,6 +111,7 @@ export const execProcess: ProcessPort = {
       if (e instanceof Error && /Unable to locate executable file/.test(e.message)) throw new ProgramNotFound(program)
       throw e
     } finally {
+      running--
       if (timer) clearTimeout(timer)
       opts.signal?.removeEventListener('abort', onAbort)
     }
@@ -281,6 +286,17 @@ function killChildren(sig: NodeJS.Signals = 'SIGTERM'): number {
     }
   }
   return all.length
+}
+
+/**
+ * The run is over: a process it started and no longer waits for (the builder inspection
+ * started before the inputs were read, in a run that then failed on them) would hold the
+ * step open until its own timeout. Kills every process tree below this one; for the entry
+ * point only, once the run has returned (every process it waits for has ended by then).
+ */
+export function endChildren(): number {
+  // Nothing under way (the common case): no scan of the process table.
+  return running > 0 ? killChildren('SIGKILL') : 0
 }
 
 const GRACE_MS = 3000

@@ -12,7 +12,7 @@ import path from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest'
 import { caught, type FaultServer, json, registryError, startFaultServer } from '../__fixtures__/fault-server.js'
 import { parseImageName } from '../src/reference.js'
-import { DEFAULT_TAG_LIST_LIMITS, RegistryClient, RegistryError, type RegistryClientOptions } from '../src/registry/index.js'
+import { DEFAULT_TAG_LIST_LIMITS, RegistryClient, RegistryError, isRunEnded, type RegistryClientOptions } from '../src/registry/index.js'
 
 let tmp: string
 let srv: FaultServer
@@ -146,6 +146,7 @@ describe('the end of the run (close)', () => {
     const e = await listing
     expect(e.kind).toBe('network')
     expect(e.message).toMatch(/did not list the tags of acme\/model: the run ended first/)
+    expect(isRunEnded(e)).toBe(true) // not a registry fault: tolerate() reports nothing for it
     expect(srv.requests).toHaveLength(1)
     const later = await caught(c.headDigest(name(), 'latest'))
     expect(later.message).toMatch(/the run ended first/)

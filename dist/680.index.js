@@ -6955,6 +6955,19 @@ function isRegistryError(e) {
     return e instanceof RegistryError;
 }
 /**
+ * A request ended because the run did (Transport.close), not because of the registry:
+ * nobody waits for its answer any more, so it is no fault to report.
+ */
+class RunEnded extends RegistryError {
+    constructor(registry, message) {
+        super('network', registry, message);
+        this.name = 'RunEnded';
+    }
+}
+function isRunEnded(e) {
+    return e instanceof RunEnded;
+}
+/**
  * A fault worth another attempt (5xx, 429, reset connection, timeout, truncated or
  * unparsable body). Internal: the retry loop turns the last one into a RegistryError.
  */
@@ -7268,7 +7281,7 @@ class Transport {
         this.agents.clear();
     }
     closedError(reg, req) {
-        return new RegistryError('network', reg.name, `${reg.name}: did not ${req.what}: the run ended first`);
+        return new RunEnded(reg.name, `${reg.name}: did not ${req.what}: the run ended first`);
     }
     /** Waits `ms` before a retry; close() ends the wait at once (and its timer with it). */
     pause(ms) {
@@ -9638,6 +9651,7 @@ async function packagesReport(input) {
 ;// CONCATENATED MODULE: ./src/phases/timing.ts
 // Phases run as timed log groups; the timings go into the report.
 
+
 class PhaseTimer {
     log;
     clock;
@@ -9659,7 +9673,11 @@ class PhaseTimer {
         }
     }
 }
-/** Runs `f`; a failure that is not the user's becomes a warning ("Could not <what>") and undefined. */
+/**
+ * Runs `f`; a failure that is not the user's becomes a warning ("Could not <what>") and
+ * undefined. A read the end of the run cut short (a run that failed before it needed it) is
+ * no warning.
+ */
 async function tolerate(log, what, f) {
     try {
         return await f();
@@ -9667,6 +9685,8 @@ async function tolerate(log, what, f) {
     catch (e) {
         if ((0,errors/* isUserError */.iU)(e))
             throw e;
+        if (isRunEnded(e))
+            return undefined;
         log.warning(`Could not ${what}: ${(0,errors/* errorMessage */.gJ)(e)}`);
         return undefined;
     }

@@ -2,6 +2,7 @@
 
 import { errorMessage, isUserError } from '../errors.js'
 import type { Clock, LogSink } from '../ports/index.js'
+import { isRunEnded } from '../registry/index.js'
 import type { PhaseTiming } from '../state.js'
 
 export class PhaseTimer {
@@ -24,12 +25,17 @@ export class PhaseTimer {
   }
 }
 
-/** Runs `f`; a failure that is not the user's becomes a warning ("Could not <what>") and undefined. */
+/**
+ * Runs `f`; a failure that is not the user's becomes a warning ("Could not <what>") and
+ * undefined. A read the end of the run cut short (a run that failed before it needed it) is
+ * no warning.
+ */
 export async function tolerate<T>(log: Pick<LogSink, 'warning'>, what: string, f: () => Promise<T>): Promise<T | undefined> {
   try {
     return await f()
   } catch (e) {
     if (isUserError(e)) throw e
+    if (isRunEnded(e)) return undefined
     log.warning(`Could not ${what}: ${errorMessage(e)}`)
     return undefined
   }

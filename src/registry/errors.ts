@@ -22,6 +22,21 @@ export function isRegistryError(e: unknown): e is RegistryError {
 }
 
 /**
+ * A request ended because the run did (Transport.close), not because of the registry:
+ * nobody waits for its answer any more, so it is no fault to report.
+ */
+export class RunEnded extends RegistryError {
+  constructor(registry: string, message: string) {
+    super('network', registry, message)
+    this.name = 'RunEnded'
+  }
+}
+
+export function isRunEnded(e: unknown): e is RunEnded {
+  return e instanceof RunEnded
+}
+
+/**
  * A fault worth another attempt (5xx, 429, reset connection, timeout, truncated or
  * unparsable body). Internal: the retry loop turns the last one into a RegistryError.
  */

@@ -23,7 +23,7 @@ import https from 'node:https'
 import { isLoopbackHost } from '../reference.js'
 import { basicAuth, parseChallenge, parseTokenResponse, tokenScopes, type BearerChallenge, type Challenge } from './auth.js'
 import { resolveCredentials, type Credentials } from './credentials.js'
-import { RegistryError, TransientError } from './errors.js'
+import { RegistryError, RunEnded, TransientError } from './errors.js'
 
 export interface Logger {
   debug(m: string): void
@@ -359,8 +359,8 @@ export class Transport {
     this.agents.clear()
   }
 
-  private closedError(reg: Registry, req: Request): RegistryError {
-    return new RegistryError('network', reg.name, `${reg.name}: did not ${req.what}: the run ended first`)
+  private closedError(reg: Registry, req: Request): RunEnded {
+    return new RunEnded(reg.name, `${reg.name}: did not ${req.what}: the run ended first`)
   }
 
   /** Waits `ms` before a retry; close() ends the wait at once (and its timer with it). */

@@ -102,8 +102,8 @@ describe('chooseBase', () => {
   })
 })
 
-// parseDatedTag reads every tag of a repository character by character (no regular
-// expression, no Date); this is the definition it must agree with.
+// parseDatedTag checks the calendar by arithmetic (no Date built per tag); this is the
+// definition (a regular expression and a Date) it must agree with.
 function parseDatedTagReference(tag: string, prefix: string) {
   if (!tag.startsWith(prefix)) return undefined
   const m = /^([0-9a-f]{12})-(\d{4})(\d{2})(\d{2})$/.exec(tag.slice(prefix.length))

@@ -5237,28 +5237,28 @@ function dateTime(s, at) {
         return NaN;
     return Date.UTC(y, mo - 1, d);
 }
+/** What follows the prefix of a dated tag (its date is checked apart), matched in place. */
+const DATED_REST_SHAPE = /[0-9a-f]{12}-[0-9]{8}$/y;
+/** Whether `tag` has the shape `<prefix><12 hex>-<8 digits>` (the date itself unchecked). */
+function datedShape(tag, prefix) {
+    if (tag.length !== prefix.length + DATED_REST || !tag.startsWith(prefix))
+        return false;
+    DATED_REST_SHAPE.lastIndex = prefix.length;
+    return DATED_REST_SHAPE.test(tag);
+}
 /**
  * Parses a dated tag of this prefix; undefined for any other tag (or an impossible date, or
- * a year before 100). Character by character, without a regular expression or a Date.
+ * a year before 100). No Date is built to check the calendar.
  */
 function parseDatedTag(tag, prefix) {
+    if (!datedShape(tag, prefix))
+        return undefined;
     const p = prefix.length;
-    if (tag.length !== p + DATED_REST || !tag.startsWith(prefix))
-        return undefined;
-    for (let i = p; i < p + 12; i++) {
-        const c = tag.charCodeAt(i);
-        if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102)))
-            return undefined;
-    }
-    if (tag.charCodeAt(p + 12) !== 45)
-        return undefined;
     const time = dateTime(tag, p + 13);
     if (Number.isNaN(time))
         return undefined;
     return { tag, hash12: tag.slice(p, p + 12), date: tag.slice(p + 13), time };
 }
-/** What follows the prefix of a dated tag (its date is checked apart), matched in place. */
-const DATED_REST_SHAPE = /[0-9a-f]{12}-[0-9]{8}$/y;
 /**
  * Dated tags of this prefix, newest first (ties broken by tag, last first, for a stable
  * order); the same as parseDatedTag over every tag, then a sort by (time, tag) descending.
@@ -5274,10 +5274,7 @@ function datedTags(tags, prefix) {
     let ascending = true;
     let last = '';
     for (const tag of tags) {
-        if (tag.length !== p + DATED_REST || !tag.startsWith(prefix))
-            continue;
-        DATED_REST_SHAPE.lastIndex = p;
-        if (!DATED_REST_SHAPE.test(tag))
+        if (!datedShape(tag, prefix))
             continue;
         const date = tag.slice(p + 13);
         let time = times.get(date);
@@ -7283,27 +7280,20 @@ class Transport {
     closedError(reg, req) {
         return new RunEnded(reg.name, `${reg.name}: did not ${req.what}: the run ended first`);
     }
-    /** Waits `ms` before a retry; close() ends the wait at once (and its timer with it). */
+    /** Waits `ms` before a retry (the injected sleep, else a timer); close() ends the wait at once, and its timer with it. */
     pause(ms) {
-        const sleep = this.sleep;
-        if (sleep) {
-            return new Promise((resolve) => {
-                const wake = () => {
-                    this.waits.delete(wake);
-                    resolve();
-                };
-                this.waits.add(wake);
-                sleep(ms).then(wake, wake);
-            });
-        }
         return new Promise((resolve) => {
+            let timer;
             const wake = () => {
                 clearTimeout(timer);
                 this.waits.delete(wake);
                 resolve();
             };
-            const timer = setTimeout(wake, ms);
             this.waits.add(wake);
+            if (this.sleep)
+                this.sleep(ms).then(wake, wake);
+            else
+                timer = setTimeout(wake, ms);
         });
     }
     /** One HTTP exchange; resolves once the status and headers are in (the body is read later). */
@@ -7407,17 +7397,15 @@ class Transport {
     async send(reg, req, validate) {
         let last;
         for (let attempt = 0; attempt <= this.retries; attempt++) {
-            if (this.closed)
-                throw this.closedError(reg, req);
             if (attempt > 0 && last) {
                 const wait = last.retryAfterMs ?? backoffMs(attempt - 1);
                 if (req.deadline !== undefined && this.now() + wait >= req.deadline)
                     throw this.pastDeadline(reg, req, last);
                 this.log.debug(`${req.method} ${logUrl(req.url, reg.host)}: ${last.message}; retry ${attempt}/${this.retries} in ${wait}ms`);
                 await this.pause(wait);
-                if (this.closed)
-                    throw this.closedError(reg, req);
             }
+            if (this.closed)
+                throw this.closedError(reg, req);
             if (req.deadline !== undefined && this.now() >= req.deadline)
                 throw this.pastDeadline(reg, req, last);
             try {
@@ -8306,12 +8294,13 @@ function startTagList({ opts, stores }) {
 }
 /**
  * Dated base tags of the base repository (newest first), and every tag (per-platform parts
- * of a matrix); none when the lookup failed (and whether it was refused).
+ * of a matrix), from the list startTagList asked for; none when the lookup failed (and
+ * whether it was refused).
  */
-async function lookupPhase({ opts, envHash, stores, tags }, { log }) {
+async function lookupPhase({ opts, envHash, tags }, { log }) {
     const repo = opts.baseRepository;
     try {
-        const t = await (tags ?? stores.store.tags(repo));
+        const t = await tags;
         const dated = datedTags(t, opts.baseTagPrefix);
         const mine = dated.filter((d) => d.hash12 === envHash.slice(0, 12)).length;
         log.info(`${(0,reference/* formatName */.nD)(repo)}: ${t.length} tags, ${dated.length} dated base tags, ${mine} of this environment`);
@@ -11131,7 +11120,7 @@ async function main_main(ctx, env, ports, cleanup, progress) {
     const tags = startTagList({ opts, stores });
     const fp = await timer.run('Environment hash', () => fingerprintPhase(inputs, ctx.workspace, ports));
     progress.fp = fp;
-    const lookup = await timer.run('Lookup', () => lookupPhase({ opts, envHash: fp.hash, stores, tags }, ports));
+    const lookup = await timer.run('Lookup', () => lookupPhase({ opts, envHash: fp.hash, tags }, ports));
     const plan = planRun({ opts, ctx, envHash: fp.hash, lookup, platforms: inputs.platforms });
     progress.plan = plan;
     const s = { env, ctx, ...inputs, fp, stores, lookup, plan, phases: timer.list };

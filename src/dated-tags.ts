@@ -59,25 +59,27 @@ function dateTime(s: string, at: number): number {
   return Date.UTC(y, mo - 1, d)
 }
 
+/** What follows the prefix of a dated tag (its date is checked apart), matched in place. */
+const DATED_REST_SHAPE = /[0-9a-f]{12}-[0-9]{8}$/y
+
+/** Whether `tag` has the shape `<prefix><12 hex>-<8 digits>` (the date itself unchecked). */
+function datedShape(tag: string, prefix: string): boolean {
+  if (tag.length !== prefix.length + DATED_REST || !tag.startsWith(prefix)) return false
+  DATED_REST_SHAPE.lastIndex = prefix.length
+  return DATED_REST_SHAPE.test(tag)
+}
+
 /**
  * Parses a dated tag of this prefix; undefined for any other tag (or an impossible date, or
- * a year before 100). Character by character, without a regular expression or a Date.
+ * a year before 100). No Date is built to check the calendar.
  */
 export function parseDatedTag(tag: string, prefix: string): DatedTag | undefined {
+  if (!datedShape(tag, prefix)) return undefined
   const p = prefix.length
-  if (tag.length !== p + DATED_REST || !tag.startsWith(prefix)) return undefined
-  for (let i = p; i < p + 12; i++) {
-    const c = tag.charCodeAt(i)
-    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return undefined
-  }
-  if (tag.charCodeAt(p + 12) !== 45) return undefined
   const time = dateTime(tag, p + 13)
   if (Number.isNaN(time)) return undefined
   return { tag, hash12: tag.slice(p, p + 12), date: tag.slice(p + 13), time }
 }
-
-/** What follows the prefix of a dated tag (its date is checked apart), matched in place. */
-const DATED_REST_SHAPE = /[0-9a-f]{12}-[0-9]{8}$/y
 
 /**
  * Dated tags of this prefix, newest first (ties broken by tag, last first, for a stable
@@ -94,9 +96,7 @@ export function datedTags(tags: readonly string[], prefix: string): DatedTag[] {
   let ascending = true
   let last = ''
   for (const tag of tags) {
-    if (tag.length !== p + DATED_REST || !tag.startsWith(prefix)) continue
-    DATED_REST_SHAPE.lastIndex = p
-    if (!DATED_REST_SHAPE.test(tag)) continue
+    if (!datedShape(tag, prefix)) continue
     const date = tag.slice(p + 13)
     let time = times.get(date)
     if (time === undefined) times.set(date, (time = dateTime(date, 0)))

@@ -21,15 +21,16 @@ export function startTagList({ opts, stores }: { opts: Options; stores: Stores }
 
 /**
  * Dated base tags of the base repository (newest first), and every tag (per-platform parts
- * of a matrix); none when the lookup failed (and whether it was refused).
+ * of a matrix), from the list startTagList asked for; none when the lookup failed (and
+ * whether it was refused).
  */
 export async function lookupPhase(
-  { opts, envHash, stores, tags }: { opts: Options; envHash: string; stores: Stores; tags?: Promise<string[]> },
+  { opts, envHash, tags }: { opts: Options; envHash: string; tags: Promise<string[]> },
   { log }: Pick<Ports, 'log'>,
 ): Promise<LookupResult> {
   const repo = opts.baseRepository
   try {
-    const t = await (tags ?? stores.store.tags(repo))
+    const t = await tags
     const dated = datedTags(t, opts.baseTagPrefix)
     const mine = dated.filter((d) => d.hash12 === envHash.slice(0, 12)).length
     log.info(`${formatName(repo)}: ${t.length} tags, ${dated.length} dated base tags, ${mine} of this environment`)

@@ -363,27 +363,18 @@ export class Transport {
     return new RunEnded(reg.name, `${reg.name}: did not ${req.what}: the run ended first`)
   }
 
-  /** Waits `ms` before a retry; close() ends the wait at once (and its timer with it). */
+  /** Waits `ms` before a retry (the injected sleep, else a timer); close() ends the wait at once, and its timer with it. */
   private pause(ms: number): Promise<void> {
-    const sleep = this.sleep
-    if (sleep) {
-      return new Promise<void>((resolve) => {
-        const wake = (): void => {
-          this.waits.delete(wake)
-          resolve()
-        }
-        this.waits.add(wake)
-        sleep(ms).then(wake, wake)
-      })
-    }
     return new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined
       const wake = (): void => {
         clearTimeout(timer)
         this.waits.delete(wake)
         resolve()
       }
-      const timer = setTimeout(wake, ms)
       this.waits.add(wake)
+      if (this.sleep) this.sleep(ms).then(wake, wake)
+      else timer = setTimeout(wake, ms)
     })
   }
 
@@ -486,14 +477,13 @@ export class Transport {
   async send<T = Response>(reg: Registry, req: Request, validate?: (r: Response) => T): Promise<T> {
     let last: TransientError | undefined
     for (let attempt = 0; attempt <= this.retries; attempt++) {
-      if (this.closed) throw this.closedError(reg, req)
       if (attempt > 0 && last) {
         const wait = last.retryAfterMs ?? backoffMs(attempt - 1)
         if (req.deadline !== undefined && this.now() + wait >= req.deadline) throw this.pastDeadline(reg, req, last)
         this.log.debug(`${req.method} ${logUrl(req.url, reg.host)}: ${last.message}; retry ${attempt}/${this.retries} in ${wait}ms`)
         await this.pause(wait)
-        if (this.closed) throw this.closedError(reg, req)
       }
+      if (this.closed) throw this.closedError(reg, req)
       if (req.deadline !== undefined && this.now() >= req.deadline) throw this.pastDeadline(reg, req, last)
       try {
         const r = await this.attempt(reg, req)

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { ROOT, runAction, visibleLog } from '../__fixtures__/action-runner.js'
+import { ROOT, runAction, visibleLog, type ActionResult } from '../__fixtures__/action-runner.js'
 
 let silent: net.Server
 let addr: string
@@ -36,16 +36,24 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true })
 })
 
-it('a run that fails on its environment file exits at once, its registry requests unanswered', async () => {
+/**
+ * One run with an application Dockerfile (so the push check and the builder inspection start
+ * early) that fails on its environment file; its time is bounded well under one attempt's
+ * timeout (30 s), so waiting for any of them fails the test.
+ */
+async function failingRun(env: Record<string, string> = {}): Promise<{ r: ActionResult; elapsed: number }> {
   const ws = path.join(tmp, 'ws')
   writeFileSync(path.join(ws, 'environment.yml'), 'name: demo\ndependencies:\n  - python=3.12\n  - [numpy\n')
   const started = Date.now()
-  // The bound is well under one attempt's timeout (30 s): waiting for any of them fails it.
   const r = await runAction(
     { image: `${addr}/acme/model`, 'base-dockerfile': 'base.Dockerfile', dockerfile: 'Dockerfile', push: 'true' },
-    { cwd: ws, timeoutMs: 20_000 },
+    { cwd: ws, timeoutMs: 20_000, env },
   )
-  const elapsed = Date.now() - started
+  return { r, elapsed: Date.now() - started }
+}
+
+it('a run that fails on its environment file exits at once, its registry requests unanswered', async () => {
+  const { r, elapsed } = await failingRun()
   expect(r.code).toBe(1)
   const errors = r.annotations.filter((a) => a.level === 'error')
   expect(errors).toHaveLength(1)
@@ -58,8 +66,6 @@ it('a run that fails on its environment file exits at once, its registry request
 })
 
 it('… and a docker CLI that never answers the builder inspection: it is ended with the run, not left behind', async () => {
-  const ws = path.join(tmp, 'ws')
-  writeFileSync(path.join(ws, 'environment.yml'), 'name: demo\ndependencies:\n  - python=3.12\n  - [numpy\n')
   // `docker buildx inspect` (started before the inputs are parsed when an application build
   // is certain) hangs; every other docker call would too.
   const bin = path.join(tmp, 'bin')
@@ -67,12 +73,7 @@ it('… and a docker CLI that never answers the builder inspection: it is ended 
   const pidFile = path.join(tmp, 'docker.pid')
   writeFileSync(path.join(bin, 'docker'), `#!/bin/sh\necho $$ > ${JSON.stringify(pidFile)}\nexec sleep 300\n`)
   chmodSync(path.join(bin, 'docker'), 0o755)
-  const started = Date.now()
-  const r = await runAction(
-    { image: `${addr}/acme/model`, 'base-dockerfile': 'base.Dockerfile', dockerfile: 'Dockerfile', push: 'true' },
-    { cwd: ws, timeoutMs: 20_000, env: { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}` } },
-  )
-  const elapsed = Date.now() - started
+  const { r, elapsed } = await failingRun({ PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}` })
   expect(r.code).toBe(1)
   expect(r.annotations.filter((a) => a.level === 'error').map((a) => a.props.file)).toEqual(['environment.yml'])
   const pid = Number(readFileSync(pidFile, 'utf8').trim())

@@ -32,6 +32,33 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     rules: { 'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true, IIFEs: true }] },
   },
+  {
+    // One way to the job log: outside text must not start a workflow command. Only
+    // the log writer (src/ports/log.ts, which makes every message inert) issues commands or
+    // writes stdout; everything else goes through the run's LogSink or `runnerLog`.
+    files: ['src/**/*.ts'],
+    ignores: ['src/ports/log.ts', 'src/ports/workflow-commands.ts'],
+    rules: {
+      'no-console': 'error',
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'stdout', message: 'Write the job log through the LogSink (src/ports/log.ts).' },
+        { object: 'process', property: 'stderr', message: 'Write the job log through the LogSink (src/ports/log.ts).' },
+      ],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/workflow-commands.js'],
+              importNames: ['info', 'debug', 'notice', 'warning', 'error', 'group', 'issueCommand', 'setSecret'],
+              message: 'Write the job log through the LogSink or runnerLog (src/ports/log.ts): it makes outside text inert.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   // Plain JavaScript (config files, scripts/*.mjs) has no types to check.
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
 )

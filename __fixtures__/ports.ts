@@ -27,6 +27,7 @@ export function recordingAnnotator(): Annotator & { readonly events: Annotated[]
   return {
     events,
     info: rec('info'),
+    output: rec('info'),
     debug: rec('debug'),
     notice: rec('notice'),
     warning: rec('warning'),

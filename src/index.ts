@@ -1,8 +1,9 @@
 import { startEarly } from './early.js'
+import { runnerLog } from './ports/log.js'
 import { endChildren, killChildrenOnSignal } from './ports/process.js'
 
 // A cancelled step (SIGINT/SIGTERM) leaves no docker or buildx process behind.
-killChildrenOnSignal((m) => console.log(m))
+killChildrenOnSignal((m) => runnerLog.info(m))
 // The builder's inspection starts first; the rest of the action loads meanwhile (its own chunk).
 const early = startEarly(process.env)
 const { run } = await import('./main.js')

@@ -3,7 +3,8 @@
 // inputs or the workspace) → infer (computed defaults). Every problem is a UserError whose
 // message names the input and says what would be accepted.
 
-import * as core from './ports/workflow-commands.js'
+import { runnerLog } from './ports/log.js'
+import { getInput } from './ports/workflow-commands.js'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -87,14 +88,14 @@ function bundledTemplate(): { path: string; content: string; bundled: true } {
 type Getter = (name: InputName) => string
 
 /** Reads inputs the way the runner passes them (`INPUT_<NAME>`), trimmed. */
-export const actionsInput: Getter = (name) => core.getInput(name)
+export const actionsInput: Getter = (name) => getInput(name)
 
 /** Parse: every input through its parser (its default when empty); secrets masked first. */
 export function parseInputs(get: Getter): ParsedInputs {
   const out: Partial<Record<InputKey, unknown>> = {}
   for (const [key, spec] of Object.entries(INPUTS) as [InputKey, (typeof INPUTS)[InputKey]][]) {
     const raw = get(spec.name).trim()
-    if ('secret' in spec && spec.secret && raw) core.setSecret(raw)
+    if ('secret' in spec && spec.secret && raw) runnerLog.mask(raw)
     out[key] = named(spec.name, () => spec.parse(raw === '' ? spec.default : raw, spec.name))
   }
   return out as ParsedInputs
@@ -188,10 +189,10 @@ export function getOptions(ctx: RunContext, get: Getter = actionsInput, env: Nod
 /** The secret inputs and `condarc`, with every value masked in the log at once. */
 function readSecrets(p: ParsedInputs, ws: string, env: NodeJS.ProcessEnv): { secrets: SecretInputs; condarc?: Condarc } {
   const secrets = parseSecretInputs({ secrets: p.secrets, secretFiles: p.secretFiles, secretEnvs: p.secretEnvs, ssh: p.ssh }, ws, env)
-  for (const v of valuesToMask(secrets, env)) core.setSecret(v)
+  for (const v of valuesToMask(secrets, env)) runnerLog.mask(v)
   const condarc = readCondarc(p.condarc, ws)
   if (!condarc) return { secrets }
-  for (const v of condarc.secretValues) core.setSecret(v)
+  for (const v of condarc.secretValues) runnerLog.mask(v)
   if (secrets.secrets.some((s) => s.id === SecretIds.Condarc)) {
     throw new UserError(`The secret id "${SecretIds.Condarc}" is given twice: by the input "${Inputs.Condarc}" and by a secret input`)
   }

@@ -21,7 +21,7 @@ export type BuildPorts = Pick<Ports, 'buildx' | 'actionsCache' | 'log'>
  * rebuild is all cache hits, so such a build is tried once more before the step fails.
  */
 async function buildRetrying(spec: BuildSpec, tc: Toolchain, ports: BuildPorts): Promise<BuildOutcome> {
-  const opts = { log: (l: string) => ports.log.info(l), env: tc.env }
+  const opts = { log: (l: string) => ports.log.output(l), env: tc.env }
   try {
     return await ports.buildx.build(spec, opts)
   } catch (e) {

@@ -1,7 +1,7 @@
 // Every edge of the orchestrator, as one bundle of ports. `defaultPorts` wires the real
 // ones; orchestrator tests pass typed fakes (__fixtures__/ports.ts).
 
-import * as core from './workflow-commands.js'
+import { appendSummary, getInput, setOutput } from './workflow-commands.js'
 import {
   actionsCachePlan,
   finishLocalCache,
@@ -18,7 +18,7 @@ import type { InputName, OutputName } from '../constants.js'
 import { dockerConfigWithLogin, type LoginConfig } from '../docker-login.js'
 import type { EarlyStart } from '../early.js'
 import { githubApi, type GitHubPort } from './github.js'
-import { logSink, type LogSink } from './log.js'
+import { logSink, runnerLog, type LogSink } from './log.js'
 import { execProcess, type ProcessPort } from './process.js'
 import { openStores, type StoreOptions, type Stores } from './store.js'
 
@@ -79,17 +79,17 @@ export function defaultPorts(env: NodeJS.ProcessEnv = process.env, early: EarlyS
   const log = logSink()
   const docker = (e?: NodeJS.ProcessEnv) => ({ env: e, proc })
   // The registry client's warnings (retries, fallbacks) go through the run's log sink too.
-  const registryLog = { debug: (m: string) => log.debug(m), warning: (m: string) => log.warning(m), setSecret: (s: string) => core.setSecret(s) }
+  const registryLog = { debug: (m: string) => log.debug(m), warning: (m: string) => log.warning(m), setSecret: (s: string) => runnerLog.mask(s) }
   return {
     log,
     clock: { now: () => new Date(), monotonicMs: () => performance.now() },
     proc,
     github: githubApi,
     results: {
-      setOutput: (name, value) => core.setOutput(name, value, env),
+      setOutput: (name, value) => setOutput(name, value, env),
       writeSummary: async (md) => {
         if (!env.GITHUB_STEP_SUMMARY) return false
-        await core.appendSummary(md, env)
+        await appendSummary(md, env)
         return true
       },
     },
@@ -111,7 +111,7 @@ export function defaultPorts(env: NodeJS.ProcessEnv = process.env, early: EarlyS
       finish: finishLocalCache,
       save: saveBuildCache,
     },
-    input: (name) => core.getInput(name, env),
+    input: (name) => getInput(name, env),
     stores: (o) => openStores(o, proc, registryLog),
   }
 }

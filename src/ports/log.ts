@@ -2,8 +2,10 @@
 // (with file and line when known) and are collected for the report; they are deduplicated
 // and capped per kind, so the log stays bounded whatever the input.
 
-import * as core from './workflow-commands.js'
+import { randomBytes } from 'node:crypto'
+import { debug, error, group, info, notice, setSecret, warning, type AnnotationProperties } from './workflow-commands.js'
 import { redact } from '../redact.js'
+import { inertLines, visible } from '../visible.js'
 
 /** Where a message points: an annotation on this file and line. */
 export interface Where {
@@ -20,6 +22,8 @@ export interface WarningOptions extends Where {
 /** The annotation commands of the runner (workflow commands), as a port. */
 export interface Annotator {
   info(m: string): void
+  /** A line a program printed (build output), shown as it is: it starts no workflow command. */
+  output(line: string): void
   debug(m: string): void
   notice(m: string, where?: Where): void
   warning(m: string, where?: Where): void
@@ -27,8 +31,15 @@ export interface Annotator {
   group<T>(name: string, f: () => Promise<T>): Promise<T>
 }
 
+/** The annotator that writes the job log, and masks values in it (a mask must not fall inside a stop). */
+export interface RunnerLog extends Annotator {
+  mask(secret: string): void
+}
+
 export interface LogSink {
   info(m: string): void
+  /** A line a program printed (build output), shown as it is: it starts no workflow command. */
+  output(line: string): void
   debug(m: string): void
   notice(m: string, where?: Where): void
   /** An annotation, collected for the report; duplicates dropped, the first WARNINGS_PER_KIND of a kind kept. */
@@ -59,23 +70,94 @@ export function warningKind(m: string): string {
     .slice(0, 80)
 }
 
-/** The runner's workflow commands as the annotator (file/line become `file=`/`line=` annotation properties). */
-// Every line goes through the one redaction function (credentials in URLs and pip options).
-const coreAnnotator: Annotator = {
-  info: (m) => core.info(redact(m)),
-  debug: (m) => core.debug(redact(m)),
-  notice: (m, w) => core.notice(redact(m), props(w)),
-  warning: (m, w) => core.warning(redact(m), props(w)),
-  error: (m, w) => core.error(redact(m), props(w)),
-  group: (name, f) => core.group(name, f),
+/**
+ * The runner's workflow commands as the annotator (file/line become `file=`/`line=`
+ * annotation properties): the one way the action writes to the job log. Every message goes
+ * through the one redaction function (credentials in URLs and pip options) and is made
+ * visible and inert (src/visible.ts); program output goes between the runner's
+ * `::stop-commands::<token>` and `::<token>::` (see `commandsStopped`).
+ */
+export function runnerAnnotator(write: (line: string) => void = info, token: () => string = randomToken): RunnerLog {
+  const stopped = commandsStopped(write, token)
+  // An annotation's message may span lines (the protocol writer escapes LF).
+  const says =
+    <A extends unknown[]>(f: (m: string, ...a: A) => void) =>
+    (m: string, ...a: A): void => {
+      stopped.resume()
+      f(visible(redact(m), true), ...a)
+    }
+  return {
+    mask: (secret) => {
+      stopped.resume()
+      setSecret(secret)
+    },
+    info: (m) => {
+      stopped.resume()
+      for (const l of inertLines(redact(m))) write(l)
+    },
+    output: (line) => stopped.write(redact(line)),
+    debug: says((m) => debug(m)),
+    notice: says((m, w?: Where) => notice(m, props(w))),
+    warning: says((m, w?: Where) => warning(m, props(w))),
+    error: says((m, w?: Where) => error(m, props(w))),
+    group: async (name, f) => {
+      stopped.resume()
+      return group(visible(redact(name)), async () => {
+        try {
+          return await f()
+        } finally {
+          stopped.resume()
+        }
+      })
+    },
+  }
 }
 
-function props(w: Where | undefined): core.AnnotationProperties {
+/** 128 random bits: a stop token no output can guess. */
+function randomToken(): string {
+  return randomBytes(16).toString('hex')
+}
+
+/**
+ * Program output between `::stop-commands::<token>` and `::<token>::`: the runner runs no
+ * command in between but the one that ends the stop. The stop starts at the first line and
+ * ends before the action writes anything else (its own commands must run). A line that holds
+ * the token — the only text that could end the stop early — is written under a fresh token,
+ * and CR (which ends a line for the runner) and LF are written `\r`/`\n`.
+ */
+export function commandsStopped(write: (line: string) => void, token: () => string): { write(line: string): void; resume(): void } {
+  let current: string | undefined
+  const stop = (): void => {
+    current = token()
+    write(`::stop-commands::${current}`)
+  }
+  const resume = (): void => {
+    if (current !== undefined) write(`::${current}::`)
+    current = undefined
+  }
+  return {
+    write(line) {
+      const shown = line.replace(/\r/g, '\\r').replace(/\n/g, '\\n')
+      if (current === undefined) stop()
+      while (shown.toLowerCase().includes(current!.toLowerCase())) {
+        resume()
+        stop()
+      }
+      write(shown)
+    },
+    resume,
+  }
+}
+
+/** The job log of this process (one stdout: one stop state). */
+export const runnerLog: RunnerLog = runnerAnnotator()
+
+function props(w: Where | undefined): AnnotationProperties {
   if (!w?.file) return {}
-  return { file: w.file, startLine: w.line, startColumn: w.line !== undefined ? w.column : undefined }
+  return { file: visible(redact(w.file)), startLine: w.line, startColumn: w.line !== undefined ? w.column : undefined }
 }
 
-export function logSink(out: Annotator = coreAnnotator, perKind = WARNINGS_PER_KIND): LogSink {
+export function logSink(out: Annotator = runnerLog, perKind = WARNINGS_PER_KIND): LogSink {
   const seen = new Set<string>()
   const kept: string[] = []
   const counts = new Map<string, number>()
@@ -83,6 +165,7 @@ export function logSink(out: Annotator = coreAnnotator, perKind = WARNINGS_PER_K
   const flushed = new Map<string, number>()
   return {
     info: (m) => out.info(m),
+    output: (line) => out.output(line),
     debug: (m) => out.debug(m),
     notice: (m, w) => out.notice(m, w),
     error: (m, w) => out.error(m, w),

@@ -15,7 +15,7 @@
 //  - the runner's proxy settings (HTTPS_PROXY/HTTP_PROXY/NO_PROXY, as @actions/http-client
 //    reads them), through http-client's tunnelling agent, only when a proxy applies to the URL.
 
-import * as core from '../ports/workflow-commands.js'
+import { runnerLog } from '../ports/log.js'
 import { getProxyUrl } from '@actions/http-client/lib/proxy'
 import * as tunnel from 'tunnel'
 import http from 'node:http'
@@ -105,10 +105,11 @@ const MAX_REDIRECTS = 5
 const TOKEN_BODY_MAX = 1 << 20
 const USER_AGENT = 'conda-image-action'
 
+// Registry answers end up in these messages: the job log's one writer shows them inert.
 const defaultLog: Logger = {
-  debug: (m) => core.debug(m),
-  warning: (m) => core.warning(m),
-  setSecret: (s) => core.setSecret(s),
+  debug: (m) => runnerLog.debug(m),
+  warning: (m) => runnerLog.warning(m),
+  setSecret: (s) => runnerLog.mask(s),
 }
 
 /** Retry-After as milliseconds (delta-seconds or HTTP date), capped; undefined if absent/invalid. */

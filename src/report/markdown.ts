@@ -3,15 +3,16 @@
 // end a code fence or mention someone; credentials in them are redacted (src/redact.ts).
 
 import { redact } from '../redact.js'
+import { visible } from '../visible.js'
 
-/** One line, without control characters, at most `max` characters (then `…`). */
+/** One line, its control characters shown escaped, at most `max` characters (then `…`). */
 export function oneLine(s0: string, max: number): string {
   // Credentials redacted before anything is cut (a cut URL could hide its `@`) or escaped.
   const s = redact(s0.length > 65_536 ? s0.slice(0, 65_536) : s0)
   // Cut first: a 1 MB string is never scanned more than needed.
   let v = s.length > max * 2 + 16 ? s.slice(0, max * 2 + 16) : s
-  // eslint-disable-next-line no-control-regex -- stripping control characters is the point
-  v = v.replace(/\r\n?|\n|\u2028|\u2029/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, ' ')
+  // Line breaks become spaces; other control, bidirectional and invisible characters are shown escaped (`\x1b`, `\u202e`).
+  v = visible(v.replace(/\r\n?|\n|\u2028|\u2029|\t/g, ' '))
   if (v.length > max || s.length > v.length) {
     let cut = v.slice(0, Math.max(1, max - 1))
     // Do not split a surrogate pair.

@@ -3,6 +3,7 @@
 // while it streams, and requests through the runner's proxy. Real loopback servers; the
 // deadline is injected short (or the clock is injected), nothing sleeps to synchronise.
 
+import { createHash } from 'node:crypto'
 import http from 'node:http'
 import net from 'node:net'
 import type { AddressInfo } from 'node:net'
@@ -311,28 +312,29 @@ describe('keep-alive', () => {
       config: { digest: `sha256:${'a'.repeat(64)}`, size: 1 },
       layers: [],
     })
+    const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`
     srv.handle = (req, res) => {
       if (!sockets.has(req.socket)) order.push(`${req.method} ${req.url}`)
       sockets.add(req.socket)
       if (req.url?.includes('/tags/list')) return json(res, 200, { tags: ['a'] })
       if (req.url?.includes('/manifests/missing')) return registryError(res, 404, 'MANIFEST_UNKNOWN')
-      json(res, 200, body, { 'docker-content-digest': `sha256:${'c'.repeat(64)}` })
+      json(res, 200, body, { 'docker-content-digest': digest })
     }
     const c = client()
     const n = name()
     // A response read to its end frees its connection within a turn of the event loop; one
-    // never read (a HEAD left alone) keeps it busy until the request timeout — and holds the
+    // never read keeps it busy until the request timeout — and holds the
     // process open that long after its last line.
     const turn = (): Promise<void> => new Promise((r) => setImmediate(r))
-    expect(await c.headDigest(n, 'latest')).toBe(`sha256:${'c'.repeat(64)}`)
+    expect(await c.headDigest(n, 'latest')).toBe(digest)
     await turn()
-    expect(await c.headDigest(n, 'missing')).toBeUndefined() // HEAD answered 404: a pass-through status
+    expect(await c.headDigest(n, 'missing')).toBeUndefined() // 404: a pass-through status
     await turn()
     expect(await c.listTags(n)).toEqual(['a'])
     await turn()
     expect(await c.getManifest(n, 'missing')).toBeUndefined()
     await turn()
-    expect(await c.headDigest(n, 'latest')).toBe(`sha256:${'c'.repeat(64)}`)
+    expect(await c.headDigest(n, 'latest')).toBe(digest)
     expect(srv.requests.length).toBe(5)
     expect(order).toHaveLength(1)
     expect(sockets.size).toBe(1)

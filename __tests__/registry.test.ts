@@ -652,18 +652,23 @@ describe('manifests', () => {
     expect(srv.requests).toHaveLength(2)
   })
 
-  test('headDigest: HEAD, falling back to GET when HEAD is not allowed or the header is missing', async () => {
-    srv.handle = (req, res) => {
-      if (req.method === 'HEAD' && req.url!.endsWith('/a')) res.writeHead(200, { 'docker-content-digest': MANIFEST_DIGEST }).end()
-      else if (req.method === 'HEAD' && req.url!.endsWith('/b')) res.writeHead(405).end()
-      else if (req.method === 'HEAD') res.writeHead(200).end()
-      else json(res, 200, MANIFEST)
-    }
+  test.each([
+    ['no header', {}],
+    ['the header of the bytes', { 'docker-content-digest': MANIFEST_DIGEST }],
+  ])('headDigest: the sha256 of the bytes a GET reads (%s)', async (_, headers: Record<string, string>) => {
+    srv.handle = (_req, res) => json(res, 200, MANIFEST, headers)
     expect(await client().headDigest(name(), 'a')).toBe(MANIFEST_DIGEST)
-    expect(srv.requests.map((r) => r.method)).toEqual(['HEAD'])
-    expect(await client().headDigest(name(), 'b')).toBe(MANIFEST_DIGEST)
-    expect(await client().headDigest(name(), 'c')).toBe(MANIFEST_DIGEST)
-    expect(srv.requests.map((r) => r.method)).toEqual(['HEAD', 'HEAD', 'GET', 'HEAD', 'GET'])
+    expect(srv.requests.map((r) => r.method)).toEqual(['GET'])
+  })
+
+  test.each([
+    ['another sha256', `sha256:${'c'.repeat(64)}`, /does not match/],
+    ['a sha512 of other bytes', `sha512:${'c'.repeat(128)}`, /does not match/],
+    ['an algorithm it cannot check', `md5:${'c'.repeat(32)}`, /not sha256 or sha512/],
+  ])('a Docker-Content-Digest that is %s is a registry fault, never a pin', async (_, header, why) => {
+    srv.handle = (_req, res) => json(res, 200, MANIFEST, { 'docker-content-digest': header })
+    await expect(client({ retries: 0 }).headDigest(name(), 'a')).rejects.toThrow(why)
+    await expect(client({ retries: 0 }).getManifest(name(), 'a')).rejects.toThrow(why)
   })
 
   test('deleteManifest: 202 deleted, 404 not-found, 405 and UNSUPPORTED unsupported', async () => {

@@ -199,3 +199,13 @@ export function trendTags(dated: readonly DatedTag[], envHash: string, n: number
     .slice(0, n)
     .reverse()
 }
+
+/**
+ * Dated tags split at the end of tomorrow (UTC) of `now`: a tag dated later would stay the
+ * newest for ever, so `max-age` and the nightly would never take over. Tomorrow's tags are
+ * kept (a runner's clock a little behind the one that pushed them).
+ */
+export function splitFutureTags(dated: readonly DatedTag[], now: Date): { readonly dated: DatedTag[]; readonly future: DatedTag[] } {
+  const endOfTomorrow = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1)
+  return { dated: dated.filter((t) => t.time <= endOfTomorrow), future: dated.filter((t) => t.time > endOfTomorrow) }
+}

@@ -71,7 +71,7 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
   const tags = startTagList({ opts, stores })
   const fp = await timer.run('Environment hash', () => fingerprintPhase(inputs, ctx.workspace, ports))
   progress.fp = fp
-  const lookup = await timer.run('Lookup', () => lookupPhase({ opts, envHash: fp.hash, tags }, ports))
+  const lookup = await timer.run('Lookup', () => lookupPhase({ opts, envHash: fp.hash, tags, now: ctx.now }, ports))
   const plan = planRun({ opts, ctx, envHash: fp.hash, lookup, platforms: inputs.platforms })
   progress.plan = plan
   const s: RunState = { env, ctx, ...inputs, fp, stores, lookup, plan, phases: timer.list }

@@ -12,6 +12,7 @@ import { buildReport, cacheTotals, ociLabels, registryCache, runOneBuild, type B
 import type { Toolchain } from './builder.js'
 import type { ReadsBeforeBuilds } from './reads.js'
 import type { PhaseTimer } from './timing.js'
+import { pushedImage } from './measure.js'
 
 export function appSpec(s: RunState, tc: Toolchain, base: BaseResult, workDir: string): BuildSpec {
   const { opts, plan, fp, ctx } = s
@@ -59,9 +60,9 @@ export async function appPhase(
     builds.push(buildReport('app', appRef, outcome.outcome, outcome.note))
     metadata = outcome.outcome.metadata
     // The store's digest of the tag and its size in one read (one round trip fewer than a HEAD, then a GET by digest).
-    const stored = plan.pins.finalFromStore ? await s.stores.store.size(name, tag) : undefined
-    const digest = stored?.digest ?? outcome.outcome.digest
-    final = { name, tag, digest, digestBefore, ...(stored ? { size: stored } : {}) }
+    const stored = plan.pins.finalFromStore ? await pushedImage(s.stores.store, name, tag, ports.log, 'read the image size') : {}
+    const digest = stored.digest ?? outcome.outcome.digest
+    final = { name, tag, digest, digestBefore, ...(stored.size ? { size: stored.size } : {}) }
   }
   const ref = formatReference(final.name, final.tag, final.digest)
   ports.results.setOutput(Outputs.Image, ref)

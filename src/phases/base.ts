@@ -14,6 +14,7 @@ import { buildReport, ociLabels, registryCache, runOneBuild, type BuildPorts } f
 import type { Toolchain } from './builder.js'
 import type { ReadsBeforeBuilds } from './reads.js'
 import type { PhaseTimer } from './timing.js'
+import { pushedImage } from './measure.js'
 import type { ImageSize } from '../report/model.js'
 
 export interface BaseResult {
@@ -97,8 +98,11 @@ export async function basePhase(
     build = buildReport('base', plan.base.tagRef, outcome.outcome, outcome.note)
     metadata = outcome.outcome.metadata
     // The registry's digest of the pushed tag and its size in one read.
-    size = plan.push.enabled ? await stores.store.size(repo, plan.base.tag) : undefined
-    digest = size?.digest ?? outcome.outcome.digest
+    const pushed = plan.push.enabled
+      ? await pushedImage(stores.store, repo, plan.base.tag, ports.log, plan.app ? 'read the size of the new base' : 'read the image size')
+      : {}
+    size = pushed.size
+    digest = pushed.digest ?? outcome.outcome.digest
     if (plan.push.enabled && !digest) throw new Error(`${plan.base.tagRef} was built but the registry does not have it`)
   } else {
     ports.log.info(`Reusing ${plan.base.tagRef} (${plan.report.ageDays} day(s) old): the environment is unchanged, no base build`)

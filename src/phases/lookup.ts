@@ -1,6 +1,6 @@
 // Phase 3: what the registry (or engine) already has, and whether this job may write to it.
 
-import { datedTags } from '../dated-tags.js'
+import { datedTags, splitFutureTags } from '../dated-tags.js'
 import { errorMessage, isUserError } from '../errors.js'
 import type { Options } from '../options.js'
 import type { LookupResult } from '../plan.js'
@@ -25,13 +25,20 @@ export function startTagList({ opts, stores }: { opts: Options; stores: Stores }
  * whether it was refused).
  */
 export async function lookupPhase(
-  { opts, envHash, tags }: { opts: Options; envHash: string; tags: Promise<string[]> },
-  { log }: Pick<Ports, 'log'>,
+  { opts, envHash, tags, now }: { opts: Options; envHash: string; tags: Promise<string[]>; now: Date },
+  { log, clock }: Pick<Ports, 'log' | 'clock'>,
 ): Promise<LookupResult> {
   const repo = opts.baseRepository
   try {
     const t = await tags
-    const dated = datedTags(t, opts.baseTagPrefix)
+    // The later of the run's date (SOURCE_DATE_EPOCH) and the clock's.
+    const { dated, future } = splitFutureTags(datedTags(t, opts.baseTagPrefix), new Date(Math.max(now.getTime(), clock.now().getTime())))
+    if (future.length > 0) {
+      const some = future.slice(0, 3).map((d) => d.tag)
+      log.warning(
+        `Ignoring ${future.length} dated base tag${future.length === 1 ? '' : 's'} of ${formatName(repo)} dated after tomorrow (${some.join(', ')}${future.length > some.length ? ', …' : ''}): a tag from the future would stay the newest for ever`,
+      )
+    }
     const mine = dated.filter((d) => d.hash12 === envHash.slice(0, 12)).length
     log.info(`${formatName(repo)}: ${t.length} tags, ${dated.length} dated base tags, ${mine} of this environment`)
     return { dated, tags: t }

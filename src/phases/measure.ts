@@ -9,7 +9,8 @@ import { fingerprintFileLines, parseFileLinesLabel, withRequirementLines } from 
 import { diffDocuments, isTruncatedDocumentLabel, parseDocumentLabel, type Fingerprint } from '../hash/index.js'
 import type { Options } from '../options.js'
 import type { Ports, Store } from '../ports/index.js'
-import { parseReference } from '../reference.js'
+import { parseReference, type ImageName } from '../reference.js'
+import { isImplausibleSize } from '../registry/index.js'
 import { errorMessage } from '../errors.js'
 import type { EnvChange, ImageSize, PackagesReport } from '../report/model.js'
 import { packagesReport } from '../sizes/index.js'
@@ -92,6 +93,28 @@ export async function measurePhase(
   ports.results.setOutput(Outputs.ImageSize, size ? String(size.total) : '')
   const base = baseSize ? { size: { ...baseSize, ref: built.base.ref ?? plan.base.tagRef }, compareTo: previousBase } : undefined
   return { size, compareTo: plan.app ? appCompareTo : previousBase, changes, trend, base, packages }
+}
+
+/**
+ * The store's read of a tag the run pushed: its digest and size in one read. A registry
+ * that gives sizes no image could have gives the digest only: the size is unknown (a
+ * warning worded as the measure phase's own, so the log shows it once).
+ */
+export async function pushedImage(
+  store: Pick<Store, 'size'>,
+  name: ImageName,
+  tag: string,
+  log: Pick<Ports['log'], 'warning'>,
+  what: string,
+): Promise<{ digest?: string; size?: ImageSize }> {
+  try {
+    const size = await store.size(name, tag)
+    return size ? { digest: size.digest, size } : {}
+  } catch (e) {
+    if (!isImplausibleSize(e)) throw e
+    log.warning(`Could not ${what}: ${errorMessage(e)}`)
+    return { digest: e.digest }
+  }
 }
 
 /** The previous image of this run's stream (`compare-to`, else the first of compare.ts's tags that exists), read before anything is pushed. */

@@ -4,8 +4,9 @@
 import { createHash } from 'node:crypto'
 import type { ImageName } from '../reference.js'
 import { repositoryScope } from './auth.js'
-import { RegistryError, TransientError } from './errors.js'
+import { ImplausibleSize, RegistryError, TransientError } from './errors.js'
 import { Transport, errorCodeOf, type Registry, type Response, type TransportOptions } from './transport.js'
+import { manifestBytes, MAX_BLOB_BYTES, MAX_IMAGE_BYTES, MAX_INDEX_DEPTH, MAX_INDEX_ENTRIES, MAX_MANIFESTS_WALKED, shapeFault } from './plausible.js'
 
 /** Bounds of one tag listing; past any of them the listing fails (the caller builds as a miss). */
 export interface TagListLimits {
@@ -92,11 +93,12 @@ export function sha256Digest(bytes: Uint8Array): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`
 }
 
-/** Checks `bytes` against `digest` (sha256/sha512); throws TransientError on a mismatch. */
+/** Checks `bytes` against `digest` (sha256/sha512); throws TransientError on a mismatch or another algorithm. */
 export function verifyDigest(digest: string, bytes: Uint8Array, what: string): void {
   const colon = digest.indexOf(':')
   const algo = digest.slice(0, colon)
-  if (algo !== 'sha256' && algo !== 'sha512') return // cannot check; the registry vouches for it
+  if (algo !== 'sha256' && algo !== 'sha512')
+    throw new TransientError('protocol', `${what}: digest ${digest.slice(0, 80)} is not sha256 or sha512; it cannot be checked`)
   const actual = `${algo}:${createHash(algo).update(bytes).digest('hex')}`
   if (actual !== digest) throw new TransientError('protocol', `${what}: content digest ${actual} does not match ${digest}`)
 }
@@ -132,8 +134,9 @@ export function nextLink(header: string | null, base: URL): URL | undefined {
   return undefined
 }
 
+/** A digest the action can check: sha256 or sha512 (another algorithm is a registry fault: nothing it names can be verified). */
 function validDigest(d: string): boolean {
-  return /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/.test(d)
+  return /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/.test(d)
 }
 
 function parseJson(body: Buffer, what: string): unknown {
@@ -257,15 +260,15 @@ export class RegistryClient {
     return [...tags].sort()
   }
 
-  private async fetchManifest(name: ImageName, ref: string, method: 'GET' | 'HEAD'): Promise<{ res: Response; digest?: string } | undefined> {
+  private async fetchManifest(name: ImageName, ref: string): Promise<{ res: Response } | undefined> {
     const reg = this.reg(name)
     const byDigest = ref.includes(':')
     if (byDigest && !validDigest(ref)) throw new RegistryError('protocol', reg.name, `invalid digest "${ref}"`)
-    const what = `${method === 'HEAD' ? 'check' : 'read'} the manifest ${name.repository}${byDigest ? '@' : ':'}${ref}`
+    const what = `read the manifest ${name.repository}${byDigest ? '@' : ':'}${ref}`
     const r = await this.transport.send(
       reg,
       {
-        method,
+        method: 'GET',
         url: this.url(reg, `${name.repository}/manifests/${ref}`),
         headers: { accept: MANIFEST_ACCEPT },
         scope: repositoryScope(name.repository, ['pull']),
@@ -274,16 +277,15 @@ export class RegistryClient {
         passStatuses: [404],
       },
       (res) => {
-        if (res.status === 404 || method === 'HEAD') return res
+        if (res.status === 404) return res
         if (byDigest) verifyDigest(ref, res.body, what)
         else {
+          // The digest the action pins is the sha256 of these bytes; a header that names other bytes is a fault.
           const header = res.headers.get('docker-content-digest')
-          const computed = sha256Digest(res.body)
-          if (header && header.startsWith('sha256:') && header !== computed) {
-            throw new TransientError('protocol', `${what}: content digest ${computed} does not match Docker-Content-Digest ${header}`)
-          }
+          if (header) verifyDigest(header, res.body, `${what}: Docker-Content-Digest`)
         }
-        parseJson(res.body, what)
+        const fault = shapeFault(parseJson(res.body, what), (res.headers.get('content-type') ?? '').split(';')[0]!.trim())
+        if (fault) throw new RegistryError('protocol', reg.name, `${reg.name}: ${what}: the manifest ${fault}`)
         return res
       },
     )
@@ -317,71 +319,90 @@ export class RegistryClient {
   }
 
   private async readManifest(name: ImageName, tagOrDigest: string): Promise<ManifestInfo | undefined> {
-    const r = await this.fetchManifest(name, tagOrDigest, 'GET')
+    const r = await this.fetchManifest(name, tagOrDigest)
     if (!r) return undefined
     const { res } = r
     const manifest = JSON.parse(res.body.toString('utf8')) as ManifestJson
-    const digest = tagOrDigest.includes(':') ? tagOrDigest : (res.headers.get('docker-content-digest') ?? sha256Digest(res.body))
+    // By digest: verified against the bytes. By tag: the digest of the bytes (a header naming others was refused).
+    const digest = tagOrDigest.includes(':') ? tagOrDigest : sha256Digest(res.body)
     const ct = (res.headers.get('content-type') ?? '').split(';')[0]!.trim()
     const mediaType = manifest.mediaType || (ct && ct !== 'application/json' ? ct : '') || (isIndex(manifest) ? MediaTypes.OciIndex : MediaTypes.OciManifest)
     return { digest, mediaType, size: res.body.length, manifest }
   }
 
-  /** Docker-Content-Digest of a tag via HEAD (GET when the registry does not send it). */
+  /**
+   * The digest of the manifest a tag names: the sha256 of its bytes, read with GET (a HEAD's
+   * Docker-Content-Digest cannot be checked against anything, and the base is pinned by it).
+   */
   async headDigest(name: ImageName, tag: string): Promise<string | undefined> {
-    const reg = this.reg(name)
-    let head: Awaited<ReturnType<RegistryClient['fetchManifest']>>
-    try {
-      head = await this.fetchManifest(name, tag, 'HEAD')
-    } catch (e) {
-      // Some registries do not allow HEAD (405) or answer it oddly: fall back to GET.
-      if (!(e instanceof RegistryError) || e.kind !== 'http') throw e
-      this.transport.log.debug(`${reg.name}: HEAD failed (${e.message}); falling back to GET`)
-      return (await this.getManifest(name, tag))?.digest
-    }
-    if (!head) return undefined
-    const d = head.res.headers.get('docker-content-digest')
-    if (d && validDigest(d)) return d
     return (await this.getManifest(name, tag))?.digest
   }
 
-  /** Compressed size per platform (config + layers), attestation manifests excluded. */
+  /**
+   * Compressed size per platform (config + layers), attestation manifests excluded. A walk
+   * bounded in depth, entries and manifests read; a size that is not a whole number of bytes
+   * up to 10 TiB (per blob and per image) is a registry fault, not a size (plausible.ts).
+   */
   async imageSize(name: ImageName, tagOrDigest: string): Promise<ImageSizeInfo | undefined> {
     const top = await this.getManifest(name, tagOrDigest)
     if (!top) return undefined
-    const platforms: PlatformSize[] = []
-    if (isIndex(top.manifest)) {
-      const descs = ((top.manifest.manifests ?? []) as Descriptor[]).filter((d) => d && typeof d.digest === 'string' && !isAttestation(d))
-      const sizes = await mapLimit(descs, CHILD_CONCURRENCY, async (d) => {
-        const child = await this.getManifest(name, d.digest)
-        if (!child)
-          throw new RegistryError(
-            'not-found',
-            name.registry,
-            `${name.registry}: ${name.repository}@${d.digest}, listed in the index ${top.digest}, does not exist`,
-            404,
-          )
-        if (isIndex(child.manifest)) {
-          const nested = await this.imageSize(name, d.digest)
-          return nested?.platforms ?? []
-        }
-        return [{ platform: platformString(d.platform), digest: d.digest, bytes: manifestBytes(child.manifest) }]
-      })
-      for (const s of sizes) platforms.push(...s)
-    } else {
-      let platform = 'unknown'
-      const cfg = top.manifest.config as Descriptor | undefined
-      if (cfg?.digest) {
-        try {
-          const c = await this.blobJson(name, cfg.digest)
-          platform = platformString(c as { os?: string; architecture?: string; variant?: string })
-        } catch (e) {
-          this.transport.log.debug(`${name.registry}: could not read the config of ${name.repository}@${top.digest} for its platform: ${(e as Error).message}`)
-        }
-      }
-      platforms.push({ platform, digest: top.digest, bytes: manifestBytes(top.manifest) })
+    const platforms = await this.platformSizes(name, top, undefined, 0, { left: MAX_MANIFESTS_WALKED }).catch((e: unknown) => {
+      // The image is there (its digest verified); only its size is not believed.
+      throw e instanceof ImplausibleSize ? new ImplausibleSize(e.registry, e.message, top.digest) : e
+    })
+    const total = platforms.reduce((n, p) => n + p.bytes, 0)
+    if (total > MAX_IMAGE_BYTES)
+      throw new ImplausibleSize(name.registry, `${name.registry}: ${name.repository}@${top.digest} adds up to an implausible size`, top.digest)
+    return { digest: top.digest, mediaType: top.mediaType, total, platforms }
+  }
+
+  private async platformSizes(
+    name: ImageName,
+    m: ManifestInfo,
+    platform: string | undefined,
+    depth: number,
+    budget: { left: number },
+  ): Promise<PlatformSize[]> {
+    const at = `${name.registry}: ${name.repository}@${m.digest}`
+    const fault = (why: string) => new RegistryError('protocol', name.registry, `${at} ${why}`)
+    if (!isIndex(m.manifest)) {
+      const bytes = manifestBytes(m.manifest)
+      if (bytes === undefined)
+        throw new ImplausibleSize(name.registry, `${at} gives an implausible size (each must be a whole number of bytes up to ${MAX_BLOB_BYTES})`, m.digest)
+      return [{ platform: platform ?? (await this.configPlatform(name, m)), digest: m.digest, bytes }]
     }
-    return { digest: top.digest, mediaType: top.mediaType, total: platforms.reduce((n, p) => n + p.bytes, 0), platforms }
+    if (depth >= MAX_INDEX_DEPTH) throw fault(`nests image indexes more than ${MAX_INDEX_DEPTH} deep`)
+    const listed = m.manifest.manifests as unknown[]
+    if (listed.length > MAX_INDEX_ENTRIES) throw fault(`lists ${listed.length} manifests, more than the ${MAX_INDEX_ENTRIES} read`)
+    const descs = [
+      ...new Map((listed as Descriptor[]).filter((d) => d && typeof d.digest === 'string' && !isAttestation(d)).map((d) => [d.digest, d])).values(),
+    ]
+    budget.left -= descs.length
+    if (budget.left < 0) throw fault(`and the indexes under it list more than the ${MAX_MANIFESTS_WALKED} manifests read`)
+    const sizes = await mapLimit(descs, CHILD_CONCURRENCY, async (d) => {
+      const child = await this.getManifest(name, d.digest)
+      if (!child)
+        throw new RegistryError(
+          'not-found',
+          name.registry,
+          `${name.registry}: ${name.repository}@${d.digest}, listed in the index ${m.digest}, does not exist`,
+          404,
+        )
+      return this.platformSizes(name, child, platformString(d.platform), depth + 1, budget)
+    })
+    return sizes.flat()
+  }
+
+  /** The platform an image's config names ('unknown' when it cannot be read). */
+  private async configPlatform(name: ImageName, m: ManifestInfo): Promise<string> {
+    const cfg = m.manifest.config as Descriptor | undefined
+    if (!cfg?.digest) return 'unknown'
+    try {
+      return platformString((await this.blobJson(name, cfg.digest)) as { os?: string; architecture?: string; variant?: string })
+    } catch (e) {
+      this.transport.log.debug(`${name.registry}: could not read the config of ${name.repository}@${m.digest} for its platform: ${(e as Error).message}`)
+      return 'unknown'
+    }
   }
 
   /**
@@ -608,11 +629,4 @@ export class RegistryClient {
 
 function tagListTooBig(registry: string, repository: string, what: string): RegistryError {
   return new RegistryError('protocol', registry, `${registry}: the tag list of ${repository} has ${what}; the lookup stops there`)
-}
-
-function manifestBytes(m: { config?: { size?: unknown }; layers?: { size?: unknown }[] }): number {
-  const n = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0)
-  let total = n(m.config?.size)
-  for (const l of m.layers ?? []) total += n(l?.size)
-  return total
 }

@@ -32,6 +32,22 @@ export class RunEnded extends RegistryError {
   }
 }
 
+/** The registry gives sizes no image could have: the image (its verified `digest`) is there, its size is unknown. */
+export class ImplausibleSize extends RegistryError {
+  constructor(
+    registry: string,
+    message: string,
+    readonly digest: string,
+  ) {
+    super('protocol', registry, message)
+    this.name = 'ImplausibleSize'
+  }
+}
+
+export function isImplausibleSize(e: unknown): e is ImplausibleSize {
+  return e instanceof ImplausibleSize
+}
+
 export function isRunEnded(e: unknown): e is RunEnded {
   return e instanceof RunEnded
 }

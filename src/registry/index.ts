@@ -16,6 +16,6 @@ export {
   DEFAULT_TAG_LIST_LIMITS,
   type TagListLimits,
 } from './client.js'
-export { RegistryError, RunEnded, isRegistryError, isRunEnded, type RegistryErrorKind } from './errors.js'
+export { ImplausibleSize, RegistryError, RunEnded, isImplausibleSize, isRegistryError, isRunEnded, type RegistryErrorKind } from './errors.js'
 export { hasCredentials, defaultDockerConfigDir } from './credentials.js'
 export type { Logger as RegistryLogger } from './transport.js'

@@ -7,6 +7,7 @@
 // holds that file: JSON `{"version": 1, "packages": [{"name", "version", "build"?, "size"}]}`
 // with `size` the installed bytes of the package.
 
+import { MAX_IMAGE_BYTES, plausibleSize } from '../registry/plausible.js'
 import { compareText } from '../text.js'
 
 /** The compressed last layer is read only when it is at most this big… */
@@ -54,14 +55,18 @@ export function parseSizeManifest(text: string): PackageSize[] | undefined {
   const list = (doc as { packages?: unknown }).packages
   if (!Array.isArray(list)) return undefined
   const out: PackageSize[] = []
+  let total = 0
   for (const p of list.slice(0, MAX_PACKAGES)) {
     if (!p || typeof p !== 'object') continue
     const { name, version, build, size } = p as Record<string, unknown>
     if (typeof name !== 'string' || !SHORT.test(name) || typeof version !== 'string' || !SHORT.test(version)) continue
-    if (typeof size !== 'number' || !Number.isFinite(size) || size < 0) continue
+    // A size no package could have (1e308, 1.5, beyond 2^53 or 1 TiB) is not a size: the record is skipped.
+    if (!plausibleSize(size)) continue
     out.push({ name, version, build: typeof build === 'string' && SHORT.test(build) ? build : undefined, size })
+    total += size
   }
-  return out
+  // Installed sizes that add up to more than any image holds: not a size manifest.
+  return total <= MAX_IMAGE_BYTES ? out : undefined
 }
 
 /** The `n` largest packages by installed size (ties by name). */

@@ -279,3 +279,11 @@ it('is pure: same input, same plan; input untouched', () => {
   expect(planRetention(tags, p)).toEqual(planRetention([...tags].reverse(), p))
   expect(tags).toEqual(copy)
 })
+
+test('a tag dated after tomorrow takes no "newest" place: the real bases keep theirs, and it is not deleted either', () => {
+  const future = [dated(A, -3000), dated(A, -4000)]
+  const real = [dated(A, 40), dated(A, 50), dated(A, 60)]
+  const plan = planRetention(infos([...future, ...real]), policy({ keepLatest: 2 }))
+  expect(deletedTags(plan)).toEqual([dated(A, 60)])
+  expect(keptTags(plan)).toEqual(expect.arrayContaining([dated(A, 40), dated(A, 50)]))
+})

@@ -201,11 +201,15 @@ export function trendTags(dated: readonly DatedTag[], envHash: string, n: number
 }
 
 /**
- * Dated tags split at the end of tomorrow (UTC) of `now`: a tag dated later would stay the
+ * Whether a dated tag is dated after tomorrow (UTC) of `now`: such a tag would stay the
  * newest for ever, so `max-age` and the nightly would never take over. Tomorrow's tags are
- * kept (a runner's clock a little behind the one that pushed them).
+ * not (a runner's clock a little behind the one that pushed them).
  */
+export function isFromTheFuture(tag: DatedTag, now: Date): boolean {
+  return tag.time > Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1)
+}
+
+/** Dated tags split into those of today or earlier (or tomorrow) and those from the future (isFromTheFuture). */
 export function splitFutureTags(dated: readonly DatedTag[], now: Date): { readonly dated: DatedTag[]; readonly future: DatedTag[] } {
-  const endOfTomorrow = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1)
-  return { dated: dated.filter((t) => t.time <= endOfTomorrow), future: dated.filter((t) => t.time > endOfTomorrow) }
+  return { dated: dated.filter((t) => !isFromTheFuture(t, now)), future: dated.filter((t) => isFromTheFuture(t, now)) }
 }

@@ -14,7 +14,7 @@
 // by the unit's date and hash, even while only the parts exist (the merge has not run yet).
 
 import type { RetentionEntry } from '../report/model.js'
-import { ageDays, parseDatedTag, type DatedTag } from '../dated-tags.js'
+import { ageDays, isFromTheFuture, parseDatedTag, type DatedTag } from '../dated-tags.js'
 import { parsePartTag } from '../platforms.js'
 
 export interface TagInfo {
@@ -138,12 +138,15 @@ function keepOrCandidate(dated: readonly Dated[], policy: RetentionPolicy, keepL
     for (const { tag, members } of group) {
       const isWhole = members.some((m) => !m.part)
       const age = members[0]!.age
+      // A tag dated after tomorrow is kept but takes no "newest" place (it would hold it for ever).
+      const future = isFromTheFuture(tag, policy.today)
       let reason: string | undefined
       if (protectTags.has(tag.tag) || members.some((m) => protectTags.has(m.info.tag))) reason = 'in use by this run'
+      else if (future) reason = 'dated after tomorrow (not counted among the newest)'
       else if (isWhole && whole < keepLatest) reason = `newest ${keepLatest} of ${policy.prefix}${hash}`
       else if (!isWhole && whole === 0 && keepLatest > 0) reason = 'parts of a base newer than every merged one (merge pending)'
       else if (age <= keepDays) reason = age < 0 ? 'dated in the future' : `not older than ${count(keepDays, 'day')}`
-      if (isWhole) whole++
+      if (isWhole && !future) whole++
       for (const d of members) {
         if (reason) kept.push({ d, reason: d.part ? `platform part of ${tag.tag}: ${reason}` : reason })
         else candidates.push(d)

@@ -64,3 +64,19 @@ export function commandsStoppedAtEnd(stdout: string): boolean {
   for (const c of runnerCommands(stdout)) stopped = c.name.toLowerCase() === 'stop-commands'
   return stopped
 }
+
+/** What `f` writes to this process's stdout (the step's log), captured instead of printed. */
+export async function stdoutOf(f: () => unknown): Promise<string> {
+  let out = ''
+  const write = process.stdout.write.bind(process.stdout)
+  process.stdout.write = (chunk: string | Uint8Array) => {
+    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString()
+    return true
+  }
+  try {
+    await f()
+  } finally {
+    process.stdout.write = write
+  }
+  return out
+}

@@ -4,28 +4,11 @@
 // yields exactly the commands the action meant — whatever the text holds.
 
 import { fc, test } from '@fast-check/vitest'
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import { commandsStoppedAtEnd, runnerCommands } from '../__fixtures__/runner-commands.js'
+import { describe, expect, it } from 'vitest'
+import { commandsStoppedAtEnd, runnerCommands, stdoutOf } from '../__fixtures__/runner-commands.js'
 import { logSink, runnerAnnotator } from '../src/ports/log.js'
 import { text as mdText, code as mdCode } from '../src/report/markdown.js'
 import { inertLine, visible } from '../src/visible.js'
-
-afterEach(() => vi.restoreAllMocks())
-
-/** What `f` writes to stdout. */
-async function stdoutOf(f: () => unknown): Promise<string> {
-  let out = ''
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString()
-    return true
-  })
-  try {
-    await f()
-  } finally {
-    vi.restoreAllMocks()
-  }
-  return out
-}
 
 const ATTACKS = [
   'ok\r::set-output name=image::evil',

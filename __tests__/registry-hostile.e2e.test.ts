@@ -10,7 +10,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROOT, runAction, succeeded } from '../__fixtures__/action-runner.js'
-import { json, registryError, startFaultServer, type FaultServer } from '../__fixtures__/fault-server.js'
+import { serveContent, type ContentRegistry } from '../__fixtures__/content-registry.js'
+import { startFaultServer, type FaultServer } from '../__fixtures__/fault-server.js'
 import { epochOf } from '../__fixtures__/stack.js'
 import { sha256Digest } from '../src/registry/index.js'
 
@@ -20,27 +21,11 @@ const OCI_IMAGE = 'application/vnd.oci.image.manifest.v1+json'
 describe('a hostile registry', () => {
   let srv: FaultServer
   let ws: string
-  const blobs = new Map<string, string>()
-  const tags = new Map<string, string>()
-  const put = (doc: unknown): { digest: string; size: number } => {
-    const text = JSON.stringify(doc)
-    const digest = sha256Digest(Buffer.from(text))
-    blobs.set(digest, text)
-    return { digest, size: Buffer.byteLength(text) }
-  }
+  let registry: ContentRegistry
 
   beforeAll(async () => {
     srv = await startFaultServer()
-    srv.handle = (req, res) => {
-      const url = req.url ?? ''
-      if (/\/tags\/list/.test(url)) return json(res, 200, { name: 'acme/model', tags: [...tags.keys()] })
-      const m = /\/(manifests|blobs)\/([^/?]+)$/.exec(url)
-      const ref = decodeURIComponent(m?.[2] ?? '')
-      const text = blobs.get(tags.get(ref) ?? ref)
-      if (!text) return registryError(res, 404, m?.[1] === 'blobs' ? 'BLOB_UNKNOWN' : 'MANIFEST_UNKNOWN')
-      const type = (JSON.parse(text) as { mediaType?: string }).mediaType ?? 'application/json'
-      json(res, 200, text, { 'content-type': type, 'docker-content-digest': sha256Digest(Buffer.from(text)) })
-    }
+    registry = serveContent(srv)
     ws = mkdtempSync(path.join(os.tmpdir(), 'ws-hostile-registry-'))
     cpSync(path.join(ROOT, 'examples', 'quickstart'), ws, { recursive: true })
   })
@@ -60,8 +45,9 @@ describe('a hostile registry', () => {
     const hash12 = plan.outputs['env-hash']!.slice(0, 12)
     expect(hash12).toMatch(/^[0-9a-f]{12}$/)
 
+    const { put, tags } = registry
     const config = JSON.stringify({ os: 'linux', architecture: 'amd64', config: { Labels: {} } })
-    blobs.set(sha256Digest(Buffer.from(config)), config)
+    put(config)
     const image = put({
       schemaVersion: 2,
       mediaType: OCI_IMAGE,

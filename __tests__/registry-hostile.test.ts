@@ -9,10 +9,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
-import { json, registryError, startFaultServer, type FaultServer } from '../__fixtures__/fault-server.js'
+import { serveContent, type ContentRegistry } from '../__fixtures__/content-registry.js'
+import { startFaultServer, type FaultServer } from '../__fixtures__/fault-server.js'
 import { datedTags, splitFutureTags } from '../src/dated-tags.js'
 import { parseImageName } from '../src/reference.js'
 import { RegistryClient, RegistryError, sha256Digest } from '../src/registry/index.js'
+import { platformString } from '../src/registry/client.js'
 import { MAX_BLOB_BYTES, MAX_INDEX_ENTRIES, manifestBytes, plausibleSize, shapeFault } from '../src/registry/plausible.js'
 import { parseSizeManifest } from '../src/sizes/manifest.js'
 
@@ -23,16 +25,8 @@ const CONFIG_DIGEST = sha256Digest(Buffer.from(CONFIG))
 
 let tmp: string
 let srv: FaultServer
-/** The registry's content: digest → manifest text; tags → digest. */
-let blobs: Map<string, string>
-let tags: Map<string, string>
-
-function put(doc: unknown): { digest: string; size: number } {
-  const text = JSON.stringify(doc)
-  const digest = sha256Digest(Buffer.from(text))
-  blobs.set(digest, text)
-  return { digest, size: Buffer.byteLength(text) }
-}
+let registry: ContentRegistry
+const put = (doc: unknown) => registry.put(doc)
 
 function image(layerSizes: unknown[], mediaType: string = OCI_IMAGE): { digest: string; size: number } {
   return put({
@@ -69,23 +63,15 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true })
 })
 beforeEach(() => {
-  blobs = new Map([[CONFIG_DIGEST, CONFIG]])
-  tags = new Map()
-  srv.handle = (req, res) => {
-    const m = /\/(manifests|blobs)\/([^/?]+)$/.exec(req.url ?? '')
-    const ref = decodeURIComponent(m?.[2] ?? '')
-    const text = blobs.get(tags.get(ref) ?? ref)
-    if (!text) return registryError(res, 404, m?.[1] === 'blobs' ? 'BLOB_UNKNOWN' : 'MANIFEST_UNKNOWN')
-    const mediaType = (JSON.parse(text) as { mediaType?: string }).mediaType ?? 'application/json'
-    json(res, 200, text, { 'content-type': mediaType, 'docker-content-digest': sha256Digest(Buffer.from(text)) })
-  }
+  registry = serveContent(srv)
+  registry.put(CONFIG)
 })
 
 /** Requests the last sizeOf made. */
 let requests = 0
 
 async function sizeOf(top: { digest: string }): Promise<unknown> {
-  tags.set('latest', top.digest)
+  registry.tags.set('latest', top.digest)
   const before = srv.requests.length
   const done = () => (requests = srv.requests.length - before)
   return client()
@@ -177,6 +163,14 @@ describe('plausible sizes', () => {
     for (const bad of [1e308, 1.5, -1, 2 ** 53, MAX_BLOB_BYTES + 1]) expect(parseSizeManifest(doc(bad))?.map((p) => p.name)).toEqual(['b'])
   })
 })
+
+test.each([
+  [{ os: 'linux', architecture: 'arm64', variant: 'v8' }, 'linux/arm64/v8'],
+  [{ os: 'linux', architecture: 'amd64' }, 'linux/amd64'],
+  [{ os: 'linux', architecture: 'x'.repeat(4 << 20) }, 'unknown'],
+  [{ os: 'linux', architecture: 'amd64', variant: 'v8\r::warning::x' }, 'unknown'],
+  [{ os: 7, architecture: 'amd64' }, 'unknown'],
+])('a platform a registry names is short words or unknown (%#)', (p, want) => expect(platformString(p)).toBe(want))
 
 describe('dated tags from the future', () => {
   const now = new Date('2026-12-06T05:00:00Z')

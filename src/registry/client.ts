@@ -113,9 +113,13 @@ export function isAttestation(d: Descriptor): boolean {
   return d.platform?.os === 'unknown' && d.platform?.architecture === 'unknown'
 }
 
-export function platformString(p: { os?: string; architecture?: string; variant?: string } | undefined): string {
-  if (!p || !p.os || !p.architecture) return 'unknown'
-  return p.variant ? `${p.os}/${p.architecture}/${p.variant}` : `${p.os}/${p.architecture}`
+/** A platform as a registry may name it: `os/arch[/variant]`, each part a short word (anything else, e.g. a 4 MB string, is 'unknown'). */
+export function platformString(p: { os?: unknown; architecture?: unknown; variant?: unknown } | undefined): string {
+  const word = (v: unknown): v is string => typeof v === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(v)
+  const { os, architecture, variant } = p ?? {}
+  if (!word(os) || !word(architecture)) return 'unknown'
+  if (variant === undefined || variant === '') return `${os}/${architecture}`
+  return word(variant) ? `${os}/${architecture}/${variant}` : 'unknown'
 }
 
 /** `<url>; rel="next"` of a Link header, resolved against the request URL. */

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { fakePorts, FakeRegistry, type FakePortsOptions, type FakeRun } from '../__fixtures__/ports.js'
 import { UserError } from '../src/errors.js'
 import { run } from '../src/main.js'
-import { RegistryError } from '../src/registry/index.js'
+import { ImplausibleSize, RegistryError } from '../src/registry/index.js'
 import type { ImageName } from '../src/reference.js'
 
 const IMAGE = 'registry.test:5000/acme/model'
@@ -407,5 +407,24 @@ describe('requirement files: their lines in the base label and in why it was reb
     expect(summary).toContain('rich==13.7.1')
     expect(summary).toContain('rich==13.8.0')
     expect(summary).not.toContain('leaked-package')
+  })
+})
+
+describe('a registry that gives an implausible size for the pushed image', () => {
+  it('pins the verified digest, warns once, and leaves image-size empty: the size is unknown, never Infinity', async () => {
+    class Implausible extends FakeRegistry {
+      override async size(name: ImageName, ref: string) {
+        const s = await super.size(name, ref)
+        if (!s) return s
+        throw new ImplausibleSize(name.registry, `${name.registry}: ${name.repository}@${s.digest} gives an implausible size`, s.digest)
+      }
+    }
+    const r = await runWith({ registry: new Implausible(), inputs: { dockerfile: 'Dockerfile', tags: 'v1' } })
+    expect(errors(r)).toEqual([])
+    expect(r.exitCode).toBe(0)
+    expect(r.outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/)
+    expect(r.outputs['image-size']).toBe('')
+    const implausible = warnings(r).filter((w) => /implausible size/.test(w))
+    expect(implausible.filter((w) => w.startsWith('Could not read the image size'))).toHaveLength(1)
   })
 })

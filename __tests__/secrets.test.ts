@@ -45,7 +45,7 @@ describe('parseSecretInputs', () => {
     expect(s.secrets).toEqual([
       { id: 'token', kind: 'value', value: 'abc=def==' },
       { id: 'GIT_AUTH', kind: 'value', value: 'xyz' },
-      { id: 'pip_conf', kind: 'file', file: path.join(ws, 'pip.conf') },
+      { id: 'pip_conf', kind: 'file', file: path.join(ws, 'pip.conf'), bytes: readFileSync(path.join(ws, 'pip.conf')) },
       { id: 'aws', kind: 'env', env: 'MY_KEY' },
     ])
     expect(s.ssh).toEqual([

@@ -31,6 +31,8 @@ export interface Options {
   readonly baseDockerfile: { readonly path: string; readonly content: string; readonly bundled: boolean }
   readonly baseBuildArgs: readonly string[]
   readonly dockerfile?: string
+  /** The application Dockerfile's text, read once (bounded, without blocking) when the inputs are validated. */
+  readonly dockerfileContent?: string
   readonly context: string
   readonly tags: readonly string[]
   readonly mode: Mode
@@ -114,11 +116,11 @@ function named<T>(name: string, f: () => T): T {
 function validate(
   p: ParsedInputs,
   ws: string,
-): { environmentFile: string; baseDockerfile?: { path: string; content: string }; dockerfile?: string; context: string } {
+): { environmentFile: string; baseDockerfile?: { path: string; content: string }; dockerfile?: { path: string; content: string }; context: string } {
   // File inputs are confined to the workspace (src/fs/inputs.ts).
   const environmentFile = inputFile(Inputs.EnvironmentFile, p.environmentFile, ws)
   const baseDockerfile = p.baseDockerfile ? readInputFile(Inputs.BaseDockerfile, p.baseDockerfile, ws) : undefined
-  const dockerfile = p.dockerfile ? inputFile(Inputs.Dockerfile, p.dockerfile, ws) : undefined
+  const dockerfile = p.dockerfile ? readInputFile(Inputs.Dockerfile, p.dockerfile, ws) : undefined
   const context = dockerfile ? inputDirectory(Inputs.Context, p.context, ws) : path.resolve(ws, p.context)
   if (p.buildPlatforms.length > 0 && p.mode === 'merge') {
     throw new UserError(`Input "${Inputs.BuildPlatforms}" does not go with mode: merge, which builds nothing: leave it empty in the merge job`)
@@ -149,7 +151,8 @@ export function getOptions(ctx: RunContext, get: Getter = actionsInput, env: Nod
     baseTagPrefix: p.baseTagPrefix,
     baseDockerfile: Object.freeze(files.baseDockerfile ? { ...files.baseDockerfile, bundled: false } : bundledTemplate()),
     baseBuildArgs: Object.freeze(p.baseBuildArgs),
-    dockerfile: files.dockerfile,
+    dockerfile: files.dockerfile?.path,
+    dockerfileContent: files.dockerfile?.content,
     context: files.context,
     tags: Object.freeze(parseTags(p.tags.join('\n'), image, ctx.sha, defaultStreamTag(ctx))),
     mode: p.mode,

@@ -2,6 +2,7 @@
 // ones; orchestrator tests pass typed fakes (__fixtures__/ports.ts).
 
 import * as core from './workflow-commands.js'
+import { maskSecrets } from '../redact.js'
 import {
   actionsCachePlan,
   finishLocalCache,
@@ -89,7 +90,7 @@ export function defaultPorts(env: NodeJS.ProcessEnv = process.env, early: EarlyS
       setOutput: (name, value) => core.setOutput(name, value, env),
       writeSummary: async (md) => {
         if (!env.GITHUB_STEP_SUMMARY) return false
-        await core.appendSummary(md, env)
+        await core.appendSummary(maskSecrets(md), env)
         return true
       },
     },

@@ -3,7 +3,7 @@
 // and capped per kind, so the log stays bounded whatever the input.
 
 import * as core from './workflow-commands.js'
-import { redact } from '../redact.js'
+import { maskSecrets, redact } from '../redact.js'
 
 /** Where a message points: an annotation on this file and line. */
 export interface Where {
@@ -62,11 +62,11 @@ export function warningKind(m: string): string {
 /** The runner's workflow commands as the annotator (file/line become `file=`/`line=` annotation properties). */
 // Every line goes through the one redaction function (credentials in URLs and pip options).
 const coreAnnotator: Annotator = {
-  info: (m) => core.info(redact(m)),
-  debug: (m) => core.debug(redact(m)),
-  notice: (m, w) => core.notice(redact(m), props(w)),
-  warning: (m, w) => core.warning(redact(m), props(w)),
-  error: (m, w) => core.error(redact(m), props(w)),
+  info: (m) => core.info(redact(maskSecrets(m))),
+  debug: (m) => core.debug(redact(maskSecrets(m))),
+  notice: (m, w) => core.notice(redact(maskSecrets(m)), props(w)),
+  warning: (m, w) => core.warning(redact(maskSecrets(m)), props(w)),
+  error: (m, w) => core.error(redact(maskSecrets(m)), props(w)),
   group: (name, f) => core.group(name, f),
 }
 

@@ -5,13 +5,11 @@
 // And only a comment the token's own account wrote is the sticky comment: one that merely
 // starts with the marker is left alone.
 
-import { cpSync, mkdtempSync, rmSync } from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ROOT, runAction, succeeded, visibleLog, type ActionResult } from '../__fixtures__/action-runner.js'
-import { startGitHubApi, type GitHubApi } from '../__fixtures__/github-api.js'
-import { REGISTRY, epochOf, listTags, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
+import { runAction, succeeded, visibleLog, type ActionResult } from '../__fixtures__/action-runner.js'
+import type { GitHubApi } from '../__fixtures__/github-api.js'
+import { prFixture, type PrFixture } from '../__fixtures__/pr-fixture.js'
+import { REGISTRY, epochOf, listTags, uniqueRepo } from '../__fixtures__/stack.js'
 
 const TOKEN = 'ghs_canaryWriteToken0123456789abcd'
 const event = {
@@ -23,19 +21,14 @@ const event = {
   },
 }
 
+let fx: PrFixture
 let api: GitHubApi
 let ws: string
 beforeAll(async () => {
-  await requireStack()
-  api = await startGitHubApi()
-  api.addToken(TOKEN, 'github-actions[bot]', true)
-  ws = mkdtempSync(path.join(os.tmpdir(), 'ws-canary-'))
-  cpSync(path.join(ROOT, 'examples', 'quickstart'), ws, { recursive: true })
+  fx = await prFixture('canary', TOKEN)
+  ;({ api, ws } = fx)
 })
-afterAll(async () => {
-  await api?.close()
-  if (ws) rmSync(ws, { recursive: true, force: true })
-})
+afterAll(() => fx?.close())
 
 const plan = (repo: string, inputs: Record<string, string>, token = TOKEN): Promise<ActionResult> =>
   runAction(

@@ -1,7 +1,7 @@
-// Pieces of issue 26 below the bundled action: the bounded opener for the runner's files
-// (real FIFOs, a sparse file of a gigabyte), credentials refused when the inputs are parsed,
-// registered credentials masked in whatever is printed, no program found through a relative
-// or workspace PATH entry, and git pointed only at a checkout's .git.
+// What a hostile workspace or job could try, below the bundled action: the bounded opener
+// for the runner's files (real FIFOs, a sparse file of a gigabyte), credentials refused when
+// the inputs are parsed, registered credentials masked in whatever is printed, no program
+// found through a relative or workspace PATH entry, and git pointed only at a checkout's .git.
 
 import { execFileSync, spawn } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
@@ -15,6 +15,7 @@ import type { InputName } from '../src/constants.js'
 import { UserError } from '../src/errors.js'
 import { appendRunnerFile, checkAppendable, checkDockerConfig, readRunnerFile } from '../src/fs/runner-files.js'
 import { getOptions } from '../src/options.js'
+import { githubApi } from '../src/ports/github.js'
 import { ProgramNotFound, resolveProgram } from '../src/ports/process.js'
 import { maskSecrets, registerSecret } from '../src/redact.js'
 import { checkoutGitDir, committerSeconds, headCommitSeconds } from '../src/source-date.js'
@@ -94,6 +95,22 @@ describe("the runner's files", () => {
     expect(userError(() => checkDockerConfig(path.join(dir, 'docker-fifo'), ws))).toMatch(/Docker config.*not a regular file/)
     expect(() => checkDockerConfig(path.join(dir, 'no-docker-here'), ws)).not.toThrow()
   })
+})
+
+describe('@actions/github never reads the event payload', () => {
+  it('loading the comment module with GITHUB_EVENT_PATH at a FIFO does not block', async () => {
+    const saved = process.env.GITHUB_EVENT_PATH
+    process.env.GITHUB_EVENT_PATH = path.join(dir, 'fifo')
+    try {
+      const noToken = { token: '', owner: 'acme', repo: 'model', issueNumber: 1, image: 'x' }
+      const quiet = { info: () => {}, notice: () => {}, warning: () => {}, debug: () => {} }
+      expect(await githubApi.upsertComment(noToken, 'body', quiet)).toBe('skipped')
+      expect(process.env.GITHUB_EVENT_PATH).toBe(path.join(dir, 'fifo'))
+    } finally {
+      if (saved === undefined) delete process.env.GITHUB_EVENT_PATH
+      else process.env.GITHUB_EVENT_PATH = saved
+    }
+  }, 20_000)
 })
 
 describe('credentials are refused when the inputs are parsed, never quoted', () => {

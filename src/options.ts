@@ -4,12 +4,12 @@
 // message names the input and says what would be accepted.
 
 import * as core from './ports/workflow-commands.js'
-import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Inputs, SecretIds, type CacheBackendChoice, type CacheMode, type InputName, type Mode, type PruneMode, type RefreshMode } from './constants.js'
 import { UserError, errorMessage } from './errors.js'
-import { inputDirectory, inputFile, readInputFile } from './fs/inputs.js'
+import { readFileBoundedSync } from './fs/confined.js'
+import { MAX_DOCKERFILE_BYTES, inputDirectory, inputFile, readInputFile } from './fs/inputs.js'
 import { INPUTS, parseList, type InputKey, type ParsedInputs } from './inputs.js'
 import { formatName, formatReference, parseImageName, parseReference, type ImageName } from './reference.js'
 import type { RunContext } from './context.js'
@@ -83,7 +83,7 @@ export function bundledTemplatePath(): string {
 
 function bundledTemplate(): { path: string; content: string; bundled: true } {
   const file = bundledTemplatePath()
-  return { path: file, content: readFileSync(file, 'utf8'), bundled: true }
+  return { path: file, content: readFileBoundedSync(file, file, { maxBytes: MAX_DOCKERFILE_BYTES }).toString('utf8'), bundled: true }
 }
 
 type Getter = (name: InputName) => string

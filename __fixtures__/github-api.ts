@@ -5,8 +5,8 @@
 // Built in (documented behaviour of api.github.com):
 //   GET   /repos/{owner}/{repo}/issues/{n}/comments   per_page (≤100, default 30), page, Link
 //   POST  /repos/{owner}/{repo}/issues/{n}/comments   201 with the comment
-//   PATCH /repos/{owner}/{repo}/issues/comments/{id}  200 with the comment; an installation
-//         token editing a comment someone else wrote → 403 "Resource not accessible by integration"
+//   PATCH /repos/{owner}/{repo}/issues/comments/{id}  200 with the comment (a write token may
+//         edit anyone's comment, as a collaborator with write access can)
 //   GET   /user                                       the authenticated user; an installation token
 //         (a login ending in `[bot]`, like the Actions GITHUB_TOKEN) → 403 "Resource not accessible
 //         by integration" (REST docs: "Get the authenticated user" is for user tokens)
@@ -282,7 +282,6 @@ export class GitHubApi {
       if (!key.startsWith(`${owner}/${repo}#`)) continue
       const c = list.find((x) => x.id === Number(id))
       if (!c) continue
-      if (isInstallation(req.token!) && c.user.login !== req.token!.login) return error(403, 'Resource not accessible by integration')
       c.body = body
       c.updated_at = new Date((this.clock += 60_000)).toISOString()
       return { status: 200, body: c }

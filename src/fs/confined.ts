@@ -5,9 +5,10 @@
 // - it is resolved to its real path (symlinks followed) and must lie inside the workspace
 //   root (itself taken as a real path); `..` and symlinks cannot leave it;
 // - nothing under /proc, /sys or /dev is ever touched, whatever the workspace is;
-// - only regular files are opened: the type is checked with stat before opening, the file is
-//   opened with O_NONBLOCK|O_NOFOLLOW (a FIFO or symlink swapped in cannot hang or redirect the
-//   read) and checked again with fstat on the descriptor;
+// - only regular files are read: every file is opened with O_NONBLOCK (and O_NOFOLLOW once
+//   resolved: a FIFO or symlink swapped in cannot hang or redirect the read) and kept only when
+//   fstat on the descriptor says it is a regular file within the size cap (openRegularSync —
+//   the one opener, also for the runner's files in runner-files.ts);
 // - every read is capped while it streams (no read of a size the file claims);
 // - directory walks stop at a count and depth limit and never follow symlinks.
 //

@@ -29,3 +29,9 @@ export async function prFixture(kind: string, token: string): Promise<PrFixture>
     },
   }
 }
+
+/** A `pull_request` event of acme/model from a branch of the same repository. */
+export function pullRequestEvent(number: number): { name: string; payload: unknown } {
+  const repo = { full_name: 'acme/model' }
+  return { name: 'pull_request', payload: { number, pull_request: { number, head: { ref: 'feature', repo }, base: { ref: 'main', repo } }, repository: repo } }
+}

@@ -8,18 +8,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runAction, succeeded, visibleLog, type ActionResult } from '../__fixtures__/action-runner.js'
 import type { GitHubApi } from '../__fixtures__/github-api.js'
-import { prFixture, type PrFixture } from '../__fixtures__/pr-fixture.js'
+import { prFixture, pullRequestEvent, type PrFixture } from '../__fixtures__/pr-fixture.js'
 import { REGISTRY, epochOf, listTags, uniqueRepo } from '../__fixtures__/stack.js'
 
 const TOKEN = 'ghs_canaryWriteToken0123456789abcd'
-const event = {
-  name: 'pull_request',
-  payload: {
-    number: 42,
-    pull_request: { number: 42, head: { ref: 'feature', repo: { full_name: 'acme/model' } }, base: { ref: 'main', repo: { full_name: 'acme/model' } } },
-    repository: { full_name: 'acme/model' },
-  },
-}
+const event = pullRequestEvent(42)
 
 let fx: PrFixture
 let api: GitHubApi

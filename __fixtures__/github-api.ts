@@ -5,7 +5,12 @@
 // Built in (documented behaviour of api.github.com):
 //   GET   /repos/{owner}/{repo}/issues/{n}/comments   per_page (≤100, default 30), page, Link
 //   POST  /repos/{owner}/{repo}/issues/{n}/comments   201 with the comment
-//   PATCH /repos/{owner}/{repo}/issues/comments/{id}  200 with the comment
+//   PATCH /repos/{owner}/{repo}/issues/comments/{id}  200 with the comment (a write token may
+//         edit anyone's comment, as a collaborator with write access can)
+//   GET   /user                                       the authenticated user; an installation token
+//         (a login ending in `[bot]`, like the Actions GITHUB_TOKEN) → 403 "Resource not accessible
+//         by integration" (REST docs: "Get the authenticated user" is for user tokens)
+//   POST  /graphql  `query { viewer { login } }`      the token's account (a bot without `[bot]`)
 // Auth: `Authorization: Bearer <t>` or `token <t>`; unknown token → 401 Bad credentials;
 // a token with `write: false` → 403 "Resource not accessible by integration" on writes.
 
@@ -95,6 +100,8 @@ export class GitHubApi {
     this.route('GET', '/repos/:owner/:repo/issues/:number/comments', (req) => this.listComments(req), { write: false })
     this.route('POST', '/repos/:owner/:repo/issues/:number/comments', (req) => this.createComment(req))
     this.route('PATCH', '/repos/:owner/:repo/issues/comments/:id', (req) => this.updateComment(req))
+    this.route('GET', '/user', (req) => this.authenticatedUser(req), { write: false })
+    this.route('POST', '/graphql', (req) => this.graphql(req), { write: false })
   }
 
   /** Adds (or overrides) an endpoint. `:name` segments become `req.params.name`. */
@@ -136,9 +143,9 @@ export class GitHubApi {
     return this.comments.get(`${owner}/${repo}#${issue}`) ?? []
   }
 
-  /** Recorded requests that changed something. */
+  /** Recorded requests that changed something (a GraphQL query is a POST that changes nothing). */
   writes(): RecordedRequest[] {
-    return this.requests.filter((r) => !['GET', 'HEAD'].includes(r.method))
+    return this.requests.filter((r) => !['GET', 'HEAD'].includes(r.method) && r.path !== '/graphql')
   }
 
   async start(): Promise<string> {
@@ -281,6 +288,26 @@ export class GitHubApi {
     }
     return error(404, 'Not Found')
   }
+
+  // --- identity ---
+
+  private authenticatedUser(req: ApiRequest): ApiResponse {
+    const t = req.token!
+    if (isInstallation(t)) return error(403, 'Resource not accessible by integration')
+    return { status: 200, body: { login: t.login, id: 1, type: 'User' } }
+  }
+
+  private graphql(req: ApiRequest): ApiResponse {
+    const query = (req.json as { query?: unknown } | undefined)?.query
+    if (typeof query !== 'string' || !/\bviewer\s*\{\s*login\s*\}/.test(query))
+      return { status: 200, body: { errors: [{ message: 'fixture: only viewer { login } is served' }] } }
+    return { status: 200, body: { data: { viewer: { login: req.token!.login.replace(/\[bot\]$/, '') } } } }
+  }
+}
+
+/** An installation token (GITHUB_TOKEN, a GitHub App's) acts as a bot account. */
+function isInstallation(t: ApiToken): boolean {
+  return t.login.endsWith('[bot]')
 }
 
 export function error(status: number, message: string): ApiResponse {

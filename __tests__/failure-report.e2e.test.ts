@@ -9,7 +9,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROOT, runAction, succeeded, visibleLog } from '../__fixtures__/action-runner.js'
-import { startGitHubApi, type GitHubApi } from '../__fixtures__/github-api.js'
+import type { GitHubApi } from '../__fixtures__/github-api.js'
+import { prFixture, type PrFixture } from '../__fixtures__/pr-fixture.js'
 import { BUSYBOX, REGISTRY, epochOf, listTags, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
 
 const TOKEN = 'ghs_failureReportToken0123456789ab'
@@ -26,20 +27,17 @@ const prEvent = {
 describe('a failing build', () => {
   const repo = uniqueRepo('failrep')
   const image = `${REGISTRY}/${repo}`
+  let fx: PrFixture
   let api: GitHubApi
   let ws: string
 
   beforeAll(async () => {
-    await requireStack()
-    api = await startGitHubApi()
-    api.addToken(TOKEN, 'github-actions[bot]', true)
-    ws = mkdtempSync(path.join(os.tmpdir(), 'ws-failrep-'))
-    cpSync(path.join(ROOT, 'examples', 'quickstart'), ws, { recursive: true })
+    fx = await prFixture('failrep', TOKEN)
+    ;({ api, ws } = fx)
   })
   afterAll(async () => {
-    await api?.close()
+    await fx?.close()
     await removeRepo(repo)
-    rmSync(ws, { recursive: true, force: true })
   })
 
   const run = () =>

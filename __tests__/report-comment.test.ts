@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, test } from 'vitest'
 import { error, startGitHubApi, type GitHubApi } from '../__fixtures__/github-api.js'
 import { commentMarker, type CommentTarget } from '../src/report/index.js'
-import { upsertPrComment } from '../src/report/comment.js'
+import { upsertPrComment, writtenBy } from '../src/report/comment.js'
 
 const WRITE_TOKEN = 'ghs_WriteTokenSecret0123456789abcdef'
 const READ_TOKEN = 'ghs_ReadOnlyTokenSecret0123456789abc'
@@ -106,6 +106,52 @@ describe('upsertPrComment against a loopback GitHub API', () => {
     expectNoToken(lines)
   })
 
+  // Anyone can post a comment that starts with the marker: only one the token's own account
+  // wrote is ours. The Actions GITHUB_TOKEN writes as github-actions[bot] (GET /user is 403 for
+  // it); a personal token as its user (GET /user answers).
+  const PAT = 'ghp_AliceTokenSecret0123456789abcdefgh'
+  it.each([
+    ['the Actions GITHUB_TOKEN', WRITE_TOKEN, 'github-actions[bot]'],
+    ['a personal token', PAT, 'alice'],
+  ])('with %s, a foreign comment carrying the marker is left alone; ours is created, then updated', async (_what, token, login) => {
+    api.addToken(PAT, 'alice', true)
+    const bait = `${commentMarker(IMAGE)}\nplease edit me`
+    const foreign = [
+      api.addComment('acme', 'model', 7, bait, 'mallory'),
+      // A user account named like the bot without its suffix, and another app's bot.
+      api.addComment('acme', 'model', 7, bait, 'github-actions'),
+      api.addComment('acme', 'model', 7, bait, 'other-app[bot]'),
+      ...(login === 'alice' ? [api.addComment('acme', 'model', 7, bait, 'github-actions[bot]')] : [api.addComment('acme', 'model', 7, bait, 'alice')]),
+    ]
+    const { log, lines } = capture()
+    expect(await upsertPrComment({ ...target, token }, 'report one', log)).toBe('created')
+    expect(await upsertPrComment({ ...target, token }, 'report two', log)).toBe('updated')
+    const comments = api.commentsOf('acme', 'model', 7)
+    for (const f of foreign) expect(comments.find((c) => c.id === f.id)!.body).toBe(bait)
+    const ours = comments.filter((c) => c.user.login === login && c.body.includes('report'))
+    expect(ours).toHaveLength(1)
+    expect(ours[0]!.body).toContain('report two')
+    expect(api.writes().map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      'POST /repos/acme/model/issues/7/comments 201',
+      `PATCH /repos/acme/model/issues/comments/${ours[0]!.id} 200`,
+    ])
+    expect(lines.filter((l) => l.level !== 'debug' && l.level !== 'info')).toEqual([])
+    expectNoToken(lines)
+  })
+
+  const BOT = { login: 'github-actions[bot]', bot: true }
+  test.each([
+    [{ login: 'github-actions[bot]', type: 'Bot' }, BOT, true],
+    [{ login: 'github-actions', type: 'User' }, BOT, false],
+    [{ login: 'github-actions[bot]', type: 'User' }, BOT, false],
+    [{ login: 'alice', type: 'User' }, { login: 'alice', bot: false }, true],
+    [{ login: 'alice', type: 'Bot' }, { login: 'alice', bot: false }, false],
+    [{ login: 'alice2', type: 'User' }, { login: 'alice', bot: false }, false],
+    [null, { login: 'alice', bot: false }, false],
+  ])('writtenBy(%j, %j) is %s', (user, me, expected) => {
+    expect(writtenBy(user, me)).toBe(expected)
+  })
+
   it('keeps a body that already starts with the marker as is', async () => {
     const body = `${commentMarker(IMAGE)}\nhello`
     await upsertPrComment(target, body)
@@ -133,7 +179,7 @@ describe('upsertPrComment against a loopback GitHub API', () => {
     const { log, lines } = capture()
     expect(await upsertPrComment(target, 'new report', log)).toBe('updated')
 
-    const gets = api.requests.filter((r) => r.method === 'GET')
+    const gets = api.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/comments'))
     expect(gets.length).toBe(2) // 106 comments at 100 per page
     expect(gets.every((r) => r.query.get('per_page') === '100')).toBe(true)
     expect(gets.map((r) => r.query.get('page') ?? '1')).toEqual(['1', '2'])
@@ -150,7 +196,7 @@ describe('upsertPrComment against a loopback GitHub API', () => {
     for (let i = 0; i < 250; i++) api.addComment('acme', 'model', 7, `chatter ${i}`)
     const ours = api.addComment('acme', 'model', 7, `${commentMarker(IMAGE)}\nold`, 'github-actions[bot]')
     expect(await upsertPrComment(target, 'fresh')).toBe('updated')
-    expect(api.requests.filter((r) => r.method === 'GET')).toHaveLength(3)
+    expect(api.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/comments'))).toHaveLength(3)
     expect(api.writes().map((r) => r.path)).toEqual([`/repos/acme/model/issues/comments/${ours.id}`])
   })
 
@@ -167,7 +213,7 @@ describe('upsertPrComment against a loopback GitHub API', () => {
     const { log, lines } = capture()
     const result = await upsertPrComment({ ...target, token: READ_TOKEN }, 'report', log)
     expect(result).toBe('skipped')
-    const posts = api.requests.filter((r) => r.method === 'POST')
+    const posts = api.writes()
     expect(posts).toHaveLength(1)
     expect(posts[0]!.status).toBe(403)
     expect(api.commentsOf('acme', 'model', 7)).toHaveLength(1)

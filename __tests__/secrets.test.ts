@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, existsSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -45,7 +46,7 @@ describe('parseSecretInputs', () => {
     expect(s.secrets).toEqual([
       { id: 'token', kind: 'value', value: 'abc=def==' },
       { id: 'GIT_AUTH', kind: 'value', value: 'xyz' },
-      { id: 'pip_conf', kind: 'file', file: path.join(ws, 'pip.conf') },
+      { id: 'pip_conf', kind: 'file', file: path.join(ws, 'pip.conf'), bytes: readFileSync(path.join(ws, 'pip.conf')) },
       { id: 'aws', kind: 'env', env: 'MY_KEY' },
     ])
     expect(s.ssh).toEqual([
@@ -82,6 +83,37 @@ describe('parseSecretInputs', () => {
 })
 
 describe('materialize', () => {
+  it('a secret file reaches buildx as a private copy read once: a later swap (a FIFO, other bytes) never reaches it', () => {
+    writeFileSync(path.join(ws, 'swap.key'), Buffer.from([0, 1, 2, 255]))
+    const s = parseSecretInputs({ ...none, secretFiles: 'k=swap.key' }, ws, {})
+    rmSync(path.join(ws, 'swap.key'))
+    execFileSync('mkfifo', [path.join(ws, 'swap.key')])
+    const { args, cleanup } = materialize(s)
+    try {
+      const file = /^id=k,src=(.+)$/.exec(args.secrets[0]!)![1]!
+      expect(path.dirname(file)).not.toBe(ws)
+      expect(readFileSync(file)).toEqual(Buffer.from([0, 1, 2, 255]))
+      expect(statSync(file).mode & 0o777).toBe(0o600)
+    } finally {
+      cleanup()
+      rmSync(path.join(ws, 'swap.key'))
+    }
+  })
+
+  test.each([
+    ['a FIFO', (f: string) => execFileSync('mkfifo', [f]), /is not a regular file/],
+    ['larger than BuildKit takes (500 KiB)', (f: string) => writeFileSync(f, Buffer.alloc(600 * 1024)), /cannot be read: it is larger than 500 KiB/],
+  ])('a secret file that is %s is one user error naming it', (_what, make, pattern) => {
+    const f = path.join(ws, 'bad.key')
+    make(f)
+    try {
+      expect(() => parseSecretInputs({ ...none, secretFiles: 'k=bad.key' }, ws, {})).toThrow(pattern)
+      expect(() => parseSecretInputs({ ...none, secretFiles: 'k=bad.key' }, ws, {})).toThrow(/Input "secret-files": the file of secret "k" \("bad.key"\)/)
+    } finally {
+      rmSync(f)
+    }
+  })
+
   it('writes values to 0600 files in a private directory; argv carries only ids and paths', () => {
     const s = parseSecretInputs({ ...none, secrets: 'token=s3cr3t-VALUE\n"multi=a\nb"', secretEnvs: 'e=HOME', ssh: 'default' }, ws, { HOME: '/root' })
     const { args, cleanup } = materialize(s)

@@ -1,8 +1,9 @@
 // What the runner tells the action about the run (environment variables and the event
 // payload), read once at the edge into plain data.
 
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
-import { UserError, errorMessage } from './errors.js'
+import { UserError } from './errors.js'
+import { checkAppendable, checkDockerConfig, readRunnerFile } from './fs/runner-files.js'
+import { defaultDockerConfigDir } from './registry/credentials.js'
 import { eventCommitTimestamp, parseSourceDateEpoch } from './source-date.js'
 
 export interface RunContext {
@@ -42,7 +43,12 @@ export interface PullRequestPayload {
 export function readRunContext(env: NodeJS.ProcessEnv = process.env, clock: () => Date = () => new Date()): RunContext {
   const sourceDateEpoch = parseSourceDateEpoch(env.SOURCE_DATE_EPOCH)
   const eventName = env.GITHUB_EVENT_NAME ?? ''
+  const workspace = env.GITHUB_WORKSPACE ?? process.cwd()
   const payload = env.GITHUB_EVENT_PATH ? readEventPayload(env.GITHUB_EVENT_PATH) : {}
+  // The files the step writes at its end are checked now, before anything is built or pushed.
+  if (env.GITHUB_OUTPUT) checkAppendable('GITHUB_OUTPUT', env.GITHUB_OUTPUT)
+  if (env.GITHUB_STEP_SUMMARY) checkAppendable('GITHUB_STEP_SUMMARY', env.GITHUB_STEP_SUMMARY)
+  checkDockerConfig(defaultDockerConfigDir(env), workspace)
   return Object.freeze({
     sha: env.GITHUB_SHA ?? '',
     eventName,
@@ -50,7 +56,7 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env, clock: () =
     serverUrl: env.GITHUB_SERVER_URL ?? 'https://github.com',
     apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
     runId: env.GITHUB_RUN_ID ?? '',
-    workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
+    workspace,
     ref: env.GITHUB_REF || undefined,
     baseRef: env.GITHUB_BASE_REF || (typeof payload.pull_request?.base?.ref === 'string' ? payload.pull_request.base.ref : undefined),
     defaultBranch: typeof payload.repository?.default_branch === 'string' ? payload.repository.default_branch : undefined,
@@ -62,36 +68,13 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env, clock: () =
   })
 }
 
-/** GitHub caps webhook payloads at 25 MB; the event file is never larger. */
-const MAX_PAYLOAD_BYTES = 25 * 1024 * 1024
-
 /**
  * The event payload file the runner writes. Whether this is a pull request, and from a fork,
- * is read from it: a payload that cannot be read is the run's failure (a UserError naming
- * GITHUB_EVENT_PATH), never a guess.
+ * is read from it: a payload that cannot be read (a FIFO, a directory, larger than the cap)
+ * is the run's failure (a UserError naming GITHUB_EVENT_PATH), never a guess — nor a hang.
  */
 export function readEventPayload(file: string): PullRequestPayload {
-  let text: string
-  try {
-    const fd = openSync(file, 'r')
-    try {
-      const st = fstatSync(fd)
-      if (!st.isFile()) throw new Error('not a regular file')
-      if (st.size > MAX_PAYLOAD_BYTES) throw new Error(`larger than ${MAX_PAYLOAD_BYTES} bytes`)
-      const buf = Buffer.alloc(st.size)
-      let n = 0
-      while (n < st.size) {
-        const r = readSync(fd, buf, n, st.size - n, n)
-        if (r === 0) break
-        n += r
-      }
-      text = buf.subarray(0, n).toString('utf8')
-    } finally {
-      closeSync(fd)
-    }
-  } catch (e) {
-    throw new UserError(`The event payload file (GITHUB_EVENT_PATH) could not be read: ${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}`)
-  }
+  const text = readRunnerFile('GITHUB_EVENT_PATH', file).toString('utf8')
   let parsed: unknown
   try {
     parsed = JSON.parse(text)

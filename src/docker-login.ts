@@ -5,10 +5,10 @@
 // buildx builder list (`buildx/`), CLI plugins and contexts are linked in, so the builder
 // selected by docker/setup-buildx-action is still the current one.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { DOCKER_HUB_KEY, defaultDockerConfigDir } from './registry/credentials.js'
+import { DOCKER_HUB_KEY, defaultDockerConfigDir, readDockerConfig } from './registry/credentials.js'
 import { isDockerHub } from './reference.js'
 
 export interface LoginConfig {
@@ -27,13 +27,10 @@ export function dockerConfigWithLogin(registries: readonly string[], username: s
   const source = defaultDockerConfigDir(env)
   const dir = mkdtempSync(path.join(os.tmpdir(), 'conda-image-action-docker-'))
   let config: Record<string, unknown> = {}
-  const file = path.join(source, 'config.json')
-  if (existsSync(file)) {
-    try {
-      config = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
-    } catch {
-      config = {}
-    }
+  try {
+    config = (readDockerConfig(source)?.config as Record<string, unknown> | undefined) ?? {}
+  } catch {
+    config = {}
   }
   const auths = { ...((config.auths as Record<string, unknown> | undefined) ?? {}) }
   const helpers = { ...((config.credHelpers as Record<string, string> | undefined) ?? {}) }

@@ -8,7 +8,9 @@
 import { checkBuilderName } from './buildx/argv.js'
 import { inspectBuilder, type BuilderInfo } from './buildx/builder.js'
 import { Inputs } from './constants.js'
+import { checkDockerConfig } from './fs/runner-files.js'
 import { getInput } from './ports/workflow-commands.js'
+import { defaultDockerConfigDir } from './registry/credentials.js'
 
 export interface EarlyStart {
   /** `buildx inspect` of the `builder` input (undefined: the current builder), under way. */
@@ -21,6 +23,8 @@ export function startEarly(env: NodeJS.ProcessEnv): EarlyStart {
   const raw = getInput(Inputs.Builder, env)
   let builder: string | undefined
   try {
+    // A Docker config the run refuses (inside the workspace, a FIFO) is never handed to docker.
+    checkDockerConfig(defaultDockerConfigDir(env), env.GITHUB_WORKSPACE ?? process.cwd())
     builder = raw ? checkBuilderName(raw) : undefined
   } catch {
     return {} // the Inputs phase reports it

@@ -31,6 +31,37 @@ export interface InputSpec<T> {
 
 const text: Parser<string> = (v) => v
 
+/**
+ * A credential travels in an HTTP header (and the Docker config): a line break, NUL or other
+ * control character in it is a user error naming the input and what is wrong, never quoting
+ * the value (Node's header check would quote it in an error). A token is visible ASCII only.
+ */
+function credential(kind: 'token' | 'credential'): Parser<string> {
+  // eslint-disable-next-line no-control-regex -- control characters are what this refuses
+  const bad = kind === 'token' ? /[^\x21-\x7e]/ : /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
+  return (v, name) => {
+    const c = bad.exec(v)?.[0]
+    if (c === undefined) return v
+    const what = badCharacter(c)
+    throw new UserError(`Input "${name}" contains ${what}, which a ${kind} cannot hold: check the secret it comes from (its value is not shown)`)
+  }
+}
+
+/** What kind of character `c` is, in words (for a credential refused because of it). */
+function badCharacter(c: string): string {
+  const code = c.charCodeAt(0)
+  const kind = /[\n\r\u2028\u2029]/.test(c)
+    ? 'a line break'
+    : code === 0
+      ? 'a NUL character'
+      : code < 0x20 || (code >= 0x7f && code <= 0x9f)
+        ? 'a control character'
+        : c === ' '
+          ? 'a space'
+          : 'a character outside visible ASCII'
+  return `${kind} (U+${code.toString(16).toUpperCase().padStart(4, '0')})`
+}
+
 /** The text as given (secrets.ts and condarc.ts parse these inputs with the workspace at hand). */
 const raw: Parser<string> = (v) => v
 
@@ -340,20 +371,20 @@ export const INPUTS = {
     name: Inputs.GithubToken,
     default: '',
     actionDefault: '${{ github.token }}',
-    parse: text,
+    parse: credential('token'),
     secret: true,
     description: 'Token for the PR comment and, for ghcr.io, the GitHub Packages API (pruning).',
   },
   registryUsername: {
     name: Inputs.RegistryUsername,
     default: '',
-    parse: optional(text),
+    parse: optional(credential('credential')),
     description: 'Registry user name, with `registry-password`. Empty: the Docker config (`docker/login-action`, credential helpers) is used.',
   },
   registryPassword: {
     name: Inputs.RegistryPassword,
     default: '',
-    parse: optional(text),
+    parse: optional(credential('credential')),
     secret: true,
     description:
       'Registry password or token, with `registry-username`; masked in logs. Empty: the Docker config (`docker/login-action`, credential helpers) is used.',

@@ -5,12 +5,12 @@
 
 import { runnerLog } from './ports/log.js'
 import { getInput } from './ports/workflow-commands.js'
-import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Inputs, SecretIds, type CacheBackendChoice, type CacheMode, type InputName, type Mode, type PruneMode, type RefreshMode } from './constants.js'
 import { UserError, errorMessage } from './errors.js'
-import { inputDirectory, inputFile, readInputFile } from './fs/inputs.js'
+import { readFileBoundedSync } from './fs/confined.js'
+import { MAX_DOCKERFILE_BYTES, inputDirectory, inputFile, readInputFile } from './fs/inputs.js'
 import { INPUTS, parseList, type InputKey, type ParsedInputs } from './inputs.js'
 import { formatName, formatReference, parseImageName, parseReference, type ImageName } from './reference.js'
 import type { RunContext } from './context.js'
@@ -32,6 +32,8 @@ export interface Options {
   readonly baseDockerfile: { readonly path: string; readonly content: string; readonly bundled: boolean }
   readonly baseBuildArgs: readonly string[]
   readonly dockerfile?: string
+  /** The application Dockerfile's text, read once (bounded, without blocking) when the inputs are validated. */
+  readonly dockerfileContent?: string
   readonly context: string
   readonly tags: readonly string[]
   readonly mode: Mode
@@ -82,7 +84,7 @@ export function bundledTemplatePath(): string {
 
 function bundledTemplate(): { path: string; content: string; bundled: true } {
   const file = bundledTemplatePath()
-  return { path: file, content: readFileSync(file, 'utf8'), bundled: true }
+  return { path: file, content: readFileBoundedSync(file, file, { maxBytes: MAX_DOCKERFILE_BYTES }).toString('utf8'), bundled: true }
 }
 
 type Getter = (name: InputName) => string
@@ -115,11 +117,11 @@ function named<T>(name: string, f: () => T): T {
 function validate(
   p: ParsedInputs,
   ws: string,
-): { environmentFile: string; baseDockerfile?: { path: string; content: string }; dockerfile?: string; context: string } {
+): { environmentFile: string; baseDockerfile?: { path: string; content: string }; dockerfile?: { path: string; content: string }; context: string } {
   // File inputs are confined to the workspace (src/fs/inputs.ts).
   const environmentFile = inputFile(Inputs.EnvironmentFile, p.environmentFile, ws)
   const baseDockerfile = p.baseDockerfile ? readInputFile(Inputs.BaseDockerfile, p.baseDockerfile, ws) : undefined
-  const dockerfile = p.dockerfile ? inputFile(Inputs.Dockerfile, p.dockerfile, ws) : undefined
+  const dockerfile = p.dockerfile ? readInputFile(Inputs.Dockerfile, p.dockerfile, ws) : undefined
   const context = dockerfile ? inputDirectory(Inputs.Context, p.context, ws) : path.resolve(ws, p.context)
   if (p.buildPlatforms.length > 0 && p.mode === 'merge') {
     throw new UserError(`Input "${Inputs.BuildPlatforms}" does not go with mode: merge, which builds nothing: leave it empty in the merge job`)
@@ -150,7 +152,8 @@ export function getOptions(ctx: RunContext, get: Getter = actionsInput, env: Nod
     baseTagPrefix: p.baseTagPrefix,
     baseDockerfile: Object.freeze(files.baseDockerfile ? { ...files.baseDockerfile, bundled: false } : bundledTemplate()),
     baseBuildArgs: Object.freeze(p.baseBuildArgs),
-    dockerfile: files.dockerfile,
+    dockerfile: files.dockerfile?.path,
+    dockerfileContent: files.dockerfile?.content,
     context: files.context,
     tags: Object.freeze(parseTags(p.tags.join('\n'), image, ctx.sha, defaultStreamTag(ctx))),
     mode: p.mode,

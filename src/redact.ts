@@ -65,6 +65,31 @@ function redactOptionValue(value: string, mask: Mask): string {
   return `${scheme}${masked}${rest.slice(at)}`
 }
 
+// Credentials the run holds (inputs, helper answers, registry tokens): every value masked
+// with `setSecret` is registered here, and whatever the action prints (the log sink, the job
+// summary, the PR comment) passes `maskSecrets` — so an error that quotes a credential (Node's
+// header check does, with the value JSON-escaped) is masked before it is printed, whatever
+// the runner's own masking makes of a value with a line break.
+const known = new Set<string>()
+let ordered: string[] = []
+
+/** Shorter values are not masked (they would mask ordinary words); the runner masks them anyway. */
+const MIN_SECRET = 4
+
+/** Registers a credential: its value, its JSON-escaped form and each of its lines. */
+export function registerSecret(value: string): void {
+  const forms = [value, JSON.stringify(value).slice(1, -1), ...value.split(/\r\n|\r|\n/)]
+  for (const f of forms) if (f.trim().length >= MIN_SECRET) known.add(f)
+  ordered = [...known].sort((a, b) => b.length - a.length)
+}
+
+/** `text` with every registered credential replaced by `***` (longest first). */
+export function maskSecrets(text: string): string {
+  let out = text
+  for (const s of ordered) if (out.includes(s)) out = out.split(s).join('***')
+  return out
+}
+
 /** Longest excerpt of user text a message may quote. */
 export const MAX_EXCERPT = 80
 

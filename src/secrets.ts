@@ -8,7 +8,8 @@
 // written to 0600 files in a private temporary directory and passed as `id=<id>,src=<file>`;
 // only the ids reach the environment document. Parsing is pure; writing is `materialize`.
 
-import { chmodSync, mkdtempSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { isConfinedError, readConfinedSync, workspaceAt, type ConfinedFile } from './fs/confined.js'
 import os from 'node:os'
 import path from 'node:path'
 import { Inputs } from './constants.js'
@@ -16,7 +17,8 @@ import { UserError } from './errors.js'
 
 export type SecretSource =
   | { readonly id: string; readonly kind: 'value'; readonly value: string }
-  | { readonly id: string; readonly kind: 'file'; readonly file: string }
+  /** `file` as resolved; `bytes` read once, bounded and without blocking, and handed to buildx from a private copy. */
+  | { readonly id: string; readonly kind: 'file'; readonly file: string; readonly bytes: Buffer }
   | { readonly id: string; readonly kind: 'env'; readonly env: string }
 
 export interface SshForward {
@@ -102,20 +104,31 @@ function csvSafe(input: string, p: string): string {
   return p
 }
 
-/** A file inside the workspace (symlinks resolved), regular. */
-function workspaceFile(input: string, id: string, given: string, workspace: string): string {
-  const abs = path.resolve(workspace, given)
-  let real: string
+/** BuildKit refuses a secret larger than this (its MaxSecretSize). */
+export const MAX_SECRET_FILE_BYTES = 500 * 1024
+
+/**
+ * A file inside the workspace (symlinks resolved), regular, read now (src/fs: without
+ * blocking, at most BuildKit's secret size): buildx gets a private copy, so a file swapped
+ * for a FIFO or a larger one after this check never reaches it.
+ */
+function workspaceFile(input: string, id: string, given: string, workspace: string): { file: string; bytes: Buffer } {
+  let f: ConfinedFile
   try {
-    real = realpathSync(abs)
-  } catch {
-    throw new UserError(`Input "${input}": the file of secret "${id}" ("${given}") does not exist`)
+    f = readConfinedSync(workspaceAt(workspace), given, { maxBytes: MAX_SECRET_FILE_BYTES })
+  } catch (e) {
+    if (!isConfinedError(e)) throw e
+    const why =
+      e.reason === 'missing'
+        ? 'does not exist'
+        : e.reason === 'outside'
+          ? 'is outside the workspace'
+          : e.reason === 'not-regular' || e.reason === 'directory'
+            ? 'is not a regular file'
+            : `cannot be read: ${e.detail}`
+    throw new UserError(`Input "${input}": the file of secret "${id}" ("${given}") ${why}`)
   }
-  const root = realpathSync(workspace)
-  const rel = path.relative(root, real)
-  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new UserError(`Input "${input}": the file of secret "${id}" ("${given}") is outside the workspace`)
-  if (!statSync(real).isFile()) throw new UserError(`Input "${input}": the file of secret "${id}" ("${given}") is not a regular file`)
-  return csvSafe(input, real)
+  return { file: csvSafe(input, f.real), bytes: f.bytes }
 }
 
 export interface SecretInputValues {
@@ -137,7 +150,7 @@ export function parseSecretInputs(v: SecretInputValues, workspace: string, env: 
   withInput(Inputs.SecretFiles, () => {
     for (const [n, item] of secretLines(v.secretFiles).entries()) {
       const [id, file] = splitItem(Inputs.SecretFiles, item, 'id=path', n + 1)
-      secrets.push({ id, kind: 'file', file: workspaceFile(Inputs.SecretFiles, id, file.trim(), workspace) })
+      secrets.push({ id, kind: 'file', ...workspaceFile(Inputs.SecretFiles, id, file.trim(), workspace) })
     }
   })
   withInput(Inputs.SecretEnvs, () => {
@@ -215,12 +228,10 @@ export function materialize(s: SecretInputs, tmpRoot = os.tmpdir()): { args: Bui
   chmodSync(dir, 0o700)
   csvSafe('secrets', dir)
   s.secrets.forEach((x, i) => {
-    if (x.kind === 'value') {
-      const file = path.join(dir, `s${i}`)
-      writeFileSync(file, x.value, { mode: 0o600 })
-      args.secrets.push(`id=${x.id},src=${file}`)
-    } else if (x.kind === 'file') args.secrets.push(`id=${x.id},src=${x.file}`)
-    else args.secrets.push(`id=${x.id},env=${x.env}`)
+    if (x.kind === 'env') return void args.secrets.push(`id=${x.id},env=${x.env}`)
+    const file = path.join(dir, `s${i}`)
+    writeFileSync(file, x.kind === 'value' ? x.value : x.bytes, { mode: 0o600 })
+    args.secrets.push(`id=${x.id},src=${file}`)
   })
   return { args, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
 }

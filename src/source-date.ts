@@ -7,7 +7,10 @@
 // dated tag is a different thing: it is today's date (the clock), unless SOURCE_DATE_EPOCH
 // is set explicitly (see RunContext.now).
 
+import { lstatSync, type Stats } from 'node:fs'
+import path from 'node:path'
 import { UserError } from './errors.js'
+import { readFileBoundedSync } from './fs/confined.js'
 import { execProcess, type ProcessPort } from './ports/process.js'
 
 /** 9999-12-31T23:59:59Z: the last second a dated tag (YYYYMMDD) can name. */
@@ -90,17 +93,111 @@ export function chooseSourceDate(i: SourceDateInputs): SourceDate {
 const GIT_TIMEOUT_MS = 5_000
 
 /**
- * Commit time of HEAD in `dir` (`git log -1 --format=%ct`), or undefined when there is no
- * git, no repository, or no answer within a few seconds (the process is killed then).
+ * `-c` overrides (command-line configuration wins over the repository's) for every key that
+ * names a program git could start, or a hook directory: the repository's configuration is
+ * the pull request's to write when the workspace is not a fresh checkout.
  */
-export async function headCommitSeconds(dir: string, timeoutMs = GIT_TIMEOUT_MS, proc: ProcessPort = execProcess): Promise<number | undefined> {
+export const GIT_SAFE_CONFIG: readonly string[] = [
+  'core.fsmonitor=false',
+  'core.hooksPath=/dev/null',
+  'core.pager=cat',
+  'core.sshCommand=false',
+  'core.gitProxy=false',
+  'core.askPass=false',
+  'core.editor=false',
+  'core.alternateRefsCommand=false',
+  'credential.helper=',
+  'log.showSignature=false',
+  'gpg.program=false',
+  'gpg.openpgp.program=false',
+  'gpg.x509.program=false',
+  'gpg.ssh.program=false',
+  'gpg.ssh.defaultKeyCommand=false',
+  'protocol.allow=never',
+  'diff.external=',
+  'pager.cat-file=false',
+]
+
+/**
+ * The whole environment of the git call: no variable of the step (no GIT_* the workflow or a
+ * runner hook set, no secret), no system or global configuration, no repository but `gitDir`
+ * (GIT_DIR set, discovery ceilinged), no replace refs, no pager, no prompt, no lazy fetch.
+ */
+export function gitEnvironment(gitDir: string, workspace: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return {
+    PATH: env.PATH ?? '/usr/bin:/bin',
+    GITHUB_WORKSPACE: workspace,
+    LC_ALL: 'C',
+    GIT_DIR: gitDir,
+    GIT_CEILING_DIRECTORIES: path.dirname(path.resolve(workspace)),
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_SYSTEM: '/dev/null',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_ATTR_NOSYSTEM: '1',
+    GIT_NO_REPLACE_OBJECTS: '1',
+    GIT_NO_LAZY_FETCH: '1',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_OPTIONAL_LOCKS: '0',
+    GIT_PAGER: 'cat',
+    PAGER: 'cat',
+  }
+}
+
+/**
+ * `<workspace>/.git` when it is what a checkout leaves — a real directory, or a small
+ * regular `gitdir:` file (a worktree or submodule) — else undefined: the action never lets
+ * git discover a repository (a workspace laid out as a bare repository, a parent directory).
+ */
+export function checkoutGitDir(workspace: string): string | undefined {
+  const dotGit = path.join(path.resolve(workspace), '.git')
+  let st: Stats
   try {
-    const r = await proc.run('git', ['-C', dir, '-c', 'core.fsmonitor=false', '--no-pager', 'log', '-1', '--format=%ct', 'HEAD'], {
+    st = lstatSync(dotGit)
+  } catch {
+    return undefined
+  }
+  if (st.isDirectory()) return dotGit
+  if (!st.isFile()) return undefined
+  try {
+    const text = readFileBoundedSync(dotGit, dotGit, { maxBytes: 4096, follow: false }).toString('utf8')
+    return /^gitdir: \S/.test(text) ? dotGit : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The committer time of a raw commit object (`git cat-file commit`), or undefined. Pure. */
+export function committerSeconds(commit: string): number | undefined {
+  for (const line of commit.split('\n')) {
+    if (line === '') return undefined // the headers end before the message
+    const m = /^committer .*> (\d{1,12}) [+-]\d{4}$/.exec(line)
+    if (m) return parseCommitTime(m[1]!)
+  }
+  return undefined
+}
+
+/**
+ * Commit time of HEAD of the checkout in `dir`, read with plumbing (`git cat-file commit
+ * HEAD`: no signature check, no pager, no hook, no fsmonitor) under a scrubbed environment
+ * with every program-valued key overridden; undefined when there is no checkout, no git, or
+ * no answer within a few seconds (the process is killed then).
+ */
+export async function headCommitSeconds(
+  dir: string,
+  timeoutMs = GIT_TIMEOUT_MS,
+  proc: ProcessPort = execProcess,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number | undefined> {
+  const gitDir = checkoutGitDir(dir)
+  if (!gitDir) return undefined
+  const config = GIT_SAFE_CONFIG.flatMap((c) => ['-c', c])
+  try {
+    const r = await proc.run('git', ['--no-pager', ...config, 'cat-file', 'commit', 'HEAD'], {
       timeoutMs,
-      maxBuffer: 4096,
-      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0' },
+      maxBuffer: 64 * 1024,
+      env: gitEnvironment(gitDir, dir, env),
     })
-    return r.code === 0 && !r.killed ? parseCommitTime(r.stdout) : undefined
+    return r.code === 0 && !r.killed ? committerSeconds(r.stdout) : undefined
   } catch {
     return undefined
   }

@@ -26,9 +26,10 @@ function actionsCache(): Promise<typeof ActionsCache> {
   cacheModule ??= import('@actions/cache')
   return cacheModule
 }
-import { existsSync, readFileSync } from 'node:fs'
-import { lstat, readdir, readFile, rename, rm } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { lstat, readdir, rename, rm } from 'node:fs/promises'
 import os from 'node:os'
+import { readFileBoundedSync } from '../fs/confined.js'
 import path from 'node:path'
 import type { CacheBackend, CacheBackendChoice } from '../constants.js'
 
@@ -146,18 +147,6 @@ export function cacheBranch(env: NodeJS.ProcessEnv, pullRequestNumber?: number):
   return name || 'local'
 }
 
-/** `repository.default_branch` of the event payload, if any. */
-export function defaultBranchFromEvent(env: NodeJS.ProcessEnv): string | undefined {
-  if (!env.GITHUB_EVENT_PATH) return undefined
-  try {
-    const payload = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as { repository?: { default_branch?: unknown } }
-    const b = payload.repository?.default_branch
-    return typeof b === 'string' && b !== '' ? b : undefined
-  } catch {
-    return undefined
-  }
-}
-
 /**
  * The cache directory of a build kind: under `RUNNER_TEMP` (stable between runs on GitHub
  * runners and emptied after each job), else the OS temp directory. Pure over `env`.
@@ -249,10 +238,18 @@ export async function restoreBuildCache(plan: ActionsCachePlan, log: CacheLog): 
   }
 }
 
+/** A local cache's index.json lists a few manifests: kilobytes. */
+const MAX_INDEX_BYTES = 4 * 1024 * 1024
+
 /** The manifests of a BuildKit local cache's index.json (sorted digests), or undefined when it has none. */
-export async function localCacheDigest(dir: string): Promise<string | undefined> {
+export function localCacheDigest(dir: string): Promise<string | undefined> {
+  return Promise.resolve(localCacheDigestSync(dir))
+}
+
+function localCacheDigestSync(dir: string): string | undefined {
   try {
-    const index = JSON.parse(await readFile(path.join(dir, 'index.json'), 'utf8')) as { manifests?: { digest?: unknown }[] }
+    const file = path.join(dir, 'index.json')
+    const index = JSON.parse(readFileBoundedSync(file, file, { maxBytes: MAX_INDEX_BYTES }).toString('utf8')) as { manifests?: { digest?: unknown }[] }
     const digests = (index.manifests ?? []).map((m) => m.digest).filter((d): d is string => typeof d === 'string')
     return digests.length > 0 ? digests.sort().join(',') : undefined
   } catch {

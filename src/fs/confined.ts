@@ -5,9 +5,10 @@
 // - it is resolved to its real path (symlinks followed) and must lie inside the workspace
 //   root (itself taken as a real path); `..` and symlinks cannot leave it;
 // - nothing under /proc, /sys or /dev is ever touched, whatever the workspace is;
-// - only regular files are opened: the type is checked with stat before opening, the file is
-//   opened with O_NONBLOCK|O_NOFOLLOW (a FIFO or symlink swapped in cannot hang or redirect the
-//   read) and checked again with fstat on the descriptor;
+// - only regular files are read: every file is opened with O_NONBLOCK (and O_NOFOLLOW once
+//   resolved: a FIFO or symlink swapped in cannot hang or redirect the read) and kept only when
+//   fstat on the descriptor says it is a regular file within the size cap (openRegularSync —
+//   the one opener, also for the runner's files in runner-files.ts);
 // - every read is capped while it streams (no read of a size the file claims);
 // - directory walks stop at a count and depth limit and never follow symlinks.
 //
@@ -15,8 +16,8 @@
 // never file content. Callers turn them into user errors or warnings in their own words.
 
 import { createHash } from 'node:crypto'
-import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs'
-import { lstat, open, readdir, readlink, stat, type FileHandle } from 'node:fs/promises'
+import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, statSync, writeSync, type Stats } from 'node:fs'
+import { lstat, readdir, readlink, stat } from 'node:fs/promises'
 import path from 'node:path'
 
 /** Why a path was refused. */
@@ -38,8 +39,11 @@ export class ConfinedError extends Error {
   readonly reason: RefusalReason
   /** The path as the caller gave it. */
   readonly given: string
+  /** Why, in words ("it is larger than 1 MiB"): the message without the path. */
+  readonly detail: string
   constructor(reason: RefusalReason, given: string, detail?: string) {
     super(`${given}: ${detail ?? describeRefusal(reason)}`)
+    this.detail = detail ?? describeRefusal(reason)
     this.name = 'ConfinedError'
     this.reason = reason
     this.given = given
@@ -198,7 +202,8 @@ function typeRefusal(st: Stats): RefusalReason | undefined {
   return st.isDirectory() ? 'directory' : 'not-regular'
 }
 
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0)
+const NONBLOCK = constants.O_NONBLOCK ?? 0
+const NOFOLLOW = constants.O_NOFOLLOW ?? 0
 const CHUNK = 64 * 1024
 
 export interface ReadLimits {
@@ -210,113 +215,105 @@ export interface ConfinedFile extends ConfinedPath {
   readonly bytes: Buffer
 }
 
-async function openRegular(given: string, target: ConfinedPath, maxBytes: number): Promise<FileHandle> {
-  const before = await stat(target.real).catch((e: unknown) => {
-    throw new ConfinedError(reasonOfCode(codeOf(e)), given)
-  })
-  const pre = typeRefusal(before)
-  if (pre) throw new ConfinedError(pre, given)
-  if (before.size > maxBytes) throw new ConfinedError('too-large', given, `it is larger than ${formatLimit(maxBytes)}`)
-  let fh: FileHandle
+const tooLarge = (given: string, maxBytes: number): ConfinedError => new ConfinedError('too-large', given, `it is larger than ${formatLimit(maxBytes)}`)
+
+/**
+ * The one way the action opens a file: without blocking (O_NONBLOCK: a FIFO or device swapped
+ * in cannot hang the open), then fstat on the descriptor — only a regular file of at most
+ * `maxBytes` is kept. `follow: false` also refuses a symlink (O_NOFOLLOW) for paths already
+ * resolved to their real path. Returns the open descriptor; refusals are ConfinedErrors.
+ */
+export function openRegularSync(file: string, given: string, opts: { flags: number; maxBytes: number; follow?: boolean }): number {
+  let fd: number
   try {
-    fh = await open(target.real, OPEN_FLAGS)
+    fd = openSync(file, opts.flags | NONBLOCK | (opts.follow === false ? NOFOLLOW : 0))
   } catch (e) {
     throw new ConfinedError(codeOf(e) === 'ELOOP' ? 'invalid' : reasonOfCode(codeOf(e)), given)
   }
-  const post = typeRefusal(await fh.stat())
-  if (post) {
-    await fh.close()
-    throw new ConfinedError(post, given)
+  try {
+    const st = fstatSync(fd)
+    const refusal = typeRefusal(st)
+    if (refusal) throw new ConfinedError(refusal, given)
+    if (st.size > opts.maxBytes) throw tooLarge(given, opts.maxBytes)
+    return fd
+  } catch (e) {
+    closeSync(fd)
+    throw e
   }
-  return fh
 }
 
-/** Reads a regular file inside the workspace, at most `maxBytes` (refused beyond). */
-export async function readConfined(ws: Workspace, p: string, limits: ReadLimits, base?: string): Promise<ConfinedFile> {
-  const target = await resolveConfined(ws, p, base)
-  const fh = await openRegular(p, target, limits.maxBytes)
+/**
+ * Reads a regular file (opened by openRegularSync) in chunks handed to `onChunk`, refused as
+ * `too-large` as soon as it streams past `maxBytes` (a file growing after the fstat included).
+ * Returns the number of bytes read.
+ */
+export function readBoundedSync(file: string, given: string, limits: ReadLimits & { follow?: boolean }, onChunk: (chunk: Buffer) => void): number {
+  const fd = openRegularSync(file, given, { flags: constants.O_RDONLY, maxBytes: limits.maxBytes, follow: limits.follow })
   try {
-    const chunks: Buffer[] = []
     let total = 0
     for (;;) {
       const buf = Buffer.allocUnsafe(Math.min(CHUNK, limits.maxBytes + 1 - total))
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null)
-      if (bytesRead === 0) break
-      total += bytesRead
-      if (total > limits.maxBytes) throw new ConfinedError('too-large', p, `it is larger than ${formatLimit(limits.maxBytes)}`)
-      chunks.push(buf.subarray(0, bytesRead))
+      const n = readSync(fd, buf, 0, buf.length, null)
+      if (n === 0) return total
+      total += n
+      if (total > limits.maxBytes) throw tooLarge(given, limits.maxBytes)
+      onChunk(buf.subarray(0, n))
     }
-    return { ...target, bytes: Buffer.concat(chunks, total) }
   } catch (e) {
-    throw isConfinedError(e) ? e : new ConfinedError(reasonOfCode(codeOf(e)), p)
+    throw isConfinedError(e) ? e : new ConfinedError(reasonOfCode(codeOf(e)), given)
   } finally {
-    await fh.close()
+    closeSync(fd)
   }
+}
+
+/** A whole file, bounded (readBoundedSync into one buffer). */
+export function readFileBoundedSync(file: string, given: string, limits: ReadLimits & { follow?: boolean }): Buffer {
+  const chunks: Buffer[] = []
+  const total = readBoundedSync(file, given, limits, (c) => chunks.push(c))
+  return Buffer.concat(chunks, total)
+}
+
+/**
+ * Appends `text` to a file that must already exist as a regular file (the runner's
+ * GITHUB_OUTPUT and GITHUB_STEP_SUMMARY), opened without blocking; refused (`too-large`) when
+ * the file would grow past `maxBytes`.
+ */
+export function appendBoundedSync(file: string, given: string, text: string, maxBytes: number): void {
+  const bytes = Buffer.from(text, 'utf8')
+  const fd = openRegularSync(file, given, { flags: constants.O_WRONLY | constants.O_APPEND, maxBytes })
+  try {
+    if (fstatSync(fd).size + bytes.length > maxBytes) throw new ConfinedError('too-large', given, `it would grow past ${formatLimit(maxBytes)}`)
+    let off = 0
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off)
+  } catch (e) {
+    throw isConfinedError(e) ? e : new ConfinedError(reasonOfCode(codeOf(e)), given)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Reads a regular file inside the workspace, at most `maxBytes` (refused beyond). */
+export function readConfined(ws: Workspace, p: string, limits: ReadLimits, base?: string): Promise<ConfinedFile> {
+  return new Promise((resolve) => resolve(readConfinedSync(ws, p, limits, base)))
 }
 
 /** Synchronous readConfined (for input validation). */
 export function readConfinedSync(ws: Workspace, p: string, limits: ReadLimits, base?: string): ConfinedFile {
   const target = resolveConfinedSync(ws, p, base)
-  let before: Stats
-  try {
-    before = statSync(target.real)
-  } catch (e) {
-    throw new ConfinedError(reasonOfCode(codeOf(e)), p)
-  }
-  const pre = typeRefusal(before)
-  if (pre) throw new ConfinedError(pre, p)
-  if (before.size > limits.maxBytes) throw new ConfinedError('too-large', p, `it is larger than ${formatLimit(limits.maxBytes)}`)
-  let fd: number
-  try {
-    fd = openSync(target.real, OPEN_FLAGS)
-  } catch (e) {
-    throw new ConfinedError(codeOf(e) === 'ELOOP' ? 'invalid' : reasonOfCode(codeOf(e)), p)
-  }
-  try {
-    const post = typeRefusal(fstatSync(fd))
-    if (post) throw new ConfinedError(post, p)
-    const chunks: Buffer[] = []
-    let total = 0
-    for (;;) {
-      const buf = Buffer.allocUnsafe(Math.min(CHUNK, limits.maxBytes + 1 - total))
-      const n = readSync(fd, buf, 0, buf.length, null)
-      if (n === 0) break
-      total += n
-      if (total > limits.maxBytes) throw new ConfinedError('too-large', p, `it is larger than ${formatLimit(limits.maxBytes)}`)
-      chunks.push(buf.subarray(0, n))
-    }
-    return { ...target, bytes: Buffer.concat(chunks, total) }
-  } catch (e) {
-    throw isConfinedError(e) ? e : new ConfinedError(reasonOfCode(codeOf(e)), p)
-  } finally {
-    closeSync(fd)
-  }
+  return { ...target, bytes: readFileBoundedSync(target.real, p, { maxBytes: limits.maxBytes, follow: false }) }
 }
 
 /**
  * sha256 (hex) of a regular file inside the workspace, streamed (constant memory); refused
  * (`too-large`) when it has more than `maxBytes`.
  */
-export async function hashConfined(ws: Workspace, p: string, limits: ReadLimits, base?: string): Promise<ConfinedPath & { sha256: string; size: number }> {
-  const target = await resolveConfined(ws, p, base)
-  const fh = await openRegular(p, target, limits.maxBytes)
-  try {
+export function hashConfined(ws: Workspace, p: string, limits: ReadLimits, base?: string): Promise<ConfinedPath & { sha256: string; size: number }> {
+  return new Promise((resolve) => {
+    const target = resolveConfinedSync(ws, p, base)
     const h = createHash('sha256')
-    const buf = Buffer.allocUnsafe(CHUNK)
-    let total = 0
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null)
-      if (bytesRead === 0) break
-      total += bytesRead
-      if (total > limits.maxBytes) throw new ConfinedError('too-large', p, `it is larger than ${formatLimit(limits.maxBytes)}`)
-      h.update(buf.subarray(0, bytesRead))
-    }
-    return { ...target, sha256: h.digest('hex'), size: total }
-  } catch (e) {
-    throw isConfinedError(e) ? e : new ConfinedError(reasonOfCode(codeOf(e)), p)
-  } finally {
-    await fh.close()
-  }
+    const size = readBoundedSync(target.real, p, { maxBytes: limits.maxBytes, follow: false }, (c) => h.update(c))
+    resolve({ ...target, sha256: h.digest('hex'), size })
+  })
 }
 
 /** Type (file or directory, symlinks followed) and size of a path inside the workspace, without opening it. */

@@ -2,7 +2,7 @@
 // resolved inside the workspace with src/fs; anything else is one user error naming the input.
 
 import { UserError } from '../errors.js'
-import { ConfinedError, describeRefusal, isConfinedError, readConfinedSync, resolveConfinedSync, workspaceAt, type Workspace } from './confined.js'
+import { ConfinedError, isConfinedError, readConfinedSync, resolveConfinedSync, workspaceAt, type Workspace } from './confined.js'
 import { statSync } from 'node:fs'
 import path from 'node:path'
 
@@ -29,7 +29,7 @@ function inputError(name: string, value: string, e: ConfinedError): UserError {
     case 'system':
       return new UserError(`Input "${name}": "${value}" is a system path (/proc, /sys, /dev) — only files of the checked-out repository are read`)
     default:
-      return new UserError(`Input "${name}": "${value}" cannot be read: ${describeRefusal(e.reason)}`)
+      return new UserError(`Input "${name}": "${value}" cannot be read: ${e.detail}`)
   }
 }
 

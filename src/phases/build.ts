@@ -2,7 +2,7 @@
 // user's, with the BuildKit cache restored from and saved to the Actions cache when that
 // backend is on. Also the pieces both builds share (cache refs, labels, the report entry).
 
-import { buildxLocalCacheArgs, cacheBranch, defaultBranchFromEvent } from '../actions-cache/index.js'
+import { buildxLocalCacheArgs, cacheBranch } from '../actions-cache/index.js'
 import { cacheTos, cacheToValue, type BuildOutcome, type BuildSpec } from '../buildx/index.js'
 import { Labels } from '../constants.js'
 import type { RunContext } from '../context.js'
@@ -45,7 +45,8 @@ export async function runOneBuild(
     kind,
     envHash: s.fp.hash,
     branch: cacheBranch(s.env, s.ctx.pullRequest?.number),
-    defaultBranch: defaultBranchFromEvent(s.env),
+    // Read once, bounded, with the rest of the event payload (src/context.ts).
+    defaultBranch: s.ctx.defaultBranch,
     platform: s.platforms.join(','),
     revision: s.ctx.sha,
   })

@@ -1,6 +1,5 @@
 // Phase 1: the inputs, read and validated once.
 
-import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { checkAppDockerfile } from '../app-dockerfile.js'
 import type { RunContext } from '../context.js'
@@ -17,7 +16,7 @@ export function readInputs(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Pick<
   if (opts.dockerfile) {
     // An application Dockerfile that does not derive from BASE_IMAGE: a warning on its line.
     const file = path.relative(ctx.workspace, opts.dockerfile) || opts.dockerfile
-    for (const w of checkAppDockerfile(readFileSync(opts.dockerfile, 'utf8'), file, opts.target)) ports.log.warning(w.message, { file, line: w.line })
+    for (const w of checkAppDockerfile(opts.dockerfileContent ?? '', file, opts.target)) ports.log.warning(w.message, { file, line: w.line })
   }
   // An empty `platforms` means this runner's platform, made explicit so that runners of
   // different architectures never share (and reuse) one base.

@@ -9,10 +9,23 @@ export interface GitHubPort {
   packagesBackend(opts: GhcrBackendOptions): RetentionBackend
 }
 
+/**
+ * The comment module, loaded when a comment is written (most runs write none). @actions/github
+ * reads the whole event payload when it is loaded, with a blocking, unbounded read (a FIFO
+ * swapped in there would hang the step) for a `context` the action never uses: it is loaded
+ * with GITHUB_EVENT_PATH hidden. The action reads the payload once, bounded (src/context.ts).
+ */
+async function loadComment(): Promise<typeof import('../report/comment.js')> {
+  const eventPath = process.env.GITHUB_EVENT_PATH
+  delete process.env.GITHUB_EVENT_PATH
+  try {
+    return await import('../report/comment.js')
+  } finally {
+    if (eventPath !== undefined) process.env.GITHUB_EVENT_PATH = eventPath
+  }
+}
+
 export const githubApi: GitHubPort = {
-  // Loaded when a comment is written: @actions/github reads (and parses) the event payload
-  // when it is loaded, which must happen inside the action's error boundary, and most runs
-  // write no comment.
-  upsertComment: async (target, body, log) => (await import('../report/comment.js')).upsertPrComment(target, body, log),
+  upsertComment: async (target, body, log) => (await loadComment()).upsertPrComment(target, body, log),
   packagesBackend: ghcrBackend,
 }

@@ -2,6 +2,7 @@
 // ones; orchestrator tests pass typed fakes (__fixtures__/ports.ts).
 
 import { appendSummary, getInput, setOutput } from './workflow-commands.js'
+import { maskSecrets } from '../redact.js'
 import {
   actionsCachePlan,
   finishLocalCache,
@@ -89,7 +90,7 @@ export function defaultPorts(env: NodeJS.ProcessEnv = process.env, early: EarlyS
       setOutput: (name, value) => setOutput(name, value, env),
       writeSummary: async (md) => {
         if (!env.GITHUB_STEP_SUMMARY) return false
-        await appendSummary(md, env)
+        await appendSummary(maskSecrets(md), env)
         return true
       },
     },

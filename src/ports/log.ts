@@ -4,7 +4,7 @@
 
 import { randomBytes } from 'node:crypto'
 import { debug, error, group, info, notice, setSecret, warning, type AnnotationProperties } from './workflow-commands.js'
-import { redact } from '../redact.js'
+import { maskSecrets, redact } from '../redact.js'
 import { inertLines, visible } from '../visible.js'
 
 /** Where a message points: an annotation on this file and line. */
@@ -84,7 +84,7 @@ export function runnerAnnotator(write: (line: string) => void = info, token: () 
     <A extends unknown[]>(f: (m: string, ...a: A) => void) =>
     (m: string, ...a: A): void => {
       stopped.resume()
-      f(visible(redact(m), true), ...a)
+      f(visible(clean(m), true), ...a)
     }
   return {
     mask: (secret) => {
@@ -93,16 +93,16 @@ export function runnerAnnotator(write: (line: string) => void = info, token: () 
     },
     info: (m) => {
       stopped.resume()
-      for (const l of inertLines(redact(m))) write(l)
+      for (const l of inertLines(clean(m))) write(l)
     },
-    output: (line) => stopped.write(redact(line)),
+    output: (line) => stopped.write(clean(line)),
     debug: says((m) => debug(m)),
     notice: says((m, w?: Where) => notice(m, props(w))),
     warning: says((m, w?: Where) => warning(m, props(w))),
     error: says((m, w?: Where) => error(m, props(w))),
     group: async (name, f) => {
       stopped.resume()
-      return group(visible(redact(name)), async () => {
+      return group(visible(clean(name)), async () => {
         try {
           return await f()
         } finally {
@@ -111,6 +111,11 @@ export function runnerAnnotator(write: (line: string) => void = info, token: () 
       })
     },
   }
+}
+
+/** The one cleaning of every line: masked values, then credentials in URLs and pip options. */
+function clean(m: string): string {
+  return redact(maskSecrets(m))
 }
 
 /** 128 random bits: a stop token no output can guess. */

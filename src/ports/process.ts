@@ -162,12 +162,17 @@ function runWithInput(
 
 /**
  * The program's path as the child's own PATH finds it (as `spawn` would; `@actions/exec`
- * alone would search this process's PATH). Throws ProgramNotFound.
+ * alone would search this process's PATH). Throws ProgramNotFound. A program the workspace
+ * provides never runs: PATH entries that are relative (resolved against the working
+ * directory, the workspace) or lie inside GITHUB_WORKSPACE are skipped, and so is a program
+ * named by a path.
  */
 export function resolveProgram(program: string, env: NodeJS.ProcessEnv): string {
-  if (program.includes('/')) return program
+  if (program.includes('/')) throw new ProgramNotFound(program)
+  const workspace = env.GITHUB_WORKSPACE ? path.resolve(env.GITHUB_WORKSPACE) : undefined
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue
+    if (!dir || !path.isAbsolute(dir)) continue
+    if (workspace && isWithin(workspace, dir)) continue
     const candidate = path.join(dir, program)
     try {
       if (statSync(candidate).isFile()) {
@@ -179,6 +184,11 @@ export function resolveProgram(program: string, env: NodeJS.ProcessEnv): string 
     }
   }
   throw new ProgramNotFound(program)
+}
+
+function isWithin(root: string, p: string): boolean {
+  const rel = path.relative(root, path.resolve(p))
+  return rel === '' || (!path.isAbsolute(rel) && !/^\.\.(?:[\\/]|$)/.test(rel))
 }
 
 // --- process trees (Linux /proc, else `ps`) ---

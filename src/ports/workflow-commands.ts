@@ -11,9 +11,11 @@
 // The lazily loaded chunks (@actions/cache, @actions/github) still use @actions/core.
 
 import { randomUUID } from 'node:crypto'
-import { appendFileSync, constants, existsSync } from 'node:fs'
-import { access, appendFile } from 'node:fs/promises'
+import { constants, existsSync } from 'node:fs'
+import { access } from 'node:fs/promises'
 import { EOL } from 'node:os'
+import { appendRunnerFile } from '../fs/runner-files.js'
+import { registerSecret } from '../redact.js'
 
 /** Where an annotation points (the properties @actions/core's AnnotationProperties names). */
 export interface AnnotationProperties {
@@ -77,11 +79,12 @@ export function setOutput(name: string, value: unknown, env: NodeJS.ProcessEnv =
   const text = commandValue(value)
   if (name.includes(delimiter)) throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`)
   if (text.includes(delimiter)) throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`)
-  appendFileSync(file, `${name}<<${delimiter}${EOL}${text}${EOL}${delimiter}${EOL}`, { encoding: 'utf8' })
+  appendRunnerFile('GITHUB_OUTPUT', file, `${name}<<${delimiter}${EOL}${text}${EOL}${delimiter}${EOL}`)
 }
 
 /** Masks a value in the rest of the job's log. */
 export function setSecret(secret: string): void {
+  registerSecret(secret)
   issueCommand('add-mask', {}, secret)
 }
 
@@ -124,5 +127,5 @@ export async function appendSummary(markdown: string, env: NodeJS.ProcessEnv = p
   } catch {
     throw new Error(`Unable to access summary file: '${file}'. Check if the file has correct read/write permissions.`)
   }
-  await appendFile(file, markdown + EOL, { encoding: 'utf8' })
+  appendRunnerFile('GITHUB_STEP_SUMMARY', file, markdown + EOL)
 }

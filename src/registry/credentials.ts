@@ -13,7 +13,8 @@
 // docker/login-action writes them there and a runner's store may not be unlockable.
 
 import { execProcess, type ProcessPort } from '../ports/process.js'
-import { readFileSync } from 'node:fs'
+import { isConfinedError, readFileBoundedSync } from '../fs/confined.js'
+import { RUNNER_FILE_CAPS } from '../fs/runner-files.js'
 import os from 'node:os'
 import path from 'node:path'
 import { isDockerHub } from '../reference.js'
@@ -62,13 +63,19 @@ export function helperServerUrl(registry: string): string {
   return isDockerHub(registry.toLowerCase()) ? DOCKER_HUB_KEY : registry
 }
 
+/**
+ * `<dir>/config.json`, read without blocking and bounded (src/fs); undefined when there is
+ * none. Throws for one that is not a regular file, too large, or not JSON (never quoting it:
+ * it holds secrets).
+ */
 export function readDockerConfig(dir: string): { config: DockerConfig; file: string } | undefined {
   const file = path.join(dir, 'config.json')
   let text: string
   try {
-    text = readFileSync(file, 'utf8')
-  } catch {
-    return undefined
+    text = readFileBoundedSync(file, file, { maxBytes: RUNNER_FILE_CAPS.DOCKER_CONFIG }).toString('utf8')
+  } catch (e) {
+    if (isConfinedError(e) && e.reason === 'missing') return undefined
+    throw new Error(isConfinedError(e) ? e.message : `${file} could not be read`)
   }
   try {
     const config = JSON.parse(text) as unknown

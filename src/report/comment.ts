@@ -1,9 +1,11 @@
 // One sticky PR comment per image: found by its hidden marker, edited in place, created when
-// missing. API failures never fail the action: a token that cannot write (forks, read-only
+// missing. Only a comment the token's own identity wrote is ours (anyone can post the marker).
+// API failures never fail the action: a token that cannot write (forks, read-only
 // permissions) is a notice, anything else a warning.
 
 import { getOctokit } from '@actions/github'
 import { errorMessage } from '../errors.js'
+import { maskSecrets } from '../redact.js'
 import { COMMENT_BODY_LIMIT, commentMarker } from './marker.js'
 
 export interface CommentTarget {
@@ -42,7 +44,7 @@ export async function upsertPrComment(target: CommentTarget, body: string, log: 
     return 'skipped'
   }
   const marker = commentMarker(target.image)
-  const full = withMarker(body, marker)
+  const full = withMarker(maskSecrets(body), marker)
 
   const baseUrl = (target.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '')
   const signal = AbortSignal.timeout(TIMEOUT_MS)
@@ -60,14 +62,21 @@ export async function upsertPrComment(target: CommentTarget, body: string, log: 
 
   let existing: { id: number; body?: string | null } | undefined
   try {
+    const me = await tokenIdentity(octokit, signal)
     const comments = await octokit.paginate(octokit.rest.issues.listComments, { ...params, per_page: 100, request: { signal } })
     let seen = 0
+    let foreign = 0
     for (const c of comments) {
       if (!isOurs(c.body, marker)) continue
+      if (!writtenBy(c.user, me)) {
+        foreign++
+        continue
+      }
       seen++
       existing ??= c
     }
-    say.debug(`PR comment: ${comments.length} comment(s) on ${where}, ${seen} with our marker`)
+    say.debug(`PR comment: ${comments.length} comment(s) on ${where}, ${seen} with our marker written by ${me.login}`)
+    if (foreign > 0) say.debug(`PR comment: ${foreign} comment(s) carry the marker but were written by someone else: left alone`)
     if (seen > 1) say.debug(`PR comment: ${seen} comments carry the marker; updating the oldest`)
   } catch (e) {
     return failed(e, `list the comments of ${where}`, say)
@@ -89,6 +98,47 @@ export async function upsertPrComment(target: CommentTarget, body: string, log: 
   } catch (e) {
     return failed(e, `${existing ? 'update' : 'create'} the PR comment on ${where}`, say)
   }
+}
+
+/** The account a token acts as: a user (`login` as REST shows it), or a bot (`<name>[bot]`). */
+export interface Identity {
+  readonly login: string
+  readonly bot: boolean
+}
+
+/** What the Actions GITHUB_TOKEN writes as (the documented author of its comments). */
+export const ACTIONS_BOT: Identity = { login: 'github-actions[bot]', bot: true }
+
+/**
+ * The account the token acts as: `GET /user` for a user's token (PAT, OAuth, user-to-server);
+ * an installation token (the Actions GITHUB_TOKEN, a GitHub App's) is refused there (403) and
+ * acts as a bot: the GraphQL `viewer`, else the Actions bot. A marker alone never makes a
+ * comment ours: anyone can post one.
+ */
+async function tokenIdentity(octokit: ReturnType<typeof getOctokit>, signal: AbortSignal): Promise<Identity> {
+  try {
+    const { data } = await octokit.request('GET /user', { request: { signal } })
+    if (typeof data.login === 'string' && data.login) return { login: data.login, bot: data.type === 'Bot' }
+  } catch (e) {
+    if (statusOf(e) !== 403) throw e
+  }
+  try {
+    const r = await octokit.graphql<{ viewer?: { login?: unknown } }>('query { viewer { login } }', { request: { signal } })
+    if (typeof r.viewer?.login === 'string' && r.viewer.login) return { login: `${r.viewer.login.replace(/\[bot\]$/, '')}[bot]`, bot: true }
+  } catch {
+    // not answered for this token: the Actions bot
+  }
+  return ACTIONS_BOT
+}
+
+/**
+ * Whether a comment's author is `me`: the same login and the same kind of account (GraphQL
+ * names a bot without the `[bot]` suffix REST shows; a user named like a bot without it is
+ * not the bot).
+ */
+export function writtenBy(user: { login?: string; type?: string } | null | undefined, me: Identity): boolean {
+  if (!user?.login) return false
+  return user.login === me.login && (user.type === 'Bot') === me.bot
 }
 
 /** Ours only when the body starts with our exact marker (a quote of it elsewhere does not count). */

@@ -137,6 +137,11 @@ describe('what a real BuildKit build copies is in the hash', () => {
       },
       ['a-arm', 'v-v7'],
     ],
+    [
+      'a stage’s ONBUILD COPY runs in the stage built FROM it',
+      { files: ['x', 'y'], lines: ['FROM scratch AS a', 'ONBUILD COPY y /onbuild/', 'FROM a'], copies: [] },
+      ['y'],
+    ],
     ['BUILDARCH is the builder’s', { files: ['sub/amd64x/f', 'other'], lines: ['ARG BUILDARCH'], copies: ['sub/${BUILDARCH}x'] }, ['sub/amd64x/f']],
   ])('%s', async (_name, c, copied) => {
     expect(await expectCovered(c)).toEqual(copied)

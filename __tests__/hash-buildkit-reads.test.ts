@@ -199,4 +199,15 @@ describe('other reads', () => {
     chmodSync(path.join(p.dir, 'a'), 0o4755)
     expect(await value()).toMatch(/^exec:[0-9a-f]{16}:mode=4755$/)
   })
+  it('a stage’s ONBUILD COPY and RUN --mount are read by the stage built FROM it (before its own ARGs: a variable there is unknown)', () => {
+    const text = `FROM scratch AS a\nONBUILD COPY x\${V} /x\nONBUILD RUN --mount=type=bind,source=m true\nONBUILD COPY --from=img y /y\nFROM a\n`
+    expect(dockerfileContextReads(text, ['V=1'], ['linux/amd64']).reads).toEqual([
+      { line: 2, instruction: 'COPY', unresolved: true },
+      { line: 3, instruction: 'RUN --mount', source: 'm' },
+    ])
+    expect(dockerfileContextReads('FROM scratch AS a\nONBUILD COPY x /x\nFROM a\n', [], ['linux/amd64']).reads).toEqual([
+      { line: 2, instruction: 'COPY', source: 'x' },
+    ])
+    expect(dockerfileContextReads('FROM scratch AS a\nONBUILD COPY x /x\n', [], ['linux/amd64']).reads).toEqual([])
+  })
 })

@@ -4,7 +4,8 @@
 //
 // Context reads: the sources of every `COPY`/`ADD` without `--from` (shell and JSON form,
 // heredoc files excluded: they are inline, in the Dockerfile's own digest) and every
-// `RUN --mount` of type bind without `from=` (its `source` defaults to the context root).
+// `RUN --mount` of type bind without `from=` (its `source` defaults to the context root),
+// also as the `ONBUILD` triggers of a stage, which run in a stage built `FROM` it.
 // Sources are expanded as Docker expands them (words.ts) with the stage's `ARG`s (defaults,
 // then the base build-args) and `ENV`s, once per target platform (`TARGETPLATFORM` & co. as
 // BuildKit normalises the platform; `BUILDPLATFORM` & co. depend on the builder: unknown).
@@ -310,25 +311,41 @@ const lookupIn =
     return v === null ? undefined : v
   }
 
+/** A stage as a later `FROM <stage>` inherits it: its `ENV`s and its `ONBUILD` triggers. */
+interface Stage {
+  readonly env: Map<string, string | null>
+  readonly triggers: Instruction[]
+}
+
 function readsFor(p: Parsed, buildArgs: Map<string, string | null>, platform: string | undefined): ContextReads {
   const automatic = platformArgs(platform)
   const global: Scope = { vars: new Map(automatic), env: new Map() }
-  const stageEnv = new Map<string, Map<string, string | null>>()
+  const stages = new Map<string, Stage>()
   let scope = global
+  let stage: Stage = { env: global.env, triggers: [] }
   const reads: ContextRead[] = []
   const warnings: DockerfileWarning[] = []
+  const dispatch = (ins: Instruction, kw: string) => {
+    if (kw === 'COPY' || kw === 'ADD') copyReads(ins, p, lookupIn(scope), reads, warnings)
+    else if (kw === 'RUN') mountReads(ins, p.escape, lookupIn(scope), reads, warnings)
+  }
   for (const ins of p.doc.getInstructions()) {
     const kw = ins.getKeyword()
     if (kw === 'FROM') {
       const words = ins.getArguments().map((a) => a.getValue())
-      const parent = stageEnv.get((words[0] ?? '').toLowerCase())
-      scope = { vars: new Map(), env: new Map(parent ?? []) }
+      const parent = stages.get((words[0] ?? '').toLowerCase())
+      scope = { vars: new Map(), env: new Map(parent?.env ?? []) }
+      stage = { env: scope.env, triggers: [] }
       const as = words.findIndex((w) => w.toLowerCase() === 'as')
-      if (as >= 0 && words[as + 1]) stageEnv.set(words[as + 1]!.toLowerCase(), scope.env)
+      if (as >= 0 && words[as + 1]) stages.set(words[as + 1]!.toLowerCase(), stage)
+      // a stage's ONBUILD triggers run at the start of a stage built FROM it, in that stage's scope
+      for (const t of parent?.triggers ?? []) dispatch(t, t.getKeyword())
     } else if (kw === 'ARG') declareArgs(ins, p, scope, scope === global ? automatic : global.vars, buildArgs)
     else if (kw === 'ENV') setEnv(ins, p, scope)
-    else if (kw === 'COPY' || kw === 'ADD') copyReads(ins, p, lookupIn(scope), reads, warnings)
-    else if (kw === 'RUN') mountReads(ins, p.escape, lookupIn(scope), reads, warnings)
+    else if (kw === 'ONBUILD') {
+      const trigger = (ins as unknown as { getTriggerInstruction?: () => Instruction | null }).getTriggerInstruction?.()
+      if (trigger) stage.triggers.push(trigger)
+    } else dispatch(ins, kw)
   }
   return { reads, warnings }
 }

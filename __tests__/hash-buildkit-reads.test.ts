@@ -8,6 +8,7 @@ import dockerignore from '@balena/dockerignore'
 import { afterAll, describe, expect, it, test } from 'vitest'
 import { dockerfileContextReads, normalizePlatform, platformArgs, syntaxDirective } from '../src/hash/dockerfile.js'
 import { PatternMatcher, readIgnoreFile } from '../src/hash/patternmatcher.js'
+import { resolveInRoot } from '../src/hash/root-path.js'
 import { cleanupTemp, fpFile, tempDir, writeTree } from './hash-helpers.js'
 
 afterAll(cleanupTemp)
@@ -209,5 +210,17 @@ describe('other reads', () => {
       { line: 2, instruction: 'COPY', source: 'x' },
     ])
     expect(dockerfileContextReads('FROM scratch AS a\nONBUILD COPY x /x\n', [], ['linux/amd64']).reads).toEqual([])
+  })
+})
+
+describe('resolveInRoot', () => {
+  it('stops at a chain of long link targets instead of walking it for minutes', async () => {
+    const dir = tempDir('hash-bk-links-')
+    // 200 links, each a target of 1,600 components (`./` does not count, `a/..` does)
+    const long = Array.from({ length: 800 }, () => 'a/..').join('/')
+    for (let i = 0; i < 200; i++) symlinkSync(`${long}/l${i + 1}`, path.join(dir, `l${i}`))
+    writeTree(dir, { a: '', l200: 'end' })
+    expect(await resolveInRoot(dir, 'l0')).toBeUndefined()
+    expect(await resolveInRoot(dir, 'l199')).toBe('l200')
   })
 })

@@ -7,15 +7,19 @@
 import { lstat, readlink } from 'node:fs/promises'
 import path from 'node:path'
 
-/** Links followed at most (Linux's limit as continuity counts it). */
+/** Links followed at most (Linux's limit as continuity counts it)… */
 const MAX_LINKS = 255
+/** …and path components looked at (long link targets cannot make one source cost minutes). */
+const MAX_STEPS = 4096
 
-/** `rel` (`/`-separated, relative to `root`) without symlinks, `.` for the root; undefined past MAX_LINKS. */
+/** `rel` (`/`-separated, relative to `root`) without symlinks, `.` for the root; undefined past MAX_LINKS or MAX_STEPS. */
 export async function resolveInRoot(root: string, rel: string): Promise<string | undefined> {
   const todo = split(rel)
   const done: string[] = []
   let links = 0
+  let steps = 0
   while (todo.length > 0) {
+    if (++steps > MAX_STEPS) return undefined
     const part = todo.shift()!
     if (part === '..') {
       done.pop()

@@ -1,8 +1,9 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { assembleContext, bundledTemplateContext, planContext } from '../src/build-context.js'
+import { sha256Hex } from '../src/hash/canonical.js'
 import { fingerprint } from '../src/hash/index.js'
 
 const roots: string[] = []
@@ -59,6 +60,9 @@ describe('planContext', () => {
   })
 })
 
+/** The digest the hash took of `<ws>/environment.yml` (`dependencies: [python]`). */
+const envDigest = (ws: string) => new Map([[path.join(ws, 'environment.yml'), sha256Hex('dependencies: [python]\n')]])
+
 describe('assembleContext', () => {
   it('copies exactly the fingerprint files, at their relative paths, with their modes', async () => {
     const ws = temp()
@@ -78,7 +82,13 @@ describe('assembleContext', () => {
       workspace: ws,
     })
     const dest = path.join(temp(), 'ctx')
-    const out = await bundledTemplateContext({ environmentFile: path.join(ws, 'envs/environment.yml'), files: fp.files, workspace: ws, dest })
+    const out = await bundledTemplateContext({
+      environmentFile: path.join(ws, 'envs/environment.yml'),
+      files: fp.files,
+      digests: fp.digests,
+      workspace: ws,
+      dest,
+    })
     expect(out.environmentFile).toBe('envs/environment.yml')
     expect(listTree(dest)).toEqual(['envs/environment.yml', 'reqs/constraints.txt', 'reqs/req.txt'])
     expect(readFileSync(path.join(dest, 'reqs/req.txt'), 'utf8')).toBe('flask==3\n-c constraints.txt\n')
@@ -93,18 +103,46 @@ describe('assembleContext', () => {
     write(ws, { 'environment.yml': 'dependencies: [python]\n' })
     symlinkSync(path.join(outside, 'secret.txt'), path.join(ws, 'req.txt'))
     const plan = planContext(path.join(ws, 'environment.yml'), [path.join(ws, 'req.txt')], ws)
-    await expect(assembleContext(plan, ws, path.join(temp(), 'ctx'))).rejects.toThrow(/resolves to .*outside the workspace/)
+    await expect(assembleContext(plan, ws, path.join(temp(), 'ctx'), envDigest(ws))).rejects.toThrow(/req\.txt resolves outside the workspace/)
   })
 
   it('refuses a file that is gone or not a regular file', async () => {
     const ws = temp()
     write(ws, { 'environment.yml': 'dependencies: [python]\n' })
     mkdirSync(path.join(ws, 'dir'))
-    await expect(assembleContext(planContext(path.join(ws, 'environment.yml'), [path.join(ws, 'gone.txt')], ws), ws, path.join(temp(), 'c'))).rejects.toThrow(
-      /gone\.txt is no longer a readable regular file/,
-    )
-    await expect(assembleContext(planContext(path.join(ws, 'environment.yml'), [path.join(ws, 'dir')], ws), ws, path.join(temp(), 'c'))).rejects.toThrow(
-      /no longer a readable regular file/,
-    )
+    await expect(
+      assembleContext(planContext(path.join(ws, 'environment.yml'), [path.join(ws, 'gone.txt')], ws), ws, path.join(temp(), 'c'), envDigest(ws)),
+    ).rejects.toThrow(/gone\.txt is no longer a readable regular file/)
+    await expect(
+      assembleContext(planContext(path.join(ws, 'environment.yml'), [path.join(ws, 'dir')], ws), ws, path.join(temp(), 'c'), envDigest(ws)),
+    ).rejects.toThrow(/no longer a readable regular file/)
+  })
+
+  describe('holds the very bytes that were hashed: a file changed between the hash and the copy is refused', () => {
+    async function hashed() {
+      const ws = temp()
+      write(ws, { 'environment.yml': 'dependencies:\n  - pip\n  - pip:\n      - -r req.txt\n', 'req.txt': 'flask==3\n', 'other.txt': 'flask==2\n' })
+      const env = path.join(ws, 'environment.yml')
+      const fp = await fingerprint({ environmentFile: env, baseDockerfile: { content: 'FROM x\n' }, buildArgs: [], platforms: [], workspace: ws })
+      const assemble = () =>
+        bundledTemplateContext({ environmentFile: env, files: fp.files, digests: fp.digests, workspace: ws, dest: path.join(temp(), 'ctx') })
+      return { ws, fp, assemble }
+    }
+
+    it.each([
+      ['its content is edited', (ws: string) => writeFileSync(path.join(ws, 'req.txt'), 'flask==2\n')],
+      [
+        'it is swapped for a symlink to another workspace file',
+        (ws: string) => {
+          unlinkSync(path.join(ws, 'req.txt'))
+          symlinkSync('other.txt', path.join(ws, 'req.txt'))
+        },
+      ],
+    ])('%s', async (_name, swap) => {
+      const { ws, fp, assemble } = await hashed()
+      expect(fp.digests.get(path.join(ws, 'req.txt'))).toBe(sha256Hex('flask==3\n'))
+      swap(ws)
+      await expect(assemble()).rejects.toThrow(/req\.txt changed after the environment hash read it/)
+    })
   })
 })

@@ -4,12 +4,21 @@
 // So the base build cannot read anything the hash does not cover, the context upload stays
 // small, and an edit to any other file leaves every step of a refresh build cached.
 //
+// The context holds the very bytes that were hashed: each file is read again the way the
+// hash read it (confined to the workspace, regular files only, opened without blocking or
+// following a symlink, bounded), its sha256 compared with the digest the hash took, and the
+// bytes read — not the path — written into the context. A file changed, or swapped for a
+// symlink or a FIFO, between the hash and the copy is a user error, never other bytes in the
+// build.
+//
 // BuildKit keys a COPY by the content (and mode) of what it copies, not by mtimes, so the
 // copies keep the mode bits only.
 
-import { chmod, copyFile, mkdir, realpath, stat } from 'node:fs/promises'
+import { chmod, lstat, mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { UserError } from './errors.js'
+import { describeRefusal, isConfinedError, readConfined, workspaceAt } from './fs/index.js'
+import { sha256Hex } from './hash/canonical.js'
 
 /** At most this many files… */
 export const MAX_CONTEXT_FILES = 10_000
@@ -71,38 +80,52 @@ export interface AssembledContext {
 /**
  * Copies the planned files into `dest` (created; must not exist or be empty). Only regular
  * files whose real path stays inside the workspace are copied, within the count and byte
- * bounds; anything else is a user error naming the file.
+ * bounds, and only with the bytes the hash read (`digests`: absolute path → sha256); anything
+ * else is a user error naming the file.
  */
-export async function assembleContext(plan: ContextPlan, workspace: string, dest: string): Promise<AssembledContext> {
+export async function assembleContext(plan: ContextPlan, workspace: string, dest: string, digests: ReadonlyMap<string, string>): Promise<AssembledContext> {
   if (plan.entries.length > MAX_CONTEXT_FILES) {
     throw new UserError(`The environment reads ${plan.entries.length} files, more than the ${MAX_CONTEXT_FILES} the base build context may hold`)
   }
-  const wsReal = await realpath(workspace)
+  const ws = workspaceAt(workspace)
   await mkdir(dest, { recursive: true })
   let bytes = 0
   for (const { source, rel } of plan.entries) {
-    const real = await realpath(source).catch(() => undefined)
-    const st = real ? await stat(real) : undefined
-    if (!real || !st?.isFile()) throw new UserError(`${source} is no longer a readable regular file: it cannot go into the base build context`)
-    if (!isInside(wsReal, real)) throw new UserError(`${source} resolves to ${real}, outside the workspace: it cannot go into the base build context`)
-    bytes += st.size
-    if (bytes > MAX_CONTEXT_BYTES) {
-      throw new UserError(`The files the environment reads exceed ${MAX_CONTEXT_BYTES / 1024 / 1024} MiB: too large for the base build context`)
+    const file = await readHashed(ws, source, MAX_CONTEXT_BYTES - bytes)
+    if (sha256Hex(file.bytes) !== digests.get(source)) {
+      throw new UserError(`${source} changed after the environment hash read it: the base build context would not hold the bytes that were hashed`)
     }
+    bytes += file.bytes.length
     const target = path.join(dest, ...rel.split('/'))
     await mkdir(path.dirname(target), { recursive: true })
-    await copyFile(real, target)
-    await chmod(target, st.mode & 0o777)
+    await writeFile(target, file.bytes, { flag: 'wx' })
+    await chmod(target, file.mode & 0o777)
   }
   return { dir: dest, environmentFile: plan.environmentFile, files: plan.entries.length, bytes }
+}
+
+/** A planned file read as the hash reads files (confined, regular, non-blocking, bounded), with its mode. */
+async function readHashed(ws: ReturnType<typeof workspaceAt>, source: string, maxBytes: number): Promise<{ bytes: Buffer; mode: number }> {
+  try {
+    const file = await readConfined(ws, source, { maxBytes: Math.max(0, maxBytes) })
+    return { bytes: file.bytes, mode: Number((await lstat(file.real)).mode) }
+  } catch (e) {
+    if (!isConfinedError(e)) throw e
+    if (e.reason === 'too-large')
+      throw new UserError(`The files the environment reads exceed ${MAX_CONTEXT_BYTES / 1024 / 1024} MiB: too large for the base build context`)
+    if (e.reason === 'outside' || e.reason === 'system')
+      throw new UserError(`${source} resolves outside the workspace: it cannot go into the base build context`)
+    throw new UserError(`${source} is no longer a readable regular file (${describeRefusal(e.reason)}): it cannot go into the base build context`)
+  }
 }
 
 /** planContext + assembleContext: the context of the bundled template in `dest`. */
 export async function bundledTemplateContext(input: {
   environmentFile: string
   files: readonly string[]
+  digests: ReadonlyMap<string, string>
   workspace: string
   dest: string
 }): Promise<AssembledContext> {
-  return assembleContext(planContext(input.environmentFile, input.files, input.workspace), input.workspace, input.dest)
+  return assembleContext(planContext(input.environmentFile, input.files, input.workspace), input.workspace, input.dest, input.digests)
 }

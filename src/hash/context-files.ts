@@ -1,27 +1,30 @@
-// The build-context files a base Dockerfile reads (dockerfile.ts finds which), by content:
-// `.dockerignore` applied as Docker applies it (@balena/dockerignore; a Dockerfile-specific
+// The build-context files a base Dockerfile reads (dockerfile.ts finds which), by content,
+// the way BuildKit reads them: `.dockerignore` and `COPY --exclude` matched as
+// moby/patternmatcher matches them (patternmatcher.ts; a Dockerfile-specific
 // `<Dockerfile>.dockerignore` next to the Dockerfile takes precedence over the context's
-// own), wildcards matched as Docker matches them (glob.ts), directories recursively.
+// own), wildcards matched as BuildKit's copy matches them (glob.ts: the part after the
+// first wildcard, below the fixed part), directories recursively.
 //
-// Every read stays inside the context root (real paths compared; a source that resolves
-// outside it, through `..` or a symlink, is warned about and only its text is hashed),
-// opens regular files only (O_NOFOLLOW), and is bounded: the same file-count and byte limits
-// as local pip trees, over the whole context. Symlinks inside directories are hashed as
-// links (Docker copies them as links); empty directories count (Docker creates them);
-// the executable bit counts (Docker keeps the mode). The environment file itself is left
-// out: it is in the document as parsed, so its cosmetic edits must not rebuild.
+// Symlinks as BuildKit's copy treats them: a source path — named directly or matched by a
+// wildcard — is followed, and resolved inside the context root (an absolute target or `..`
+// stays in the context: `x -> /etc/passwd` reads the context's `etc/passwd`), so the target's
+// bytes count; a symlink inside a copied directory is copied as a link, so its text counts.
+// Every read opens regular files only (O_NOFOLLOW) and is bounded: the same file-count and
+// byte limits as local pip trees, over the whole context. Empty directories count (BuildKit
+// creates them); the mode counts (BuildKit keeps it): the executable bit as an `x` prefix,
+// permission bits other than 0644/0755 as a `:mode=` suffix. The environment file itself is
+// left out (it is in the document as parsed, so its cosmetic edits must not rebuild), except
+// for a frontend that may read anything (`unfiltered`), where every byte counts.
 
-import { lstat, readlink } from 'node:fs/promises'
+import { lstat } from 'node:fs/promises'
 import path from 'node:path'
-import dockerignore, { type Ignore } from '@balena/dockerignore'
 import { hashConfined, isConfinedError, readConfined, statConfined, walkConfined, workspaceAt, type Workspace } from '../fs/index.js'
 import { sha256Hex } from './canonical.js'
 import type { ContextRead } from './dockerfile.js'
 import { goMatch, hasWildcard } from './glob.js'
+import { PatternMatcher, readIgnoreFile } from './patternmatcher.js'
+import { resolveInRoot } from './root-path.js'
 import type { ContextSection } from './types.js'
-
-// The package is CommonJS (`module.exports = factory`) with an ESM-style `export default` in its types.
-const ignore = dockerignore as unknown as () => Ignore
 
 /** The bounds of local pip trees (loader.ts), over the whole context the Dockerfile reads. */
 export const MAX_CONTEXT_FILES = 5000
@@ -35,7 +38,7 @@ const MAX_IGNORE_BYTES = 1024 * 1024
 export interface ContextWarning {
   readonly message: string
   readonly line?: number
-  readonly kind: 'context-partial' | 'context-escapes' | 'context-git' | 'context-missing'
+  readonly kind: 'context-partial' | 'context-git' | 'context-missing'
 }
 
 export interface ContextInput {
@@ -68,9 +71,10 @@ interface Walk {
   /** The context root as the confinement boundary: nothing outside it is read. */
   readonly ws: Workspace
   readonly envFile: string
-  readonly ignore: Ignore
-  readonly reIncludes: boolean
-  /** rel → full value (`<x?>sha256`, `link:…`, `dir`, `size:N`, `missing`, `outside`, `special`). */
+  readonly ignore: PatternMatcher
+  /** A read that sees every file (a custom frontend): no `.dockerignore`, the environment file too. */
+  readonly raw: boolean
+  /** rel → full value (`<x?>sha256[:mode=…]`, `link:…`, `dir`, `size:N`, `missing`, `special`). */
   readonly entries: Map<string, string>
   readonly files: Set<string>
   readonly warnings: ContextWarning[]
@@ -82,13 +86,13 @@ interface Walk {
 }
 
 export async function hashContextFiles(input: ContextInput): Promise<ContextResult> {
-  const { ignore: ig, file: ignoreFile, reIncludes } = await loadIgnore(input.workspace, input.root, input.dockerfile)
+  const { ignore, file: ignoreFile } = await loadIgnore(input.workspace, input.root, input.dockerfile)
   const w: Walk = {
     root: input.root,
     ws: workspaceAt(input.root),
     envFile: input.envFile,
-    ignore: ig,
-    reIncludes,
+    ignore,
+    raw: input.reads.some((r) => r.unfiltered),
     entries: new Map(),
     files: new Set(),
     warnings: [],
@@ -102,7 +106,7 @@ export async function hashContextFiles(input: ContextInput): Promise<ContextResu
   for (const read of input.reads) {
     const before = new Set(w.entries.keys())
     await readOne(read, w)
-    const label = read.unresolved ? '(whole build context)' : (read.source ?? read.escapes!)
+    const label = read.unresolved ? '(whole build context)' : read.source!
     const mine = perRead.get(label) ?? new Set<string>()
     for (const k of w.entries.keys()) if (!before.has(k) || entryOf(read, k)) mine.add(k)
     perRead.set(label, mine)
@@ -119,7 +123,6 @@ export async function hashContextFiles(input: ContextInput): Promise<ContextResu
 /** Whether an entry already seen belongs to a read (a file two sources copy counts for both). */
 function entryOf(read: ContextRead, rel: string): boolean {
   if (read.unresolved || read.source === '.') return true
-  if (read.escapes !== undefined) return rel === read.escapes
   const src = read.source!
   return rel === src || rel.startsWith(`${src}/`) || (hasWildcard(src) && goMatch(src, rel.split('/').slice(0, src.split('/').length).join('/')))
 }
@@ -147,12 +150,12 @@ function sectionOf(entries: Map<string, string>, perRead: Map<string, Set<string
 
 /** A full value as listed: content digests shortened to 16 hex digits (the full ones are in `sha256`). */
 function short(v: string): string {
-  const m = /^(x)?([0-9a-f]{64})$/.exec(v)
+  const m = /^(x)?([0-9a-f]{64})(:mode=[0-7]+)?$/.exec(v)
   if (!m) return v
-  return m[1] ? `exec:${m[2]!.slice(0, 16)}` : m[2]!.slice(0, 16)
+  return `${m[1] ? 'exec:' : ''}${m[2]!.slice(0, 16)}${m[3] ?? ''}`
 }
 
-async function loadIgnore(workspace: string, root: string, dockerfile: string): Promise<{ ignore: Ignore; file?: string; reIncludes: boolean }> {
+async function loadIgnore(workspace: string, root: string, dockerfile: string): Promise<{ ignore: PatternMatcher; file?: string }> {
   // The Dockerfile-specific file may lie outside the context (next to the Dockerfile): it is
   // confined to the workspace, the context's own to the context.
   for (const [dir, file] of [
@@ -161,10 +164,9 @@ async function loadIgnore(workspace: string, root: string, dockerfile: string): 
   ] as const) {
     const text = await readSmallFile(dir, file)
     if (text === undefined) continue
-    const clean = text.replace(/^\uFEFF/, '')
-    return { ignore: ignore().add(clean), file, reIncludes: clean.split(/\r?\n/).some((l) => l.trim().startsWith('!')) }
+    return { ignore: new PatternMatcher(readIgnoreFile(text)), file }
   }
-  return { ignore: ignore(), reIncludes: false }
+  return { ignore: new PatternMatcher([]) }
 }
 
 /** A regular file's text (bounded), or undefined when it is not there or not readable. */
@@ -177,113 +179,110 @@ async function readSmallFile(dir: string, file: string): Promise<string | undefi
 }
 
 /**
- * Hidden by `.dockerignore` (relative to the context root), or by a `COPY --exclude`
- * pattern, which BuildKit matches relative to the copied directory (`base`); a source named
- * directly is never taken for excluded (prefer hashing too much).
+ * Hidden by `.dockerignore` (a context path), or by a `COPY --exclude` pattern, which
+ * BuildKit matches relative to the copied source (`base`, a context path; never the source itself).
  */
-function isIgnored(w: Walk, rel: string, excludes?: Ignore, base?: string): boolean {
-  if (rel === '.') return false
-  if (w.ignore.ignores(rel)) return true
+function isIgnored(w: Walk, rel: string, excludes?: PatternMatcher, base?: string): boolean {
+  if (rel === '.' || w.raw) return false
+  if (w.ignore.matches(rel)) return true
   if (!excludes || base === undefined || rel === base) return false
   const inner = base === '.' ? rel : rel.startsWith(`${base}/`) ? rel.slice(base.length + 1) : undefined
-  return inner !== undefined && excludes.ignores(inner)
+  return inner !== undefined && excludes.matches(inner)
 }
+
+/** Whether an ignored directory is still entered: a `!` pattern may bring back something below it. */
+const entersIgnored = (w: Walk, excludes?: PatternMatcher): boolean => !w.raw && (w.ignore.exclusions || (excludes?.exclusions ?? false))
+
+const isEnvFile = (w: Walk, rel: string): boolean => !w.raw && path.join(w.root, rel) === w.envFile
+
+/** A context path (`/`-separated, `.` = the root) joined. */
+const join = (dir: string, rel: string): string => (dir === '.' ? rel : `${dir}/${rel}`)
 
 async function readOne(read: ContextRead, w: Walk): Promise<void> {
-  if (read.escapes !== undefined) {
-    w.entries.set(read.escapes, 'outside')
-    return
-  }
-  const excludes = read.excludes?.length ? ignore().add([...read.excludes]) : undefined
+  const excludes = read.excludes?.length ? new PatternMatcher(read.excludes) : undefined
   const source = read.unresolved ? '.' : read.source!
-  if (hasWildcard(source)) {
-    await walkGlob(source, w, excludes, read.line)
-    return
-  }
-  await readSource(source, w, excludes, read.line)
-}
-
-/** A source path as given (a file, directory or symlink), confined to the context. */
-async function readSource(rel: string, w: Walk, excludes: Ignore | undefined, line: number): Promise<void> {
-  if (path.join(w.root, rel) === w.envFile) return
-  let st
-  try {
-    st = await statConfined(w.ws, rel)
-  } catch (e) {
-    if (isConfinedError(e) && (e.reason === 'outside' || e.reason === 'system')) {
-      const target = await readlink(path.join(w.root, rel)).catch(() => rel)
-      w.entries.set(rel, `link:${target}`)
-      w.warnings.push({
-        kind: 'context-escapes',
-        line,
-        message: `${rel} resolves out of the build context (${target}) — it is not read; only its text is in the environment hash`,
-      })
-    } else w.entries.set(rel, isConfinedError(e) && e.reason === 'missing' ? 'missing' : 'special')
-    return
-  }
-  if (isIgnored(w, rel) && !(st.type === 'directory' && w.reIncludes)) {
-    w.entries.set(rel, 'missing')
-    w.warnings.push({
-      kind: 'context-missing',
-      line,
-      message: `${rel} is excluded by .dockerignore — it is not in the build context, so this instruction will not find it`,
-    })
-    return
-  }
-  if (st.type === 'directory') await walkTree(rel, w, line, (full, isDir) => !isIgnored(w, full, excludes, rel) || (isDir && w.reIncludes))
-  else await addFile(rel, st.size, w)
-}
-
-/** Wildcard source: every context path matching it (Go filepath.Match on the whole relative path); a matched directory counts whole. */
-async function walkGlob(pattern: string, w: Walk, excludes: Ignore | undefined, line: number): Promise<void> {
-  const parts = pattern.split('/')
-  const fixed = parts.slice(
-    0,
-    parts.findIndex((p) => hasWildcard(p)),
-  )
-  const start = fixed.length ? fixed.join('/') : '.'
-  const matchedDirs: string[] = []
-  const under = (full: string) => matchedDirs.find((d) => full.startsWith(`${d}/`))
-  const take = (full: string, isDir: boolean): boolean => {
-    const ignored = isIgnored(w, full, excludes, under(full))
-    if (under(full)) return !ignored || (isDir && w.reIncludes)
-    if (goMatch(pattern, full)) {
-      const taken = !ignored || (isDir && w.reIncludes)
-      if (isDir && taken) matchedDirs.push(full)
-      return taken
-    }
-    // not (yet) matched: only directories that a deeper path may still match are entered, and they count for nothing
-    return isDir && full.split('/').length < parts.length && (!ignored || w.reIncludes)
-  }
-  const kept = (full: string) => under(full) !== undefined || goMatch(pattern, full)
-  try {
-    await statConfined(w.ws, start)
-  } catch {
-    return
-  }
-  await walkTree(start, w, line, take, kept)
+  if (hasWildcard(source)) await walkGlob(source, w, excludes, read.line)
+  else await readSource(source, w, excludes, read.line)
 }
 
 /**
- * Files of a context directory (walkConfined: sorted, symlinks not followed, bounded), each
- * hashed; `take` decides per context-relative path, `kept` which taken directories count.
+ * A source path (named, or a wildcard's match; `key` names it in the document), followed as
+ * BuildKit follows it: inside the context root, symlinks included.
  */
-async function walkTree(
-  rel: string,
-  w: Walk,
-  line: number,
-  take: (full: string, isDir: boolean) => boolean,
-  kept: (full: string) => boolean = () => true,
-): Promise<void> {
+async function readSource(key: string, w: Walk, excludes: PatternMatcher | undefined, line: number): Promise<void> {
+  const real = await resolveInRoot(w.ws.root, key)
+  if (real === undefined) {
+    w.entries.set(key, 'special') // a symlink loop: BuildKit fails too
+    return
+  }
+  if (isEnvFile(w, real)) return
+  let st
+  try {
+    st = await statConfined(w.ws, real)
+  } catch (e) {
+    w.entries.set(key, isConfinedError(e) && e.reason === 'missing' ? 'missing' : 'special')
+    return
+  }
+  if (isIgnored(w, real) && !(st.type === 'directory' && entersIgnored(w, excludes))) {
+    w.entries.set(key, 'missing')
+    w.warnings.push({
+      kind: 'context-missing',
+      line,
+      message: `${real} is excluded by .dockerignore — it is not in the build context, so this instruction will not find it`,
+    })
+    return
+  }
+  if (st.type === 'directory') await walkTree(real, key, w, line, (full, isDir) => !isIgnored(w, full, excludes, real) || (isDir && entersIgnored(w, excludes)))
+  else await addFile(key, real, st.size, w)
+}
+
+/**
+ * Wildcard source, as BuildKit's copy resolves it: the part before the first wildcard is
+ * followed inside the context root; below it, every path the rest matches (Go
+ * filepath.Match, relative to that directory; a matched directory is not searched further)
+ * that the context holds is a source of its own, followed like a named one.
+ */
+async function walkGlob(pattern: string, w: Walk, excludes: PatternMatcher | undefined, line: number): Promise<void> {
+  const parts = pattern.split('/')
+  const at = parts.findIndex((p) => hasWildcard(p))
+  const fixed = parts.slice(0, at).join('/') || '.'
+  const rest = parts.slice(at).join('/')
+  const depth = parts.length - at
+  const base = await resolveInRoot(w.ws.root, fixed)
+  if (base === undefined) return
+  const matches: string[] = []
+  const include = (r: string, _name: string, isDir: boolean): boolean => {
+    const ctx = join(base, r)
+    const ignored = isIgnored(w, ctx)
+    if (goMatch(rest, r)) {
+      if (!ignored || (isDir && entersIgnored(w))) matches.push(r)
+      return false
+    }
+    return isDir && r.split('/').length < depth && (!ignored || entersIgnored(w))
+  }
+  try {
+    await walkConfined(w.ws, base, { maxFiles: Number.MAX_SAFE_INTEGER, maxDepth: depth, include })
+  } catch {
+    return
+  }
+  for (const r of matches) {
+    if (w.stopped) return
+    await readSource(join(fixed, r), w, excludes, line)
+  }
+}
+
+/**
+ * Files of a context directory `at` (walkConfined: sorted, symlinks not followed, bounded),
+ * each hashed under `as` (the source's name); `take` decides per context path.
+ */
+async function walkTree(at: string, as: string, w: Walk, line: number, take: (full: string, isDir: boolean) => boolean): Promise<void> {
   if (w.stopped) return
-  const full = (r: string) => (rel === '.' ? r : `${rel}/${r}`)
-  if (rel !== '.' && kept(rel)) w.entries.set(rel, 'dir')
+  if (as !== '.') w.entries.set(as, 'dir')
   const include = (r: string, name: string, isDir: boolean): boolean => {
-    const f = full(r)
-    if (path.join(w.root, f) === w.envFile) return false
-    if (!take(f, isDir)) return false
-    if (isDir && kept(f)) {
-      w.entries.set(f, 'dir')
+    const f = join(at, r)
+    if (isEnvFile(w, f) || !take(f, isDir)) return false
+    if (isDir) {
+      w.entries.set(join(as, r), 'dir')
       if (name === '.git' && !w.gitWarned) {
         w.gitWarned = true
         w.warnings.push({
@@ -297,42 +296,46 @@ async function walkTree(
   }
   let walk
   try {
-    walk = await walkConfined(w.ws, rel, { maxFiles: Math.max(0, MAX_TREE_FILES - w.count), maxDepth: MAX_DEPTH, include })
+    walk = await walkConfined(w.ws, at, { maxFiles: Math.max(0, MAX_TREE_FILES - w.count), maxDepth: MAX_DEPTH, include })
   } catch {
     return
   }
   if (walk.stopped === 'files') w.stopped = true
   else if (walk.stopped) w.partial = true // directories past the depth limit: their names do not count
   for (const e of walk.entries) {
-    const f = full(e.rel)
-    if (w.entries.has(f) && w.entries.get(f) !== 'dir') continue
-    if (e.type === 'symlink') w.entries.set(f, `link:${e.target}`)
-    else if (e.type === 'file') await addFile(f, e.size, w)
-    else w.entries.set(f, e.type)
+    const key = join(as, e.rel)
+    if (w.entries.has(key) && w.entries.get(key) !== 'dir') continue
+    if (e.type === 'symlink') w.entries.set(key, `link:${e.target}`)
+    else if (e.type === 'file') await addFile(key, join(at, e.rel), e.size, w)
+    else w.entries.set(key, e.type)
   }
 }
 
-async function addFile(rel: string, size: number, w: Walk): Promise<void> {
-  if (w.entries.has(rel)) return
+/** Permission bits every checkout has: only others show in the value. */
+const USUAL_MODES = new Set([0o644, 0o755])
+
+/** A regular file of the context (`rel`, no symlinks) by content and mode, as `key`. */
+async function addFile(key: string, rel: string, size: number, w: Walk): Promise<void> {
+  if (w.entries.has(key)) return
   if (++w.count > MAX_TREE_FILES) {
     w.stopped = true
     return
   }
   if (w.bytes + size > MAX_TREE_BYTES) {
     w.partial = true
-    w.entries.set(rel, `size:${size}`)
+    w.entries.set(key, `size:${size}`)
     return
   }
   try {
     const h = await hashConfined(w.ws, rel, { maxBytes: MAX_TREE_BYTES - w.bytes })
-    const st = await lstat(h.real)
+    const perm = Number((await lstat(h.real)).mode) & 0o7777
     w.bytes += h.size
     w.files.add(h.abs)
-    w.entries.set(rel, `${Number(st.mode) & 0o111 ? 'x' : ''}${h.sha256}`)
+    w.entries.set(key, `${perm & 0o111 ? 'x' : ''}${h.sha256}${USUAL_MODES.has(perm) ? '' : `:mode=${perm.toString(8).padStart(4, '0')}`}`)
   } catch (e) {
     if (isConfinedError(e) && e.reason === 'too-large') {
       w.partial = true
-      w.entries.set(rel, `size:${size}`)
-    } else w.entries.set(rel, 'special')
+      w.entries.set(key, `size:${size}`)
+    } else w.entries.set(key, 'special')
   }
 }

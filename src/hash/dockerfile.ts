@@ -4,11 +4,16 @@
 //
 // Context reads: the sources of every `COPY`/`ADD` without `--from` (shell and JSON form,
 // heredoc files excluded: they are inline, in the Dockerfile's own digest) and every
-// `RUN --mount` of type bind without `from=` (its `source` defaults to the context root).
+// `RUN --mount` of type bind without `from=` (its `source` defaults to the context root),
+// also as the `ONBUILD` triggers of a stage, which run in a stage built `FROM` it.
 // Sources are expanded as Docker expands them (words.ts) with the stage's `ARG`s (defaults,
-// then the base build-args) and `ENV`s, once per target platform (`TARGETPLATFORM` & co.).
-// A source that uses a variable not known before the build counts the whole context; a
-// remote `ADD` URL and a path leaving the context are warned about.
+// then the base build-args) and `ENV`s, once per target platform (`TARGETPLATFORM` & co. as
+// BuildKit normalises the platform; `BUILDPLATFORM` & co. depend on the builder: unknown).
+// A source is joined to the context root as BuildKit joins it (`../x` is the context's `x`).
+// Where the action cannot know what the build reads, the whole context counts, with a
+// warning naming the line: a source that uses a variable not known before the build, and a
+// frontend other than the standard one (`# syntax=`, the `BUILDKIT_SYNTAX` build-arg) — that
+// one may even ignore `.dockerignore`. A remote `ADD` URL without `--checksum` is warned about.
 //
 // The name rule: the name is dropped from the document only when every
 // `micromamba|mamba|conda` install/create/update (incl. `env create|update`) command of a
@@ -30,10 +35,10 @@ export interface ContextRead {
   readonly instruction: string
   /** Path relative to the context root, `/`-separated (`.` = the root), may hold wildcards. */
   readonly source?: string
-  /** The source as written when it leaves the context (`../x`): hashed as text, never read. */
-  readonly escapes?: string
   /** Set when the source could not be resolved: the whole context counts. */
   readonly unresolved?: true
+  /** With `unresolved`: a frontend that may ignore `.dockerignore` — every file counts, the environment file's bytes too. */
+  readonly unfiltered?: true
   /** `COPY --exclude` patterns. */
   readonly excludes?: readonly string[]
 }
@@ -41,7 +46,7 @@ export interface ContextRead {
 export interface DockerfileWarning {
   readonly message: string
   readonly line: number
-  readonly kind: 'context-unresolved' | 'context-remote' | 'context-escapes'
+  readonly kind: 'context-unresolved' | 'context-remote'
 }
 
 export interface ContextReads {
@@ -173,8 +178,10 @@ export function dockerfileUsesEnvName(content: string): boolean {
 
 /** What the Dockerfile reads from the build context, for the given build-args and target platforms. */
 export function dockerfileContextReads(content: string, buildArgs: readonly string[], platforms: readonly string[]): ContextReads {
-  const p = parse(content)
   const args = buildArgMap(buildArgs)
+  const frontend = customFrontend(content, args)
+  if (frontend) return frontend
+  const p = parse(content)
   const reads = new Map<string, ContextRead>()
   const warnings = new Map<string, DockerfileWarning>()
   for (const platform of platforms.length ? platforms : [undefined]) {
@@ -183,6 +190,66 @@ export function dockerfileContextReads(content: string, buildArgs: readonly stri
     for (const w of r.warnings) warnings.set(w.message, w)
   }
   return { reads: [...reads.values()], warnings: [...warnings.values()] }
+}
+
+/** The frontend images that implement the standard Dockerfile grammar (any tag or digest). */
+const STANDARD_FRONTEND =
+  /^(?:(?:docker\.io|index\.docker\.io|registry-1\.docker\.io)\/)?docker\/dockerfile(?:-upstream)?(?::[\w][\w.-]*)?(?:@sha256:[0-9a-f]{64})?$/
+
+/**
+ * The `syntax` parser directive as BuildKit's `DetectSyntax` finds it: after a byte-order
+ * mark and a `#!` line, the leading `# key=value` lines (then `// key=value` lines, then the
+ * whole file as a JSON object with a `syntax` string); the image is the value up to its
+ * first space. Undefined when there is none.
+ */
+export function syntaxDirective(content: string): { readonly image: string; readonly line: number } | undefined {
+  let lines = content.replace(/^\uFEFF/, '').split('\n')
+  let first = 1
+  if (lines[0]?.startsWith('#!')) {
+    lines = lines.slice(1)
+    first = 2
+  }
+  for (const comment of ['#', '//']) {
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i]!.replace(/\r$/, '')
+      if (!l.startsWith(comment)) break
+      const m = /^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/.exec(l.slice(comment.length).trimStart())
+      if (!m || !['syntax', 'check', 'escape'].includes(m[1]!.toLowerCase())) break
+      if (m[1]!.toLowerCase() === 'syntax') return { image: m[2]!.split(' ')[0]!, line: first + i }
+    }
+  }
+  try {
+    const v: unknown = JSON.parse(lines.join('\n'))
+    const syntax = typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>).syntax : undefined
+    if (typeof syntax === 'string') return { image: syntax.split(' ')[0]!, line: first }
+  } catch {
+    // not JSON
+  }
+  return undefined
+}
+
+/**
+ * A frontend other than the standard Dockerfile one — named by the `syntax` directive or the
+ * `BUILDKIT_SYNTAX` build-arg (which wins) — can read any file of the build context, with or
+ * without `.dockerignore`: the whole context counts, the environment file's bytes included.
+ */
+function customFrontend(content: string, args: Map<string, string | null>): ContextReads | undefined {
+  const fromArg = args.has('BUILDKIT_SYNTAX')
+  const directive = syntaxDirective(content.replace(/\r\n?/g, '\n'))
+  const image = fromArg ? args.get('BUILDKIT_SYNTAX') : directive?.image
+  if (image === undefined || (image !== null && STANDARD_FRONTEND.test(image))) return undefined
+  const line = fromArg ? 0 : directive!.line
+  const what = fromArg ? `the build-arg BUILDKIT_SYNTAX=${image ?? ''}` : `# syntax=${image}`
+  return {
+    reads: [{ line, instruction: fromArg ? 'BUILDKIT_SYNTAX' : '# syntax', unresolved: true, unfiltered: true }],
+    warnings: [
+      {
+        line,
+        kind: 'context-unresolved',
+        message: `${what} selects a frontend other than the standard Dockerfile one: it can read any file of the build context, so the whole build context counts in the environment hash`,
+      },
+    ],
+  }
 }
 
 /** Base build-args; a bare `KEY` (value from the runner's environment) is known to exist but not its value. */
@@ -196,13 +263,39 @@ function buildArgMap(buildArgs: readonly string[]): Map<string, string | null> {
   return m
 }
 
-/** Docker's automatic platform args for one target (`linux/arm64/v8`). */
-function platformArgs(platform: string | undefined): Map<string, string | null> {
-  const m = new Map<string, string | null>()
-  if (!platform) return m.set('TARGETPLATFORM', null).set('TARGETOS', null).set('TARGETARCH', null).set('TARGETVARIANT', null)
-  const [os = '', arch = '', variant = ''] = platform.split('/')
-  m.set('TARGETPLATFORM', platform).set('TARGETOS', os).set('TARGETARCH', arch).set('TARGETVARIANT', variant)
-  return m
+/**
+ * A target platform as BuildKit normalises it (containerd's `platforms.Normalize`): OS and
+ * architecture lower-cased, `x86_64`→`amd64`, `aarch64`→`arm64` without the `v8` variant,
+ * `armhf`→`arm/v7`, `armel`→`arm/v6`, a bare `arm` as `arm/v7`. Undefined when it is not
+ * `os/arch[/variant]`.
+ */
+export function normalizePlatform(platform: string): { os: string; arch: string; variant: string } | undefined {
+  const parts = platform.trim().split('/')
+  if (parts.length < 2 || parts.length > 3 || parts.some((x) => x === '')) return undefined
+  let os = parts[0]!.toLowerCase()
+  let arch = parts[1]!.toLowerCase()
+  let variant = (parts[2] ?? '').toLowerCase()
+  if (os === 'macos') os = 'darwin'
+  if (arch === 'i386') [arch, variant] = ['386', '']
+  else if (arch === 'x86_64' || arch === 'x86-64' || arch === 'amd64') [arch, variant] = ['amd64', variant === 'v1' ? '' : variant]
+  else if (arch === 'aarch64' || arch === 'arm64') [arch, variant] = ['arm64', variant === '8' || variant === 'v8' ? '' : variant]
+  else if (arch === 'armhf') [arch, variant] = ['arm', 'v7']
+  else if (arch === 'armel') [arch, variant] = ['arm', 'v6']
+  else if (arch === 'arm') variant = variant === '' || variant === '7' ? 'v7' : ['5', '6', '8'].includes(variant) ? `v${variant}` : variant
+  return { os, arch, variant }
+}
+
+/**
+ * BuildKit's automatic platform args: the target's, as BuildKit normalises the platform, and
+ * the builder's (`BUILDPLATFORM` & co.), which depend on the node that runs the build (a
+ * remote builder may be of another architecture than the runner): declared, value unknown.
+ */
+export function platformArgs(platform: string | undefined): Map<string, string | null> {
+  const m = new Map<string, string | null>(['BUILDPLATFORM', 'BUILDOS', 'BUILDARCH', 'BUILDVARIANT'].map((k) => [k, null]))
+  const t = platform === undefined ? undefined : normalizePlatform(platform)
+  if (!t) return m.set('TARGETPLATFORM', null).set('TARGETOS', null).set('TARGETARCH', null).set('TARGETVARIANT', null)
+  const formatted = [t.os, t.arch, t.variant].filter((x) => x !== '').join('/')
+  return m.set('TARGETPLATFORM', formatted).set('TARGETOS', t.os).set('TARGETARCH', t.arch).set('TARGETVARIANT', t.variant)
 }
 
 interface Scope {
@@ -218,25 +311,41 @@ const lookupIn =
     return v === null ? undefined : v
   }
 
+/** A stage as a later `FROM <stage>` inherits it: its `ENV`s and its `ONBUILD` triggers. */
+interface Stage {
+  readonly env: Map<string, string | null>
+  readonly triggers: Instruction[]
+}
+
 function readsFor(p: Parsed, buildArgs: Map<string, string | null>, platform: string | undefined): ContextReads {
   const automatic = platformArgs(platform)
   const global: Scope = { vars: new Map(automatic), env: new Map() }
-  const stageEnv = new Map<string, Map<string, string | null>>()
+  const stages = new Map<string, Stage>()
   let scope = global
+  let stage: Stage = { env: global.env, triggers: [] }
   const reads: ContextRead[] = []
   const warnings: DockerfileWarning[] = []
+  const dispatch = (ins: Instruction, kw: string) => {
+    if (kw === 'COPY' || kw === 'ADD') copyReads(ins, p, lookupIn(scope), reads, warnings)
+    else if (kw === 'RUN') mountReads(ins, p.escape, lookupIn(scope), reads, warnings)
+  }
   for (const ins of p.doc.getInstructions()) {
     const kw = ins.getKeyword()
     if (kw === 'FROM') {
       const words = ins.getArguments().map((a) => a.getValue())
-      const parent = stageEnv.get((words[0] ?? '').toLowerCase())
-      scope = { vars: new Map(), env: new Map(parent ?? []) }
+      const parent = stages.get((words[0] ?? '').toLowerCase())
+      scope = { vars: new Map(), env: new Map(parent?.env ?? []) }
+      stage = { env: scope.env, triggers: [] }
       const as = words.findIndex((w) => w.toLowerCase() === 'as')
-      if (as >= 0 && words[as + 1]) stageEnv.set(words[as + 1]!.toLowerCase(), scope.env)
+      if (as >= 0 && words[as + 1]) stages.set(words[as + 1]!.toLowerCase(), stage)
+      // a stage's ONBUILD triggers run at the start of a stage built FROM it, in that stage's scope
+      for (const t of parent?.triggers ?? []) dispatch(t, t.getKeyword())
     } else if (kw === 'ARG') declareArgs(ins, p, scope, scope === global ? automatic : global.vars, buildArgs)
     else if (kw === 'ENV') setEnv(ins, p, scope)
-    else if (kw === 'COPY' || kw === 'ADD') copyReads(ins, p, lookupIn(scope), reads, warnings)
-    else if (kw === 'RUN') mountReads(ins, p.escape, lookupIn(scope), reads, warnings)
+    else if (kw === 'ONBUILD') {
+      const trigger = (ins as unknown as { getTriggerInstruction?: () => Instruction | null }).getTriggerInstruction?.()
+      if (trigger) stage.triggers.push(trigger)
+    } else dispatch(ins, kw)
   }
   return { reads, warnings }
 }
@@ -324,16 +433,8 @@ function addRead(
     reads.push({ line, instruction, unresolved: true })
     return
   }
-  const cleaned = path.posix.normalize(e.value.replace(/^\/+/, '') || '.')
-  if (cleaned === '..' || cleaned.startsWith('../')) {
-    warnings.push({
-      line,
-      kind: 'context-escapes',
-      message: `${instruction} source "${e.value}" is outside the build context — it is not read; only its text is in the environment hash`,
-    })
-    reads.push({ line, instruction, escapes: e.value })
-    return
-  }
+  // BuildKit joins a source to the context root as an absolute path: `../x` and `/x` are `x` of the context
+  const cleaned = path.posix.join('/', e.value).slice(1) || '.'
   const source = cleaned.replace(/\/+$/, '') || '.'
   reads.push(excludes.length ? { line, instruction, source, excludes } : { line, instruction, source })
 }

@@ -18,6 +18,16 @@ export function goMatch(pattern: string, name: string): boolean {
   }
 }
 
+/** True when Go's filepath.Match calls the pattern malformed (ErrBadPattern). */
+export function isBadPattern(pattern: string): boolean {
+  try {
+    match([...pattern], ['.'])
+    return false
+  } catch {
+    return true
+  }
+}
+
 class BadPattern extends Error {}
 
 function match(pattern: string[], name: string[]): boolean {

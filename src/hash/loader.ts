@@ -85,6 +85,8 @@ interface Context {
   readonly envReal: string
   readonly envDir: string
   readonly files: Set<string>
+  /** Files read whole → sha256 of the very bytes read (the template's build context is checked against them). */
+  readonly digests: Map<string, string>
   readonly warnings: Warnings
   readonly reqFiles: Map<string, string>
   readonly local: Map<string, string>
@@ -111,7 +113,7 @@ function shownIn(ws: Workspace, abs: string): string {
   return abs
 }
 
-async function readEnvironmentFile(ws: Workspace, given: string): Promise<{ text: string; abs: string; real: string; shown: string }> {
+async function readEnvironmentFile(ws: Workspace, given: string): Promise<{ text: string; abs: string; real: string; shown: string; sha256: string }> {
   const abs = path.resolve(given)
   const shown = path.isAbsolute(given) ? shownIn(ws, abs) : given
   let file
@@ -130,7 +132,7 @@ async function readEnvironmentFile(ws: Workspace, given: string): Promise<{ text
   } catch {
     throw new UserError(`${shown} is not UTF-8 text`, { file: shown, line: 1 })
   }
-  return { text: normalizeNewlines(raw), abs, real: file.real, shown }
+  return { text: normalizeNewlines(raw), abs, real: file.real, shown, sha256: sha256Hex(file.bytes) }
 }
 
 export async function fingerprintFiles(input: FingerprintInput): Promise<Fingerprint> {
@@ -145,6 +147,7 @@ export async function fingerprintFiles(input: FingerprintInput): Promise<Fingerp
     envReal: env.real,
     envDir,
     files: new Set([env.abs]),
+    digests: new Map([[env.abs, env.sha256]]),
     warnings,
     reqFiles: new Map(),
     local: new Map(),
@@ -211,7 +214,7 @@ export async function fingerprintFiles(input: FingerprintInput): Promise<Fingerp
   }
   const document = buildDocument(parts)
   const { json, hash } = serialize(document)
-  return { hash, document, json, warnings: warnings.done(), files: [...ctx.files] }
+  return { hash, document, json, warnings: warnings.done(), files: [...ctx.files], digests: ctx.digests }
 }
 
 /**
@@ -314,6 +317,7 @@ async function readRequirementFile(abs: string, quoted: string, origin: Origin, 
     })
   }
   ctx.files.add(abs)
+  ctx.digests.set(abs, sha256Hex(file.bytes))
   const shown = shownIn(ctx.ws, abs)
   const decoded = decodeRequirements(file.bytes)
   if (decoded.invalid)
@@ -365,6 +369,7 @@ async function hashLocal(abs: string, key: string, quoted: string, origin: Origi
     try {
       const h = await hashConfined(ctx.ws, abs, { maxBytes: MAX_TREE_BYTES })
       ctx.files.add(abs)
+      ctx.digests.set(abs, h.sha256)
       return `file:${h.sha256}`
     } catch (e) {
       if (!isConfinedError(e)) throw e
@@ -400,6 +405,7 @@ async function hashTree(abs: string, key: string, origin: Origin, ctx: Context):
       if (h) {
         bytes += h.size
         ctx.files.add(path.join(abs, e.rel))
+        ctx.digests.set(path.join(abs, e.rel), h.sha256)
         lines.push(`${e.rel}\0${h.sha256}`)
       } else {
         partial = true

@@ -114,6 +114,11 @@ export interface Fingerprint {
   warnings: HashWarning[]
   /** Every file read (env file + referenced files + hashed local trees), absolute. */
   files: string[]
+  /**
+   * The files read whole for the document (env file, `-r`/`-c` files, local pip trees; not the
+   * context files of a custom Dockerfile): absolute path → sha256 of the very bytes read.
+   */
+  digests: ReadonlyMap<string, string>
 }
 
 /** Stable categories of hash warnings (for deduplication and capping by the log sink). */

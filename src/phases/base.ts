@@ -87,6 +87,7 @@ export async function basePhase(
         ? await bundledTemplateContext({
             environmentFile: opts.environmentFile,
             files: s.fp.files,
+            digests: s.fp.digests,
             workspace: s.ctx.workspace,
             dest: path.join(workDir, 'base-context'),
           })

@@ -477,9 +477,9 @@ describe('name, prefix and other keys', () => {
 
 describe('user errors carry file and line', () => {
   const cases: [string, string | Buffer, number | undefined, RegExp][] = [
-    ['not YAML', 'dependencies:\n  - [unclosed\n', 3, /not valid YAML/],
+    ['not YAML', 'dependencies:\n  - [unclosed\n', 2, /not valid YAML/],
     ['bad indentation', 'name: x\ndependencies:\n  - a\n - b\n', 4, /not valid YAML/],
-    ['unterminated quote', 'name: x\ndependencies: []\nvariables:\n  A: "open\n', 5, /not valid YAML: Missing closing "quote/],
+    ['unterminated quote', 'name: x\ndependencies: []\nvariables:\n  A: "open\n', 4, /not valid YAML: Missing closing "quote/],
     ['duplicate key', 'name: x\ndependencies: [a]\nname: y\n', 3, /duplicate key "name"/],
     ['duplicate key, quoted spelling', 'name: x\n"name": y\ndependencies: []\n', 2, /duplicate key/],
     ['top level a list', '- numpy\n- scipy\n', 1, /top level must be a mapping/],

@@ -76,10 +76,10 @@ const cosmetic = fc.oneof(
   fc.constant(insert('   ')),
   fc.constant(insert('   # indented comment \\')),
   fc.constant((lines: string[], i: number) => {
-    if (lines[i] && !lines[i]!.endsWith('\\') && lines[i]!.trim() && !lines[i]!.trim().startsWith('#')) lines[i] = `${lines[i]}   # trailing note`
+    if (lines[i] && !lines[i].endsWith('\\') && lines[i].trim() && !lines[i].trim().startsWith('#')) lines[i] = `${lines[i]}   # trailing note`
   }),
   fc.constant((lines: string[], i: number) => {
-    if (lines[i] !== undefined) lines[i] = `  ${lines[i]!.replace(/\\$/, ' \\')}`
+    if (lines[i] !== undefined) lines[i] = `  ${lines[i].replace(/\\$/, ' \\')}`
   }),
   fc.constant((lines: string[], i: number) => {
     // split a line at a space with a continuation (pip joins them back)
@@ -132,10 +132,8 @@ describe('in the environment hash', () => {
 
   test('a comment or blank line in a -r file, or in the file it includes (relative to it), keeps the hash', async () => {
     const a = await project(A)
-    expect(a.document.files).toEqual({
-      'requirements.txt': expect.stringMatching(/^entries:[0-9a-f]{64}$/),
-      'more/extra.txt': expect.stringMatching(/^entries:/),
-    })
+    expect(Object.keys(a.document.files ?? {}).sort()).toEqual(['more/extra.txt', 'requirements.txt'])
+    for (const v of Object.values(a.document.files ?? {})) expect(v).toMatch(/^entries:[0-9a-f]{64}$/)
     expect((await project(A_COSMETIC)).hash).toBe(a.hash)
     expect((await project({ ...A, 'more/extra.txt': 'rich==13.7.2\n' })).hash).not.toBe(a.hash)
   })
@@ -170,12 +168,8 @@ describe('the "why" names the entries that changed', () => {
 
   test('a base an earlier version hashed by bytes: the one-time change is said, not shown as two digests', () => {
     const [c] = diffDocuments(doc({ 'requirements.txt': 'b'.repeat(64) }), doc({ 'requirements.txt': `entries:${'c'.repeat(64)}` }))
-    expect(c).toEqual({
-      section: 'files',
-      kind: 'changed',
-      item: 'requirements.txt',
-      before: expect.stringMatching(/by its bytes/),
-      after: expect.stringMatching(/by its entries/),
-    })
+    expect([c?.section, c?.kind, c?.item]).toEqual(['files', 'changed', 'requirements.txt'])
+    expect(c?.before).toMatch(/by its bytes/)
+    expect(c?.after).toMatch(/by its entries/)
   })
 })

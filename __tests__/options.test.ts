@@ -83,6 +83,10 @@ describe('getOptions', () => {
     [{ image: 'ghcr.io/acme/model', 'cache-mode': 'all' }, /"cache-mode"/],
     [{ image: 'ghcr.io/acme/model', 'keep-latest': '0' }, /"keep-latest" must be a whole number of at least 1/],
     [{ image: 'ghcr.io/acme/model', 'keep-days': '-1' }, /"keep-days"/],
+    [
+      { image: 'ghcr.io/acme/model', 'keep-days': '30d' },
+      /"keep-days" must be a whole number \(a plain number: the unit is in the name of the input\), got "30d"/,
+    ],
     [{ image: 'ghcr.io/acme/model', prune: 'yes' }, /"prune"/],
     [{ image: 'ghcr.io/acme/model', 'environment-file': 'nope.yml' }, /"environment-file": file "nope.yml" does not exist/],
     [{ image: 'ghcr.io/acme/model', platforms: 'amd64' }, /"platforms"/],

@@ -87,7 +87,8 @@ function oneOf<T extends string>(allowed: readonly T[]): Parser<T> {
 function count(min: number): Parser<number> {
   return (v, name) => {
     if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) {
-      throw new UserError(`Input "${name}" must be a whole number${min > 0 ? ` of at least ${min}` : ''}, got "${v}"`)
+      const unit = /^\d+\s*[a-z]+$/i.test(v) ? ' (a plain number: the unit is in the name of the input)' : ''
+      throw new UserError(`Input "${name}" must be a whole number${min > 0 ? ` of at least ${min}` : ''}${unit}, got "${v}"`)
     }
     return Number(v)
   }

@@ -9,6 +9,7 @@ import { logSink, type Annotator, type Where } from '../src/ports/log.js'
 import type { Ports, ProcessPort, RegistryAccess, Store, Stores } from '../src/ports/index.js'
 import { formatName, parseReference, type ImageName } from '../src/reference.js'
 import type { RetentionBackend } from '../src/retention/index.js'
+import type { ReachFailure } from '../src/registry/index.js'
 
 export interface Annotated {
   readonly level: 'info' | 'debug' | 'notice' | 'warning' | 'error'
@@ -56,6 +57,13 @@ export class FakeRegistry implements Store, RegistryAccess {
   /** The push-access check fails with this error (a RegistryError of kind auth/denied: refused). */
   pushError?: Error
   readonly probed: string[] = []
+
+  /** The reachability check finds the registry unreachable for this reason. */
+  unreachable?: ReachFailure
+
+  reachable(): Promise<ReachFailure | undefined> {
+    return Promise.resolve(this.unreachable)
+  }
 
   probePush(name: ImageName): Promise<void> {
     this.probed.push(formatName(name))

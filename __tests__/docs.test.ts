@@ -442,3 +442,41 @@ describe('repository workflows (.github/)', () => {
     for (const u of doc.updates) expect(u.directory).toBe('/')
   })
 })
+
+describe('every snippet pins what exists', () => {
+  // Until a release is cut (no `## [X.Y.Z]` section in CHANGELOG.md), no tag exists: a snippet
+  // pins a commit of main by its full SHA, `@<commit-sha> # main`. After one, it says
+  // `@v<major>` or pins a released version's commit (`@<40 hex> # vX.Y.Z`).
+  const released = [...read('CHANGELOG.md').matchAll(/^## \[(\d+)\.(\d+)\.(\d+)\]/gm)].map((m) => `v${m[1]}.${m[2]}.${m[3]}`)
+  const allowed = (ref: string, comment: string | undefined): boolean => {
+    if (released.length === 0) return ref === '<commit-sha>' && comment === 'main'
+    const majors = new Set(released.map((v) => v.split('.')[0]))
+    if (majors.has(ref) && comment === undefined) return true
+    return /^[0-9a-f]{40}$/.test(ref) && comment !== undefined && released.includes(comment)
+  }
+  const uses = sources
+    .filter((s) => !s.where.startsWith('.github/'))
+    .flatMap((s) =>
+      [...s.workflow.matchAll(/^\s*(?:-\s+)?uses:\s*acme\/conda-image-action@(\S+)(?:\s+#\s*(\S+))?\s*$/gm)].map((m) => ({
+        where: s.where,
+        ref: m[1]!,
+        comment: m[2],
+      })),
+    )
+
+  it('finds the snippets (README and examples/workflows)', () => {
+    expect(uses.filter((u) => u.where.startsWith('README.md')).length).toBeGreaterThan(10)
+    expect(uses.filter((u) => u.where.startsWith('examples/workflows/')).length).toBeGreaterThanOrEqual(9)
+  })
+
+  it(`use ${released.length === 0 ? '`@<commit-sha> # main` (no release yet)' : 'a released version'}`, () => {
+    expect(uses.filter((u) => !allowed(u.ref, u.comment)).map((u) => `${u.where}: @${u.ref}${u.comment ? ` # ${u.comment}` : ''}`)).toEqual([])
+  })
+
+  it('RELEASING.md says how v1 is cut and moved', () => {
+    const releasing = read('RELEASING.md')
+    expect(releasing).toMatch(/## The first release/)
+    expect(releasing).toMatch(/git tag -fa v1/)
+    expect(releasing).toMatch(/release\.yml/)
+  })
+})

@@ -77,10 +77,17 @@ describe('cosmetic edits keep the hash', () => {
     prefix: `${BASE}prefix: /opt/somewhere\n`,
     'name (bundled template installs into -n base)': BASE.replace('name: demo', 'name: other'),
     'requirements file CRLF and BOM': BASE,
+    'requirements file comments, blank lines and spacing': BASE,
+    'requirements file line continuation': BASE,
+  }
+  const fileVariants: Record<string, Record<string, string>> = {
+    'requirements file CRLF and BOM': { 'requirements.txt': '\uFEFFflask==3.0\r\n' },
+    'requirements file comments, blank lines and spacing': { 'requirements.txt': '# pinned for the API\n\n  flask == 3.0   # web\n\n' },
+    'requirements file line continuation': { 'requirements.txt': 'flask\\\n==3.0\n' },
   }
   it.each(Object.keys(variants))('%s', async (name) => {
     const base = await hashOf(BASE, {}, REQ)
-    const files = name === 'requirements file CRLF and BOM' ? { 'requirements.txt': '\uFEFFflask==3.0\r\n' } : REQ
+    const files = fileVariants[name] ?? REQ
     expect(await hashOf(variants[name]!, {}, files)).toBe(base)
   })
 })
@@ -105,7 +112,7 @@ describe('semantic edits change the hash', () => {
     },
     'split a pip section': { text: BASE.replace('      - -r requirements.txt', '  - pip:\n      - -r requirements.txt') },
     'requirement file byte': { files: { 'requirements.txt': 'flask==3.0.1\n' } },
-    'requirement file comment': { files: { 'requirements.txt': 'flask==3.0\n# note\n' } },
+    'requirement file entry added': { files: { 'requirements.txt': 'flask==3.0\n--no-binary flask\n' } },
     variables: { text: BASE.replace('A: "1"', 'A: "2"') },
     'add a variable': { text: `${BASE}  B: x\n` },
     'unknown top-level key': { text: `${BASE}platforms: [linux-64]\n` },
@@ -477,9 +484,9 @@ describe('name, prefix and other keys', () => {
 
 describe('user errors carry file and line', () => {
   const cases: [string, string | Buffer, number | undefined, RegExp][] = [
-    ['not YAML', 'dependencies:\n  - [unclosed\n', 3, /not valid YAML/],
+    ['not YAML', 'dependencies:\n  - [unclosed\n', 2, /not valid YAML/],
     ['bad indentation', 'name: x\ndependencies:\n  - a\n - b\n', 4, /not valid YAML/],
-    ['unterminated quote', 'name: x\ndependencies: []\nvariables:\n  A: "open\n', 5, /not valid YAML: Missing closing "quote/],
+    ['unterminated quote', 'name: x\ndependencies: []\nvariables:\n  A: "open\n', 4, /not valid YAML: Missing closing "quote/],
     ['duplicate key', 'name: x\ndependencies: [a]\nname: y\n', 3, /duplicate key "name"/],
     ['duplicate key, quoted spelling', 'name: x\n"name": y\ndependencies: []\n', 2, /duplicate key/],
     ['top level a list', '- numpy\n- scipy\n', 1, /top level must be a mapping/],

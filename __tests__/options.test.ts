@@ -8,6 +8,7 @@ import type { InputName } from '../src/constants.js'
 import type { RunContext } from '../src/context.js'
 import { UserError } from '../src/errors.js'
 import { getOptions, parseDuration, parseList, parseTags } from '../src/options.js'
+import { inputSpecs } from '../src/inputs.js'
 import { parseImageName } from '../src/reference.js'
 
 let ws: string
@@ -71,11 +72,21 @@ describe('getOptions', () => {
     [{ image: 'ghcr.io/Acme/Model' }, /lowercase/],
     [{ image: 'ghcr.io/acme/model:v1' }, /without a tag/],
     [{ image: 'ghcr.io/acme/model', mode: 'nightly' }, /"mode" must be one of "auto", "base", "plan"/],
-    [{ image: 'ghcr.io/acme/model', push: 'maybe' }, /"push" must be true or false/],
+    [{ image: 'ghcr.io/acme/model', push: 'maybe' }, /"push" must be one of "auto", "true", "false", got "maybe"/],
+    [{ image: 'ghcr.io/acme/model', push: 'yes' }, /"push" must be one of "auto", "true", "false", got "yes"/],
+    [{ image: 'ghcr.io/acme/model', 'max-growth': '5' }, /Input "max-growth".*"5" has no unit.*percentage \(10%\).*MiB/],
+    [{ image: 'ghcr.io/acme/model', 'max-size': '800' }, /Input "max-size".*needs a unit, one of B, kB, MB/],
+    [{ image: 'ghcr.io/acme/model', 'actions-cache-max-size': '2000000' }, /Input "actions-cache-max-size".*needs a unit/],
+    [{ image: 'ghcr.io/acme/model', 'max-age': '14' }, /"max-age" must be a duration .*units s, m, h, d, w.*"14" has no unit/],
+    [{ image: 'ghcr.io/acme/model', 'cache-backend': 'disk' }, /"cache-backend" must be one of "registry", "actions", "both" \(or empty\)/],
     [{ image: 'ghcr.io/acme/model', 'max-age': '14 days' }, /"max-age" must be a duration/],
     [{ image: 'ghcr.io/acme/model', 'cache-mode': 'all' }, /"cache-mode"/],
     [{ image: 'ghcr.io/acme/model', 'keep-latest': '0' }, /"keep-latest" must be a whole number of at least 1/],
     [{ image: 'ghcr.io/acme/model', 'keep-days': '-1' }, /"keep-days"/],
+    [
+      { image: 'ghcr.io/acme/model', 'keep-days': '30d' },
+      /"keep-days" must be a whole number \(a plain number: the unit is in the name of the input\), got "30d"/,
+    ],
     [{ image: 'ghcr.io/acme/model', prune: 'yes' }, /"prune"/],
     [{ image: 'ghcr.io/acme/model', 'environment-file': 'nope.yml' }, /"environment-file": file "nope.yml" does not exist/],
     [{ image: 'ghcr.io/acme/model', platforms: 'amd64' }, /"platforms"/],
@@ -91,7 +102,7 @@ describe('getOptions', () => {
       /Input "insecure-registries": "10.0.0.1:99999" is not a registry host: port 99999/,
     ],
     [{ image: 'ghcr.io/acme/model', 'base-tag-prefix': 'bad prefix' }, /"base-tag-prefix"/],
-    [{ image: 'ghcr.io/acme/model', summary: 'yes' }, /"summary" must be true or false/],
+    [{ image: 'ghcr.io/acme/model', summary: 'yes' }, /"summary" must be one of "true", "false", got "yes"/],
     [{ image: 'ghcr.io/acme/model', refresh: 'sometimes' }, /"refresh" must be one of "pull", "full"/],
     [{ image: 'ghcr.io/acme/model', 'max-size': 'big' }, /max-size/],
   ])('%o → %s', (inputs, message) => {
@@ -162,5 +173,33 @@ describe('build-platforms', () => {
   })
   it('mode: merge is a mode', () => {
     expect(getOptions(ctx(), getter({ image: 'ghcr.io/acme/model', mode: 'merge' })).mode).toBe('merge')
+  })
+})
+
+describe('enumerated inputs: the error lists exactly the accepted values', () => {
+  // Every input whose error says "must be one of …": each value listed parses, and the
+  // listed values are all the lower-case spellings the parser accepts (one table behind both).
+  const enumerated = inputSpecs().flatMap((spec) => {
+    try {
+      spec.parse('no-such-value', spec.name)
+      return []
+    } catch (e) {
+      const m = /must be one of ((?:"[^"]*"(?:, )?)+)/.exec((e as Error).message)
+      return m ? [[spec.name, [...m[1]!.matchAll(/"([^"]*)"/g)].map((x) => x[1]!)] as const] : []
+    }
+  })
+
+  it('covers the enumerated inputs', () => {
+    expect(enumerated.map(([n]) => n)).toEqual(
+      expect.arrayContaining(['store', 'mode', 'refresh', 'push', 'cache-mode', 'cache-backend', 'prune', 'summary', 'pr-comment', 'fail-on-budget']),
+    )
+  })
+
+  test.each(enumerated)('%s accepts every value its error lists', (name, values) => {
+    const spec = inputSpecs().find((s) => s.name === name)!
+    for (const v of values) expect(() => spec.parse(v, spec.name)).not.toThrow()
+    for (const v of ['yes', 'no', 'on', 'off', '1', '0', 'y', 'n']) {
+      if (!values.includes(v)) expect(() => spec.parse(v, spec.name)).toThrow(new RegExp(`must be one of ${values.map((x) => `"${x}"`).join(', ')}`))
+    }
   })
 })

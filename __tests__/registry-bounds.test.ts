@@ -365,3 +365,47 @@ describe('TLS', () => {
     expect(sleeps).toEqual([])
   })
 })
+
+describe('reachability check (RegistryClient.reachable)', () => {
+  test('any HTTP answer, a 401 included, is an answer: one request, no credentials asked for', async () => {
+    srv.handle = (_req, res) => registryError(res, 401, 'UNAUTHORIZED', 'auth', { 'www-authenticate': 'Bearer realm="http://127.0.0.1:1/token"' })
+    expect(await client().reachable(name())).toBeUndefined()
+    expect(srv.requests.map((r) => r.url)).toEqual(['/v2/'])
+  })
+
+  test('a hanging registry: no answer within its own deadline, one attempt', async () => {
+    srv.handle = () => undefined
+    const started = Date.now()
+    const why = await client().reachable(name(), 300)
+    expect(why).toMatchObject({ code: 'TimeoutError', ms: 300 })
+    expect(Date.now() - started).toBeLessThan(5_000)
+    expect(srv.requests.length).toBe(1)
+  })
+
+  test('a refused connection: at most three attempts, then ECONNREFUSED', async () => {
+    const probe = net.createServer()
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r))
+    const port = (probe.address() as AddressInfo).port
+    await new Promise<void>((r) => probe.close(() => r()))
+    const sleeps: number[] = []
+    const c = client({ sleep: (ms) => (sleeps.push(ms), Promise.resolve()) })
+    expect(await c.reachable(parseImageName(`127.0.0.1:${port}/acme/model`))).toMatchObject({ code: 'ECONNREFUSED' })
+    expect(sleeps).toHaveLength(2)
+  })
+
+  test('a name that does not resolve: ENOTFOUND (or EAI_AGAIN without DNS) at once', async () => {
+    const why = await client().reachable(parseImageName('registry.conda-image-action.invalid/acme/model'), 5_000)
+    expect(why?.code).toMatch(/^(ENOTFOUND|EAI_AGAIN)$/)
+  })
+
+  test('the run ended: the check ends with it (RunEnded), not at its deadline', async () => {
+    let arrived!: () => void
+    const request = new Promise<void>((r) => (arrived = r))
+    srv.handle = () => arrived() // never answers
+    const c = client()
+    const check = c.reachable(name(), 60_000)
+    await request
+    c.close()
+    expect(isRunEnded(await check.catch((e: unknown) => e))).toBe(true)
+  })
+})

@@ -604,7 +604,7 @@ describe('formatDuration', () => {
 
 describe('parseSize', () => {
   it.each([
-    ['123', 123],
+    ['123B', 123],
     ['800MB', 800_000_000],
     ['800 mb', 800_000_000],
     ['1.5GB', 1_500_000_000],
@@ -617,9 +617,12 @@ describe('parseSize', () => {
     ['.5MB', 500_000],
   ])('%j → %d', (s, n) => expect(parseSize(s)).toBe(n))
 
-  it.each(['', 'MB', 'abc', '10 XB', '-5MB', '1e9', '1,5GB', '10%', '1.2.3MB', '99999999999999999999TB'])('rejects %j with a UserError', (s) => {
-    expect(() => parseSize(s)).toThrow(UserError)
-  })
+  it.each(['', 'MB', 'abc', '10 XB', '-5MB', '1e9', '1,5GB', '10%', '1.2.3MB', '99999999999999999999TB', '123', '0', '1.5'])(
+    'rejects %j with a UserError',
+    (s) => {
+      expect(() => parseSize(s)).toThrow(UserError)
+    },
+  )
 })
 
 describe('parseGrowth', () => {
@@ -630,7 +633,7 @@ describe('parseGrowth', () => {
     ['10%, 50MB', { percent: 10, bytes: 50_000_000 }],
   ])('%j → %j', (s, v) => expect(parseGrowth(s)).toEqual(v))
 
-  it.each(['', '%', 'ten percent', '10%%', '10%,20%', '50MB,1GB', '-10%', '1,2,3'])('rejects %j with a UserError', (s) => {
+  it.each(['', '%', 'ten percent', '10%%', '10%,20%', '50MB,1GB', '-10%', '1,2,3', '5', '10%, 5'])('rejects %j with a UserError', (s) => {
     expect(() => parseGrowth(s)).toThrow(UserError)
   })
 })

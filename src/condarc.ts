@@ -5,11 +5,12 @@
 // redacted — goes into the environment document, so a mirror change rebuilds the base while
 // rotating a token does not.
 
-import { parse } from 'yaml'
+import { LineCounter, parseDocument } from 'yaml'
 import { readInputFile } from './fs/inputs.js'
 import { Inputs } from './constants.js'
 import { UserError, errorMessage } from './errors.js'
 import type { JsonValue } from './hash/index.js'
+import { yamlErrorPosition, yamlErrorText } from './hash/yaml.js'
 import { redact } from './redact.js'
 
 const MAX_BYTES = 256 * 1024
@@ -82,19 +83,7 @@ export function readCondarc(value: string, workspace: string): Condarc | undefin
   // Inline YAML arrives trimmed (the runner's inputs are): it is given back its final newline.
   const source = isCondarcPath(value) ? readWorkspaceFile(value.trim(), workspace) : { text: value.endsWith('\n') ? value : `${value}\n`, file: undefined }
   if (Buffer.byteLength(source.text) > MAX_BYTES) throw new UserError(`Input "${Inputs.Condarc}" is larger than ${MAX_BYTES} bytes`)
-  let doc: unknown
-  try {
-    doc = parse(source.text, { maxAliasCount: 100, uniqueKeys: false })
-  } catch (e) {
-    const line = (e as { linePos?: { line: number }[] }).linePos?.[0]?.line
-    const where = source.file ? { file: source.file, line } : {}
-    throw new UserError(
-      `Input "${Inputs.Condarc}" is not valid YAML${line ? ` (line ${line})` : ''}: ${errorMessage(e)
-        .split('\n')[0]!
-        .replace(/ at line.*$/, '')}`,
-      where,
-    )
-  }
+  let doc = parseCondarcYaml(source.text, source.file)
   if (doc === null || doc === undefined) doc = {}
   if (typeof doc !== 'object' || Array.isArray(doc)) {
     throw new UserError(`Input "${Inputs.Condarc}" must be a YAML mapping (channels:, channel_alias:, …)`, source.file ? { file: source.file, line: 1 } : {})
@@ -102,4 +91,23 @@ export function readCondarc(value: string, workspace: string): Condarc | undefin
   const found: string[] = []
   const hashed = redactCondarc(doc, found)
   return { text: source.text, hashed, file: source.file, secretValues: [...new Set(found)] }
+}
+
+/** The YAML of a condarc as plain data; an error names the line where the problem starts (file inputs get an annotation there). */
+function parseCondarcYaml(text: string, file: string | undefined): unknown {
+  const lineCounter = new LineCounter()
+  const fail = (line: number | undefined, why: string): never => {
+    throw new UserError(`Input "${Inputs.Condarc}" is not valid YAML${line ? ` (line ${line})` : ''}: ${why}`, file ? { file, line } : {})
+  }
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false })
+  const err = doc.errors[0]
+  if (err) {
+    const { line, opened } = yamlErrorPosition(doc, err, lineCounter)
+    return fail(line, `${yamlErrorText(err)}${opened ? ` (${opened} opened on line ${line} and not closed)` : ''}`)
+  }
+  try {
+    return doc.toJS({ maxAliasCount: 100 })
+  } catch (e) {
+    return fail(undefined, errorMessage(e).split('\n')[0]!)
+  }
 }

@@ -94,28 +94,32 @@ const hostList: Parser<string[]> = (v, name) => {
   return hosts
 }
 
-const boolean: Parser<boolean> = (v, name) => {
-  if (/^(true|True|TRUE)$/.test(v)) return true
-  if (/^(false|False|FALSE)$/.test(v)) return false
-  throw new UserError(`Input "${name}" must be true or false, got "${v}"`)
+/** A parser over a table of accepted spellings; its error lists exactly the table's values (it cannot drift from what is accepted). */
+function choice<T>(table: ReadonlyMap<string, T>): Parser<T> {
+  const shown = [...new Set([...table.keys()].map((k) => k.toLowerCase()))]
+  const listed = shown
+    .filter((k) => k !== '')
+    .map((k) => `"${k}"`)
+    .join(', ')
+  return (v, name) => {
+    if (table.has(v)) return table.get(v) as T
+    throw new UserError(`Input "${name}" must be one of ${listed}${shown.includes('') ? ' (or empty)' : ''}, got "${v}"`)
+  }
 }
 
+const BOOLEANS: ReadonlyMap<string, boolean> = new Map(['true', 'True', 'TRUE', 'false', 'False', 'FALSE'].map((k) => [k, k.toLowerCase() === 'true']))
+
+const boolean: Parser<boolean> = choice(BOOLEANS)
+
 function oneOf<T extends string>(allowed: readonly T[]): Parser<T> {
-  return (v, name) => {
-    if ((allowed as readonly string[]).includes(v)) return v as T
-    throw new UserError(
-      `Input "${name}" must be one of ${allowed
-        .filter((a) => a !== '')
-        .map((a) => `"${a}"`)
-        .join(', ')}, got "${v}"`,
-    )
-  }
+  return choice(new Map(allowed.map((a) => [a as string, a])))
 }
 
 function count(min: number): Parser<number> {
   return (v, name) => {
     if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) {
-      throw new UserError(`Input "${name}" must be a whole number${min > 0 ? ` of at least ${min}` : ''}, got "${v}"`)
+      const unit = /^\d+\s*[a-z]+$/i.test(v) ? ' (a plain number: the unit is in the name of the input)' : ''
+      throw new UserError(`Input "${name}" must be a whole number${min > 0 ? ` of at least ${min}` : ''}${unit}, got "${v}"`)
     }
     return Number(v)
   }
@@ -143,7 +147,7 @@ const tagPrefix: Parser<string> = (v, name) => {
   return v
 }
 
-const pushMode: Parser<'auto' | boolean> = (v, name) => (v === 'auto' ? 'auto' : boolean(v, name))
+const pushMode: Parser<'auto' | boolean> = choice(new Map<string, 'auto' | boolean>([['auto', 'auto'], ...BOOLEANS]))
 
 const duration: Parser<{ text: string; ms: number }> = (v, name) => ({ text: v, ms: parseDuration(name, v) })
 
@@ -406,13 +410,14 @@ export const INPUTS = {
     name: Inputs.MaxSize,
     default: '',
     parse: optional(size),
-    description: 'Size budget of the final image, e.g. `800MB`. Exceeding it warns (or fails with `fail-on-budget`).',
+    description: 'Size budget of the final image, with a unit, e.g. `800MB` or `1.5GiB`. Exceeding it warns (or fails with `fail-on-budget`).',
   },
   maxGrowth: {
     name: Inputs.MaxGrowth,
     default: '',
     parse: optional(growth),
-    description: 'Growth budget against the compared image, e.g. `10%` or `50MB`.',
+    description:
+      'Growth budget against the compared image: a percentage (`10%`), a size with a unit (`50MB`), or both (`10%, 50MB`). A number without a unit is refused.',
   },
   failOnBudget: {
     name: Inputs.FailOnBudget,

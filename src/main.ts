@@ -20,7 +20,7 @@ import { environmentChangesOf, measurePhase } from './phases/measure.js'
 import { startReadsBeforeBuilds } from './phases/reads.js'
 import { mergePhase } from './phases/merge.js'
 import { announcePlan, showPlan } from './phases/plan.js'
-import { needsPushCheck, pushAccessPhase, startPushChecks } from './phases/push-access.js'
+import { needsPushCheck, pushAccessPhase, reachPhase, startPushChecks, startReachChecks } from './phases/push-access.js'
 import { reportPhase } from './phases/report.js'
 import { retentionPhase } from './phases/retention.js'
 import { PhaseTimer } from './phases/timing.js'
@@ -67,10 +67,13 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
   if (stores.close) cleanup(stores.close)
   // With an application Dockerfile a build is certain: the builder and push access are checked while the action hashes and lists tags.
   const builderProbe = buildCertain(opts) ? probeBuilder({ opts, ctx }, dockerEnvironment(opts, builderLogin(opts, true), ports, cleanup), ports) : undefined
+  const reach = startReachChecks({ opts, ctx, stores })
   const pushChecks = startPushChecks({ opts, ctx, stores })
   const tags = startTagList({ opts, stores })
   const fp = await timer.run('Environment hash', () => fingerprintPhase(inputs, ctx.workspace, ports))
   progress.fp = fp
+  // A registry the run must push to and cannot reach stops it here, before the lookup and any build.
+  if (reach) await timer.run('Registries', () => reachPhase(reach, ports))
   const lookup = await timer.run('Lookup', () => lookupPhase({ opts, envHash: fp.hash, tags, now: ctx.now }, ports))
   const plan = planRun({ opts, ctx, envHash: fp.hash, lookup, platforms: inputs.platforms })
   progress.plan = plan

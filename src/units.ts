@@ -3,35 +3,46 @@
 
 import { UserError } from './errors.js'
 
-const SIZE_UNITS: Record<string, number> = {
-  '': 1,
-  b: 1,
-  k: 1e3,
-  kb: 1e3,
-  m: 1e6,
-  mb: 1e6,
-  g: 1e9,
-  gb: 1e9,
-  t: 1e12,
-  tb: 1e12,
-  kib: 1024,
-  mib: 1024 ** 2,
-  gib: 1024 ** 3,
-  tib: 1024 ** 4,
-}
+/** Size units as written in messages, with their factor; matched without regard to case. */
+const SIZE_UNIT_TABLE: readonly (readonly [string, number])[] = [
+  ['B', 1],
+  ['kB', 1e3],
+  ['MB', 1e6],
+  ['GB', 1e9],
+  ['TB', 1e12],
+  ['KiB', 1024],
+  ['MiB', 1024 ** 2],
+  ['GiB', 1024 ** 3],
+  ['TiB', 1024 ** 4],
+]
+/** One-letter spellings of the decimal units (`800M`, `1.5G`). */
+const SIZE_UNIT_SHORT: readonly (readonly [string, number])[] = [
+  ['K', 1e3],
+  ['M', 1e6],
+  ['G', 1e9],
+  ['T', 1e12],
+]
+const SIZE_UNITS = new Map([...SIZE_UNIT_TABLE, ...SIZE_UNIT_SHORT].map(([u, f]) => [u.toLowerCase(), f]))
+
+/** The size units, for messages: derived from the parser's own table. */
+export const SIZE_UNIT_NAMES = `${SIZE_UNIT_TABLE.map(([u]) => u).join(', ')} (${SIZE_UNIT_SHORT.map(([u]) => u).join(', ')} for short)`
 
 const SIZE_RE = /^(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)$/i
 
 /**
- * `800MB`, `1.5GB`, `800 MiB`, `123` (bytes) → bytes. Decimal units (kB, MB, GB, TB; also
- * K, M, G, T) and binary ones (KiB, MiB, GiB, TiB). Anything else is a UserError.
+ * `800MB`, `1.5GB`, `800 MiB`, `123B` → bytes. Decimal units (kB, MB, GB, TB; also K, M, G,
+ * T) and binary ones (KiB, MiB, GiB, TiB). A number without a unit is refused (`5` meant as
+ * 5 % or 5 GB would silently be 5 bytes), as is anything else: a UserError.
  */
 export function parseSize(s: string): number {
   const v = s.trim()
   const m = SIZE_RE.exec(v)
-  const factor = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined
+  if (m && m[2] === '') {
+    throw new UserError(`Invalid size "${shorten(s)}": a size needs a unit, one of ${SIZE_UNIT_NAMES}, e.g. 800MB (bytes: ${m[1]}B)`)
+  }
+  const factor = m ? SIZE_UNITS.get(m[2]!.toLowerCase()) : undefined
   if (!m || factor === undefined) {
-    throw new UserError(`Invalid size "${shorten(s)}": use a number of bytes or a unit, e.g. 800MB, 1.5GB or 800MiB`)
+    throw new UserError(`Invalid size "${shorten(s)}": use a number and a unit, one of ${SIZE_UNIT_NAMES}, e.g. 800MB, 1.5GB or 800MiB`)
   }
   const bytes = Math.round(Number(m[1]) * factor)
   if (!Number.isSafeInteger(bytes)) throw new UserError(`Invalid size "${shorten(s)}": too large`)
@@ -47,9 +58,8 @@ export function parseGrowth(s: string): { percent?: number; bytes?: number } {
     .split(',')
     .map((p) => p.trim())
     .filter((p) => p !== '')
-  if (parts.length === 0 || parts.length > 2) {
-    throw new UserError(`Invalid growth limit "${shorten(s)}": use a percentage (10%) or a size (50MB)`)
-  }
+  const units = `a percentage (10%) or a size with a unit (50MB; units ${SIZE_UNIT_NAMES})`
+  if (parts.length === 0 || parts.length > 2) throw new UserError(`Invalid growth limit "${shorten(s)}": use ${units}, or one of each (10%, 50MB)`)
   const out: { percent?: number; bytes?: number } = {}
   for (const p of parts) {
     const pm = /^(\d+(?:\.\d+)?|\.\d+)\s*%$/.exec(p)
@@ -59,10 +69,11 @@ export function parseGrowth(s: string): { percent?: number; bytes?: number } {
       continue
     }
     if (out.bytes !== undefined) throw new UserError(`Invalid growth limit "${shorten(s)}": two sizes`)
+    if (/^(\d+(?:\.\d+)?|\.\d+)$/.test(p)) throw new UserError(`Invalid growth limit "${shorten(s)}": "${p}" has no unit — use ${units}`)
     try {
       out.bytes = parseSize(p)
     } catch {
-      throw new UserError(`Invalid growth limit "${shorten(s)}": use a percentage (10%) or a size (50MB)`)
+      throw new UserError(`Invalid growth limit "${shorten(s)}": use ${units}`)
     }
   }
   return out
@@ -88,7 +99,9 @@ export function parseDuration(name: string, value: string): number {
     matched = re.lastIndex
   }
   if (v === '' || matched !== v.length) {
-    throw new UserError(`Input "${name}" must be a duration such as 14d, 2w or 36h (units s, m, h, d, w), got "${value}"`)
+    const units = Object.keys(DURATION_UNITS).join(', ')
+    const why = /^\d+$/.test(v) ? `: "${v}" has no unit` : ''
+    throw new UserError(`Input "${name}" must be a duration such as 14d, 2w or 36h (units ${units}), got "${shorten(value)}"${why}`)
   }
   return total
 }

@@ -2,6 +2,7 @@
 // the report. Pure; tolerant of documents that differ in shape (targets, source kind).
 
 import type { EnvChange } from '../report/model.js'
+import { ENTRIES_DIGEST } from './requirements.js'
 import { condaSpecName, pipEntryKey } from './spec.js'
 import type { EnvDocument, JsonValue, LockPackages } from './types.js'
 
@@ -9,8 +10,13 @@ type Change = EnvChange
 
 const short = (digest: string | undefined) => (digest === undefined ? undefined : digest.replace(/^([a-z]+:)?([0-9a-f]{12})[0-9a-f]*$/, '$1$2'))
 
-/** Name-keyed comparison of two string lists: added / removed / changed per key. */
-function keyed(section: string, prev: readonly string[], next: readonly string[], key: (s: string) => string, suffix = ''): Change[] {
+/**
+ * Name-keyed comparison of two string lists: added / removed / changed per key. The item of
+ * each change is the key, with `label` around it (`requirements.txt: uvicorn`, `numpy (linux-64)`).
+ * The one before/after diff of the report: dependencies, pip entries, lock packages and the
+ * entries of requirement files (file-lines.ts) all go through it.
+ */
+export function keyed(section: string, prev: readonly string[], next: readonly string[], key: (s: string) => string, suffix = '', prefix = ''): Change[] {
   const group = (xs: readonly string[]) => {
     const m = new Map<string, string[]>()
     for (const x of xs) {
@@ -28,7 +34,7 @@ function keyed(section: string, prev: readonly string[], next: readonly string[]
     const before = a.get(k)?.join(', ')
     const after = b.get(k)?.join(', ')
     if (before === after) continue
-    const item = `${k}${suffix}`
+    const item = `${prefix}${k}${suffix}`
     if (before === undefined) out.push({ section, kind: 'added', item, after })
     else if (after === undefined) out.push({ section, kind: 'removed', item, before })
     else out.push({ section, kind: 'changed', item, before, after })
@@ -112,6 +118,22 @@ function lockChanges(prev: Readonly<Record<string, LockPackages>>, next: Readonl
   })
 }
 
+/**
+ * A requirement file that an earlier version hashed by its bytes and this one by its entries
+ * (`entries:` digests, requirements.ts): its digest changed although nothing in it need have;
+ * say so instead of showing two digests.
+ */
+function requirementsScheme(c: Change, prev: EnvDocument['files'], next: EnvDocument['files']): Change {
+  const p = prev?.[c.item]
+  const n = next?.[c.item]
+  if (c.kind !== 'changed' || p === undefined || n === undefined || p.startsWith(ENTRIES_DIGEST) || !n.startsWith(ENTRIES_DIGEST)) return c
+  return {
+    ...c,
+    before: 'hashed by its bytes (an earlier version of the action)',
+    after: 'hashed by its entries: comments, blank lines and layout no longer count',
+  }
+}
+
 /** Build-context files the base Dockerfile reads: each one added, removed or changed, by path. */
 function contextChanges(prev: EnvDocument['context'], next: EnvDocument['context']): Change[] {
   if ((prev?.sha256 ?? '') === (next?.sha256 ?? '')) return []
@@ -152,7 +174,7 @@ export function diffDocuments(prev: EnvDocument, next: EnvDocument): EnvChange[]
   out.push(...bySubdir(pd, nd, (a, b, suffix) => ordered('pip', a.pip, b.pip, pipEntryKey, suffix)))
   out.push(...keyed('excluded by platform selectors', prev.excluded ?? [], next.excluded ?? [], (s) => s))
   if (prev.packages || next.packages) out.push(...lockChanges(prev.packages ?? {}, next.packages ?? {}))
-  out.push(...recordChanges('files', prev.files, next.files, (v) => short(v ?? undefined)))
+  out.push(...recordChanges('files', prev.files, next.files, (v) => short(v ?? undefined)).map((c) => requirementsScheme(c, prev.files, next.files)))
   out.push(...recordChanges('local packages', prev.local, next.local, (v) => short(v ?? undefined)))
   out.push(...contextChanges(prev.context, next.context))
   const df = (d: EnvDocument['dockerfile']) => `${d.path ?? 'bundled template'} (${short(d.sha256)})`

@@ -19,7 +19,7 @@
 import { UserError } from '../errors.js'
 import { excerpt } from '../redact.js'
 import { evalSelector, selectorOfComment, selectorOfKey } from './selectors.js'
-import { normalizeCondaSpec, normalizePipEntry } from './spec.js'
+import { condaSpecProblem, normalizeCondaSpec, normalizePipEntry, pipEntryProblem } from './spec.js'
 import type { JsonValue } from './types.js'
 import type { PNode } from './yaml.js'
 
@@ -177,9 +177,17 @@ function readVariables(value: PNode, file: string): Record<string, string | null
   return out
 }
 
-function entryOf(n: PNode, what: string, file: string, warnings?: string[]): Entry {
+/** A conda spec or a pip entry that cannot be one (see condaSpecProblem, pipEntryProblem). */
+function impossible(n: { value: string; line: number }, problem: (s: string) => string | undefined, file: string): void {
+  const why = problem(n.value)
+  const what = problem === pipEntryProblem ? 'a pip requirement' : 'a conda package spec'
+  if (why) throw new UserError(`${file}:${n.line}: "${excerpt(n.value)}" is not ${what}: ${why}`, { file, line: n.line })
+}
+
+function entryOf(n: PNode, what: string, file: string, warnings?: string[], problem: (s: string) => string | undefined = condaSpecProblem): Entry {
   if (n.kind !== 'scalar' || n.value === null || n.value.trim() === '')
     throw new UserError(`${file}:${n.line}: ${what} must be a non-empty string, not ${describe(n)}`, { file, line: n.line })
+  impossible({ value: n.value, line: n.line }, problem, file)
   if (n.typed && warnings) {
     warnings.push(
       `${file}:${n.line}: ${what.replace(/^an? /, '')} ${n.value} is a ${n.typed} in YAML, not a package spec — conda reads it as a ${n.typed}; quote it if it is meant as a name`,
@@ -238,7 +246,7 @@ function readDependencies(value: PNode, file: string, warnings: string[]): { con
 function readPip(v: PNode, file: string, warnings: string[]): Entry[] {
   if (v.kind === 'scalar' && v.value === null) return []
   if (v.kind !== 'seq') throw new UserError(`${file}:${v.line}: \`pip:\` must be a list of pip requirements, not ${describe(v)}`, { file, line: v.line })
-  return v.items.map((i) => entryOf(i, 'a pip entry', file, warnings))
+  return v.items.map((i) => entryOf(i, 'a pip entry', file, warnings, pipEntryProblem))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ import path from 'node:path'
 import { Labels } from '../constants.js'
 import { readConfinedSync, workspaceAt, type Workspace } from '../fs/index.js'
 import type { EnvChange } from '../report/model.js'
-import { redactUrlSecrets } from './secrets.js'
+import { keyed } from './diff.js'
+import { canonicalEntries, decodeRequirements } from './requirements.js'
 import { pipEntryKey } from './spec.js'
 
 const FILE_BYTES = 64 * 1024
@@ -18,25 +19,15 @@ const TOTAL_CHARS = 24 * 1024
 
 export type FileLines = Record<string, string[]>
 
-/** Requirement lines of a text: comments and blank lines dropped, whitespace collapsed, credentials redacted. */
+/** The entries of a requirement file's text, as hashed (requirements.ts: pip's grammar, normalized, credentials redacted), at most FILE_LINES. */
 export function requirementLines(text: string): string[] {
-  return text
-    .split(/\r?\n/)
-    .map((l) =>
-      l
-        .replace(/(^|\s)#.*$/, '')
-        .trim()
-        .replace(/\s+/g, ' '),
-    )
-    .filter((l) => l !== '')
-    .slice(0, FILE_LINES)
-    .map(redactUrlSecrets)
+  return canonicalEntries(text).slice(0, FILE_LINES)
 }
 
 /** A requirement file's text, read confined to the workspace with the size bound; undefined when refused. */
 function readBounded(ws: Workspace, rel: string, envDir: string): string | undefined {
   try {
-    return readConfinedSync(ws, rel, { maxBytes: FILE_BYTES }, envDir).bytes.toString('utf8')
+    return decodeRequirements(readConfinedSync(ws, rel, { maxBytes: FILE_BYTES }, envDir).bytes).text
   } catch {
     // Outside the workspace, a symlink leaving it, a FIFO or device, too large, gone: left out.
     return undefined
@@ -94,29 +85,9 @@ export function parseFileLinesLabel(json: string | undefined): FileLines | undef
   }
 }
 
-/** The requirement changes of one file, keyed by requirement name. */
+/** The requirement changes of one file, keyed by requirement name (the one keyed diff of diff.ts). */
 export function requirementChanges(file: string, prev: readonly string[], next: readonly string[]): EnvChange[] {
-  const group = (xs: readonly string[]) => {
-    const m = new Map<string, string[]>()
-    for (const x of xs) {
-      const k = pipEntryKey(x)
-      m.set(k, [...(m.get(k) ?? []), x])
-    }
-    return m
-  }
-  const a = group(prev)
-  const b = group(next)
-  const out: EnvChange[] = []
-  for (const k of [...new Set([...a.keys(), ...b.keys()])].sort()) {
-    const before = a.get(k)?.join(', ')
-    const after = b.get(k)?.join(', ')
-    if (before === after) continue
-    const item = `${file}: ${k}`
-    if (before === undefined) out.push({ section: 'files', kind: 'added', item, after })
-    else if (after === undefined) out.push({ section: 'files', kind: 'removed', item, before })
-    else out.push({ section: 'files', kind: 'changed', item, before, after })
-  }
-  return out
+  return keyed('files', prev, next, pipEntryKey, '', `${file}: `)
 }
 
 /**

@@ -9,8 +9,9 @@
 //   and `channel::` prefixes verbatim, sorted and de-duplicated (the solver sees a set);
 // - `pip:` entries in order (option lines are positional; several `pip:` sections are
 //   marked, since conda keeps only the last one while micromamba merges them); files they
-//   reference with -r/-c (any spelling, `file:` too) by sha256, recursively; local trees pip
-//   installs from by a bounded tree digest (loader.ts);
+//   reference with -r/-c (any spelling, `file:` too) by the sha256 of their entries, read
+//   with pip's grammar (requirements.ts), recursively; local trees pip installs from by a
+//   bounded tree digest (loader.ts);
 // - platform selectors evaluated per target conda subdir (selectors.ts);
 // - `variables`; unknown keys verbatim; `prefix` dropped; `name` only when the base
 //   Dockerfile uses it (dockerfile.ts);

@@ -28,7 +28,7 @@ import { dockerfileContextReads, dockerfileUsesEnvName } from './dockerfile.js'
 import { buildDocument, normalizePlatforms, serialize, targetSubdirs, type DocumentParts } from './document.js'
 import { readEnvironment, selectEntries, type Entry } from './env.js'
 import { isCondaLock, isExplicitLock, isSpecList, readCondaLock, readExplicitLock, readSpecList } from './lock.js'
-import { decodeRequirements, requirementFileRefs } from './requirements.js'
+import { decodeRequirements, requirementFileRefs, requirementsDigest } from './requirements.js'
 import { redactAssignment, redactBuildArg, redactUrlSecrets } from './secrets.js'
 import { fileUrlToPathish, pipRefs, type PipRef } from './spec.js'
 import type { ContextSection, Fingerprint, FingerprintInput, HashWarning, HashWarningKind, JsonValue } from './types.js'
@@ -327,7 +327,7 @@ async function readRequirementFile(abs: string, quoted: string, origin: Origin, 
       shown,
       1,
     )
-  ctx.reqFiles.set(key, sha256Hex(decoded.hashed))
+  ctx.reqFiles.set(key, requirementsDigest(decoded))
   const origin2 = { shownFile: shown, dir: path.dirname(abs) }
   for (const r of requirementFileRefs(decoded.text)) await resolveRef(r.ref, r.text, { ...origin2, line: r.line }, ctx)
 }

@@ -1,6 +1,6 @@
-// pip requirement files referenced with -r/-c: their references, read the way pip reads
-// them (line continuations joined, comments removed). The file itself is hashed by content;
-// this only finds what it points at.
+// pip requirement files referenced with -r/-c: read the way pip reads them, into entries.
+// A file counts in the environment hash by its entries, not its bytes, so cosmetic edits
+// keep the hash, as they do for the environment file itself.
 //
 // Decoding, as pip decodes them: a BOM selects UTF-8, UTF-16 (LE/BE) or UTF-32 (LE/BE) —
 // what `pip freeze >` writes in Windows PowerShell is UTF-16LE with a BOM; without a BOM the
@@ -8,44 +8,80 @@
 // and bytes that are not valid UTF-8 are warned about. (pip looks for UTF-16 before UTF-32,
 // so it misreads a UTF-32LE file as UTF-16; we read it as UTF-32, which is what it is.)
 //
-// Normalization of the hashed text: the BOM is removed and CRLF/CR become LF, nothing
-// else, and the text is hashed as UTF-8 (a file re-saved in another encoding keeps its
-// hash). That is safe because pip decodes requirement files BOM-aware and splits them with
-// str.splitlines(), so neither ever reaches pip's parser (a Windows checkout then hashes
-// like a Linux one). Everything else — comments, blank lines, order, spacing — is hashed
-// as is: pip's reading of them has enough corners (`--hash` continuation lines, env-var
-// expansion, options that are positional) that we prefer a rebuild.
+// Entries, by pip's requirements-file grammar (pip's `req_file.py`: `join_lines`,
+// `ignore_comments`, then each line parsed on its own):
+// - the text is split into lines as Python's str.splitlines does (CRLF, CR, LF alike);
+// - a line ending with `\` continues on the next (the backslashes dropped, the lines joined
+//   as they are) — unless it is a comment line;
+// - `#` at the start of a line or after whitespace starts a comment, to the end of the line;
+// - what is left is stripped; an empty line is no entry.
+// Every other line is an entry, in order (option lines such as `-r`, `-c`, `-e`,
+// `--index-url`, `--hash` are positional, so order counts); an entry's inner whitespace is
+// collapsed and its specifiers normalized as a `pip:` entry's are (normalizePipEntry).
+// Environment variables (`${VAR}`) are kept as written: pip expands them when it installs,
+// and their values are not the workspace's to hash. `-r` files are read recursively, each
+// relative to the file that names it (loader.ts), and count by their own entries.
+//
+// A file that is not valid in its encoding is hashed by its bytes (newlines normalized):
+// its entries could not be read faithfully.
 
-import { pipRefs, type PipRef } from './spec.js'
+import { sha256Hex } from './canonical.js'
+import { normalizePipEntry, pipRefs, stripRequirementComment, type PipRef } from './spec.js'
 
 export interface RequirementLine {
+  /** The 1-based line the entry starts on. */
   readonly line: number
+  /** The entry: continuation lines joined, comment removed, stripped. */
   readonly text: string
 }
 
-/** Logical lines (continuations joined) with the number of their first physical line. */
-export function requirementLines(text: string): RequirementLine[] {
+/** Python's str.splitlines, which pip splits the file with. */
+// eslint-disable-next-line no-control-regex -- the line boundaries of str.splitlines are the point
+const LINE_BREAK = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/
+
+/** The entries of a requirement file's text, with the line each starts on (pip's grammar, above). */
+export function requirementEntries(text: string): RequirementLine[] {
   const out: RequirementLine[] = []
-  let cur = ''
+  const push = (line: number, joined: string) => {
+    const entry = stripRequirementComment(joined)
+    if (entry) out.push({ line, text: entry })
+  }
+  let pending: string[] = []
   let start = 0
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.replace(/\r$/, '')
-    if (!cur) start = i + 1
-    if (/(^|[^\\])\\$/.test(line)) {
-      cur += line.slice(0, -1)
+  text.split(LINE_BREAK).forEach((raw, i) => {
+    const comment = /^\s*#/.test(raw) // pip: COMMENT_RE.match, anchored — only a comment line's trailing `\` continues nothing
+    if (!raw.endsWith('\\') || comment) {
+      if (pending.length) {
+        // pip prefixes a comment line that ends a continuation with a space, so it stays a comment
+        push(start, pending.join('') + (comment ? ` ${raw}` : raw))
+        pending = []
+      } else push(i + 1, raw)
       return
     }
-    cur += line
-    if (cur.trim()) out.push({ line: start, text: cur })
-    cur = ''
+    if (!pending.length) start = i + 1
+    pending.push(raw.replace(/^\\+|\\+$/g, ''))
   })
-  if (cur.trim()) out.push({ line: start, text: cur })
+  if (pending.length) push(start, pending.join(''))
   return out
+}
+
+/** The entries as they are hashed and compared: whitespace and specifiers normalized, credentials as digests. */
+export function canonicalEntries(text: string): string[] {
+  return requirementEntries(text).map((e) => normalizePipEntry(e.text))
+}
+
+/** Prefix of a requirement file's digest in the environment document when it covers the file's entries. */
+export const ENTRIES_DIGEST = 'entries:'
+
+/** What a requirement file contributes to the environment document: its entries' digest, or its bytes' when it is not valid text. */
+export function requirementsDigest(decoded: DecodedRequirements): string {
+  if (decoded.invalid) return sha256Hex(decoded.hashed)
+  return `${ENTRIES_DIGEST}${sha256Hex(canonicalEntries(decoded.text).join('\n'))}`
 }
 
 export function requirementFileRefs(text: string): { line: number; text: string; ref: PipRef }[] {
   const out: { line: number; text: string; ref: PipRef }[] = []
-  for (const l of requirementLines(text)) for (const ref of pipRefs(l.text)) out.push({ line: l.line, text: l.text.trim(), ref })
+  for (const l of requirementEntries(text)) for (const ref of pipRefs(l.text)) out.push({ line: l.line, text: l.text, ref })
   return out
 }
 
@@ -55,7 +91,7 @@ export interface DecodedRequirements {
   /** BOM removed, CRLF/CR → LF. */
   readonly text: string
   readonly encoding: RequirementEncoding
-  /** What is hashed: the normalized text as UTF-8, or — for invalid UTF-8 — the normalized bytes. */
+  /** The normalized text as UTF-8, or — for invalid UTF-8 — the normalized bytes: what is hashed when the file is not valid text (requirementsDigest). */
   readonly hashed: Buffer
   /** Set when the bytes are not valid in their encoding (decoded with U+FFFD replacements). */
   readonly invalid: boolean

@@ -31,6 +31,54 @@ function sortBracketItems(inner: string): string {
   return items.sort().join(',')
 }
 
+/**
+ * Why a dependency cannot be a conda MatchSpec, or undefined when it may be one. Only shapes
+ * conda's grammar (`[channel[/subdir]::]name[ version[ build]][[key=value, …]]`, or a package
+ * URL or path) can never parse are refused — a folded list item first, the mistake valid YAML
+ * makes out of an over-indented `- pandas` line:
+ * - ` - ` between words: two list items folded into one (`numpy=1.26 - pandas>=2.1`);
+ * - no package name (`>=1.2`, `::numpy`, `=1.2`);
+ * - more than three fields (name, version, build) outside `[…]`;
+ * - a `[` or a quote that is never closed.
+ */
+export function condaSpecProblem(raw: string): string | undefined {
+  const s = raw.trim()
+  if (s === '') return 'it is empty'
+  if (/^-(\s|$)|\s-(\s|$)/.test(s))
+    return 'it holds " - ": two list items folded into one (is the next item indented more than this one?) — a spec is one package'
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^[./~\\]/.test(s)) return undefined // a package URL or path
+  const spec = normalizeCondaSpec(s)
+  if (!balanced(spec)) return 'a "[" or a quote is never closed'
+  const afterChannel = spec.includes('::') ? spec.slice(spec.lastIndexOf('::') + 2) : spec
+  if (/^[=<>!~,|[]/.test(afterChannel) || afterChannel === '') return 'it has no package name before the version'
+  const fields = spec.replace(/\[[^\]]*\]/g, '').split(' ')
+  if (fields.length > 3) return `it has ${fields.length} space-separated parts, and a spec has at most three (name, version, build)`
+  return undefined
+}
+
+/** Brackets and quotes closed, in order. */
+function balanced(s: string): boolean {
+  let quote: string | undefined
+  let depth = 0
+  for (const c of s) {
+    if (quote) {
+      if (c === quote) quote = undefined
+    } else if (c === '"' || c === "'") quote = c
+    else if (c === '[') depth++
+    else if (c === ']' && --depth < 0) return false
+  }
+  return quote === undefined && depth === 0
+}
+
+/** Why a `pip:` entry cannot be one pip requirement line, or undefined: a folded list item (` - ` after a requirement), or a lone `-`. */
+export function pipEntryProblem(raw: string): string | undefined {
+  const s = raw.trim()
+  if (s === '-') return 'it is a lone "-"'
+  if (!s.startsWith('-') && /\s-(\s|$)/.test(stripRequirementComment(s)))
+    return 'it holds " - ": two list items folded into one (is the next item indented more than this one?) — an entry is one requirement'
+  return undefined
+}
+
 /** The package name of a conda spec (no channel, no version), lower-case: used to pair specs in diffs. */
 export function condaSpecName(spec: string): string {
   const noChannel = spec.includes('::') ? spec.slice(spec.lastIndexOf('::') + 2) : spec

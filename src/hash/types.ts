@@ -47,7 +47,7 @@ export interface EnvDocument {
   extra?: Record<string, JsonValue>
   /** Lock files: packages per target subdir. */
   packages?: Record<string, LockPackages>
-  /** Requirement/constraint files referenced from pip entries: path relative to the env file dir → sha256. */
+  /** Requirement/constraint files referenced from pip entries: path relative to the env file dir → `entries:<sha256 of its entries>` (requirements.ts), the sha256 of its bytes when it is not valid text, or `outside-workspace`. */
   files?: Record<string, string>
   /** Local pip paths (`-e .`, `./pkg`, `file:`): path → tree digest, or `missing` / `unhashed:<why>`. */
   local?: Record<string, string>

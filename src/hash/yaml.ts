@@ -5,7 +5,22 @@
 // give the same string. Only a *plain* (unquoted) `null`/`Null`/`NULL`/`~` or an empty value
 // is read as null, as every YAML 1.2 core-schema reader (conda's included) would.
 
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node, type YAMLError, type YAMLMap } from 'yaml'
+import {
+  isAlias,
+  isCollection,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  Scalar,
+  visit,
+  type Document,
+  type Node,
+  type YAMLError,
+  type YAMLMap,
+} from 'yaml'
 import { UserError } from '../errors.js'
 import { excerpt } from '../redact.js'
 import { thousands } from '../text.js'
@@ -79,7 +94,7 @@ export function parseYaml(text: string, file: string): PNode {
     throw new UserError(`${file} is not valid YAML: ${why}`, { file, line: 1 })
   }
   const err = doc.errors[0]
-  if (err) throw documentError(err, src, file, lineCounter)
+  if (err) throw documentError(doc, err, src, file, lineCounter)
   if (doc.contents === null) return { kind: 'scalar', value: null, line: 1 }
   return converter(doc, src, file, lineCounter)(doc.contents, 0)
 }
@@ -106,10 +121,42 @@ function preflight(text: string, file: string): string {
   return src
 }
 
+/** Errors the library reports where it gave up (often the end of the file) rather than where the problem starts. */
+const UNCLOSED_CODES = new Set(['MISSING_CHAR', 'MULTILINE_IMPLICIT_KEY', 'BAD_INDENT', 'UNEXPECTED_TOKEN'])
+
+/**
+ * Where the problem of an error starts: for an unclosed quoted string or flow collection (`"…`,
+ * `[…`, `{…`) that the library reports where it gave up, the start of the innermost such
+ * construct that holds the error's position (a quote before a bracket); else the error's own
+ * position.
+ */
+export function problemStart(doc: Document.Parsed, err: YAMLError): { offset: number; opened?: string } {
+  const pos = err.pos[0]
+  if (!UNCLOSED_CODES.has(err.code)) return { offset: pos }
+  let quote: { offset: number; opened: string } | undefined
+  let flow: { offset: number; opened: string } | undefined
+  visit(doc, {
+    Node(_key, n) {
+      const r = n.range
+      if (!r || r[0] > pos || pos > r[2]) return
+      if (isScalar(n) && (n.type === Scalar.QUOTE_DOUBLE || n.type === Scalar.QUOTE_SINGLE) && (!quote || r[0] > quote.offset))
+        quote = { offset: r[0], opened: n.type === Scalar.QUOTE_DOUBLE ? 'a "double-quoted" string' : "a 'single-quoted' string" }
+      else if (isCollection(n) && n.flow && (!flow || r[0] > flow.offset)) flow = { offset: r[0], opened: isSeq(n) ? 'a [flow list]' : 'a {flow mapping}' }
+    },
+  })
+  return quote ?? flow ?? { offset: pos }
+}
+
+/** A YAML error's line and column, 1-based, at the start of the problem (see problemStart). */
+export function yamlErrorPosition(doc: Document.Parsed, err: YAMLError, lineCounter: LineCounter): { line: number; column: number; opened?: string } {
+  const start = problemStart(doc, err)
+  const { line, col } = lineCounter.linePos(start.offset)
+  return { line, column: col, ...(start.opened ? { opened: start.opened } : {}) }
+}
+
 /** The parser's first error in the action's own words, with file, line and column. */
-function documentError(err: YAMLError, src: string, file: string, lineCounter: LineCounter): UserError {
-  const line = err.linePos?.[0]?.line ?? lineCounter.linePos(err.pos[0]).line
-  const column = err.linePos?.[0]?.col
+function documentError(doc: Document.Parsed, err: YAMLError, src: string, file: string, lineCounter: LineCounter): UserError {
+  const { line, column, opened } = yamlErrorPosition(doc, err, lineCounter)
   if (err.code === 'DUPLICATE_KEY') {
     const key = duplicateKeyAt(src, err.pos[0])
     return new UserError(`${file}:${line}: duplicate key${key ? ` "${excerpt(key)}"` : ''} — each key may appear only once in a mapping`, {
@@ -125,12 +172,17 @@ function documentError(err: YAMLError, src: string, file: string, lineCounter: L
       column,
     })
   }
-  // the library's own advice ("please use …") is about its API, not about the file
-  const first = err.message
+  const first = yamlErrorText(err)
+  const where = opened ? ` (${opened} opened on line ${line} and not closed)` : ''
+  return new UserError(`${file}:${line}: not valid YAML: ${excerpt(first, 160)}${where}`, { file, line, column })
+}
+
+/** The library's message without its position (ours is better) and its advice about its own API. */
+export function yamlErrorText(err: YAMLError): string {
+  return err.message
     .split('\n')[0]!
     .replace(/ at line \d+, column \d+:?$/, '')
     .replace(/;\s*please use [^;]*$/i, '')
-  return new UserError(`${file}:${line}: not valid YAML: ${excerpt(first, 160)}`, { file, line, column })
 }
 
 /** Converts the parsed document's nodes to PNodes, within the node, depth and alias budgets. */

@@ -3,13 +3,18 @@
 // must take a push (a blob upload started and cancelled). Missing or refused credentials
 // fail the step, naming the registry and how to log in; a registry that cannot be reached
 // for the check is only warned about (the push itself will say more).
+//
+// Before that, as soon as the inputs are read: every registry a run that pushes writes to must
+// answer at all (startReachChecks, reachPhase). One that cannot be reached — the name does not
+// resolve, the connection is refused, TLS fails, no answer within seconds — stops the run
+// before the lookup and any build, naming the host, the cause and what to do.
 
 import { UserError, errorMessage } from '../errors.js'
 import type { Ports } from '../ports/index.js'
 import { buildCertain } from '../plan.js'
-import { decidePush, pushAccessMessage } from '../push.js'
+import { decidePush, pushAccessMessage, registriesToReach, unreachableMessage, type ReachTarget } from '../push.js'
 import { formatName, type ImageName } from '../reference.js'
-import { isRegistryError } from '../registry/index.js'
+import { isRegistryError, type ReachFailure } from '../registry/index.js'
 import type { RunState } from '../state.js'
 
 /** The repositories this run pushes to: the base repository when a base is built, the image's when an application is. */
@@ -60,4 +65,25 @@ export async function pushAccessPhase(
       ports.log.warning(`Could not check push access to ${formatName(repo)} (${errorMessage(e)}); building anyway`)
     }
   }
+}
+
+/** Reachability checks under way, one per registry the run pushes to; undefined when the run does not push. */
+export type ReachChecks = Promise<readonly { readonly target: ReachTarget; readonly why?: ReachFailure }[]>
+
+/** Starts the reachability checks of a run that pushes (they run while the action hashes). */
+export function startReachChecks(s: Pick<RunState, 'opts' | 'ctx' | 'stores'>): ReachChecks | undefined {
+  const { opts, ctx, stores } = s
+  const registry = stores.registry
+  if (opts.mode === 'plan' || !registry || !decidePush({ push: opts.push, local: opts.image.local, pullRequest: ctx.pullRequest }).enabled) return undefined
+  const checks = Promise.all(registriesToReach(opts).map(async (target) => ({ target, why: await registry.reachable(target.name) })))
+  checks.catch(() => undefined)
+  return checks
+}
+
+/** Every registry the run pushes to answered; else one UserError naming each that did not. */
+export async function reachPhase(checks: ReachChecks, ports: Pick<Ports, 'log'>): Promise<void> {
+  const results = await checks
+  const failed = results.filter((r) => r.why !== undefined)
+  if (failed.length) throw new UserError(failed.map((r) => unreachableMessage(r.target, r.why!)).join('\n'))
+  ports.log.info(`Registries reachable: ${results.map((r) => r.target.name.registry).join(', ')}`)
 }

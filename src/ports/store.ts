@@ -4,7 +4,7 @@
 import { inspectLocal, localTags } from '../engine.js'
 import type { MergeRegistry } from '../merge.js'
 import { formatName, formatReference, type ImageName } from '../reference.js'
-import { RegistryClient } from '../registry/index.js'
+import { RegistryClient, type ReachFailure } from '../registry/index.js'
 import type { Logger } from '../registry/transport.js'
 import type { ImageSize } from '../report/model.js'
 import type { ManifestDeleter, TagSource } from '../retention/index.js'
@@ -24,6 +24,8 @@ export type RegistryAccess = TagSource & ManifestDeleter & MergeRegistry & PushP
 /** Whether this job may push to a repository (a blob upload started and cancelled; see RegistryClient.probePush). */
 export interface PushProbe {
   probePush(name: ImageName): Promise<void>
+  /** Whether the registry of `name` answers at all, within a few seconds: undefined, or why not (see RegistryClient.reachable). */
+  reachable(name: ImageName): Promise<ReachFailure | undefined>
 }
 
 /** The stores of a run: the one behind `image`, the local engine (for loaded images), and the registry when there is one. */

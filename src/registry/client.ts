@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import type { ImageName } from '../reference.js'
 import { repositoryScope } from './auth.js'
 import { ImplausibleSize, RegistryError, TransientError } from './errors.js'
-import { Transport, errorCodeOf, type Registry, type Response, type TransportOptions } from './transport.js'
+import { Transport, errorCodeOf, type ReachFailure, type Registry, type Response, type TransportOptions } from './transport.js'
 import { manifestBytes, MAX_BLOB_BYTES, MAX_IMAGE_BYTES, MAX_INDEX_DEPTH, MAX_INDEX_ENTRIES, MAX_MANIFESTS_WALKED, shapeFault } from './plausible.js'
 
 /** Bounds of one tag listing; past any of them the listing fails (the caller builds as a miss). */
@@ -17,6 +17,9 @@ export interface TagListLimits {
   /** Most bytes of tag-list bodies read, over all pages. */
   maxBytes: number
 }
+
+/** The reachability check of a registry a run pushes to, retries and backoff included: seconds, not the minutes of a build. */
+export const REACH_DEADLINE_MS = 8_000
 
 /** The push check (a test upload and its cancellation), retries and backoff included. */
 const PUSH_CHECK_DEADLINE_MS = 60_000
@@ -554,6 +557,11 @@ export class RegistryClient {
         return res
       },
     )
+  }
+
+  /** Whether the registry of `name` answers at all (see Transport.reach): undefined, or why not. */
+  reachable(name: ImageName, deadlineMs: number = REACH_DEADLINE_MS): Promise<ReachFailure | undefined> {
+    return this.transport.reach(this.reg(name), deadlineMs)
   }
 
   /**

@@ -14,8 +14,9 @@ export {
   type PlatformSize,
   type RegistryClientOptions,
   DEFAULT_TAG_LIST_LIMITS,
+  REACH_DEADLINE_MS,
   type TagListLimits,
 } from './client.js'
 export { ImplausibleSize, RegistryError, RunEnded, isImplausibleSize, isRegistryError, isRunEnded, type RegistryErrorKind } from './errors.js'
 export { hasCredentials, defaultDockerConfigDir } from './credentials.js'
-export type { Logger as RegistryLogger } from './transport.js'
+export type { Logger as RegistryLogger, ReachFailure } from './transport.js'

@@ -57,6 +57,15 @@ export interface ResponseHeaders {
 }
 
 /** One registry: the host as written (for messages and credentials) and where its API is. */
+/** Why a registry could not be reached (Transport.reach). */
+export interface ReachFailure {
+  /** `ENOTFOUND`, `ECONNREFUSED`, `TimeoutError`, a TLS code, … */
+  readonly code: string
+  readonly message: string
+  /** The check's deadline. */
+  readonly ms: number
+}
+
 export interface Registry {
   /** As written by the user: `ghcr.io`, `docker.io`, `127.0.0.1:5000`. */
   readonly name: string
@@ -99,6 +108,8 @@ export interface Response {
 const DEFAULT_TIMEOUT_MS = 30_000
 const DEFAULT_RETRIES = 4
 const BACKOFF_BASE_MS = 500
+/** Attempts of a reachability check (see Transport.reach). */
+const REACH_ATTEMPTS = 3
 const BACKOFF_CAP_MS = 15_000
 const RETRY_AFTER_CAP_MS = 60_000
 const MAX_REDIRECTS = 5
@@ -360,7 +371,7 @@ export class Transport {
     this.agents.clear()
   }
 
-  private closedError(reg: Registry, req: Request): RunEnded {
+  private closedError(reg: Registry, req: Pick<Request, 'what'>): RunEnded {
     return new RunEnded(reg.name, `${reg.name}: did not ${req.what}: the run ended first`)
   }
 
@@ -469,6 +480,39 @@ export class Transport {
     } finally {
       signal.done()
     }
+  }
+
+  /**
+   * Whether the registry answers at all, within `deadlineMs` (attempt timeouts, retries and
+   * backoff included): one `GET /v2/` per attempt, no credentials, no redirect followed; any
+   * HTTP status is an answer. A failure worth another attempt (refused, reset) is tried at
+   * most `REACH_ATTEMPTS` times; one that is not (the name does not resolve, TLS, no answer
+   * before the deadline) ends the check at once. Undefined when it answered, else the failure:
+   * its code (`ENOTFOUND`, `ECONNREFUSED`, `TimeoutError`, a TLS code) and message.
+   */
+  async reach(reg: Registry, deadlineMs: number): Promise<ReachFailure | undefined> {
+    const deadline = this.now() + deadlineMs
+    const url = new URL(`${reg.scheme}://${reg.host}/v2/`)
+    let last: ReachFailure | undefined
+    for (let attempt = 0; attempt < REACH_ATTEMPTS; attempt++) {
+      if (attempt > 0) await this.pause(Math.max(0, Math.min(backoffMs(attempt - 1), deadline - this.now())))
+      if (this.closed) throw this.closedError(reg, { what: 'reach the registry' })
+      const signal = new AttemptTimer(Math.max(1, deadline - this.now()))
+      this.attempts.add(signal)
+      try {
+        discard(await this.rawFetch(url, { method: 'GET', headers: {}, signal }))
+        return undefined
+      } catch (e) {
+        if (this.closed) throw this.closedError(reg, { what: 'reach the registry' })
+        const code = signal.aborted ? 'TimeoutError' : (errorCode(e) ?? 'unknown')
+        last = { code: code === 'AbortError' ? 'TimeoutError' : code, message: (e as Error).message, ms: deadlineMs }
+        if (last.code === 'TimeoutError' || PERMANENT_CODES.has(last.code) || this.now() >= deadline) return last
+      } finally {
+        this.attempts.delete(signal)
+        signal.done()
+      }
+    }
+    return last
   }
 
   /**

@@ -94,7 +94,7 @@ export async function basePhase(
       ports.log.info(displayCommand(spec))
       return runOneBuild('base', spec, { ...s, platforms: plan.job.platforms }, tc, ports)
     })
-    build = buildReport('base', plan.base.tagRef, outcome.outcome, outcome.note)
+    build = buildReport('base', plan.base.tagRef, outcome.outcome, outcome.note, opts.baseDockerfile.content)
     metadata = outcome.outcome.metadata
     // The registry's digest of the pushed tag and its size in one read.
     size = plan.push.enabled ? await stores.store.size(repo, plan.base.tag) : undefined

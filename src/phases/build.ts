@@ -12,6 +12,7 @@ import type { BuildReport, ReportData } from '../report/model.js'
 import type { RunState } from '../state.js'
 import type { Toolchain } from './builder.js'
 import type { SourceDate } from '../source-date.js'
+import { stepName } from '../buildx/step-name.js'
 
 export type BuildPorts = Pick<Ports, 'buildx' | 'actionsCache' | 'log'>
 
@@ -81,7 +82,8 @@ export function ociLabels(ctx: RunContext, sourceDate?: SourceDate): string[] {
   return out
 }
 
-export function buildReport(kind: 'base' | 'app', ref: string, o: BuildOutcome, actionsCacheNote?: string): BuildReport {
+/** The report's entry of a build; `dockerfile`: the text built, to name heredoc steps by their command. */
+export function buildReport(kind: 'base' | 'app', ref: string, o: BuildOutcome, actionsCacheNote?: string, dockerfile?: string): BuildReport {
   return {
     kind,
     ref,
@@ -89,7 +91,7 @@ export function buildReport(kind: 'base' | 'app', ref: string, o: BuildOutcome, 
     cachedSteps: o.cachedSteps,
     totalSteps: o.totalSteps,
     durationMs: o.durationMs,
-    steps: o.steps,
+    steps: o.steps.map((st) => ({ ...st, name: stepName(st.name, dockerfile) })),
     cacheExport: o.cacheExport,
     cacheNote: [o.cacheNote, actionsCacheNote].filter(Boolean).join('; ') || undefined,
   }

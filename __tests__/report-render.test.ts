@@ -72,12 +72,12 @@ function reused(): ReportData {
     base: {
       tag: 'base-3f2a9c1b7d4e-20240601',
       ref: `ghcr.io/acme/model:base-3f2a9c1b7d4e-20240601@${PREV_DIGEST}`,
-      reused: true,
+      outcome: 'reused',
       decision: 'reused',
       ageDays: 3,
     },
     final: {
-      ref: 'ghcr.io/acme/model:sha-abc1234',
+      ref: `ghcr.io/acme/model:sha-abc1234@${DIGEST}`,
       digest: DIGEST,
       size: { ref: 'ghcr.io/acme/model:sha-abc1234', total: 412_300_000, platforms: [{ platform: 'linux/amd64', bytes: 412_300_000 }] },
       compareTo: { ref: 'ghcr.io/acme/model:latest', total: 394_100_000, platforms: [{ platform: 'linux/amd64', bytes: 394_100_000 }] },
@@ -91,6 +91,7 @@ function reused(): ReportData {
       { name: 'Measure', ms: 640 },
     ],
     push: { enabled: true, reason: 'credentials present' },
+    pushedTags: ['ghcr.io/acme/model:sha-abc1234'],
     warnings: [],
   }
 }
@@ -102,7 +103,7 @@ function built(): ReportData {
     base: {
       tag: 'base-3f2a9c1b7d4e-20240604',
       ref: `ghcr.io/acme/model:base-3f2a9c1b7d4e-20240604@${DIGEST}`,
-      reused: false,
+      outcome: 'built',
       decision: 'new-environment',
       ageDays: 0,
       changes,
@@ -115,6 +116,7 @@ function built(): ReportData {
       compareTo: { ref: 'ghcr.io/acme/model:base-0a1b2c3d4e5f-20240520', total: 394_100_000, platforms: [{ platform: 'linux/amd64', bytes: 394_100_000 }] },
     },
     builds: [baseBuild],
+    pushedTags: ['ghcr.io/acme/model:base-3f2a9c1b7d4e-20240604'],
     cache: { cachedSteps: 2, totalSteps: 5, ratio: 0.4 },
     phases: [
       { name: 'Fingerprint', ms: 42 },
@@ -169,7 +171,7 @@ const cases: Case[] = [
       ...built(),
       mode: 'base',
       base: {
-        ...built().base,
+        ...built().base!,
         decision: 'nightly',
         changes: undefined,
         previousTag: undefined,
@@ -180,14 +182,14 @@ const cases: Case[] = [
   ],
   [
     'max-age',
-    { ...built(), base: { ...built().base, decision: 'max-age', changes: undefined, previousTag: 'base-3f2a9c1b7d4e-20240501' } },
+    { ...built(), base: { ...built().base!, decision: 'max-age', changes: undefined, previousTag: 'base-3f2a9c1b7d4e-20240501' } },
     ['(refreshed by max-age)', 'Refreshed by `max-age`', '`base-3f2a9c1b7d4e-20240501`'],
   ],
   [
     'lookup failed',
     {
       ...built(),
-      base: { ...built().base, decision: 'lookup-failed', changes: undefined, previousTag: undefined },
+      base: { ...built().base!, decision: 'lookup-failed', changes: undefined, previousTag: undefined },
       warnings: ['Tag lookup failed: HTTP 503 from ghcr.io'],
     },
     ['lookup failed, built as a cache miss', 'built as a cache miss (see the warnings)', '#### ⚠️ Warnings', 'HTTP 503'],
@@ -197,9 +199,10 @@ const cases: Case[] = [
     {
       ...built(),
       mode: 'plan',
-      base: { tag: 'base-3f2a9c1b7d4e-20240604', reused: false, decision: 'new-environment', changes, previousTag: 'base-0a1b2c3d4e5f-20240520' },
+      base: { tag: 'base-3f2a9c1b7d4e-20240604', outcome: 'would-build', decision: 'new-environment', changes, previousTag: 'base-0a1b2c3d4e5f-20240520' },
       final: undefined,
       builds: [],
+      pushedTags: [],
       cache: { cachedSteps: 0, totalSteps: 0, ratio: 1 },
       trend: undefined,
       push: { enabled: false, reason: 'mode: plan' },
@@ -257,7 +260,12 @@ const cases: Case[] = [
   ],
   [
     'no previous image',
-    { ...built(), base: { ...built().base, changes: undefined, previousTag: undefined }, final: { ...built().final!, compareTo: undefined }, trend: undefined },
+    {
+      ...built(),
+      base: { ...built().base!, changes: undefined, previousTag: undefined },
+      final: { ...built().final!, compareTo: undefined },
+      trend: undefined,
+    },
     ['no previous image to compare with', 'first base for it', 'image **412.3 MB**', '🔨 **Base built** (new environment)', '#### Why the base was built'],
     ['(+', 'Size trend'],
   ],
@@ -297,6 +305,7 @@ const cases: Case[] = [
       ...built(),
       push: { enabled: false, reason: 'pull request from a fork' },
       builds: [{ ...baseBuild, cacheExport: 'skipped', cacheNote: 'not pushing' }],
+      pushedTags: [],
     },
     ['⏸️ not pushed — pull request from a fork', 'base cache not exported (not pushing)'],
     ['✅ pushed'],
@@ -330,6 +339,113 @@ const cases: Case[] = [
       },
     },
     ['Retention (dry run — nothing deleted)', 'Would delete **1**', 'would delete |', 'DELETE is disabled'],
+  ],
+  [
+    'nightly refresh of the same environment, every step from the cache',
+    {
+      ...built(),
+      mode: 'base',
+      base: {
+        ...built().base!,
+        decision: 'nightly',
+        changes: [],
+        previousTag: 'base-3f2a9c1b7d4e-20240603',
+        previousSameEnvironment: true,
+        refresh: { kind: 'pull', cachedSteps: 6, totalSteps: 6, rebuilt: [] },
+      },
+      builds: [{ ...baseBuild, cachedSteps: 6, totalSteps: 6, steps: baseBuild.steps.map((st) => ({ ...st, cached: true })) }],
+      cache: { cachedSteps: 6, totalSteps: 6, ratio: 1 },
+    },
+    [
+      'Same environment as `base-3f2a9c1b7d4e-20240603` (identical hash)',
+      'all 6 steps came from the cache',
+      'was **not** solved again',
+      '`refresh: full` solves it again',
+    ],
+    ['a different hash can come from', 'this is the first base'],
+  ],
+  [
+    'nightly refresh that ran steps again',
+    {
+      ...built(),
+      mode: 'base',
+      base: {
+        ...built().base!,
+        decision: 'nightly',
+        changes: [],
+        previousTag: 'base-3f2a9c1b7d4e-20240603',
+        previousSameEnvironment: true,
+        refresh: {
+          kind: 'pull',
+          cachedSteps: 1,
+          totalSteps: 3,
+          rebuilt: ['[solve 3/4] RUN micromamba install -y -n base -f "$spec" …', '[solve 4/4] RUN mkdir -p "$d"'],
+        },
+      },
+    },
+    ['2 of 3 steps ran again', 'RUN micromamba install'],
+  ],
+  [
+    'refresh: full',
+    {
+      ...built(),
+      mode: 'base',
+      base: { ...built().base!, decision: 'nightly', refresh: { kind: 'full', cachedSteps: 0, totalSteps: 3, rebuilt: ['a', 'b', 'c'] } },
+    },
+    ['`refresh: full`', 'the environment was solved again'],
+  ],
+  [
+    'second mode: base run of the day',
+    {
+      ...reused(),
+      mode: 'base',
+      final: { ...reused().final!, ref: reused().base!.ref! },
+      builds: [],
+      pushedTags: [],
+      cache: { cachedSteps: 0, totalSteps: 0, ratio: 1 },
+    },
+    ["today's base for this environment already exists", '✅ nothing to push — nothing was built', 'nothing built'],
+    ['✅ pushed', 'Why the base'],
+  ],
+  [
+    'the base build failed',
+    {
+      ...built(),
+      base: { ...built().base!, outcome: 'build-failed', ref: undefined },
+      final: undefined,
+      builds: [],
+      pushedTags: [],
+      cache: { cachedSteps: 0, totalSteps: 0, ratio: 1 },
+      failure: { phase: 'Build base base-3f2a9c1b7d4e-20240604', message: 'solve failed', log: [], hints: [], userError: true },
+    },
+    ['| Base | ❌ build failed', '· not created', 'no build finished (the run failed)', '#### Why a base build ran', '❌ the run failed: nothing was pushed'],
+    ['🔨 built', 'Why the base was built', '✅', '| Pull |'],
+  ],
+  [
+    'a failure before the base build',
+    {
+      ...built(),
+      base: { ...built().base!, outcome: 'not-reached', ref: undefined },
+      final: undefined,
+      builds: [],
+      pushedTags: [],
+      failure: { phase: 'Builder', message: 'no builder', log: [], hints: [], userError: false },
+    },
+    ['| Base | ⏭️ not built — the run failed before the base build', '#### Why a base build was due'],
+    ['🔨 built', 'Why the base was built'],
+  ],
+  [
+    'a failure before the lookup',
+    {
+      ...built(),
+      base: undefined,
+      final: undefined,
+      builds: [],
+      pushedTags: [],
+      failure: { phase: 'Lookup', message: 'bad', log: [], hints: [], userError: true },
+    },
+    ['❌ **Failed** in Lookup'],
+    ['Why', 'first base', '| Base'],
   ],
 ]
 
@@ -374,10 +490,14 @@ describe('renderReport', () => {
     expect(block.match(/✅ cached/g)).toHaveLength(2)
   })
 
-  it('renders the full environment hash and the final digest', () => {
+  it('renders the full environment hash, and the full digest only on the pull line (elsewhere shortened)', () => {
     const md = renderReport(reused())
     expect(md).toContain(HASH)
-    expect(md).toContain(DIGEST)
+    const lines = md.split('\n').filter((l) => l.includes(DIGEST))
+    expect(lines).toEqual([`| Pull | \`docker pull ghcr.io/acme/model:sha-abc1234@${DIGEST}\` |`])
+    expect(md).toContain(`@${DIGEST.slice(0, 19)}…\``)
+    const comment = renderReport(reused(), { forComment: true })
+    expect(comment.match(/sha256:[0-9a-f]{64}/g)).toHaveLength(1)
   })
 
   it('says a rebuild that changed nothing is unchanged, naming the reference that had the digest', () => {
@@ -431,7 +551,14 @@ describe('renderReport: day-one points', () => {
   })
 
   it('plan mode says push where a run would push', () => {
-    const plan: ReportData = { ...built(), mode: 'plan', builds: [], final: undefined, push: { enabled: true, reason: 'push: auto' } }
+    const plan: ReportData = {
+      ...built(),
+      base: { ...built().base!, outcome: 'would-build' },
+      mode: 'plan',
+      builds: [],
+      final: undefined,
+      push: { enabled: true, reason: 'push: auto' },
+    }
     expect(renderReport(plan)).toContain('nothing pushed (plan) — a run would push')
     expect(renderReport({ ...plan, push: { enabled: false, reason: 'push: false' } })).toContain('a run would not push: push: false')
   })
@@ -441,7 +568,7 @@ describe('renderReport: day-one points', () => {
     const md = renderReport({
       ...d,
       base: {
-        ...d.base,
+        ...d.base!,
         size: { ref: 'ghcr.io/acme/model:base-new', total: 400_000_000, platforms: [] },
         compareTo: { ref: 'ghcr.io/acme/model:base-old', total: 390_000_000, platforms: [] },
       },
@@ -457,7 +584,7 @@ describe('renderReport with hostile input', () => {
     image: 'ghcr.io/acme/mo|del`<b>',
     environmentFile: 'envs/<img src=x onerror=alert(1)>|.yml',
     base: {
-      ...built().base,
+      ...built().base!,
       tag: `base-${evil}`,
       previousTag: evil,
       changes: [
@@ -520,7 +647,7 @@ describe('renderReport size limits', () => {
     ...built(),
     image: `ghcr.io/acme/${huge}`,
     environmentFile: huge,
-    base: { ...built().base, tag: huge, changes: manyChanges, previousTag: huge, note: huge },
+    base: { ...built().base!, tag: huge, changes: manyChanges, previousTag: huge, note: huge },
     builds: Array.from({ length: 200 }, (_, b) => ({
       ...baseBuild,
       ref: huge,

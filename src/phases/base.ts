@@ -14,6 +14,7 @@ import { buildReport, ociLabels, registryCache, runOneBuild, type BuildPorts } f
 import type { Toolchain } from './builder.js'
 import type { ReadsBeforeBuilds } from './reads.js'
 import type { PhaseTimer } from './timing.js'
+import { BASE_BUILD_PHASE } from './report-data.js'
 import type { ImageSize } from '../report/model.js'
 
 export interface BaseResult {
@@ -80,7 +81,7 @@ export async function basePhase(
   let digest: string | undefined
   let size: ImageSize | undefined
   if (plan.base.build) {
-    const outcome = await timer.run(`Build base ${plan.base.tag}`, async () => {
+    const outcome = await timer.run(`${BASE_BUILD_PHASE} ${plan.base.tag}`, async () => {
       ports.log.info(plan.report.reason)
       const bundled = opts.baseDockerfile.bundled
         ? await bundledTemplateContext({

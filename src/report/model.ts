@@ -41,6 +41,22 @@ export interface ImageSize {
   readonly uncompressed?: boolean
 }
 
+/**
+ * What happened to the base in this run: reused, built, its build failed, the run failed
+ * before its build; in plan mode, what a run would do.
+ */
+export type BaseOutcome = 'reused' | 'built' | 'build-failed' | 'not-reached' | 'would-build' | 'would-reuse'
+
+/** What a refresh of an existing base (nightly `mode: base`, `max-age`) did, from its build's steps. */
+export interface RefreshReport {
+  /** `pull`: FROM images re-pulled, unchanged steps from the cache; `full`: built with --no-cache (re-solved). */
+  readonly kind: 'pull' | 'full'
+  readonly cachedSteps: number
+  readonly totalSteps: number
+  /** The steps that ran (not from the cache), in build order. */
+  readonly rebuilt: readonly string[]
+}
+
 /** Why a new base was built (or that none was). */
 export type BaseDecision = 'reused' | 'new-environment' | 'max-age' | 'nightly' | 'lookup-failed' | 'planned'
 
@@ -124,18 +140,23 @@ export interface ReportData {
   readonly image: string
   readonly environmentFile: string
   readonly envHash: string
-  readonly base: {
+  /** Absent when the run failed before the base was decided (nothing about it is known). */
+  readonly base?: {
     readonly tag: string
     /** `repo:tag@sha256:…` when known. */
     readonly ref?: string
-    readonly reused: boolean
+    readonly outcome: BaseOutcome
     readonly decision: BaseDecision
     /** Age in whole days of the picked tag's date (0 for today). */
     readonly ageDays?: number
     /** What differs from the newest previous base of this repository/prefix. */
     readonly changes?: readonly EnvChange[]
     readonly previousTag?: string
-    /** e.g. `refresh: pull` for the nightly job. */
+    /** The previous base has this very environment hash: a refresh, not a change of the environment. */
+    readonly previousSameEnvironment?: boolean
+    /** A refresh build (nightly, max-age) that ran: what it did. */
+    readonly refresh?: RefreshReport
+    /** e.g. the merge of `mode: merge`. */
     readonly note?: string
     /** Size of a newly built base, and of the previous base it is compared with (when an application image is the final image). */
     readonly size?: ImageSize

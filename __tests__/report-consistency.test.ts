@@ -8,13 +8,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fc, test } from '@fast-check/vitest'
-import { afterAll, beforeAll, expect } from 'vitest'
+import { afterAll, beforeAll, expect, test as vitest } from 'vitest'
 import { actionDefaults } from '../__fixtures__/action-runner.js'
 import { testContext } from '../__fixtures__/context.js'
 import type { InputName } from '../src/constants.js'
 import { datedTag, datedTags, hash12 } from '../src/dated-tags.js'
 import type { Fingerprint } from '../src/hash/index.js'
 import { getOptions } from '../src/options.js'
+import { cacheExportOf } from '../src/phases/build.js'
 import { BASE_BUILD_PHASE, reportData, type RunRecord } from '../src/phases/report-data.js'
 import { planRun } from '../src/plan.js'
 import type { BuildReport, FailureInfo, RetentionReport } from '../src/report/model.js'
@@ -144,3 +145,19 @@ test.prop([state], { numRuns: 500 })(
   },
   120_000,
 )
+
+// A fork pull request or `store: local` exports the build cache only to a local directory:
+// it is exported when the Actions cache took it, not because buildx wrote the directory.
+vitest.each([
+  [false, 'exported', 'saved', 'exported'],
+  [false, 'exported', 'exists', 'exported'],
+  [false, 'exported', 'skipped-unchanged', 'exported'],
+  [false, 'exported', 'unavailable', 'skipped'],
+  [false, 'exported', 'skipped-too-large', 'skipped'],
+  [false, 'exported', 'failed', 'failed'],
+  [false, 'failed', 'failed', 'failed'],
+  [true, 'exported', 'unavailable', 'exported'],
+  [true, 'failed', 'saved', 'failed'],
+] as const)('registry export %s, buildx %s, Actions cache save %s: %s', (registry, buildx, saved, want) => {
+  expect(cacheExportOf(registry, buildx, saved)).toBe(want)
+})

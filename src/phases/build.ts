@@ -2,7 +2,7 @@
 // user's, with the BuildKit cache restored from and saved to the Actions cache when that
 // backend is on. Also the pieces both builds share (cache refs, labels, the report entry).
 
-import { buildxLocalCacheArgs, cacheBranch, defaultBranchFromEvent } from '../actions-cache/index.js'
+import { buildxLocalCacheArgs, cacheBranch, defaultBranchFromEvent, type SaveResult } from '../actions-cache/index.js'
 import { cacheTos, cacheToValue, type BuildOutcome, type BuildSpec } from '../buildx/index.js'
 import { Labels } from '../constants.js'
 import type { RunContext } from '../context.js'
@@ -64,7 +64,19 @@ export async function runOneBuild(
     : 'failed'
   const note = `Actions cache: ${hit ? `restored ${restored.hit} (${restored.matchedKey})` : restored.hit}, save ${saved}`
   ports.log.info(note)
-  return { outcome, note }
+  return { outcome: { ...outcome, cacheExport: cacheExportOf(cacheTos(spec).length > 0, outcome.cacheExport, saved) }, note }
+}
+
+/**
+ * Where the build cache went, as the report says it: buildx's export to the registry (when
+ * one was asked for) and the Actions cache save. An export to the local directory that was
+ * not saved (Actions cache unavailable, too large, failed) exported nothing anyone can use.
+ */
+export function cacheExportOf(registry: boolean, buildx: BuildOutcome['cacheExport'], saved: SaveResult): BuildOutcome['cacheExport'] {
+  if (registry) return buildx
+  if (buildx !== 'exported') return buildx
+  if (saved === 'saved' || saved === 'exists' || saved === 'skipped-unchanged') return 'exported'
+  return saved === 'failed' ? 'failed' : 'skipped'
 }
 
 /** `--cache-from`/`--cache-to` of a registry cache ref, as this run may use them. */

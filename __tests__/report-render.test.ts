@@ -435,6 +435,20 @@ const cases: Case[] = [
     ['🔨 built', 'Why the base was built'],
   ],
   [
+    'phases that overlapped: each its own time, marked, and a wall-clock total',
+    {
+      ...reused(),
+      phases: [
+        { name: 'Inputs', ms: 10, startMs: 0, endMs: 10 },
+        { name: 'Environment hash', ms: 390, startMs: 10, endMs: 400 },
+        { name: 'Lookup', ms: 341, startMs: 10, endMs: 401, overlapped: ['Environment hash'] },
+        { name: 'Measure', ms: 99, startMs: 401, endMs: 500 },
+      ],
+    },
+    ['Lookup 341 ms (alongside Environment hash)', '**total 500 ms**'],
+    ['Lookup 0 ms', 'total 840 ms'],
+  ],
+  [
     'a failure before the lookup',
     {
       ...built(),

@@ -68,10 +68,11 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
   // With an application Dockerfile a build is certain: the builder and push access are checked while the action hashes and lists tags.
   const builderProbe = buildCertain(opts) ? probeBuilder({ opts, ctx }, dockerEnvironment(opts, builderLogin(opts, true), ports, cleanup), ports) : undefined
   const pushChecks = startPushChecks({ opts, ctx, stores })
-  const tags = startTagList({ opts, stores })
+  const pushWork = pushChecks.size > 0 ? timer.track(() => Promise.allSettled([...pushChecks.values()])) : undefined
+  const tags = timer.track(() => startTagList({ opts, stores }))
   const fp = await timer.run('Environment hash', () => fingerprintPhase(inputs, ctx.workspace, ports))
   progress.fp = fp
-  const lookup = await timer.run('Lookup', () => lookupPhase({ opts, envHash: fp.hash, tags }, ports))
+  const lookup = await timer.run('Lookup', () => lookupPhase({ opts, envHash: fp.hash, tags: tags.promise }, ports), tags)
   const plan = planRun({ opts, ctx, envHash: fp.hash, lookup, platforms: inputs.platforms })
   progress.plan = plan
   const s: RunState = { env, ctx, ...inputs, fp, stores, lookup, plan, phases: timer.list }
@@ -93,7 +94,7 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
   }
 
   const reads = startReadsBeforeBuilds(s, ports)
-  if (needsPushCheck(s)) await timer.run('Push access', () => pushAccessPhase(s, ports, pushChecks))
+  if (needsPushCheck(s)) await timer.run('Push access', () => pushAccessPhase(s, ports, pushChecks), pushWork)
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'conda-image-action-'))
   cleanup(() => rmSync(workDir, { recursive: true, force: true }))
   const probe = () => builderProbe ?? probeBuilder(s, dockerEnvironment(opts, plan.builder.login, ports, cleanup), ports)

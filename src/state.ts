@@ -26,7 +26,13 @@ export interface RunState {
 
 export interface PhaseTiming {
   readonly name: string
+  /** The phase's own time: for work started earlier, from its start to when it settled. */
   readonly ms: number
+  /** Monotonic start and end (for the wall-clock total). */
+  readonly startMs?: number
+  readonly endMs?: number
+  /** The phases its work ran alongside. */
+  readonly overlapped?: readonly string[]
 }
 
 /** Registers work to do when the run ends (temporary files, a throwaway builder). */

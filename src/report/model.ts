@@ -174,7 +174,14 @@ export interface ReportData {
   readonly builds: readonly BuildReport[]
   /** Totals over the builds that ran (1 when nothing was built). */
   readonly cache: { readonly cachedSteps: number; readonly totalSteps: number; readonly ratio: number }
-  readonly phases: readonly { readonly name: string; readonly ms: number }[]
+  /** Each phase's own time; `overlapped`: the phases its work ran alongside; start/end (monotonic) give the wall-clock total. */
+  readonly phases: readonly {
+    readonly name: string
+    readonly ms: number
+    readonly overlapped?: readonly string[]
+    readonly startMs?: number
+    readonly endMs?: number
+  }[]
   readonly push: { readonly enabled: boolean; readonly reason: string }
   /** Sizes of the last dated bases of this environment, oldest first. */
   readonly trend?: readonly { readonly tag: string; readonly bytes: number }[]

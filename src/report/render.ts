@@ -346,10 +346,18 @@ function pushText(d: ReportData, caps: Caps): string {
 }
 
 function phasesText(d: ReportData, caps: Caps): string {
-  const shown = d.phases.slice(0, caps.phases).map((p) => `${text(p.name, 60)} ${formatDuration(p.ms)}`)
+  const shown = d.phases
+    .slice(0, caps.phases)
+    .map((p) => `${text(p.name, 60)} ${formatDuration(p.ms)}${p.overlapped?.length ? ` (alongside ${p.overlapped.map((o) => text(o, 40)).join(', ')})` : ''}`)
   if (d.phases.length > caps.phases) shown.push(`… and ${more(d.phases.length - caps.phases)} more`)
-  const total = d.phases.reduce((n, p) => n + (Number.isFinite(p.ms) ? p.ms : 0), 0)
-  return `${shown.join(' · ')} · **total ${formatDuration(total)}**`
+  return `${shown.join(' · ')} · **total ${formatDuration(wallClock(d.phases))}**`
+}
+
+/** From the first phase's start to the last one's end (phases that overlapped are not counted twice); the sum when the times are not known. */
+function wallClock(phases: ReportData['phases']): number {
+  const timed = phases.filter((p) => Number.isFinite(p.startMs) && Number.isFinite(p.endMs))
+  if (timed.length > 0 && timed.length === phases.length) return Math.max(...timed.map((p) => p.endMs!)) - Math.min(...timed.map((p) => p.startMs!))
+  return phases.reduce((n, p) => n + (Number.isFinite(p.ms) ? p.ms : 0), 0)
 }
 
 function platformTable(d: ReportData, caps: Caps): string | undefined {

@@ -16,6 +16,7 @@ import { datedTag, datedTags, hash12 } from '../src/dated-tags.js'
 import type { Fingerprint } from '../src/hash/index.js'
 import { getOptions } from '../src/options.js'
 import { cacheExportOf } from '../src/phases/build.js'
+import { comparableSizes } from '../src/sizes/measure.js'
 import { BASE_BUILD_PHASE, reportData, type RunRecord } from '../src/phases/report-data.js'
 import { planRun } from '../src/plan.js'
 import type { BuildReport, FailureInfo, RetentionReport } from '../src/report/model.js'
@@ -160,4 +161,17 @@ vitest.each([
   [true, 'failed', 'saved', 'failed'],
 ] as const)('registry export %s, buildx %s, Actions cache save %s: %s', (registry, buildx, saved, want) => {
   expect(cacheExportOf(registry, buildx, saved)).toBe(want)
+})
+
+// Sizes are compared only when they measure the same thing.
+vitest.each([
+  [undefined, 'engine-compressed', true],
+  ['registry', 'registry', true],
+  ['engine-uncompressed', 'engine-uncompressed', true],
+  ['engine-uncompressed', 'registry', false],
+  ['engine-unknown', 'registry', false],
+  ['engine-unknown', 'engine-unknown', false],
+] as const)('a %s size and a %s size are comparable: %s', (a, b, want) => {
+  expect(comparableSizes({ measure: a }, { measure: b })).toBe(want)
+  expect(comparableSizes({ measure: b }, { measure: a })).toBe(want)
 })

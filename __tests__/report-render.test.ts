@@ -449,6 +449,30 @@ const cases: Case[] = [
     ['Lookup 0 ms', 'total 840 ms'],
   ],
   [
+    'store: local on the containerd image store, compared with a registry image',
+    {
+      ...reused(),
+      final: {
+        ...reused().final!,
+        size: { ref: 'acme/model:dev', total: 412_300_000, platforms: [{ platform: 'linux/amd64', bytes: 412_300_000 }], measure: 'engine-compressed' },
+      },
+    },
+    ['**412.3 MB** compressed (in the local engine: layers, config and manifest) (linux/amd64) · +18.2 MB, +4.6% vs `ghcr.io/acme/model:latest`'],
+    ['uncompressed', '(local)'],
+  ],
+  [
+    'an unpacked local size is not compared with a compressed registry size',
+    {
+      ...reused(),
+      final: {
+        ...reused().final!,
+        size: { ref: 'acme/model:dev', total: 1_200_000_000, platforms: [{ platform: 'linux/amd64', bytes: 1_200_000_000 }], measure: 'engine-uncompressed' },
+      },
+    },
+    ['**1.2 GB** unpacked (in the local engine)', 'not compared with `ghcr.io/acme/model:latest` (394.1 MB): it is compressed, this one unpacked'],
+    ['+805', 'image **1.2 GB** ('],
+  ],
+  [
     'a failure before the lookup',
     {
       ...built(),

@@ -3,12 +3,13 @@
 // base; a failed base build is not "built"; a second `mode: base` run of the day pushes
 // nothing and says so; plan mode prints a bounded document; the failure annotation is short.
 
+import { execFileSync } from 'node:child_process'
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROOT, runAction, succeeded, type ActionResult } from '../__fixtures__/action-runner.js'
-import { REGISTRY, epochOf, listTags, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
+import { REGISTRY, epochOf, listTags, removeLocalImages, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
 
 const EXAMPLE = path.join(ROOT, 'examples', 'quickstart')
 
@@ -109,5 +110,31 @@ describe('the report says what happened', () => {
     } finally {
       rmSync(big, { recursive: true, force: true })
     }
+  })
+})
+
+describe('store: local', () => {
+  const image = `${uniqueRepo('truthlocal')}/model`
+  let ws: string
+  beforeAll(async () => {
+    await requireStack()
+    ws = workspace()
+  })
+  afterAll(() => {
+    removeLocalImages(image)
+    rmSync(ws, { recursive: true, force: true })
+  })
+
+  it('says what the local size measures, and that no cache was exported without an Actions cache', async () => {
+    const inputs = { image, store: 'local', 'base-dockerfile': 'base.Dockerfile', dockerfile: 'Dockerfile', tags: 'dev' }
+    const r = succeeded(await runAction(inputs, { cwd: ws, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-23') } }))
+    // This stack's engine uses the containerd image store: `docker image inspect`'s Size is the image's content.
+    const inspected = execFileSync('docker', ['image', 'inspect', '--format', '{{.Size}}', `${image}:dev`], { encoding: 'utf8' }).trim()
+    expect(r.outputs['image-size']).toBe(inspected)
+    expect(r.summary).toMatch(/\| Size \| \*\*[\d.]+ [kM]B\*\* compressed \(in the local engine: layers, config and manifest\) \(linux\/amd64\)/)
+    expect(r.summary).not.toMatch(/uncompressed|\(local\)/)
+    // No Actions cache service here: the builds' local cache directories went nowhere.
+    expect(r.summary).not.toMatch(/\| (base|app) \|[^\n]*\| exported \|/)
+    expect(r.summary).toMatch(/\| base \|[^\n]*\| skipped \|/)
   })
 })

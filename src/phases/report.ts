@@ -4,6 +4,7 @@
 import { errorMessage, UserError } from '../errors.js'
 import type { Ports } from '../ports/index.js'
 import { evaluateBudget } from '../report/budget.js'
+import { comparableSizes, notComparableWhy } from '../sizes/measure.js'
 import { renderReport } from '../report/render.js'
 import type { BudgetResult, ReportData } from '../report/model.js'
 import type { FinishedRun } from '../state.js'
@@ -14,7 +15,16 @@ export type ReportPorts = Pick<Ports, 'log' | 'results' | 'github'>
 /** The size budget, when an image was built or reused (plan mode has no image to measure). */
 function budgetOf(s: FinishedRun): BudgetResult[] {
   if (!s.built) return []
-  return evaluateBudget({ size: s.measured.size?.total, previous: s.measured.compareTo?.total, maxSize: s.opts.maxSize, maxGrowth: s.opts.maxGrowth })
+  const { size, compareTo } = s.measured
+  // Growth only against a size that measures the same thing.
+  const comparable = !size || !compareTo || comparableSizes(size, compareTo)
+  return evaluateBudget({
+    size: size?.total,
+    previous: comparable ? compareTo?.total : undefined,
+    ...(comparable ? {} : { noPrevious: `the compared image's size measures something else (${notComparableWhy(size, compareTo)})` }),
+    maxSize: s.opts.maxSize,
+    maxGrowth: s.opts.maxGrowth,
+  })
 }
 
 export async function reportPhase(s: FinishedRun, ports: ReportPorts): Promise<void> {

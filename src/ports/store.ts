@@ -1,7 +1,7 @@
 // The store behind `image`: a registry (through the registry client) or the local Docker
 // engine (through the process port). Reads only; retention's deletes go through `registry`.
 
-import { inspectLocal, localTags } from '../engine.js'
+import { engineUsesContainerdStore, inspectLocal, localTags } from '../engine.js'
 import type { MergeRegistry } from '../merge.js'
 import { formatName, formatReference, type ImageName } from '../reference.js'
 import { RegistryClient } from '../registry/index.js'
@@ -69,18 +69,22 @@ export function registryStore(client: RegistryClient): Store {
 }
 
 export function engineStore(proc?: ProcessPort): Store {
+  let containerd: Promise<boolean | undefined> | undefined
   return {
     tags: (name) => localTags(formatName(name), proc),
     digest: async (name, tag) => (await inspectLocal(formatReference(name, tag), proc))?.id,
     size: async (name, tag) => {
       const img = await inspectLocal(formatReference(name, tag), proc)
       if (!img) return undefined
+      containerd ??= engineUsesContainerdStore(proc).catch(() => undefined)
+      const store = await containerd
       return {
         ref: formatReference(name, tag),
         digest: img.id,
         total: img.size,
-        platforms: [{ platform: 'local', digest: img.id, bytes: img.size }],
-        uncompressed: true,
+        platforms: [{ platform: img.platform ?? 'unknown', digest: img.id, bytes: img.size }],
+        // The containerd image store counts the image's content (compressed layers, config, manifest); the classic store the unpacked size.
+        measure: store === true ? 'engine-compressed' : store === false ? 'engine-uncompressed' : 'engine-unknown',
       }
     },
     labels: async (name, tag) => (await inspectLocal(formatReference(name, tag), proc))?.labels,

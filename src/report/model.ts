@@ -31,14 +31,20 @@ export interface PlatformSize {
   readonly bytes: number
 }
 
+export type SizeMeasure = 'registry' | 'engine-compressed' | 'engine-uncompressed' | 'engine-unknown'
+
 export interface ImageSize {
   readonly ref: string
   readonly digest?: string
   /** Sum over platforms (config + layers), attestations excluded. */
   readonly total: number
   readonly platforms: readonly PlatformSize[]
-  /** True when the figure is the local engine's uncompressed size. */
-  readonly uncompressed?: boolean
+  /**
+   * What the figure measures: the registry's compressed config and layers (absent), the local
+   * engine's content (containerd image store: compressed layers, config and manifest), its
+   * unpacked size (classic store), or a local size of unknown kind.
+   */
+  readonly measure?: SizeMeasure
 }
 
 /**

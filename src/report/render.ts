@@ -5,6 +5,7 @@
 import { STEP_SUMMARY_LIMIT } from '../constants.js'
 import { redact } from '../redact.js'
 import { commentMarker, COMMENT_BODY_LIMIT } from './marker.js'
+import { comparableSizes, measureOf, MEASURE_WORDS, notComparableWhy } from '../sizes/measure.js'
 import { formatBytes, formatDelta, formatDuration } from './format.js'
 import { thousands } from '../text.js'
 import { packagesSection } from './packages.js'
@@ -199,7 +200,7 @@ function headline(d: ReportData, caps: Caps): string {
   else if (b?.outcome === 'built') out.push(`🔨 **${builtVerb(b)}** (${builtWhy(b)})`)
   const size = d.final?.size
   if (size) {
-    const cmp = d.final?.compareTo
+    const cmp = d.final?.compareTo && comparableSizes(size, d.final.compareTo) ? d.final.compareTo : undefined
     out.push(`image **${formatBytes(size.total)}**${cmp ? ` (${formatDelta(size.total, cmp.total)})` : ''}`)
   }
   if (d.mode !== 'plan' && d.builds.length === 0) out.push('nothing built')
@@ -302,10 +303,14 @@ function percent(n: number, total: number, digits: number): string {
 
 function sizeText(size: ImageSize | undefined, cmp: ImageSize | undefined, caps: Caps): string {
   if (!size) return 'not measured'
-  const kind = size.uncompressed ? 'uncompressed (local engine)' : 'compressed'
+  const kind = MEASURE_WORDS[measureOf(size)]
   const platforms = size.platforms.length > 1 ? ` over ${plural(size.platforms.length, 'platform')}` : ''
   const single = size.platforms.length === 1 && size.platforms[0]!.platform !== 'unknown' ? ` (${text(size.platforms[0]!.platform, 40)})` : ''
-  const vs = cmp ? ` · ${formatDelta(size.total, cmp.total)} vs ${code(shortDigests(cmp.ref), caps.str)}` : ' · no previous image to compare with'
+  const vs = !cmp
+    ? ' · no previous image to compare with'
+    : comparableSizes(size, cmp)
+      ? ` · ${formatDelta(size.total, cmp.total)} vs ${code(shortDigests(cmp.ref), caps.str)}`
+      : ` · not compared with ${code(shortDigests(cmp.ref), caps.str)} (${formatBytes(cmp.total)}): ${text(notComparableWhy(size, cmp), caps.value)}`
   return `**${formatBytes(size.total)}** ${kind}${platforms}${single}${vs}`
 }
 
@@ -363,13 +368,13 @@ function wallClock(phases: ReportData['phases']): number {
 function platformTable(d: ReportData, caps: Caps): string | undefined {
   const size = d.final?.size
   if (!size || size.platforms.length < 2) return undefined
-  const cmp = d.final?.compareTo
+  const cmp = d.final?.compareTo && comparableSizes(size, d.final.compareTo) ? d.final.compareTo : undefined
   const rows = size.platforms.slice(0, caps.platforms).map((p) => {
     const prev = cmp?.platforms.find((q) => q.platform === p.platform)
     return [text(p.platform, 60), formatBytes(p.bytes), prev ? formatDelta(p.bytes, prev.bytes) : cmp ? 'new platform' : '–']
   })
   if (size.platforms.length > caps.platforms) rows.push([`… and ${more(size.platforms.length - caps.platforms)} more`, '', ''])
-  return table(['Platform', size.uncompressed ? 'Uncompressed' : 'Compressed', 'Change'], rows, ['l', 'r', 'l'])
+  return table(['Platform', measureOf(size) === 'engine-uncompressed' ? 'Unpacked' : 'Compressed', 'Change'], rows, ['l', 'r', 'l'])
 }
 
 // --- why the base was (re)built ---

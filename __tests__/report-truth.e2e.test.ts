@@ -138,3 +138,29 @@ describe('store: local', () => {
     expect(r.summary).toMatch(/\| base \|[^\n]*\| skipped \|/)
   })
 })
+
+describe('an application image that grew', () => {
+  const repo = uniqueRepo('truthgrow')
+  const image = `${REGISTRY}/${repo}`
+  let ws: string
+  beforeAll(async () => {
+    await requireStack()
+    ws = workspace()
+  })
+  afterAll(async () => {
+    await removeRepo(repo)
+    rmSync(ws, { recursive: true, force: true })
+  })
+
+  it('names the layers that account for the change with the step that made each', async () => {
+    const inputs = { image, 'base-dockerfile': 'base.Dockerfile', dockerfile: 'Dockerfile' }
+    const push = (sha: string) =>
+      runAction(inputs, { cwd: ws, env: { GITHUB_REF: 'refs/heads/main', GITHUB_SHA: sha, SOURCE_DATE_EPOCH: epochOf('2026-11-23') } })
+    succeeded(await push('1'.repeat(40)))
+    const df = path.join(ws, 'Dockerfile')
+    writeFileSync(df, readFileSync(df, 'utf8').replace('CMD ', 'RUN dd if=/dev/urandom of=/app/model.bin bs=1024 count=512 2>/dev/null\nCMD '))
+    const r = succeeded(await push('2'.repeat(40)))
+    expect(r.summary).toMatch(/#### Why the image changed size \(\+[\d.]+ kB, \+\d+(\.\d)?% vs `[^`]+:main@sha256:[0-9a-f]{12}…`\)/)
+    expect(r.summary).toMatch(/\| \+ \| [\d.]+ kB \| `RUN dd if=\/dev\/urandom of=\/app\/model\.bin bs=1024 count=512 2>\/dev\/null` \|/)
+  })
+})

@@ -7,7 +7,7 @@ import type { Options } from './options.js'
 import type { LookupResult, RunPlan } from './plan.js'
 import type { Stores } from './ports/index.js'
 import type { ImageName } from './reference.js'
-import type { BuildReport, EnvChange, ImageSize, PackagesReport, RetentionReport } from './report/model.js'
+import type { BuildReport, EnvChange, ImageSize, LayersReport, PackagesReport, RetentionReport } from './report/model.js'
 
 /** Everything known once the plan is made (the input of every later phase). */
 export interface RunState {
@@ -63,6 +63,8 @@ export interface Measured {
   readonly trend?: { tag: string; bytes: number }[]
   /** The largest conda packages of the base, and their changes (from its size manifest). */
   readonly packages?: PackagesReport
+  /** Why the application image changed size against `compareTo`. */
+  readonly layers?: LayersReport
   /** A new base next to the application image: its size and the previous base's. */
   readonly base?: { readonly size: ImageSize; readonly compareTo?: ImageSize }
 }

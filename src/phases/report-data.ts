@@ -117,7 +117,14 @@ function finalReport(built: Built, measured: Measured): NonNullable<ReportData['
   const unchangedFrom = built.builds.length
     ? sameDigestAs(digest, [{ ref: formatReference(name, tag), digest: digestBefore }, measured.compareTo ?? {}])
     : undefined
-  return { ref, digest, size: measured.size, compareTo: measured.compareTo, ...(unchangedFrom ? { unchangedFrom } : {}) }
+  return {
+    ref,
+    digest,
+    size: measured.size,
+    compareTo: measured.compareTo,
+    ...(unchangedFrom ? { unchangedFrom } : {}),
+    ...(measured.layers ? { layers: measured.layers } : {}),
+  }
 }
 
 /** The size trend without the tags this run's retention deleted. */

@@ -4,7 +4,7 @@
 import { engineUsesContainerdStore, inspectLocal, localTags } from '../engine.js'
 import type { MergeRegistry } from '../merge.js'
 import { formatName, formatReference, type ImageName } from '../reference.js'
-import { RegistryClient } from '../registry/index.js'
+import { RegistryClient, type LayerInfo } from '../registry/index.js'
 import type { Logger } from '../registry/transport.js'
 import type { ImageSize } from '../report/model.js'
 import type { ManifestDeleter, TagSource } from '../retention/index.js'
@@ -16,6 +16,8 @@ export interface Store {
   digest(name: ImageName, tag: string): Promise<string | undefined>
   size(name: ImageName, tagOrDigest: string): Promise<ImageSize | undefined>
   labels(name: ImageName, tagOrDigest: string): Promise<Record<string, string> | undefined>
+  /** The image's layers with the step that made each (a registry's; the local engine has none to give). */
+  layers?(name: ImageName, tagOrDigest: string, platform?: string): Promise<readonly LayerInfo[] | undefined>
 }
 
 /** What retention (reads and manifest deletes), mode: merge (index assembly) and the push check need of a registry. */
@@ -65,6 +67,7 @@ export function registryStore(client: RegistryClient): Store {
       }
     },
     labels: async (name, ref) => (await client.imageConfig(name, ref))?.labels,
+    layers: async (name, ref, platform) => (await client.imageConfig(name, ref, platform))?.layers,
   }
 }
 

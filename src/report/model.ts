@@ -123,6 +123,22 @@ export interface PackagesReport {
   }
 }
 
+/** A layer one image has and the other has not, named by the Dockerfile step that made it. */
+export interface LayerChange {
+  readonly step: string
+  /** Compressed bytes. */
+  readonly bytes: number
+}
+
+export interface LayersReport {
+  /** The largest layers the image has that the compared image has not, and the other way round. */
+  readonly added: readonly LayerChange[]
+  readonly removed: readonly LayerChange[]
+  /** All of them, in bytes (what the shown ones are part of). */
+  readonly addedBytes: number
+  readonly removedBytes: number
+}
+
 /** What failed, for the report of a failed run. */
 export interface FailureInfo {
   /** The phase that failed: `Build base base-…`, `Lookup`, `Push check`, … */
@@ -176,6 +192,8 @@ export interface ReportData {
     readonly compareTo?: ImageSize
     /** A reference that already had this digest (the tag before the push, or the compared image): nothing changed. */
     readonly unchangedFrom?: string
+    /** Why it changed size against `compareTo`: the layers that account for it (registry images). */
+    readonly layers?: LayersReport
   }
   readonly builds: readonly BuildReport[]
   /** Totals over the builds that ran (1 when nothing was built). */

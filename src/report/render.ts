@@ -114,6 +114,8 @@ function render(d: ReportData, forComment: boolean, caps: Caps): string {
   if (why) parts.push(why)
   const packages = packagesSection(d.packages, forComment, caps.str)
   if (packages) parts.push(packages)
+  const layers = layersSection(d, caps)
+  if (layers) parts.push(layers)
   const builds = buildsSection(d, forComment, caps)
   if (builds) parts.push(builds)
   const trend = trendSection(d, forComment, caps)
@@ -496,6 +498,22 @@ function changeDiff(changes: readonly EnvChange[], caps: Caps): string {
   }
   const fence = fenceFor(lines)
   return `${fence}diff\n${lines.join('\n')}\n${fence}`
+}
+
+// --- why the image changed size ---
+
+function layersSection(d: ReportData, caps: Caps): string | undefined {
+  const f = d.final
+  const l = f?.layers
+  if (!f?.size || !f.compareTo || !l || (l.added.length === 0 && l.removed.length === 0)) return undefined
+  const rows = [
+    ...l.added.map((c) => ['+', formatBytes(c.bytes), code(c.step, caps.value)]),
+    ...l.removed.map((c) => ['−', formatBytes(c.bytes), code(c.step, caps.value)]),
+  ]
+  const head =
+    `#### Why the image changed size (${formatDelta(f.size.total, f.compareTo.total)} vs ${code(shortDigests(f.compareTo.ref), caps.str)})\n\n` +
+    `Layers it has that the compared image has not: **${formatBytes(l.addedBytes)}**; layers only the compared image had: **${formatBytes(l.removedBytes)}** (compressed; the largest of each, with the step that made it).`
+  return `${head}\n\n${table(['', 'Size', 'Step'], rows, ['l', 'r', 'l'])}`
 }
 
 // --- builds and slowest steps ---

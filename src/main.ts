@@ -67,6 +67,7 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
   if (stores.close) cleanup(stores.close)
   // With an application Dockerfile a build is certain: the builder and push access are checked while the action hashes and lists tags.
   const builderProbe = buildCertain(opts) ? probeBuilder({ opts, ctx }, dockerEnvironment(opts, builderLogin(opts, true), ports, cleanup), ports) : undefined
+  const builderWork = builderProbe && timer.track(() => Promise.allSettled([builderProbe.inspected, builderProbe.sourceDate]))
   const pushChecks = startPushChecks({ opts, ctx, stores })
   const pushWork = pushChecks.size > 0 ? timer.track(() => Promise.allSettled([...pushChecks.values()])) : undefined
   const tags = timer.track(() => startTagList({ opts, stores }))
@@ -98,7 +99,7 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'conda-image-action-'))
   cleanup(() => rmSync(workDir, { recursive: true, force: true }))
   const probe = () => builderProbe ?? probeBuilder(s, dockerEnvironment(opts, plan.builder.login, ports, cleanup), ports)
-  const toolchain = plan.builder.needed ? await timer.run('Builder', () => builderPhase(s, probe(), ports, cleanup)) : noToolchain(plan)
+  const toolchain = plan.builder.needed ? await timer.run('Builder', () => builderPhase(s, probe(), ports, cleanup), builderWork) : noToolchain(plan)
   const tc = plan.builder.needed ? { ...toolchain, secrets: materializeSecrets(opts, cleanup) } : toolchain
   const base = await basePhase(s, tc, workDir, timer, ports, reads)
   if (base.build) progress.builds.push(base.build)

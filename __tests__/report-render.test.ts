@@ -14,6 +14,7 @@ import {
   type EnvChange,
   type ReportData,
 } from '../src/report/index.js'
+import type { RefreshReport, SizeMeasure } from '../src/report/model.js'
 
 const HASH = '3f2a9c1b7d4e5f60718293a4b5c6d7e8f90123456789abcdef0123456789abcd'
 const DIGEST = 'sha256:9b1c0e7a5d3f2e1c0b9a8f7e6d5c4b3a29180706f5e4d3c2b1a0f9e8d7c6b5a4'
@@ -134,6 +135,23 @@ function built(): ReportData {
 }
 
 type Case = [name: string, data: ReportData, facts: (string | RegExp)[], absent?: (string | RegExp)[]]
+
+/** The reused() report with a final image measured in the local engine. */
+function localSize(total: number, measure: SizeMeasure): ReportData {
+  const r = reused()
+  return { ...r, final: { ...r.final!, size: { ref: 'acme/model:dev', total, platforms: [{ platform: 'linux/amd64', bytes: total }], measure } } }
+}
+
+/** A nightly `mode: base` refresh of the same environment as the previous tag. */
+function nightly(refresh: RefreshReport, builds?: Pick<ReportData, 'builds' | 'cache'>): ReportData {
+  const b = built()
+  return {
+    ...b,
+    mode: 'base',
+    base: { ...b.base!, decision: 'nightly', changes: [], previousTag: 'base-3f2a9c1b7d4e-20240603', previousSameEnvironment: true, refresh },
+    ...builds,
+  }
+}
 
 const cases: Case[] = [
   [
@@ -342,20 +360,13 @@ const cases: Case[] = [
   ],
   [
     'nightly refresh of the same environment, every step from the cache',
-    {
-      ...built(),
-      mode: 'base',
-      base: {
-        ...built().base!,
-        decision: 'nightly',
-        changes: [],
-        previousTag: 'base-3f2a9c1b7d4e-20240603',
-        previousSameEnvironment: true,
-        refresh: { kind: 'pull', cachedSteps: 6, totalSteps: 6, rebuilt: [] },
+    nightly(
+      { kind: 'pull', cachedSteps: 6, totalSteps: 6, rebuilt: [] },
+      {
+        builds: [{ ...baseBuild, cachedSteps: 6, totalSteps: 6, steps: baseBuild.steps.map((st) => ({ ...st, cached: true })) }],
+        cache: { cachedSteps: 6, totalSteps: 6, ratio: 1 },
       },
-      builds: [{ ...baseBuild, cachedSteps: 6, totalSteps: 6, steps: baseBuild.steps.map((st) => ({ ...st, cached: true })) }],
-      cache: { cachedSteps: 6, totalSteps: 6, ratio: 1 },
-    },
+    ),
     [
       'Same environment as `base-3f2a9c1b7d4e-20240603` (identical hash)',
       'all 6 steps came from the cache',
@@ -366,23 +377,12 @@ const cases: Case[] = [
   ],
   [
     'nightly refresh that ran steps again',
-    {
-      ...built(),
-      mode: 'base',
-      base: {
-        ...built().base!,
-        decision: 'nightly',
-        changes: [],
-        previousTag: 'base-3f2a9c1b7d4e-20240603',
-        previousSameEnvironment: true,
-        refresh: {
-          kind: 'pull',
-          cachedSteps: 1,
-          totalSteps: 3,
-          rebuilt: ['[solve 3/4] RUN micromamba install -y -n base -f "$spec" …', '[solve 4/4] RUN mkdir -p "$d"'],
-        },
-      },
-    },
+    nightly({
+      kind: 'pull',
+      cachedSteps: 1,
+      totalSteps: 3,
+      rebuilt: ['[solve 3/4] RUN micromamba install -y -n base -f "$spec" …', '[solve 4/4] RUN mkdir -p "$d"'],
+    }),
     ['2 of 3 steps ran again', 'RUN micromamba install'],
   ],
   [
@@ -450,25 +450,13 @@ const cases: Case[] = [
   ],
   [
     'store: local on the containerd image store, compared with a registry image',
-    {
-      ...reused(),
-      final: {
-        ...reused().final!,
-        size: { ref: 'acme/model:dev', total: 412_300_000, platforms: [{ platform: 'linux/amd64', bytes: 412_300_000 }], measure: 'engine-compressed' },
-      },
-    },
+    localSize(412_300_000, 'engine-compressed'),
     ['**412.3 MB** compressed (in the local engine: layers, config and manifest) (linux/amd64) · +18.2 MB, +4.6% vs `ghcr.io/acme/model:latest`'],
     ['uncompressed', '(local)'],
   ],
   [
     'an unpacked local size is not compared with a compressed registry size',
-    {
-      ...reused(),
-      final: {
-        ...reused().final!,
-        size: { ref: 'acme/model:dev', total: 1_200_000_000, platforms: [{ platform: 'linux/amd64', bytes: 1_200_000_000 }], measure: 'engine-uncompressed' },
-      },
-    },
+    localSize(1_200_000_000, 'engine-uncompressed'),
     ['**1.2 GB** unpacked (in the local engine)', 'not compared with `ghcr.io/acme/model:latest` (394.1 MB): it is compressed, this one unpacked'],
     ['+805', 'image **1.2 GB** ('],
   ],

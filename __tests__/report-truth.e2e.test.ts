@@ -22,6 +22,20 @@ function workspace(): string {
   return ws
 }
 
+/** A workspace of its own for the describe block it is called in; `cleanup` removes what its runs made. */
+function useWorkspace(cleanup: () => unknown): () => string {
+  let ws = ''
+  beforeAll(async () => {
+    await requireStack()
+    ws = workspace()
+  })
+  afterAll(async () => {
+    await cleanup()
+    rmSync(ws, { recursive: true, force: true })
+  })
+  return () => ws
+}
+
 function failed(r: ActionResult): ActionResult {
   expect(r.code).not.toBe(0)
   expect(r.annotations.filter((a) => a.level === 'error')).toHaveLength(1)
@@ -33,18 +47,9 @@ describe('the report says what happened', () => {
   const repo = uniqueRepo('truth')
   const image = `${REGISTRY}/${repo}`
   const inputs = { image, 'base-dockerfile': 'base.Dockerfile' }
-  let ws: string
-  const run = (extra: Record<string, string>, day = '2026-11-23', cwd = ws) =>
+  const ws = useWorkspace(() => removeRepo(repo))
+  const run = (extra: Record<string, string>, day = '2026-11-23', cwd = ws()) =>
     runAction({ ...inputs, ...extra }, { cwd, env: { SOURCE_DATE_EPOCH: epochOf(day) } })
-
-  beforeAll(async () => {
-    await requireStack()
-    ws = workspace()
-  })
-  afterAll(async () => {
-    await removeRepo(repo)
-    rmSync(ws, { recursive: true, force: true })
-  })
 
   it('a second mode: base run of the day reuses today’s base and says nothing was pushed', async () => {
     const first = succeeded(await run({ mode: 'base' }))
@@ -115,19 +120,11 @@ describe('the report says what happened', () => {
 
 describe('store: local', () => {
   const image = `${uniqueRepo('truthlocal')}/model`
-  let ws: string
-  beforeAll(async () => {
-    await requireStack()
-    ws = workspace()
-  })
-  afterAll(() => {
-    removeLocalImages(image)
-    rmSync(ws, { recursive: true, force: true })
-  })
+  const ws = useWorkspace(() => removeLocalImages(image))
 
   it('says what the local size measures, and that no cache was exported without an Actions cache', async () => {
     const inputs = { image, store: 'local', 'base-dockerfile': 'base.Dockerfile', dockerfile: 'Dockerfile', tags: 'dev' }
-    const r = succeeded(await runAction(inputs, { cwd: ws, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-23') } }))
+    const r = succeeded(await runAction(inputs, { cwd: ws(), env: { SOURCE_DATE_EPOCH: epochOf('2026-11-23') } }))
     // This stack's engine uses the containerd image store: `docker image inspect`'s Size is the image's content.
     const inspected = execFileSync('docker', ['image', 'inspect', '--format', '{{.Size}}', `${image}:dev`], { encoding: 'utf8' }).trim()
     expect(r.outputs['image-size']).toBe(inspected)
@@ -142,22 +139,14 @@ describe('store: local', () => {
 describe('an application image that grew', () => {
   const repo = uniqueRepo('truthgrow')
   const image = `${REGISTRY}/${repo}`
-  let ws: string
-  beforeAll(async () => {
-    await requireStack()
-    ws = workspace()
-  })
-  afterAll(async () => {
-    await removeRepo(repo)
-    rmSync(ws, { recursive: true, force: true })
-  })
+  const ws = useWorkspace(() => removeRepo(repo))
 
   it('names the layers that account for the change with the step that made each', async () => {
     const inputs = { image, 'base-dockerfile': 'base.Dockerfile', dockerfile: 'Dockerfile' }
     const push = (sha: string) =>
-      runAction(inputs, { cwd: ws, env: { GITHUB_REF: 'refs/heads/main', GITHUB_SHA: sha, SOURCE_DATE_EPOCH: epochOf('2026-11-23') } })
+      runAction(inputs, { cwd: ws(), env: { GITHUB_REF: 'refs/heads/main', GITHUB_SHA: sha, SOURCE_DATE_EPOCH: epochOf('2026-11-23') } })
     succeeded(await push('1'.repeat(40)))
-    const df = path.join(ws, 'Dockerfile')
+    const df = path.join(ws(), 'Dockerfile')
     writeFileSync(df, readFileSync(df, 'utf8').replace('CMD ', 'RUN dd if=/dev/urandom of=/app/model.bin bs=1024 count=512 2>/dev/null\nCMD '))
     const r = succeeded(await push('2'.repeat(40)))
     expect(r.summary).toMatch(/#### Why the image changed size \(\+[\d.]+ kB, \+\d+(\.\d)?% vs `[^`]+:main@sha256:[0-9a-f]{12}…`\)/)

@@ -15,6 +15,9 @@ test.each([
   ['settled while the phase waited', { startMs: 10, endMs: 700 }, 400, 700, 690, ['Environment hash']],
   ['the phase went on after it settled', { startMs: 10, endMs: 350 }, 400, 500, 440, ['Environment hash']],
   ['no earlier work', undefined, 400, 401, 1, undefined],
+  // Reads started at 10 that settled at 20, before the hashing ended: only the phase they ran beside is named, not one that started after.
+  ['settled early', { startMs: 10, endMs: 20 }, 400, 401, 11, ['Environment hash']],
+  ['settled before a later phase started', { startMs: 5, endMs: 8 }, 400, 401, 4, ['Inputs']],
 ] as const)('%s', (_name, work, start, end, ms, overlapped) => {
   const t = phaseTiming('Lookup', start, end, work, before)
   expect(t.ms).toBe(ms)

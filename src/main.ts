@@ -95,6 +95,8 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
   }
 
   const reads = startReadsBeforeBuilds(s, ports)
+  const { previousBase, changes, trend, packages } = reads.measure
+  const measureWork = timer.track(() => Promise.allSettled([previousBase, changes, trend, packages]))
   if (needsPushCheck(s)) await timer.run('Push access', () => pushAccessPhase(s, ports, pushChecks), pushWork)
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'conda-image-action-'))
   cleanup(() => rmSync(workDir, { recursive: true, force: true }))
@@ -107,7 +109,7 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
   // Read before the application is pushed (started with the other reads: ready by now).
   const compareTo = await reads.compareTo
   const built = await appPhase(s, tc, base, workDir, timer, ports, reads)
-  const measured = await timer.run('Measure', () => measurePhase(s, built, compareTo, ports, reads.measure))
+  const measured = await timer.run('Measure', () => measurePhase(s, built, compareTo, ports, reads.measure), measureWork)
   const retention = plan.retention ? await timer.run(`Retention (prune: ${opts.prune})`, () => retentionPhase(s, ports)) : undefined
   progress.reported = true
   await reportPhase({ ...s, built, measured, retention }, ports)

@@ -65,7 +65,8 @@ export function phaseTiming(
   if (!work || work.startMs >= start) return { name, ms: Math.round(end - start), startMs: start, endMs: end }
   const workEnd = Math.min(work.endMs, end)
   const ms = workEnd - work.startMs + (end - Math.max(start, workEnd))
-  const overlapped = before.filter((p) => p.startMs !== undefined && p.endMs !== undefined && p.endMs > work.startMs && p.startMs < start).map((p) => p.name)
+  // The phases that ran while the work was under way (started before it settled, ended after it started).
+  const overlapped = before.filter((p) => p.startMs !== undefined && p.endMs !== undefined && p.endMs > work.startMs && p.startMs < workEnd).map((p) => p.name)
   return { name, ms: Math.round(ms), startMs: work.startMs, endMs: end, ...(overlapped.length ? { overlapped } : {}) }
 }
 

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { expect, test } from 'vitest'
 import { UserError } from '../src/errors.js'
+import { failureMessage } from '../src/buildx/index.js'
 import { describeFailure, failureHints, redactText } from '../src/failure.js'
 
 const ws = '/ws'
@@ -55,4 +56,42 @@ test('hints', () => {
   expect(failureHints('HTTP 401 requires authentication', true)[0]).toMatch(/docker\/login-action/)
   expect(failureHints('something odd', false)[0]).toMatch(/run the job again/)
   expect(redactText('https://u:p@h/x /t/abcdefgh1234/ ok')).toBe('https://u:***@h/x /t/***/ ok')
+})
+
+test('a failed solve: the annotation is a few short lines and never repeats the RUN command; the summary keeps the excerpt', () => {
+  const script = [
+    'set -eu',
+    'for v in CUDA GLIBC OSX ARCHSPEC; do',
+    '  eval \\"val=\\\\${CONDA_OVERRIDE_$v:-}\\"',
+    'done',
+    'spec=$(basename \\"$ENVIRONMENT_FILE\\")',
+    'micromamba install -y -n base -f \\"$spec\\"',
+    'micromamba clean --all --yes',
+    'rm -rf /opt/conda/pkgs',
+  ].join('\\n')
+  const processError = `process "/bin/sh -c ${script}" did not complete successfully: exit code: 1`
+  const logTail = [
+    ...Array.from({ length: 12 }, (_, i) => `info     libmamba Parsing repodata ${i}`),
+    'error    libmamba Could not solve for environment specs',
+    '    The following package could not be installed',
+    '    └─ numpy =9.99 * does not exist (perhaps a typo or a missing channel).',
+    'critical libmamba Could not solve for environment specs',
+  ]
+  const message = failureMessage(1, {
+    vertex: `[solve 3/4] RUN --mount=type=secret,id=condarc,required=false     --mount=type=secret,id=pip_conf,required=false     <<'EOF' (set -eu...)`,
+    inStep: true,
+    error: processError,
+    logTail,
+    textTail: [`ERROR: failed to solve: ${processError}`],
+  })
+  const { info, annotation } = describeFailure(new UserError(message, { file: template, line: 50 }), ctx)
+  expect(annotation.message.split('\n').length).toBeLessThanOrEqual(5)
+  expect(annotation.message.length).toBeLessThan(700)
+  expect(annotation.message).not.toContain('--mount')
+  expect(annotation.message).not.toContain('micromamba clean')
+  expect(annotation.message).toContain('critical libmamba Could not solve for environment specs')
+  expect(annotation.message).toContain('the command failed (exit code: 1)')
+  expect(info.message).not.toContain('micromamba clean')
+  expect(info.log.length).toBeGreaterThan(5)
+  expect(info.log.join('\n')).toContain('numpy =9.99')
 })

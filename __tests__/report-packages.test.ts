@@ -7,7 +7,7 @@ const data = (packages?: PackagesReport): ReportData => ({
   image: 'ghcr.io/acme/model',
   environmentFile: 'environment.yml',
   envHash: 'a'.repeat(64),
-  base: { tag: 'base-aaaaaaaaaaaa-20261120', reused: false, decision: 'new-environment' },
+  base: { tag: 'base-aaaaaaaaaaaa-20261120', outcome: 'built', decision: 'new-environment' },
   builds: [],
   cache: { cachedSteps: 0, totalSteps: 0, ratio: 1 },
   phases: [],

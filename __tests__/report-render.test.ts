@@ -14,6 +14,7 @@ import {
   type EnvChange,
   type ReportData,
 } from '../src/report/index.js'
+import type { RefreshReport, SizeMeasure } from '../src/report/model.js'
 
 const HASH = '3f2a9c1b7d4e5f60718293a4b5c6d7e8f90123456789abcdef0123456789abcd'
 const DIGEST = 'sha256:9b1c0e7a5d3f2e1c0b9a8f7e6d5c4b3a29180706f5e4d3c2b1a0f9e8d7c6b5a4'
@@ -72,12 +73,12 @@ function reused(): ReportData {
     base: {
       tag: 'base-3f2a9c1b7d4e-20240601',
       ref: `ghcr.io/acme/model:base-3f2a9c1b7d4e-20240601@${PREV_DIGEST}`,
-      reused: true,
+      outcome: 'reused',
       decision: 'reused',
       ageDays: 3,
     },
     final: {
-      ref: 'ghcr.io/acme/model:sha-abc1234',
+      ref: `ghcr.io/acme/model:sha-abc1234@${DIGEST}`,
       digest: DIGEST,
       size: { ref: 'ghcr.io/acme/model:sha-abc1234', total: 412_300_000, platforms: [{ platform: 'linux/amd64', bytes: 412_300_000 }] },
       compareTo: { ref: 'ghcr.io/acme/model:latest', total: 394_100_000, platforms: [{ platform: 'linux/amd64', bytes: 394_100_000 }] },
@@ -91,6 +92,7 @@ function reused(): ReportData {
       { name: 'Measure', ms: 640 },
     ],
     push: { enabled: true, reason: 'credentials present' },
+    pushedTags: ['ghcr.io/acme/model:sha-abc1234'],
     warnings: [],
   }
 }
@@ -102,7 +104,7 @@ function built(): ReportData {
     base: {
       tag: 'base-3f2a9c1b7d4e-20240604',
       ref: `ghcr.io/acme/model:base-3f2a9c1b7d4e-20240604@${DIGEST}`,
-      reused: false,
+      outcome: 'built',
       decision: 'new-environment',
       ageDays: 0,
       changes,
@@ -115,6 +117,7 @@ function built(): ReportData {
       compareTo: { ref: 'ghcr.io/acme/model:base-0a1b2c3d4e5f-20240520', total: 394_100_000, platforms: [{ platform: 'linux/amd64', bytes: 394_100_000 }] },
     },
     builds: [baseBuild],
+    pushedTags: ['ghcr.io/acme/model:base-3f2a9c1b7d4e-20240604'],
     cache: { cachedSteps: 2, totalSteps: 5, ratio: 0.4 },
     phases: [
       { name: 'Fingerprint', ms: 42 },
@@ -132,6 +135,23 @@ function built(): ReportData {
 }
 
 type Case = [name: string, data: ReportData, facts: (string | RegExp)[], absent?: (string | RegExp)[]]
+
+/** The reused() report with a final image measured in the local engine. */
+function localSize(total: number, measure: SizeMeasure): ReportData {
+  const r = reused()
+  return { ...r, final: { ...r.final!, size: { ref: 'acme/model:dev', total, platforms: [{ platform: 'linux/amd64', bytes: total }], measure } } }
+}
+
+/** A nightly `mode: base` refresh of the same environment as the previous tag. */
+function nightly(refresh: RefreshReport, builds?: Pick<ReportData, 'builds' | 'cache'>): ReportData {
+  const b = built()
+  return {
+    ...b,
+    mode: 'base',
+    base: { ...b.base!, decision: 'nightly', changes: [], previousTag: 'base-3f2a9c1b7d4e-20240603', previousSameEnvironment: true, refresh },
+    ...builds,
+  }
+}
 
 const cases: Case[] = [
   [
@@ -169,7 +189,7 @@ const cases: Case[] = [
       ...built(),
       mode: 'base',
       base: {
-        ...built().base,
+        ...built().base!,
         decision: 'nightly',
         changes: undefined,
         previousTag: undefined,
@@ -180,14 +200,14 @@ const cases: Case[] = [
   ],
   [
     'max-age',
-    { ...built(), base: { ...built().base, decision: 'max-age', changes: undefined, previousTag: 'base-3f2a9c1b7d4e-20240501' } },
+    { ...built(), base: { ...built().base!, decision: 'max-age', changes: undefined, previousTag: 'base-3f2a9c1b7d4e-20240501' } },
     ['(refreshed by max-age)', 'Refreshed by `max-age`', '`base-3f2a9c1b7d4e-20240501`'],
   ],
   [
     'lookup failed',
     {
       ...built(),
-      base: { ...built().base, decision: 'lookup-failed', changes: undefined, previousTag: undefined },
+      base: { ...built().base!, decision: 'lookup-failed', changes: undefined, previousTag: undefined },
       warnings: ['Tag lookup failed: HTTP 503 from ghcr.io'],
     },
     ['lookup failed, built as a cache miss', 'built as a cache miss (see the warnings)', '#### ⚠️ Warnings', 'HTTP 503'],
@@ -197,9 +217,10 @@ const cases: Case[] = [
     {
       ...built(),
       mode: 'plan',
-      base: { tag: 'base-3f2a9c1b7d4e-20240604', reused: false, decision: 'new-environment', changes, previousTag: 'base-0a1b2c3d4e5f-20240520' },
+      base: { tag: 'base-3f2a9c1b7d4e-20240604', outcome: 'would-build', decision: 'new-environment', changes, previousTag: 'base-0a1b2c3d4e5f-20240520' },
       final: undefined,
       builds: [],
+      pushedTags: [],
       cache: { cachedSteps: 0, totalSteps: 0, ratio: 1 },
       trend: undefined,
       push: { enabled: false, reason: 'mode: plan' },
@@ -257,7 +278,12 @@ const cases: Case[] = [
   ],
   [
     'no previous image',
-    { ...built(), base: { ...built().base, changes: undefined, previousTag: undefined }, final: { ...built().final!, compareTo: undefined }, trend: undefined },
+    {
+      ...built(),
+      base: { ...built().base!, changes: undefined, previousTag: undefined },
+      final: { ...built().final!, compareTo: undefined },
+      trend: undefined,
+    },
     ['no previous image to compare with', 'first base for it', 'image **412.3 MB**', '🔨 **Base built** (new environment)', '#### Why the base was built'],
     ['(+', 'Size trend'],
   ],
@@ -297,6 +323,7 @@ const cases: Case[] = [
       ...built(),
       push: { enabled: false, reason: 'pull request from a fork' },
       builds: [{ ...baseBuild, cacheExport: 'skipped', cacheNote: 'not pushing' }],
+      pushedTags: [],
     },
     ['⏸️ not pushed — pull request from a fork', 'base cache not exported (not pushing)'],
     ['✅ pushed'],
@@ -330,6 +357,121 @@ const cases: Case[] = [
       },
     },
     ['Retention (dry run — nothing deleted)', 'Would delete **1**', 'would delete |', 'DELETE is disabled'],
+  ],
+  [
+    'nightly refresh of the same environment, every step from the cache',
+    nightly(
+      { kind: 'pull', cachedSteps: 6, totalSteps: 6, rebuilt: [] },
+      {
+        builds: [{ ...baseBuild, cachedSteps: 6, totalSteps: 6, steps: baseBuild.steps.map((st) => ({ ...st, cached: true })) }],
+        cache: { cachedSteps: 6, totalSteps: 6, ratio: 1 },
+      },
+    ),
+    [
+      'Same environment as `base-3f2a9c1b7d4e-20240603` (identical hash)',
+      'all 6 steps came from the cache',
+      'was **not** solved again',
+      '`refresh: full` solves it again',
+    ],
+    ['a different hash can come from', 'this is the first base'],
+  ],
+  [
+    'nightly refresh that ran steps again',
+    nightly({
+      kind: 'pull',
+      cachedSteps: 1,
+      totalSteps: 3,
+      rebuilt: ['[solve 3/4] RUN micromamba install -y -n base -f "$spec" …', '[solve 4/4] RUN mkdir -p "$d"'],
+    }),
+    ['2 of 3 steps ran again', 'RUN micromamba install'],
+  ],
+  [
+    'refresh: full',
+    {
+      ...built(),
+      mode: 'base',
+      base: { ...built().base!, decision: 'nightly', refresh: { kind: 'full', cachedSteps: 0, totalSteps: 3, rebuilt: ['a', 'b', 'c'] } },
+    },
+    ['`refresh: full`', 'the environment was solved again'],
+  ],
+  [
+    'second mode: base run of the day',
+    {
+      ...reused(),
+      mode: 'base',
+      final: { ...reused().final!, ref: reused().base!.ref! },
+      builds: [],
+      pushedTags: [],
+      cache: { cachedSteps: 0, totalSteps: 0, ratio: 1 },
+    },
+    ["today's base for this environment already exists", '✅ nothing to push — nothing was built', 'nothing built'],
+    ['✅ pushed', 'Why the base'],
+  ],
+  [
+    'the base build failed',
+    {
+      ...built(),
+      base: { ...built().base!, outcome: 'build-failed', ref: undefined },
+      final: undefined,
+      builds: [],
+      pushedTags: [],
+      cache: { cachedSteps: 0, totalSteps: 0, ratio: 1 },
+      failure: { phase: 'Build base base-3f2a9c1b7d4e-20240604', message: 'solve failed', log: [], hints: [], userError: true },
+    },
+    ['| Base | ❌ build failed', '· not created', 'no build finished (the run failed)', '#### Why a base build ran', '❌ the run failed: nothing was pushed'],
+    ['🔨 built', 'Why the base was built', '✅', '| Pull |'],
+  ],
+  [
+    'a failure before the base build',
+    {
+      ...built(),
+      base: { ...built().base!, outcome: 'not-reached', ref: undefined },
+      final: undefined,
+      builds: [],
+      pushedTags: [],
+      failure: { phase: 'Builder', message: 'no builder', log: [], hints: [], userError: false },
+    },
+    ['| Base | ⏭️ not built — the run failed before the base build', '#### Why a base build was due'],
+    ['🔨 built', 'Why the base was built'],
+  ],
+  [
+    'phases that overlapped: each its own time, marked, and a wall-clock total',
+    {
+      ...reused(),
+      phases: [
+        { name: 'Inputs', ms: 10, startMs: 0, endMs: 10 },
+        { name: 'Environment hash', ms: 390, startMs: 10, endMs: 400 },
+        { name: 'Lookup', ms: 341, startMs: 10, endMs: 401, overlapped: ['Environment hash'] },
+        { name: 'Measure', ms: 99, startMs: 401, endMs: 500 },
+      ],
+    },
+    ['Lookup 341 ms (alongside Environment hash)', '**total 500 ms**'],
+    ['Lookup 0 ms', 'total 840 ms'],
+  ],
+  [
+    'store: local on the containerd image store, compared with a registry image',
+    localSize(412_300_000, 'engine-compressed'),
+    ['**412.3 MB** compressed (in the local engine: layers, config and manifest) (linux/amd64) · +18.2 MB, +4.6% vs `ghcr.io/acme/model:latest`'],
+    ['uncompressed', '(local)'],
+  ],
+  [
+    'an unpacked local size is not compared with a compressed registry size',
+    localSize(1_200_000_000, 'engine-uncompressed'),
+    ['**1.2 GB** unpacked (in the local engine)', 'not compared with `ghcr.io/acme/model:latest` (394.1 MB): it is compressed, this one unpacked'],
+    ['+805', 'image **1.2 GB** ('],
+  ],
+  [
+    'a failure before the lookup',
+    {
+      ...built(),
+      base: undefined,
+      final: undefined,
+      builds: [],
+      pushedTags: [],
+      failure: { phase: 'Lookup', message: 'bad', log: [], hints: [], userError: true },
+    },
+    ['❌ **Failed** in Lookup'],
+    ['Why', 'first base', '| Base'],
   ],
 ]
 
@@ -374,10 +516,14 @@ describe('renderReport', () => {
     expect(block.match(/✅ cached/g)).toHaveLength(2)
   })
 
-  it('renders the full environment hash and the final digest', () => {
+  it('renders the full environment hash, and the full digest only on the pull line (elsewhere shortened)', () => {
     const md = renderReport(reused())
     expect(md).toContain(HASH)
-    expect(md).toContain(DIGEST)
+    const lines = md.split('\n').filter((l) => l.includes(DIGEST))
+    expect(lines).toEqual([`| Pull | \`docker pull ghcr.io/acme/model:sha-abc1234@${DIGEST}\` |`])
+    expect(md).toContain(`@${DIGEST.slice(0, 19)}…\``)
+    const comment = renderReport(reused(), { forComment: true })
+    expect(comment.match(/sha256:[0-9a-f]{64}/g)).toHaveLength(1)
   })
 
   it('says a rebuild that changed nothing is unchanged, naming the reference that had the digest', () => {
@@ -431,7 +577,14 @@ describe('renderReport: day-one points', () => {
   })
 
   it('plan mode says push where a run would push', () => {
-    const plan: ReportData = { ...built(), mode: 'plan', builds: [], final: undefined, push: { enabled: true, reason: 'push: auto' } }
+    const plan: ReportData = {
+      ...built(),
+      base: { ...built().base!, outcome: 'would-build' },
+      mode: 'plan',
+      builds: [],
+      final: undefined,
+      push: { enabled: true, reason: 'push: auto' },
+    }
     expect(renderReport(plan)).toContain('nothing pushed (plan) — a run would push')
     expect(renderReport({ ...plan, push: { enabled: false, reason: 'push: false' } })).toContain('a run would not push: push: false')
   })
@@ -441,7 +594,7 @@ describe('renderReport: day-one points', () => {
     const md = renderReport({
       ...d,
       base: {
-        ...d.base,
+        ...d.base!,
         size: { ref: 'ghcr.io/acme/model:base-new', total: 400_000_000, platforms: [] },
         compareTo: { ref: 'ghcr.io/acme/model:base-old', total: 390_000_000, platforms: [] },
       },
@@ -457,7 +610,7 @@ describe('renderReport with hostile input', () => {
     image: 'ghcr.io/acme/mo|del`<b>',
     environmentFile: 'envs/<img src=x onerror=alert(1)>|.yml',
     base: {
-      ...built().base,
+      ...built().base!,
       tag: `base-${evil}`,
       previousTag: evil,
       changes: [
@@ -520,7 +673,7 @@ describe('renderReport size limits', () => {
     ...built(),
     image: `ghcr.io/acme/${huge}`,
     environmentFile: huge,
-    base: { ...built().base, tag: huge, changes: manyChanges, previousTag: huge, note: huge },
+    base: { ...built().base!, tag: huge, changes: manyChanges, previousTag: huge, note: huge },
     builds: Array.from({ length: 200 }, (_, b) => ({
       ...baseBuild,
       ref: huge,

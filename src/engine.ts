@@ -2,6 +2,7 @@
 // lookup with the engine's image list, sizes and labels from `docker image inspect`.
 
 import { docker as dockerCli } from './buildx/docker.js'
+import { usesContainerdStore } from './buildx/builder.js'
 import type { ProcessPort } from './ports/process.js'
 
 function docker(args: string[], proc?: ProcessPort, timeoutMs = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -22,10 +23,21 @@ export async function localTags(repository: string, proc?: ProcessPort): Promise
 export interface LocalImage {
   /** Image ID (with the containerd image store: the manifest/index digest). */
   readonly id: string
-  /** Uncompressed size in bytes. */
+  /**
+   * `docker image inspect`'s Size: with the containerd image store, the bytes of the image's
+   * content (compressed layers, config, manifest); with the classic store, the unpacked size.
+   */
   readonly size: number
   readonly labels: Record<string, string>
   readonly created?: string
+  /** `os/architecture`, when the engine says. */
+  readonly platform?: string
+}
+
+/** Whether the engine keeps images in the containerd image store (`docker info`'s driver status); undefined when docker info fails. */
+export async function engineUsesContainerdStore(proc?: ProcessPort): Promise<boolean | undefined> {
+  const r = await docker(['info', '--format', '{{json .DriverStatus}}'], proc)
+  return r.code === 0 ? usesContainerdStore(r.stdout) : undefined
 }
 
 export async function inspectLocal(ref: string, proc?: ProcessPort): Promise<LocalImage | undefined> {
@@ -34,6 +46,14 @@ export async function inspectLocal(ref: string, proc?: ProcessPort): Promise<Loc
     if (/no such image|not found/i.test(r.stderr)) return undefined
     throw new Error(`docker image inspect ${ref} failed: ${r.stderr.trim()}`)
   }
-  const j = JSON.parse(r.stdout.split('\n')[0]!) as { Id: string; Size: number; Created?: string; Config?: { Labels?: Record<string, string> | null } }
-  return { id: j.Id, size: j.Size, labels: j.Config?.Labels ?? {}, created: j.Created }
+  const j = JSON.parse(r.stdout.split('\n')[0]!) as {
+    Id: string
+    Size: number
+    Created?: string
+    Os?: string
+    Architecture?: string
+    Config?: { Labels?: Record<string, string> | null }
+  }
+  const platform = j.Os && j.Architecture ? `${j.Os}/${j.Architecture}` : undefined
+  return { id: j.Id, size: j.Size, labels: j.Config?.Labels ?? {}, created: j.Created, ...(platform ? { platform } : {}) }
 }

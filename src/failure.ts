@@ -9,6 +9,10 @@ import { redact } from './redact.js'
 
 const LOG_LINES = 15
 const LINE_CHARS = 300
+/** The annotation: its first line, and at most this many of the log's last lines, this long. */
+const ANNOTATION_HEAD_CHARS = 400
+const ANNOTATION_LOG_LINES = 3
+const ANNOTATION_LINE_CHARS = 200
 
 export interface FailureContext {
   /** The phase that was running (`Build base base-…`, `Lookup`, …). */
@@ -126,6 +130,17 @@ export function describeFailure(e: unknown, ctx: FailureContext): { info: Failur
   }
   const prefix = user ? '' : 'conda-image-action failed: '
   const inTemplate = w.template ? ` (in ${w.text})` : ''
-  const annotation: FailureAnnotation = { message: `${prefix}${raw}${inTemplate}`, ...w.annotation }
+  const annotation: FailureAnnotation = { message: annotationText(`${prefix}${head}${inTemplate}`, log), ...w.annotation }
   return { info, annotation }
+}
+
+/**
+ * The `::error` message: a few short lines — what failed and the last lines of its output.
+ * The job summary is the place for the excerpt (LOG_LINES lines) and what to try.
+ */
+function annotationText(first: string, log: readonly string[]): string {
+  const cut = (l: string, n: number) => (l.length > n ? `${l.slice(0, n - 1)}…` : l)
+  const tail = log.slice(-ANNOTATION_LOG_LINES).map((l) => cut(l.trim(), ANNOTATION_LINE_CHARS))
+  const more = log.length > tail.length ? ['(more of the log and what to try: the job summary)'] : []
+  return [cut(first, ANNOTATION_HEAD_CHARS), ...tail, ...more].join('\n')
 }

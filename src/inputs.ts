@@ -198,7 +198,7 @@ export const INPUTS = {
     default: 'registry',
     parse: oneOf(Stores),
     description:
-      "Where the images live: `registry` (pushed to the registry of `image`, with a registry build cache) or `local` (the runner's Docker engine: built with `--load`, nothing pushed, uncompressed sizes).",
+      "Where the images live: `registry` (pushed to the registry of `image`, with a registry build cache) or `local` (the runner's Docker engine: built with `--load`, nothing pushed, sizes as the engine counts them).",
   },
   baseRepository: {
     name: Inputs.BaseRepository,

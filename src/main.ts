@@ -68,13 +68,15 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
   // With an application Dockerfile a build is certain: the builder and push access are checked while the action hashes and lists tags.
   const builderProbe = buildCertain(opts) ? probeBuilder({ opts, ctx }, dockerEnvironment(opts, builderLogin(opts, true), ports, cleanup), ports) : undefined
   const reach = startReachChecks({ opts, ctx, stores })
+  const builderWork = builderProbe && timer.track(() => Promise.allSettled([builderProbe.inspected, builderProbe.sourceDate]))
   const pushChecks = startPushChecks({ opts, ctx, stores })
-  const tags = startTagList({ opts, stores })
+  const pushWork = pushChecks.size > 0 ? timer.track(() => Promise.allSettled([...pushChecks.values()])) : undefined
+  const tags = timer.track(() => startTagList({ opts, stores }))
   const fp = await timer.run('Environment hash', () => fingerprintPhase(inputs, ctx.workspace, ports))
   progress.fp = fp
   // A registry the run must push to and cannot reach stops it here, before the lookup and any build.
   if (reach) await timer.run('Registries', () => reachPhase(reach, ports))
-  const lookup = await timer.run('Lookup', () => lookupPhase({ opts, envHash: fp.hash, tags, now: ctx.now }, ports))
+  const lookup = await timer.run('Lookup', () => lookupPhase({ opts, envHash: fp.hash, tags: tags.promise, now: ctx.now }, ports), tags)
   const plan = planRun({ opts, ctx, envHash: fp.hash, lookup, platforms: inputs.platforms })
   progress.plan = plan
   const s: RunState = { env, ctx, ...inputs, fp, stores, lookup, plan, phases: timer.list }
@@ -96,11 +98,13 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
   }
 
   const reads = startReadsBeforeBuilds(s, ports)
-  if (needsPushCheck(s)) await timer.run('Push access', () => pushAccessPhase(s, ports, pushChecks))
+  const { previousBase, changes, trend, packages } = reads.measure
+  const measureWork = timer.track(() => Promise.allSettled([previousBase, changes, trend, packages]))
+  if (needsPushCheck(s)) await timer.run('Push access', () => pushAccessPhase(s, ports, pushChecks), pushWork)
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'conda-image-action-'))
   cleanup(() => rmSync(workDir, { recursive: true, force: true }))
   const probe = () => builderProbe ?? probeBuilder(s, dockerEnvironment(opts, plan.builder.login, ports, cleanup), ports)
-  const toolchain = plan.builder.needed ? await timer.run('Builder', () => builderPhase(s, probe(), ports, cleanup)) : noToolchain(plan)
+  const toolchain = plan.builder.needed ? await timer.run('Builder', () => builderPhase(s, probe(), ports, cleanup), builderWork) : noToolchain(plan)
   const tc = plan.builder.needed ? { ...toolchain, secrets: materializeSecrets(opts, cleanup) } : toolchain
   const base = await basePhase(s, tc, workDir, timer, ports, reads)
   if (base.build) progress.builds.push(base.build)
@@ -108,7 +112,7 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
   // Read before the application is pushed (started with the other reads: ready by now).
   const compareTo = await reads.compareTo
   const built = await appPhase(s, tc, base, workDir, timer, ports, reads)
-  const measured = await timer.run('Measure', () => measurePhase(s, built, compareTo, ports, reads.measure))
+  const measured = await timer.run('Measure', () => measurePhase(s, built, compareTo, ports, reads.measure), measureWork)
   const retention = plan.retention ? await timer.run(`Retention (prune: ${opts.prune})`, () => retentionPhase(s, ports)) : undefined
   progress.reported = true
   await reportPhase({ ...s, built, measured, retention }, ports)

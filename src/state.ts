@@ -7,7 +7,7 @@ import type { Options } from './options.js'
 import type { LookupResult, RunPlan } from './plan.js'
 import type { Stores } from './ports/index.js'
 import type { ImageName } from './reference.js'
-import type { BuildReport, EnvChange, ImageSize, PackagesReport, RetentionReport } from './report/model.js'
+import type { BuildReport, EnvChange, ImageSize, LayersReport, PackagesReport, RetentionReport } from './report/model.js'
 
 /** Everything known once the plan is made (the input of every later phase). */
 export interface RunState {
@@ -26,7 +26,13 @@ export interface RunState {
 
 export interface PhaseTiming {
   readonly name: string
+  /** The phase's own time: for work started earlier, from its start to when it settled. */
   readonly ms: number
+  /** Monotonic start and end (for the wall-clock total). */
+  readonly startMs?: number
+  readonly endMs?: number
+  /** The phases its work ran alongside. */
+  readonly overlapped?: readonly string[]
 }
 
 /** Registers work to do when the run ends (temporary files, a throwaway builder). */
@@ -57,6 +63,8 @@ export interface Measured {
   readonly trend?: { tag: string; bytes: number }[]
   /** The largest conda packages of the base, and their changes (from its size manifest). */
   readonly packages?: PackagesReport
+  /** Why the application image changed size against `compareTo`. */
+  readonly layers?: LayersReport
   /** A new base next to the application image: its size and the previous base's. */
   readonly base?: { readonly size: ImageSize; readonly compareTo?: ImageSize }
 }

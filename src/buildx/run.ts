@@ -9,6 +9,7 @@ import { buildxArgs, cacheTos, type BuildSpec } from './argv.js'
 import { execProcess, isProgramNotFound, type ProcessPort } from '../ports/process.js'
 import { BUILDX_MISSING, DOCKER_MISSING, isBuildxMissing } from './docker.js'
 import { PlainProgressTracker, ProgressTracker, type ProgressFailure } from './progress.js'
+import { stepName } from './step-name.js'
 
 export interface BuildOutcome {
   /** `containerimage.digest` from the metadata file (see `digestFromMetadata`). */
@@ -89,8 +90,9 @@ export function failureMessage(code: number | null, failure: ProgressFailure | u
   }
   const parts: string[] = []
   let first = head
-  if (failure.vertex) first += ` at ${failure.vertex}`
-  if (failure.error) first += `: ${failure.error}`
+  // The step by the command it runs, and BuildKit's `process "<the whole script>" did not complete` without the script (the step names it).
+  if (failure.vertex) first += ` at ${stepName(failure.vertex)}`
+  if (failure.error) first += `: ${shortProcessError(failure.error)}`
   parts.push(first)
   const tail = failure.logTail.slice(-ERROR_LOG_LINES)
   if (tail.length > 0) {
@@ -99,8 +101,13 @@ export function failureMessage(code: number | null, failure: ProgressFailure | u
   }
   // buildx's own summary (`ERROR: failed to solve: …`), when it says more than the vertex error.
   const solve = failure.textTail.filter((l) => /^ERROR\b/.test(l)).slice(-1)[0]
-  if (solve && (!failure.error || !solve.includes(failure.error))) parts.push(solve)
+  if (solve && (!failure.error || !solve.includes(failure.error))) parts.push(shortProcessError(solve))
   return parts.join('\n')
+}
+
+/** `process "/bin/sh -c <script>" did not complete successfully: exit code: 1` → `the command failed (exit code: 1)`. */
+export function shortProcessError(error: string): string {
+  return error.replace(/process "(?:[^"\\]|\\.)*" did not complete successfully: (exit code: \d+)/g, 'the command failed ($1)')
 }
 
 /**

@@ -15,6 +15,7 @@ import type { Toolchain } from './builder.js'
 import type { ReadsBeforeBuilds } from './reads.js'
 import type { PhaseTimer } from './timing.js'
 import { pushedImage } from './measure.js'
+import { BASE_BUILD_PHASE } from './report-data.js'
 import type { ImageSize } from '../report/model.js'
 
 export interface BaseResult {
@@ -81,7 +82,7 @@ export async function basePhase(
   let digest: string | undefined
   let size: ImageSize | undefined
   if (plan.base.build) {
-    const outcome = await timer.run(`Build base ${plan.base.tag}`, async () => {
+    const outcome = await timer.run(`${BASE_BUILD_PHASE} ${plan.base.tag}`, async () => {
       ports.log.info(plan.report.reason)
       const bundled = opts.baseDockerfile.bundled
         ? await bundledTemplateContext({
@@ -96,7 +97,7 @@ export async function basePhase(
       ports.log.info(displayCommand(spec))
       return runOneBuild('base', spec, { ...s, platforms: plan.job.platforms }, tc, ports)
     })
-    build = buildReport('base', plan.base.tagRef, outcome.outcome, outcome.note)
+    build = buildReport('base', plan.base.tagRef, outcome.outcome, outcome.note, opts.baseDockerfile.content)
     metadata = outcome.outcome.metadata
     // The registry's digest of the pushed tag and its size in one read.
     const pushed = plan.push.enabled

@@ -2,7 +2,7 @@
 // user's, with the BuildKit cache restored from and saved to the Actions cache when that
 // backend is on. Also the pieces both builds share (cache refs, labels, the report entry).
 
-import { buildxLocalCacheArgs, cacheBranch } from '../actions-cache/index.js'
+import { buildxLocalCacheArgs, cacheBranch, type SaveResult } from '../actions-cache/index.js'
 import { cacheTos, cacheToValue, type BuildOutcome, type BuildSpec } from '../buildx/index.js'
 import { Labels } from '../constants.js'
 import type { RunContext } from '../context.js'
@@ -12,6 +12,7 @@ import type { BuildReport, ReportData } from '../report/model.js'
 import type { RunState } from '../state.js'
 import type { Toolchain } from './builder.js'
 import type { SourceDate } from '../source-date.js'
+import { stepName } from '../buildx/step-name.js'
 
 export type BuildPorts = Pick<Ports, 'buildx' | 'actionsCache' | 'log'>
 
@@ -64,7 +65,19 @@ export async function runOneBuild(
     : 'failed'
   const note = `Actions cache: ${hit ? `restored ${restored.hit} (${restored.matchedKey})` : restored.hit}, save ${saved}`
   ports.log.info(note)
-  return { outcome, note }
+  return { outcome: { ...outcome, cacheExport: cacheExportOf(cacheTos(spec).length > 0, outcome.cacheExport, saved) }, note }
+}
+
+/**
+ * Where the build cache went, as the report says it: buildx's export to the registry (when
+ * one was asked for) and the Actions cache save. An export to the local directory that was
+ * not saved (Actions cache unavailable, too large, failed) exported nothing anyone can use.
+ */
+export function cacheExportOf(registry: boolean, buildx: BuildOutcome['cacheExport'], saved: SaveResult): BuildOutcome['cacheExport'] {
+  if (registry) return buildx
+  if (buildx !== 'exported') return buildx
+  if (saved === 'saved' || saved === 'exists' || saved === 'skipped-unchanged') return 'exported'
+  return saved === 'failed' ? 'failed' : 'skipped'
 }
 
 /** `--cache-from`/`--cache-to` of a registry cache ref, as this run may use them. */
@@ -82,7 +95,8 @@ export function ociLabels(ctx: RunContext, sourceDate?: SourceDate): string[] {
   return out
 }
 
-export function buildReport(kind: 'base' | 'app', ref: string, o: BuildOutcome, actionsCacheNote?: string): BuildReport {
+/** The report's entry of a build; `dockerfile`: the text built, to name heredoc steps by their command. */
+export function buildReport(kind: 'base' | 'app', ref: string, o: BuildOutcome, actionsCacheNote?: string, dockerfile?: string): BuildReport {
   return {
     kind,
     ref,
@@ -90,7 +104,7 @@ export function buildReport(kind: 'base' | 'app', ref: string, o: BuildOutcome, 
     cachedSteps: o.cachedSteps,
     totalSteps: o.totalSteps,
     durationMs: o.durationMs,
-    steps: o.steps,
+    steps: o.steps.map((st) => ({ ...st, name: stepName(st.name, dockerfile) })),
     cacheExport: o.cacheExport,
     cacheNote: [o.cacheNote, actionsCacheNote].filter(Boolean).join('; ') || undefined,
   }

@@ -3,18 +3,16 @@
 // line; the bundled template's failures named as the template's), the log's relevant lines
 // and what to try — and the comment no longer shows an earlier run's "✅ pushed".
 
-import path from 'node:path'
 import type { RunContext } from '../context.js'
 import { isUserError } from '../errors.js'
 import { describeFailure } from '../failure.js'
 import type { Fingerprint } from '../hash/index.js'
 import type { Options } from '../options.js'
 import type { RunPlan } from '../plan.js'
-import { formatName } from '../reference.js'
-import type { BuildReport, FailureInfo, ReportData } from '../report/model.js'
+import type { BuildReport } from '../report/model.js'
 import { valuesToMask } from '../secrets.js'
 import type { PhaseTiming } from '../state.js'
-import { cacheTotals } from './build.js'
+import { reportData } from './report-data.js'
 import { writeComment, writeSummary, type ReportPorts } from './report.js'
 
 /** What a run knows so far (filled in by `main` as the phases finish): what a failure report can say. */
@@ -39,31 +37,6 @@ function masks(opts: Options | undefined, env: NodeJS.ProcessEnv): string[] {
   return all.filter((m): m is string => Boolean(m))
 }
 
-export function failureData(p: Progress, opts: Options, ctx: RunContext, failure: FailureInfo, warnings: readonly string[]): ReportData {
-  const choice = p.plan?.choice
-  return {
-    mode: opts.mode,
-    image: formatName(opts.image),
-    environmentFile: path.relative(ctx.workspace, opts.environmentFile) || opts.environmentFile,
-    envHash: p.fp?.hash ?? '',
-    base: choice
-      ? { tag: choice.tag, reused: choice.action === 'reuse', decision: choice.decision, ageDays: choice.action === 'reuse' ? choice.ageDays : undefined }
-      : { tag: '–', reused: false, decision: 'planned' },
-    builds: [...p.builds],
-    cache: cacheTotals(p.builds),
-    phases: [...(p.timer?.list ?? [])],
-    push: p.plan?.push ?? { enabled: false, reason: 'not decided' },
-    warnings: [...warnings],
-    failure,
-    runUrl: runUrl(ctx),
-    pushedTags: [...p.pushed],
-  }
-}
-
-export function runUrl(ctx: Pick<RunContext, 'serverUrl' | 'repository' | 'runId'>): string | undefined {
-  return ctx.repository && ctx.runId ? `${ctx.serverUrl}/${ctx.repository}/actions/runs/${ctx.runId}` : undefined
-}
-
 /** One error annotation (file and line where known), and — once the inputs are read — the report of the failure. */
 export async function failurePhase(e: unknown, p: Progress, env: NodeJS.ProcessEnv, ports: ReportPorts): Promise<void> {
   const { opts, ctx } = p
@@ -77,7 +50,7 @@ export async function failurePhase(e: unknown, p: Progress, env: NodeJS.ProcessE
   ports.log.error(annotation.message, annotation.file ? { file: annotation.file, line: annotation.line, column: annotation.column } : undefined)
   if (!isUserError(e) && e instanceof Error && e.stack) ports.log.debug(e.stack)
   if (!opts || !ctx || p.reported) return
-  const data = failureData(p, opts, ctx, info, ports.log.flush())
+  const data = reportData({ ...p, opts, ctx, phases: p.timer?.list ?? [], warnings: ports.log.flush(), failure: info })
   await writeSummary({ opts }, data, ports)
   await writeComment({ opts, ctx }, data, ports)
 }

@@ -14,6 +14,8 @@ import { isImplausibleSize } from '../registry/index.js'
 import { errorMessage } from '../errors.js'
 import type { EnvChange, ImageSize, PackagesReport } from '../report/model.js'
 import { packagesReport } from '../sizes/index.js'
+import { layerChanges } from '../sizes/layers.js'
+import { comparableSizes } from '../sizes/measure.js'
 import type { Built, Measured, RunState } from '../state.js'
 import { tolerate } from './timing.js'
 
@@ -92,7 +94,29 @@ export async function measurePhase(
   const size = read ? { ...read, ref: built.final.ref } : undefined
   ports.results.setOutput(Outputs.ImageSize, size ? String(size.total) : '')
   const base = baseSize ? { size: { ...baseSize, ref: built.base.ref ?? plan.base.tagRef }, compareTo: previousBase } : undefined
-  return { size, compareTo: plan.app ? appCompareTo : previousBase, changes, trend, base, packages }
+  const layers = plan.app && size && appCompareTo ? await appLayers(s, built, size, appCompareTo, log) : undefined
+  return { size, compareTo: plan.app ? appCompareTo : previousBase, changes, trend, base, packages, ...(layers ? { layers } : {}) }
+}
+
+/** Layers of each list shown. */
+const LAYERS_SHOWN = 5
+
+/**
+ * Why the application image changed size: the layers it has that the compared image has
+ * not, and the other way round, with the step that made each. Registry images only (their
+ * configs carry the history); nothing when the size did not change or the sizes measure
+ * different things.
+ */
+async function appLayers(s: RunState, built: Built, size: ImageSize, compareTo: ImageSize, log: Pick<Ports['log'], 'warning'>): Promise<Measured['layers']> {
+  const { opts, stores, platforms } = s
+  const store = s.plan.pins.measureInStore ? stores.store : stores.engine
+  if (!store.layers || !stores.store.layers || size.total === compareTo.total || !comparableSizes(size, compareTo)) return undefined
+  const cmpName = opts.compareTo ? parseReference(opts.compareTo, 'compare-to', { local: opts.image.local }).name : opts.image
+  const [after, before] = await Promise.all([
+    tolerate(log, 'read the layers of the image', () => store.layers!(built.final.name, built.final.digest ?? built.final.tag, platforms[0])),
+    compareTo.digest ? tolerate(log, 'read the layers of the compared image', () => stores.store.layers!(cmpName, compareTo.digest!, platforms[0])) : undefined,
+  ])
+  return after && before ? layerChanges(before, after, LAYERS_SHOWN) : undefined
 }
 
 /**

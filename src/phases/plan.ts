@@ -3,6 +3,7 @@
 import { HASH_SCHEME, Outputs } from '../constants.js'
 import { formatReference } from '../reference.js'
 import type { Ports } from '../ports/index.js'
+import { thousands } from '../text.js'
 import type { RunState } from '../state.js'
 
 /** Logs the decisions every run makes and sets the outputs known from the plan alone. */
@@ -17,8 +18,11 @@ export function announcePlan({ plan }: Pick<RunState, 'plan'>, ports: Pick<Ports
 /** Plan mode: the canonical document and what a run would do; the base outputs it can know. Returns the base reference (a reused base's). */
 export async function showPlan(s: Pick<RunState, 'fp' | 'plan' | 'opts' | 'stores'>, ports: Pick<Ports, 'log' | 'results'>): Promise<string | undefined> {
   const { fp, plan, opts } = s
-  ports.log.info(`Canonical environment document (hashed, scheme ${HASH_SCHEME}):`)
-  ports.log.info(JSON.stringify(fp.document, null, 2))
+  // Bounded: 50,000 requirement lines must not become a 1.5 MB log. The whole document is in the debug log.
+  ports.log.info(`Canonical environment document (hashed, scheme ${HASH_SCHEME}): ${documentCounts(fp.document)}`)
+  ports.log.info(JSON.stringify(boundedJson(fp.document, PLAN_ENTRIES), null, 2))
+  ports.log.info(`(at most ${PLAN_ENTRIES} entries of each list are shown; the whole document is in the debug log: re-run with debug logging)`)
+  ports.log.debug(`Canonical environment document, whole:\n${JSON.stringify(fp.document, null, 2)}`)
   for (const step of plan.steps) ports.log.info(step)
   let baseRef: string | undefined
   if (plan.choice.action === 'reuse') {
@@ -28,4 +32,32 @@ export async function showPlan(s: Pick<RunState, 'fp' | 'plan' | 'opts' | 'store
   }
   ports.results.setOutput(Outputs.BaseReused, String(plan.choice.action === 'reuse'))
   return baseRef
+}
+
+/** Entries of each list or map the plan prints. */
+export const PLAN_ENTRIES = 20
+
+/** `1,204 dependencies, 3 channels, 12 pip`: the size of each list or map of the document. */
+export function documentCounts(doc: object): string {
+  const parts: string[] = []
+  for (const [key, value] of Object.entries(doc) as [string, unknown][]) {
+    if (Array.isArray(value)) parts.push(`${thousands(value.length)} ${key}`)
+    else if (value && typeof value === 'object') parts.push(`${thousands(Object.keys(value).length)} ${key}`)
+  }
+  return parts.join(', ')
+}
+
+/** The document with every list and map cut to `max` entries, saying how many more there are. */
+export function boundedJson(value: unknown, max: number): unknown {
+  if (Array.isArray(value)) {
+    const shown = value.slice(0, max).map((v) => boundedJson(v, max))
+    return value.length > max ? [...shown, `… and ${thousands(value.length - max)} more`] : shown
+  }
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value)
+    const out: Record<string, unknown> = Object.fromEntries(entries.slice(0, max).map(([k, v]) => [k, boundedJson(v, max)]))
+    if (entries.length > max) out['…'] = `and ${thousands(entries.length - max)} more`
+    return out
+  }
+  return value
 }

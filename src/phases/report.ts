@@ -1,75 +1,36 @@
 // Phase 8: the report — assembled once from the run's state (plan mode included), written
 // to the job summary and the sticky PR comment; then the size budget is enforced.
 
-import path from 'node:path'
 import { errorMessage, UserError } from '../errors.js'
 import type { Ports } from '../ports/index.js'
-import { formatName, formatReference } from '../reference.js'
 import { evaluateBudget } from '../report/budget.js'
+import { comparableSizes, notComparableWhy } from '../sizes/measure.js'
 import { renderReport } from '../report/render.js'
 import type { BudgetResult, ReportData } from '../report/model.js'
-import { sameDigestAs } from '../source-date.js'
-import type { Built, FinishedRun, Measured } from '../state.js'
-import { cacheTotals } from './build.js'
-import { runUrl } from './failure.js'
+import type { FinishedRun } from '../state.js'
+import { reportData } from './report-data.js'
 
 export type ReportPorts = Pick<Ports, 'log' | 'results' | 'github'>
 
 /** The size budget, when an image was built or reused (plan mode has no image to measure). */
 function budgetOf(s: FinishedRun): BudgetResult[] {
   if (!s.built) return []
-  return evaluateBudget({ size: s.measured.size?.total, previous: s.measured.compareTo?.total, maxSize: s.opts.maxSize, maxGrowth: s.opts.maxGrowth })
-}
-
-/** The report's data: one assembly for every mode. */
-function reportData(s: FinishedRun, budget: readonly BudgetResult[], warnings: readonly string[]): ReportData {
-  const { opts, ctx, fp, plan, built, measured } = s
-  const builds = built?.builds ?? []
-  return {
-    mode: opts.mode,
-    image: formatName(opts.image),
-    environmentFile: path.relative(ctx.workspace, opts.environmentFile) || opts.environmentFile,
-    envHash: fp.hash,
-    base: {
-      tag: plan.choice.tag,
-      ref: built?.base.ref ?? s.baseRef,
-      reused: plan.choice.action === 'reuse',
-      decision: plan.choice.decision,
-      ageDays: plan.report.ageDays,
-      changes: measured.changes?.changes,
-      previousTag: measured.changes?.previousTag,
-      note: plan.report.note,
-      size: measured.base?.size,
-      compareTo: measured.base?.compareTo,
-    },
-    final: built ? finalReport(built, measured) : undefined,
-    builds: [...builds],
-    cache: cacheTotals(builds),
-    phases: [...s.phases],
-    push: plan.push,
-    trend: measured.trend,
-    budget: s.built ? [...budget] : undefined,
-    retention: s.retention,
-    packages: measured.packages,
-    warnings: [...warnings],
-    runUrl: runUrl(ctx),
-    pushedTags: built ? [...built.pushed] : undefined,
-  }
-}
-
-/** The final image; "unchanged" when a build pushed a digest the tag or the compared image already had. */
-function finalReport(built: Built, measured: Measured): NonNullable<ReportData['final']> {
-  const { ref, digest, name, tag, digestBefore } = built.final
-  const unchangedFrom = built.builds.length
-    ? sameDigestAs(digest, [{ ref: formatReference(name, tag), digest: digestBefore }, measured.compareTo ?? {}])
-    : undefined
-  return { ref, digest, size: measured.size, compareTo: measured.compareTo, ...(unchangedFrom ? { unchangedFrom } : {}) }
+  const { size, compareTo } = s.measured
+  // Growth only against a size that measures the same thing.
+  const comparable = !size || !compareTo || comparableSizes(size, compareTo)
+  return evaluateBudget({
+    size: size?.total,
+    previous: comparable ? compareTo?.total : undefined,
+    ...(comparable ? {} : { noPrevious: `the compared image's size measures something else (${notComparableWhy(size, compareTo)})` }),
+    maxSize: s.opts.maxSize,
+    maxGrowth: s.opts.maxGrowth,
+  })
 }
 
 export async function reportPhase(s: FinishedRun, ports: ReportPorts): Promise<void> {
   const budget = budgetOf(s)
   for (const b of budget) if (b.exceeded) ports.log.warning(`Size budget ${b.kind} exceeded: ${b.actual} (limit ${b.limit})`)
-  const data = reportData(s, budget, ports.log.flush())
+  const data = reportData({ ...s, builds: s.built?.builds ?? [], pushed: s.built?.pushed ?? [], budget, warnings: ports.log.flush() })
   await writeSummary(s, data, ports)
   await writeComment(s, data, ports)
   const over = budget.filter((b) => b.exceeded)

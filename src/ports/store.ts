@@ -1,10 +1,10 @@
 // The store behind `image`: a registry (through the registry client) or the local Docker
 // engine (through the process port). Reads only; retention's deletes go through `registry`.
 
-import { inspectLocal, localTags } from '../engine.js'
+import { engineUsesContainerdStore, inspectLocal, localTags } from '../engine.js'
 import type { MergeRegistry } from '../merge.js'
 import { formatName, formatReference, type ImageName } from '../reference.js'
-import { RegistryClient, type ReachFailure } from '../registry/index.js'
+import { RegistryClient, type LayerInfo, type ReachFailure } from '../registry/index.js'
 import type { Logger } from '../registry/transport.js'
 import type { ImageSize } from '../report/model.js'
 import type { ManifestDeleter, TagSource } from '../retention/index.js'
@@ -16,6 +16,8 @@ export interface Store {
   digest(name: ImageName, tag: string): Promise<string | undefined>
   size(name: ImageName, tagOrDigest: string): Promise<ImageSize | undefined>
   labels(name: ImageName, tagOrDigest: string): Promise<Record<string, string> | undefined>
+  /** The image's layers with the step that made each (a registry's; the local engine has none to give). */
+  layers?(name: ImageName, tagOrDigest: string, platform?: string): Promise<readonly LayerInfo[] | undefined>
 }
 
 /** What retention (reads and manifest deletes), mode: merge (index assembly) and the push check need of a registry. */
@@ -67,22 +69,27 @@ export function registryStore(client: RegistryClient): Store {
       }
     },
     labels: async (name, ref) => (await client.imageConfig(name, ref))?.labels,
+    layers: async (name, ref, platform) => (await client.imageConfig(name, ref, platform))?.layers,
   }
 }
 
 export function engineStore(proc?: ProcessPort): Store {
+  let containerd: Promise<boolean | undefined> | undefined
   return {
     tags: (name) => localTags(formatName(name), proc),
     digest: async (name, tag) => (await inspectLocal(formatReference(name, tag), proc))?.id,
     size: async (name, tag) => {
       const img = await inspectLocal(formatReference(name, tag), proc)
       if (!img) return undefined
+      containerd ??= engineUsesContainerdStore(proc).catch(() => undefined)
+      const store = await containerd
       return {
         ref: formatReference(name, tag),
         digest: img.id,
         total: img.size,
-        platforms: [{ platform: 'local', digest: img.id, bytes: img.size }],
-        uncompressed: true,
+        platforms: [{ platform: img.platform ?? 'unknown', digest: img.id, bytes: img.size }],
+        // The containerd image store counts the image's content (compressed layers, config, manifest); the classic store the unpacked size.
+        measure: store === true ? 'engine-compressed' : store === false ? 'engine-uncompressed' : 'engine-unknown',
       }
     },
     labels: async (name, tag) => (await inspectLocal(formatReference(name, tag), proc))?.labels,

@@ -63,6 +63,15 @@ export interface ImageConfigInfo {
   created?: string
   architecture?: string
   os?: string
+  /** The layers in order, each with the history entry that made it (`created_by`), when the config's history lines up with them. */
+  layers?: LayerInfo[]
+}
+
+export interface LayerInfo {
+  readonly digest: string
+  /** Compressed bytes (the manifest's descriptor). */
+  readonly size: number
+  readonly createdBy?: string
 }
 
 export const MediaTypes = {
@@ -437,14 +446,17 @@ export class RegistryClient {
       architecture?: unknown
       os?: unknown
       config?: { Labels?: Record<string, unknown> | null } | null
+      history?: unknown
     }
     const labels: Record<string, string> = {}
     for (const [k, v] of Object.entries(c?.config?.Labels ?? {})) if (typeof v === 'string') labels[k] = v
+    const layers = layersWithHistory(m.manifest.layers, c.history)
     return {
       labels,
       created: typeof c.created === 'string' ? c.created : undefined,
       architecture: typeof c.architecture === 'string' ? c.architecture : undefined,
       os: typeof c.os === 'string' ? c.os : undefined,
+      ...(layers ? { layers } : {}),
     }
   }
 
@@ -641,4 +653,24 @@ export class RegistryClient {
 
 function tagListTooBig(registry: string, repository: string, what: string): RegistryError {
   return new RegistryError('protocol', registry, `${registry}: the tag list of ${repository} has ${what}; the lookup stops there`)
+}
+
+/**
+ * The manifest's layers paired with the config's history entries that made a layer (those
+ * without `empty_layer`), in order; without `createdBy` when the two do not line up.
+ */
+export function layersWithHistory(layers: unknown, history: unknown): LayerInfo[] | undefined {
+  if (!Array.isArray(layers)) return undefined
+  const descs = (layers as unknown[]).filter(
+    (l): l is { digest: string; size: number } =>
+      typeof l === 'object' && l !== null && typeof (l as Descriptor).digest === 'string' && typeof (l as Descriptor).size === 'number',
+  )
+  const made = Array.isArray(history)
+    ? (history as unknown[]).filter((h) => typeof h === 'object' && h !== null && (h as { empty_layer?: unknown }).empty_layer !== true)
+    : []
+  const lined = made.length === descs.length
+  return descs.map((d, i) => {
+    const by = lined ? (made[i] as { created_by?: unknown }).created_by : undefined
+    return { digest: d.digest, size: d.size, ...(typeof by === 'string' ? { createdBy: by } : {}) }
+  })
 }

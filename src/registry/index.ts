@@ -9,6 +9,7 @@ export {
   sha256Digest,
   type Descriptor,
   type ImageConfigInfo,
+  type LayerInfo,
   type ImageSizeInfo,
   type ManifestInfo,
   type PlatformSize,

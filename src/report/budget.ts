@@ -8,6 +8,8 @@ export interface BudgetArgs {
   size?: number
   /** Size of the compared image in bytes. */
   previous?: number
+  /** Why there is no `previous` to compare with (default: there is no previous image). */
+  noPrevious?: string
   maxSize?: number
   maxGrowth?: { percent?: number; bytes?: number }
 }
@@ -38,7 +40,7 @@ export function evaluateBudget(args: BudgetArgs): BudgetResult[] {
     if (!known(size)) {
       out.push({ kind: 'max-growth', limit, actual: 'unknown', exceeded: false, note: 'the image size could not be measured' })
     } else if (!known(previous)) {
-      out.push({ kind: 'max-growth', limit, actual: 'unknown', exceeded: false, note: 'no previous image to compare with' })
+      out.push({ kind: 'max-growth', limit, actual: 'unknown', exceeded: false, note: args.noPrevious ?? 'no previous image to compare with' })
     } else {
       const growth = size - previous
       const overBytes = maxGrowth.bytes !== undefined && growth > maxGrowth.bytes

@@ -31,14 +31,36 @@ export interface PlatformSize {
   readonly bytes: number
 }
 
+export type SizeMeasure = 'registry' | 'engine-compressed' | 'engine-uncompressed' | 'engine-unknown'
+
 export interface ImageSize {
   readonly ref: string
   readonly digest?: string
   /** Sum over platforms (config + layers), attestations excluded. */
   readonly total: number
   readonly platforms: readonly PlatformSize[]
-  /** True when the figure is the local engine's uncompressed size. */
-  readonly uncompressed?: boolean
+  /**
+   * What the figure measures: the registry's compressed config and layers (absent), the local
+   * engine's content (containerd image store: compressed layers, config and manifest), its
+   * unpacked size (classic store), or a local size of unknown kind.
+   */
+  readonly measure?: SizeMeasure
+}
+
+/**
+ * What happened to the base in this run: reused, built, its build failed, the run failed
+ * before its build; in plan mode, what a run would do.
+ */
+export type BaseOutcome = 'reused' | 'built' | 'build-failed' | 'not-reached' | 'would-build' | 'would-reuse'
+
+/** What a refresh of an existing base (nightly `mode: base`, `max-age`) did, from its build's steps. */
+export interface RefreshReport {
+  /** `pull`: FROM images re-pulled, unchanged steps from the cache; `full`: built with --no-cache (re-solved). */
+  readonly kind: 'pull' | 'full'
+  readonly cachedSteps: number
+  readonly totalSteps: number
+  /** The steps that ran (not from the cache), in build order. */
+  readonly rebuilt: readonly string[]
 }
 
 /** Why a new base was built (or that none was). */
@@ -101,6 +123,22 @@ export interface PackagesReport {
   }
 }
 
+/** A layer one image has and the other has not, named by the Dockerfile step that made it. */
+export interface LayerChange {
+  readonly step: string
+  /** Compressed bytes. */
+  readonly bytes: number
+}
+
+export interface LayersReport {
+  /** The largest layers the image has that the compared image has not, and the other way round. */
+  readonly added: readonly LayerChange[]
+  readonly removed: readonly LayerChange[]
+  /** All of them, in bytes (what the shown ones are part of). */
+  readonly addedBytes: number
+  readonly removedBytes: number
+}
+
 /** What failed, for the report of a failed run. */
 export interface FailureInfo {
   /** The phase that failed: `Build base base-…`, `Lookup`, `Push check`, … */
@@ -124,18 +162,23 @@ export interface ReportData {
   readonly image: string
   readonly environmentFile: string
   readonly envHash: string
-  readonly base: {
+  /** Absent when the run failed before the base was decided (nothing about it is known). */
+  readonly base?: {
     readonly tag: string
     /** `repo:tag@sha256:…` when known. */
     readonly ref?: string
-    readonly reused: boolean
+    readonly outcome: BaseOutcome
     readonly decision: BaseDecision
     /** Age in whole days of the picked tag's date (0 for today). */
     readonly ageDays?: number
     /** What differs from the newest previous base of this repository/prefix. */
     readonly changes?: readonly EnvChange[]
     readonly previousTag?: string
-    /** e.g. `refresh: pull` for the nightly job. */
+    /** The previous base has this very environment hash: a refresh, not a change of the environment. */
+    readonly previousSameEnvironment?: boolean
+    /** A refresh build (nightly, max-age) that ran: what it did. */
+    readonly refresh?: RefreshReport
+    /** e.g. the merge of `mode: merge`. */
     readonly note?: string
     /** Size of a newly built base, and of the previous base it is compared with (when an application image is the final image). */
     readonly size?: ImageSize
@@ -149,11 +192,20 @@ export interface ReportData {
     readonly compareTo?: ImageSize
     /** A reference that already had this digest (the tag before the push, or the compared image): nothing changed. */
     readonly unchangedFrom?: string
+    /** Why it changed size against `compareTo`: the layers that account for it (registry images). */
+    readonly layers?: LayersReport
   }
   readonly builds: readonly BuildReport[]
   /** Totals over the builds that ran (1 when nothing was built). */
   readonly cache: { readonly cachedSteps: number; readonly totalSteps: number; readonly ratio: number }
-  readonly phases: readonly { readonly name: string; readonly ms: number }[]
+  /** Each phase's own time; `overlapped`: the phases its work ran alongside; start/end (monotonic) give the wall-clock total. */
+  readonly phases: readonly {
+    readonly name: string
+    readonly ms: number
+    readonly overlapped?: readonly string[]
+    readonly startMs?: number
+    readonly endMs?: number
+  }[]
   readonly push: { readonly enabled: boolean; readonly reason: string }
   /** Sizes of the last dated bases of this environment, oldest first. */
   readonly trend?: readonly { readonly tag: string; readonly bytes: number }[]

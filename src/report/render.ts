@@ -5,11 +5,23 @@
 import { STEP_SUMMARY_LIMIT } from '../constants.js'
 import { redact } from '../redact.js'
 import { commentMarker, COMMENT_BODY_LIMIT } from './marker.js'
+import { comparableSizes, measureOf, MEASURE_WORDS, notComparableWhy } from '../sizes/measure.js'
 import { formatBytes, formatDelta, formatDuration } from './format.js'
 import { thousands } from '../text.js'
 import { packagesSection } from './packages.js'
 import { code, details, fenceFor, oneLine, plural, table, text } from './markdown.js'
-import type { BaseDecision, BudgetResult, BuildReport, EnvChange, FailureInfo, ImageSize, ReportData, RetentionEntry } from './model.js'
+import type {
+  BaseDecision,
+  BaseOutcome,
+  BudgetResult,
+  RefreshReport,
+  BuildReport,
+  EnvChange,
+  FailureInfo,
+  ImageSize,
+  ReportData,
+  RetentionEntry,
+} from './model.js'
 
 /** How much of each list and string is shown. */
 interface Caps {
@@ -102,6 +114,8 @@ function render(d: ReportData, forComment: boolean, caps: Caps): string {
   if (why) parts.push(why)
   const packages = packagesSection(d.packages, forComment, caps.str)
   if (packages) parts.push(packages)
+  const layers = layersSection(d, caps)
+  if (layers) parts.push(layers)
   const builds = buildsSection(d, forComment, caps)
   if (builds) parts.push(builds)
   const trend = trendSection(d, forComment, caps)
@@ -113,11 +127,15 @@ function render(d: ReportData, forComment: boolean, caps: Caps): string {
   const warnings = warningsSection(d.warnings, caps)
   if (warnings) parts.push(warnings)
   const run = d.runUrl ? ` · [workflow run](${d.runUrl})` : ''
-  parts.push(`<sub>${d.envHash ? `Environment hash ${code(d.envHash, 80, false)} · ` : ''}mode ${code(d.mode, 10, false)}${run} · conda-image-action</sub>`)
+  parts.push(
+    `<sub>${d.envHash ? `Environment hash ${code(forComment ? d.envHash.slice(0, 12) : d.envHash, 80, false)} · ` : ''}mode ${code(d.mode, 10, false)}${run} · conda-image-action</sub>`,
+  )
   return `${parts.join('\n\n')}\n`
 }
 
 // --- headline and main table ---
+
+type Base = NonNullable<ReportData['base']>
 
 const DECISION_SHORT: Record<BaseDecision, string> = {
   reused: 'reused',
@@ -128,44 +146,63 @@ const DECISION_SHORT: Record<BaseDecision, string> = {
   planned: 'planned',
 }
 
-function decisionWords(d: ReportData): string {
-  const b = d.base
-  const plan = d.mode === 'plan'
-  if (b.reused)
-    return plan ? 'would be reused — a base for this environment already exists' : 'reused — a base for this environment already existed, no base build ran'
-  const verb = plan ? 'would be built' : 'built'
-  switch (b.decision) {
+const OUTCOME_ICON: Record<BaseOutcome, string> = {
+  reused: '♻️',
+  'would-reuse': '📝',
+  built: '🔨',
+  'would-build': '📝',
+  'build-failed': '❌',
+  'not-reached': '⏭️',
+}
+
+/** Why a base build was due (new environment, refresh, lookup failure). */
+function buildReason(decision: BaseDecision): string {
+  switch (decision) {
     case 'new-environment':
-      return `${verb} — no base exists for this environment hash yet`
+      return 'no base exists for this environment hash yet'
     case 'max-age':
-      return `${verb} — the newest base for this environment was older than \`max-age\``
+      return 'the newest base for this environment was older than `max-age`'
     case 'nightly':
-      return `${verb} — nightly refresh (\`mode: base\`) for today's date`
+      return "nightly refresh (`mode: base`) for today's date"
     case 'lookup-failed':
-      return `${verb} — the tag lookup failed, so it was treated as a cache miss`
-    case 'planned':
+      return 'the tag lookup failed, so it was treated as a cache miss'
+    default:
+      return 'no reusable base for this environment'
+  }
+}
+
+function decisionWords(d: ReportData, b: Base): string {
+  switch (b.outcome) {
+    case 'would-reuse':
+      return 'would be reused — a base for this environment already exists'
     case 'reused':
-      return `${verb} — no reusable base for this environment`
+      return d.mode === 'base'
+        ? "reused — today's base for this environment already exists (`mode: base` builds one a day), no base build ran"
+        : 'reused — a base for this environment already existed, no base build ran'
+    case 'would-build':
+      return `would be built — ${buildReason(b.decision)}`
+    case 'built':
+      return `built — ${buildReason(b.decision)}`
+    case 'build-failed':
+      return `build failed — it was built because ${buildReason(b.decision)}`
+    case 'not-reached':
+      return `not built — the run failed before the base build (due because ${buildReason(b.decision)})`
   }
 }
 
 function headline(d: ReportData, caps: Caps): string {
   const out: string[] = []
   const b = d.base
-  if (d.mode === 'plan') {
+  if (b?.outcome === 'would-reuse') out.push(`**Would reuse** base ${code(b.tag, caps.str, false)}`)
+  else if (b?.outcome === 'would-build')
     out.push(
-      b.reused
-        ? `**Would reuse** base ${code(b.tag, caps.str, false)}`
-        : `**Would build** base ${code(b.tag, caps.str, false)}${b.decision === 'planned' || b.decision === 'reused' ? '' : ` (${DECISION_SHORT[b.decision]})`}`,
+      `**Would build** base ${code(b.tag, caps.str, false)}${b.decision === 'planned' || b.decision === 'reused' ? '' : ` (${DECISION_SHORT[b.decision]})`}`,
     )
-  } else if (b.reused) {
-    out.push('♻️ **Base reused**')
-  } else {
-    out.push(`🔨 **${builtVerb(b)}** (${builtWhy(b)})`)
-  }
+  else if (b?.outcome === 'reused') out.push('♻️ **Base reused**')
+  else if (b?.outcome === 'built') out.push(`🔨 **${builtVerb(b)}** (${builtWhy(b)})`)
   const size = d.final?.size
   if (size) {
-    const cmp = d.final?.compareTo
+    const cmp = d.final?.compareTo && comparableSizes(size, d.final.compareTo) ? d.final.compareTo : undefined
     out.push(`image **${formatBytes(size.total)}**${cmp ? ` (${formatDelta(size.total, cmp.total)})` : ''}`)
   }
   if (d.mode !== 'plan' && d.builds.length === 0) out.push('nothing built')
@@ -173,11 +210,11 @@ function headline(d: ReportData, caps: Caps): string {
 }
 
 /** "Base built" for a base of a new environment, "Base rebuilt" for a refresh of an existing one. */
-function builtVerb(b: ReportData['base']): string {
+function builtVerb(b: Base): string {
   return b.decision === 'max-age' || b.decision === 'nightly' ? 'Base rebuilt' : 'Base built'
 }
 
-function builtWhy(b: ReportData['base']): string {
+function builtWhy(b: Base): string {
   if (b.decision === 'new-environment') return b.previousTag ? 'environment changed' : 'new environment'
   return DECISION_SHORT[b.decision]
 }
@@ -194,32 +231,59 @@ function failureSection(f: FailureInfo, caps: Caps): string {
   return lines.join('\n\n')
 }
 
+/** A reference with its digest cut to 12 hex digits: full digests are where someone copies them (the pull line, the outputs). */
+export function shortDigests(s: string): string {
+  return s.replace(/\bsha256:([0-9a-f]{12})[0-9a-f]{52}\b/g, 'sha256:$1…')
+}
+
+function baseRows(d: ReportData, b: Base, caps: Caps): string[][] {
+  const rows: string[][] = []
+  rows.push(['Base tag', `${code(b.tag, caps.str)} · ${tagState(b)}`])
+  rows.push(['Base', `${OUTCOME_ICON[b.outcome]} ${decisionWords(d, b)}`])
+  const shownAsImage = d.final && b.ref?.startsWith(`${d.final.ref.split('@')[0]}@`)
+  if (b.ref && !b.outcome.startsWith('would') && !shownAsImage) rows.push(['Base image', code(shortDigests(b.ref), caps.str)])
+  if (b.size) rows.push(['Base size', sizeText(b.size, b.compareTo, caps)])
+  return rows
+}
+
+function tagState(b: Base): string {
+  switch (b.outcome) {
+    case 'reused':
+    case 'would-reuse':
+      return ageText(b.ageDays ?? 0)
+    case 'built':
+      return 'from today'
+    case 'would-build':
+      return 'would be created today'
+    case 'build-failed':
+    case 'not-reached':
+      return 'not created'
+  }
+}
+
 function mainTable(d: ReportData, caps: Caps): string {
-  const b = d.base
   const plan = d.mode === 'plan'
   const rows: string[][] = []
   rows.push(['Environment', `${code(d.envHash.slice(0, 12), 12)} from ${code(d.environmentFile, caps.str)}`])
-  const age = b.ageDays === undefined ? '' : ` · ${ageText(b.ageDays)}`
-  rows.push(['Base tag', `${code(b.tag, caps.str)}${b.reused || !plan ? age : ' · would be created today'}`])
-  rows.push(['Base', `${b.reused ? '♻️' : plan ? '📝' : '🔨'} ${decisionWords(d)}`])
-  if (b.ref && !plan && !(d.final && b.ref.startsWith(`${d.final.ref}@`))) rows.push(['Base image', code(b.ref, caps.str)])
-  if (b.size) rows.push(['Base size', sizeText(b.size, b.compareTo, caps)])
+  if (d.base) rows.push(...baseRows(d, d.base, caps))
   if (d.final) {
     const f = d.final
-    const digest = f.digest && !f.ref.includes(f.digest) ? ` · digest ${code(f.digest, 80)}` : ''
-    const unchanged = f.unchangedFrom ? ` · unchanged (same digest as ${code(f.unchangedFrom, caps.str)})` : ''
-    rows.push([plan ? 'Image (planned)' : 'Image', `${code(f.ref, caps.str)}${digest}${unchanged}`])
+    const digest = f.digest && !f.ref.includes(f.digest) ? ` · digest ${code(shortDigests(f.digest), 80)}` : ''
+    const unchanged = f.unchangedFrom ? ` · unchanged (same digest as ${code(shortDigests(f.unchangedFrom), caps.str)})` : ''
+    rows.push([plan ? 'Image (planned)' : 'Image', `${code(shortDigests(f.ref), caps.str)}${digest}${unchanged}`])
     rows.push(['Size', sizeText(f.size, f.compareTo, caps)])
   }
   rows.push(['Cache', cacheText(d)])
   rows.push(['Push', pushText(d, caps)])
   const pushed = d.pushedTags ?? []
   if (pushed.length > 0 && !d.failure) {
-    const shown = pushed.slice(0, caps.builds * 2).map((t) => code(t, caps.str))
+    const shown = pushed.slice(0, caps.builds * 2).map((t) => code(shortDigests(t), caps.str))
     if (pushed.length > shown.length) shown.push(`… and ${more(pushed.length - shown.length)} more`)
     rows.push(['Pushed tags', shown.join('<br>')])
-    if (d.final?.ref) rows.push(['Pull', code(`docker pull ${d.final.ref}`, caps.str + 20)])
   }
+  // The one place a full digest is shown: the line someone copies — when the image is in the registry (pushed, or reused from there).
+  const inRegistry = pushed.length > 0 || (d.push.enabled && d.builds.length === 0)
+  if (d.final?.ref && !d.failure && !plan && inRegistry) rows.push(['Pull', code(`docker pull ${d.final.ref}`, caps.str + 80)])
   if (d.phases.length > 0) rows.push(['Time', phasesText(d, caps)])
   return table(['', ''], rows)
 }
@@ -241,18 +305,25 @@ function percent(n: number, total: number, digits: number): string {
 
 function sizeText(size: ImageSize | undefined, cmp: ImageSize | undefined, caps: Caps): string {
   if (!size) return 'not measured'
-  const kind = size.uncompressed ? 'uncompressed (local engine)' : 'compressed'
+  const kind = MEASURE_WORDS[measureOf(size)]
   const platforms = size.platforms.length > 1 ? ` over ${plural(size.platforms.length, 'platform')}` : ''
   const single = size.platforms.length === 1 && size.platforms[0]!.platform !== 'unknown' ? ` (${text(size.platforms[0]!.platform, 40)})` : ''
-  const vs = cmp ? ` · ${formatDelta(size.total, cmp.total)} vs ${code(cmp.ref, caps.str)}` : ' · no previous image to compare with'
+  const vs = !cmp
+    ? ' · no previous image to compare with'
+    : comparableSizes(size, cmp)
+      ? ` · ${formatDelta(size.total, cmp.total)} vs ${code(shortDigests(cmp.ref), caps.str)}`
+      : ` · not compared with ${code(shortDigests(cmp.ref), caps.str)} (${formatBytes(cmp.total)}): ${text(notComparableWhy(size, cmp), caps.value)}`
   return `**${formatBytes(size.total)}** ${kind}${platforms}${single}${vs}`
 }
 
 function cacheText(d: ReportData): string {
   const { cachedSteps, totalSteps } = d.cache
-  if (totalSteps === 0) return d.mode === 'plan' ? 'nothing built (plan)' : d.builds.length === 0 ? 'nothing built' : 'no Dockerfile steps counted'
+  if (d.mode === 'plan') return 'nothing built (plan)'
+  if (d.builds.length === 0) return d.failure ? 'no build finished (the run failed)' : 'nothing built'
+  if (totalSteps === 0) return 'no Dockerfile steps counted'
   // The one place the ratio is shown, rounded once (as the `cache-hit-ratio` output, in percent).
-  return `${cachedSteps}/${totalSteps} steps cached (${percent(cachedSteps, totalSteps, 0)})`
+  const ratio = `${cachedSteps}/${totalSteps} steps cached (${percent(cachedSteps, totalSteps, 0)})`
+  return d.failure ? `${ratio} in the ${plural(d.builds.length, 'build')} that finished` : ratio
 }
 
 function pushText(d: ReportData, caps: Caps): string {
@@ -260,11 +331,15 @@ function pushText(d: ReportData, caps: Caps): string {
     return d.push.enabled
       ? '📝 nothing pushed (plan) — a run would push'
       : `📝 nothing pushed (plan) — a run would not push: ${text(d.push.reason, caps.value)}`
+  const pushed = d.pushedTags ?? []
   if (d.failure) {
-    const pushed = d.pushedTags ?? []
     return pushed.length ? `❌ the run failed after pushing ${pushed.map((t) => code(t, caps.str)).join(', ')}` : '❌ the run failed: nothing was pushed'
   }
-  const out = [d.push.enabled ? '✅ pushed' : `⏸️ not pushed — ${text(d.push.reason, caps.value)}`]
+  const head = !d.push.enabled
+    ? `⏸️ not pushed — ${text(d.push.reason, caps.value)}`
+    : pushed.length === 0
+      ? '✅ nothing to push — nothing was built'
+      : '✅ pushed'
   const notes = new Set<string>()
   for (const b of d.builds.slice(0, caps.builds)) {
     if (b.cacheExport === 'exported') {
@@ -274,26 +349,34 @@ function pushText(d: ReportData, caps: Caps): string {
     const what = b.cacheExport === 'failed' ? 'cache export failed' : 'cache not exported'
     notes.add(`${b.kind} ${what}${b.cacheNote ? ` (${text(b.cacheNote, caps.value)})` : ''}`)
   }
-  return [...out, ...notes].join(' · ')
+  return [head, ...notes].join(' · ')
 }
 
 function phasesText(d: ReportData, caps: Caps): string {
-  const shown = d.phases.slice(0, caps.phases).map((p) => `${text(p.name, 60)} ${formatDuration(p.ms)}`)
+  const shown = d.phases
+    .slice(0, caps.phases)
+    .map((p) => `${text(p.name, 60)} ${formatDuration(p.ms)}${p.overlapped?.length ? ` (alongside ${p.overlapped.map((o) => text(o, 40)).join(', ')})` : ''}`)
   if (d.phases.length > caps.phases) shown.push(`… and ${more(d.phases.length - caps.phases)} more`)
-  const total = d.phases.reduce((n, p) => n + (Number.isFinite(p.ms) ? p.ms : 0), 0)
-  return `${shown.join(' · ')} · **total ${formatDuration(total)}**`
+  return `${shown.join(' · ')} · **total ${formatDuration(wallClock(d.phases))}**`
+}
+
+/** From the first phase's start to the last one's end (phases that overlapped are not counted twice); the sum when the times are not known. */
+function wallClock(phases: ReportData['phases']): number {
+  const timed = phases.filter((p) => Number.isFinite(p.startMs) && Number.isFinite(p.endMs))
+  if (timed.length > 0 && timed.length === phases.length) return Math.max(...timed.map((p) => p.endMs!)) - Math.min(...timed.map((p) => p.startMs!))
+  return phases.reduce((n, p) => n + (Number.isFinite(p.ms) ? p.ms : 0), 0)
 }
 
 function platformTable(d: ReportData, caps: Caps): string | undefined {
   const size = d.final?.size
   if (!size || size.platforms.length < 2) return undefined
-  const cmp = d.final?.compareTo
+  const cmp = d.final?.compareTo && comparableSizes(size, d.final.compareTo) ? d.final.compareTo : undefined
   const rows = size.platforms.slice(0, caps.platforms).map((p) => {
     const prev = cmp?.platforms.find((q) => q.platform === p.platform)
     return [text(p.platform, 60), formatBytes(p.bytes), prev ? formatDelta(p.bytes, prev.bytes) : cmp ? 'new platform' : '–']
   })
   if (size.platforms.length > caps.platforms) rows.push([`… and ${more(size.platforms.length - caps.platforms)} more`, '', ''])
-  return table(['Platform', size.uncompressed ? 'Uncompressed' : 'Compressed', 'Change'], rows, ['l', 'r', 'l'])
+  return table(['Platform', measureOf(size) === 'engine-uncompressed' ? 'Unpacked' : 'Compressed', 'Change'], rows, ['l', 'r', 'l'])
 }
 
 // --- why the base was (re)built ---
@@ -314,41 +397,63 @@ const SECTION_NAMES: Record<string, string> = {
   environment: 'environment',
 }
 
+const WHY_TITLE: Partial<Record<BaseOutcome, string>> = {
+  'would-build': '#### Why a base would be built',
+  'build-failed': '#### Why a base build ran',
+  'not-reached': '#### Why a base build was due',
+}
+
 function whySection(d: ReportData, caps: Caps): string | undefined {
   const b = d.base
-  if (b.reused) return undefined
-  const plan = d.mode === 'plan'
-  const title = plan ? '#### Why a base would be built' : `#### Why the base was ${builtVerb(b) === 'Base rebuilt' ? 'rebuilt' : 'built'}`
+  if (!b || b.outcome === 'reused' || b.outcome === 'would-reuse') return undefined
+  const title = WHY_TITLE[b.outcome] ?? `#### Why the base was ${builtVerb(b) === 'Base rebuilt' ? 'rebuilt' : 'built'}`
   const prev = b.previousTag ? code(b.previousTag, caps.str, false) : undefined
   const lines: string[] = [title]
   switch (b.decision) {
     case 'max-age':
       lines.push(
-        `Refreshed by \`max-age\`: the newest base for this environment${prev ? ` (${prev})` : ''} was older than the limit, so it was rebuilt with today's date.`,
+        `Refreshed by \`max-age\`: the newest base for this environment${prev ? ` (${prev})` : ''} was older than the limit, so it is rebuilt with today's date.`,
       )
       break
     case 'nightly':
-      lines.push(
-        `Nightly refresh (\`mode: base\`): today's tag is built for the current environment even though an older one may exist${b.note ? ` — ${text(b.note, caps.value)}` : ''}.`,
-      )
+      lines.push("Nightly refresh (`mode: base`): today's tag is built for the current environment even though an older one may exist.")
       break
     case 'lookup-failed':
-      lines.push('The registry tag lookup failed, so the base was built as a cache miss (see the warnings).')
+      lines.push('The registry tag lookup failed, so the base is built as a cache miss (see the warnings).')
       break
     default:
-      if (!b.changes && !prev) lines.push('No earlier base of this repository and prefix to compare with: this is the first base for it.')
+      if (!prev) lines.push('No earlier base of this repository and prefix to compare with: this is the first base for it.')
   }
-  const changes = b.changes ?? []
-  if (b.changes && prev && changes.length === 0) {
-    lines.push(`No difference from ${prev} in the environment document (a different hash can come from platforms or the scheme).`)
-  }
-  if (changes.length > 0) {
-    lines.push(`${prev ? `Compared with ${prev}` : 'Changes'}: ${changeCounts(changes)}.`)
-    lines.push(changeDiff(changes, caps))
-    if (changes.length > caps.changes) lines.push(`… and ${more(changes.length - caps.changes)} more changes`)
-  }
-  if (b.note && b.decision !== 'nightly') lines.push(`Note: ${text(b.note, caps.value)}`)
+  lines.push(...environmentComparison(b, prev, caps))
+  if (b.refresh) lines.push(refreshText(b.refresh, b, prev, caps))
+  if (b.note) lines.push(`Note: ${text(b.note, caps.value)}`)
   return lines.join('\n\n')
+}
+
+/** What differs from the previous base: nothing (same hash), the document's changes, or that they were not read. */
+function environmentComparison(b: Base, prev: string | undefined, caps: Caps): string[] {
+  if (!prev) return []
+  if (b.previousSameEnvironment) return [`Same environment as ${prev} (identical hash): nothing in the environment changed.`]
+  const changes = b.changes
+  if (!changes) return []
+  if (changes.length === 0) return [`No difference from ${prev} in the environment document (a different hash can come from platforms or the scheme).`]
+  const out = [`Compared with ${prev}: ${changeCounts(changes)}.`, changeDiff(changes, caps)]
+  if (changes.length > caps.changes) out.push(`… and ${more(changes.length - caps.changes)} more changes`)
+  return out
+}
+
+/** What a refresh did, from its build's steps: FROM images changed or not, the environment solved again or not. */
+function refreshText(r: RefreshReport, b: Base, prev: string | undefined, caps: Caps): string {
+  const ran = r.rebuilt.length
+  if (r.kind === 'full')
+    return `**What the refresh did** (\`refresh: full\`): built with \`--no-cache\` — FROM images pulled again and every step run again (${ran} of ${r.totalSteps}), so the environment was solved again.`
+  if (ran === 0 && r.totalSteps > 0) {
+    const same = b.previousSameEnvironment && prev ? ` as ${prev}` : ''
+    return `**What the refresh did** (\`refresh: pull\`): FROM images pulled again and unchanged — all ${r.totalSteps} steps came from the cache, so the environment was **not** solved again and ${code(b.tag, caps.str, false)} has the same content${same}. \`refresh: full\` solves it again (newer package builds within the same specs).`
+  }
+  const names = r.rebuilt.slice(0, 3).map((n) => code(n, caps.value, false))
+  const rest = ran > names.length ? ` and ${more(ran - names.length)} more` : ''
+  return `**What the refresh did** (\`refresh: pull\`): FROM images pulled again; ${ran} of ${r.totalSteps} steps ran again (a FROM image changed, or the cache did not have them): ${names.join(', ')}${rest}.`
 }
 
 function changeCounts(changes: readonly EnvChange[]): string {
@@ -395,6 +500,22 @@ function changeDiff(changes: readonly EnvChange[], caps: Caps): string {
   return `${fence}diff\n${lines.join('\n')}\n${fence}`
 }
 
+// --- why the image changed size ---
+
+function layersSection(d: ReportData, caps: Caps): string | undefined {
+  const f = d.final
+  const l = f?.layers
+  if (!f?.size || !f.compareTo || !l || (l.added.length === 0 && l.removed.length === 0)) return undefined
+  const rows = [
+    ...l.added.map((c) => ['+', formatBytes(c.bytes), code(c.step, caps.value)]),
+    ...l.removed.map((c) => ['−', formatBytes(c.bytes), code(c.step, caps.value)]),
+  ]
+  const head =
+    `#### Why the image changed size (${formatDelta(f.size.total, f.compareTo.total)} vs ${code(shortDigests(f.compareTo.ref), caps.str)})\n\n` +
+    `Layers it has that the compared image has not: **${formatBytes(l.addedBytes)}**; layers only the compared image had: **${formatBytes(l.removedBytes)}** (compressed; the largest of each, with the step that made it).`
+  return `${head}\n\n${table(['', 'Size', 'Step'], rows, ['l', 'r', 'l'])}`
+}
+
 // --- builds and slowest steps ---
 
 function buildsSection(d: ReportData, forComment: boolean, caps: Caps): string | undefined {
@@ -405,7 +526,7 @@ function buildsSection(d: ReportData, forComment: boolean, caps: Caps): string |
       .slice(0, caps.builds)
       .map((b: BuildReport) => [
         b.kind,
-        `${code(b.ref, caps.str)}${b.digest && !b.ref.includes(b.digest) ? ` ${code(b.digest, 80)}` : ''}`,
+        `${code(shortDigests(b.ref), caps.str)}${b.digest && !b.ref.includes(b.digest) ? ` ${code(shortDigests(b.digest), 80)}` : ''}`,
         b.totalSteps > 0 ? `${b.cachedSteps}/${b.totalSteps}` : '–',
         formatDuration(b.durationMs),
         b.cacheExport === 'exported' ? 'exported' : b.cacheExport === 'failed' ? '⚠️ failed' : 'skipped',

@@ -1,0 +1,177 @@
+// The report never contradicts itself or what happened: for any run state the action can
+// reach (mode, application or not, store, pull request, the dated tags that exist, the
+// phase a failure stopped at, retention), the data is built by the one builder
+// (reportData) and rendered, and no two rows disagree, and no section speaks of a step
+// that did not run.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fc, test } from '@fast-check/vitest'
+import { afterAll, beforeAll, expect, test as vitest } from 'vitest'
+import { actionDefaults } from '../__fixtures__/action-runner.js'
+import { testContext } from '../__fixtures__/context.js'
+import type { InputName } from '../src/constants.js'
+import { datedTag, datedTags, hash12 } from '../src/dated-tags.js'
+import type { Fingerprint } from '../src/hash/index.js'
+import { getOptions } from '../src/options.js'
+import { cacheExportOf } from '../src/phases/build.js'
+import { comparableSizes } from '../src/sizes/measure.js'
+import { BASE_BUILD_PHASE, reportData, type RunRecord } from '../src/phases/report-data.js'
+import { planRun } from '../src/plan.js'
+import type { BuildReport, FailureInfo, RetentionReport } from '../src/report/model.js'
+import { renderReport } from '../src/report/index.js'
+
+const HASH = 'ab'.repeat(32)
+const OTHER = 'cd'.repeat(32)
+const NOW = new Date('2026-11-23T06:00:00Z')
+const PHASES = ['Environment hash', 'Lookup', 'Push access', 'Builder', 'Build base', 'Build application', 'Measure', 'none'] as const
+type Phase = (typeof PHASES)[number]
+
+let ws: string
+const defaults: Record<string, string> = actionDefaults('')
+beforeAll(() => {
+  ws = mkdtempSync(path.join(os.tmpdir(), 'report-consistency-'))
+  writeFileSync(path.join(ws, 'environment.yml'), 'dependencies: [numpy]\n')
+  writeFileSync(path.join(ws, 'Dockerfile'), 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n')
+})
+afterAll(() => rmSync(ws, { recursive: true, force: true }))
+
+const state = fc.record({
+  mode: fc.constantFrom('auto', 'base', 'plan'),
+  app: fc.boolean(),
+  local: fc.boolean(),
+  pr: fc.constantFrom('none', 'same', 'fork'),
+  /** Existing dated tags: [same hash?, days ago]. */
+  tags: fc.uniqueArray(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 40 })), { maxLength: 5, selector: ([s, d]) => `${s}${d}` }),
+  failAt: fc.constantFrom(...PHASES),
+  prune: fc.boolean(),
+  push: fc.constantFrom('auto', 'true', 'false'),
+  allCached: fc.boolean(),
+})
+
+function build(kind: 'base' | 'app', ref: string, allCached: boolean): BuildReport {
+  const steps = [
+    { name: '[1/3] FROM x', cached: true, durationMs: 5 },
+    { name: '[2/3] RUN micromamba install -y -n base -f "$spec" …', cached: allCached, durationMs: 900 },
+    { name: '[3/3] COPY a b', cached: allCached, durationMs: 10 },
+  ]
+  return { kind, ref, cachedSteps: steps.filter((s) => s.cached).length, totalSteps: 3, durationMs: 1000, steps, cacheExport: 'skipped' }
+}
+
+/** Carries out the plan as far as the failing phase, the way main does. */
+type State = typeof state extends fc.Arbitrary<infer T> ? T : never
+
+function simulate(s: State): { record: RunRecord; tags: string[] } | undefined {
+  const day = (n: number) => new Date(NOW.getTime() - n * 86_400_000)
+  const tags = s.tags.map(([same, n]) => datedTag('base-', same ? HASH : OTHER, day(n)))
+  const image = s.local ? 'demo/model' : '127.0.0.1:5000/acme/model'
+  const inputs: Record<string, string> = { image, mode: s.mode, store: s.local ? 'local' : 'registry', prune: s.prune ? 'true' : 'false', push: s.push }
+  if (s.app) inputs.dockerfile = 'Dockerfile'
+  const pullRequest = s.pr === 'none' ? undefined : { number: 3, fromFork: s.pr === 'fork' }
+  const ctx = testContext({ workspace: ws, now: NOW, ...(pullRequest ? { pullRequest, eventName: 'pull_request' } : {}) })
+  const get = (name: InputName) => inputs[name] ?? defaults[name] ?? ''
+  const opts = getOptions(ctx, get, {})
+  const failure = (phase: string): FailureInfo => ({ phase, message: 'it failed', log: [], hints: [], userError: false })
+  const base: Omit<RunRecord, 'plan'> = { opts, ctx, phases: [], builds: [], pushed: [], warnings: [] }
+  if (s.failAt === 'Environment hash') return { record: { ...base, failure: failure(s.failAt) }, tags }
+  const fp = { hash: HASH } as Fingerprint
+  if (s.failAt === 'Lookup') return { record: { ...base, fp, failure: failure(s.failAt) }, tags }
+  const plan = planRun({ opts, ctx, envHash: HASH, lookup: { dated: datedTags(tags, 'base-'), tags } })
+  const builds: BuildReport[] = []
+  const pushed: string[] = []
+  const order: Phase[] = ['Push access', 'Builder', 'Build base', 'Build application', 'Measure']
+  const reached = (p: Phase) => s.failAt === 'none' || order.indexOf(p) < order.indexOf(s.failAt)
+  const failed = (p: Phase) => s.failAt === p
+  if (s.mode !== 'plan') {
+    if (plan.base.build && failed('Build base')) return { record: { ...base, fp, plan, failure: failure(`${BASE_BUILD_PHASE} ${plan.base.tag}`) }, tags }
+    if (plan.base.build && reached('Build base')) {
+      builds.push(build('base', plan.base.tagRef, s.allCached))
+      if (plan.push.enabled) pushed.push(plan.base.tagRef)
+    }
+    if (plan.app && reached('Build application')) {
+      builds.push(build('app', plan.app.ref, s.allCached))
+      if (plan.push.enabled) pushed.push(...plan.job.appTags)
+    }
+  }
+  const failing = s.failAt !== 'none' && (s.mode !== 'plan' || s.failAt === 'Push access')
+  const phase = failing ? (s.failAt === 'Build application' ? `Build application ${plan.app?.ref ?? ''}` : s.failAt) : undefined
+  if (phase === 'Build application ' || (s.failAt === 'Build base' && !plan.base.build)) return undefined
+  const mine = datedTags(tags, 'base-').filter((t) => t.hash12 === hash12(HASH))
+  const deleted = s.prune ? mine.slice(1) : []
+  const retention: RetentionReport | undefined =
+    s.prune && !failing ? { mode: 'true', backend: 'registry', kept: mine.slice(0, 1), deleted, protected: [] } : undefined
+  const finalRef = plan.app?.ref ?? plan.base.tagRef
+  const built =
+    !failing && s.mode !== 'plan' ? { builds, base: { ref: plan.base.tagRef }, final: { name: opts.image, tag: 'x', ref: finalRef }, pushed } : undefined
+  const prev = plan.choice.action === 'build' ? plan.previous : undefined
+  const changes = prev && {
+    previousTag: prev.tag,
+    changes: prev.hash12 === hash12(HASH) ? [] : [{ section: 'dependencies', kind: 'added' as const, item: 'x' }],
+  }
+  const measured = { trend: mine.map((t) => ({ tag: t.tag, bytes: 100 })).reverse(), changes }
+  return { record: { ...base, fp, plan, builds, pushed, built, measured, retention, ...(phase ? { failure: failure(phase) } : {}) }, tags }
+}
+
+test.prop([state], { numRuns: 500 })(
+  'no two rows contradict; no section about a step that did not run',
+  (s) => {
+    const sim = simulate(s)
+    if (!sim) return
+    const { record } = sim
+    const data = reportData(record)
+    for (const md of [renderReport(data), renderReport(data, { forComment: true })]) {
+      const built = record.builds.length > 0
+      // The base is spoken of only once it was decided.
+      if (!record.plan) {
+        expect(md).not.toMatch(/Why the base|Why a base|first base|\| Base /)
+        continue
+      }
+      const baseBuilt = record.builds.some((b) => b.kind === 'base')
+      if (!baseBuilt) expect(md).not.toMatch(/\| Base \| 🔨 built|\*\*Base (re)?built\*\*|Why the base was/)
+      if (md.includes('nothing built') && !md.includes('(plan)')) expect(md).not.toMatch(/🔨 built|Base (re)?built/)
+      // Pushed only when something was pushed.
+      if (record.pushed.length === 0) expect(md).not.toMatch(/✅ pushed|Pushed tags/)
+      if (record.failure) expect(md).not.toMatch(/✅ pushed|nothing to push|\| Pull \||Pushed tags/)
+      // "first base" only when no earlier base exists.
+      const earlier = sim.tags.filter((t) => t !== record.plan!.choice.tag)
+      if (earlier.length > 0) expect(md).not.toContain('this is the first base')
+      // An identical hash is never explained away.
+      if (data.base?.previousSameEnvironment) expect(md).not.toContain('a different hash can come from')
+      // The trend never lists a tag this run deleted.
+      for (const d of record.retention?.deleted ?? []) expect(md).not.toMatch(new RegExp(`Size trend[\\s\\S]*${d.tag}[\\s\\S]*#### Retention`))
+      // A cache row that counts steps has builds behind it.
+      if (!built) expect(md).not.toMatch(/steps cached/)
+    }
+  },
+  120_000,
+)
+
+// A fork pull request or `store: local` exports the build cache only to a local directory:
+// it is exported when the Actions cache took it, not because buildx wrote the directory.
+vitest.each([
+  [false, 'exported', 'saved', 'exported'],
+  [false, 'exported', 'exists', 'exported'],
+  [false, 'exported', 'skipped-unchanged', 'exported'],
+  [false, 'exported', 'unavailable', 'skipped'],
+  [false, 'exported', 'skipped-too-large', 'skipped'],
+  [false, 'exported', 'failed', 'failed'],
+  [false, 'failed', 'failed', 'failed'],
+  [true, 'exported', 'unavailable', 'exported'],
+  [true, 'failed', 'saved', 'failed'],
+] as const)('registry export %s, buildx %s, Actions cache save %s: %s', (registry, buildx, saved, want) => {
+  expect(cacheExportOf(registry, buildx, saved)).toBe(want)
+})
+
+// Sizes are compared only when they measure the same thing.
+vitest.each([
+  [undefined, 'engine-compressed', true],
+  ['registry', 'registry', true],
+  ['engine-uncompressed', 'engine-uncompressed', true],
+  ['engine-uncompressed', 'registry', false],
+  ['engine-unknown', 'registry', false],
+  ['engine-unknown', 'engine-unknown', false],
+] as const)('a %s size and a %s size are comparable: %s', (a, b, want) => {
+  expect(comparableSizes({ measure: a }, { measure: b })).toBe(want)
+  expect(comparableSizes({ measure: b }, { measure: a })).toBe(want)
+})

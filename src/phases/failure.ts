@@ -13,6 +13,7 @@ import type { RunPlan } from '../plan.js'
 import { formatName } from '../reference.js'
 import type { BuildReport, FailureInfo, ReportData } from '../report/model.js'
 import { valuesToMask } from '../secrets.js'
+import type { SmokeResult } from '../smoke.js'
 import type { PhaseTiming } from '../state.js'
 import { cacheTotals } from './build.js'
 import { writeComment, writeSummary, type ReportPorts } from './report.js'
@@ -28,6 +29,8 @@ export interface Progress {
   builds: BuildReport[]
   /** Every reference pushed so far. */
   pushed: string[]
+  /** The smoke tests run so far (a failed one ends the run). */
+  smokeTests: SmokeResult[]
   /** The report phase ran (a failure after it — a size budget — is in that report already). */
   reported?: boolean
 }
@@ -57,6 +60,7 @@ export function failureData(p: Progress, opts: Options, ctx: RunContext, failure
     failure,
     runUrl: runUrl(ctx),
     pushedTags: [...p.pushed],
+    smokeTests: [...p.smokeTests],
   }
 }
 

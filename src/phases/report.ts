@@ -54,6 +54,7 @@ function reportData(s: FinishedRun, budget: readonly BudgetResult[], warnings: r
     warnings: [...warnings],
     runUrl: runUrl(ctx),
     pushedTags: built ? [...built.pushed] : undefined,
+    ...(s.smokeTests?.length ? { smokeTests: [...s.smokeTests] } : {}),
   }
 }
 

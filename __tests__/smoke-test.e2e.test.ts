@@ -130,6 +130,21 @@ describe('smoke tests before the push (stand-in micromamba, docker driver, real 
     expect(left).toBe('')
   })
 
+  it('push: false: the loaded images are tested as they are (no trial build); a failure still fails the step', async () => {
+    const image = newImage()
+    const ok = succeeded(
+      await runAction(withApp(image, { push: 'false', 'base-smoke-test': 'true', 'smoke-test': 'test -f /home/conda/marker.txt' }), { cwd: ws }),
+    )
+    expect(ok.stdout).not.toContain('Trial build')
+    expect(ok.stdout).toContain(`Smoke test of the application image ${image}:app:`)
+    expect(ok.summary.match(/✅ passed/g)).toHaveLength(2)
+    expect(ok.summary).toContain('not pushed by this run')
+    const bad = await runAction(withApp(image, { push: 'false', 'smoke-test': 'exit 5' }), { cwd: ws })
+    expect(bad.code).not.toBe(0)
+    expect(errors(bad)[0]).toMatch(/exited with code 5/)
+    expect(await listTags(repoOf(image))).toEqual([])
+  })
+
   it('a command over the input size cap is an input error before anything is built', async () => {
     const image = newImage()
     const r = await runAction(withApp(image, { 'smoke-test': `echo ${'x'.repeat(40_000)}` }), { cwd: ws })

@@ -201,7 +201,8 @@ export function fakeBuildx(registry: FakeRegistry, engine: FakeRegistry, o: Fake
       const digest = digestOf(spec.tags.join(',') + spec.buildArgs.join(','))
       const labels = Object.fromEntries(spec.labels.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
       const target = spec.output === 'push' ? registry : engine
-      for (const t of spec.tags) target.put(t, { digest, labels, bytes: 5000 })
+      // A push by digest writes no tag (a smoke test's trial); the digest is the pushed one's.
+      if (spec.output !== 'push-by-digest') for (const t of spec.tags) target.put(t, { digest, labels, bytes: 5000 })
       const exported = spec.cacheTo !== undefined && spec.cacheTo.length > 0
       return Promise.resolve({
         digest,
@@ -229,6 +230,8 @@ export interface FakePortsOptions {
   engine?: FakeRegistry
   buildx?: FakeBuildxOptions
   now?: Date
+  /** The process port (smoke tests' `docker run`); default: one that refuses every process. */
+  proc?: ProcessPort
 }
 
 export interface FakeRun {
@@ -265,7 +268,7 @@ export function fakePorts(o: FakePortsOptions): FakeRun {
   const ports: Ports = {
     log: logSink(annotator),
     clock: { now: () => o.now ?? new Date('2026-11-23T12:00:00Z'), monotonicMs: () => (tick += 5) },
-    proc: noProcess,
+    proc: o.proc ?? noProcess,
     github: {
       upsertComment: (target, body) => {
         comments.push({ issue: target.issueNumber, body })

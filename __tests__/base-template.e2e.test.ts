@@ -108,7 +108,13 @@ describe('bundled base template (stand-in micromamba, real BuildKit and registry
       'for p in /opt/conda/pkgs /root/.cache /home/conda/.cache /tmp/env /bin/micromamba; do [ -e "$p" ] && echo "present: $p"; done; ' +
         'find / -xdev \\( -name "*.conda" -o -name "*.tar.bz2" -o -path "*/.cache/pip*" \\) -print 2>/dev/null; ls /opt/conda/conda-meta',
     )
-    expect(out.split('\n').sort()).toEqual(['numpy-1.26-0_standin.json', 'pandas-2.2-0_standin.json', 'pip-1.0-0_standin.json', 'python-3.12-0_standin.json'])
+    expect(out.split('\n').sort()).toEqual([
+      'history',
+      'numpy-1.26-0_standin.json',
+      'pandas-2.2-0_standin.json',
+      'pip-1.0-0_standin.json',
+      'python-3.12-0_standin.json',
+    ])
   })
 
   it('docker run sees what the activation scripts set', () => {
@@ -278,11 +284,33 @@ describe('bundled base template, built directly: secrets and environment file fo
       'explicit',
       {
         'envs/linux.lock':
-          '# platform: linux-64\n@EXPLICIT\nhttps://conda.invalid/linux-64/zlib-1.3.1-hb9d3cd8_2.conda#abc\nhttps://conda.invalid/noarch/tzdata-2024a-h0c530f3_0.conda#def\n',
+          '# platform: linux-64\n@EXPLICIT\nhttps://conda.invalid/linux-64/zlib-1.3.1-hb9d3cd8_2.conda#abc\nhttps://conda.invalid/noarch/tzdata-2024a-h0c530f3_0.conda#def\nhttps://conda.invalid/noarch/six-1.16.0-pyhd8ed1ab_0.conda#0123\n',
       },
       'envs/linux.lock',
     )
-    expect(inImage(explicit, 'ls /opt/conda/conda-meta')).toBe('tzdata-2024a-h0c530f3_0.json\nzlib-1.3.1-hb9d3cd8_2.json')
+    expect(inImage(explicit, 'ls /opt/conda/conda-meta')).toBe(
+      'history\nsix-1.16.0-pyhd8ed1ab_0.json\ntzdata-2024a-h0c530f3_0.json\nzlib-1.3.1-hb9d3cd8_2.json',
+    )
+    // What micromamba leaves in a prefix (the stand-in's records, see its header): a dated
+    // history of the links, records with the package URL and paths_data (a soft link, a text
+    // file whose prefix placeholder was rewritten), a noarch: python package's .pyc compiled
+    // at install (pyc_file), a compiled package's .pyc shipped (hardlink).
+    const history = inImage(explicit, 'cat /opt/conda/conda-meta/history').split('\n')
+    expect(history[0]).toMatch(/^==> \d{4}-\d\d-\d\d \d\d:\d\d:\d\d <==$/)
+    expect(history).toContain('+https://conda.invalid/linux-64::zlib-1.3.1-hb9d3cd8_2')
+    const zlib = JSON.parse(inImage(explicit, 'cat /opt/conda/conda-meta/zlib-1.3.1-hb9d3cd8_2.json')) as {
+      url: string
+      paths_data: { paths: { _path: string; path_type: string; prefix_placeholder?: string }[] }
+    }
+    expect(zlib.url).toBe('https://conda.invalid/linux-64/zlib-1.3.1-hb9d3cd8_2.conda')
+    const types = Object.fromEntries(zlib.paths_data.paths.map((p) => [p._path, p.path_type]))
+    expect(types['lib/libzlib.so']).toBe('softlink')
+    expect(types['lib/python3.12/site-packages/zlib/__pycache__/__init__.cpython-312.pyc']).toBe('hardlink')
+    expect(zlib.paths_data.paths.find((p) => p._path === 'bin/zlib-config')?.prefix_placeholder).toBe('/opt/anaconda1anaconda2anaconda3')
+    expect(inImage(explicit, 'cat /opt/conda/bin/zlib-config; readlink /opt/conda/lib/libzlib.so')).toBe('#!/bin/sh\necho /opt/conda/include\nlibzlib.so.1.3.1')
+    const six = inImage(explicit, 'cat /opt/conda/conda-meta/six-1.16.0-pyhd8ed1ab_0.json')
+    expect(six).toContain('"noarch": "python"')
+    expect(six).toMatch(/"_path": "lib\/python3\.12\/site-packages\/six\/__pycache__\/__init__\.cpython-312\.pyc", "path_type": "pyc_file"/)
     const condaLock = build(
       'condalock',
       {
@@ -291,13 +319,13 @@ describe('bundled base template, built directly: secrets and environment file fo
       },
       'locked.yml',
     )
-    expect(inImage(condaLock, 'ls /opt/conda/conda-meta')).toBe('openssl-3.3.2-0_lock.json\nzlib-1.3.1-0_lock.json')
+    expect(inImage(condaLock, 'ls /opt/conda/conda-meta')).toBe('history\nopenssl-3.3.2-0_lock.json\nzlib-1.3.1-0_lock.json')
     const specList = build(
       'speclist',
       { 'spec.txt': '# This file may be used to create an environment using:\n# platform: linux-64\nzlib=1.3.1=hb9d3cd8_2\nxz=5.6.3=hb9d3cd8_1\n' },
       'spec.txt',
     )
-    expect(inImage(specList, 'ls /opt/conda/conda-meta')).toBe('xz-5.6.3-hb9d3cd8_1.json\nzlib-1.3.1-hb9d3cd8_2.json')
+    expect(inImage(specList, 'ls /opt/conda/conda-meta')).toBe('history\nxz-5.6.3-hb9d3cd8_1.json\nzlib-1.3.1-hb9d3cd8_2.json')
   })
 
   it('works on a runtime image without a shell or libc (scratch) with ACTIVATION_SHELL from the environment', () => {

@@ -44,6 +44,9 @@ export const Inputs = {
   SecretEnvs: 'secret-envs',
   Ssh: 'ssh',
   Condarc: 'condarc',
+  SmokeTest: 'smoke-test',
+  BaseSmokeTest: 'base-smoke-test',
+  SmokeTestTimeout: 'smoke-test-timeout',
 } as const
 export type InputName = (typeof Inputs)[keyof typeof Inputs]
 

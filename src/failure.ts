@@ -50,6 +50,10 @@ function relative(file: string, workspace: string): string {
 
 const HINTS: readonly [RegExp, string][] = [
   [
+    /^The smoke test of /,
+    'The image was built but failed its smoke test (`smoke-test`, `base-smoke-test`), so nothing was pushed: run the command in the image (`docker run --rm <image> sh -c "<command>"`) and fix the environment or the command; raise `smoke-test-timeout` if it needs longer.',
+  ],
+  [
     /"[^"]*": not found|failed to calculate checksum|COPY failed|no such file or directory/i,
     'Check that the file exists in the build context (the `context` input), is not excluded by `.dockerignore`, and is not outside the context (`COPY ../x` cannot reach it).',
   ],

@@ -151,6 +151,24 @@ const pushMode: Parser<'auto' | boolean> = choice(new Map<string, 'auto' | boole
 
 const duration: Parser<{ text: string; ms: number }> = (v, name) => ({ text: v, ms: parseDuration(name, v) })
 
+/** Longest smoke-test command: one argument of `docker run` (Linux caps one at 128 KiB). */
+export const MAX_COMMAND_BYTES = 32 * 1024
+
+/** A command for `sh -c`: one argument of a process, so no NUL byte, and bounded. */
+const command: Parser<string> = (v, name) => {
+  if (v.includes('\0')) throw new UserError(`Input "${name}" contains a NUL byte: a command cannot (no process argument can hold one)`)
+  const bytes = Buffer.byteLength(v, 'utf8')
+  if (bytes > MAX_COMMAND_BYTES)
+    throw new UserError(`Input "${name}" is ${bytes} bytes long; a command may have at most ${MAX_COMMAND_BYTES} (put a longer one in a script in the image)`)
+  return v
+}
+
+const positiveDuration: Parser<number> = (v, name) => {
+  const ms = parseDuration(name, v)
+  if (ms <= 0) throw new UserError(`Input "${name}" must be longer than zero, got "${v}"`)
+  return ms
+}
+
 const reference: Parser<string> = (v, name) => {
   parseReference(v, `Input "${name}"`)
   return v
@@ -458,6 +476,25 @@ export const INPUTS = {
     parse: raw,
     description:
       'A `.condarc` for the solver (channel mirrors, `channel_alias`, `custom_channels`, tokens): a file path in the workspace or the YAML itself. Passed to the build as the BuildKit secret `condarc`; its content with token and password values and URL credentials redacted is part of the environment hash.',
+  },
+  smokeTest: {
+    name: Inputs.SmokeTest,
+    default: '',
+    parse: optional(command),
+    description:
+      'A command run in the final image before anything is pushed (the application image, else the base), as `sh -c <command>` through the image\'s entrypoint, so the environment is activated: e.g. `python -c "import numpy"`. A non-zero exit or a timeout fails the step and nothing is tagged. Empty: none.',
+  },
+  baseSmokeTest: {
+    name: Inputs.BaseSmokeTest,
+    default: '',
+    parse: optional(command),
+    description: 'The same for a base this run builds (a reused base is not tested again), run before the application image is built.',
+  },
+  smokeTestTimeout: {
+    name: Inputs.SmokeTestTimeout,
+    default: '5m',
+    parse: positiveDuration,
+    description: 'How long a smoke test may run (e.g. `90s`, `10m`); one that runs longer is ended (its container removed) and counts as failed.',
   },
 } as const satisfies Record<string, InputSpec<unknown>>
 

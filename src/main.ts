@@ -10,7 +10,7 @@ import { readRunContext, type RunContext } from './context.js'
 import type { EarlyStart } from './early.js'
 import { errorMessage } from './errors.js'
 import { appPhase } from './phases/app.js'
-import { basePhase } from './phases/base.js'
+import { baseBuildSpec, basePhase } from './phases/base.js'
 import { builderPhase, dockerEnvironment, noToolchain, probeBuilder } from './phases/builder.js'
 import { fingerprintPhase } from './phases/fingerprint.js'
 import { readInputs } from './phases/inputs.js'
@@ -27,13 +27,17 @@ import { PhaseTimer } from './phases/timing.js'
 import { buildCertain, builderLogin, planRun } from './plan.js'
 import { defaultPorts, type Ports } from './ports/index.js'
 import { materializeSecrets } from './phases/secrets.js'
-import type { Cleanup, RunState } from './state.js'
+import type { Built, Cleanup, RunState } from './state.js'
+import type { Toolchain } from './phases/builder.js'
+import type { ReadsBeforeBuilds } from './phases/reads.js'
+import { checkPushed, smokeGate, trialPhase } from './phases/smoke.js'
+import { planSmoke, type SmokeResult } from './smoke.js'
 
 /** Entry point: never throws; failures become one error annotation and a non-zero exit. */
 export async function run(env: NodeJS.ProcessEnv = process.env, given?: Ports, early?: EarlyStart): Promise<void> {
   const ports = given ?? defaultPorts(env, early)
   const cleanups: (() => void | Promise<void>)[] = []
-  const progress: Progress = { builds: [], pushed: [] }
+  const progress: Progress = { builds: [], pushed: [], smokeTests: [] }
   try {
     progress.ctx = readRunContext(env, () => ports.clock.now())
     await main(progress.ctx, env, ports, (f) => cleanups.push(f), progress)
@@ -106,14 +110,44 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
   const probe = () => builderProbe ?? probeBuilder(s, dockerEnvironment(opts, plan.builder.login, ports, cleanup), ports)
   const toolchain = plan.builder.needed ? await timer.run('Builder', () => builderPhase(s, probe(), ports, cleanup), builderWork) : noToolchain(plan)
   const tc = plan.builder.needed ? { ...toolchain, secrets: materializeSecrets(opts, cleanup) } : toolchain
-  const base = await basePhase(s, tc, workDir, timer, ports, reads)
-  if (base.build) progress.builds.push(base.build)
-  if (base.build && plan.push.enabled) progress.pushed.push(plan.base.tagRef)
-  // Read before the application is pushed (started with the other reads: ready by now).
-  const compareTo = await reads.compareTo
-  const built = await appPhase(s, tc, base, workDir, timer, ports, reads)
+  const { built, compareTo, smokeTests } = await buildPhases(s, tc, { workDir, timer, reads, progress }, ports)
   const measured = await timer.run('Measure', () => measurePhase(s, built, compareTo, ports, reads.measure), measureWork)
   const retention = plan.retention ? await timer.run(`Retention (prune: ${opts.prune})`, () => retentionPhase(s, ports)) : undefined
   progress.reported = true
-  await reportPhase({ ...s, built, measured, retention }, ports)
+  await reportPhase({ ...s, built, measured, retention, smokeTests }, ports)
+}
+
+/**
+ * The base and the application, with their smoke tests (src/smoke.ts): when the run pushes,
+ * a trial of each build is tested first and a failure ends the run before any tag is pushed;
+ * otherwise the loaded images are tested after their builds.
+ */
+async function buildPhases(
+  s: RunState,
+  tc: Toolchain,
+  io: { workDir: string; timer: PhaseTimer; reads: ReadsBeforeBuilds; progress: Progress },
+  ports: Ports,
+): Promise<{ built: Built; compareTo: Awaited<ReadsBeforeBuilds['compareTo']>; smokeTests: SmokeResult[] }> {
+  const { plan } = s
+  const { workDir, timer, reads, progress } = io
+  const smoke = planSmoke(s.opts, plan)
+  const sink = (r: SmokeResult): void => void progress.smokeTests.push(r)
+  const gate = (target: 'base' | 'app', ref: string, command: string | undefined) =>
+    command ? timer.run(target === 'base' ? 'Smoke test (base)' : 'Smoke test', () => smokeGate({ target, ref, command }, s, tc, ports, sink)) : undefined
+  const trialIo = { workDir, timer, ports, sink }
+  const spec = smoke.trial && plan.base.build ? await baseBuildSpec(s, tc, workDir) : undefined
+  const early = spec ? await trialPhase(s, tc, smoke, spec, { ref: plan.base.tagRef }, trialIo) : undefined
+  const base = await basePhase(s, tc, workDir, timer, ports, reads, { spec, trial: early?.outcomes.base })
+  if (base.build) progress.builds.push(base.build)
+  if (base.build && plan.push.enabled) progress.pushed.push(plan.base.tagRef)
+  // A reused base: the trial builds only the application, on it.
+  const trial = early ?? (smoke.trial ? await trialPhase(s, tc, smoke, undefined, base, trialIo) : undefined)
+  if (!smoke.trial && base.build) await gate('base', base.ref, smoke.base)
+  if (!smoke.trial && !plan.app) await gate('base', base.ref, smoke.final?.command)
+  // Read before the application is pushed (started with the other reads: ready by now).
+  const compareTo = await reads.compareTo
+  const built = await appPhase(s, tc, base, workDir, timer, ports, reads, trial?.outcomes.app)
+  if (!smoke.trial && plan.app) await gate('app', plan.app.ref, smoke.final?.command)
+  const smokeTests = trial ? checkPushed(progress.smokeTests, trial.tested, built, ports.log) : [...progress.smokeTests]
+  return { built, compareTo, smokeTests }
 }

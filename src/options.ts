@@ -72,6 +72,11 @@ export interface Options {
   readonly secrets: SecretInputs
   /** The solver's `.condarc` (`condarc`), passed as the secret `condarc`. */
   readonly condarc?: Condarc
+  /** `smoke-test`: run in the final image before anything is pushed (src/smoke.ts). */
+  readonly smokeTest?: string
+  /** `base-smoke-test`: run in a base this run builds. */
+  readonly baseSmokeTest?: string
+  readonly smokeTestTimeoutMs: number
 }
 
 /** Where the bundled base template lives: `templates/` next to `dist/` and `src/`. */
@@ -185,6 +190,9 @@ export function getOptions(ctx: RunContext, get: Getter = actionsInput, env: Nod
     maxSize: p.maxSize,
     maxGrowth: p.maxGrowth,
     failOnBudget: p.failOnBudget,
+    smokeTest: p.smokeTest,
+    baseSmokeTest: p.baseSmokeTest,
+    smokeTestTimeoutMs: p.smokeTestTimeout,
     ...readSecrets(p, ctx.workspace, env),
   })
 }

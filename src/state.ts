@@ -7,6 +7,7 @@ import type { Options } from './options.js'
 import type { LookupResult, RunPlan } from './plan.js'
 import type { Stores } from './ports/index.js'
 import type { ImageName } from './reference.js'
+import type { SmokeResult } from './smoke.js'
 import type { BuildReport, EnvChange, ImageSize, LayersReport, PackagesReport, RetentionReport } from './report/model.js'
 
 /** Everything known once the plan is made (the input of every later phase). */
@@ -77,4 +78,6 @@ export interface FinishedRun extends RunState {
   readonly baseRef?: string
   readonly measured: Measured
   readonly retention?: RetentionReport
+  /** The smoke tests that ran (src/smoke.ts). */
+  readonly smokeTests?: readonly SmokeResult[]
 }

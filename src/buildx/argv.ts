@@ -26,8 +26,12 @@ export interface BuildSpec {
   /** Full value, or undefined for no cache export. */
   /** One or more `--cache-to` values (e.g. the registry cache and a local one for the Actions cache). */
   cacheTo?: string | readonly string[]
-  /** push → `--push`; load → `--load`; none → no output flag (the result stays in the build cache). */
-  output: 'push' | 'load' | 'none'
+  /**
+   * push → `--push`; load → `--load`; none → no output flag (the result stays in the build
+   * cache); push-by-digest → the image pushed to the repository of the first tag with no tag
+   * at all (a smoke test's trial build, src/smoke.ts), its digest in the metadata.
+   */
+  output: 'push' | 'load' | 'none' | 'push-by-digest'
   pull?: boolean
   noCache?: boolean
   metadataFile: string
@@ -50,6 +54,18 @@ export function cacheToValue(ref: string, mode: 'min' | 'max'): string {
   return `type=registry,ref=${ref},mode=${mode},image-manifest=true,oci-mediatypes=true,ignore-error=true`
 }
 
+/** The `--output` of a push by digest: the repository of the first tag (its tag dropped). */
+function pushByDigest(tags: readonly string[]): string {
+  const first = tags[0]
+  if (!first) throw new Error('a push by digest needs the repository to push to')
+  // `host[:port]/path:tag` → `host[:port]/path` (a colon after the last slash starts the tag).
+  const slash = first.lastIndexOf('/')
+  const colon = first.lastIndexOf(':')
+  const name = colon > slash ? first.slice(0, colon) : first
+  if (/[,"=\s]/.test(name)) throw new UserError(`invalid image name ${JSON.stringify(name)}`)
+  return `type=image,name=${name},push-by-digest=true,name-canonical=true,push=true`
+}
+
 /** A Docker context name as Docker accepts them (so it can never read as a flag). */
 function checkContextName(name: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(name)) throw new UserError(`invalid Docker context name ${JSON.stringify(name)}`)
@@ -70,7 +86,8 @@ export function buildxArgs(spec: BuildSpec): string[] {
   const args = spec.dockerContext ? [`--context=${checkContextName(spec.dockerContext)}`, 'buildx', 'build'] : ['buildx', 'build']
   if (spec.builder && !spec.dockerContext) args.push(`--builder=${spec.builder}`)
   args.push(`--file=${spec.dockerfile}`)
-  for (const tag of spec.tags) args.push(`--tag=${tag}`)
+  if (spec.output === 'push-by-digest') args.push(`--output=${pushByDigest(spec.tags)}`)
+  else for (const tag of spec.tags) args.push(`--tag=${tag}`)
   // First, so that a SOURCE_DATE_EPOCH among the user's build-args wins.
   if (spec.sourceDateEpoch !== undefined) args.push(`--build-arg=SOURCE_DATE_EPOCH=${Math.floor(spec.sourceDateEpoch)}`)
   for (const arg of spec.buildArgs) args.push(`--build-arg=${arg}`)

@@ -2,19 +2,19 @@
 // outputs that name the final image.
 
 import path from 'node:path'
-import { displayCommand, type BuildSpec } from '../buildx/index.js'
+import { displayCommand, type BuildOutcome, type BuildSpec } from '../buildx/index.js'
 import { BuildArgNames, Labels, Outputs } from '../constants.js'
 import type { Ports } from '../ports/index.js'
 import { formatReference } from '../reference.js'
 import type { Built, RunState } from '../state.js'
 import type { BaseResult } from './base.js'
-import { buildReport, cacheTotals, ociLabels, registryCache, runOneBuild, type BuildPorts } from './build.js'
+import { buildReport, cacheTotals, ociLabels, registryCache, runOneBuild, withTrial, type BuildPorts } from './build.js'
 import type { Toolchain } from './builder.js'
 import type { ReadsBeforeBuilds } from './reads.js'
 import type { PhaseTimer } from './timing.js'
 import { pushedImage } from './measure.js'
 
-export function appSpec(s: RunState, tc: Toolchain, base: BaseResult, workDir: string): BuildSpec {
+export function appSpec(s: RunState, tc: Toolchain, base: Pick<BaseResult, 'digest'>, workDir: string): BuildSpec {
   const { opts, plan, fp, ctx } = s
   const fromRef = plan.push.enabled && base.digest ? formatReference(opts.baseRepository, plan.base.tag, base.digest) : plan.base.tagRef
   return {
@@ -43,6 +43,7 @@ export async function appPhase(
   timer: PhaseTimer,
   ports: BuildPorts & Pick<Ports, 'results'>,
   reads: Pick<ReadsBeforeBuilds, 'appDigestBefore'>,
+  trial?: BuildOutcome,
 ): Promise<Built> {
   const { plan, opts } = s
   const builds = base.build ? [base.build] : []
@@ -57,7 +58,7 @@ export async function appPhase(
       ports.log.info(displayCommand(spec))
       return runOneBuild('app', spec, { ...s, platforms: s.plan.job.platforms }, tc, ports)
     })
-    builds.push(buildReport('app', appRef, outcome.outcome, outcome.note))
+    builds.push(buildReport('app', appRef, withTrial(outcome.outcome, trial), outcome.note))
     metadata = outcome.outcome.metadata
     // The store's digest of the tag and its size in one read (one round trip fewer than a HEAD, then a GET by digest).
     const stored = plan.pins.finalFromStore ? await pushedImage(s.stores.store, name, tag, ports.log, 'read the image size') : {}

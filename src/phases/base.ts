@@ -2,7 +2,7 @@
 
 import path from 'node:path'
 import { bundledTemplateContext, type AssembledContext } from '../build-context.js'
-import { displayCommand, type BuildSpec } from '../buildx/index.js'
+import { displayCommand, type BuildOutcome, type BuildSpec } from '../buildx/index.js'
 import { envFilesLabel } from '../hash/file-lines.js'
 import { BuildArgNames, HASH_SCHEME, Labels, Outputs } from '../constants.js'
 import { encodeDocumentLabel } from '../hash/index.js'
@@ -10,7 +10,7 @@ import type { Ports } from '../ports/index.js'
 import { formatReference } from '../reference.js'
 import type { BuildReport } from '../report/model.js'
 import type { RunState } from '../state.js'
-import { buildReport, ociLabels, registryCache, runOneBuild, type BuildPorts } from './build.js'
+import { buildReport, ociLabels, registryCache, runOneBuild, withTrial, type BuildPorts } from './build.js'
 import type { Toolchain } from './builder.js'
 import type { ReadsBeforeBuilds } from './reads.js'
 import type { PhaseTimer } from './timing.js'
@@ -67,6 +67,21 @@ export function baseSpec(s: RunState, tc: Toolchain, workDir: string, bundled?: 
   }
 }
 
+/** The base build's spec, its build context assembled (once: a smoke test's trial and the push use one). */
+export async function baseBuildSpec(s: RunState, tc: Toolchain, workDir: string): Promise<BuildSpec> {
+  const { opts } = s
+  const bundled = opts.baseDockerfile.bundled
+    ? await bundledTemplateContext({
+        environmentFile: opts.environmentFile,
+        files: s.fp.files,
+        digests: s.fp.digests,
+        workspace: s.ctx.workspace,
+        dest: path.join(workDir, 'base-context'),
+      })
+    : undefined
+  return baseSpec(s, tc, workDir, bundled)
+}
+
 export async function basePhase(
   s: RunState,
   tc: Toolchain,
@@ -74,7 +89,9 @@ export async function basePhase(
   timer: PhaseTimer,
   ports: BuildPorts & Pick<Ports, 'results'>,
   reads: Pick<ReadsBeforeBuilds, 'baseDigest'>,
+  tested: { readonly spec?: BuildSpec; readonly trial?: BuildOutcome } = {},
 ): Promise<BaseResult> {
+  const { spec: prepared, trial } = tested
   const { plan, opts, stores } = s
   const repo = opts.baseRepository
   let build: BuildReport | undefined
@@ -84,20 +101,11 @@ export async function basePhase(
   if (plan.base.build) {
     const outcome = await timer.run(`${BASE_BUILD_PHASE} ${plan.base.tag}`, async () => {
       ports.log.info(plan.report.reason)
-      const bundled = opts.baseDockerfile.bundled
-        ? await bundledTemplateContext({
-            environmentFile: opts.environmentFile,
-            files: s.fp.files,
-            digests: s.fp.digests,
-            workspace: s.ctx.workspace,
-            dest: path.join(workDir, 'base-context'),
-          })
-        : undefined
-      const spec = baseSpec(s, tc, workDir, bundled)
+      const spec = prepared ?? (await baseBuildSpec(s, tc, workDir))
       ports.log.info(displayCommand(spec))
       return runOneBuild('base', spec, { ...s, platforms: plan.job.platforms }, tc, ports)
     })
-    build = buildReport('base', plan.base.tagRef, outcome.outcome, outcome.note, opts.baseDockerfile.content)
+    build = buildReport('base', plan.base.tagRef, withTrial(outcome.outcome, trial), outcome.note, opts.baseDockerfile.content)
     metadata = outcome.outcome.metadata
     // The registry's digest of the pushed tag and its size in one read.
     const pushed = plan.push.enabled

@@ -110,6 +110,15 @@ export function buildReport(kind: 'base' | 'app', ref: string, o: BuildOutcome, 
   }
 }
 
+/**
+ * A pushing build that follows a smoke test's trial build is the same build again, all cached:
+ * the run's steps, cache hits and time are the trial's (plus the push's time).
+ */
+export function withTrial(pushed: BuildOutcome, trial: BuildOutcome | undefined): BuildOutcome {
+  if (!trial) return pushed
+  return { ...pushed, cachedSteps: trial.cachedSteps, totalSteps: trial.totalSteps, steps: trial.steps, durationMs: trial.durationMs + pushed.durationMs }
+}
+
 /** Cached and total steps over the builds, and their ratio (1 when nothing was built). */
 export function cacheTotals(builds: readonly Pick<BuildReport, 'cachedSteps' | 'totalSteps'>[]): ReportData['cache'] {
   const cachedSteps = builds.reduce((n, b) => n + b.cachedSteps, 0)

@@ -14,6 +14,8 @@ export interface Toolchain {
   readonly builder?: string
   /** A builder over another Docker context: builds run as `docker --context=<it> buildx build`. */
   readonly dockerContext?: string
+  /** The builder's driver (`docker`, `docker-container`, …): how a smoke test's trial keeps its image. */
+  readonly driver?: string
   readonly cache: ReturnType<typeof cacheWithBuilder>
   readonly env?: NodeJS.ProcessEnv
   /** The source date of what is built (created label, SOURCE_DATE_EPOCH): a rebuild of one commit is one image. */
@@ -90,7 +92,7 @@ export async function builderPhase(
   if (cache.warning) log.warning(cache.warning)
   const buildkit = info.buildkit ? `, BuildKit ${info.buildkit}` : ''
   log.info(`Builder: ${info.name} (${info.driver} driver${buildkit}), registry cache export: ${info.canExportCache ? 'yes' : 'no'}`)
-  return { builder, ...(info.dockerContext ? { dockerContext: info.dockerContext } : {}), cache, env, sourceDate }
+  return { builder, ...(info.dockerContext ? { dockerContext: info.dockerContext } : {}), driver: info.driver, cache, env, sourceDate }
 }
 
 /** No builds: the plan's cache settings as they are. */

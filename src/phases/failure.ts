@@ -11,6 +11,7 @@ import type { Options } from '../options.js'
 import type { RunPlan } from '../plan.js'
 import type { BuildReport } from '../report/model.js'
 import { valuesToMask } from '../secrets.js'
+import type { SmokeResult } from '../smoke.js'
 import type { PhaseTiming } from '../state.js'
 import { reportData } from './report-data.js'
 import { writeComment, writeSummary, type ReportPorts } from './report.js'
@@ -26,6 +27,8 @@ export interface Progress {
   builds: BuildReport[]
   /** Every reference pushed so far. */
   pushed: string[]
+  /** The smoke tests run so far (a failed one ends the run). */
+  smokeTests: SmokeResult[]
   /** The report phase ran (a failure after it — a size budget — is in that report already). */
   reported?: boolean
 }

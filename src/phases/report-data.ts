@@ -12,6 +12,7 @@ import type { RunPlan } from '../plan.js'
 import { formatName, formatReference } from '../reference.js'
 import type { BaseOutcome, BudgetResult, BuildReport, FailureInfo, RefreshReport, ReportData, RetentionReport } from '../report/model.js'
 import { sameDigestAs } from '../source-date.js'
+import type { SmokeResult } from '../smoke.js'
 import type { Built, Measured, PhaseTiming } from '../state.js'
 import { cacheTotals } from './build.js'
 
@@ -38,6 +39,8 @@ export interface RunRecord {
   readonly budget?: readonly BudgetResult[]
   readonly warnings: readonly string[]
   readonly failure?: FailureInfo
+  /** The smoke tests that ran (src/smoke.ts), a failed one last. */
+  readonly smokeTests?: readonly SmokeResult[]
 }
 
 export function reportData(r: RunRecord): ReportData {
@@ -61,6 +64,7 @@ export function reportData(r: RunRecord): ReportData {
     ...(r.failure ? { failure: r.failure } : {}),
     runUrl: runUrl(ctx),
     pushedTags: [...r.pushed],
+    ...(r.smokeTests?.length ? { smokeTests: [...r.smokeTests] } : {}),
   }
 }
 

@@ -2,6 +2,7 @@
 // The report phase (src/phases/report.ts) fills it from the run; renderers are pure functions of it.
 
 import type { Mode } from '../constants.js'
+import type { SmokeResult } from '../smoke.js'
 
 export interface BuildStepTiming {
   /** Vertex name as BuildKit shows it, e.g. `[base 3/5] RUN micromamba install …`. */
@@ -220,4 +221,6 @@ export interface ReportData {
   readonly runUrl?: string
   /** Every reference this run pushed. */
   readonly pushedTags?: readonly string[]
+  /** The smoke tests that ran: command, result, time, the last lines of a failed one's output. */
+  readonly smokeTests?: readonly SmokeResult[]
 }

@@ -9,6 +9,7 @@ import { comparableSizes, measureOf, MEASURE_WORDS, notComparableWhy } from '../
 import { formatBytes, formatDelta, formatDuration } from './format.js'
 import { thousands } from '../text.js'
 import { packagesSection } from './packages.js'
+import { smokeSection } from './smoke.js'
 import { code, details, fenceFor, oneLine, plural, table, text } from './markdown.js'
 import type {
   BaseDecision,
@@ -108,6 +109,8 @@ function render(d: ReportData, forComment: boolean, caps: Caps): string {
   if (plan) parts.push('> **Plan only** (`mode: plan`): nothing was built, pushed or deleted.')
   // A run that failed before the environment was hashed has nothing else to show.
   if (d.envHash) parts.push(mainTable(d, caps))
+  const smoke = smokeSection(d.smokeTests, caps.str)
+  if (smoke) parts.push(smoke)
   const platforms = platformTable(d, caps)
   if (platforms) parts.push(platforms)
   const why = whySection(d, caps)

@@ -1,0 +1,29 @@
+// The stand-in micromamba image (__fixtures__/micromamba-standin) pushed to the local registry
+// under a repository of its own, for tests that build the bundled template with it.
+
+import { execFileSync } from 'node:child_process'
+import path from 'node:path'
+import { ROOT } from './action-runner.js'
+import { BUSYBOX, REGISTRY, uniqueRepo } from './stack.js'
+
+export interface Standin {
+  /** The repository to remove after the tests. */
+  readonly repo: string
+  /** The image reference, for `MICROMAMBA_IMAGE`. */
+  readonly ref: string
+}
+
+/** Builds and pushes the stand-in micromamba image (bounded: 3 minutes). */
+export function pushStandin(kind: string): Standin {
+  const repo = uniqueRepo(kind)
+  const ref = `${REGISTRY}/${repo}:1`
+  execFileSync(
+    'docker',
+    ['buildx', 'build', '--quiet', '--push', '--build-arg', `BUSYBOX=${BUSYBOX}`, '-t', ref, path.join(ROOT, '__fixtures__', 'micromamba-standin')],
+    {
+      stdio: 'pipe',
+      timeout: 180_000,
+    },
+  )
+  return { repo, ref }
+}

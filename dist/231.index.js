@@ -7,14 +7,19 @@ export const modules = {
 
 __webpack_require__.r(__webpack_exports__);
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   upsertPrComment: () => (/* binding */ upsertPrComment)
+/* harmony export */   ACTIONS_BOT: () => (/* binding */ ACTIONS_BOT),
+/* harmony export */   upsertPrComment: () => (/* binding */ upsertPrComment),
+/* harmony export */   writtenBy: () => (/* binding */ writtenBy)
 /* harmony export */ });
 /* harmony import */ var _actions_github__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(2413);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3916);
-/* harmony import */ var _marker_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(990);
+/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(6670);
+/* harmony import */ var _marker_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(990);
 // One sticky PR comment per image: found by its hidden marker, edited in place, created when
-// missing. API failures never fail the action: a token that cannot write (forks, read-only
+// missing. Only a comment the token's own identity wrote is ours (anyone can post the marker).
+// API failures never fail the action: a token that cannot write (forks, read-only
 // permissions) is a notice, anything else a warning.
+
 
 
 
@@ -34,8 +39,8 @@ async function upsertPrComment(target, body, log = SILENT) {
         say.notice(`No GitHub token: the PR comment on ${where} is skipped`);
         return 'skipped';
     }
-    const marker = (0,_marker_js__WEBPACK_IMPORTED_MODULE_2__/* .commentMarker */ .Q)(target.image);
-    const full = withMarker(body, marker);
+    const marker = (0,_marker_js__WEBPACK_IMPORTED_MODULE_3__/* .commentMarker */ .Q)(target.image);
+    const full = withMarker((0,_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .maskSecrets */ .QU)(body), marker);
     const baseUrl = (target.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
     const signal = AbortSignal.timeout(TIMEOUT_MS);
     let octokit;
@@ -52,15 +57,23 @@ async function upsertPrComment(target, body, log = SILENT) {
     const params = { owner: target.owner, repo: target.repo, issue_number: target.issueNumber };
     let existing;
     try {
+        const me = await tokenIdentity(octokit, signal);
         const comments = await octokit.paginate(octokit.rest.issues.listComments, { ...params, per_page: 100, request: { signal } });
         let seen = 0;
+        let foreign = 0;
         for (const c of comments) {
             if (!isOurs(c.body, marker))
                 continue;
+            if (!writtenBy(c.user, me)) {
+                foreign++;
+                continue;
+            }
             seen++;
             existing ??= c;
         }
-        say.debug(`PR comment: ${comments.length} comment(s) on ${where}, ${seen} with our marker`);
+        say.debug(`PR comment: ${comments.length} comment(s) on ${where}, ${seen} with our marker written by ${me.login}`);
+        if (foreign > 0)
+            say.debug(`PR comment: ${foreign} comment(s) carry the marker but were written by someone else: left alone`);
         if (seen > 1)
             say.debug(`PR comment: ${seen} comments carry the marker; updating the oldest`);
     }
@@ -85,6 +98,44 @@ async function upsertPrComment(target, body, log = SILENT) {
         return failed(e, `${existing ? 'update' : 'create'} the PR comment on ${where}`, say);
     }
 }
+/** What the Actions GITHUB_TOKEN writes as (the documented author of its comments). */
+const ACTIONS_BOT = { login: 'github-actions[bot]', bot: true };
+/**
+ * The account the token acts as: `GET /user` for a user's token (PAT, OAuth, user-to-server);
+ * an installation token (the Actions GITHUB_TOKEN, a GitHub App's) is refused there (403) and
+ * acts as a bot: the GraphQL `viewer`, else the Actions bot. A marker alone never makes a
+ * comment ours: anyone can post one.
+ */
+async function tokenIdentity(octokit, signal) {
+    try {
+        const { data } = await octokit.request('GET /user', { request: { signal } });
+        if (typeof data.login === 'string' && data.login)
+            return { login: data.login, bot: data.type === 'Bot' };
+    }
+    catch (e) {
+        if (statusOf(e) !== 403)
+            throw e;
+    }
+    try {
+        const r = await octokit.graphql('query { viewer { login } }', { request: { signal } });
+        if (typeof r.viewer?.login === 'string' && r.viewer.login)
+            return { login: `${r.viewer.login.replace(/\[bot\]$/, '')}[bot]`, bot: true };
+    }
+    catch {
+        // not answered for this token: the Actions bot
+    }
+    return ACTIONS_BOT;
+}
+/**
+ * Whether a comment's author is `me`: the same login and the same kind of account (GraphQL
+ * names a bot without the `[bot]` suffix REST shows; a user named like a bot without it is
+ * not the bot).
+ */
+function writtenBy(user, me) {
+    if (!user?.login)
+        return false;
+    return user.login === me.login && (user.type === 'Bot') === me.bot;
+}
 /** Ours only when the body starts with our exact marker (a quote of it elsewhere does not count). */
 function isOurs(body, marker) {
     if (!body)
@@ -93,9 +144,9 @@ function isOurs(body, marker) {
 }
 function withMarker(body, marker) {
     let b = body.trimStart().startsWith(marker) ? body.trimStart() : `${marker}\n${body}`;
-    if (b.length > _marker_js__WEBPACK_IMPORTED_MODULE_2__/* .COMMENT_BODY_LIMIT */ .t) {
+    if (b.length > _marker_js__WEBPACK_IMPORTED_MODULE_3__/* .COMMENT_BODY_LIMIT */ .t) {
         const note = '\n\n… comment truncated to GitHub’s size limit (see the job summary).\n';
-        b = b.slice(0, _marker_js__WEBPACK_IMPORTED_MODULE_2__/* .COMMENT_BODY_LIMIT */ .t - note.length - 1);
+        b = b.slice(0, _marker_js__WEBPACK_IMPORTED_MODULE_3__/* .COMMENT_BODY_LIMIT */ .t - note.length - 1);
         const nl = b.lastIndexOf('\n');
         if (nl > marker.length)
             b = b.slice(0, nl);

@@ -23,6 +23,19 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 function cacheToValue(ref, mode) {
     return `type=registry,ref=${ref},mode=${mode},image-manifest=true,oci-mediatypes=true,ignore-error=true`;
 }
+/** The `--output` of a push by digest: the repository of the first tag (its tag dropped). */
+function pushByDigest(tags) {
+    const first = tags[0];
+    if (!first)
+        throw new Error('a push by digest needs the repository to push to');
+    // `host[:port]/path:tag` → `host[:port]/path` (a colon after the last slash starts the tag).
+    const slash = first.lastIndexOf('/');
+    const colon = first.lastIndexOf(':');
+    const name = colon > slash ? first.slice(0, colon) : first;
+    if (/[,"=\s]/.test(name))
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`invalid image name ${JSON.stringify(name)}`);
+    return `type=image,name=${name},push-by-digest=true,name-canonical=true,push=true`;
+}
 /** A Docker context name as Docker accepts them (so it can never read as a flag). */
 function checkContextName(name) {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(name))
@@ -44,8 +57,11 @@ function buildxArgs(spec) {
     if (spec.builder && !spec.dockerContext)
         args.push(`--builder=${spec.builder}`);
     args.push(`--file=${spec.dockerfile}`);
-    for (const tag of spec.tags)
-        args.push(`--tag=${tag}`);
+    if (spec.output === 'push-by-digest')
+        args.push(`--output=${pushByDigest(spec.tags)}`);
+    else
+        for (const tag of spec.tags)
+            args.push(`--tag=${tag}`);
     // First, so that a SOURCE_DATE_EPOCH among the user's build-args wins.
     if (spec.sourceDateEpoch !== undefined)
         args.push(`--build-arg=SOURCE_DATE_EPOCH=${Math.floor(spec.sourceDateEpoch)}`);
@@ -148,10 +164,11 @@ function cacheTos(spec) {
 __nccwpck_require__.d(__webpack_exports__, {
   hD: () => (/* binding */ createContainerBuilder),
   IK: () => (/* binding */ inspectBuilder),
-  iq: () => (/* binding */ removeBuilder)
+  iq: () => (/* binding */ removeBuilder),
+  hm: () => (/* binding */ usesContainerdStore)
 });
 
-// UNUSED EXPORTS: DOCKER_DRIVER_NO_CACHE, parseInspect, usesContainerdStore
+// UNUSED EXPORTS: DOCKER_DRIVER_NO_CACHE, parseInspect
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -496,6 +513,9 @@ const Inputs = {
     SecretEnvs: 'secret-envs',
     Ssh: 'ssh',
     Condarc: 'condarc',
+    SmokeTest: 'smoke-test',
+    BaseSmokeTest: 'base-smoke-test',
+    SmokeTestTimeout: 'smoke-test-timeout',
 };
 const Outputs = {
     EnvHash: 'env-hash',
@@ -564,7 +584,9 @@ const STEP_SUMMARY_LIMIT = 1024 * 1024;
 /* harmony import */ var _buildx_argv_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2548);
 /* harmony import */ var _buildx_builder_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8153);
 /* harmony import */ var _constants_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7242);
-/* harmony import */ var _ports_workflow_commands_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8478);
+/* harmony import */ var _fs_runner_files_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8663);
+/* harmony import */ var _ports_workflow_commands_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8478);
+/* harmony import */ var _registry_credentials_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3653);
 // What the entry point starts before it loads the rest of the action: with an application
 // Dockerfile (outside plan and merge modes) a build is certain, and the builder's inspection —
 // a docker CLI start of 0.1–0.3 s, the slowest step before a build — can run while Node
@@ -575,13 +597,17 @@ const STEP_SUMMARY_LIMIT = 1024 * 1024;
 
 
 
+
+
 function startEarly(env) {
-    const mode = (0,_ports_workflow_commands_js__WEBPACK_IMPORTED_MODULE_3__/* .getInput */ .V4)(_constants_js__WEBPACK_IMPORTED_MODULE_2__/* .Inputs */ .G0.Mode, env);
-    if (!(0,_ports_workflow_commands_js__WEBPACK_IMPORTED_MODULE_3__/* .getInput */ .V4)(_constants_js__WEBPACK_IMPORTED_MODULE_2__/* .Inputs */ .G0.Dockerfile, env) || mode === 'plan' || mode === 'merge')
+    const mode = (0,_ports_workflow_commands_js__WEBPACK_IMPORTED_MODULE_4__/* .getInput */ .V4)(_constants_js__WEBPACK_IMPORTED_MODULE_2__/* .Inputs */ .G0.Mode, env);
+    if (!(0,_ports_workflow_commands_js__WEBPACK_IMPORTED_MODULE_4__/* .getInput */ .V4)(_constants_js__WEBPACK_IMPORTED_MODULE_2__/* .Inputs */ .G0.Dockerfile, env) || mode === 'plan' || mode === 'merge')
         return {};
-    const raw = (0,_ports_workflow_commands_js__WEBPACK_IMPORTED_MODULE_3__/* .getInput */ .V4)(_constants_js__WEBPACK_IMPORTED_MODULE_2__/* .Inputs */ .G0.Builder, env);
+    const raw = (0,_ports_workflow_commands_js__WEBPACK_IMPORTED_MODULE_4__/* .getInput */ .V4)(_constants_js__WEBPACK_IMPORTED_MODULE_2__/* .Inputs */ .G0.Builder, env);
     let builder;
     try {
+        // A Docker config the run refuses (inside the workspace, a FIFO) is never handed to docker.
+        (0,_fs_runner_files_js__WEBPACK_IMPORTED_MODULE_3__/* .checkDockerConfig */ .FS)((0,_registry_credentials_js__WEBPACK_IMPORTED_MODULE_5__/* .defaultDockerConfigDir */ .Fd)(env), env.GITHUB_WORKSPACE ?? process.cwd());
         builder = raw ? (0,_buildx_argv_js__WEBPACK_IMPORTED_MODULE_0__/* .checkBuilderName */ .lc)(raw) : undefined;
     }
     catch {
@@ -634,25 +660,692 @@ function errorMessage(e) {
 
 /***/ }),
 
+/***/ 8755:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FK: () => (/* binding */ isInside),
+/* harmony export */   Hz: () => (/* binding */ readConfined),
+/* harmony export */   JU: () => (/* binding */ appendBoundedSync),
+/* harmony export */   RW: () => (/* binding */ ConfinedError),
+/* harmony export */   S$: () => (/* binding */ readConfinedSync),
+/* harmony export */   a2: () => (/* binding */ describeRefusal),
+/* harmony export */   cT: () => (/* binding */ walkConfined),
+/* harmony export */   lH: () => (/* binding */ statConfined),
+/* harmony export */   pY: () => (/* binding */ isConfinedError),
+/* harmony export */   ri: () => (/* binding */ readFileBoundedSync),
+/* harmony export */   us: () => (/* binding */ resolveConfinedSync),
+/* harmony export */   vX: () => (/* binding */ hashConfined),
+/* harmony export */   w5: () => (/* binding */ openRegularSync),
+/* harmony export */   xJ: () => (/* binding */ workspaceAt)
+/* harmony export */ });
+/* unused harmony exports workspaceDir, isSystemPath, reasonOfCode, MAX_PATH, resolveConfined, readBoundedSync */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_3__);
+// Confined, bounded file access: the only way the action reads a file because of user input.
+//
+// A pull request controls the environment file, every file it references and the base
+// Dockerfile, so every such path is treated as hostile:
+// - it is resolved to its real path (symlinks followed) and must lie inside the workspace
+//   root (itself taken as a real path); `..` and symlinks cannot leave it;
+// - nothing under /proc, /sys or /dev is ever touched, whatever the workspace is;
+// - only regular files are read: every file is opened with O_NONBLOCK (and O_NOFOLLOW once
+//   resolved: a FIFO or symlink swapped in cannot hang or redirect the read) and kept only when
+//   fstat on the descriptor says it is a regular file within the size cap (openRegularSync —
+//   the one opener, also for the runner's files in runner-files.ts);
+// - every read is capped while it streams (no read of a size the file claims);
+// - directory walks stop at a count and depth limit and never follow symlinks.
+//
+// Refusals are `ConfinedError`s with a stable `reason`; their messages name the path as given,
+// never file content. Callers turn them into user errors or warnings in their own words.
+
+
+
+
+class ConfinedError extends Error {
+    reason;
+    /** The path as the caller gave it. */
+    given;
+    /** Why, in words ("it is larger than 1 MiB"): the message without the path. */
+    detail;
+    constructor(reason, given, detail) {
+        super(`${given}: ${detail ?? describeRefusal(reason)}`);
+        this.detail = detail ?? describeRefusal(reason);
+        this.name = 'ConfinedError';
+        this.reason = reason;
+        this.given = given;
+    }
+}
+function isConfinedError(e) {
+    return e instanceof ConfinedError;
+}
+/** Words for a refusal, for messages ("… cannot be read: <words>"). */
+function describeRefusal(reason) {
+    switch (reason) {
+        case 'outside':
+            return 'it is outside the workspace';
+        case 'system':
+            return 'it is a system path (/proc, /sys, /dev)';
+        case 'missing':
+            return 'file not found';
+        case 'directory':
+            return 'it is a directory';
+        case 'not-regular':
+            return 'it is not a regular file (a device, FIFO or socket)';
+        case 'denied':
+            return 'permission denied';
+        case 'too-large':
+            return 'it is too large';
+        case 'invalid':
+            return 'the path cannot be resolved';
+    }
+}
+/** `GITHUB_WORKSPACE`, else the working directory (absolute, not yet a real path). */
+function workspaceDir(env = process.env, cwd = process.cwd()) {
+    return path.resolve(cwd, env.GITHUB_WORKSPACE || '.');
+}
+/** The workspace rooted at `dir` (its real path; `dir` itself must exist). */
+function workspaceAt(dir) {
+    return Object.freeze({ root: node_fs__WEBPACK_IMPORTED_MODULE_1__.realpathSync.native(node_path__WEBPACK_IMPORTED_MODULE_3___default().resolve(dir)) });
+}
+const SYSTEM_ROOTS = ['/proc', '/sys', '/dev'];
+/** True for /proc, /sys, /dev and anything under them. */
+function isSystemPath(abs) {
+    return SYSTEM_ROOTS.some((r) => abs === r || abs.startsWith(`${r}/`));
+}
+/** True when `abs` is `root` or below it (both absolute, normalized). */
+function isInside(root, abs) {
+    const rel = node_path__WEBPACK_IMPORTED_MODULE_3___default().relative(root, abs);
+    return rel === '' || (!node_path__WEBPACK_IMPORTED_MODULE_3___default().isAbsolute(rel) && !/^\.\.(?:[\\/]|$)/.test(rel));
+}
+/** Refusal reason of a Node fs error code. */
+function reasonOfCode(code) {
+    switch (code) {
+        case 'ENOENT':
+        case 'ENOTDIR':
+            return 'missing';
+        case 'EISDIR':
+            return 'directory';
+        case 'EACCES':
+        case 'EPERM':
+            return 'denied';
+        case 'ENXIO':
+        case 'EAGAIN':
+        case 'EWOULDBLOCK':
+            return 'not-regular';
+        default:
+            return 'invalid';
+    }
+}
+const codeOf = (e) => e?.code;
+/** Longest path resolved (Linux's PATH_MAX): longer ones fail in the kernel anyway, and cost time here. */
+const MAX_PATH = 4096;
+function lexicalCheck(given, abs) {
+    if (abs.includes('\0') || abs.length > MAX_PATH)
+        throw new ConfinedError('invalid', given);
+    if (isSystemPath(abs))
+        throw new ConfinedError('system', given);
+}
+function realCheck(ws, given, abs, real) {
+    if (isSystemPath(real))
+        throw new ConfinedError('system', given);
+    if (!isInside(ws.root, real))
+        throw new ConfinedError('outside', given);
+    const rel = node_path__WEBPACK_IMPORTED_MODULE_3___default().relative(ws.root, real).split((node_path__WEBPACK_IMPORTED_MODULE_3___default().sep)).join('/') || '.';
+    return { abs, real, rel };
+}
+/** A missing path: `outside` when it would lie outside the workspace anyway, else the fs reason. */
+function resolveFailure(ws, given, abs, e) {
+    const reason = reasonOfCode(codeOf(e));
+    if (reason === 'missing' && (!isInside(ws.root, abs) || !isInside(ws.root, safeRealParent(abs))))
+        return new ConfinedError('outside', given);
+    return new ConfinedError(reason, given);
+}
+/** Real path of the deepest existing ancestor of `abs` joined with the rest (best effort). */
+function safeRealParent(abs) {
+    let dir = abs;
+    const rest = [];
+    for (;;) {
+        try {
+            return node_path__WEBPACK_IMPORTED_MODULE_3___default().join(node_fs__WEBPACK_IMPORTED_MODULE_1__.realpathSync.native(dir), ...rest);
+        }
+        catch {
+            const up = node_path__WEBPACK_IMPORTED_MODULE_3___default().dirname(dir);
+            if (up === dir)
+                return abs;
+            rest.unshift(node_path__WEBPACK_IMPORTED_MODULE_3___default().basename(dir));
+            dir = up;
+        }
+    }
+}
+/**
+ * Resolves `p` (relative to `base`, default the workspace root) to a real path inside the
+ * workspace. (Synchronous inside: a path resolves in microseconds, and thousands of
+ * references through the thread pool would cost seconds.)
+ */
+function resolveConfined(ws, p, base = ws.root) {
+    return new Promise((resolve) => resolve(resolveConfinedSync(ws, p, base)));
+}
+/** Synchronous resolveConfined (for input validation). */
+function resolveConfinedSync(ws, p, base = ws.root) {
+    const abs = node_path__WEBPACK_IMPORTED_MODULE_3___default().resolve(base, p);
+    lexicalCheck(p, abs);
+    let real;
+    try {
+        real = node_fs__WEBPACK_IMPORTED_MODULE_1__.realpathSync.native(abs);
+    }
+    catch (e) {
+        throw resolveFailure(ws, p, abs, e);
+    }
+    return realCheck(ws, p, abs, real);
+}
+/** What a stat says about a resolved path, as a refusal (undefined = a regular file). */
+function typeRefusal(st) {
+    if (st.isFile())
+        return undefined;
+    return st.isDirectory() ? 'directory' : 'not-regular';
+}
+const NONBLOCK = node_fs__WEBPACK_IMPORTED_MODULE_1__.constants.O_NONBLOCK ?? 0;
+const NOFOLLOW = node_fs__WEBPACK_IMPORTED_MODULE_1__.constants.O_NOFOLLOW ?? 0;
+const CHUNK = 64 * 1024;
+const tooLarge = (given, maxBytes) => new ConfinedError('too-large', given, `it is larger than ${formatLimit(maxBytes)}`);
+/**
+ * The one way the action opens a file: without blocking (O_NONBLOCK: a FIFO or device swapped
+ * in cannot hang the open), then fstat on the descriptor — only a regular file of at most
+ * `maxBytes` is kept. `follow: false` also refuses a symlink (O_NOFOLLOW) for paths already
+ * resolved to their real path. Returns the open descriptor; refusals are ConfinedErrors.
+ */
+function openRegularSync(file, given, opts) {
+    let fd;
+    try {
+        fd = (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.openSync)(file, opts.flags | NONBLOCK | (opts.follow === false ? NOFOLLOW : 0));
+    }
+    catch (e) {
+        throw new ConfinedError(codeOf(e) === 'ELOOP' ? 'invalid' : reasonOfCode(codeOf(e)), given);
+    }
+    try {
+        const st = (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.fstatSync)(fd);
+        const refusal = typeRefusal(st);
+        if (refusal)
+            throw new ConfinedError(refusal, given);
+        if (st.size > opts.maxBytes)
+            throw tooLarge(given, opts.maxBytes);
+        return fd;
+    }
+    catch (e) {
+        (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.closeSync)(fd);
+        throw e;
+    }
+}
+/**
+ * Reads a regular file (opened by openRegularSync) in chunks handed to `onChunk`, refused as
+ * `too-large` as soon as it streams past `maxBytes` (a file growing after the fstat included).
+ * Returns the number of bytes read.
+ */
+function readBoundedSync(file, given, limits, onChunk) {
+    const fd = openRegularSync(file, given, { flags: node_fs__WEBPACK_IMPORTED_MODULE_1__.constants.O_RDONLY, maxBytes: limits.maxBytes, follow: limits.follow });
+    try {
+        let total = 0;
+        for (;;) {
+            const buf = Buffer.allocUnsafe(Math.min(CHUNK, limits.maxBytes + 1 - total));
+            const n = (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.readSync)(fd, buf, 0, buf.length, null);
+            if (n === 0)
+                return total;
+            total += n;
+            if (total > limits.maxBytes)
+                throw tooLarge(given, limits.maxBytes);
+            onChunk(buf.subarray(0, n));
+        }
+    }
+    catch (e) {
+        throw isConfinedError(e) ? e : new ConfinedError(reasonOfCode(codeOf(e)), given);
+    }
+    finally {
+        (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.closeSync)(fd);
+    }
+}
+/** A whole file, bounded (readBoundedSync into one buffer). */
+function readFileBoundedSync(file, given, limits) {
+    const chunks = [];
+    const total = readBoundedSync(file, given, limits, (c) => chunks.push(c));
+    return Buffer.concat(chunks, total);
+}
+/**
+ * Appends `text` to a file that must already exist as a regular file (the runner's
+ * GITHUB_OUTPUT and GITHUB_STEP_SUMMARY), opened without blocking; refused (`too-large`) when
+ * the file would grow past `maxBytes`.
+ */
+function appendBoundedSync(file, given, text, maxBytes) {
+    const bytes = Buffer.from(text, 'utf8');
+    const fd = openRegularSync(file, given, { flags: node_fs__WEBPACK_IMPORTED_MODULE_1__.constants.O_WRONLY | node_fs__WEBPACK_IMPORTED_MODULE_1__.constants.O_APPEND, maxBytes });
+    try {
+        if ((0,node_fs__WEBPACK_IMPORTED_MODULE_1__.fstatSync)(fd).size + bytes.length > maxBytes)
+            throw new ConfinedError('too-large', given, `it would grow past ${formatLimit(maxBytes)}`);
+        let off = 0;
+        while (off < bytes.length)
+            off += (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.writeSync)(fd, bytes, off, bytes.length - off);
+    }
+    catch (e) {
+        throw isConfinedError(e) ? e : new ConfinedError(reasonOfCode(codeOf(e)), given);
+    }
+    finally {
+        (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.closeSync)(fd);
+    }
+}
+/** Reads a regular file inside the workspace, at most `maxBytes` (refused beyond). */
+function readConfined(ws, p, limits, base) {
+    return new Promise((resolve) => resolve(readConfinedSync(ws, p, limits, base)));
+}
+/** Synchronous readConfined (for input validation). */
+function readConfinedSync(ws, p, limits, base) {
+    const target = resolveConfinedSync(ws, p, base);
+    return { ...target, bytes: readFileBoundedSync(target.real, p, { maxBytes: limits.maxBytes, follow: false }) };
+}
+/**
+ * sha256 (hex) of a regular file inside the workspace, streamed (constant memory); refused
+ * (`too-large`) when it has more than `maxBytes`.
+ */
+function hashConfined(ws, p, limits, base) {
+    return new Promise((resolve) => {
+        const target = resolveConfinedSync(ws, p, base);
+        const h = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256');
+        const size = readBoundedSync(target.real, p, { maxBytes: limits.maxBytes, follow: false }, (c) => h.update(c));
+        resolve({ ...target, sha256: h.digest('hex'), size });
+    });
+}
+/** Type (file or directory, symlinks followed) and size of a path inside the workspace, without opening it. */
+function statConfined(ws, p, base) {
+    return new Promise((resolve) => resolve(statConfinedSync(ws, p, base)));
+}
+function statConfinedSync(ws, p, base) {
+    const target = resolveConfinedSync(ws, p, base);
+    let st;
+    try {
+        st = (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.statSync)(target.real);
+    }
+    catch (e) {
+        throw new ConfinedError(reasonOfCode(codeOf(e)), p);
+    }
+    if (st.isDirectory())
+        return { ...target, type: 'directory', size: 0 };
+    if (st.isFile())
+        return { ...target, type: 'file', size: st.size };
+    throw new ConfinedError('not-regular', p);
+}
+function formatLimit(bytes) {
+    return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MiB` : `${Math.round(bytes / 1024)} KiB`;
+}
+/**
+ * Lists a directory tree inside the workspace, depth first, sorted, without following
+ * symlinks (they are entries). `dir` must be a directory inside the workspace.
+ */
+async function walkConfined(ws, dir, limits, base) {
+    const start = await resolveConfined(ws, dir, base);
+    const entries = [];
+    let files = 0;
+    let stopped;
+    const toRel = (p) => node_path__WEBPACK_IMPORTED_MODULE_3___default().relative(start.real, p).split((node_path__WEBPACK_IMPORTED_MODULE_3___default().sep)).join('/');
+    const visit = async (d, depth) => {
+        let names;
+        try {
+            names = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.readdir)(d)).sort();
+        }
+        catch (e) {
+            entries.push({ type: 'unreadable', rel: toRel(d) || '.', abs: d, reason: reasonOfCode(codeOf(e)) });
+            return;
+        }
+        for (const name of names) {
+            if (stopped === 'files')
+                return;
+            const p = node_path__WEBPACK_IMPORTED_MODULE_3___default().join(d, name);
+            const rel = toRel(p);
+            const st = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.lstat)(p).catch(() => undefined);
+            if (!st)
+                continue;
+            if (st.isDirectory()) {
+                if (limits.include && !limits.include(rel, name, true))
+                    continue;
+                if (isSystemPath(p))
+                    continue;
+                if (depth + 1 > limits.maxDepth) {
+                    stopped ??= 'depth';
+                    continue;
+                }
+                await visit(p, depth + 1);
+                continue;
+            }
+            if (limits.include && !limits.include(rel, name, false))
+                continue;
+            if (st.isSymbolicLink())
+                entries.push({ type: 'symlink', rel, abs: p, target: await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.readlink)(p).catch(() => '?') });
+            else if (st.isFile()) {
+                if (++files > limits.maxFiles) {
+                    stopped = 'files';
+                    return;
+                }
+                entries.push({ type: 'file', rel, abs: p, size: st.size });
+            }
+            else
+                entries.push({ type: 'special', rel, abs: p });
+        }
+    };
+    let st;
+    try {
+        st = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(start.real);
+    }
+    catch (e) {
+        throw new ConfinedError(reasonOfCode(codeOf(e)), dir);
+    }
+    if (!st.isDirectory())
+        throw new ConfinedError('not-regular', dir, 'it is not a directory');
+    await visit(start.real, 0);
+    return { ...start, entries, stopped };
+}
+
+
+/***/ }),
+
+/***/ 8663:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FB: () => (/* binding */ checkAppendable),
+/* harmony export */   FS: () => (/* binding */ checkDockerConfig),
+/* harmony export */   Lh: () => (/* binding */ readRunnerFile),
+/* harmony export */   TL: () => (/* binding */ appendRunnerFile),
+/* harmony export */   gK: () => (/* binding */ RUNNER_FILE_CAPS)
+/* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
+/* harmony import */ var _confined_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8755);
+// The runner's files: the event payload (GITHUB_EVENT_PATH), the step's outputs
+// (GITHUB_OUTPUT) and job summary (GITHUB_STEP_SUMMARY), the Docker config. An earlier step
+// of the job can replace any of them (with a FIFO that blocks an open, a device, a file of
+// gigabytes), so they go through the same bounded opener as workspace files
+// (openRegularSync: O_NONBLOCK, fstat, a size cap) and a refusal is one user error naming
+// the variable, the path and the cap.
+
+
+
+
+const MiB = 1024 * 1024;
+/** Size caps of the runner's files. */
+const RUNNER_FILE_CAPS = {
+    /** GitHub caps webhook payloads at 25 MB; the event file is never larger. */
+    GITHUB_EVENT_PATH: 25 * MiB,
+    /** GitHub's documented limit of one step's job summary (larger ones are not shown). */
+    GITHUB_STEP_SUMMARY: MiB,
+    /** The outputs file after this step's few outputs (GitHub keeps at most 1 MiB of a job's outputs). */
+    GITHUB_OUTPUT: 16 * MiB,
+    /** A Docker config.json (a few KiB in practice). */
+    DOCKER_CONFIG: 4 * MiB,
+};
+const LABEL = {
+    GITHUB_EVENT_PATH: 'The event payload file (GITHUB_EVENT_PATH)',
+    GITHUB_STEP_SUMMARY: 'The job summary file (GITHUB_STEP_SUMMARY)',
+    GITHUB_OUTPUT: 'The step outputs file (GITHUB_OUTPUT)',
+    DOCKER_CONFIG: 'The Docker config (config.json of DOCKER_CONFIG or ~/.docker)',
+};
+function runnerFileError(name, file, e) {
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`${LABEL[name]} "${file}" could not be ${name === 'GITHUB_OUTPUT' || name === 'GITHUB_STEP_SUMMARY' ? 'written' : 'read'}: ${e.detail}`);
+}
+function named(name, file, f) {
+    try {
+        return f();
+    }
+    catch (e) {
+        throw (0,_confined_js__WEBPACK_IMPORTED_MODULE_3__/* .isConfinedError */ .pY)(e) ? runnerFileError(name, file, e) : e;
+    }
+}
+/** The whole of a runner file (a regular file within its cap), else a UserError naming it. */
+function readRunnerFile(name, file) {
+    return named(name, file, () => (0,_confined_js__WEBPACK_IMPORTED_MODULE_3__/* .readFileBoundedSync */ .ri)(file, file, { maxBytes: RUNNER_FILE_CAPS[name] }));
+}
+/** Appends to a runner file that exists as a regular file (and stays within its cap), else a UserError naming it. */
+function appendRunnerFile(name, file, text) {
+    named(name, file, () => (0,_confined_js__WEBPACK_IMPORTED_MODULE_3__/* .appendBoundedSync */ .JU)(file, file, text, RUNNER_FILE_CAPS[name]));
+}
+/** Checks up front that a runner file the step appends to can be appended to (without blocking). */
+function checkAppendable(name, file) {
+    named(name, file, () => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.closeSync)((0,_confined_js__WEBPACK_IMPORTED_MODULE_3__/* .openRegularSync */ .w5)(file, file, { flags: node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.O_WRONLY | node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.O_APPEND, maxBytes: RUNNER_FILE_CAPS[name] })));
+}
+/**
+ * The Docker config the docker CLI will read: the runner's (the user's), never one a pull
+ * request controls — a config directory inside the workspace names the programs Docker runs
+ * (`credsStore`, `credHelpers`, `cli-plugins/`), so it is a user error. Its config.json, when
+ * there is one, must be a regular file within the cap (a FIFO would block the docker CLI too).
+ */
+function checkDockerConfig(dir, workspace) {
+    const real = (p) => {
+        try {
+            return node_fs__WEBPACK_IMPORTED_MODULE_0__.realpathSync.native(node_path__WEBPACK_IMPORTED_MODULE_1___default().resolve(p));
+        }
+        catch {
+            return node_path__WEBPACK_IMPORTED_MODULE_1___default().resolve(p);
+        }
+    };
+    if ((0,_confined_js__WEBPACK_IMPORTED_MODULE_3__/* .isInside */ .FK)(real(workspace), real(dir))) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`The Docker config directory "${dir}" (DOCKER_CONFIG, else ~/.docker) lies inside the workspace: a pull request could name the programs Docker runs (credential helpers, CLI plugins). Use a directory outside the workspace.`);
+    }
+    const file = node_path__WEBPACK_IMPORTED_MODULE_1___default().join(dir, 'config.json');
+    try {
+        (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.closeSync)((0,_confined_js__WEBPACK_IMPORTED_MODULE_3__/* .openRegularSync */ .w5)(file, file, { flags: node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.O_RDONLY, maxBytes: RUNNER_FILE_CAPS.DOCKER_CONFIG }));
+    }
+    catch (e) {
+        if ((0,_confined_js__WEBPACK_IMPORTED_MODULE_3__/* .isConfinedError */ .pY)(e) && e.reason === 'missing')
+            return;
+        throw (0,_confined_js__WEBPACK_IMPORTED_MODULE_3__/* .isConfinedError */ .pY)(e) ? runnerFileError('DOCKER_CONFIG', file, e) : e;
+    }
+}
+
+
+/***/ }),
+
 /***/ 9407:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _early_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5400);
-/* harmony import */ var _ports_process_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(903);
+/* harmony import */ var _ports_log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9702);
+/* harmony import */ var _ports_process_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(903);
+
 
 
 // A cancelled step (SIGINT/SIGTERM) leaves no docker or buildx process behind.
-(0,_ports_process_js__WEBPACK_IMPORTED_MODULE_1__/* .killChildrenOnSignal */ .h9)((m) => console.log(m));
+(0,_ports_process_js__WEBPACK_IMPORTED_MODULE_2__/* .killChildrenOnSignal */ .h9)((m) => _ports_log_js__WEBPACK_IMPORTED_MODULE_1__/* .runnerLog */ .t1.info(m));
 // The builder's inspection starts first; the rest of the action loads meanwhile (its own chunk).
 const early = (0,_early_js__WEBPACK_IMPORTED_MODULE_0__/* .startEarly */ .w)(process.env);
-const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(87), __nccwpck_require__.e(680)]).then(__nccwpck_require__.bind(__nccwpck_require__, 2680));
+const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(66), __nccwpck_require__.e(505)]).then(__nccwpck_require__.bind(__nccwpck_require__, 8505));
 await run(process.env, undefined, early);
 // What the run started and no longer waits for ends with it (registry requests end in run()).
-(0,_ports_process_js__WEBPACK_IMPORTED_MODULE_1__/* .endChildren */ .PH)();
+(0,_ports_process_js__WEBPACK_IMPORTED_MODULE_2__/* .endChildren */ .PH)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 9702:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   t1: () => (/* binding */ runnerLog),
+/* harmony export */   yV: () => (/* binding */ logSink)
+/* harmony export */ });
+/* unused harmony exports WARNINGS_PER_KIND, warningKind, runnerAnnotator, commandsStopped */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _workflow_commands_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8478);
+/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6670);
+/* harmony import */ var _visible_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8357);
+// The one log sink of a run: every message goes through it. Warnings become annotations
+// (with file and line when known) and are collected for the report; they are deduplicated
+// and capped per kind, so the log stays bounded whatever the input.
+
+
+
+
+/** Warnings of one kind shown before the rest are counted. */
+const WARNINGS_PER_KIND = 20;
+/**
+ * The kind of a warning: its text up to the first ':' or '(', with the words that name
+ * things (paths, numbers, quoted values) replaced by '…' — so one warning per line of a
+ * hostile file is one kind (at most 80 characters).
+ */
+function warningKind(m) {
+    const cut = m.search(/[:(]/);
+    const head = (cut > 0 ? m.slice(0, cut) : m).trim();
+    return head
+        .split(/\s+/)
+        .map((w) => (/[\d/\\.'"`@=]/.test(w) ? '…' : w))
+        .join(' ')
+        .slice(0, 80);
+}
+/**
+ * The runner's workflow commands as the annotator (file/line become `file=`/`line=`
+ * annotation properties): the one way the action writes to the job log. Every message goes
+ * through the one redaction function (credentials in URLs and pip options) and is made
+ * visible and inert (src/visible.ts); program output goes between the runner's
+ * `::stop-commands::<token>` and `::<token>::` (see `commandsStopped`).
+ */
+function runnerAnnotator(write = _workflow_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .info */ .pq, token = randomToken) {
+    const stopped = commandsStopped(write, token);
+    // An annotation's message may span lines (the protocol writer escapes LF).
+    const says = (f) => (m, ...a) => {
+        stopped.resume();
+        f((0,_visible_js__WEBPACK_IMPORTED_MODULE_3__/* .visible */ .RK)(clean(m), true), ...a);
+    };
+    return {
+        mask: (secret) => {
+            stopped.resume();
+            (0,_workflow_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .setSecret */ .Pq)(secret);
+        },
+        info: (m) => {
+            stopped.resume();
+            for (const l of (0,_visible_js__WEBPACK_IMPORTED_MODULE_3__/* .inertLines */ .wi)(clean(m)))
+                write(l);
+        },
+        output: (line) => stopped.write(clean(line)),
+        debug: says((m) => (0,_workflow_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .debug */ .Yz)(m)),
+        notice: says((m, w) => (0,_workflow_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .notice */ .lm)(m, props(w))),
+        warning: says((m, w) => (0,_workflow_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .warning */ .$e)(m, props(w))),
+        error: says((m, w) => (0,_workflow_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .error */ .z3)(m, props(w))),
+        group: async (name, f) => {
+            stopped.resume();
+            return (0,_workflow_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .group */ .Os)((0,_visible_js__WEBPACK_IMPORTED_MODULE_3__/* .visible */ .RK)(clean(name)), async () => {
+                try {
+                    return await f();
+                }
+                finally {
+                    stopped.resume();
+                }
+            });
+        },
+    };
+}
+/** The one cleaning of every line: masked values, then credentials in URLs and pip options. */
+function clean(m) {
+    return (0,_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .redact */ .E$)((0,_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .maskSecrets */ .QU)(m));
+}
+/** 128 random bits: a stop token no output can guess. */
+function randomToken() {
+    return (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(16).toString('hex');
+}
+/**
+ * Program output between `::stop-commands::<token>` and `::<token>::`: the runner runs no
+ * command in between but the one that ends the stop. The stop starts at the first line and
+ * ends before the action writes anything else (its own commands must run). A line that holds
+ * the token — the only text that could end the stop early — is written under a fresh token,
+ * and CR (which ends a line for the runner) and LF are written `\r`/`\n`.
+ */
+function commandsStopped(write, token) {
+    let current;
+    const stop = () => {
+        current = token();
+        write(`::stop-commands::${current}`);
+    };
+    const resume = () => {
+        if (current !== undefined)
+            write(`::${current}::`);
+        current = undefined;
+    };
+    return {
+        write(line) {
+            const shown = line.replace(/\r/g, '\\r').replace(/\n/g, '\\n');
+            if (current === undefined)
+                stop();
+            while (shown.toLowerCase().includes(current.toLowerCase())) {
+                resume();
+                stop();
+            }
+            write(shown);
+        },
+        resume,
+    };
+}
+/** The job log of this process (one stdout: one stop state). */
+const runnerLog = runnerAnnotator();
+function props(w) {
+    if (!w?.file)
+        return {};
+    return { file: (0,_visible_js__WEBPACK_IMPORTED_MODULE_3__/* .visible */ .RK)((0,_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .redact */ .E$)(w.file)), startLine: w.line, startColumn: w.line !== undefined ? w.column : undefined };
+}
+function logSink(out = runnerLog, perKind = WARNINGS_PER_KIND) {
+    const seen = new Set();
+    const kept = [];
+    const counts = new Map();
+    const dropped = new Map();
+    const flushed = new Map();
+    return {
+        info: (m) => out.info(m),
+        output: (line) => out.output(line),
+        debug: (m) => out.debug(m),
+        notice: (m, w) => out.notice(m, w),
+        error: (m, w) => out.error(m, w),
+        group: (name, f) => out.group(name, f),
+        warning(m, opts = {}) {
+            const key = `${opts.file ?? ''}:${opts.line ?? ''}:${m}`;
+            if (seen.has(key))
+                return;
+            seen.add(key);
+            const kind = opts.kind ?? warningKind(m);
+            const n = (counts.get(kind) ?? 0) + 1;
+            counts.set(kind, n);
+            if (n > perKind) {
+                dropped.set(kind, (dropped.get(kind) ?? 0) + 1);
+                if (n === perKind + 1)
+                    out.info(`More warnings like "${kind}" follow; they are counted, not shown`);
+                return;
+            }
+            kept.push(m);
+            out.warning(m, opts);
+        },
+        warnings() {
+            return [...kept, ...[...dropped].map(([kind, n]) => moreLine(kind, n))];
+        },
+        flush() {
+            for (const [kind, n] of dropped) {
+                if (flushed.get(kind) !== n)
+                    out.warning(moreLine(kind, n));
+                flushed.set(kind, n);
+            }
+            return this.warnings();
+        },
+    };
+}
+function moreLine(kind, n) {
+    return `… and ${n} more warning${n === 1 ? '' : 's'} like "${kind}"`;
+}
+
 
 /***/ }),
 
@@ -804,13 +1497,19 @@ function runWithInput(file, args, env, input, out, err) {
 }
 /**
  * The program's path as the child's own PATH finds it (as `spawn` would; `@actions/exec`
- * alone would search this process's PATH). Throws ProgramNotFound.
+ * alone would search this process's PATH). Throws ProgramNotFound. A program the workspace
+ * provides never runs: PATH entries that are relative (resolved against the working
+ * directory, the workspace) or lie inside GITHUB_WORKSPACE are skipped, and so is a program
+ * named by a path.
  */
 function resolveProgram(program, env) {
     if (program.includes('/'))
-        return program;
+        throw new ProgramNotFound(program);
+    const workspace = env.GITHUB_WORKSPACE ? external_node_path_default().resolve(env.GITHUB_WORKSPACE) : undefined;
     for (const dir of (env.PATH ?? '').split((external_node_path_default()).delimiter)) {
-        if (!dir)
+        if (!dir || !external_node_path_default().isAbsolute(dir))
+            continue;
+        if (workspace && isWithin(workspace, dir))
             continue;
         const candidate = external_node_path_default().join(dir, program);
         try {
@@ -824,6 +1523,10 @@ function resolveProgram(program, env) {
         }
     }
     throw new ProgramNotFound(program);
+}
+function isWithin(root, p) {
+    const rel = external_node_path_default().relative(root, external_node_path_default().resolve(p));
+    return rel === '' || (!external_node_path_default().isAbsolute(rel) && !/^\.\.(?:[\\/]|$)/.test(rel));
 }
 // --- process trees (Linux /proc, else `ps`) ---
 /** pid → parent pid of every process visible. */
@@ -1001,6 +1704,8 @@ function killChildrenOnSignal(say = () => undefined) {
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_2__);
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8161);
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_3__);
+/* harmony import */ var _fs_runner_files_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8663);
+/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6670);
 // The runner's side of a step, written the way @actions/core writes it: inputs from
 // `INPUT_<NAME>`, workflow commands on stdout (`::warning file=…,line=…::message`, groups,
 // masks), step outputs in the `$GITHUB_OUTPUT` file (`name<<delimiter` blocks), the job
@@ -1012,6 +1717,8 @@ function killChildrenOnSignal(say = () => undefined) {
 // action never asks for. These functions are the subset the action uses; a conformance test
 // (__tests__/workflow-commands.test.ts) checks each against @actions/core on arbitrary input.
 // The lazily loaded chunks (@actions/cache, @actions/github) still use @actions/core.
+
+
 
 
 
@@ -1067,10 +1774,11 @@ function setOutput(name, value, env = process.env) {
         throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
     if (text.includes(delimiter))
         throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-    (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.appendFileSync)(file, `${name}<<${delimiter}${node_os__WEBPACK_IMPORTED_MODULE_3__.EOL}${text}${node_os__WEBPACK_IMPORTED_MODULE_3__.EOL}${delimiter}${node_os__WEBPACK_IMPORTED_MODULE_3__.EOL}`, { encoding: 'utf8' });
+    (0,_fs_runner_files_js__WEBPACK_IMPORTED_MODULE_4__/* .appendRunnerFile */ .TL)('GITHUB_OUTPUT', file, `${name}<<${delimiter}${node_os__WEBPACK_IMPORTED_MODULE_3__.EOL}${text}${node_os__WEBPACK_IMPORTED_MODULE_3__.EOL}${delimiter}${node_os__WEBPACK_IMPORTED_MODULE_3__.EOL}`);
 }
 /** Masks a value in the rest of the job's log. */
 function setSecret(secret) {
+    (0,_redact_js__WEBPACK_IMPORTED_MODULE_5__/* .registerSecret */ .cl)(secret);
     issueCommand('add-mask', {}, secret);
 }
 function info(message) {
@@ -1109,7 +1817,117 @@ async function appendSummary(markdown, env = process.env) {
     catch {
         throw new Error(`Unable to access summary file: '${file}'. Check if the file has correct read/write permissions.`);
     }
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.appendFile)(file, markdown + node_os__WEBPACK_IMPORTED_MODULE_3__.EOL, { encoding: 'utf8' });
+    (0,_fs_runner_files_js__WEBPACK_IMPORTED_MODULE_4__/* .appendRunnerFile */ .TL)('GITHUB_STEP_SUMMARY', file, markdown + node_os__WEBPACK_IMPORTED_MODULE_3__.EOL);
+}
+
+
+/***/ }),
+
+/***/ 6670:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   E$: () => (/* binding */ redact),
+/* harmony export */   Kb: () => (/* binding */ excerpt),
+/* harmony export */   QU: () => (/* binding */ maskSecrets),
+/* harmony export */   cl: () => (/* binding */ registerSecret)
+/* harmony export */ });
+/* unused harmony exports STARS, MAX_EXCERPT */
+// The one redaction function: credentials a user may write into an environment file, a
+// requirement file, a channel or an input never reach a log line, an annotation, the job
+// summary, the PR comment or the image label. Everything that prints user text passes it
+// through `redact`; the label document passes a digest mask (so the hash still changes when
+// a secret changes) instead of the default `***`.
+//
+// What counts as a credential:
+// - the userinfo of a URL: `scheme://user:pass@host` keeps `user`, `scheme://token@host`
+//   (a token as the user name) is masked whole — except the conventional `git@`, `hg@`, `svn@`;
+// - `user:pass@host` anywhere, with or without a scheme;
+// - the value of a pip index/link option (`-i`, `--index-url`, `--extra-index-url`,
+//   `-f`, `--find-links`, `--trusted-host`) that carries userinfo, even without a scheme;
+// - anaconda.org tokens in a channel path (`/t/<token>/`);
+// - URL query parameters named like a credential (`?token=…`, `&access_key=…`, `&sig=…`).
+const STARS = () => '***';
+const CONVENTIONAL_USERS = /^(git|hg|svn)$/i;
+const PIP_OPTION = /((?:^|[\s"'])(?:-i|-f|--index-url|--extra-index-url|--find-links|--trusted-host)(?:\s+|=))(["']?)([^\s"']+)/g;
+const QUERY_SECRET = /([?&](?:[A-Za-z0-9_.-]*(?:token|secret|passw(?:or)?d|api[_-]?key|access[_-]?key|sig|signature|auth)[A-Za-z0-9_.-]*)=)([^&#\s"']+)/gi;
+/** `text` with every credential replaced by `mask(credential)` (default `***`). */
+function redact(text, mask = STARS) {
+    if (!text.includes('@') && !text.includes('/t/') && !text.includes('='))
+        return text;
+    let out = text;
+    if (out.includes('@')) {
+        out = out
+            // scheme://user:pass@  → scheme://user:***@
+            .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:@]*):([^/\s@]+)@(?![a-z0-9]+:[0-9a-f]{32})/gi, (_m, scheme, user, pass) => `${scheme}${user}:${mask(pass)}@`)
+            // scheme://token@ → scheme://***@ (not git@, hg@, svn@)
+            .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+)@(?![a-z0-9]+:[0-9a-f]{32})/gi, (m, scheme, user) => CONVENTIONAL_USERS.test(user) ? m : `${scheme}${mask(user)}@`)
+            // user:pass@host without a scheme (not an image reference `name:tag@sha256:…`)
+            // (bounded and unable to cross separators: linear on hostile text)
+            .replace(/(^|[\s=,;'"(<[])([^\s:@/'"=,;()<>[\]]{1,256}):([^\s@/'",;()<>[\]]{1,256})@(?=[A-Za-z0-9[])(?![a-z0-9]+:[0-9a-f]{32})/g, (_m, pre, user, pass) => `${pre}${user}:${mask(pass)}@`)
+            // pip option values with userinfo and no scheme (`--index-url tok@host/simple`)
+            .replace(PIP_OPTION, (m, opt, q, value) => `${opt}${q}${redactOptionValue(value, mask)}`);
+    }
+    if (out.includes('/t/'))
+        out = out.replace(/\/t\/([A-Za-z0-9_.-]{8,})\//g, (_m, tok) => `/t/${mask(tok)}/`);
+    if (out.includes('='))
+        out = out.replace(QUERY_SECRET, (_m, key, value) => `${key}${mask(value)}`);
+    return out;
+}
+/** A pip option value: userinfo before the host masked, whatever its form. */
+function redactOptionValue(value, mask) {
+    const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0] ?? '';
+    const rest = value.slice(scheme.length);
+    const slash = rest.indexOf('/');
+    const authority = slash < 0 ? rest : rest.slice(0, slash);
+    const at = authority.lastIndexOf('@');
+    if (at < 0)
+        return value;
+    const userinfo = authority.slice(0, at);
+    if (userinfo === '***' || /^[^:]*:\*\*\*$/.test(userinfo) || /sha256:[0-9a-f]{16}$/.test(userinfo))
+        return value;
+    const colon = userinfo.indexOf(':');
+    const masked = colon < 0 ? (CONVENTIONAL_USERS.test(userinfo) ? userinfo : mask(userinfo)) : `${userinfo.slice(0, colon)}:${mask(userinfo.slice(colon + 1))}`;
+    return `${scheme}${masked}${rest.slice(at)}`;
+}
+// Credentials the run holds (inputs, helper answers, registry tokens): every value masked
+// with `setSecret` is registered here, and whatever the action prints (the log sink, the job
+// summary, the PR comment) passes `maskSecrets` — so an error that quotes a credential (Node's
+// header check does, with the value JSON-escaped) is masked before it is printed, whatever
+// the runner's own masking makes of a value with a line break.
+const known = new Set();
+let ordered = [];
+/** Shorter values are not masked (they would mask ordinary words); the runner masks them anyway. */
+const MIN_SECRET = 4;
+/** Registers a credential: its value, its JSON-escaped form and each of its lines. */
+function registerSecret(value) {
+    const forms = [value, JSON.stringify(value).slice(1, -1), ...value.split(/\r\n|\r|\n/)];
+    for (const f of forms)
+        if (f.trim().length >= MIN_SECRET)
+            known.add(f);
+    ordered = [...known].sort((a, b) => b.length - a.length);
+}
+/** `text` with every registered credential replaced by `***` (longest first). */
+function maskSecrets(text) {
+    let out = text;
+    for (const s of ordered)
+        if (out.includes(s))
+            out = out.split(s).join('***');
+    return out;
+}
+/** Longest excerpt of user text a message may quote. */
+const MAX_EXCERPT = 80;
+/**
+ * User text fit to quote in a message: credentials redacted, control characters shown as
+ * `?`, whitespace collapsed, cut to `max` characters with `…`.
+ */
+function excerpt(text, max = MAX_EXCERPT) {
+    const flat = redact(text.length > max * 4 ? text.slice(0, max * 4) : text)
+        // eslint-disable-next-line no-control-regex -- control characters are what this replaces
+        .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, '?')
+        .replace(/\s+/g, ' ')
+        .trim();
+    return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
 
@@ -1263,13 +2081,13 @@ function isLoopbackHost(registry) {
 /* harmony export */ });
 /* unused harmony exports normalizeRegistryKey, helperServerUrl, fromAuthEntry, fromHelperOutput, runHelper, hasCredentials */
 /* harmony import */ var _ports_process_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(903);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8161);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_3__);
-/* harmony import */ var _reference_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8286);
+/* harmony import */ var _fs_confined_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8755);
+/* harmony import */ var _fs_runner_files_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8663);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_3__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_4___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_4__);
+/* harmony import */ var _reference_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(8286);
 // Credentials for a registry host, found the way the Docker CLI finds them:
 //   1. the action's inputs (registry-username / registry-password);
 //   2. `credHelpers[<host>]` of the Docker config → `docker-credential-<name> get`;
@@ -1288,10 +2106,11 @@ function isLoopbackHost(registry) {
 
 
 
+
 const DOCKER_HUB_KEY = 'https://index.docker.io/v1/';
 const HELPER_TIMEOUT_MS = 30_000;
 function defaultDockerConfigDir(env = process.env) {
-    return env.DOCKER_CONFIG || node_path__WEBPACK_IMPORTED_MODULE_3___default().join(node_os__WEBPACK_IMPORTED_MODULE_2___default().homedir(), '.docker');
+    return env.DOCKER_CONFIG || node_path__WEBPACK_IMPORTED_MODULE_4___default().join(node_os__WEBPACK_IMPORTED_MODULE_3___default().homedir(), '.docker');
 }
 /** `https://ghcr.io/v1/` → `ghcr.io`; every Docker Hub name → `docker.io`. Lowercased host. */
 function normalizeRegistryKey(key) {
@@ -1301,20 +2120,27 @@ function normalizeRegistryKey(key) {
     if (slash >= 0)
         k = k.slice(0, slash);
     k = k.toLowerCase();
-    return (0,_reference_js__WEBPACK_IMPORTED_MODULE_4__/* .isDockerHub */ .gr)(k) ? 'docker.io' : k;
+    return (0,_reference_js__WEBPACK_IMPORTED_MODULE_5__/* .isDockerHub */ .gr)(k) ? 'docker.io' : k;
 }
 /** The server URL a credential helper is asked about (Docker's conventions). */
 function helperServerUrl(registry) {
-    return (0,_reference_js__WEBPACK_IMPORTED_MODULE_4__/* .isDockerHub */ .gr)(registry.toLowerCase()) ? DOCKER_HUB_KEY : registry;
+    return (0,_reference_js__WEBPACK_IMPORTED_MODULE_5__/* .isDockerHub */ .gr)(registry.toLowerCase()) ? DOCKER_HUB_KEY : registry;
 }
+/**
+ * `<dir>/config.json`, read without blocking and bounded (src/fs); undefined when there is
+ * none. Throws for one that is not a regular file, too large, or not JSON (never quoting it:
+ * it holds secrets).
+ */
 function readDockerConfig(dir) {
-    const file = node_path__WEBPACK_IMPORTED_MODULE_3___default().join(dir, 'config.json');
+    const file = node_path__WEBPACK_IMPORTED_MODULE_4___default().join(dir, 'config.json');
     let text;
     try {
-        text = (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.readFileSync)(file, 'utf8');
+        text = (0,_fs_confined_js__WEBPACK_IMPORTED_MODULE_1__/* .readFileBoundedSync */ .ri)(file, file, { maxBytes: _fs_runner_files_js__WEBPACK_IMPORTED_MODULE_2__/* .RUNNER_FILE_CAPS */ .gK.DOCKER_CONFIG }).toString('utf8');
     }
-    catch {
-        return undefined;
+    catch (e) {
+        if ((0,_fs_confined_js__WEBPACK_IMPORTED_MODULE_1__/* .isConfinedError */ .pY)(e) && e.reason === 'missing')
+            return undefined;
+        throw new Error((0,_fs_confined_js__WEBPACK_IMPORTED_MODULE_1__/* .isConfinedError */ .pY)(e) ? e.message : `${file} could not be read`);
     }
     try {
         const config = JSON.parse(text);
@@ -1478,6 +2304,55 @@ async function hasCredentials(registry, dockerConfigDir) {
     if (typeof config.credsStore === 'string' && config.credsStore)
         return askHelper(config.credsStore);
     return false;
+}
+
+
+/***/ }),
+
+/***/ 8357:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   RK: () => (/* binding */ visible),
+/* harmony export */   wi: () => (/* binding */ inertLines)
+/* harmony export */ });
+/* unused harmony export inertLine */
+// Text from outside the action — build output, registry answers, workspace files and paths,
+// input values — shown to a person: in the job log, in annotations, in the summary and the
+// pull-request comment. Nothing in it may start a workflow command or hide what it says.
+//
+// The runner reads a step's stdout line by line, and a line ends at LF, CR or CRLF (.NET's
+// StreamReader.ReadLine). A line is a command when, after leading white space, it starts
+// with `::name …::` (or holds `##[name …]` anywhere: the runner still parses the old form).
+// So: control characters (CR and LF included), the bidirectional-override and -isolate
+// characters and the invisible format characters are written as `\r`, `\x1b`, `\u202e`…;
+// a log line that would start a command has its second `:` written `\x3a`, and `##[`
+// becomes `#\x23[`. `\t` stays; LF stays where the message may span lines.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const HIDDEN = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff]/g;
+// eslint-disable-next-line no-control-regex -- the same, LF kept
+const HIDDEN_BUT_LF = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff]/g;
+const NAMED = { '\r': '\\r', '\n': '\\n', '\u001b': '\\x1b' };
+function escapeChar(c) {
+    const code = c.charCodeAt(0);
+    return NAMED[c] ?? (code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+}
+/**
+ * `s` with every control, bidirectional and invisible format character written as an escape
+ * (`\r`, `\x1b`, `\u202e`); with `lines`, LF stays (a message that may span lines).
+ */
+function visible(s, lines = false) {
+    return s.replace(lines ? HIDDEN_BUT_LF : HIDDEN, escapeChar);
+}
+/** One line of the job log that no runner parses as a workflow command (see the file comment). */
+function inertLine(s) {
+    const v = visible(s).replace(/##\[/g, '#\\x23[');
+    const lead = /^\s*/.exec(v)[0].length;
+    return v.startsWith('::', lead) ? `${v.slice(0, lead + 1)}\\x3a${v.slice(lead + 2)}` : v;
+}
+/** Lines of a message for the job log, each inert (an LF in `s` starts a new line). */
+function inertLines(s) {
+    return s.split('\n').map(inertLine);
 }
 
 

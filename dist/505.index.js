@@ -9796,18 +9796,23 @@ function describeFailure(e, ctx) {
     };
     const prefix = user ? '' : 'conda-image-action failed: ';
     const inTemplate = w.template ? ` (in ${w.text})` : '';
-    const annotation = { message: annotationText(`${prefix}${head}${inTemplate}`, log), ...w.annotation };
+    const annotation = {
+        message: annotationText(`${prefix}${head}${inTemplate}`, log, user ? Infinity : ANNOTATION_HEAD_CHARS),
+        ...w.annotation,
+    };
     return { info, annotation };
 }
 /**
  * The `::error` message: a few short lines — what failed and the last lines of its output.
- * The job summary is the place for the excerpt (LOG_LINES lines) and what to try.
+ * The job summary is the place for the excerpt (LOG_LINES lines) and what to try. A user
+ * error's first line is its whole message (what to change, up to 1,000 characters); another
+ * failure's is cut at ANNOTATION_HEAD_CHARS (BuildKit repeats the whole command there).
  */
-function annotationText(first, log) {
+function annotationText(first, log, headChars) {
     const cut = (l, n) => (l.length > n ? `${l.slice(0, n - 1)}…` : l);
     const tail = log.slice(-ANNOTATION_LOG_LINES).map((l) => cut(l.trim(), ANNOTATION_LINE_CHARS));
     const more = log.length > tail.length ? ['(more of the log and what to try: the job summary)'] : [];
-    return [cut(first, ANNOTATION_HEAD_CHARS), ...tail, ...more].join('\n');
+    return [cut(first, headChars), ...tail, ...more].join('\n');
 }
 
 ;// CONCATENATED MODULE: ./src/report/format.ts

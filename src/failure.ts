@@ -134,17 +134,22 @@ export function describeFailure(e: unknown, ctx: FailureContext): { info: Failur
   }
   const prefix = user ? '' : 'conda-image-action failed: '
   const inTemplate = w.template ? ` (in ${w.text})` : ''
-  const annotation: FailureAnnotation = { message: annotationText(`${prefix}${head}${inTemplate}`, log), ...w.annotation }
+  const annotation: FailureAnnotation = {
+    message: annotationText(`${prefix}${head}${inTemplate}`, log, user ? Infinity : ANNOTATION_HEAD_CHARS),
+    ...w.annotation,
+  }
   return { info, annotation }
 }
 
 /**
  * The `::error` message: a few short lines — what failed and the last lines of its output.
- * The job summary is the place for the excerpt (LOG_LINES lines) and what to try.
+ * The job summary is the place for the excerpt (LOG_LINES lines) and what to try. A user
+ * error's first line is its whole message (what to change, up to 1,000 characters); another
+ * failure's is cut at ANNOTATION_HEAD_CHARS (BuildKit repeats the whole command there).
  */
-function annotationText(first: string, log: readonly string[]): string {
+function annotationText(first: string, log: readonly string[], headChars: number): string {
   const cut = (l: string, n: number) => (l.length > n ? `${l.slice(0, n - 1)}…` : l)
   const tail = log.slice(-ANNOTATION_LOG_LINES).map((l) => cut(l.trim(), ANNOTATION_LINE_CHARS))
   const more = log.length > tail.length ? ['(more of the log and what to try: the job summary)'] : []
-  return [cut(first, ANNOTATION_HEAD_CHARS), ...tail, ...more].join('\n')
+  return [cut(first, headChars), ...tail, ...more].join('\n')
 }

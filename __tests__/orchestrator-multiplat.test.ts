@@ -127,6 +127,18 @@ describe('mode: merge', () => {
     expect(r.buildx.builds).toEqual([])
   })
 
+  it('leaves out parts dated after tomorrow: they take no newest place, with a warning', async () => {
+    const { registry, dated } = await withParts(['linux_amd64', 'linux_arm64'])
+    const future = dated.replace(/\d{8}$/, '99991231')
+    for (const p of ['linux_amd64', 'linux_arm64']) registry.put(`${IMAGE}:${future}_${p}`, { bytes: 9000 })
+    const r = await runWith({ registry, inputs: { mode: 'merge' } })
+    expect(r.exitCode).toBe(0)
+    expect(r.outputs['base-tag']).toBe(dated)
+    expect(r.registry.tagsOf(IMAGE)).not.toContain(future)
+    const warnings = r.annotator.events.filter((e) => e.level === 'warning').map((e) => e.message)
+    expect(warnings).toEqual([expect.stringContaining(`${future}_linux_amd64`)])
+  })
+
   it('leaves a whole base the jobs reused and assembles the application', async () => {
     const { registry, dated } = await withParts([], ['linux_amd64', 'linux_arm64'])
     const whole = registry.put(`${IMAGE}:${dated}`)

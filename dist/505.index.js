@@ -9647,6 +9647,7 @@ function readInputs(ctx, env, ports) {
 
 
 
+
 /**
  * The tag list of the base repository does not depend on the environment hash: it is asked
  * for as soon as the inputs are read, and the registry answers while the action hashes. A
@@ -9667,14 +9668,18 @@ async function lookupPhase({ opts, envHash, tags, now }, { log, clock }) {
     try {
         const t = await tags;
         // The later of the run's date (SOURCE_DATE_EPOCH) and the clock's.
-        const { dated, future } = splitFutureTags(datedTags(t, opts.baseTagPrefix), new Date(Math.max(now.getTime(), clock.now().getTime())));
-        if (future.length > 0) {
-            const some = future.slice(0, 3).map((d) => d.tag);
-            log.warning(`Ignoring ${future.length} dated base tag${future.length === 1 ? '' : 's'} of ${(0,reference/* formatName */.nD)(repo)} dated after tomorrow (${some.join(', ')}${future.length > some.length ? ', …' : ''}): a tag from the future would stay the newest for ever`);
+        const today = new Date(Math.max(now.getTime(), clock.now().getTime()));
+        const { dated, future } = splitFutureTags(datedTags(t, opts.baseTagPrefix), today);
+        // mode: merge also reads the per-platform parts: those of a day after tomorrow are left out like their dated tags.
+        const futureParts = opts.mode === 'merge' ? t.filter((tag) => isFuturePart(tag, opts.baseTagPrefix, today)) : [];
+        const ignored = [...future.map((d) => d.tag), ...futureParts];
+        if (ignored.length > 0) {
+            const some = ignored.slice(0, 3);
+            log.warning(`Ignoring ${ignored.length} dated base tag${ignored.length === 1 ? '' : 's'} of ${(0,reference/* formatName */.nD)(repo)} dated after tomorrow (${some.join(', ')}${ignored.length > some.length ? ', …' : ''}): a tag from the future would stay the newest for ever`);
         }
         const mine = dated.filter((d) => d.hash12 === envHash.slice(0, 12)).length;
         log.info(`${(0,reference/* formatName */.nD)(repo)}: ${t.length} tags, ${dated.length} dated base tags, ${mine} of this environment`);
-        return { dated, tags: t };
+        return { dated, tags: futureParts.length > 0 ? t.filter((tag) => !futureParts.includes(tag)) : t };
     }
     catch (e) {
         if ((0,errors/* isUserError */.iU)(e))
@@ -9684,6 +9689,10 @@ async function lookupPhase({ opts, envHash, tags, now }, { log, clock }) {
         log.warning(`Could not list the tags of ${(0,reference/* formatName */.nD)(repo)} (${(0,errors/* errorMessage */.gJ)(e)}); building the base as a cache miss`);
         return { refused };
     }
+}
+function isFuturePart(tag, prefix, today) {
+    const part = parsePartTag(tag, prefix);
+    return part !== undefined && isFromTheFuture(part.dated, today);
 }
 
 ;// CONCATENATED MODULE: ./src/failure.ts

@@ -1,9 +1,10 @@
 // Phase 3: what the registry (or engine) already has, and whether this job may write to it.
 
-import { datedTags, splitFutureTags } from '../dated-tags.js'
+import { datedTags, isFromTheFuture, splitFutureTags } from '../dated-tags.js'
 import { errorMessage, isUserError } from '../errors.js'
 import type { Options } from '../options.js'
 import type { LookupResult } from '../plan.js'
+import { parsePartTag } from '../platforms.js'
 import type { Ports, Stores } from '../ports/index.js'
 import { formatName } from '../reference.js'
 import { isRegistryError } from '../registry/index.js'
@@ -32,16 +33,20 @@ export async function lookupPhase(
   try {
     const t = await tags
     // The later of the run's date (SOURCE_DATE_EPOCH) and the clock's.
-    const { dated, future } = splitFutureTags(datedTags(t, opts.baseTagPrefix), new Date(Math.max(now.getTime(), clock.now().getTime())))
-    if (future.length > 0) {
-      const some = future.slice(0, 3).map((d) => d.tag)
+    const today = new Date(Math.max(now.getTime(), clock.now().getTime()))
+    const { dated, future } = splitFutureTags(datedTags(t, opts.baseTagPrefix), today)
+    // mode: merge also reads the per-platform parts: those of a day after tomorrow are left out like their dated tags.
+    const futureParts = opts.mode === 'merge' ? t.filter((tag) => isFuturePart(tag, opts.baseTagPrefix, today)) : []
+    const ignored = [...future.map((d) => d.tag), ...futureParts]
+    if (ignored.length > 0) {
+      const some = ignored.slice(0, 3)
       log.warning(
-        `Ignoring ${future.length} dated base tag${future.length === 1 ? '' : 's'} of ${formatName(repo)} dated after tomorrow (${some.join(', ')}${future.length > some.length ? ', …' : ''}): a tag from the future would stay the newest for ever`,
+        `Ignoring ${ignored.length} dated base tag${ignored.length === 1 ? '' : 's'} of ${formatName(repo)} dated after tomorrow (${some.join(', ')}${ignored.length > some.length ? ', …' : ''}): a tag from the future would stay the newest for ever`,
       )
     }
     const mine = dated.filter((d) => d.hash12 === envHash.slice(0, 12)).length
     log.info(`${formatName(repo)}: ${t.length} tags, ${dated.length} dated base tags, ${mine} of this environment`)
-    return { dated, tags: t }
+    return { dated, tags: futureParts.length > 0 ? t.filter((tag) => !futureParts.includes(tag)) : t }
   } catch (e) {
     if (isUserError(e)) throw e
     // Refused credentials: a run that pushes stops before building (push-access phase).
@@ -49,4 +54,9 @@ export async function lookupPhase(
     log.warning(`Could not list the tags of ${formatName(repo)} (${errorMessage(e)}); building the base as a cache miss`)
     return { refused }
   }
+}
+
+function isFuturePart(tag: string, prefix: string, today: Date): boolean {
+  const part = parsePartTag(tag, prefix)
+  return part !== undefined && isFromTheFuture(part.dated, today)
 }

@@ -34,16 +34,16 @@ export default tseslint.config(
   },
   {
     // One way to the job log: outside text must not start a workflow command. Only
-    // the log writer (src/ports/log.ts, which makes every message inert) issues commands or
+    // the log writer (src/runner/log.ts, which makes every message inert) issues commands or
     // writes stdout; everything else goes through the run's LogSink or `runnerLog`.
     files: ['src/**/*.ts'],
-    ignores: ['src/ports/log.ts', 'src/ports/workflow-commands.ts'],
+    ignores: ['src/runner/log.ts', 'src/runner/workflow-commands.ts'],
     rules: {
       'no-console': 'error',
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'stdout', message: 'Write the job log through the LogSink (src/ports/log.ts).' },
-        { object: 'process', property: 'stderr', message: 'Write the job log through the LogSink (src/ports/log.ts).' },
+        { object: 'process', property: 'stdout', message: 'Write the job log through the LogSink (src/runner/log.ts).' },
+        { object: 'process', property: 'stderr', message: 'Write the job log through the LogSink (src/runner/log.ts).' },
       ],
       'no-restricted-imports': [
         'error',
@@ -52,7 +52,7 @@ export default tseslint.config(
             {
               group: ['**/workflow-commands.js'],
               importNames: ['info', 'debug', 'notice', 'warning', 'error', 'group', 'issueCommand', 'setSecret'],
-              message: 'Write the job log through the LogSink or runnerLog (src/ports/log.ts): it makes outside text inert.',
+              message: 'Write the job log through the LogSink or runnerLog (src/runner/log.ts): it makes outside text inert.',
             },
           ],
         },

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import type { RunContext } from '../src/context.js'
+import type { RunContext } from '../src/context/run-context.js'
 
 /** A pinned run context for unit tests (a push to acme/model on amd64). */
 export function testContext(over: Partial<RunContext> & Pick<RunContext, 'workspace'>): RunContext {

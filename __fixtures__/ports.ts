@@ -4,10 +4,10 @@
 
 import { createHash } from 'node:crypto'
 import type { BuilderInfo, BuildOutcome, BuildSpec } from '../src/buildx/index.js'
-import type { InputName, OutputName } from '../src/constants.js'
-import { logSink, type Annotator, type Where } from '../src/ports/log.js'
+import type { InputName, OutputName } from '../src/vocabulary/constants.js'
+import { logSink, type Annotator, type Where } from '../src/runner/log.js'
 import type { Ports, ProcessPort, RegistryAccess, Store, Stores } from '../src/ports/index.js'
-import { formatName, parseReference, type ImageName } from '../src/reference.js'
+import { formatName, parseReference, type ImageName } from '../src/image/reference.js'
 import type { RetentionBackend } from '../src/retention/index.js'
 import type { ReachFailure } from '../src/registry/index.js'
 

@@ -9,10 +9,10 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest'
 import { parse } from 'yaml'
-import { Inputs, Outputs, type InputName } from '../src/constants.js'
-import type { RunContext } from '../src/context.js'
-import { getOptions, type Options } from '../src/options.js'
-import { inputSpecs } from '../src/inputs.js'
+import { Inputs, Outputs, type InputName } from '../src/vocabulary/constants.js'
+import type { RunContext } from '../src/context/run-context.js'
+import { getOptions, type Options } from '../src/run/options.js'
+import { inputSpecs } from '../src/run/input-table.js'
 import { inputsBlock, withInputs } from '../scripts/action-inputs.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -86,14 +86,14 @@ describe('action.yml metadata', () => {
   })
 })
 
-describe('action.yml inputs are the input table (src/inputs.ts)', () => {
+describe('action.yml inputs are the input table (src/run/input-table.ts)', () => {
   const text = readFileSync(path.join(ROOT, 'action.yml'), 'utf8')
 
   it('action.yml holds exactly the inputs block the table renders (run npm run docs after changing the table)', () => {
     expect(withInputs(text)).toBe(text)
   })
 
-  it('the table names every input of src/constants.ts once, in action.yml order', () => {
+  it('the table names every input of src/vocabulary/constants.ts once, in action.yml order', () => {
     expect(inputSpecs().map((s) => s.name)).toEqual(inputNames)
     expect([...inputSpecs().map((s) => s.name)].sort()).toEqual(Object.values(Inputs).sort())
   })
@@ -104,7 +104,7 @@ describe('action.yml inputs are the input table (src/inputs.ts)', () => {
   })
 })
 
-describe('action.yml names match src/constants.ts', () => {
+describe('action.yml names match src/vocabulary/constants.ts', () => {
   it('declares exactly the inputs the code reads', () => {
     expect([...inputNames].sort()).toEqual(Object.values(Inputs).sort())
   })

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest'
-import { checkAppDockerfile } from '../src/app-dockerfile.js'
-import { UserError } from '../src/errors.js'
+import { checkAppDockerfile } from '../src/buildx/app-dockerfile.js'
+import { UserError } from '../src/vocabulary/user-error.js'
 
 const ok = [
   'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY . /app\n',

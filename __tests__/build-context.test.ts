@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, s
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { assembleContext, bundledTemplateContext, planContext } from '../src/build-context.js'
+import { assembleContext, bundledTemplateContext, planContext } from '../src/hash/build-context.js'
 import { sha256Hex } from '../src/hash/canonical.js'
 import { fingerprint } from '../src/hash/index.js'
 

@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vite
 import { inspectBuilder } from '../src/buildx/index.js'
 import { engineDriverStatus, localEngineSocket } from '../src/buildx/engine.js'
 import { startEarly } from '../src/early.js'
-import { UserError } from '../src/errors.js'
+import { UserError } from '../src/vocabulary/user-error.js'
 
 let dir: string
 const log = () => readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n').filter(Boolean).sort()

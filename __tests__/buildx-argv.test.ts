@@ -9,7 +9,7 @@ import {
   usesContainerdStore,
   type BuildSpec,
 } from '../src/buildx/index.js'
-import { UserError } from '../src/errors.js'
+import { UserError } from '../src/vocabulary/user-error.js'
 
 const minimal: BuildSpec = {
   context: '.',

@@ -10,7 +10,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { cacheToValue, createContainerBuilder, inspectBuilder, removeBuilder, runBuild, type BuildSpec } from '../src/buildx/index.js'
 import { docker } from '../src/buildx/docker.js'
-import { UserError } from '../src/errors.js'
+import { UserError } from '../src/vocabulary/user-error.js'
 
 const exec = promisify(execFile)
 const REGISTRY = '127.0.0.1:5000'

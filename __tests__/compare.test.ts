@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest'
-import { branchTag, comparisonTags, defaultStreamTag } from '../src/compare.js'
+import { branchTag, comparisonTags, defaultStreamTag } from '../src/run/compare.js'
 
 test.each([
   ['main', 'main'],

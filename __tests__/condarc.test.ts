@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { isCondarcPath, readCondarc } from '../src/condarc.js'
+import { isCondarcPath, readCondarc } from '../src/secrets/condarc.js'
 import { fingerprint } from '../src/hash/index.js'
 import { diffDocuments } from '../src/hash/diff.js'
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { expect, test } from 'vitest'
-import { hostPlatform, readRunContext, sourceDate } from '../src/context.js'
+import { hostPlatform, readRunContext, sourceDate } from '../src/context/run-context.js'
 
 function withEvent(payload: unknown, name = 'pull_request') {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ctx-'))

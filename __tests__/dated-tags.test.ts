@@ -1,6 +1,6 @@
 import { describe, expect, it, test } from 'vitest'
 import { fc, test as fcTest } from '@fast-check/vitest'
-import { ageDays, chooseBase, datedTag, datedTags, formatDate, parseDatedTag, previousBase, trendTags, withTag } from '../src/dated-tags.js'
+import { ageDays, chooseBase, datedTag, datedTags, formatDate, parseDatedTag, previousBase, trendTags, withTag } from '../src/image/dated-tags.js'
 
 const HASH = 'abcdef012345'.padEnd(64, '0')
 const OTHER = '111111111111'.padEnd(64, '0')

@@ -2,7 +2,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, expect, it } from 'vitest'
-import { dockerConfigWithLogin } from '../src/docker-login.js'
+import { dockerConfigWithLogin } from '../src/secrets/docker-login.js'
 
 let home: string
 beforeEach(() => {

@@ -1,8 +1,8 @@
 import path from 'node:path'
 import { expect, test } from 'vitest'
-import { UserError } from '../src/errors.js'
+import { UserError } from '../src/vocabulary/user-error.js'
 import { failureMessage } from '../src/buildx/index.js'
-import { describeFailure, failureHints, redactText } from '../src/failure.js'
+import { describeFailure, failureHints, redactText } from '../src/report/failure-info.js'
 
 const ws = '/ws'
 const template = '/action/templates/base.Dockerfile'

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { Labels } from '../src/constants.js'
+import { Labels } from '../src/vocabulary/constants.js'
 import {
   collectFileLines,
   envFilesLabel,

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect } from 'vitest'
-import { UserError } from '../src/errors.js'
+import { UserError } from '../src/vocabulary/user-error.js'
 import { fingerprint } from '../src/hash/index.js'
 import { cleanupTemp, TEMPLATE, tempDir } from './hash-helpers.js'
 

@@ -6,9 +6,9 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
 import { commandsStoppedAtEnd, runnerCommands, stdoutOf } from '../__fixtures__/runner-commands.js'
-import { logSink, runnerAnnotator } from '../src/ports/log.js'
+import { logSink, runnerAnnotator } from '../src/runner/log.js'
 import { text as mdText, code as mdCode } from '../src/report/markdown.js'
-import { inertLine, visible } from '../src/visible.js'
+import { inertLine, visible } from '../src/text/visible.js'
 
 const ATTACKS = [
   'ok\r::set-output name=image::evil',

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest'
 import { recordingAnnotator } from '../__fixtures__/ports.js'
-import { logSink, warningKind, WARNINGS_PER_KIND } from '../src/ports/log.js'
+import { logSink, warningKind, WARNINGS_PER_KIND } from '../src/runner/log.js'
 
 describe('logSink', () => {
   it('annotates a warning with its file and line, and collects it', () => {

@@ -9,9 +9,9 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { actionDefaults } from '../__fixtures__/action-runner.js'
 import { testContext } from '../__fixtures__/context.js'
-import type { InputName } from '../src/constants.js'
-import { UserError } from '../src/errors.js'
-import { getOptions } from '../src/options.js'
+import type { InputName } from '../src/vocabulary/constants.js'
+import { UserError } from '../src/vocabulary/user-error.js'
+import { getOptions } from '../src/run/options.js'
 
 let top: string
 let ws: string

@@ -4,12 +4,12 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest'
 import { actionDefaults } from '../__fixtures__/action-runner.js'
 import { testContext } from '../__fixtures__/context.js'
-import type { InputName } from '../src/constants.js'
-import type { RunContext } from '../src/context.js'
-import { UserError } from '../src/errors.js'
-import { getOptions, parseDuration, parseList, parseTags } from '../src/options.js'
-import { inputSpecs } from '../src/inputs.js'
-import { parseImageName } from '../src/reference.js'
+import type { InputName } from '../src/vocabulary/constants.js'
+import type { RunContext } from '../src/context/run-context.js'
+import { UserError } from '../src/vocabulary/user-error.js'
+import { getOptions, parseDuration, parseList, parseTags } from '../src/run/options.js'
+import { inputSpecs } from '../src/run/input-table.js'
+import { parseImageName } from '../src/image/reference.js'
 
 let ws: string
 const ctx = (): RunContext => testContext({ workspace: ws })

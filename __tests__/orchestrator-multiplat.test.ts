@@ -9,7 +9,7 @@ import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { fakePorts, FakeRegistry, type FakePortsOptions, type FakeRun } from '../__fixtures__/ports.js'
 import { run } from '../src/main.js'
-import { parseImageName } from '../src/reference.js'
+import { parseImageName } from '../src/image/reference.js'
 
 const IMAGE = 'registry.test:5000/acme/model'
 const SHA = 'abcdef0123456789abcdef0123456789abcdef01'

@@ -3,9 +3,19 @@
 
 import { fc, test as fcTest } from '@fast-check/vitest'
 import { describe, expect, it, test } from 'vitest'
-import { UserError } from '../src/errors.js'
-import { baseUnits, parsePartTag, partRef, partTag, planAppMerge, planBaseMerge, platformJob, platformSlug, resolveBuildPlatforms } from '../src/platforms.js'
-import { datedTags, parseDatedTag } from '../src/dated-tags.js'
+import { UserError } from '../src/vocabulary/user-error.js'
+import {
+  baseUnits,
+  parsePartTag,
+  partRef,
+  partTag,
+  planAppMerge,
+  planBaseMerge,
+  platformJob,
+  platformSlug,
+  resolveBuildPlatforms,
+} from '../src/image/platforms.js'
+import { datedTags, parseDatedTag } from '../src/image/dated-tags.js'
 
 const HASH = '0123456789ab'.padEnd(64, 'c')
 const H12 = HASH.slice(0, 12)

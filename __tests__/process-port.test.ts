@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { docker } from '../src/buildx/docker.js'
-import { DOCKER_MISSING, execProcess, isProgramNotFound } from '../src/ports/process.js'
-import { UserError } from '../src/errors.js'
+import { DOCKER_MISSING, execProcess, isProgramNotFound } from '../src/runner/process.js'
+import { UserError } from '../src/vocabulary/user-error.js'
 
 /** Running (a zombie waiting for its reaper counts as gone: it runs nothing). */
 const alive = (pid: number): boolean => {

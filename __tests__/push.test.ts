@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest'
-import { decidePush, pushAccessMessage, registriesToReach, unreachableCause, type PushInput } from '../src/push.js'
-import { parseImageName } from '../src/reference.js'
+import { decidePush, pushAccessMessage, registriesToReach, unreachableCause, type PushInput } from '../src/run/push.js'
+import { parseImageName } from '../src/image/reference.js'
 
 const base: PushInput = { push: 'auto', local: false }
 

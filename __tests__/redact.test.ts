@@ -2,8 +2,8 @@
 // label document, the report.
 
 import { describe, expect, it } from 'vitest'
-import { excerpt, redact } from '../src/redact.js'
-import { redactUrlSecrets } from '../src/hash/secrets.js'
+import { excerpt, redact } from '../src/text/redact.js'
+import { redactUrlSecrets } from '../src/hash/label-secrets.js'
 import { oneLine } from '../src/report/markdown.js'
 import { cleanupTemp, fpOf, userError } from './hash-helpers.js'
 import { afterAll } from 'vitest'

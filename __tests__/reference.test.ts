@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest'
-import { UserError } from '../src/errors.js'
-import { formatReference, isLoopbackHost, parseReference, registryHostProblem } from '../src/reference.js'
+import { UserError } from '../src/vocabulary/user-error.js'
+import { formatReference, isLoopbackHost, parseReference, registryHostProblem } from '../src/image/reference.js'
 
 test.each([
   ['ghcr.io/acme/model', { registry: 'ghcr.io', apiHost: 'ghcr.io', repository: 'acme/model', local: false }, undefined, undefined],

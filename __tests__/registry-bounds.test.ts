@@ -12,7 +12,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest'
 import { caught, type FaultServer, json, registryError, startFaultServer } from '../__fixtures__/fault-server.js'
-import { parseImageName } from '../src/reference.js'
+import { parseImageName } from '../src/image/reference.js'
 import { DEFAULT_TAG_LIST_LIMITS, RegistryClient, RegistryError, isRunEnded, type RegistryClientOptions } from '../src/registry/index.js'
 
 let tmp: string

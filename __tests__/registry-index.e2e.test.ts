@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { OCI_INDEX, Seeder } from '../__fixtures__/registry-procs.js'
 import { REGISTRY, getManifest, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
-import { parseImageName } from '../src/reference.js'
+import { parseImageName } from '../src/image/reference.js'
 import { RegistryClient, RegistryError } from '../src/registry/index.js'
 
 const repo = uniqueRepo('index')

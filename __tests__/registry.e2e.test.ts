@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { OCI_INDEX, OCI_MANIFEST, Seeder, digestOf, startRegistry, type RegistryProcess } from '../__fixtures__/registry-procs.js'
 import { REGISTRY, compressedSize, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
 import { startTokenServer, type TokenServer } from '../__fixtures__/token-server.js'
-import { parseImageName } from '../src/reference.js'
+import { parseImageName } from '../src/image/reference.js'
 import { caught } from '../__fixtures__/fault-server.js'
 import { RegistryClient, type RegistryClientOptions } from '../src/registry/index.js'
 

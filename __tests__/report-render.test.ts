@@ -1,7 +1,7 @@
-import { parseGrowth, parseSize } from '../src/units.js'
+import { parseGrowth, parseSize } from '../src/vocabulary/units.js'
 import { describe, expect, it } from 'vitest'
-import { STEP_SUMMARY_LIMIT } from '../src/constants.js'
-import { UserError } from '../src/errors.js'
+import { STEP_SUMMARY_LIMIT } from '../src/vocabulary/constants.js'
+import { UserError } from '../src/vocabulary/user-error.js'
 import {
   commentMarker,
   evaluateBudget,

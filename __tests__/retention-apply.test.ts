@@ -2,7 +2,7 @@
 // and selectBackend.
 
 import { describe, expect, it, test } from 'vitest'
-import { parseImageName } from '../src/reference.js'
+import { parseImageName } from '../src/image/reference.js'
 import {
   applyRetention,
   collectTagInfo,

@@ -13,7 +13,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { OCI_INDEX, Seeder, startRegistry, type RegistryProcess } from '../__fixtures__/registry-procs.js'
 import { REGISTRY, listTags, requireStack } from '../__fixtures__/stack.js'
-import { parseImageName, type ImageName } from '../src/reference.js'
+import { parseImageName, type ImageName } from '../src/image/reference.js'
 import { RegistryClient } from '../src/registry/index.js'
 import { applyRetention, collectTagInfo, distributionBackend, planRetention, type RetentionPolicy } from '../src/retention/index.js'
 

@@ -4,8 +4,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest'
 import { buildxArgs } from '../src/buildx/argv.js'
-import { UserError } from '../src/errors.js'
-import { materialize, parseSecretInputs, secretIds, secretLines, valuesToMask, type SecretInputValues } from '../src/secrets.js'
+import { UserError } from '../src/vocabulary/user-error.js'
+import { materialize, parseSecretInputs, secretIds, secretLines, valuesToMask, type SecretInputValues } from '../src/secrets/build-secrets.js'
 
 let ws: string
 let outside: string

@@ -4,12 +4,12 @@ import path from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { pack } from 'tar-stream'
 import { describe, expect, it } from 'vitest'
-import { Labels } from '../src/constants.js'
-import type { ProcessPort } from '../src/ports/process.js'
+import { Labels } from '../src/vocabulary/constants.js'
+import type { ProcessPort } from '../src/runner/process.js'
 import { MAX_MANIFEST_FILE_BYTES, largestPackages, packageChanges, parseSizeManifest, tarMemberName } from '../src/sizes/manifest.js'
 import { readLocalSizeManifest } from '../src/sizes/local.js'
 import { readSizeManifest, tarFile, type ManifestPort } from '../src/sizes/read.js'
-import { packagesReport } from '../src/sizes/report.js'
+import { packagesReport } from '../src/sizes/package-sizes.js'
 
 const P = (name: string, version: string, size: number) => ({ name, version, size })
 

@@ -1,4 +1,4 @@
-// Smoke tests (src/smoke.ts): which tests a run has, the `docker run` argv, what a run means,
+// Smoke tests (src/run/smoke-plan.ts): which tests a run has, the `docker run` argv, what a run means,
 // the inputs, the report section, and the trial-then-push flow of the orchestrator with fake
 // ports (a docker-container builder: the trial is pushed by digest, untagged).
 
@@ -9,13 +9,13 @@ import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { fakePorts, type FakeRun } from '../__fixtures__/ports.js'
 import { buildxArgs, type BuildSpec } from '../src/buildx/argv.js'
-import { INPUTS } from '../src/inputs.js'
+import { INPUTS } from '../src/run/input-table.js'
 import { run } from '../src/main.js'
 import type { ProcessPort } from '../src/ports/index.js'
-import { parseImageName } from '../src/reference.js'
+import { parseImageName } from '../src/image/reference.js'
 import { renderReport } from '../src/report/render.js'
 import type { ReportData } from '../src/report/model.js'
-import { lastLines, planSmoke, smokeFailure, smokeResult, smokeRunArgs, trialOutput, type SmokeResult } from '../src/smoke.js'
+import { lastLines, planSmoke, smokeFailure, smokeResult, smokeRunArgs, trialOutput, type SmokeResult } from '../src/run/smoke-plan.js'
 
 const plan = (o: { build: boolean; app: boolean; push: boolean }) => ({
   base: o.build ? { build: { pull: false, noCache: false } } : {},

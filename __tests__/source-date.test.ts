@@ -7,8 +7,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { chmodSync } from 'node:fs'
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest'
-import { readRunContext } from '../src/context.js'
-import { UserError } from '../src/errors.js'
+import { readRunContext } from '../src/context/run-context.js'
+import { UserError } from '../src/vocabulary/user-error.js'
 import {
   SOURCE_DATE_EPOCH_MAX,
   chooseSourceDate,
@@ -18,8 +18,8 @@ import {
   parseSourceDateEpoch,
   resolveSourceDate,
   sameDigestAs,
-} from '../src/source-date.js'
-import { datedTag } from '../src/dated-tags.js'
+} from '../src/context/source-date.js'
+import { datedTag } from '../src/image/dated-tags.js'
 
 const NOW = new Date('2026-11-28T12:00:00Z')
 

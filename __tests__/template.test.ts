@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { DockerfileParser } from 'dockerfile-ast'
 import { describe, expect, it } from 'vitest'
-import { BuildArgNames, Labels } from '../src/constants.js'
+import { BuildArgNames, Labels } from '../src/vocabulary/constants.js'
 
 const TEXT = readFileSync(path.join(import.meta.dirname, '..', 'templates', 'base.Dockerfile'), 'utf8')
 const df = DockerfileParser.parse(TEXT)

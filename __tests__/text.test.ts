@@ -1,8 +1,8 @@
-// src/text.ts writes what the Intl-backed built-ins write, without loading ICU.
+// src/text/strings.ts writes what the Intl-backed built-ins write, without loading ICU.
 
 import { fc, test } from '@fast-check/vitest'
 import { expect } from 'vitest'
-import { compareText, thousands } from '../src/text.js'
+import { compareText, thousands } from '../src/text/strings.js'
 
 test.prop([fc.oneof(fc.maxSafeInteger(), fc.integer({ min: -100_000, max: 100_000 }))])(
   'thousands(n) is toLocaleString("en-US") for every safe integer',

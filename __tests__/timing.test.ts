@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest'
 import { phaseTiming } from '../src/phases/timing.js'
-import type { PhaseTiming } from '../src/state.js'
+import type { PhaseTiming } from '../src/run/state.js'
 
 // The tag list starts at 10 (after the inputs), the environment is hashed from 10 to 400,
 // the Lookup phase waits from 400 to 401 for a list that settled at 350: its own time is

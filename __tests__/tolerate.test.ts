@@ -3,7 +3,7 @@
 // nothing at all; the user's own error still fails the run.
 
 import { describe, expect, test } from 'vitest'
-import { UserError } from '../src/errors.js'
+import { UserError } from '../src/vocabulary/user-error.js'
 import { tolerate } from '../src/phases/timing.js'
 import { RegistryError, RunEnded } from '../src/registry/index.js'
 

@@ -1,4 +1,4 @@
-// Conformance: src/ports/workflow-commands.ts writes exactly what @actions/core writes — the
+// Conformance: src/runner/workflow-commands.ts writes exactly what @actions/core writes — the
 // same stdout for every workflow command, the same step outputs and job summary — on arbitrary
 // input (fast-check). @actions/core is the reference (docs/DESIGN.md §9.4 says why the action
 // does not load it at start-up).
@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, vi } from 'vitest'
-import * as ours from '../src/ports/workflow-commands.js'
+import * as ours from '../src/runner/workflow-commands.js'
 
 let dir: string
 beforeAll(() => {

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
-import { readCondarc } from '../src/condarc.js'
-import { UserError } from '../src/errors.js'
+import { readCondarc } from '../src/secrets/condarc.js'
+import { UserError } from '../src/vocabulary/user-error.js'
 import { parseYaml } from '../src/hash/yaml.js'
 
 /** Ten lines of environment file, with `bad` as line 7 (so a report at the end would say 11). */

@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto'
 import { json, startFaultServer } from '../__fixtures__/fault-server.js'
 import { OCI_MANIFEST, Seeder } from '../__fixtures__/registry-procs.js'
-import { parseImageName } from '../src/reference.js'
+import { parseImageName } from '../src/image/reference.js'
 import { RegistryClient } from '../src/registry/index.js'
 
 function arg(name: string, def: string): string {

@@ -1,4 +1,4 @@
-// Writes the `inputs:` section of action.yml from the input table (src/inputs.ts), the one
+// Writes the `inputs:` section of action.yml from the input table (src/run/input-table.ts), the one
 // place inputs are declared. `scripts/docs.mjs` then renders the README tables from
 // action.yml. The action.yml test fails when the two differ.
 //
@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { inputSpecs, type InputSpec } from '../src/inputs.js'
+import { inputSpecs, type InputSpec } from '../src/run/input-table.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
@@ -41,12 +41,12 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const next = withInputs(text)
   if (process.argv.includes('--check')) {
     if (next !== text) {
-      console.error('action.yml inputs differ from src/inputs.ts: run npm run docs')
+      console.error('action.yml inputs differ from src/run/input-table.ts: run npm run docs')
       process.exit(1)
     }
     console.log('action.yml inputs are up to date')
   } else {
     if (next !== text) writeFileSync(file, next)
-    console.log(next === text ? 'action.yml inputs are up to date' : 'action.yml inputs rewritten from src/inputs.ts')
+    console.log(next === text ? 'action.yml inputs are up to date' : 'action.yml inputs rewritten from src/run/input-table.ts')
   }
 }

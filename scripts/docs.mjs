@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Generates the README's input and output tables from action.yml (whose inputs come from
-// the input table src/inputs.ts, via scripts/action-inputs.ts), so the three never drift.
+// the input table src/run/input-table.ts, via scripts/action-inputs.ts), so the three never drift.
 // The tables live between marker comments:
 //   <!-- inputs:start --> … <!-- inputs:end -->   and   <!-- outputs:start --> … <!-- outputs:end -->
 //

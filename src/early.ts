@@ -3,19 +3,17 @@
 // a docker CLI start of 0.1–0.3 s, the slowest step before a build — can run while Node
 // loads and evaluates the bundle, instead of after the inputs are parsed. Only the raw inputs
 // are read here; the Inputs phase still validates everything and decides (buildCertain in
-// src/plan.ts). A result nobody asks for is dropped.
+// src/run/run-plan.ts). A result nobody asks for is dropped.
 
 import { checkBuilderName } from './buildx/argv.js'
-import { inspectBuilder, type BuilderInfo } from './buildx/builder.js'
-import { Inputs } from './constants.js'
+import { inspectBuilder } from './buildx/builder-cli.js'
+import { Inputs } from './vocabulary/constants.js'
 import { checkDockerConfig } from './fs/runner-files.js'
-import { getInput } from './ports/workflow-commands.js'
+import type { EarlyStart } from './ports/index.js'
+import { getInput } from './runner/workflow-commands.js'
 import { defaultDockerConfigDir } from './registry/credentials.js'
 
-export interface EarlyStart {
-  /** `buildx inspect` of the `builder` input (undefined: the current builder), under way. */
-  readonly inspect?: { readonly builder: string | undefined; readonly info: Promise<BuilderInfo> }
-}
+export type { EarlyStart }
 
 export function startEarly(env: NodeJS.ProcessEnv): EarlyStart {
   const mode = getInput(Inputs.Mode, env)

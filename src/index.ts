@@ -1,6 +1,6 @@
 import { startEarly } from './early.js'
-import { runnerLog } from './ports/log.js'
-import { endChildren, killChildrenOnSignal } from './ports/process.js'
+import { runnerLog } from './runner/log.js'
+import { endChildren, killChildrenOnSignal } from './runner/process.js'
 
 // A cancelled step (SIGINT/SIGTERM) leaves no docker or buildx process behind.
 killChildrenOnSignal((m) => runnerLog.info(m))

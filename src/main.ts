@@ -6,9 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { readRunContext, type RunContext } from './context.js'
+import { readRunContext, type RunContext } from './context/run-context.js'
 import type { EarlyStart } from './early.js'
-import { errorMessage } from './errors.js'
+import { errorMessage } from './vocabulary/user-error.js'
 import { appPhase } from './phases/app.js'
 import { baseBuildSpec, basePhase } from './phases/base.js'
 import { builderPhase, dockerEnvironment, noToolchain, probeBuilder } from './phases/builder.js'
@@ -24,14 +24,14 @@ import { needsPushCheck, pushAccessPhase, reachPhase, startPushChecks, startReac
 import { reportPhase } from './phases/report.js'
 import { retentionPhase } from './phases/retention.js'
 import { PhaseTimer } from './phases/timing.js'
-import { buildCertain, builderLogin, planRun } from './plan.js'
+import { buildCertain, builderLogin, planRun } from './run/run-plan.js'
 import { defaultPorts, type Ports } from './ports/index.js'
 import { materializeSecrets } from './phases/secrets.js'
-import type { Built, Cleanup, RunState } from './state.js'
+import type { Built, Cleanup, RunState } from './run/state.js'
 import type { Toolchain } from './phases/builder.js'
 import type { ReadsBeforeBuilds } from './phases/reads.js'
 import { checkPushed, smokeGate, trialPhase } from './phases/smoke.js'
-import { planSmoke, type SmokeResult } from './smoke.js'
+import { planSmoke, type SmokeResult } from './run/smoke-plan.js'
 
 /** Entry point: never throws; failures become one error annotation and a non-zero exit. */
 export async function run(env: NodeJS.ProcessEnv = process.env, given?: Ports, early?: EarlyStart): Promise<void> {
@@ -118,7 +118,7 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
 }
 
 /**
- * The base and the application, with their smoke tests (src/smoke.ts): when the run pushes,
+ * The base and the application, with their smoke tests (src/run/smoke-plan.ts): when the run pushes,
  * a trial of each build is tested first and a failure ends the run before any tag is pushed;
  * otherwise the loaded images are tested after their builds.
  */

@@ -31,9 +31,9 @@ import { lstat, readdir, rename, rm } from 'node:fs/promises'
 import os from 'node:os'
 import { readFileBoundedSync } from '../fs/confined.js'
 import path from 'node:path'
-import type { CacheBackend, CacheBackendChoice } from '../constants.js'
+import type { CacheBackend, CacheBackendChoice } from '../vocabulary/constants.js'
 
-export type { CacheBackend } from '../constants.js'
+export type { CacheBackend } from '../vocabulary/constants.js'
 /** The `cache-backend` input: a backend, or empty for "decided per run". */
 export type CacheBackendInput = CacheBackendChoice
 

@@ -2,7 +2,7 @@
 // `--flag=value` element, so no value — whatever it starts with or contains — can be read
 // as a second argument or a flag; nothing here ever passes through a shell.
 
-import { UserError } from '../errors.js'
+import { UserError } from '../vocabulary/user-error.js'
 
 export interface BuildSpec {
   context: string
@@ -29,7 +29,7 @@ export interface BuildSpec {
   /**
    * push → `--push`; load → `--load`; none → no output flag (the result stays in the build
    * cache); push-by-digest → the image pushed to the repository of the first tag with no tag
-   * at all (a smoke test's trial build, src/smoke.ts), its digest in the metadata.
+   * at all (a smoke test's trial build, src/run/smoke-plan.ts), its digest in the metadata.
    */
   output: 'push' | 'load' | 'none' | 'push-by-digest'
   pull?: boolean

@@ -1,7 +1,7 @@
 // Spawning `docker` with an argv array (never a shell).
 
-import { UserError } from '../errors.js'
-import { DOCKER_MISSING, execProcess, isProgramNotFound, type ProcessPort } from '../ports/process.js'
+import { UserError } from '../vocabulary/user-error.js'
+import { DOCKER_MISSING, execProcess, isProgramNotFound, type ProcessPort } from '../runner/process.js'
 
 export { DOCKER_MISSING }
 export const BUILDX_MISSING =

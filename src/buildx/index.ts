@@ -12,7 +12,7 @@ export {
   type BuildSpec,
   type ContainerBuilderOptions,
 } from './argv.js'
-export { createContainerBuilder, inspectBuilder, parseInspect, removeBuilder, usesContainerdStore, type BuilderInfo } from './builder.js'
+export { createContainerBuilder, inspectBuilder, parseInspect, removeBuilder, usesContainerdStore, type BuilderInfo } from './builder-cli.js'
 export { digestFromMetadata, failureMessage, runBuild, type BuildOutcome, type RunBuildOptions } from './run.js'
 export { isStepVertexName, parsePlainProgress, PlainProgressTracker, ProgressTracker, type ProgressFailure, type ProgressResult } from './progress.js'
 export { JsonObjectSplitter } from './json-stream.js'

@@ -3,10 +3,10 @@
 
 import { readFile, rm } from 'node:fs/promises'
 import { performance } from 'node:perf_hooks'
-import { UserError } from '../errors.js'
+import { UserError } from '../vocabulary/user-error.js'
 import type { BuildStepTiming } from '../report/model.js'
 import { buildxArgs, cacheTos, type BuildSpec } from './argv.js'
-import { execProcess, isProgramNotFound, type ProcessPort } from '../ports/process.js'
+import { execProcess, isProgramNotFound, type ProcessPort } from '../runner/process.js'
 import { BUILDX_MISSING, DOCKER_MISSING, isBuildxMissing } from './docker.js'
 import { PlainProgressTracker, ProgressTracker, type ProgressFailure } from './progress.js'
 import { stepName } from './step-name.js'

@@ -1,2 +1,2 @@
 export * from './confined.js'
-export * from './inputs.js'
+export * from './input-paths.js'

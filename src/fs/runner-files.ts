@@ -7,7 +7,7 @@
 
 import { closeSync, constants, realpathSync } from 'node:fs'
 import path from 'node:path'
-import { UserError } from '../errors.js'
+import { UserError } from '../vocabulary/user-error.js'
 import { appendBoundedSync, isConfinedError, isInside, openRegularSync, readFileBoundedSync, type ConfinedError } from './confined.js'
 
 const MiB = 1024 * 1024

@@ -2,7 +2,7 @@
 // Pure functions.
 
 import { gunzipSync, gzipSync } from 'node:zlib'
-import { HASH_SCHEME } from '../constants.js'
+import { HASH_SCHEME } from '../vocabulary/constants.js'
 import { canonicalJson, sha256Hex } from './canonical.js'
 import type { Selection } from './env.js'
 import { subdirOf } from './selectors.js'

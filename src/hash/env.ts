@@ -16,8 +16,8 @@
 //   rare false miss, never a false hit). A key that looks like a misspelt conda key is
 //   warned about.
 
-import { UserError } from '../errors.js'
-import { excerpt } from '../redact.js'
+import { UserError } from '../vocabulary/user-error.js'
+import { excerpt } from '../text/redact.js'
 import { evalSelector, selectorOfComment, selectorOfKey } from './selectors.js'
 import { condaSpecProblem, normalizeCondaSpec, normalizePipEntry, pipEntryProblem } from './spec.js'
 import type { JsonValue } from './types.js'

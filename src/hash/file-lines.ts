@@ -5,7 +5,7 @@
 // real path, regular files only, bounded); content is redacted; pure diffing.
 
 import path from 'node:path'
-import { Labels } from '../constants.js'
+import { Labels } from '../vocabulary/constants.js'
 import { readConfinedSync, workspaceAt, type Workspace } from '../fs/index.js'
 import type { EnvChange } from '../report/model.js'
 import { keyed } from './diff.js'

@@ -8,8 +8,8 @@
 // in Maps, so `__proto__`, `constructor` or `toString` behave like any other name.
 
 import path from 'node:path'
-import { BuildArgNames } from '../constants.js'
-import { UserError } from '../errors.js'
+import { BuildArgNames } from '../vocabulary/constants.js'
+import { UserError } from '../vocabulary/user-error.js'
 import {
   ConfinedError,
   describeRefusal,
@@ -21,7 +21,7 @@ import {
   workspaceAt,
   type Workspace as FsWorkspace,
 } from '../fs/index.js'
-import { excerpt, redact } from '../redact.js'
+import { excerpt, redact } from '../text/redact.js'
 import { normalizeNewlines, sha256Hex } from './canonical.js'
 import { hashContextFiles } from './context-files.js'
 import { dockerfileContextReads, dockerfileUsesEnvName } from './dockerfile.js'
@@ -29,7 +29,7 @@ import { buildDocument, normalizePlatforms, serialize, targetSubdirs, type Docum
 import { readEnvironment, selectEntries, type Entry } from './env.js'
 import { isCondaLock, isExplicitLock, isSpecList, readCondaLock, readExplicitLock, readSpecList } from './lock.js'
 import { decodeRequirements, requirementFileRefs, requirementsDigest } from './requirements.js'
-import { redactAssignment, redactBuildArg, redactUrlSecrets } from './secrets.js'
+import { redactAssignment, redactBuildArg, redactUrlSecrets } from './label-secrets.js'
 import { fileUrlToPathish, pipRefs, type PipRef } from './spec.js'
 import type { ContextSection, Fingerprint, FingerprintInput, HashWarning, HashWarningKind, JsonValue } from './types.js'
 import { MAX_YAML_BYTES, parseYaml } from './yaml.js'

@@ -8,11 +8,11 @@
 // file's); the document shows a short readable item per package and a digest over the full
 // lines (URL with checksum), which is what makes the hash exact while keeping the label small.
 
-import { UserError } from '../errors.js'
+import { UserError } from '../vocabulary/user-error.js'
 import { sha256Hex } from './canonical.js'
-import { redactUrlSecrets } from './secrets.js'
+import { redactUrlSecrets } from './label-secrets.js'
 import { normalizeCondaSpec } from './spec.js'
-import { excerpt } from '../redact.js'
+import { excerpt } from '../text/redact.js'
 import type { LockPackages } from './types.js'
 import type { PMap, PNode } from './yaml.js'
 

@@ -1,7 +1,7 @@
 // Normalization of single conda specs and pip entries, and what pip entries refer to.
 // Pure string functions.
 
-import { redactUrlSecrets } from './secrets.js'
+import { redactUrlSecrets } from './label-secrets.js'
 
 /**
  * A conda MatchSpec with only cosmetic whitespace removed. Operators are kept verbatim

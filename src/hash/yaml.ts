@@ -21,9 +21,9 @@ import {
   type YAMLError,
   type YAMLMap,
 } from 'yaml'
-import { UserError } from '../errors.js'
-import { excerpt } from '../redact.js'
-import { thousands } from '../text.js'
+import { UserError } from '../vocabulary/user-error.js'
+import { excerpt } from '../text/redact.js'
+import { thousands } from '../text/strings.js'
 
 export type PNode = PScalar | PSeq | PMap
 

@@ -3,10 +3,10 @@
 
 import path from 'node:path'
 import { displayCommand, type BuildOutcome, type BuildSpec } from '../buildx/index.js'
-import { BuildArgNames, Labels, Outputs } from '../constants.js'
+import { BuildArgNames, Labels, Outputs } from '../vocabulary/constants.js'
 import type { Ports } from '../ports/index.js'
-import { formatReference } from '../reference.js'
-import type { Built, RunState } from '../state.js'
+import { formatReference } from '../image/reference.js'
+import type { Built, RunState } from '../run/state.js'
 import type { BaseResult } from './base.js'
 import { buildReport, cacheTotals, ociLabels, registryCache, runOneBuild, withTrial, type BuildPorts } from './build.js'
 import type { Toolchain } from './builder.js'

@@ -4,14 +4,14 @@
 
 import { buildxLocalCacheArgs, cacheBranch, type SaveResult } from '../actions-cache/index.js'
 import { cacheTos, cacheToValue, type BuildOutcome, type BuildSpec } from '../buildx/index.js'
-import { Labels } from '../constants.js'
-import type { RunContext } from '../context.js'
-import { errorMessage, isUserError } from '../errors.js'
+import { Labels } from '../vocabulary/constants.js'
+import type { RunContext } from '../context/run-context.js'
+import { errorMessage, isUserError } from '../vocabulary/user-error.js'
 import type { Ports } from '../ports/index.js'
 import type { BuildReport, ReportData } from '../report/model.js'
-import type { RunState } from '../state.js'
+import type { RunState } from '../run/state.js'
 import type { Toolchain } from './builder.js'
-import type { SourceDate } from '../source-date.js'
+import type { SourceDate } from '../context/source-date.js'
 import { stepName } from '../buildx/step-name.js'
 
 export type BuildPorts = Pick<Ports, 'buildx' | 'actionsCache' | 'log'>
@@ -46,7 +46,7 @@ export async function runOneBuild(
     kind,
     envHash: s.fp.hash,
     branch: cacheBranch(s.env, s.ctx.pullRequest?.number),
-    // Read once, bounded, with the rest of the event payload (src/context.ts).
+    // Read once, bounded, with the rest of the event payload (src/context/run-context.ts).
     defaultBranch: s.ctx.defaultBranch,
     platform: s.platforms.join(','),
     revision: s.ctx.sha,

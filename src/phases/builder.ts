@@ -1,13 +1,13 @@
 // Phase 5a: the buildx builder (and the Docker config) the builds use.
 
 import type { BuilderInfo } from '../buildx/index.js'
-import { errorMessage } from '../errors.js'
-import type { Options } from '../options.js'
-import { cacheWithBuilder, decideBuilder, type RunPlan } from '../plan.js'
+import { errorMessage } from '../vocabulary/user-error.js'
+import type { Options } from '../run/options.js'
+import { cacheWithBuilder, decideBuilder, type RunPlan } from '../run/run-plan.js'
 import type { Ports } from '../ports/index.js'
-import { resolveSourceDate, type SourceDate } from '../source-date.js'
-import type { BuildSecretArgs } from '../secrets.js'
-import type { Cleanup, RunState } from '../state.js'
+import { resolveSourceDate, type SourceDate } from '../context/source-date.js'
+import type { BuildSecretArgs } from '../secrets/build-secrets.js'
+import type { Cleanup, RunState } from '../run/state.js'
 
 /** How the builds run: builder, cache settings now that the builder is known, the docker environment. */
 export interface Toolchain {

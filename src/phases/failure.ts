@@ -3,16 +3,16 @@
 // line; the bundled template's failures named as the template's), the log's relevant lines
 // and what to try — and the comment no longer shows an earlier run's "✅ pushed".
 
-import type { RunContext } from '../context.js'
-import { isUserError } from '../errors.js'
-import { describeFailure } from '../failure.js'
+import type { RunContext } from '../context/run-context.js'
+import { isUserError } from '../vocabulary/user-error.js'
+import { describeFailure } from '../report/failure-info.js'
 import type { Fingerprint } from '../hash/index.js'
-import type { Options } from '../options.js'
-import type { RunPlan } from '../plan.js'
+import type { Options } from '../run/options.js'
+import type { RunPlan } from '../run/run-plan.js'
 import type { BuildReport } from '../report/model.js'
-import { valuesToMask } from '../secrets.js'
-import type { SmokeResult } from '../smoke.js'
-import type { PhaseTiming } from '../state.js'
+import { valuesToMask } from '../secrets/build-secrets.js'
+import type { SmokeResult } from '../run/smoke-plan.js'
+import type { PhaseTiming } from '../run/state.js'
 import { reportData } from './report-data.js'
 import { writeComment, writeSummary, type ReportPorts } from './report.js'
 

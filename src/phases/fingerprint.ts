@@ -1,9 +1,9 @@
 // Phase 2: the environment hash over everything the base build reads.
 
-import { HASH_SCHEME, Outputs } from '../constants.js'
+import { HASH_SCHEME, Outputs } from '../vocabulary/constants.js'
 import { fingerprint, type Fingerprint } from '../hash/index.js'
 import type { Ports } from '../ports/index.js'
-import { secretIds } from '../secrets.js'
+import { secretIds } from '../secrets/build-secrets.js'
 import type { InputsResult } from './inputs.js'
 
 export async function fingerprintPhase({ opts, platforms }: InputsResult, workspace: string, ports: Pick<Ports, 'log' | 'results'>): Promise<Fingerprint> {

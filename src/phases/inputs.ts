@@ -1,9 +1,9 @@
 // Phase 1: the inputs, read and validated once.
 
 import path from 'node:path'
-import { checkAppDockerfile } from '../app-dockerfile.js'
-import type { RunContext } from '../context.js'
-import { getOptions, type Options } from '../options.js'
+import { checkAppDockerfile } from '../buildx/app-dockerfile.js'
+import type { RunContext } from '../context/run-context.js'
+import { getOptions, type Options } from '../run/options.js'
 import type { Ports } from '../ports/index.js'
 
 export interface InputsResult {

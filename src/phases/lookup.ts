@@ -1,12 +1,12 @@
 // Phase 3: what the registry (or engine) already has, and whether this job may write to it.
 
-import { datedTags, isFromTheFuture, splitFutureTags } from '../dated-tags.js'
-import { errorMessage, isUserError } from '../errors.js'
-import type { Options } from '../options.js'
-import type { LookupResult } from '../plan.js'
-import { parsePartTag } from '../platforms.js'
+import { datedTags, isFromTheFuture, splitFutureTags } from '../image/dated-tags.js'
+import { errorMessage, isUserError } from '../vocabulary/user-error.js'
+import type { Options } from '../run/options.js'
+import type { LookupResult } from '../run/run-plan.js'
+import { parsePartTag } from '../image/platforms.js'
 import type { Ports, Stores } from '../ports/index.js'
-import { formatName } from '../reference.js'
+import { formatName } from '../image/reference.js'
 import { isRegistryError } from '../registry/index.js'
 
 /**

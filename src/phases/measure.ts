@@ -2,21 +2,21 @@
 // and what changed in the environment since the previous base. Reads only; a failed read
 // is a warning, never the run's failure.
 
-import { Labels, Outputs } from '../constants.js'
-import { trendTags, withTag, type DatedTag } from '../dated-tags.js'
-import { comparisonTags } from '../compare.js'
+import { Labels, Outputs } from '../vocabulary/constants.js'
+import { trendTags, withTag, type DatedTag } from '../image/dated-tags.js'
+import { comparisonTags } from '../run/compare.js'
 import { fingerprintFileLines, parseFileLinesLabel, withRequirementLines } from '../hash/file-lines.js'
 import { diffDocuments, isTruncatedDocumentLabel, parseDocumentLabel, type Fingerprint } from '../hash/index.js'
-import type { Options } from '../options.js'
+import type { Options } from '../run/options.js'
 import type { Ports, Store } from '../ports/index.js'
-import { parseReference, type ImageName } from '../reference.js'
+import { parseReference, type ImageName } from '../image/reference.js'
 import { isImplausibleSize } from '../registry/index.js'
-import { errorMessage } from '../errors.js'
+import { errorMessage } from '../vocabulary/user-error.js'
 import type { EnvChange, ImageSize, PackagesReport } from '../report/model.js'
 import { packagesReport } from '../sizes/index.js'
 import { layerChanges } from '../sizes/layers.js'
-import { comparableSizes } from '../sizes/measure.js'
-import type { Built, Measured, RunState } from '../state.js'
+import { comparableSizes } from '../sizes/size-measure.js'
+import type { Built, Measured, RunState } from '../run/state.js'
 import { tolerate } from './timing.js'
 
 const TREND_POINTS = 8

@@ -1,12 +1,12 @@
 // Phase 5 of mode: merge — no builds: the per-platform images the jobs of a matrix pushed are
-// assembled into one multi-platform base tag and application tag (src/merge.ts).
+// assembled into one multi-platform base tag and application tag (src/image/platform-merge.ts).
 
-import { Outputs } from '../constants.js'
-import { UserError } from '../errors.js'
-import { mergeImages } from '../merge.js'
+import { Outputs } from '../vocabulary/constants.js'
+import { UserError } from '../vocabulary/user-error.js'
+import { mergeImages } from '../image/platform-merge.js'
 import type { Ports } from '../ports/index.js'
-import { formatReference } from '../reference.js'
-import type { Built, RunState } from '../state.js'
+import { formatReference } from '../image/reference.js'
+import type { Built, RunState } from '../run/state.js'
 import { cacheTotals } from './build.js'
 
 export async function mergePhase(s: RunState, ports: Pick<Ports, 'log' | 'results'>): Promise<Built> {

@@ -1,10 +1,10 @@
 // Phase 4: the plan, announced in the log; in plan mode, rendered (nothing is built).
 
-import { HASH_SCHEME, Outputs } from '../constants.js'
-import { formatReference } from '../reference.js'
+import { HASH_SCHEME, Outputs } from '../vocabulary/constants.js'
+import { formatReference } from '../image/reference.js'
 import type { Ports } from '../ports/index.js'
-import { thousands } from '../text.js'
-import type { RunState } from '../state.js'
+import { thousands } from '../text/strings.js'
+import type { RunState } from '../run/state.js'
 
 /** Logs the decisions every run makes and sets the outputs known from the plan alone. */
 export function announcePlan({ plan }: Pick<RunState, 'plan'>, ports: Pick<Ports, 'log' | 'results'>): void {

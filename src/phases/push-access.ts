@@ -9,13 +9,13 @@
 // resolve, the connection is refused, TLS fails, no answer within seconds — stops the run
 // before the lookup and any build, naming the host, the cause and what to do.
 
-import { UserError, errorMessage } from '../errors.js'
+import { UserError, errorMessage } from '../vocabulary/user-error.js'
 import type { Ports } from '../ports/index.js'
-import { buildCertain } from '../plan.js'
-import { decidePush, pushAccessMessage, registriesToReach, unreachableMessage, type ReachTarget } from '../push.js'
-import { formatName, type ImageName } from '../reference.js'
+import { buildCertain } from '../run/run-plan.js'
+import { decidePush, pushAccessMessage, registriesToReach, unreachableMessage, type ReachTarget } from '../run/push.js'
+import { formatName, type ImageName } from '../image/reference.js'
 import { isRegistryError, type ReachFailure } from '../registry/index.js'
-import type { RunState } from '../state.js'
+import type { RunState } from '../run/state.js'
 
 /** The repositories this run pushes to: the base repository when a base is built, the image's when an application is. */
 export function pushTargets(s: Pick<RunState, 'opts' | 'plan'>): ImageName[] {

@@ -6,7 +6,7 @@
 
 import type { Ports } from '../ports/index.js'
 import type { ImageSize } from '../report/model.js'
-import type { RunState } from '../state.js'
+import type { RunState } from '../run/state.js'
 import { previousAppImage, startEarlyMeasure, type EarlyMeasure } from './measure.js'
 import { tolerate } from './timing.js'
 

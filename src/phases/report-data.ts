@@ -4,16 +4,16 @@
 // contradict each other. Pure.
 
 import path from 'node:path'
-import type { RunContext } from '../context.js'
-import { hash12 } from '../dated-tags.js'
+import type { RunContext } from '../context/run-context.js'
+import { hash12 } from '../image/dated-tags.js'
 import type { Fingerprint } from '../hash/index.js'
-import type { Options } from '../options.js'
-import type { RunPlan } from '../plan.js'
-import { formatName, formatReference } from '../reference.js'
+import type { Options } from '../run/options.js'
+import type { RunPlan } from '../run/run-plan.js'
+import { formatName, formatReference } from '../image/reference.js'
 import type { BaseOutcome, BudgetResult, BuildReport, FailureInfo, RefreshReport, ReportData, RetentionReport } from '../report/model.js'
-import { sameDigestAs } from '../source-date.js'
-import type { SmokeResult } from '../smoke.js'
-import type { Built, Measured, PhaseTiming } from '../state.js'
+import { sameDigestAs } from '../context/source-date.js'
+import type { SmokeResult } from '../run/smoke-plan.js'
+import type { Built, Measured, PhaseTiming } from '../run/state.js'
 import { cacheTotals } from './build.js'
 
 /** Name prefix of the phase that builds the base (what a failure in it is recognised by). */
@@ -39,7 +39,7 @@ export interface RunRecord {
   readonly budget?: readonly BudgetResult[]
   readonly warnings: readonly string[]
   readonly failure?: FailureInfo
-  /** The smoke tests that ran (src/smoke.ts), a failed one last. */
+  /** The smoke tests that ran (src/run/smoke-plan.ts), a failed one last. */
   readonly smokeTests?: readonly SmokeResult[]
 }
 

@@ -1,13 +1,13 @@
 // Phase 8: the report — assembled once from the run's state (plan mode included), written
 // to the job summary and the sticky PR comment; then the size budget is enforced.
 
-import { errorMessage, UserError } from '../errors.js'
+import { errorMessage, UserError } from '../vocabulary/user-error.js'
 import type { Ports } from '../ports/index.js'
 import { evaluateBudget } from '../report/budget.js'
-import { comparableSizes, notComparableWhy } from '../sizes/measure.js'
+import { comparableSizes, notComparableWhy } from '../sizes/size-measure.js'
 import { renderReport } from '../report/render.js'
 import type { BudgetResult, ReportData } from '../report/model.js'
-import type { FinishedRun } from '../state.js'
+import type { FinishedRun } from '../run/state.js'
 import { reportData } from './report-data.js'
 
 export type ReportPorts = Pick<Ports, 'log' | 'results' | 'github'>

@@ -3,7 +3,7 @@
 import { applyRetention, collectTagInfo, distributionBackend, planRetention, selectBackend } from '../retention/index.js'
 import type { Ports } from '../ports/index.js'
 import type { RetentionReport } from '../report/model.js'
-import type { RunState } from '../state.js'
+import type { RunState } from '../run/state.js'
 import { tolerate } from './timing.js'
 
 export async function retentionPhase(s: RunState, ports: Pick<Ports, 'log' | 'github'>): Promise<RetentionReport | undefined> {

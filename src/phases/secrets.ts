@@ -1,10 +1,10 @@
 // The BuildKit secrets and ssh forwards of both builds: the `secrets` values (and the
 // `condarc` input, as the secret `condarc`) written to private 0600 files for the run.
 
-import { SecretIds } from '../constants.js'
-import type { Options } from '../options.js'
-import { materialize, type BuildSecretArgs } from '../secrets.js'
-import type { Cleanup } from '../state.js'
+import { SecretIds } from '../vocabulary/constants.js'
+import type { Options } from '../run/options.js'
+import { materialize, type BuildSecretArgs } from '../secrets/build-secrets.js'
+import type { Cleanup } from '../run/state.js'
 
 export function materializeSecrets(opts: Pick<Options, 'secrets' | 'condarc'>, cleanup: Cleanup): BuildSecretArgs {
   const all = opts.condarc

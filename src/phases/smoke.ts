@@ -1,4 +1,4 @@
-// Phase 5a: smoke tests (src/smoke.ts). With a push, the builds are first made by a trial —
+// Phase 5a: smoke tests (src/run/smoke-plan.ts). With a push, the builds are first made by a trial —
 // kept in the engine (docker driver) or pushed by digest with no tag (other drivers) — and
 // tested; a failed test ends the run before any tag is pushed. The pushing builds that follow
 // are the same builds again, all cached, and their digests are checked against the tested ones.
@@ -6,8 +6,17 @@
 import { randomUUID } from 'node:crypto'
 import path from 'node:path'
 import type { Ports } from '../ports/index.js'
-import { oneLineCommand, smokeFailure, smokeResult, smokeRunArgs, trialOutput, SMOKE_OUTPUT_CHARS, type SmokePlan, type SmokeResult } from '../smoke.js'
-import type { Built, RunState } from '../state.js'
+import {
+  oneLineCommand,
+  smokeFailure,
+  smokeResult,
+  smokeRunArgs,
+  trialOutput,
+  SMOKE_OUTPUT_CHARS,
+  type SmokePlan,
+  type SmokeResult,
+} from '../run/smoke-plan.js'
+import type { Built, RunState } from '../run/state.js'
 import { appSpec } from './app.js'
 import type { BaseResult } from './base.js'
 import { runOneBuild, type BuildPorts } from './build.js'

@@ -1,9 +1,9 @@
 // Phases run as timed log groups; the timings go into the report.
 
-import { errorMessage, isUserError } from '../errors.js'
+import { errorMessage, isUserError } from '../vocabulary/user-error.js'
 import type { Clock, LogSink } from '../ports/index.js'
 import { isRunEnded } from '../registry/index.js'
-import type { PhaseTiming } from '../state.js'
+import type { PhaseTiming } from '../run/state.js'
 
 /** Work started before the phase that waits for it (the tag list, the push checks): when it started and settled. */
 export interface Tracked<T> {

@@ -13,7 +13,7 @@ export interface GitHubPort {
  * The comment module, loaded when a comment is written (most runs write none). @actions/github
  * reads the whole event payload when it is loaded, with a blocking, unbounded read (a FIFO
  * swapped in there would hang the step) for a `context` the action never uses: it is loaded
- * with GITHUB_EVENT_PATH hidden. The action reads the payload once, bounded (src/context.ts).
+ * with GITHUB_EVENT_PATH hidden. The action reads the payload once, bounded (src/context/run-context.ts).
  */
 async function loadComment(): Promise<typeof import('../report/comment.js')> {
   const eventPath = process.env.GITHUB_EVENT_PATH

@@ -1,8 +1,8 @@
 // Every edge of the orchestrator, as one bundle of ports. `defaultPorts` wires the real
 // ones; orchestrator tests pass typed fakes (__fixtures__/ports.ts).
 
-import { appendSummary, getInput, setOutput } from './workflow-commands.js'
-import { maskSecrets } from '../redact.js'
+import { appendSummary, getInput, setOutput } from '../runner/workflow-commands.js'
+import { maskSecrets } from '../text/redact.js'
 import {
   actionsCachePlan,
   finishLocalCache,
@@ -15,18 +15,17 @@ import {
   type SaveResult,
 } from '../actions-cache/index.js'
 import { createContainerBuilder, inspectBuilder, removeBuilder, runBuild, type BuilderInfo, type BuildOutcome, type BuildSpec } from '../buildx/index.js'
-import type { InputName, OutputName } from '../constants.js'
-import { dockerConfigWithLogin, type LoginConfig } from '../docker-login.js'
-import type { EarlyStart } from '../early.js'
+import type { InputName, OutputName } from '../vocabulary/constants.js'
+import { dockerConfigWithLogin, type LoginConfig } from '../secrets/docker-login.js'
 import { githubApi, type GitHubPort } from './github.js'
-import { logSink, runnerLog, type LogSink } from './log.js'
-import { execProcess, type ProcessPort } from './process.js'
-import { openStores, type StoreOptions, type Stores } from './store.js'
+import { logSink, runnerLog, type LogSink } from '../runner/log.js'
+import { execProcess, type ProcessPort } from '../runner/process.js'
+import { openStores, type StoreOptions, type Stores } from '../stores/image-stores.js'
 
 export type { GitHubPort } from './github.js'
-export type { LogSink, Where, WarningOptions, Annotator } from './log.js'
-export type { ProcessPort, ProcessOptions, ProcessResult } from './process.js'
-export type { Store, Stores, StoreOptions, RegistryAccess } from './store.js'
+export type { LogSink, Where, WarningOptions, Annotator } from '../runner/log.js'
+export type { ProcessPort, ProcessOptions, ProcessResult } from '../runner/process.js'
+export type { Store, Stores, StoreOptions, RegistryAccess } from '../stores/image-stores.js'
 
 /** The clock: wall time for tags and labels, a monotonic counter for phase timings. */
 export interface Clock {
@@ -57,6 +56,12 @@ export interface ActionsCachePort {
   restore(plan: ActionsCachePlan, log: CacheLog): Promise<RestoreResult>
   finish(dir: string, log: CacheLog): Promise<{ exported: boolean; changed: boolean }>
   save(plan: ActionsCachePlan, opts: { changed: boolean; maxBytes: number }, log: CacheLog): Promise<SaveResult>
+}
+
+/** What the entry point started before it loaded the action (src/early.ts). */
+export interface EarlyStart {
+  /** `buildx inspect` of the `builder` input (undefined: the current builder), under way. */
+  readonly inspect?: { readonly builder: string | undefined; readonly info: Promise<BuilderInfo> }
 }
 
 export interface Ports {

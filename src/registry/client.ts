@@ -2,7 +2,7 @@
 // image configs and deletes. HTTP, auth and fault handling live in transport.ts.
 
 import { createHash } from 'node:crypto'
-import type { ImageName } from '../reference.js'
+import type { ImageName } from '../image/reference.js'
 import { repositoryScope } from './auth.js'
 import { ImplausibleSize, RegistryError, TransientError } from './errors.js'
 import { Transport, errorCodeOf, type ReachFailure, type Registry, type Response, type TransportOptions } from './transport.js'

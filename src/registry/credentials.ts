@@ -12,12 +12,12 @@
 // here `auths` entries that carry credentials come before the global `credsStore`, since
 // docker/login-action writes them there and a runner's store may not be unlockable.
 
-import { execProcess, type ProcessPort } from '../ports/process.js'
+import { execProcess, type ProcessPort } from '../runner/process.js'
 import { isConfinedError, readFileBoundedSync } from '../fs/confined.js'
 import { RUNNER_FILE_CAPS } from '../fs/runner-files.js'
 import os from 'node:os'
 import path from 'node:path'
-import { isDockerHub } from '../reference.js'
+import { isDockerHub } from '../image/reference.js'
 
 export interface Credentials {
   username?: string

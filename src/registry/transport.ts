@@ -15,12 +15,12 @@
 //  - the runner's proxy settings (HTTPS_PROXY/HTTP_PROXY/NO_PROXY, as @actions/http-client
 //    reads them), through http-client's tunnelling agent, only when a proxy applies to the URL.
 
-import { runnerLog } from '../ports/log.js'
+import { runnerLog } from '../runner/log.js'
 import { getProxyUrl } from '@actions/http-client/lib/proxy'
 import * as tunnel from 'tunnel'
 import http from 'node:http'
 import https from 'node:https'
-import { isLoopbackHost } from '../reference.js'
+import { isLoopbackHost } from '../image/reference.js'
 import { basicAuth, parseChallenge, parseTokenResponse, tokenScopes, type BearerChallenge, type Challenge } from './auth.js'
 import { resolveCredentials, type Credentials } from './credentials.js'
 import { RegistryError, RunEnded, TransientError } from './errors.js'

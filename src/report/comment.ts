@@ -4,8 +4,8 @@
 // permissions) is a notice, anything else a warning.
 
 import { getOctokit } from '@actions/github'
-import { errorMessage } from '../errors.js'
-import { maskSecrets } from '../redact.js'
+import { errorMessage } from '../vocabulary/user-error.js'
+import { maskSecrets } from '../text/redact.js'
 import { COMMENT_BODY_LIMIT, commentMarker } from './marker.js'
 
 export interface CommentTarget {

@@ -1,9 +1,9 @@
 // Escaping of user-controlled strings (tags, paths, step names, warnings) for GitHub
 // Flavored Markdown: nothing they contain may open HTML, close a table cell, start a list,
-// end a code fence or mention someone; credentials in them are redacted (src/redact.ts).
+// end a code fence or mention someone; credentials in them are redacted (src/text/redact.ts).
 
-import { redact } from '../redact.js'
-import { visible } from '../visible.js'
+import { redact } from '../text/redact.js'
+import { visible } from '../text/visible.js'
 
 /** One line, its control characters shown escaped, at most `max` characters (then `…`). */
 export function oneLine(s0: string, max: number): string {

@@ -1,7 +1,7 @@
 // The hidden marker that identifies the action's sticky PR comment: one per image.
 
 import { createHash } from 'node:crypto'
-import { COMMENT_MARKER_PREFIX } from '../constants.js'
+import { COMMENT_MARKER_PREFIX } from '../vocabulary/constants.js'
 
 /** GitHub rejects issue comments longer than this many characters. */
 export const COMMENT_BODY_LIMIT = 65_536

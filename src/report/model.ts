@@ -1,8 +1,7 @@
 // The plain data the report renderer (job summary + PR comment) works from.
 // The report phase (src/phases/report.ts) fills it from the run; renderers are pure functions of it.
 
-import type { Mode } from '../constants.js'
-import type { SmokeResult } from '../smoke.js'
+import type { Mode } from '../vocabulary/constants.js'
 
 export interface BuildStepTiming {
   /** Vertex name as BuildKit shows it, e.g. `[base 3/5] RUN micromamba install …`. */
@@ -223,4 +222,21 @@ export interface ReportData {
   readonly pushedTags?: readonly string[]
   /** The smoke tests that ran: command, result, time, the last lines of a failed one's output. */
   readonly smokeTests?: readonly SmokeResult[]
+}
+
+/** A smoke test's result (planned and run in src/run/smoke-plan.ts and src/phases/smoke.ts). */
+export interface SmokeResult {
+  readonly target: 'base' | 'app'
+  /** The image as it was run (a digest, or the local tag of a loaded image). */
+  readonly ref: string
+  readonly command: string
+  readonly passed: boolean
+  /** The exit code; undefined when the test was ended at its timeout. */
+  readonly exitCode?: number
+  readonly timedOut: boolean
+  readonly durationMs: number
+  /** The last lines of its output (stdout and stderr), as they came: outside data. */
+  readonly lastLines: readonly string[]
+  /** The digest pushed afterwards, when it was pushed: the tested one, or (a warning) another. */
+  readonly pushedDigest?: string
 }

@@ -2,14 +2,14 @@
 // (the comment starts with the hidden marker and is a little more compact). Pure: a
 // function of `ReportData` only.
 
-import { STEP_SUMMARY_LIMIT } from '../constants.js'
-import { redact } from '../redact.js'
+import { STEP_SUMMARY_LIMIT } from '../vocabulary/constants.js'
+import { redact } from '../text/redact.js'
 import { commentMarker, COMMENT_BODY_LIMIT } from './marker.js'
-import { comparableSizes, measureOf, MEASURE_WORDS, notComparableWhy } from '../sizes/measure.js'
+import { comparableSizes, measureOf, MEASURE_WORDS, notComparableWhy } from '../sizes/size-measure.js'
 import { formatBytes, formatDelta, formatDuration } from './format.js'
-import { thousands } from '../text.js'
+import { thousands } from '../text/strings.js'
 import { packagesSection } from './packages.js'
-import { smokeSection } from './smoke.js'
+import { smokeSection } from './smoke-section.js'
 import { code, details, fenceFor, oneLine, plural, table, text } from './markdown.js'
 import type {
   BaseDecision,

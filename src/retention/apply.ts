@@ -3,9 +3,9 @@
 // cannot delete (deletes disabled, 405) or may not (no admin access) ends the run with an
 // error in the report — retention never fails the build.
 
-import { errorMessage } from '../errors.js'
+import { errorMessage } from '../vocabulary/user-error.js'
 import type { RetentionEntry, RetentionReport } from '../report/model.js'
-import type { RetentionDeleteEntry, RetentionPlan } from './plan.js'
+import type { RetentionDeleteEntry, RetentionPlan } from './retention-plan.js'
 
 export type DeleteOutcome = 'deleted' | 'not-found' | 'unsupported' | 'denied'
 

@@ -2,12 +2,12 @@
 // registry client, deletes as `DELETE /v2/<name>/manifests/<digest>`. Typed against the
 // few client methods used, so any RegistryClient-like object fits.
 
-import { errorMessage } from '../errors.js'
-import { parsePartTag } from '../platforms.js'
-import { formatName, type ImageName } from '../reference.js'
-import { parseDatedTag } from '../dated-tags.js'
+import { errorMessage } from '../vocabulary/user-error.js'
+import { parsePartTag } from '../image/platforms.js'
+import { formatName, type ImageName } from '../image/reference.js'
+import { parseDatedTag } from '../image/dated-tags.js'
 import type { RetentionBackend, RetentionLog } from './apply.js'
-import type { TagInfo } from './plan.js'
+import type { TagInfo } from './retention-plan.js'
 
 /** What retention needs of the registry client to delete. */
 export interface ManifestDeleter {

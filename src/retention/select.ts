@@ -1,7 +1,7 @@
 // Which deletion API a registry host takes. Deletes by digest are part of the OCI
 // Distribution API but many hosted registries turn them off or use their own API.
 
-import { isDockerHub, isLoopbackHost } from '../reference.js'
+import { isDockerHub, isLoopbackHost } from '../image/reference.js'
 
 export type BackendKind = 'distribution' | 'ghcr' | 'unsupported'
 

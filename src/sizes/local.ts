@@ -6,8 +6,8 @@
 import { mkdtemp, open, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { Labels } from '../constants.js'
-import type { ProcessPort } from '../ports/process.js'
+import { Labels } from '../vocabulary/constants.js'
+import type { ProcessPort } from '../runner/process.js'
 import { MAX_MANIFEST_FILE_BYTES, parseSizeManifest, tarMemberName } from './manifest.js'
 import type { SizeManifestRead } from './read.js'
 

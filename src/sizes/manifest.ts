@@ -8,7 +8,7 @@
 // with `size` the installed bytes of the package.
 
 import { MAX_IMAGE_BYTES, plausibleSize } from '../registry/plausible.js'
-import { compareText } from '../text.js'
+import { compareText } from '../text/strings.js'
 
 /** The compressed last layer is read only when it is at most this big… */
 export const MAX_MANIFEST_LAYER_BYTES = 1024 * 1024

@@ -3,7 +3,7 @@
 // taken from the tar — never the whole image.
 
 import { gunzipSync } from 'node:zlib'
-import { Labels } from '../constants.js'
+import { Labels } from '../vocabulary/constants.js'
 import { MAX_MANIFEST_FILE_BYTES, MAX_MANIFEST_LAYER_BYTES, parseSizeManifest, tarMemberName, type PackageSize } from './manifest.js'
 
 const CONFIG_MAX_BYTES = 16 * 1024 * 1024

@@ -12,8 +12,8 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony export */   writtenBy: () => (/* binding */ writtenBy)
 /* harmony export */ });
 /* harmony import */ var _actions_github__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(2413);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3916);
-/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(6670);
+/* harmony import */ var _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(2426);
+/* harmony import */ var _text_redact_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(3326);
 /* harmony import */ var _marker_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(990);
 // One sticky PR comment per image: found by its hidden marker, edited in place, created when
 // missing. Only a comment the token's own identity wrote is ours (anyone can post the marker).
@@ -40,7 +40,7 @@ async function upsertPrComment(target, body, log = SILENT) {
         return 'skipped';
     }
     const marker = (0,_marker_js__WEBPACK_IMPORTED_MODULE_3__/* .commentMarker */ .Q)(target.image);
-    const full = withMarker((0,_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .maskSecrets */ .QU)(body), marker);
+    const full = withMarker((0,_text_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .maskSecrets */ .QU)(body), marker);
     const baseUrl = (target.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
     const signal = AbortSignal.timeout(TIMEOUT_MS);
     let octokit;
@@ -51,7 +51,7 @@ async function upsertPrComment(target, body, log = SILENT) {
         });
     }
     catch (e) {
-        say.warning(`Could not set up the GitHub API client for the PR comment: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(e)}`);
+        say.warning(`Could not set up the GitHub API client for the PR comment: ${(0,_vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(e)}`);
         return 'skipped';
     }
     const params = { owner: target.owner, repo: target.repo, issue_number: target.issueNumber };
@@ -156,7 +156,7 @@ function withMarker(body, marker) {
 }
 function failed(e, what, say) {
     const status = statusOf(e);
-    const msg = firstLine((0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(e));
+    const msg = firstLine((0,_vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(e));
     if (status === 401 || status === 403 || status === 404) {
         say.notice(`The token cannot ${what} (HTTP ${status}: ${msg}); no PR comment is posted. It needs \`pull-requests: write\` (tokens of fork pull requests are read-only).`);
     }

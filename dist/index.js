@@ -14,7 +14,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /* harmony export */   w$: () => (/* binding */ buildxArgs),
 /* harmony export */   z5: () => (/* binding */ cacheTos)
 /* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2426);
 // Pure construction of `docker` argv for buildx. Every value travels as part of a single
 // `--flag=value` element, so no value — whatever it starts with or contains — can be read
 // as a second argument or a flag; nothing here ever passes through a shell.
@@ -33,13 +33,13 @@ function pushByDigest(tags) {
     const colon = first.lastIndexOf(':');
     const name = colon > slash ? first.slice(0, colon) : first;
     if (/[,"=\s]/.test(name))
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`invalid image name ${JSON.stringify(name)}`);
+        throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`invalid image name ${JSON.stringify(name)}`);
     return `type=image,name=${name},push-by-digest=true,name-canonical=true,push=true`;
 }
 /** A Docker context name as Docker accepts them (so it can never read as a flag). */
 function checkContextName(name) {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(name))
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`invalid Docker context name ${JSON.stringify(name)}`);
+        throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`invalid Docker context name ${JSON.stringify(name)}`);
     return name;
 }
 /**
@@ -73,7 +73,7 @@ function buildxArgs(spec) {
         // buildx splits --platform on commas, so a comma inside one would make it two platforms.
         for (const p of spec.platforms) {
             if (p.includes(',') || p.trim() === '')
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`invalid platform ${JSON.stringify(p)}`);
+                throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`invalid platform ${JSON.stringify(p)}`);
         }
         args.push(`--platform=${spec.platforms.join(',')}`);
     }
@@ -142,7 +142,7 @@ function inspectBuilderArgs(name) {
 /** Builder names as buildx accepts them; anything else is refused before it reaches argv. */
 function checkBuilderName(name) {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`invalid buildx builder name ${JSON.stringify(name)}`);
+        throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`invalid buildx builder name ${JSON.stringify(name)}`);
     }
     return name;
 }
@@ -156,7 +156,7 @@ function cacheTos(spec) {
 
 /***/ }),
 
-/***/ 8153:
+/***/ 3969:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -172,8 +172,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/vocabulary/user-error.ts
+var user_error = __nccwpck_require__(2426);
 // EXTERNAL MODULE: ./src/buildx/argv.ts
 var argv = __nccwpck_require__(2548);
 // EXTERNAL MODULE: ./src/buildx/docker.ts
@@ -245,7 +245,7 @@ function engineDriverStatus(socket, timeoutMs = 10_000) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/buildx/builder.ts
+;// CONCATENATED MODULE: ./src/buildx/builder-cli.ts
 // buildx itself and its builders: version check, inspection (can it export a registry
 // cache?), and a throwaway docker-container builder for runs whose builder cannot.
 
@@ -334,9 +334,9 @@ async function inspectBuilder(name, opts = {}) {
     if (r.code !== 0) {
         const out = r.stderr + r.stdout;
         if ((0,docker/* isBuildxMissing */.Tk)(out))
-            throw new errors/* UserError */.yo(docker/* BUILDX_MISSING */.QG);
+            throw new user_error/* UserError */.yo(docker/* BUILDX_MISSING */.QG);
         if (name && /no builder|not found/i.test(out)) {
-            throw new errors/* UserError */.yo(`buildx builder "${name}" was not found (docker buildx ls lists the builders): ${(0,docker/* briefOutput */.uB)(out, 3)}`);
+            throw new user_error/* UserError */.yo(`buildx builder "${name}" was not found (docker buildx ls lists the builders): ${(0,docker/* briefOutput */.uB)(out, 3)}`);
         }
         throw new Error(`docker buildx inspect${name ? ` ${name}` : ''} failed (exit ${r.code}): ${(0,docker/* briefOutput */.uB)(out)}`);
     }
@@ -379,7 +379,7 @@ async function createContainerBuilder(opts = {}) {
     if (r.code !== 0) {
         const out = r.stderr + r.stdout;
         if ((0,docker/* isBuildxMissing */.Tk)(out))
-            throw new errors/* UserError */.yo(docker/* BUILDX_MISSING */.QG);
+            throw new user_error/* UserError */.yo(docker/* BUILDX_MISSING */.QG);
         // It may exist half-booted; do not leave it behind.
         await (0,docker/* docker */.T3)((0,argv/* removeBuilderArgs */.tk)(name), { timeoutMs: 60_000, env: opts.env }).catch(() => undefined);
         throw new Error(`could not create a docker-container buildx builder (exit ${r.code}): ${(0,docker/* briefOutput */.uB)(out)}`);
@@ -404,14 +404,14 @@ async function removeBuilder(name, opts = {}) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   EO: () => (/* reexport safe */ _ports_process_js__WEBPACK_IMPORTED_MODULE_1__.EO),
+/* harmony export */   EO: () => (/* reexport safe */ _runner_process_js__WEBPACK_IMPORTED_MODULE_1__.EO),
 /* harmony export */   QG: () => (/* binding */ BUILDX_MISSING),
 /* harmony export */   T3: () => (/* binding */ docker),
 /* harmony export */   Tk: () => (/* binding */ isBuildxMissing),
 /* harmony export */   uB: () => (/* binding */ briefOutput)
 /* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
-/* harmony import */ var _ports_process_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(903);
+/* harmony import */ var _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2426);
+/* harmony import */ var _runner_process_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9077);
 // Spawning `docker` with an argv array (never a shell).
 
 
@@ -423,7 +423,7 @@ function isBuildxMissing(stderr) {
 }
 /** Runs `docker <args>` to completion, collecting (bounded) output. Rejects only when it cannot run. */
 async function docker(args, opts = {}) {
-    const proc = opts.proc ?? _ports_process_js__WEBPACK_IMPORTED_MODULE_1__/* .execProcess */ .ZG;
+    const proc = opts.proc ?? _runner_process_js__WEBPACK_IMPORTED_MODULE_1__/* .execProcess */ .ZG;
     try {
         const r = await proc.run('docker', args, { env: opts.env, signal: opts.signal, timeoutMs: opts.timeoutMs ?? 120_000, maxBuffer: opts.maxBuffer });
         if (r.killed)
@@ -431,8 +431,8 @@ async function docker(args, opts = {}) {
         return { code: r.code, stdout: r.stdout, stderr: r.stderr };
     }
     catch (e) {
-        if ((0,_ports_process_js__WEBPACK_IMPORTED_MODULE_1__/* .isProgramNotFound */ .qi)(e))
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(_ports_process_js__WEBPACK_IMPORTED_MODULE_1__/* .DOCKER_MISSING */ .EO);
+        if ((0,_runner_process_js__WEBPACK_IMPORTED_MODULE_1__/* .isProgramNotFound */ .qi)(e))
+            throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(_runner_process_js__WEBPACK_IMPORTED_MODULE_1__/* .DOCKER_MISSING */ .EO);
         throw e;
     }
 }
@@ -448,133 +448,6 @@ function briefOutput(text, maxLines = 20) {
 
 /***/ }),
 
-/***/ 7242:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   CG: () => (/* binding */ STEP_SUMMARY_LIMIT),
-/* harmony export */   FH: () => (/* binding */ Stores),
-/* harmony export */   G0: () => (/* binding */ Inputs),
-/* harmony export */   QO: () => (/* binding */ COMMENT_MARKER_PREFIX),
-/* harmony export */   ZI: () => (/* binding */ SecretIds),
-/* harmony export */   _G: () => (/* binding */ RefreshModes),
-/* harmony export */   dX: () => (/* binding */ Modes),
-/* harmony export */   dm: () => (/* binding */ PruneModes),
-/* harmony export */   dr: () => (/* binding */ CacheModes),
-/* harmony export */   gC: () => (/* binding */ Labels),
-/* harmony export */   tM: () => (/* binding */ CacheBackendChoices),
-/* harmony export */   tS: () => (/* binding */ HASH_SCHEME),
-/* harmony export */   tY: () => (/* binding */ Outputs),
-/* harmony export */   vs: () => (/* binding */ BuildArgNames)
-/* harmony export */ });
-/* unused harmony export CacheBackends */
-// Every input and output name of action.yml, defined once (docs/DESIGN.md §2: the interface is a contract).
-const Inputs = {
-    EnvironmentFile: 'environment-file',
-    Image: 'image',
-    BaseRepository: 'base-repository',
-    BaseTagPrefix: 'base-tag-prefix',
-    BaseDockerfile: 'base-dockerfile',
-    BaseBuildArgs: 'base-build-args',
-    Dockerfile: 'dockerfile',
-    Context: 'context',
-    Tags: 'tags',
-    Mode: 'mode',
-    Push: 'push',
-    MaxAge: 'max-age',
-    CacheMode: 'cache-mode',
-    CacheRef: 'cache-ref',
-    AppCacheRef: 'app-cache-ref',
-    Platforms: 'platforms',
-    BuildPlatforms: 'build-platforms',
-    BuildArgs: 'build-args',
-    Labels: 'labels',
-    Target: 'target',
-    Builder: 'builder',
-    KeepLatest: 'keep-latest',
-    KeepDays: 'keep-days',
-    Prune: 'prune',
-    Summary: 'summary',
-    PrComment: 'pr-comment',
-    GithubToken: 'github-token',
-    RegistryUsername: 'registry-username',
-    RegistryPassword: 'registry-password',
-    InsecureRegistries: 'insecure-registries',
-    CompareTo: 'compare-to',
-    MaxSize: 'max-size',
-    MaxGrowth: 'max-growth',
-    FailOnBudget: 'fail-on-budget',
-    Refresh: 'refresh',
-    CacheBackend: 'cache-backend',
-    ActionsCacheMaxSize: 'actions-cache-max-size',
-    Store: 'store',
-    Secrets: 'secrets',
-    SecretFiles: 'secret-files',
-    SecretEnvs: 'secret-envs',
-    Ssh: 'ssh',
-    Condarc: 'condarc',
-    SmokeTest: 'smoke-test',
-    BaseSmokeTest: 'base-smoke-test',
-    SmokeTestTimeout: 'smoke-test-timeout',
-};
-const Outputs = {
-    EnvHash: 'env-hash',
-    BaseTag: 'base-tag',
-    BaseImage: 'base-image',
-    BaseReused: 'base-reused',
-    Image: 'image',
-    Digest: 'digest',
-    ImageSize: 'image-size',
-    CacheHitRatio: 'cache-hit-ratio',
-    CachedSteps: 'cached-steps',
-    TotalSteps: 'total-steps',
-    Metadata: 'metadata',
-    Tags: 'tags',
-};
-const Modes = ['auto', 'base', 'plan', 'merge'];
-const PruneModes = ['false', 'dry-run', 'true'];
-const RefreshModes = ['pull', 'full'];
-const CacheBackends = ['registry', 'actions', 'both'];
-/** `cache-backend` as written: a backend, or empty for "decided per run". */
-const CacheBackendChoices = ['', ...CacheBackends];
-const Stores = ['registry', 'local'];
-const CacheModes = ['min', 'max'];
-/** Image labels the action writes on every base it builds. */
-const Labels = {
-    EnvHash: 'io.github.conda-image-action.env-hash',
-    /** The canonical environment document (JSON) that was hashed; read back to explain rebuilds. */
-    EnvDocument: 'io.github.conda-image-action.env-document',
-    Scheme: 'io.github.conda-image-action.scheme',
-    /** Absolute path of the size manifest (conda packages and installed sizes) in the image's last layer. */
-    SizeManifest: 'io.github.conda-image-action.size-manifest',
-    /** The lines of the hashed requirement files (not hashed): "why rebuilt" shows which requirements changed. */
-    EnvFiles: 'io.github.conda-image-action.env-files',
-    Source: 'org.opencontainers.image.source',
-    Revision: 'org.opencontainers.image.revision',
-    Created: 'org.opencontainers.image.created',
-};
-const HASH_SCHEME = 'v1';
-/** Build-arg names passed to the Dockerfiles. */
-const BuildArgNames = {
-    EnvironmentFile: 'ENVIRONMENT_FILE',
-    /** The environment hash, given to the bundled template only (part of its solve step's cache key). */
-    EnvHash: 'ENV_HASH',
-    BaseImage: 'BASE_IMAGE',
-};
-/** BuildKit secret ids the bundled template mounts when they are given. */
-const SecretIds = {
-    Condarc: 'condarc',
-    PipConf: 'pip_conf',
-    Netrc: 'netrc',
-};
-/** Marker that identifies the action's sticky PR comment (one per image). */
-const COMMENT_MARKER_PREFIX = '<!-- conda-image-action:';
-/** GitHub's limit on a step summary; the report stays well below it. */
-const STEP_SUMMARY_LIMIT = 1024 * 1024;
-
-
-/***/ }),
-
 /***/ 5400:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -582,17 +455,17 @@ const STEP_SUMMARY_LIMIT = 1024 * 1024;
 /* harmony export */   w: () => (/* binding */ startEarly)
 /* harmony export */ });
 /* harmony import */ var _buildx_argv_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2548);
-/* harmony import */ var _buildx_builder_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8153);
-/* harmony import */ var _constants_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7242);
+/* harmony import */ var _buildx_builder_cli_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3969);
+/* harmony import */ var _vocabulary_constants_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(209);
 /* harmony import */ var _fs_runner_files_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8663);
-/* harmony import */ var _ports_workflow_commands_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8478);
+/* harmony import */ var _runner_workflow_commands_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1520);
 /* harmony import */ var _registry_credentials_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3653);
 // What the entry point starts before it loads the rest of the action: with an application
 // Dockerfile (outside plan and merge modes) a build is certain, and the builder's inspection —
 // a docker CLI start of 0.1–0.3 s, the slowest step before a build — can run while Node
 // loads and evaluates the bundle, instead of after the inputs are parsed. Only the raw inputs
 // are read here; the Inputs phase still validates everything and decides (buildCertain in
-// src/plan.ts). A result nobody asks for is dropped.
+// src/run/run-plan.ts). A result nobody asks for is dropped.
 
 
 
@@ -600,10 +473,10 @@ const STEP_SUMMARY_LIMIT = 1024 * 1024;
 
 
 function startEarly(env) {
-    const mode = (0,_ports_workflow_commands_js__WEBPACK_IMPORTED_MODULE_4__/* .getInput */ .V4)(_constants_js__WEBPACK_IMPORTED_MODULE_2__/* .Inputs */ .G0.Mode, env);
-    if (!(0,_ports_workflow_commands_js__WEBPACK_IMPORTED_MODULE_4__/* .getInput */ .V4)(_constants_js__WEBPACK_IMPORTED_MODULE_2__/* .Inputs */ .G0.Dockerfile, env) || mode === 'plan' || mode === 'merge')
+    const mode = (0,_runner_workflow_commands_js__WEBPACK_IMPORTED_MODULE_4__/* .getInput */ .V4)(_vocabulary_constants_js__WEBPACK_IMPORTED_MODULE_2__/* .Inputs */ .G0.Mode, env);
+    if (!(0,_runner_workflow_commands_js__WEBPACK_IMPORTED_MODULE_4__/* .getInput */ .V4)(_vocabulary_constants_js__WEBPACK_IMPORTED_MODULE_2__/* .Inputs */ .G0.Dockerfile, env) || mode === 'plan' || mode === 'merge')
         return {};
-    const raw = (0,_ports_workflow_commands_js__WEBPACK_IMPORTED_MODULE_4__/* .getInput */ .V4)(_constants_js__WEBPACK_IMPORTED_MODULE_2__/* .Inputs */ .G0.Builder, env);
+    const raw = (0,_runner_workflow_commands_js__WEBPACK_IMPORTED_MODULE_4__/* .getInput */ .V4)(_vocabulary_constants_js__WEBPACK_IMPORTED_MODULE_2__/* .Inputs */ .G0.Builder, env);
     let builder;
     try {
         // A Docker config the run refuses (inside the workspace, a FIFO) is never handed to docker.
@@ -613,48 +486,9 @@ function startEarly(env) {
     catch {
         return {}; // the Inputs phase reports it
     }
-    const info = (0,_buildx_builder_js__WEBPACK_IMPORTED_MODULE_1__/* .inspectBuilder */ .IK)(builder, { env });
+    const info = (0,_buildx_builder_cli_js__WEBPACK_IMPORTED_MODULE_1__/* .inspectBuilder */ .IK)(builder, { env });
     info.catch(() => undefined);
     return { inspect: { builder, info } };
-}
-
-
-/***/ }),
-
-/***/ 3916:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   gJ: () => (/* binding */ errorMessage),
-/* harmony export */   iU: () => (/* binding */ isUserError),
-/* harmony export */   yo: () => (/* binding */ UserError)
-/* harmony export */ });
-/**
- * An error the user can fix (bad input, malformed environment file, denied registry access).
- * `main` reports it as one `::error` annotation — with file and line where known — and
- * exits non-zero without a stack trace. Anything else is a bug and is reported as such.
- */
-class UserError extends Error {
-    file;
-    /** 1-based line in `file`. */
-    line;
-    column;
-    constructor(message, where = {}) {
-        super(message);
-        this.name = 'UserError';
-        this.file = where.file;
-        this.line = where.line;
-        this.column = where.column;
-    }
-}
-function isUserError(e) {
-    return e instanceof UserError;
-}
-/** Message of any thrown value, without a stack. */
-function errorMessage(e) {
-    if (e instanceof Error)
-        return e.message;
-    return String(e);
 }
 
 
@@ -1065,7 +899,7 @@ async function walkConfined(ws, dir, limits, base) {
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
+/* harmony import */ var _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2426);
 /* harmony import */ var _confined_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8755);
 // The runner's files: the event payload (GITHUB_EVENT_PATH), the step's outputs
 // (GITHUB_OUTPUT) and job summary (GITHUB_STEP_SUMMARY), the Docker config. An earlier step
@@ -1096,7 +930,7 @@ const LABEL = {
     DOCKER_CONFIG: 'The Docker config (config.json of DOCKER_CONFIG or ~/.docker)',
 };
 function runnerFileError(name, file, e) {
-    return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`${LABEL[name]} "${file}" could not be ${name === 'GITHUB_OUTPUT' || name === 'GITHUB_STEP_SUMMARY' ? 'written' : 'read'}: ${e.detail}`);
+    return new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`${LABEL[name]} "${file}" could not be ${name === 'GITHUB_OUTPUT' || name === 'GITHUB_STEP_SUMMARY' ? 'written' : 'read'}: ${e.detail}`);
 }
 function named(name, file, f) {
     try {
@@ -1134,7 +968,7 @@ function checkDockerConfig(dir, workspace) {
         }
     };
     if ((0,_confined_js__WEBPACK_IMPORTED_MODULE_3__/* .isInside */ .FK)(real(workspace), real(dir))) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`The Docker config directory "${dir}" (DOCKER_CONFIG, else ~/.docker) lies inside the workspace: a pull request could name the programs Docker runs (credential helpers, CLI plugins). Use a directory outside the workspace.`);
+        throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`The Docker config directory "${dir}" (DOCKER_CONFIG, else ~/.docker) lies inside the workspace: a pull request could name the programs Docker runs (credential helpers, CLI plugins). Use a directory outside the workspace.`);
     }
     const file = node_path__WEBPACK_IMPORTED_MODULE_1___default().join(dir, 'config.json');
     try {
@@ -1150,31 +984,407 @@ function checkDockerConfig(dir, workspace) {
 
 /***/ }),
 
+/***/ 3564:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   F2: () => (/* binding */ parseReference),
+/* harmony export */   FH: () => (/* binding */ formatReference),
+/* harmony export */   cW: () => (/* binding */ isLoopbackHost),
+/* harmony export */   gr: () => (/* binding */ isDockerHub),
+/* harmony export */   "if": () => (/* binding */ parseImageName),
+/* harmony export */   nD: () => (/* binding */ formatName),
+/* harmony export */   r6: () => (/* binding */ registryHostProblem)
+/* harmony export */ });
+/* harmony import */ var _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2426);
+// Image reference parsing, following the rules of the Docker reference grammar
+// (distribution/reference): the first path component is a registry host when it contains
+// a '.' or ':' or is 'localhost'. As everywhere in Docker, a name without a registry host
+// is on Docker Hub (`acme/model` → `docker.io/acme/model`, `busybox` →
+// `docker.io/library/busybox`). The local Docker engine as the store is chosen explicitly
+// (the `store: local` input): names are then kept as written and marked `local`.
+
+const COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
+const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::([0-9]{1,5}))?$/;
+/** Why `host` is not a registry host (syntax, port range 1–65535, length), or undefined when it is one. */
+function registryHostProblem(host) {
+    const m = HOST.exec(host);
+    if (!m)
+        return 'a registry host is a DNS name or IP address, optionally with :port';
+    if (m[1] !== undefined) {
+        const port = Number(m[1]);
+        if (!(port >= 1 && port <= 65535))
+            return `port ${m[1]} is outside 1–65535`;
+    }
+    if (host.length > 253)
+        return 'it is longer than 253 characters';
+    return undefined;
+}
+function looksLikeHost(component) {
+    return component.includes('.') || component.includes(':') || component === 'localhost';
+}
+/** Docker Hub's names: `docker.io`, `index.docker.io`, `registry-1.docker.io`. */
+function isDockerHub(registry) {
+    return registry === 'docker.io' || registry === 'index.docker.io' || registry === 'registry-1.docker.io';
+}
+/**
+ * Parses `[host[:port]/]path[:tag][@digest]`. `what` names the input in error messages.
+ * Throws UserError with a message a person understands.
+ */
+function parseReference(input, what = 'image', opts = {}) {
+    const s = input.trim();
+    if (!s)
+        throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${what} is empty`);
+    if (/\s/.test(s))
+        throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${what} "${input}" contains white space`);
+    let rest = s;
+    let digest;
+    const at = rest.indexOf('@');
+    if (at >= 0) {
+        digest = rest.slice(at + 1);
+        rest = rest.slice(0, at);
+        if (!DIGEST.test(digest))
+            throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${what} "${input}" has an invalid digest "${digest}"`);
+    }
+    let tag;
+    const lastSlash = rest.lastIndexOf('/');
+    const lastColon = rest.lastIndexOf(':');
+    if (lastColon > lastSlash) {
+        tag = rest.slice(lastColon + 1);
+        rest = rest.slice(0, lastColon);
+        if (!TAG.test(tag))
+            throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${what} "${input}" has an invalid tag "${tag}" (letters, digits, '_', '.', '-'; at most 128)`);
+    }
+    const name = parseName(rest, what, input, opts.local === true);
+    return { name, tag, digest };
+}
+/** Parses a repository name without tag or digest. */
+function parseImageName(input, what = 'image', opts = {}) {
+    const ref = parseReference(input, what, opts);
+    if (ref.tag || ref.digest) {
+        throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${what} "${input}" must be a repository without a tag or digest (e.g. ghcr.io/acme/model)`);
+    }
+    return ref.name;
+}
+function parseName(rest, what, input, local) {
+    const parts = rest.split('/');
+    let registry = '';
+    if (parts.length > 1 && looksLikeHost(parts[0])) {
+        registry = parts.shift();
+        const problem = registryHostProblem(registry);
+        if (problem)
+            throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${what} "${input}" has an invalid registry host "${registry}": ${problem}`);
+    }
+    else if (!local) {
+        registry = 'docker.io';
+    }
+    if (parts.length === 0 || parts.some((p) => p === '')) {
+        throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${what} "${input}" is not a valid image reference`);
+    }
+    for (const p of parts) {
+        if (!COMPONENT.test(p)) {
+            throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${what} "${input}" is not a valid image reference: "${p}" must be lowercase letters, digits and separators (. _ __ -)`);
+        }
+    }
+    let repository = parts.join('/');
+    let apiHost = registry;
+    if (registry && isDockerHub(registry)) {
+        registry = 'docker.io';
+        apiHost = 'registry-1.docker.io';
+        if (!repository.includes('/'))
+            repository = `library/${repository}`;
+    }
+    if (repository.length > 255)
+        throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${what} "${input}" is longer than 255 characters`);
+    return Object.freeze({ registry, apiHost, repository, local });
+}
+/** `registry/repository` (or just `repository` for the local engine). */
+function formatName(name) {
+    return name.registry ? `${name.registry}/${name.repository}` : name.repository;
+}
+function formatReference(name, tag, digest) {
+    let s = formatName(name);
+    if (tag)
+        s += `:${tag}`;
+    if (digest)
+        s += `@${digest}`;
+    return s;
+}
+/** Loopback hosts are reached over plain HTTP, like Docker does. */
+function isLoopbackHost(registry) {
+    const host = registry.startsWith('[') ? registry.slice(1, registry.indexOf(']')) : registry.split(':')[0];
+    return host === 'localhost' || /^127(?:\.\d{1,3}){3}$/.test(host) || host === '::1';
+}
+
+
+/***/ }),
+
 /***/ 9407:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _early_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5400);
-/* harmony import */ var _ports_log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9702);
-/* harmony import */ var _ports_process_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(903);
+/* harmony import */ var _runner_log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7708);
+/* harmony import */ var _runner_process_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9077);
 
 
 
 // A cancelled step (SIGINT/SIGTERM) leaves no docker or buildx process behind.
-(0,_ports_process_js__WEBPACK_IMPORTED_MODULE_2__/* .killChildrenOnSignal */ .h9)((m) => _ports_log_js__WEBPACK_IMPORTED_MODULE_1__/* .runnerLog */ .t1.info(m));
+(0,_runner_process_js__WEBPACK_IMPORTED_MODULE_2__/* .killChildrenOnSignal */ .h9)((m) => _runner_log_js__WEBPACK_IMPORTED_MODULE_1__/* .runnerLog */ .t1.info(m));
 // The builder's inspection starts first; the rest of the action loads meanwhile (its own chunk).
 const early = (0,_early_js__WEBPACK_IMPORTED_MODULE_0__/* .startEarly */ .w)(process.env);
-const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(66), __nccwpck_require__.e(505)]).then(__nccwpck_require__.bind(__nccwpck_require__, 8505));
+const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(66), __nccwpck_require__.e(81)]).then(__nccwpck_require__.bind(__nccwpck_require__, 7081));
 await run(process.env, undefined, early);
 // What the run started and no longer waits for ends with it (registry requests end in run()).
-(0,_ports_process_js__WEBPACK_IMPORTED_MODULE_2__/* .endChildren */ .PH)();
+(0,_runner_process_js__WEBPACK_IMPORTED_MODULE_2__/* .endChildren */ .PH)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 9702:
+/***/ 3653:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Fd: () => (/* binding */ defaultDockerConfigDir),
+/* harmony export */   TO: () => (/* binding */ readDockerConfig),
+/* harmony export */   pe: () => (/* binding */ DOCKER_HUB_KEY),
+/* harmony export */   z8: () => (/* binding */ resolveCredentials)
+/* harmony export */ });
+/* unused harmony exports normalizeRegistryKey, helperServerUrl, fromAuthEntry, fromHelperOutput, runHelper, hasCredentials */
+/* harmony import */ var _runner_process_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9077);
+/* harmony import */ var _fs_confined_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8755);
+/* harmony import */ var _fs_runner_files_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8663);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_3__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_4___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_4__);
+/* harmony import */ var _image_reference_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3564);
+// Credentials for a registry host, found the way the Docker CLI finds them:
+//   1. the action's inputs (registry-username / registry-password);
+//   2. `credHelpers[<host>]` of the Docker config → `docker-credential-<name> get`;
+//   3. `auths[<host>]` of the Docker config (base64 `auth`, `username`/`password`,
+//      `identitytoken`);
+//   4. the global `credsStore` → `docker-credential-<name> get`;
+//   5. anonymous.
+// The config is `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`. Keys match with and
+// without scheme and trailing path (`https://ghcr.io/v1/` matches `ghcr.io`), and all of
+// Docker Hub's names (`https://index.docker.io/v1/`, `docker.io`, `index.docker.io`,
+// `registry-1.docker.io`) are one registry. Docker gives a helper precedence over `auths`;
+// here `auths` entries that carry credentials come before the global `credsStore`, since
+// docker/login-action writes them there and a runner's store may not be unlockable.
+
+
+
+
+
+
+const DOCKER_HUB_KEY = 'https://index.docker.io/v1/';
+const HELPER_TIMEOUT_MS = 30_000;
+function defaultDockerConfigDir(env = process.env) {
+    return env.DOCKER_CONFIG || node_path__WEBPACK_IMPORTED_MODULE_4___default().join(node_os__WEBPACK_IMPORTED_MODULE_3___default().homedir(), '.docker');
+}
+/** `https://ghcr.io/v1/` → `ghcr.io`; every Docker Hub name → `docker.io`. Lowercased host. */
+function normalizeRegistryKey(key) {
+    let k = key.trim();
+    k = k.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+    const slash = k.indexOf('/');
+    if (slash >= 0)
+        k = k.slice(0, slash);
+    k = k.toLowerCase();
+    return (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_5__/* .isDockerHub */ .gr)(k) ? 'docker.io' : k;
+}
+/** The server URL a credential helper is asked about (Docker's conventions). */
+function helperServerUrl(registry) {
+    return (0,_image_reference_js__WEBPACK_IMPORTED_MODULE_5__/* .isDockerHub */ .gr)(registry.toLowerCase()) ? DOCKER_HUB_KEY : registry;
+}
+/**
+ * `<dir>/config.json`, read without blocking and bounded (src/fs); undefined when there is
+ * none. Throws for one that is not a regular file, too large, or not JSON (never quoting it:
+ * it holds secrets).
+ */
+function readDockerConfig(dir) {
+    const file = node_path__WEBPACK_IMPORTED_MODULE_4___default().join(dir, 'config.json');
+    let text;
+    try {
+        text = (0,_fs_confined_js__WEBPACK_IMPORTED_MODULE_1__/* .readFileBoundedSync */ .ri)(file, file, { maxBytes: _fs_runner_files_js__WEBPACK_IMPORTED_MODULE_2__/* .RUNNER_FILE_CAPS */ .gK.DOCKER_CONFIG }).toString('utf8');
+    }
+    catch (e) {
+        if ((0,_fs_confined_js__WEBPACK_IMPORTED_MODULE_1__/* .isConfinedError */ .pY)(e) && e.reason === 'missing')
+            return undefined;
+        throw new Error((0,_fs_confined_js__WEBPACK_IMPORTED_MODULE_1__/* .isConfinedError */ .pY)(e) ? e.message : `${file} could not be read`);
+    }
+    try {
+        const config = JSON.parse(text);
+        if (!config || typeof config !== 'object')
+            return undefined;
+        return { config, file };
+    }
+    catch {
+        // Do not quote the file: it holds secrets.
+        throw new Error(`${file} is not valid JSON`);
+    }
+}
+/** The value of `record` under the key that means `registry` (exact key first). */
+function lookup(record, registry) {
+    if (!record || typeof record !== 'object')
+        return undefined;
+    if (Object.prototype.hasOwnProperty.call(record, registry))
+        return record[registry];
+    const want = normalizeRegistryKey(registry);
+    if (want === 'docker.io' && Object.prototype.hasOwnProperty.call(record, DOCKER_HUB_KEY))
+        return record[DOCKER_HUB_KEY];
+    for (const [k, v] of Object.entries(record))
+        if (normalizeRegistryKey(k) === want)
+            return v;
+    return undefined;
+}
+/** Credentials of an `auths` entry, or undefined when it carries none. */
+function fromAuthEntry(entry, source) {
+    if (!entry || typeof entry !== 'object')
+        return undefined;
+    let username = typeof entry.username === 'string' ? entry.username : undefined;
+    let password = typeof entry.password === 'string' ? entry.password : undefined;
+    if (typeof entry.auth === 'string' && entry.auth) {
+        const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+        const colon = decoded.indexOf(':');
+        if (colon > 0) {
+            username = decoded.slice(0, colon);
+            password = decoded.slice(colon + 1);
+        }
+    }
+    const identityToken = typeof entry.identitytoken === 'string' && entry.identitytoken ? entry.identitytoken : undefined;
+    if (identityToken)
+        return { username, identityToken, source };
+    if (username && password)
+        return { username, password, source };
+    return undefined;
+}
+/** Parses a helper's `get` output; `<token>` as the user means an identity token. */
+function fromHelperOutput(stdout, source) {
+    const j = JSON.parse(stdout);
+    const username = typeof j.Username === 'string' ? j.Username : '';
+    const secret = typeof j.Secret === 'string' ? j.Secret : '';
+    if (!secret)
+        return undefined;
+    if (username === '<token>')
+        return { identityToken: secret, source };
+    return { username, password: secret, source };
+}
+/**
+ * Credentials for `registry` (host as written), or undefined for anonymous access.
+ * Runs credential helpers asynchronously with a timeout.
+ */
+async function resolveCredentials(registry, opts) {
+    if (opts.username && opts.password) {
+        return { username: opts.username, password: opts.password, source: 'the registry-username/registry-password inputs' };
+    }
+    const dir = opts.dockerConfigDir ?? defaultDockerConfigDir();
+    let found;
+    try {
+        found = readDockerConfig(dir);
+    }
+    catch (e) {
+        opts.warning?.(`Ignoring the Docker config: ${e.message}`);
+        return undefined;
+    }
+    if (!found)
+        return undefined;
+    const { config, file } = found;
+    const helper = lookup(config.credHelpers, registry);
+    if (typeof helper === 'string' && helper)
+        return runHelper(helper, registry, opts.warning);
+    const fromFile = fromAuthEntry(lookup(config.auths, registry), `${file} (auths)`);
+    if (fromFile)
+        return fromFile;
+    if (typeof config.credsStore === 'string' && config.credsStore)
+        return runHelper(config.credsStore, registry, opts.warning);
+    return undefined;
+}
+/**
+ * Runs `docker-credential-<name> get` with the server URL on stdin. "Not found" (any non-zero
+ * exit) means anonymous; a helper that is missing or hangs is warned about, not fatal.
+ */
+/** `<program> get` with the server URL on stdin, through the process port; never rejects. */
+async function helperGet(program, registry, proc = _runner_process_js__WEBPACK_IMPORTED_MODULE_0__/* .execProcess */ .ZG) {
+    try {
+        const r = await proc.run(program, ['get'], { input: helperServerUrl(registry), timeoutMs: HELPER_TIMEOUT_MS, maxBuffer: 1 << 20 });
+        return { code: r.killed ? null : r.code, stdout: r.stdout };
+    }
+    catch (e) {
+        return { code: null, stdout: '', error: e instanceof Error ? e : new Error(String(e)) };
+    }
+}
+async function runHelper(name, registry, warning) {
+    const program = `docker-credential-${name}`;
+    if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
+        warning?.(`Ignoring credential helper "${name}": not a valid helper name`);
+        return undefined;
+    }
+    const source = `the credential helper ${program}`;
+    const r = await helperGet(program, registry);
+    if (r.error) {
+        warning?.(`Could not run ${program} for ${registry} (${r.error.code ?? r.error.message}); continuing without credentials`);
+        return undefined;
+    }
+    if (r.code !== 0) {
+        // "credentials not found in native keychain" and the like: anonymous, quietly.
+        return undefined;
+    }
+    try {
+        return fromHelperOutput(r.stdout, source);
+    }
+    catch {
+        warning?.(`${program} printed something that is not credentials JSON; continuing without credentials`);
+        return undefined;
+    }
+}
+/**
+ * Whether credentials for `registry` are available, without contacting the registry:
+ * the inputs are checked by the caller; this looks at the Docker config and asks the
+ * helper that would be used (synchronously, bounded).
+ */
+async function hasCredentials(registry, dockerConfigDir) {
+    let found;
+    try {
+        found = readDockerConfig(dockerConfigDir ?? defaultDockerConfigDir());
+    }
+    catch {
+        return false;
+    }
+    if (!found)
+        return false;
+    const { config } = found;
+    const helper = lookup(config.credHelpers, registry);
+    const askHelper = async (name) => {
+        if (!/^[A-Za-z0-9_.-]+$/.test(name))
+            return false;
+        const r = await helperGet(`docker-credential-${name}`, registry);
+        if (r.code !== 0 || r.error)
+            return false;
+        try {
+            return fromHelperOutput(r.stdout, '') !== undefined;
+        }
+        catch {
+            return false;
+        }
+    };
+    if (typeof helper === 'string' && helper)
+        return askHelper(helper);
+    if (fromAuthEntry(lookup(config.auths, registry), ''))
+        return true;
+    if (typeof config.credsStore === 'string' && config.credsStore)
+        return askHelper(config.credsStore);
+    return false;
+}
+
+
+/***/ }),
+
+/***/ 7708:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -1184,9 +1394,9 @@ __webpack_async_result__();
 /* unused harmony exports WARNINGS_PER_KIND, warningKind, runnerAnnotator, commandsStopped */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _workflow_commands_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8478);
-/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6670);
-/* harmony import */ var _visible_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8357);
+/* harmony import */ var _workflow_commands_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1520);
+/* harmony import */ var _text_redact_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3326);
+/* harmony import */ var _text_visible_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1573);
 // The one log sink of a run: every message goes through it. Warnings become annotations
 // (with file and line when known) and are collected for the report; they are deduplicated
 // and capped per kind, so the log stays bounded whatever the input.
@@ -1214,7 +1424,7 @@ function warningKind(m) {
  * The runner's workflow commands as the annotator (file/line become `file=`/`line=`
  * annotation properties): the one way the action writes to the job log. Every message goes
  * through the one redaction function (credentials in URLs and pip options) and is made
- * visible and inert (src/visible.ts); program output goes between the runner's
+ * visible and inert (src/text/visible.ts); program output goes between the runner's
  * `::stop-commands::<token>` and `::<token>::` (see `commandsStopped`).
  */
 function runnerAnnotator(write = _workflow_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .info */ .pq, token = randomToken) {
@@ -1222,7 +1432,7 @@ function runnerAnnotator(write = _workflow_commands_js__WEBPACK_IMPORTED_MODULE_
     // An annotation's message may span lines (the protocol writer escapes LF).
     const says = (f) => (m, ...a) => {
         stopped.resume();
-        f((0,_visible_js__WEBPACK_IMPORTED_MODULE_3__/* .visible */ .RK)(clean(m), true), ...a);
+        f((0,_text_visible_js__WEBPACK_IMPORTED_MODULE_3__/* .visible */ .RK)(clean(m), true), ...a);
     };
     return {
         mask: (secret) => {
@@ -1231,7 +1441,7 @@ function runnerAnnotator(write = _workflow_commands_js__WEBPACK_IMPORTED_MODULE_
         },
         info: (m) => {
             stopped.resume();
-            for (const l of (0,_visible_js__WEBPACK_IMPORTED_MODULE_3__/* .inertLines */ .wi)(clean(m)))
+            for (const l of (0,_text_visible_js__WEBPACK_IMPORTED_MODULE_3__/* .inertLines */ .wi)(clean(m)))
                 write(l);
         },
         output: (line) => stopped.write(clean(line)),
@@ -1241,7 +1451,7 @@ function runnerAnnotator(write = _workflow_commands_js__WEBPACK_IMPORTED_MODULE_
         error: says((m, w) => (0,_workflow_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .error */ .z3)(m, props(w))),
         group: async (name, f) => {
             stopped.resume();
-            return (0,_workflow_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .group */ .Os)((0,_visible_js__WEBPACK_IMPORTED_MODULE_3__/* .visible */ .RK)(clean(name)), async () => {
+            return (0,_workflow_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .group */ .Os)((0,_text_visible_js__WEBPACK_IMPORTED_MODULE_3__/* .visible */ .RK)(clean(name)), async () => {
                 try {
                     return await f();
                 }
@@ -1254,7 +1464,7 @@ function runnerAnnotator(write = _workflow_commands_js__WEBPACK_IMPORTED_MODULE_
 }
 /** The one cleaning of every line: masked values, then credentials in URLs and pip options. */
 function clean(m) {
-    return (0,_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .redact */ .E$)((0,_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .maskSecrets */ .QU)(m));
+    return (0,_text_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .redact */ .E$)((0,_text_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .maskSecrets */ .QU)(m));
 }
 /** 128 random bits: a stop token no output can guess. */
 function randomToken() {
@@ -1297,7 +1507,7 @@ const runnerLog = runnerAnnotator();
 function props(w) {
     if (!w?.file)
         return {};
-    return { file: (0,_visible_js__WEBPACK_IMPORTED_MODULE_3__/* .visible */ .RK)((0,_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .redact */ .E$)(w.file)), startLine: w.line, startColumn: w.line !== undefined ? w.column : undefined };
+    return { file: (0,_text_visible_js__WEBPACK_IMPORTED_MODULE_3__/* .visible */ .RK)((0,_text_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .redact */ .E$)(w.file)), startLine: w.line, startColumn: w.line !== undefined ? w.column : undefined };
 }
 function logSink(out = runnerLog, perKind = WARNINGS_PER_KIND) {
     const seen = new Set();
@@ -1349,7 +1559,7 @@ function moreLine(kind, n) {
 
 /***/ }),
 
-/***/ 903:
+/***/ 9077:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1375,7 +1585,7 @@ var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 ;// CONCATENATED MODULE: external "node:string_decoder"
 const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
-;// CONCATENATED MODULE: ./src/ports/process.ts
+;// CONCATENATED MODULE: ./src/runner/process.ts
 // The one way this action starts a process (docker, docker buildx, credential helpers):
 // `@actions/exec`, argv arrays (never a shell), bounded output, a timeout or an abort that
 // kills the child's whole process tree, and — once `killChildrenOnSignal` is installed —
@@ -1680,7 +1890,7 @@ function killChildrenOnSignal(say = () => undefined) {
 
 /***/ }),
 
-/***/ 8478:
+/***/ 1520:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -1705,7 +1915,7 @@ function killChildrenOnSignal(say = () => undefined) {
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8161);
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_3__);
 /* harmony import */ var _fs_runner_files_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8663);
-/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6670);
+/* harmony import */ var _text_redact_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3326);
 // The runner's side of a step, written the way @actions/core writes it: inputs from
 // `INPUT_<NAME>`, workflow commands on stdout (`::warning file=…,line=…::message`, groups,
 // masks), step outputs in the `$GITHUB_OUTPUT` file (`name<<delimiter` blocks), the job
@@ -1778,7 +1988,7 @@ function setOutput(name, value, env = process.env) {
 }
 /** Masks a value in the rest of the job's log. */
 function setSecret(secret) {
-    (0,_redact_js__WEBPACK_IMPORTED_MODULE_5__/* .registerSecret */ .cl)(secret);
+    (0,_text_redact_js__WEBPACK_IMPORTED_MODULE_5__/* .registerSecret */ .cl)(secret);
     issueCommand('add-mask', {}, secret);
 }
 function info(message) {
@@ -1823,7 +2033,7 @@ async function appendSummary(markdown, env = process.env) {
 
 /***/ }),
 
-/***/ 6670:
+/***/ 3326:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -1933,383 +2143,7 @@ function excerpt(text, max = MAX_EXCERPT) {
 
 /***/ }),
 
-/***/ 8286:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   F2: () => (/* binding */ parseReference),
-/* harmony export */   FH: () => (/* binding */ formatReference),
-/* harmony export */   cW: () => (/* binding */ isLoopbackHost),
-/* harmony export */   gr: () => (/* binding */ isDockerHub),
-/* harmony export */   "if": () => (/* binding */ parseImageName),
-/* harmony export */   nD: () => (/* binding */ formatName),
-/* harmony export */   r6: () => (/* binding */ registryHostProblem)
-/* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
-// Image reference parsing, following the rules of the Docker reference grammar
-// (distribution/reference): the first path component is a registry host when it contains
-// a '.' or ':' or is 'localhost'. As everywhere in Docker, a name without a registry host
-// is on Docker Hub (`acme/model` → `docker.io/acme/model`, `busybox` →
-// `docker.io/library/busybox`). The local Docker engine as the store is chosen explicitly
-// (the `store: local` input): names are then kept as written and marked `local`.
-
-const COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
-const TAG = /^[\w][\w.-]{0,127}$/;
-const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
-const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::([0-9]{1,5}))?$/;
-/** Why `host` is not a registry host (syntax, port range 1–65535, length), or undefined when it is one. */
-function registryHostProblem(host) {
-    const m = HOST.exec(host);
-    if (!m)
-        return 'a registry host is a DNS name or IP address, optionally with :port';
-    if (m[1] !== undefined) {
-        const port = Number(m[1]);
-        if (!(port >= 1 && port <= 65535))
-            return `port ${m[1]} is outside 1–65535`;
-    }
-    if (host.length > 253)
-        return 'it is longer than 253 characters';
-    return undefined;
-}
-function looksLikeHost(component) {
-    return component.includes('.') || component.includes(':') || component === 'localhost';
-}
-/** Docker Hub's names: `docker.io`, `index.docker.io`, `registry-1.docker.io`. */
-function isDockerHub(registry) {
-    return registry === 'docker.io' || registry === 'index.docker.io' || registry === 'registry-1.docker.io';
-}
-/**
- * Parses `[host[:port]/]path[:tag][@digest]`. `what` names the input in error messages.
- * Throws UserError with a message a person understands.
- */
-function parseReference(input, what = 'image', opts = {}) {
-    const s = input.trim();
-    if (!s)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${what} is empty`);
-    if (/\s/.test(s))
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${what} "${input}" contains white space`);
-    let rest = s;
-    let digest;
-    const at = rest.indexOf('@');
-    if (at >= 0) {
-        digest = rest.slice(at + 1);
-        rest = rest.slice(0, at);
-        if (!DIGEST.test(digest))
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${what} "${input}" has an invalid digest "${digest}"`);
-    }
-    let tag;
-    const lastSlash = rest.lastIndexOf('/');
-    const lastColon = rest.lastIndexOf(':');
-    if (lastColon > lastSlash) {
-        tag = rest.slice(lastColon + 1);
-        rest = rest.slice(0, lastColon);
-        if (!TAG.test(tag))
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${what} "${input}" has an invalid tag "${tag}" (letters, digits, '_', '.', '-'; at most 128)`);
-    }
-    const name = parseName(rest, what, input, opts.local === true);
-    return { name, tag, digest };
-}
-/** Parses a repository name without tag or digest. */
-function parseImageName(input, what = 'image', opts = {}) {
-    const ref = parseReference(input, what, opts);
-    if (ref.tag || ref.digest) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${what} "${input}" must be a repository without a tag or digest (e.g. ghcr.io/acme/model)`);
-    }
-    return ref.name;
-}
-function parseName(rest, what, input, local) {
-    const parts = rest.split('/');
-    let registry = '';
-    if (parts.length > 1 && looksLikeHost(parts[0])) {
-        registry = parts.shift();
-        const problem = registryHostProblem(registry);
-        if (problem)
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${what} "${input}" has an invalid registry host "${registry}": ${problem}`);
-    }
-    else if (!local) {
-        registry = 'docker.io';
-    }
-    if (parts.length === 0 || parts.some((p) => p === '')) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${what} "${input}" is not a valid image reference`);
-    }
-    for (const p of parts) {
-        if (!COMPONENT.test(p)) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${what} "${input}" is not a valid image reference: "${p}" must be lowercase letters, digits and separators (. _ __ -)`);
-        }
-    }
-    let repository = parts.join('/');
-    let apiHost = registry;
-    if (registry && isDockerHub(registry)) {
-        registry = 'docker.io';
-        apiHost = 'registry-1.docker.io';
-        if (!repository.includes('/'))
-            repository = `library/${repository}`;
-    }
-    if (repository.length > 255)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${what} "${input}" is longer than 255 characters`);
-    return Object.freeze({ registry, apiHost, repository, local });
-}
-/** `registry/repository` (or just `repository` for the local engine). */
-function formatName(name) {
-    return name.registry ? `${name.registry}/${name.repository}` : name.repository;
-}
-function formatReference(name, tag, digest) {
-    let s = formatName(name);
-    if (tag)
-        s += `:${tag}`;
-    if (digest)
-        s += `@${digest}`;
-    return s;
-}
-/** Loopback hosts are reached over plain HTTP, like Docker does. */
-function isLoopbackHost(registry) {
-    const host = registry.startsWith('[') ? registry.slice(1, registry.indexOf(']')) : registry.split(':')[0];
-    return host === 'localhost' || /^127(?:\.\d{1,3}){3}$/.test(host) || host === '::1';
-}
-
-
-/***/ }),
-
-/***/ 3653:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Fd: () => (/* binding */ defaultDockerConfigDir),
-/* harmony export */   TO: () => (/* binding */ readDockerConfig),
-/* harmony export */   pe: () => (/* binding */ DOCKER_HUB_KEY),
-/* harmony export */   z8: () => (/* binding */ resolveCredentials)
-/* harmony export */ });
-/* unused harmony exports normalizeRegistryKey, helperServerUrl, fromAuthEntry, fromHelperOutput, runHelper, hasCredentials */
-/* harmony import */ var _ports_process_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(903);
-/* harmony import */ var _fs_confined_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8755);
-/* harmony import */ var _fs_runner_files_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8663);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8161);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_3__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_4___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_4__);
-/* harmony import */ var _reference_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(8286);
-// Credentials for a registry host, found the way the Docker CLI finds them:
-//   1. the action's inputs (registry-username / registry-password);
-//   2. `credHelpers[<host>]` of the Docker config → `docker-credential-<name> get`;
-//   3. `auths[<host>]` of the Docker config (base64 `auth`, `username`/`password`,
-//      `identitytoken`);
-//   4. the global `credsStore` → `docker-credential-<name> get`;
-//   5. anonymous.
-// The config is `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`. Keys match with and
-// without scheme and trailing path (`https://ghcr.io/v1/` matches `ghcr.io`), and all of
-// Docker Hub's names (`https://index.docker.io/v1/`, `docker.io`, `index.docker.io`,
-// `registry-1.docker.io`) are one registry. Docker gives a helper precedence over `auths`;
-// here `auths` entries that carry credentials come before the global `credsStore`, since
-// docker/login-action writes them there and a runner's store may not be unlockable.
-
-
-
-
-
-
-const DOCKER_HUB_KEY = 'https://index.docker.io/v1/';
-const HELPER_TIMEOUT_MS = 30_000;
-function defaultDockerConfigDir(env = process.env) {
-    return env.DOCKER_CONFIG || node_path__WEBPACK_IMPORTED_MODULE_4___default().join(node_os__WEBPACK_IMPORTED_MODULE_3___default().homedir(), '.docker');
-}
-/** `https://ghcr.io/v1/` → `ghcr.io`; every Docker Hub name → `docker.io`. Lowercased host. */
-function normalizeRegistryKey(key) {
-    let k = key.trim();
-    k = k.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
-    const slash = k.indexOf('/');
-    if (slash >= 0)
-        k = k.slice(0, slash);
-    k = k.toLowerCase();
-    return (0,_reference_js__WEBPACK_IMPORTED_MODULE_5__/* .isDockerHub */ .gr)(k) ? 'docker.io' : k;
-}
-/** The server URL a credential helper is asked about (Docker's conventions). */
-function helperServerUrl(registry) {
-    return (0,_reference_js__WEBPACK_IMPORTED_MODULE_5__/* .isDockerHub */ .gr)(registry.toLowerCase()) ? DOCKER_HUB_KEY : registry;
-}
-/**
- * `<dir>/config.json`, read without blocking and bounded (src/fs); undefined when there is
- * none. Throws for one that is not a regular file, too large, or not JSON (never quoting it:
- * it holds secrets).
- */
-function readDockerConfig(dir) {
-    const file = node_path__WEBPACK_IMPORTED_MODULE_4___default().join(dir, 'config.json');
-    let text;
-    try {
-        text = (0,_fs_confined_js__WEBPACK_IMPORTED_MODULE_1__/* .readFileBoundedSync */ .ri)(file, file, { maxBytes: _fs_runner_files_js__WEBPACK_IMPORTED_MODULE_2__/* .RUNNER_FILE_CAPS */ .gK.DOCKER_CONFIG }).toString('utf8');
-    }
-    catch (e) {
-        if ((0,_fs_confined_js__WEBPACK_IMPORTED_MODULE_1__/* .isConfinedError */ .pY)(e) && e.reason === 'missing')
-            return undefined;
-        throw new Error((0,_fs_confined_js__WEBPACK_IMPORTED_MODULE_1__/* .isConfinedError */ .pY)(e) ? e.message : `${file} could not be read`);
-    }
-    try {
-        const config = JSON.parse(text);
-        if (!config || typeof config !== 'object')
-            return undefined;
-        return { config, file };
-    }
-    catch {
-        // Do not quote the file: it holds secrets.
-        throw new Error(`${file} is not valid JSON`);
-    }
-}
-/** The value of `record` under the key that means `registry` (exact key first). */
-function lookup(record, registry) {
-    if (!record || typeof record !== 'object')
-        return undefined;
-    if (Object.prototype.hasOwnProperty.call(record, registry))
-        return record[registry];
-    const want = normalizeRegistryKey(registry);
-    if (want === 'docker.io' && Object.prototype.hasOwnProperty.call(record, DOCKER_HUB_KEY))
-        return record[DOCKER_HUB_KEY];
-    for (const [k, v] of Object.entries(record))
-        if (normalizeRegistryKey(k) === want)
-            return v;
-    return undefined;
-}
-/** Credentials of an `auths` entry, or undefined when it carries none. */
-function fromAuthEntry(entry, source) {
-    if (!entry || typeof entry !== 'object')
-        return undefined;
-    let username = typeof entry.username === 'string' ? entry.username : undefined;
-    let password = typeof entry.password === 'string' ? entry.password : undefined;
-    if (typeof entry.auth === 'string' && entry.auth) {
-        const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
-        const colon = decoded.indexOf(':');
-        if (colon > 0) {
-            username = decoded.slice(0, colon);
-            password = decoded.slice(colon + 1);
-        }
-    }
-    const identityToken = typeof entry.identitytoken === 'string' && entry.identitytoken ? entry.identitytoken : undefined;
-    if (identityToken)
-        return { username, identityToken, source };
-    if (username && password)
-        return { username, password, source };
-    return undefined;
-}
-/** Parses a helper's `get` output; `<token>` as the user means an identity token. */
-function fromHelperOutput(stdout, source) {
-    const j = JSON.parse(stdout);
-    const username = typeof j.Username === 'string' ? j.Username : '';
-    const secret = typeof j.Secret === 'string' ? j.Secret : '';
-    if (!secret)
-        return undefined;
-    if (username === '<token>')
-        return { identityToken: secret, source };
-    return { username, password: secret, source };
-}
-/**
- * Credentials for `registry` (host as written), or undefined for anonymous access.
- * Runs credential helpers asynchronously with a timeout.
- */
-async function resolveCredentials(registry, opts) {
-    if (opts.username && opts.password) {
-        return { username: opts.username, password: opts.password, source: 'the registry-username/registry-password inputs' };
-    }
-    const dir = opts.dockerConfigDir ?? defaultDockerConfigDir();
-    let found;
-    try {
-        found = readDockerConfig(dir);
-    }
-    catch (e) {
-        opts.warning?.(`Ignoring the Docker config: ${e.message}`);
-        return undefined;
-    }
-    if (!found)
-        return undefined;
-    const { config, file } = found;
-    const helper = lookup(config.credHelpers, registry);
-    if (typeof helper === 'string' && helper)
-        return runHelper(helper, registry, opts.warning);
-    const fromFile = fromAuthEntry(lookup(config.auths, registry), `${file} (auths)`);
-    if (fromFile)
-        return fromFile;
-    if (typeof config.credsStore === 'string' && config.credsStore)
-        return runHelper(config.credsStore, registry, opts.warning);
-    return undefined;
-}
-/**
- * Runs `docker-credential-<name> get` with the server URL on stdin. "Not found" (any non-zero
- * exit) means anonymous; a helper that is missing or hangs is warned about, not fatal.
- */
-/** `<program> get` with the server URL on stdin, through the process port; never rejects. */
-async function helperGet(program, registry, proc = _ports_process_js__WEBPACK_IMPORTED_MODULE_0__/* .execProcess */ .ZG) {
-    try {
-        const r = await proc.run(program, ['get'], { input: helperServerUrl(registry), timeoutMs: HELPER_TIMEOUT_MS, maxBuffer: 1 << 20 });
-        return { code: r.killed ? null : r.code, stdout: r.stdout };
-    }
-    catch (e) {
-        return { code: null, stdout: '', error: e instanceof Error ? e : new Error(String(e)) };
-    }
-}
-async function runHelper(name, registry, warning) {
-    const program = `docker-credential-${name}`;
-    if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
-        warning?.(`Ignoring credential helper "${name}": not a valid helper name`);
-        return undefined;
-    }
-    const source = `the credential helper ${program}`;
-    const r = await helperGet(program, registry);
-    if (r.error) {
-        warning?.(`Could not run ${program} for ${registry} (${r.error.code ?? r.error.message}); continuing without credentials`);
-        return undefined;
-    }
-    if (r.code !== 0) {
-        // "credentials not found in native keychain" and the like: anonymous, quietly.
-        return undefined;
-    }
-    try {
-        return fromHelperOutput(r.stdout, source);
-    }
-    catch {
-        warning?.(`${program} printed something that is not credentials JSON; continuing without credentials`);
-        return undefined;
-    }
-}
-/**
- * Whether credentials for `registry` are available, without contacting the registry:
- * the inputs are checked by the caller; this looks at the Docker config and asks the
- * helper that would be used (synchronously, bounded).
- */
-async function hasCredentials(registry, dockerConfigDir) {
-    let found;
-    try {
-        found = readDockerConfig(dockerConfigDir ?? defaultDockerConfigDir());
-    }
-    catch {
-        return false;
-    }
-    if (!found)
-        return false;
-    const { config } = found;
-    const helper = lookup(config.credHelpers, registry);
-    const askHelper = async (name) => {
-        if (!/^[A-Za-z0-9_.-]+$/.test(name))
-            return false;
-        const r = await helperGet(`docker-credential-${name}`, registry);
-        if (r.code !== 0 || r.error)
-            return false;
-        try {
-            return fromHelperOutput(r.stdout, '') !== undefined;
-        }
-        catch {
-            return false;
-        }
-    };
-    if (typeof helper === 'string' && helper)
-        return askHelper(helper);
-    if (fromAuthEntry(lookup(config.auths, registry), ''))
-        return true;
-    if (typeof config.credsStore === 'string' && config.credsStore)
-        return askHelper(config.credsStore);
-    return false;
-}
-
-
-/***/ }),
-
-/***/ 8357:
+/***/ 1573:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -2353,6 +2187,172 @@ function inertLine(s) {
 /** Lines of a message for the job log, each inert (an LF in `s` starts a new line). */
 function inertLines(s) {
     return s.split('\n').map(inertLine);
+}
+
+
+/***/ }),
+
+/***/ 209:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BG: () => (/* binding */ StoreKinds),
+/* harmony export */   CG: () => (/* binding */ STEP_SUMMARY_LIMIT),
+/* harmony export */   G0: () => (/* binding */ Inputs),
+/* harmony export */   QO: () => (/* binding */ COMMENT_MARKER_PREFIX),
+/* harmony export */   ZI: () => (/* binding */ SecretIds),
+/* harmony export */   _G: () => (/* binding */ RefreshModes),
+/* harmony export */   dX: () => (/* binding */ Modes),
+/* harmony export */   dm: () => (/* binding */ PruneModes),
+/* harmony export */   dr: () => (/* binding */ CacheModes),
+/* harmony export */   gC: () => (/* binding */ Labels),
+/* harmony export */   tM: () => (/* binding */ CacheBackendChoices),
+/* harmony export */   tS: () => (/* binding */ HASH_SCHEME),
+/* harmony export */   tY: () => (/* binding */ Outputs),
+/* harmony export */   vs: () => (/* binding */ BuildArgNames)
+/* harmony export */ });
+/* unused harmony export CacheBackends */
+// Every input and output name of action.yml, defined once (docs/DESIGN.md §2: the interface is a contract).
+const Inputs = {
+    EnvironmentFile: 'environment-file',
+    Image: 'image',
+    BaseRepository: 'base-repository',
+    BaseTagPrefix: 'base-tag-prefix',
+    BaseDockerfile: 'base-dockerfile',
+    BaseBuildArgs: 'base-build-args',
+    Dockerfile: 'dockerfile',
+    Context: 'context',
+    Tags: 'tags',
+    Mode: 'mode',
+    Push: 'push',
+    MaxAge: 'max-age',
+    CacheMode: 'cache-mode',
+    CacheRef: 'cache-ref',
+    AppCacheRef: 'app-cache-ref',
+    Platforms: 'platforms',
+    BuildPlatforms: 'build-platforms',
+    BuildArgs: 'build-args',
+    Labels: 'labels',
+    Target: 'target',
+    Builder: 'builder',
+    KeepLatest: 'keep-latest',
+    KeepDays: 'keep-days',
+    Prune: 'prune',
+    Summary: 'summary',
+    PrComment: 'pr-comment',
+    GithubToken: 'github-token',
+    RegistryUsername: 'registry-username',
+    RegistryPassword: 'registry-password',
+    InsecureRegistries: 'insecure-registries',
+    CompareTo: 'compare-to',
+    MaxSize: 'max-size',
+    MaxGrowth: 'max-growth',
+    FailOnBudget: 'fail-on-budget',
+    Refresh: 'refresh',
+    CacheBackend: 'cache-backend',
+    ActionsCacheMaxSize: 'actions-cache-max-size',
+    Store: 'store',
+    Secrets: 'secrets',
+    SecretFiles: 'secret-files',
+    SecretEnvs: 'secret-envs',
+    Ssh: 'ssh',
+    Condarc: 'condarc',
+    SmokeTest: 'smoke-test',
+    BaseSmokeTest: 'base-smoke-test',
+    SmokeTestTimeout: 'smoke-test-timeout',
+};
+const Outputs = {
+    EnvHash: 'env-hash',
+    BaseTag: 'base-tag',
+    BaseImage: 'base-image',
+    BaseReused: 'base-reused',
+    Image: 'image',
+    Digest: 'digest',
+    ImageSize: 'image-size',
+    CacheHitRatio: 'cache-hit-ratio',
+    CachedSteps: 'cached-steps',
+    TotalSteps: 'total-steps',
+    Metadata: 'metadata',
+    Tags: 'tags',
+};
+const Modes = ['auto', 'base', 'plan', 'merge'];
+const PruneModes = ['false', 'dry-run', 'true'];
+const RefreshModes = ['pull', 'full'];
+const CacheBackends = ['registry', 'actions', 'both'];
+/** `cache-backend` as written: a backend, or empty for "decided per run". */
+const CacheBackendChoices = ['', ...CacheBackends];
+const StoreKinds = ['registry', 'local'];
+const CacheModes = ['min', 'max'];
+/** Image labels the action writes on every base it builds. */
+const Labels = {
+    EnvHash: 'io.github.conda-image-action.env-hash',
+    /** The canonical environment document (JSON) that was hashed; read back to explain rebuilds. */
+    EnvDocument: 'io.github.conda-image-action.env-document',
+    Scheme: 'io.github.conda-image-action.scheme',
+    /** Absolute path of the size manifest (conda packages and installed sizes) in the image's last layer. */
+    SizeManifest: 'io.github.conda-image-action.size-manifest',
+    /** The lines of the hashed requirement files (not hashed): "why rebuilt" shows which requirements changed. */
+    EnvFiles: 'io.github.conda-image-action.env-files',
+    Source: 'org.opencontainers.image.source',
+    Revision: 'org.opencontainers.image.revision',
+    Created: 'org.opencontainers.image.created',
+};
+const HASH_SCHEME = 'v1';
+/** Build-arg names passed to the Dockerfiles. */
+const BuildArgNames = {
+    EnvironmentFile: 'ENVIRONMENT_FILE',
+    /** The environment hash, given to the bundled template only (part of its solve step's cache key). */
+    EnvHash: 'ENV_HASH',
+    BaseImage: 'BASE_IMAGE',
+};
+/** BuildKit secret ids the bundled template mounts when they are given. */
+const SecretIds = {
+    Condarc: 'condarc',
+    PipConf: 'pip_conf',
+    Netrc: 'netrc',
+};
+/** Marker that identifies the action's sticky PR comment (one per image). */
+const COMMENT_MARKER_PREFIX = '<!-- conda-image-action:';
+/** GitHub's limit on a step summary; the report stays well below it. */
+const STEP_SUMMARY_LIMIT = 1024 * 1024;
+
+
+/***/ }),
+
+/***/ 2426:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   gJ: () => (/* binding */ errorMessage),
+/* harmony export */   iU: () => (/* binding */ isUserError),
+/* harmony export */   yo: () => (/* binding */ UserError)
+/* harmony export */ });
+/**
+ * An error the user can fix (bad input, malformed environment file, denied registry access).
+ * `main` reports it as one `::error` annotation — with file and line where known — and
+ * exits non-zero without a stack trace. Anything else is a bug and is reported as such.
+ */
+class UserError extends Error {
+    file;
+    /** 1-based line in `file`. */
+    line;
+    column;
+    constructor(message, where = {}) {
+        super(message);
+        this.name = 'UserError';
+        this.file = where.file;
+        this.line = where.line;
+        this.column = where.column;
+    }
+}
+function isUserError(e) {
+    return e instanceof UserError;
+}
+/** Message of any thrown value, without a stack. */
+function errorMessage(e) {
+    if (e instanceof Error)
+        return e.message;
+    return String(e);
 }
 
 

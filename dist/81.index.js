@@ -1,8 +1,8 @@
-export const id = 505;
-export const ids = [505];
+export const id = 81;
+export const ids = [81];
 export const modules = {
 
-/***/ 8505:
+/***/ 7081:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -19,17 +19,17 @@ var external_node_os_default = /*#__PURE__*/__webpack_require__.n(external_node_
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __webpack_require__(6760);
 var external_node_path_default = /*#__PURE__*/__webpack_require__.n(external_node_path_);
-// EXTERNAL MODULE: ./src/errors.ts
-var errors = __webpack_require__(3916);
+// EXTERNAL MODULE: ./src/vocabulary/user-error.ts
+var user_error = __webpack_require__(2426);
 // EXTERNAL MODULE: ./src/fs/runner-files.ts
 var runner_files = __webpack_require__(8663);
 // EXTERNAL MODULE: ./src/registry/credentials.ts
 var credentials = __webpack_require__(3653);
 // EXTERNAL MODULE: ./src/fs/confined.ts
 var confined = __webpack_require__(8755);
-// EXTERNAL MODULE: ./src/ports/process.ts + 2 modules
-var ports_process = __webpack_require__(903);
-;// CONCATENATED MODULE: ./src/source-date.ts
+// EXTERNAL MODULE: ./src/runner/process.ts + 2 modules
+var runner_process = __webpack_require__(9077);
+;// CONCATENATED MODULE: ./src/context/source-date.ts
 // The build's source date: what the `created` label and BuildKit's SOURCE_DATE_EPOCH say, so
 // that a rebuild of the same commit yields the same image. Pure choices over plain data,
 // plus one bounded process call (the commit time of HEAD).
@@ -55,11 +55,11 @@ function source_date_parseSourceDateEpoch(value) {
     const v = value.trim();
     const shown = JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
     if (!/^\d{1,15}$/.test(v)) {
-        throw new errors/* UserError */.yo(`SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UTC (e.g. the output of \`git log -1 --format=%ct\`); got ${shown}`);
+        throw new user_error/* UserError */.yo(`SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UTC (e.g. the output of \`git log -1 --format=%ct\`); got ${shown}`);
     }
     const seconds = Number(v);
     if (seconds > SOURCE_DATE_EPOCH_MAX) {
-        throw new errors/* UserError */.yo(`SOURCE_DATE_EPOCH must lie in the years 1970–9999 (at most ${SOURCE_DATE_EPOCH_MAX}); got ${shown}`);
+        throw new user_error/* UserError */.yo(`SOURCE_DATE_EPOCH must lie in the years 1970–9999 (at most ${SOURCE_DATE_EPOCH_MAX}); got ${shown}`);
     }
     return new Date(seconds * 1000);
 }
@@ -194,7 +194,7 @@ function committerSeconds(commit) {
  * with every program-valued key overridden; undefined when there is no checkout, no git, or
  * no answer within a few seconds (the process is killed then).
  */
-async function headCommitSeconds(dir, timeoutMs = GIT_TIMEOUT_MS, proc = ports_process/* execProcess */.ZG, env = process.env) {
+async function headCommitSeconds(dir, timeoutMs = GIT_TIMEOUT_MS, proc = runner_process/* execProcess */.ZG, env = process.env) {
     const gitDir = checkoutGitDir(dir);
     if (!gitDir)
         return undefined;
@@ -212,7 +212,7 @@ async function headCommitSeconds(dir, timeoutMs = GIT_TIMEOUT_MS, proc = ports_p
     }
 }
 /** The port call: the source date of this run. */
-async function resolveSourceDate(ctx, clock = () => new Date(), proc = ports_process/* execProcess */.ZG) {
+async function resolveSourceDate(ctx, clock = () => new Date(), proc = runner_process/* execProcess */.ZG) {
     const commitSeconds = ctx.sourceDateEpoch ? undefined : await headCommitSeconds(ctx.workspace, GIT_TIMEOUT_MS, proc);
     return chooseSourceDate({ explicit: ctx.sourceDateEpoch, commitSeconds, eventTimestamp: ctx.eventCommitTimestamp, now: clock() });
 }
@@ -226,7 +226,7 @@ function sameDigestAs(digest, candidates) {
     return candidates.find((c) => c.ref && c.digest === digest)?.ref;
 }
 
-;// CONCATENATED MODULE: ./src/context.ts
+;// CONCATENATED MODULE: ./src/context/run-context.ts
 // What the runner tells the action about the run (environment variables and the event
 // payload), read once at the edge into plain data.
 
@@ -275,10 +275,10 @@ function readEventPayload(file) {
         parsed = JSON.parse(text);
     }
     catch {
-        throw new errors/* UserError */.yo('The event payload file (GITHUB_EVENT_PATH) is not valid JSON: the runner writes it; was it replaced by an earlier step?');
+        throw new user_error/* UserError */.yo('The event payload file (GITHUB_EVENT_PATH) is not valid JSON: the runner writes it; was it replaced by an earlier step?');
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        throw new errors/* UserError */.yo('The event payload file (GITHUB_EVENT_PATH) does not hold a JSON object');
+        throw new user_error/* UserError */.yo('The event payload file (GITHUB_EVENT_PATH) does not hold a JSON object');
     }
     return parsed;
 }
@@ -316,8 +316,8 @@ function sourceDate(value) {
 
 // EXTERNAL MODULE: ./src/buildx/argv.ts
 var argv = __webpack_require__(2548);
-// EXTERNAL MODULE: ./src/buildx/builder.ts + 1 modules
-var builder = __webpack_require__(8153);
+// EXTERNAL MODULE: ./src/buildx/builder-cli.ts + 1 modules
+var builder_cli = __webpack_require__(3969);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __webpack_require__(1455);
 // EXTERNAL MODULE: external "node:perf_hooks"
@@ -1014,14 +1014,14 @@ async function spawnBuild(args, opts, log, progress, end) {
         }
     };
     try {
-        const r = await (opts.proc ?? ports_process/* execProcess */.ZG).run('docker', args, { env: opts.env, signal: opts.signal, maxBuffer: 0, onStdout, onStderr: progress });
+        const r = await (opts.proc ?? runner_process/* execProcess */.ZG).run('docker', args, { env: opts.env, signal: opts.signal, maxBuffer: 0, onStdout, onStderr: progress });
         if (r.killed === 'aborted' || opts.signal?.aborted)
             throw new Error('the build was aborted');
         return r.killed ? { code: null, signal: 'SIGKILL' } : { code: r.code, signal: null };
     }
     catch (e) {
-        if ((0,ports_process/* isProgramNotFound */.qi)(e))
-            throw new errors/* UserError */.yo(docker/* DOCKER_MISSING */.EO);
+        if ((0,runner_process/* isProgramNotFound */.qi)(e))
+            throw new user_error/* UserError */.yo(docker/* DOCKER_MISSING */.EO);
         if (opts.signal?.aborted)
             throw new Error('the build was aborted');
         throw e;
@@ -1098,7 +1098,7 @@ async function runBuild(spec, opts = {}) {
         const failure = tracker.failure();
         const text = tracker.textTail();
         if ((0,docker/* isBuildxMissing */.Tk)(text.join('\n')))
-            throw new errors/* UserError */.yo(docker/* BUILDX_MISSING */.QG);
+            throw new user_error/* UserError */.yo(docker/* BUILDX_MISSING */.QG);
         const message = failureMessage(signal ? null : code, failure, text) + (signal ? ` (killed by ${signal})` : '');
         // Errors of the user's Dockerfile that BuildKit reports without a line (unknown target stage, blank base name).
         const userContent = /target stage "[^"]*" could not be found|base name \(?\$?\{?\w*\}?\)? ?should not be blank|dockerfile parse error/i.test(text.join('\n'));
@@ -1107,7 +1107,7 @@ async function runBuild(spec, opts = {}) {
             const where = { file: spec.dockerfile };
             if (failure.dockerfileLine !== undefined)
                 where.line = failure.dockerfileLine;
-            throw new errors/* UserError */.yo(message, where);
+            throw new user_error/* UserError */.yo(message, where);
         }
         throw new Error(message);
     }
@@ -1158,10 +1158,10 @@ async function runBuild(spec, opts = {}) {
 
 
 
-// EXTERNAL MODULE: ./src/constants.ts
-var constants = __webpack_require__(7242);
-// EXTERNAL MODULE: ./src/reference.ts
-var reference = __webpack_require__(8286);
+// EXTERNAL MODULE: ./src/vocabulary/constants.ts
+var constants = __webpack_require__(209);
+// EXTERNAL MODULE: ./src/image/reference.ts
+var reference = __webpack_require__(3564);
 ;// CONCATENATED MODULE: ./src/actions-cache/index.ts
 // A second build cache through the GitHub Actions cache service (docs/DESIGN.md §4.6): a BuildKit
 // `type=local` cache directory, restored with `@actions/cache` before a build and saved after
@@ -1491,9 +1491,9 @@ async function buildRetrying(spec, tc, ports) {
         return await ports.buildx.build(spec, opts);
     }
     catch (e) {
-        if ((0,errors/* isUserError */.iU)(e) || spec.output !== 'push')
+        if ((0,user_error/* isUserError */.iU)(e) || spec.output !== 'push')
             throw e;
-        ports.log.warning(`The build or its push failed (${(0,errors/* errorMessage */.gJ)(e).split('\n')[0]}); trying once more`);
+        ports.log.warning(`The build or its push failed (${(0,user_error/* errorMessage */.gJ)(e).split('\n')[0]}); trying once more`);
         return ports.buildx.build(spec, opts);
     }
 }
@@ -1506,7 +1506,7 @@ async function runOneBuild(kind, spec, s, tc, ports) {
         kind,
         envHash: s.fp.hash,
         branch: cacheBranch(s.env, s.ctx.pullRequest?.number),
-        // Read once, bounded, with the rest of the event payload (src/context.ts).
+        // Read once, bounded, with the rest of the event payload (src/context/run-context.ts).
         defaultBranch: s.ctx.defaultBranch,
         platform: s.platforms.join(','),
         revision: s.ctx.sha,
@@ -1583,7 +1583,7 @@ function cacheTotals(builds) {
     return { cachedSteps, totalSteps, ratio };
 }
 
-;// CONCATENATED MODULE: ./src/dated-tags.ts
+;// CONCATENATED MODULE: ./src/image/dated-tags.ts
 // Dated base tags `<prefix><hash12>-<YYYYMMDD>` and the choice between reusing one and
 // building today's. Pure functions over plain data; the clock is passed in.
 const DAY_MS = 86_400_000;
@@ -1765,7 +1765,7 @@ function splitFutureTags(dated, now) {
     return { dated: dated.filter((t) => !isFromTheFuture(t, now)), future: dated.filter((t) => isFromTheFuture(t, now)) };
 }
 
-;// CONCATENATED MODULE: ./src/compare.ts
+;// CONCATENATED MODULE: ./src/run/compare.ts
 // Which image a run's size is compared with: the previous image of the same *stream*, read
 // before this run pushes anything. Pure functions over the run context.
 //
@@ -1817,7 +1817,7 @@ function comparisonTags(ctx) {
     return out;
 }
 
-;// CONCATENATED MODULE: ./src/fs/inputs.ts
+;// CONCATENATED MODULE: ./src/fs/input-paths.ts
 // File and directory inputs (`environment-file`, `base-dockerfile`, `dockerfile`, `context`):
 // resolved inside the workspace with src/fs; anything else is one user error naming the input.
 
@@ -1831,25 +1831,25 @@ function workspace(dir) {
         return (0,confined/* workspaceAt */.xJ)(dir);
     }
     catch {
-        throw new errors/* UserError */.yo(`The workspace "${dir}" does not exist (GITHUB_WORKSPACE or the working directory)`);
+        throw new user_error/* UserError */.yo(`The workspace "${dir}" does not exist (GITHUB_WORKSPACE or the working directory)`);
     }
 }
 function inputError(name, value, e) {
     switch (e.reason) {
         case 'missing':
-            return new errors/* UserError */.yo(`Input "${name}": file "${value}" does not exist`);
+            return new user_error/* UserError */.yo(`Input "${name}": file "${value}" does not exist`);
         case 'directory':
         case 'not-regular':
-            return new errors/* UserError */.yo(`Input "${name}": "${value}" is not a file`);
+            return new user_error/* UserError */.yo(`Input "${name}": "${value}" is not a file`);
         case 'outside':
-            return new errors/* UserError */.yo(`Input "${name}": "${value}" is outside the workspace — only files of the checked-out repository are read`);
+            return new user_error/* UserError */.yo(`Input "${name}": "${value}" is outside the workspace — only files of the checked-out repository are read`);
         case 'system':
-            return new errors/* UserError */.yo(`Input "${name}": "${value}" is a system path (/proc, /sys, /dev) — only files of the checked-out repository are read`);
+            return new user_error/* UserError */.yo(`Input "${name}": "${value}" is a system path (/proc, /sys, /dev) — only files of the checked-out repository are read`);
         default:
-            return new errors/* UserError */.yo(`Input "${name}": "${value}" cannot be read: ${e.detail}`);
+            return new user_error/* UserError */.yo(`Input "${name}": "${value}" cannot be read: ${e.detail}`);
     }
 }
-function inputs_confined(name, value, f) {
+function input_paths_confined(name, value, f) {
     try {
         return f();
     }
@@ -1863,8 +1863,8 @@ function inputs_confined(name, value, f) {
  */
 function inputFile(name, value, workspaceDir) {
     const ws = workspace(workspaceDir);
-    const p = inputs_confined(name, value, () => (0,confined/* resolveConfinedSync */.us)(ws, value));
-    inputs_confined(name, value, () => {
+    const p = input_paths_confined(name, value, () => (0,confined/* resolveConfinedSync */.us)(ws, value));
+    input_paths_confined(name, value, () => {
         const st = (0,external_node_fs_.statSync)(p.real);
         if (!st.isFile())
             throw new confined/* ConfinedError */.RW(st.isDirectory() ? 'directory' : 'not-regular', value);
@@ -1874,13 +1874,13 @@ function inputFile(name, value, workspaceDir) {
 /** A file input read as UTF-8 text (bounded): its path and content. */
 function readInputFile(name, value, workspaceDir, maxBytes = MAX_DOCKERFILE_BYTES) {
     const ws = workspace(workspaceDir);
-    const f = inputs_confined(name, value, () => (0,confined/* readConfinedSync */.S$)(ws, value, { maxBytes }));
+    const f = input_paths_confined(name, value, () => (0,confined/* readConfinedSync */.S$)(ws, value, { maxBytes }));
     return { path: f.abs, content: f.bytes.toString('utf8') };
 }
 /** A directory input (`context`): its absolute path; it must be a directory inside the workspace. */
 function inputDirectory(name, value, workspaceDir) {
     const ws = workspace(workspaceDir);
-    const p = inputs_confined(name, value, () => (0,confined/* resolveConfinedSync */.us)(ws, value));
+    const p = input_paths_confined(name, value, () => (0,confined/* resolveConfinedSync */.us)(ws, value));
     let dir = false;
     try {
         dir = (0,external_node_fs_.statSync)(p.real).isDirectory();
@@ -1889,7 +1889,7 @@ function inputDirectory(name, value, workspaceDir) {
         dir = false;
     }
     if (!dir)
-        throw new errors/* UserError */.yo(`Input "${name}": "${value}" is not a directory`);
+        throw new user_error/* UserError */.yo(`Input "${name}": "${value}" is not a directory`);
     return external_node_path_default().resolve(p.abs);
 }
 
@@ -1939,21 +1939,21 @@ function normalizeNewlines(text) {
     return noBom.includes('\r') ? noBom.replace(/\r\n?/g, '\n') : noBom;
 }
 
-// EXTERNAL MODULE: ./src/redact.ts
-var redact = __webpack_require__(6670);
-;// CONCATENATED MODULE: ./src/hash/secrets.ts
+// EXTERNAL MODULE: ./src/text/redact.ts
+var redact = __webpack_require__(3326);
+;// CONCATENATED MODULE: ./src/hash/label-secrets.ts
 // The document is written as an image label, readable by anyone who can pull the image.
 // Secrets that users commonly put into channels, index URLs, variables or build-args are
 // replaced by a short digest: the hash still changes when the secret changes (prefer a
 // rebuild), but the secret never reaches the label. Which text counts as a credential is
-// decided by the one redaction function (src/redact.ts); here it masks with a digest.
+// decided by the one redaction function (src/text/redact.ts); here it masks with a digest.
 
 
 const SECRET_NAME = /(TOKEN|SECRET|PASSW(OR)?D|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH)/i;
 function mask(secret) {
     return `sha256:${sha256Hex(secret).slice(0, 16)}`;
 }
-/** `https://user:pass@host` → `https://user:sha256:…@host`; anaconda `/t/<token>/` → `/t/sha256:…/`; see src/redact.ts. */
+/** `https://user:pass@host` → `https://user:sha256:…@host`; anaconda `/t/<token>/` → `/t/sha256:…/`; see src/text/redact.ts. */
 function redactUrlSecrets(text) {
     return (0,redact/* redact */.E$)(text, mask);
 }
@@ -4394,9 +4394,9 @@ function misspeltKey(key) {
 }
 function readEnvironment(root, file) {
     if (root.kind === 'scalar' && root.value === null)
-        throw new errors/* UserError */.yo(`${file} is empty — expected a conda environment (name, channels, dependencies)`, { file, line: 1 });
+        throw new user_error/* UserError */.yo(`${file} is empty — expected a conda environment (name, channels, dependencies)`, { file, line: 1 });
     if (root.kind !== 'map')
-        throw new errors/* UserError */.yo(`${file}:${root.line}: the top level must be a mapping (name:, channels:, dependencies:), not ${describe(root)}`, {
+        throw new user_error/* UserError */.yo(`${file}:${root.line}: the top level must be a mapping (name:, channels:, dependencies:), not ${describe(root)}`, {
             file,
             line: root.line,
         });
@@ -4411,7 +4411,7 @@ function readEnvironment(root, file) {
         switch (key) {
             case 'name':
                 if (value.kind !== 'scalar')
-                    throw new errors/* UserError */.yo(`${file}:${value.line}: \`name\` must be a string, not ${describe(value)}`, { file, line: value.line });
+                    throw new user_error/* UserError */.yo(`${file}:${value.line}: \`name\` must be a string, not ${describe(value)}`, { file, line: value.line });
                 name = value.value ?? undefined;
                 break;
             case 'channels':
@@ -4439,7 +4439,7 @@ function readEnvironment(root, file) {
     if (deps === undefined) {
         const hint = suspicious.find((s) => s.meant === 'dependencies');
         const line = hint?.line ?? root.line;
-        throw new errors/* UserError */.yo(`${file}:${line}: no \`dependencies:\` list — the environment would install nothing${hint ? ` (found "${hint.key}:" — did you mean "dependencies:"?)` : ''}`, { file, line });
+        throw new user_error/* UserError */.yo(`${file}:${line}: no \`dependencies:\` list — the environment would install nothing${hint ? ` (found "${hint.key}:" — did you mean "dependencies:"?)` : ''}`, { file, line });
     }
     const { conda, pipSections } = readDependencies(deps, file, warnings);
     return { name, channels, conda, pipSections, variables, extra, warnings };
@@ -4448,10 +4448,10 @@ function readChannels(value, file) {
     if (value.kind === 'scalar' && value.value === null)
         return [];
     if (value.kind !== 'seq')
-        throw new errors/* UserError */.yo(`${file}:${value.line}: \`channels\` must be a list of channel names, not ${describe(value)}`, { file, line: value.line });
+        throw new user_error/* UserError */.yo(`${file}:${value.line}: \`channels\` must be a list of channel names, not ${describe(value)}`, { file, line: value.line });
     return value.items.map((c) => {
         if (c.kind !== 'scalar' || c.value === null || c.value.trim() === '')
-            throw new errors/* UserError */.yo(`${file}:${c.line}: each channel must be a non-empty string, not ${describe(c)}`, { file, line: c.line });
+            throw new user_error/* UserError */.yo(`${file}:${c.line}: each channel must be a non-empty string, not ${describe(c)}`, { file, line: c.line });
         return c.value.trim();
     });
 }
@@ -4459,11 +4459,11 @@ function readVariables(value, file) {
     if (value.kind === 'scalar' && value.value === null)
         return undefined;
     if (value.kind !== 'map')
-        throw new errors/* UserError */.yo(`${file}:${value.line}: \`variables\` must be a mapping of NAME: value, not ${describe(value)}`, { file, line: value.line });
+        throw new user_error/* UserError */.yo(`${file}:${value.line}: \`variables\` must be a mapping of NAME: value, not ${describe(value)}`, { file, line: value.line });
     const out = userRecord();
     for (const { key, value: v } of value.entries) {
         if (v.kind !== 'scalar')
-            throw new errors/* UserError */.yo(`${file}:${v.line}: variable "${(0,redact/* excerpt */.Kb)(key)}" must have a string value, not ${describe(v)}`, { file, line: v.line });
+            throw new user_error/* UserError */.yo(`${file}:${v.line}: variable "${(0,redact/* excerpt */.Kb)(key)}" must have a string value, not ${describe(v)}`, { file, line: v.line });
         out[key] = v.value;
     }
     return out;
@@ -4473,11 +4473,11 @@ function impossible(n, problem, file) {
     const why = problem(n.value);
     const what = problem === pipEntryProblem ? 'a pip requirement' : 'a conda package spec';
     if (why)
-        throw new errors/* UserError */.yo(`${file}:${n.line}: "${(0,redact/* excerpt */.Kb)(n.value)}" is not ${what}: ${why}`, { file, line: n.line });
+        throw new user_error/* UserError */.yo(`${file}:${n.line}: "${(0,redact/* excerpt */.Kb)(n.value)}" is not ${what}: ${why}`, { file, line: n.line });
 }
 function env_entryOf(n, what, file, warnings, problem = condaSpecProblem) {
     if (n.kind !== 'scalar' || n.value === null || n.value.trim() === '')
-        throw new errors/* UserError */.yo(`${file}:${n.line}: ${what} must be a non-empty string, not ${describe(n)}`, { file, line: n.line });
+        throw new user_error/* UserError */.yo(`${file}:${n.line}: ${what} must be a non-empty string, not ${describe(n)}`, { file, line: n.line });
     impossible({ value: n.value, line: n.line }, problem, file);
     if (n.typed && warnings) {
         warnings.push(`${file}:${n.line}: ${what.replace(/^an? /, '')} ${n.value} is a ${n.typed} in YAML, not a package spec — conda reads it as a ${n.typed}; quote it if it is meant as a name`);
@@ -4493,7 +4493,7 @@ function readDependencies(value, file, warnings) {
         return { conda, pipSections };
     }
     if (value.kind !== 'seq')
-        throw new errors/* UserError */.yo(`${file}:${value.line}: \`dependencies\` must be a list (- numpy, - pip: [...]), not ${describe(value)}`, { file, line: value.line });
+        throw new user_error/* UserError */.yo(`${file}:${value.line}: \`dependencies\` must be a list (- numpy, - pip: [...]), not ${describe(value)}`, { file, line: value.line });
     for (const item of value.items) {
         if (item.kind === 'scalar') {
             conda.push(env_entryOf(item, 'a dependency', file, warnings));
@@ -4511,9 +4511,9 @@ function readDependencies(value, file, warnings) {
                 conda.push({ text: e.text, line: e.line, selector: { expr, form: 'sel' } });
                 continue;
             }
-            throw new errors/* UserError */.yo(`${file}:${item.line}: unexpected mapping "${(0,redact/* excerpt */.Kb)(key)}:" in \`dependencies\` — only "pip:" (or micromamba's "sel(...):") may appear there`, { file, line: item.line });
+            throw new user_error/* UserError */.yo(`${file}:${item.line}: unexpected mapping "${(0,redact/* excerpt */.Kb)(key)}:" in \`dependencies\` — only "pip:" (or micromamba's "sel(...):") may appear there`, { file, line: item.line });
         }
-        throw new errors/* UserError */.yo(`${file}:${item.line}: a dependency must be a string (e.g. "numpy>=1.26") or a "pip:" list, not ${item.kind === 'map'
+        throw new user_error/* UserError */.yo(`${file}:${item.line}: a dependency must be a string (e.g. "numpy>=1.26") or a "pip:" list, not ${item.kind === 'map'
             ? `a mapping with keys ${item.entries
                 .slice(0, 5)
                 .map((e) => `"${(0,redact/* excerpt */.Kb)(e.key, 40)}"`)
@@ -4526,7 +4526,7 @@ function readPip(v, file, warnings) {
     if (v.kind === 'scalar' && v.value === null)
         return [];
     if (v.kind !== 'seq')
-        throw new errors/* UserError */.yo(`${file}:${v.line}: \`pip:\` must be a list of pip requirements, not ${describe(v)}`, { file, line: v.line });
+        throw new user_error/* UserError */.yo(`${file}:${v.line}: \`pip:\` must be a list of pip requirements, not ${describe(v)}`, { file, line: v.line });
     return v.items.map((i) => env_entryOf(i, 'a pip entry', file, warnings, pipEntryProblem));
 }
 /** Marker between pip sections when there are several (conda keeps only the last `pip:` mapping, micromamba merges them). */
@@ -4645,14 +4645,14 @@ function readExplicitLock(text, file) {
         if (line.startsWith('#'))
             return;
         if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(line) && !line.startsWith('/')) {
-            throw new errors/* UserError */.yo(`${file}:${i + 1}: an explicit environment (@EXPLICIT) may list only package URLs, found "${(0,redact/* excerpt */.Kb)(line)}"`, { file, line: i + 1 });
+            throw new user_error/* UserError */.yo(`${file}:${i + 1}: an explicit environment (@EXPLICIT) may list only package URLs, found "${(0,redact/* excerpt */.Kb)(line)}"`, { file, line: i + 1 });
         }
         if (!/#/.test(line))
             warnings.push(`${file}:${i + 1}: package without a checksum (#md5 or #sha256) — the hash covers only its URL`);
         lines.push(redactUrlSecrets(line));
     });
     if (lines.length === 0)
-        throw new errors/* UserError */.yo(`${file}: the explicit environment (@EXPLICIT) lists no packages`, { file, line: 1 });
+        throw new user_error/* UserError */.yo(`${file}: the explicit environment (@EXPLICIT) lists no packages`, { file, line: 1 });
     return { platform, packages: lock_packages(lines, explicitItem), warnings: warnings.slice(0, 5) };
 }
 /** A conda-lock.yml: a mapping with `version` and a `package` list (and no `dependencies`). */
@@ -4674,21 +4674,21 @@ function scalar(m, key) {
 function readCondaLock(root, file, subdirs) {
     const version = root.entries.find((e) => e.key === 'version');
     if (version.value.kind !== 'scalar' || version.value.value !== '1') {
-        throw new errors/* UserError */.yo(`${file}:${version.keyLine}: unsupported conda-lock file version "${version.value.kind === 'scalar' ? (0,redact/* excerpt */.Kb)(version.value.value ?? '') : '?'}" — version 1 is supported`, { file, line: version.keyLine });
+        throw new user_error/* UserError */.yo(`${file}:${version.keyLine}: unsupported conda-lock file version "${version.value.kind === 'scalar' ? (0,redact/* excerpt */.Kb)(version.value.value ?? '') : '?'}" — version 1 is supported`, { file, line: version.keyLine });
     }
     const pkgEntry = root.entries.find((e) => e.key === 'package');
     if (pkgEntry.value.kind !== 'seq')
-        throw new errors/* UserError */.yo(`${file}:${pkgEntry.keyLine}: \`package\` must be a list`, { file, line: pkgEntry.keyLine });
+        throw new user_error/* UserError */.yo(`${file}:${pkgEntry.keyLine}: \`package\` must be a list`, { file, line: pkgEntry.keyLine });
     const byPlatform = new Map();
     for (const p of pkgEntry.value.items) {
         if (p.kind !== 'map')
-            throw new errors/* UserError */.yo(`${file}:${p.line}: each package must be a mapping (name, version, platform, url, hash)`, { file, line: p.line });
+            throw new user_error/* UserError */.yo(`${file}:${p.line}: each package must be a mapping (name, version, platform, url, hash)`, { file, line: p.line });
         const name = scalar(p, 'name');
         const ver = scalar(p, 'version');
         const platform = scalar(p, 'platform');
         const url = scalar(p, 'url');
         if (!name || !ver || !platform || !url)
-            throw new errors/* UserError */.yo(`${file}:${p.line}: package needs name, version, platform and url`, { file, line: p.line });
+            throw new user_error/* UserError */.yo(`${file}:${p.line}: package needs name, version, platform and url`, { file, line: p.line });
         const manager = scalar(p, 'manager') ?? 'conda';
         const hashNode = p.entries.find((e) => e.key === 'hash')?.value;
         const hashes = [];
@@ -4713,7 +4713,7 @@ function readCondaLock(root, file, subdirs) {
     for (const s of subdirs) {
         const entry = byPlatform.get(s);
         if (!entry) {
-            throw new errors/* UserError */.yo(`${file}:${pkgEntry.keyLine}: the conda-lock file has no packages for ${s} (it has ${[...byPlatform.keys()].sort().join(', ') || 'none'}) — lock for the target platform or set \`platforms\``, { file, line: pkgEntry.keyLine });
+            throw new user_error/* UserError */.yo(`${file}:${pkgEntry.keyLine}: the conda-lock file has no packages for ${s} (it has ${[...byPlatform.keys()].sort().join(', ') || 'none'}) — lock for the target platform or set \`platforms\``, { file, line: pkgEntry.keyLine });
         }
         out[s] = lock_packages(entry.lines, (l) => {
             const [manager, name, ver] = l.split(' ');
@@ -4759,7 +4759,7 @@ function readSpecList(text) {
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __webpack_require__(8815);
-;// CONCATENATED MODULE: ./src/text.ts
+;// CONCATENATED MODULE: ./src/text/strings.ts
 // Small text helpers that stay off ICU (Intl): its first use costs ~12 ms of a short run.
 /**
  * An integer with thousands separators, `9950` → `9,950`: what `toLocaleString('en-US')`
@@ -4824,7 +4824,7 @@ function parseYaml(text, file) {
     catch (e) {
         // the parser recurses; anything it throws (a stack overflow included) is about the input
         const why = e instanceof RangeError ? `it is nested too deeply` : `the YAML parser stopped (${e.message.split('\n')[0].slice(0, 80)})`;
-        throw new errors/* UserError */.yo(`${file} is not valid YAML: ${why}`, { file, line: 1 });
+        throw new user_error/* UserError */.yo(`${file} is not valid YAML: ${why}`, { file, line: 1 });
     }
     const err = doc.errors[0];
     if (err)
@@ -4836,7 +4836,7 @@ function parseYaml(text, file) {
 /** The bounds checked before the parser sees the text (size, entries, depth); the text without a BOM. */
 function preflight(text, file) {
     if (text.length > MAX_YAML_BYTES) {
-        throw new errors/* UserError */.yo(`${file} is ${Math.round(text.length / 1024)} KiB, more than the ${MAX_YAML_BYTES / 1024 / 1024} MiB an environment file may have`, {
+        throw new user_error/* UserError */.yo(`${file} is ${Math.round(text.length / 1024)} KiB, more than the ${MAX_YAML_BYTES / 1024 / 1024} MiB an environment file may have`, {
             file,
             line: 1,
         });
@@ -4844,11 +4844,11 @@ function preflight(text, file) {
     const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
     const entries = roughEntries(src);
     if (entries > MAX_ENTRIES) {
-        throw new errors/* UserError */.yo(`${file} has about ${thousands(entries)} lines and list items, more than the ${thousands(MAX_ENTRIES)} an environment file may have (real ones have hundreds)`, { file, line: 1 });
+        throw new user_error/* UserError */.yo(`${file} has about ${thousands(entries)} lines and list items, more than the ${thousands(MAX_ENTRIES)} an environment file may have (real ones have hundreds)`, { file, line: 1 });
     }
     const deep = tooDeep(src);
     if (deep)
-        throw new errors/* UserError */.yo(`${file}:${deep}: the YAML is nested more than ${yaml_MAX_DEPTH} levels deep — an environment file nests a few levels`, { file, line: deep });
+        throw new user_error/* UserError */.yo(`${file}:${deep}: the YAML is nested more than ${yaml_MAX_DEPTH} levels deep — an environment file nests a few levels`, { file, line: deep });
     return src;
 }
 /** Errors the library reports where it gave up (often the end of the file) rather than where the problem starts. */
@@ -4889,14 +4889,14 @@ function documentError(doc, err, src, file, lineCounter) {
     const { line, column, opened } = yamlErrorPosition(doc, err, lineCounter);
     if (err.code === 'DUPLICATE_KEY') {
         const key = duplicateKeyAt(src, err.pos[0]);
-        return new errors/* UserError */.yo(`${file}:${line}: duplicate key${key ? ` "${(0,redact/* excerpt */.Kb)(key)}"` : ''} — each key may appear only once in a mapping`, {
+        return new user_error/* UserError */.yo(`${file}:${line}: duplicate key${key ? ` "${(0,redact/* excerpt */.Kb)(key)}"` : ''} — each key may appear only once in a mapping`, {
             file,
             line,
             column,
         });
     }
     if (err.code === 'MULTIPLE_DOCS') {
-        return new errors/* UserError */.yo(`${file}:${line}: a second YAML document starts here (a \`---\` line after content) — an environment file is one document`, {
+        return new user_error/* UserError */.yo(`${file}:${line}: a second YAML document starts here (a \`---\` line after content) — an environment file is one document`, {
             file,
             line,
             column,
@@ -4904,7 +4904,7 @@ function documentError(doc, err, src, file, lineCounter) {
     }
     const first = yamlErrorText(err);
     const where = opened ? ` (${opened} opened on line ${line} and not closed)` : '';
-    return new errors/* UserError */.yo(`${file}:${line}: not valid YAML: ${(0,redact/* excerpt */.Kb)(first, 160)}${where}`, { file, line, column });
+    return new user_error/* UserError */.yo(`${file}:${line}: not valid YAML: ${(0,redact/* excerpt */.Kb)(first, 160)}${where}`, { file, line, column });
 }
 /** The library's message without its position (ours is better) and its advice about its own API. */
 function yamlErrorText(err) {
@@ -4920,20 +4920,20 @@ function converter(doc, src, file, lineCounter) {
     let aliases = 0;
     const convert = (node, depth) => {
         if (--budget < 0)
-            throw new errors/* UserError */.yo(`${file}: the YAML expands to too many nodes (more than ${thousands(MAX_NODES)})`, { file, line: 1 });
+            throw new user_error/* UserError */.yo(`${file}: the YAML expands to too many nodes (more than ${thousands(MAX_NODES)})`, { file, line: 1 });
         if (depth > yaml_MAX_DEPTH) {
             const line = lineOf(node.range?.[0] ?? 0);
-            throw new errors/* UserError */.yo(`${file}:${line}: the YAML is nested more than ${yaml_MAX_DEPTH} levels deep — an environment file nests a few levels`, { file, line });
+            throw new user_error/* UserError */.yo(`${file}:${line}: the YAML is nested more than ${yaml_MAX_DEPTH} levels deep — an environment file nests a few levels`, { file, line });
         }
         if (node === null || node === undefined)
             return { kind: 'scalar', value: null, line: 1 };
         if ((0,dist/* isAlias */.Vj)(node)) {
             const line = lineOf(node.range?.[0] ?? 0);
             if (++aliases > MAX_ALIASES)
-                throw new errors/* UserError */.yo(`${file}:${line}: too many YAML aliases (more than ${MAX_ALIASES})`, { file, line });
+                throw new user_error/* UserError */.yo(`${file}:${line}: too many YAML aliases (more than ${MAX_ALIASES})`, { file, line });
             const target = node.resolve(doc);
             if (!target)
-                throw new errors/* UserError */.yo(`${file}:${line}: unresolved YAML alias *${node.source}`, { file, line });
+                throw new user_error/* UserError */.yo(`${file}:${line}: unresolved YAML alias *${node.source}`, { file, line });
             return convert(target, depth + 1);
         }
         const n = node;
@@ -4944,7 +4944,7 @@ function converter(doc, src, file, lineCounter) {
             return { kind: 'seq', items: n.items.map((i) => convert(i, depth + 1)), line };
         if ((0,dist/* isMap */.jh)(n))
             return { kind: 'map', entries: mapEntries(n, line, depth), line };
-        throw new errors/* UserError */.yo(`${file}:${line}: unsupported YAML node`, { file, line });
+        throw new user_error/* UserError */.yo(`${file}:${line}: unsupported YAML node`, { file, line });
     };
     const mapEntries = (n, line, depth) => {
         const entries = [];
@@ -4955,7 +4955,7 @@ function converter(doc, src, file, lineCounter) {
             const keyLine = k && 'range' in k && k.range ? lineOf(k.range[0]) : line;
             const keyNode = k === null ? { kind: 'scalar', value: null, line: keyLine } : convert(k, depth + 1);
             if (keyNode.kind !== 'scalar')
-                throw new errors/* UserError */.yo(`${file}:${keyLine}: a mapping key must be a plain string`, { file, line: keyLine });
+                throw new user_error/* UserError */.yo(`${file}:${keyLine}: a mapping key must be a plain string`, { file, line: keyLine });
             entries.push({ key: keyNode.value ?? '', keyLine, value: convert(pair.value, depth + 1) });
         }
         return entries;
@@ -5128,7 +5128,7 @@ function openWorkspace(dir) {
         return { ...(0,confined/* workspaceAt */.xJ)(dir), dir: external_node_path_default().resolve(dir) };
     }
     catch {
-        throw new errors/* UserError */.yo(`the workspace ${dir} does not exist`);
+        throw new user_error/* UserError */.yo(`the workspace ${dir} does not exist`);
     }
 }
 /** A path for messages and annotations: relative to the workspace (as given, or its real path) when inside it. */
@@ -5151,16 +5151,16 @@ async function readEnvironmentFile(ws, given) {
         if (!(0,confined/* isConfinedError */.pY)(e))
             throw e;
         if (e.reason === 'too-large')
-            throw new errors/* UserError */.yo(`${shown} is more than the ${MAX_YAML_BYTES / 1024 / 1024} MiB an environment file may have`, { file: shown, line: 1 });
+            throw new user_error/* UserError */.yo(`${shown} is more than the ${MAX_YAML_BYTES / 1024 / 1024} MiB an environment file may have`, { file: shown, line: 1 });
         const why = e.reason === 'directory' || e.reason === 'not-regular' ? 'it is not a regular file' : (0,confined/* describeRefusal */.a2)(e.reason);
-        throw new errors/* UserError */.yo(`environment file ${shown} cannot be read: ${why}`, { file: shown });
+        throw new user_error/* UserError */.yo(`environment file ${shown} cannot be read: ${why}`, { file: shown });
     }
     let raw;
     try {
         raw = new TextDecoder('utf-8', { fatal: true }).decode(file.bytes);
     }
     catch {
-        throw new errors/* UserError */.yo(`${shown} is not UTF-8 text`, { file: shown, line: 1 });
+        throw new user_error/* UserError */.yo(`${shown} is not UTF-8 text`, { file: shown, line: 1 });
     }
     return { text: normalizeNewlines(raw), abs, real: file.real, shown, sha256: sha256Hex(file.bytes) };
 }
@@ -5316,7 +5316,7 @@ async function readRequirementFile(abs, quoted, origin, ctx) {
             return;
         }
         const why = e.reason === 'too-large' ? `it is larger than ${MAX_REQUIREMENT_BYTES / 1024 / 1024} MiB` : (0,confined/* describeRefusal */.a2)(e.reason);
-        throw new errors/* UserError */.yo(`${at(origin)}: pip entry "${quoted}" refers to ${shownIn(ctx.ws, abs)}, which cannot be read: ${why}`, {
+        throw new user_error/* UserError */.yo(`${at(origin)}: pip entry "${quoted}" refers to ${shownIn(ctx.ws, abs)}, which cannot be read: ${why}`, {
             file: origin.shownFile,
             line: origin.line,
         });
@@ -5605,8 +5605,8 @@ class TransientError extends Error {
     }
 }
 
-// EXTERNAL MODULE: ./src/ports/log.ts
-var ports_log = __webpack_require__(9702);
+// EXTERNAL MODULE: ./src/runner/log.ts
+var runner_log = __webpack_require__(7708);
 // EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/proxy.js
 var lib_proxy = __webpack_require__(9783);
 // EXTERNAL MODULE: ./node_modules/tunnel/index.js
@@ -5655,9 +5655,9 @@ const TOKEN_BODY_MAX = 1 << 20;
 const USER_AGENT = 'conda-image-action';
 // Registry answers end up in these messages: the job log's one writer shows them inert.
 const defaultLog = {
-    debug: (m) => ports_log/* runnerLog */.t1.debug(m),
-    warning: (m) => ports_log/* runnerLog */.t1.warning(m),
-    setSecret: (s) => ports_log/* runnerLog */.t1.mask(s),
+    debug: (m) => runner_log/* runnerLog */.t1.debug(m),
+    warning: (m) => runner_log/* runnerLog */.t1.warning(m),
+    setSecret: (s) => runner_log/* runnerLog */.t1.mask(s),
 };
 /** Retry-After as milliseconds (delta-seconds or HTTP date), capped; undefined if absent/invalid. */
 function parseRetryAfter(value, now = Date.now(), capMs = RETRY_AFTER_CAP_MS) {
@@ -7274,7 +7274,7 @@ async function local_readBounded(file, max) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/sizes/report.ts
+;// CONCATENATED MODULE: ./src/sizes/package-sizes.ts
 // The "what makes the base big" figures of a run: the size manifest of the base (and of the
 // previous base when a new one was built), read from the registry, turned into report data.
 
@@ -7358,7 +7358,7 @@ function stepOfHistory(createdBy) {
         .trim();
 }
 
-;// CONCATENATED MODULE: ./src/sizes/measure.ts
+;// CONCATENATED MODULE: ./src/sizes/size-measure.ts
 // What a size measures, and which two sizes can be compared. The registry's figure is the
 // compressed config and layers; the local engine's (`docker image inspect`) is the image's
 // content with the containerd image store (compressed layers, config and manifest — the
@@ -7451,11 +7451,11 @@ async function tolerate(log, what, f) {
         return await f();
     }
     catch (e) {
-        if ((0,errors/* isUserError */.iU)(e))
+        if ((0,user_error/* isUserError */.iU)(e))
             throw e;
         if (isRunEnded(e))
             return undefined;
-        log.warning(`Could not ${what}: ${(0,errors/* errorMessage */.gJ)(e)}`);
+        log.warning(`Could not ${what}: ${(0,user_error/* errorMessage */.gJ)(e)}`);
         return undefined;
     }
 }
@@ -7559,7 +7559,7 @@ async function pushedImage(store, name, tag, log, what) {
     catch (e) {
         if (!isImplausibleSize(e))
             throw e;
-        log.warning(`Could not ${what}: ${(0,errors/* errorMessage */.gJ)(e)}`);
+        log.warning(`Could not ${what}: ${(0,user_error/* errorMessage */.gJ)(e)}`);
         return { digest: e.digest };
     }
 }
@@ -7596,7 +7596,7 @@ async function basePackages(s, base, log) {
         });
     }
     catch (e) {
-        log.info(`Could not read the size manifest of the base: ${(0,errors/* errorMessage */.gJ)(e)}`);
+        log.info(`Could not read the size manifest of the base: ${(0,user_error/* errorMessage */.gJ)(e)}`);
         return undefined;
     }
 }
@@ -7706,7 +7706,7 @@ async function appPhase(s, tc, base, workDir, timer, ports, reads, trial) {
     return { builds, base: { ref: base.ref, digest: base.digest, ...(base.size ? { size: base.size } : {}) }, final: { ...final, ref }, pushed };
 }
 
-;// CONCATENATED MODULE: ./src/build-context.ts
+;// CONCATENATED MODULE: ./src/hash/build-context.ts
 // The build context of the bundled base template: exactly the files the environment hash
 // covers (the fingerprint's own file list — environment file, -r/-c files, local trees pip
 // installs from), copied into a fresh directory at their paths relative to one another.
@@ -7752,7 +7752,7 @@ function planContext(environmentFile, files, workspace) {
     const ws = external_node_path_default().resolve(workspace);
     for (const f of all) {
         if (!isInside(ws, f)) {
-            throw new errors/* UserError */.yo(`${f} is read by the environment (hashed) but lies outside the workspace ${ws}: the base build context holds only files of the workspace`);
+            throw new user_error/* UserError */.yo(`${f} is read by the environment (hashed) but lies outside the workspace ${ws}: the base build context holds only files of the workspace`);
         }
     }
     const root = commonDir(all);
@@ -7770,7 +7770,7 @@ function planContext(environmentFile, files, workspace) {
  */
 async function assembleContext(plan, workspace, dest, digests) {
     if (plan.entries.length > build_context_MAX_CONTEXT_FILES) {
-        throw new errors/* UserError */.yo(`The environment reads ${plan.entries.length} files, more than the ${build_context_MAX_CONTEXT_FILES} the base build context may hold`);
+        throw new user_error/* UserError */.yo(`The environment reads ${plan.entries.length} files, more than the ${build_context_MAX_CONTEXT_FILES} the base build context may hold`);
     }
     const ws = (0,confined/* workspaceAt */.xJ)(workspace);
     await (0,promises_.mkdir)(dest, { recursive: true });
@@ -7778,7 +7778,7 @@ async function assembleContext(plan, workspace, dest, digests) {
     for (const { source, rel } of plan.entries) {
         const file = await readHashed(ws, source, build_context_MAX_CONTEXT_BYTES - bytes);
         if (sha256Hex(file.bytes) !== digests.get(source)) {
-            throw new errors/* UserError */.yo(`${source} changed after the environment hash read it: the base build context would not hold the bytes that were hashed`);
+            throw new user_error/* UserError */.yo(`${source} changed after the environment hash read it: the base build context would not hold the bytes that were hashed`);
         }
         bytes += file.bytes.length;
         const target = external_node_path_default().join(dest, ...rel.split('/'));
@@ -7798,10 +7798,10 @@ async function readHashed(ws, source, maxBytes) {
         if (!(0,confined/* isConfinedError */.pY)(e))
             throw e;
         if (e.reason === 'too-large')
-            throw new errors/* UserError */.yo(`The files the environment reads exceed ${build_context_MAX_CONTEXT_BYTES / 1024 / 1024} MiB: too large for the base build context`);
+            throw new user_error/* UserError */.yo(`The files the environment reads exceed ${build_context_MAX_CONTEXT_BYTES / 1024 / 1024} MiB: too large for the base build context`);
         if (e.reason === 'outside' || e.reason === 'system')
-            throw new errors/* UserError */.yo(`${source} resolves outside the workspace: it cannot go into the base build context`);
-        throw new errors/* UserError */.yo(`${source} is no longer a readable regular file (${(0,confined/* describeRefusal */.a2)(e.reason)}): it cannot go into the base build context`);
+            throw new user_error/* UserError */.yo(`${source} resolves outside the workspace: it cannot go into the base build context`);
+        throw new user_error/* UserError */.yo(`${source} is no longer a readable regular file (${(0,confined/* describeRefusal */.a2)(e.reason)}): it cannot go into the base build context`);
     }
 }
 /** planContext + assembleContext: the context of the bundled template in `dest`. */
@@ -8017,7 +8017,7 @@ async function basePhase(s, tc, workDir, timer, ports, reads, tested = {}) {
     return { build, metadata, ref, digest, ...(size ? { size } : {}) };
 }
 
-;// CONCATENATED MODULE: ./src/push.ts
+;// CONCATENATED MODULE: ./src/run/push.ts
 // Whether this run pushes (the `push` input), as a pure decision with a reason a person reads.
 //
 // Push means push: `auto` pushes everywhere except where the reason not to is visible and
@@ -8122,7 +8122,7 @@ function unreachableMessage(target, why) {
         `The run must push there, so it stops before building. To fix: ${fix}; or set push: false to build without pushing.`);
 }
 
-;// CONCATENATED MODULE: ./src/platforms.ts
+;// CONCATENATED MODULE: ./src/image/platforms.ts
 // Multi-platform images from native runners: each job of a matrix builds a subset of the
 // image's `platforms` (`build-platforms`) and pushes it under per-platform "part" tags; a
 // merge job assembles the parts into one index per tag. Pure functions over plain data.
@@ -8142,7 +8142,7 @@ const MAX_TAG = 128;
 function platforms_platformSlug(platform) {
     const parts = platform.split('/');
     if (parts.length < 2 || parts.length > 3 || !parts.every((p) => COMPONENT.test(p))) {
-        throw new errors/* UserError */.yo(`"${platform}" is not a platform such as linux/amd64 or linux/arm64/v8`);
+        throw new user_error/* UserError */.yo(`"${platform}" is not a platform such as linux/amd64 or linux/arm64/v8`);
     }
     return parts.join('_');
 }
@@ -8150,7 +8150,7 @@ function platforms_platformSlug(platform) {
 function partTag(tag, platform) {
     const t = `${tag}_${platforms_platformSlug(platform)}`;
     if (t.length > MAX_TAG)
-        throw new errors/* UserError */.yo(`The per-platform tag ${t} is longer than ${MAX_TAG} characters: use a shorter tag or base-tag-prefix`);
+        throw new user_error/* UserError */.yo(`The per-platform tag ${t} is longer than ${MAX_TAG} characters: use a shorter tag or base-tag-prefix`);
     return t;
 }
 /** Parses a part of a dated base tag of `prefix`; undefined for any other tag. */
@@ -8173,7 +8173,7 @@ function resolveBuildPlatforms(platforms, buildPlatforms, input = 'build-platfor
         const s = platforms_platformSlug(p);
         const other = slugs.get(s);
         if (other !== undefined && other !== p)
-            throw new errors/* UserError */.yo(`Input "platforms": ${other} and ${p} would share the per-platform tag suffix _${s}`);
+            throw new user_error/* UserError */.yo(`Input "platforms": ${other} and ${p} would share the per-platform tag suffix _${s}`);
         slugs.set(s, p);
     }
     if (buildPlatforms.length === 0)
@@ -8181,7 +8181,7 @@ function resolveBuildPlatforms(platforms, buildPlatforms, input = 'build-platfor
     const unknown = buildPlatforms.filter((p) => !platforms.includes(p));
     if (unknown.length > 0) {
         const full = platforms.length ? platforms.join(', ') : '(empty: only the runner’s own platform)';
-        throw new errors/* UserError */.yo(`Input "${input}": ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in "platforms" (${full}); build-platforms must be a subset of platforms`);
+        throw new user_error/* UserError */.yo(`Input "${input}": ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in "platforms" (${full}); build-platforms must be a subset of platforms`);
     }
     const build = platforms.filter((p) => buildPlatforms.includes(p));
     return { build, subset: build.length < new Set(platforms).size };
@@ -8215,7 +8215,7 @@ function planBaseMerge(input) {
     const units = baseUnits(input.tags, input.prefix).filter((u) => u.dated.hash12 === hash12(input.envHash));
     const newest = units[0];
     if (!newest) {
-        throw new errors/* UserError */.yo(`mode: merge found no dated base and no per-platform parts of environment ${hash12(input.envHash)} in ${input.repository}: run the per-platform jobs (build-platforms) first, with the same inputs, and list them in this job's needs`);
+        throw new user_error/* UserError */.yo(`mode: merge found no dated base and no per-platform parts of environment ${hash12(input.envHash)} in ${input.repository}: run the per-platform jobs (build-platforms) first, with the same inputs, and list them in this job's needs`);
     }
     const dayBefore = units.find((u) => u.dated.time === newest.dated.time - platforms_DAY_MS && !u.merged);
     const parts = input.platforms.map((platform) => {
@@ -8240,7 +8240,7 @@ function planAppMerge(input) {
 }
 function missingPlatforms(tag, repository, missing, part) {
     const list = missing.map((p) => `${p} (${part(p)})`).join(', ');
-    return new errors/* UserError */.yo(`Cannot merge ${repository}:${tag}: no image for ${missing.length === 1 ? 'platform' : 'platforms'} ${list}. ` +
+    return new user_error/* UserError */.yo(`Cannot merge ${repository}:${tag}: no image for ${missing.length === 1 ? 'platform' : 'platforms'} ${list}. ` +
         `Did the job with build-platforms: ${missing.join(', ')} succeed, with the same inputs, before this one (needs:)?`);
 }
 function platformJob(input) {
@@ -8249,7 +8249,7 @@ function platformJob(input) {
     if (!subset)
         return same;
     if (build.length !== 1) {
-        throw new errors/* UserError */.yo(`Input "build-platforms": a job of a matrix builds one platform of "platforms" (got ${build.join(', ')}); run one job per platform`);
+        throw new user_error/* UserError */.yo(`Input "build-platforms": a job of a matrix builds one platform of "platforms" (got ${build.join(', ')}); run one job per platform`);
     }
     const part = build[0];
     return {
@@ -8266,11 +8266,11 @@ function partRef(ref, platform) {
     const at = ref.lastIndexOf(':');
     const slash = ref.lastIndexOf('/');
     if (at <= slash || ref.includes('@'))
-        throw new errors/* UserError */.yo(`${ref} has no tag to derive a per-platform tag from`);
+        throw new user_error/* UserError */.yo(`${ref} has no tag to derive a per-platform tag from`);
     return `${ref.slice(0, at)}:${partTag(ref.slice(at + 1), platform)}`;
 }
 
-;// CONCATENATED MODULE: ./src/plan.ts
+;// CONCATENATED MODULE: ./src/run/run-plan.ts
 // What a run will do, decided once from plain data: the inputs, the run context and what
 // the lookup found. Pure: every policy of the orchestrator lives here (reuse or build, push,
 // cache backends, builder needs, which refs are pinned and measured, what the report says).
@@ -8345,9 +8345,9 @@ function planRun({ opts, ctx, envHash, lookup, platforms = opts.platforms }) {
 /** mode: merge — the merge of the base, decided from the tags the lookup found. */
 function mergePlan(opts, envHash, lookup, platforms) {
     if (opts.image.local)
-        throw new errors/* UserError */.yo('mode: merge assembles multi-platform tags in a registry; the local Docker engine has no per-platform images to merge');
+        throw new user_error/* UserError */.yo('mode: merge assembles multi-platform tags in a registry; the local Docker engine has no per-platform images to merge');
     if (!lookup.tags)
-        throw new errors/* UserError */.yo(`mode: merge could not list the tags of ${(0,reference/* formatName */.nD)(opts.baseRepository)}, so it cannot find the per-platform images to merge`);
+        throw new user_error/* UserError */.yo(`mode: merge could not list the tags of ${(0,reference/* formatName */.nD)(opts.baseRepository)}, so it cannot find the per-platform images to merge`);
     return planBaseMerge({ tags: lookup.tags, prefix: opts.baseTagPrefix, envHash, platforms, repository: (0,reference/* formatName */.nD)(opts.baseRepository) });
 }
 function mergedChoice(tag, prefix, now) {
@@ -8473,7 +8473,7 @@ async function builderPhase(s, probe, ports, cleanup) {
         }
         catch (e) {
             builder = s.opts.builder;
-            log.warning(`Could not create a docker-container builder (${(0,errors/* errorMessage */.gJ)(e)}); building without registry cache export`);
+            log.warning(`Could not create a docker-container builder (${(0,user_error/* errorMessage */.gJ)(e)}); building without registry cache export`);
         }
     }
     else if (decision.action === 'no-export') {
@@ -8491,7 +8491,7 @@ function noToolchain(plan) {
     return { cache: { ...plan.cache, export: false } };
 }
 
-;// CONCATENATED MODULE: ./src/secrets.ts
+;// CONCATENATED MODULE: ./src/secrets/build-secrets.ts
 // BuildKit secrets and ssh forwarding, with docker/build-push-action's input syntax:
 //   secrets:       id=value lines (the value may contain `=`; a line may be a quoted CSV field
 //                  "id=multi\nline value" with "" for a quote, as build-push-action reads it)
@@ -8528,7 +8528,7 @@ function secretLines(value) {
             let j = i + 1;
             for (;;) {
                 if (j >= s.length)
-                    throw new errors/* UserError */.yo('a quoted item is not closed (a `"` is missing)');
+                    throw new user_error/* UserError */.yo('a quoted item is not closed (a `"` is missing)');
                 if (s[j] === '"') {
                     if (s[j + 1] === '"') {
                         item += '"';
@@ -8542,7 +8542,7 @@ function secretLines(value) {
             }
             while (j < s.length && s[j] !== '\n') {
                 if (s[j] !== ' ' && s[j] !== '\t')
-                    throw new errors/* UserError */.yo('text after a closing quote');
+                    throw new user_error/* UserError */.yo('text after a closing quote');
                 j++;
             }
             out.push(item);
@@ -8562,7 +8562,7 @@ function splitItem(input, item, what, n) {
     const id = eq < 0 ? '' : item.slice(0, eq).trim();
     if (!ID.test(id)) {
         // Never echo the item: it may hold a secret value.
-        throw new errors/* UserError */.yo(`Input "${input}": item ${n} must be ${what}, with an id of letters, digits, '_', '.', '-'`);
+        throw new user_error/* UserError */.yo(`Input "${input}": item ${n} must be ${what}, with an id of letters, digits, '_', '.', '-'`);
     }
     return [id, item.slice(eq + 1)];
 }
@@ -8571,15 +8571,15 @@ function withInput(input, f) {
         return f();
     }
     catch (e) {
-        if (e instanceof errors/* UserError */.yo && !e.message.startsWith('Input '))
-            throw new errors/* UserError */.yo(`Input "${input}": ${e.message}`);
+        if (e instanceof user_error/* UserError */.yo && !e.message.startsWith('Input '))
+            throw new user_error/* UserError */.yo(`Input "${input}": ${e.message}`);
         throw e;
     }
 }
 /** A path for a `--secret`/`--ssh` CSV value: no `,` or `"` (buildx reads it as CSV). */
 function csvSafe(input, p) {
     if (/[,"\n]/.test(p))
-        throw new errors/* UserError */.yo(`Input "${input}": the path "${p}" contains a comma, quote or newline, which buildx cannot take`);
+        throw new user_error/* UserError */.yo(`Input "${input}": the path "${p}" contains a comma, quote or newline, which buildx cannot take`);
     return p;
 }
 /** BuildKit refuses a secret larger than this (its MaxSecretSize). */
@@ -8604,7 +8604,7 @@ function workspaceFile(input, id, given, workspace) {
                 : e.reason === 'not-regular' || e.reason === 'directory'
                     ? 'is not a regular file'
                     : `cannot be read: ${e.detail}`;
-        throw new errors/* UserError */.yo(`Input "${input}": the file of secret "${id}" ("${given}") ${why}`);
+        throw new user_error/* UserError */.yo(`Input "${input}": the file of secret "${id}" ("${given}") ${why}`);
     }
     return { file: csvSafe(input, f.real), bytes: f.bytes };
 }
@@ -8628,16 +8628,16 @@ function parseSecretInputs(v, workspace, env) {
             const [id, name] = splitItem(constants/* Inputs */.G0.SecretEnvs, item, 'id=ENVVAR', i + 1);
             const n = name.trim();
             if (!ENV_NAME.test(n))
-                throw new errors/* UserError */.yo(`Input "${constants/* Inputs */.G0.SecretEnvs}": "${n}" (secret "${id}") is not an environment variable name`);
+                throw new user_error/* UserError */.yo(`Input "${constants/* Inputs */.G0.SecretEnvs}": "${n}" (secret "${id}") is not an environment variable name`);
             if (env[n] === undefined)
-                throw new errors/* UserError */.yo(`Input "${constants/* Inputs */.G0.SecretEnvs}": the environment variable ${n} (secret "${id}") is not set in this step`);
+                throw new user_error/* UserError */.yo(`Input "${constants/* Inputs */.G0.SecretEnvs}": the environment variable ${n} (secret "${id}") is not set in this step`);
             secrets.push({ id, kind: 'env', env: n });
         }
     });
     const seen = new Set();
     for (const s of secrets) {
         if (seen.has(s.id))
-            throw new errors/* UserError */.yo(`Secret id "${s.id}" is given twice (inputs "${constants/* Inputs */.G0.Secrets}", "${constants/* Inputs */.G0.SecretFiles}", "${constants/* Inputs */.G0.SecretEnvs}", "${constants/* Inputs */.G0.Condarc}")`);
+            throw new user_error/* UserError */.yo(`Secret id "${s.id}" is given twice (inputs "${constants/* Inputs */.G0.Secrets}", "${constants/* Inputs */.G0.SecretFiles}", "${constants/* Inputs */.G0.SecretEnvs}", "${constants/* Inputs */.G0.Condarc}")`);
         seen.add(s.id);
     }
     return { secrets, ssh: withInput(constants/* Inputs */.G0.Ssh, () => parseSsh(v.ssh, workspace)) };
@@ -8648,7 +8648,7 @@ function parseSsh(value, workspace) {
         const eq = item.indexOf('=');
         const id = (eq < 0 ? item : item.slice(0, eq)).trim();
         if (!ID.test(id))
-            throw new errors/* UserError */.yo(`"${item}" must be \`default\` or id=path (an agent socket or key file)`);
+            throw new user_error/* UserError */.yo(`"${item}" must be \`default\` or id=path (an agent socket or key file)`);
         const paths = eq < 0
             ? []
             : item
@@ -8657,9 +8657,9 @@ function parseSsh(value, workspace) {
                 .map((p) => p.trim())
                 .filter(Boolean);
         if (eq >= 0 && paths.length === 0)
-            throw new errors/* UserError */.yo(`"${item}" names no socket or key path`);
+            throw new user_error/* UserError */.yo(`"${item}" names no socket or key path`);
         if (out.some((o) => o.id === id))
-            throw new errors/* UserError */.yo(`ssh id "${id}" is given twice`);
+            throw new user_error/* UserError */.yo(`ssh id "${id}" is given twice`);
         out.push({ id, paths: paths.map((p) => csvSafe(constants/* Inputs */.G0.Ssh, external_node_path_default().resolve(workspace, p))) });
     }
     return out;
@@ -8725,7 +8725,7 @@ async function fingerprintPhase({ opts, platforms }, workspace, ports) {
     return fp;
 }
 
-;// CONCATENATED MODULE: ./src/app-dockerfile.ts
+;// CONCATENATED MODULE: ./src/buildx/app-dockerfile.ts
 // Checks of the application Dockerfile before it is built (pure, over its text, parsed
 // with dockerfile-ast): the image built must derive from the picked base (`BASE_IMAGE`), the
 // `ARG BASE_IMAGE` it needs must be declared before the first FROM, and `target` must name
@@ -8742,19 +8742,19 @@ function checkAppDockerfile(text, file, target) {
     const df = main.DockerfileParser.parse(text);
     const froms = df.getFROMs();
     if (froms.length === 0)
-        throw new errors/* UserError */.yo(`${file} has no FROM instruction`, { file, line: 1 });
+        throw new user_error/* UserError */.yo(`${file} has no FROM instruction`, { file, line: 1 });
     const stages = froms.map((f) => ({ name: f.getBuildStage()?.toLowerCase(), image: f.getImage() ?? '', line: f.getRange().start.line + 1 }));
     const declared = df.getInitialARGs().some((a) => a.getProperty()?.getName() === constants/* BuildArgNames */.vs.BaseImage);
     const users = stages.filter((s) => USES_BASE.test(s.image));
     if (users.length > 0 && !declared) {
-        throw new errors/* UserError */.yo(`${file} uses \${${constants/* BuildArgNames */.vs.BaseImage}} in FROM but declares no \`ARG ${constants/* BuildArgNames */.vs.BaseImage}\` before its first FROM; add \`ARG ${constants/* BuildArgNames */.vs.BaseImage}\` as its first line`, { file, line: users[0].line });
+        throw new user_error/* UserError */.yo(`${file} uses \${${constants/* BuildArgNames */.vs.BaseImage}} in FROM but declares no \`ARG ${constants/* BuildArgNames */.vs.BaseImage}\` before its first FROM; add \`ARG ${constants/* BuildArgNames */.vs.BaseImage}\` as its first line`, { file, line: users[0].line });
     }
     let index = stages.length - 1;
     if (target !== undefined) {
         index = stages.findIndex((s) => s.name === target.toLowerCase());
         if (index < 0) {
             const names = stages.map((s) => s.name).filter(Boolean);
-            throw new errors/* UserError */.yo(`Input "${constants/* Inputs */.G0.Target}": stage "${target}" is not in ${file} (${names.length ? `its stages: ${names.join(', ')}` : 'it names no stages (`FROM … AS <name>`)'})`, { file, line: 1 });
+            throw new user_error/* UserError */.yo(`Input "${constants/* Inputs */.G0.Target}": stage "${target}" is not in ${file} (${names.length ? `its stages: ${names.join(', ')}` : 'it names no stages (`FROM … AS <name>`)'})`, { file, line: 1 });
         }
     }
     if (derivesFromBase(stages, index))
@@ -8783,11 +8783,11 @@ function derivesFromBase(stages, index) {
     return false;
 }
 
-// EXTERNAL MODULE: ./src/ports/workflow-commands.ts
-var workflow_commands = __webpack_require__(8478);
+// EXTERNAL MODULE: ./src/runner/workflow-commands.ts
+var workflow_commands = __webpack_require__(1520);
 // EXTERNAL MODULE: external "node:url"
 var external_node_url_ = __webpack_require__(3136);
-;// CONCATENATED MODULE: ./src/units.ts
+;// CONCATENATED MODULE: ./src/vocabulary/units.ts
 // Parsers of the quantities users write in inputs: sizes (`800MB`, `1.5GiB`), growth limits
 // (`10%`, `50MB`) and durations (`14d`, `1d12h`). Pure; anything else is a UserError.
 
@@ -8823,15 +8823,15 @@ function parseSize(s) {
     const v = s.trim();
     const m = SIZE_RE.exec(v);
     if (m && m[2] === '') {
-        throw new errors/* UserError */.yo(`Invalid size "${shorten(s)}": a size needs a unit, one of ${SIZE_UNIT_NAMES}, e.g. 800MB (bytes: ${m[1]}B)`);
+        throw new user_error/* UserError */.yo(`Invalid size "${shorten(s)}": a size needs a unit, one of ${SIZE_UNIT_NAMES}, e.g. 800MB (bytes: ${m[1]}B)`);
     }
     const factor = m ? SIZE_UNITS.get(m[2].toLowerCase()) : undefined;
     if (!m || factor === undefined) {
-        throw new errors/* UserError */.yo(`Invalid size "${shorten(s)}": use a number and a unit, one of ${SIZE_UNIT_NAMES}, e.g. 800MB, 1.5GB or 800MiB`);
+        throw new user_error/* UserError */.yo(`Invalid size "${shorten(s)}": use a number and a unit, one of ${SIZE_UNIT_NAMES}, e.g. 800MB, 1.5GB or 800MiB`);
     }
     const bytes = Math.round(Number(m[1]) * factor);
     if (!Number.isSafeInteger(bytes))
-        throw new errors/* UserError */.yo(`Invalid size "${shorten(s)}": too large`);
+        throw new user_error/* UserError */.yo(`Invalid size "${shorten(s)}": too large`);
     return bytes;
 }
 /**
@@ -8845,25 +8845,25 @@ function parseGrowth(s) {
         .filter((p) => p !== '');
     const units = `a percentage (10%) or a size with a unit (50MB; units ${SIZE_UNIT_NAMES})`;
     if (parts.length === 0 || parts.length > 2)
-        throw new errors/* UserError */.yo(`Invalid growth limit "${shorten(s)}": use ${units}, or one of each (10%, 50MB)`);
+        throw new user_error/* UserError */.yo(`Invalid growth limit "${shorten(s)}": use ${units}, or one of each (10%, 50MB)`);
     const out = {};
     for (const p of parts) {
         const pm = /^(\d+(?:\.\d+)?|\.\d+)\s*%$/.exec(p);
         if (pm) {
             if (out.percent !== undefined)
-                throw new errors/* UserError */.yo(`Invalid growth limit "${shorten(s)}": two percentages`);
+                throw new user_error/* UserError */.yo(`Invalid growth limit "${shorten(s)}": two percentages`);
             out.percent = Number(pm[1]);
             continue;
         }
         if (out.bytes !== undefined)
-            throw new errors/* UserError */.yo(`Invalid growth limit "${shorten(s)}": two sizes`);
+            throw new user_error/* UserError */.yo(`Invalid growth limit "${shorten(s)}": two sizes`);
         if (/^(\d+(?:\.\d+)?|\.\d+)$/.test(p))
-            throw new errors/* UserError */.yo(`Invalid growth limit "${shorten(s)}": "${p}" has no unit — use ${units}`);
+            throw new user_error/* UserError */.yo(`Invalid growth limit "${shorten(s)}": "${p}" has no unit — use ${units}`);
         try {
             out.bytes = parseSize(p);
         }
         catch {
-            throw new errors/* UserError */.yo(`Invalid growth limit "${shorten(s)}": use ${units}`);
+            throw new user_error/* UserError */.yo(`Invalid growth limit "${shorten(s)}": use ${units}`);
         }
     }
     return out;
@@ -8888,12 +8888,12 @@ function parseDuration(name, value) {
     if (v === '' || matched !== v.length) {
         const units = Object.keys(DURATION_UNITS).join(', ');
         const why = /^\d+$/.test(v) ? `: "${v}" has no unit` : '';
-        throw new errors/* UserError */.yo(`Input "${name}" must be a duration such as 14d, 2w or 36h (units ${units}), got "${shorten(value)}"${why}`);
+        throw new user_error/* UserError */.yo(`Input "${name}" must be a duration such as 14d, 2w or 36h (units ${units}), got "${shorten(value)}"${why}`);
     }
     return total;
 }
 
-;// CONCATENATED MODULE: ./src/inputs.ts
+;// CONCATENATED MODULE: ./src/run/input-table.ts
 // Every input of the action, declared once: name, default, parser and description. The
 // parse step of getOptions, the action.yml consistency test (which checks action.yml's
 // inputs against this table) and, through action.yml, the README's input table all come
@@ -8905,7 +8905,7 @@ function parseDuration(name, value) {
 
 
 // --- parsers ---
-const inputs_text = (v) => v;
+const input_table_text = (v) => v;
 /**
  * A credential travels in an HTTP header (and the Docker config): a line break, NUL or other
  * control character in it is a user error naming the input and what is wrong, never quoting
@@ -8919,7 +8919,7 @@ function credential(kind) {
         if (c === undefined)
             return v;
         const what = badCharacter(c);
-        throw new errors/* UserError */.yo(`Input "${name}" contains ${what}, which a ${kind} cannot hold: check the secret it comes from (its value is not shown)`);
+        throw new user_error/* UserError */.yo(`Input "${name}" contains ${what}, which a ${kind} cannot hold: check the secret it comes from (its value is not shown)`);
     };
 }
 /** What kind of character `c` is, in words (for a credential refused because of it). */
@@ -8961,7 +8961,7 @@ const hostList = (v, name) => {
     for (const h of hosts) {
         const problem = (0,reference/* registryHostProblem */.r6)(h);
         if (problem)
-            throw new errors/* UserError */.yo(`Input "${name}": "${h}" is not a registry host: ${problem}`);
+            throw new user_error/* UserError */.yo(`Input "${name}": "${h}" is not a registry host: ${problem}`);
     }
     return hosts;
 };
@@ -8975,11 +8975,11 @@ function choice(table) {
     return (v, name) => {
         if (table.has(v))
             return table.get(v);
-        throw new errors/* UserError */.yo(`Input "${name}" must be one of ${listed}${shown.includes('') ? ' (or empty)' : ''}, got "${v}"`);
+        throw new user_error/* UserError */.yo(`Input "${name}" must be one of ${listed}${shown.includes('') ? ' (or empty)' : ''}, got "${v}"`);
     };
 }
 const BOOLEANS = new Map(['true', 'True', 'TRUE', 'false', 'False', 'FALSE'].map((k) => [k, k.toLowerCase() === 'true']));
-const inputs_boolean = choice(BOOLEANS);
+const input_table_boolean = choice(BOOLEANS);
 function oneOf(allowed) {
     return choice(new Map(allowed.map((a) => [a, a])));
 }
@@ -8987,7 +8987,7 @@ function count(min) {
     return (v, name) => {
         if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) {
             const unit = /^\d+\s*[a-z]+$/i.test(v) ? ' (a plain number: the unit is in the name of the input)' : '';
-            throw new errors/* UserError */.yo(`Input "${name}" must be a whole number${min > 0 ? ` of at least ${min}` : ''}${unit}, got "${v}"`);
+            throw new user_error/* UserError */.yo(`Input "${name}" must be a whole number${min > 0 ? ` of at least ${min}` : ''}${unit}, got "${v}"`);
         }
         return Number(v);
     };
@@ -8996,20 +8996,20 @@ const keyValues = (v, name) => {
     const items = parseList(v, true);
     for (const item of items) {
         if (!/^[A-Za-z_][A-Za-z0-9_.\-/]*=/.test(item))
-            throw new errors/* UserError */.yo(`Input "${name}" must hold KEY=VALUE lines, got "${item}"`);
+            throw new user_error/* UserError */.yo(`Input "${name}" must hold KEY=VALUE lines, got "${item}"`);
     }
     return items;
 };
 /** A repository name, checked here (syntax, registry host and port); read as a name of its store in options.ts. */
 const imageName = (v, name) => {
     if (v === '')
-        throw new errors/* UserError */.yo(`Input "${name}" is required, e.g. ${name}: ghcr.io/acme/model`);
+        throw new user_error/* UserError */.yo(`Input "${name}" is required, e.g. ${name}: ghcr.io/acme/model`);
     (0,reference/* parseImageName */["if"])(v, `Input "${name}"`);
     return v;
 };
 const tagPrefix = (v, name) => {
     if (!/^[\w][\w.-]{0,100}$/.test(v)) {
-        throw new errors/* UserError */.yo(`Input "${name}" must be letters, digits, '_', '.', '-' (starting with a letter, digit or '_'), got "${v}"`);
+        throw new user_error/* UserError */.yo(`Input "${name}" must be letters, digits, '_', '.', '-' (starting with a letter, digit or '_'), got "${v}"`);
     }
     return v;
 };
@@ -9020,26 +9020,26 @@ const MAX_COMMAND_BYTES = 32 * 1024;
 /** A command for `sh -c`: one argument of a process, so no NUL byte, and bounded. */
 const command = (v, name) => {
     if (v.includes('\0'))
-        throw new errors/* UserError */.yo(`Input "${name}" contains a NUL byte: a command cannot (no process argument can hold one)`);
+        throw new user_error/* UserError */.yo(`Input "${name}" contains a NUL byte: a command cannot (no process argument can hold one)`);
     const bytes = Buffer.byteLength(v, 'utf8');
     if (bytes > MAX_COMMAND_BYTES)
-        throw new errors/* UserError */.yo(`Input "${name}" is ${bytes} bytes long; a command may have at most ${MAX_COMMAND_BYTES} (put a longer one in a script in the image)`);
+        throw new user_error/* UserError */.yo(`Input "${name}" is ${bytes} bytes long; a command may have at most ${MAX_COMMAND_BYTES} (put a longer one in a script in the image)`);
     return v;
 };
 const positiveDuration = (v, name) => {
     const ms = parseDuration(name, v);
     if (ms <= 0)
-        throw new errors/* UserError */.yo(`Input "${name}" must be longer than zero, got "${v}"`);
+        throw new user_error/* UserError */.yo(`Input "${name}" must be longer than zero, got "${v}"`);
     return ms;
 };
-const inputs_reference = (v, name) => {
+const input_table_reference = (v, name) => {
     (0,reference/* parseReference */.F2)(v, `Input "${name}"`);
     return v;
 };
 const tagReference = (v, name) => {
     const ref = (0,reference/* parseReference */.F2)(v, `Input "${name}"`);
     if (ref.digest)
-        throw new errors/* UserError */.yo(`Input "${name}" must be a tag reference, not a digest: "${v}"`);
+        throw new user_error/* UserError */.yo(`Input "${name}" must be a tag reference, not a digest: "${v}"`);
     return v;
 };
 const PLATFORM = /^[a-z0-9_]+\/[a-z0-9_]+(?:\/[a-z0-9_.]+)?$/;
@@ -9047,7 +9047,7 @@ const platformList = (v, name) => {
     const platforms = parseList(v);
     for (const p of platforms) {
         if (!PLATFORM.test(p))
-            throw new errors/* UserError */.yo(`Input "${name}": "${p}" is not a platform such as linux/amd64 or linux/arm64/v8`);
+            throw new user_error/* UserError */.yo(`Input "${name}": "${p}" is not a platform such as linux/amd64 or linux/arm64/v8`);
     }
     return platforms;
 };
@@ -9058,7 +9058,7 @@ const INPUTS = {
     environmentFile: {
         name: constants/* Inputs */.G0.EnvironmentFile,
         default: 'environment.yml',
-        parse: inputs_text,
+        parse: input_table_text,
         description: 'Conda environment file to fingerprint and install: an `environment.yml`, an `@EXPLICIT` lock or a `conda-lock.yml`, relative to the workspace.',
     },
     image: {
@@ -9071,7 +9071,7 @@ const INPUTS = {
     store: {
         name: constants/* Inputs */.G0.Store,
         default: 'registry',
-        parse: oneOf(constants/* Stores */.FH),
+        parse: oneOf(constants/* StoreKinds */.BG),
         description: "Where the images live: `registry` (pushed to the registry of `image`, with a registry build cache) or `local` (the runner's Docker engine: built with `--load`, nothing pushed, sizes as the engine counts them).",
     },
     baseRepository: {
@@ -9089,7 +9089,7 @@ const INPUTS = {
     baseDockerfile: {
         name: constants/* Inputs */.G0.BaseDockerfile,
         default: '',
-        parse: optional(inputs_text),
+        parse: optional(input_table_text),
         description: "Dockerfile that builds the base from the environment file, with the environment file's directory as context and `--build-arg ENVIRONMENT_FILE=<file name>`. Part of the environment hash. Default: the bundled micromamba template.",
     },
     baseBuildArgs: {
@@ -9101,13 +9101,13 @@ const INPUTS = {
     dockerfile: {
         name: constants/* Inputs */.G0.Dockerfile,
         default: '',
-        parse: optional(inputs_text),
+        parse: optional(input_table_text),
         description: 'Application Dockerfile built `FROM` the base; it receives `--build-arg BASE_IMAGE=<picked base ref>`. Empty: build the base only.',
     },
     context: {
         name: constants/* Inputs */.G0.Context,
         default: '.',
-        parse: inputs_text,
+        parse: input_table_text,
         description: 'Build context of the application image.',
     },
     tags: {
@@ -9197,13 +9197,13 @@ const INPUTS = {
     target: {
         name: constants/* Inputs */.G0.Target,
         default: '',
-        parse: optional(inputs_text),
+        parse: optional(input_table_text),
         description: 'Target stage of the application Dockerfile.',
     },
     builder: {
         name: constants/* Inputs */.G0.Builder,
         default: '',
-        parse: optional(inputs_text),
+        parse: optional(input_table_text),
         description: 'Name of the buildx builder to use (docker-container, kubernetes, remote and cloud builders all work). Default: the current builder.',
     },
     keepLatest: {
@@ -9227,13 +9227,13 @@ const INPUTS = {
     summary: {
         name: constants/* Inputs */.G0.Summary,
         default: 'true',
-        parse: inputs_boolean,
+        parse: input_table_boolean,
         description: 'Write the report to the job summary.',
     },
     prComment: {
         name: constants/* Inputs */.G0.PrComment,
         default: 'true',
-        parse: inputs_boolean,
+        parse: input_table_boolean,
         description: 'Create or update one sticky comment on the pull request (needs `pull-requests: write`).',
     },
     githubToken: {
@@ -9266,7 +9266,7 @@ const INPUTS = {
     compareTo: {
         name: constants/* Inputs */.G0.CompareTo,
         default: '',
-        parse: optional(inputs_reference),
+        parse: optional(input_table_reference),
         description: "Image the application image's size is compared with, read before this run pushes (without `dockerfile`, the base is compared with the previous dated base). Default: the previous image of the same stream: for a pull request `<image>:<target branch>`, for a push `<image>:<branch>`, then `<image>:<default branch>`, then `<image>:latest` — the first that exists.",
     },
     maxSize: {
@@ -9284,7 +9284,7 @@ const INPUTS = {
     failOnBudget: {
         name: constants/* Inputs */.G0.FailOnBudget,
         default: 'false',
-        parse: inputs_boolean,
+        parse: input_table_boolean,
         description: 'Fail the step (after the report is written) when a size budget is exceeded.',
     },
     secrets: {
@@ -9341,7 +9341,7 @@ function inputSpecs() {
     return Object.values(INPUTS);
 }
 
-;// CONCATENATED MODULE: ./src/condarc.ts
+;// CONCATENATED MODULE: ./src/secrets/condarc.ts
 // The `condarc` input: a `.condarc` for the solver (channel mirrors, channel_alias,
 // custom_channels, tokens), given as a file path in the workspace or as inline YAML (like
 // mamba-org/setup-micromamba's). The raw text reaches the build only as the BuildKit secret
@@ -9361,7 +9361,7 @@ function isCondarcPath(value) {
     const v = value.trim();
     return v !== '' && !v.includes('\n') && !v.includes(':') && !v.startsWith('{');
 }
-/** Credentials in a string (the one redaction, src/redact.ts) replaced by `***`; the originals collected in `found` (to mask in the log). */
+/** Credentials in a string (the one redaction, src/text/redact.ts) replaced by `***`; the originals collected in `found` (to mask in the log). */
 function redactUrl(s, found = []) {
     return (0,redact/* redact */.E$)(s, (secret) => {
         found.push(secret);
@@ -9371,7 +9371,7 @@ function redactUrl(s, found = []) {
 /** The parsed YAML with secret-looking keys' values and URL credentials redacted; keys kept. */
 function redactCondarc(v, found = [], depth = 0) {
     if (depth > 32)
-        throw new errors/* UserError */.yo(`Input "${constants/* Inputs */.G0.Condarc}" is nested too deeply`);
+        throw new user_error/* UserError */.yo(`Input "${constants/* Inputs */.G0.Condarc}" is nested too deeply`);
     if (v === null || v === undefined)
         return null;
     if (typeof v === 'string')
@@ -9419,12 +9419,12 @@ function readCondarc(value, workspace) {
     // Inline YAML arrives trimmed (the runner's inputs are): it is given back its final newline.
     const source = isCondarcPath(value) ? readWorkspaceFile(value.trim(), workspace) : { text: value.endsWith('\n') ? value : `${value}\n`, file: undefined };
     if (Buffer.byteLength(source.text) > MAX_BYTES)
-        throw new errors/* UserError */.yo(`Input "${constants/* Inputs */.G0.Condarc}" is larger than ${MAX_BYTES} bytes`);
+        throw new user_error/* UserError */.yo(`Input "${constants/* Inputs */.G0.Condarc}" is larger than ${MAX_BYTES} bytes`);
     let doc = parseCondarcYaml(source.text, source.file);
     if (doc === null || doc === undefined)
         doc = {};
     if (typeof doc !== 'object' || Array.isArray(doc)) {
-        throw new errors/* UserError */.yo(`Input "${constants/* Inputs */.G0.Condarc}" must be a YAML mapping (channels:, channel_alias:, …)`, source.file ? { file: source.file, line: 1 } : {});
+        throw new user_error/* UserError */.yo(`Input "${constants/* Inputs */.G0.Condarc}" must be a YAML mapping (channels:, channel_alias:, …)`, source.file ? { file: source.file, line: 1 } : {});
     }
     const found = [];
     const hashed = redactCondarc(doc, found);
@@ -9434,7 +9434,7 @@ function readCondarc(value, workspace) {
 function parseCondarcYaml(text, file) {
     const lineCounter = new dist/* LineCounter */.HN();
     const fail = (line, why) => {
-        throw new errors/* UserError */.yo(`Input "${constants/* Inputs */.G0.Condarc}" is not valid YAML${line ? ` (line ${line})` : ''}: ${why}`, file ? { file, line } : {});
+        throw new user_error/* UserError */.yo(`Input "${constants/* Inputs */.G0.Condarc}" is not valid YAML${line ? ` (line ${line})` : ''}: ${why}`, file ? { file, line } : {});
     };
     const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
     const err = doc.errors[0];
@@ -9446,13 +9446,13 @@ function parseCondarcYaml(text, file) {
         return doc.toJS({ maxAliasCount: 100 });
     }
     catch (e) {
-        return fail(undefined, (0,errors/* errorMessage */.gJ)(e).split('\n')[0]);
+        return fail(undefined, (0,user_error/* errorMessage */.gJ)(e).split('\n')[0]);
     }
 }
 
-;// CONCATENATED MODULE: ./src/options.ts
+;// CONCATENATED MODULE: ./src/run/options.ts
 // Inputs, read once into a frozen object: read (the raw text, defaults from the input table)
-// → parse (each input by its own parser, src/inputs.ts) → validate (what involves several
+// → parse (each input by its own parser, src/run/input-table.ts) → validate (what involves several
 // inputs or the workspace) → infer (computed defaults). Every problem is a UserError whose
 // message names the input and says what would be accepted.
 
@@ -9470,7 +9470,7 @@ function parseCondarcYaml(text, file) {
 
 
 
-/** Where the bundled base template lives: `templates/` next to `dist/` and `src/`. */
+/** Where the bundled base template lives: `templates/` at the root of the repository (beside `dist/`). */
 function bundledTemplatePath() {
     // ncc relocates the asset and, depending on how it is read, may turn this URL into a plain
     // path of dist/ (it does when the bundle has lazily loaded chunks): take either.
@@ -9489,7 +9489,7 @@ function parseInputs(get) {
     for (const [key, spec] of Object.entries(INPUTS)) {
         const raw = get(spec.name).trim();
         if ('secret' in spec && spec.secret && raw)
-            ports_log/* runnerLog */.t1.mask(raw);
+            runner_log/* runnerLog */.t1.mask(raw);
         out[key] = named(spec.name, () => spec.parse(raw === '' ? spec.default : raw, spec.name));
     }
     return out;
@@ -9500,23 +9500,23 @@ function named(name, f) {
         return f();
     }
     catch (e) {
-        if (e instanceof errors/* UserError */.yo)
-            throw e.message.includes(`"${name}"`) ? e : new errors/* UserError */.yo(`Input "${name}": ${e.message}`);
-        throw new errors/* UserError */.yo(`Input "${name}": ${(0,errors/* errorMessage */.gJ)(e)}`);
+        if (e instanceof user_error/* UserError */.yo)
+            throw e.message.includes(`"${name}"`) ? e : new user_error/* UserError */.yo(`Input "${name}": ${e.message}`);
+        throw new user_error/* UserError */.yo(`Input "${name}": ${(0,user_error/* errorMessage */.gJ)(e)}`);
     }
 }
 /** Validate: what involves several inputs, or the workspace. Returns the resolved paths (and the base Dockerfile's content). */
 function validate(p, ws) {
-    // File inputs are confined to the workspace (src/fs/inputs.ts).
+    // File inputs are confined to the workspace (src/fs/input-paths.ts).
     const environmentFile = inputFile(constants/* Inputs */.G0.EnvironmentFile, p.environmentFile, ws);
     const baseDockerfile = p.baseDockerfile ? readInputFile(constants/* Inputs */.G0.BaseDockerfile, p.baseDockerfile, ws) : undefined;
     const dockerfile = p.dockerfile ? readInputFile(constants/* Inputs */.G0.Dockerfile, p.dockerfile, ws) : undefined;
     const context = dockerfile ? inputDirectory(constants/* Inputs */.G0.Context, p.context, ws) : external_node_path_default().resolve(ws, p.context);
     if (p.buildPlatforms.length > 0 && p.mode === 'merge') {
-        throw new errors/* UserError */.yo(`Input "${constants/* Inputs */.G0.BuildPlatforms}" does not go with mode: merge, which builds nothing: leave it empty in the merge job`);
+        throw new user_error/* UserError */.yo(`Input "${constants/* Inputs */.G0.BuildPlatforms}" does not go with mode: merge, which builds nothing: leave it empty in the merge job`);
     }
     if (Boolean(p.registryUsername) !== Boolean(p.registryPassword)) {
-        throw new errors/* UserError */.yo(`Inputs "${constants/* Inputs */.G0.RegistryUsername}" and "${constants/* Inputs */.G0.RegistryPassword}" go together: set both or neither`);
+        throw new user_error/* UserError */.yo(`Inputs "${constants/* Inputs */.G0.RegistryUsername}" and "${constants/* Inputs */.G0.RegistryPassword}" go together: set both or neither`);
     }
     return { environmentFile, baseDockerfile, dockerfile, context };
 }
@@ -9582,14 +9582,14 @@ function getOptions(ctx, get = actionsInput, env = process.env) {
 function readSecrets(p, ws, env) {
     const secrets = parseSecretInputs({ secrets: p.secrets, secretFiles: p.secretFiles, secretEnvs: p.secretEnvs, ssh: p.ssh }, ws, env);
     for (const v of valuesToMask(secrets, env))
-        ports_log/* runnerLog */.t1.mask(v);
+        runner_log/* runnerLog */.t1.mask(v);
     const condarc = readCondarc(p.condarc, ws);
     if (!condarc)
         return { secrets };
     for (const v of condarc.secretValues)
-        ports_log/* runnerLog */.t1.mask(v);
+        runner_log/* runnerLog */.t1.mask(v);
     if (secrets.secrets.some((s) => s.id === constants/* SecretIds */.ZI.Condarc)) {
-        throw new errors/* UserError */.yo(`The secret id "${constants/* SecretIds */.ZI.Condarc}" is given twice: by the input "${constants/* Inputs */.G0.Condarc}" and by a secret input`);
+        throw new user_error/* UserError */.yo(`The secret id "${constants/* SecretIds */.ZI.Condarc}" is given twice: by the input "${constants/* Inputs */.G0.Condarc}" and by a secret input`);
     }
     return { secrets, condarc };
 }
@@ -9615,9 +9615,9 @@ function parseTags(value, image, sha, streamTag) {
         }
         const ref = (0,reference/* parseReference */.F2)(t, `Input "${constants/* Inputs */.G0.Tags}"`, opts);
         if (!ref.tag)
-            throw new errors/* UserError */.yo(`Input "${constants/* Inputs */.G0.Tags}": "${t}" has no tag (e.g. ${t}:latest)`);
+            throw new user_error/* UserError */.yo(`Input "${constants/* Inputs */.G0.Tags}": "${t}" has no tag (e.g. ${t}:latest)`);
         if (ref.digest)
-            throw new errors/* UserError */.yo(`Input "${constants/* Inputs */.G0.Tags}": "${t}" must be a tag, not a digest`);
+            throw new user_error/* UserError */.yo(`Input "${constants/* Inputs */.G0.Tags}": "${t}" must be a tag, not a digest`);
         return (0,reference/* formatReference */.FH)(ref.name, ref.tag);
     });
 }
@@ -9682,11 +9682,11 @@ async function lookupPhase({ opts, envHash, tags, now }, { log, clock }) {
         return { dated, tags: futureParts.length > 0 ? t.filter((tag) => !futureParts.includes(tag)) : t };
     }
     catch (e) {
-        if ((0,errors/* isUserError */.iU)(e))
+        if ((0,user_error/* isUserError */.iU)(e))
             throw e;
         // Refused credentials: a run that pushes stops before building (push-access phase).
-        const refused = isRegistryError(e) && (e.kind === 'auth' || e.kind === 'denied') ? (0,errors/* errorMessage */.gJ)(e) : undefined;
-        log.warning(`Could not list the tags of ${(0,reference/* formatName */.nD)(repo)} (${(0,errors/* errorMessage */.gJ)(e)}); building the base as a cache miss`);
+        const refused = isRegistryError(e) && (e.kind === 'auth' || e.kind === 'denied') ? (0,user_error/* errorMessage */.gJ)(e) : undefined;
+        log.warning(`Could not list the tags of ${(0,reference/* formatName */.nD)(repo)} (${(0,user_error/* errorMessage */.gJ)(e)}); building the base as a cache miss`);
         return { refused };
     }
 }
@@ -9695,7 +9695,7 @@ function isFuturePart(tag, prefix, today) {
     return part !== undefined && isFromTheFuture(part.dated, today);
 }
 
-;// CONCATENATED MODULE: ./src/failure.ts
+;// CONCATENATED MODULE: ./src/report/failure-info.ts
 // What a failed run tells its reader: which phase failed, where (the user's file and line;
 // the bundled template's failures named as the template's), the relevant log lines
 // (redacted, short) and what to try. Pure: the caller writes the annotation and the reports.
@@ -9709,7 +9709,7 @@ const ANNOTATION_HEAD_CHARS = 400;
 const ANNOTATION_LOG_LINES = 3;
 const ANNOTATION_LINE_CHARS = 200;
 /**
- * The one redaction (credentials in URLs, pip options, channel tokens: src/redact.ts), plus
+ * The one redaction (credentials in URLs, pip options, channel tokens: src/text/redact.ts), plus
  * HTTP authorization headers a build log may echo and the known secret values.
  */
 function redactText(text, masks = []) {
@@ -9766,7 +9766,7 @@ function failureHints(text, userError) {
     return out.slice(0, 3);
 }
 function where(e, ctx) {
-    if (!(0,errors/* isUserError */.iU)(e) || !e.file)
+    if (!(0,user_error/* isUserError */.iU)(e) || !e.file)
         return { annotation: {}, template: false };
     const lineText = e.line !== undefined ? ` line ${e.line}` : '';
     if (ctx.templatePath !== undefined && external_node_path_default().resolve(e.file) === external_node_path_default().resolve(ctx.templatePath)) {
@@ -9784,8 +9784,8 @@ function where(e, ctx) {
 }
 /** The failure as the report shows it, and the one annotation of the step. */
 function describeFailure(e, ctx) {
-    const user = (0,errors/* isUserError */.iU)(e);
-    const raw = redactText((0,errors/* errorMessage */.gJ)(e), ctx.masks);
+    const user = (0,user_error/* isUserError */.iU)(e);
+    const raw = redactText((0,user_error/* errorMessage */.gJ)(e), ctx.masks);
     const lines = raw.split('\n');
     const head = lines[0].slice(0, 1000);
     const log = lines
@@ -9932,12 +9932,12 @@ function evaluateBudget(args) {
 
 // EXTERNAL MODULE: ./src/report/marker.ts
 var marker = __webpack_require__(990);
-// EXTERNAL MODULE: ./src/visible.ts
-var visible = __webpack_require__(8357);
+// EXTERNAL MODULE: ./src/text/visible.ts
+var visible = __webpack_require__(1573);
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
 // Escaping of user-controlled strings (tags, paths, step names, warnings) for GitHub
 // Flavored Markdown: nothing they contain may open HTML, close a table cell, start a list,
-// end a code fence or mention someone; credentials in them are redacted (src/redact.ts).
+// end a code fence or mention someone; credentials in them are redacted (src/text/redact.ts).
 
 
 /** One line, its control characters shown escaped, at most `max` characters (then `…`). */
@@ -10063,7 +10063,7 @@ function packagesSection(p, forComment, maxStr) {
     return lines.join('\n\n');
 }
 
-;// CONCATENATED MODULE: ./src/report/smoke.ts
+;// CONCATENATED MODULE: ./src/report/smoke-section.ts
 // The report's smoke-test section: each test's image, command, result and time (the last
 // lines of a failed test's output are in the failure section, which leads the report).
 
@@ -10753,7 +10753,7 @@ async function reportPhase(s, ports) {
     await writeComment(s, data, ports);
     const over = budget.filter((b) => b.exceeded);
     if (s.opts.failOnBudget && over.length > 0) {
-        throw new errors/* UserError */.yo(`The image exceeds its size budget: ${over.map((b) => `${b.kind} ${b.actual} > ${b.limit}`).join('; ')}`);
+        throw new user_error/* UserError */.yo(`The image exceeds its size budget: ${over.map((b) => `${b.kind} ${b.actual} > ${b.limit}`).join('; ')}`);
     }
 }
 async function writeSummary(s, data, { log, results }) {
@@ -10767,7 +10767,7 @@ async function writeSummary(s, data, { log, results }) {
         }
     }
     catch (e) {
-        log.warning(`Could not write the job summary: ${(0,errors/* errorMessage */.gJ)(e)}`);
+        log.warning(`Could not write the job summary: ${(0,user_error/* errorMessage */.gJ)(e)}`);
     }
 }
 async function writeComment(s, data, { log, github }) {
@@ -10791,7 +10791,7 @@ async function writeComment(s, data, { log, github }) {
         log.info(`PR comment: ${result}`);
     }
     catch (e) {
-        log.warning(`Could not write the PR comment: ${(0,errors/* errorMessage */.gJ)(e)}`);
+        log.warning(`Could not write the PR comment: ${(0,user_error/* errorMessage */.gJ)(e)}`);
     }
 }
 
@@ -10823,7 +10823,7 @@ async function failurePhase(e, p, env, ports) {
         masks: masks(opts, env),
     });
     ports.log.error(annotation.message, annotation.file ? { file: annotation.file, line: annotation.line, column: annotation.column } : undefined);
-    if (!(0,errors/* isUserError */.iU)(e) && e instanceof Error && e.stack)
+    if (!(0,user_error/* isUserError */.iU)(e) && e instanceof Error && e.stack)
         ports.log.debug(e.stack);
     if (!opts || !ctx || p.reported)
         return;
@@ -10855,9 +10855,9 @@ function startReadsBeforeBuilds(s, ports) {
     return { compareTo, baseDigest, appDigestBefore, measure: startEarlyMeasure(s, baseDigest, ports.log, first) };
 }
 
-;// CONCATENATED MODULE: ./src/merge.ts
+;// CONCATENATED MODULE: ./src/image/platform-merge.ts
 // mode: merge — the last job of a matrix. It builds nothing: from the per-platform parts the
-// jobs pushed (src/platforms.ts), it assembles one multi-platform index under the dated base
+// jobs pushed (src/image/platforms.ts), it assembles one multi-platform index under the dated base
 // tag and one under the application tags. Every check runs before the first write, so a
 // missing platform fails the step with nothing pushed.
 
@@ -10874,7 +10874,7 @@ async function planMerges(input, registry) {
     const name = refs[0].name;
     const other = refs.find((r) => (0,reference/* formatName */.nD)(r.name) !== (0,reference/* formatName */.nD)(name));
     if (other) {
-        throw new errors/* UserError */.yo(`mode: merge assembles the application image in ${(0,reference/* formatName */.nD)(name)}; ${(0,reference/* formatName */.nD)(other.name)}:${other.tag} is in another repository (list tags of one repository, or copy the merged image afterwards)`);
+        throw new user_error/* UserError */.yo(`mode: merge assembles the application image in ${(0,reference/* formatName */.nD)(name)}; ${(0,reference/* formatName */.nD)(other.name)}:${other.tag} is in another repository (list tags of one repository, or copy the merged image afterwards)`);
     }
     const appRepoTags = (0,reference/* formatName */.nD)(name) === repo ? baseTags : await registry.listTags(name);
     const parts = planAppMerge({ tags: appRepoTags, appTag: refs[0].tag, platforms: input.platforms, repository: (0,reference/* formatName */.nD)(name) });
@@ -10907,7 +10907,7 @@ async function mergeImages(input, registry, log) {
 
 ;// CONCATENATED MODULE: ./src/phases/merge.ts
 // Phase 5 of mode: merge — no builds: the per-platform images the jobs of a matrix pushed are
-// assembled into one multi-platform base tag and application tag (src/merge.ts).
+// assembled into one multi-platform base tag and application tag (src/image/platform-merge.ts).
 
 
 
@@ -10916,9 +10916,9 @@ async function mergeImages(input, registry, log) {
 async function mergePhase(s, ports) {
     const { opts, plan, stores, fp } = s;
     if (!stores.registry || !plan.merge)
-        throw new errors/* UserError */.yo('mode: merge assembles multi-platform tags in a registry');
+        throw new user_error/* UserError */.yo('mode: merge assembles multi-platform tags in a registry');
     if (!plan.push.enabled)
-        throw new errors/* UserError */.yo(`mode: merge pushes the multi-platform tags, but this job does not push: ${plan.push.reason}`);
+        throw new user_error/* UserError */.yo(`mode: merge pushes the multi-platform tags, but this job does not push: ${plan.push.reason}`);
     const merged = await mergeImages({
         baseRepository: opts.baseRepository,
         prefix: opts.baseTagPrefix,
@@ -11051,7 +11051,7 @@ function startPushChecks(s) {
 async function pushAccessPhase(s, ports, early = new Map()) {
     const base = s.opts.baseRepository;
     if (s.lookup.refused !== undefined)
-        throw new errors/* UserError */.yo(pushAccessMessage(base.registry, base.repository, s.lookup.refused));
+        throw new user_error/* UserError */.yo(pushAccessMessage(base.registry, base.repository, s.lookup.refused));
     const registry = s.stores.registry;
     if (!registry || !s.plan.builder.needed)
         return;
@@ -11062,8 +11062,8 @@ async function pushAccessPhase(s, ports, early = new Map()) {
         }
         catch (e) {
             if (isRegistryError(e) && (e.kind === 'auth' || e.kind === 'denied'))
-                throw new errors/* UserError */.yo(pushAccessMessage(repo.registry, repo.repository, (0,errors/* errorMessage */.gJ)(e)));
-            ports.log.warning(`Could not check push access to ${(0,reference/* formatName */.nD)(repo)} (${(0,errors/* errorMessage */.gJ)(e)}); building anyway`);
+                throw new user_error/* UserError */.yo(pushAccessMessage(repo.registry, repo.repository, (0,user_error/* errorMessage */.gJ)(e)));
+            ports.log.warning(`Could not check push access to ${(0,reference/* formatName */.nD)(repo)} (${(0,user_error/* errorMessage */.gJ)(e)}); building anyway`);
         }
     }
 }
@@ -11082,11 +11082,11 @@ async function reachPhase(checks, ports) {
     const results = await checks;
     const failed = results.filter((r) => r.why !== undefined);
     if (failed.length)
-        throw new errors/* UserError */.yo(failed.map((r) => unreachableMessage(r.target, r.why)).join('\n'));
+        throw new user_error/* UserError */.yo(failed.map((r) => unreachableMessage(r.target, r.why)).join('\n'));
     ports.log.info(`Registries reachable: ${results.map((r) => r.target.name.registry).join(', ')}`);
 }
 
-;// CONCATENATED MODULE: ./src/retention/plan.ts
+;// CONCATENATED MODULE: ./src/retention/retention-plan.ts
 // The retention plan (docs/DESIGN.md §6.4): which dated tags of a prefix to keep and which manifest
 // digests to delete. Pure: the tags, their digests and the clock come in as data.
 //
@@ -11106,7 +11106,7 @@ async function reachPhase(checks, ports) {
 function byTag(a, b) {
     return a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0;
 }
-function plan_count(n, what) {
+function retention_plan_count(n, what) {
     return `${n} ${what}${n === 1 ? '' : 's'}`;
 }
 function planRetention(tags, policy) {
@@ -11183,7 +11183,7 @@ function keepOrCandidate(dated, policy, keepLatest, keepDays) {
             else if (!isWhole && whole === 0 && keepLatest > 0)
                 reason = 'parts of a base newer than every merged one (merge pending)';
             else if (age <= keepDays)
-                reason = age < 0 ? 'dated in the future' : `not older than ${plan_count(keepDays, 'day')}`;
+                reason = age < 0 ? 'dated in the future' : `not older than ${retention_plan_count(keepDays, 'day')}`;
             if (isWhole && !future)
                 whole++;
             for (const d of members) {
@@ -11299,7 +11299,7 @@ function entries(a) {
             tags: tagsOn,
             digest,
             ageDays: sorted[0].age,
-            reason: `older than ${plan_count(keepDays, 'day')}${keptBy}`,
+            reason: `older than ${retention_plan_count(keepDays, 'day')}${keptBy}`,
             ...(childrenOf.has(digest) ? { index: true } : {}),
         });
     }
@@ -11369,8 +11369,8 @@ async function applyRetention(plan, backend, mode, log = {}) {
         catch (err) {
             failures++;
             notDone++;
-            problems.push(`could not delete ${apply_describe(e)}: ${(0,errors/* errorMessage */.gJ)(err)}`);
-            log.info?.(`could not delete ${apply_describe(e)}: ${(0,errors/* errorMessage */.gJ)(err)}`);
+            problems.push(`could not delete ${apply_describe(e)}: ${(0,user_error/* errorMessage */.gJ)(err)}`);
+            log.info?.(`could not delete ${apply_describe(e)}: ${(0,user_error/* errorMessage */.gJ)(err)}`);
             if (failures >= MAX_CONSECUTIVE_FAILURES)
                 stopped = `stopped after ${failures} failures in a row`;
             continue;
@@ -11435,7 +11435,7 @@ function distributionBackend(client, name) {
                 // 401/403 from the registry: the credentials may pull and push but not delete.
                 const kind = errorKind(e);
                 if (kind === 'denied' || kind === 'auth') {
-                    denied = (0,errors/* errorMessage */.gJ)(e);
+                    denied = (0,user_error/* errorMessage */.gJ)(e);
                     return 'denied';
                 }
                 throw e;
@@ -11487,7 +11487,7 @@ async function collectTagInfo(client, name, prefix, opts = {}) {
             }
             catch (e) {
                 failures++;
-                opts.log?.warning?.(`Retention: could not read ${(0,reference/* formatName */.nD)(name)}:${tag} (${(0,errors/* errorMessage */.gJ)(e)}); nothing it might share is deleted`);
+                opts.log?.warning?.(`Retention: could not read ${(0,reference/* formatName */.nD)(name)}:${tag} (${(0,user_error/* errorMessage */.gJ)(e)}); nothing it might share is deleted`);
                 out[i] = { tag, digest: '' };
             }
         }
@@ -11801,7 +11801,7 @@ async function prune(s, mode, ports) {
     return report;
 }
 
-;// CONCATENATED MODULE: ./src/docker-login.ts
+;// CONCATENATED MODULE: ./src/secrets/docker-login.ts
 // Makes the credential inputs (`registry-username`/`registry-password`) reach BuildKit:
 // buildx pushes and reads registry cache with the credentials of the client's Docker
 // config, so a build gets a temporary DOCKER_CONFIG that adds an `auths` entry for the
@@ -11865,7 +11865,7 @@ function dockerConfigWithLogin(registries, username, password, env = process.env
  * The comment module, loaded when a comment is written (most runs write none). @actions/github
  * reads the whole event payload when it is loaded, with a blocking, unbounded read (a FIFO
  * swapped in there would hang the step) for a `context` the action never uses: it is loaded
- * with GITHUB_EVENT_PATH hidden. The action reads the payload once, bounded (src/context.ts).
+ * with GITHUB_EVENT_PATH hidden. The action reads the payload once, bounded (src/context/run-context.ts).
  */
 async function loadComment() {
     const eventPath = process.env.GITHUB_EVENT_PATH;
@@ -11883,17 +11883,17 @@ const githubApi = {
     packagesBackend: ghcrBackend,
 };
 
-;// CONCATENATED MODULE: ./src/engine.ts
+;// CONCATENATED MODULE: ./src/stores/engine-store.ts
 // The local Docker engine as the image store (an `image` without a registry host):
 // lookup with the engine's image list, sizes and labels from `docker image inspect`.
 
 
-function engine_docker(args, proc, timeoutMs = 60_000) {
+function engine_store_docker(args, proc, timeoutMs = 60_000) {
     return (0,docker/* docker */.T3)(args, { timeoutMs, maxBuffer: 256 * 1024 * 1024, proc });
 }
 /** Tags of `repository` in the local engine. */
 async function localTags(repository, proc) {
-    const r = await engine_docker(['image', 'ls', '--format', '{{.Tag}}', repository], proc);
+    const r = await engine_store_docker(['image', 'ls', '--format', '{{.Tag}}', repository], proc);
     if (r.code !== 0)
         throw new Error(`docker image ls failed: ${r.stderr.trim()}`);
     return r.stdout
@@ -11904,11 +11904,11 @@ async function localTags(repository, proc) {
 }
 /** Whether the engine keeps images in the containerd image store (`docker info`'s driver status); undefined when docker info fails. */
 async function engineUsesContainerdStore(proc) {
-    const r = await engine_docker(['info', '--format', '{{json .DriverStatus}}'], proc);
-    return r.code === 0 ? (0,builder/* usesContainerdStore */.hm)(r.stdout) : undefined;
+    const r = await engine_store_docker(['info', '--format', '{{json .DriverStatus}}'], proc);
+    return r.code === 0 ? (0,builder_cli/* usesContainerdStore */.hm)(r.stdout) : undefined;
 }
 async function inspectLocal(ref, proc) {
-    const r = await engine_docker(['image', 'inspect', '--format', '{{json .}}', ref], proc);
+    const r = await engine_store_docker(['image', 'inspect', '--format', '{{json .}}', ref], proc);
     if (r.code !== 0) {
         if (/no such image|not found/i.test(r.stderr))
             return undefined;
@@ -11919,7 +11919,7 @@ async function inspectLocal(ref, proc) {
     return { id: j.Id, size: j.Size, labels: j.Config?.Labels ?? {}, created: j.Created, ...(platform ? { platform } : {}) };
 }
 
-;// CONCATENATED MODULE: ./src/ports/store.ts
+;// CONCATENATED MODULE: ./src/stores/image-stores.ts
 // The store behind `image`: a registry (through the registry client) or the local Docker
 // engine (through the process port). Reads only; retention's deletes go through `registry`.
 
@@ -11972,7 +11972,7 @@ function engineStore(proc) {
 /** Opens the stores for a run's options; the registry client's warnings go to `log` (default: the runner's workflow commands). */
 function openStores(o, proc, log) {
     const engine = engineStore(proc);
-    const fromEngine = (name) => localReader(name, proc ?? ports_process/* execProcess */.ZG);
+    const fromEngine = (name) => localReader(name, proc ?? runner_process/* execProcess */.ZG);
     if (o.local)
         return { store: engine, engine, sizeManifests: fromEngine };
     const client = new RegistryClient({ username: o.username, password: o.password, insecureRegistries: o.insecureRegistries, log });
@@ -11999,12 +11999,12 @@ function openStores(o, proc, log) {
 
 /** `early`: what the entry point started before loading the action (src/early.ts), handed to the first matching call. */
 function defaultPorts(env = process.env, early = {}) {
-    const proc = ports_process/* execProcess */.ZG;
+    const proc = runner_process/* execProcess */.ZG;
     let earlyInspect = early.inspect;
-    const log = (0,ports_log/* logSink */.yV)();
+    const log = (0,runner_log/* logSink */.yV)();
     const docker = (e) => ({ env: e, proc });
     // The registry client's warnings (retries, fallbacks) go through the run's log sink too.
-    const registryLog = { debug: (m) => log.debug(m), warning: (m) => log.warning(m), setSecret: (s) => ports_log/* runnerLog */.t1.mask(s) };
+    const registryLog = { debug: (m) => log.debug(m), warning: (m) => log.warning(m), setSecret: (s) => runner_log/* runnerLog */.t1.mask(s) };
     return {
         log,
         clock: { now: () => new Date(), monotonicMs: () => performance.now() },
@@ -12024,10 +12024,10 @@ function defaultPorts(env = process.env, early = {}) {
                 const pre = earlyInspect;
                 earlyInspect = undefined;
                 // The login config (if any) links the user's buildx builders and contexts: the same answer.
-                return pre && pre.builder === name ? pre.info : (0,builder/* inspectBuilder */.IK)(name, docker(e));
+                return pre && pre.builder === name ? pre.info : (0,builder_cli/* inspectBuilder */.IK)(name, docker(e));
             },
-            createBuilder: (e) => (0,builder/* createContainerBuilder */.hD)(docker(e)),
-            removeBuilder: (name, e) => (0,builder/* removeBuilder */.iq)(name, docker(e)),
+            createBuilder: (e) => (0,builder_cli/* createContainerBuilder */.hD)(docker(e)),
+            removeBuilder: (name, e) => (0,builder_cli/* removeBuilder */.iq)(name, docker(e)),
             build: (spec, o) => runBuild(spec, { ...o, proc }),
             login: (registries, u, p) => dockerConfigWithLogin(registries, u, p, env),
         },
@@ -12056,7 +12056,7 @@ function materializeSecrets(opts, cleanup) {
     return m.args;
 }
 
-;// CONCATENATED MODULE: ./src/smoke.ts
+;// CONCATENATED MODULE: ./src/run/smoke-plan.ts
 // Smoke tests (`smoke-test`, `base-smoke-test`): a command run in an image before anything
 // of the run is tagged in the registry. Pure: which tests a run has, how an image is kept
 // for them, the `docker run` argv, and what a run of one means. The I/O is in
@@ -12098,7 +12098,7 @@ function smokeRunArgs(ref, command, container, dockerContext) {
     ];
 }
 function invalidRef(ref) {
-    throw new errors/* UserError */.yo(`invalid image reference ${JSON.stringify(ref)}`);
+    throw new user_error/* UserError */.yo(`invalid image reference ${JSON.stringify(ref)}`);
 }
 /** The last `n` non-empty lines of a test's output. */
 function lastLines(output, n = SMOKE_LINES) {
@@ -12124,7 +12124,7 @@ const WHAT = { base: 'the base image', app: 'the application image' };
 function smokeFailure(r, timeoutMs) {
     const how = r.timedOut ? `did not finish within ${Math.round(timeoutMs / 1000)} s (smoke-test-timeout) and was ended` : `exited with code ${r.exitCode}`;
     const head = `The smoke test of ${WHAT[r.target]} failed: \`${oneLineCommand(r.command)}\` ${how}; nothing was pushed`;
-    return new errors/* UserError */.yo([head, ...r.lastLines].join('\n'));
+    return new user_error/* UserError */.yo([head, ...r.lastLines].join('\n'));
 }
 /** A command as one line for a message (newlines shown as ⏎, long ones cut). */
 function oneLineCommand(c, max = 200) {
@@ -12133,7 +12133,7 @@ function oneLineCommand(c, max = 200) {
 }
 
 ;// CONCATENATED MODULE: ./src/phases/smoke.ts
-// Phase 5a: smoke tests (src/smoke.ts). With a push, the builds are first made by a trial —
+// Phase 5a: smoke tests (src/run/smoke-plan.ts). With a push, the builds are first made by a trial —
 // kept in the engine (docker driver) or pushed by digest with no tag (other drivers) — and
 // tested; a failed test ends the run before any tag is pushed. The pushing builds that follow
 // are the same builds again, all cached, and their digests are checked against the tested ones.
@@ -12291,7 +12291,7 @@ async function run(env = process.env, given, early) {
                 await c();
             }
             catch (e) {
-                ports.log.warning(`Cleanup failed: ${(0,errors/* errorMessage */.gJ)(e)}`);
+                ports.log.warning(`Cleanup failed: ${(0,user_error/* errorMessage */.gJ)(e)}`);
             }
         }
     }
@@ -12358,7 +12358,7 @@ async function main_main(ctx, env, ports, cleanup, progress) {
     await reportPhase({ ...s, built, measured, retention, smokeTests }, ports);
 }
 /**
- * The base and the application, with their smoke tests (src/smoke.ts): when the run pushes,
+ * The base and the application, with their smoke tests (src/run/smoke-plan.ts): when the run pushes,
  * a trial of each build is tested first and a failure ends the run before any tag is pushed;
  * otherwise the loaded images are tested after their builds.
  */
@@ -12403,7 +12403,7 @@ async function buildPhases(s, tc, io, ports) {
 /* harmony export */ });
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _constants_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(7242);
+/* harmony import */ var _vocabulary_constants_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(209);
 // The hidden marker that identifies the action's sticky PR comment: one per image.
 
 
@@ -12435,7 +12435,7 @@ function commentMarker(image) {
         out = `${out.slice(0, 100).replace(/%[0-9A-F]?$/, '')}%E2%80%A6sha256=${digest}`;
     }
     // A trailing `-` next to the closing ` -->` is fine (a space separates them).
-    return `${_constants_js__WEBPACK_IMPORTED_MODULE_1__/* .COMMENT_MARKER_PREFIX */ .QO}${out} -->`;
+    return `${_vocabulary_constants_js__WEBPACK_IMPORTED_MODULE_1__/* .COMMENT_MARKER_PREFIX */ .QO}${out} -->`;
 }
 
 

@@ -3,6 +3,7 @@
 
 import type { Mode } from '../constants.js'
 import type { SmokeResult } from '../smoke.js'
+import type { PackageChange } from '../sizes/changes.js'
 
 export interface BuildStepTiming {
   /** Vertex name as BuildKit shows it, e.g. `[base 3/5] RUN micromamba install …`. */
@@ -118,9 +119,8 @@ export interface PackagesReport {
   /** Against the previous base, when a new base was built and the previous one has a manifest. */
   readonly changes?: {
     readonly previousTag: string
-    readonly added: readonly PackageSize[]
-    readonly removed: readonly PackageSize[]
-    readonly grown: readonly { readonly name: string; readonly before: PackageSize; readonly after: PackageSize }[]
+    /** Every package that differs, each once, the largest installed-size change first (src/sizes/changes.ts). */
+    readonly list: readonly PackageChange[]
   }
 }
 

@@ -34,6 +34,8 @@ interface Caps {
   readonly builds: number
   readonly phases: number
   readonly budget: number
+  /** Package changes against the previous base. */
+  readonly packages: number
   /** Refs, tags, paths. */
   readonly str: number
   /** Values in the environment diff, step names, warnings. */
@@ -50,6 +52,7 @@ const SUMMARY_CAPS: Caps = {
   builds: 8,
   phases: 16,
   budget: 8,
+  packages: 500,
   str: 200,
   value: 160,
   warning: 500,
@@ -63,11 +66,25 @@ const COMMENT_CAPS: Caps = {
   builds: 4,
   phases: 10,
   budget: 4,
+  packages: 60,
   str: 150,
   value: 120,
   warning: 300,
 }
-const TIGHT_CAPS: Caps = { changes: 10, warnings: 5, retention: 5, trend: 10, platforms: 4, builds: 2, phases: 6, budget: 4, str: 80, value: 60, warning: 120 }
+const TIGHT_CAPS: Caps = {
+  changes: 10,
+  warnings: 5,
+  retention: 5,
+  trend: 10,
+  platforms: 4,
+  builds: 2,
+  phases: 6,
+  budget: 4,
+  packages: 15,
+  str: 80,
+  value: 60,
+  warning: 120,
+}
 
 /** The job summary stays well below GitHub's 1 MiB step-summary limit. */
 export const SUMMARY_BYTES = Math.floor(STEP_SUMMARY_LIMIT / 4)
@@ -115,7 +132,7 @@ function render(d: ReportData, forComment: boolean, caps: Caps): string {
   if (platforms) parts.push(platforms)
   const why = whySection(d, caps)
   if (why) parts.push(why)
-  const packages = packagesSection(d.packages, forComment, caps.str)
+  const packages = packagesSection(d.packages, forComment, caps.str, caps.packages)
   if (packages) parts.push(packages)
   const layers = layersSection(d, caps)
   if (layers) parts.push(layers)

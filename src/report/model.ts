@@ -53,7 +53,17 @@ export interface ImageSize {
  * What happened to the base in this run: reused, built, its build failed, the run failed
  * before its build; in plan mode, what a run would do.
  */
-export type BaseOutcome = 'reused' | 'built' | 'build-failed' | 'not-reached' | 'would-build' | 'would-reuse'
+export type BaseOutcome =
+  | 'reused'
+  | 'built'
+  | 'build-failed'
+  | 'not-reached'
+  | 'would-build'
+  | 'would-reuse'
+  /** mode: merge wrote the multi-platform tag from the per-platform images the jobs pushed. */
+  | 'assembled'
+  /** mode: merge failed before the base's multi-platform tag was written. */
+  | 'assemble-failed'
 
 /** What a refresh of an existing base (nightly `mode: base`, `max-age`) did, from its build's steps. */
 export interface RefreshReport {
@@ -181,6 +191,8 @@ export interface ReportData {
     readonly refresh?: RefreshReport
     /** e.g. the merge of `mode: merge`. */
     readonly note?: string
+    /** mode: merge — the per-platform tags the base is assembled from (outcomes `assembled`, `assemble-failed`). */
+    readonly parts?: readonly string[]
     /** Size of a newly built base, and of the previous base it is compared with (when an application image is the final image). */
     readonly size?: ImageSize
     readonly compareTo?: ImageSize

@@ -111,7 +111,26 @@ describe('mode: merge', () => {
     expect(r.outputs['base-image']).toBe(`${IMAGE}:${dated}@${await registry.headDigest(NAME, dated)}`)
     expect(r.outputs['image-size']).toBe('6000')
     expect(r.outputs['total-steps']).toBe('0')
+    expect(r.outputs.tags).toBe(`${IMAGE}:${dated}\n${IMAGE}:sha-abcdef0`)
     expect(r.summaries[0]).toContain('mode `merge`')
+    // assembled from the jobs' parts: not a base that "already existed"
+    expect(r.summaries[0]).toContain('🧩 **Base assembled** (`mode: merge`)')
+    expect(r.summaries[0]).toContain(
+      `assembled by \`mode: merge\` from 2 per-platform images the jobs pushed (\`${dated}_linux_amd64\`, \`${dated}_linux_arm64\`)`,
+    )
+    expect(r.summaries[0]).not.toMatch(/already existed|Base reused/)
+  })
+
+  it('a failure after the base was assembled says the base was pushed', async () => {
+    const { registry, dated } = await withParts(['linux_amd64', 'linux_arm64'])
+    const putIndex = registry.putIndex.bind(registry)
+    registry.putIndex = (name, parts, tags) => (tags.includes('sha-abcdef0') ? Promise.reject(new Error('registry answered 500')) : putIndex(name, parts, tags))
+    const r = await runWith({ registry, inputs: { mode: 'merge' } })
+    expect(r.exitCode).toBe(1)
+    expect(r.registry.tagsOf(IMAGE)).toContain(dated)
+    const summary = r.summaries.at(-1)!
+    expect(summary).toContain(`❌ the run failed after pushing \`${IMAGE}:${dated}\``)
+    expect(summary).toContain('🧩 assembled by `mode: merge`')
   })
 
   it.each([
@@ -146,5 +165,8 @@ describe('mode: merge', () => {
     expect(r.exitCode).toBe(0)
     expect(await registry.headDigest(NAME, dated)).toBe(whole.digest)
     expect(r.registry.tagsOf(IMAGE)).toContain('sha-abcdef0')
+    // the base tag was not written: it is not among the pushed tags
+    expect(r.outputs.tags).toBe(`${IMAGE}:sha-abcdef0`)
+    expect(r.summaries[0]).toContain('♻️ reused')
   })
 })

@@ -18,7 +18,7 @@ import { getOptions } from '../src/run/options.js'
 import { cacheExportOf } from '../src/phases/build.js'
 import { comparableSizes } from '../src/sizes/size-measure.js'
 import { BASE_BUILD_PHASE, reportData, type RunRecord } from '../src/phases/report-data.js'
-import { planRun } from '../src/run/run-plan.js'
+import { planRun, type RunPlan } from '../src/run/run-plan.js'
 import type { BuildReport, FailureInfo, RetentionReport } from '../src/report/model.js'
 import { renderReport } from '../src/report/index.js'
 
@@ -38,7 +38,7 @@ beforeAll(() => {
 afterAll(() => rmSync(ws, { recursive: true, force: true }))
 
 const state = fc.record({
-  mode: fc.constantFrom('auto', 'base', 'plan'),
+  mode: fc.constantFrom('auto', 'base', 'plan', 'merge'),
   app: fc.boolean(),
   local: fc.boolean(),
   pr: fc.constantFrom('none', 'same', 'fork'),
@@ -48,7 +48,12 @@ const state = fc.record({
   prune: fc.boolean(),
   push: fc.constantFrom('auto', 'true', 'false'),
   allCached: fc.boolean(),
+  /** mode: merge — the per-platform parts of today's base of this environment the jobs pushed. */
+  parts: fc.subarray(['linux_amd64', 'linux_arm64']),
+  /** mode: merge — a failure after the base's index was pushed (the application's index failed). */
+  appIndexFails: fc.boolean(),
 })
+const PLATFORMS = 'linux/amd64\nlinux/arm64'
 
 function build(kind: 'base' | 'app', ref: string, allCached: boolean): BuildReport {
   const steps = [
@@ -70,6 +75,10 @@ function simulate(s: State): { record: RunRecord; tags: string[] } | undefined {
   if (s.app) inputs.dockerfile = 'Dockerfile'
   const pullRequest = s.pr === 'none' ? undefined : { number: 3, fromFork: s.pr === 'fork' }
   const ctx = testContext({ workspace: ws, now: NOW, ...(pullRequest ? { pullRequest, eventName: 'pull_request' } : {}) })
+  if (s.mode === 'merge') {
+    inputs.platforms = PLATFORMS
+    inputs.tags = `${image}:app-1`
+  }
   const get = (name: InputName) => inputs[name] ?? defaults[name] ?? ''
   const opts = getOptions(ctx, get, {})
   const failure = (phase: string): FailureInfo => ({ phase, message: 'it failed', log: [], hints: [], userError: false })
@@ -77,6 +86,7 @@ function simulate(s: State): { record: RunRecord; tags: string[] } | undefined {
   if (s.failAt === 'Environment hash') return { record: { ...base, failure: failure(s.failAt) }, tags }
   const fp = { hash: HASH } as Fingerprint
   if (s.failAt === 'Lookup') return { record: { ...base, fp, failure: failure(s.failAt) }, tags }
+  if (s.mode === 'merge') return simulateMerge(s, { base, fp, tags })
   const plan = planRun({ opts, ctx, envHash: HASH, lookup: { dated: datedTags(tags, 'base-'), tags } })
   const builds: BuildReport[] = []
   const pushed: string[] = []
@@ -113,6 +123,46 @@ function simulate(s: State): { record: RunRecord; tags: string[] } | undefined {
   return { record: { ...base, fp, plan, builds, pushed, built, measured, retention, ...(phase ? { failure: failure(phase) } : {}) }, tags }
 }
 
+/**
+ * mode: merge, the way main runs it: the plan (a UserError when there is nothing to merge:
+ * the run fails before the base is decided), then the Merge phase — the base's index, then
+ * the application's — then Measure and retention. Nothing is built.
+ */
+function simulateMerge(s: State, r: { base: Omit<RunRecord, 'plan'>; fp: Fingerprint; tags: string[] }): { record: RunRecord; tags: string[] } | undefined {
+  const { base, fp } = r
+  const today = datedTag('base-', HASH, NOW)
+  const tags = [...r.tags, ...s.parts.map((p) => `${today}_${p}`)]
+  const failure = (phase: string): FailureInfo => ({ phase, message: 'it failed', log: [], hints: [], userError: false })
+  let plan: RunPlan
+  try {
+    plan = planRun({
+      opts: base.opts,
+      ctx: base.ctx,
+      envHash: HASH,
+      lookup: { dated: datedTags(tags, 'base-'), tags },
+      platforms: ['linux/amd64', 'linux/arm64'],
+    })
+  } catch {
+    return { record: { ...base, fp, failure: failure('Lookup') }, tags }
+  }
+  const mergeFails = ['Push access', 'Builder', 'Build base', 'Build application'].includes(s.failAt) || !plan.push.enabled
+  const baseRef = plan.base.tagRef
+  const appRef = plan.app?.ref
+  // The base's index is written first (unless the jobs reused a whole base); the application's may then fail.
+  const assembled = plan.merge?.action === 'assemble' ? [baseRef] : []
+  const pushed = mergeFails ? (s.appIndexFails && plan.push.enabled && appRef ? assembled : []) : [...assembled, ...(appRef ? [appRef] : [])]
+  if (mergeFails) return { record: { ...base, fp, plan, pushed, failure: failure('Merge') }, tags }
+  const finalRef = `${appRef ?? baseRef}@sha256:${'e'.repeat(64)}`
+  const built = { builds: [], base: { ref: `${baseRef}@sha256:${'f'.repeat(64)}` }, final: { name: base.opts.image, tag: 'x', ref: finalRef }, pushed }
+  const mine = datedTags(tags, 'base-').filter((t) => t.hash12 === hash12(HASH))
+  const retention: RetentionReport | undefined = s.prune
+    ? { mode: 'true', backend: 'registry', kept: mine.slice(0, 1), deleted: mine.slice(1), protected: [] }
+    : undefined
+  const measured = { trend: mine.map((t) => ({ tag: t.tag, bytes: 100 })).reverse() }
+  const record: RunRecord = { ...base, fp, plan, pushed, built, measured, retention }
+  return { record, tags }
+}
+
 test.prop([state], { numRuns: 500 })(
   'no two rows contradict; no section about a step that did not run',
   (s) => {
@@ -142,6 +192,13 @@ test.prop([state], { numRuns: 500 })(
       for (const d of record.retention?.deleted ?? []) expect(md).not.toMatch(new RegExp(`Size trend[\\s\\S]*${d.tag}[\\s\\S]*#### Retention`))
       // A cache row that counts steps has builds behind it.
       if (!built) expect(md).not.toMatch(/steps cached/)
+      // mode: merge builds nothing: a base it assembled from the jobs' parts is not one that "already existed".
+      if (record.plan.merge?.action === 'assemble') {
+        expect(md).not.toMatch(/already existed|Base reused/)
+        if (!record.failure) expect(md).toMatch(/assembled/)
+      }
+      // What the failure report says was pushed is what was pushed.
+      if (record.failure && record.pushed.length > 0) expect(md).toContain('the run failed after pushing')
     }
   },
   120_000,

@@ -94,7 +94,7 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
   }
 
   if (opts.mode === 'merge') {
-    const built = await timer.run('Merge', () => mergePhase(s, ports))
+    const built = await timer.run('Merge', () => mergePhase(s, ports, progress))
     const measured = await timer.run('Measure', () => measurePhase(s, built, undefined, ports))
     const retention = plan.retention ? await timer.run(`Retention (prune: ${opts.prune})`, () => retentionPhase(s, ports)) : undefined
     progress.reported = true

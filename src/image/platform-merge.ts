@@ -5,7 +5,7 @@
 
 import { UserError } from '../vocabulary/user-error.js'
 import { planAppMerge, planBaseMerge, type BaseMergePlan, type MergePart } from './platforms.js'
-import { formatName, parseReference, type ImageName } from './reference.js'
+import { formatName, formatReference, parseReference, type ImageName } from './reference.js'
 
 /** What the merge needs of the registry client. */
 export interface MergeRegistry {
@@ -56,13 +56,20 @@ async function planMerges(input: MergeInput, registry: MergeRegistry): Promise<{
   return { base, app: { name, tags: refs.map((r) => r.tag!), parts } }
 }
 
-export async function mergeImages(input: MergeInput, registry: MergeRegistry, log: { info(m: string): void }): Promise<MergeResult> {
+/** `pushed`: told of each tag as soon as its index is written (a later failure still reports it). */
+export async function mergeImages(
+  input: MergeInput,
+  registry: MergeRegistry,
+  log: { info(m: string): void },
+  pushed: (refs: readonly string[]) => void = () => undefined,
+): Promise<MergeResult> {
   const plan = await planMerges(input, registry)
   const repo = formatName(input.baseRepository)
   let base: MergeResult['base']
   if (plan.base.action === 'assemble') {
     const parts = plan.base.parts.map((p) => ({ ref: p.tag, platform: p.platform }))
     const { digest } = await registry.putIndex(input.baseRepository, parts, [plan.base.tag])
+    pushed([formatReference(input.baseRepository, plan.base.tag)])
     log.info(`Assembled ${repo}:${plan.base.tag}@${digest} from ${plan.base.parts.map((p) => p.tag).join(', ')}`)
     base = { tag: plan.base.tag, digest, assembled: true }
   } else {
@@ -78,6 +85,7 @@ export async function mergeImages(input: MergeInput, registry: MergeRegistry, lo
     parts.map((p) => ({ ref: p.tag, platform: p.platform })),
     tags,
   )
+  pushed(input.appTags)
   log.info(`Assembled ${formatName(name)}:${tags.join(', ')}@${digest} from ${parts.map((p) => p.tag).join(', ')}`)
   return { base, app: { name, tag: tags[0]!, digest } }
 }

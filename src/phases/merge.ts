@@ -9,7 +9,8 @@ import { formatReference } from '../image/reference.js'
 import type { Built, RunState } from '../run/state.js'
 import { cacheTotals } from './build.js'
 
-export async function mergePhase(s: RunState, ports: Pick<Ports, 'log' | 'results'>): Promise<Built> {
+/** `progress`: every reference written, as it is written (what a failure report says was pushed). */
+export async function mergePhase(s: RunState, ports: Pick<Ports, 'log' | 'results'>, progress: { pushed: string[] } = { pushed: [] }): Promise<Built> {
   const { opts, plan, stores, fp } = s
   if (!stores.registry || !plan.merge) throw new UserError('mode: merge assembles multi-platform tags in a registry')
   if (!plan.push.enabled) throw new UserError(`mode: merge pushes the multi-platform tags, but this job does not push: ${plan.push.reason}`)
@@ -24,6 +25,7 @@ export async function mergePhase(s: RunState, ports: Pick<Ports, 'log' | 'result
     },
     stores.registry,
     ports.log,
+    (refs) => progress.pushed.push(...refs),
   )
   const baseRef = formatReference(opts.baseRepository, merged.base.tag, merged.base.digest)
   const final = merged.app ?? { name: opts.baseRepository, tag: merged.base.tag, digest: merged.base.digest }
@@ -37,8 +39,8 @@ export async function mergePhase(s: RunState, ports: Pick<Ports, 'log' | 'result
   results.setOutput(Outputs.CacheHitRatio, String(cache.ratio))
   results.setOutput(Outputs.CachedSteps, String(cache.cachedSteps))
   results.setOutput(Outputs.TotalSteps, String(cache.totalSteps))
-  // The merge writes the multi-platform base tag and, with an application, its tags.
-  const pushed = [formatReference(opts.baseRepository, merged.base.tag), ...(merged.app ? opts.tags : [])]
+  // The merge writes the multi-platform base tag (unless the jobs reused a whole base) and, with an application, its tags.
+  const pushed = [...progress.pushed]
   results.setOutput(Outputs.Tags, pushed.join('\n'))
   results.setOutput(Outputs.Metadata, '')
   return { builds: [], base: { ref: baseRef, digest: merged.base.digest }, final: { ...final, ref }, pushed }

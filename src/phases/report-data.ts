@@ -73,11 +73,13 @@ export function runUrl(ctx: Pick<RunContext, 'serverUrl' | 'repository' | 'runId
 }
 
 /** What happened to the base, from the plan, the builds that finished and the phase that failed. */
-export function baseOutcome(r: Pick<RunRecord, 'opts' | 'plan' | 'builds' | 'failure'>): BaseOutcome | undefined {
+export function baseOutcome(r: Pick<RunRecord, 'opts' | 'plan' | 'builds' | 'failure' | 'pushed'>): BaseOutcome | undefined {
   const { plan } = r
   if (!plan) return undefined
   const reuse = plan.choice.action === 'reuse'
   if (r.opts.mode === 'plan') return reuse ? 'would-reuse' : 'would-build'
+  // mode: merge assembles the base from the jobs' parts (written first: a later failure leaves it assembled).
+  if (plan.merge?.action === 'assemble') return !r.failure || r.pushed.includes(plan.base.tagRef) ? 'assembled' : 'assemble-failed'
   if (reuse) return 'reused'
   if (r.builds.some((b) => b.kind === 'base')) return 'built'
   if (!r.failure) return 'built'
@@ -101,6 +103,7 @@ function baseReport(r: RunRecord): ReportData['base'] {
     previousSameEnvironment: previousTag !== undefined && fp !== undefined && plan.previous?.hash12 === hash12(fp.hash),
     ...(plan.base.build?.pull && baseBuild ? { refresh: refreshReport(plan.base.build.noCache, baseBuild) } : {}),
     ...(plan.merge ? { note: plan.report.note } : {}),
+    ...(plan.merge?.action === 'assemble' ? { parts: plan.merge.parts.map((p) => p.tag) } : {}),
     size: measured?.base?.size,
     compareTo: measured?.base?.compareTo,
   }

@@ -2,6 +2,7 @@
 // The report phase (src/phases/report.ts) fills it from the run; renderers are pure functions of it.
 
 import type { Mode } from '../vocabulary/constants.js'
+import type { PackageChange } from '../sizes/changes.js'
 
 export interface BuildStepTiming {
   /** Vertex name as BuildKit shows it, e.g. `[base 3/5] RUN micromamba install …`. */
@@ -51,7 +52,17 @@ export interface ImageSize {
  * What happened to the base in this run: reused, built, its build failed, the run failed
  * before its build; in plan mode, what a run would do.
  */
-export type BaseOutcome = 'reused' | 'built' | 'build-failed' | 'not-reached' | 'would-build' | 'would-reuse'
+export type BaseOutcome =
+  | 'reused'
+  | 'built'
+  | 'build-failed'
+  | 'not-reached'
+  | 'would-build'
+  | 'would-reuse'
+  /** mode: merge wrote the multi-platform tag from the per-platform images the jobs pushed. */
+  | 'assembled'
+  /** mode: merge failed before the base's multi-platform tag was written. */
+  | 'assemble-failed'
 
 /** What a refresh of an existing base (nightly `mode: base`, `max-age`) did, from its build's steps. */
 export interface RefreshReport {
@@ -117,9 +128,8 @@ export interface PackagesReport {
   /** Against the previous base, when a new base was built and the previous one has a manifest. */
   readonly changes?: {
     readonly previousTag: string
-    readonly added: readonly PackageSize[]
-    readonly removed: readonly PackageSize[]
-    readonly grown: readonly { readonly name: string; readonly before: PackageSize; readonly after: PackageSize }[]
+    /** Every package that differs, each once, the largest installed-size change first (src/sizes/changes.ts). */
+    readonly list: readonly PackageChange[]
   }
 }
 
@@ -180,6 +190,8 @@ export interface ReportData {
     readonly refresh?: RefreshReport
     /** e.g. the merge of `mode: merge`. */
     readonly note?: string
+    /** mode: merge — the per-platform tags the base is assembled from (outcomes `assembled`, `assemble-failed`). */
+    readonly parts?: readonly string[]
     /** Size of a newly built base, and of the previous base it is compared with (when an application image is the final image). */
     readonly size?: ImageSize
     readonly compareTo?: ImageSize

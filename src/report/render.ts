@@ -34,6 +34,8 @@ interface Caps {
   readonly builds: number
   readonly phases: number
   readonly budget: number
+  /** Package changes against the previous base. */
+  readonly packages: number
   /** Refs, tags, paths. */
   readonly str: number
   /** Values in the environment diff, step names, warnings. */
@@ -50,6 +52,7 @@ const SUMMARY_CAPS: Caps = {
   builds: 8,
   phases: 16,
   budget: 8,
+  packages: 500,
   str: 200,
   value: 160,
   warning: 500,
@@ -63,11 +66,25 @@ const COMMENT_CAPS: Caps = {
   builds: 4,
   phases: 10,
   budget: 4,
+  packages: 60,
   str: 150,
   value: 120,
   warning: 300,
 }
-const TIGHT_CAPS: Caps = { changes: 10, warnings: 5, retention: 5, trend: 10, platforms: 4, builds: 2, phases: 6, budget: 4, str: 80, value: 60, warning: 120 }
+const TIGHT_CAPS: Caps = {
+  changes: 10,
+  warnings: 5,
+  retention: 5,
+  trend: 10,
+  platforms: 4,
+  builds: 2,
+  phases: 6,
+  budget: 4,
+  packages: 15,
+  str: 80,
+  value: 60,
+  warning: 120,
+}
 
 /** The job summary stays well below GitHub's 1 MiB step-summary limit. */
 export const SUMMARY_BYTES = Math.floor(STEP_SUMMARY_LIMIT / 4)
@@ -115,7 +132,7 @@ function render(d: ReportData, forComment: boolean, caps: Caps): string {
   if (platforms) parts.push(platforms)
   const why = whySection(d, caps)
   if (why) parts.push(why)
-  const packages = packagesSection(d.packages, forComment, caps.str)
+  const packages = packagesSection(d.packages, forComment, caps.str, caps.packages)
   if (packages) parts.push(packages)
   const layers = layersSection(d, caps)
   if (layers) parts.push(layers)
@@ -156,6 +173,8 @@ const OUTCOME_ICON: Record<BaseOutcome, string> = {
   'would-build': '📝',
   'build-failed': '❌',
   'not-reached': '⏭️',
+  assembled: '🧩',
+  'assemble-failed': '❌',
 }
 
 /** Why a base build was due (new environment, refresh, lookup failure). */
@@ -190,7 +209,15 @@ function decisionWords(d: ReportData, b: Base): string {
       return `build failed — it was built because ${buildReason(b.decision)}`
     case 'not-reached':
       return `not built — the run failed before the base build (due because ${buildReason(b.decision)})`
+    case 'assembled':
+      return `assembled by \`mode: merge\` from ${plural(b.parts?.length ?? 0, 'per-platform image')} the jobs pushed (${partList(b)}), no base build ran`
+    case 'assemble-failed':
+      return `not assembled — \`mode: merge\` failed before writing it (from ${partList(b)})`
   }
+}
+
+function partList(b: Base): string {
+  return (b.parts ?? []).map((t) => code(t, 120, true)).join(', ')
 }
 
 function headline(d: ReportData, caps: Caps): string {
@@ -202,6 +229,7 @@ function headline(d: ReportData, caps: Caps): string {
       `**Would build** base ${code(b.tag, caps.str, false)}${b.decision === 'planned' || b.decision === 'reused' ? '' : ` (${DECISION_SHORT[b.decision]})`}`,
     )
   else if (b?.outcome === 'reused') out.push('♻️ **Base reused**')
+  else if (b?.outcome === 'assembled') out.push('🧩 **Base assembled** (`mode: merge`)')
   else if (b?.outcome === 'built') out.push(`🔨 **${builtVerb(b)}** (${builtWhy(b)})`)
   const size = d.final?.size
   if (size) {
@@ -261,6 +289,10 @@ function tagState(b: Base): string {
     case 'build-failed':
     case 'not-reached':
       return 'not created'
+    case 'assembled':
+      return `${ageText(b.ageDays ?? 0)}, assembled now`
+    case 'assemble-failed':
+      return 'not assembled'
   }
 }
 
@@ -408,7 +440,8 @@ const WHY_TITLE: Partial<Record<BaseOutcome, string>> = {
 
 function whySection(d: ReportData, caps: Caps): string | undefined {
   const b = d.base
-  if (!b || b.outcome === 'reused' || b.outcome === 'would-reuse') return undefined
+  // Nothing was built for a reused base, nor by mode: merge (its base row names the parts).
+  if (!b || b.outcome === 'reused' || b.outcome === 'would-reuse' || b.outcome === 'assembled' || b.outcome === 'assemble-failed') return undefined
   const title = WHY_TITLE[b.outcome] ?? `#### Why the base was ${builtVerb(b) === 'Base rebuilt' ? 'rebuilt' : 'built'}`
   const prev = b.previousTag ? code(b.previousTag, caps.str, false) : undefined
   const lines: string[] = [title]

@@ -1,6 +1,6 @@
 // What makes a base image big: the size manifest the bundled template writes (one record
 // per conda package with its installed bytes, from the conda-meta records), parsed and
-// compared. Pure functions over plain data.
+// compared (src/sizes/changes.ts). Pure functions over plain data.
 //
 // The contract (also for custom base Dockerfiles): the image carries the label
 // `io.github.conda-image-action.size-manifest` naming an absolute path, and its LAST layer
@@ -8,7 +8,6 @@
 // with `size` the installed bytes of the package.
 
 import { MAX_IMAGE_BYTES, plausibleSize } from '../registry/plausible.js'
-import { compareText } from '../text/strings.js'
 
 /** The compressed last layer is read only when it is at most this big… */
 export const MAX_MANIFEST_LAYER_BYTES = 1024 * 1024
@@ -16,8 +15,6 @@ export const MAX_MANIFEST_LAYER_BYTES = 1024 * 1024
 export const MAX_MANIFEST_FILE_BYTES = 4 * 1024 * 1024
 /** …and at most this many package records are kept. */
 export const MAX_PACKAGES = 20_000
-/** A package "grew" when its installed size rose by more than this fraction. */
-export const GROWTH_THRESHOLD = 0.1
 
 export interface PackageSize {
   readonly name: string
@@ -25,19 +22,6 @@ export interface PackageSize {
   readonly build?: string
   /** Installed bytes. */
   readonly size: number
-}
-
-export interface PackageGrowth {
-  readonly name: string
-  readonly before: PackageSize
-  readonly after: PackageSize
-}
-
-export interface PackageChanges {
-  readonly added: readonly PackageSize[]
-  readonly removed: readonly PackageSize[]
-  /** Packages whose installed size grew by more than GROWTH_THRESHOLD. */
-  readonly grown: readonly PackageGrowth[]
 }
 
 // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
@@ -72,31 +56,6 @@ export function parseSizeManifest(text: string): PackageSize[] | undefined {
 /** The `n` largest packages by installed size (ties by name). */
 export function largestPackages(pkgs: readonly PackageSize[], n = 10): PackageSize[] {
   return [...pkgs].sort((a, b) => b.size - a.size || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).slice(0, n)
-}
-
-function byName(pkgs: readonly PackageSize[]): Map<string, PackageSize> {
-  const m = new Map<string, PackageSize>()
-  for (const p of pkgs) m.set(p.name, p)
-  return m
-}
-
-/** Packages added, removed, and grown by more than `threshold` from `before` to `after`; each list largest first. */
-export function packageChanges(before: readonly PackageSize[], after: readonly PackageSize[], threshold = GROWTH_THRESHOLD): PackageChanges {
-  const prev = byName(before)
-  const cur = byName(after)
-  const added = [...cur.values()].filter((p) => !prev.has(p.name))
-  const removed = [...prev.values()].filter((p) => !cur.has(p.name))
-  const grown: PackageGrowth[] = []
-  for (const p of cur.values()) {
-    const q = prev.get(p.name)
-    if (q && p.size > q.size * (1 + threshold)) grown.push({ name: p.name, before: q, after: p })
-  }
-  const big = (a: PackageSize, b: PackageSize) => b.size - a.size || compareText(a.name, b.name)
-  return {
-    added: added.sort(big),
-    removed: removed.sort(big),
-    grown: grown.sort((a, b) => b.after.size - b.before.size - (a.after.size - a.before.size) || compareText(a.name, b.name)),
-  }
 }
 
 /** The tar member name of an absolute manifest path (`/opt/x.json` → `opt/x.json`); undefined when the path is not usable. */

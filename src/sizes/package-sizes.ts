@@ -4,7 +4,8 @@
 import { formatReference, type ImageName } from '../image/reference.js'
 import type { RegistryClient } from '../registry/index.js'
 import type { PackagesReport } from '../report/model.js'
-import { largestPackages, packageChanges } from './manifest.js'
+import { everyPackageChange, packagesByName } from './changes.js'
+import { largestPackages } from './manifest.js'
 import type { ProcessPort } from '../runner/process.js'
 import { readLocalSizeManifest } from './local.js'
 import { readSizeManifest, type ManifestPort, type SizeManifestRead } from './read.js'
@@ -51,11 +52,13 @@ export async function packagesReport(input: PackagesInput): Promise<PackagesRepo
     return undefined
   }
   if (prev && 'missing' in prev) input.debug(`No size manifest in the previous base ${input.previousTag} (${prev.missing})`)
-  const changes = prev && 'packages' in prev ? { previousTag: input.previousTag!, ...packageChanges(prev.packages, cur.packages) } : undefined
+  const changes = prev && 'packages' in prev ? { previousTag: input.previousTag!, list: everyPackageChange(prev.packages, cur.packages) } : undefined
+  // One record per name, as the changes count them: the count and total agree with them.
+  const packages = [...packagesByName(cur.packages).values()]
   return {
-    largest: largestPackages(cur.packages, 10),
-    count: cur.packages.length,
-    total: cur.packages.reduce((n, p) => n + p.size, 0),
+    largest: largestPackages(packages, 10),
+    count: packages.length,
+    total: packages.reduce((n, p) => n + p.size, 0),
     changes,
   }
 }

@@ -8,6 +8,7 @@ import { getInput } from './ports/workflow-commands.js'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Inputs, SecretIds, type CacheBackendChoice, type CacheMode, type InputName, type Mode, type PruneMode, type RefreshMode } from './constants.js'
+import { compressionOf, type Compression } from './compression/index.js'
 import { UserError, errorMessage } from './errors.js'
 import { readFileBoundedSync } from './fs/confined.js'
 import { MAX_DOCKERFILE_BYTES, inputDirectory, inputFile, readInputFile } from './fs/inputs.js'
@@ -77,6 +78,8 @@ export interface Options {
   /** `base-smoke-test`: run in a base this run builds. */
   readonly baseSmokeTest?: string
   readonly smokeTestTimeoutMs: number
+  /** Layer compression of the pushed images (`compression`, `compression-level`). */
+  readonly compression: Compression
 }
 
 /** Where the bundled base template lives: `templates/` next to `dist/` and `src/`. */
@@ -193,6 +196,7 @@ export function getOptions(ctx: RunContext, get: Getter = actionsInput, env: Nod
     smokeTest: p.smokeTest,
     baseSmokeTest: p.baseSmokeTest,
     smokeTestTimeoutMs: p.smokeTestTimeout,
+    compression: Object.freeze(compressionOf(p.compression, p.compressionLevel, { kind: Inputs.Compression, level: Inputs.CompressionLevel })),
     ...readSecrets(p, ctx.workspace, env),
   })
 }

@@ -103,6 +103,7 @@ function baseReport(r: RunRecord): ReportData['base'] {
     ...(plan.merge ? { note: plan.report.note } : {}),
     size: measured?.base?.size,
     compareTo: measured?.base?.compareTo,
+    ...(measured?.changedBytes?.base ? { changedBytes: measured.changedBytes.base } : {}),
   }
 }
 
@@ -128,6 +129,7 @@ function finalReport(built: Built, measured: Measured): NonNullable<ReportData['
     compareTo: measured.compareTo,
     ...(unchangedFrom ? { unchangedFrom } : {}),
     ...(measured.layers ? { layers: measured.layers } : {}),
+    ...(measured.changedBytes?.final ? { changedBytes: measured.changedBytes.final } : {}),
   }
 }
 

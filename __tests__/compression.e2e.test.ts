@@ -57,9 +57,9 @@ async function push(tag: string, compression: Compression): Promise<void> {
     compression,
   }
   const r = await runBuild(spec, { log: () => undefined })
-  expect(r.digest).toMatch(/^sha256:/)
   const m = await client.getManifest(name, tag)
-  digests.push(m!.digest)
+  if (m) digests.push(m.digest)
+  expect(r.digest).toMatch(/^sha256:/)
 }
 
 describe.sequential('compression with the real stack', () => {

@@ -14,7 +14,23 @@ const SRC = path.resolve(import.meta.dirname, '../src')
 export const LAYERS: readonly (readonly string[])[] = [
   ['vocabulary', 'text'], // shared names, errors, units; text helpers and the one redaction
   ['fs', 'runner'], // confined reads; the runner's protocol, processes, the log writer
-  ['image', 'hash', 'registry', 'buildx', 'sizes', 'report', 'retention', 'actions-cache', 'secrets', 'stores', 'context'], // format owners
+  [
+    'image',
+    'compression',
+    'layers',
+    'sbom',
+    'template',
+    'hash',
+    'registry',
+    'buildx',
+    'sizes',
+    'report',
+    'retention',
+    'actions-cache',
+    'secrets',
+    'stores',
+    'context',
+  ], // format owners
   ['ports'], // the interfaces of the edges and their one wiring
   ['run'], // the run's decisions: inputs, options, plan, state
   ['phases'], // the phases

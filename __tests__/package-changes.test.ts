@@ -1,4 +1,4 @@
-// Every package change against the previous base (issue 31): each conda package whose
+// Every package change against the previous base: each conda package whose
 // version or build changed, added or removed — a patch release of the same size included —
 // once, with its installed-size change; the summary lists them all up to a bound, the PR
 // comment folds them past the first rows.

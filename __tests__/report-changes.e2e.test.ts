@@ -1,9 +1,9 @@
 // Through the bundled action, the real registry and BuildKit:
-// - issue 31: a new base lists every conda package that changed against the previous base —
+// - a new base lists every conda package that changed against the previous base —
 //   a version bump of the same installed size and a build-only change included — built from
 //   the bundled template with the stand-in micromamba (__fixtures__/micromamba-standin: its
 //   package sizes follow the major version, so 3.12 → 3.13 keeps the size);
-// - issue 27: a fork pull request's run says that no build cache was exported, and pushes
+// - a fork pull request's run says that no build cache was exported, and pushes
 //   nothing (no Actions cache service here, so the local cache directory went nowhere).
 
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'

@@ -2,6 +2,7 @@
 // `--flag=value` element, so no value — whatever it starts with or contains — can be read
 // as a second argument or a flag; nothing here ever passes through a shell.
 
+import { exporterAttributes, type Compression } from '../compression/index.js'
 import { UserError } from '../vocabulary/user-error.js'
 
 export interface BuildSpec {
@@ -47,6 +48,8 @@ export interface BuildSpec {
   secrets?: readonly string[]
   /** `--ssh` values (`default`, `id=path[,path]`). */
   ssh?: readonly string[]
+  /** Layer compression of the exported image (push, push by digest, load); absent or plain gzip: BuildKit's default. */
+  compression?: Compression
 }
 
 /** `--cache-to` value for a registry cache that never fails the build. */
@@ -55,7 +58,7 @@ export function cacheToValue(ref: string, mode: 'min' | 'max'): string {
 }
 
 /** The `--output` of a push by digest: the repository of the first tag (its tag dropped). */
-function pushByDigest(tags: readonly string[]): string {
+function pushByDigest(tags: readonly string[], attrs: readonly string[]): string {
   const first = tags[0]
   if (!first) throw new Error('a push by digest needs the repository to push to')
   // `host[:port]/path:tag` → `host[:port]/path` (a colon after the last slash starts the tag).
@@ -63,7 +66,19 @@ function pushByDigest(tags: readonly string[]): string {
   const colon = first.lastIndexOf(':')
   const name = colon > slash ? first.slice(0, colon) : first
   if (/[,"=\s]/.test(name)) throw new UserError(`invalid image name ${JSON.stringify(name)}`)
-  return `type=image,name=${name},push-by-digest=true,name-canonical=true,push=true`
+  return ['type=image', `name=${name}`, 'push-by-digest=true', 'name-canonical=true', 'push=true', ...attrs].join(',')
+}
+
+/**
+ * The output flags: `--push` / `--load` as they are; with a compression of its own, the same
+ * exporters spelled out (`type=image,push=true` / `type=docker`) with its attributes.
+ */
+function outputArgs(spec: Pick<BuildSpec, 'output' | 'tags' | 'compression'>): string[] {
+  const attrs = exporterAttributes(spec.compression)
+  if (spec.output === 'push-by-digest') return [`--output=${pushByDigest(spec.tags, attrs)}`]
+  if (spec.output === 'push') return attrs.length ? [`--output=${['type=image', 'push=true', ...attrs].join(',')}`] : ['--push']
+  if (spec.output === 'load') return attrs.length ? [`--output=${['type=docker', ...attrs].join(',')}`] : ['--load']
+  return []
 }
 
 /** A Docker context name as Docker accepts them (so it can never read as a flag). */
@@ -86,7 +101,7 @@ export function buildxArgs(spec: BuildSpec): string[] {
   const args = spec.dockerContext ? [`--context=${checkContextName(spec.dockerContext)}`, 'buildx', 'build'] : ['buildx', 'build']
   if (spec.builder && !spec.dockerContext) args.push(`--builder=${spec.builder}`)
   args.push(`--file=${spec.dockerfile}`)
-  if (spec.output === 'push-by-digest') args.push(`--output=${pushByDigest(spec.tags)}`)
+  if (spec.output === 'push-by-digest') args.push(...outputArgs(spec))
   else for (const tag of spec.tags) args.push(`--tag=${tag}`)
   // First, so that a SOURCE_DATE_EPOCH among the user's build-args wins.
   if (spec.sourceDateEpoch !== undefined) args.push(`--build-arg=SOURCE_DATE_EPOCH=${Math.floor(spec.sourceDateEpoch)}`)
@@ -104,8 +119,7 @@ export function buildxArgs(spec: BuildSpec): string[] {
   for (const ssh of spec.ssh ?? []) args.push(`--ssh=${ssh}`)
   for (const from of spec.cacheFrom) args.push(`--cache-from=${from}`)
   for (const to of cacheTos(spec)) args.push(`--cache-to=${to}`)
-  if (spec.output === 'push') args.push('--push')
-  else if (spec.output === 'load') args.push('--load')
+  if (spec.output !== 'push-by-digest') args.push(...outputArgs(spec))
   if (spec.sourceDateEpoch !== undefined) args.push('--provenance=false')
   if (spec.pull) args.push('--pull')
   if (spec.noCache) args.push('--no-cache')

@@ -23,6 +23,8 @@ export interface BuilderInfo {
   dockerContext?: string
   /** BuildKit's version on the first node (`docker buildx inspect`), for the log. */
   buildkit?: string
+  /** `docker` driver: whether the engine uses the containerd image store (absent: not known, or another driver). */
+  containerdStore?: boolean
 }
 
 export interface ParsedInspect {
@@ -138,6 +140,9 @@ export async function inspectBuilder(name?: string, opts: DockerOptions = {}): P
     } else if (!usesContainerdStore(di.stdout)) {
       info.canExportCache = false
       info.reason = DOCKER_DRIVER_NO_CACHE
+      info.containerdStore = false
+    } else {
+      info.containerdStore = true
     }
   }
   return info

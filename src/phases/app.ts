@@ -31,6 +31,7 @@ export function appSpec(s: RunState, tc: Toolchain, base: Pick<BaseResult, 'dige
     ...registryCache(plan.job.appCacheRef, s, tc),
     output: plan.push.enabled ? 'push' : 'load',
     metadataFile: path.join(workDir, 'app-metadata.json'),
+    compression: opts.compression,
     ...tc.secrets,
   }
 }

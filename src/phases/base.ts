@@ -63,6 +63,7 @@ export function baseSpec(s: RunState, tc: Toolchain, workDir: string, bundled?: 
     pull: plan.base.build?.pull ?? false,
     noCache: plan.base.build?.noCache ?? false,
     metadataFile: path.join(workDir, 'base-metadata.json'),
+    compression: opts.compression,
     ...tc.secrets,
   }
 }

@@ -1,7 +1,8 @@
 // Phase 5a: the buildx builder (and the Docker config) the builds use.
 
 import type { BuilderInfo } from '../buildx/index.js'
-import { errorMessage } from '../vocabulary/user-error.js'
+import { compressionProblem } from '../compression/index.js'
+import { UserError, errorMessage } from '../vocabulary/user-error.js'
 import type { Options } from '../run/options.js'
 import { cacheWithBuilder, decideBuilder, type RunPlan } from '../run/run-plan.js'
 import type { Ports } from '../ports/index.js'
@@ -88,6 +89,9 @@ export async function builderPhase(
   } else if (decision.action === 'no-export') {
     log.warning(decision.warning)
   }
+  // A compression this builder cannot produce: the user's error, before any build.
+  const problem = compressionProblem(s.opts.compression, info)
+  if (problem) throw new UserError(problem)
   const cache = cacheWithBuilder(s.plan.cache, info.canExportCache)
   if (cache.warning) log.warning(cache.warning)
   const buildkit = info.buildkit ? `, BuildKit ${info.buildkit}` : ''

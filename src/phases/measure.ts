@@ -17,6 +17,7 @@ import { packagesReport } from '../sizes/index.js'
 import { layerChanges } from '../sizes/layers.js'
 import { comparableSizes } from '../sizes/size-measure.js'
 import type { Built, Measured, RunState } from '../run/state.js'
+import { changedBytesOf } from './changed-bytes.js'
 import { tolerate } from './timing.js'
 
 const TREND_POINTS = 8
@@ -94,8 +95,11 @@ export async function measurePhase(
   const size = read ? { ...read, ref: built.final.ref } : undefined
   ports.results.setOutput(Outputs.ImageSize, size ? String(size.total) : '')
   const base = baseSize ? { size: { ...baseSize, ref: built.base.ref ?? plan.base.tagRef }, compareTo: previousBase } : undefined
-  const layers = plan.app && size && appCompareTo ? await appLayers(s, built, size, appCompareTo, log) : undefined
-  return { size, compareTo: plan.app ? appCompareTo : previousBase, changes, trend, base, packages, ...(layers ? { layers } : {}) }
+  const [layers, changedBytes] = await Promise.all([
+    plan.app && size && appCompareTo ? appLayers(s, built, size, appCompareTo, log) : undefined,
+    changedBytesOf(s, built, { previousBase, app: appCompareTo }, ports),
+  ])
+  return { size, compareTo: plan.app ? appCompareTo : previousBase, changes, trend, base, packages, ...(layers ? { layers } : {}), changedBytes }
 }
 
 /** Layers of each list shown. */
@@ -160,7 +164,11 @@ export async function previousAppImage(s: Pick<RunState, 'opts' | 'ctx' | 'store
  * digest) when the base is there, else from the local engine. No manifest (a custom base
  * Dockerfile): no section, no warning.
  */
-async function basePackages(s: RunState, base: { readonly digest?: string }, log: Pick<Ports['log'], 'debug' | 'info'>): Promise<PackagesReport | undefined> {
+async function basePackages(
+  s: RunState,
+  base: { readonly digest?: string },
+  log: Pick<Ports['log'], 'debug' | 'info' | 'warning'>,
+): Promise<PackagesReport | undefined> {
   const { opts, plan, stores, platforms } = s
   if (!stores.sizeManifests) return undefined
   const inRegistry = Boolean(stores.registry) && (plan.push.enabled || plan.choice.action === 'reuse')
@@ -170,6 +178,7 @@ async function basePackages(s: RunState, base: { readonly digest?: string }, log
       ref: inRegistry ? (base.digest ?? plan.choice.tag) : plan.choice.tag,
       previousTag: plan.choice.action === 'build' ? plan.previous?.tag : undefined,
       debug: (m) => log.debug(m),
+      warn: (m) => log.warning(m),
     })
   } catch (e) {
     log.info(`Could not read the size manifest of the base: ${errorMessage(e)}`)

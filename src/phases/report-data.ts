@@ -106,6 +106,7 @@ function baseReport(r: RunRecord): ReportData['base'] {
     ...(plan.merge?.action === 'assemble' ? { parts: plan.merge.parts.map((p) => p.tag) } : {}),
     size: measured?.base?.size,
     compareTo: measured?.base?.compareTo,
+    ...(measured?.changedBytes?.base ? { changedBytes: measured.changedBytes.base } : {}),
   }
 }
 
@@ -131,6 +132,7 @@ function finalReport(built: Built, measured: Measured): NonNullable<ReportData['
     compareTo: measured.compareTo,
     ...(unchangedFrom ? { unchangedFrom } : {}),
     ...(measured.layers ? { layers: measured.layers } : {}),
+    ...(measured.changedBytes?.final ? { changedBytes: measured.changedBytes.final } : {}),
   }
 }
 

@@ -149,6 +149,27 @@ export interface LayersReport {
   readonly removedBytes: number
 }
 
+/** One platform's figure of ChangedBytes. */
+export interface PlatformChangedBytes {
+  readonly platform: string
+  /** Compressed bytes of this platform's layers (each digest once) that the compared image's same platform has not. */
+  readonly changed: number
+  /** Compressed bytes of all of this platform's layers (each digest once). */
+  readonly total: number
+  /** False when the compared image has no manifest for this platform: a node has nothing of it, every layer is new. */
+  readonly compared: boolean
+}
+
+/** What a node that has the compared image downloads to run this one: the layers it lacks, by digest. */
+export interface ChangedBytes {
+  /** The image compared with (`repo:tag@sha256:…`). */
+  readonly against: string
+  /** Sums over the platforms. */
+  readonly changed: number
+  readonly total: number
+  readonly platforms: readonly PlatformChangedBytes[]
+}
+
 /** What failed, for the report of a failed run. */
 export interface FailureInfo {
   /** The phase that failed: `Build base base-…`, `Lookup`, `Push check`, … */
@@ -195,6 +216,8 @@ export interface ReportData {
     /** Size of a newly built base, and of the previous base it is compared with (when an application image is the final image). */
     readonly size?: ImageSize
     readonly compareTo?: ImageSize
+    /** A new base next to an application image: what a node that has the previous base pulls. */
+    readonly changedBytes?: ChangedBytes
   }
   readonly final?: {
     readonly ref: string
@@ -206,6 +229,8 @@ export interface ReportData {
     readonly unchangedFrom?: string
     /** Why it changed size against `compareTo`: the layers that account for it (registry images). */
     readonly layers?: LayersReport
+    /** What a node that has the compared image pulls (registry images; absent when there is nothing to compare with). */
+    readonly changedBytes?: ChangedBytes
   }
   readonly builds: readonly BuildReport[]
   /** Totals over the builds that ran (1 when nothing was built). */

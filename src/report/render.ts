@@ -8,6 +8,7 @@ import { commentMarker, COMMENT_BODY_LIMIT } from './marker.js'
 import { comparableSizes, measureOf, MEASURE_WORDS, notComparableWhy } from '../sizes/size-measure.js'
 import { formatBytes, formatDelta, formatDuration } from './format.js'
 import { thousands } from '../text/strings.js'
+import { changedBytesText } from './changed-row.js'
 import { packagesSection } from './packages.js'
 import { smokeSection } from './smoke-section.js'
 import { code, details, fenceFor, oneLine, plural, table, text } from './markdown.js'
@@ -274,6 +275,7 @@ function baseRows(d: ReportData, b: Base, caps: Caps): string[][] {
   const shownAsImage = d.final && b.ref?.startsWith(`${d.final.ref.split('@')[0]}@`)
   if (b.ref && !b.outcome.startsWith('would') && !shownAsImage) rows.push(['Base image', code(shortDigests(b.ref), caps.str)])
   if (b.size) rows.push(['Base size', sizeText(b.size, b.compareTo, caps)])
+  if (b.changedBytes) rows.push(['Base new layers', changedBytesText(b.changedBytes, shortDigests, caps.str)])
   return rows
 }
 
@@ -307,6 +309,7 @@ function mainTable(d: ReportData, caps: Caps): string {
     const unchanged = f.unchangedFrom ? ` · unchanged (same digest as ${code(shortDigests(f.unchangedFrom), caps.str)})` : ''
     rows.push([plan ? 'Image (planned)' : 'Image', `${code(shortDigests(f.ref), caps.str)}${digest}${unchanged}`])
     rows.push(['Size', sizeText(f.size, f.compareTo, caps)])
+    if (f.changedBytes) rows.push(['New layers', changedBytesText(f.changedBytes, shortDigests, caps.str)])
   }
   rows.push(['Cache', cacheText(d)])
   rows.push(['Push', pushText(d, caps)])

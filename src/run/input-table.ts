@@ -9,6 +9,7 @@ import { CacheBackendChoices, CacheModes, Inputs, Modes, PruneModes, RefreshMode
 import { UserError } from '../vocabulary/user-error.js'
 import { parseImageName, parseReference, registryHostProblem } from '../image/reference.js'
 import { parseDuration, parseGrowth, parseSize } from '../vocabulary/units.js'
+import { Compressions } from '../compression/index.js'
 
 /** Turns the input's text (its default when not set; trimmed) into a value, or throws a UserError naming the input. */
 export type Parser<T> = (value: string, name: InputName) => T
@@ -495,6 +496,19 @@ export const INPUTS = {
     default: '5m',
     parse: positiveDuration,
     description: 'How long a smoke test may run (e.g. `90s`, `10m`); one that runs longer is ended (its container removed) and counts as failed.',
+  },
+  compression: {
+    name: Inputs.Compression,
+    default: 'gzip',
+    parse: oneOf(Compressions),
+    description:
+      'How the layers of the pushed base and application images are compressed: `gzip`; `zstd` (smaller, faster to unpack; the nodes that pull must read zstd layers); `estargz` (gzip with a table of contents: nodes with a stargz snapshotter start containers before the whole image is pulled). Anything but plain `gzip` recompresses every layer, those of the `FROM` image too; the builder must be able to produce it (checked before any build).',
+  },
+  compressionLevel: {
+    name: Inputs.CompressionLevel,
+    default: '',
+    parse: optional(count(0)),
+    description: "BuildKit's `compression-level`: 0–9 for `gzip` and `estargz`, 0–22 for `zstd`; empty for BuildKit's default.",
   },
 } as const satisfies Record<string, InputSpec<unknown>>
 

@@ -23,6 +23,7 @@ import { MAX_DOCKERFILE_BYTES, inputDirectory, inputFile, readInputFile } from '
 import { INPUTS, parseList, type InputKey, type ParsedInputs } from './input-table.js'
 import { formatName, formatReference, parseImageName, parseReference, type ImageName } from '../image/reference.js'
 import type { RunContext } from '../context/run-context.js'
+import { compressionOf, type Compression } from '../compression/index.js'
 import { defaultStreamTag } from './compare.js'
 import { readCondarc, type Condarc } from '../secrets/condarc.js'
 import { parseSecretInputs, valuesToMask, type SecretInputs } from '../secrets/build-secrets.js'
@@ -86,6 +87,8 @@ export interface Options {
   /** `base-smoke-test`: run in a base this run builds. */
   readonly baseSmokeTest?: string
   readonly smokeTestTimeoutMs: number
+  /** Layer compression of the pushed images (`compression`, `compression-level`). */
+  readonly compression: Compression
 }
 
 /** Where the bundled base template lives: `templates/` at the root of the repository (beside `dist/`). */
@@ -202,6 +205,7 @@ export function getOptions(ctx: RunContext, get: Getter = actionsInput, env: Nod
     smokeTest: p.smokeTest,
     baseSmokeTest: p.baseSmokeTest,
     smokeTestTimeoutMs: p.smokeTestTimeout,
+    compression: Object.freeze(compressionOf(p.compression, p.compressionLevel, { kind: Inputs.Compression, level: Inputs.CompressionLevel })),
     ...readSecrets(p, ctx.workspace, env),
   })
 }

@@ -8,7 +8,7 @@ import type { LookupResult, RunPlan } from './run-plan.js'
 import type { Stores } from '../ports/index.js'
 import type { ImageName } from '../image/reference.js'
 import type { SmokeResult } from './smoke-plan.js'
-import type { BuildReport, EnvChange, ImageSize, LayersReport, PackagesReport, RetentionReport } from '../report/model.js'
+import type { BuildReport, ChangedBytes, EnvChange, ImageSize, LayersReport, PackagesReport, RetentionReport } from '../report/model.js'
 
 /** Everything known once the plan is made (the input of every later phase). */
 export interface RunState {
@@ -66,6 +66,8 @@ export interface Measured {
   readonly packages?: PackagesReport
   /** Why the application image changed size against `compareTo`. */
   readonly layers?: LayersReport
+  /** What a node that has the compared image pulls: the final image's figure, and a new base's next to an application image. */
+  readonly changedBytes?: { readonly base?: ChangedBytes; readonly final?: ChangedBytes }
   /** A new base next to the application image: its size and the previous base's. */
   readonly base?: { readonly size: ImageSize; readonly compareTo?: ImageSize }
 }

@@ -42,11 +42,17 @@ export interface PackagesInput {
   /** The previous base (tag), when a new base was built. */
   readonly previousTag?: string
   readonly debug: (message: string) => void
+  /** A manifest that may be there but cannot be read on this runner (see SizeManifestRead): said in the report. */
+  readonly warn?: (message: string) => void
 }
 
 /** The packages section's data; undefined when the base has no readable size manifest (no warning: custom bases need not have one). */
 export async function packagesReport(input: PackagesInput): Promise<PackagesReport | undefined> {
   const [cur, prev] = await Promise.all([input.read(input.ref), input.previousTag ? input.read(input.previousTag) : undefined])
+  if ('missing' in cur && cur.unreadable) {
+    ;(input.warn ?? input.debug)(`Could not read the size manifest of the base: ${cur.missing}; the largest packages are not reported`)
+    return undefined
+  }
   if ('missing' in cur) {
     input.debug(`No size manifest in the base (${cur.missing}): the largest packages are not reported`)
     return undefined

@@ -2,8 +2,8 @@
 // file) and its last layer — one small blob fetched by digest, un-gzipped, and the one file
 // taken from the tar — never the whole image.
 
-import { gunzipSync } from 'node:zlib'
 import { Labels } from '../vocabulary/constants.js'
+import { layerTar } from './layer-tar.js'
 import { MAX_MANIFEST_FILE_BYTES, MAX_MANIFEST_LAYER_BYTES, parseSizeManifest, tarMemberName, type PackageSize } from './manifest.js'
 
 const CONFIG_MAX_BYTES = 16 * 1024 * 1024
@@ -22,7 +22,8 @@ export interface ManifestPort {
   blob(digest: string, maxBytes: number): Promise<Buffer>
 }
 
-export type SizeManifestRead = { readonly packages: PackageSize[] } | { readonly missing: string }
+/** `unreadable`: there may be a manifest, but this runner cannot read it (a zstd layer on a Node without zstd). */
+export type SizeManifestRead = { readonly packages: PackageSize[] } | { readonly missing: string; readonly unreadable?: true }
 
 function platformOf(d: Descriptor): string {
   const p = d.platform
@@ -62,13 +63,6 @@ export async function tarFile(tar: Buffer, member: string, max: number): Promise
   return found
 }
 
-function layerTar(layer: Descriptor, bytes: Buffer): Buffer | string {
-  const mt = layer.mediaType ?? ''
-  if (/gzip$/.test(mt)) return gunzipSync(bytes, { maxOutputLength: MAX_MANIFEST_FILE_BYTES + 1024 * 1024 })
-  if (/tar$/.test(mt)) return bytes
-  return `its last layer is ${mt || 'of an unknown media type'}`
-}
-
 /**
  * The size manifest of the image at `ref`, or why there is none. Reads the config and, when
  * the label names a manifest, the last layer if it is small; errors of the registry propagate.
@@ -84,14 +78,14 @@ export async function readSizeManifest(port: ManifestPort, ref: string, platform
   if (!last?.digest) return { missing: 'the image has no layers' }
   if (!(last.size <= MAX_MANIFEST_LAYER_BYTES))
     return { missing: `its last layer is ${last.size} bytes, more than the ${MAX_MANIFEST_LAYER_BYTES} read for a size manifest` }
-  let tar: Buffer | string
+  let layer: ReturnType<typeof layerTar>
   try {
-    tar = layerTar(last, await port.blob(last.digest, MAX_MANIFEST_LAYER_BYTES))
+    layer = layerTar(last.mediaType, await port.blob(last.digest, MAX_MANIFEST_LAYER_BYTES), MAX_MANIFEST_FILE_BYTES + 1024 * 1024)
   } catch (e) {
-    return { missing: `its last layer cannot be decompressed (${(e as Error).message})` }
+    return { missing: `its last layer (${last.mediaType ?? 'of an unknown media type'}) cannot be decompressed (${(e as Error).message})` }
   }
-  if (typeof tar === 'string') return { missing: tar }
-  const file = await tarFile(tar, member, MAX_MANIFEST_FILE_BYTES).catch(() => undefined)
+  if ('missing' in layer) return layer
+  const file = await tarFile(layer.tar, member, MAX_MANIFEST_FILE_BYTES).catch(() => undefined)
   if (!file) return { missing: `its last layer does not hold ${label}` }
   const packages = parseSizeManifest(file.toString('utf8'))
   return packages ? { packages } : { missing: `${label} is not a size manifest` }

@@ -47,6 +47,8 @@ export const Inputs = {
   SmokeTest: 'smoke-test',
   BaseSmokeTest: 'base-smoke-test',
   SmokeTestTimeout: 'smoke-test-timeout',
+  Compression: 'compression',
+  CompressionLevel: 'compression-level',
 } as const
 export type InputName = (typeof Inputs)[keyof typeof Inputs]
 
@@ -63,6 +65,7 @@ export const Outputs = {
   TotalSteps: 'total-steps',
   Metadata: 'metadata',
   Tags: 'tags',
+  ChangedBytes: 'changed-bytes',
 } as const
 export type OutputName = (typeof Outputs)[keyof typeof Outputs]
 

@@ -270,10 +270,11 @@ done
 #    directory of the prefix, empty ones too) and the home directory.
 mkdir -p "$out/unowned$prefix" "$out/unowned/home"
 tar -cf - . | tar -C "$out/unowned$prefix" -xf -
-cp -a "${PACKAGE_LAYERS_HOME:-/tmp/home}" "$out/unowned/home/conda"
+home=${PACKAGE_LAYERS_HOME:-/tmp/home}
+[ ! -d "$home" ] || cp -a "$home" "$out/unowned/home/conda"
 chown -R -h "$IMAGE_USER" "$out"
 for d in "$out"/*; do
-  chown 0:0 "$d/home" 2>/dev/null || true
+  [ ! -d "$d/home" ] || chown 0:0 "$d/home"
   a=$(dirname "$prefix"); while [ "$a" != / ]; do chown 0:0 "$d$a"; chmod 0755 "$d$a"; a=$(dirname "$a"); done
 done
 find "$out" -exec touch -h -d @0 {} +

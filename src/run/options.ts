@@ -27,6 +27,7 @@ import { compressionOf, type Compression } from '../compression/index.js'
 import { defaultStreamTag } from './compare.js'
 import { readCondarc, type Condarc } from '../secrets/condarc.js'
 import { parseSecretInputs, valuesToMask, type SecretInputs } from '../secrets/build-secrets.js'
+import { checkPackageLayers } from '../layers/package-layers.js'
 
 export { parseList } from './input-table.js'
 export { parseDuration } from '../vocabulary/units.js'
@@ -140,6 +141,10 @@ function validate(
   const baseDockerfile = p.baseDockerfile ? readInputFile(Inputs.BaseDockerfile, p.baseDockerfile, ws) : undefined
   const dockerfile = p.dockerfile ? readInputFile(Inputs.Dockerfile, p.dockerfile, ws) : undefined
   const context = dockerfile ? inputDirectory(Inputs.Context, p.context, ws) : path.resolve(ws, p.context)
+  if (!baseDockerfile) {
+    const layers = checkPackageLayers(p.baseBuildArgs)
+    if (!layers.ok) throw new UserError(`Input "${Inputs.BaseBuildArgs}": ${layers.message}`)
+  }
   if (p.buildPlatforms.length > 0 && p.mode === 'merge') {
     throw new UserError(`Input "${Inputs.BuildPlatforms}" does not go with mode: merge, which builds nothing: leave it empty in the merge job`)
   }

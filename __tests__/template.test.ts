@@ -41,7 +41,8 @@ describe('templates/base.Dockerfile', () => {
     const label = runtime.find((i) => keyword(i) === 'LABEL' && args(i).startsWith(`${Labels.SizeManifest}=`))
     expect(label).toBeDefined()
     const manifestPath = args(label!).split('=')[1]
-    expect(args(layers[layers.length - 1]!)).toMatch(new RegExp(`^\\S+ ${manifestPath}$`))
+    // The last layer copies the whole directory: the size manifest, the SBOM and the lock.
+    expect(args(layers[layers.length - 1]!)).toMatch(new RegExp(`^\\S+ ${path.posix.dirname(manifestPath!)}/$`))
     expect(runtime.find((i) => keyword(i) === 'USER') && args(runtime.find((i) => keyword(i) === 'USER')!)).toBe('${IMAGE_USER}')
     expect(TEXT).toMatch(/^ARG IMAGE_USER=57439:57439$/m)
   })

@@ -107,7 +107,7 @@ function libraryRendering(components: readonly SbomComponent[]): Map<string, Jso
 
 function agrees(s: SbomComponent, rendered: Json | undefined): boolean {
   if (!rendered || rendered.name !== s.name || rendered.version !== s.version || rendered['bom-ref'] !== s.purl) return false
-  const hashes = Object.fromEntries(((rendered.hashes ?? []) as Json[]).map((h) => [h.alg, h.content]))
+  const hashes: Record<string, unknown> = Object.fromEntries(((rendered.hashes ?? []) as Json[]).map((h): [string, unknown] => [String(h.alg), h.content]))
   if (JSON.stringify(Object.entries(hashes).sort()) !== JSON.stringify(Object.entries(s.hashes).sort())) return false
   const lic = (rendered.licenses as { license?: { name?: string } }[] | undefined)?.[0]?.license?.name
   return lic === s.license

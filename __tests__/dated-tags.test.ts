@@ -173,3 +173,13 @@ describe('datedTags agrees with its definition (parse every tag, sort by time th
     },
   )
 })
+
+describe('referrer tags (OCI referrers tag schema, `sha256-<hex>`) are never dated tags', () => {
+  fcTest.prop([fc.stringMatching(/^[0-9a-f]{64}$/), fc.constantFrom('base-', '', 'sha256-', 'b')])(
+    'parseDatedTag ignores sha256-<hex> for any prefix',
+    (hex, prefix) => {
+      expect(parseDatedTag(`sha256-${hex}`, prefix)).toBeUndefined()
+      expect(datedTags([`sha256-${hex}`], prefix)).toEqual([])
+    },
+  )
+})

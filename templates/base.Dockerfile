@@ -121,6 +121,109 @@ chmod 0755 "$d/entrypoint"
   done
   printf ']}\n'
 } > /tmp/sizes/sizes.json
+# >>> SBOM and lock: sbom.cdx.json, explicit.txt, requirements.lock.txt >>>
+# Written here, where the records are (the image has no Node): one component per conda-meta
+# record (purl pkg:conda/…, hashes, licence) and per pip-installed *.dist-info (pkg:pypi/…);
+# the @EXPLICIT lock of the conda part; the pinned pip part. Deterministic (no timestamp, no
+# serial number), so a rebuild of the same environment keeps its digest. A record that is
+# not what conda/micromamba write is left out (or its bad field is) and named in the SBOM's
+# metadata properties (conda-image-action:left-out), which the action reports in one warning.
+: "${cia_prefix:=/opt/conda}" "${cia_out:=/tmp/sizes}"
+mkdir -p "$cia_out"
+: > /tmp/cia-pip.tsv
+grep -h -o '"lib/python[^"]*\.dist-info/METADATA"' "$cia_prefix"/conda-meta/*.json 2>/dev/null | tr -d '"' > /tmp/cia-owned.txt || true
+for m in "$cia_prefix"/lib/python*/site-packages/*.dist-info/METADATA; do
+  [ -f "$m" ] || continue
+  rel=${m#"$cia_prefix"/}
+  grep -Fxq "$rel" /tmp/cia-owned.txt && continue
+  d=$(dirname "$m")
+  h=$(cat "$d/direct_url.json" 2>/dev/null | grep -o 'sha256[=": ]*[0-9a-f]*' | head -n 1 | sed 's/^sha256[=": ]*//') || true
+  awk -v h="$h" -v f="$rel" 'BEGIN { FS = ": " } /^\r?$/ { exit } /^Name: / && n == "" { n = substr($0, 7) } /^Version: / && v == "" { v = substr($0, 10) }
+    END { gsub(/[\t\r]/, " ", n); gsub(/[\t\r]/, " ", v); gsub(/[\t\r]/, " ", f); printf "%s\t%s\t%s\t%s\n", n, v, h, f }' "$m" >> /tmp/cia-pip.tsv
+done
+set -- "$cia_prefix"/conda-meta/*.json
+[ -e "$1" ] || set --
+LC_ALL=C awk -v out="$cia_out" -v envhash="${ENV_HASH:-}" -v pipfile=/tmp/cia-pip.tsv '
+function hexbyte(c) { return sprintf("%%%02X", ord[c]) }
+function enc(s, keep,   r, i, c) { r = ""; for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); r = r (index(keep, c) ? c : hexbyte(c)) } return r }
+function encname(s) { return enc(s, ALNUM "-_.!~*\047()") }
+function encversion(s) { return enc(s, ALNUM "-_.!~*\047():+") }
+function encqual(s,   r) { r = enc(s, ALNUM "*-._ "); gsub(/ /, "%20", r); return r }
+function jesc(s,   r, i, c) { r = ""; for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); if (c == "\\" || c == "\"") r = r "\\" c; else if (ord[c] < 32 || ord[c] == 127) r = r sprintf("\\u%04x", ord[c]); else r = r c } return r }
+function ishex(s, n) { return length(s) == n && s !~ /[^0-9a-f]/ }
+function jstring(v) { return v ~ /^"([^"\\]|\\["\\\/bfnrt]|\\u[0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F])*"$/ }
+function note(file, why) { notes = notes (notes == "" ? "" : ",") "{\"name\":\"conda-image-action:left-out\",\"value\":\"" jesc(file) ": " jesc(why) "\"}" }
+function clean(u) { sub(/:\/\/[^\/@]*@/, "://", u); gsub(/\/t\/[^\/]*\//, "/", u); sub(/\/+$/, "", u); return u }
+function plain(key,   v) {
+  v = F[key]; if (v == "") return ""
+  if (length(v) > 514 || !jstring(v)) { bad = bad " " key; return "" }
+  v = substr(v, 2, length(v) - 2); gsub(/\\\//, "/", v)
+  gsub(/^[ \t]+|[ \t]+$/, "", v)
+  if (index(v, "\\") || v ~ /[^ -~]/) { bad = bad " " key; return "" }
+  return v
+}
+function qual(key, v) { if (index(v, "%")) { bad = bad " " key; return "" } return v }  # a % in a qualifier does not round-trip through purl parsers
+function component(ref, name, version, extra) {
+  if (ref in seen) return 0
+  seen[ref] = 1
+  comps = comps (comps == "" ? "" : ",\n    ") "{\"type\":\"library\",\"bom-ref\":\"" jesc(ref) "\",\"name\":\"" jesc(name) "\",\"version\":\"" jesc(version) "\",\"purl\":\"" jesc(ref) "\"" extra "}"
+  return 1
+}
+function record(file,   base, name, version, build, channel, subdir, url, md5, sha, lic, purl, extra, h, line) {
+  base = file; sub(/.*\//, "", base)
+  if (F["name"] == "" && F["version"] == "") { note(base, "not a conda-meta record as conda and micromamba write it (no top-level name and version)"); return }
+  bad = ""
+  name = plain("name"); version = plain("version"); build = qual("build", plain("build")); subdir = qual("subdir", plain("subdir"))
+  channel = qual("channel", clean(plain("channel"))); url = clean(plain("url")); md5 = plain("md5"); sha = plain("sha256")
+  if (name == "" || version == "") { note(base, "its name or version is missing or not a plain string" bad); return }
+  if (subdir == "" && url ~ /\/[^\/]+\/[^\/]+$/) { subdir = url; sub(/\/[^\/]+$/, "", subdir); sub(/.*\//, "", subdir) }
+  sub(/^https:\/\/conda\.anaconda\.org\//, "", channel)
+  purl = "pkg:conda/" encname(name) "@" encversion(version)
+  q = ""
+  if (build != "") q = q "&build=" encqual(build)
+  if (channel != "") q = q "&channel=" encqual(channel)
+  if (subdir != "") q = q "&subdir=" encqual(subdir)
+  if (q != "") purl = purl "?" substr(q, 2)
+  h = ""
+  if (md5 != "") { if (ishex(md5, 32)) h = h ",{\"alg\":\"MD5\",\"content\":\"" md5 "\"}"; else bad = bad " md5" }
+  if (sha != "") { if (ishex(sha, 64)) h = h ",{\"alg\":\"SHA-256\",\"content\":\"" sha "\"}"; else { bad = bad " sha256"; sha = "" } }
+  extra = h == "" ? "" : ",\"hashes\":[" substr(h, 2) "]"
+  lic = F["license"]
+  if (lic != "") { if (length(lic) <= 1026 && jstring(lic) && lic != "\"\"") extra = extra ",\"licenses\":[{\"license\":{\"name\":" lic "}}]"; else bad = bad " license" }
+  if (url !~ /^(https?|file):\/\/[^ "#?\\]+(\.conda|\.tar\.bz2)$/) { if (url != "" || F["url"] != "") bad = bad " url"; url = "" }
+  if (url != "") extra = extra ",\"externalReferences\":[{\"type\":\"distribution\",\"url\":\"" url "\"}]"
+  if (!component(purl, name, version, extra)) { note(base, "a second record of " purl); return }
+  if (url == "") { note(base, "left out of explicit.txt: no usable url" (bad == "" ? "" : " (not plain or too long:" bad ")")); return }
+  line = url (ishex(sha, 64) ? "#sha256:" sha : ishex(md5, 32) ? "#" md5 : "")
+  lock = lock line "\n"
+  if (platform == "" && subdir != "noarch") platform = subdir
+  if (bad != "") note(base, "fields left out (not plain or too long):" bad)
+}
+BEGIN { ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"; for (i = 1; i < 256; i++) ord[sprintf("%c", i)] = i }
+FNR == 1 { if (prev != "") record(prev); prev = FILENAME; ind = "-"; split("", F) }
+ind == "-" && /^[ \t]*"/ { ind = $0; sub(/".*/, "", ind) }
+ind != "-" && substr($0, 1, length(ind) + 1) == ind "\"" {
+  k = substr($0, length(ind) + 2); sub(/".*/, "", k)
+  v = substr($0, length(ind) + length(k) + 3); sub(/^[ \t]*:[ \t]*/, "", v); sub(/[ \t]*,?[ \t\r]*$/, "", v)
+  if (!(k in F)) F[k] = v
+}
+END {
+  if (prev != "") record(prev)
+  req = ""
+  while ((getline l < pipfile) > 0) {
+    n = l; sub(/\t.*/, "", n); r = substr(l, length(n) + 2); v = r; sub(/\t.*/, "", v); r = substr(r, length(v) + 2); h = r; sub(/\t.*/, "", h); f = substr(r, length(h) + 2)
+    if (n == "" || v == "" || length(n) > 256 || length(v) > 256) { note(f, "a pip distribution without a usable Name and Version"); continue }
+    pn = tolower(n); gsub(/_/, "-", pn)
+    if (!component("pkg:pypi/" encname(pn) "@" encversion(v), n, v, ishex(h, 64) ? ",\"hashes\":[{\"alg\":\"SHA-256\",\"content\":\"" h "\"}]" : "")) continue
+    req = req n "==" v (ishex(h, 64) ? " --hash=sha256:" h : "") "\n"
+  }
+  meta = "\"metadata\":{\"tools\":{\"components\":[{\"type\":\"application\",\"name\":\"conda-image-action base template\"}]},\"component\":{\"type\":\"container\",\"bom-ref\":\"conda-image-action-base\",\"name\":\"conda-image-action-base\"" (envhash ~ /^[0-9a-f]+$/ ? ",\"version\":\"" envhash "\"" : "") "}" (notes == "" ? "" : ",\"properties\":[" notes "]") "}"
+  printf "{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.6\",\"version\":1,\n  %s,\n  \"components\":[%s%s%s]}\n", meta, comps == "" ? "" : "\n    ", comps, comps == "" ? "" : "\n  " > (out "/sbom.cdx.json")
+  printf "# The conda part of this environment: micromamba create -n NAME -f explicit.txt\n# platform: %s\n@EXPLICIT\n%s", platform == "" ? "noarch" : platform, lock > (out "/explicit.txt")
+  printf "# The pip part of this environment, pinned. --hash only where pip recorded the archive hash\n# (direct_url.json): an installed distribution keeps no hash of its wheel otherwise.\n%s", req > (out "/requirements.lock.txt")
+}' "$@" < /dev/null
+rm -f /tmp/cia-pip.tsv /tmp/cia-owned.txt
+# <<< SBOM and lock <<<
 EOF
 
 # Package layers. The prefix is shipped as PACKAGE_LAYERS layers of conda packages plus one
@@ -280,15 +383,14 @@ done
 find "$out" -exec touch -h -d @0 {} +
 rm -rf "$w"
 EOF
-# The last layer: the size manifest, staged the same way (its directories as in the
+# The last layer: the size manifest, the SBOM and the lock, staged the same way (its directories as in the
 # unowned layer, which has them all), so an unchanged manifest is a byte-identical layer.
 RUN <<'EOF'
 set -eu
 m=/layers/manifest
 mkdir -p "$m"
 (cd /layers/unowned && tar --no-recursion -cf - opt opt/conda opt/conda/etc opt/conda/etc/conda-image-action) | tar -C "$m" -xf -
-cp /tmp/sizes/sizes.json "$m/opt/conda/etc/conda-image-action/sizes.json"
-chown 0:0 "$m/opt/conda/etc/conda-image-action/sizes.json"
+for f in /tmp/sizes/*; do cp "$f" "$m/opt/conda/etc/conda-image-action/"; chown 0:0 "$m/opt/conda/etc/conda-image-action/${f##*/}"; done
 find "$m" -exec touch -h -d @0 {} +
 EOF
 
@@ -513,7 +615,8 @@ WORKDIR /home/conda
 # too, so they see what the activation scripts set.
 SHELL ["/opt/conda/etc/conda-image-action/entrypoint", "/bin/sh", "-c"]
 ENTRYPOINT ["/opt/conda/etc/conda-image-action/entrypoint"]
-# Last layer: the size manifest the action reads to report the largest packages (kept
-# last and small, so it is fetched by digest without pulling the image).
+# Last layer: the size manifest the action reads to report the largest packages, and the
+# SBOM and lock (sbom.cdx.json, explicit.txt, requirements.lock.txt) — kept last and small,
+# so it is fetched by digest without pulling the image.
 COPY --link --from=layers /layers/manifest/ /
 LABEL io.github.conda-image-action.size-manifest=/opt/conda/etc/conda-image-action/sizes.json

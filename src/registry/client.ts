@@ -571,6 +571,96 @@ export class RegistryClient {
     )
   }
 
+  /**
+   * Uploads a small blob (monolithic: POST, then PUT with its digest) unless the registry
+   * has it already. Returns its digest. Used for referrer artifacts (src/registry/referrers.ts).
+   */
+  async pushBlob(name: ImageName, bytes: Buffer): Promise<string> {
+    const reg = this.reg(name)
+    const digest = sha256Digest(bytes)
+    const scope = repositoryScope(name.repository, ['pull', 'push'])
+    const blobUrl = this.url(reg, `${name.repository}/blobs/${digest}`)
+    const head = await this.transport.send(reg, {
+      method: 'HEAD',
+      url: blobUrl,
+      scope,
+      maxBytes: 1 << 16,
+      what: `check the blob ${digest}`,
+      passStatuses: [404],
+    })
+    if (head.status === 200) return digest
+    const what = `push a blob to ${name.repository}`
+    const started = await this.transport.send(reg, {
+      method: 'POST',
+      url: this.url(reg, `${name.repository}/blobs/uploads/`),
+      headers: { 'content-length': '0' },
+      scope,
+      maxBytes: 1 << 16,
+      what,
+    })
+    const location = started.headers.get('location')
+    if (!location) throw new RegistryError('protocol', reg.name, `${what}: the registry named no upload location`)
+    const upload = new URL(location, started.url)
+    if (upload.host !== started.url.host) throw new RegistryError('protocol', reg.name, `${what}: the upload location is on another host`)
+    upload.searchParams.set('digest', digest)
+    await this.transport.send(reg, {
+      method: 'PUT',
+      url: upload,
+      headers: { 'content-type': 'application/octet-stream' },
+      body: bytes,
+      scope,
+      maxBytes: 1 << 16,
+      what,
+    })
+    return digest
+  }
+
+  /**
+   * PUTs manifest bytes under a tag or their digest. Returns the digest and the registry's
+   * `OCI-Subject` header: present when the registry indexed the manifest's subject in its
+   * referrers API (OCI distribution-spec 1.1); absent otherwise (the tag schema then applies).
+   */
+  async pushManifest(name: ImageName, ref: string, body: Buffer, mediaType: string): Promise<{ digest: string; ociSubject?: string }> {
+    const reg = this.reg(name)
+    const digest = sha256Digest(body)
+    const what = `push the manifest ${name.repository}:${ref}`
+    const res = await this.transport.send(reg, {
+      method: 'PUT',
+      url: this.url(reg, `${name.repository}/manifests/${encodeURIComponent(ref)}`),
+      headers: { 'content-type': mediaType },
+      body,
+      scope: repositoryScope(name.repository, ['pull', 'push']),
+      maxBytes: 1 << 20,
+      what,
+    })
+    const got = res.headers.get('docker-content-digest')
+    if (got && got !== digest) throw new RegistryError('protocol', reg.name, `${what}: the registry stored ${got}, not ${digest}`)
+    this.byDigest.delete(`manifest ${name.registry}/${name.repository}@${ref}`)
+    const subject = res.headers.get('oci-subject')
+    return { digest, ...(subject ? { ociSubject: subject } : {}) }
+  }
+
+  /**
+   * The referrers API's index for `digest` (`GET /v2/<name>/referrers/<digest>`), or
+   * undefined where the registry has no referrers API (404 or another non-index answer).
+   */
+  async referrersApi(name: ImageName, digest: string): Promise<{ manifests: Descriptor[] } | undefined> {
+    const reg = this.reg(name)
+    if (!validDigest(digest)) throw new RegistryError('protocol', reg.name, `invalid digest "${digest}"`)
+    const res = await this.transport.send(reg, {
+      method: 'GET',
+      url: this.url(reg, `${name.repository}/referrers/${digest}`),
+      headers: { accept: MediaTypes.OciIndex },
+      scope: repositoryScope(name.repository, ['pull']),
+      maxBytes: MANIFEST_MAX_BYTES,
+      what: `list the referrers of ${name.repository}@${digest}`,
+      passStatuses: [400, 404, 405],
+    })
+    if (res.status !== 200 || !(res.headers.get('content-type') ?? '').startsWith(MediaTypes.OciIndex)) return undefined
+    const j = parseJson(res.body, 'the referrers index') as { manifests?: unknown } | null
+    return j && Array.isArray(j.manifests) ? { manifests: j.manifests as Descriptor[] } : undefined
+  }
+
   /** Whether the registry of `name` answers at all (see Transport.reach): undefined, or why not. */
   reachable(name: ImageName, deadlineMs: number = REACH_DEADLINE_MS): Promise<ReachFailure | undefined> {
     return this.transport.reach(this.reg(name), deadlineMs)

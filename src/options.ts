@@ -25,6 +25,8 @@ export interface Options {
   /** Where images live: a registry (default), or the local Docker engine (`--load`, nothing pushed). */
   readonly store: 'registry' | 'local'
   readonly environmentFile: string
+  /** The pixi environment (`pixi-environment`), used when the environment file is a pixi project. */
+  readonly pixiEnvironment: string
   readonly image: ImageName
   readonly baseRepository: ImageName
   readonly baseTagPrefix: string
@@ -152,6 +154,7 @@ export function getOptions(ctx: RunContext, get: Getter = actionsInput, env: Nod
   return Object.freeze({
     store: p.store,
     environmentFile: files.environmentFile,
+    pixiEnvironment: p.pixiEnvironment,
     image,
     baseRepository,
     baseTagPrefix: p.baseTagPrefix,

@@ -17,6 +17,7 @@ import type { RunContext } from './context.js'
 import { defaultStreamTag } from './compare.js'
 import { readCondarc, type Condarc } from './condarc.js'
 import { parseSecretInputs, valuesToMask, type SecretInputs } from './secrets.js'
+import { templateKindOf, type TemplateKind } from './template/pixi.js'
 
 export { parseList } from './inputs.js'
 export { parseDuration } from './units.js'
@@ -81,16 +82,18 @@ export interface Options {
   readonly smokeTestTimeoutMs: number
 }
 
-/** Where the bundled base template lives: `templates/` next to `dist/` and `src/`. */
-export function bundledTemplatePath(): string {
-  // ncc relocates the asset and, depending on how it is read, may turn this URL into a plain
-  // path of dist/ (it does when the bundle has lazily loaded chunks): take either.
-  const where = new URL('../templates/base.Dockerfile', import.meta.url) as URL | string
+/** Where the bundled base templates live: `templates/` next to `dist/` and `src/`. */
+export function bundledTemplatePath(kind: TemplateKind = 'micromamba'): string {
+  // ncc relocates the assets and, depending on how they are read, may turn these URLs into
+  // plain paths of dist/ (it does when the bundle has lazily loaded chunks): take either.
+  // One literal URL per template, so that ncc sees (and copies) both.
+  const where = (kind === 'pixi' ? new URL('../templates/pixi.Dockerfile', import.meta.url) : new URL('../templates/base.Dockerfile', import.meta.url)) as
+    URL | string
   return typeof where === 'string' && !where.startsWith('file:') ? where : fileURLToPath(where)
 }
 
-function bundledTemplate(): { path: string; content: string; bundled: true } {
-  const file = bundledTemplatePath()
+function bundledTemplate(environmentFile: string): { path: string; content: string; bundled: true } {
+  const file = bundledTemplatePath(templateKindOf(environmentFile))
   return { path: file, content: readFileBoundedSync(file, file, { maxBytes: MAX_DOCKERFILE_BYTES }).toString('utf8'), bundled: true }
 }
 
@@ -158,7 +161,7 @@ export function getOptions(ctx: RunContext, get: Getter = actionsInput, env: Nod
     image,
     baseRepository,
     baseTagPrefix: p.baseTagPrefix,
-    baseDockerfile: Object.freeze(files.baseDockerfile ? { ...files.baseDockerfile, bundled: false } : bundledTemplate()),
+    baseDockerfile: Object.freeze(files.baseDockerfile ? { ...files.baseDockerfile, bundled: false } : bundledTemplate(files.environmentFile)),
     baseBuildArgs: Object.freeze(p.baseBuildArgs),
     dockerfile: files.dockerfile?.path,
     dockerfileContent: files.dockerfile?.content,

@@ -468,7 +468,7 @@ export const INPUTS = {
     default: '',
     parse: raw,
     description:
-      "BuildKit secrets from files, `id=path` per line (a file inside the workspace). Well-known ids the bundled template mounts: `pip_conf` (pip's config, e.g. a private index) and `netrc`.",
+      "BuildKit secrets from files, `id=path` per line (a file inside the workspace). Well-known ids the bundled template mounts: `pip_conf` (pip's config, e.g. a private index) and `netrc`; the bundled pixi template: `pixi_auth` (pixi's authentication file), `pixi_config` (a pixi config file) and `netrc`.",
   },
   secretEnvs: {
     name: Inputs.SecretEnvs,

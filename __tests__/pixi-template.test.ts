@@ -12,6 +12,8 @@ import { testContext } from '../__fixtures__/context.js'
 import type { InputName } from '../src/constants.js'
 import { BuildArgNames, Labels } from '../src/constants.js'
 import { getOptions } from '../src/options.js'
+import type { ReportData } from '../src/report/model.js'
+import { renderReport } from '../src/report/render.js'
 import { bundledBuildArgs, bundledContextSource } from '../src/template/bundled.js'
 import { PixiBuildArgNames, pixiBuildArgs, pixiPrefix, pixiProjectDir, templateKindOf } from '../src/template/pixi.js'
 
@@ -198,5 +200,26 @@ describe('the pixi template’s build args', () => {
       files: ['/ws/environment.yml'],
     })
     expect(() => bundledContextSource('pixi', '/ws/pixi.toml', { files: [] })).toThrow(/did not read a pixi project/)
+  })
+})
+
+describe('the report of a pixi project', () => {
+  const data = (pixi?: ReportData['pixi']): ReportData => ({
+    mode: 'auto',
+    image: 'ghcr.io/acme/model',
+    environmentFile: 'proj/pixi.toml',
+    ...(pixi ? { pixi } : {}),
+    envHash: 'a'.repeat(64),
+    builds: [],
+    cache: { cachedSteps: 0, totalSteps: 0, ratio: 0 },
+    phases: [],
+    push: { enabled: false, reason: 'test' },
+    warnings: [],
+  })
+  it.each([
+    [undefined, '| Environment | `aaaaaaaaaaaa` from `proj/pixi.toml` |'],
+    [{ environment: 'py312', lock: 'proj/pixi.lock' }, '| Environment | `aaaaaaaaaaaa` from pixi environment `py312` of `proj/pixi.lock` |'],
+  ])('names the environment and the lock it came from (%j)', (pixi, row) => {
+    expect(renderReport(data(pixi)).split('\n')).toContain(row)
   })
 })

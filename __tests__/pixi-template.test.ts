@@ -1,7 +1,8 @@
 // The bundled pixi template (templates/pixi.Dockerfile): its static facts, which template an
 // environment file selects (and so which template bytes the environment hash covers), and the
 // build args the base build passes. Built for real in pixi-template.e2e.test.ts.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { DockerfileParser } from 'dockerfile-ast'
@@ -11,10 +12,12 @@ import { actionDefaults } from '../__fixtures__/action-runner.js'
 import { testContext } from '../__fixtures__/context.js'
 import type { InputName } from '../src/constants.js'
 import { BuildArgNames, Labels } from '../src/constants.js'
-import { getOptions } from '../src/options.js'
+import { bundledTemplatePath, getOptions } from '../src/options.js'
+import { buildxArgs } from '../src/buildx/argv.js'
+import type { PixiSource } from '../src/hash/index.js'
 import type { ReportData } from '../src/report/model.js'
 import { renderReport } from '../src/report/render.js'
-import { bundledBuildArgs, bundledContextSource } from '../src/template/bundled.js'
+import { bundledBuild, bundledBuildArgs, bundledContextSource } from '../src/template/bundled.js'
 import { PixiBuildArgNames, pixiBuildArgs, pixiPrefix, pixiProjectDir, templateKindOf } from '../src/template/pixi.js'
 
 const TEMPLATES = path.join(import.meta.dirname, '..', 'templates')
@@ -221,5 +224,70 @@ describe('the report of a pixi project', () => {
     [{ environment: 'py312', lock: 'proj/pixi.lock' }, '| Environment | `aaaaaaaaaaaa` from pixi environment `py312` of `proj/pixi.lock` |'],
   ])('names the environment and the lock it came from (%j)', (pixi, row) => {
     expect(renderReport(data(pixi)).split('\n')).toContain(row)
+  })
+})
+
+describe('the base build of a pixi project: its context and its buildx argv', () => {
+  let ws: string
+  beforeAll(() => {
+    ws = mkdtempSync(path.join(os.tmpdir(), 'pixi-ctx-'))
+    for (const [rel, text] of Object.entries({
+      'proj/pixi.toml': '[workspace]\nname = "p"\n',
+      'proj/pixi.lock': 'version: 6\n',
+      'proj/scripts/act.sh': 'export A=1\n',
+      'proj/README.md': 'not hashed\n',
+      'lib/src/a.py': 'print(1)\n',
+    })) {
+      mkdirSync(path.dirname(path.join(ws, rel)), { recursive: true })
+      writeFileSync(path.join(ws, rel), text)
+    }
+  })
+  afterAll(() => rmSync(ws, { recursive: true, force: true }))
+
+  it.each([
+    ['the project only', ['proj/pixi.lock', 'proj/pixi.toml', 'proj/scripts/act.sh'], 'pixi.toml', '/app'],
+    ['a path source above the project', ['lib/src/a.py', 'proj/pixi.lock', 'proj/pixi.toml'], 'proj/pixi.toml', '/app/proj'],
+  ])('%s: the context holds exactly the hashed files; MANIFEST and PIXI_PROJECT_DIR follow', async (_what, files, manifest, dir) => {
+    const abs = files.map((f) => path.join(ws, f))
+    const digests = new Map(abs.map((f) => [f, createHash('sha256').update(readFileSync(f)).digest('hex')]))
+    const pixi = { manifest: path.join(ws, 'proj/pixi.toml'), environment: 'py312', contextFiles: abs } as unknown as PixiSource
+    const dest = mkdtempSync(path.join(os.tmpdir(), 'pixi-ctx-out-'))
+    rmSync(dest, { recursive: true })
+    try {
+      const b = await bundledBuild({
+        environmentFile: path.join(ws, 'proj/pixi.lock'),
+        fp: { files: [], digests, pixi, hash: 'f'.repeat(64) },
+        workspace: ws,
+        dest,
+      })
+      const held = readdirSync(dest, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => path.relative(dest, path.join(e.parentPath, e.name)))
+        .sort()
+      const root = manifest === 'pixi.toml' ? 'proj/' : ''
+      expect(held).toEqual(files.map((f) => f.slice(root.length)).sort())
+      const argv = buildxArgs({
+        context: b.context.dir,
+        dockerfile: bundledTemplatePath('pixi'),
+        tags: ['r/x:base-1'],
+        buildArgs: ['PIXI_IMAGE=mirror/pixi:0.77.0', ...b.buildArgs],
+        labels: [],
+        platforms: [],
+        cacheFrom: [],
+        output: 'push',
+        metadataFile: '/m.json',
+      })
+      expect(argv).toContain(`--file=${bundledTemplatePath('pixi')}`)
+      expect(argv.filter((a) => a.startsWith('--build-arg='))).toEqual([
+        '--build-arg=PIXI_IMAGE=mirror/pixi:0.77.0',
+        `--build-arg=MANIFEST=${manifest}`,
+        `--build-arg=PIXI_PROJECT_DIR=${dir}`,
+        '--build-arg=PIXI_ENVIRONMENT=py312',
+        `--build-arg=ENV_HASH=${'f'.repeat(64)}`,
+      ])
+      expect(argv[argv.length - 1]).toBe(b.context.dir)
+    } finally {
+      rmSync(dest, { recursive: true, force: true })
+    }
   })
 })

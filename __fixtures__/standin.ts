@@ -1,4 +1,4 @@
-// The stand-in micromamba image (__fixtures__/micromamba-standin) pushed to the local registry
+// The stand-in micromamba and pixi images (__fixtures__/micromamba-standin, pixi-standin) pushed to the local registry
 // under a repository of its own, for tests that build the bundled template with it.
 
 import { execFileSync } from 'node:child_process'
@@ -15,15 +15,20 @@ export interface Standin {
 
 /** Builds and pushes the stand-in micromamba image (bounded: 3 minutes). */
 export function pushStandin(kind: string): Standin {
+  return pushStandinImage(kind, 'micromamba-standin')
+}
+
+/** Builds and pushes the stand-in pixi image (__fixtures__/pixi-standin), for `PIXI_IMAGE`. */
+export function pushPixiStandin(kind: string): Standin {
+  return pushStandinImage(kind, 'pixi-standin')
+}
+
+function pushStandinImage(kind: string, dir: string): Standin {
   const repo = uniqueRepo(kind)
   const ref = `${REGISTRY}/${repo}:1`
-  execFileSync(
-    'docker',
-    ['buildx', 'build', '--quiet', '--push', '--build-arg', `BUSYBOX=${BUSYBOX}`, '-t', ref, path.join(ROOT, '__fixtures__', 'micromamba-standin')],
-    {
-      stdio: 'pipe',
-      timeout: 180_000,
-    },
-  )
+  execFileSync('docker', ['buildx', 'build', '--quiet', '--push', '--build-arg', `BUSYBOX=${BUSYBOX}`, '-t', ref, path.join(ROOT, '__fixtures__', dir)], {
+    stdio: 'pipe',
+    timeout: 180_000,
+  })
   return { repo, ref }
 }

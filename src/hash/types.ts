@@ -4,10 +4,12 @@
 // plain JSON (strings, arrays, objects) and stays compact: files appear as sha256 digests,
 // dependencies as strings. Keys are sorted when it is serialized (see canonical.ts).
 
+import type { PixiSource } from './pixi/types.js'
+
 export type JsonValue = string | null | JsonValue[] | { [key: string]: JsonValue }
 
 /** What the environment file turned out to be. */
-export type SourceKind = 'environment' | 'explicit' | 'conda-lock' | 'spec-list'
+export type SourceKind = 'environment' | 'explicit' | 'conda-lock' | 'spec-list' | 'pixi'
 
 /** Per-conda-subdir part of the dependencies, present only when the targets differ. */
 export interface SubdirDeps {
@@ -102,6 +104,8 @@ export interface FingerprintInput {
   condarc?: JsonValue
   /** Secret and ssh ids (see secrets.ts `secretIds`); absent or [] = none. */
   secretIds?: readonly string[]
+  /** The pixi environment to hash when the environment file is a pixi project; absent = `default`. */
+  pixiEnvironment?: string
 }
 
 export interface Fingerprint {
@@ -119,6 +123,8 @@ export interface Fingerprint {
    * context files of a custom Dockerfile): absolute path → sha256 of the very bytes read.
    */
   digests: ReadonlyMap<string, string>
+  /** Set when the environment is a pixi project (`source: 'pixi'`): what a build of it needs (see pixi/types.ts). */
+  pixi?: PixiSource
 }
 
 /** Stable categories of hash warnings (for deduplication and capping by the log sink). */

@@ -1,7 +1,6 @@
 // Phase 5c: the base image — built (and pushed or loaded) or reused.
 
 import path from 'node:path'
-import { bundledTemplateContext, type AssembledContext } from '../hash/build-context.js'
 import { displayCommand, type BuildOutcome, type BuildSpec } from '../buildx/index.js'
 import { envFilesLabel } from '../hash/file-lines.js'
 import { BuildArgNames, HASH_SCHEME, Labels, Outputs } from '../vocabulary/constants.js'
@@ -16,6 +15,7 @@ import type { ReadsBeforeBuilds } from './reads.js'
 import type { PhaseTimer } from './timing.js'
 import { pushedImage } from './measure.js'
 import { BASE_BUILD_PHASE } from './report-data.js'
+import { bundledBuild, type BundledBuild } from '../template/bundled.js'
 import type { ImageSize } from '../report/model.js'
 
 export interface BaseResult {
@@ -33,17 +33,13 @@ export interface BaseResult {
  * hashed files (`bundled`), and gets the environment hash as a build arg so that a change
  * the registry cache cannot see (a secret's content is not in BuildKit's cache key) re-solves.
  */
-export function baseSpec(s: RunState, tc: Toolchain, workDir: string, bundled?: AssembledContext): BuildSpec {
+export function baseSpec(s: RunState, tc: Toolchain, workDir: string, bundled?: BundledBuild): BuildSpec {
   const { opts, plan, fp, ctx } = s
   return {
-    context: bundled?.dir ?? path.dirname(opts.environmentFile),
+    context: bundled?.context.dir ?? path.dirname(opts.environmentFile),
     dockerfile: opts.baseDockerfile.path,
     tags: [plan.base.tagRef],
-    buildArgs: [
-      ...opts.baseBuildArgs,
-      `${BuildArgNames.EnvironmentFile}=${bundled?.environmentFile ?? path.basename(opts.environmentFile)}`,
-      ...(bundled ? [`${BuildArgNames.EnvHash}=${fp.hash}`] : []),
-    ],
+    buildArgs: [...opts.baseBuildArgs, ...(bundled?.buildArgs ?? [`${BuildArgNames.EnvironmentFile}=${path.basename(opts.environmentFile)}`])],
     labels: [
       ...opts.labels,
       ...ociLabels(ctx, tc.sourceDate),
@@ -72,13 +68,7 @@ export function baseSpec(s: RunState, tc: Toolchain, workDir: string, bundled?: 
 export async function baseBuildSpec(s: RunState, tc: Toolchain, workDir: string): Promise<BuildSpec> {
   const { opts } = s
   const bundled = opts.baseDockerfile.bundled
-    ? await bundledTemplateContext({
-        environmentFile: opts.environmentFile,
-        files: s.fp.files,
-        digests: s.fp.digests,
-        workspace: s.ctx.workspace,
-        dest: path.join(workDir, 'base-context'),
-      })
+    ? await bundledBuild({ environmentFile: opts.environmentFile, fp: s.fp, workspace: s.ctx.workspace, dest: path.join(workDir, 'base-context') })
     : undefined
   return baseSpec(s, tc, workDir, bundled)
 }

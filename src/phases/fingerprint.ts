@@ -15,6 +15,7 @@ export async function fingerprintPhase({ opts, platforms }: InputsResult, worksp
     workspace,
     condarc: opts.condarc?.hashed,
     secretIds: secretIds(opts.secrets),
+    pixiEnvironment: opts.pixiEnvironment,
   })
   ports.log.info(`Environment hash ${fp.hash} (scheme ${HASH_SCHEME}) over ${fp.files.length} file(s)`)
   for (const w of fp.warnings) ports.log.warning(w.message, { file: w.file, line: w.line, kind: w.kind })

@@ -49,6 +49,7 @@ export function reportData(r: RunRecord): ReportData {
     mode: opts.mode,
     image: formatName(opts.image),
     environmentFile: path.relative(ctx.workspace, opts.environmentFile) || opts.environmentFile,
+    ...(r.fp?.pixi ? { pixi: { environment: r.fp.pixi.environment, lock: path.relative(ctx.workspace, r.fp.pixi.lock) || r.fp.pixi.lock } } : {}),
     envHash: r.fp?.hash ?? '',
     base: baseReport(r),
     final: built && !r.failure ? finalReport(built, measured ?? {}) : undefined,

@@ -102,7 +102,7 @@ function where(e: unknown, ctx: FailureContext): { text?: string; annotation: Om
     // file it was installing, and the message names the template's line.
     const env = ctx.environmentFile ? relative(ctx.environmentFile, ctx.workspace) : undefined
     return {
-      text: `the bundled base template (conda-image-action's templates/base.Dockerfile${lineText}${env ? `), installing ${env}` : ')'}`,
+      text: `the bundled base template (conda-image-action's templates/${path.basename(ctx.templatePath)}${lineText}${env ? `), installing ${env}` : ')'}`,
       annotation: env ? { file: env } : {},
       template: true,
     }

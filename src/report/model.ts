@@ -192,6 +192,8 @@ export interface ReportData {
   readonly mode: Mode
   readonly image: string
   readonly environmentFile: string
+  /** A pixi project: the environment installed and its lock (relative to the workspace). */
+  readonly pixi?: { readonly environment: string; readonly lock: string }
   readonly envHash: string
   /** Absent when the run failed before the base was decided (nothing about it is known). */
   readonly base?: {

@@ -301,7 +301,8 @@ function tagState(b: Base): string {
 function mainTable(d: ReportData, caps: Caps): string {
   const plan = d.mode === 'plan'
   const rows: string[][] = []
-  rows.push(['Environment', `${code(d.envHash.slice(0, 12), 12)} from ${code(d.environmentFile, caps.str)}`])
+  const source = d.pixi ? `pixi environment ${code(d.pixi.environment, caps.str)} of ${code(d.pixi.lock, caps.str)}` : code(d.environmentFile, caps.str)
+  rows.push(['Environment', `${code(d.envHash.slice(0, 12), 12)} from ${source}`])
   if (d.base) rows.push(...baseRows(d, d.base, caps))
   if (d.final) {
     const f = d.final

@@ -191,6 +191,12 @@ const platformList: Parser<string[]> = (v, name) => {
   return platforms
 }
 
+/** A pixi environment name: lowercase letters, digits and `-` (pixi's own rule). */
+const pixiEnvironmentName: Parser<string> = (v, name) => {
+  if (!/^[a-z0-9-]{1,64}$/.test(v)) throw new UserError(`Input "${name}": "${v.slice(0, 80)}" is not a pixi environment name (lowercase letters, digits and -)`)
+  return v
+}
+
 const size: Parser<number> = (v) => parseSize(v)
 const growth: Parser<{ readonly percent?: number; readonly bytes?: number }> = (v) => parseGrowth(v)
 
@@ -202,7 +208,14 @@ export const INPUTS = {
     default: 'environment.yml',
     parse: text,
     description:
-      'Conda environment file to fingerprint and install: an `environment.yml`, an `@EXPLICIT` lock or a `conda-lock.yml`, relative to the workspace.',
+      'Conda environment file to fingerprint and install: an `environment.yml`, an `@EXPLICIT` lock, a `conda-lock.yml`, or a pixi project (its `pixi.toml`, a `pyproject.toml` with `[tool.pixi]`, or its `pixi.lock`; the lock is required), relative to the workspace.',
+  },
+  pixiEnvironment: {
+    name: Inputs.PixiEnvironment,
+    default: 'default',
+    parse: pixiEnvironmentName,
+    description:
+      'The pixi environment to hash and install when `environment-file` is a pixi project (`pixi install --locked -e <name>`). Ignored for other environment files.',
   },
   image: {
     name: Inputs.Image,
@@ -456,7 +469,7 @@ export const INPUTS = {
     default: '',
     parse: raw,
     description:
-      "BuildKit secrets from files, `id=path` per line (a file inside the workspace). Well-known ids the bundled template mounts: `pip_conf` (pip's config, e.g. a private index) and `netrc`.",
+      "BuildKit secrets from files, `id=path` per line (a file inside the workspace). Well-known ids the bundled template mounts: `pip_conf` (pip's config, e.g. a private index) and `netrc`; the bundled pixi template: `pixi_auth` (pixi's authentication file), `pixi_config` (a pixi config file) and `netrc`.",
   },
   secretEnvs: {
     name: Inputs.SecretEnvs,

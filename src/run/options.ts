@@ -28,6 +28,7 @@ import { defaultStreamTag } from './compare.js'
 import { readCondarc, type Condarc } from '../secrets/condarc.js'
 import { parseSecretInputs, valuesToMask, type SecretInputs } from '../secrets/build-secrets.js'
 import { checkPackageLayers } from '../layers/package-layers.js'
+import { templateKindOf, type TemplateKind } from '../template/pixi.js'
 
 export { parseList } from './input-table.js'
 export { parseDuration } from '../vocabulary/units.js'
@@ -36,6 +37,8 @@ export interface Options {
   /** Where images live: a registry (default), or the local Docker engine (`--load`, nothing pushed). */
   readonly store: 'registry' | 'local'
   readonly environmentFile: string
+  /** The pixi environment (`pixi-environment`), used when the environment file is a pixi project. */
+  readonly pixiEnvironment: string
   readonly image: ImageName
   readonly baseRepository: ImageName
   readonly baseTagPrefix: string
@@ -92,16 +95,19 @@ export interface Options {
   readonly compression: Compression
 }
 
-/** Where the bundled base template lives: `templates/` at the root of the repository (beside `dist/`). */
-export function bundledTemplatePath(): string {
-  // ncc relocates the asset and, depending on how it is read, may turn this URL into a plain
-  // path of dist/ (it does when the bundle has lazily loaded chunks): take either.
-  const where = new URL('../../templates/base.Dockerfile', import.meta.url) as URL | string
+/** Where the bundled base templates live: `templates/` next to `dist/` and `src/`. */
+export function bundledTemplatePath(kind: TemplateKind = 'micromamba'): string {
+  // ncc relocates the assets and, depending on how they are read, may turn these URLs into
+  // plain paths of dist/ (it does when the bundle has lazily loaded chunks): take either.
+  // One literal URL per template, so that ncc sees (and copies) both.
+  const where = (
+    kind === 'pixi' ? new URL('../../templates/pixi.Dockerfile', import.meta.url) : new URL('../../templates/base.Dockerfile', import.meta.url)
+  ) as URL | string
   return typeof where === 'string' && !where.startsWith('file:') ? where : fileURLToPath(where)
 }
 
-function bundledTemplate(): { path: string; content: string; bundled: true } {
-  const file = bundledTemplatePath()
+function bundledTemplate(environmentFile: string): { path: string; content: string; bundled: true } {
+  const file = bundledTemplatePath(templateKindOf(environmentFile))
   return { path: file, content: readFileBoundedSync(file, file, { maxBytes: MAX_DOCKERFILE_BYTES }).toString('utf8'), bundled: true }
 }
 
@@ -169,10 +175,11 @@ export function getOptions(ctx: RunContext, get: Getter = actionsInput, env: Nod
   return Object.freeze({
     store: p.store,
     environmentFile: files.environmentFile,
+    pixiEnvironment: p.pixiEnvironment,
     image,
     baseRepository,
     baseTagPrefix: p.baseTagPrefix,
-    baseDockerfile: Object.freeze(files.baseDockerfile ? { ...files.baseDockerfile, bundled: false } : bundledTemplate()),
+    baseDockerfile: Object.freeze(files.baseDockerfile ? { ...files.baseDockerfile, bundled: false } : bundledTemplate(files.environmentFile)),
     baseBuildArgs: Object.freeze(p.baseBuildArgs),
     dockerfile: files.dockerfile?.path,
     dockerfileContent: files.dockerfile?.content,

@@ -2,6 +2,7 @@
 
 export const Inputs = {
   EnvironmentFile: 'environment-file',
+  PixiEnvironment: 'pixi-environment',
   Image: 'image',
   BaseRepository: 'base-repository',
   BaseTagPrefix: 'base-tag-prefix',

@@ -14,17 +14,19 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /* harmony export */   w$: () => (/* binding */ buildxArgs),
 /* harmony export */   z5: () => (/* binding */ cacheTos)
 /* harmony export */ });
-/* harmony import */ var _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2426);
+/* harmony import */ var _compression_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9782);
+/* harmony import */ var _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2426);
 // Pure construction of `docker` argv for buildx. Every value travels as part of a single
 // `--flag=value` element, so no value — whatever it starts with or contains — can be read
 // as a second argument or a flag; nothing here ever passes through a shell.
+
 
 /** `--cache-to` value for a registry cache that never fails the build. */
 function cacheToValue(ref, mode) {
     return `type=registry,ref=${ref},mode=${mode},image-manifest=true,oci-mediatypes=true,ignore-error=true`;
 }
 /** The `--output` of a push by digest: the repository of the first tag (its tag dropped). */
-function pushByDigest(tags) {
+function pushByDigest(tags, attrs) {
     const first = tags[0];
     if (!first)
         throw new Error('a push by digest needs the repository to push to');
@@ -33,13 +35,27 @@ function pushByDigest(tags) {
     const colon = first.lastIndexOf(':');
     const name = colon > slash ? first.slice(0, colon) : first;
     if (/[,"=\s]/.test(name))
-        throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`invalid image name ${JSON.stringify(name)}`);
-    return `type=image,name=${name},push-by-digest=true,name-canonical=true,push=true`;
+        throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`invalid image name ${JSON.stringify(name)}`);
+    return ['type=image', `name=${name}`, 'push-by-digest=true', 'name-canonical=true', 'push=true', ...attrs].join(',');
+}
+/**
+ * The output flags: `--push` / `--load` as they are; with a compression of its own, the same
+ * exporters spelled out (`type=image,push=true` / `type=docker`) with its attributes.
+ */
+function outputArgs(spec) {
+    const attrs = (0,_compression_index_js__WEBPACK_IMPORTED_MODULE_0__/* .exporterAttributes */ .bF)(spec.compression);
+    if (spec.output === 'push-by-digest')
+        return [`--output=${pushByDigest(spec.tags, attrs)}`];
+    if (spec.output === 'push')
+        return attrs.length ? [`--output=${['type=image', 'push=true', ...attrs].join(',')}`] : ['--push'];
+    if (spec.output === 'load')
+        return attrs.length ? [`--output=${['type=docker', ...attrs].join(',')}`] : ['--load'];
+    return [];
 }
 /** A Docker context name as Docker accepts them (so it can never read as a flag). */
 function checkContextName(name) {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(name))
-        throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`invalid Docker context name ${JSON.stringify(name)}`);
+        throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`invalid Docker context name ${JSON.stringify(name)}`);
     return name;
 }
 /**
@@ -58,7 +74,7 @@ function buildxArgs(spec) {
         args.push(`--builder=${spec.builder}`);
     args.push(`--file=${spec.dockerfile}`);
     if (spec.output === 'push-by-digest')
-        args.push(`--output=${pushByDigest(spec.tags)}`);
+        args.push(...outputArgs(spec));
     else
         for (const tag of spec.tags)
             args.push(`--tag=${tag}`);
@@ -73,7 +89,7 @@ function buildxArgs(spec) {
         // buildx splits --platform on commas, so a comma inside one would make it two platforms.
         for (const p of spec.platforms) {
             if (p.includes(',') || p.trim() === '')
-                throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`invalid platform ${JSON.stringify(p)}`);
+                throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`invalid platform ${JSON.stringify(p)}`);
         }
         args.push(`--platform=${spec.platforms.join(',')}`);
     }
@@ -87,10 +103,8 @@ function buildxArgs(spec) {
         args.push(`--cache-from=${from}`);
     for (const to of cacheTos(spec))
         args.push(`--cache-to=${to}`);
-    if (spec.output === 'push')
-        args.push('--push');
-    else if (spec.output === 'load')
-        args.push('--load');
+    if (spec.output !== 'push-by-digest')
+        args.push(...outputArgs(spec));
     if (spec.sourceDateEpoch !== undefined)
         args.push('--provenance=false');
     if (spec.pull)
@@ -142,7 +156,7 @@ function inspectBuilderArgs(name) {
 /** Builder names as buildx accepts them; anything else is refused before it reaches argv. */
 function checkBuilderName(name) {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
-        throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`invalid buildx builder name ${JSON.stringify(name)}`);
+        throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`invalid buildx builder name ${JSON.stringify(name)}`);
     }
     return name;
 }
@@ -364,6 +378,10 @@ async function inspectBuilder(name, opts = {}) {
         else if (!usesContainerdStore(di.stdout)) {
             info.canExportCache = false;
             info.reason = DOCKER_DRIVER_NO_CACHE;
+            info.containerdStore = false;
+        }
+        else {
+            info.containerdStore = true;
         }
     }
     return info;
@@ -443,6 +461,97 @@ function briefOutput(text, maxLines = 20) {
         .map((l) => l.trimEnd())
         .filter((l) => l !== '');
     return lines.slice(-maxLines).join('\n');
+}
+
+
+/***/ }),
+
+/***/ 9782:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   MB: () => (/* binding */ compressionOf),
+/* harmony export */   Ue: () => (/* binding */ Compressions),
+/* harmony export */   bF: () => (/* binding */ exporterAttributes),
+/* harmony export */   sJ: () => (/* binding */ compressionProblem)
+/* harmony export */ });
+/* unused harmony exports LEVELS, isDefaultCompression, MIN_BUILDKIT, buildkitVersion */
+/* harmony import */ var _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2426);
+// Layer compression of the pushed images (`compression`, `compression-level`): what is
+// accepted, the exporter attributes BuildKit gets, and whether a builder can produce it.
+// Pure functions over plain data.
+
+const Compressions = ['gzip', 'zstd', 'estargz'];
+/** The levels BuildKit accepts for each kind (gzip and estargz are gzip streams; zstd's own scale). */
+const LEVELS = {
+    gzip: { min: 0, max: 9 },
+    estargz: { min: 0, max: 9 },
+    zstd: { min: 0, max: 22 },
+};
+/** The inputs as one value; a level outside the kind's range is a UserError naming both inputs. */
+function compressionOf(kind, level, names) {
+    if (level === undefined)
+        return { kind };
+    const { min, max } = LEVELS[kind];
+    if (level < min || level > max) {
+        throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`Input "${names.level}" must be from ${min} to ${max} for ${names.kind}: ${kind}, got ${level}`);
+    }
+    return { kind, level };
+}
+/** Whether the images are built exactly as without the inputs (gzip at BuildKit's default level): then no attribute is added. */
+function isDefaultCompression(c) {
+    return c === undefined || (c.kind === 'gzip' && c.level === undefined);
+}
+/**
+ * The exporter attributes (`key=value`, in order) that make BuildKit compress every layer of
+ * the image — those of the `FROM` image too (`force-compression`) — with `c`. zstd and
+ * estargz layers have OCI media types only. Empty for the default.
+ */
+function exporterAttributes(c) {
+    if (!c || isDefaultCompression(c))
+        return [];
+    const attrs = [`compression=${c.kind}`];
+    if (c.level !== undefined)
+        attrs.push(`compression-level=${c.level}`);
+    attrs.push('force-compression=true');
+    if (c.kind !== 'gzip')
+        attrs.push('oci-mediatypes=true');
+    return attrs;
+}
+/** The first BuildKit release that exports each kind (with `force-compression` and `compression-level`). */
+const MIN_BUILDKIT = {
+    gzip: [0, 10],
+    zstd: [0, 10],
+    estargz: [0, 10],
+};
+/** `v0.13.2` → [0, 13]; undefined when the version is not a real one (`v0.0.0+unknown`, a dev build). */
+function buildkitVersion(v) {
+    const m = /^v?(\d+)\.(\d+)\.\d+/.exec(v?.trim() ?? '');
+    if (!m)
+        return undefined;
+    const major = Number(m[1]);
+    const minor = Number(m[2]);
+    return major === 0 && minor === 0 ? undefined : [major, minor];
+}
+/**
+ * Why the builder cannot produce `c` (a sentence naming the builder and what to do), or
+ * undefined when it can, or when nothing says it cannot. Only what departs from the default
+ * is checked: a default build is what it always was.
+ */
+function compressionProblem(c, b) {
+    if (!c || isDefaultCompression(c))
+        return undefined;
+    const what = `compression: ${c.kind}${c.level !== undefined ? ` (level ${c.level})` : ''}`;
+    if (b.driver === 'docker' && c.kind !== 'gzip' && b.containerdStore !== true) {
+        return (`The buildx builder "${b.name}" (docker driver) cannot produce ${what}: the Docker engine's ${b.containerdStore === false ? 'classic image store' : 'image store (unknown)'} exports gzip layers only. ` +
+            'Enable the containerd image store (dockerd "features": {"containerd-snapshotter": true}), use a docker-container builder (docker/setup-buildx-action), or use compression: gzip');
+    }
+    const have = buildkitVersion(b.buildkit);
+    const need = MIN_BUILDKIT[c.kind];
+    if (have && (have[0] < need[0] || (have[0] === need[0] && have[1] < need[1]))) {
+        return `The buildx builder "${b.name}" runs BuildKit ${b.buildkit}, which cannot produce ${what}: it needs BuildKit v${need[0]}.${need[1]} or later`;
+    }
+    return undefined;
 }
 
 
@@ -1135,7 +1244,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 (0,_runner_process_js__WEBPACK_IMPORTED_MODULE_2__/* .killChildrenOnSignal */ .h9)((m) => _runner_log_js__WEBPACK_IMPORTED_MODULE_1__/* .runnerLog */ .t1.info(m));
 // The builder's inspection starts first; the rest of the action loads meanwhile (its own chunk).
 const early = (0,_early_js__WEBPACK_IMPORTED_MODULE_0__/* .startEarly */ .w)(process.env);
-const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(66), __nccwpck_require__.e(81)]).then(__nccwpck_require__.bind(__nccwpck_require__, 7081));
+const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(66), __nccwpck_require__.e(385)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5385));
 await run(process.env, undefined, early);
 // What the run started and no longer waits for ends with it (registry requests end in run()).
 (0,_runner_process_js__WEBPACK_IMPORTED_MODULE_2__/* .endChildren */ .PH)();
@@ -2215,6 +2324,7 @@ function inertLines(s) {
 // Every input and output name of action.yml, defined once (docs/DESIGN.md §2: the interface is a contract).
 const Inputs = {
     EnvironmentFile: 'environment-file',
+    PixiEnvironment: 'pixi-environment',
     Image: 'image',
     BaseRepository: 'base-repository',
     BaseTagPrefix: 'base-tag-prefix',
@@ -2260,6 +2370,8 @@ const Inputs = {
     SmokeTest: 'smoke-test',
     BaseSmokeTest: 'base-smoke-test',
     SmokeTestTimeout: 'smoke-test-timeout',
+    Compression: 'compression',
+    CompressionLevel: 'compression-level',
 };
 const Outputs = {
     EnvHash: 'env-hash',
@@ -2274,6 +2386,7 @@ const Outputs = {
     TotalSteps: 'total-steps',
     Metadata: 'metadata',
     Tags: 'tags',
+    ChangedBytes: 'changed-bytes',
 };
 const Modes = ['auto', 'base', 'plan', 'merge'];
 const PruneModes = ['false', 'dry-run', 'true'];

@@ -1,8 +1,8 @@
-export const id = 81;
-export const ids = [81];
+export const id = 385;
+export const ids = [385];
 export const modules = {
 
-/***/ 7081:
+/***/ 5385:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -2717,6 +2717,7 @@ function envFilesLabel(fp, environmentFile, workspaceDir) {
 
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __webpack_require__(8522);
+var external_node_zlib_default = /*#__PURE__*/__webpack_require__.n(external_node_zlib_);
 ;// CONCATENATED MODULE: ./src/hash/selectors.ts
 // Platform selectors (conda-build / conda-lock style `# [linux64]`, `# [osx and arm64]`, and
 // micromamba's `sel(linux): dep`) evaluated for a conda subdir, and docker platforms mapped
@@ -5462,6 +5463,7 @@ function redactJson(v) {
 
 
 
+
 /** Fingerprints an environment file (plus what it references) for the given base build. */
 async function fingerprint(input) {
     const fp = await fingerprintFiles(input);
@@ -6925,6 +6927,99 @@ class RegistryClient {
             return res;
         });
     }
+    /**
+     * Uploads a small blob (monolithic: POST, then PUT with its digest) unless the registry
+     * has it already. Returns its digest. Used for referrer artifacts (src/registry/referrers.ts).
+     */
+    async pushBlob(name, bytes) {
+        const reg = this.reg(name);
+        const digest = sha256Digest(bytes);
+        const scope = repositoryScope(name.repository, ['pull', 'push']);
+        const blobUrl = this.url(reg, `${name.repository}/blobs/${digest}`);
+        const head = await this.transport.send(reg, {
+            method: 'HEAD',
+            url: blobUrl,
+            scope,
+            maxBytes: 1 << 16,
+            what: `check the blob ${digest}`,
+            passStatuses: [404],
+        });
+        if (head.status === 200)
+            return digest;
+        const what = `push a blob to ${name.repository}`;
+        const started = await this.transport.send(reg, {
+            method: 'POST',
+            url: this.url(reg, `${name.repository}/blobs/uploads/`),
+            headers: { 'content-length': '0' },
+            scope,
+            maxBytes: 1 << 16,
+            what,
+        });
+        const location = started.headers.get('location');
+        if (!location)
+            throw new RegistryError('protocol', reg.name, `${what}: the registry named no upload location`);
+        const upload = new URL(location, started.url);
+        if (upload.host !== started.url.host)
+            throw new RegistryError('protocol', reg.name, `${what}: the upload location is on another host`);
+        upload.searchParams.set('digest', digest);
+        await this.transport.send(reg, {
+            method: 'PUT',
+            url: upload,
+            headers: { 'content-type': 'application/octet-stream' },
+            body: bytes,
+            scope,
+            maxBytes: 1 << 16,
+            what,
+        });
+        return digest;
+    }
+    /**
+     * PUTs manifest bytes under a tag or their digest. Returns the digest and the registry's
+     * `OCI-Subject` header: present when the registry indexed the manifest's subject in its
+     * referrers API (OCI distribution-spec 1.1); absent otherwise (the tag schema then applies).
+     */
+    async pushManifest(name, ref, body, mediaType) {
+        const reg = this.reg(name);
+        const digest = sha256Digest(body);
+        const what = `push the manifest ${name.repository}:${ref}`;
+        const res = await this.transport.send(reg, {
+            method: 'PUT',
+            url: this.url(reg, `${name.repository}/manifests/${encodeURIComponent(ref)}`),
+            headers: { 'content-type': mediaType },
+            body,
+            scope: repositoryScope(name.repository, ['pull', 'push']),
+            maxBytes: 1 << 20,
+            what,
+        });
+        const got = res.headers.get('docker-content-digest');
+        if (got && got !== digest)
+            throw new RegistryError('protocol', reg.name, `${what}: the registry stored ${got}, not ${digest}`);
+        this.byDigest.delete(`manifest ${name.registry}/${name.repository}@${ref}`);
+        const subject = res.headers.get('oci-subject');
+        return { digest, ...(subject ? { ociSubject: subject } : {}) };
+    }
+    /**
+     * The referrers API's index for `digest` (`GET /v2/<name>/referrers/<digest>`), or
+     * undefined where the registry has no referrers API (404 or another non-index answer).
+     */
+    async referrersApi(name, digest) {
+        const reg = this.reg(name);
+        if (!validDigest(digest))
+            throw new RegistryError('protocol', reg.name, `invalid digest "${digest}"`);
+        const res = await this.transport.send(reg, {
+            method: 'GET',
+            url: this.url(reg, `${name.repository}/referrers/${digest}`),
+            headers: { accept: MediaTypes.OciIndex },
+            scope: repositoryScope(name.repository, ['pull']),
+            maxBytes: MANIFEST_MAX_BYTES,
+            what: `list the referrers of ${name.repository}@${digest}`,
+            passStatuses: [400, 404, 405],
+        });
+        if (res.status !== 200 || !(res.headers.get('content-type') ?? '').startsWith(MediaTypes.OciIndex))
+            return undefined;
+        const j = parseJson(res.body, 'the referrers index');
+        return j && Array.isArray(j.manifests) ? { manifests: j.manifests } : undefined;
+    }
     /** Whether the registry of `name` answers at all (see Transport.reach): undefined, or why not. */
     reachable(name, deadlineMs = REACH_DEADLINE_MS) {
         return this.transport.reach(this.reg(name), deadlineMs);
@@ -7034,13 +7129,12 @@ function layersWithHistory(layers, history) {
 ;// CONCATENATED MODULE: ./src/sizes/manifest.ts
 // What makes a base image big: the size manifest the bundled template writes (one record
 // per conda package with its installed bytes, from the conda-meta records), parsed and
-// compared. Pure functions over plain data.
+// compared (src/sizes/changes.ts). Pure functions over plain data.
 //
 // The contract (also for custom base Dockerfiles): the image carries the label
 // `io.github.conda-image-action.size-manifest` naming an absolute path, and its LAST layer
 // holds that file: JSON `{"version": 1, "packages": [{"name", "version", "build"?, "size"}]}`
 // with `size` the installed bytes of the package.
-
 
 /** The compressed last layer is read only when it is at most this big… */
 const MAX_MANIFEST_LAYER_BYTES = 1024 * 1024;
@@ -7048,8 +7142,6 @@ const MAX_MANIFEST_LAYER_BYTES = 1024 * 1024;
 const MAX_MANIFEST_FILE_BYTES = 4 * 1024 * 1024;
 /** …and at most this many package records are kept. */
 const MAX_PACKAGES = 20_000;
-/** A package "grew" when its installed size rose by more than this fraction. */
-const GROWTH_THRESHOLD = 0.1;
 // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
 const SHORT = /^[^\u0000-\u001f]{1,200}$/;
 /** Records of a size manifest; undefined when the text is not one (never throws). */
@@ -7087,31 +7179,6 @@ function parseSizeManifest(text) {
 function largestPackages(pkgs, n = 10) {
     return [...pkgs].sort((a, b) => b.size - a.size || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).slice(0, n);
 }
-function byName(pkgs) {
-    const m = new Map();
-    for (const p of pkgs)
-        m.set(p.name, p);
-    return m;
-}
-/** Packages added, removed, and grown by more than `threshold` from `before` to `after`; each list largest first. */
-function packageChanges(before, after, threshold = GROWTH_THRESHOLD) {
-    const prev = byName(before);
-    const cur = byName(after);
-    const added = [...cur.values()].filter((p) => !prev.has(p.name));
-    const removed = [...prev.values()].filter((p) => !cur.has(p.name));
-    const grown = [];
-    for (const p of cur.values()) {
-        const q = prev.get(p.name);
-        if (q && p.size > q.size * (1 + threshold))
-            grown.push({ name: p.name, before: q, after: p });
-    }
-    const big = (a, b) => b.size - a.size || compareText(a.name, b.name);
-    return {
-        added: added.sort(big),
-        removed: removed.sort(big),
-        grown: grown.sort((a, b) => b.after.size - b.before.size - (a.after.size - a.before.size) || compareText(a.name, b.name)),
-    };
-}
 /** The tar member name of an absolute manifest path (`/opt/x.json` → `opt/x.json`); undefined when the path is not usable. */
 function tarMemberName(labelPath) {
     if (!labelPath.startsWith('/') || labelPath.length > 1024 || labelPath.includes('\0'))
@@ -7120,6 +7187,38 @@ function tarMemberName(labelPath) {
     if (parts.length === 0 || parts.includes('..'))
         return undefined;
     return parts.join('/');
+}
+
+;// CONCATENATED MODULE: ./src/sizes/layer-tar.ts
+// A layer blob as the tar it holds, for each media type a pushed image can have: gzip (and
+// eStargz, which is gzip with a table of contents), zstd, uncompressed. zstd is decompressed
+// with Node's own zlib where this Node has it (22.15 / 23.8 and later); elsewhere the layer
+// is "unreadable here", said as such, never a crash.
+
+/** Node's `zlib.zstdDecompressSync`, when this Node has it. */
+function nodeZstd() {
+    const f = (external_node_zlib_default()).zstdDecompressSync;
+    return typeof f === 'function' ? f : undefined;
+}
+/**
+ * The tar of a layer of `mediaType`, at most `maxOutput` bytes of it (a bigger one throws, as
+ * does a corrupt stream). `zstd`: the decompressor, default Node's when it has one.
+ */
+function layerTar(mediaType, bytes, maxOutput, zstd = nodeZstd()) {
+    const mt = mediaType ?? '';
+    if (/[.+]gzip$/.test(mt))
+        return { tar: external_node_zlib_default().gunzipSync(bytes, { maxOutputLength: maxOutput }) };
+    if (/[.+]zstd$/.test(mt)) {
+        if (!zstd)
+            return {
+                missing: `its last layer is zstd-compressed (${mt}) and this Node.js ${process.version} cannot decompress zstd (Node.js 22.15 and later can)`,
+                unreadable: true,
+            };
+        return { tar: zstd(bytes, { maxOutputLength: maxOutput }) };
+    }
+    if (/[.]tar$/.test(mt))
+        return { tar: bytes };
+    return { missing: `its last layer is ${mt || 'of an unknown media type'}` };
 }
 
 ;// CONCATENATED MODULE: ./src/sizes/read.ts
@@ -7169,14 +7268,6 @@ async function tarFile(tar, member, max) {
     }
     return found;
 }
-function layerTar(layer, bytes) {
-    const mt = layer.mediaType ?? '';
-    if (/gzip$/.test(mt))
-        return (0,external_node_zlib_.gunzipSync)(bytes, { maxOutputLength: MAX_MANIFEST_FILE_BYTES + 1024 * 1024 });
-    if (/tar$/.test(mt))
-        return bytes;
-    return `its last layer is ${mt || 'of an unknown media type'}`;
-}
 /**
  * The size manifest of the image at `ref`, or why there is none. Reads the config and, when
  * the label names a manifest, the last layer if it is small; errors of the registry propagate.
@@ -7195,20 +7286,74 @@ async function readSizeManifest(port, ref, platform) {
         return { missing: 'the image has no layers' };
     if (!(last.size <= MAX_MANIFEST_LAYER_BYTES))
         return { missing: `its last layer is ${last.size} bytes, more than the ${MAX_MANIFEST_LAYER_BYTES} read for a size manifest` };
-    let tar;
+    let layer;
     try {
-        tar = layerTar(last, await port.blob(last.digest, MAX_MANIFEST_LAYER_BYTES));
+        layer = layerTar(last.mediaType, await port.blob(last.digest, MAX_MANIFEST_LAYER_BYTES), MAX_MANIFEST_FILE_BYTES + 1024 * 1024);
     }
     catch (e) {
-        return { missing: `its last layer cannot be decompressed (${e.message})` };
+        return { missing: `its last layer (${last.mediaType ?? 'of an unknown media type'}) cannot be decompressed (${e.message})` };
     }
-    if (typeof tar === 'string')
-        return { missing: tar };
-    const file = await tarFile(tar, member, MAX_MANIFEST_FILE_BYTES).catch(() => undefined);
+    if ('missing' in layer)
+        return layer;
+    const file = await tarFile(layer.tar, member, MAX_MANIFEST_FILE_BYTES).catch(() => undefined);
     if (!file)
         return { missing: `its last layer does not hold ${label}` };
     const packages = parseSizeManifest(file.toString('utf8'));
     return packages ? { packages } : { missing: `${label} is not a size manifest` };
+}
+
+;// CONCATENATED MODULE: ./src/sizes/changes.ts
+// Every package change between two bases, from their size manifests: each conda package
+// whose version or build changed, that was added or removed — or, with the same version and
+// build, whose installed size changed — once, with its installed-size change. A patch
+// release of the same size is a change like any other. Pure.
+//
+// The size manifest carries conda packages only (conda-meta records); pip-installed
+// distributions are not in it, so they are not compared here.
+
+/** One record per name: the last one wins (a manifest lists each conda package once; a second record replaces the first). */
+function packagesByName(pkgs) {
+    const m = new Map();
+    for (const p of pkgs)
+        m.set(p.name, p);
+    return m;
+}
+function kindOf(before, after) {
+    if (!before)
+        return after ? 'added' : undefined;
+    if (!after)
+        return 'removed';
+    if (before.version !== after.version || (before.build ?? '') !== (after.build ?? ''))
+        return 'updated';
+    return before.size !== after.size ? 'resized' : undefined;
+}
+/**
+ * Every package that differs between `before` and `after`, each name once; the largest
+ * installed-size change first (by magnitude), then by name. Unchanged packages are left out.
+ */
+function everyPackageChange(before, after) {
+    const prev = packagesByName(before);
+    const cur = packagesByName(after);
+    const names = new Set([...prev.keys(), ...cur.keys()]);
+    const out = [];
+    for (const name of names) {
+        const b = prev.get(name);
+        const a = cur.get(name);
+        const kind = kindOf(b, a);
+        if (!kind)
+            continue;
+        out.push({ name, kind, ...(b ? { before: b } : {}), ...(a ? { after: a } : {}), delta: (a?.size ?? 0) - (b?.size ?? 0) });
+    }
+    return out.sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta) || compareText(x.name, y.name));
+}
+/** How many changes of each kind, and their installed-size change in total. */
+function changeTotals(changes) {
+    const t = { added: 0, removed: 0, updated: 0, resized: 0, delta: 0 };
+    for (const c of changes) {
+        t[c.kind]++;
+        t.delta += c.delta;
+    }
+    return t;
 }
 
 ;// CONCATENATED MODULE: ./src/sizes/local.ts
@@ -7281,6 +7426,7 @@ async function local_readBounded(file, max) {
 
 
 
+
 /** The reader's port over a registry client and one repository. */
 function registryManifestPort(client, name) {
     return {
@@ -7303,22 +7449,30 @@ function localReader(name, proc) {
 /** The packages section's data; undefined when the base has no readable size manifest (no warning: custom bases need not have one). */
 async function packagesReport(input) {
     const [cur, prev] = await Promise.all([input.read(input.ref), input.previousTag ? input.read(input.previousTag) : undefined]);
+    if ('missing' in cur && cur.unreadable) {
+        ;
+        (input.warn ?? input.debug)(`Could not read the size manifest of the base: ${cur.missing}; the largest packages are not reported`);
+        return undefined;
+    }
     if ('missing' in cur) {
         input.debug(`No size manifest in the base (${cur.missing}): the largest packages are not reported`);
         return undefined;
     }
     if (prev && 'missing' in prev)
         input.debug(`No size manifest in the previous base ${input.previousTag} (${prev.missing})`);
-    const changes = prev && 'packages' in prev ? { previousTag: input.previousTag, ...packageChanges(prev.packages, cur.packages) } : undefined;
+    const changes = prev && 'packages' in prev ? { previousTag: input.previousTag, list: everyPackageChange(prev.packages, cur.packages) } : undefined;
+    // One record per name, as the changes count them: the count and total agree with them.
+    const packages = [...packagesByName(cur.packages).values()];
     return {
-        largest: largestPackages(cur.packages, 10),
-        count: cur.packages.length,
-        total: cur.packages.reduce((n, p) => n + p.size, 0),
+        largest: largestPackages(packages, 10),
+        count: packages.length,
+        total: packages.reduce((n, p) => n + p.size, 0),
         changes,
     };
 }
 
 ;// CONCATENATED MODULE: ./src/sizes/index.ts
+
 
 
 
@@ -7384,6 +7538,96 @@ const MEASURE_WORDS = {
 /** Why two sizes are not compared. */
 function notComparableWhy(size, other) {
     return `it is ${MEASURE_WORDS[measureOf(other)]}, this one ${MEASURE_WORDS[measureOf(size)]}`;
+}
+
+;// CONCATENATED MODULE: ./src/sizes/changed-layers.ts
+// What a node downloads: the compressed bytes of an image's layers that the image it already
+// has does not have, by layer digest, per platform manifest (a node pulls one platform; a
+// layer it has, under any name, is not pulled again). Pure.
+/** Each digest once (an image may list a layer twice; a node pulls it once). */
+function unique(layers) {
+    const seen = new Map();
+    for (const l of layers)
+        if (!seen.has(l.digest))
+            seen.set(l.digest, l);
+    return [...seen.values()];
+}
+/**
+ * The compared image's layers for `platform`: those of the same platform; two single-platform
+ * images are one platform whatever they call it (a manifest without an index names none).
+ */
+function comparedLayers(platform, now, before) {
+    const same = before.find((b) => b.platform === platform);
+    if (same)
+        return same.layers;
+    return now.length === 1 && before.length === 1 ? before[0].layers : undefined;
+}
+/** The figures of `now` against `before` (the image compared with, named `against`). */
+function changedBytes(now, before, against) {
+    const platforms = now.map((p) => {
+        const had = comparedLayers(p.platform, now, before);
+        const have = new Set((had ?? []).map((l) => l.digest));
+        const layers = unique(p.layers);
+        const total = layers.reduce((n, l) => n + l.size, 0);
+        const changed = layers.filter((l) => !have.has(l.digest)).reduce((n, l) => n + l.size, 0);
+        return { platform: p.platform, changed, total, compared: had !== undefined };
+    });
+    return {
+        against,
+        changed: platforms.reduce((n, p) => n + p.changed, 0),
+        total: platforms.reduce((n, p) => n + p.total, 0),
+        platforms,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/sizes/platform-layers.ts
+// The layers (digest, compressed size) of each platform manifest of an image in a registry:
+// what changed.ts compares. Reads manifests only (never a blob), through the registry client
+// (its own bounds: sizes, shapes, redirects), in a walk bounded in depth and manifests read.
+
+
+/** Layers one image manifest may list before the read gives up (containerd refuses more than 127). */
+const MAX_LAYERS = 1024;
+function layersOf(m, at) {
+    if (!Array.isArray(m.layers))
+        throw new Error(`${at} lists no layers`);
+    if (m.layers.length > MAX_LAYERS)
+        throw new Error(`${at} lists ${m.layers.length} layers, more than the ${MAX_LAYERS} read`);
+    return m.layers.map((l) => {
+        if (typeof l?.digest !== 'string' || !plausibleSize(l.size))
+            throw new Error(`${at} lists a layer without a digest and a plausible size`);
+        return { digest: l.digest, size: l.size };
+    });
+}
+/** Every platform's layers of `ref` (attestation manifests left out); undefined when the image does not exist. */
+async function readPlatformLayers(src, name, ref) {
+    const top = await src.getManifest(name, ref);
+    if (!top)
+        return undefined;
+    const out = [];
+    let read = 1;
+    const walk = async (m, platform, depth) => {
+        const body = (m.manifest ?? {});
+        const at = `${name.repository}@${m.digest}`;
+        if (!Array.isArray(body.manifests)) {
+            out.push({ platform, layers: layersOf(body, at) });
+            return;
+        }
+        if (depth >= MAX_INDEX_DEPTH)
+            throw new Error(`${at} nests image indexes more than ${MAX_INDEX_DEPTH} deep`);
+        const children = body.manifests.filter((d) => d && typeof d.digest === 'string' && !isAttestation(d));
+        read += children.length;
+        if (read > MAX_MANIFESTS_WALKED)
+            throw new Error(`${at} and the indexes under it list more than the ${MAX_MANIFESTS_WALKED} manifests read`);
+        for (const d of children) {
+            const child = await src.getManifest(name, d.digest);
+            if (!child)
+                throw new Error(`${name.repository}@${d.digest}, listed in ${at}, does not exist`);
+            await walk(child, platformString(d.platform), depth + 1);
+        }
+    };
+    await walk(top, 'unknown', 0);
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/phases/timing.ts
@@ -7460,10 +7704,54 @@ async function tolerate(log, what, f) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/phases/changed-bytes.ts
+// The Measure phase's "what a node downloads" (src/sizes/changed.ts): a new base against the
+// previous base, the application image against the image it is compared with. Registry
+// images only (manifests read through the registry client); a failed read is a warning and
+// the figure is absent, never 0.
+
+
+
+
+
+/** One figure: `now` (name, ref) against the image `before` (read by its digest). */
+async function figure(registry, now, before, what, log) {
+    const digest = before.image?.digest;
+    if (!digest)
+        return undefined;
+    return tolerate(log, `read the layers of ${what}`, async () => {
+        const [a, b] = await Promise.all([readPlatformLayers(registry, now.name, now.ref), readPlatformLayers(registry, before.name, digest)]);
+        return a && b ? changedBytes(a, b, before.image.ref) : undefined;
+    });
+}
+/**
+ * The figures of a run whose images are in the registry: `base` for a new base next to an
+ * application image, `final` for the final image (the base itself when there is no
+ * application image). Sets the `changed-bytes` output (empty when there is no figure).
+ */
+async function changedBytesOf(s, built, compared, ports) {
+    const { opts, plan, stores } = s;
+    const registry = stores.registry;
+    const pushed = plan.pins.measureInStore && !opts.image.local;
+    const newBase = plan.choice.action === 'build';
+    const base = registry && pushed && newBase
+        ? figure(registry, { name: opts.baseRepository, ref: built.base.digest ?? plan.base.tag }, { name: opts.baseRepository, image: compared.previousBase }, 'the new base and the previous base', ports.log)
+        : undefined;
+    const cmpName = opts.compareTo ? (0,reference/* parseReference */.F2)(opts.compareTo, 'compare-to', { local: opts.image.local }).name : opts.image;
+    const app = registry && pushed && plan.app
+        ? figure(registry, { name: built.final.name, ref: built.final.digest ?? built.final.tag }, { name: cmpName, image: compared.app }, 'the image and the compared image', ports.log)
+        : undefined;
+    const [b, a] = await Promise.all([base, app]);
+    const final = plan.app ? a : b;
+    ports.results.setOutput(constants/* Outputs */.tY.ChangedBytes, final ? String(final.changed) : '');
+    return { ...(plan.app && b ? { base: b } : {}), ...(final ? { final } : {}) };
+}
+
 ;// CONCATENATED MODULE: ./src/phases/measure.ts
 // Phase 6: sizes — the final image, what it is compared with, the size trend of the bases,
 // and what changed in the environment since the previous base. Reads only; a failed read
 // is a warning, never the run's failure.
+
 
 
 
@@ -7523,8 +7811,11 @@ async function measurePhase(s, built, appCompareTo, ports, early) {
     const size = read ? { ...read, ref: built.final.ref } : undefined;
     ports.results.setOutput(constants/* Outputs */.tY.ImageSize, size ? String(size.total) : '');
     const base = baseSize ? { size: { ...baseSize, ref: built.base.ref ?? plan.base.tagRef }, compareTo: previousBase } : undefined;
-    const layers = plan.app && size && appCompareTo ? await appLayers(s, built, size, appCompareTo, log) : undefined;
-    return { size, compareTo: plan.app ? appCompareTo : previousBase, changes, trend, base, packages, ...(layers ? { layers } : {}) };
+    const [layers, changedBytes] = await Promise.all([
+        plan.app && size && appCompareTo ? appLayers(s, built, size, appCompareTo, log) : undefined,
+        changedBytesOf(s, built, { previousBase, app: appCompareTo }, ports),
+    ]);
+    return { size, compareTo: plan.app ? appCompareTo : previousBase, changes, trend, base, packages, ...(layers ? { layers } : {}), changedBytes };
 }
 /** Layers of each list shown. */
 const LAYERS_SHOWN = 5;
@@ -7593,6 +7884,7 @@ async function basePackages(s, base, log) {
             ref: inRegistry ? (base.digest ?? plan.choice.tag) : plan.choice.tag,
             previousTag: plan.choice.action === 'build' ? plan.previous?.tag : undefined,
             debug: (m) => log.debug(m),
+            warn: (m) => log.warning(m),
         });
     }
     catch (e) {
@@ -7669,6 +7961,7 @@ function appSpec(s, tc, base, workDir) {
         ...registryCache(plan.job.appCacheRef, s, tc),
         output: plan.push.enabled ? 'push' : 'load',
         metadataFile: external_node_path_default().join(workDir, 'app-metadata.json'),
+        compression: opts.compression,
         ...tc.secrets,
     };
 }
@@ -7704,6 +7997,121 @@ async function appPhase(s, tc, base, workDir, timer, ports, reads, trial) {
     ports.results.setOutput(constants/* Outputs */.tY.Metadata, metadata ? JSON.stringify(metadata) : '');
     ports.results.setOutput(constants/* Outputs */.tY.Tags, pushed.join('\n'));
     return { builds, base: { ref: base.ref, digest: base.digest, ...(base.size ? { size: base.size } : {}) }, final: { ...final, ref }, pushed };
+}
+
+;// CONCATENATED MODULE: ./src/phases/report-data.ts
+// The report's data, built once from what the run recorded — for a finished run and for a
+// failed one alike. Every row is derived here from what happened (the builds that finished,
+// the references pushed, the phase that failed), never set in two places, so rows cannot
+// contradict each other. Pure.
+
+
+
+
+
+/** Name prefix of the phase that builds the base (what a failure in it is recognised by). */
+const BASE_BUILD_PHASE = 'Build base';
+function reportData(r) {
+    const { opts, ctx, measured, built } = r;
+    return {
+        mode: opts.mode,
+        image: (0,reference/* formatName */.nD)(opts.image),
+        environmentFile: external_node_path_default().relative(ctx.workspace, opts.environmentFile) || opts.environmentFile,
+        ...(r.fp?.pixi ? { pixi: { environment: r.fp.pixi.environment, lock: external_node_path_default().relative(ctx.workspace, r.fp.pixi.lock) || r.fp.pixi.lock } } : {}),
+        envHash: r.fp?.hash ?? '',
+        base: baseReport(r),
+        final: built && !r.failure ? finalReport(built, measured ?? {}) : undefined,
+        builds: [...r.builds],
+        cache: cacheTotals(r.builds),
+        phases: [...r.phases],
+        push: r.plan?.push ?? { enabled: false, reason: 'not decided' },
+        trend: trendAfterRetention(measured?.trend, r.retention),
+        budget: built && !r.failure ? [...(r.budget ?? [])] : undefined,
+        retention: r.retention,
+        packages: measured?.packages,
+        warnings: [...r.warnings],
+        ...(r.failure ? { failure: r.failure } : {}),
+        runUrl: runUrl(ctx),
+        pushedTags: [...r.pushed],
+        ...(r.smokeTests?.length ? { smokeTests: [...r.smokeTests] } : {}),
+    };
+}
+function runUrl(ctx) {
+    return ctx.repository && ctx.runId ? `${ctx.serverUrl}/${ctx.repository}/actions/runs/${ctx.runId}` : undefined;
+}
+/** What happened to the base, from the plan, the builds that finished and the phase that failed. */
+function baseOutcome(r) {
+    const { plan } = r;
+    if (!plan)
+        return undefined;
+    const reuse = plan.choice.action === 'reuse';
+    if (r.opts.mode === 'plan')
+        return reuse ? 'would-reuse' : 'would-build';
+    // mode: merge assembles the base from the jobs' parts (written first: a later failure leaves it assembled).
+    if (plan.merge?.action === 'assemble')
+        return !r.failure || r.pushed.includes(plan.base.tagRef) ? 'assembled' : 'assemble-failed';
+    if (reuse)
+        return 'reused';
+    if (r.builds.some((b) => b.kind === 'base'))
+        return 'built';
+    if (!r.failure)
+        return 'built';
+    return r.failure.phase.startsWith(BASE_BUILD_PHASE) ? 'build-failed' : 'not-reached';
+}
+function baseReport(r) {
+    const { plan, measured, fp } = r;
+    const outcome = baseOutcome(r);
+    if (!plan || !outcome)
+        return undefined;
+    const previousTag = plan.choice.action === 'build' ? plan.previous?.tag : undefined;
+    const baseBuild = r.builds.find((b) => b.kind === 'base');
+    return {
+        tag: plan.choice.tag,
+        ref: r.built?.base.ref ?? r.baseRef,
+        outcome,
+        decision: plan.choice.decision,
+        ageDays: plan.report.ageDays,
+        changes: measured?.changes?.changes,
+        previousTag,
+        previousSameEnvironment: previousTag !== undefined && fp !== undefined && plan.previous?.hash12 === hash12(fp.hash),
+        ...(plan.base.build?.pull && baseBuild ? { refresh: refreshReport(plan.base.build.noCache, baseBuild) } : {}),
+        ...(plan.merge ? { note: plan.report.note } : {}),
+        ...(plan.merge?.action === 'assemble' ? { parts: plan.merge.parts.map((p) => p.tag) } : {}),
+        size: measured?.base?.size,
+        compareTo: measured?.base?.compareTo,
+        ...(measured?.changedBytes?.base ? { changedBytes: measured.changedBytes.base } : {}),
+    };
+}
+function refreshReport(noCache, build) {
+    return {
+        kind: noCache ? 'full' : 'pull',
+        cachedSteps: build.cachedSteps,
+        totalSteps: build.totalSteps,
+        rebuilt: build.steps.filter((s) => !s.cached).map((s) => s.name),
+    };
+}
+/** The final image; "unchanged" when a build pushed a digest the tag or the compared image already had. */
+function finalReport(built, measured) {
+    const { ref, digest, name, tag, digestBefore } = built.final;
+    const unchangedFrom = built.builds.length
+        ? sameDigestAs(digest, [{ ref: (0,reference/* formatReference */.FH)(name, tag), digest: digestBefore }, measured.compareTo ?? {}])
+        : undefined;
+    return {
+        ref,
+        digest,
+        size: measured.size,
+        compareTo: measured.compareTo,
+        ...(unchangedFrom ? { unchangedFrom } : {}),
+        ...(measured.layers ? { layers: measured.layers } : {}),
+        ...(measured.changedBytes?.final ? { changedBytes: measured.changedBytes.final } : {}),
+    };
+}
+/** The size trend without the tags this run's retention deleted. */
+function trendAfterRetention(trend, retention) {
+    if (!trend || !retention || retention.mode !== 'true')
+        return trend;
+    const deleted = new Set(retention.deleted.map((d) => d.tag));
+    return trend.filter((t) => !deleted.has(t.tag));
 }
 
 ;// CONCATENATED MODULE: ./src/hash/build-context.ts
@@ -7809,112 +8217,90 @@ async function bundledTemplateContext(input) {
     return assembleContext(planContext(input.environmentFile, input.files, input.workspace), input.workspace, input.dest, input.digests);
 }
 
-;// CONCATENATED MODULE: ./src/phases/report-data.ts
-// The report's data, built once from what the run recorded — for a finished run and for a
-// failed one alike. Every row is derived here from what happened (the builds that finished,
-// the references pushed, the phase that failed), never set in two places, so rows cannot
-// contradict each other. Pure.
+;// CONCATENATED MODULE: ./src/template/pixi.ts
+// The bundled templates: which one builds the base (templates/base.Dockerfile with
+// micromamba for a conda environment file, templates/pixi.Dockerfile for a pixi project),
+// and the build args of the pixi one. Pure decisions over plain data.
+//
+// The pixi template installs the project where pixi's container documentation does: the
+// build context at /app, the environment at <project>/.pixi/envs/<env>, kept at that path in
+// the runtime stage (a conda environment carries its prefix in its files). The project is
+// /app when the manifest is at the context root, /app/<dir> when the context holds files above
+// it (path sources such as `../lib`).
+
+/** The file of each bundled template in `templates/`. */
+const TEMPLATE_FILES = { micromamba: 'base.Dockerfile', pixi: 'pixi.Dockerfile' };
+/** Names of an environment file that make it a pixi project: its manifest or its lock. */
+const PIXI_FILE_NAMES = new Set(['pixi.toml', 'pixi.lock', 'pyproject.toml']);
+/** The bundled template for an environment file, by its name (a pyproject.toml can only be a pixi manifest here). */
+function templateKindOf(environmentFile) {
+    return PIXI_FILE_NAMES.has(external_node_path_default().basename(environmentFile)) ? 'pixi' : 'micromamba';
+}
+/** Build-arg names of the pixi template (see its header). */
+const PixiBuildArgNames = {
+    Manifest: 'MANIFEST',
+    ProjectDir: 'PIXI_PROJECT_DIR',
+    Environment: 'PIXI_ENVIRONMENT',
+};
+/** Where the pixi template copies the build context (pixi's documented project directory). */
+const PIXI_CONTEXT_DIR = '/app';
+const SAFE_SEGMENT = /^[A-Za-z0-9_.@+-][A-Za-z0-9_.@+ -]*$/;
+/** Pixi environment names: lowercase letters, digits and dashes (pixi refuses others). */
+const ENVIRONMENT_NAME = /^[a-z0-9-]{1,100}$/;
+/** The project directory in the image for a manifest at `manifestInContext` (`/`-separated, relative). */
+function pixiProjectDir(manifestInContext) {
+    const parts = manifestInContext.split('/');
+    if (parts.length === 0 || parts.some((p) => p === '' || p === '.' || p === '..' || !SAFE_SEGMENT.test(p))) {
+        throw new Error(`not a relative path inside the build context: ${JSON.stringify(manifestInContext)}`);
+    }
+    return [PIXI_CONTEXT_DIR, ...parts.slice(0, -1)].join('/');
+}
+/** The pixi template's build args: the manifest inside the context, the project directory in the image, the environment. */
+function pixiBuildArgs(manifestInContext, environment) {
+    if (!ENVIRONMENT_NAME.test(environment))
+        throw new Error(`not a pixi environment name: ${JSON.stringify(environment)}`);
+    return [
+        `${PixiBuildArgNames.Manifest}=${manifestInContext}`,
+        `${PixiBuildArgNames.ProjectDir}=${pixiProjectDir(manifestInContext)}`,
+        `${PixiBuildArgNames.Environment}=${environment}`,
+    ];
+}
+/** Where the environment is in an image of the pixi template (CONDA_PREFIX). */
+function pixiPrefix(manifestInContext, environment) {
+    return `${pixiProjectDir(manifestInContext)}/.pixi/envs/${environment}`;
+}
+
+;// CONCATENATED MODULE: ./src/template/bundled.ts
+// The build of a bundled template: its build context (exactly the hashed files, see
+// src/build-context.ts) and its build args, for the micromamba template or the pixi one.
 
 
 
 
-
-/** Name prefix of the phase that builds the base (what a failure in it is recognised by). */
-const BASE_BUILD_PHASE = 'Build base';
-function reportData(r) {
-    const { opts, ctx, measured, built } = r;
-    return {
-        mode: opts.mode,
-        image: (0,reference/* formatName */.nD)(opts.image),
-        environmentFile: external_node_path_default().relative(ctx.workspace, opts.environmentFile) || opts.environmentFile,
-        envHash: r.fp?.hash ?? '',
-        base: baseReport(r),
-        final: built && !r.failure ? finalReport(built, measured ?? {}) : undefined,
-        builds: [...r.builds],
-        cache: cacheTotals(r.builds),
-        phases: [...r.phases],
-        push: r.plan?.push ?? { enabled: false, reason: 'not decided' },
-        trend: trendAfterRetention(measured?.trend, r.retention),
-        budget: built && !r.failure ? [...(r.budget ?? [])] : undefined,
-        retention: r.retention,
-        packages: measured?.packages,
-        warnings: [...r.warnings],
-        ...(r.failure ? { failure: r.failure } : {}),
-        runUrl: runUrl(ctx),
-        pushedTags: [...r.pushed],
-        ...(r.smokeTests?.length ? { smokeTests: [...r.smokeTests] } : {}),
-    };
+/** What the context is planned from: the environment file and its files, or the pixi project's manifest and its context files. */
+function bundledContextSource(kind, environmentFile, fp) {
+    if (kind === 'micromamba')
+        return { environmentFile, files: fp.files };
+    const pixi = requirePixi(fp.pixi, environmentFile);
+    return { environmentFile: pixi.manifest, files: pixi.contextFiles };
 }
-function runUrl(ctx) {
-    return ctx.repository && ctx.runId ? `${ctx.serverUrl}/${ctx.repository}/actions/runs/${ctx.runId}` : undefined;
+/** The build args of a bundled template, given where the environment file (or the pixi manifest) is in its context. */
+function bundledBuildArgs(kind, inContext, hash, pixi) {
+    const own = kind === 'pixi' ? pixiBuildArgs(inContext, requirePixi(pixi, inContext).environment) : [`${constants/* BuildArgNames */.vs.EnvironmentFile}=${inContext}`];
+    return [...own, `${constants/* BuildArgNames */.vs.EnvHash}=${hash}`];
 }
-/** What happened to the base, from the plan, the builds that finished and the phase that failed. */
-function baseOutcome(r) {
-    const { plan } = r;
-    if (!plan)
-        return undefined;
-    const reuse = plan.choice.action === 'reuse';
-    if (r.opts.mode === 'plan')
-        return reuse ? 'would-reuse' : 'would-build';
-    if (reuse)
-        return 'reused';
-    if (r.builds.some((b) => b.kind === 'base'))
-        return 'built';
-    if (!r.failure)
-        return 'built';
-    return r.failure.phase.startsWith(BASE_BUILD_PHASE) ? 'build-failed' : 'not-reached';
+function requirePixi(pixi, file) {
+    // templateKindOf and the hash decide alike (by the file's name); this is a bug otherwise.
+    if (!pixi)
+        throw new Error(`${external_node_path_default().basename(file)} selects the bundled pixi template, but the environment hash did not read a pixi project`);
+    return pixi;
 }
-function baseReport(r) {
-    const { plan, measured, fp } = r;
-    const outcome = baseOutcome(r);
-    if (!plan || !outcome)
-        return undefined;
-    const previousTag = plan.choice.action === 'build' ? plan.previous?.tag : undefined;
-    const baseBuild = r.builds.find((b) => b.kind === 'base');
-    return {
-        tag: plan.choice.tag,
-        ref: r.built?.base.ref ?? r.baseRef,
-        outcome,
-        decision: plan.choice.decision,
-        ageDays: plan.report.ageDays,
-        changes: measured?.changes?.changes,
-        previousTag,
-        previousSameEnvironment: previousTag !== undefined && fp !== undefined && plan.previous?.hash12 === hash12(fp.hash),
-        ...(plan.base.build?.pull && baseBuild ? { refresh: refreshReport(plan.base.build.noCache, baseBuild) } : {}),
-        ...(plan.merge ? { note: plan.report.note } : {}),
-        size: measured?.base?.size,
-        compareTo: measured?.base?.compareTo,
-    };
-}
-function refreshReport(noCache, build) {
-    return {
-        kind: noCache ? 'full' : 'pull',
-        cachedSteps: build.cachedSteps,
-        totalSteps: build.totalSteps,
-        rebuilt: build.steps.filter((s) => !s.cached).map((s) => s.name),
-    };
-}
-/** The final image; "unchanged" when a build pushed a digest the tag or the compared image already had. */
-function finalReport(built, measured) {
-    const { ref, digest, name, tag, digestBefore } = built.final;
-    const unchangedFrom = built.builds.length
-        ? sameDigestAs(digest, [{ ref: (0,reference/* formatReference */.FH)(name, tag), digest: digestBefore }, measured.compareTo ?? {}])
-        : undefined;
-    return {
-        ref,
-        digest,
-        size: measured.size,
-        compareTo: measured.compareTo,
-        ...(unchangedFrom ? { unchangedFrom } : {}),
-        ...(measured.layers ? { layers: measured.layers } : {}),
-    };
-}
-/** The size trend without the tags this run's retention deleted. */
-function trendAfterRetention(trend, retention) {
-    if (!trend || !retention || retention.mode !== 'true')
-        return trend;
-    const deleted = new Set(retention.deleted.map((d) => d.tag));
-    return trend.filter((t) => !deleted.has(t.tag));
+/** The context (assembled in `dest`) and build args of the bundled template for this environment file. */
+async function bundledBuild(input) {
+    const kind = templateKindOf(input.environmentFile);
+    const source = bundledContextSource(kind, input.environmentFile, input.fp);
+    const context = await bundledTemplateContext({ ...source, digests: input.fp.digests, workspace: input.workspace, dest: input.dest });
+    return { context, buildArgs: bundledBuildArgs(kind, context.environmentFile, input.fp.hash, input.fp.pixi) };
 }
 
 ;// CONCATENATED MODULE: ./src/phases/base.ts
@@ -7937,14 +8323,10 @@ function trendAfterRetention(trend, retention) {
 function baseSpec(s, tc, workDir, bundled) {
     const { opts, plan, fp, ctx } = s;
     return {
-        context: bundled?.dir ?? external_node_path_default().dirname(opts.environmentFile),
+        context: bundled?.context.dir ?? external_node_path_default().dirname(opts.environmentFile),
         dockerfile: opts.baseDockerfile.path,
         tags: [plan.base.tagRef],
-        buildArgs: [
-            ...opts.baseBuildArgs,
-            `${constants/* BuildArgNames */.vs.EnvironmentFile}=${bundled?.environmentFile ?? external_node_path_default().basename(opts.environmentFile)}`,
-            ...(bundled ? [`${constants/* BuildArgNames */.vs.EnvHash}=${fp.hash}`] : []),
-        ],
+        buildArgs: [...opts.baseBuildArgs, ...(bundled?.buildArgs ?? [`${constants/* BuildArgNames */.vs.EnvironmentFile}=${external_node_path_default().basename(opts.environmentFile)}`])],
         labels: [
             ...opts.labels,
             ...ociLabels(ctx, tc.sourceDate),
@@ -7964,6 +8346,7 @@ function baseSpec(s, tc, workDir, bundled) {
         pull: plan.base.build?.pull ?? false,
         noCache: plan.base.build?.noCache ?? false,
         metadataFile: external_node_path_default().join(workDir, 'base-metadata.json'),
+        compression: opts.compression,
         ...tc.secrets,
     };
 }
@@ -7971,13 +8354,7 @@ function baseSpec(s, tc, workDir, bundled) {
 async function baseBuildSpec(s, tc, workDir) {
     const { opts } = s;
     const bundled = opts.baseDockerfile.bundled
-        ? await bundledTemplateContext({
-            environmentFile: opts.environmentFile,
-            files: s.fp.files,
-            digests: s.fp.digests,
-            workspace: s.ctx.workspace,
-            dest: external_node_path_default().join(workDir, 'base-context'),
-        })
+        ? await bundledBuild({ environmentFile: opts.environmentFile, fp: s.fp, workspace: s.ctx.workspace, dest: external_node_path_default().join(workDir, 'base-context') })
         : undefined;
     return baseSpec(s, tc, workDir, bundled);
 }
@@ -8017,6 +8394,8 @@ async function basePhase(s, tc, workDir, timer, ports, reads, tested = {}) {
     return { build, metadata, ref, digest, ...(size ? { size } : {}) };
 }
 
+// EXTERNAL MODULE: ./src/compression/index.ts
+var compression = __webpack_require__(9782);
 ;// CONCATENATED MODULE: ./src/run/push.ts
 // Whether this run pushes (the `push` input), as a pure decision with a reason a person reads.
 //
@@ -8429,6 +8808,7 @@ function reasonText(choice) {
 
 
 
+
 /** The credential inputs reach BuildKit through a temporary Docker config for the builds (when `useLogin`, see builderLogin). */
 function dockerEnvironment(opts, useLogin, ports, cleanup) {
     if (!useLogin || !opts.registryUsername || !opts.registryPassword)
@@ -8479,6 +8859,10 @@ async function builderPhase(s, probe, ports, cleanup) {
     else if (decision.action === 'no-export') {
         log.warning(decision.warning);
     }
+    // A compression this builder cannot produce: the user's error, before any build.
+    const problem = (0,compression/* compressionProblem */.sJ)(s.opts.compression, info);
+    if (problem)
+        throw new user_error/* UserError */.yo(problem);
     const cache = cacheWithBuilder(s.plan.cache, info.canExportCache);
     if (cache.warning)
         log.warning(cache.warning);
@@ -8717,6 +9101,7 @@ async function fingerprintPhase({ opts, platforms }, workspace, ports) {
         workspace,
         condarc: opts.condarc?.hashed,
         secretIds: secretIds(opts.secrets),
+        pixiEnvironment: opts.pixiEnvironment,
     });
     ports.log.info(`Environment hash ${fp.hash} (scheme ${constants/* HASH_SCHEME */.tS}) over ${fp.files.length} file(s)`);
     for (const w of fp.warnings)
@@ -8904,6 +9289,7 @@ function parseDuration(name, value) {
 
 
 
+
 // --- parsers ---
 const input_table_text = (v) => v;
 /**
@@ -9051,6 +9437,12 @@ const platformList = (v, name) => {
     }
     return platforms;
 };
+/** A pixi environment name: lowercase letters, digits and `-` (pixi's own rule). */
+const pixiEnvironmentName = (v, name) => {
+    if (!/^[a-z0-9-]{1,64}$/.test(v))
+        throw new user_error/* UserError */.yo(`Input "${name}": "${v.slice(0, 80)}" is not a pixi environment name (lowercase letters, digits and -)`);
+    return v;
+};
 const size = (v) => parseSize(v);
 const growth = (v) => parseGrowth(v);
 // --- the table ---
@@ -9059,7 +9451,13 @@ const INPUTS = {
         name: constants/* Inputs */.G0.EnvironmentFile,
         default: 'environment.yml',
         parse: input_table_text,
-        description: 'Conda environment file to fingerprint and install: an `environment.yml`, an `@EXPLICIT` lock or a `conda-lock.yml`, relative to the workspace.',
+        description: 'Conda environment file to fingerprint and install: an `environment.yml`, an `@EXPLICIT` lock, a `conda-lock.yml`, or a pixi project (its `pixi.toml`, a `pyproject.toml` with `[tool.pixi]`, or its `pixi.lock`; the lock is required), relative to the workspace.',
+    },
+    pixiEnvironment: {
+        name: constants/* Inputs */.G0.PixiEnvironment,
+        default: 'default',
+        parse: pixiEnvironmentName,
+        description: 'The pixi environment to hash and install when `environment-file` is a pixi project (`pixi install --locked -e <name>`). Ignored for other environment files.',
     },
     image: {
         name: constants/* Inputs */.G0.Image,
@@ -9297,7 +9695,7 @@ const INPUTS = {
         name: constants/* Inputs */.G0.SecretFiles,
         default: '',
         parse: raw,
-        description: "BuildKit secrets from files, `id=path` per line (a file inside the workspace). Well-known ids the bundled template mounts: `pip_conf` (pip's config, e.g. a private index) and `netrc`.",
+        description: "BuildKit secrets from files, `id=path` per line (a file inside the workspace). Well-known ids the bundled template mounts: `pip_conf` (pip's config, e.g. a private index) and `netrc`; the bundled pixi template: `pixi_auth` (pixi's authentication file), `pixi_config` (a pixi config file) and `netrc`.",
     },
     secretEnvs: {
         name: constants/* Inputs */.G0.SecretEnvs,
@@ -9334,6 +9732,18 @@ const INPUTS = {
         default: '5m',
         parse: positiveDuration,
         description: 'How long a smoke test may run (e.g. `90s`, `10m`); one that runs longer is ended (its container removed) and counts as failed.',
+    },
+    compression: {
+        name: constants/* Inputs */.G0.Compression,
+        default: 'gzip',
+        parse: oneOf(compression/* Compressions */.Ue),
+        description: 'How the layers of the pushed base and application images are compressed: `gzip`; `zstd` (smaller, faster to unpack; the nodes that pull must read zstd layers); `estargz` (gzip with a table of contents: nodes with a stargz snapshotter start containers before the whole image is pulled). Anything but plain `gzip` recompresses every layer, those of the `FROM` image too; the builder must be able to produce it (checked before any build).',
+    },
+    compressionLevel: {
+        name: constants/* Inputs */.G0.CompressionLevel,
+        default: '',
+        parse: optional(count(0)),
+        description: "BuildKit's `compression-level`: 0–9 for `gzip` and `estargz`, 0–22 for `zstd`; empty for BuildKit's default.",
     },
 };
 /** The table's rows in declaration order (the order of action.yml and the README). */
@@ -9450,6 +9860,67 @@ function parseCondarcYaml(text, file) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/layers/package-layers.ts
+// The PACKAGE_LAYERS build arg of the bundled template (templates/base.Dockerfile, "Package
+// layers"): how many layers the conda packages are shipped in. A Dockerfile cannot loop, so
+// the template has one stage per possible layer (packages-1 … packages-100) and starts its
+// runtime stage from packages-${PACKAGE_LAYERS}: a value out of range would name a stage that
+// does not exist (BuildKit would then try to pull an image of that name), and containerd
+// refuses an image of more than 127 layers. Checked here, before any build. Pure.
+/** The build arg's name. */
+const PACKAGE_LAYERS_ARG = 'PACKAGE_LAYERS';
+/** The template's default (its `ARG PACKAGE_LAYERS=`). */
+const PACKAGE_LAYERS_DEFAULT = 40;
+/** The template's last packages-<i> stage. */
+const PACKAGE_LAYERS_MAX = 100;
+/** Layers the runtime stage adds besides the package layers: the unowned files, WORKDIR, the size manifest. */
+const FIXED_LAYERS = 3;
+/** containerd (and Docker) refuse images of more layers. */
+const MAX_IMAGE_LAYERS = 127;
+/** The PACKAGE_LAYERS a list of `KEY=VALUE` build args sets (the last one wins, as with docker), as written. */
+function packageLayersArg(buildArgs) {
+    let value;
+    for (const a of buildArgs)
+        if (a.startsWith(`${PACKAGE_LAYERS_ARG}=`))
+            value = a.slice(PACKAGE_LAYERS_ARG.length + 1);
+    return value;
+}
+/** The largest PACKAGE_LAYERS for a runtime image of `runtimeLayers` layers (unknown: the template's maximum). */
+function maxPackageLayers(runtimeLayers) {
+    if (runtimeLayers === undefined)
+        return PACKAGE_LAYERS_MAX;
+    return Math.min(PACKAGE_LAYERS_MAX, MAX_IMAGE_LAYERS - FIXED_LAYERS - runtimeLayers);
+}
+/**
+ * The number of package layers the bundled template will build with these base build args,
+ * or why it cannot: not a whole number, below 1, above the template's stages, or so many that
+ * the runtime image's layers (when known) + package layers + the fixed ones exceed 127.
+ */
+function checkPackageLayers(buildArgs, runtimeLayers) {
+    const raw = packageLayersArg(buildArgs);
+    if (raw === undefined)
+        return { ok: true, value: PACKAGE_LAYERS_DEFAULT };
+    const max = maxPackageLayers(runtimeLayers);
+    const shown = JSON.stringify(raw.length > 20 ? `${raw.slice(0, 20)}…` : raw);
+    const limit = runtimeLayers === undefined || max === PACKAGE_LAYERS_MAX
+        ? `the bundled template has ${PACKAGE_LAYERS_MAX} package layer stages`
+        : `an image holds at most ${MAX_IMAGE_LAYERS} layers (containerd's limit): ${runtimeLayers} of the runtime image + ${FIXED_LAYERS} fixed ones leave ${max}`;
+    if (raw === '0')
+        return { ok: false, message: `${PACKAGE_LAYERS_ARG} must be at least 1 (the conda packages need a layer); got ${shown}` };
+    // As the template's stage names are written: no sign, no space, no leading zero.
+    if (!/^[1-9]\d{0,8}$/.test(raw)) {
+        return { ok: false, message: `${PACKAGE_LAYERS_ARG} must be a whole number of layers from 1 to ${max} (${limit}); got ${shown}` };
+    }
+    const value = Number(raw);
+    if (value > max) {
+        return {
+            ok: false,
+            message: `${PACKAGE_LAYERS_ARG} must be at most ${max}: ${limit}; got ${shown}${max < 1 ? ' (use a runtime image of fewer layers)' : ''}`,
+        };
+    }
+    return { ok: true, value };
+}
+
 ;// CONCATENATED MODULE: ./src/run/options.ts
 // Inputs, read once into a frozen object: read (the raw text, defaults from the input table)
 // → parse (each input by its own parser, src/run/input-table.ts) → validate (what involves several
@@ -9470,15 +9941,19 @@ function parseCondarcYaml(text, file) {
 
 
 
-/** Where the bundled base template lives: `templates/` at the root of the repository (beside `dist/`). */
-function bundledTemplatePath() {
-    // ncc relocates the asset and, depending on how it is read, may turn this URL into a plain
-    // path of dist/ (it does when the bundle has lazily loaded chunks): take either.
-    const where = __webpack_require__.ab + "base.Dockerfile";
+
+
+
+/** Where the bundled base templates live: `templates/` next to `dist/` and `src/`. */
+function bundledTemplatePath(kind = 'micromamba') {
+    // ncc relocates the assets and, depending on how they are read, may turn these URLs into
+    // plain paths of dist/ (it does when the bundle has lazily loaded chunks): take either.
+    // One literal URL per template, so that ncc sees (and copies) both.
+    const where = (kind === 'pixi' ? __webpack_require__.ab + "pixi.Dockerfile" : __webpack_require__.ab + "base.Dockerfile");
     return typeof where === 'string' && !where.startsWith('file:') ? where : (0,external_node_url_.fileURLToPath)(where);
 }
-function bundledTemplate() {
-    const file = bundledTemplatePath();
+function bundledTemplate(environmentFile) {
+    const file = bundledTemplatePath(templateKindOf(environmentFile));
     return { path: file, content: (0,confined/* readFileBoundedSync */.ri)(file, file, { maxBytes: MAX_DOCKERFILE_BYTES }).toString('utf8'), bundled: true };
 }
 /** Reads inputs the way the runner passes them (`INPUT_<NAME>`), trimmed. */
@@ -9512,6 +9987,11 @@ function validate(p, ws) {
     const baseDockerfile = p.baseDockerfile ? readInputFile(constants/* Inputs */.G0.BaseDockerfile, p.baseDockerfile, ws) : undefined;
     const dockerfile = p.dockerfile ? readInputFile(constants/* Inputs */.G0.Dockerfile, p.dockerfile, ws) : undefined;
     const context = dockerfile ? inputDirectory(constants/* Inputs */.G0.Context, p.context, ws) : external_node_path_default().resolve(ws, p.context);
+    if (!baseDockerfile) {
+        const layers = checkPackageLayers(p.baseBuildArgs);
+        if (!layers.ok)
+            throw new user_error/* UserError */.yo(`Input "${constants/* Inputs */.G0.BaseBuildArgs}": ${layers.message}`);
+    }
     if (p.buildPlatforms.length > 0 && p.mode === 'merge') {
         throw new user_error/* UserError */.yo(`Input "${constants/* Inputs */.G0.BuildPlatforms}" does not go with mode: merge, which builds nothing: leave it empty in the merge job`);
     }
@@ -9534,10 +10014,11 @@ function getOptions(ctx, get = actionsInput, env = process.env) {
     return Object.freeze({
         store: p.store,
         environmentFile: files.environmentFile,
+        pixiEnvironment: p.pixiEnvironment,
         image,
         baseRepository,
         baseTagPrefix: p.baseTagPrefix,
-        baseDockerfile: Object.freeze(files.baseDockerfile ? { ...files.baseDockerfile, bundled: false } : bundledTemplate()),
+        baseDockerfile: Object.freeze(files.baseDockerfile ? { ...files.baseDockerfile, bundled: false } : bundledTemplate(files.environmentFile)),
         baseBuildArgs: Object.freeze(p.baseBuildArgs),
         dockerfile: files.dockerfile?.path,
         dockerfileContent: files.dockerfile?.content,
@@ -9575,6 +10056,7 @@ function getOptions(ctx, get = actionsInput, env = process.env) {
         smokeTest: p.smokeTest,
         baseSmokeTest: p.baseSmokeTest,
         smokeTestTimeoutMs: p.smokeTestTimeout,
+        compression: Object.freeze((0,compression/* compressionOf */.MB)(p.compression, p.compressionLevel, { kind: constants/* Inputs */.G0.Compression, level: constants/* Inputs */.G0.CompressionLevel })),
         ...readSecrets(p, ctx.workspace, env),
     });
 }
@@ -9774,7 +10256,7 @@ function where(e, ctx) {
         // file it was installing, and the message names the template's line.
         const env = ctx.environmentFile ? relative(ctx.environmentFile, ctx.workspace) : undefined;
         return {
-            text: `the bundled base template (conda-image-action's templates/base.Dockerfile${lineText}${env ? `), installing ${env}` : ')'}`,
+            text: `the bundled base template (conda-image-action's templates/${external_node_path_default().basename(ctx.templatePath)}${lineText}${env ? `), installing ${env}` : ')'}`,
             annotation: env ? { file: env } : {},
             template: true,
         };
@@ -10014,41 +10496,111 @@ function plural(n, one, many = `${one}s`) {
     return `${n} ${n === 1 ? one : many}`;
 }
 
+;// CONCATENATED MODULE: ./src/report/changed-row.ts
+// The report row "New layers": what a node that has the compared image downloads to run this
+// one (src/sizes/changed.ts). Pure.
+
+
+/** Platforms shown one by one (the rest are in the sums). */
+const PLATFORMS_SHOWN = 8;
+/** `**41.0 MB** of its 2.3 GB of compressed layers — what a node that has `repo:tag@…` pulls …`. */
+function changedBytesText(c, shortRef, maxRef) {
+    const head = `**${format_formatBytes(c.changed)}** of its ${format_formatBytes(c.total)} of compressed layers — what a node that has ${code(shortRef(c.against), maxRef)} pulls (the layers it lacks, by digest)`;
+    if (c.platforms.length <= 1) {
+        const p = c.platforms[0];
+        return p && !p.compared ? `${head}; it has no ${markdown_text(p.platform, 40)} manifest` : head;
+    }
+    const each = c.platforms
+        .slice(0, PLATFORMS_SHOWN)
+        .map((p) => `${markdown_text(p.platform, 40)} ${format_formatBytes(p.changed)} of ${format_formatBytes(p.total)}${p.compared ? '' : ' (not in it)'}`);
+    const more = c.platforms.length > PLATFORMS_SHOWN ? `, … and ${c.platforms.length - PLATFORMS_SHOWN} more` : '';
+    return `${head}; summed over ${c.platforms.length} platforms: ${each.join(', ')}${more}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/package-changes.ts
+// The report's list of package changes against the previous base (src/sizes/changes.ts):
+// every conda package whose version or build changed, added or removed, with its installed
+// size change. The job summary shows them all up to a bound; the PR comment shows the first
+// few and folds the rest. Pure.
+
+
+
+
+/** Rows the PR comment shows before the rest is folded. */
+const COMMENT_OPEN_ROWS = 5;
+const KIND_WORDS = [
+    ['updated', 'updated'],
+    ['added', 'added'],
+    ['removed', 'removed'],
+    ['resized', 'resized (same version and build)'],
+];
+/** `1.26`, or `1.26 py312h_0` when the versions are equal (a build-only change must show what changed). */
+function versionCell(p, withBuild) {
+    if (!p)
+        return '–';
+    return withBuild && p.build ? `${markdown_text(p.version, 40)} ${code(p.build, 60)}` : markdown_text(p.version, 40);
+}
+function changeCell(c) {
+    if (c.kind === 'added')
+        return `+${format_formatBytes(c.delta)} (new)`;
+    if (c.kind === 'removed')
+        return `${MINUS}${format_formatBytes(-c.delta)} (gone)`;
+    return formatDelta(c.after.size, c.before.size);
+}
+function row(c, maxStr) {
+    const sameVersion = c.before !== undefined && c.after !== undefined && c.before.version === c.after.version;
+    return [code(c.name, maxStr), versionCell(c.before, sameVersion), versionCell(c.after, sameVersion), changeCell(c)];
+}
+function changeTable(list, maxStr) {
+    return table(['Package', 'Before', 'After', 'Installed change'], list.map((c) => row(c, maxStr)), ['l', 'l', 'l', 'r']);
+}
+/** `3 updated, 1 added, 1 removed`, and the installed-size change they add up to. */
+function changeHeadline(list) {
+    const t = changeTotals(list);
+    const kinds = KIND_WORDS.filter(([k]) => t[k] > 0).map(([k, w]) => `${thousands(t[k])} ${w}`);
+    const delta = t.delta === 0 ? 'no change in installed size' : `installed size ${t.delta > 0 ? '+' : MINUS}${format_formatBytes(Math.abs(t.delta))}`;
+    return `**${thousands(list.length)} ${list.length === 1 ? 'package' : 'packages'} changed** — ${kinds.join(', ')}; ${delta}`;
+}
+/**
+ * The changes against `previousTag`. At most `maxRows` rows (then "… and N more"); in the
+ * comment the first COMMENT_OPEN_ROWS are open and the rest folded.
+ */
+function packageChangesText(previousTag, list, opts) {
+    const against = code(previousTag, opts.maxStr, false);
+    if (list.length === 0)
+        return `No conda package changed against ${against}: same versions, builds and installed sizes.`;
+    const shown = list.slice(0, Math.max(1, opts.maxRows));
+    const rest = list.length > shown.length ? `… and ${thousands(list.length - shown.length)} more package changes.` : undefined;
+    const out = [`Against ${against}: ${changeHeadline(list)}.`];
+    if (!opts.forComment || shown.length <= COMMENT_OPEN_ROWS) {
+        out.push(changeTable(shown, opts.maxStr));
+        if (rest)
+            out.push(rest);
+        return out.join('\n\n');
+    }
+    out.push(changeTable(shown.slice(0, COMMENT_OPEN_ROWS), opts.maxStr));
+    const folded = shown.slice(COMMENT_OPEN_ROWS);
+    out.push(details(`${thousands(list.length - COMMENT_OPEN_ROWS)} more package ${list.length - COMMENT_OPEN_ROWS === 1 ? 'change' : 'changes'}`, [changeTable(folded, opts.maxStr), ...(rest ? [rest] : [])].join('\n\n')));
+    return out.join('\n\n');
+}
+
 ;// CONCATENATED MODULE: ./src/report/packages.ts
 // The report section "What makes the base big": the largest conda packages of the base by
-// installed size and, when a new base was built, what changed against the previous base.
+// installed size and, when a new base was built, every package that changed against the
+// previous base (src/report/package-changes.ts).
 
 
-/** How many packages each list shows. */
+
+/** How many of the largest packages are shown. */
 const LIST_CAP = 10;
-function nameVersion(p, max) {
-    return `${code(p.name, max)} ${markdown_text(p.version, 40)}`;
-}
-function changeLines(c, max) {
-    const out = [];
-    const list = (items, total) => items.join(', ') + (total > items.length ? `, … and ${total - items.length} more` : '');
-    if (c.added.length)
-        out.push(`- **Added** (${c.added.length}): ${list(c.added.slice(0, LIST_CAP).map((p) => `${nameVersion(p, max)} (${format_formatBytes(p.size)})`), c.added.length)}`);
-    if (c.removed.length)
-        out.push(`- **Removed** (${c.removed.length}): ${list(c.removed.slice(0, LIST_CAP).map((p) => `${nameVersion(p, max)} (${format_formatBytes(p.size)})`), c.removed.length)}`);
-    if (c.grown.length) {
-        const items = c.grown
-            .slice(0, LIST_CAP)
-            .map((g) => `${code(g.name, max)} ${markdown_text(g.before.version, 40)} → ${markdown_text(g.after.version, 40)} (${format_formatBytes(g.before.size)} → ${format_formatBytes(g.after.size)}, ${formatDelta(g.after.size, g.before.size)})`);
-        out.push(`- **Grown by more than 10%** (${c.grown.length}): ${list(items, c.grown.length)}`);
-    }
-    return out;
-}
-function packagesSection(p, forComment, maxStr) {
+/** How many package changes are listed at most (the summary's bound). */
+const CHANGES_CAP = 500;
+function packagesSection(p, forComment, maxStr, maxChanges = CHANGES_CAP) {
     if (!p || p.count === 0)
         return undefined;
     const lines = [`#### What makes the base big`, `${plural(p.count, 'conda package')}, ${format_formatBytes(p.total)} installed.`];
-    if (p.changes) {
-        const c = changeLines(p.changes, maxStr);
-        lines.push(c.length
-            ? `Against ${code(p.changes.previousTag, maxStr, false)}:\n\n${c.join('\n')}`
-            : `No package added, removed or grown by more than 10% against ${code(p.changes.previousTag, maxStr, false)}.`);
-    }
+    if (p.changes)
+        lines.push(packageChangesText(p.changes.previousTag, p.changes.list, { forComment, maxRows: maxChanges, maxStr }));
     const rows = p.largest
         .slice(0, LIST_CAP)
         .map((q, i) => [
@@ -10105,6 +10657,7 @@ function smokeSection(tests, str) {
 
 
 
+
 const SUMMARY_CAPS = {
     changes: 100,
     warnings: 30,
@@ -10114,6 +10667,7 @@ const SUMMARY_CAPS = {
     builds: 8,
     phases: 16,
     budget: 8,
+    packages: 500,
     str: 200,
     value: 160,
     warning: 500,
@@ -10127,11 +10681,25 @@ const COMMENT_CAPS = {
     builds: 4,
     phases: 10,
     budget: 4,
+    packages: 60,
     str: 150,
     value: 120,
     warning: 300,
 };
-const TIGHT_CAPS = { changes: 10, warnings: 5, retention: 5, trend: 10, platforms: 4, builds: 2, phases: 6, budget: 4, str: 80, value: 60, warning: 120 };
+const TIGHT_CAPS = {
+    changes: 10,
+    warnings: 5,
+    retention: 5,
+    trend: 10,
+    platforms: 4,
+    builds: 2,
+    phases: 6,
+    budget: 4,
+    packages: 15,
+    str: 80,
+    value: 60,
+    warning: 120,
+};
 /** The job summary stays well below GitHub's 1 MiB step-summary limit. */
 const SUMMARY_BYTES = Math.floor(constants/* STEP_SUMMARY_LIMIT */.CG / 4);
 /** The comment stays below GitHub's 65,536-character comment limit. */
@@ -10185,7 +10753,7 @@ function render(d, forComment, caps) {
     const why = whySection(d, caps);
     if (why)
         parts.push(why);
-    const packages = packagesSection(d.packages, forComment, caps.str);
+    const packages = packagesSection(d.packages, forComment, caps.str, caps.packages);
     if (packages)
         parts.push(packages);
     const layers = layersSection(d, caps);
@@ -10225,6 +10793,8 @@ const OUTCOME_ICON = {
     'would-build': '📝',
     'build-failed': '❌',
     'not-reached': '⏭️',
+    assembled: '🧩',
+    'assemble-failed': '❌',
 };
 /** Why a base build was due (new environment, refresh, lookup failure). */
 function buildReason(decision) {
@@ -10257,7 +10827,14 @@ function decisionWords(d, b) {
             return `build failed — it was built because ${buildReason(b.decision)}`;
         case 'not-reached':
             return `not built — the run failed before the base build (due because ${buildReason(b.decision)})`;
+        case 'assembled':
+            return `assembled by \`mode: merge\` from ${plural(b.parts?.length ?? 0, 'per-platform image')} the jobs pushed (${partList(b)}), no base build ran`;
+        case 'assemble-failed':
+            return `not assembled — \`mode: merge\` failed before writing it (from ${partList(b)})`;
     }
+}
+function partList(b) {
+    return (b.parts ?? []).map((t) => code(t, 120, true)).join(', ');
 }
 function headline(d, caps) {
     const out = [];
@@ -10268,6 +10845,8 @@ function headline(d, caps) {
         out.push(`**Would build** base ${code(b.tag, caps.str, false)}${b.decision === 'planned' || b.decision === 'reused' ? '' : ` (${DECISION_SHORT[b.decision]})`}`);
     else if (b?.outcome === 'reused')
         out.push('♻️ **Base reused**');
+    else if (b?.outcome === 'assembled')
+        out.push('🧩 **Base assembled** (`mode: merge`)');
     else if (b?.outcome === 'built')
         out.push(`🔨 **${builtVerb(b)}** (${builtWhy(b)})`);
     const size = d.final?.size;
@@ -10313,6 +10892,8 @@ function baseRows(d, b, caps) {
         rows.push(['Base image', code(shortDigests(b.ref), caps.str)]);
     if (b.size)
         rows.push(['Base size', sizeText(b.size, b.compareTo, caps)]);
+    if (b.changedBytes)
+        rows.push(['Base new layers', changedBytesText(b.changedBytes, shortDigests, caps.str)]);
     return rows;
 }
 function tagState(b) {
@@ -10327,12 +10908,17 @@ function tagState(b) {
         case 'build-failed':
         case 'not-reached':
             return 'not created';
+        case 'assembled':
+            return `${ageText(b.ageDays ?? 0)}, assembled now`;
+        case 'assemble-failed':
+            return 'not assembled';
     }
 }
 function mainTable(d, caps) {
     const plan = d.mode === 'plan';
     const rows = [];
-    rows.push(['Environment', `${code(d.envHash.slice(0, 12), 12)} from ${code(d.environmentFile, caps.str)}`]);
+    const source = d.pixi ? `pixi environment ${code(d.pixi.environment, caps.str)} of ${code(d.pixi.lock, caps.str)}` : code(d.environmentFile, caps.str);
+    rows.push(['Environment', `${code(d.envHash.slice(0, 12), 12)} from ${source}`]);
     if (d.base)
         rows.push(...baseRows(d, d.base, caps));
     if (d.final) {
@@ -10341,6 +10927,8 @@ function mainTable(d, caps) {
         const unchanged = f.unchangedFrom ? ` · unchanged (same digest as ${code(shortDigests(f.unchangedFrom), caps.str)})` : '';
         rows.push([plan ? 'Image (planned)' : 'Image', `${code(shortDigests(f.ref), caps.str)}${digest}${unchanged}`]);
         rows.push(['Size', sizeText(f.size, f.compareTo, caps)]);
+        if (f.changedBytes)
+            rows.push(['New layers', changedBytesText(f.changedBytes, shortDigests, caps.str)]);
     }
     rows.push(['Cache', cacheText(d)]);
     rows.push(['Push', pushText(d, caps)]);
@@ -10475,7 +11063,8 @@ const WHY_TITLE = {
 };
 function whySection(d, caps) {
     const b = d.base;
-    if (!b || b.outcome === 'reused' || b.outcome === 'would-reuse')
+    // Nothing was built for a reused base, nor by mode: merge (its base row names the parts).
+    if (!b || b.outcome === 'reused' || b.outcome === 'would-reuse' || b.outcome === 'assembled' || b.outcome === 'assemble-failed')
         return undefined;
     const title = WHY_TITLE[b.outcome] ?? `#### Why the base was ${builtVerb(b) === 'Base rebuilt' ? 'rebuilt' : 'built'}`;
     const prev = b.previousTag ? code(b.previousTag, caps.str, false) : undefined;
@@ -10880,13 +11469,15 @@ async function planMerges(input, registry) {
     const parts = planAppMerge({ tags: appRepoTags, appTag: refs[0].tag, platforms: input.platforms, repository: (0,reference/* formatName */.nD)(name) });
     return { base, app: { name, tags: refs.map((r) => r.tag), parts } };
 }
-async function mergeImages(input, registry, log) {
+/** `pushed`: told of each tag as soon as its index is written (a later failure still reports it). */
+async function mergeImages(input, registry, log, pushed = () => undefined) {
     const plan = await planMerges(input, registry);
     const repo = (0,reference/* formatName */.nD)(input.baseRepository);
     let base;
     if (plan.base.action === 'assemble') {
         const parts = plan.base.parts.map((p) => ({ ref: p.tag, platform: p.platform }));
         const { digest } = await registry.putIndex(input.baseRepository, parts, [plan.base.tag]);
+        pushed([(0,reference/* formatReference */.FH)(input.baseRepository, plan.base.tag)]);
         log.info(`Assembled ${repo}:${plan.base.tag}@${digest} from ${plan.base.parts.map((p) => p.tag).join(', ')}`);
         base = { tag: plan.base.tag, digest, assembled: true };
     }
@@ -10901,6 +11492,7 @@ async function mergeImages(input, registry, log) {
         return { base };
     const { name, tags, parts } = plan.app;
     const { digest } = await registry.putIndex(name, parts.map((p) => ({ ref: p.tag, platform: p.platform })), tags);
+    pushed(input.appTags);
     log.info(`Assembled ${(0,reference/* formatName */.nD)(name)}:${tags.join(', ')}@${digest} from ${parts.map((p) => p.tag).join(', ')}`);
     return { base, app: { name, tag: tags[0], digest } };
 }
@@ -10913,7 +11505,8 @@ async function mergeImages(input, registry, log) {
 
 
 
-async function mergePhase(s, ports) {
+/** `progress`: every reference written, as it is written (what a failure report says was pushed). */
+async function mergePhase(s, ports, progress = { pushed: [] }) {
     const { opts, plan, stores, fp } = s;
     if (!stores.registry || !plan.merge)
         throw new user_error/* UserError */.yo('mode: merge assembles multi-platform tags in a registry');
@@ -10926,7 +11519,7 @@ async function mergePhase(s, ports) {
         platforms: s.platforms,
         appTags: opts.dockerfile ? opts.tags : [],
         base: plan.merge,
-    }, stores.registry, ports.log);
+    }, stores.registry, ports.log, (refs) => progress.pushed.push(...refs));
     const baseRef = (0,reference/* formatReference */.FH)(opts.baseRepository, merged.base.tag, merged.base.digest);
     const final = merged.app ?? { name: opts.baseRepository, tag: merged.base.tag, digest: merged.base.digest };
     const ref = (0,reference/* formatReference */.FH)(final.name, final.tag, final.digest);
@@ -10939,8 +11532,8 @@ async function mergePhase(s, ports) {
     results.setOutput(constants/* Outputs */.tY.CacheHitRatio, String(cache.ratio));
     results.setOutput(constants/* Outputs */.tY.CachedSteps, String(cache.cachedSteps));
     results.setOutput(constants/* Outputs */.tY.TotalSteps, String(cache.totalSteps));
-    // The merge writes the multi-platform base tag and, with an application, its tags.
-    const pushed = [(0,reference/* formatReference */.FH)(opts.baseRepository, merged.base.tag), ...(merged.app ? opts.tags : [])];
+    // The merge writes the multi-platform base tag (unless the jobs reused a whole base) and, with an application, its tags.
+    const pushed = [...progress.pushed];
     results.setOutput(constants/* Outputs */.tY.Tags, pushed.join('\n'));
     results.setOutput(constants/* Outputs */.tY.Metadata, '');
     return { builds: [], base: { ref: baseRef, digest: merged.base.digest }, final: { ...final, ref }, pushed };
@@ -12335,7 +12928,7 @@ async function main_main(ctx, env, ports, cleanup, progress) {
         return reportPhase({ ...s, baseRef, measured: { changes }, retention }, ports);
     }
     if (opts.mode === 'merge') {
-        const built = await timer.run('Merge', () => mergePhase(s, ports));
+        const built = await timer.run('Merge', () => mergePhase(s, ports, progress));
         const measured = await timer.run('Measure', () => measurePhase(s, built, undefined, ports));
         const retention = plan.retention ? await timer.run(`Retention (prune: ${opts.prune})`, () => retentionPhase(s, ports)) : undefined;
         progress.reported = true;

@@ -76,7 +76,7 @@ describe('templates/pixi.Dockerfile', () => {
     expect(block(TEXT, 'for v in CUDA GLIBC OSX ARCHSPEC', 4)).toEqual(block(BASE, 'for v in CUDA GLIBC OSX ARCHSPEC', 4))
     expect(block(TEXT, 'if [ -r /run/secrets/netrc ]', 1)).toEqual(block(BASE, 'if [ -r /run/secrets/netrc ]', 1))
     expect(block(TEXT, 'case "$KEEP_PYCACHE" in', 5).map((l) => l.replace('"$prefix"', '/opt/conda'))).toEqual(block(BASE, 'case "$KEEP_PYCACHE" in', 5))
-    expect(block(TEXT, '    nvb=$(basename "$f" .json)', 12)).toEqual(block(BASE, '    nvb=$(basename "$f" .json)', 12))
+    expect(block(TEXT, '    nvb=$(basename "$f" .json)', 11)).toEqual(block(BASE, '    nvb=$(basename "$f" .json)', 11))
     expect(TEXT).toMatch(/^ARG IMAGE_USER=57439:57439$/m)
   })
 

@@ -9,7 +9,7 @@ import path from 'node:path'
 import fc from 'fast-check'
 import { PackageURL } from 'packageurl-js'
 import { afterEach, describe, expect, it } from 'vitest'
-import { parseSbom, type ParsedSbom } from '../src/sbom/document.js'
+import { parseSbom, type ParsedSbom } from '../src/sbom/sbom-check.js'
 
 const TEMPLATE = readFileSync(path.join(import.meta.dirname, '..', 'templates', 'base.Dockerfile'), 'utf8')
 const BLOCK = TEMPLATE.slice(TEMPLATE.indexOf('# >>> SBOM and lock'), TEMPLATE.indexOf('# <<< SBOM and lock <<<'))

@@ -4,7 +4,7 @@
 // plain JSON (strings, arrays, objects) and stays compact: files appear as sha256 digests,
 // dependencies as strings. Keys are sorted when it is serialized (see canonical.ts).
 
-import type { PixiSource } from './pixi/types.js'
+import type { PixiSource } from './pixi/pixi-types.js'
 
 export type JsonValue = string | null | JsonValue[] | { [key: string]: JsonValue }
 

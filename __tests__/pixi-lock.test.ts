@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
 import { UserError } from '../src/vocabulary/user-error.js'
-import { isPixiLock, readPixiLock, selectEnvironment } from '../src/hash/pixi/lock.js'
+import { isPixiLock, readPixiLock, selectEnvironment } from '../src/hash/pixi/pixi-lock.js'
 import { parseYaml } from '../src/hash/yaml.js'
 
 const fixture = (p: string) => readFileSync(new URL(`../__fixtures__/pixi/${p}`, import.meta.url), 'utf8')

@@ -42,7 +42,7 @@ export type {
   SubdirDeps,
 } from './types.js'
 export { diffDocuments } from './diff.js'
-export { DEFAULT_PIXI_ENVIRONMENT, type PixiPathSource, type PixiPlatform, type PixiSource } from './pixi/types.js'
+export { DEFAULT_PIXI_ENVIRONMENT, type PixiPathSource, type PixiPlatform, type PixiSource } from './pixi/pixi-source.js'
 export { encodeDocumentLabel, isTruncatedDocumentLabel, parseDocumentLabel } from './document.js'
 
 /** Fingerprints an environment file (plus what it references) for the given base build. */

@@ -9,6 +9,7 @@ import path from 'node:path'
 import { fc, it as fcIt } from '@fast-check/vitest'
 import { afterAll, describe, expect, it } from 'vitest'
 import { diffDocuments, fingerprint, type Fingerprint } from '../src/hash/index.js'
+import { manifestParts, parsePixiManifest } from '../src/hash/pixi/pixi-manifest.js'
 import { cleanupTemp, tempDir, userError, writeTree } from './hash-helpers.js'
 
 const FIXTURES = path.join(import.meta.dirname, '..', '__fixtures__', 'pixi')
@@ -316,3 +317,27 @@ function lockOnly(): string {
   writeTree(ws, { 'pixi.lock': readFileSync(path.join(FIXTURES, V6, 'pixi.lock'), 'utf8'), 'pyproject.toml': '[project]\nname = "x"\n' })
   return ws
 }
+
+describe('manifestParts (pure)', () => {
+  const parts = (text: string, env = 'default', installsProject = false) =>
+    manifestParts(parsePixiManifest(text, 'pixi.toml', 'pixi.toml')!, env, ['linux-64'], { installsProject })
+  const base = '[workspace]\nname = "p"\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\n[package]\nname = "p"\nversion = "1.0"\n'
+
+  it('a pixi-build [package] table counts only when the environment installs the project itself', () => {
+    const bumped = base.replace('version = "1.0"', 'version = "1.1"')
+    expect(parts(bumped).settings).toEqual(parts(base).settings)
+    expect(parts(bumped, 'default', true).settings).not.toEqual(parts(base, 'default', true).settings)
+  })
+
+  it('features in priority order, the default one last unless left out; scripts of every feature and matching target', () => {
+    const text = `${base}[activation]\nscripts = ["a.sh"]\n[target.linux-64.activation]\nscripts = ["l.sh"]\n[target.win-64.activation]\nscripts = ["w.bat"]\n[feature.gpu.activation]\nscripts = ["g.sh"]\n[environments]\ncuda = ["gpu"]\nlean = { features = ["gpu"], no-default-feature = true }\n`
+    expect(parts(text, 'cuda').features).toEqual(['gpu', 'default'])
+    expect(parts(text, 'cuda').scripts.map((s) => s.path)).toEqual(['g.sh', 'a.sh', 'l.sh'])
+    expect(parts(text, 'lean').features).toEqual(['gpu'])
+    expect(parts(text, 'lean').scripts.map((s) => s.path)).toEqual(['g.sh'])
+  })
+
+  it('an undefined feature is a UserError naming the ones defined', () => {
+    expect(() => parts(`${base}[feature.a]\n[environments]\nx = ["b"]\n`, 'x')).toThrow(/uses feature "b", which the manifest does not define \(it has "a"\)/)
+  })
+})

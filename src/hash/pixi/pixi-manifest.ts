@@ -15,8 +15,9 @@
 // the environment's feature list, the workspace `name` (activation sets PIXI_PROJECT_NAME and
 // CONDA_DEFAULT_ENV from it), its channels, `channel-priority` and `pypi-options`; and in a
 // `pyproject.toml`, everything outside `[tool.pixi]` (it describes how the project itself is
-// built when the environment installs it: `pypi: .`). Not counted: tasks, other environments and
-// features, other platforms' targets, descriptions, comments, formatting and key order.
+// built when the environment installs it: `pypi: .`), like a `[package]` table (pixi-build).
+// Not counted: tasks, other environments and features, other platforms' targets,
+// descriptions, comments, formatting and key order.
 
 import { parse, TomlDate, TomlError } from 'smol-toml'
 import { UserError } from '../../vocabulary/user-error.js'
@@ -152,6 +153,8 @@ export function manifestParts(
   for (const k of ['channels', 'channel-priority', 'pypi-options'] as const) if (ws[k] !== undefined) settings[`workspace ${k}`] = json(ws[k])
   // the rest of a pyproject.toml builds the project itself, when the environment installs it
   if (m.pyproject && opts.installsProject) settings['pyproject.toml outside [tool.pixi]'] = json(m.pyproject)
+  // so does a pixi-build `[package]` table (the project as a conda source package)
+  if (opts.installsProject && m.pixi.package !== undefined) settings['package'] = json(m.pixi.package)
 
   const envs = isTable(m.pixi.environments) ? m.pixi.environments : {}
   const decl = envs[env]

@@ -135,12 +135,17 @@ describe('parseDocumentLabel', () => {
   it('reads back a document', () => {
     expect(parseDocumentLabel(JSON.stringify(doc()))).toEqual(doc())
   })
+  it('reads back a pixi document (its settings a record of strings)', () => {
+    const pixi = { ...doc(), source: 'pixi' as const, pixi: { environment: 'default', manifest: 'pixi.toml' } }
+    expect(parseDocumentLabel(JSON.stringify(pixi))).toEqual(pixi)
+  })
   it.each([
     ['not JSON', '{nope'],
     ['not an object', '[1]'],
     ['another scheme', JSON.stringify({ ...doc(), scheme: 'v0' })],
     ['no scheme', JSON.stringify({ ...doc(), scheme: undefined })],
-    ['wrong source', JSON.stringify({ ...doc(), source: 'pixi' })],
+    ['wrong source', JSON.stringify({ ...doc(), source: 'poetry' })],
+    ['pixi settings not a record of strings', JSON.stringify({ ...doc(), source: 'pixi', pixi: { environment: ['default'] } })],
     ['dependencies not strings', JSON.stringify({ ...doc(), dependencies: [1] })],
     ['no dockerfile', JSON.stringify({ ...doc(), dockerfile: undefined })],
     ['files not a record of strings', JSON.stringify({ ...doc(), files: { a: 1 } })],

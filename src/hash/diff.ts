@@ -177,6 +177,7 @@ export function diffDocuments(prev: EnvDocument, next: EnvDocument): EnvChange[]
   out.push(...recordChanges('files', prev.files, next.files, (v) => short(v ?? undefined)).map((c) => requirementsScheme(c, prev.files, next.files)))
   out.push(...recordChanges('local packages', prev.local, next.local, (v) => short(v ?? undefined)))
   out.push(...contextChanges(prev.context, next.context))
+  out.push(...recordChanges('pixi', prev.pixi, next.pixi))
   const df = (d: EnvDocument['dockerfile']) => `${d.path ?? 'bundled template'} (${short(d.sha256)})`
   if (prev.dockerfile.path !== next.dockerfile.path || prev.dockerfile.sha256 !== next.dockerfile.sha256) {
     out.push({ section: 'dockerfile', kind: 'changed', item: 'Dockerfile', before: df(prev.dockerfile), after: df(next.dockerfile) })

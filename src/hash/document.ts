@@ -33,6 +33,7 @@ export interface DocumentParts {
   readonly files?: Readonly<Record<string, string>>
   readonly local?: Readonly<Record<string, string>>
   readonly context?: ContextSection
+  readonly pixi?: Readonly<Record<string, string>>
   readonly dockerfile: { readonly path?: string; readonly sha256: string }
   readonly buildArgs: readonly string[]
   readonly platforms: readonly string[]
@@ -67,6 +68,7 @@ export function buildDocument(p: DocumentParts): EnvDocument {
   const local = nonEmptyObj(p.local)
   if (local) doc.local = local
   if (p.context) doc.context = { files: { ...p.context.files }, sha256: p.context.sha256 }
+  if (p.pixi) doc.pixi = { ...p.pixi }
   return doc
 }
 
@@ -106,7 +108,7 @@ const isStrArr = (v: unknown): v is string[] => Array.isArray(v) && v.every(isSt
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const isStrRecord = (v: unknown, nullable = false): boolean => isObj(v) && Object.values(v).every((x) => isStr(x) || (nullable && x === null))
 const isJson = (v: unknown): boolean => v === null || isStr(v) || (Array.isArray(v) && v.every(isJson)) || (isObj(v) && Object.values(v).every(isJson))
-const SOURCES = new Set(['environment', 'explicit', 'conda-lock', 'spec-list'])
+const SOURCES = new Set(['environment', 'explicit', 'conda-lock', 'spec-list', 'pixi'])
 
 // The label value: the canonical JSON itself while it is small (readable with `docker
 // inspect`), else `gz1:` + base64 of its gzip — one build argument must stay far below
@@ -163,7 +165,7 @@ export function parseDocumentLabel(label: string): EnvDocument | undefined {
   if (v.name !== undefined && !isStr(v.name)) return undefined
   for (const k of ['channels', 'dependencies', 'pip', 'excluded'] as const) if (v[k] !== undefined && !isStrArr(v[k])) return undefined
   if (v.variables !== undefined && !isStrRecord(v.variables, true)) return undefined
-  for (const k of ['files', 'local'] as const) if (v[k] !== undefined && !isStrRecord(v[k])) return undefined
+  for (const k of ['files', 'local', 'pixi'] as const) if (v[k] !== undefined && !isStrRecord(v[k])) return undefined
   if (v.extra !== undefined && !(isObj(v.extra) && isJson(v.extra))) return undefined
   if (v.context !== undefined && !(isObj(v.context) && isStrRecord(v.context.files) && isStr(v.context.sha256))) return undefined
   if (v.condarc !== undefined && !isJson(v.condarc)) return undefined

@@ -22,6 +22,10 @@
 // - an `@EXPLICIT` lock or a conda-lock.yml: its package lines for the targets (lock.ts);
 // - a plain spec list (`conda list --export`, any name but `.yml`/`.yaml`): its specs,
 //   normalized and sorted (lock.ts).
+// - a pixi project (`pixi.toml`, `pyproject.toml` with `[tool.pixi]`, or `pixi.lock`; the
+//   lock is required): the lock's packages of the environment per target platform, its
+//   channels, path sources by content, and what of the manifest changes the environment or
+//   its activation (pixi/pixi-lock.ts, pixi/pixi-manifest.ts).
 //
 // When unsure, the document keeps more (a rebuild) rather than less (a wrong image reused).
 
@@ -42,7 +46,7 @@ export type {
   SubdirDeps,
 } from './types.js'
 export { diffDocuments } from './diff.js'
-export { DEFAULT_PIXI_ENVIRONMENT, type PixiPathSource, type PixiPlatform, type PixiSource } from './pixi/pixi-types.js'
+export { DEFAULT_PIXI_ENVIRONMENT, type PixiPathSource, type PixiPlatform, type PixiSource } from './pixi/pixi-source.js'
 export { encodeDocumentLabel, isTruncatedDocumentLabel, parseDocumentLabel } from './document.js'
 
 /** Fingerprints an environment file (plus what it references) for the given base build. */

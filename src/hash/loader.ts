@@ -31,8 +31,11 @@ import { isCondaLock, isExplicitLock, isSpecList, readCondaLock, readExplicitLoc
 import { decodeRequirements, requirementFileRefs, requirementsDigest } from './requirements.js'
 import { redactAssignment, redactBuildArg, redactUrlSecrets } from './label-secrets.js'
 import { fileUrlToPathish, pipRefs, type PipRef } from './spec.js'
-import type { ContextSection, Fingerprint, FingerprintInput, HashWarning, HashWarningKind, JsonValue } from './types.js'
+import type { ContextSection, Fingerprint, FingerprintInput, HashWarning, HashWarningKind, JsonValue, LockPackages } from './types.js'
 import { MAX_YAML_BYTES, parseYaml } from './yaml.js'
+import { isPixiLock, readPixiLock, selectEnvironment } from './pixi/pixi-lock.js'
+import { manifestParts, parsePixiManifest, type ActivationScript, type ManifestKind, type PixiManifest } from './pixi/pixi-manifest.js'
+import { DEFAULT_PIXI_ENVIRONMENT, type PixiPathSource, type PixiSource } from './pixi/pixi-source.js'
 
 /** Local trees: directories never descended into. */
 export const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '__pycache__', '.mypy_cache', '.pytest_cache', '.ruff_cache', '.tox', '.nox', '.venv'])
@@ -91,6 +94,12 @@ interface Context {
   readonly reqFiles: Map<string, string>
   readonly local: Map<string, string>
   readonly visited: Set<string>
+  /** Files left out of local trees (real and as resolved): the environment file; for pixi, the manifest and the lock. */
+  readonly exclude: Set<string>
+  /** Directories never descended into in local trees. */
+  readonly skipDirs: ReadonlySet<string>
+  /** Set for a pixi project (its own tree, `pypi: .`, is expected to hold the manifest). */
+  readonly pixi: boolean
 }
 
 /** The workspace, with the directory as given (annotations want paths relative to it). */
@@ -135,24 +144,32 @@ async function readEnvironmentFile(ws: Workspace, given: string): Promise<{ text
   return { text: normalizeNewlines(raw), abs, real: file.real, shown, sha256: sha256Hex(file.bytes) }
 }
 
-export async function fingerprintFiles(input: FingerprintInput): Promise<Fingerprint> {
-  const ws = openWorkspace(input.workspace)
-  const env = await readEnvironmentFile(ws, input.environmentFile)
-  const given = env.shown
-  const envDir = path.dirname(env.abs)
-  const warnings = new Warnings()
-  const ctx: Context = {
+function newContext(ws: Workspace, env: { abs: string; real: string; sha256: string }, warnings: Warnings): Context {
+  const pixi = isPixiFile(env.abs)
+  return {
     ws,
     envFile: env.abs,
     envReal: env.real,
-    envDir,
+    envDir: path.dirname(env.abs),
     files: new Set([env.abs]),
     digests: new Map([[env.abs, env.sha256]]),
     warnings,
     reqFiles: new Map(),
     local: new Map(),
     visited: new Set(),
+    exclude: new Set([env.real, env.abs]),
+    skipDirs: pixi ? PIXI_SKIP_DIRS : SKIP_DIRS,
+    pixi,
   }
+}
+
+export async function fingerprintFiles(input: FingerprintInput): Promise<Fingerprint> {
+  const ws = openWorkspace(input.workspace)
+  const env = await readEnvironmentFile(ws, input.environmentFile)
+  const given = env.shown
+  const envDir = path.dirname(env.abs)
+  const warnings = new Warnings()
+  const ctx = newContext(ws, env, warnings)
   const platforms = normalizePlatforms(input.platforms)
   const { subdirs, assumed } = targetSubdirs(platforms)
   for (const s of subdirs)
@@ -165,7 +182,12 @@ export async function fingerprintFiles(input: FingerprintInput): Promise<Fingerp
   const context = await contextOf(input, platforms, ctx)
   const common = { dockerfile, context, buildArgs: input.buildArgs.map(redactBuildArg), platforms, subdirs, subdirsAssumed: assumed }
   let parts: DocumentParts
-  if (isExplicitLock(env.text)) {
+  let pixi: PixiSource | undefined
+  if (ctx.pixi) {
+    const read = await readPixiProject(env, input.pixiEnvironment ?? DEFAULT_PIXI_ENVIRONMENT, subdirs, ctx)
+    pixi = read.source
+    parts = { source: 'pixi', ...read.parts, ...common }
+  } else if (isExplicitLock(env.text)) {
     const lock = readExplicitLock(env.text, given)
     for (const w of lock.warnings) warnings.adopt('environment', w, given)
     if (lock.platform && !subdirs.includes(lock.platform)) {
@@ -214,7 +236,7 @@ export async function fingerprintFiles(input: FingerprintInput): Promise<Fingerp
   }
   const document = buildDocument(parts)
   const { json, hash } = serialize(document)
-  return { hash, document, json, warnings: warnings.done(), files: [...ctx.files], digests: ctx.digests }
+  return { hash, document, json, warnings: warnings.done(), files: [...ctx.files], digests: ctx.digests, ...(pixi ? { pixi } : {}) }
 }
 
 /**
@@ -386,7 +408,7 @@ async function hashLocal(abs: string, key: string, quoted: string, origin: Origi
 }
 
 async function hashTree(abs: string, key: string, origin: Origin, ctx: Context): Promise<string> {
-  const include = (_rel: string, name: string, isDir: boolean): boolean => (isDir ? !SKIP_DIRS.has(name) : !name.endsWith('.pyc'))
+  const include = (_rel: string, name: string, isDir: boolean): boolean => (isDir ? !ctx.skipDirs.has(name) : !name.endsWith('.pyc'))
   const walk = await walkConfined(ctx.ws, abs, { maxFiles: MAX_TREE_FILES, maxDepth: MAX_TREE_DEPTH, include })
   const lines: string[] = []
   let bytes = 0
@@ -395,7 +417,7 @@ async function hashTree(abs: string, key: string, origin: Origin, ctx: Context):
   for (const e of walk.entries) {
     // The environment file itself is hashed as parsed; its bytes in a local tree (`-e .`)
     // would make every cosmetic edit rebuild.
-    if (e.abs === ctx.envReal) continue
+    if (ctx.exclude.has(e.abs) || ctx.exclude.has(path.join(abs, e.rel))) continue
     if (e.type === 'symlink') lines.push(`${e.rel}\0link:${e.target}`)
     else if (e.type === 'unreadable') {
       unreadable.push(e.rel)
@@ -439,7 +461,7 @@ async function hashTree(abs: string, key: string, origin: Origin, ctx: Context):
     )
     return `partial:${digest}`
   }
-  if (inside) {
+  if (inside && !ctx.pixi) {
     ctx.warnings.add(
       'tree-contains-environment',
       `${where}, which contains the environment file — every change to its files changes the environment hash and rebuilds the base`,
@@ -456,4 +478,215 @@ function redactJson(v: JsonValue): JsonValue {
   if (typeof v === 'string') return redactUrlSecrets(v)
   if (Array.isArray(v)) return v.map(redactJson)
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactJson(x)]))
+}
+
+// ---------------------------------------------------------------------------------------
+// pixi projects
+
+/** Names of an environment file that make it a pixi project (the bundled template decides alike: src/template/pixi.ts). */
+const PIXI_FILE_NAMES: ReadonlySet<string> = new Set(['pixi.toml', 'pyproject.toml', 'pixi.lock'])
+/** Local trees of a pixi project: pixi's own directory (installed environments) is never part of the source. */
+const PIXI_SKIP_DIRS: ReadonlySet<string> = new Set([...SKIP_DIRS, '.pixi'])
+
+export function isPixiFile(file: string): boolean {
+  return PIXI_FILE_NAMES.has(path.basename(file))
+}
+
+interface ProjectFile {
+  readonly text: string
+  readonly abs: string
+  readonly real: string
+  readonly shown: string
+}
+
+/** A file of the project read whole (and recorded as read), or undefined when it does not exist. */
+async function readProjectFile(ctx: Context, abs: string): Promise<ProjectFile | undefined> {
+  const shown = shownIn(ctx.ws, abs)
+  let file
+  try {
+    file = await readConfined(ctx.ws, abs, { maxBytes: MAX_YAML_BYTES })
+  } catch (e) {
+    if (!isConfinedError(e)) throw e
+    if (e.reason === 'missing') return undefined
+    const why = e.reason === 'too-large' ? `it is larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB` : describeRefusal(e.reason)
+    throw new UserError(`${shown} cannot be read: ${why}`, { file: shown })
+  }
+  let text: string
+  try {
+    text = normalizeNewlines(new TextDecoder('utf-8', { fatal: true }).decode(file.bytes))
+  } catch {
+    throw new UserError(`${shown} is not UTF-8 text`, { file: shown, line: 1 })
+  }
+  ctx.files.add(abs)
+  ctx.digests.set(abs, sha256Hex(file.bytes))
+  return { text, abs, real: file.real, shown }
+}
+
+function manifestOf(f: ProjectFile): PixiManifest | undefined {
+  return parsePixiManifest(f.text, f.shown, path.basename(f.abs) as ManifestKind)
+}
+
+/** The manifest next to a lock: pixi.toml, else a pyproject.toml with [tool.pixi] (pixi's own order). */
+async function manifestNextTo(lock: ProjectFile, ctx: Context): Promise<{ file: ProjectFile; manifest: PixiManifest }> {
+  for (const name of ['pixi.toml', 'pyproject.toml']) {
+    const file = await readProjectFile(ctx, path.join(path.dirname(lock.abs), name))
+    const manifest = file && manifestOf(file)
+    if (file && manifest) return { file, manifest }
+    if (file) {
+      ctx.files.delete(file.abs)
+      ctx.digests.delete(file.abs)
+    }
+  }
+  throw new UserError(
+    `${lock.shown}: there is no pixi manifest next to this lock (a pixi.toml, or a pyproject.toml with [tool.pixi]) — \`pixi install --locked\` needs both; commit the manifest with the lock`,
+    { file: lock.shown, line: 1 },
+  )
+}
+
+const packagesOf = (lines: readonly string[], items: readonly string[]): LockPackages => ({
+  items: [...new Set(items)].sort(),
+  sha256: sha256Hex([...lines].sort().join('\n')),
+})
+
+/** The manifest and the lock of a pixi project, whichever of them the environment file names. */
+async function pixiFiles(env: ProjectFile, ctx: Context): Promise<{ manifestFile: ProjectFile; manifest: PixiManifest; lockFile: ProjectFile }> {
+  if (path.basename(env.abs) === 'pixi.lock') {
+    const { file, manifest } = await manifestNextTo(env, ctx)
+    return { manifestFile: file, manifest, lockFile: env }
+  }
+  const manifest = manifestOf(env)
+  if (!manifest)
+    throw new UserError(
+      `${env.shown}: this pyproject.toml has no [tool.pixi] table, so it is not a pixi project — point \`environment-file\` at a conda environment file, a pixi.toml, or a pyproject.toml with [tool.pixi]`,
+      { file: env.shown, line: 1 },
+    )
+  const lockFile = await readProjectFile(ctx, path.join(ctx.envDir, 'pixi.lock'))
+  if (!lockFile)
+    throw new UserError(
+      `${env.shown}: there is no pixi.lock next to this pixi manifest — run \`pixi lock\` and commit pixi.lock (the base is built with \`pixi install --locked\`, which installs exactly what the lock says)`,
+      { file: env.shown, line: 1 },
+    )
+  return { manifestFile: env, manifest, lockFile }
+}
+
+type LockPath = { kind: 'pypi' | 'conda'; location: string; editable: boolean; line: number }
+
+/** Path sources of the environment by content (`local`); one outside the workspace, or missing, is a user error at its line in the lock. */
+async function hashPathSources(paths: ReadonlyMap<string, LockPath>, lockFile: ProjectFile, ctx: Context): Promise<PixiPathSource[]> {
+  const out: PixiPathSource[] = []
+  for (const [key, p] of [...paths].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const abs = path.resolve(ctx.envDir, fileUrlToPathish(p.location))
+    const origin: Origin = { shownFile: lockFile.shown, line: p.line, dir: ctx.envDir }
+    await requireInside(abs, `${p.kind} path source ${excerpt(p.location)}`, origin, ctx)
+    ctx.local.set(key, await hashLocal(abs, p.location, p.location, origin, ctx))
+    out.push({ kind: p.kind, location: p.location, abs, editable: p.editable, project: abs === ctx.envDir })
+  }
+  return out
+}
+
+/** The manifest's activation scripts for the environment by content (`files`); the ones read, absolute. */
+async function hashActivationScripts(scripts: readonly ActivationScript[], manifestFile: ProjectFile, ctx: Context): Promise<string[]> {
+  const read: string[] = []
+  for (const s of scripts) {
+    const abs = path.resolve(ctx.envDir, s.path)
+    const key = `activation ${s.path}`
+    if (ctx.reqFiles.has(key)) continue
+    const origin: Origin = { shownFile: manifestFile.shown, line: manifestLine(manifestFile.text, s.path), dir: ctx.envDir }
+    await requireInside(abs, `activation script ${excerpt(s.path)} (${s.where})`, origin, ctx, true)
+    try {
+      const h = await hashConfined(ctx.ws, abs, { maxBytes: MAX_REQUIREMENT_BYTES })
+      ctx.files.add(abs)
+      ctx.digests.set(abs, h.sha256)
+      ctx.reqFiles.set(key, h.sha256)
+      read.push(abs)
+    } catch (e) {
+      if (!isConfinedError(e)) throw e
+      const why = e.reason === 'too-large' ? `larger than ${MAX_REQUIREMENT_BYTES / 1024 / 1024} MiB` : describeRefusal(e.reason)
+      ctx.warnings.add(
+        'local-unreadable',
+        `${at(origin)}: activation script ${excerpt(s.path)} (${s.where}) cannot be read here (${why}) — its content is not in the environment hash`,
+        origin.shownFile,
+        origin.line,
+      )
+      ctx.reqFiles.set(key, 'missing')
+    }
+  }
+  return [...new Set(read)].sort()
+}
+
+const byPlatform = (a: { subdir: string; name: string }, b: { subdir: string; name: string }) =>
+  a.subdir === b.subdir ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.subdir < b.subdir ? -1 : 1
+
+/**
+ * A pixi project (manifest and lock, whichever the environment file names): the packages
+ * `pixi install --locked -e <env>` installs on each target, the path sources by content, the
+ * manifest's parts that count (pixi/pixi-manifest.ts), and the source the bundled template builds.
+ */
+async function readPixiProject(
+  env: ProjectFile,
+  environment: string,
+  subdirs: readonly string[],
+  ctx: Context,
+): Promise<{ parts: Pick<DocumentParts, 'channels' | 'packages' | 'files' | 'local' | 'pixi'>; source: PixiSource }> {
+  const { manifestFile, manifest, lockFile } = await pixiFiles(env, ctx)
+  for (const f of [manifestFile, lockFile]) ctx.exclude.add(f.abs).add(f.real)
+  const root = parseYaml(lockFile.text, lockFile.shown)
+  if (!isPixiLock(root))
+    throw new UserError(`${lockFile.shown}:1: this is not a pixi lock (it has no \`version\` and \`environments\`)`, { file: lockFile.shown, line: 1 })
+  const lock = readPixiLock(root, lockFile.shown)
+  const selection = selectEnvironment(lock, environment, subdirs)
+  const packages: Record<string, LockPackages> = {}
+  const paths = new Map<string, LockPath>()
+  for (const [key, t] of selection.targets) {
+    packages[key] = packagesOf(
+      t.packages.map((p) => p.line),
+      t.packages.map((p) => p.item),
+    )
+    for (const p of t.packages) if (p.path) paths.set(`${p.path.kind} ${p.path.location}`, p.path)
+  }
+  const pathSources = await hashPathSources(paths, lockFile, ctx)
+  const fromManifest = manifestParts(manifest, environment, subdirs, { lockPlatforms: lock.platforms, installsProject: pathSources.some((p) => p.project) })
+  const activationScripts = await hashActivationScripts(fromManifest.scripts, manifestFile, ctx)
+  const source: PixiSource = {
+    kind: 'pixi',
+    manifest: manifestFile.abs,
+    lock: lockFile.abs,
+    root: ctx.envDir,
+    lockVersion: lock.version,
+    environment,
+    platforms: [...selection.targets.values()].map((t) => ({ subdir: t.subdir, name: t.name })).sort(byPlatform),
+    pathSources,
+    activationScripts,
+    contextFiles: [...ctx.files].sort(),
+  }
+  const pixi = { environment, manifest: relTo(ctx.envDir, manifestFile.abs), ...fromManifest.settings, ...selection.settings }
+  return {
+    parts: { channels: selection.channels, packages, files: Object.fromEntries(ctx.reqFiles), local: Object.fromEntries(ctx.local), pixi },
+    source,
+  }
+}
+
+/** The 1-based line of the manifest that names `text` (for annotations), else 1. */
+function manifestLine(manifest: string, text: string): number {
+  const i = manifest.split('\n').findIndex((l) => l.includes(text))
+  return i < 0 ? 1 : i + 1
+}
+
+/** A path a pixi project installs from or sources must be inside the workspace: else a user error at its line. */
+async function requireInside(abs: string, what: string, origin: Origin, ctx: Context, mayBeMissing = false): Promise<void> {
+  try {
+    await statConfined(ctx.ws, abs)
+  } catch (e) {
+    if (!isConfinedError(e)) throw e
+    if (e.reason === 'outside' || e.reason === 'system')
+      throw new UserError(
+        `${at(origin)}: the ${what} is ${outsideWords(e)} — the base build context holds only files of the workspace; move it into the workspace`,
+        { file: origin.shownFile, line: origin.line },
+      )
+    if (e.reason === 'missing' && !mayBeMissing)
+      throw new UserError(`${at(origin)}: the ${what} does not exist here — \`pixi install --locked\` cannot install it`, {
+        file: origin.shownFile,
+        line: origin.line,
+      })
+  }
 }

@@ -4,7 +4,7 @@
 // plain JSON (strings, arrays, objects) and stays compact: files appear as sha256 digests,
 // dependencies as strings. Keys are sorted when it is serialized (see canonical.ts).
 
-import type { PixiSource } from './pixi/pixi-types.js'
+import type { PixiSource } from './pixi/pixi-source.js'
 
 export type JsonValue = string | null | JsonValue[] | { [key: string]: JsonValue }
 
@@ -72,6 +72,13 @@ export interface EnvDocument {
   condarc?: JsonValue
   /** Ids of the BuildKit secrets and ssh forwards the builds get (`secret:<id>`, `ssh:<id>`), sorted; never values. */
   secrets?: string[]
+  /**
+   * A pixi project: the environment, where the manifest is, and what of the manifest and the
+   * lock's environment settings counts (label → canonical JSON; see pixi/pixi-manifest.ts). Its
+   * packages are in `packages` (per target platform), path sources in `local`, activation
+   * scripts in `files`.
+   */
+  pixi?: Record<string, string>
 }
 
 /** Build-context files by content (see context-files.ts). */
@@ -123,7 +130,7 @@ export interface Fingerprint {
    * context files of a custom Dockerfile): absolute path → sha256 of the very bytes read.
    */
   digests: ReadonlyMap<string, string>
-  /** Set when the environment is a pixi project (`source: 'pixi'`): what a build of it needs (see pixi/types.ts). */
+  /** Set when the environment is a pixi project (`source: 'pixi'`): what a build of it needs (see pixi/pixi-source.ts). */
   pixi?: PixiSource
 }
 

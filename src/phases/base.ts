@@ -94,7 +94,8 @@ export async function basePhase(
       ports.log.info(plan.report.reason)
       const spec = prepared ?? (await baseBuildSpec(s, tc, workDir))
       ports.log.info(displayCommand(spec))
-      return runOneBuild('base', spec, { ...s, platforms: plan.job.platforms }, tc, ports)
+      // Without a trial, the base records how long it took to build (a trial's tested image has no such label: the pushed one must be the same).
+      return runOneBuild('base', spec, { ...s, platforms: plan.job.platforms }, tc, ports, !trial)
     })
     build = buildReport('base', plan.base.tagRef, withTrial(outcome.outcome, trial), outcome.note, opts.baseDockerfile.content)
     metadata = outcome.outcome.metadata

@@ -108,6 +108,7 @@ function baseReport(r: RunRecord): ReportData['base'] {
     size: measured?.base?.size,
     compareTo: measured?.base?.compareTo,
     ...(measured?.changedBytes?.base ? { changedBytes: measured.changedBytes.base } : {}),
+    ...(outcome === 'reused' && measured?.reusedBuildMs !== undefined ? { savedMs: measured.reusedBuildMs } : {}),
   }
 }
 

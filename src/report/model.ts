@@ -220,6 +220,8 @@ export interface ReportData {
     readonly compareTo?: ImageSize
     /** A new base next to an application image: what a node that has the previous base pulls. */
     readonly changedBytes?: ChangedBytes
+    /** A reused base whose label records its build time: how long it took when it was built (the time this run did not spend), in milliseconds. */
+    readonly savedMs?: number
   }
   readonly final?: {
     readonly ref: string

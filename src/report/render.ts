@@ -276,7 +276,13 @@ function baseRows(d: ReportData, b: Base, caps: Caps): string[][] {
   if (b.ref && !b.outcome.startsWith('would') && !shownAsImage) rows.push(['Base image', code(shortDigests(b.ref), caps.str)])
   if (b.size) rows.push(['Base size', sizeText(b.size, b.compareTo, caps)])
   if (b.changedBytes) rows.push(['Base new layers', changedBytesText(b.changedBytes, shortDigests, caps.str)])
+  if (b.outcome === 'reused' && b.savedMs !== undefined) rows.push(['Reuse saved', savedText(b)])
   return rows
+}
+
+/** The time the reused base's own build took (its label): what this run did not spend. */
+function savedText(b: Base): string {
+  return `⏱️ **${formatDuration(b.savedMs!)}** not spent — what building ${code(b.tag, 80)} took when it was built (without its push)`
 }
 
 function tagState(b: Base): string {

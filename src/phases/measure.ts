@@ -83,8 +83,15 @@ export async function measurePhase(
   // What was not started early starts now (the reads that need no build: startEarlyMeasure).
   const started = early ?? startEarlyMeasure(s, undefined, log)
   // Independent registry reads: run them at once.
+  // A registry that gives a size no image could have: the size is unknown, and the report says why.
+  let implausible = false
+  const flagged = <T>(p: Promise<T>): Promise<T> =>
+    p.catch((e: unknown) => {
+      implausible ||= isImplausibleSize(e)
+      throw e
+    })
   const [read, previousBase, changes, trend, baseSize, packages, reusedBuild] = await Promise.all([
-    built.final.size ?? tolerate(log, 'read the image size', () => sizeStore.size(built.final.name, measuredRef)),
+    built.final.size ?? tolerate(log, 'read the image size', () => flagged(sizeStore.size(built.final.name, measuredRef))),
     started.previousBase,
     started.changes,
     started.trend ?? trendOf(s, log, plan.base.tag === plan.choice.tag ? built.base.size : undefined),
@@ -114,6 +121,7 @@ export async function measurePhase(
     ...(layers ? { layers } : {}),
     changedBytes,
     ...(reusedBuild !== undefined ? { reusedBuildMs: reusedBuild } : {}),
+    ...(!size && implausible ? { sizeImplausible: true } : {}),
   }
 }
 

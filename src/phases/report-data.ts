@@ -131,6 +131,7 @@ function finalReport(built: Built, measured: Measured): NonNullable<ReportData['
     ref,
     digest,
     size: measured.size,
+    ...(!measured.size && measured.sizeImplausible ? { sizeImplausible: true } : {}),
     compareTo: measured.compareTo,
     ...(unchangedFrom ? { unchangedFrom } : {}),
     ...(measured.layers ? { layers: measured.layers } : {}),

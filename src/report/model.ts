@@ -227,6 +227,8 @@ export interface ReportData {
     readonly ref: string
     readonly digest?: string
     readonly size?: ImageSize
+    /** No size: the registry gave one no image could have (a fault of the registry, warned about). */
+    readonly sizeImplausible?: boolean
     /** Image compared against (previous dated base, or `compare-to`). */
     readonly compareTo?: ImageSize
     /** A reference that already had this digest (the tag before the push, or the compared image): nothing changed. */

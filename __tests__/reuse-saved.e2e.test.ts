@@ -67,5 +67,10 @@ it('a reused base says how long its build took when it was built; the build reco
   // The application's heredoc step is named by its first command that does the work (not `set -eu`).
   expect(second.summary).toMatch(/\| `\[\d\/\d\] RUN sha256sum main\.py > \/app\/HEREDOC` \| app \|/)
   expect(second.summary).not.toMatch(/RUN set -eu|<<EOF/)
+  // Time is each phase's own: the lookup made requests while the hash ran, so it has a duration and is marked as alongside.
+  const time = rows.find((l) => l.startsWith('| Time |')) ?? ''
+  expect(time).toMatch(/Lookup \d+(\.\d)? m?s \(alongside Environment hash/)
+  expect(time).not.toMatch(/(Lookup|Push access|Builder) 0 ms/)
+  expect(time).toMatch(/\*\*total [\d.]+ m?s\*\*/)
   if (process.env.E2E_DUMP) writeFileSync(process.env.E2E_DUMP, `${first.summary}\n\n----\n\n${second.summary}`)
 })

@@ -96,7 +96,7 @@ describe('what reuse saved', () => {
     expect(r.summaries[0]).not.toContain('Reuse saved')
   })
 
-  it('a solve that ran no step (all from the cache) records no time: it is not what the base took to build', async () => {
+  it('a solve that ran no step (all from the cache) and no earlier base of its environment records no time: it is not what the base took to build', async () => {
     const registry = new FakeRegistry()
     const cached = SOLVE.map((st) => ({ ...st, cached: true, durationMs: 0 }))
     const first = await runWith({ registry, buildx: { solveSteps: cached, solveMs: 900 } })
@@ -104,6 +104,32 @@ describe('what reuse saved', () => {
     const second = await runWith({ registry })
     expect(second.outputs['base-reused']).toBe('true')
     expect(savedRow(second)).toBeUndefined()
+  })
+
+  it('a refresh that ran no step reproduces the previous base of this environment: it carries its label (same config), never its own time', async () => {
+    const planned = await runWith({ inputs: { mode: 'plan' } })
+    const registry = new FakeRegistry()
+    registry.put(`${IMAGE}:base-${planned.outputs['env-hash']!.slice(0, 12)}-20261120`, { bytes: 4000, labels: { [Labels.BuildSeconds]: '754.321' } })
+    const cached = SOLVE.map((st) => ({ ...st, cached: true, durationMs: 0 }))
+    const r = await runWith({ registry, buildx: { solveSteps: cached, solveMs: 900 }, inputs: { mode: 'base' } })
+    expect(r.exitCode).toBe(0)
+    expect(r.outputs['base-reused']).toBe('false')
+    const recorded = r.buildx.builds[0]!.labels.filter((l) => l.startsWith(`${Labels.BuildSeconds}=`))
+    expect(recorded).toEqual([`${Labels.BuildSeconds}=754.321`])
+    // A refresh whose solve ran steps records its own time.
+    const again = new FakeRegistry()
+    again.put(`${IMAGE}:base-${planned.outputs['env-hash']!.slice(0, 12)}-20261120`, { bytes: 4000, labels: { [Labels.BuildSeconds]: '754.321' } })
+    const ran = await runWith({ registry: again, buildx: { solveSteps: SOLVE, solveMs: 61_000 }, inputs: { mode: 'base' } })
+    expect(ran.buildx.builds[0]!.labels.filter((l) => l.startsWith(`${Labels.BuildSeconds}=`))).toEqual([`${Labels.BuildSeconds}=61.000`])
+  })
+
+  it('a cached solve after a base of another environment carries nothing', async () => {
+    const registry = new FakeRegistry()
+    registry.put(`${IMAGE}:base-0123456789ab-20261120`, { bytes: 4000, labels: { [Labels.BuildSeconds]: '754.321' } })
+    const cached = SOLVE.map((st) => ({ ...st, cached: true, durationMs: 0 }))
+    const r = await runWith({ registry, buildx: { solveSteps: cached } })
+    expect(r.outputs['base-reused']).toBe('false')
+    expect(r.buildx.builds[0]!.labels.some((l) => l.startsWith(`${Labels.BuildSeconds}=`))).toBe(false)
   })
 
   it('the application build records nothing, and only one solve runs (the base’s)', async () => {

@@ -33,19 +33,27 @@ async function buildRetrying(spec: BuildSpec, tc: Toolchain, ports: BuildPorts):
   }
 }
 
+/** A build that records how long it took; `carried`: the time an earlier base of the same environment recorded (what a build that ran no step reproduces). */
+export interface RecordTime {
+  readonly carried?: () => Promise<number | undefined>
+}
+
 /**
  * A build whose image records how long it took (the base: what a later run that reuses it
  * did not spend). The build runs first with no output — the result stays in the build cache,
  * nothing is exported — then once more, every step from that cache, exported (and pushed)
  * with the solve's time as a label of the image config (src/image/build-seconds.ts). A solve
- * that ran no step (all from the cache) records nothing: its time is not what the base took
- * to build. Steps, cache hits and time in the report are the solve's (plus the export's).
+ * that ran no step (all from the cache) reproduces an earlier base: it carries that base's
+ * label (so a fully cached rebuild keeps its digest), or records nothing — its own time is
+ * not what the base took to build. Steps, cache hits and time in the report are the
+ * solve's (plus the export's).
  */
-async function buildRecordingTime(spec: BuildSpec, tc: Toolchain, ports: BuildPorts): Promise<BuildOutcome> {
+async function buildRecordingTime(spec: BuildSpec, tc: Toolchain, ports: BuildPorts, record: RecordTime): Promise<BuildOutcome> {
   const solve = { ...spec, output: 'none' as const, cacheTo: undefined, metadataFile: spec.metadataFile.replace(/(\.json)?$/, '-solve.json') }
   const solved = await ports.buildx.build(solve, { log: (l: string) => ports.log.output(l), env: tc.env })
   const ran = solved.steps.some((st) => !st.cached)
-  const labels = ran ? [...spec.labels, buildSecondsLabel(solved.durationMs)] : spec.labels
+  const ms = ran ? solved.durationMs : await record.carried?.()
+  const labels = ms !== undefined ? [...spec.labels, buildSecondsLabel(ms)] : spec.labels
   const exported = await buildRetrying({ ...spec, labels, noCache: false }, tc, ports)
   return withTrial(exported, solved)
 }
@@ -60,9 +68,9 @@ export async function runOneBuild(
   s: Pick<RunState, 'env' | 'ctx' | 'opts' | 'fp' | 'platforms'>,
   tc: Toolchain,
   ports: BuildPorts,
-  recordTime = false,
+  recordTime?: RecordTime,
 ): Promise<{ outcome: BuildOutcome; note?: string }> {
-  const build = (sp: BuildSpec) => (recordTime ? buildRecordingTime(sp, tc, ports) : buildRetrying(sp, tc, ports))
+  const build = (sp: BuildSpec) => (recordTime ? buildRecordingTime(sp, tc, ports, recordTime) : buildRetrying(sp, tc, ports))
   if (!tc.cache.actions) return { outcome: await build(spec) }
   const cacheLog = { info: (m: string) => ports.log.info(m), warning: (m: string) => ports.log.warning(m) }
   const plan = ports.actionsCache.plan({

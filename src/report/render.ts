@@ -282,7 +282,7 @@ function baseRows(d: ReportData, b: Base, caps: Caps): string[][] {
 
 /** The time the reused base's own build took (its label): what this run did not spend. */
 function savedText(b: Base): string {
-  return `⏱️ **${formatDuration(b.savedMs!)}** not spent — what building ${code(b.tag, 80)} took when it was built (without its push)`
+  return `⏱️ **${formatDuration(b.savedMs!)}** not spent — what building ${code(b.tag, 80)} took when it was built (without its export and push)`
 }
 
 function tagState(b: Base): string {

@@ -158,11 +158,15 @@ export interface FakeBuildxOptions {
   failBuild?: (spec: BuildSpec) => Error | undefined
   cachedSteps?: number
   totalSteps?: number
+  /** The steps a build with no output (a base's solve) reports, and its time (default none, 10 ms). */
+  solveSteps?: readonly { name: string; cached: boolean; durationMs: number }[]
+  solveMs?: number
 }
 
 /** buildx over the fake registry: a push writes the tags, a load writes them to the engine. */
 export function fakeBuildx(registry: FakeRegistry, engine: FakeRegistry, o: FakeBuildxOptions = {}) {
   const builds: BuildSpec[] = []
+  const solves: BuildSpec[] = []
   const builders: string[] = []
   const removed: string[] = []
   let pushFailure = o.failFirstPush
@@ -190,7 +194,8 @@ export function fakeBuildx(registry: FakeRegistry, engine: FakeRegistry, o: Fake
       return Promise.resolve()
     },
     build: (spec): Promise<BuildOutcome> => {
-      builds.push(spec)
+      // A build with no output (a base's solve before its export) is listed apart: `builds` are the ones that export.
+      ;(spec.output === 'none' ? solves : builds).push(spec)
       const failure = o.failBuild?.(spec)
       if (failure) throw failure
       if (spec.output === 'push' && pushFailure) {
@@ -202,21 +207,22 @@ export function fakeBuildx(registry: FakeRegistry, engine: FakeRegistry, o: Fake
       const labels = Object.fromEntries(spec.labels.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
       const target = spec.output === 'push' ? registry : engine
       // A push by digest writes no tag (a smoke test's trial); the digest is the pushed one's.
-      if (spec.output !== 'push-by-digest') for (const t of spec.tags) target.put(t, { digest, labels, bytes: 5000 })
+      // No output (a base's solve before its export, src/phases/build.ts): the result stays in the build cache.
+      if (spec.output === 'push' || spec.output === 'load') for (const t of spec.tags) target.put(t, { digest, labels, bytes: 5000 })
       const exported = spec.cacheTo !== undefined && spec.cacheTo.length > 0
       return Promise.resolve({
         digest,
         metadata: {},
         cachedSteps: o.cachedSteps ?? 1,
         totalSteps: o.totalSteps ?? 4,
-        steps: [],
-        durationMs: 10,
+        steps: spec.output === 'none' ? [...(o.solveSteps ?? [])] : [],
+        durationMs: spec.output === 'none' ? (o.solveMs ?? 10) : 10,
         cacheExport: exported ? 'exported' : 'skipped',
       })
     },
     login: (_registries, _u, _p) => ({ env: { DOCKER_CONFIG: '/fake' }, dir: '/fake', cleanup: () => undefined }),
   }
-  return { port, builds, builders, removed }
+  return { port, builds, solves, builders, removed }
 }
 
 /** A process port that refuses: the orchestrator starts no process itself (buildx and stores are ports). */

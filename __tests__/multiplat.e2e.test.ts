@@ -114,6 +114,13 @@ describe('day 1: one job per platform, then the merge', () => {
     expect(errors).toHaveLength(1)
     expect(errors[0]!.message).toContain(`no image for platform linux/arm64 (${dated}_linux_arm64)`)
     expect(early.stdout).not.toMatch(/\n\s+at /) // no stack trace
+    // The report of the failed merge says what happened: the missing part and its job, nothing assembled, reused or pushed.
+    const s = early.summary
+    expect(s).toMatch(/^### ❌ conda image failed/m)
+    expect(s).toContain(`no image for platform linux/arm64 \\(${dated.replace(/[-_]/g, (c) => `\\${c}`)}\\_linux\\_arm64\\)`)
+    expect(s).toContain('build\\-platforms: linux/arm64')
+    expect(s).toContain('| Push | ❌ the run failed: nothing was pushed |')
+    expect(s).not.toMatch(/assembled|reused|🔨|Pushed tags|\| Base |\| Pull \|/)
   })
 
   it('the arm64 job pushes only arm64 images', async () => {

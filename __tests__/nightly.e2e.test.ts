@@ -68,8 +68,14 @@ describe('nightly base job', () => {
     expect(await listTags(repo)).toEqual([...before, dry.outputs['base-tag']!].sort())
     expect(dry.summary).toContain(`base-${hash12}-20261003`)
 
-    ok(await runAction({ ...prune, prune: 'true' }, at('2026-11-20')))
+    const pruned = ok(await runAction({ ...prune, prune: 'true' }, at('2026-11-20')))
     const after = await listTags(repo)
+    // The report's size trend does not list the tag this run's retention deleted; the retention section does, as deleted.
+    const trend = /\*\*Size trend\*\*[\s\S]*?(?=\n#### )/.exec(pruned.summary)?.[0] ?? ''
+    const retention = /#### Retention[\s\S]*$/.exec(pruned.summary)?.[0] ?? ''
+    expect(trend).toContain(`base-${hash12}-20261004`)
+    expect(trend).not.toContain(`base-${hash12}-20261003`)
+    expect(retention).toMatch(new RegExp(`base-${hash12}-20261003\`[^\n]*🗑️ deleted`))
     // kept: today's and the newest other (keep-latest 2); protected: 20261001 (digest shared with keep-me)
     expect(after).toContain(`base-${hash12}-20261120`)
     expect(after).toContain(`base-${hash12}-20261004`)

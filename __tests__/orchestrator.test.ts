@@ -426,5 +426,9 @@ describe('a registry that gives an implausible size for the pushed image', () =>
     expect(r.outputs['image-size']).toBe('')
     const implausible = warnings(r).filter((w) => /implausible size/.test(w))
     expect(implausible.filter((w) => w.startsWith('Could not read the image size'))).toHaveLength(1)
+    // The report says the size is unknown and why, not "not measured" as if no read was made.
+    const sizeRow = r.summaries[0]!.split('\n').find((l) => l.startsWith('| Size |'))
+    expect(sizeRow).toMatch(/unknown — the registry gave a size no image could have/)
+    expect(r.summaries[0]).not.toMatch(/not measured|Infinity|NaN/)
   })
 })

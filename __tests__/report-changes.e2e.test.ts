@@ -55,6 +55,10 @@ describe('every package change in the report (stand-in micromamba, bundled templ
     expect(s).toMatch(/\| `zlib` \| 1\.3 \| – \| \u2212[\d.]+ kB \(gone\) \|/)
     // the packages section's count agrees with the largest-packages table
     expect(s).toContain('3 conda packages,')
+    // the template's steps are named by the command they run: no mount flags, no heredoc marker
+    expect(s).toMatch(/\| `\[solve \d\/\d\] RUN micromamba install [^`]*` \| base \|/)
+    expect(s).not.toMatch(/RUN --mount|<<'?EOF/)
+    if (process.env.E2E_DUMP) writeFileSync(process.env.E2E_DUMP, s)
   })
 })
 

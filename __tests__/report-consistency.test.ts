@@ -52,6 +52,12 @@ const state = fc.record({
   parts: fc.subarray(['linux_amd64', 'linux_arm64']),
   /** mode: merge — a failure after the base's index was pushed (the application's index failed). */
   appIndexFails: fc.boolean(),
+  /** A reused base's recorded build time (its label), when it has one. */
+  recordedMs: fc.option(fc.integer({ min: 1, max: 30 * 24 * 3600 * 1000 }), { nil: undefined }),
+  /** What a node that has the compared image pulls: changed bytes of the final image (and of a new base), when measured. */
+  changedBytes: fc.option(fc.tuple(fc.nat(5_000_000), fc.nat(5_000_000)), { nil: undefined }),
+  /** Package changes of a new base against the previous one (its size manifest), when measured. */
+  packageChanges: fc.option(fc.integer({ min: 1, max: 7 }), { nil: undefined }),
 })
 const PLATFORMS = 'linux/amd64\nlinux/arm64'
 
@@ -119,7 +125,42 @@ function simulate(s: State): { record: RunRecord; tags: string[] } | undefined {
     previousTag: prev.tag,
     changes: prev.hash12 === hash12(HASH) ? [] : [{ section: 'dependencies', kind: 'added' as const, item: 'x' }],
   }
-  const measured = { trend: mine.map((t) => ({ tag: t.tag, bytes: 100 })).reverse(), changes }
+  // What the Measure phase reads, as it reads it: a reused base's label early (also when a later phase fails), the rest after the builds.
+  const measuredAfterBuilds = !failing && s.mode !== 'plan'
+  const baseBuilt = builds.some((b) => b.kind === 'base')
+  const changed = (against: string) =>
+    s.changedBytes && {
+      against,
+      changed: Math.min(...s.changedBytes),
+      total: Math.max(...s.changedBytes),
+      platforms: [{ platform: 'linux/amd64', changed: Math.min(...s.changedBytes), total: Math.max(...s.changedBytes), compared: true }],
+    }
+  const packageChanges =
+    measuredAfterBuilds && baseBuilt && prev && s.packageChanges
+      ? Array.from({ length: s.packageChanges }, (_, i) => ({
+          name: `pkg${i}`,
+          kind: 'updated' as const,
+          before: { name: `pkg${i}`, version: '1.0', size: 100 },
+          after: { name: `pkg${i}`, version: '1.1', size: 100 + i },
+          delta: i,
+        }))
+      : undefined
+  const measured = {
+    trend: mine.map((t) => ({ tag: t.tag, bytes: 100 })).reverse(),
+    changes,
+    ...(plan.choice.action === 'reuse' && s.recordedMs !== undefined ? { reusedBuildMs: s.recordedMs } : {}),
+    ...(measuredAfterBuilds && s.changedBytes
+      ? {
+          changedBytes: {
+            final: changed(`${image}:main@sha256:${'1'.repeat(64)}`),
+            ...(baseBuilt && plan.app && prev ? { base: changed(`${image}:${prev.tag}@sha256:${'2'.repeat(64)}`) } : {}),
+          },
+        }
+      : {}),
+    ...(packageChanges
+      ? { packages: { largest: [], count: packageChanges.length, total: 1000, changes: { previousTag: prev!.tag, list: packageChanges } } }
+      : {}),
+  }
   return { record: { ...base, fp, plan, builds, pushed, built, measured, retention, ...(phase ? { failure: failure(phase) } : {}) }, tags }
 }
 
@@ -197,12 +238,34 @@ test.prop([state], { numRuns: 500 })(
         expect(md).not.toMatch(/already existed|Base reused/)
         if (!record.failure) expect(md).toMatch(/assembled/)
       }
+      // What reuse saved is said only of a base this run reused (never beside a base build), and only when its label recorded it.
+      const savedRow = /^\| Reuse saved \|/m.test(md)
+      expect(savedRow).toBe(data.base?.outcome === 'reused' && record.measured?.reusedBuildMs !== undefined)
+      if (savedRow) expect(md).not.toMatch(/🔨|\| base \| |Why the base was/)
+      // Changed bytes and package changes: only with what they are about.
+      if (/^\| Base new layers \|/m.test(md)) expect(baseBuilt && !record.failure).toBe(true)
+      if (/^\| New layers \|/m.test(md)) expect(record.failure).toBeUndefined()
+      for (const m of md.matchAll(/^\| (?:Base )?New layers \| \*\*([^*]+)\*\* of its ([^ ]+ [a-zA-Z]+) /gm))
+        expect(parseBytes(m[1]!)).toBeLessThanOrEqual(parseBytes(m[2]!))
+      if (/packages? changed\*\*/.test(md)) {
+        expect(baseBuilt).toBe(true)
+        expect(md).not.toMatch(/Base reused|\| Base \| ♻️/)
+        // The count the headline gives is the list's.
+        expect(md).toContain(`**${record.measured!.packages!.changes!.list.length} package`)
+      }
       // What the failure report says was pushed is what was pushed.
       if (record.failure && record.pushed.length > 0) expect(md).toContain('the run failed after pushing')
     }
   },
   120_000,
 )
+
+/** `41.0 MB` → bytes (decimal units, as formatBytes writes them). */
+function parseBytes(t: string): number {
+  const m = /^([\d.]+) (B|kB|MB|GB|TB)$/.exec(t.trim())
+  if (!m) throw new Error(`not a size: ${t}`)
+  return Number(m[1]) * 1000 ** ['B', 'kB', 'MB', 'GB', 'TB'].indexOf(m[2]!)
+}
 
 // A fork pull request or `store: local` exports the build cache only to a local directory:
 // it is exported when the Actions cache took it, not because buildx wrote the directory.

@@ -71,7 +71,9 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
   if (stores.close) cleanup(stores.close)
   // With an application Dockerfile a build is certain: the builder and push access are checked while the action hashes and lists tags.
   const builderProbe = buildCertain(opts) ? probeBuilder({ opts, ctx }, dockerEnvironment(opts, builderLogin(opts, true), ports, cleanup), ports) : undefined
+  // Tracked: the checks run while the action hashes, and the Registries phase's time is theirs (marked alongside).
   const reach = startReachChecks({ opts, ctx, stores })
+  const reachWork = reach && timer.track(() => reach)
   const builderWork = builderProbe && timer.track(() => Promise.allSettled([builderProbe.inspected, builderProbe.sourceDate]))
   const pushChecks = startPushChecks({ opts, ctx, stores })
   const pushWork = pushChecks.size > 0 ? timer.track(() => Promise.allSettled([...pushChecks.values()])) : undefined
@@ -79,7 +81,7 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
   const fp = await timer.run('Environment hash', () => fingerprintPhase(inputs, ctx.workspace, ports))
   progress.fp = fp
   // A registry the run must push to and cannot reach stops it here, before the lookup and any build.
-  if (reach) await timer.run('Registries', () => reachPhase(reach, ports))
+  if (reach) await timer.run('Registries', () => reachPhase(reach, ports), reachWork)
   const lookup = await timer.run('Lookup', () => lookupPhase({ opts, envHash: fp.hash, tags: tags.promise, now: ctx.now }, ports), tags)
   const plan = planRun({ opts, ctx, envHash: fp.hash, lookup, platforms: inputs.platforms })
   progress.plan = plan

@@ -59,7 +59,7 @@ export async function appPhase(
       ports.log.info(displayCommand(spec))
       return runOneBuild('app', spec, { ...s, platforms: s.plan.job.platforms }, tc, ports)
     })
-    builds.push(buildReport('app', appRef, withTrial(outcome.outcome, trial), outcome.note))
+    builds.push(buildReport('app', appRef, withTrial(outcome.outcome, trial), outcome.note, opts.dockerfileContent))
     metadata = outcome.outcome.metadata
     // The store's digest of the tag and its size in one read (one round trip fewer than a HEAD, then a GET by digest).
     const stored = plan.pins.finalFromStore ? await pushedImage(s.stores.store, name, tag, ports.log, 'read the image size') : {}

@@ -17,6 +17,9 @@ import { pushedImage } from './measure.js'
 import { BASE_BUILD_PHASE } from './report-data.js'
 import { bundledBuild, type BundledBuild } from '../template/bundled.js'
 import type { ImageSize } from '../report/model.js'
+import { hash12 } from '../image/dated-tags.js'
+import { recordedBuildMs } from '../image/build-seconds.js'
+import { tolerate } from './timing.js'
 
 export interface BaseResult {
   readonly build?: BuildReport
@@ -64,6 +67,17 @@ export function baseSpec(s: RunState, tc: Toolchain, workDir: string, bundled?: 
   }
 }
 
+/**
+ * The build time the previous base of this very environment recorded (a refresh): a build
+ * that ran no step reproduces it, and carries its label. Undefined for another environment,
+ * a base without the label, or a failed read (a warning).
+ */
+async function carriedBuildMs(s: RunState, log: Pick<Ports['log'], 'warning'>): Promise<number | undefined> {
+  const prev = s.plan.previous
+  if (!prev || prev.hash12 !== hash12(s.fp.hash)) return undefined
+  return recordedBuildMs(await tolerate(log, 'read the labels of the previous base', () => s.stores.store.labels(s.opts.baseRepository, prev.tag)))
+}
+
 /** The base build's spec, its build context assembled (once: a smoke test's trial and the push use one). */
 export async function baseBuildSpec(s: RunState, tc: Toolchain, workDir: string): Promise<BuildSpec> {
   const { opts } = s
@@ -94,7 +108,8 @@ export async function basePhase(
       ports.log.info(plan.report.reason)
       const spec = prepared ?? (await baseBuildSpec(s, tc, workDir))
       ports.log.info(displayCommand(spec))
-      return runOneBuild('base', spec, { ...s, platforms: plan.job.platforms }, tc, ports)
+      // Without a trial, the base records how long it took to build (a trial's tested image has no such label: the pushed one must be the same).
+      return runOneBuild('base', spec, { ...s, platforms: plan.job.platforms }, tc, ports, trial ? undefined : { carried: () => carriedBuildMs(s, ports.log) })
     })
     build = buildReport('base', plan.base.tagRef, withTrial(outcome.outcome, trial), outcome.note, opts.baseDockerfile.content)
     metadata = outcome.outcome.metadata

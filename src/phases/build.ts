@@ -13,6 +13,7 @@ import type { RunState } from '../run/state.js'
 import type { Toolchain } from './builder.js'
 import type { SourceDate } from '../context/source-date.js'
 import { stepName } from '../buildx/step-name.js'
+import { buildSecondsLabel } from '../image/build-seconds.js'
 
 export type BuildPorts = Pick<Ports, 'buildx' | 'actionsCache' | 'log'>
 
@@ -32,15 +33,45 @@ async function buildRetrying(spec: BuildSpec, tc: Toolchain, ports: BuildPorts):
   }
 }
 
-/** Runs one build; with the Actions cache on, restores it first and saves it after. */
+/** A build that records how long it took; `carried`: the time an earlier base of the same environment recorded (what a build that ran no step reproduces). */
+export interface RecordTime {
+  readonly carried?: () => Promise<number | undefined>
+}
+
+/**
+ * A build whose image records how long it took (the base: what a later run that reuses it
+ * did not spend). The build runs first with no output — the result stays in the build cache,
+ * nothing is exported — then once more, every step from that cache, exported (and pushed)
+ * with the solve's time as a label of the image config (src/image/build-seconds.ts). A solve
+ * that ran no step (all from the cache) reproduces an earlier base: it carries that base's
+ * label (so a fully cached rebuild keeps its digest), or records nothing — its own time is
+ * not what the base took to build. Steps, cache hits and time in the report are the
+ * solve's (plus the export's).
+ */
+async function buildRecordingTime(spec: BuildSpec, tc: Toolchain, ports: BuildPorts, record: RecordTime): Promise<BuildOutcome> {
+  const solve = { ...spec, output: 'none' as const, cacheTo: undefined, metadataFile: spec.metadataFile.replace(/(\.json)?$/, '-solve.json') }
+  const solved = await ports.buildx.build(solve, { log: (l: string) => ports.log.output(l), env: tc.env })
+  const ran = solved.steps.some((st) => !st.cached)
+  const ms = ran ? solved.durationMs : await record.carried?.()
+  const labels = ms !== undefined ? [...spec.labels, buildSecondsLabel(ms)] : spec.labels
+  const exported = await buildRetrying({ ...spec, labels, noCache: false }, tc, ports)
+  return withTrial(exported, solved)
+}
+
+/**
+ * Runs one build; with the Actions cache on, restores it first and saves it after.
+ * `recordTime`: the image records how long its build took (buildRecordingTime).
+ */
 export async function runOneBuild(
   kind: 'base' | 'app',
   spec: BuildSpec,
   s: Pick<RunState, 'env' | 'ctx' | 'opts' | 'fp' | 'platforms'>,
   tc: Toolchain,
   ports: BuildPorts,
+  recordTime?: RecordTime,
 ): Promise<{ outcome: BuildOutcome; note?: string }> {
-  if (!tc.cache.actions) return { outcome: await buildRetrying(spec, tc, ports) }
+  const build = (sp: BuildSpec) => (recordTime ? buildRecordingTime(sp, tc, ports, recordTime) : buildRetrying(sp, tc, ports))
+  if (!tc.cache.actions) return { outcome: await build(spec) }
   const cacheLog = { info: (m: string) => ports.log.info(m), warning: (m: string) => ports.log.warning(m) }
   const plan = ports.actionsCache.plan({
     kind,
@@ -54,11 +85,7 @@ export async function runOneBuild(
   const restored = await ports.actionsCache.restore(plan, cacheLog)
   const hit = restored.hit === 'exact' || restored.hit === 'partial'
   const local = buildxLocalCacheArgs(plan.dir, s.opts.cacheMode)
-  const outcome = await buildRetrying(
-    { ...spec, cacheFrom: hit ? [...spec.cacheFrom, local.cacheFrom] : spec.cacheFrom, cacheTo: [...cacheTos(spec), local.cacheTo] },
-    tc,
-    ports,
-  )
+  const outcome = await build({ ...spec, cacheFrom: hit ? [...spec.cacheFrom, local.cacheFrom] : spec.cacheFrom, cacheTo: [...cacheTos(spec), local.cacheTo] })
   const finished = await ports.actionsCache.finish(plan.dir, cacheLog)
   const saved = finished.exported
     ? await ports.actionsCache.save(plan, { changed: finished.changed, maxBytes: s.opts.actionsCacheMaxBytes }, cacheLog)

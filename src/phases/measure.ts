@@ -19,6 +19,7 @@ import { comparableSizes } from '../sizes/size-measure.js'
 import type { Built, Measured, RunState } from '../run/state.js'
 import { changedBytesOf } from './changed-bytes.js'
 import { tolerate } from './timing.js'
+import { recordedBuildMs } from '../image/build-seconds.js'
 
 const TREND_POINTS = 8
 
@@ -34,6 +35,8 @@ export interface EarlyMeasure {
   readonly changes: Promise<Measured['changes']>
   readonly trend?: Promise<{ tag: string; bytes: number }[] | undefined>
   readonly packages?: Promise<PackagesReport | undefined>
+  /** A reused base: how long its build took, as its label records it. */
+  readonly reusedBuildMs?: Promise<number | undefined>
 }
 
 export function startEarlyMeasure(
@@ -49,6 +52,7 @@ export function startEarlyMeasure(
       ? after.then(() => tolerate(log, 'read the size of the previous base', () => stores.store.size(opts.baseRepository, prev.tag)))
       : undefined,
     changes: after.then(() => environmentChangesOf(s, log)),
+    ...(plan.choice.action === 'reuse' ? { reusedBuildMs: after.then(() => reusedBuildMs(s, log)) } : {}),
   }
   if (plan.choice.action !== 'reuse' || !baseDigest) return early
   const digest = baseDigest.catch(() => undefined)
@@ -79,8 +83,15 @@ export async function measurePhase(
   // What was not started early starts now (the reads that need no build: startEarlyMeasure).
   const started = early ?? startEarlyMeasure(s, undefined, log)
   // Independent registry reads: run them at once.
-  const [read, previousBase, changes, trend, baseSize, packages] = await Promise.all([
-    built.final.size ?? tolerate(log, 'read the image size', () => sizeStore.size(built.final.name, measuredRef)),
+  // A registry that gives a size no image could have: the size is unknown, and the report says why.
+  let implausible = false
+  const flagged = <T>(p: Promise<T>): Promise<T> =>
+    p.catch((e: unknown) => {
+      implausible ||= isImplausibleSize(e)
+      throw e
+    })
+  const [read, previousBase, changes, trend, baseSize, packages, reusedBuild] = await Promise.all([
+    built.final.size ?? tolerate(log, 'read the image size', () => flagged(sizeStore.size(built.final.name, measuredRef))),
     started.previousBase,
     started.changes,
     started.trend ?? trendOf(s, log, plan.base.tag === plan.choice.tag ? built.base.size : undefined),
@@ -91,6 +102,7 @@ export async function measurePhase(
         ))
       : undefined,
     started.packages ?? basePackages(s, built.base, log),
+    started.reusedBuildMs,
   ])
   const size = read ? { ...read, ref: built.final.ref } : undefined
   ports.results.setOutput(Outputs.ImageSize, size ? String(size.total) : '')
@@ -99,7 +111,24 @@ export async function measurePhase(
     plan.app && size && appCompareTo ? appLayers(s, built, size, appCompareTo, log) : undefined,
     changedBytesOf(s, built, { previousBase, app: appCompareTo }, ports),
   ])
-  return { size, compareTo: plan.app ? appCompareTo : previousBase, changes, trend, base, packages, ...(layers ? { layers } : {}), changedBytes }
+  return {
+    size,
+    compareTo: plan.app ? appCompareTo : previousBase,
+    changes,
+    trend,
+    base,
+    packages,
+    ...(layers ? { layers } : {}),
+    changedBytes,
+    ...(reusedBuild !== undefined ? { reusedBuildMs: reusedBuild } : {}),
+    ...(!size && implausible ? { sizeImplausible: true } : {}),
+  }
+}
+
+/** How long the reused base took to build when it was built, from its label (none on a base built before the label existed). */
+async function reusedBuildMs(s: Pick<RunState, 'opts' | 'plan' | 'stores'>, log: Pick<Ports['log'], 'warning'>): Promise<number | undefined> {
+  const labels = await tolerate(log, 'read the labels of the reused base', () => s.stores.store.labels(s.opts.baseRepository, s.plan.base.tag))
+  return recordedBuildMs(labels)
 }
 
 /** Layers of each list shown. */

@@ -108,6 +108,7 @@ function baseReport(r: RunRecord): ReportData['base'] {
     size: measured?.base?.size,
     compareTo: measured?.base?.compareTo,
     ...(measured?.changedBytes?.base ? { changedBytes: measured.changedBytes.base } : {}),
+    ...(outcome === 'reused' && measured?.reusedBuildMs !== undefined ? { savedMs: measured.reusedBuildMs } : {}),
   }
 }
 
@@ -130,6 +131,7 @@ function finalReport(built: Built, measured: Measured): NonNullable<ReportData['
     ref,
     digest,
     size: measured.size,
+    ...(!measured.size && measured.sizeImplausible ? { sizeImplausible: true } : {}),
     compareTo: measured.compareTo,
     ...(unchangedFrom ? { unchangedFrom } : {}),
     ...(measured.layers ? { layers: measured.layers } : {}),

@@ -220,11 +220,15 @@ export interface ReportData {
     readonly compareTo?: ImageSize
     /** A new base next to an application image: what a node that has the previous base pulls. */
     readonly changedBytes?: ChangedBytes
+    /** A reused base whose label records its build time: how long it took when it was built (the time this run did not spend), in milliseconds. */
+    readonly savedMs?: number
   }
   readonly final?: {
     readonly ref: string
     readonly digest?: string
     readonly size?: ImageSize
+    /** No size: the registry gave one no image could have (a fault of the registry, warned about). */
+    readonly sizeImplausible?: boolean
     /** Image compared against (previous dated base, or `compare-to`). */
     readonly compareTo?: ImageSize
     /** A reference that already had this digest (the tag before the push, or the compared image): nothing changed. */

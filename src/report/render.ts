@@ -276,7 +276,13 @@ function baseRows(d: ReportData, b: Base, caps: Caps): string[][] {
   if (b.ref && !b.outcome.startsWith('would') && !shownAsImage) rows.push(['Base image', code(shortDigests(b.ref), caps.str)])
   if (b.size) rows.push(['Base size', sizeText(b.size, b.compareTo, caps)])
   if (b.changedBytes) rows.push(['Base new layers', changedBytesText(b.changedBytes, shortDigests, caps.str)])
+  if (b.outcome === 'reused' && b.savedMs !== undefined) rows.push(['Reuse saved', savedText(b)])
   return rows
+}
+
+/** The time the reused base's own build took (its label): what this run did not spend. */
+function savedText(b: Base): string {
+  return `⏱️ **${formatDuration(b.savedMs!)}** not spent — what building ${code(b.tag, 80)} took when it was built (without its export and push)`
 }
 
 function tagState(b: Base): string {
@@ -309,7 +315,7 @@ function mainTable(d: ReportData, caps: Caps): string {
     const digest = f.digest && !f.ref.includes(f.digest) ? ` · digest ${code(shortDigests(f.digest), 80)}` : ''
     const unchanged = f.unchangedFrom ? ` · unchanged (same digest as ${code(shortDigests(f.unchangedFrom), caps.str)})` : ''
     rows.push([plan ? 'Image (planned)' : 'Image', `${code(shortDigests(f.ref), caps.str)}${digest}${unchanged}`])
-    rows.push(['Size', sizeText(f.size, f.compareTo, caps)])
+    rows.push(['Size', !f.size && f.sizeImplausible ? IMPLAUSIBLE : sizeText(f.size, f.compareTo, caps)])
     if (f.changedBytes) rows.push(['New layers', changedBytesText(f.changedBytes, shortDigests, caps.str)])
   }
   rows.push(['Cache', cacheText(d)])
@@ -341,6 +347,10 @@ function percent(n: number, total: number, digits: number): string {
   if (total <= 0) return '–'
   return `${((n / total) * 100).toFixed(digits)}%`
 }
+
+/** The final image's size when the registry gave one no image could have. */
+const IMPLAUSIBLE =
+  '⚠️ unknown — the registry gave a size no image could have (its layers add up to more than any image holds, or are not whole numbers of bytes); nothing is compared or budgeted with it'
 
 function sizeText(size: ImageSize | undefined, cmp: ImageSize | undefined, caps: Caps): string {
   if (!size) return 'not measured'

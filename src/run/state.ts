@@ -70,6 +70,10 @@ export interface Measured {
   readonly changedBytes?: { readonly base?: ChangedBytes; readonly final?: ChangedBytes }
   /** A new base next to the application image: its size and the previous base's. */
   readonly base?: { readonly size: ImageSize; readonly compareTo?: ImageSize }
+  /** A reused base: how long its build took when it was built (its label), in milliseconds. */
+  readonly reusedBuildMs?: number
+  /** The registry gave the final image a size no image could have: its size is unknown. */
+  readonly sizeImplausible?: boolean
 }
 
 /** The state the report phase renders. */

@@ -101,6 +101,8 @@ export const Labels = {
   SizeManifest: 'io.github.conda-image-action.size-manifest',
   /** The lines of the hashed requirement files (not hashed): "why rebuilt" shows which requirements changed. */
   EnvFiles: 'io.github.conda-image-action.env-files',
+  /** How long the base's build took, in seconds (its solve: the build without the export and push); read back when a run reuses the base. */
+  BuildSeconds: 'io.github.conda-image-action.build-seconds',
   Source: 'org.opencontainers.image.source',
   Revision: 'org.opencontainers.image.revision',
   Created: 'org.opencontainers.image.created',

@@ -7,7 +7,7 @@
 import { formatName } from '../image/reference.js'
 import type { Ports } from '../ports/index.js'
 import type { RunState } from '../run/state.js'
-import { SBOM_FILE, SBOM_MEDIA_TYPE } from '../sbom/cyclonedx.js'
+import { SBOM_FILE, SBOM_MEDIA_TYPE } from '../sbom/files.js'
 import type { PlatformSbom } from '../sbom/image-sbom.js'
 import { Outputs } from '../vocabulary/constants.js'
 import { tolerate } from './timing.js'

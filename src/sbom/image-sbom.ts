@@ -6,7 +6,8 @@
 
 import path from 'node:path'
 import { CONFIG_MAX_BYTES, lastLayerTar, sizeManifestPath, tarFile, type Descriptor, type ManifestPort } from '../sizes/read.js'
-import { EXPLICIT_FILE, parseSbom, SBOM_FILE, type ParsedSbom } from './cyclonedx.js'
+import type { ParsedSbom } from './cyclonedx.js'
+import { EXPLICIT_FILE, SBOM_FILE } from './files.js'
 
 /** The SBOM file is read when it is at most this big (a real environment's is well under 1 MiB)… */
 export const MAX_SBOM_BYTES = 16 << 20
@@ -83,7 +84,8 @@ export async function readImageSboms(port: ManifestPort, ref: string): Promise<P
     const bytes = await tarFile(layer.tar, `${dir}/${SBOM_FILE}`, MAX_SBOM_BYTES).catch(() => undefined)
     if (!bytes) continue
     const lock = await tarFile(layer.tar, `${dir}/${EXPLICIT_FILE}`, MAX_SBOM_BYTES).catch(() => undefined)
-    const parsed = parseSbom(bytes)
+    // The CycloneDX library and packageurl-js load only when a base has an SBOM.
+    const parsed = (await import('./cyclonedx.js')).parseSbom(bytes)
     const word = (v: unknown): v is string => typeof v === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(v)
     const platform =
       p.platform ??

@@ -10,7 +10,7 @@
 // - retention deleting the base leaves none of its referrers.
 
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { PackageURL } from 'packageurl-js'
@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runAction, succeeded } from '../__fixtures__/action-runner.js'
 import { BUSYBOX, REGISTRY, epochOf, getManifest, listTags, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
 import { pushStandin, type Standin } from '../__fixtures__/standin.js'
+import { pushTwoPlatformBusybox } from '../__fixtures__/multiplat.js'
 import { parseSbom } from '../src/sbom/cyclonedx.js'
 
 const SBOM = 'application/vnd.cyclonedx+json'
@@ -187,5 +188,78 @@ describe('the base SBOM as an OCI referrer (stand-in micromamba, bundled templat
     const newSubject = (await platformManifests(repo, newer.outputs['base-tag']!))[0]!
     expect(tags).toContain(newSubject.replace(':', '-'))
     expect(newer.outputs.sbom).toMatch(/@sha256:/)
+  })
+})
+
+// A custom base Dockerfile that follows the contract (the size manifest label, and the SBOM
+// next to the size manifest in the last layer), built for two platforms in one job; and one
+// that does not. No RUN steps: arm64 is never executed here (see __fixtures__/multiplat.ts).
+describe('a custom base that follows the contract, two platforms; one that does not', () => {
+  const repo = uniqueRepo('sbomcustom')
+  const fromRepo = uniqueRepo('sbomcustom-from')
+  const image = `${REGISTRY}/${repo}`
+  const purl = 'pkg:conda/zlib@1.3.1?build=h4ab18f5_1&channel=conda-forge&subdir=linux-64'
+  const doc = JSON.stringify({
+    bomFormat: 'CycloneDX',
+    specVersion: '1.6',
+    version: 1,
+    components: [{ type: 'library', 'bom-ref': purl, name: 'zlib', version: '1.3.1', purl }],
+  })
+  let ws: string
+  let from: string
+
+  beforeAll(async () => {
+    await requireStack()
+    from = await pushTwoPlatformBusybox(fromRepo)
+    ws = mkdtempSync(path.join(os.tmpdir(), 'ws-sbomcustom-'))
+    writeFileSync(path.join(ws, 'environment.yml'), 'channels: [conda-forge]\ndependencies: [zlib=1.3.1]\n')
+    mkdirSync(path.join(ws, 'cia'))
+    writeFileSync(path.join(ws, 'cia', 'sizes.json'), '{"version":1,"packages":[{"name":"zlib","version":"1.3.1","size":1000}]}\n')
+    writeFileSync(path.join(ws, 'cia', 'sbom.cdx.json'), doc)
+    writeFileSync(path.join(ws, 'cia', 'explicit.txt'), '@EXPLICIT\n')
+    const common = 'ARG BASE_FROM\nFROM ${BASE_FROM}\nARG ENVIRONMENT_FILE=environment.yml\nCOPY ${ENVIRONMENT_FILE} /opt/conda/environment.yml\n'
+    writeFileSync(
+      path.join(ws, 'contract.Dockerfile'),
+      `${common}COPY cia/ /opt/conda/etc/conda-image-action/\nLABEL io.github.conda-image-action.size-manifest=/opt/conda/etc/conda-image-action/sizes.json\n`,
+    )
+    writeFileSync(path.join(ws, 'plain.Dockerfile'), common)
+  })
+  afterAll(async () => {
+    await removeRepo(repo)
+    await removeRepo(fromRepo)
+    if (ws) rmSync(ws, { recursive: true, force: true })
+  })
+
+  it('each platform manifest gets its SBOM; `sbom` names the first platform’s; without the contract, nothing and no warning', async () => {
+    const inputs = { image, platforms: 'linux/amd64,linux/arm64', 'base-build-args': `BASE_FROM=${from}` }
+    const r = succeeded(
+      await runAction({ ...inputs, 'base-dockerfile': 'contract.Dockerfile' }, { cwd: ws, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-20') } }),
+    )
+    const top = (await getManifest(repo, r.outputs['base-tag']!))!
+    const images = top.body.manifests!.filter((d) => d.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest')
+    expect(images.map((d) => `${d.platform!.os}/${d.platform!.architecture}`).sort()).toEqual(['linux/amd64', 'linux/arm64'])
+    const artifacts: Record<string, string> = {}
+    for (const d of images) {
+      const index = (await getManifest(repo, d.digest.replace(':', '-')))!
+      const listed = index.body.manifests as unknown as { digest: string; artifactType: string }[]
+      expect(listed.map((x) => x.artifactType)).toEqual([SBOM])
+      const artifact = (await getManifest(repo, listed[0]!.digest))!.body as unknown as { subject: { digest: string }; layers: { digest: string }[] }
+      expect(artifact.subject.digest).toBe(d.digest)
+      expect((await blob(repo, artifact.layers[0]!.digest)).toString()).toBe(doc)
+      artifacts[`${d.platform!.os}/${d.platform!.architecture}`] = listed[0]!.digest
+    }
+    expect(r.outputs.sbom).toBe(`${image}@${artifacts['linux/amd64']}`)
+    expect(r.outputs.lock).toBe('/opt/conda/etc/conda-image-action/explicit.txt')
+    expect(r.annotations.filter((a) => a.level === 'warning')).toEqual([])
+
+    const before = (await listTags(repo)).filter((t) => t.startsWith('sha256-'))
+    const plain = succeeded(
+      await runAction({ ...inputs, 'base-dockerfile': 'plain.Dockerfile' }, { cwd: ws, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-21') } }),
+    )
+    expect(plain.outputs['base-reused']).toBe('false')
+    expect(plain.outputs.sbom ?? '').toBe('')
+    expect(plain.outputs.lock ?? '').toBe('')
+    expect(plain.annotations.filter((a) => a.level === 'warning')).toEqual([])
+    expect((await listTags(repo)).filter((t) => t.startsWith('sha256-'))).toEqual(before)
   })
 })

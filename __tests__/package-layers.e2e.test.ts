@@ -195,8 +195,9 @@ describe('package layers of the bundled template (stand-in micromamba, real Buil
     const layered = build('layered', BASE, { epoch: epochOf('2026-03-01'), dockerfile: single, target: 'runtime', push: false })
     const [a, b] = [await prefixTree(one), await prefixTree(layered)]
     expect(a.size).toBeGreaterThan(50)
-    // the size manifest is the template's own last layer, not part of the installed prefix
-    expect(b.delete('opt/conda/etc/conda-image-action/sizes.json')).toBe(true)
+    // the size manifest, the SBOM and the lock are the template's own last layer, not part of the installed prefix
+    for (const f of ['sizes.json', 'sbom.cdx.json', 'explicit.txt', 'requirements.lock.txt'])
+      expect(b.delete(`opt/conda/etc/conda-image-action/${f}`), f).toBe(true)
     expect([...b.keys()].sort()).toEqual([...a.keys()].sort())
     for (const [name, entry] of a) expect({ name, ...b.get(name) }).toEqual({ name, ...entry })
     expect(a.get('opt/conda/lib/libnumpy.so')).toMatchObject({ type: 'symlink', link: 'libnumpy.so.2.1' })

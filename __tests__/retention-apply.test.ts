@@ -224,3 +224,69 @@ describe('selectBackend', () => {
     else expect(messages).toEqual([])
   })
 })
+
+describe('referrers (SBOMs) go with the base they refer to, never alone', () => {
+  const old = 'base-aaaaaaaaaaaa-20250101'
+  const kept = 'base-aaaaaaaaaaaa-20260314'
+  const referrer = (subject: string) => `sha256:${'f'.repeat(56)}${subject.slice(-8)}`
+  const index = (subject: string) => `sha256:${'e'.repeat(56)}${subject.slice(-8)}`
+  const lister = (calls: string[]) => (subject: string) => {
+    calls.push(subject)
+    return Promise.resolve([referrer(subject), index(subject)])
+  }
+
+  it('the deleted digest and its platform manifests are the subjects; a child a kept index lists is not', () => {
+    const p = planRetention(
+      [
+        { tag: kept, digest: d(100), children: [d(101), d(3)] },
+        { tag: old, digest: d(1), children: [d(2), d(3)] },
+        { tag: `sha256-${d(2).slice(7)}`, digest: index(d(2)), children: [referrer(d(2))] },
+      ],
+      { prefix: 'base-', keepLatest: 1, keepDays: 30, protectTags: [], today: TODAY },
+    )
+    expect(p.delete.map((e) => [e.digest, e.subjects])).toEqual([[d(1), [d(1), d(2)]]])
+  })
+
+  it('deletes the referrers of each subject right after the subject, through the backend', async () => {
+    const p = planRetention(
+      [
+        { tag: kept, digest: d(100) },
+        { tag: old, digest: d(1), children: [d(2)] },
+      ],
+      { prefix: 'base-', keepLatest: 1, keepDays: 30, protectTags: [], today: TODAY },
+    )
+    const b = recorder(() => 'deleted')
+    const listed: string[] = []
+    const r = await applyRetention(p, b, 'true', {}, lister(listed))
+    expect(b.calls).toEqual([d(1), referrer(d(1)), index(d(1)), referrer(d(2)), index(d(2))])
+    expect(listed).toEqual([d(1), d(2)])
+    expect(r.error).toBeUndefined()
+  })
+
+  it('a base not deleted (unsupported, denied, failed) keeps its referrers; dry-run lists none', async () => {
+    for (const outcome of ['unsupported', 'denied', new Error('HTTP 500')] as const) {
+      const b = recorder(() =>
+        outcome instanceof Error
+          ? (() => {
+              throw outcome
+            })()
+          : outcome,
+      )
+      const listed: string[] = []
+      await applyRetention(plan(1), b, 'true', {}, lister(listed))
+      expect(listed).toEqual([])
+      expect(b.calls).toEqual([d(1)])
+    }
+    const listed: string[] = []
+    const b = recorder(() => 'deleted')
+    await applyRetention(plan(1), b, 'dry-run', {}, lister(listed))
+    expect([listed, b.calls]).toEqual([[], []])
+  })
+
+  it('a referrer listing that fails is a problem of the report, not a stop', async () => {
+    const b = recorder(() => 'deleted')
+    const r = await applyRetention(plan(2), b, 'true', {}, () => Promise.reject(new Error('registry down')))
+    expect(r.deleted).toHaveLength(2)
+    expect(r.error).toContain('could not delete the referrers of')
+  })
+})

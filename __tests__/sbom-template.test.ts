@@ -1,7 +1,7 @@
 // The bundled template's SBOM and lock generator ("SBOM and lock" block of
 // templates/base.Dockerfile), run for real with the machine's sh and awk over conda-meta
 // records and dist-info directories written here, and its output read by the action's
-// parser (src/sbom/document.ts). The e2e test builds the template with the stand-in.
+// parser (src/sbom/cyclonedx.ts). The e2e test builds the template with the stand-in.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -9,7 +9,7 @@ import path from 'node:path'
 import fc from 'fast-check'
 import { PackageURL } from 'packageurl-js'
 import { afterEach, describe, expect, it } from 'vitest'
-import { parseSbom, type ParsedSbom } from '../src/sbom/sbom-check.js'
+import { parseSbom, type ParsedSbom } from '../src/sbom/cyclonedx.js'
 
 const TEMPLATE = readFileSync(path.join(import.meta.dirname, '..', 'templates', 'base.Dockerfile'), 'utf8')
 const BLOCK = TEMPLATE.slice(TEMPLATE.indexOf('# >>> SBOM and lock'), TEMPLATE.indexOf('# <<< SBOM and lock <<<'))

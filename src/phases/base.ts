@@ -14,6 +14,7 @@ import type { Toolchain } from './builder.js'
 import type { ReadsBeforeBuilds } from './reads.js'
 import type { PhaseTimer } from './timing.js'
 import { pushedImage } from './measure.js'
+import { sbomPhase } from './sbom.js'
 import { BASE_BUILD_PHASE } from './report-data.js'
 import { bundledBuild, type BundledBuild } from '../template/bundled.js'
 import type { ImageSize } from '../report/model.js'
@@ -127,5 +128,7 @@ export async function basePhase(
   const ref = plan.pins.baseByDigest ? formatReference(repo, plan.base.tag, digest) : plan.base.tagRef
   ports.results.setOutput(Outputs.BaseImage, ref)
   ports.results.setOutput(Outputs.BaseReused, String(plan.choice.action === 'reuse'))
+  // The SBOM as a referrer of the pushed base (or the one a reused base has): `sbom`, `lock`.
+  await sbomPhase(s, { digest, built: build !== undefined }, ports)
   return { build, metadata, ref, digest, ...(size ? { size } : {}) }
 }

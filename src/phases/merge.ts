@@ -8,6 +8,7 @@ import type { Ports } from '../ports/index.js'
 import { formatReference } from '../image/reference.js'
 import type { Built, RunState } from '../run/state.js'
 import { cacheTotals } from './build.js'
+import { sbomPhase } from './sbom.js'
 
 /** `progress`: every reference written, as it is written (what a failure report says was pushed). */
 export async function mergePhase(s: RunState, ports: Pick<Ports, 'log' | 'results'>, progress: { pushed: string[] } = { pushed: [] }): Promise<Built> {
@@ -43,5 +44,7 @@ export async function mergePhase(s: RunState, ports: Pick<Ports, 'log' | 'result
   const pushed = [...progress.pushed]
   results.setOutput(Outputs.Tags, pushed.join('\n'))
   results.setOutput(Outputs.Metadata, '')
+  // The jobs attached each platform's SBOM to its manifest: the outputs name what they attached.
+  await sbomPhase(s, { digest: merged.base.digest, built: false }, ports)
   return { builds: [], base: { ref: baseRef, digest: merged.base.digest }, final: { ...final, ref }, pushed }
 }

@@ -38,7 +38,15 @@ async function prune(s: RunState, mode: 'dry-run' | 'true', ports: Pick<Ports, '
           packageName: repo.repository.split('/').slice(1).join('/'),
         })
       : distributionBackend(registry, repo)
-  const report = await applyRetention(planRetention(infos, policy), backend, mode, retentionLog)
+  // A deleted base's referrers (its SBOMs) go right after it: by the referrers API or the tag schema's index.
+  const referrers = stores.referrers
+  const lister = referrers
+    ? async (subject: string) => {
+        const found = await referrers.list(repo, subject)
+        return [...found.referrers.map((r) => r.digest), ...(found.tagIndex ? [found.tagIndex] : [])]
+      }
+    : undefined
+  const report = await applyRetention(planRetention(infos, policy), backend, mode, retentionLog, lister)
   if (report.error) log.warning(`Retention: ${report.error}`)
   return report
 }

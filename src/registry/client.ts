@@ -573,7 +573,7 @@ export class RegistryClient {
 
   /**
    * Uploads a small blob (monolithic: POST, then PUT with its digest) unless the registry
-   * has it already. Returns its digest. Used for referrer artifacts (src/registry/referrers.ts).
+   * has it already. Returns its digest. Used for referrer artifacts (referrers.ts).
    */
   async pushBlob(name: ImageName, bytes: Buffer): Promise<string> {
     const reg = this.reg(name)
@@ -623,10 +623,10 @@ export class RegistryClient {
   async pushManifest(name: ImageName, ref: string, body: Buffer, mediaType: string): Promise<{ digest: string; ociSubject?: string }> {
     const reg = this.reg(name)
     const digest = sha256Digest(body)
-    const what = `push the manifest ${name.repository}:${ref}`
+    const what = `push the manifest ${name.repository}${validDigest(ref) ? '@' : ':'}${ref}`
     const res = await this.transport.send(reg, {
       method: 'PUT',
-      url: this.url(reg, `${name.repository}/manifests/${encodeURIComponent(ref)}`),
+      url: this.url(reg, `${name.repository}/manifests/${validDigest(ref) ? ref : encodeURIComponent(ref)}`),
       headers: { 'content-type': mediaType },
       body,
       scope: repositoryScope(name.repository, ['pull', 'push']),

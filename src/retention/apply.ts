@@ -35,11 +35,44 @@ function describe(e: RetentionEntry): string {
   return `${tagsOf(e).join(', ')} (${e.digest ?? 'unknown digest'}${age})`
 }
 
+/**
+ * The referrers of a manifest to delete with it (the artifacts, then the referrers tag
+ * schema's index when there is one), by digest; [] when it has none.
+ */
+export type ReferrerLister = (subject: string) => Promise<readonly string[]>
+
+/**
+ * `referrers`: lists what refers to a deleted digest (and its platform manifests, the entry's
+ * `subjects`); those are deleted right after it through the same backend — never before,
+ * never alone.
+ */
+/** The referrers of a deleted entry's subjects, deleted through the backend; a failure is a problem of the report, not a stop. */
+async function deleteReferrersOf(
+  e: RetentionDeleteEntry,
+  backend: RetentionBackend,
+  referrers: ReferrerLister | undefined,
+  log: RetentionLog,
+  problems: string[],
+): Promise<void> {
+  if (!referrers) return
+  for (const subject of e.subjects ?? []) {
+    try {
+      const digests = await referrers(subject)
+      let n = 0
+      for (const d of digests) if ((await backend.deleteDigest(d)) === 'deleted') n++
+      if (n > 0) log.info?.(`deleted ${n} referrer manifest(s) of ${subject} (SBOMs and their referrers index)`)
+    } catch (err) {
+      problems.push(`could not delete the referrers of ${subject}: ${errorMessage(err)}`)
+    }
+  }
+}
+
 export async function applyRetention(
   plan: RetentionPlan,
   backend: RetentionBackend,
   mode: 'dry-run' | 'true',
   log: RetentionLog = {},
+  referrers?: ReferrerLister,
 ): Promise<RetentionReport> {
   const base = { mode, backend: backend.name, kept: [...plan.keep], protected: [...plan.protect] }
   if (mode === 'dry-run') {
@@ -82,11 +115,13 @@ export async function applyRetention(
         failures = 0
         deleted.push(e)
         log.info?.(`deleted ${describe(e)}`)
+        await deleteReferrersOf(e, backend, referrers, log, problems)
         break
       case 'not-found':
         failures = 0
         deleted.push({ ...e, reason: `${e.reason ? `${e.reason}; ` : ''}already gone (not found)` })
         log.info?.(`already gone: ${describe(e)}`)
+        await deleteReferrersOf(e, backend, referrers, log, problems)
         break
       case 'unsupported':
       case 'denied': {

@@ -46,6 +46,11 @@ export interface RetentionDeleteEntry extends RetentionEntry {
   readonly ageDays: number
   /** True when the digest is an index (deleted before plain manifests). */
   readonly index?: boolean
+  /**
+   * The manifests whose OCI referrers (SBOMs) go with this digest once it is deleted: the
+   * digest and its platform manifests, less any that a surviving tag still names.
+   */
+  readonly subjects?: readonly string[]
 }
 
 export interface RetentionPlan {
@@ -89,7 +94,7 @@ export function planRetention(tags: readonly TagInfo[], policy: RetentionPolicy)
   const childrenOf = childrenByDigest(tags)
   const { byDigest, protectedTag } = candidatesByDigest(candidates)
   const protectedDigest = protection(byDigest, survivorTag, unknown, childrenOf)
-  return entries({ kept, candidates, byDigest, protectedTag, protectedDigest, childrenOf, keepLatest, keepDays })
+  return entries({ tags, kept, candidates, byDigest, protectedTag, protectedDigest, childrenOf, keepLatest, keepDays })
 }
 
 /** Tags of the prefix's units (dated tags and their parts, with their age) and every other tag; one entry per tag name (first wins). */
@@ -240,6 +245,7 @@ function protection(
 
 /** 4. The plan's entries: kept, deleted (by digest), protected. */
 function entries(a: {
+  tags: readonly TagInfo[]
   kept: Kept[]
   candidates: readonly Dated[]
   byDigest: ReadonlyMap<string, Dated[]>
@@ -277,10 +283,29 @@ function entries(a: {
     if (reason) protect.push(entry(c, reason))
   }
   protect.sort((x, y) => (y.ageDays ?? 0) - (x.ageDays ?? 0) || byTag(x, y))
+  withSubjects(del, a.tags, childrenOf)
   // Indexes before plain manifests: should a run stop half-way, no surviving index has lost
   // a child. Then oldest first.
   del.sort((x, y) => Number(!!y.index) - Number(!!x.index) || y.ageDays - x.ageDays || (x.digest < y.digest ? -1 : x.digest > y.digest ? 1 : 0))
   return { keep, delete: del, protect }
+}
+
+/**
+ * 5. The subjects of each deleted digest whose referrers are deleted with it: itself and its
+ * platform manifests, unless a tag that survives (any tag not deleted) names it or lists it.
+ */
+function withSubjects(del: RetentionDeleteEntry[], tags: readonly TagInfo[], childrenOf: ReadonlyMap<string, Set<string>>): void {
+  const gone = new Set(del.map((d) => d.digest))
+  const alive = new Set<string>()
+  for (const t of tags) {
+    if (!t.digest || gone.has(t.digest)) continue
+    alive.add(t.digest)
+    for (const c of t.children ?? []) alive.add(c)
+  }
+  for (const [i, d] of del.entries()) {
+    const subjects = [...new Set([d.digest, ...(childrenOf.get(d.digest) ?? [])])].filter((x) => !alive.has(x))
+    if (subjects.length > 0) del[i] = { ...d, subjects }
+  }
 }
 
 function entry(d: Dated, reason: string): RetentionEntry {

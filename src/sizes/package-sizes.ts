@@ -15,7 +15,7 @@ export function registryManifestPort(client: RegistryClient, name: ImageName): M
   return {
     manifest: async (ref) => {
       const m = await client.getManifest(name, ref)
-      return m && { digest: m.digest, manifest: m.manifest }
+      return m && { digest: m.digest, manifest: m.manifest, mediaType: m.mediaType, size: m.size }
     },
     blob: (digest, maxBytes) => client.blob(name, digest, maxBytes),
   }

@@ -3,12 +3,12 @@
 // taken from the tar — never the whole image.
 
 import { Labels } from '../vocabulary/constants.js'
-import { layerTar } from './layer-tar.js'
+import { layerTar, type LayerTar } from './layer-tar.js'
 import { MAX_MANIFEST_FILE_BYTES, MAX_MANIFEST_LAYER_BYTES, parseSizeManifest, tarMemberName, type PackageSize } from './manifest.js'
 
-const CONFIG_MAX_BYTES = 16 * 1024 * 1024
+export const CONFIG_MAX_BYTES = 16 * 1024 * 1024
 
-interface Descriptor {
+export interface Descriptor {
   readonly mediaType?: string
   readonly digest: string
   readonly size: number
@@ -18,7 +18,7 @@ interface Descriptor {
 
 /** What the reader needs from a registry (RegistryClient bound to one repository). */
 export interface ManifestPort {
-  manifest(ref: string): Promise<{ digest: string; manifest: unknown } | undefined>
+  manifest(ref: string): Promise<{ digest: string; manifest: unknown; mediaType?: string; size?: number } | undefined>
   blob(digest: string, maxBytes: number): Promise<Buffer>
 }
 
@@ -63,6 +63,27 @@ export async function tarFile(tar: Buffer, member: string, max: number): Promise
   return found
 }
 
+/** An image manifest's last layer as a tar, when it is small enough to read for the files the action puts there. */
+export async function lastLayerTar(port: ManifestPort, m: { layers?: Descriptor[] }, maxTar: number): Promise<LayerTar> {
+  const last = m.layers?.[m.layers.length - 1]
+  if (!last?.digest) return { missing: 'the image has no layers' }
+  if (!(last.size <= MAX_MANIFEST_LAYER_BYTES))
+    return { missing: `its last layer is ${last.size} bytes, more than the ${MAX_MANIFEST_LAYER_BYTES} read for a size manifest` }
+  try {
+    return layerTar(last.mediaType, await port.blob(last.digest, MAX_MANIFEST_LAYER_BYTES), maxTar)
+  } catch (e) {
+    return { missing: `its last layer (${last.mediaType ?? 'of an unknown media type'}) cannot be decompressed (${(e as Error).message})` }
+  }
+}
+
+/** The path the size manifest label names in an image config, or why there is none. */
+export function sizeManifestPath(config: unknown): { label: string; member: string } | { missing: string } {
+  const label = (config as { config?: { Labels?: Record<string, unknown> | null } } | null)?.config?.Labels?.[Labels.SizeManifest]
+  const member = typeof label === 'string' ? tarMemberName(label) : undefined
+  if (typeof label !== 'string' || !member) return { missing: `no ${Labels.SizeManifest} label` }
+  return { label, member }
+}
+
 /**
  * The size manifest of the image at `ref`, or why there is none. Reads the config and, when
  * the label names a manifest, the last layer if it is small; errors of the registry propagate.
@@ -70,23 +91,12 @@ export async function tarFile(tar: Buffer, member: string, max: number): Promise
 export async function readSizeManifest(port: ManifestPort, ref: string, platform?: string): Promise<SizeManifestRead> {
   const m = await imageManifest(port, ref, platform)
   if (!m?.config?.digest) return { missing: 'no image manifest for the platform' }
-  const config = JSON.parse((await port.blob(m.config.digest, CONFIG_MAX_BYTES)).toString('utf8')) as { config?: { Labels?: Record<string, unknown> | null } }
-  const label = config.config?.Labels?.[Labels.SizeManifest]
-  const member = typeof label === 'string' ? tarMemberName(label) : undefined
-  if (typeof label !== 'string' || !member) return { missing: `no ${Labels.SizeManifest} label` }
-  const last = m.layers?.[m.layers.length - 1]
-  if (!last?.digest) return { missing: 'the image has no layers' }
-  if (!(last.size <= MAX_MANIFEST_LAYER_BYTES))
-    return { missing: `its last layer is ${last.size} bytes, more than the ${MAX_MANIFEST_LAYER_BYTES} read for a size manifest` }
-  let layer: ReturnType<typeof layerTar>
-  try {
-    layer = layerTar(last.mediaType, await port.blob(last.digest, MAX_MANIFEST_LAYER_BYTES), MAX_MANIFEST_FILE_BYTES + 1024 * 1024)
-  } catch (e) {
-    return { missing: `its last layer (${last.mediaType ?? 'of an unknown media type'}) cannot be decompressed (${(e as Error).message})` }
-  }
+  const path = sizeManifestPath(JSON.parse((await port.blob(m.config.digest, CONFIG_MAX_BYTES)).toString('utf8')))
+  if ('missing' in path) return path
+  const layer = await lastLayerTar(port, m, MAX_MANIFEST_FILE_BYTES + 1024 * 1024)
   if ('missing' in layer) return layer
-  const file = await tarFile(layer.tar, member, MAX_MANIFEST_FILE_BYTES).catch(() => undefined)
-  if (!file) return { missing: `its last layer does not hold ${label}` }
+  const file = await tarFile(layer.tar, path.member, MAX_MANIFEST_FILE_BYTES).catch(() => undefined)
+  if (!file) return { missing: `its last layer does not hold ${path.label}` }
   const packages = parseSizeManifest(file.toString('utf8'))
-  return packages ? { packages } : { missing: `${label} is not a size manifest` }
+  return packages ? { packages } : { missing: `${path.label} is not a size manifest` }
 }

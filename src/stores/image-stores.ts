@@ -8,7 +8,9 @@ import { RegistryClient, type LayerInfo, type ReachFailure } from '../registry/i
 import type { Logger } from '../registry/transport.js'
 import type { ImageSize } from '../report/model.js'
 import type { ManifestDeleter, TagSource } from '../retention/index.js'
-import { localReader, registryReader, type ManifestReader } from '../sizes/index.js'
+import { localReader, registryManifestPort, registryReader, type ManifestReader } from '../sizes/index.js'
+import { attachArtifact, deleteReferrers, listReferrers, type Attached, type Referrers } from '../registry/referrers.js'
+import { readImageSboms, type PlatformSbom } from '../sbom/image-sbom.js'
 import { execProcess, type ProcessPort } from '../runner/process.js'
 
 export interface Store {
@@ -22,6 +24,18 @@ export interface Store {
 
 /** What retention (reads and manifest deletes), mode: merge (index assembly) and the push check need of a registry. */
 export type RegistryAccess = TagSource & ManifestDeleter & MergeRegistry & PushProbe
+
+/** OCI 1.1 referrers of a repository's manifests (src/registry/referrers.ts): API or tag schema. */
+export interface ReferrerAccess {
+  list(name: ImageName, subject: string): Promise<Referrers>
+  attach(
+    name: ImageName,
+    subject: PlatformSbom['subject'],
+    artifact: { readonly artifactType: string; readonly mediaType: string; readonly bytes: Buffer; readonly title?: string },
+  ): Promise<Attached>
+  /** Deletes every referrer of `subject` (and the tag schema's index): only ever after the subject itself. */
+  deleteAll(name: ImageName, subject: string): Promise<string[]>
+}
 
 /** Whether this job may push to a repository (a blob upload started and cancelled; see RegistryClient.probePush). */
 export interface PushProbe {
@@ -40,6 +54,10 @@ export interface Stores {
    * by digest) or from the local engine (one file, nothing pulled).
    */
   readonly sizeManifests?: (name: ImageName, where: 'registry' | 'engine', platform?: string) => ManifestReader
+  /** The SBOM of each platform of a pushed base (its last layer, next to the size manifest); registries only. */
+  readonly sboms?: (name: ImageName, ref: string) => Promise<PlatformSbom[]>
+  /** Referrers (SBOM artifacts) on the registry; registries only. */
+  readonly referrers?: ReferrerAccess
   /**
    * The run is over: registry requests still under way end at once (a run that failed early
    * must not wait minutes for an unresponsive registry before it exits), and later ones fail.
@@ -106,6 +124,12 @@ export function openStores(o: StoreOptions, proc?: ProcessPort, log?: Logger): S
     store: registryStore(client),
     engine,
     registry: client,
+    sboms: (name, ref) => readImageSboms(registryManifestPort(client, name), ref),
+    referrers: {
+      list: (name, subject) => listReferrers(client, name, subject),
+      attach: (name, subject, artifact) => attachArtifact(client, name, subject, artifact),
+      deleteAll: (name, subject) => deleteReferrers(client, name, subject),
+    },
     sizeManifests: (name, where, platform) => (where === 'registry' ? registryReader(client, name, platform) : fromEngine(name)),
     close: () => client.close(),
   }

@@ -67,6 +67,8 @@ export const Outputs = {
   Metadata: 'metadata',
   Tags: 'tags',
   ChangedBytes: 'changed-bytes',
+  Sbom: 'sbom',
+  Lock: 'lock',
 } as const
 export type OutputName = (typeof Outputs)[keyof typeof Outputs]
 

@@ -5,16 +5,15 @@
 // in its canonical encoding, and the components rendered by @cyclonedx/cyclonedx-library from
 // what was parsed must say exactly what the document says. Pure: bytes in, data out.
 
-import { Enums, Models, Serialize, Spec } from '@cyclonedx/cyclonedx-library'
+// The library's parts, not its front door: that loads its validators, whose schema files the bundle does not carry.
+import * as Enums from '@cyclonedx/cyclonedx-library/Enums'
+import * as Models from '@cyclonedx/cyclonedx-library/Models'
+import * as Serialize from '@cyclonedx/cyclonedx-library/Serialize'
+import * as Spec from '@cyclonedx/cyclonedx-library/Spec'
 import { PackageURL } from 'packageurl-js'
 
-export const SBOM_MEDIA_TYPE = 'application/vnd.cyclonedx+json'
-/** The file next to the size manifest in a base's last layer. */
-export const SBOM_FILE = 'sbom.cdx.json'
-export const EXPLICIT_FILE = 'explicit.txt'
-export const PIP_LOCK_FILE = 'requirements.lock.txt'
-/** Metadata property naming a record the template left out (or a field of it), with why. */
-export const LEFT_OUT_PROPERTY = 'conda-image-action:left-out'
+export { EXPLICIT_FILE, LEFT_OUT_PROPERTY, PIP_LOCK_FILE, SBOM_FILE, SBOM_MEDIA_TYPE } from './files.js'
+import { LEFT_OUT_PROPERTY } from './files.js'
 
 /** Most components accepted (a real environment has hundreds). */
 const MAX_COMPONENTS = 50_000

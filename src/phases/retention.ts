@@ -34,6 +34,7 @@ async function prune(s: RunState, mode: 'dry-run' | 'true', ports: Pick<Ports, '
     kind === 'ghcr'
       ? ports.github.packagesBackend({
           token: opts.githubToken,
+          apiUrl: ctx.apiUrl,
           owner: repo.repository.split('/')[0]!,
           packageName: repo.repository.split('/').slice(1).join('/'),
         })

@@ -10,7 +10,7 @@ import { COMMENT_BODY_LIMIT, commentMarker } from './marker.js'
 
 export interface CommentTarget {
   token: string
-  /** REST API root; default `GITHUB_API_URL` or https://api.github.com. */
+  /** REST API root (the run context's `GITHUB_API_URL`); default https://api.github.com. */
   apiUrl?: string
   owner: string
   repo: string
@@ -46,7 +46,7 @@ export async function upsertPrComment(target: CommentTarget, body: string, log: 
   const marker = commentMarker(target.image)
   const full = withMarker(maskSecrets(body), marker)
 
-  const baseUrl = (target.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '')
+  const baseUrl = (target.apiUrl || 'https://api.github.com').replace(/\/+$/, '')
   const signal = AbortSignal.timeout(TIMEOUT_MS)
   let octokit: ReturnType<typeof getOctokit>
   try {

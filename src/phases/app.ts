@@ -3,7 +3,8 @@
 
 import path from 'node:path'
 import { displayCommand, type BuildOutcome, type BuildSpec } from '../buildx/index.js'
-import { BuildArgNames, Labels, Outputs } from '../vocabulary/constants.js'
+import { BuildArgNames, Labels } from '../vocabulary/constants.js'
+import { finalOutputs, publishOutputs } from '../run/outputs.js'
 import type { Ports } from '../ports/index.js'
 import { formatReference } from '../image/reference.js'
 import type { Built, RunState } from '../run/state.js'
@@ -67,14 +68,7 @@ export async function appPhase(
     final = { name, tag, digest, digestBefore, ...(stored.size ? { size: stored.size } : {}) }
   }
   const ref = formatReference(final.name, final.tag, final.digest)
-  ports.results.setOutput(Outputs.Image, ref)
-  ports.results.setOutput(Outputs.Digest, final.digest ?? '')
-  const cache = cacheTotals(builds)
-  ports.results.setOutput(Outputs.CacheHitRatio, String(cache.ratio))
-  ports.results.setOutput(Outputs.CachedSteps, String(cache.cachedSteps))
-  ports.results.setOutput(Outputs.TotalSteps, String(cache.totalSteps))
   const pushed = plan.push.enabled ? [...(base.build ? [plan.base.tagRef] : []), ...(plan.app ? plan.job.appTags : [])] : []
-  ports.results.setOutput(Outputs.Metadata, metadata ? JSON.stringify(metadata) : '')
-  ports.results.setOutput(Outputs.Tags, pushed.join('\n'))
+  publishOutputs(ports.results, finalOutputs({ ref, digest: final.digest, cache: cacheTotals(builds), metadata, pushed }))
   return { builds, base: { ref: base.ref, digest: base.digest, ...(base.size ? { size: base.size } : {}) }, final: { ...final, ref }, pushed }
 }

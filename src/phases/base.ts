@@ -3,7 +3,8 @@
 import path from 'node:path'
 import { displayCommand, type BuildOutcome, type BuildSpec } from '../buildx/index.js'
 import { envFilesLabel } from '../hash/file-lines.js'
-import { BuildArgNames, HASH_SCHEME, Labels, Outputs } from '../vocabulary/constants.js'
+import { BuildArgNames, HASH_SCHEME, Labels } from '../vocabulary/constants.js'
+import { baseOutputs, publishOutputs, reusesBase } from '../run/outputs.js'
 import { encodeDocumentLabel } from '../hash/index.js'
 import type { Ports } from '../ports/index.js'
 import { formatReference } from '../image/reference.js'
@@ -110,7 +111,6 @@ export async function basePhase(
     digest = await reads.baseDigest
   }
   const ref = plan.pins.baseByDigest ? formatReference(repo, plan.base.tag, digest) : plan.base.tagRef
-  ports.results.setOutput(Outputs.BaseImage, ref)
-  ports.results.setOutput(Outputs.BaseReused, String(plan.choice.action === 'reuse'))
+  publishOutputs(ports.results, baseOutputs(ref, reusesBase(plan)))
   return { build, metadata, ref, digest, ...(size ? { size } : {}) }
 }

@@ -41,7 +41,7 @@ export async function runOneBuild(
   ports: BuildPorts,
 ): Promise<{ outcome: BuildOutcome; note?: string }> {
   if (!tc.cache.actions) return { outcome: await buildRetrying(spec, tc, ports) }
-  const cacheLog = { info: (m: string) => ports.log.info(m), warning: (m: string) => ports.log.warning(m) }
+  const cacheLog = ports.log
   const plan = ports.actionsCache.plan({
     kind,
     envHash: s.fp.hash,

@@ -178,8 +178,7 @@ async function basePackages(
       read: stores.sizeManifests(opts.baseRepository, inRegistry ? 'registry' : 'engine', platforms[0]),
       ref: inRegistry ? (base.digest ?? plan.choice.tag) : plan.choice.tag,
       previousTag: plan.choice.action === 'build' ? plan.previous?.tag : undefined,
-      debug: (m) => log.debug(m),
-      warn: (m) => log.warning(m),
+      log,
     })
   } catch (e) {
     log.info(`Could not read the size manifest of the base: ${errorMessage(e)}`)

@@ -27,8 +27,7 @@ async function prune(s: RunState, mode: 'dry-run' | 'true', ports: Pick<Ports, '
     log.warning(`Retention is not supported for ${repo.registry}: tags are not deleted there`)
     return { mode, backend: repo.registry, kept: [], deleted: [], protected: [], error: `retention is not supported for ${repo.registry}` }
   }
-  const retentionLog = { info: (m: string) => log.info(m), warning: (m: string) => log.warning(m) }
-  const infos = await collectTagInfo(registry, repo, opts.baseTagPrefix, { log: retentionLog })
+  const infos = await collectTagInfo(registry, repo, opts.baseTagPrefix, { log: log })
   const policy = { prefix: opts.baseTagPrefix, keepLatest: opts.keepLatest, keepDays: opts.keepDays, protectTags: [plan.choice.tag], today: ctx.now }
   const backend =
     kind === 'ghcr'
@@ -39,7 +38,7 @@ async function prune(s: RunState, mode: 'dry-run' | 'true', ports: Pick<Ports, '
           packageName: repo.repository.split('/').slice(1).join('/'),
         })
       : distributionBackend(registry, repo)
-  const report = await applyRetention(planRetention(infos, policy), backend, mode, retentionLog)
+  const report = await applyRetention(planRetention(infos, policy), backend, mode, log)
   if (report.error) log.warning(`Retention: ${report.error}`)
   return report
 }

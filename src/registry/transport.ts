@@ -24,12 +24,10 @@ import { isLoopbackHost } from '../image/reference.js'
 import { basicAuth, parseChallenge, parseTokenResponse, tokenScopes, type BearerChallenge, type Challenge } from './auth.js'
 import { resolveCredentials, type Credentials } from './credentials.js'
 import { RegistryError, RunEnded, TransientError } from './errors.js'
+import type { Log } from '../runner/log.js'
 
-export interface Logger {
-  debug(m: string): void
-  warning(m: string): void
-  setSecret(s: string): void
-}
+/** The registry client's log, and where it masks the tokens it is given. */
+export type Logger = Pick<Log, 'debug' | 'warning'> & { setSecret(s: string): void }
 
 export interface TransportOptions {
   /** The action's credential inputs (take precedence over the Docker config). */

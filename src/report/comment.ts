@@ -7,6 +7,7 @@ import { getOctokit } from '@actions/github'
 import { errorMessage } from '../vocabulary/user-error.js'
 import { maskSecrets } from '../text/redact.js'
 import { COMMENT_BODY_LIMIT, commentMarker } from './marker.js'
+import type { Log } from '../runner/log.js'
 
 export interface CommentTarget {
   token: string
@@ -18,12 +19,7 @@ export interface CommentTarget {
   image: string
 }
 
-export interface CommentLog {
-  info(m: string): void
-  notice(m: string): void
-  warning(m: string): void
-  debug(m: string): void
-}
+export type CommentLog = Pick<Log, 'info' | 'notice' | 'warning' | 'debug'>
 
 const SILENT: CommentLog = { info: () => {}, notice: () => {}, warning: () => {}, debug: () => {} }
 

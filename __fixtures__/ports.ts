@@ -3,6 +3,9 @@
 // (a registry that gains the tags a push writes), so a test asserts on what happened.
 
 import { createHash } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import type { BuilderInfo, BuildOutcome, BuildSpec } from '../src/buildx/index.js'
 import type { InputName, OutputName } from '../src/vocabulary/constants.js'
 import { logSink, type Annotator, type Where } from '../src/runner/log.js'
@@ -306,6 +309,10 @@ export function fakePorts(o: FakePortsOptions): FakeRun {
     },
     input: (name) => o.inputs[name] ?? '',
     stores: (s): Stores => (s.local ? { store: engine, engine } : { store: registry, engine, registry }),
+    tempDir: () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'fake-run-'))
+      return { path: dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
+    },
   }
   return { ports, annotator, registry, engine, buildx, outputs, summaries, comments, retentionDeletes, actionsCache }
 }

@@ -113,14 +113,13 @@ describe('action.yml names match src/vocabulary/constants.ts', () => {
     expect([...outputNames].sort()).toEqual(Object.values(Outputs).sort())
   })
 
-  it('sets every declared output somewhere in the phases (src/phases/)', () => {
-    const dir = path.join(ROOT, 'src', 'phases')
-    const phases = readdirSync(dir)
-      .map((f) => readFileSync(path.join(dir, f), 'utf8'))
-      .join('\n')
+  it('decides every declared output in the one outputs module (src/run/outputs.ts), which the phases alone publish', () => {
+    const outputs = readFileSync(path.join(ROOT, 'src', 'run', 'outputs.ts'), 'utf8')
     for (const [key, name] of Object.entries(Outputs)) {
-      expect(phases, `output ${name} (Outputs.${key}) is never set`).toMatch(new RegExp(`setOutput\\(\\s*Outputs\\.${key}\\b`))
+      expect(outputs, `output ${name} (Outputs.${key}) is never set`).toMatch(new RegExp(`\\[Outputs\\.${key}\\]:`))
     }
+    const dir = path.join(ROOT, 'src', 'phases')
+    for (const f of readdirSync(dir)) expect(readFileSync(path.join(dir, f), 'utf8'), f).not.toMatch(/\bsetOutput\(|\bOutputs\./)
   })
 })
 

@@ -2,13 +2,53 @@
 // label document, the report.
 
 import { describe, expect, it } from 'vitest'
-import { excerpt, redact } from '../src/text/redact.js'
+import { excerpt, isSecretName, redact } from '../src/text/redact.js'
+import { redactCondarc } from '../src/secrets/condarc.js'
+import { displayCommand } from '../src/buildx/argv.js'
+import { redactAssignment } from '../src/hash/label-secrets.js'
 import { redactUrlSecrets } from '../src/hash/label-secrets.js'
 import { oneLine } from '../src/report/markdown.js'
 import { cleanupTemp, fpOf, userError } from './hash-helpers.js'
 import { afterAll } from 'vitest'
 
 afterAll(cleanupTemp, 120_000)
+
+describe('the one credential-name pattern: build args, .condarc keys, the label document', () => {
+  it.each([
+    ['GITHUB_TOKEN', true],
+    ['password', true],
+    ['DB_PASSWD', true],
+    ['GPG_PASSPHRASE', true],
+    ['api-key', true],
+    ['AWS_SECRET_ACCESS_KEY', true],
+    ['PRIVATE_KEY', true],
+    ['credentials', true],
+    ['proxy_auth', true],
+    ['PYTHON_VERSION', false],
+    ['channels', false],
+  ])('isSecretName(%s) = %s', (key, want) => {
+    expect(isSecretName(key)).toBe(want)
+  })
+
+  it('masks a passphrase-named value wherever a key names it', () => {
+    expect(redactCondarc({ signing_passphrase: 'hunter2' })).toEqual({ signing_passphrase: '***' })
+    expect(redactAssignment('GPG_PASSPHRASE', 'hunter2')).toMatch(/^sha256:/)
+    const shown = displayCommand({
+      context: '.',
+      dockerfile: 'Dockerfile',
+      tags: [],
+      buildArgs: ['GPG_PASSPHRASE=hunter2', 'PYTHON_VERSION=3.12'],
+      labels: [],
+      platforms: [],
+      cacheFrom: [],
+      output: 'none',
+      metadataFile: '/tmp/meta.json',
+    })
+    expect(shown).toContain('--build-arg=GPG_PASSPHRASE=***')
+    expect(shown).toContain('--build-arg=PYTHON_VERSION=3.12')
+    expect(shown).not.toContain('hunter2')
+  })
+})
 
 describe('redact', () => {
   it.each([

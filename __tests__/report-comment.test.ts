@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, test } from 'vitest'
 import { error, startGitHubApi, type GitHubApi } from '../__fixtures__/github-api.js'
 import { commentMarker, type CommentTarget } from '../src/report/index.js'
 import { upsertPrComment, writtenBy } from '../src/report/comment.js'
+import { readRunContext } from '../src/context/run-context.js'
 
 const WRITE_TOKEN = 'ghs_WriteTokenSecret0123456789abcdef'
 const READ_TOKEN = 'ghs_ReadOnlyTokenSecret0123456789abc'
@@ -261,15 +262,9 @@ describe('upsertPrComment against a loopback GitHub API', () => {
     expectNoToken(lines)
   })
 
-  it('uses GITHUB_API_URL when apiUrl is not given', async () => {
-    const saved = process.env.GITHUB_API_URL
-    process.env.GITHUB_API_URL = api.origin
-    try {
-      expect(await upsertPrComment({ ...target, apiUrl: undefined }, 'x')).toBe('created')
-    } finally {
-      if (saved === undefined) delete process.env.GITHUB_API_URL
-      else process.env.GITHUB_API_URL = saved
-    }
+  it('uses GITHUB_API_URL, read by the run context', async () => {
+    const ctx = readRunContext({ GITHUB_API_URL: api.origin, GITHUB_WORKSPACE: process.cwd() })
+    expect(await upsertPrComment({ ...target, apiUrl: ctx.apiUrl }, 'x')).toBe('created')
     expect(api.commentsOf('acme', 'model', 7)).toHaveLength(1)
   })
 

@@ -166,7 +166,7 @@ describe('packagesReport', () => {
     await repo.image('old', { label: MANIFEST_PATH, last: gzipSync(await tarOf({ 'opt/conda/etc/conda-image-action/sizes.json': prevSizes })) })
     await repo.image('custom', {})
     const debug: string[] = []
-    const r = await packagesReport({ read: (ref) => readSizeManifest(repo, ref), ref: 'new', previousTag: 'old', debug: (m) => debug.push(m) })
+    const r = await packagesReport({ read: (ref) => readSizeManifest(repo, ref), ref: 'new', previousTag: 'old', log: { debug: (m) => debug.push(m) } })
     expect(r?.count).toBe(3)
     expect(r?.total).toBe(6000)
     expect(r?.largest.map((p) => p.name)).toEqual(['python', 'numpy', 'openssl'])
@@ -176,7 +176,7 @@ describe('packagesReport', () => {
       ['openssl', 'added', 1000],
       ['pandas', 'removed', -500],
     ])
-    expect(await packagesReport({ read: (ref) => readSizeManifest(repo, ref), ref: 'custom', debug: (m) => debug.push(m) })).toBeUndefined()
+    expect(await packagesReport({ read: (ref) => readSizeManifest(repo, ref), ref: 'custom', log: { debug: (m) => debug.push(m) } })).toBeUndefined()
     expect(debug.join('\n')).toMatch(/No size manifest in the base/)
   })
 })

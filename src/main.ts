@@ -3,9 +3,6 @@
 // plan.ts); each phase is a function in src/phases/ taking the run state and the ports it
 // needs; the ports (src/ports/) are the only I/O.
 
-import { mkdtempSync, rmSync } from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import { readRunContext, type RunContext } from './context/run-context.js'
 import type { EarlyStart } from './early.js'
 import { errorMessage } from './vocabulary/user-error.js'
@@ -34,7 +31,7 @@ import { checkPushed, smokeGate, trialPhase } from './phases/smoke.js'
 import { planSmoke, type SmokeResult } from './run/smoke-plan.js'
 
 /** Entry point: never throws; failures become one error annotation and a non-zero exit. */
-export async function run(env: NodeJS.ProcessEnv = process.env, given?: Ports, early?: EarlyStart): Promise<void> {
+export async function run(env: NodeJS.ProcessEnv, given?: Ports, early?: EarlyStart): Promise<void> {
   const ports = given ?? defaultPorts(env, early)
   const cleanups: (() => void | Promise<void>)[] = []
   const progress: Progress = { builds: [], pushed: [], smokeTests: [] }
@@ -107,8 +104,8 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
   const { previousBase, changes, trend, packages } = reads.measure
   const measureWork = timer.track(() => Promise.allSettled([previousBase, changes, trend, packages]))
   if (needsPushCheck(s)) await timer.run('Push access', () => pushAccessPhase(s, ports, pushChecks), pushWork)
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'conda-image-action-'))
-  cleanup(() => rmSync(workDir, { recursive: true, force: true }))
+  const { path: workDir, remove } = ports.tempDir()
+  cleanup(remove)
   const probe = () => builderProbe ?? probeBuilder(s, dockerEnvironment(opts, plan.builder.login, ports, cleanup), ports)
   const toolchain = plan.builder.needed ? await timer.run('Builder', () => builderPhase(s, probe(), ports, cleanup), builderWork) : noToolchain(plan)
   const tc = plan.builder.needed ? { ...toolchain, secrets: materializeSecrets(opts, cleanup) } : toolchain

@@ -32,6 +32,7 @@ import os from 'node:os'
 import { readFileBoundedSync } from '../fs/confined.js'
 import path from 'node:path'
 import type { CacheBackend, CacheBackendChoice } from '../vocabulary/constants.js'
+import type { Log } from '../runner/log.js'
 
 export type { CacheBackend } from '../vocabulary/constants.js'
 /** The `cache-backend` input: a backend, or empty for "decided per run". */
@@ -174,10 +175,7 @@ function newDir(dir: string): string {
   return `${dir}.new`
 }
 
-export interface CacheLog {
-  info(message: string): void
-  warning(message: string): void
-}
+export type CacheLog = Pick<Log, 'info' | 'warning'>
 
 export type RestoreResult = { hit: 'exact' | 'partial'; matchedKey: string } | { hit: 'miss' | 'unavailable'; matchedKey?: undefined }
 

@@ -4,6 +4,7 @@
 
 import { exporterAttributes, type Compression } from '../compression/index.js'
 import { UserError } from '../vocabulary/user-error.js'
+import { isSecretName } from '../text/redact.js'
 
 export interface BuildSpec {
   context: string
@@ -129,8 +130,6 @@ export function buildxArgs(spec: BuildSpec): string[] {
   return args
 }
 
-const SECRET_NAME = /(TOKEN|SECRET|PASSW(OR)?D|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH)/i
-
 /**
  * The command as it is logged (info level): build args with secret-looking names and
  * credentials in URLs masked, labels longer than 200 characters (the environment document)
@@ -141,7 +140,7 @@ export function displayCommand(spec: BuildSpec): string {
     const m = /^--(build-arg|label)=([^=]*)=(.*)$/s.exec(a)
     if (!m) return a
     const [, flag, key, value] = m
-    if (flag === 'build-arg' && SECRET_NAME.test(key!)) return `--build-arg=${key}=***`
+    if (flag === 'build-arg' && isSecretName(key!)) return `--build-arg=${key}=***`
     const v = value!.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, '$1***@')
     return `--${flag}=${key}=${v.length > 200 ? `${v.slice(0, 60)}… (${v.length} characters)` : v}`
   })

@@ -39,11 +39,16 @@ export interface PullRequestPayload {
   repository?: { full_name?: string; default_branch?: string }
 }
 
+/** The workspace: `GITHUB_WORKSPACE`, or the working directory outside the runner. */
+export function workspaceOf(env: NodeJS.ProcessEnv): string {
+  return env.GITHUB_WORKSPACE ?? process.cwd()
+}
+
 /** Throws a UserError for an invalid SOURCE_DATE_EPOCH. */
 export function readRunContext(env: NodeJS.ProcessEnv = process.env, clock: () => Date = () => new Date()): RunContext {
   const sourceDateEpoch = parseSourceDateEpoch(env.SOURCE_DATE_EPOCH)
   const eventName = env.GITHUB_EVENT_NAME ?? ''
-  const workspace = env.GITHUB_WORKSPACE ?? process.cwd()
+  const workspace = workspaceOf(env)
   const payload = env.GITHUB_EVENT_PATH ? readEventPayload(env.GITHUB_EVENT_PATH) : {}
   // The files the step writes at its end are checked now, before anything is built or pushed.
   if (env.GITHUB_OUTPUT) checkAppendable('GITHUB_OUTPUT', env.GITHUB_OUTPUT)

@@ -4,10 +4,8 @@
 // rebuild), but the secret never reaches the label. Which text counts as a credential is
 // decided by the one redaction function (src/text/redact.ts); here it masks with a digest.
 
-import { redact } from '../text/redact.js'
+import { isSecretName, redact } from '../text/redact.js'
 import { sha256Hex } from './canonical.js'
-
-const SECRET_NAME = /(TOKEN|SECRET|PASSW(OR)?D|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH)/i
 
 function mask(secret: string): string {
   return `sha256:${sha256Hex(secret).slice(0, 16)}`
@@ -20,7 +18,7 @@ export function redactUrlSecrets(text: string): string {
 
 /** `KEY=VALUE` with a secret-looking KEY keeps only a digest of VALUE. */
 export function redactAssignment(key: string, value: string): string {
-  return SECRET_NAME.test(key) ? mask(value) : redactUrlSecrets(value)
+  return isSecretName(key) ? mask(value) : redactUrlSecrets(value)
 }
 
 export function redactBuildArg(arg: string): string {

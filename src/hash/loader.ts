@@ -311,7 +311,23 @@ async function resolveRef(ref: PipRef, entry: string, origin: Origin, ctx: Conte
   ctx.local.set(key, await hashLocal(abs, key, quoted, origin, ctx))
 }
 
+/**
+ * A pip entry whose file or path lies outside the workspace (or is a system path): not read, one
+ * warning; its text alone counts. Returns whether `e` was that refusal.
+ */
 const outsideWords = (e: ConfinedError): string => (e.reason === 'system' ? 'a system path (/proc, /sys, /dev)' : 'outside the workspace')
+
+function warnedOutside(e: ConfinedError, refersTo: 'refers to a file' | 'installs from a path', quoted: string, origin: Origin, ctx: Context): boolean {
+  if (e.reason !== 'outside' && e.reason !== 'system') return false
+  const where = outsideWords(e)
+  ctx.warnings.add(
+    'outside-workspace',
+    `${at(origin)}: pip entry "${quoted}" ${refersTo} ${where} — it is not read; only the entry's text counts in the environment hash`,
+    origin.shownFile,
+    origin.line,
+  )
+  return true
+}
 
 async function readRequirementFile(abs: string, quoted: string, origin: Origin, ctx: Context): Promise<void> {
   const key = relTo(ctx.envDir, abs)
@@ -322,13 +338,7 @@ async function readRequirementFile(abs: string, quoted: string, origin: Origin, 
     file = await readConfined(ctx.ws, abs, { maxBytes: MAX_REQUIREMENT_BYTES })
   } catch (e) {
     if (!isConfinedError(e)) throw e
-    if (e.reason === 'outside' || e.reason === 'system') {
-      ctx.warnings.add(
-        'outside-workspace',
-        `${at(origin)}: pip entry "${quoted}" refers to a file ${outsideWords(e)} — it is not read; only the entry's text counts in the environment hash`,
-        origin.shownFile,
-        origin.line,
-      )
+    if (warnedOutside(e, 'refers to a file', quoted, origin, ctx)) {
       ctx.reqFiles.set(key, 'outside-workspace')
       return
     }
@@ -361,15 +371,7 @@ async function hashLocal(abs: string, key: string, quoted: string, origin: Origi
     st = await statConfined(ctx.ws, abs)
   } catch (e) {
     if (!isConfinedError(e)) throw e
-    if (e.reason === 'outside' || e.reason === 'system') {
-      ctx.warnings.add(
-        'outside-workspace',
-        `${at(origin)}: pip entry "${quoted}" installs from a path ${outsideWords(e)} — it is not read; only the entry's text counts in the environment hash`,
-        origin.shownFile,
-        origin.line,
-      )
-      return 'outside-workspace'
-    }
+    if (warnedOutside(e, 'installs from a path', quoted, origin, ctx)) return 'outside-workspace'
     ctx.warnings.add(
       'local-unreadable',
       `${at(origin)}: pip entry "${quoted}" installs from ${excerpt(key)}, which cannot be read here (${describeRefusal(e.reason)}) — its content is not in the environment hash, so the base is rebuilt only when the environment file changes`,

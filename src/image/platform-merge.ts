@@ -6,6 +6,7 @@
 import { UserError } from '../vocabulary/user-error.js'
 import { planAppMerge, planBaseMerge, type BaseMergePlan, type MergePart } from './platforms.js'
 import { formatName, formatReference, parseReference, type ImageName } from './reference.js'
+import type { Log } from '../runner/log.js'
 
 /** What the merge needs of the registry client. */
 export interface MergeRegistry {
@@ -60,7 +61,7 @@ async function planMerges(input: MergeInput, registry: MergeRegistry): Promise<{
 export async function mergeImages(
   input: MergeInput,
   registry: MergeRegistry,
-  log: { info(m: string): void },
+  log: Pick<Log, 'info'>,
   pushed: (refs: readonly string[]) => void = () => undefined,
 ): Promise<MergeResult> {
   const plan = await planMerges(input, registry)

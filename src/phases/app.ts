@@ -2,17 +2,17 @@
 // outputs that name the final image.
 
 import path from 'node:path'
-import { displayCommand, type BuildOutcome, type BuildSpec } from '../buildx/index.js'
-import { BuildArgNames, Labels, Outputs } from '../vocabulary/constants.js'
+import type { BuildOutcome, BuildSpec } from '../buildx/index.js'
+import { BuildArgNames, Labels } from '../vocabulary/constants.js'
+import { finalOutputs, publishOutputs } from '../run/outputs.js'
 import type { Ports } from '../ports/index.js'
 import { formatReference } from '../image/reference.js'
 import type { Built, RunState } from '../run/state.js'
 import type { BaseResult } from './base.js'
-import { buildReport, cacheTotals, ociLabels, registryCache, runOneBuild, withTrial, type BuildPorts } from './build.js'
+import { buildStep, cacheTotals, ociLabels, registryCache, type BuildPorts } from './build.js'
 import type { Toolchain } from './builder.js'
 import type { ReadsBeforeBuilds } from './reads.js'
 import type { PhaseTimer } from './timing.js'
-import { pushedImage } from './measure.js'
 
 export function appSpec(s: RunState, tc: Toolchain, base: Pick<BaseResult, 'digest'>, workDir: string): BuildSpec {
   const { opts, plan, fp, ctx } = s
@@ -54,27 +54,28 @@ export async function appPhase(
     const { ref: appRef, name, tag } = plan.app
     // What the tag held before this run (read with the other reads before the builds): a rebuild that changed nothing pushes the same digest.
     const digestBefore = await reads.appDigestBefore
-    const outcome = await timer.run(`Build application ${appRef}`, async () => {
-      const spec = appSpec(s, tc, base, workDir)
-      ports.log.info(displayCommand(spec))
-      return runOneBuild('app', spec, { ...s, platforms: s.plan.job.platforms }, tc, ports)
-    })
-    builds.push(buildReport('app', appRef, withTrial(outcome.outcome, trial), outcome.note, opts.dockerfileContent))
-    metadata = outcome.outcome.metadata
-    // The store's digest of the tag and its size in one read (one round trip fewer than a HEAD, then a GET by digest).
-    const stored = plan.pins.finalFromStore ? await pushedImage(s.stores.store, name, tag, ports.log, 'read the image size') : {}
-    const digest = stored.digest ?? outcome.outcome.digest
-    final = { name, tag, digest, digestBefore, ...(stored.size ? { size: stored.size } : {}) }
+    const step = await buildStep(
+      'app',
+      {
+        phase: `Build application ${appRef}`,
+        ref: appRef,
+        spec: () => appSpec(s, tc, base, workDir),
+        trial,
+        dockerfile: opts.dockerfileContent,
+        // The store's digest of the tag and its size in one read (one round trip fewer than a HEAD, then a GET by digest).
+        readBack: plan.pins.finalFromStore ? { name, tag, what: 'read the image size' } : undefined,
+      },
+      s,
+      tc,
+      timer,
+      ports,
+    )
+    builds.push(step.report)
+    metadata = step.metadata
+    final = { name, tag, digest: step.digest, digestBefore, ...(step.size ? { size: step.size } : {}) }
   }
   const ref = formatReference(final.name, final.tag, final.digest)
-  ports.results.setOutput(Outputs.Image, ref)
-  ports.results.setOutput(Outputs.Digest, final.digest ?? '')
-  const cache = cacheTotals(builds)
-  ports.results.setOutput(Outputs.CacheHitRatio, String(cache.ratio))
-  ports.results.setOutput(Outputs.CachedSteps, String(cache.cachedSteps))
-  ports.results.setOutput(Outputs.TotalSteps, String(cache.totalSteps))
   const pushed = plan.push.enabled ? [...(base.build ? [plan.base.tagRef] : []), ...(plan.app ? plan.job.appTags : [])] : []
-  ports.results.setOutput(Outputs.Metadata, metadata ? JSON.stringify(metadata) : '')
-  ports.results.setOutput(Outputs.Tags, pushed.join('\n'))
+  publishOutputs(ports.results, finalOutputs({ ref, digest: final.digest, cache: cacheTotals(builds), metadata, pushed }))
   return { builds, base: { ref: base.ref, digest: base.digest, ...(base.size ? { size: base.size } : {}) }, final: { ...final, ref }, pushed }
 }

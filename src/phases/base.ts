@@ -1,19 +1,19 @@
 // Phase 5c: the base image — built (and pushed or loaded) or reused.
 
 import path from 'node:path'
-import { displayCommand, type BuildOutcome, type BuildSpec } from '../buildx/index.js'
+import type { BuildOutcome, BuildSpec } from '../buildx/index.js'
 import { envFilesLabel } from '../hash/file-lines.js'
-import { BuildArgNames, HASH_SCHEME, Labels, Outputs } from '../vocabulary/constants.js'
+import { BuildArgNames, HASH_SCHEME, Labels } from '../vocabulary/constants.js'
+import { baseOutputs, publishOutputs, reusesBase } from '../run/outputs.js'
 import { encodeDocumentLabel } from '../hash/index.js'
 import type { Ports } from '../ports/index.js'
 import { formatReference } from '../image/reference.js'
 import type { BuildReport } from '../report/model.js'
 import type { RunState } from '../run/state.js'
-import { buildReport, ociLabels, registryCache, runOneBuild, withTrial, type BuildPorts } from './build.js'
+import { buildStep, ociLabels, registryCache, type BuildPorts } from './build.js'
 import type { Toolchain } from './builder.js'
 import type { ReadsBeforeBuilds } from './reads.js'
 import type { PhaseTimer } from './timing.js'
-import { pushedImage } from './measure.js'
 import { sbomPhase } from './sbom.js'
 import { BASE_BUILD_PHASE } from './report-data.js'
 import { bundledBuild, type BundledBuild } from '../template/bundled.js'
@@ -98,36 +98,43 @@ export async function basePhase(
   tested: { readonly spec?: BuildSpec; readonly trial?: BuildOutcome } = {},
 ): Promise<BaseResult> {
   const { spec: prepared, trial } = tested
-  const { plan, opts, stores } = s
+  const { plan, opts } = s
   const repo = opts.baseRepository
   let build: BuildReport | undefined
   let metadata: Record<string, unknown> | undefined
   let digest: string | undefined
   let size: ImageSize | undefined
   if (plan.base.build) {
-    const outcome = await timer.run(`${BASE_BUILD_PHASE} ${plan.base.tag}`, async () => {
-      ports.log.info(plan.report.reason)
-      const spec = prepared ?? (await baseBuildSpec(s, tc, workDir))
-      ports.log.info(displayCommand(spec))
-      // Without a trial, the base records how long it took to build (a trial's tested image has no such label: the pushed one must be the same).
-      return runOneBuild('base', spec, { ...s, platforms: plan.job.platforms }, tc, ports, trial ? undefined : { carried: () => carriedBuildMs(s, ports.log) })
-    })
-    build = buildReport('base', plan.base.tagRef, withTrial(outcome.outcome, trial), outcome.note, opts.baseDockerfile.content)
-    metadata = outcome.outcome.metadata
-    // The registry's digest of the pushed tag and its size in one read.
-    const pushed = plan.push.enabled
-      ? await pushedImage(stores.store, repo, plan.base.tag, ports.log, plan.app ? 'read the size of the new base' : 'read the image size')
-      : {}
-    size = pushed.size
-    digest = pushed.digest ?? outcome.outcome.digest
+    const step = await buildStep(
+      'base',
+      {
+        phase: `${BASE_BUILD_PHASE} ${plan.base.tag}`,
+        ref: plan.base.tagRef,
+        reason: plan.report.reason,
+        spec: async () => prepared ?? (await baseBuildSpec(s, tc, workDir)),
+        trial,
+        // Without a trial, the base records how long it took to build (a trial's tested image has no such label: the pushed one must be the same).
+        recordTime: trial ? undefined : { carried: () => carriedBuildMs(s, ports.log) },
+        dockerfile: opts.baseDockerfile.content,
+        // The registry's digest of the pushed tag and its size in one read.
+        readBack: plan.push.enabled ? { name: repo, tag: plan.base.tag, what: plan.app ? 'read the size of the new base' : 'read the image size' } : undefined,
+      },
+      s,
+      tc,
+      timer,
+      ports,
+    )
+    build = step.report
+    metadata = step.metadata
+    size = step.size
+    digest = step.digest
     if (plan.push.enabled && !digest) throw new Error(`${plan.base.tagRef} was built but the registry does not have it`)
   } else {
     ports.log.info(`Reusing ${plan.base.tagRef} (${plan.report.ageDays} day(s) old): the environment is unchanged, no base build`)
     digest = await reads.baseDigest
   }
   const ref = plan.pins.baseByDigest ? formatReference(repo, plan.base.tag, digest) : plan.base.tagRef
-  ports.results.setOutput(Outputs.BaseImage, ref)
-  ports.results.setOutput(Outputs.BaseReused, String(plan.choice.action === 'reuse'))
+  publishOutputs(ports.results, baseOutputs(ref, reusesBase(plan)))
   // The SBOM as a referrer of the pushed base (or the one a reused base has): `sbom`, `lock`.
   await sbomPhase(s, { digest, built: build !== undefined }, ports)
   return { build, metadata, ref, digest, ...(size ? { size } : {}) }

@@ -1,14 +1,17 @@
 // Phase 5b: one build — retried once when its push fails for a reason that is not the
 // user's, with the BuildKit cache restored from and saved to the Actions cache when that
-// backend is on. Also the pieces both builds share (cache refs, labels, the report entry).
+// backend is on. Also the pieces both builds share (the build step, cache refs, labels, the report entry).
 
 import { buildxLocalCacheArgs, cacheBranch, type SaveResult } from '../actions-cache/index.js'
-import { cacheTos, cacheToValue, type BuildOutcome, type BuildSpec } from '../buildx/index.js'
+import { cacheTos, cacheToValue, displayCommand, type BuildOutcome, type BuildSpec } from '../buildx/index.js'
 import { Labels } from '../vocabulary/constants.js'
 import type { RunContext } from '../context/run-context.js'
 import { errorMessage, isUserError } from '../vocabulary/user-error.js'
 import type { Ports } from '../ports/index.js'
-import type { BuildReport, ReportData } from '../report/model.js'
+import type { BuildReport, ImageSize, ReportData } from '../report/model.js'
+import type { ImageName } from '../image/reference.js'
+import type { PhaseTimer } from './timing.js'
+import { pushedImage } from './measure.js'
 import type { RunState } from '../run/state.js'
 import type { Toolchain } from './builder.js'
 import type { SourceDate } from '../context/source-date.js'
@@ -59,6 +62,40 @@ async function buildRecordingTime(spec: BuildSpec, tc: Toolchain, ports: BuildPo
 }
 
 /**
+ * The one build step of the base and the application: the build, run under its phase name and
+ * logged with its command; its report row (a trial's steps counted); and, with `readBack`, the
+ * store's digest and size of the tag in one read (else the build's own digest).
+ */
+export async function buildStep(
+  kind: 'base' | 'app',
+  o: {
+    readonly phase: string
+    readonly ref: string
+    readonly spec: () => BuildSpec | Promise<BuildSpec>
+    readonly reason?: string
+    readonly trial?: BuildOutcome
+    readonly dockerfile?: string
+    readonly readBack?: { readonly name: ImageName; readonly tag: string; readonly what: string }
+    /** The image records how long its build took (buildRecordingTime). */
+    readonly recordTime?: RecordTime
+  },
+  s: Pick<RunState, 'env' | 'ctx' | 'opts' | 'fp' | 'plan' | 'stores'>,
+  tc: Toolchain,
+  timer: PhaseTimer,
+  ports: BuildPorts,
+): Promise<{ report: BuildReport; metadata?: BuildOutcome['metadata']; digest?: string; size?: ImageSize }> {
+  const outcome = await timer.run(o.phase, async () => {
+    if (o.reason) ports.log.info(o.reason)
+    const spec = await o.spec()
+    ports.log.info(displayCommand(spec))
+    return runOneBuild(kind, spec, { ...s, platforms: s.plan.job.platforms }, tc, ports, o.recordTime)
+  })
+  const report = buildReport(kind, o.ref, withTrial(outcome.outcome, o.trial), outcome.note, o.dockerfile)
+  const stored = o.readBack ? await pushedImage(s.stores.store, o.readBack.name, o.readBack.tag, ports.log, o.readBack.what) : {}
+  return { report, metadata: outcome.outcome.metadata, digest: stored.digest ?? outcome.outcome.digest, ...(stored.size ? { size: stored.size } : {}) }
+}
+
+/**
  * Runs one build; with the Actions cache on, restores it first and saves it after.
  * `recordTime`: the image records how long its build took (buildRecordingTime).
  */
@@ -72,7 +109,7 @@ export async function runOneBuild(
 ): Promise<{ outcome: BuildOutcome; note?: string }> {
   const build = (sp: BuildSpec) => (recordTime ? buildRecordingTime(sp, tc, ports, recordTime) : buildRetrying(sp, tc, ports))
   if (!tc.cache.actions) return { outcome: await build(spec) }
-  const cacheLog = { info: (m: string) => ports.log.info(m), warning: (m: string) => ports.log.warning(m) }
+  const cacheLog = ports.log
   const plan = ports.actionsCache.plan({
     kind,
     envHash: s.fp.hash,

@@ -3,7 +3,7 @@
 // images only (manifests read through the registry client); a failed read is a warning and
 // the figure is absent, never 0.
 
-import { Outputs } from '../vocabulary/constants.js'
+import { changedBytesOutputs, publishOutputs } from '../run/outputs.js'
 import type { Ports } from '../ports/index.js'
 import { parseReference, type ImageName } from '../image/reference.js'
 import type { ChangedBytes, ImageSize } from '../report/model.js'
@@ -66,6 +66,6 @@ export async function changedBytesOf(
       : undefined
   const [b, a] = await Promise.all([base, app])
   const final = plan.app ? a : b
-  ports.results.setOutput(Outputs.ChangedBytes, final ? String(final.changed) : '')
+  publishOutputs(ports.results, changedBytesOutputs(final))
   return { ...(plan.app && b ? { base: b } : {}), ...(final ? { final } : {}) }
 }

@@ -3,7 +3,7 @@
 // line; the bundled template's failures named as the template's), the log's relevant lines
 // and what to try — and the comment no longer shows an earlier run's "✅ pushed".
 
-import type { RunContext } from '../context/run-context.js'
+import { workspaceOf, type RunContext } from '../context/run-context.js'
 import { isUserError } from '../vocabulary/user-error.js'
 import { describeFailure } from '../report/failure-info.js'
 import type { Fingerprint } from '../hash/index.js'
@@ -45,7 +45,7 @@ export async function failurePhase(e: unknown, p: Progress, env: NodeJS.ProcessE
   const { opts, ctx } = p
   const { info, annotation } = describeFailure(e, {
     phase: p.timer?.current,
-    workspace: ctx?.workspace ?? process.cwd(),
+    workspace: ctx?.workspace ?? workspaceOf(env),
     templatePath: opts?.baseDockerfile.bundled ? opts.baseDockerfile.path : undefined,
     environmentFile: opts?.environmentFile,
     masks: masks(opts, env),

@@ -1,6 +1,7 @@
 // Phase 2: the environment hash over everything the base build reads.
 
-import { HASH_SCHEME, Outputs } from '../vocabulary/constants.js'
+import { HASH_SCHEME } from '../vocabulary/constants.js'
+import { fingerprintOutputs, publishOutputs } from '../run/outputs.js'
 import { fingerprint, type Fingerprint } from '../hash/index.js'
 import type { Ports } from '../ports/index.js'
 import { secretIds } from '../secrets/build-secrets.js'
@@ -19,6 +20,6 @@ export async function fingerprintPhase({ opts, platforms }: InputsResult, worksp
   })
   ports.log.info(`Environment hash ${fp.hash} (scheme ${HASH_SCHEME}) over ${fp.files.length} file(s)`)
   for (const w of fp.warnings) ports.log.warning(w.message, { file: w.file, line: w.line, kind: w.kind })
-  ports.results.setOutput(Outputs.EnvHash, fp.hash)
+  publishOutputs(ports.results, fingerprintOutputs(fp))
   return fp
 }

@@ -2,7 +2,8 @@
 // and what changed in the environment since the previous base. Reads only; a failed read
 // is a warning, never the run's failure.
 
-import { Labels, Outputs } from '../vocabulary/constants.js'
+import { Labels } from '../vocabulary/constants.js'
+import { publishOutputs, sizeOutputs } from '../run/outputs.js'
 import { trendTags, withTag, type DatedTag } from '../image/dated-tags.js'
 import { comparisonTags } from '../run/compare.js'
 import { fingerprintFileLines, parseFileLinesLabel, withRequirementLines } from '../hash/file-lines.js'
@@ -105,7 +106,7 @@ export async function measurePhase(
     started.reusedBuildMs,
   ])
   const size = read ? { ...read, ref: built.final.ref } : undefined
-  ports.results.setOutput(Outputs.ImageSize, size ? String(size.total) : '')
+  publishOutputs(ports.results, sizeOutputs(size))
   const base = baseSize ? { size: { ...baseSize, ref: built.base.ref ?? plan.base.tagRef }, compareTo: previousBase } : undefined
   const [layers, changedBytes] = await Promise.all([
     plan.app && size && appCompareTo ? appLayers(s, built, size, appCompareTo, log) : undefined,
@@ -206,8 +207,7 @@ async function basePackages(
       read: stores.sizeManifests(opts.baseRepository, inRegistry ? 'registry' : 'engine', platforms[0]),
       ref: inRegistry ? (base.digest ?? plan.choice.tag) : plan.choice.tag,
       previousTag: plan.choice.action === 'build' ? plan.previous?.tag : undefined,
-      debug: (m) => log.debug(m),
-      warn: (m) => log.warning(m),
+      log,
     })
   } catch (e) {
     log.info(`Could not read the size manifest of the base: ${errorMessage(e)}`)

@@ -1,7 +1,7 @@
 // Phase 5 of mode: merge — no builds: the per-platform images the jobs of a matrix pushed are
 // assembled into one multi-platform base tag and application tag (src/image/platform-merge.ts).
 
-import { Outputs } from '../vocabulary/constants.js'
+import { baseOutputs, finalOutputs, publishOutputs } from '../run/outputs.js'
 import { UserError } from '../vocabulary/user-error.js'
 import { mergeImages } from '../image/platform-merge.js'
 import type { Ports } from '../ports/index.js'
@@ -31,19 +31,12 @@ export async function mergePhase(s: RunState, ports: Pick<Ports, 'log' | 'result
   const baseRef = formatReference(opts.baseRepository, merged.base.tag, merged.base.digest)
   const final = merged.app ?? { name: opts.baseRepository, tag: merged.base.tag, digest: merged.base.digest }
   const ref = formatReference(final.name, final.tag, final.digest)
-  const { results } = ports
-  results.setOutput(Outputs.BaseImage, baseRef)
-  results.setOutput(Outputs.BaseReused, 'true')
-  results.setOutput(Outputs.Image, ref)
-  results.setOutput(Outputs.Digest, final.digest)
-  const cache = cacheTotals([])
-  results.setOutput(Outputs.CacheHitRatio, String(cache.ratio))
-  results.setOutput(Outputs.CachedSteps, String(cache.cachedSteps))
-  results.setOutput(Outputs.TotalSteps, String(cache.totalSteps))
   // The merge writes the multi-platform base tag (unless the jobs reused a whole base) and, with an application, its tags.
   const pushed = [...progress.pushed]
-  results.setOutput(Outputs.Tags, pushed.join('\n'))
-  results.setOutput(Outputs.Metadata, '')
+  publishOutputs(ports.results, {
+    ...baseOutputs(baseRef, true),
+    ...finalOutputs({ ref, digest: final.digest, cache: cacheTotals([]), metadata: undefined, pushed }),
+  })
   // The jobs attached each platform's SBOM to its manifest: the outputs name what they attached.
   await sbomPhase(s, { digest: merged.base.digest, built: false }, ports)
   return { builds: [], base: { ref: baseRef, digest: merged.base.digest }, final: { ...final, ref }, pushed }

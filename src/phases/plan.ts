@@ -1,6 +1,7 @@
 // Phase 4: the plan, announced in the log; in plan mode, rendered (nothing is built).
 
-import { HASH_SCHEME, Outputs } from '../vocabulary/constants.js'
+import { HASH_SCHEME } from '../vocabulary/constants.js'
+import { baseOutputs, planOutputs, publishOutputs, reusesBase } from '../run/outputs.js'
 import { formatReference } from '../image/reference.js'
 import type { Ports } from '../ports/index.js'
 import { thousands } from '../text/strings.js'
@@ -12,7 +13,7 @@ export function announcePlan({ plan }: Pick<RunState, 'plan'>, ports: Pick<Ports
   if (plan.push.notice) ports.log.notice(plan.push.notice)
   ports.log.info(`Build cache: ${plan.cache.backend}`)
   // The tag this job pushes or uses: a job of a matrix that builds the base pushes its platform's part.
-  ports.results.setOutput(Outputs.BaseTag, plan.base.tag)
+  publishOutputs(ports.results, planOutputs(plan))
 }
 
 /** Plan mode: the canonical document and what a run would do; the base outputs it can know. Returns the base reference (a reused base's). */
@@ -28,9 +29,8 @@ export async function showPlan(s: Pick<RunState, 'fp' | 'plan' | 'opts' | 'store
   if (plan.choice.action === 'reuse') {
     const digest = await s.stores.store.digest(opts.baseRepository, plan.choice.tag).catch(() => undefined)
     baseRef = formatReference(opts.baseRepository, plan.choice.tag, digest)
-    ports.results.setOutput(Outputs.BaseImage, baseRef)
   }
-  ports.results.setOutput(Outputs.BaseReused, String(plan.choice.action === 'reuse'))
+  publishOutputs(ports.results, baseOutputs(baseRef, reusesBase(plan)))
   return baseRef
 }
 

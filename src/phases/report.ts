@@ -61,12 +61,7 @@ export async function writeComment(s: Pick<FinishedRun, 'opts' | 'ctx'>, data: R
     const [owner, repo] = ctx.repository.split('/')
     const body = renderReport(data, { forComment: true })
     const target = { token: opts.githubToken, apiUrl: ctx.apiUrl, owner: owner!, repo: repo!, issueNumber: ctx.pullRequest.number, image: data.image }
-    const result = await github.upsertComment(target, body, {
-      info: (m) => log.info(m),
-      notice: (m) => log.notice(m),
-      warning: (m) => log.warning(m),
-      debug: (m) => log.debug(m),
-    })
+    const result = await github.upsertComment(target, body, log)
     log.info(`PR comment: ${result}`)
   } catch (e) {
     log.warning(`Could not write the PR comment: ${errorMessage(e)}`)

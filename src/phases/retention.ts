@@ -27,13 +27,13 @@ async function prune(s: RunState, mode: 'dry-run' | 'true', ports: Pick<Ports, '
     log.warning(`Retention is not supported for ${repo.registry}: tags are not deleted there`)
     return { mode, backend: repo.registry, kept: [], deleted: [], protected: [], error: `retention is not supported for ${repo.registry}` }
   }
-  const retentionLog = { info: (m: string) => log.info(m), warning: (m: string) => log.warning(m) }
-  const infos = await collectTagInfo(registry, repo, opts.baseTagPrefix, { log: retentionLog })
+  const infos = await collectTagInfo(registry, repo, opts.baseTagPrefix, { log: log })
   const policy = { prefix: opts.baseTagPrefix, keepLatest: opts.keepLatest, keepDays: opts.keepDays, protectTags: [plan.choice.tag], today: ctx.now }
   const backend =
     kind === 'ghcr'
       ? ports.github.packagesBackend({
           token: opts.githubToken,
+          apiUrl: ctx.apiUrl,
           owner: repo.repository.split('/')[0]!,
           packageName: repo.repository.split('/').slice(1).join('/'),
         })
@@ -46,7 +46,7 @@ async function prune(s: RunState, mode: 'dry-run' | 'true', ports: Pick<Ports, '
         return [...found.referrers.map((r) => r.digest), ...(found.tagIndex ? [found.tagIndex] : [])]
       }
     : undefined
-  const report = await applyRetention(planRetention(infos, policy), backend, mode, retentionLog, lister)
+  const report = await applyRetention(planRetention(infos, policy), backend, mode, log, lister)
   if (report.error) log.warning(`Retention: ${report.error}`)
   return report
 }

@@ -9,7 +9,7 @@ import type { Ports } from '../ports/index.js'
 import type { RunState } from '../run/state.js'
 import { SBOM_FILE, SBOM_MEDIA_TYPE } from '../sbom/files.js'
 import type { PlatformSbom } from '../sbom/image-sbom.js'
-import { Outputs } from '../vocabulary/constants.js'
+import { publishOutputs, sbomOutputs } from '../run/outputs.js'
 import { tolerate } from './timing.js'
 
 export interface SbomResult {
@@ -92,7 +92,6 @@ export async function sbomPhase(
   }
   const sbom = artifacts[0] ? `${formatName(name)}@${artifacts[0]}` : undefined
   const lock = sboms.find((p) => p.lock)?.lock
-  if (sbom) ports.results.setOutput(Outputs.Sbom, sbom)
-  if (lock) ports.results.setOutput(Outputs.Lock, lock)
+  publishOutputs(ports.results, sbomOutputs({ sbom, lock }))
   return { ...(sbom ? { sbom } : {}), ...(lock ? { lock } : {}) }
 }

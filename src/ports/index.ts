@@ -1,6 +1,9 @@
 // Every edge of the orchestrator, as one bundle of ports. `defaultPorts` wires the real
 // ones; orchestrator tests pass typed fakes (__fixtures__/ports.ts).
 
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { appendSummary, getInput, setOutput } from '../runner/workflow-commands.js'
 import { maskSecrets } from '../text/redact.js'
 import {
@@ -76,6 +79,8 @@ export interface Ports {
   readonly input: (name: InputName) => string
   /** Opens the image stores for the run's options. */
   readonly stores: (o: StoreOptions) => Stores
+  /** A new private scratch directory for the run's generated files; `remove` deletes it with its contents. */
+  readonly tempDir: () => { readonly path: string; readonly remove: () => void }
 }
 
 /** `early`: what the entry point started before loading the action (src/early.ts), handed to the first matching call. */
@@ -119,5 +124,9 @@ export function defaultPorts(env: NodeJS.ProcessEnv = process.env, early: EarlyS
     },
     input: (name) => getInput(name, env),
     stores: (o) => openStores(o, proc, registryLog),
+    tempDir: () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'conda-image-action-'))
+      return { path: dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
+    },
   }
 }

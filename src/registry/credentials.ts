@@ -18,6 +18,7 @@ import { RUNNER_FILE_CAPS } from '../fs/runner-files.js'
 import os from 'node:os'
 import path from 'node:path'
 import { isDockerHub } from '../image/reference.js'
+import type { Log } from '../runner/log.js'
 
 export interface Credentials {
   username?: string
@@ -130,7 +131,7 @@ export interface ResolveOptions {
   username?: string
   password?: string
   dockerConfigDir?: string
-  warning?: (m: string) => void
+  warning?: Log['warning']
 }
 
 /**

@@ -24,12 +24,11 @@ import { isLoopbackHost } from '../image/reference.js'
 import { basicAuth, parseChallenge, parseTokenResponse, tokenScopes, type BearerChallenge, type Challenge } from './auth.js'
 import { resolveCredentials, type Credentials } from './credentials.js'
 import { RegistryError, RunEnded, TransientError } from './errors.js'
+import type { Log } from '../runner/log.js'
+import { registryHost } from '../image/registry-hosts.js'
 
-export interface Logger {
-  debug(m: string): void
-  warning(m: string): void
-  setSecret(s: string): void
-}
+/** The registry client's log, and where it masks the tokens it is given. */
+export type Logger = Pick<Log, 'debug' | 'warning'> & { setSecret(s: string): void }
 
 export interface TransportOptions {
   /** The action's credential inputs (take precedence over the Docker config). */
@@ -798,17 +797,13 @@ function tokenKey(ch: BearerChallenge, scope: string): string {
 }
 
 function credentialAdvice(registry: string): string {
-  if (registry === 'ghcr.io') return 'check registry-username/registry-password (a token with read:packages/write:packages) or the docker/login-action step'
-  return 'check registry-username/registry-password or the docker/login-action step'
+  return registryHost(registry).credentialAdvice ?? 'check registry-username/registry-password or the docker/login-action step'
 }
 
 function permissionAdvice(registry: string, method: string): string {
-  if (registry === 'ghcr.io') {
-    return method === 'DELETE'
-      ? 'deleting needs a token with delete:packages or the GitHub Packages API; grant the workflow `packages: write`'
-      : 'grant the workflow `packages: write` (or `packages: read`) and give the repository access to the package'
-  }
-  return method === 'DELETE' ? 'the account needs delete permission on the repository' : 'check that the account may read this repository'
+  const advice = registryHost(registry).permissionAdvice
+  if (method === 'DELETE') return advice?.delete ?? 'the account needs delete permission on the repository'
+  return advice?.read ?? 'check that the account may read this repository'
 }
 
 const DISCARD_DRAIN_MAX = 64 << 10

@@ -7,10 +7,11 @@ import { getOctokit } from '@actions/github'
 import { errorMessage } from '../vocabulary/user-error.js'
 import { maskSecrets } from '../text/redact.js'
 import { COMMENT_BODY_LIMIT, commentMarker } from './marker.js'
+import type { Log } from '../runner/log.js'
 
 export interface CommentTarget {
   token: string
-  /** REST API root; default `GITHUB_API_URL` or https://api.github.com. */
+  /** REST API root (the run context's `GITHUB_API_URL`); default https://api.github.com. */
   apiUrl?: string
   owner: string
   repo: string
@@ -18,12 +19,7 @@ export interface CommentTarget {
   image: string
 }
 
-export interface CommentLog {
-  info(m: string): void
-  notice(m: string): void
-  warning(m: string): void
-  debug(m: string): void
-}
+export type CommentLog = Pick<Log, 'info' | 'notice' | 'warning' | 'debug'>
 
 const SILENT: CommentLog = { info: () => {}, notice: () => {}, warning: () => {}, debug: () => {} }
 
@@ -46,7 +42,7 @@ export async function upsertPrComment(target: CommentTarget, body: string, log: 
   const marker = commentMarker(target.image)
   const full = withMarker(maskSecrets(body), marker)
 
-  const baseUrl = (target.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '')
+  const baseUrl = (target.apiUrl || 'https://api.github.com').replace(/\/+$/, '')
   const signal = AbortSignal.timeout(TIMEOUT_MS)
   let octokit: ReturnType<typeof getOctokit>
   try {

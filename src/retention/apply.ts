@@ -6,6 +6,7 @@
 import { errorMessage } from '../vocabulary/user-error.js'
 import type { RetentionEntry, RetentionReport } from '../report/model.js'
 import type { RetentionDeleteEntry, RetentionPlan } from './retention-plan.js'
+import type { Log } from '../runner/log.js'
 
 export type DeleteOutcome = 'deleted' | 'not-found' | 'unsupported' | 'denied'
 
@@ -17,10 +18,8 @@ export interface RetentionBackend {
   explain?(outcome: 'unsupported' | 'denied'): string
 }
 
-export interface RetentionLog {
-  info?(message: string): void
-  warning?(message: string): void
-}
+/** What retention logs (either may be left out). */
+export type RetentionLog = Partial<Pick<Log, 'info' | 'warning'>>
 
 /** Consecutive thrown failures (network, 5xx after retries) after which the run stops. */
 const MAX_CONSECUTIVE_FAILURES = 3

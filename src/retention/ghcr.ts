@@ -22,7 +22,7 @@ import type { RetentionBackend } from './apply.js'
 
 export interface GhcrBackendOptions {
   token: string
-  /** REST API root; default $GITHUB_API_URL or https://api.github.com. */
+  /** REST API root (the run context's `GITHUB_API_URL`); default https://api.github.com. */
   apiUrl?: string
   /** Organization or user that owns the package (`acme` of `ghcr.io/acme/model`). */
   owner: string
@@ -159,7 +159,7 @@ async function listVersions(api: Api, base: URL, display: string, onRefused: (pr
 }
 
 export function ghcrBackend(opts: GhcrBackendOptions): RetentionBackend {
-  const root = new URL((opts.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '') + '/')
+  const root = new URL((opts.apiUrl || 'https://api.github.com').replace(/\/+$/, '') + '/')
   const api: Api = {
     root,
     token: opts.token,

@@ -167,8 +167,8 @@ function names(p: ParsedInputs): { image: ImageName; baseRepository: ImageName }
   return { image, baseRepository: p.baseRepository ? parseImageName(p.baseRepository, `Input "${Inputs.BaseRepository}"`, local) : image }
 }
 
-/** Reads, parses, validates every input once and infers the computed defaults. */
-export function getOptions(ctx: RunContext, get: Getter = actionsInput, env: NodeJS.ProcessEnv = process.env): Options {
+/** Reads, parses, validates every input once and infers the computed defaults. `env`: the step's environment, where `secret-envs` are read. */
+export function getOptions(ctx: RunContext, get: Getter = actionsInput, env: NodeJS.ProcessEnv = {}): Options {
   const p = parseInputs(get)
   const files = validate(p, ctx.workspace)
   const { image, baseRepository } = names(p)

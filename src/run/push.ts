@@ -10,6 +10,7 @@ import type { RunContext } from '../context/run-context.js'
 import type { Options } from './options.js'
 import { formatName, parseReference, type ImageName } from '../image/reference.js'
 import type { ReachFailure } from '../registry/index.js'
+import { registryHost } from '../image/registry-hosts.js'
 
 export interface PushDecision {
   readonly enabled: boolean
@@ -39,8 +40,7 @@ export function decidePush(p: PushInput): PushDecision {
 
 /** The message of a push that cannot happen: names the registry and how to log in. */
 export function pushAccessMessage(registry: string, repository: string, detail: string): string {
-  const hub =
-    registry === 'docker.io' ? " (Docker Hub: a name without a registry host is on Docker Hub; for the runner's own Docker engine set `store: local`)" : ''
+  const hub = registryHost(registry).pushNote ?? ''
   return (
     `Cannot push to ${registry}/${repository}${hub}: ${detail}. ` +
     `Log in before this step with docker/login-action (registry: ${registry}), or set the inputs registry-username and registry-password; ` +

@@ -36,14 +36,21 @@ export interface RunnerLog extends Annotator {
   mask(secret: string): void
 }
 
-export interface LogSink {
+/**
+ * The one logger type. A module that logs takes a Log, or the part of it that it needs
+ * (`Pick<Log, 'info' | 'warning'>`); the run's LogSink is the Log every phase hands down.
+ */
+export interface Log {
   info(m: string): void
-  /** A line a program printed (build output), shown as it is: it starts no workflow command. */
-  output(line: string): void
   debug(m: string): void
   notice(m: string, where?: Where): void
   /** An annotation, collected for the report; duplicates dropped, the first WARNINGS_PER_KIND of a kind kept. */
   warning(m: string, opts?: WarningOptions): void
+}
+
+export interface LogSink extends Log {
+  /** A line a program printed (build output), shown as it is: it starts no workflow command. */
+  output(line: string): void
   error(m: string, where?: Where): void
   group<T>(name: string, f: () => Promise<T>): Promise<T>
   /** Every warning kept so far, plus one "and N more" line per capped kind. */

@@ -11,10 +11,9 @@ import { Inputs } from '../vocabulary/constants.js'
 import { UserError, errorMessage } from '../vocabulary/user-error.js'
 import type { JsonValue } from '../hash/index.js'
 import { yamlErrorPosition, yamlErrorText } from '../hash/yaml.js'
-import { redact } from '../text/redact.js'
+import { isSecretName, redact } from '../text/redact.js'
 
 const MAX_BYTES = 256 * 1024
-const SECRET_KEY = /(token|passw(or)?d|secret|api_?key|access_?key|private_?key|credential|auth)/i
 
 export interface Condarc {
   /** The text the solver gets (as the BuildKit secret `condarc`). */
@@ -52,7 +51,7 @@ export function redactCondarc(v: unknown, found: string[] = [], depth = 0): Json
     const out: Record<string, JsonValue> = {}
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
       let value: JsonValue
-      if (SECRET_KEY.test(k)) {
+      if (isSecretName(k)) {
         collectScalars(x, found)
         value = '***'
       } else value = redactCondarc(x, found, depth + 1)

@@ -9,6 +9,7 @@ import { largestPackages } from './manifest.js'
 import type { ProcessPort } from '../runner/process.js'
 import { readLocalSizeManifest } from './local.js'
 import { readSizeManifest, type ManifestPort, type SizeManifestRead } from './read.js'
+import type { Log } from '../runner/log.js'
 
 /** The reader's port over a registry client and one repository. */
 export function registryManifestPort(client: RegistryClient, name: ImageName): ManifestPort {
@@ -41,23 +42,24 @@ export interface PackagesInput {
   readonly ref: string
   /** The previous base (tag), when a new base was built. */
   readonly previousTag?: string
-  readonly debug: (message: string) => void
-  /** A manifest that may be there but cannot be read on this runner (see SizeManifestRead): said in the report. */
-  readonly warn?: (message: string) => void
+  /** `warning` (optional, else debug): a manifest that may be there but cannot be read on this runner (see SizeManifestRead), said in the report. */
+  readonly log: Pick<Log, 'debug'> & Partial<Pick<Log, 'warning'>>
 }
 
 /** The packages section's data; undefined when the base has no readable size manifest (no warning: custom bases need not have one). */
 export async function packagesReport(input: PackagesInput): Promise<PackagesReport | undefined> {
   const [cur, prev] = await Promise.all([input.read(input.ref), input.previousTag ? input.read(input.previousTag) : undefined])
   if ('missing' in cur && cur.unreadable) {
-    ;(input.warn ?? input.debug)(`Could not read the size manifest of the base: ${cur.missing}; the largest packages are not reported`)
+    const m = `Could not read the size manifest of the base: ${cur.missing}; the largest packages are not reported`
+    if (input.log.warning) input.log.warning(m)
+    else input.log.debug(m)
     return undefined
   }
   if ('missing' in cur) {
-    input.debug(`No size manifest in the base (${cur.missing}): the largest packages are not reported`)
+    input.log.debug(`No size manifest in the base (${cur.missing}): the largest packages are not reported`)
     return undefined
   }
-  if (prev && 'missing' in prev) input.debug(`No size manifest in the previous base ${input.previousTag} (${prev.missing})`)
+  if (prev && 'missing' in prev) input.log.debug(`No size manifest in the previous base ${input.previousTag} (${prev.missing})`)
   const changes = prev && 'packages' in prev ? { previousTag: input.previousTag!, list: everyPackageChange(prev.packages, cur.packages) } : undefined
   // One record per name, as the changes count them: the count and total agree with them.
   const packages = [...packagesByName(cur.packages).values()]

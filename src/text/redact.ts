@@ -19,7 +19,15 @@ export const STARS: Mask = () => '***'
 
 const CONVENTIONAL_USERS = /^(git|hg|svn)$/i
 const PIP_OPTION = /((?:^|[\s"'])(?:-i|-f|--index-url|--extra-index-url|--find-links|--trusted-host)(?:\s+|=))(["']?)([^\s"']+)/g
-const QUERY_SECRET = /([?&](?:[A-Za-z0-9_.-]*(?:token|secret|passw(?:or)?d|api[_-]?key|access[_-]?key|sig|signature|auth)[A-Za-z0-9_.-]*)=)([^&#\s"']+)/gi
+/** The words that make a name a credential's: a build-arg, a .condarc key, a URL query parameter. */
+const SECRET_WORDS = 'token|secret|passw(?:or)?d|passphrase|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth'
+const SECRET_NAME = new RegExp(`(?:${SECRET_WORDS})`, 'i')
+const QUERY_SECRET = new RegExp(`([?&](?:[A-Za-z0-9_.-]*(?:${SECRET_WORDS}|sig|signature)[A-Za-z0-9_.-]*)=)([^&#\\s"']+)`, 'gi')
+
+/** Whether a key is named like a credential (`GITHUB_TOKEN`, `password`, `GPG_PASSPHRASE`, `AWS_SECRET_ACCESS_KEY`…): its value is masked. */
+export function isSecretName(key: string): boolean {
+  return SECRET_NAME.test(key)
+}
 
 /** `text` with every credential replaced by `mask(credential)` (default `***`). */
 export function redact(text: string, mask: Mask = STARS): string {

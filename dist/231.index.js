@@ -41,7 +41,7 @@ async function upsertPrComment(target, body, log = SILENT) {
     }
     const marker = (0,_marker_js__WEBPACK_IMPORTED_MODULE_3__/* .commentMarker */ .Q)(target.image);
     const full = withMarker((0,_text_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .maskSecrets */ .QU)(body), marker);
-    const baseUrl = (target.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
+    const baseUrl = (target.apiUrl || 'https://api.github.com').replace(/\/+$/, '');
     const signal = AbortSignal.timeout(TIMEOUT_MS);
     let octokit;
     try {

@@ -16,9 +16,11 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /* harmony export */ });
 /* harmony import */ var _compression_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9782);
 /* harmony import */ var _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2426);
+/* harmony import */ var _text_redact_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3326);
 // Pure construction of `docker` argv for buildx. Every value travels as part of a single
 // `--flag=value` element, so no value — whatever it starts with or contains — can be read
 // as a second argument or a flag; nothing here ever passes through a shell.
+
 
 
 /** `--cache-to` value for a registry cache that never fails the build. */
@@ -116,7 +118,6 @@ function buildxArgs(spec) {
     args.push(contextArg(spec.context));
     return args;
 }
-const SECRET_NAME = /(TOKEN|SECRET|PASSW(OR)?D|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH)/i;
 /**
  * The command as it is logged (info level): build args with secret-looking names and
  * credentials in URLs masked, labels longer than 200 characters (the environment document)
@@ -128,7 +129,7 @@ function displayCommand(spec) {
         if (!m)
             return a;
         const [, flag, key, value] = m;
-        if (flag === 'build-arg' && SECRET_NAME.test(key))
+        if (flag === 'build-arg' && (0,_text_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .isSecretName */ .eh)(key))
             return `--build-arg=${key}=***`;
         const v = value.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, '$1***@');
         return `--${flag}=${key}=${v.length > 200 ? `${v.slice(0, 60)}… (${v.length} characters)` : v}`;
@@ -1244,7 +1245,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 (0,_runner_process_js__WEBPACK_IMPORTED_MODULE_2__/* .killChildrenOnSignal */ .h9)((m) => _runner_log_js__WEBPACK_IMPORTED_MODULE_1__/* .runnerLog */ .t1.info(m));
 // The builder's inspection starts first; the rest of the action loads meanwhile (its own chunk).
 const early = (0,_early_js__WEBPACK_IMPORTED_MODULE_0__/* .startEarly */ .w)(process.env);
-const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(66), __nccwpck_require__.e(385)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5385));
+const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(239), __nccwpck_require__.e(690)]).then(__nccwpck_require__.bind(__nccwpck_require__, 690));
 await run(process.env, undefined, early);
 // What the run started and no longer waits for ends with it (registry requests end in run()).
 (0,_runner_process_js__WEBPACK_IMPORTED_MODULE_2__/* .endChildren */ .PH)();
@@ -2149,7 +2150,8 @@ async function appendSummary(markdown, env = process.env) {
 /* harmony export */   E$: () => (/* binding */ redact),
 /* harmony export */   Kb: () => (/* binding */ excerpt),
 /* harmony export */   QU: () => (/* binding */ maskSecrets),
-/* harmony export */   cl: () => (/* binding */ registerSecret)
+/* harmony export */   cl: () => (/* binding */ registerSecret),
+/* harmony export */   eh: () => (/* binding */ isSecretName)
 /* harmony export */ });
 /* unused harmony exports STARS, MAX_EXCERPT */
 // The one redaction function: credentials a user may write into an environment file, a
@@ -2169,7 +2171,14 @@ async function appendSummary(markdown, env = process.env) {
 const STARS = () => '***';
 const CONVENTIONAL_USERS = /^(git|hg|svn)$/i;
 const PIP_OPTION = /((?:^|[\s"'])(?:-i|-f|--index-url|--extra-index-url|--find-links|--trusted-host)(?:\s+|=))(["']?)([^\s"']+)/g;
-const QUERY_SECRET = /([?&](?:[A-Za-z0-9_.-]*(?:token|secret|passw(?:or)?d|api[_-]?key|access[_-]?key|sig|signature|auth)[A-Za-z0-9_.-]*)=)([^&#\s"']+)/gi;
+/** The words that make a name a credential's: a build-arg, a .condarc key, a URL query parameter. */
+const SECRET_WORDS = 'token|secret|passw(?:or)?d|passphrase|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth';
+const SECRET_NAME = new RegExp(`(?:${SECRET_WORDS})`, 'i');
+const QUERY_SECRET = new RegExp(`([?&](?:[A-Za-z0-9_.-]*(?:${SECRET_WORDS}|sig|signature)[A-Za-z0-9_.-]*)=)([^&#\\s"']+)`, 'gi');
+/** Whether a key is named like a credential (`GITHUB_TOKEN`, `password`, `GPG_PASSPHRASE`, `AWS_SECRET_ACCESS_KEY`…): its value is masked. */
+function isSecretName(key) {
+    return SECRET_NAME.test(key);
+}
 /** `text` with every credential replaced by `mask(credential)` (default `***`). */
 function redact(text, mask = STARS) {
     if (!text.includes('@') && !text.includes('/t/') && !text.includes('='))
@@ -2387,6 +2396,8 @@ const Outputs = {
     Metadata: 'metadata',
     Tags: 'tags',
     ChangedBytes: 'changed-bytes',
+    Sbom: 'sbom',
+    Lock: 'lock',
 };
 const Modes = ['auto', 'base', 'plan', 'merge'];
 const PruneModes = ['false', 'dry-run', 'true'];
@@ -2406,6 +2417,8 @@ const Labels = {
     SizeManifest: 'io.github.conda-image-action.size-manifest',
     /** The lines of the hashed requirement files (not hashed): "why rebuilt" shows which requirements changed. */
     EnvFiles: 'io.github.conda-image-action.env-files',
+    /** How long the base's build took, in seconds (its solve: the build without the export and push); read back when a run reuses the base. */
+    BuildSeconds: 'io.github.conda-image-action.build-seconds',
     Source: 'org.opencontainers.image.source',
     Revision: 'org.opencontainers.image.revision',
     Created: 'org.opencontainers.image.created',

@@ -1,8 +1,8 @@
-export const id = 385;
-export const ids = [385];
+export const id = 690;
+export const ids = [690];
 export const modules = {
 
-/***/ 5385:
+/***/ 690:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -11,20 +11,17 @@ __webpack_require__.d(__webpack_exports__, {
   run: () => (/* binding */ run)
 });
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __webpack_require__(3024);
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __webpack_require__(8161);
-var external_node_os_default = /*#__PURE__*/__webpack_require__.n(external_node_os_);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __webpack_require__(6760);
-var external_node_path_default = /*#__PURE__*/__webpack_require__.n(external_node_path_);
 // EXTERNAL MODULE: ./src/vocabulary/user-error.ts
 var user_error = __webpack_require__(2426);
 // EXTERNAL MODULE: ./src/fs/runner-files.ts
 var runner_files = __webpack_require__(8663);
 // EXTERNAL MODULE: ./src/registry/credentials.ts
 var credentials = __webpack_require__(3653);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __webpack_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __webpack_require__(6760);
+var external_node_path_default = /*#__PURE__*/__webpack_require__.n(external_node_path_);
 // EXTERNAL MODULE: ./src/fs/confined.ts
 var confined = __webpack_require__(8755);
 // EXTERNAL MODULE: ./src/runner/process.ts + 2 modules
@@ -233,11 +230,15 @@ function sameDigestAs(digest, candidates) {
 
 
 
+/** The workspace: `GITHUB_WORKSPACE`, or the working directory outside the runner. */
+function workspaceOf(env) {
+    return env.GITHUB_WORKSPACE ?? process.cwd();
+}
 /** Throws a UserError for an invalid SOURCE_DATE_EPOCH. */
 function readRunContext(env = process.env, clock = () => new Date()) {
     const sourceDateEpoch = source_date_parseSourceDateEpoch(env.SOURCE_DATE_EPOCH);
     const eventName = env.GITHUB_EVENT_NAME ?? '';
-    const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
+    const workspace = workspaceOf(env);
     const payload = env.GITHUB_EVENT_PATH ? readEventPayload(env.GITHUB_EVENT_PATH) : {};
     // The files the step writes at its end are checked now, before anything is built or pushed.
     if (env.GITHUB_OUTPUT)
@@ -314,12 +315,382 @@ function sourceDate(value) {
     return parseSourceDateEpoch(value);
 }
 
+// EXTERNAL MODULE: ./src/vocabulary/constants.ts
+var constants = __webpack_require__(209);
+;// CONCATENATED MODULE: ./src/run/outputs.ts
+// The step outputs: every output's value is decided here, from the piece of the run's state
+// that knows it. The phases publish each piece as soon as the run knows it (an output known
+// before a failure is still set), always through `publishOutputs`.
+
+/** `env-hash`: the environment hash. */
+function fingerprintOutputs(fp) {
+    return { [constants/* Outputs */.tY.EnvHash]: fp.hash };
+}
+/** `base-tag`: the tag this job pushes or uses (a job of a matrix that builds the base: its platform's part). */
+function planOutputs(plan) {
+    return { [constants/* Outputs */.tY.BaseTag]: plan.base.tag };
+}
+/**
+ * `base-image` (when the run knows the base's reference) and `base-reused`: by default whether
+ * the plan reuses a base; a merge always uses the jobs' base.
+ */
+function baseOutputs(ref, reused) {
+    return { ...(ref !== undefined ? { [constants/* Outputs */.tY.BaseImage]: ref } : {}), [constants/* Outputs */.tY.BaseReused]: String(reused) };
+}
+/** Whether the plan reuses a base (the `base-reused` output of a run that builds). */
+function reusesBase(plan) {
+    return plan.choice.action === 'reuse';
+}
+/** The final image: `image`, `digest`, the cache counts, `metadata` (the build's, JSON) and `tags` (the pushed ones, a line each). */
+function finalOutputs(o) {
+    return {
+        [constants/* Outputs */.tY.Image]: o.ref,
+        [constants/* Outputs */.tY.Digest]: o.digest ?? '',
+        [constants/* Outputs */.tY.CacheHitRatio]: String(o.cache.ratio),
+        [constants/* Outputs */.tY.CachedSteps]: String(o.cache.cachedSteps),
+        [constants/* Outputs */.tY.TotalSteps]: String(o.cache.totalSteps),
+        [constants/* Outputs */.tY.Metadata]: o.metadata ? JSON.stringify(o.metadata) : '',
+        [constants/* Outputs */.tY.Tags]: o.pushed.join('\n'),
+    };
+}
+/** `image-size`: the final image's total bytes (empty when unread). */
+function sizeOutputs(size) {
+    return { [constants/* Outputs */.tY.ImageSize]: size ? String(size.total) : '' };
+}
+/** `changed-bytes`: what the final image changed against the compared one (empty when unread). */
+function changedBytesOutputs(changed) {
+    return { [constants/* Outputs */.tY.ChangedBytes]: changed ? String(changed.changed) : '' };
+}
+/** `sbom` (the SBOM artifact by digest) and `lock` (where the lock is), each when known. */
+function sbomOutputs(o) {
+    return { ...(o.sbom ? { [constants/* Outputs */.tY.Sbom]: o.sbom } : {}), ...(o.lock ? { [constants/* Outputs */.tY.Lock]: o.lock } : {}) };
+}
+/** Sets the outputs, in their order. */
+function publishOutputs(results, outputs) {
+    for (const [name, value] of Object.entries(outputs))
+        results.setOutput(name, value);
+}
+
+// EXTERNAL MODULE: ./src/image/reference.ts
+var reference = __webpack_require__(3564);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __webpack_require__(1455);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __webpack_require__(8161);
+var external_node_os_default = /*#__PURE__*/__webpack_require__.n(external_node_os_);
+;// CONCATENATED MODULE: ./src/actions-cache/index.ts
+// A second build cache through the GitHub Actions cache service (docs/DESIGN.md §4.6): a BuildKit
+// `type=local` cache directory, restored with `@actions/cache` before a build and saved after
+// it. It keeps pull requests that cannot write to the registry (forks) and runs without a
+// registry (the local engine store) warm.
+//
+// Life of one build's cache:
+//   restoreBuildCache(plan)        → <dir> holds the newest matching cache (or nothing)
+//   buildxLocalCacheArgs(dir, mode) → --cache-from type=local,src=<dir>
+//                                     --cache-to   type=local,dest=<dir>.new,mode=…
+//   finishLocalCache(dir)          → <dir>.new replaces <dir>; `changed` when its index differs
+//   saveBuildCache(plan, {changed}) → uploaded only when changed and not too large
+// Exporting into a fresh directory and swapping keeps the cache to what this build used, so
+// it does not grow with every run.
+//
+// Nothing here throws: the cache is an optimisation, so every failure becomes a status (and
+// a warning) and the build goes on.
+/**
+ * `@actions/cache` (and the Azure SDK behind it) is more than half of the bundle; loaded
+ * on demand, only runs that use the Actions cache pay ~150 ms for it.
+ */
+let cacheModule;
+function actionsCache() {
+    cacheModule ??= Promise.all(/* import() */[__webpack_require__.e(752), __webpack_require__.e(955), __webpack_require__.e(631)]).then(__webpack_require__.bind(__webpack_require__, 631));
+    return cacheModule;
+}
+
+
+
+
+
+/** First part of every key this action writes; bump `v1` when the layout changes. */
+const CACHE_KEY_PREFIX = 'conda-image-action-buildkit-v1';
+/**
+ * Which build caches a run uses. Explicit inputs are honoured, except that `both` without a
+ * registry (the local engine store) can only be `actions`. Empty (auto): `actions` for the
+ * local engine store, `both` for pull requests that cannot push (registry cache is still
+ * imported, the Actions cache carries what they build), `registry` otherwise. Pure.
+ */
+function resolveCacheBackend(input, ctx) {
+    if (input === 'registry' || input === 'actions')
+        return input;
+    if (input === 'both')
+        return ctx.local ? 'actions' : 'both';
+    if (ctx.local)
+        return 'actions';
+    const pullRequest = ctx.pullRequest ?? ctx.pullRequestFromFork;
+    if (ctx.pullRequestFromFork || (pullRequest && !ctx.canPush))
+        return 'both';
+    return 'registry';
+}
+/**
+ * Keys of a build cache: `<prefix>-<kind>-<platform>-<env16>-<branch>:<revision>`. Git
+ * forbids `:` in branch names, so `…-<branch>:` is a prefix of that branch's entries only.
+ * Restore keys, in order: this environment on this branch, on the default branch, on any
+ * branch; then any environment of this kind and platform (BuildKit reuses whatever layers
+ * match, e.g. the stages before the environment is installed). On GitHub, entries visible
+ * to a pull request are those of its own ref, its base branch and the default branch. Pure.
+ */
+function cacheKeys(args) {
+    const kindPrefix = `${CACHE_KEY_PREFIX}-${args.kind}-${platformSlug(args.platform)}-`;
+    const envPrefix = `${kindPrefix}${args.envHash.slice(0, 16)}-`;
+    const branch = branchSlug(args.branch);
+    const key = `${envPrefix}${branch}:${keySafe(args.revision ?? '') || 'latest'}`;
+    const restoreKeys = [`${envPrefix}${branch}:`];
+    if (args.defaultBranch && branchSlug(args.defaultBranch) !== branch)
+        restoreKeys.push(`${envPrefix}${branchSlug(args.defaultBranch)}:`);
+    restoreKeys.push(envPrefix, kindPrefix);
+    return { key: truncateKey(key), restoreKeys: restoreKeys.map(truncateKey) };
+}
+/** `linux/amd64,linux/arm64` → `linux-amd64+linux-arm64`. */
+function platformSlug(platform) {
+    const parts = platform
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== '');
+    return keySafe(parts.join('+').replace(/\//g, '-')) || 'default';
+}
+function branchSlug(branch) {
+    return keySafe(branch.replace(/^refs\/heads\//, '')) || 'unknown';
+}
+/** Cache keys must not contain commas; whitespace and `:` would confuse the layout. */
+function keySafe(s) {
+    return s.trim().replace(/[,:\s]/g, '_');
+}
+/** Keys are limited to 512 characters. */
+function truncateKey(key) {
+    return key.length <= 512 ? key : key.slice(0, 512);
+}
+/**
+ * The branch a run's cache belongs to: `pull/<n>` for pull requests (a fork's `main` is not
+ * the repository's `main`), else the branch or tag name of the ref. Pure over `env`.
+ */
+function cacheBranch(env, pullRequestNumber) {
+    if (pullRequestNumber !== undefined && pullRequestNumber > 0)
+        return `pull/${pullRequestNumber}`;
+    const name = env.GITHUB_REF_NAME || (env.GITHUB_REF ?? '').replace(/^refs\/(heads|tags)\//, '');
+    return name || 'local';
+}
+/**
+ * The cache directory of a build kind: under `RUNNER_TEMP` (stable between runs on GitHub
+ * runners and emptied after each job), else the OS temp directory. Pure over `env`.
+ */
+function cacheDir(kind, env = process.env) {
+    return external_node_path_default().join(env.RUNNER_TEMP || external_node_os_default().tmpdir(), 'conda-image-action-buildkit-cache', kind);
+}
+/** Everything a build needs to use the Actions cache. Pure over `env`. */
+function actionsCachePlan(args, env = process.env) {
+    return { ...cacheKeys(args), dir: cacheDir(args.kind, env) };
+}
+/**
+ * `--cache-from` / `--cache-to` values for a local cache directory. The export goes to
+ * `<dir>.new`, which `finishLocalCache` swaps in. Pure.
+ */
+function buildxLocalCacheArgs(dir, mode) {
+    // buildx splits these values on commas (CSV): a comma in the path would break them.
+    if (dir.includes(',') || dir.includes('"'))
+        throw new Error(`the build cache directory must not contain commas or quotes: ${dir}`);
+    return { cacheFrom: `type=local,src=${dir}`, cacheTo: `type=local,dest=${newDir(dir)},mode=${mode}` };
+}
+function newDir(dir) {
+    return `${dir}.new`;
+}
+/**
+ * Why the Actions cache cannot be used here, or undefined when it can: no cache service
+ * (outside GitHub Actions, or GHES without it) or no runtime token. Without any cache
+ * service URL the answer needs no @actions/cache (so it is not loaded); otherwise its own
+ * check decides (it reads `process.env`; `env` only words the message).
+ */
+async function unavailableReason(env = process.env) {
+    const noService = (!env.ACTIONS_CACHE_URL && !env.ACTIONS_RESULTS_URL) || !(await actionsCache()).isFeatureAvailable();
+    if (noService) {
+        return env.GITHUB_ACTIONS === 'true'
+            ? 'the Actions cache service is not available on this runner (GitHub Enterprise Server without it?)'
+            : 'not running on GitHub Actions: there is no Actions cache service';
+    }
+    if (!env.ACTIONS_RUNTIME_TOKEN)
+        return 'ACTIONS_RUNTIME_TOKEN is not set, so the Actions cache service cannot be used';
+    return undefined;
+}
+/**
+ * Restores the newest matching cache into `plan.dir` (emptied first, as is `<dir>.new`).
+ * Never throws: an unavailable service is `unavailable` (a warning on GitHub Actions runners,
+ * an info line elsewhere), a failed download a `miss` (@actions/cache warns).
+ */
+async function restoreBuildCache(plan, log) {
+    try {
+        await (0,promises_.rm)(plan.dir, { recursive: true, force: true });
+        await (0,promises_.rm)(newDir(plan.dir), { recursive: true, force: true });
+        const why = await unavailableReason();
+        if (why) {
+            // On a runner (GHES, a service outage) this is worth a warning; elsewhere (local runs,
+            // other CI) there simply is no Actions cache.
+            if (process.env.GITHUB_ACTIONS === 'true')
+                log.warning(`Actions cache not used: ${why}`);
+            else
+                log.info(`Actions cache not used: ${why}`);
+            return { hit: 'unavailable' };
+        }
+        if (!isCacheModeReadable()) {
+            log.info(`Actions cache not restored: ACTIONS_CACHE_MODE=${process.env.ACTIONS_CACHE_MODE ?? ''} does not permit reads`);
+            return { hit: 'unavailable' };
+        }
+        const matched = await (await actionsCache()).restoreCache([plan.dir], plan.key, plan.restoreKeys);
+        if (matched === undefined) {
+            log.info(`Actions cache: no entry for ${plan.key} or its restore keys`);
+            return { hit: 'miss' };
+        }
+        if (!(0,external_node_fs_.existsSync)(external_node_path_default().join(plan.dir, 'index.json'))) {
+            log.warning(`Actions cache entry ${matched} holds no BuildKit cache (no index.json in ${plan.dir}); building without it`);
+            await (0,promises_.rm)(plan.dir, { recursive: true, force: true });
+            return { hit: 'miss' };
+        }
+        const hit = matched === plan.key ? 'exact' : 'partial';
+        log.info(`Actions cache: restored ${matched} (${hit === 'exact' ? 'exact key' : 'restore key'}) into ${plan.dir}`);
+        return { hit, matchedKey: matched };
+    }
+    catch (e) {
+        log.warning(`Actions cache restore failed (building without it): ${message(e)}`);
+        return { hit: 'miss' };
+    }
+}
+/** A local cache's index.json lists a few manifests: kilobytes. */
+const MAX_INDEX_BYTES = 4 * 1024 * 1024;
+/** The manifests of a BuildKit local cache's index.json (sorted digests), or undefined when it has none. */
+function localCacheDigest(dir) {
+    return Promise.resolve(localCacheDigestSync(dir));
+}
+function localCacheDigestSync(dir) {
+    try {
+        const file = external_node_path_default().join(dir, 'index.json');
+        const index = JSON.parse((0,confined/* readFileBoundedSync */.ri)(file, file, { maxBytes: MAX_INDEX_BYTES }).toString('utf8'));
+        const digests = (index.manifests ?? []).map((m) => m.digest).filter((d) => typeof d === 'string');
+        return digests.length > 0 ? digests.sort().join(',') : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * After the build: swaps the exported `<dir>.new` in for `<dir>`. `exported` is false when
+ * the build wrote no cache (then `<dir>` is left as restored); `changed` is true when the
+ * exported cache differs from the restored one (or nothing was restored). Never throws.
+ */
+async function finishLocalCache(dir, log) {
+    try {
+        const fresh = await localCacheDigest(newDir(dir));
+        if (fresh === undefined) {
+            await (0,promises_.rm)(newDir(dir), { recursive: true, force: true });
+            log?.warning(`The build exported no local cache to ${newDir(dir)}; the Actions cache is not updated`);
+            return { exported: false, changed: false };
+        }
+        const old = await localCacheDigest(dir);
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+        await (0,promises_.rename)(newDir(dir), dir);
+        return { exported: true, changed: fresh !== old };
+    }
+    catch (e) {
+        log?.warning(`Could not swap in the new build cache: ${message(e)}`);
+        return { exported: false, changed: false };
+    }
+}
+/**
+ * Saves `plan.dir` under `plan.key` when the build changed it, it is at most `maxBytes`, and
+ * no entry has that key yet. Never throws; `failed` comes with a warning.
+ */
+async function saveBuildCache(plan, opts, log) {
+    try {
+        if (await unavailableReason())
+            return 'unavailable';
+        if (!isCacheModeWritable()) {
+            log.info(`Actions cache not saved: ACTIONS_CACHE_MODE=${process.env.ACTIONS_CACHE_MODE ?? ''} does not permit writes`);
+            return 'unavailable';
+        }
+        if (!opts.changed) {
+            log.info('Actions cache not saved: the build added nothing to the restored cache');
+            return 'skipped-unchanged';
+        }
+        if ((await localCacheDigest(plan.dir)) === undefined) {
+            log.warning(`Actions cache not saved: ${plan.dir} holds no BuildKit cache`);
+            return 'failed';
+        }
+        const bytes = await dirBytes(plan.dir);
+        if (bytes > opts.maxBytes) {
+            log.warning(`Actions cache not saved: the build cache is ${formatBytes(bytes)}, over actions-cache-max-size ${formatBytes(opts.maxBytes)}`);
+            return 'skipped-too-large';
+        }
+        // Entries are immutable: a second save under the same key is refused by the service.
+        const cache = await actionsCache();
+        const existing = await cache.restoreCache([plan.dir], plan.key, [], { lookupOnly: true });
+        if (existing === plan.key) {
+            log.info(`Actions cache: ${plan.key} exists already`);
+            return 'exists';
+        }
+        const id = await cache.saveCache([plan.dir], plan.key);
+        // -1 is @actions/cache's "not saved" (it has logged why).
+        if (id !== -1) {
+            log.info(`Actions cache: saved ${plan.key} (${formatBytes(bytes)})`);
+            return 'saved';
+        }
+        log.warning(`Actions cache: could not save ${plan.key} (see the messages above)`);
+        return 'failed';
+    }
+    catch (e) {
+        log.warning(`Actions cache save failed: ${message(e)}`);
+        return 'failed';
+    }
+}
+/** `ACTIONS_CACHE_MODE` as @actions/cache reads it: unset or unknown modes permit everything. */
+function cacheMode() {
+    return (process.env.ACTIONS_CACHE_MODE ?? '').trim().toLowerCase();
+}
+function isCacheModeReadable() {
+    const m = cacheMode();
+    return !['none', 'read', 'write', 'write-only'].includes(m) || m === 'read' || m === 'write';
+}
+function isCacheModeWritable() {
+    const m = cacheMode();
+    return !['none', 'read', 'write', 'write-only'].includes(m) || m === 'write' || m === 'write-only';
+}
+/** Total size of the regular files under `dir` (symlinks not followed). */
+async function dirBytes(dir) {
+    let total = 0;
+    const stack = [dir];
+    while (stack.length > 0) {
+        const d = stack.pop();
+        for (const entry of await (0,promises_.readdir)(d, { withFileTypes: true })) {
+            const p = external_node_path_default().join(d, entry.name);
+            if (entry.isDirectory())
+                stack.push(p);
+            else if (entry.isFile())
+                total += (await (0,promises_.lstat)(p)).size;
+        }
+    }
+    return total;
+}
+function formatBytes(n) {
+    if (n >= 1024 ** 3)
+        return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+    if (n >= 1024 ** 2)
+        return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+    if (n >= 1024)
+        return `${(n / 1024).toFixed(1)} KiB`;
+    return `${n} B`;
+}
+function message(e) {
+    return e instanceof Error ? e.message : String(e);
+}
+
 // EXTERNAL MODULE: ./src/buildx/argv.ts
 var argv = __webpack_require__(2548);
 // EXTERNAL MODULE: ./src/buildx/builder-cli.ts + 1 modules
 var builder_cli = __webpack_require__(3969);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __webpack_require__(1455);
 // EXTERNAL MODULE: external "node:perf_hooks"
 var external_node_perf_hooks_ = __webpack_require__(643);
 // EXTERNAL MODULE: ./src/buildx/docker.ts
@@ -1158,431 +1529,6 @@ async function runBuild(spec, opts = {}) {
 
 
 
-// EXTERNAL MODULE: ./src/vocabulary/constants.ts
-var constants = __webpack_require__(209);
-// EXTERNAL MODULE: ./src/image/reference.ts
-var reference = __webpack_require__(3564);
-;// CONCATENATED MODULE: ./src/actions-cache/index.ts
-// A second build cache through the GitHub Actions cache service (docs/DESIGN.md §4.6): a BuildKit
-// `type=local` cache directory, restored with `@actions/cache` before a build and saved after
-// it. It keeps pull requests that cannot write to the registry (forks) and runs without a
-// registry (the local engine store) warm.
-//
-// Life of one build's cache:
-//   restoreBuildCache(plan)        → <dir> holds the newest matching cache (or nothing)
-//   buildxLocalCacheArgs(dir, mode) → --cache-from type=local,src=<dir>
-//                                     --cache-to   type=local,dest=<dir>.new,mode=…
-//   finishLocalCache(dir)          → <dir>.new replaces <dir>; `changed` when its index differs
-//   saveBuildCache(plan, {changed}) → uploaded only when changed and not too large
-// Exporting into a fresh directory and swapping keeps the cache to what this build used, so
-// it does not grow with every run.
-//
-// Nothing here throws: the cache is an optimisation, so every failure becomes a status (and
-// a warning) and the build goes on.
-/**
- * `@actions/cache` (and the Azure SDK behind it) is more than half of the bundle; loaded
- * on demand, only runs that use the Actions cache pay ~150 ms for it.
- */
-let cacheModule;
-function actionsCache() {
-    cacheModule ??= Promise.all(/* import() */[__webpack_require__.e(752), __webpack_require__.e(955), __webpack_require__.e(631)]).then(__webpack_require__.bind(__webpack_require__, 631));
-    return cacheModule;
-}
-
-
-
-
-
-/** First part of every key this action writes; bump `v1` when the layout changes. */
-const CACHE_KEY_PREFIX = 'conda-image-action-buildkit-v1';
-/**
- * Which build caches a run uses. Explicit inputs are honoured, except that `both` without a
- * registry (the local engine store) can only be `actions`. Empty (auto): `actions` for the
- * local engine store, `both` for pull requests that cannot push (registry cache is still
- * imported, the Actions cache carries what they build), `registry` otherwise. Pure.
- */
-function resolveCacheBackend(input, ctx) {
-    if (input === 'registry' || input === 'actions')
-        return input;
-    if (input === 'both')
-        return ctx.local ? 'actions' : 'both';
-    if (ctx.local)
-        return 'actions';
-    const pullRequest = ctx.pullRequest ?? ctx.pullRequestFromFork;
-    if (ctx.pullRequestFromFork || (pullRequest && !ctx.canPush))
-        return 'both';
-    return 'registry';
-}
-/**
- * Keys of a build cache: `<prefix>-<kind>-<platform>-<env16>-<branch>:<revision>`. Git
- * forbids `:` in branch names, so `…-<branch>:` is a prefix of that branch's entries only.
- * Restore keys, in order: this environment on this branch, on the default branch, on any
- * branch; then any environment of this kind and platform (BuildKit reuses whatever layers
- * match, e.g. the stages before the environment is installed). On GitHub, entries visible
- * to a pull request are those of its own ref, its base branch and the default branch. Pure.
- */
-function cacheKeys(args) {
-    const kindPrefix = `${CACHE_KEY_PREFIX}-${args.kind}-${platformSlug(args.platform)}-`;
-    const envPrefix = `${kindPrefix}${args.envHash.slice(0, 16)}-`;
-    const branch = branchSlug(args.branch);
-    const key = `${envPrefix}${branch}:${keySafe(args.revision ?? '') || 'latest'}`;
-    const restoreKeys = [`${envPrefix}${branch}:`];
-    if (args.defaultBranch && branchSlug(args.defaultBranch) !== branch)
-        restoreKeys.push(`${envPrefix}${branchSlug(args.defaultBranch)}:`);
-    restoreKeys.push(envPrefix, kindPrefix);
-    return { key: truncateKey(key), restoreKeys: restoreKeys.map(truncateKey) };
-}
-/** `linux/amd64,linux/arm64` → `linux-amd64+linux-arm64`. */
-function platformSlug(platform) {
-    const parts = platform
-        .split(',')
-        .map((p) => p.trim())
-        .filter((p) => p !== '');
-    return keySafe(parts.join('+').replace(/\//g, '-')) || 'default';
-}
-function branchSlug(branch) {
-    return keySafe(branch.replace(/^refs\/heads\//, '')) || 'unknown';
-}
-/** Cache keys must not contain commas; whitespace and `:` would confuse the layout. */
-function keySafe(s) {
-    return s.trim().replace(/[,:\s]/g, '_');
-}
-/** Keys are limited to 512 characters. */
-function truncateKey(key) {
-    return key.length <= 512 ? key : key.slice(0, 512);
-}
-/**
- * The branch a run's cache belongs to: `pull/<n>` for pull requests (a fork's `main` is not
- * the repository's `main`), else the branch or tag name of the ref. Pure over `env`.
- */
-function cacheBranch(env, pullRequestNumber) {
-    if (pullRequestNumber !== undefined && pullRequestNumber > 0)
-        return `pull/${pullRequestNumber}`;
-    const name = env.GITHUB_REF_NAME || (env.GITHUB_REF ?? '').replace(/^refs\/(heads|tags)\//, '');
-    return name || 'local';
-}
-/**
- * The cache directory of a build kind: under `RUNNER_TEMP` (stable between runs on GitHub
- * runners and emptied after each job), else the OS temp directory. Pure over `env`.
- */
-function cacheDir(kind, env = process.env) {
-    return external_node_path_default().join(env.RUNNER_TEMP || external_node_os_default().tmpdir(), 'conda-image-action-buildkit-cache', kind);
-}
-/** Everything a build needs to use the Actions cache. Pure over `env`. */
-function actionsCachePlan(args, env = process.env) {
-    return { ...cacheKeys(args), dir: cacheDir(args.kind, env) };
-}
-/**
- * `--cache-from` / `--cache-to` values for a local cache directory. The export goes to
- * `<dir>.new`, which `finishLocalCache` swaps in. Pure.
- */
-function buildxLocalCacheArgs(dir, mode) {
-    // buildx splits these values on commas (CSV): a comma in the path would break them.
-    if (dir.includes(',') || dir.includes('"'))
-        throw new Error(`the build cache directory must not contain commas or quotes: ${dir}`);
-    return { cacheFrom: `type=local,src=${dir}`, cacheTo: `type=local,dest=${newDir(dir)},mode=${mode}` };
-}
-function newDir(dir) {
-    return `${dir}.new`;
-}
-/**
- * Why the Actions cache cannot be used here, or undefined when it can: no cache service
- * (outside GitHub Actions, or GHES without it) or no runtime token. Without any cache
- * service URL the answer needs no @actions/cache (so it is not loaded); otherwise its own
- * check decides (it reads `process.env`; `env` only words the message).
- */
-async function unavailableReason(env = process.env) {
-    const noService = (!env.ACTIONS_CACHE_URL && !env.ACTIONS_RESULTS_URL) || !(await actionsCache()).isFeatureAvailable();
-    if (noService) {
-        return env.GITHUB_ACTIONS === 'true'
-            ? 'the Actions cache service is not available on this runner (GitHub Enterprise Server without it?)'
-            : 'not running on GitHub Actions: there is no Actions cache service';
-    }
-    if (!env.ACTIONS_RUNTIME_TOKEN)
-        return 'ACTIONS_RUNTIME_TOKEN is not set, so the Actions cache service cannot be used';
-    return undefined;
-}
-/**
- * Restores the newest matching cache into `plan.dir` (emptied first, as is `<dir>.new`).
- * Never throws: an unavailable service is `unavailable` (a warning on GitHub Actions runners,
- * an info line elsewhere), a failed download a `miss` (@actions/cache warns).
- */
-async function restoreBuildCache(plan, log) {
-    try {
-        await (0,promises_.rm)(plan.dir, { recursive: true, force: true });
-        await (0,promises_.rm)(newDir(plan.dir), { recursive: true, force: true });
-        const why = await unavailableReason();
-        if (why) {
-            // On a runner (GHES, a service outage) this is worth a warning; elsewhere (local runs,
-            // other CI) there simply is no Actions cache.
-            if (process.env.GITHUB_ACTIONS === 'true')
-                log.warning(`Actions cache not used: ${why}`);
-            else
-                log.info(`Actions cache not used: ${why}`);
-            return { hit: 'unavailable' };
-        }
-        if (!isCacheModeReadable()) {
-            log.info(`Actions cache not restored: ACTIONS_CACHE_MODE=${process.env.ACTIONS_CACHE_MODE ?? ''} does not permit reads`);
-            return { hit: 'unavailable' };
-        }
-        const matched = await (await actionsCache()).restoreCache([plan.dir], plan.key, plan.restoreKeys);
-        if (matched === undefined) {
-            log.info(`Actions cache: no entry for ${plan.key} or its restore keys`);
-            return { hit: 'miss' };
-        }
-        if (!(0,external_node_fs_.existsSync)(external_node_path_default().join(plan.dir, 'index.json'))) {
-            log.warning(`Actions cache entry ${matched} holds no BuildKit cache (no index.json in ${plan.dir}); building without it`);
-            await (0,promises_.rm)(plan.dir, { recursive: true, force: true });
-            return { hit: 'miss' };
-        }
-        const hit = matched === plan.key ? 'exact' : 'partial';
-        log.info(`Actions cache: restored ${matched} (${hit === 'exact' ? 'exact key' : 'restore key'}) into ${plan.dir}`);
-        return { hit, matchedKey: matched };
-    }
-    catch (e) {
-        log.warning(`Actions cache restore failed (building without it): ${message(e)}`);
-        return { hit: 'miss' };
-    }
-}
-/** A local cache's index.json lists a few manifests: kilobytes. */
-const MAX_INDEX_BYTES = 4 * 1024 * 1024;
-/** The manifests of a BuildKit local cache's index.json (sorted digests), or undefined when it has none. */
-function localCacheDigest(dir) {
-    return Promise.resolve(localCacheDigestSync(dir));
-}
-function localCacheDigestSync(dir) {
-    try {
-        const file = external_node_path_default().join(dir, 'index.json');
-        const index = JSON.parse((0,confined/* readFileBoundedSync */.ri)(file, file, { maxBytes: MAX_INDEX_BYTES }).toString('utf8'));
-        const digests = (index.manifests ?? []).map((m) => m.digest).filter((d) => typeof d === 'string');
-        return digests.length > 0 ? digests.sort().join(',') : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-/**
- * After the build: swaps the exported `<dir>.new` in for `<dir>`. `exported` is false when
- * the build wrote no cache (then `<dir>` is left as restored); `changed` is true when the
- * exported cache differs from the restored one (or nothing was restored). Never throws.
- */
-async function finishLocalCache(dir, log) {
-    try {
-        const fresh = await localCacheDigest(newDir(dir));
-        if (fresh === undefined) {
-            await (0,promises_.rm)(newDir(dir), { recursive: true, force: true });
-            log?.warning(`The build exported no local cache to ${newDir(dir)}; the Actions cache is not updated`);
-            return { exported: false, changed: false };
-        }
-        const old = await localCacheDigest(dir);
-        await (0,promises_.rm)(dir, { recursive: true, force: true });
-        await (0,promises_.rename)(newDir(dir), dir);
-        return { exported: true, changed: fresh !== old };
-    }
-    catch (e) {
-        log?.warning(`Could not swap in the new build cache: ${message(e)}`);
-        return { exported: false, changed: false };
-    }
-}
-/**
- * Saves `plan.dir` under `plan.key` when the build changed it, it is at most `maxBytes`, and
- * no entry has that key yet. Never throws; `failed` comes with a warning.
- */
-async function saveBuildCache(plan, opts, log) {
-    try {
-        if (await unavailableReason())
-            return 'unavailable';
-        if (!isCacheModeWritable()) {
-            log.info(`Actions cache not saved: ACTIONS_CACHE_MODE=${process.env.ACTIONS_CACHE_MODE ?? ''} does not permit writes`);
-            return 'unavailable';
-        }
-        if (!opts.changed) {
-            log.info('Actions cache not saved: the build added nothing to the restored cache');
-            return 'skipped-unchanged';
-        }
-        if ((await localCacheDigest(plan.dir)) === undefined) {
-            log.warning(`Actions cache not saved: ${plan.dir} holds no BuildKit cache`);
-            return 'failed';
-        }
-        const bytes = await dirBytes(plan.dir);
-        if (bytes > opts.maxBytes) {
-            log.warning(`Actions cache not saved: the build cache is ${formatBytes(bytes)}, over actions-cache-max-size ${formatBytes(opts.maxBytes)}`);
-            return 'skipped-too-large';
-        }
-        // Entries are immutable: a second save under the same key is refused by the service.
-        const cache = await actionsCache();
-        const existing = await cache.restoreCache([plan.dir], plan.key, [], { lookupOnly: true });
-        if (existing === plan.key) {
-            log.info(`Actions cache: ${plan.key} exists already`);
-            return 'exists';
-        }
-        const id = await cache.saveCache([plan.dir], plan.key);
-        // -1 is @actions/cache's "not saved" (it has logged why).
-        if (id !== -1) {
-            log.info(`Actions cache: saved ${plan.key} (${formatBytes(bytes)})`);
-            return 'saved';
-        }
-        log.warning(`Actions cache: could not save ${plan.key} (see the messages above)`);
-        return 'failed';
-    }
-    catch (e) {
-        log.warning(`Actions cache save failed: ${message(e)}`);
-        return 'failed';
-    }
-}
-/** `ACTIONS_CACHE_MODE` as @actions/cache reads it: unset or unknown modes permit everything. */
-function cacheMode() {
-    return (process.env.ACTIONS_CACHE_MODE ?? '').trim().toLowerCase();
-}
-function isCacheModeReadable() {
-    const m = cacheMode();
-    return !['none', 'read', 'write', 'write-only'].includes(m) || m === 'read' || m === 'write';
-}
-function isCacheModeWritable() {
-    const m = cacheMode();
-    return !['none', 'read', 'write', 'write-only'].includes(m) || m === 'write' || m === 'write-only';
-}
-/** Total size of the regular files under `dir` (symlinks not followed). */
-async function dirBytes(dir) {
-    let total = 0;
-    const stack = [dir];
-    while (stack.length > 0) {
-        const d = stack.pop();
-        for (const entry of await (0,promises_.readdir)(d, { withFileTypes: true })) {
-            const p = external_node_path_default().join(d, entry.name);
-            if (entry.isDirectory())
-                stack.push(p);
-            else if (entry.isFile())
-                total += (await (0,promises_.lstat)(p)).size;
-        }
-    }
-    return total;
-}
-function formatBytes(n) {
-    if (n >= 1024 ** 3)
-        return `${(n / 1024 ** 3).toFixed(2)} GiB`;
-    if (n >= 1024 ** 2)
-        return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-    if (n >= 1024)
-        return `${(n / 1024).toFixed(1)} KiB`;
-    return `${n} B`;
-}
-function message(e) {
-    return e instanceof Error ? e.message : String(e);
-}
-
-;// CONCATENATED MODULE: ./src/phases/build.ts
-// Phase 5b: one build — retried once when its push fails for a reason that is not the
-// user's, with the BuildKit cache restored from and saved to the Actions cache when that
-// backend is on. Also the pieces both builds share (cache refs, labels, the report entry).
-
-
-
-
-
-/**
- * A push can fail on a registry hiccup that is not the user's fault — e.g. a 500 while
- * another job writes the same dated tag at the same moment (two nightly schedules). The
- * rebuild is all cache hits, so such a build is tried once more before the step fails.
- */
-async function buildRetrying(spec, tc, ports) {
-    const opts = { log: (l) => ports.log.output(l), env: tc.env };
-    try {
-        return await ports.buildx.build(spec, opts);
-    }
-    catch (e) {
-        if ((0,user_error/* isUserError */.iU)(e) || spec.output !== 'push')
-            throw e;
-        ports.log.warning(`The build or its push failed (${(0,user_error/* errorMessage */.gJ)(e).split('\n')[0]}); trying once more`);
-        return ports.buildx.build(spec, opts);
-    }
-}
-/** Runs one build; with the Actions cache on, restores it first and saves it after. */
-async function runOneBuild(kind, spec, s, tc, ports) {
-    if (!tc.cache.actions)
-        return { outcome: await buildRetrying(spec, tc, ports) };
-    const cacheLog = { info: (m) => ports.log.info(m), warning: (m) => ports.log.warning(m) };
-    const plan = ports.actionsCache.plan({
-        kind,
-        envHash: s.fp.hash,
-        branch: cacheBranch(s.env, s.ctx.pullRequest?.number),
-        // Read once, bounded, with the rest of the event payload (src/context/run-context.ts).
-        defaultBranch: s.ctx.defaultBranch,
-        platform: s.platforms.join(','),
-        revision: s.ctx.sha,
-    });
-    const restored = await ports.actionsCache.restore(plan, cacheLog);
-    const hit = restored.hit === 'exact' || restored.hit === 'partial';
-    const local = buildxLocalCacheArgs(plan.dir, s.opts.cacheMode);
-    const outcome = await buildRetrying({ ...spec, cacheFrom: hit ? [...spec.cacheFrom, local.cacheFrom] : spec.cacheFrom, cacheTo: [...(0,argv/* cacheTos */.z5)(spec), local.cacheTo] }, tc, ports);
-    const finished = await ports.actionsCache.finish(plan.dir, cacheLog);
-    const saved = finished.exported
-        ? await ports.actionsCache.save(plan, { changed: finished.changed, maxBytes: s.opts.actionsCacheMaxBytes }, cacheLog)
-        : 'failed';
-    const note = `Actions cache: ${hit ? `restored ${restored.hit} (${restored.matchedKey})` : restored.hit}, save ${saved}`;
-    ports.log.info(note);
-    return { outcome: { ...outcome, cacheExport: cacheExportOf((0,argv/* cacheTos */.z5)(spec).length > 0, outcome.cacheExport, saved) }, note };
-}
-/**
- * Where the build cache went, as the report says it: buildx's export to the registry (when
- * one was asked for) and the Actions cache save. An export to the local directory that was
- * not saved (Actions cache unavailable, too large, failed) exported nothing anyone can use.
- */
-function cacheExportOf(registry, buildx, saved) {
-    if (registry)
-        return buildx;
-    if (buildx !== 'exported')
-        return buildx;
-    if (saved === 'saved' || saved === 'exists' || saved === 'skipped-unchanged')
-        return 'exported';
-    return saved === 'failed' ? 'failed' : 'skipped';
-}
-/** `--cache-from`/`--cache-to` of a registry cache ref, as this run may use them. */
-function registryCache(ref, s, tc) {
-    return {
-        cacheFrom: tc.cache.registry ? [`type=registry,ref=${ref}`] : [],
-        cacheTo: tc.cache.registry && s.plan.push.enabled && tc.cache.export ? (0,argv/* cacheToValue */.NO)(ref, s.opts.cacheMode) : undefined,
-    };
-}
-function ociLabels(ctx, sourceDate) {
-    const out = [`${constants/* Labels */.gC.Created}=${(sourceDate?.date ?? ctx.now).toISOString()}`];
-    if (ctx.repository)
-        out.push(`${constants/* Labels */.gC.Source}=${ctx.serverUrl}/${ctx.repository}`);
-    if (ctx.sha)
-        out.push(`${constants/* Labels */.gC.Revision}=${ctx.sha}`);
-    return out;
-}
-/** The report's entry of a build; `dockerfile`: the text built, to name heredoc steps by their command. */
-function buildReport(kind, ref, o, actionsCacheNote, dockerfile) {
-    return {
-        kind,
-        ref,
-        digest: o.digest,
-        cachedSteps: o.cachedSteps,
-        totalSteps: o.totalSteps,
-        durationMs: o.durationMs,
-        steps: o.steps.map((st) => ({ ...st, name: stepName(st.name, dockerfile) })),
-        cacheExport: o.cacheExport,
-        cacheNote: [o.cacheNote, actionsCacheNote].filter(Boolean).join('; ') || undefined,
-    };
-}
-/**
- * A pushing build that follows a smoke test's trial build is the same build again, all cached:
- * the run's steps, cache hits and time are the trial's (plus the push's time).
- */
-function withTrial(pushed, trial) {
-    if (!trial)
-        return pushed;
-    return { ...pushed, cachedSteps: trial.cachedSteps, totalSteps: trial.totalSteps, steps: trial.steps, durationMs: trial.durationMs + pushed.durationMs };
-}
-/** Cached and total steps over the builds, and their ratio (1 when nothing was built). */
-function cacheTotals(builds) {
-    const cachedSteps = builds.reduce((n, b) => n + b.cachedSteps, 0);
-    const totalSteps = builds.reduce((n, b) => n + b.totalSteps, 0);
-    const ratio = totalSteps === 0 ? 1 : Math.round((cachedSteps / totalSteps) * 10_000) / 10_000;
-    return { cachedSteps, totalSteps, ratio };
-}
-
 ;// CONCATENATED MODULE: ./src/image/dated-tags.ts
 // Dated base tags `<prefix><hash12>-<YYYYMMDD>` and the choice between reusing one and
 // building today's. Pure functions over plain data; the clock is passed in.
@@ -1949,7 +1895,6 @@ var redact = __webpack_require__(3326);
 // decided by the one redaction function (src/text/redact.ts); here it masks with a digest.
 
 
-const SECRET_NAME = /(TOKEN|SECRET|PASSW(OR)?D|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH)/i;
 function mask(secret) {
     return `sha256:${sha256Hex(secret).slice(0, 16)}`;
 }
@@ -1959,7 +1904,7 @@ function redactUrlSecrets(text) {
 }
 /** `KEY=VALUE` with a secret-looking KEY keeps only a digest of VALUE. */
 function redactAssignment(key, value) {
-    return SECRET_NAME.test(key) ? mask(value) : redactUrlSecrets(value);
+    return (0,redact/* isSecretName */.eh)(key) ? mask(value) : redactUrlSecrets(value);
 }
 function redactBuildArg(arg) {
     const eq = arg.indexOf('=');
@@ -2575,6 +2520,7 @@ function diffDocuments(prev, next) {
     out.push(...recordChanges('files', prev.files, next.files, (v) => diff_short(v ?? undefined)).map((c) => requirementsScheme(c, prev.files, next.files)));
     out.push(...recordChanges('local packages', prev.local, next.local, (v) => diff_short(v ?? undefined)));
     out.push(...contextChanges(prev.context, next.context));
+    out.push(...recordChanges('pixi', prev.pixi, next.pixi));
     const df = (d) => `${d.path ?? 'bundled template'} (${diff_short(d.sha256)})`;
     if (prev.dockerfile.path !== next.dockerfile.path || prev.dockerfile.sha256 !== next.dockerfile.sha256) {
         out.push({ section: 'dockerfile', kind: 'changed', item: 'Dockerfile', before: df(prev.dockerfile), after: df(next.dockerfile) });
@@ -2951,6 +2897,8 @@ function buildDocument(p) {
         doc.local = local;
     if (p.context)
         doc.context = { files: { ...p.context.files }, sha256: p.context.sha256 };
+    if (p.pixi)
+        doc.pixi = { ...p.pixi };
     return doc;
 }
 /** Dependencies common to all targets at the top; what differs per subdir in `bySubdir`. */
@@ -2993,7 +2941,7 @@ const isStrArr = (v) => Array.isArray(v) && v.every(isStr);
 const isObj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStrRecord = (v, nullable = false) => isObj(v) && Object.values(v).every((x) => isStr(x) || (nullable && x === null));
 const isJson = (v) => v === null || isStr(v) || (Array.isArray(v) && v.every(isJson)) || (isObj(v) && Object.values(v).every(isJson));
-const SOURCES = new Set(['environment', 'explicit', 'conda-lock', 'spec-list']);
+const SOURCES = new Set(['environment', 'explicit', 'conda-lock', 'spec-list', 'pixi']);
 // The label value: the canonical JSON itself while it is small (readable with `docker
 // inspect`), else `gz1:` + base64 of its gzip — one build argument must stay far below
 // Linux's 128 KiB cap on a single argv string. Past MAX_DOCUMENT_LABEL even that is not
@@ -3058,7 +3006,7 @@ function parseDocumentLabel(label) {
             return undefined;
     if (v.variables !== undefined && !isStrRecord(v.variables, true))
         return undefined;
-    for (const k of ['files', 'local'])
+    for (const k of ['files', 'local', 'pixi'])
         if (v[k] !== undefined && !isStrRecord(v[k]))
             return undefined;
     if (v.extra !== undefined && !(isObj(v.extra) && isJson(v.extra)))
@@ -5058,6 +5006,451 @@ function tooDeep(src) {
     return 0;
 }
 
+;// CONCATENATED MODULE: ./src/hash/pixi/pixi-lock.ts
+// pixi.lock (formats 4 to 7, parsed to a PNode tree) → the packages one environment installs
+// on each target. Pure functions; every problem is a UserError with the file and line.
+//
+// The formats, as rattler-lock writes them:
+// - every version: `environments.<env>` with `channels` (`- url: …`), optional `indexes`,
+//   `find-links`, `options`, and `packages.<platform>`: a list of selectors, one single-kind
+//   key (`conda: <url or path>`, `pypi: <url or path>`, v7 `conda_source: <name>[<id>] @ <path>`)
+//   plus, for source packages, keys that tell variants apart (`name`, `build`, `subdir`, …);
+// - versions 4 and 5: top-level `packages` entries with `kind: conda|pypi` and `url` or `path`;
+// - versions 6 and 7: entries keyed like the selectors (`conda: <url>`, `pypi: <url>`, …);
+// - version 7: a top-level `platforms` list (`name`, optional `subdir`): environments list
+//   their packages by platform *name*, several names may share a conda subdir.
+//
+// What a package counts with is what `pixi install --locked` fetches and checks — its location
+// (URL or path) and checksums, a PyPI package's name, version and editability — written the
+// same way for every format (a lock rewritten by a newer pixi with the same packages keeps the
+// hash). Sizes, timestamps, licenses, dependency lists and purls are metadata of the same bytes.
+
+
+
+
+
+/** Lock formats read. */
+const PIXI_LOCK_VERSIONS = [4, 5, 6, 7];
+const KINDS = ['conda', 'conda_source', 'pypi'];
+/** True when a YAML tree looks like a pixi lock: `version` and `environments` at the top. */
+function isPixiLock(root) {
+    if (root.kind !== 'map')
+        return false;
+    const keys = new Set(root.entries.map((e) => e.key));
+    return keys.has('version') && keys.has('environments');
+}
+function pixi_lock_entryOf(m, key) {
+    return m.entries.find((e) => e.key === key);
+}
+function str(m, key) {
+    const e = pixi_lock_entryOf(m, key);
+    return e && e.value.kind === 'scalar' ? (e.value.value ?? undefined) : undefined;
+}
+const fail = (file, line, message) => {
+    throw new user_error/* UserError */.yo(`${file}:${line}: ${message}`, { file, line });
+};
+function lockVersion(root, file) {
+    const v = pixi_lock_entryOf(root, 'version');
+    const text = v.value.kind === 'scalar' ? (v.value.value ?? '') : '';
+    const n = /^\d{1,3}$/.test(text) ? Number(text) : NaN;
+    if (!PIXI_LOCK_VERSIONS.includes(n))
+        fail(file, v.keyLine, `pixi.lock format version "${(0,redact/* excerpt */.Kb)(text || v.value.kind)}" is not one this action reads (versions ${PIXI_LOCK_VERSIONS.join(', ')}) — lock it with a pixi release that writes one of them, or update the action`);
+    return n;
+}
+/** The kind key of a v6/v7 entry or selector: `conda`, `conda_source` or `pypi`. */
+function kindOf(m) {
+    return KINDS.find((k) => pixi_lock_entryOf(m, k) !== undefined);
+}
+/** A v4/v5 package: `kind` with `url` or `path`. */
+function legacyPackage(m, file) {
+    const kind = str(m, 'kind');
+    if (kind !== 'conda' && kind !== 'pypi')
+        fail(file, m.line, `package entry with kind "${(0,redact/* excerpt */.Kb)(kind ?? '(none)')}" — expected conda or pypi`);
+    const location = str(m, 'url') ?? str(m, 'path');
+    if (!location)
+        fail(file, m.line, `package entry without a URL or path (${(0,redact/* excerpt */.Kb)(str(m, 'name') ?? 'no name')})`);
+    return { kind: kind, location: location, map: m };
+}
+function modernPackage(m, file) {
+    const kind = kindOf(m);
+    if (!kind)
+        fail(file, m.line, 'package entry without a URL or path (no `conda:`, `conda_source:` or `pypi:` key)');
+    const location = str(m, kind);
+    if (!location)
+        fail(file, m.line, `package entry with an empty \`${kind}:\` — expected its URL or path`);
+    return { kind: kind, location: location, map: m };
+}
+const key = (kind, location) => `${kind}\0${location}`;
+/** Reads the structure of a pixi lock (version, platforms, package index); environments are read on selection. */
+function readPixiLock(root, file) {
+    const version = lockVersion(root, file);
+    const envs = pixi_lock_entryOf(root, 'environments');
+    if (envs.value.kind !== 'map')
+        fail(file, envs.keyLine, '`environments` must be a mapping of environment names');
+    const packages = new Map();
+    const pk = pixi_lock_entryOf(root, 'packages');
+    if (pk && !(pk.value.kind === 'scalar' && pk.value.value === null)) {
+        if (pk.value.kind !== 'seq')
+            fail(file, pk.keyLine, '`packages` must be a list');
+        for (const item of pk.value.items) {
+            if (item.kind !== 'map')
+                fail(file, item.line, 'each package must be a mapping');
+            const p = version <= 5 ? legacyPackage(item, file) : modernPackage(item, file);
+            const k = p.kind === 'conda_source' ? key('conda', p.location) : key(p.kind, p.location);
+            const list = packages.get(k);
+            if (list)
+                list.push(p);
+            else
+                packages.set(k, [p]);
+        }
+    }
+    return { file, version, platforms: version >= 7 ? readPlatforms(root, file) : undefined, environments: envs.value, packages };
+}
+function readPlatforms(root, file) {
+    const out = new Map();
+    const e = pixi_lock_entryOf(root, 'platforms');
+    if (!e || e.value.kind !== 'seq')
+        return out;
+    for (const p of e.value.items) {
+        if (p.kind !== 'map' || !str(p, 'name'))
+            fail(file, p.line, 'each platform must be a mapping with a `name`');
+        out.set(str(p, 'name'), str(p, 'subdir') ?? str(p, 'name'));
+    }
+    return out;
+}
+/** A location that is not a URL: a path relative to the lock (or absolute, or `file:`). */
+function isLocalLocation(location) {
+    return !/^[a-z][a-z0-9+.-]*:/i.test(location) || /^file:/i.test(location);
+}
+/** `…/numpy-1.26.4-py312h_0.conda` → name, version, build. */
+function condaFileParts(location) {
+    const base = location.split(/[?#]/)[0].split('/').pop() ?? '';
+    const m = /^(.+)-([^-]+)-([^-]+)\.(conda|tar\.bz2)$/.exec(base);
+    return m ? { name: m[1], version: m[2], build: m[3] } : undefined;
+}
+/** `…/numpy-2.2.1-cp313-…whl` / `foo-1.0.tar.gz` → name and version. */
+function pypiFileParts(location) {
+    const base = location.split(/[?#]/)[0].split('/').pop() ?? '';
+    const m = /^([^-]+)-([^-]+?)(?:-.*)?\.(whl|tar\.gz|zip)$/.exec(base);
+    return m ? { name: m[1], version: m[2] } : undefined;
+}
+const pixi_lock_json = (n) => (n === undefined ? '-' : canonicalJson(toJson(n)));
+function packageLine(p, selectorExtra) {
+    const m = p.map;
+    const location = redactUrlSecrets(p.kind === 'conda_source' ? (p.location.split(' @ ').pop() ?? p.location) : p.location);
+    const local = isLocalLocation(location);
+    if (p.kind === 'pypi') {
+        const parts = pypiFileParts(location);
+        const name = str(m, 'name') ?? parts?.name ?? location;
+        const version = str(m, 'version') ?? parts?.version ?? '?';
+        const editable = str(m, 'editable') === 'true';
+        const line = `pypi ${location} name=${name} version=${version} sha256=${str(m, 'sha256') ?? '-'} editable=${editable}${selectorExtra}`;
+        return { line, item: `pypi:${name}=${version}`, ...(local ? { path: { kind: 'pypi', location, editable, line: m.line } } : {}) };
+    }
+    const file = condaFileParts(location);
+    const name = str(m, 'name') ?? file?.name ?? p.location.split('[')[0].trim();
+    const version = str(m, 'version') ?? file?.version ?? '?';
+    if (file && !(p.kind === 'conda_source')) {
+        const line = `conda ${location} sha256=${str(m, 'sha256') ?? '-'} md5=${str(m, 'md5') ?? '-'}${selectorExtra}`;
+        return { line, item: `conda:${name}=${version}`, ...(local ? { path: { kind: 'conda', location, editable: false, line: m.line } } : {}) };
+    }
+    // a source package: built from its location by the build backend; the whole entry counts
+    const fields = Object.fromEntries(m.entries.filter((e) => e.key !== 'timestamp').map((e) => [e.key, redactJson(toJson(e.value))]));
+    const line = `conda-source ${location} ${canonicalJson(fields)}${selectorExtra}`;
+    return { line, item: `conda:${name}=${version}`, ...(local ? { path: { kind: 'conda', location, editable: false, line: m.line } } : {}) };
+}
+function redactJson(v) {
+    if (v === null)
+        return null;
+    if (typeof v === 'string')
+        return redactUrlSecrets(v);
+    if (Array.isArray(v))
+        return v.map(redactJson);
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactJson(x)]));
+}
+/** The package entries a selector names, narrowed by its other keys (and the subdir for binaries). */
+function resolveSelector(lock, sel, subdir, env, platform) {
+    const kind = kindOf(sel);
+    const location = kind && str(sel, kind);
+    if (!kind || !location)
+        return fail(lock.file, sel.line, `a package of environment "${(0,redact/* excerpt */.Kb)(env)}" (${platform}) without a URL or path`);
+    const candidates = lock.packages.get(key(kind === 'pypi' ? 'pypi' : 'conda', location)) ?? [];
+    const extras = sel.entries.filter((e) => e.key !== kind);
+    let found = candidates.filter((c) => extras.every((x) => pixi_lock_entryOf(c.map, x.key) === undefined || pixi_lock_json(pixi_lock_entryOf(c.map, x.key).value) === pixi_lock_json(x.value)));
+    if (found.length > 1) {
+        const bySubdir = found.filter((c) => [subdir, 'noarch', undefined].includes(str(c.map, 'subdir')));
+        if (bySubdir.length)
+            found = bySubdir;
+    }
+    if (found.length === 0)
+        fail(lock.file, sel.line, `environment "${(0,redact/* excerpt */.Kb)(env)}" (${platform}) lists ${kind} package ${(0,redact/* excerpt */.Kb)(location)}, but no package entry of the lock has it`);
+    const extra = extras.length ? ` selector=${canonicalJson(Object.fromEntries(extras.map((x) => [x.key, redactJson(toJson(x.value))])))}` : '';
+    return found.map((p) => packageLine(p, extra));
+}
+/** The channel URLs of an environment (`- url: …` in every format; a plain string is taken as is). */
+function channelsOf(m, file) {
+    const e = pixi_lock_entryOf(m, 'channels');
+    if (!e || (e.value.kind === 'scalar' && e.value.value === null))
+        return [];
+    if (e.value.kind !== 'seq')
+        return fail(file, e.keyLine, '`channels` must be a list');
+    return e.value.items.map((c) => {
+        const url = c.kind === 'scalar' ? c.value : c.kind === 'map' ? str(c, 'url') : undefined;
+        if (!url)
+            fail(file, c.line, 'each channel must have a `url`');
+        return redactUrlSecrets(url) + (c.kind === 'map' && c.entries.length > 1 ? ` ${pixi_lock_json(c)}` : '');
+    });
+}
+/** The lock's platforms that a target subdir maps to (v7: every named platform with that subdir). */
+function platformsFor(lock, have, subdir) {
+    if (!lock.platforms)
+        return have.includes(subdir) ? [subdir] : [];
+    return have.filter((name) => (lock.platforms.get(name) ?? name) === subdir);
+}
+/** The packages `pixi install --locked -e <env>` installs on each target subdir. */
+function selectEnvironment(lock, env, subdirs) {
+    const e = pixi_lock_entryOf(lock.environments, env);
+    if (!e) {
+        const names = lock.environments.entries.map((x) => x.key);
+        fail(lock.file, lock.environments.line, `the lock has no environment "${(0,redact/* excerpt */.Kb)(env)}" (it has ${names.map((n) => `"${(0,redact/* excerpt */.Kb)(n, 40)}"`).join(', ') || 'none'}) — set \`pixi-environment\` to one of them`);
+    }
+    if (e.value.kind !== 'map')
+        fail(lock.file, e.keyLine, `environment "${(0,redact/* excerpt */.Kb)(env)}" must be a mapping`);
+    const m = e.value;
+    const settings = {};
+    for (const x of m.entries)
+        if (x.key !== 'packages' && x.key !== 'channels')
+            settings[`lock ${x.key}`] = canonicalJson(redactJson(toJson(x.value)));
+    const pk = pixi_lock_entryOf(m, 'packages');
+    const byPlatform = new Map();
+    if (pk && pk.value.kind === 'map') {
+        for (const p of pk.value.entries) {
+            if (p.value.kind === 'seq')
+                byPlatform.set(p.key, { line: p.keyLine, items: p.value.items });
+            else if (!(p.value.kind === 'scalar' && p.value.value === null))
+                fail(lock.file, p.keyLine, `packages of ${(0,redact/* excerpt */.Kb)(p.key)} must be a list`);
+        }
+    }
+    else if (pk && !(pk.value.kind === 'scalar' && pk.value.value === null))
+        fail(lock.file, pk.keyLine, '`packages` of an environment must be a mapping of platforms');
+    const have = [...byPlatform.keys()];
+    const targets = new Map();
+    for (const subdir of subdirs) {
+        const names = platformsFor(lock, have, subdir);
+        if (names.length === 0 && have.length > 0)
+            fail(lock.file, pk.keyLine, `environment "${(0,redact/* excerpt */.Kb)(env)}" of the lock has no packages for ${subdir} (it has ${have.map((h) => (0,redact/* excerpt */.Kb)(h, 40)).join(', ')}) — add the platform to the manifest and run \`pixi lock\`, or set \`platforms\``);
+        for (const name of names.sort()) {
+            const packages = byPlatform.get(name).items.flatMap((s) => {
+                if (s.kind !== 'map')
+                    return fail(lock.file, s.line, `each package of environment "${(0,redact/* excerpt */.Kb)(env)}" must be a mapping such as "conda: <url>"`);
+                return resolveSelector(lock, s, subdir, env, name);
+            });
+            targets.set(name === subdir ? subdir : `${subdir}:${name}`, { subdir, name, packages });
+        }
+    }
+    return { channels: channelsOf(m, lock.file), settings, targets };
+}
+
+// EXTERNAL MODULE: ./node_modules/smol-toml/dist/index.js + 8 modules
+var smol_toml_dist = __webpack_require__(3292);
+;// CONCATENATED MODULE: ./src/hash/pixi/pixi-manifest.ts
+// A pixi manifest (`pixi.toml`, or `[tool.pixi]` of a `pyproject.toml`) → the parts of it
+// that change what `pixi install --locked -e <env>` installs or how the environment is
+// activated, for the target platforms. Pure functions; a TOML error is a UserError with the
+// file and line.
+//
+// The packages themselves are the lock's (lock.ts): dependency specs only decide whether the
+// lock still satisfies the manifest (`--locked` fails the build when it does not), so they are
+// not hashed here. What the manifest adds on top of the lock, per feature of the environment
+// (the default feature too, unless `no-default-feature`), and per target selector matching a
+// target platform (`[target.<platform>]`, `[feature.<f>.target.<platform>]`):
+// - `[activation]` scripts and `env` (the scripts by content, in the loader),
+// - `[system-requirements]`, `channels`, `channel-priority`, `pypi-options`,
+// - the path entries of `pypi-dependencies` (their `editable` flag and extras are read from
+//   the manifest when installing);
+// the environment's feature list, the workspace `name` (activation sets PIXI_PROJECT_NAME and
+// CONDA_DEFAULT_ENV from it), its channels, `channel-priority` and `pypi-options`; and in a
+// `pyproject.toml`, everything outside `[tool.pixi]` (it describes how the project itself is
+// built when the environment installs it: `pypi: .`), like a `[package]` table (pixi-build).
+// Not counted: tasks, other environments and features, other platforms' targets,
+// descriptions, comments, formatting and key order.
+
+
+
+
+
+const isTable = (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof smol_toml_dist/* TomlDate */.PJ);
+/** The 1-based line of the first line matching `re`, else 1. */
+function pixi_manifest_lineOf(text, re) {
+    const lines = text.split('\n');
+    const i = lines.findIndex((l) => re.test(l));
+    return i < 0 ? 1 : i + 1;
+}
+const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Parses a manifest; undefined when it is a `pyproject.toml` without `[tool.pixi]`. */
+function parsePixiManifest(text, file, kind) {
+    let doc;
+    try {
+        doc = (0,smol_toml_dist/* parse */.qg)(text);
+    }
+    catch (e) {
+        if (e instanceof smol_toml_dist/* TomlError */.zx) {
+            const line = e.line > 0 ? e.line : 1;
+            const why = (0,redact/* excerpt */.Kb)(e.message.split('\n')[0].replace(/^Invalid TOML document: /, ''), 120);
+            throw new user_error/* UserError */.yo(`${file}:${line}: not valid TOML: ${why}`, { file, line });
+        }
+        throw new user_error/* UserError */.yo(`${file}:1: not valid TOML (${(0,redact/* excerpt */.Kb)(String(e.message ?? e).split('\n')[0], 120)})`, { file, line: 1 });
+    }
+    if (kind === 'pixi.toml')
+        return { file, kind, pixi: doc, text };
+    const tool = doc.tool;
+    if (!isTable(tool) || !isTable(tool.pixi))
+        return undefined;
+    const { pixi, ...otherTools } = tool;
+    const pyproject = { ...doc };
+    if (Object.keys(otherTools).length)
+        pyproject.tool = otherTools;
+    else
+        delete pyproject.tool;
+    return { file, kind, pixi: pixi, pyproject, text };
+}
+/** TOML values as plain JSON (numbers, booleans and dates as their text); credentials in URLs redacted. */
+function tomlJson(v) {
+    if (v === null || v === undefined)
+        return null;
+    if (typeof v === 'string')
+        return redactUrlSecrets(v);
+    if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean')
+        return String(v);
+    if (v instanceof smol_toml_dist/* TomlDate */.PJ)
+        return v.toISOString();
+    if (Array.isArray(v))
+        return v.map(tomlJson);
+    if (isTable(v))
+        return Object.fromEntries(Object.keys(v).map((k) => [k, tomlJson(v[k])]));
+    return null;
+}
+const pixi_manifest_json = (v) => canonicalJson(tomlJson(v));
+/** The workspace table: `[workspace]`, or `[project]` of older manifests. */
+function pixi_manifest_workspaceOf(m) {
+    const w = m.pixi.workspace ?? m.pixi.project;
+    return isTable(w) ? w : {};
+}
+/** Conda subdirs of target selectors: exact subdirs, families, `unix`. */
+const SUBDIR = /^(linux|osx|win|emscripten|wasi|zos)-[a-z0-9_]+$/;
+function selectorMatches(selector, subdir, names) {
+    const family = subdir.split('-')[0];
+    if (selector === subdir || selector === family)
+        return true;
+    if (selector === 'unix')
+        return family === 'linux' || family === 'osx';
+    if (SUBDIR.test(selector) || ['linux', 'osx', 'win', 'unix', 'emscripten', 'wasi', 'zos'].includes(selector))
+        return false;
+    const named = names.get(selector);
+    // a selector this action does not know counts, whatever it means (a rebuild rather than a wrong reuse)
+    return named === undefined || named === subdir;
+}
+/** Platform names of the manifest (`{ name, platform }` entries of `platforms`) → subdir. */
+function manifestPlatformNames(m) {
+    const out = new Map();
+    const ps = pixi_manifest_workspaceOf(m).platforms;
+    if (Array.isArray(ps))
+        for (const p of ps)
+            if (isTable(p) && typeof p.platform === 'string')
+                out.set(typeof p.name === 'string' ? p.name : p.platform, p.platform);
+    return out;
+}
+/** The keys of a feature (or a target of it) that change the installed environment or its activation. */
+const FEATURE_KEYS = ['channels', 'channel-priority', 'system-requirements', 'activation', 'pypi-options'];
+/**
+ * What counts of the manifest for environment `env` on the target `subdirs`.
+ * `lockPlatforms`: a version 7 lock's platform names → subdir (target selectors may use them).
+ */
+function manifestParts(m, env, subdirs, opts = {}) {
+    const lockPlatforms = opts.lockPlatforms;
+    const settings = {};
+    const scripts = [];
+    const ws = pixi_manifest_workspaceOf(m);
+    const names = new Map([...manifestPlatformNames(m), ...(lockPlatforms ?? [])]);
+    const name = ws.name ?? (isTable(m.pyproject?.project) ? m.pyproject.project.name : undefined);
+    if (name !== undefined)
+        settings['workspace name'] = pixi_manifest_json(name);
+    for (const k of ['channels', 'channel-priority', 'pypi-options'])
+        if (ws[k] !== undefined)
+            settings[`workspace ${k}`] = pixi_manifest_json(ws[k]);
+    // the rest of a pyproject.toml builds the project itself, when the environment installs it
+    if (m.pyproject && opts.installsProject)
+        settings['pyproject.toml outside [tool.pixi]'] = pixi_manifest_json(m.pyproject);
+    // so does a pixi-build `[package]` table (the project as a conda source package)
+    if (opts.installsProject && m.pixi.package !== undefined)
+        settings['package'] = pixi_manifest_json(m.pixi.package);
+    const envs = isTable(m.pixi.environments) ? m.pixi.environments : {};
+    const decl = envs[env];
+    let listed = [];
+    let noDefault = false;
+    if (decl === undefined) {
+        if (env !== 'default') {
+            const have = ['default', ...Object.keys(envs).filter((k) => k !== 'default')];
+            throw new user_error/* UserError */.yo(`${m.file}:${pixi_manifest_lineOf(m.text, /^\s*\[(tool\.pixi\.)?environments\]/)}: the manifest has no environment "${(0,redact/* excerpt */.Kb)(env)}" (it has ${have.map((h) => `"${(0,redact/* excerpt */.Kb)(h, 40)}"`).join(', ')}) — set \`pixi-environment\` to one of them`, { file: m.file, line: pixi_manifest_lineOf(m.text, /^\s*\[(tool\.pixi\.)?environments\]/) });
+        }
+    }
+    else if (Array.isArray(decl))
+        listed = decl.map(String);
+    else if (isTable(decl)) {
+        listed = Array.isArray(decl.features) ? decl.features.map(String) : [];
+        noDefault = decl['no-default-feature'] === true;
+    }
+    else {
+        const line = pixi_manifest_lineOf(m.text, new RegExp(`^\\s*"?${escapeRe(env)}"?\\s*=`));
+        throw new user_error/* UserError */.yo(`${m.file}:${line}: environment "${(0,redact/* excerpt */.Kb)(env)}" must be a list of features or a table with \`features\``, { file: m.file, line });
+    }
+    const featureTables = isTable(m.pixi.feature) ? m.pixi.feature : {};
+    const features = [...listed, ...(noDefault ? [] : ['default'])];
+    settings['environment features'] = canonicalJson(features);
+    for (const f of features) {
+        const table = f === 'default' ? m.pixi : featureTables[f];
+        if (!isTable(table)) {
+            const line = pixi_manifest_lineOf(m.text, new RegExp(`^\\s*"?${escapeRe(env)}"?\\s*=`));
+            throw new user_error/* UserError */.yo(`${m.file}:${line}: environment "${(0,redact/* excerpt */.Kb)(env)}" uses feature "${(0,redact/* excerpt */.Kb)(f)}", which the manifest does not define (it has ${Object.keys(featureTables)
+                .map((k) => `"${(0,redact/* excerpt */.Kb)(k, 40)}"`)
+                .join(', ') || 'none'})`, { file: m.file, line });
+        }
+        collect(table, `feature ${f}`, settings, scripts);
+        const targets = isTable(table.target) ? table.target : {};
+        for (const sel of Object.keys(targets).sort()) {
+            if (!subdirs.some((s) => selectorMatches(sel, s, names)))
+                continue;
+            if (isTable(targets[sel]))
+                collect(targets[sel], `feature ${f} target ${sel}`, settings, scripts);
+        }
+    }
+    return { features, settings, scripts };
+}
+function collect(table, where, settings, scripts) {
+    for (const k of FEATURE_KEYS)
+        if (table[k] !== undefined)
+            settings[`${where} ${k}`] = pixi_manifest_json(table[k]);
+    const pypi = table['pypi-dependencies'];
+    if (isTable(pypi)) {
+        const paths = Object.keys(pypi)
+            .filter((k) => isTable(pypi[k]) && pypi[k].path !== undefined)
+            .sort();
+        if (paths.length)
+            settings[`${where} pypi path sources`] = canonicalJson(Object.fromEntries(paths.map((k) => [k, tomlJson(pypi[k])])));
+    }
+    const act = table.activation;
+    if (isTable(act) && Array.isArray(act.scripts))
+        for (const s of act.scripts)
+            if (typeof s === 'string')
+                scripts.push({ path: s, where });
+}
+
+;// CONCATENATED MODULE: ./src/hash/pixi/pixi-source.ts
+// A pixi project as the environment source: what the fingerprint read, and what a build of
+// it needs. The bundled pixi template (and its build context) is assembled from this.
+/** Default of the `pixi-environment` input: pixi's own default environment. */
+const DEFAULT_PIXI_ENVIRONMENT = 'default';
+
 ;// CONCATENATED MODULE: ./src/hash/loader.ts
 // The thin I/O layer of the fingerprint: reads the environment file, the requirement files
 // it references (recursively, cycle-safe) and the local trees pip installs from, then hands
@@ -5067,6 +5460,9 @@ function tooDeep(src) {
 // A reference outside the workspace is never read: it is warned about and counts by its
 // text (the entry or the including file is hashed). Paths and names are data: they are kept
 // in Maps, so `__proto__`, `constructor` or `toString` behave like any other name.
+
+
+
 
 
 
@@ -5165,24 +5561,31 @@ async function readEnvironmentFile(ws, given) {
     }
     return { text: normalizeNewlines(raw), abs, real: file.real, shown, sha256: sha256Hex(file.bytes) };
 }
-async function fingerprintFiles(input) {
-    const ws = openWorkspace(input.workspace);
-    const env = await readEnvironmentFile(ws, input.environmentFile);
-    const given = env.shown;
-    const envDir = external_node_path_default().dirname(env.abs);
-    const warnings = new Warnings();
-    const ctx = {
+function newContext(ws, env, warnings) {
+    const pixi = isPixiFile(env.abs);
+    return {
         ws,
         envFile: env.abs,
         envReal: env.real,
-        envDir,
+        envDir: external_node_path_default().dirname(env.abs),
         files: new Set([env.abs]),
         digests: new Map([[env.abs, env.sha256]]),
         warnings,
         reqFiles: new Map(),
         local: new Map(),
         visited: new Set(),
+        exclude: new Set([env.real, env.abs]),
+        skipDirs: pixi ? PIXI_SKIP_DIRS : SKIP_DIRS,
+        pixi,
     };
+}
+async function fingerprintFiles(input) {
+    const ws = openWorkspace(input.workspace);
+    const env = await readEnvironmentFile(ws, input.environmentFile);
+    const given = env.shown;
+    const envDir = external_node_path_default().dirname(env.abs);
+    const warnings = new Warnings();
+    const ctx = newContext(ws, env, warnings);
     const platforms = normalizePlatforms(input.platforms);
     const { subdirs, assumed } = targetSubdirs(platforms);
     for (const s of subdirs)
@@ -5195,7 +5598,13 @@ async function fingerprintFiles(input) {
     const context = await contextOf(input, platforms, ctx);
     const common = { dockerfile, context, buildArgs: input.buildArgs.map(redactBuildArg), platforms, subdirs, subdirsAssumed: assumed };
     let parts;
-    if (isExplicitLock(env.text)) {
+    let pixi;
+    if (ctx.pixi) {
+        const read = await readPixiProject(env, input.pixiEnvironment ?? DEFAULT_PIXI_ENVIRONMENT, subdirs, ctx);
+        pixi = read.source;
+        parts = { source: 'pixi', ...read.parts, ...common };
+    }
+    else if (isExplicitLock(env.text)) {
         const lock = readExplicitLock(env.text, given);
         for (const w of lock.warnings)
             warnings.adopt('environment', w, given);
@@ -5233,7 +5642,7 @@ async function fingerprintFiles(input) {
                 channels: model.channels.map(redactUrlSecrets),
                 selection,
                 variables,
-                extra: redactJson(model.extra),
+                extra: loader_redactJson(model.extra),
                 files: Object.fromEntries(ctx.reqFiles),
                 local: Object.fromEntries(ctx.local),
                 ...common,
@@ -5242,7 +5651,7 @@ async function fingerprintFiles(input) {
     }
     const document = buildDocument(parts);
     const { json, hash } = serialize(document);
-    return { hash, document, json, warnings: warnings.done(), files: [...ctx.files], digests: ctx.digests };
+    return { hash, document, json, warnings: warnings.done(), files: [...ctx.files], digests: ctx.digests, ...(pixi ? { pixi } : {}) };
 }
 /**
  * What a custom base Dockerfile reads from its build context (the environment file's
@@ -5298,7 +5707,18 @@ async function resolveRef(ref, entry, origin, ctx) {
         return;
     ctx.local.set(key, await hashLocal(abs, key, quoted, origin, ctx));
 }
+/**
+ * A pip entry whose file or path lies outside the workspace (or is a system path): not read, one
+ * warning; its text alone counts. Returns whether `e` was that refusal.
+ */
 const outsideWords = (e) => (e.reason === 'system' ? 'a system path (/proc, /sys, /dev)' : 'outside the workspace');
+function warnedOutside(e, refersTo, quoted, origin, ctx) {
+    if (e.reason !== 'outside' && e.reason !== 'system')
+        return false;
+    const where = outsideWords(e);
+    ctx.warnings.add('outside-workspace', `${at(origin)}: pip entry "${quoted}" ${refersTo} ${where} — it is not read; only the entry's text counts in the environment hash`, origin.shownFile, origin.line);
+    return true;
+}
 async function readRequirementFile(abs, quoted, origin, ctx) {
     const key = relTo(ctx.envDir, abs);
     if (ctx.visited.has(abs))
@@ -5311,8 +5731,7 @@ async function readRequirementFile(abs, quoted, origin, ctx) {
     catch (e) {
         if (!(0,confined/* isConfinedError */.pY)(e))
             throw e;
-        if (e.reason === 'outside' || e.reason === 'system') {
-            ctx.warnings.add('outside-workspace', `${at(origin)}: pip entry "${quoted}" refers to a file ${outsideWords(e)} — it is not read; only the entry's text counts in the environment hash`, origin.shownFile, origin.line);
+        if (warnedOutside(e, 'refers to a file', quoted, origin, ctx)) {
             ctx.reqFiles.set(key, 'outside-workspace');
             return;
         }
@@ -5342,10 +5761,8 @@ async function hashLocal(abs, key, quoted, origin, ctx) {
     catch (e) {
         if (!(0,confined/* isConfinedError */.pY)(e))
             throw e;
-        if (e.reason === 'outside' || e.reason === 'system') {
-            ctx.warnings.add('outside-workspace', `${at(origin)}: pip entry "${quoted}" installs from a path ${outsideWords(e)} — it is not read; only the entry's text counts in the environment hash`, origin.shownFile, origin.line);
+        if (warnedOutside(e, 'installs from a path', quoted, origin, ctx))
             return 'outside-workspace';
-        }
         ctx.warnings.add('local-unreadable', `${at(origin)}: pip entry "${quoted}" installs from ${(0,redact/* excerpt */.Kb)(key)}, which cannot be read here (${(0,confined/* describeRefusal */.a2)(e.reason)}) — its content is not in the environment hash, so the base is rebuilt only when the environment file changes`, origin.shownFile, origin.line);
         return 'missing';
     }
@@ -5370,7 +5787,7 @@ async function hashLocal(abs, key, quoted, origin, ctx) {
     return hashTree(abs, key, origin, ctx);
 }
 async function hashTree(abs, key, origin, ctx) {
-    const include = (_rel, name, isDir) => (isDir ? !SKIP_DIRS.has(name) : !name.endsWith('.pyc'));
+    const include = (_rel, name, isDir) => (isDir ? !ctx.skipDirs.has(name) : !name.endsWith('.pyc'));
     const walk = await (0,confined/* walkConfined */.cT)(ctx.ws, abs, { maxFiles: loader_MAX_TREE_FILES, maxDepth: MAX_TREE_DEPTH, include });
     const lines = [];
     let bytes = 0;
@@ -5379,7 +5796,7 @@ async function hashTree(abs, key, origin, ctx) {
     for (const e of walk.entries) {
         // The environment file itself is hashed as parsed; its bytes in a local tree (`-e .`)
         // would make every cosmetic edit rebuild.
-        if (e.abs === ctx.envReal)
+        if (ctx.exclude.has(e.abs) || ctx.exclude.has(external_node_path_default().join(abs, e.rel)))
             continue;
         if (e.type === 'symlink')
             lines.push(`${e.rel}\0link:${e.target}`);
@@ -5416,20 +5833,195 @@ async function hashTree(abs, key, origin, ctx) {
         ctx.warnings.add('tree-limit', `${where}, a tree larger than the hashing limit (${loader_MAX_TREE_FILES} files, ${loader_MAX_TREE_BYTES / 1024 / 1024} MiB, ${MAX_TREE_DEPTH} levels) — ${what} count in the environment hash`, origin.shownFile, origin.line);
         return `partial:${digest}`;
     }
-    if (inside) {
+    if (inside && !ctx.pixi) {
         ctx.warnings.add('tree-contains-environment', `${where}, which contains the environment file — every change to its files changes the environment hash and rebuilds the base`, origin.shownFile, origin.line);
     }
     return unreadable.length ? `partial:${digest}` : `tree:${digest}`;
 }
 /** Unknown keys are kept verbatim in the label document: credentials in their strings become digests. */
-function redactJson(v) {
+function loader_redactJson(v) {
     if (v === null)
         return null;
     if (typeof v === 'string')
         return redactUrlSecrets(v);
     if (Array.isArray(v))
-        return v.map(redactJson);
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactJson(x)]));
+        return v.map(loader_redactJson);
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, loader_redactJson(x)]));
+}
+// ---------------------------------------------------------------------------------------
+// pixi projects
+/** Names of an environment file that make it a pixi project (the bundled template decides alike: src/template/pixi.ts). */
+const PIXI_FILE_NAMES = new Set(['pixi.toml', 'pyproject.toml', 'pixi.lock']);
+/** Local trees of a pixi project: pixi's own directory (installed environments) is never part of the source. */
+const PIXI_SKIP_DIRS = new Set([...SKIP_DIRS, '.pixi']);
+function isPixiFile(file) {
+    return PIXI_FILE_NAMES.has(external_node_path_default().basename(file));
+}
+/** A file of the project read whole (and recorded as read), or undefined when it does not exist. */
+async function readProjectFile(ctx, abs) {
+    const shown = shownIn(ctx.ws, abs);
+    let file;
+    try {
+        file = await (0,confined/* readConfined */.Hz)(ctx.ws, abs, { maxBytes: MAX_YAML_BYTES });
+    }
+    catch (e) {
+        if (!(0,confined/* isConfinedError */.pY)(e))
+            throw e;
+        if (e.reason === 'missing')
+            return undefined;
+        const why = e.reason === 'too-large' ? `it is larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB` : (0,confined/* describeRefusal */.a2)(e.reason);
+        throw new user_error/* UserError */.yo(`${shown} cannot be read: ${why}`, { file: shown });
+    }
+    let text;
+    try {
+        text = normalizeNewlines(new TextDecoder('utf-8', { fatal: true }).decode(file.bytes));
+    }
+    catch {
+        throw new user_error/* UserError */.yo(`${shown} is not UTF-8 text`, { file: shown, line: 1 });
+    }
+    ctx.files.add(abs);
+    ctx.digests.set(abs, sha256Hex(file.bytes));
+    return { text, abs, real: file.real, shown };
+}
+function manifestOf(f) {
+    return parsePixiManifest(f.text, f.shown, external_node_path_default().basename(f.abs));
+}
+/** The manifest next to a lock: pixi.toml, else a pyproject.toml with [tool.pixi] (pixi's own order). */
+async function manifestNextTo(lock, ctx) {
+    for (const name of ['pixi.toml', 'pyproject.toml']) {
+        const file = await readProjectFile(ctx, external_node_path_default().join(external_node_path_default().dirname(lock.abs), name));
+        const manifest = file && manifestOf(file);
+        if (file && manifest)
+            return { file, manifest };
+        if (file) {
+            ctx.files.delete(file.abs);
+            ctx.digests.delete(file.abs);
+        }
+    }
+    throw new user_error/* UserError */.yo(`${lock.shown}: there is no pixi manifest next to this lock (a pixi.toml, or a pyproject.toml with [tool.pixi]) — \`pixi install --locked\` needs both; commit the manifest with the lock`, { file: lock.shown, line: 1 });
+}
+const packagesOf = (lines, items) => ({
+    items: [...new Set(items)].sort(),
+    sha256: sha256Hex([...lines].sort().join('\n')),
+});
+/** The manifest and the lock of a pixi project, whichever of them the environment file names. */
+async function pixiFiles(env, ctx) {
+    if (external_node_path_default().basename(env.abs) === 'pixi.lock') {
+        const { file, manifest } = await manifestNextTo(env, ctx);
+        return { manifestFile: file, manifest, lockFile: env };
+    }
+    const manifest = manifestOf(env);
+    if (!manifest)
+        throw new user_error/* UserError */.yo(`${env.shown}: this pyproject.toml has no [tool.pixi] table, so it is not a pixi project — point \`environment-file\` at a conda environment file, a pixi.toml, or a pyproject.toml with [tool.pixi]`, { file: env.shown, line: 1 });
+    const lockFile = await readProjectFile(ctx, external_node_path_default().join(ctx.envDir, 'pixi.lock'));
+    if (!lockFile)
+        throw new user_error/* UserError */.yo(`${env.shown}: there is no pixi.lock next to this pixi manifest — run \`pixi lock\` and commit pixi.lock (the base is built with \`pixi install --locked\`, which installs exactly what the lock says)`, { file: env.shown, line: 1 });
+    return { manifestFile: env, manifest, lockFile };
+}
+/** Path sources of the environment by content (`local`); one outside the workspace, or missing, is a user error at its line in the lock. */
+async function hashPathSources(paths, lockFile, ctx) {
+    const out = [];
+    for (const [key, p] of [...paths].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        const abs = external_node_path_default().resolve(ctx.envDir, fileUrlToPathish(p.location));
+        const origin = { shownFile: lockFile.shown, line: p.line, dir: ctx.envDir };
+        await requireInside(abs, `${p.kind} path source ${(0,redact/* excerpt */.Kb)(p.location)}`, origin, ctx);
+        ctx.local.set(key, await hashLocal(abs, p.location, p.location, origin, ctx));
+        out.push({ kind: p.kind, location: p.location, abs, editable: p.editable, project: abs === ctx.envDir });
+    }
+    return out;
+}
+/** The manifest's activation scripts for the environment by content (`files`); the ones read, absolute. */
+async function hashActivationScripts(scripts, manifestFile, ctx) {
+    const read = [];
+    for (const s of scripts) {
+        const abs = external_node_path_default().resolve(ctx.envDir, s.path);
+        const key = `activation ${s.path}`;
+        if (ctx.reqFiles.has(key))
+            continue;
+        const origin = { shownFile: manifestFile.shown, line: manifestLine(manifestFile.text, s.path), dir: ctx.envDir };
+        await requireInside(abs, `activation script ${(0,redact/* excerpt */.Kb)(s.path)} (${s.where})`, origin, ctx, true);
+        try {
+            const h = await (0,confined/* hashConfined */.vX)(ctx.ws, abs, { maxBytes: MAX_REQUIREMENT_BYTES });
+            ctx.files.add(abs);
+            ctx.digests.set(abs, h.sha256);
+            ctx.reqFiles.set(key, h.sha256);
+            read.push(abs);
+        }
+        catch (e) {
+            if (!(0,confined/* isConfinedError */.pY)(e))
+                throw e;
+            const why = e.reason === 'too-large' ? `larger than ${MAX_REQUIREMENT_BYTES / 1024 / 1024} MiB` : (0,confined/* describeRefusal */.a2)(e.reason);
+            ctx.warnings.add('local-unreadable', `${at(origin)}: activation script ${(0,redact/* excerpt */.Kb)(s.path)} (${s.where}) cannot be read here (${why}) — its content is not in the environment hash`, origin.shownFile, origin.line);
+            ctx.reqFiles.set(key, 'missing');
+        }
+    }
+    return [...new Set(read)].sort();
+}
+const byPlatform = (a, b) => a.subdir === b.subdir ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.subdir < b.subdir ? -1 : 1;
+/**
+ * A pixi project (manifest and lock, whichever the environment file names): the packages
+ * `pixi install --locked -e <env>` installs on each target, the path sources by content, the
+ * manifest's parts that count (pixi/pixi-manifest.ts), and the source the bundled template builds.
+ */
+async function readPixiProject(env, environment, subdirs, ctx) {
+    const { manifestFile, manifest, lockFile } = await pixiFiles(env, ctx);
+    for (const f of [manifestFile, lockFile])
+        ctx.exclude.add(f.abs).add(f.real);
+    const root = parseYaml(lockFile.text, lockFile.shown);
+    if (!isPixiLock(root))
+        throw new user_error/* UserError */.yo(`${lockFile.shown}:1: this is not a pixi lock (it has no \`version\` and \`environments\`)`, { file: lockFile.shown, line: 1 });
+    const lock = readPixiLock(root, lockFile.shown);
+    const selection = selectEnvironment(lock, environment, subdirs);
+    const packages = {};
+    const paths = new Map();
+    for (const [key, t] of selection.targets) {
+        packages[key] = packagesOf(t.packages.map((p) => p.line), t.packages.map((p) => p.item));
+        for (const p of t.packages)
+            if (p.path)
+                paths.set(`${p.path.kind} ${p.path.location}`, p.path);
+    }
+    const pathSources = await hashPathSources(paths, lockFile, ctx);
+    const fromManifest = manifestParts(manifest, environment, subdirs, { lockPlatforms: lock.platforms, installsProject: pathSources.some((p) => p.project) });
+    const activationScripts = await hashActivationScripts(fromManifest.scripts, manifestFile, ctx);
+    const source = {
+        kind: 'pixi',
+        manifest: manifestFile.abs,
+        lock: lockFile.abs,
+        root: ctx.envDir,
+        lockVersion: lock.version,
+        environment,
+        platforms: [...selection.targets.values()].map((t) => ({ subdir: t.subdir, name: t.name })).sort(byPlatform),
+        pathSources,
+        activationScripts,
+        contextFiles: [...ctx.files].sort(),
+    };
+    const pixi = { environment, manifest: relTo(ctx.envDir, manifestFile.abs), ...fromManifest.settings, ...selection.settings };
+    return {
+        parts: { channels: selection.channels, packages, files: Object.fromEntries(ctx.reqFiles), local: Object.fromEntries(ctx.local), pixi },
+        source,
+    };
+}
+/** The 1-based line of the manifest that names `text` (for annotations), else 1. */
+function manifestLine(manifest, text) {
+    const i = manifest.split('\n').findIndex((l) => l.includes(text));
+    return i < 0 ? 1 : i + 1;
+}
+/** A path a pixi project installs from or sources must be inside the workspace: else a user error at its line. */
+async function requireInside(abs, what, origin, ctx, mayBeMissing = false) {
+    try {
+        await (0,confined/* statConfined */.lH)(ctx.ws, abs);
+    }
+    catch (e) {
+        if (!(0,confined/* isConfinedError */.pY)(e))
+            throw e;
+        if (e.reason === 'outside' || e.reason === 'system')
+            throw new user_error/* UserError */.yo(`${at(origin)}: the ${what} is ${outsideWords(e)} — the base build context holds only files of the workspace; move it into the workspace`, { file: origin.shownFile, line: origin.line });
+        if (e.reason === 'missing' && !mayBeMissing)
+            throw new user_error/* UserError */.yo(`${at(origin)}: the ${what} does not exist here — \`pixi install --locked\` cannot install it`, {
+                file: origin.shownFile,
+                line: origin.line,
+            });
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/hash/index.ts
@@ -5457,6 +6049,10 @@ function redactJson(v) {
 // - an `@EXPLICIT` lock or a conda-lock.yml: its package lines for the targets (lock.ts);
 // - a plain spec list (`conda list --export`, any name but `.yml`/`.yaml`): its specs,
 //   normalized and sorted (lock.ts).
+// - a pixi project (`pixi.toml`, `pyproject.toml` with `[tool.pixi]`, or `pixi.lock`; the
+//   lock is required): the lock's packages of the environment per target platform, its
+//   channels, path sources by content, and what of the manifest changes the environment or
+//   its activation (pixi/pixi-lock.ts, pixi/pixi-manifest.ts).
 //
 // When unsure, the document keeps more (a rebuild) rather than less (a wrong image reused).
 
@@ -5619,6 +6215,59 @@ var external_node_http_default = /*#__PURE__*/__webpack_require__.n(external_nod
 // EXTERNAL MODULE: external "node:https"
 var external_node_https_ = __webpack_require__(4708);
 var external_node_https_default = /*#__PURE__*/__webpack_require__.n(external_node_https_);
+;// CONCATENATED MODULE: ./src/image/registry-hosts.ts
+// The one table of registry hosts and what the action knows about each: how retention deletes
+// tags there (or why it cannot), and the advice it gives when the registry refuses a login, a
+// read, a delete or a push. To support a registry's quirk, add or change its row here.
+
+/** Known hosts, first match wins; any other registry is the last row (a Distribution registry: Harbor, GitLab, Azure ACR, quay, self-hosted …). */
+const REGISTRY_HOSTS = [
+    {
+        name: 'GitHub Container Registry',
+        match: (h) => h === 'ghcr.io',
+        retention: 'ghcr',
+        credentialAdvice: 'check registry-username/registry-password (a token with read:packages/write:packages) or the docker/login-action step',
+        permissionAdvice: {
+            read: 'grant the workflow `packages: write` (or `packages: read`) and give the repository access to the package',
+            delete: 'deleting needs a token with delete:packages or the GitHub Packages API; grant the workflow `packages: write`',
+        },
+    },
+    {
+        name: 'Docker Hub',
+        match: reference/* isDockerHub */.gr,
+        retention: { unsupported: "Docker Hub does not delete manifests through the registry API (use Docker Hub's own API or web UI)" },
+        pushNote: " (Docker Hub: a name without a registry host is on Docker Hub; for the runner's own Docker engine set `store: local`)",
+    },
+    {
+        name: 'Amazon ECR',
+        match: (h) => /\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$/.test(h) || h === 'public.ecr.aws',
+        retention: { unsupported: 'Amazon ECR deletes images through its own API (ecr batch-delete-image) or lifecycle policies' },
+    },
+    {
+        name: 'Google Container/Artifact Registry',
+        match: (h) => h === 'gcr.io' || h.endsWith('.gcr.io') || h.endsWith('-docker.pkg.dev'),
+        retention: { unsupported: 'Google Container/Artifact Registry deletes tagged images through gcloud (or cleanup policies), not by digest' },
+    },
+    {
+        name: 'the old GitHub Docker registry',
+        match: (h) => h === 'docker.pkg.github.com',
+        retention: { unsupported: 'the old GitHub Docker registry cannot delete; move the image to ghcr.io' },
+    },
+    { name: 'a Distribution registry', match: () => true, retention: 'distribution' },
+];
+/** `Host:5000` → `host`; `[::1]:5000` → `[::1]`. */
+function hostOnly(registry) {
+    const r = registry.trim().toLowerCase();
+    if (r.startsWith('['))
+        return r.slice(0, r.indexOf(']') + 1);
+    return r.split(':')[0];
+}
+/** The row of a registry (host as written, with or without a port). */
+function registryHost(registry) {
+    const host = hostOnly(registry);
+    return REGISTRY_HOSTS.find((r) => r.match(host));
+}
+
 ;// CONCATENATED MODULE: ./src/registry/transport.ts
 // All HTTP I/O of the registry client (and, through `exchange`, of retention's GitHub
 // Packages API calls), over node:http / node:https with keep-alive agents
@@ -5636,6 +6285,7 @@ var external_node_https_default = /*#__PURE__*/__webpack_require__.n(external_no
 //    is refused;
 //  - the runner's proxy settings (HTTPS_PROXY/HTTP_PROXY/NO_PROXY, as @actions/http-client
 //    reads them), through http-client's tunnelling agent, only when a proxy applies to the URL.
+
 
 
 
@@ -6319,17 +6969,13 @@ function tokenKey(ch, scope) {
     return `${ch.realm}\n${ch.service ?? ''}\n${scope}`;
 }
 function credentialAdvice(registry) {
-    if (registry === 'ghcr.io')
-        return 'check registry-username/registry-password (a token with read:packages/write:packages) or the docker/login-action step';
-    return 'check registry-username/registry-password or the docker/login-action step';
+    return registryHost(registry).credentialAdvice ?? 'check registry-username/registry-password or the docker/login-action step';
 }
 function permissionAdvice(registry, method) {
-    if (registry === 'ghcr.io') {
-        return method === 'DELETE'
-            ? 'deleting needs a token with delete:packages or the GitHub Packages API; grant the workflow `packages: write`'
-            : 'grant the workflow `packages: write` (or `packages: read`) and give the repository access to the package';
-    }
-    return method === 'DELETE' ? 'the account needs delete permission on the repository' : 'check that the account may read this repository';
+    const advice = registryHost(registry).permissionAdvice;
+    if (method === 'DELETE')
+        return advice?.delete ?? 'the account needs delete permission on the repository';
+    return advice?.read ?? 'check that the account may read this repository';
 }
 const DISCARD_DRAIN_MAX = 64 << 10;
 /**
@@ -6929,7 +7575,7 @@ class RegistryClient {
     }
     /**
      * Uploads a small blob (monolithic: POST, then PUT with its digest) unless the registry
-     * has it already. Returns its digest. Used for referrer artifacts (src/registry/referrers.ts).
+     * has it already. Returns its digest. Used for referrer artifacts (referrers.ts).
      */
     async pushBlob(name, bytes) {
         const reg = this.reg(name);
@@ -6981,10 +7627,10 @@ class RegistryClient {
     async pushManifest(name, ref, body, mediaType) {
         const reg = this.reg(name);
         const digest = sha256Digest(body);
-        const what = `push the manifest ${name.repository}:${ref}`;
+        const what = `push the manifest ${name.repository}${validDigest(ref) ? '@' : ':'}${ref}`;
         const res = await this.transport.send(reg, {
             method: 'PUT',
-            url: this.url(reg, `${name.repository}/manifests/${encodeURIComponent(ref)}`),
+            url: this.url(reg, `${name.repository}/manifests/${validDigest(ref) ? ref : encodeURIComponent(ref)}`),
             headers: { 'content-type': mediaType },
             body,
             scope: repositoryScope(name.repository, ['pull', 'push']),
@@ -7268,6 +7914,28 @@ async function tarFile(tar, member, max) {
     }
     return found;
 }
+/** An image manifest's last layer as a tar, when it is small enough to read for the files the action puts there. */
+async function lastLayerTar(port, m, maxTar) {
+    const last = m.layers?.[m.layers.length - 1];
+    if (!last?.digest)
+        return { missing: 'the image has no layers' };
+    if (!(last.size <= MAX_MANIFEST_LAYER_BYTES))
+        return { missing: `its last layer is ${last.size} bytes, more than the ${MAX_MANIFEST_LAYER_BYTES} read for a size manifest` };
+    try {
+        return layerTar(last.mediaType, await port.blob(last.digest, MAX_MANIFEST_LAYER_BYTES), maxTar);
+    }
+    catch (e) {
+        return { missing: `its last layer (${last.mediaType ?? 'of an unknown media type'}) cannot be decompressed (${e.message})` };
+    }
+}
+/** The path the size manifest label names in an image config, or why there is none. */
+function sizeManifestPath(config) {
+    const label = config?.config?.Labels?.[constants/* Labels */.gC.SizeManifest];
+    const member = typeof label === 'string' ? tarMemberName(label) : undefined;
+    if (typeof label !== 'string' || !member)
+        return { missing: `no ${constants/* Labels */.gC.SizeManifest} label` };
+    return { label, member };
+}
 /**
  * The size manifest of the image at `ref`, or why there is none. Reads the config and, when
  * the label names a manifest, the last layer if it is small; errors of the registry propagate.
@@ -7276,30 +7944,17 @@ async function readSizeManifest(port, ref, platform) {
     const m = await imageManifest(port, ref, platform);
     if (!m?.config?.digest)
         return { missing: 'no image manifest for the platform' };
-    const config = JSON.parse((await port.blob(m.config.digest, read_CONFIG_MAX_BYTES)).toString('utf8'));
-    const label = config.config?.Labels?.[constants/* Labels */.gC.SizeManifest];
-    const member = typeof label === 'string' ? tarMemberName(label) : undefined;
-    if (typeof label !== 'string' || !member)
-        return { missing: `no ${constants/* Labels */.gC.SizeManifest} label` };
-    const last = m.layers?.[m.layers.length - 1];
-    if (!last?.digest)
-        return { missing: 'the image has no layers' };
-    if (!(last.size <= MAX_MANIFEST_LAYER_BYTES))
-        return { missing: `its last layer is ${last.size} bytes, more than the ${MAX_MANIFEST_LAYER_BYTES} read for a size manifest` };
-    let layer;
-    try {
-        layer = layerTar(last.mediaType, await port.blob(last.digest, MAX_MANIFEST_LAYER_BYTES), MAX_MANIFEST_FILE_BYTES + 1024 * 1024);
-    }
-    catch (e) {
-        return { missing: `its last layer (${last.mediaType ?? 'of an unknown media type'}) cannot be decompressed (${e.message})` };
-    }
+    const path = sizeManifestPath(JSON.parse((await port.blob(m.config.digest, read_CONFIG_MAX_BYTES)).toString('utf8')));
+    if ('missing' in path)
+        return path;
+    const layer = await lastLayerTar(port, m, MAX_MANIFEST_FILE_BYTES + 1024 * 1024);
     if ('missing' in layer)
         return layer;
-    const file = await tarFile(layer.tar, member, MAX_MANIFEST_FILE_BYTES).catch(() => undefined);
+    const file = await tarFile(layer.tar, path.member, MAX_MANIFEST_FILE_BYTES).catch(() => undefined);
     if (!file)
-        return { missing: `its last layer does not hold ${label}` };
+        return { missing: `its last layer does not hold ${path.label}` };
     const packages = parseSizeManifest(file.toString('utf8'));
-    return packages ? { packages } : { missing: `${label} is not a size manifest` };
+    return packages ? { packages } : { missing: `${path.label} is not a size manifest` };
 }
 
 ;// CONCATENATED MODULE: ./src/sizes/changes.ts
@@ -7318,7 +7973,7 @@ function packagesByName(pkgs) {
         m.set(p.name, p);
     return m;
 }
-function kindOf(before, after) {
+function changes_kindOf(before, after) {
     if (!before)
         return after ? 'added' : undefined;
     if (!after)
@@ -7339,7 +7994,7 @@ function everyPackageChange(before, after) {
     for (const name of names) {
         const b = prev.get(name);
         const a = cur.get(name);
-        const kind = kindOf(b, a);
+        const kind = changes_kindOf(b, a);
         if (!kind)
             continue;
         out.push({ name, kind, ...(b ? { before: b } : {}), ...(a ? { after: a } : {}), delta: (a?.size ?? 0) - (b?.size ?? 0) });
@@ -7432,7 +8087,7 @@ function registryManifestPort(client, name) {
     return {
         manifest: async (ref) => {
             const m = await client.getManifest(name, ref);
-            return m && { digest: m.digest, manifest: m.manifest };
+            return m && { digest: m.digest, manifest: m.manifest, mediaType: m.mediaType, size: m.size };
         },
         blob: (digest, maxBytes) => client.blob(name, digest, maxBytes),
     };
@@ -7450,16 +8105,19 @@ function localReader(name, proc) {
 async function packagesReport(input) {
     const [cur, prev] = await Promise.all([input.read(input.ref), input.previousTag ? input.read(input.previousTag) : undefined]);
     if ('missing' in cur && cur.unreadable) {
-        ;
-        (input.warn ?? input.debug)(`Could not read the size manifest of the base: ${cur.missing}; the largest packages are not reported`);
+        const m = `Could not read the size manifest of the base: ${cur.missing}; the largest packages are not reported`;
+        if (input.log.warning)
+            input.log.warning(m);
+        else
+            input.log.debug(m);
         return undefined;
     }
     if ('missing' in cur) {
-        input.debug(`No size manifest in the base (${cur.missing}): the largest packages are not reported`);
+        input.log.debug(`No size manifest in the base (${cur.missing}): the largest packages are not reported`);
         return undefined;
     }
     if (prev && 'missing' in prev)
-        input.debug(`No size manifest in the previous base ${input.previousTag} (${prev.missing})`);
+        input.log.debug(`No size manifest in the previous base ${input.previousTag} (${prev.missing})`);
     const changes = prev && 'packages' in prev ? { previousTag: input.previousTag, list: everyPackageChange(prev.packages, cur.packages) } : undefined;
     // One record per name, as the changes count them: the count and total agree with them.
     const packages = [...packagesByName(cur.packages).values()];
@@ -7743,14 +8401,37 @@ async function changedBytesOf(s, built, compared, ports) {
         : undefined;
     const [b, a] = await Promise.all([base, app]);
     const final = plan.app ? a : b;
-    ports.results.setOutput(constants/* Outputs */.tY.ChangedBytes, final ? String(final.changed) : '');
+    publishOutputs(ports.results, changedBytesOutputs(final));
     return { ...(plan.app && b ? { base: b } : {}), ...(final ? { final } : {}) };
+}
+
+;// CONCATENATED MODULE: ./src/image/build-seconds.ts
+// How long a base took to build, kept on the base itself: a label of its image config
+// (`Labels.BuildSeconds`), written when the base is pushed and read back when a later run
+// reuses it — the time that run did not spend. A label lives in the config, never in a
+// layer, so the package layers stay what they are. Pure.
+
+/** Longer than any build a runner allows (a job ends after 6 h; a self-hosted one after 5 days). */
+const MAX_BUILD_SECONDS = 30 * 24 * 3600;
+/** The label of a build that took `ms` (milliseconds precision, in seconds). */
+function buildSecondsLabel(ms) {
+    return `${constants/* Labels */.gC.BuildSeconds}=${(Math.max(0, ms) / 1000).toFixed(3)}`;
+}
+/** The build time a base's labels record, in milliseconds; undefined when there is none or it is not a plausible duration (outside data). */
+function recordedBuildMs(labels) {
+    const v = labels?.[constants/* Labels */.gC.BuildSeconds];
+    if (typeof v !== 'string' || !/^\d{1,9}(\.\d{1,3})?$/.test(v))
+        return undefined;
+    const s = Number(v);
+    return Number.isFinite(s) && s > 0 && s <= MAX_BUILD_SECONDS ? Math.round(s * 1000) : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/phases/measure.ts
 // Phase 6: sizes — the final image, what it is compared with, the size trend of the bases,
 // and what changed in the environment since the previous base. Reads only; a failed read
 // is a warning, never the run's failure.
+
+
 
 
 
@@ -7773,6 +8454,7 @@ function startEarlyMeasure(s, baseDigest, log, after = Promise.resolve()) {
             ? after.then(() => tolerate(log, 'read the size of the previous base', () => stores.store.size(opts.baseRepository, prev.tag)))
             : undefined,
         changes: after.then(() => environmentChangesOf(s, log)),
+        ...(plan.choice.action === 'reuse' ? { reusedBuildMs: after.then(() => reusedBuildMs(s, log)) } : {}),
     };
     if (plan.choice.action !== 'reuse' || !baseDigest)
         return early;
@@ -7797,8 +8479,14 @@ async function measurePhase(s, built, appCompareTo, ports, early) {
     // What was not started early starts now (the reads that need no build: startEarlyMeasure).
     const started = early ?? startEarlyMeasure(s, undefined, log);
     // Independent registry reads: run them at once.
-    const [read, previousBase, changes, trend, baseSize, packages] = await Promise.all([
-        built.final.size ?? tolerate(log, 'read the image size', () => sizeStore.size(built.final.name, measuredRef)),
+    // A registry that gives a size no image could have: the size is unknown, and the report says why.
+    let implausible = false;
+    const flagged = (p) => p.catch((e) => {
+        implausible ||= isImplausibleSize(e);
+        throw e;
+    });
+    const [read, previousBase, changes, trend, baseSize, packages, reusedBuild] = await Promise.all([
+        built.final.size ?? tolerate(log, 'read the image size', () => flagged(sizeStore.size(built.final.name, measuredRef))),
         started.previousBase,
         started.changes,
         started.trend ?? trendOf(s, log, plan.base.tag === plan.choice.tag ? built.base.size : undefined),
@@ -7807,15 +8495,32 @@ async function measurePhase(s, built, appCompareTo, ports, early) {
                 tolerate(log, 'read the size of the new base', () => sizeStore.size(opts.baseRepository, built.base.digest && plan.pins.measureByDigest ? built.base.digest : plan.base.tag)))
             : undefined,
         started.packages ?? basePackages(s, built.base, log),
+        started.reusedBuildMs,
     ]);
     const size = read ? { ...read, ref: built.final.ref } : undefined;
-    ports.results.setOutput(constants/* Outputs */.tY.ImageSize, size ? String(size.total) : '');
+    publishOutputs(ports.results, sizeOutputs(size));
     const base = baseSize ? { size: { ...baseSize, ref: built.base.ref ?? plan.base.tagRef }, compareTo: previousBase } : undefined;
     const [layers, changedBytes] = await Promise.all([
         plan.app && size && appCompareTo ? appLayers(s, built, size, appCompareTo, log) : undefined,
         changedBytesOf(s, built, { previousBase, app: appCompareTo }, ports),
     ]);
-    return { size, compareTo: plan.app ? appCompareTo : previousBase, changes, trend, base, packages, ...(layers ? { layers } : {}), changedBytes };
+    return {
+        size,
+        compareTo: plan.app ? appCompareTo : previousBase,
+        changes,
+        trend,
+        base,
+        packages,
+        ...(layers ? { layers } : {}),
+        changedBytes,
+        ...(reusedBuild !== undefined ? { reusedBuildMs: reusedBuild } : {}),
+        ...(!size && implausible ? { sizeImplausible: true } : {}),
+    };
+}
+/** How long the reused base took to build when it was built, from its label (none on a base built before the label existed). */
+async function reusedBuildMs(s, log) {
+    const labels = await tolerate(log, 'read the labels of the reused base', () => s.stores.store.labels(s.opts.baseRepository, s.plan.base.tag));
+    return recordedBuildMs(labels);
 }
 /** Layers of each list shown. */
 const LAYERS_SHOWN = 5;
@@ -7883,8 +8588,7 @@ async function basePackages(s, base, log) {
             read: stores.sizeManifests(opts.baseRepository, inRegistry ? 'registry' : 'engine', platforms[0]),
             ref: inRegistry ? (base.digest ?? plan.choice.tag) : plan.choice.tag,
             previousTag: plan.choice.action === 'build' ? plan.previous?.tag : undefined,
-            debug: (m) => log.debug(m),
-            warn: (m) => log.warning(m),
+            log,
         });
     }
     catch (e) {
@@ -7935,10 +8639,163 @@ async function sizeTrend(opts, store, dated, baseTag, envHash, includeCurrent, c
     return sizes.filter((s) => s.size).map((s) => ({ tag: s.tag, bytes: s.size.total }));
 }
 
+;// CONCATENATED MODULE: ./src/phases/build.ts
+// Phase 5b: one build — retried once when its push fails for a reason that is not the
+// user's, with the BuildKit cache restored from and saved to the Actions cache when that
+// backend is on. Also the pieces both builds share (the build step, cache refs, labels, the report entry).
+
+
+
+
+
+
+
+/**
+ * A push can fail on a registry hiccup that is not the user's fault — e.g. a 500 while
+ * another job writes the same dated tag at the same moment (two nightly schedules). The
+ * rebuild is all cache hits, so such a build is tried once more before the step fails.
+ */
+async function buildRetrying(spec, tc, ports) {
+    const opts = { log: (l) => ports.log.output(l), env: tc.env };
+    try {
+        return await ports.buildx.build(spec, opts);
+    }
+    catch (e) {
+        if ((0,user_error/* isUserError */.iU)(e) || spec.output !== 'push')
+            throw e;
+        ports.log.warning(`The build or its push failed (${(0,user_error/* errorMessage */.gJ)(e).split('\n')[0]}); trying once more`);
+        return ports.buildx.build(spec, opts);
+    }
+}
+/**
+ * A build whose image records how long it took (the base: what a later run that reuses it
+ * did not spend). The build runs first with no output — the result stays in the build cache,
+ * nothing is exported — then once more, every step from that cache, exported (and pushed)
+ * with the solve's time as a label of the image config (src/image/build-seconds.ts). A solve
+ * that ran no step (all from the cache) reproduces an earlier base: it carries that base's
+ * label (so a fully cached rebuild keeps its digest), or records nothing — its own time is
+ * not what the base took to build. Steps, cache hits and time in the report are the
+ * solve's (plus the export's).
+ */
+async function buildRecordingTime(spec, tc, ports, record) {
+    const solve = { ...spec, output: 'none', cacheTo: undefined, metadataFile: spec.metadataFile.replace(/(\.json)?$/, '-solve.json') };
+    const solved = await ports.buildx.build(solve, { log: (l) => ports.log.output(l), env: tc.env });
+    const ran = solved.steps.some((st) => !st.cached);
+    const ms = ran ? solved.durationMs : await record.carried?.();
+    const labels = ms !== undefined ? [...spec.labels, buildSecondsLabel(ms)] : spec.labels;
+    const exported = await buildRetrying({ ...spec, labels, noCache: false }, tc, ports);
+    return withTrial(exported, solved);
+}
+/**
+ * The one build step of the base and the application: the build, run under its phase name and
+ * logged with its command; its report row (a trial's steps counted); and, with `readBack`, the
+ * store's digest and size of the tag in one read (else the build's own digest).
+ */
+async function buildStep(kind, o, s, tc, timer, ports) {
+    const outcome = await timer.run(o.phase, async () => {
+        if (o.reason)
+            ports.log.info(o.reason);
+        const spec = await o.spec();
+        ports.log.info((0,argv/* displayCommand */.kc)(spec));
+        return runOneBuild(kind, spec, { ...s, platforms: s.plan.job.platforms }, tc, ports, o.recordTime);
+    });
+    const report = buildReport(kind, o.ref, withTrial(outcome.outcome, o.trial), outcome.note, o.dockerfile);
+    const stored = o.readBack ? await pushedImage(s.stores.store, o.readBack.name, o.readBack.tag, ports.log, o.readBack.what) : {};
+    return { report, metadata: outcome.outcome.metadata, digest: stored.digest ?? outcome.outcome.digest, ...(stored.size ? { size: stored.size } : {}) };
+}
+/**
+ * Runs one build; with the Actions cache on, restores it first and saves it after.
+ * `recordTime`: the image records how long its build took (buildRecordingTime).
+ */
+async function runOneBuild(kind, spec, s, tc, ports, recordTime) {
+    const build = (sp) => (recordTime ? buildRecordingTime(sp, tc, ports, recordTime) : buildRetrying(sp, tc, ports));
+    if (!tc.cache.actions)
+        return { outcome: await build(spec) };
+    const cacheLog = ports.log;
+    const plan = ports.actionsCache.plan({
+        kind,
+        envHash: s.fp.hash,
+        branch: cacheBranch(s.env, s.ctx.pullRequest?.number),
+        // Read once, bounded, with the rest of the event payload (src/context/run-context.ts).
+        defaultBranch: s.ctx.defaultBranch,
+        platform: s.platforms.join(','),
+        revision: s.ctx.sha,
+    });
+    const restored = await ports.actionsCache.restore(plan, cacheLog);
+    const hit = restored.hit === 'exact' || restored.hit === 'partial';
+    const local = buildxLocalCacheArgs(plan.dir, s.opts.cacheMode);
+    const outcome = await build({ ...spec, cacheFrom: hit ? [...spec.cacheFrom, local.cacheFrom] : spec.cacheFrom, cacheTo: [...(0,argv/* cacheTos */.z5)(spec), local.cacheTo] });
+    const finished = await ports.actionsCache.finish(plan.dir, cacheLog);
+    const saved = finished.exported
+        ? await ports.actionsCache.save(plan, { changed: finished.changed, maxBytes: s.opts.actionsCacheMaxBytes }, cacheLog)
+        : 'failed';
+    const note = `Actions cache: ${hit ? `restored ${restored.hit} (${restored.matchedKey})` : restored.hit}, save ${saved}`;
+    ports.log.info(note);
+    return { outcome: { ...outcome, cacheExport: cacheExportOf((0,argv/* cacheTos */.z5)(spec).length > 0, outcome.cacheExport, saved) }, note };
+}
+/**
+ * Where the build cache went, as the report says it: buildx's export to the registry (when
+ * one was asked for) and the Actions cache save. An export to the local directory that was
+ * not saved (Actions cache unavailable, too large, failed) exported nothing anyone can use.
+ */
+function cacheExportOf(registry, buildx, saved) {
+    if (registry)
+        return buildx;
+    if (buildx !== 'exported')
+        return buildx;
+    if (saved === 'saved' || saved === 'exists' || saved === 'skipped-unchanged')
+        return 'exported';
+    return saved === 'failed' ? 'failed' : 'skipped';
+}
+/** `--cache-from`/`--cache-to` of a registry cache ref, as this run may use them. */
+function registryCache(ref, s, tc) {
+    return {
+        cacheFrom: tc.cache.registry ? [`type=registry,ref=${ref}`] : [],
+        cacheTo: tc.cache.registry && s.plan.push.enabled && tc.cache.export ? (0,argv/* cacheToValue */.NO)(ref, s.opts.cacheMode) : undefined,
+    };
+}
+function ociLabels(ctx, sourceDate) {
+    const out = [`${constants/* Labels */.gC.Created}=${(sourceDate?.date ?? ctx.now).toISOString()}`];
+    if (ctx.repository)
+        out.push(`${constants/* Labels */.gC.Source}=${ctx.serverUrl}/${ctx.repository}`);
+    if (ctx.sha)
+        out.push(`${constants/* Labels */.gC.Revision}=${ctx.sha}`);
+    return out;
+}
+/** The report's entry of a build; `dockerfile`: the text built, to name heredoc steps by their command. */
+function buildReport(kind, ref, o, actionsCacheNote, dockerfile) {
+    return {
+        kind,
+        ref,
+        digest: o.digest,
+        cachedSteps: o.cachedSteps,
+        totalSteps: o.totalSteps,
+        durationMs: o.durationMs,
+        steps: o.steps.map((st) => ({ ...st, name: stepName(st.name, dockerfile) })),
+        cacheExport: o.cacheExport,
+        cacheNote: [o.cacheNote, actionsCacheNote].filter(Boolean).join('; ') || undefined,
+    };
+}
+/**
+ * A pushing build that follows a smoke test's trial build is the same build again, all cached:
+ * the run's steps, cache hits and time are the trial's (plus the push's time).
+ */
+function withTrial(pushed, trial) {
+    if (!trial)
+        return pushed;
+    return { ...pushed, cachedSteps: trial.cachedSteps, totalSteps: trial.totalSteps, steps: trial.steps, durationMs: trial.durationMs + pushed.durationMs };
+}
+/** Cached and total steps over the builds, and their ratio (1 when nothing was built). */
+function cacheTotals(builds) {
+    const cachedSteps = builds.reduce((n, b) => n + b.cachedSteps, 0);
+    const totalSteps = builds.reduce((n, b) => n + b.totalSteps, 0);
+    const ratio = totalSteps === 0 ? 1 : Math.round((cachedSteps / totalSteps) * 10_000) / 10_000;
+    return { cachedSteps, totalSteps, ratio };
+}
+
 ;// CONCATENATED MODULE: ./src/phases/app.ts
 // Phase 5d: the application image FROM the base (when a `dockerfile` is given), and the
 // outputs that name the final image.
-
 
 
 
@@ -7974,29 +8831,108 @@ async function appPhase(s, tc, base, workDir, timer, ports, reads, trial) {
         const { ref: appRef, name, tag } = plan.app;
         // What the tag held before this run (read with the other reads before the builds): a rebuild that changed nothing pushes the same digest.
         const digestBefore = await reads.appDigestBefore;
-        const outcome = await timer.run(`Build application ${appRef}`, async () => {
-            const spec = appSpec(s, tc, base, workDir);
-            ports.log.info((0,argv/* displayCommand */.kc)(spec));
-            return runOneBuild('app', spec, { ...s, platforms: s.plan.job.platforms }, tc, ports);
-        });
-        builds.push(buildReport('app', appRef, withTrial(outcome.outcome, trial), outcome.note));
-        metadata = outcome.outcome.metadata;
-        // The store's digest of the tag and its size in one read (one round trip fewer than a HEAD, then a GET by digest).
-        const stored = plan.pins.finalFromStore ? await pushedImage(s.stores.store, name, tag, ports.log, 'read the image size') : {};
-        const digest = stored.digest ?? outcome.outcome.digest;
-        final = { name, tag, digest, digestBefore, ...(stored.size ? { size: stored.size } : {}) };
+        const step = await buildStep('app', {
+            phase: `Build application ${appRef}`,
+            ref: appRef,
+            spec: () => appSpec(s, tc, base, workDir),
+            trial,
+            dockerfile: opts.dockerfileContent,
+            // The store's digest of the tag and its size in one read (one round trip fewer than a HEAD, then a GET by digest).
+            readBack: plan.pins.finalFromStore ? { name, tag, what: 'read the image size' } : undefined,
+        }, s, tc, timer, ports);
+        builds.push(step.report);
+        metadata = step.metadata;
+        final = { name, tag, digest: step.digest, digestBefore, ...(step.size ? { size: step.size } : {}) };
     }
     const ref = (0,reference/* formatReference */.FH)(final.name, final.tag, final.digest);
-    ports.results.setOutput(constants/* Outputs */.tY.Image, ref);
-    ports.results.setOutput(constants/* Outputs */.tY.Digest, final.digest ?? '');
-    const cache = cacheTotals(builds);
-    ports.results.setOutput(constants/* Outputs */.tY.CacheHitRatio, String(cache.ratio));
-    ports.results.setOutput(constants/* Outputs */.tY.CachedSteps, String(cache.cachedSteps));
-    ports.results.setOutput(constants/* Outputs */.tY.TotalSteps, String(cache.totalSteps));
     const pushed = plan.push.enabled ? [...(base.build ? [plan.base.tagRef] : []), ...(plan.app ? plan.job.appTags : [])] : [];
-    ports.results.setOutput(constants/* Outputs */.tY.Metadata, metadata ? JSON.stringify(metadata) : '');
-    ports.results.setOutput(constants/* Outputs */.tY.Tags, pushed.join('\n'));
+    publishOutputs(ports.results, finalOutputs({ ref, digest: final.digest, cache: cacheTotals(builds), metadata, pushed }));
     return { builds, base: { ref: base.ref, digest: base.digest, ...(base.size ? { size: base.size } : {}) }, final: { ...final, ref }, pushed };
+}
+
+// EXTERNAL MODULE: ./src/sbom/files.ts
+var files = __webpack_require__(9282);
+;// CONCATENATED MODULE: ./src/phases/sbom.ts
+// Phase 5c': the base's SBOM attached to it as an OCI 1.1 referrer, and the outputs `sbom`
+// and `lock`. The SBOM is the file the base build wrote into its last layer (checked by
+// src/sbom/cyclonedx.ts: the bytes attached are the bytes in the image); one artifact per
+// platform manifest, whose subject it is. A base without an SBOM there (a custom base
+// Dockerfile without the contract) gets nothing, and no warning.
+
+
+
+
+/** Left-out records named in one warning, at most this many. */
+const LEFT_OUT_SHOWN = 10;
+/** The platforms in the run's order (`platforms`), others after them: the first is the one the outputs name. */
+function inRunOrder(sboms, platforms) {
+    const rank = (p) => {
+        const i = platforms.indexOf(p);
+        return i < 0 ? platforms.length : i;
+    };
+    return [...sboms].sort((a, b) => rank(a.platform) - rank(b.platform) || (a.platform < b.platform ? -1 : a.platform > b.platform ? 1 : 0));
+}
+/** What the SBOMs say was left out, once per record, in one warning; undefined when nothing was. */
+function leftOutWarning(sboms, base) {
+    const all = [...new Set(sboms.flatMap((s) => ('parsed' in s.sbom ? s.sbom.parsed.leftOut : [])))];
+    if (all.length === 0)
+        return undefined;
+    const shown = all.slice(0, LEFT_OUT_SHOWN).join('; ');
+    const more = all.length > LEFT_OUT_SHOWN ? `; and ${all.length - LEFT_OUT_SHOWN} more` : '';
+    return `The SBOM and lock of ${base} leave out ${all.length} conda-meta record(s) or field(s) that are not what conda or micromamba write: ${shown}${more}`;
+}
+/**
+ * Attaches the SBOM of each platform of a base the run pushed (`built`), or finds the one
+ * attached to a reused base; sets `sbom` and `lock`. Reads and pushes are tolerated: a
+ * failure is a warning, never the run's failure.
+ */
+async function sbomPhase(s, base, ports) {
+    const { opts, plan, stores } = s;
+    const { log } = ports;
+    const name = opts.baseRepository;
+    // A loaded base (no push), the local engine store: no registry to attach anything to.
+    if (!base.digest || !stores.sboms || !stores.referrers || (base.built && !plan.push.enabled))
+        return {};
+    const read = await tolerate(log, 'read the SBOM of the base', () => stores.sboms(name, base.digest));
+    if (!read || read.length === 0) {
+        log.debug(`No SBOM in the last layer of ${(0,reference/* formatName */.nD)(name)}@${base.digest}: nothing attached`);
+        return {};
+    }
+    const sboms = inRunOrder(read, plan.job.platforms);
+    const invalid = sboms.filter((p) => 'invalid' in p.sbom);
+    if (base.built && invalid.length > 0) {
+        const why = invalid.map((p) => `${p.platform}: ${'invalid' in p.sbom ? p.sbom.invalid : ''}`).join('; ');
+        log.warning(`The SBOM in the base's last layer (${files/* SBOM_FILE */.HO}) is not one the action attaches, so it was not attached (${why})`);
+    }
+    const valid = sboms.filter((p) => 'parsed' in p.sbom);
+    const referrers = stores.referrers;
+    const artifacts = [];
+    if (base.built) {
+        const warning = leftOutWarning(valid, plan.base.tagRef);
+        if (warning)
+            log.warning(warning);
+        for (const p of valid) {
+            const attached = await tolerate(log, `attach the SBOM of ${p.platform} to the base`, () => referrers.attach(name, p.subject, { artifactType: files/* SBOM_MEDIA_TYPE */.y_, mediaType: files/* SBOM_MEDIA_TYPE */.y_, bytes: p.sbom.bytes, title: files/* SBOM_FILE */.HO }));
+            if (!attached)
+                continue;
+            log.info(`Attached the SBOM of ${p.platform} to ${(0,reference/* formatName */.nD)(name)}@${p.subject.digest} as ${attached.digest} (${attached.via === 'api' ? 'referrers API' : 'referrers tag schema'})`);
+            artifacts.push(attached.digest);
+        }
+    }
+    else {
+        for (const p of valid) {
+            const listed = await tolerate(log, `list the referrers of the base (${p.platform})`, () => referrers.list(name, p.subject.digest));
+            const found = listed?.referrers.find((r) => r.artifactType === files/* SBOM_MEDIA_TYPE */.y_);
+            if (found)
+                artifacts.push(found.digest);
+            else
+                log.debug(`The reused base has no SBOM referrer for ${p.platform} (built before SBOMs were attached)`);
+        }
+    }
+    const sbom = artifacts[0] ? `${(0,reference/* formatName */.nD)(name)}@${artifacts[0]}` : undefined;
+    const lock = sboms.find((p) => p.lock)?.lock;
+    publishOutputs(ports.results, sbomOutputs({ sbom, lock }));
+    return { ...(sbom ? { sbom } : {}), ...(lock ? { lock } : {}) };
 }
 
 ;// CONCATENATED MODULE: ./src/phases/report-data.ts
@@ -8080,6 +9016,7 @@ function baseReport(r) {
         size: measured?.base?.size,
         compareTo: measured?.base?.compareTo,
         ...(measured?.changedBytes?.base ? { changedBytes: measured.changedBytes.base } : {}),
+        ...(outcome === 'reused' && measured?.reusedBuildMs !== undefined ? { savedMs: measured.reusedBuildMs } : {}),
     };
 }
 function refreshReport(noCache, build) {
@@ -8100,6 +9037,7 @@ function finalReport(built, measured) {
         ref,
         digest,
         size: measured.size,
+        ...(!measured.size && measured.sizeImplausible ? { sizeImplausible: true } : {}),
         compareTo: measured.compareTo,
         ...(unchangedFrom ? { unchangedFrom } : {}),
         ...(measured.layers ? { layers: measured.layers } : {}),
@@ -8231,10 +9169,10 @@ async function bundledTemplateContext(input) {
 /** The file of each bundled template in `templates/`. */
 const TEMPLATE_FILES = { micromamba: 'base.Dockerfile', pixi: 'pixi.Dockerfile' };
 /** Names of an environment file that make it a pixi project: its manifest or its lock. */
-const PIXI_FILE_NAMES = new Set(['pixi.toml', 'pixi.lock', 'pyproject.toml']);
+const pixi_PIXI_FILE_NAMES = new Set(['pixi.toml', 'pixi.lock', 'pyproject.toml']);
 /** The bundled template for an environment file, by its name (a pyproject.toml can only be a pixi manifest here). */
 function templateKindOf(environmentFile) {
-    return PIXI_FILE_NAMES.has(external_node_path_default().basename(environmentFile)) ? 'pixi' : 'micromamba';
+    return pixi_PIXI_FILE_NAMES.has(external_node_path_default().basename(environmentFile)) ? 'pixi' : 'micromamba';
 }
 /** Build-arg names of the pixi template (see its header). */
 const PixiBuildArgNames = {
@@ -8315,6 +9253,9 @@ async function bundledBuild(input) {
 
 
 
+
+
+
 /**
  * The base build. The bundled template builds from a context assembled from exactly the
  * hashed files (`bundled`), and gets the environment hash as a build arg so that a change
@@ -8350,6 +9291,17 @@ function baseSpec(s, tc, workDir, bundled) {
         ...tc.secrets,
     };
 }
+/**
+ * The build time the previous base of this very environment recorded (a refresh): a build
+ * that ran no step reproduces it, and carries its label. Undefined for another environment,
+ * a base without the label, or a failed read (a warning).
+ */
+async function carriedBuildMs(s, log) {
+    const prev = s.plan.previous;
+    if (!prev || prev.hash12 !== hash12(s.fp.hash))
+        return undefined;
+    return recordedBuildMs(await tolerate(log, 'read the labels of the previous base', () => s.stores.store.labels(s.opts.baseRepository, prev.tag)));
+}
 /** The base build's spec, its build context assembled (once: a smoke test's trial and the push use one). */
 async function baseBuildSpec(s, tc, workDir) {
     const { opts } = s;
@@ -8360,27 +9312,29 @@ async function baseBuildSpec(s, tc, workDir) {
 }
 async function basePhase(s, tc, workDir, timer, ports, reads, tested = {}) {
     const { spec: prepared, trial } = tested;
-    const { plan, opts, stores } = s;
+    const { plan, opts } = s;
     const repo = opts.baseRepository;
     let build;
     let metadata;
     let digest;
     let size;
     if (plan.base.build) {
-        const outcome = await timer.run(`${BASE_BUILD_PHASE} ${plan.base.tag}`, async () => {
-            ports.log.info(plan.report.reason);
-            const spec = prepared ?? (await baseBuildSpec(s, tc, workDir));
-            ports.log.info((0,argv/* displayCommand */.kc)(spec));
-            return runOneBuild('base', spec, { ...s, platforms: plan.job.platforms }, tc, ports);
-        });
-        build = buildReport('base', plan.base.tagRef, withTrial(outcome.outcome, trial), outcome.note, opts.baseDockerfile.content);
-        metadata = outcome.outcome.metadata;
-        // The registry's digest of the pushed tag and its size in one read.
-        const pushed = plan.push.enabled
-            ? await pushedImage(stores.store, repo, plan.base.tag, ports.log, plan.app ? 'read the size of the new base' : 'read the image size')
-            : {};
-        size = pushed.size;
-        digest = pushed.digest ?? outcome.outcome.digest;
+        const step = await buildStep('base', {
+            phase: `${BASE_BUILD_PHASE} ${plan.base.tag}`,
+            ref: plan.base.tagRef,
+            reason: plan.report.reason,
+            spec: async () => prepared ?? (await baseBuildSpec(s, tc, workDir)),
+            trial,
+            // Without a trial, the base records how long it took to build (a trial's tested image has no such label: the pushed one must be the same).
+            recordTime: trial ? undefined : { carried: () => carriedBuildMs(s, ports.log) },
+            dockerfile: opts.baseDockerfile.content,
+            // The registry's digest of the pushed tag and its size in one read.
+            readBack: plan.push.enabled ? { name: repo, tag: plan.base.tag, what: plan.app ? 'read the size of the new base' : 'read the image size' } : undefined,
+        }, s, tc, timer, ports);
+        build = step.report;
+        metadata = step.metadata;
+        size = step.size;
+        digest = step.digest;
         if (plan.push.enabled && !digest)
             throw new Error(`${plan.base.tagRef} was built but the registry does not have it`);
     }
@@ -8389,8 +9343,9 @@ async function basePhase(s, tc, workDir, timer, ports, reads, tested = {}) {
         digest = await reads.baseDigest;
     }
     const ref = plan.pins.baseByDigest ? (0,reference/* formatReference */.FH)(repo, plan.base.tag, digest) : plan.base.tagRef;
-    ports.results.setOutput(constants/* Outputs */.tY.BaseImage, ref);
-    ports.results.setOutput(constants/* Outputs */.tY.BaseReused, String(plan.choice.action === 'reuse'));
+    publishOutputs(ports.results, baseOutputs(ref, reusesBase(plan)));
+    // The SBOM as a referrer of the pushed base (or the one a reused base has): `sbom`, `lock`.
+    await sbomPhase(s, { digest, built: build !== undefined }, ports);
     return { build, metadata, ref, digest, ...(size ? { size } : {}) };
 }
 
@@ -8403,6 +9358,7 @@ var compression = __webpack_require__(9782);
 // expected — a pull request from a fork, whose token is read-only (said as a notice). Missing
 // or refused credentials are not a reason to skip: the run checks push access before any
 // build and fails, naming the registry and how to log in (see `pushAccessMessage`).
+
 
 
 /** What a run does (plan mode reports it as what a run would do, and pushes nothing). */
@@ -8421,7 +9377,7 @@ function decidePush(p) {
 }
 /** The message of a push that cannot happen: names the registry and how to log in. */
 function pushAccessMessage(registry, repository, detail) {
-    const hub = registry === 'docker.io' ? " (Docker Hub: a name without a registry host is on Docker Hub; for the runner's own Docker engine set `store: local`)" : '';
+    const hub = registryHost(registry).pushNote ?? '';
     return (`Cannot push to ${registry}/${repository}${hub}: ${detail}. ` +
         `Log in before this step with docker/login-action (registry: ${registry}), or set the inputs registry-username and registry-password; ` +
         'set push: false to build without pushing.');
@@ -9092,6 +10048,7 @@ function materialize(s, tmpRoot = external_node_os_default().tmpdir()) {
 
 
 
+
 async function fingerprintPhase({ opts, platforms }, workspace, ports) {
     const fp = await fingerprint({
         environmentFile: opts.environmentFile,
@@ -9106,7 +10063,7 @@ async function fingerprintPhase({ opts, platforms }, workspace, ports) {
     ports.log.info(`Environment hash ${fp.hash} (scheme ${constants/* HASH_SCHEME */.tS}) over ${fp.files.length} file(s)`);
     for (const w of fp.warnings)
         ports.log.warning(w.message, { file: w.file, line: w.line, kind: w.kind });
-    ports.results.setOutput(constants/* Outputs */.tY.EnvHash, fp.hash);
+    publishOutputs(ports.results, fingerprintOutputs(fp));
     return fp;
 }
 
@@ -9765,7 +10722,6 @@ function inputSpecs() {
 
 
 const MAX_BYTES = 256 * 1024;
-const SECRET_KEY = /(token|passw(or)?d|secret|api_?key|access_?key|private_?key|credential|auth)/i;
 /** A single line without `:` is a path; anything else is inline YAML. */
 function isCondarcPath(value) {
     const v = value.trim();
@@ -9794,7 +10750,7 @@ function redactCondarc(v, found = [], depth = 0) {
         const out = {};
         for (const [k, x] of Object.entries(v)) {
             let value;
-            if (SECRET_KEY.test(k)) {
+            if ((0,redact/* isSecretName */.eh)(k)) {
                 collectScalars(x, found);
                 value = '***';
             }
@@ -10006,8 +10962,8 @@ function names(p) {
     const image = (0,reference/* parseImageName */["if"])(p.image, `Input "${constants/* Inputs */.G0.Image}"`, local);
     return { image, baseRepository: p.baseRepository ? (0,reference/* parseImageName */["if"])(p.baseRepository, `Input "${constants/* Inputs */.G0.BaseRepository}"`, local) : image };
 }
-/** Reads, parses, validates every input once and infers the computed defaults. */
-function getOptions(ctx, get = actionsInput, env = process.env) {
+/** Reads, parses, validates every input once and infers the computed defaults. `env`: the step's environment, where `secret-envs` are read. */
+function getOptions(ctx, get = actionsInput, env = {}) {
     const p = parseInputs(get);
     const files = validate(p, ctx.workspace);
     const { image, baseRepository } = names(p);
@@ -10894,7 +11850,13 @@ function baseRows(d, b, caps) {
         rows.push(['Base size', sizeText(b.size, b.compareTo, caps)]);
     if (b.changedBytes)
         rows.push(['Base new layers', changedBytesText(b.changedBytes, shortDigests, caps.str)]);
+    if (b.outcome === 'reused' && b.savedMs !== undefined)
+        rows.push(['Reuse saved', savedText(b)]);
     return rows;
+}
+/** The time the reused base's own build took (its label): what this run did not spend. */
+function savedText(b) {
+    return `⏱️ **${formatDuration(b.savedMs)}** not spent — what building ${code(b.tag, 80)} took when it was built (without its export and push)`;
 }
 function tagState(b) {
     switch (b.outcome) {
@@ -10926,7 +11888,7 @@ function mainTable(d, caps) {
         const digest = f.digest && !f.ref.includes(f.digest) ? ` · digest ${code(shortDigests(f.digest), 80)}` : '';
         const unchanged = f.unchangedFrom ? ` · unchanged (same digest as ${code(shortDigests(f.unchangedFrom), caps.str)})` : '';
         rows.push([plan ? 'Image (planned)' : 'Image', `${code(shortDigests(f.ref), caps.str)}${digest}${unchanged}`]);
-        rows.push(['Size', sizeText(f.size, f.compareTo, caps)]);
+        rows.push(['Size', !f.size && f.sizeImplausible ? IMPLAUSIBLE : sizeText(f.size, f.compareTo, caps)]);
         if (f.changedBytes)
             rows.push(['New layers', changedBytesText(f.changedBytes, shortDigests, caps.str)]);
     }
@@ -10961,6 +11923,8 @@ function percent(n, total, digits) {
         return '–';
     return `${((n / total) * 100).toFixed(digits)}%`;
 }
+/** The final image's size when the registry gave one no image could have. */
+const IMPLAUSIBLE = '⚠️ unknown — the registry gave a size no image could have (its layers add up to more than any image holds, or are not whole numbers of bytes); nothing is compared or budgeted with it';
 function sizeText(size, cmp, caps) {
     if (!size)
         return 'not measured';
@@ -11371,12 +12335,7 @@ async function writeComment(s, data, { log, github }) {
         const [owner, repo] = ctx.repository.split('/');
         const body = renderReport(data, { forComment: true });
         const target = { token: opts.githubToken, apiUrl: ctx.apiUrl, owner: owner, repo: repo, issueNumber: ctx.pullRequest.number, image: data.image };
-        const result = await github.upsertComment(target, body, {
-            info: (m) => log.info(m),
-            notice: (m) => log.notice(m),
-            warning: (m) => log.warning(m),
-            debug: (m) => log.debug(m),
-        });
+        const result = await github.upsertComment(target, body, log);
         log.info(`PR comment: ${result}`);
     }
     catch (e) {
@@ -11394,6 +12353,7 @@ async function writeComment(s, data, { log, github }) {
 
 
 
+
 /** Values never shown in a failure report: the credential inputs and every secret. */
 function masks(opts, env) {
     if (!opts)
@@ -11406,7 +12366,7 @@ async function failurePhase(e, p, env, ports) {
     const { opts, ctx } = p;
     const { info, annotation } = describeFailure(e, {
         phase: p.timer?.current,
-        workspace: ctx?.workspace ?? process.cwd(),
+        workspace: ctx?.workspace ?? workspaceOf(env),
         templatePath: opts?.baseDockerfile.bundled ? opts.baseDockerfile.path : undefined,
         environmentFile: opts?.environmentFile,
         masks: masks(opts, env),
@@ -11505,6 +12465,7 @@ async function mergeImages(input, registry, log, pushed = () => undefined) {
 
 
 
+
 /** `progress`: every reference written, as it is written (what a failure report says was pushed). */
 async function mergePhase(s, ports, progress = { pushed: [] }) {
     const { opts, plan, stores, fp } = s;
@@ -11523,24 +12484,20 @@ async function mergePhase(s, ports, progress = { pushed: [] }) {
     const baseRef = (0,reference/* formatReference */.FH)(opts.baseRepository, merged.base.tag, merged.base.digest);
     const final = merged.app ?? { name: opts.baseRepository, tag: merged.base.tag, digest: merged.base.digest };
     const ref = (0,reference/* formatReference */.FH)(final.name, final.tag, final.digest);
-    const { results } = ports;
-    results.setOutput(constants/* Outputs */.tY.BaseImage, baseRef);
-    results.setOutput(constants/* Outputs */.tY.BaseReused, 'true');
-    results.setOutput(constants/* Outputs */.tY.Image, ref);
-    results.setOutput(constants/* Outputs */.tY.Digest, final.digest);
-    const cache = cacheTotals([]);
-    results.setOutput(constants/* Outputs */.tY.CacheHitRatio, String(cache.ratio));
-    results.setOutput(constants/* Outputs */.tY.CachedSteps, String(cache.cachedSteps));
-    results.setOutput(constants/* Outputs */.tY.TotalSteps, String(cache.totalSteps));
     // The merge writes the multi-platform base tag (unless the jobs reused a whole base) and, with an application, its tags.
     const pushed = [...progress.pushed];
-    results.setOutput(constants/* Outputs */.tY.Tags, pushed.join('\n'));
-    results.setOutput(constants/* Outputs */.tY.Metadata, '');
+    publishOutputs(ports.results, {
+        ...baseOutputs(baseRef, true),
+        ...finalOutputs({ ref, digest: final.digest, cache: cacheTotals([]), metadata: undefined, pushed }),
+    });
+    // The jobs attached each platform's SBOM to its manifest: the outputs name what they attached.
+    await sbomPhase(s, { digest: merged.base.digest, built: false }, ports);
     return { builds: [], base: { ref: baseRef, digest: merged.base.digest }, final: { ...final, ref }, pushed };
 }
 
 ;// CONCATENATED MODULE: ./src/phases/plan.ts
 // Phase 4: the plan, announced in the log; in plan mode, rendered (nothing is built).
+
 
 
 
@@ -11551,7 +12508,7 @@ function announcePlan({ plan }, ports) {
         ports.log.notice(plan.push.notice);
     ports.log.info(`Build cache: ${plan.cache.backend}`);
     // The tag this job pushes or uses: a job of a matrix that builds the base pushes its platform's part.
-    ports.results.setOutput(constants/* Outputs */.tY.BaseTag, plan.base.tag);
+    publishOutputs(ports.results, planOutputs(plan));
 }
 /** Plan mode: the canonical document and what a run would do; the base outputs it can know. Returns the base reference (a reused base's). */
 async function showPlan(s, ports) {
@@ -11567,9 +12524,8 @@ async function showPlan(s, ports) {
     if (plan.choice.action === 'reuse') {
         const digest = await s.stores.store.digest(opts.baseRepository, plan.choice.tag).catch(() => undefined);
         baseRef = (0,reference/* formatReference */.FH)(opts.baseRepository, plan.choice.tag, digest);
-        ports.results.setOutput(constants/* Outputs */.tY.BaseImage, baseRef);
     }
-    ports.results.setOutput(constants/* Outputs */.tY.BaseReused, String(plan.choice.action === 'reuse'));
+    publishOutputs(ports.results, baseOutputs(baseRef, reusesBase(plan)));
     return baseRef;
 }
 /** Entries of each list or map the plan prints. */
@@ -11712,7 +12668,7 @@ function planRetention(tags, policy) {
     const childrenOf = childrenByDigest(tags);
     const { byDigest, protectedTag } = candidatesByDigest(candidates);
     const protectedDigest = protection(byDigest, survivorTag, unknown, childrenOf);
-    return entries({ kept, candidates, byDigest, protectedTag, protectedDigest, childrenOf, keepLatest, keepDays });
+    return entries({ tags, kept, candidates, byDigest, protectedTag, protectedDigest, childrenOf, keepLatest, keepDays });
 }
 /** Tags of the prefix's units (dated tags and their parts, with their age) and every other tag; one entry per tag name (first wins). */
 function classify(tags, policy) {
@@ -11902,10 +12858,31 @@ function entries(a) {
             protect.push(entry(c, reason));
     }
     protect.sort((x, y) => (y.ageDays ?? 0) - (x.ageDays ?? 0) || byTag(x, y));
+    withSubjects(del, a.tags, childrenOf);
     // Indexes before plain manifests: should a run stop half-way, no surviving index has lost
     // a child. Then oldest first.
     del.sort((x, y) => Number(!!y.index) - Number(!!x.index) || y.ageDays - x.ageDays || (x.digest < y.digest ? -1 : x.digest > y.digest ? 1 : 0));
     return { keep, delete: del, protect };
+}
+/**
+ * 5. The subjects of each deleted digest whose referrers are deleted with it: itself and its
+ * platform manifests, unless a tag that survives (any tag not deleted) names it or lists it.
+ */
+function withSubjects(del, tags, childrenOf) {
+    const gone = new Set(del.map((d) => d.digest));
+    const alive = new Set();
+    for (const t of tags) {
+        if (!t.digest || gone.has(t.digest))
+            continue;
+        alive.add(t.digest);
+        for (const c of t.children ?? [])
+            alive.add(c);
+    }
+    for (const [i, d] of del.entries()) {
+        const subjects = [...new Set([d.digest, ...(childrenOf.get(d.digest) ?? [])])].filter((x) => !alive.has(x));
+        if (subjects.length > 0)
+            del[i] = { ...d, subjects };
+    }
 }
 function entry(d, reason) {
     return { tag: d.info.tag, ...(d.info.digest ? { digest: d.info.digest } : {}), ageDays: d.age, reason };
@@ -11927,7 +12904,31 @@ function apply_describe(e) {
     const age = e.ageDays === undefined ? '' : `, ${e.ageDays} day${e.ageDays === 1 ? '' : 's'} old`;
     return `${tagsOf(e).join(', ')} (${e.digest ?? 'unknown digest'}${age})`;
 }
-async function applyRetention(plan, backend, mode, log = {}) {
+/**
+ * `referrers`: lists what refers to a deleted digest (and its platform manifests, the entry's
+ * `subjects`); those are deleted right after it through the same backend — never before,
+ * never alone.
+ */
+/** The referrers of a deleted entry's subjects, deleted through the backend; a failure is a problem of the report, not a stop. */
+async function deleteReferrersOf(e, backend, referrers, log, problems) {
+    if (!referrers)
+        return;
+    for (const subject of e.subjects ?? []) {
+        try {
+            const digests = await referrers(subject);
+            let n = 0;
+            for (const d of digests)
+                if ((await backend.deleteDigest(d)) === 'deleted')
+                    n++;
+            if (n > 0)
+                log.info?.(`deleted ${n} referrer manifest(s) of ${subject} (SBOMs and their referrers index)`);
+        }
+        catch (err) {
+            problems.push(`could not delete the referrers of ${subject}: ${(0,user_error/* errorMessage */.gJ)(err)}`);
+        }
+    }
+}
+async function applyRetention(plan, backend, mode, log = {}, referrers) {
     const base = { mode, backend: backend.name, kept: [...plan.keep], protected: [...plan.protect] };
     if (mode === 'dry-run') {
         for (const e of plan.delete)
@@ -11973,11 +12974,13 @@ async function applyRetention(plan, backend, mode, log = {}) {
                 failures = 0;
                 deleted.push(e);
                 log.info?.(`deleted ${apply_describe(e)}`);
+                await deleteReferrersOf(e, backend, referrers, log, problems);
                 break;
             case 'not-found':
                 failures = 0;
                 deleted.push({ ...e, reason: `${e.reason ? `${e.reason}; ` : ''}already gone (not found)` });
                 log.info?.(`already gone: ${apply_describe(e)}`);
+                await deleteReferrersOf(e, backend, referrers, log, problems);
                 break;
             case 'unsupported':
             case 'denied': {
@@ -12223,7 +13226,7 @@ async function listVersions(api, base, display, onRefused) {
     return byDigest;
 }
 function ghcrBackend(opts) {
-    const root = new URL((opts.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '') + '/');
+    const root = new URL((opts.apiUrl || 'https://api.github.com').replace(/\/+$/, '') + '/');
     const api = {
         root,
         token: opts.token,
@@ -12294,36 +13297,20 @@ function ghcrBackend(opts) {
 }
 
 ;// CONCATENATED MODULE: ./src/retention/select.ts
-// Which deletion API a registry host takes. Deletes by digest are part of the OCI
-// Distribution API but many hosted registries turn them off or use their own API.
+// Which deletion API a registry host takes (the hosts and their quirks: src/image/registry-hosts.ts).
+// Deletes by digest are part of the OCI Distribution API but many hosted registries turn them off
+// or use their own API.
 
-/** Hosts (suffixes) known not to take `DELETE /v2/<name>/manifests/<digest>`, and why. */
-const UNSUPPORTED = [
-    { match: reference/* isDockerHub */.gr, why: "Docker Hub does not delete manifests through the registry API (use Docker Hub's own API or web UI)" },
-    {
-        match: (h) => /\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$/.test(h) || h === 'public.ecr.aws',
-        why: 'Amazon ECR deletes images through its own API (ecr batch-delete-image) or lifecycle policies',
-    },
-    {
-        match: (h) => h === 'gcr.io' || h.endsWith('.gcr.io') || h.endsWith('-docker.pkg.dev'),
-        why: 'Google Container/Artifact Registry deletes tagged images through gcloud (or cleanup policies), not by digest',
-    },
-    { match: (h) => h === 'docker.pkg.github.com', why: 'the old GitHub Docker registry cannot delete; move the image to ghcr.io' },
-];
-function hostOnly(registry) {
-    const r = registry.trim().toLowerCase();
-    if (r.startsWith('['))
-        return r.slice(0, r.indexOf(']') + 1);
-    return r.split(':')[0];
-}
-/** Why `registryHost` cannot be pruned, or undefined when it can. */
-function unsupportedReason(registryHost) {
-    const host = hostOnly(registryHost);
+
+/** Why `registry` cannot be pruned, or undefined when it can. */
+function unsupportedReason(registry) {
+    const host = hostOnly(registry);
     if (!host)
         return 'an image in the local Docker engine has no registry to prune';
-    if (host === 'ghcr.io' || (0,reference/* isLoopbackHost */.cW)(registryHost))
+    if ((0,reference/* isLoopbackHost */.cW)(registry))
         return undefined;
-    return UNSUPPORTED.find((u) => u.match(host))?.why;
+    const { retention } = registryHost(registry);
+    return typeof retention === 'object' ? retention.unsupported : undefined;
 }
 /**
  * `ghcr` for ghcr.io (GitHub Packages API), `distribution` for registries that delete by
@@ -12331,13 +13318,12 @@ function unsupportedReason(registryHost) {
  * with deletes disabled answers 405, which is reported then), `unsupported` otherwise —
  * `explain` receives the reason.
  */
-function selectBackend(registryHost, explain) {
-    const host = hostOnly(registryHost);
-    if (host === 'ghcr.io')
+function selectBackend(registry, explain) {
+    if (hostOnly(registry) && registryHost(registry).retention === 'ghcr')
         return 'ghcr';
-    const why = unsupportedReason(registryHost);
+    const why = unsupportedReason(registry);
     if (why) {
-        explain?.(`Retention is not supported for ${registryHost || 'the local engine'}: ${why}`);
+        explain?.(`Retention is not supported for ${registry || 'the local engine'}: ${why}`);
         return 'unsupported';
     }
     return 'distribution';
@@ -12378,17 +13364,25 @@ async function prune(s, mode, ports) {
         log.warning(`Retention is not supported for ${repo.registry}: tags are not deleted there`);
         return { mode, backend: repo.registry, kept: [], deleted: [], protected: [], error: `retention is not supported for ${repo.registry}` };
     }
-    const retentionLog = { info: (m) => log.info(m), warning: (m) => log.warning(m) };
-    const infos = await collectTagInfo(registry, repo, opts.baseTagPrefix, { log: retentionLog });
+    const infos = await collectTagInfo(registry, repo, opts.baseTagPrefix, { log: log });
     const policy = { prefix: opts.baseTagPrefix, keepLatest: opts.keepLatest, keepDays: opts.keepDays, protectTags: [plan.choice.tag], today: ctx.now };
     const backend = kind === 'ghcr'
         ? ports.github.packagesBackend({
             token: opts.githubToken,
+            apiUrl: ctx.apiUrl,
             owner: repo.repository.split('/')[0],
             packageName: repo.repository.split('/').slice(1).join('/'),
         })
         : distributionBackend(registry, repo);
-    const report = await applyRetention(planRetention(infos, policy), backend, mode, retentionLog);
+    // A deleted base's referrers (its SBOMs) go right after it: by the referrers API or the tag schema's index.
+    const referrers = stores.referrers;
+    const lister = referrers
+        ? async (subject) => {
+            const found = await referrers.list(repo, subject);
+            return [...found.referrers.map((r) => r.digest), ...(found.tagIndex ? [found.tagIndex] : [])];
+        }
+        : undefined;
+    const report = await applyRetention(planRetention(infos, policy), backend, mode, log, lister);
     if (report.error)
         log.warning(`Retention: ${report.error}`);
     return report;
@@ -12512,9 +13506,230 @@ async function inspectLocal(ref, proc) {
     return { id: j.Id, size: j.Size, labels: j.Config?.Labels ?? {}, created: j.Created, ...(platform ? { platform } : {}) };
 }
 
+;// CONCATENATED MODULE: ./src/registry/referrers.ts
+// OCI 1.1 referrers (distribution-spec 1.1, "Listing Referrers" and "Referrers Tag Schema"):
+// an artifact (an SBOM) attached to an image manifest by its `subject`, listed through the
+// registry's referrers API where it has one and otherwise through the referrers tag schema —
+// the tag `<alg>-<hex>` of the subject's digest names an OCI image index of its referrers,
+// which the client keeps (read-modify-write, existing entries kept). The functions take the
+// few RegistryClient methods they use.
+
+
+/** The OCI empty descriptor (image-spec 1.1): the config of an artifact that has none. */
+const EMPTY_DESCRIPTOR = Object.freeze({
+    mediaType: 'application/vnd.oci.empty.v1+json',
+    digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',
+    size: 2,
+    data: 'e30=',
+});
+const EMPTY_BYTES = Buffer.from('{}');
+/** Most referrers of one subject read (an image has a handful: SBOMs, signatures, attestations). */
+const MAX_REFERRERS = 1000;
+/** The referrers tag schema's tag of a digest: `sha256:<hex>` → `sha256-<hex>`. */
+function referrersTag(digest) {
+    const m = /^(sha256|sha512):([a-f0-9]{64,128})$/.exec(digest);
+    if (!m)
+        throw new Error(`not a digest: ${digest.slice(0, 80)}`);
+    return `${m[1]}-${m[2].slice(0, 64)}`;
+}
+/** Whether a tag is a referrers tag (`sha256-<64 hex>`): never a base, a part or anything the action dates. */
+function isReferrersTag(tag) {
+    return /^sha(?:256|512)-[a-f0-9]{64}$/.test(tag);
+}
+/** The descriptors of an index's `manifests` that are well-formed referrers (digest, size, media type), at most MAX_REFERRERS. */
+function referrersOf(manifests) {
+    if (!Array.isArray(manifests))
+        return [];
+    const out = [];
+    for (const d of manifests) {
+        if (!d || typeof d !== 'object')
+            continue;
+        const { mediaType, digest, size, artifactType, annotations } = d;
+        if (typeof digest !== 'string' || !/^sha(256:[a-f0-9]{64}|512:[a-f0-9]{128})$/.test(digest))
+            continue;
+        if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0 || typeof mediaType !== 'string')
+            continue;
+        const notes = annotations && typeof annotations === 'object' && !Array.isArray(annotations)
+            ? Object.fromEntries(Object.entries(annotations).filter((e) => typeof e[1] === 'string'))
+            : undefined;
+        out.push({ mediaType, digest, size, ...(typeof artifactType === 'string' ? { artifactType } : {}), ...(notes ? { annotations: notes } : {}) });
+        if (out.length >= MAX_REFERRERS)
+            break;
+    }
+    return out;
+}
+/** The artifact manifest of one blob attached to `subject` (image-spec 1.1: artifactType, the empty config, subject). */
+function artifactManifest(subject, artifact, annotations = {}) {
+    const layer = { ...artifact.blob, ...(artifact.title ? { annotations: { 'org.opencontainers.image.title': artifact.title } } : {}) };
+    const m = {
+        schemaVersion: 2,
+        mediaType: MediaTypes.OciManifest,
+        artifactType: artifact.artifactType,
+        config: EMPTY_DESCRIPTOR,
+        layers: [layer],
+        subject: { mediaType: subject.mediaType ?? MediaTypes.OciManifest, digest: subject.digest, size: subject.size },
+        ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+    };
+    return Buffer.from(JSON.stringify(m));
+}
+/** The referrers of `subject`: from the referrers API when the registry has one, else from the tag schema's index. */
+async function listReferrers(client, name, subject) {
+    const api = await client.referrersApi(name, subject);
+    if (api)
+        return { via: 'api', referrers: referrersOf(api.manifests) };
+    const index = await client.getManifest(name, referrersTag(subject));
+    if (!index)
+        return { via: 'tag', referrers: [] };
+    const manifests = index.manifest?.manifests;
+    return { via: 'tag', referrers: referrersOf(manifests), tagIndex: index.digest };
+}
+/**
+ * Attaches one blob to `subject` as an artifact: pushes the empty config and the blob, then
+ * the artifact manifest by its digest. A registry that indexed the subject (`OCI-Subject`,
+ * or a referrers API listing it) is done; otherwise the tag schema's index is updated: read,
+ * the artifact added unless listed, written back — existing entries are kept. Idempotent:
+ * the same blob gives the same artifact, listed once.
+ */
+async function attachArtifact(client, name, subject, artifact, annotations = {}) {
+    await client.pushBlob(name, EMPTY_BYTES);
+    const blob = { mediaType: artifact.mediaType, digest: await client.pushBlob(name, artifact.bytes), size: artifact.bytes.length };
+    const body = artifactManifest(subject, { artifactType: artifact.artifactType, blob, title: artifact.title }, annotations);
+    const digest = sha256Digest(body);
+    const pushed = await client.pushManifest(name, digest, body, MediaTypes.OciManifest);
+    if (pushed.ociSubject)
+        return { digest, via: 'api' };
+    const listed = await listReferrers(client, name, subject.digest);
+    if (listed.via === 'api')
+        return { digest, via: 'api' };
+    if (listed.referrers.some((r) => r.digest === digest))
+        return { digest, via: 'tag' };
+    const entry = {
+        mediaType: MediaTypes.OciManifest,
+        digest,
+        size: body.length,
+        artifactType: artifact.artifactType,
+        ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+    };
+    const index = { schemaVersion: 2, mediaType: MediaTypes.OciIndex, manifests: [...listed.referrers, entry] };
+    const indexBody = Buffer.from(JSON.stringify(index));
+    await client.pushManifest(name, referrersTag(subject.digest), indexBody, MediaTypes.OciIndex);
+    // The old index is untagged now; a registry keeps it until garbage collection (it names nothing else).
+    if (listed.tagIndex && listed.tagIndex !== sha256Digest(indexBody))
+        await client.deleteManifest(name, listed.tagIndex).catch(() => undefined);
+    return { digest, via: 'tag' };
+}
+/**
+ * Deletes every referrer of `subject` and, with the tag schema, its index (and with it the
+ * referrers tag). Returns the digests deleted. Called only once the subject itself is
+ * deleted: a referrer is never deleted alone.
+ */
+async function deleteReferrers(client, name, subject) {
+    const listed = await listReferrers(client, name, subject);
+    const deleted = [];
+    for (const r of listed.referrers) {
+        const outcome = await client.deleteManifest(name, r.digest);
+        if (outcome === 'unsupported')
+            throw new RegistryError('http', name.registry, `${name.registry} does not allow deleting the referrer ${r.digest}`, 405);
+        if (outcome === 'deleted')
+            deleted.push(r.digest);
+    }
+    if (listed.tagIndex && (await client.deleteManifest(name, listed.tagIndex)) === 'deleted')
+        deleted.push(listed.tagIndex);
+    return deleted;
+}
+
+;// CONCATENATED MODULE: ./src/sbom/image-sbom.ts
+// The SBOM and the lock of a pushed base, per platform, read the way the size manifest is
+// read (src/sizes/read.ts): the config for the label naming the size manifest, then the small
+// last layer by digest — `sbom.cdx.json` and `explicit.txt` sit next to the size manifest
+// there. This is the contract a custom base Dockerfile follows to get the same SBOM and lock;
+// an image without it has no SBOM, which is not an error.
+
+
+
+/** The SBOM file is read when it is at most this big (a real environment's is well under 1 MiB)… */
+const MAX_SBOM_BYTES = 16 << 20;
+/** …out of a last layer that decompresses to at most this. */
+const MAX_LAYER_TAR_BYTES = 24 << 20;
+/** Platform manifests of one index read. */
+const MAX_PLATFORMS = 16;
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+function image_sbom_platformOf(d) {
+    const p = d.platform;
+    return p && p.os && p.architecture ? [p.os, p.architecture, p.variant].filter(Boolean).join('/') : 'unknown';
+}
+function image_sbom_isAttestation(d) {
+    return d.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' || image_sbom_platformOf(d) === 'unknown/unknown';
+}
+/** The image manifests of `ref` with their platform: itself, or the images an index lists (attestations left out). */
+async function platformManifests(port, ref) {
+    const top = await port.manifest(ref);
+    if (!top)
+        return [];
+    const listed = top.manifest.manifests;
+    if (!Array.isArray(listed)) {
+        const size = top.size;
+        if (size === undefined)
+            return [];
+        return [{ subject: { mediaType: top.mediaType ?? OCI_MANIFEST, digest: top.digest, size }, manifest: top.manifest }];
+    }
+    const images = listed.filter((d) => d && typeof d.digest === 'string' && typeof d.size === 'number' && !image_sbom_isAttestation(d));
+    const out = [];
+    for (const d of images.slice(0, MAX_PLATFORMS)) {
+        const m = await port.manifest(d.digest);
+        if (!m || Array.isArray(m.manifest.manifests))
+            continue;
+        out.push({
+            platform: image_sbom_platformOf(d),
+            subject: { mediaType: d.mediaType ?? m.mediaType ?? OCI_MANIFEST, digest: d.digest, size: d.size },
+            manifest: m.manifest,
+        });
+    }
+    return out;
+}
+/**
+ * The SBOM of each platform of the image at `ref` (a tag or digest of the port's repository)
+ * that has one; [] when none has (no size manifest label, no SBOM next to it, a last layer
+ * too big to be the action's). Registry errors propagate.
+ */
+async function readImageSboms(port, ref) {
+    const out = [];
+    for (const p of await platformManifests(port, ref)) {
+        const m = p.manifest;
+        if (!m.config?.digest)
+            continue;
+        const config = JSON.parse((await port.blob(m.config.digest, read_CONFIG_MAX_BYTES)).toString('utf8'));
+        const at = sizeManifestPath(config);
+        if ('missing' in at)
+            continue;
+        const layer = await lastLayerTar(port, m, MAX_LAYER_TAR_BYTES);
+        if ('missing' in layer)
+            continue;
+        const dir = external_node_path_default().posix.dirname(at.member);
+        const bytes = await tarFile(layer.tar, `${dir}/${files/* SBOM_FILE */.HO}`, MAX_SBOM_BYTES).catch(() => undefined);
+        if (!bytes)
+            continue;
+        const lock = await tarFile(layer.tar, `${dir}/${files/* EXPLICIT_FILE */.wP}`, MAX_SBOM_BYTES).catch(() => undefined);
+        // The CycloneDX library and packageurl-js load only when a base has an SBOM.
+        const parsed = (await Promise.all(/* import() */[__webpack_require__.e(571), __webpack_require__.e(660)]).then(__webpack_require__.bind(__webpack_require__, 5660))).parseSbom(bytes);
+        const word = (v) => typeof v === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(v);
+        const platform = p.platform ??
+            (word(config.os) && word(config.architecture) ? [config.os, config.architecture, ...(word(config.variant) ? [config.variant] : [])].join('/') : 'unknown');
+        out.push({
+            platform,
+            subject: p.subject,
+            sbom: 'invalid' in parsed ? { bytes, invalid: parsed.invalid } : { bytes, parsed },
+            ...(lock ? { lock: `/${dir}/${files/* EXPLICIT_FILE */.wP}` } : {}),
+        });
+    }
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/stores/image-stores.ts
 // The store behind `image`: a registry (through the registry client) or the local Docker
 // engine (through the process port). Reads only; retention's deletes go through `registry`.
+
+
 
 
 
@@ -12573,6 +13788,12 @@ function openStores(o, proc, log) {
         store: registryStore(client),
         engine,
         registry: client,
+        sboms: (name, ref) => readImageSboms(registryManifestPort(client, name), ref),
+        referrers: {
+            list: (name, subject) => listReferrers(client, name, subject),
+            attach: (name, subject, artifact) => attachArtifact(client, name, subject, artifact),
+            deleteAll: (name, subject) => deleteReferrers(client, name, subject),
+        },
         sizeManifests: (name, where, platform) => (where === 'registry' ? registryReader(client, name, platform) : fromEngine(name)),
         close: () => client.close(),
     };
@@ -12581,6 +13802,9 @@ function openStores(o, proc, log) {
 ;// CONCATENATED MODULE: ./src/ports/index.ts
 // Every edge of the orchestrator, as one bundle of ports. `defaultPorts` wires the real
 // ones; orchestrator tests pass typed fakes (__fixtures__/ports.ts).
+
+
+
 
 
 
@@ -12632,6 +13856,10 @@ function defaultPorts(env = process.env, early = {}) {
         },
         input: (name) => (0,workflow_commands/* getInput */.V4)(name, env),
         stores: (o) => openStores(o, proc, registryLog),
+        tempDir: () => {
+            const dir = (0,external_node_fs_.mkdtempSync)(external_node_path_default().join(external_node_os_default().tmpdir(), 'conda-image-action-'));
+            return { path: dir, remove: () => (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true }) };
+        },
     };
 }
 
@@ -12862,11 +14090,8 @@ function checkPushed(results, tested, built, log) {
 
 
 
-
-
-
 /** Entry point: never throws; failures become one error annotation and a non-zero exit. */
-async function run(env = process.env, given, early) {
+async function run(env, given, early) {
     const ports = given ?? defaultPorts(env, early);
     const cleanups = [];
     const progress = { builds: [], pushed: [], smokeTests: [] };
@@ -12906,7 +14131,9 @@ async function main_main(ctx, env, ports, cleanup, progress) {
         cleanup(stores.close);
     // With an application Dockerfile a build is certain: the builder and push access are checked while the action hashes and lists tags.
     const builderProbe = buildCertain(opts) ? probeBuilder({ opts, ctx }, dockerEnvironment(opts, builderLogin(opts, true), ports, cleanup), ports) : undefined;
+    // Tracked: the checks run while the action hashes, and the Registries phase's time is theirs (marked alongside).
     const reach = startReachChecks({ opts, ctx, stores });
+    const reachWork = reach && timer.track(() => reach);
     const builderWork = builderProbe && timer.track(() => Promise.allSettled([builderProbe.inspected, builderProbe.sourceDate]));
     const pushChecks = startPushChecks({ opts, ctx, stores });
     const pushWork = pushChecks.size > 0 ? timer.track(() => Promise.allSettled([...pushChecks.values()])) : undefined;
@@ -12915,7 +14142,7 @@ async function main_main(ctx, env, ports, cleanup, progress) {
     progress.fp = fp;
     // A registry the run must push to and cannot reach stops it here, before the lookup and any build.
     if (reach)
-        await timer.run('Registries', () => reachPhase(reach, ports));
+        await timer.run('Registries', () => reachPhase(reach, ports), reachWork);
     const lookup = await timer.run('Lookup', () => lookupPhase({ opts, envHash: fp.hash, tags: tags.promise, now: ctx.now }, ports), tags);
     const plan = planRun({ opts, ctx, envHash: fp.hash, lookup, platforms: inputs.platforms });
     progress.plan = plan;
@@ -12939,8 +14166,8 @@ async function main_main(ctx, env, ports, cleanup, progress) {
     const measureWork = timer.track(() => Promise.allSettled([previousBase, changes, trend, packages]));
     if (needsPushCheck(s))
         await timer.run('Push access', () => pushAccessPhase(s, ports, pushChecks), pushWork);
-    const workDir = (0,external_node_fs_.mkdtempSync)(external_node_path_default().join(external_node_os_default().tmpdir(), 'conda-image-action-'));
-    cleanup(() => (0,external_node_fs_.rmSync)(workDir, { recursive: true, force: true }));
+    const { path: workDir, remove } = ports.tempDir();
+    cleanup(remove);
     const probe = () => builderProbe ?? probeBuilder(s, dockerEnvironment(opts, plan.builder.login, ports, cleanup), ports);
     const toolchain = plan.builder.needed ? await timer.run('Builder', () => builderPhase(s, probe(), ports, cleanup), builderWork) : noToolchain(plan);
     const tc = plan.builder.needed ? { ...toolchain, secrets: materializeSecrets(opts, cleanup) } : toolchain;
@@ -13030,6 +14257,29 @@ function commentMarker(image) {
     // A trailing `-` next to the closing ` -->` is fine (a space separates them).
     return `${_vocabulary_constants_js__WEBPACK_IMPORTED_MODULE_1__/* .COMMENT_MARKER_PREFIX */ .QO}${out} -->`;
 }
+
+
+/***/ }),
+
+/***/ 9282:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   HO: () => (/* binding */ SBOM_FILE),
+/* harmony export */   HZ: () => (/* binding */ LEFT_OUT_PROPERTY),
+/* harmony export */   ND: () => (/* binding */ PIP_LOCK_FILE),
+/* harmony export */   wP: () => (/* binding */ EXPLICIT_FILE),
+/* harmony export */   y_: () => (/* binding */ SBOM_MEDIA_TYPE)
+/* harmony export */ });
+// The names of the SBOM and lock files and of the SBOM's media type; no library behind them, so
+// that the start of the action does not load the CycloneDX library (src/sbom/cyclonedx.ts loads on use).
+const SBOM_MEDIA_TYPE = 'application/vnd.cyclonedx+json';
+/** The file next to the size manifest in a base's last layer. */
+const SBOM_FILE = 'sbom.cdx.json';
+const EXPLICIT_FILE = 'explicit.txt';
+const PIP_LOCK_FILE = 'requirements.lock.txt';
+/** Metadata property naming a record the template left out (or a field of it), with why. */
+const LEFT_OUT_PROPERTY = 'conda-image-action:left-out';
 
 
 /***/ })

@@ -9,6 +9,7 @@ import type { Logger } from '../registry/transport.js'
 import type { ImageSize } from '../report/model.js'
 import type { ManifestDeleter, TagSource } from '../retention/index.js'
 import { localReader, registryReader, type ManifestReader } from '../sizes/index.js'
+import type { ManifestSource } from '../sizes/platform-layers.js'
 import { execProcess, type ProcessPort } from '../runner/process.js'
 
 export interface Store {
@@ -35,6 +36,11 @@ export interface Stores {
   readonly store: Store
   readonly engine: Store
   readonly registry?: RegistryAccess
+  /**
+   * Reads manifests of any registry image the run names besides its own (the bundled
+   * template's runtime image): the registry client, also when the store is the local engine.
+   */
+  readonly manifests?: ManifestSource
   /**
    * Reads the size manifest of a base (what makes it big): from the registry (its last layer
    * by digest) or from the local engine (one file, nothing pulled).
@@ -100,12 +106,13 @@ export function engineStore(proc?: ProcessPort): Store {
 export function openStores(o: StoreOptions, proc?: ProcessPort, log?: Logger): Stores {
   const engine = engineStore(proc)
   const fromEngine = (name: ImageName): ManifestReader => localReader(name, proc ?? execProcess)
-  if (o.local) return { store: engine, engine, sizeManifests: fromEngine }
   const client = new RegistryClient({ username: o.username, password: o.password, insecureRegistries: o.insecureRegistries, log })
+  if (o.local) return { store: engine, engine, manifests: client, sizeManifests: fromEngine, close: () => client.close() }
   return {
     store: registryStore(client),
     engine,
     registry: client,
+    manifests: client,
     sizeManifests: (name, where, platform) => (where === 'registry' ? registryReader(client, name, platform) : fromEngine(name)),
     close: () => client.close(),
   }

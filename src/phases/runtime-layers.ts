@@ -37,9 +37,8 @@ export function startRuntimeLayers(
   const image = runtimeImageOf(opts.baseBuildArgs, opts.baseDockerfile.content)
   const say = (why: string): undefined =>
     void ports.log.debug(`PACKAGE_LAYERS: the runtime image's layers are not known (${why}); checked against the template's range only`)
-  if (!image) return Promise.resolve(say('the template names no RUNTIME_IMAGE'))
   const source = s.stores.manifests
-  if (!source) return Promise.resolve(say('no registry client'))
+  if (!image || !source) return say(image ? 'no registry client' : 'the template names no RUNTIME_IMAGE')
   const read = async (): Promise<RuntimeLayers | undefined> => {
     const ref = parseReference(image, 'RUNTIME_IMAGE')
     const layers = await readPlatformLayers(source, ref.name, ref.digest ?? ref.tag ?? 'latest')

@@ -9,7 +9,6 @@
 import { parseReference } from '../image/reference.js'
 import { FIXED_LAYERS, checkPackageLayers, runtimeImageOf, runtimeLayersFor, type RuntimeLayers } from '../layers/package-layers.js'
 import { readPlatformLayers } from '../sizes/platform-layers.js'
-import { templateKindOf } from '../template/pixi.js'
 import { Inputs } from '../vocabulary/constants.js'
 import { UserError, errorMessage } from '../vocabulary/user-error.js'
 import type { Ports } from '../ports/index.js'
@@ -17,11 +16,6 @@ import type { RunState } from '../run/state.js'
 
 /** How long the read may take before the run goes on without it. */
 export const RUNTIME_READ_MS = 15_000
-
-/** The template's fixed layers besides the package layers, for the templates that have package layers. */
-function fixedLayersOf(environmentFile: string): number | undefined {
-  return templateKindOf(environmentFile) === 'micromamba' ? FIXED_LAYERS : undefined
-}
 
 /**
  * Starts reading the runtime image's layers when this run builds the bundled template's base;
@@ -33,7 +27,7 @@ export function startRuntimeLayers(
   ports: Pick<Ports, 'log'>,
 ): Promise<RuntimeLayers | undefined> | undefined {
   const { opts } = s
-  if (!s.plan.base.build || !opts.baseDockerfile.bundled || fixedLayersOf(opts.environmentFile) === undefined) return undefined
+  if (!s.plan.base.build || !opts.baseDockerfile.bundled) return undefined
   const image = runtimeImageOf(opts.baseBuildArgs, opts.baseDockerfile.content)
   const say = (why: string): undefined =>
     void ports.log.debug(`PACKAGE_LAYERS: the runtime image's layers are not known (${why}); checked against the template's range only`)
@@ -61,8 +55,8 @@ export function startRuntimeLayers(
 /** The check, once the runtime image's layers are read: one user error naming the limit and the counts. */
 export async function runtimeLayersPhase(s: Pick<RunState, 'opts'>, reading: Promise<RuntimeLayers | undefined> | undefined): Promise<void> {
   const runtime = await reading
-  const fixed = fixedLayersOf(s.opts.environmentFile)
-  if (!runtime || fixed === undefined) return
-  const r = checkPackageLayers(s.opts.baseBuildArgs, runtime, fixed)
+  if (!runtime) return
+  // Both bundled templates add FIXED_LAYERS on top of the package layers (a unit test counts them).
+  const r = checkPackageLayers(s.opts.baseBuildArgs, runtime, FIXED_LAYERS)
   if (!r.ok) throw new UserError(`Input "${Inputs.BaseBuildArgs}": ${r.message}`)
 }

@@ -1,6 +1,7 @@
 // A compression the builder cannot produce, through the bundled action: a second, real
 // dockerd beside the machine's — the classic image store (containerd-snapshotter off), its
-// own data root and socket, no network setup — and the action pointed at it by DOCKER_HOST
+// own data root, socket and bridge (never `--bridge=none`: dockerd then deletes the host's
+// docker0, which the first daemon's containers need), no iptables — and the action pointed at it by DOCKER_HOST
 // with `builder: default` (the docker driver; an explicit builder is kept, not replaced).
 // `compression: zstd` / `estargz` is then one input error naming the builder, before any
 // build, nothing pushed. Needs root and dockerd (skipped otherwise: the stack of these tests
@@ -14,7 +15,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runAction } from '../__fixtures__/action-runner.js'
 import { BUSYBOX, REGISTRY, listTags, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
 
-const canRun = process.getuid?.() === 0 && spawnSync('dockerd', ['--version']).status === 0
+const canRun = process.getuid?.() === 0 && spawnSync('dockerd', ['--version']).status === 0 && spawnSync('ip', ['-V']).status === 0
+/** The second daemon's own bridge (made here, removed after). */
+const BRIDGE = `ciatest${process.pid % 100000}`
+
+function ip(...args: string[]): void {
+  const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 10_000 })
+  if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`)
+}
 
 describe.skipIf(!canRun)('a compression the builder cannot produce: one error naming the builder, before any build', () => {
   const repo = uniqueRepo('classic-store')
@@ -28,6 +36,8 @@ describe.skipIf(!canRun)('a compression the builder cannot produce: one error na
     dir = mkdtempSync(path.join(os.tmpdir(), 'classic-dockerd-'))
     host = `unix://${dir}/docker.sock`
     writeFileSync(path.join(dir, 'daemon.json'), JSON.stringify({ features: { 'containerd-snapshotter': false } }))
+    ip('link', 'add', BRIDGE, 'type', 'bridge')
+    ip('addr', 'add', '10.213.77.1/24', 'dev', BRIDGE)
     const log = openSync(path.join(dir, 'log'), 'w')
     daemon = spawn(
       'dockerd',
@@ -42,7 +52,7 @@ describe.skipIf(!canRun)('a compression the builder cannot produce: one error na
         path.join(dir, 'pid'),
         '-H',
         host,
-        '--bridge=none',
+        `--bridge=${BRIDGE}`,
         '--iptables=false',
         '--ip6tables=false',
         '--storage-driver=vfs',
@@ -76,6 +86,7 @@ describe.skipIf(!canRun)('a compression the builder cannot produce: one error na
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000).unref())])
       if (daemon.exitCode === null) daemon.kill('SIGKILL')
     }
+    spawnSync('ip', ['link', 'delete', BRIDGE], { timeout: 10_000 })
     if (dir) rmSync(dir, { recursive: true, force: true })
     if (ws) rmSync(ws, { recursive: true, force: true })
     await removeRepo(repo)
@@ -102,5 +113,9 @@ describe.skipIf(!canRun)('a compression the builder cannot produce: one error na
     expect(r.stdout).toMatch(/^::group::Builder$/m)
     expect(r.stdout).not.toMatch(/^::group::Build /m)
     expect(await listTags(repo)).toEqual([])
+  })
+
+  it("leaves the host's docker0 bridge alone", () => {
+    expect(spawnSync('ip', ['link', 'show', 'docker0']).status).toBe(0)
   })
 })

@@ -135,6 +135,8 @@ export interface LayersResult {
   readonly sweep: { readonly layers: number; readonly buildMs: number; readonly imageLayers: number; readonly bumpBytes: Record<string, number> }[]
   /** Sweep values left out because the time budget was spent. */
   readonly sweepSkipped: number[]
+  /** Sweep values whose build failed, with the error's last line. */
+  readonly sweepFailed?: { readonly layers: number; readonly error: string }[]
 }
 
 export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
@@ -209,21 +211,31 @@ export async function benchLayers(reps: number, log: (s: string) => void, budget
     // 3. The PACKAGE_LAYERS sweep: per value, a no-cache build (its time) and the bumps against it.
     const sweep: LayersResult['sweep'][number][] = []
     const sweepSkipped: number[] = []
+    const sweepFailed: { layers: number; error: string }[] = []
     for (const n of SWEEP) {
       if (performance.now() - started > budgetMs) {
         sweepSkipped.push(n)
         continue
       }
       const r = repo(`sweep${n}`)
-      const buildMs = build(c, files.layered, r, 'v1', packages(), { epoch, noCache: true, packageLayers: n })
-      const base = await layers(r, 'v1')
-      const bumpBytes: Record<string, number> = {}
-      for (const bump of BUMPS.slice(1)) {
-        build(c, files.layered, r, `bump-${bump}`, packages(bump), { epoch: epoch + day, noCache: false, packageLayers: n })
-        bumpBytes[bump] = newBytes(await layers(r, `bump-${bump}`), base)
+      try {
+        const buildMs = build(c, files.layered, r, 'v1', packages(), { epoch, noCache: true, packageLayers: n })
+        const base = await layers(r, 'v1')
+        const bumpBytes: Record<string, number> = {}
+        for (const bump of BUMPS.slice(1)) {
+          build(c, files.layered, r, `bump-${bump}`, packages(bump), { epoch: epoch + day, noCache: false, packageLayers: n })
+          bumpBytes[bump] = newBytes(await layers(r, `bump-${bump}`), base)
+        }
+        sweep.push({ layers: n, buildMs, imageLayers: base.length, bumpBytes })
+      } catch (e) {
+        // One value's failed build (a builder flake) is said, and the sweep goes on.
+        const error = (e as Error).message.split('\n').filter(Boolean).pop() ?? 'failed'
+        sweepFailed.push({ layers: n, error })
+        log(`  layers: PACKAGE_LAYERS=${n} FAILED: ${error}`)
+        continue
       }
-      sweep.push({ layers: n, buildMs, imageLayers: base.length, bumpBytes })
-      log(`  layers: PACKAGE_LAYERS=${n}: ${s(buildMs)}, ${base.length} layers, bumps ${Object.values(bumpBytes).map(mib).join(' / ')}`)
+      const { buildMs, imageLayers: count, bumpBytes } = sweep[sweep.length - 1]!
+      log(`  layers: PACKAGE_LAYERS=${n}: ${s(buildMs)}, ${count} layers, bumps ${Object.values(bumpBytes).map(mib).join(' / ')}`)
     }
     const [tl, ts] = [median(time.layered), median(time.single)]
     return {
@@ -237,6 +249,7 @@ export async function benchLayers(reps: number, log: (s: string) => void, budget
       compression,
       sweep,
       sweepSkipped,
+      sweepFailed,
     }
   } finally {
     for (const r of repos) await removeRepo(r).catch(() => undefined)

@@ -698,5 +698,6 @@ function layersSection(r: Results, out: string[]): void {
     ),
     '',
   )
+  for (const f of l.sweepFailed ?? []) out.push(`PACKAGE_LAYERS ${f.layers}: a build failed (${f.error}); not measured.`, '')
   if (l.sweepSkipped.length) out.push(`Not measured (the figure's time budget was spent): PACKAGE_LAYERS ${l.sweepSkipped.join(', ')}.`, '')
 }

@@ -101,8 +101,14 @@ function build(c: Ctx, dockerfile: string, repo: string, tag: string, pkgs: stri
   if (o.packageLayers !== undefined) buildArgs.push(`PACKAGE_LAYERS=${o.packageLayers}`)
   for (const a of buildArgs) args.push('--build-arg', a)
   if (o.noCache) args.push('--no-cache')
-  const t = performance.now()
-  const r = spawnSync('docker', [...args, ctx], { encoding: 'utf8', timeout: BUILD_TIMEOUT_MS })
+  let t = performance.now()
+  let r = spawnSync('docker', [...args, ctx], { encoding: 'utf8', timeout: BUILD_TIMEOUT_MS })
+  // The shared builder sometimes ends a build that pushed with "failed to solve: not found"
+  // (its content removed under it by a concurrent prune): such a build is run again, once.
+  if (r.status !== 0 && /failed to solve: not found\s*$/.test(r.stderr ?? '')) {
+    t = performance.now()
+    r = spawnSync('docker', [...args, ctx], { encoding: 'utf8', timeout: BUILD_TIMEOUT_MS })
+  }
   if (r.status !== 0) throw new Error(`build of ${ref} failed:\n${(r.stderr ?? '').slice(-2000)}${r.error ? ` (${r.error.message})` : ''}`)
   return performance.now() - t
 }

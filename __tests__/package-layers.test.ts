@@ -19,6 +19,8 @@ import {
   checkPackageLayers,
   maxPackageLayers,
   packageLayersArg,
+  runtimeImageOf,
+  runtimeLayersFor,
 } from '../src/layers/package-layers.js'
 import { getOptions } from '../src/run/options.js'
 
@@ -49,13 +51,29 @@ describe('checkPackageLayers', () => {
     [['PACKAGE_LAYERS=99999'], undefined, /at most 100/],
     [['PACKAGE_LAYERS=20', 'PACKAGE_LAYERS=500'], undefined, /got "500"/],
     [['PACKAGE_LAYERS=101'], 24, /at most 100/],
-    [['PACKAGE_LAYERS=100'], 25, /at most 99: an image holds at most 127 layers \(containerd's limit\): 25 of the runtime image \+ 3 fixed ones leave 99/],
-    [['PACKAGE_LAYERS=1'], 124, /at most 0: .* \(use a runtime image of fewer layers\)/],
+    [
+      ['PACKAGE_LAYERS=100'],
+      25,
+      /^PACKAGE_LAYERS=100 \+ 3 fixed layers of the template \+ 25 layers of the runtime image = 128 layers, more than the 127 an image may have \(containerd's limit\): set PACKAGE_LAYERS to at most 99 in base-build-args$/,
+    ],
+    [['PACKAGE_LAYERS=1'], 124, /= 128 layers, .*: use a runtime image of fewer layers$/],
+    [[], 85, /^PACKAGE_LAYERS=40 \(the template's default\) \+ 3 fixed layers .* \+ 85 layers .* = 128 layers, .*at most 39 in base-build-args$/],
   ])('%o with a runtime image of %s layers → %s', (args, runtime, message) => {
     const r = checkPackageLayers(args, runtime)
     expect(r.ok).toBe(false)
     expect(r.ok ? '' : r.message).toMatch(message)
   })
+
+  fcTest.prop([fc.integer({ min: 0, max: 200 }), fc.integer({ min: 1, max: 150 }), fc.integer({ min: 0, max: 20 })])(
+    'with the runtime image known, the default is checked too and the advice is a value that fits',
+    (runtime, n, fixed) => {
+      const r = checkPackageLayers([], runtime, fixed)
+      expect(r.ok).toBe(runtime + PACKAGE_LAYERS_DEFAULT + fixed <= MAX_IMAGE_LAYERS)
+      const s = checkPackageLayers([`PACKAGE_LAYERS=${n}`], runtime, fixed)
+      const advice = s.ok ? undefined : /at most (\d+) in base-build-args$/.exec(s.message)?.[1]
+      if (advice) expect(checkPackageLayers([`PACKAGE_LAYERS=${advice}`], runtime, fixed)).toEqual({ ok: true, value: Number(advice) })
+    },
+  )
 
   fcTest.prop([fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 150 })])(
     'an accepted value never makes an image of more than 127 layers, and every value up to the limit is accepted',
@@ -67,9 +85,65 @@ describe('checkPackageLayers', () => {
     },
   )
 
+  it('names the runtime image, its platform and the counts', () => {
+    const r = checkPackageLayers(['PACKAGE_LAYERS=90'], { image: 'ghcr.io/acme/runtime:1', platform: 'linux/arm64', layers: 40 })
+    expect(r).toEqual({
+      ok: false,
+      message:
+        'PACKAGE_LAYERS=90 + 3 fixed layers of the template + 40 layers of the runtime image ghcr.io/acme/runtime:1 for linux/arm64 = 133 layers, ' +
+        "more than the 127 an image may have (containerd's limit): set PACKAGE_LAYERS to at most 84 in base-build-args",
+    })
+    expect(checkPackageLayers(['PACKAGE_LAYERS=90'], { image: 'x', platform: 'linux/amd64', layers: 30 }, 7)).toEqual({ ok: true, value: 90 })
+    expect(checkPackageLayers(['PACKAGE_LAYERS=90'], { image: 'x', platform: 'linux/amd64', layers: 31 }, 7).ok).toBe(false)
+  })
+
   it('reads only PACKAGE_LAYERS=…, not a longer name', () => {
     expect(packageLayersArg(['PACKAGE_LAYERS_X=3', 'XPACKAGE_LAYERS=4'])).toBeUndefined()
     expect(maxPackageLayers()).toBe(PACKAGE_LAYERS_MAX)
+  })
+})
+
+describe('runtimeImageOf', () => {
+  const template = 'ARG MICROMAMBA_IMAGE=m:1\nARG RUNTIME_IMAGE=debian:13-slim\nFROM ${RUNTIME_IMAGE}\n'
+  test.each([
+    [[], 'debian:13-slim'],
+    [['RUNTIME_IMAGE=ghcr.io/a/b:1'], 'ghcr.io/a/b:1'],
+    [['RUNTIME_IMAGE=a:1', 'RUNTIME_IMAGE=b:2'], 'b:2'],
+    [['RUNTIME_IMAGE_X=a:1', 'XRUNTIME_IMAGE=b'], 'debian:13-slim'],
+    [['RUNTIME_IMAGE='], undefined],
+  ])('%o → %s', (args, image) => {
+    expect(runtimeImageOf(args, template)).toBe(image)
+  })
+
+  it("reads the bundled templates' defaults", () => {
+    expect(runtimeImageOf([], TEXT)).toBe(/^ARG RUNTIME_IMAGE=(\S+)$/m.exec(TEXT)![1])
+    expect(runtimeImageOf([], 'FROM x\n')).toBeUndefined()
+  })
+})
+
+describe('runtimeLayersFor', () => {
+  const L = (n: number): unknown[] => Array.from({ length: n }, () => ({}))
+  const index = [
+    { platform: 'linux/amd64', layers: L(3) },
+    { platform: 'linux/arm64/v8', layers: L(9) },
+    { platform: 'linux/arm/v7', layers: L(5) },
+  ]
+  test.each([
+    [['linux/amd64'], { most: { platform: 'linux/amd64', layers: 3 }, missing: [] }],
+    [['linux/amd64', 'linux/arm64'], { most: { platform: 'linux/arm64', layers: 9 }, missing: [] }],
+    [['linux/arm64/v8'], { most: { platform: 'linux/arm64/v8', layers: 9 }, missing: [] }],
+    [['linux/arm'], { most: { platform: 'linux/arm', layers: 5 }, missing: [] }],
+    [['linux/arm/v6', 'linux/amd64'], { most: { platform: 'linux/amd64', layers: 3 }, missing: ['linux/arm/v6'] }],
+    [['linux/s390x'], { missing: ['linux/s390x'] }],
+  ])('an index, targets %o → %o', (targets, out) => {
+    expect(runtimeLayersFor(index, targets)).toEqual(out)
+  })
+
+  it('a plain manifest (no platform of its own) serves every target', () => {
+    expect(runtimeLayersFor([{ platform: 'unknown', layers: L(4) }], ['linux/amd64', 'linux/arm64'])).toEqual({
+      most: { platform: 'linux/amd64', layers: 4 },
+      missing: [],
+    })
   })
 })
 

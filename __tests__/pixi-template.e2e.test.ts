@@ -13,7 +13,8 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROOT } from '../__fixtures__/action-runner.js'
 import { pushPixiStandin, type Standin } from '../__fixtures__/standin.js'
-import { BUSYBOX, REGISTRY, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
+import { BUSYBOX, REGISTRY, imageLayers, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
+import { FIXED_LAYERS, PACKAGE_LAYERS_DEFAULT } from '../src/layers/package-layers.js'
 import { parseImageName } from '../src/image/reference.js'
 import { RegistryClient } from '../src/registry/index.js'
 import { registryReader } from '../src/sizes/index.js'
@@ -182,6 +183,25 @@ describe('bundled pixi template (stand-in pixi, real BuildKit and registry)', ()
   it('passes the template job’s assertion script (sizes.json lists the conda-meta records, prefix owned by the user, no caches)', () => {
     const out = inImage(realRef, 'sh /tmp/assert-image.sh --import cowpy --package python --package cowpy', ['-v', `${ASSERT}:/tmp/assert-image.sh:ro`])
     expect(out).toContain('assert-image.sh: all checks passed')
+  })
+
+  it('ships the environment in package layers (the default count + the fixed ones on the runtime image), the SBOM and lock in the last layer', async () => {
+    const [all, runtime] = [await imageLayers(repo, 'real-py312'), await imageLayers(BUSYBOX.slice(REGISTRY.length + 1).replace(/:latest$/, ''), 'latest')]
+    expect(all.length).toBe(runtime.length + PACKAGE_LAYERS_DEFAULT + FIXED_LAYERS)
+    const out = inImage(
+      realRef,
+      'cd $CONDA_PREFIX/etc/conda-image-action && ls && grep -o \'"purl":"pkg:conda/[^"@]*\' sbom.cdx.json | wc -l && grep -c "^https://" explicit.txt && stat -c "%u %Y" $CONDA_PREFIX/bin $CONDA_PREFIX/conda-meta/history',
+    )
+    expect(out.split('\n')).toEqual([
+      'explicit.txt',
+      'requirements.lock.txt',
+      'sbom.cdx.json',
+      'sizes.json',
+      '23',
+      expect.stringMatching(/^\d+$/),
+      '57439 0',
+      '57439 0',
+    ])
   })
 
   it('the action’s reader finds the size manifest in the last layer by the label: every package of the lock’s py312 environment', async () => {

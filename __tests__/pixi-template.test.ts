@@ -12,6 +12,7 @@ import { actionDefaults } from '../__fixtures__/action-runner.js'
 import { testContext } from '../__fixtures__/context.js'
 import type { InputName } from '../src/vocabulary/constants.js'
 import { BuildArgNames, Labels } from '../src/vocabulary/constants.js'
+import { FIXED_LAYERS } from '../src/layers/package-layers.js'
 import { bundledTemplatePath, getOptions } from '../src/run/options.js'
 import { buildxArgs } from '../src/buildx/argv.js'
 import type { PixiSource } from '../src/hash/index.js'
@@ -37,7 +38,9 @@ describe('templates/pixi.Dockerfile', () => {
   it("builds FROM pixi's own image (a 0.x release, as pixi's container docs name it) and a runtime image, both build args", () => {
     expect(TEXT).toMatch(/^ARG PIXI_IMAGE=ghcr\.io\/prefix-dev\/pixi:0\.\d+\.\d+$/m)
     expect(TEXT).toMatch(/^ARG RUNTIME_IMAGE=\S+$/m)
-    expect(instructions.filter((i) => keyword(i) === 'FROM').map(args)).toEqual(['${PIXI_IMAGE} AS solve', '${RUNTIME_IMAGE} AS runtime'])
+    const froms = instructions.filter((i) => keyword(i) === 'FROM').map(args)
+    expect(froms.slice(0, 3)).toEqual(['${PIXI_IMAGE} AS solve', 'solve AS layers', '${RUNTIME_IMAGE} AS packages-0'])
+    expect(froms[froms.length - 1]).toBe('packages-${PACKAGE_LAYERS} AS runtime')
   })
 
   it('declares the build args the action passes and the shared ones of the micromamba template', () => {
@@ -80,23 +83,47 @@ describe('templates/pixi.Dockerfile', () => {
     expect(TEXT).toMatch(/^ARG IMAGE_USER=57439:57439$/m)
   })
 
-  it('copies only the environment (at its path), the kept activation files and the entrypoint; runs nothing; the size manifest is the last layer, named by the label', () => {
+  it('shares the package-layer script, the SBOM and lock block and the packages-<i> stages with the micromamba template, byte for byte', () => {
+    // The texts the two templates must not let drift: each is cut out of both files the same way.
+    const cut = (text: string, start: string, end: string): string => {
+      const a = text.indexOf(start)
+      expect(a).toBeGreaterThan(0)
+      const b = text.indexOf(end, a)
+      expect(b).toBeGreaterThan(a)
+      expect(text.indexOf(start, b)).toBe(-1) // once only
+      return text.slice(a, b + end.length)
+    }
+    for (const [start, end] of [
+      ['set -eu\n# conda-image-action package layers', 'rm -rf "$w"\nEOF\n'],
+      ['# >>> SBOM and lock', '# <<< SBOM and lock <<<\n'],
+      ['FROM ${RUNTIME_IMAGE} AS packages-0\n', 'COPY --link --from=layers /layers/100/ /\n'],
+    ]) {
+      const shared = cut(BASE, start!, end!)
+      expect(shared.split('\n').length).toBeGreaterThan(20)
+      expect(cut(TEXT, start!, end!)).toBe(shared)
+    }
+    // The script runs on the pixi prefix and the SBOM block reads it.
+    expect(TEXT).toContain(
+      "ENV PACKAGE_LAYERS_PREFIX=${PIXI_PROJECT_DIR}/.pixi/envs/${PIXI_ENVIRONMENT}\nRUN <<'EOF'\nset -eu\n# conda-image-action package layers",
+    )
+    expect(TEXT).toContain('cia_prefix=$prefix\n# >>> SBOM and lock')
+    expect(BASE).toMatch(/^ARG PACKAGE_LAYERS=(\d+)$/m)
+    expect(/^ARG PACKAGE_LAYERS=(\d+)$/m.exec(TEXT)?.[1]).toBe(/^ARG PACKAGE_LAYERS=(\d+)$/m.exec(BASE)?.[1])
+  })
+
+  it(`copies the package layers and the unowned one with COPY --link; runs nothing; ${FIXED_LAYERS} layers of its own as the micromamba template; the SBOM and size manifest are the last layer, named by the label`, () => {
     const runtime = instructions.slice(instructions.findIndex((i) => keyword(i) === 'FROM' && args(i).endsWith('AS runtime')))
     expect(runtime.filter((i) => keyword(i) === 'RUN')).toEqual([])
     const line = (i: (typeof instructions)[number]) => TEXT.split('\n')[i.getRange().start.line]!.replace(/^COPY /, '')
     const copies = runtime.filter((i) => keyword(i) === 'COPY').map(line)
+    expect(copies).toEqual(['--link --from=layers /layers/unowned/ /', '--link --from=layers /layers/manifest/ /'])
+    expect(runtime.filter((i) => ['COPY', 'ADD', 'RUN', 'WORKDIR'].includes(keyword(i))).length).toBe(FIXED_LAYERS)
     const prefix = '${PIXI_PROJECT_DIR}/.pixi/envs/${PIXI_ENVIRONMENT}'
-    expect(copies[0]).toBe(`--from=solve --chown=\${IMAGE_USER} ${prefix} ${prefix}`)
-    expect(copies.slice(1, 4)).toEqual([
-      '--from=solve --chown=${IMAGE_USER} /tmp/keep/files/ /',
-      '--from=solve --chown=${IMAGE_USER} /tmp/keep/entry/entrypoint /opt/conda-image-action/entrypoint',
-      '--from=solve --chown=${IMAGE_USER} /tmp/home /home/conda',
-    ])
     const layers = runtime.filter((i) => ['COPY', 'ADD', 'RUN'].includes(keyword(i)))
     const label = runtime.find((i) => keyword(i) === 'LABEL' && args(i).startsWith(`${Labels.SizeManifest}=`))
     const manifestPath = args(label!).split('=')[1]
     expect(manifestPath).toBe(`${prefix}/etc/conda-image-action/sizes.json`)
-    expect(line(layers[layers.length - 1]!)).toBe(`--from=solve /tmp/sizes/sizes.json ${manifestPath}`)
+    expect(line(layers[layers.length - 1]!)).toBe('--link --from=layers /layers/manifest/ /')
     expect(args(runtime.find((i) => keyword(i) === 'USER')!)).toBe('${IMAGE_USER}')
     expect(args(runtime.find((i) => keyword(i) === 'ENTRYPOINT')!)).toBe('["/opt/conda-image-action/entrypoint"]')
     expect(args(runtime.find((i) => keyword(i) === 'SHELL')!)).toBe('["/opt/conda-image-action/entrypoint", "/bin/sh", "-c"]')

@@ -47,9 +47,9 @@ describe('templates/base.Dockerfile', () => {
     const manifestPath = args(label!).split('=')[1]
     // the last layer is the staged manifest directory, holding the file the label names
     expect(args(layers[layers.length - 1]!)).toBe('/layers/manifest/ /')
-    // …staged from /tmp/sizes, where the solve stage writes the size manifest (and the SBOM and lock)
-    expect(TEXT).toContain(`} > /tmp/sizes/${path.posix.basename(manifestPath!)}`)
+    // staged from the files the solve stage wrote to /tmp/sizes, sizes.json among them
     expect(TEXT).toContain(`for f in /tmp/sizes/*; do cp "$f" "$m${path.posix.dirname(manifestPath!)}/"`)
+    expect(TEXT).toContain(`} > /tmp/sizes/${path.posix.basename(manifestPath!)}\n`)
     expect(runtime.find((i) => keyword(i) === 'USER') && args(runtime.find((i) => keyword(i) === 'USER')!)).toBe('${IMAGE_USER}')
     expect(TEXT).toMatch(/^ARG IMAGE_USER=57439:57439$/m)
   })

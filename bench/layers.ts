@@ -2,8 +2,10 @@
 // the layering costs, against the single-layer template (the bundled template with its
 // runtime stage as it was before package layers: the whole prefix in one COPY). Stand-in
 // micromamba (__fixtures__/micromamba-standin) with incompressible payloads; tens of
-// packages, a few large. Standalone: `npx tsx bench/layers.ts [--reps N]` prints a markdown
-// section (the figures of BENCHMARKS.md "Package layers" came from it).
+// packages, a few large. Figure `layers` of `npm run bench` (bench/run.ts); also
+// `npx tsx bench/layers.ts [--reps N]`, which prints the figures as JSON. Bounded: each
+// build has a timeout, and the sweep of PACKAGE_LAYERS values stops when the figure's
+// time budget is spent (the values not measured are said).
 //
 // "New bytes" of an image against a previous one: the compressed sizes of its layers whose
 // digests the previous image does not have — what buildx uploads to a repository that holds
@@ -18,7 +20,7 @@ import { BUSYBOX, REGISTRY, getManifest, removeRepo, uniqueRepo } from '../__fix
 
 const ROOT = path.join(import.meta.dirname, '..')
 const TEMPLATE = readFileSync(path.join(ROOT, 'templates', 'base.Dockerfile'), 'utf8')
-const MiB = 1024 * 1024
+export const MiB = 1024 * 1024
 
 /** The bundled template with the single-layer runtime stage of before package layers. */
 export function singleLayerTemplate(text: string): string {
@@ -34,16 +36,22 @@ export function singleLayerTemplate(text: string): string {
   return `${head}FROM \${RUNTIME_IMAGE} AS runtime\nARG IMAGE_USER\nCOPY --from=solve --chown=\${IMAGE_USER} /opt/conda /opt/conda\nCOPY --from=solve --chown=\${IMAGE_USER} /tmp/home /home/conda\n${tail}`
 }
 
-/** 30 packages: 3 large (48, 32, 24 MiB), 7 of 2–8 MiB, 20 of 256 KiB–1.2 MiB: about 150 MiB installed. */
+/** 30 packages (name, KiB of incompressible payload): 3 large (48, 32, 24 MiB), 7 of 2–8 MiB, 20 of 256 KiB–1.2 MiB: about 150 MiB. */
+const PACKAGES: readonly (readonly [string, number])[] = [
+  ['torch', 49152],
+  ['cudnn', 32768],
+  ['mkl', 24576],
+  ...Array.from({ length: 7 }, (_, i) => [`lib-mid${i}`, 2048 + i * 1024] as const),
+  ...Array.from({ length: 20 }, (_, i) => [`py-small${i}`, 256 + i * 48] as const),
+]
+
 function packages(bump?: string): string[] {
-  const large = [
-    ['torch', 49152],
-    ['cudnn', 32768],
-    ['mkl', 24576],
-  ] as const
-  const mid = Array.from({ length: 7 }, (_, i) => [`lib-mid${i}`, 2048 + i * 1024] as const)
-  const small = Array.from({ length: 20 }, (_, i) => [`py-small${i}`, 256 + i * 48] as const)
-  return [...large, ...mid, ...small].map(([n, kib]) => `${n}=${n === bump ? '2.2' : '2.1'}=standin_kib${kib}`)
+  return PACKAGES.map(([n, kib]) => `${n}=${n === bump ? '2.2' : '2.1'}=standin_kib${kib}`)
+}
+
+/** A package's payload in bytes: random, so its compressed size is this (plus tar and gzip framing). */
+function payloadBytes(name: string): number {
+  return PACKAGES.find(([n]) => n === name)![1] * 1024
 }
 
 interface Layer {
@@ -68,31 +76,86 @@ interface Ctx {
   readonly dir: string
 }
 
+interface BuildOpts {
+  readonly epoch: number
+  readonly noCache: boolean
+  readonly packageLayers?: number
+  readonly compression?: 'estargz'
+}
+
+/** Each build's bound. */
+const BUILD_TIMEOUT_MS = 600_000
+
 /** Builds and pushes; returns the wall time of `docker buildx build --push` in ms. */
-function build(c: Ctx, dockerfile: string, repo: string, tag: string, pkgs: string[], epoch: number, noCache: boolean): number {
+function build(c: Ctx, dockerfile: string, repo: string, tag: string, pkgs: string[], o: BuildOpts): number {
   const ctx = path.join(c.dir, `${repo}-${tag}`)
   mkdirSync(ctx, { recursive: true })
   writeFileSync(path.join(ctx, 'environment.yml'), `name: b\ndependencies:\n${pkgs.map((p) => `  - ${p}\n`).join('')}`)
-  const args = ['buildx', 'build', '--push', '--provenance=false', '-f', dockerfile, '-t', `${REGISTRY}/${repo}:${tag}`]
-  for (const a of [`MICROMAMBA_IMAGE=${c.standin}`, `RUNTIME_IMAGE=${BUSYBOX}`, 'ENVIRONMENT_FILE=environment.yml', `SOURCE_DATE_EPOCH=${epoch}`])
-    args.push('--build-arg', a)
-  if (noCache) args.push('--no-cache')
-  const t = performance.now()
-  const r = spawnSync('docker', [...args, ctx], { encoding: 'utf8', timeout: 900_000 })
-  if (r.status !== 0) throw new Error(`build failed:\n${r.stderr.slice(-2000)}`)
+  const ref = `${REGISTRY}/${repo}:${tag}`
+  const output =
+    o.compression === 'estargz'
+      ? ['--output', `type=image,name=${ref},push=true,compression=estargz,force-compression=true,oci-mediatypes=true`]
+      : ['--push', '-t', ref]
+  const args = ['buildx', 'build', ...output, '--provenance=false', '-f', dockerfile]
+  const buildArgs = [`MICROMAMBA_IMAGE=${c.standin}`, `RUNTIME_IMAGE=${BUSYBOX}`, 'ENVIRONMENT_FILE=environment.yml', `SOURCE_DATE_EPOCH=${o.epoch}`]
+  if (o.packageLayers !== undefined) buildArgs.push(`PACKAGE_LAYERS=${o.packageLayers}`)
+  for (const a of buildArgs) args.push('--build-arg', a)
+  if (o.noCache) args.push('--no-cache')
+  let t = performance.now()
+  let r = spawnSync('docker', [...args, ctx], { encoding: 'utf8', timeout: BUILD_TIMEOUT_MS })
+  // The shared builder sometimes ends a build that pushed with "failed to solve: not found"
+  // (its content removed under it by a concurrent prune): such a build is run again, once.
+  if (r.status !== 0 && /failed to solve: not found\s*$/.test(r.stderr ?? '')) {
+    t = performance.now()
+    r = spawnSync('docker', [...args, ctx], { encoding: 'utf8', timeout: BUILD_TIMEOUT_MS })
+  }
+  if (r.status !== 0) throw new Error(`build of ${ref} failed:\n${(r.stderr ?? '').slice(-2000)}${r.error ? ` (${r.error.message})` : ''}`)
   return performance.now() - t
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-const mib = (b: number): string => `${(b / MiB).toFixed(2)} MiB`
+/** The bumped packages: the largest, a middle one, a small one (in a shared bucket at the default). */
+export const BUMPS = ['torch', 'lib-mid3', 'py-small7'] as const
+/** PACKAGE_LAYERS values the sweep measures (the template's default among them). */
+export const SWEEP = [10, 20, 40, 60] as const
 
-async function main(): Promise<void> {
-  const reps = Number(process.argv[process.argv.indexOf('--reps') + 1] || 3) || 3
+export interface LayersResult {
+  readonly reps: number
+  /** The template's default PACKAGE_LAYERS when measured. */
+  readonly defaultLayers: number
+  /** Compressed bytes of the whole first image (package layers). */
+  readonly wholeBytes: number
+  /** New bytes (pushed, and pulled by a node with the previous base) per template and change. */
+  readonly changes: { readonly template: 'single' | 'layered'; readonly change: string; readonly newBytes: number; readonly wholeBytes: number }[]
+  /** Per bumped package: its compressed size (an incompressible payload), the new bytes, the goal (≤ that + 1 MiB). */
+  readonly bumps: { readonly pkg: string; readonly own: number; readonly newBytes: number; readonly limit: number; readonly holds: boolean }[]
+  /** A no-cache re-solve of the same packages 5 days later: new bytes, goal ≤ 1 MiB. */
+  readonly refresh: { readonly newBytes: number; readonly limit: number; readonly holds: boolean }
+  /** Build-and-push time of a new base (no cache, empty repository): single layer vs package layers. */
+  readonly time: { readonly singleMs: number[]; readonly layeredMs: number[]; readonly ratio: number; readonly limit: number; readonly holds: boolean }
+  /** Package layers pushed gzip (the default) vs eStargz: image size and build time. */
+  readonly compression: {
+    readonly gzip: { readonly bytes: number; readonly ms: number[] }
+    readonly estargz: { readonly bytes: number; readonly ms: number[] }
+  }
+  /** Per PACKAGE_LAYERS: no-cache build-and-push time, layer count, new bytes of each bump. */
+  readonly sweep: { readonly layers: number; readonly buildMs: number; readonly imageLayers: number; readonly bumpBytes: Record<string, number> }[]
+  /** Sweep values left out because the time budget was spent. */
+  readonly sweepSkipped: number[]
+  /** Sweep values whose build failed, with the error's last line. */
+  readonly sweepFailed?: { readonly layers: number; readonly error: string }[]
+}
+
+export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+/** The figure: about 25 + 3 × reps builds of a 150 MiB environment; the sweep stops when `budgetMs` is spent. */
+export async function benchLayers(reps: number, log: (s: string) => void, budgetMs = 30 * 60_000): Promise<LayersResult> {
+  const started = performance.now()
   const standin = pushStandin('bench-layers-standin')
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-layers-'))
   const files = { layered: path.join(dir, 'layered.Dockerfile'), single: path.join(dir, 'single.Dockerfile') }
   writeFileSync(files.layered, TEMPLATE)
   writeFileSync(files.single, singleLayerTemplate(TEMPLATE))
+  const defaultLayers = Number(/^ARG PACKAGE_LAYERS=(\d+)$/m.exec(TEMPLATE)?.[1])
   const c: Ctx = { standin: standin.ref, dir }
   const repos: string[] = [standin.repo]
   const repo = (kind: string) => {
@@ -102,66 +165,115 @@ async function main(): Promise<void> {
   }
   const day = 86_400
   const epoch = 1_780_000_000
-  const out: string[] = []
   try {
-    // 1. Build-and-push time of a new base, no cache, each build to an empty repository, interleaved.
-    const times: Record<'layered' | 'single', number[]> = { layered: [], single: [] }
+    // 1. Build-and-push time of a new base, no cache, each build to an empty repository, interleaved;
+    //    and the same package layers pushed as eStargz.
+    const time = { single: [] as number[], layered: [] as number[], estargz: [] as number[] }
+    let gzipRepo = ''
+    let estargzRepo = ''
     for (let i = 0; i < reps; i++) {
-      for (const kind of ['single', 'layered'] as const) {
-        times[kind].push(build(c, files[kind], repo(`${kind}-t${i}`), 'b', packages(), epoch, true))
-      }
+      time.single.push(build(c, files.single, repo(`single-t${i}`), 'b', packages(), { epoch, noCache: true }))
+      gzipRepo = repo(`layered-t${i}`)
+      time.layered.push(build(c, files.layered, gzipRepo, 'b', packages(), { epoch, noCache: true }))
+      estargzRepo = repo(`estargz-t${i}`)
+      time.estargz.push(build(c, files.layered, estargzRepo, 'b', packages(), { epoch, noCache: true, compression: 'estargz' }))
+      log(`  layers rep ${i + 1}: single ${s(time.single[i]!)}, layered ${s(time.layered[i]!)}, estargz ${s(time.estargz[i]!)}`)
+    }
+    const compression = {
+      gzip: { bytes: total(await layers(gzipRepo, 'b')), ms: time.layered },
+      estargz: { bytes: total(await layers(estargzRepo, 'b')), ms: time.estargz },
     }
     // 2. Bumps and a re-solve, each against the first build of its template (same repository).
-    const rows: string[][] = []
+    const changes: LayersResult['changes'][number][] = []
     const made: Partial<Record<'layered' | 'single', string>> = {}
     for (const kind of ['single', 'layered'] as const) {
       const r = repo(kind)
       made[kind] = r
-      build(c, files[kind], r, 'v1', packages(), epoch, false)
+      // no cache: the eStargz build above filled the cache with eStargz blobs that a cached v1 would reuse
+      build(c, files[kind], r, 'v1', packages(), { epoch, noCache: true })
       const v1 = await layers(r, 'v1')
-      build(c, files[kind], r, 'refresh', packages(), epoch + 5 * day, true)
-      const refresh = newBytes(await layers(r, 'refresh'), v1)
-      for (const bump of ['torch', 'lib-mid3', 'py-small7']) {
-        build(c, files[kind], r, `bump-${bump}`, packages(bump), epoch + day, false)
-        const now = await layers(r, `bump-${bump}`)
-        // the bumped package's own compressed size: its layer in the layered image (measured there)
-        rows.push([kind, `${bump} bumped`, mib(newBytes(now, v1)), mib(total(v1))])
+      build(c, files[kind], r, 'refresh', packages(), { epoch: epoch + 5 * day, noCache: true })
+      changes.push({
+        template: kind,
+        change: '`refresh: full` (no cache, 5 days later), same packages',
+        newBytes: newBytes(await layers(r, 'refresh'), v1),
+        wholeBytes: total(v1),
+      })
+      for (const bump of BUMPS) {
+        build(c, files[kind], r, `bump-${bump}`, packages(bump), { epoch: epoch + day, noCache: false })
+        changes.push({ template: kind, change: `${bump} bumped`, newBytes: newBytes(await layers(r, `bump-${bump}`), v1), wholeBytes: total(v1) })
       }
-      rows.push([kind, '`refresh: full` (no cache, 5 days later), same packages', mib(refresh), mib(total(v1))])
+      log(`  layers: ${kind} bumps and re-solve done`)
     }
-    // The compressed size of each bumped package: the one layer that changed in the layered image.
+    // Each bumped package against its own compressed size (its payload does not compress).
     const lr = made.layered!
     const v1 = await layers(lr, 'v1')
-    const own: string[] = []
-    for (const bump of ['torch', 'lib-mid3', 'py-small7']) {
-      const now = await layers(lr, `bump-${bump}`)
-      const had = new Set(v1.map((l) => l.digest))
-      const changed = now.filter((l) => !had.has(l.digest))
-      const pkg = changed.reduce((m, l) => (l.size > m ? l.size : m), 0)
-      const limit = 1.5 * pkg + MiB
-      own.push(`| ${bump} | ${mib(pkg)} | ${mib(newBytes(now, v1))} | ≤ ${mib(limit)} | ${newBytes(now, v1) <= limit ? '**holds**' : '**MISSED**'} |`)
+    const bumps: LayersResult['bumps'][number][] = []
+    for (const bump of BUMPS) {
+      const nb = newBytes(await layers(lr, `bump-${bump}`), v1)
+      const own = payloadBytes(bump)
+      bumps.push({ pkg: bump, own, newBytes: nb, limit: own + MiB, holds: nb <= own + MiB })
     }
-    const [tl, ts] = [median(times.layered), median(times.single)]
-    out.push(`Machine load (1 min) at the end: ${os.loadavg()[0]!.toFixed(2)}; ${reps} repetitions, medians.`, '')
-    out.push('| template | change | new bytes (pushed / pulled by a node with the previous base) | whole image |', '|---|---|---|---|')
-    for (const row of rows) out.push(`| ${row.join(' | ')} |`)
-    out.push('', '| bumped package | its layer (compressed) | new bytes | target ≤ 1.5× + 1 MiB | verdict |', '|---|---|---|---|---|', ...own)
-    out.push(
-      '',
-      `Build and push of a new base (no cache, empty repository), median of ${reps}: single layer ${(ts / 1000).toFixed(1)} s ` +
-        `[${times.single.map((t) => (t / 1000).toFixed(1)).join(', ')}], package layers (default ${40}) ${(tl / 1000).toFixed(1)} s ` +
-        `[${times.layered.map((t) => (t / 1000).toFixed(1)).join(', ')}] = ${(tl / ts).toFixed(2)}× (target ≤ 1.10×: ${tl / ts <= 1.1 ? '**holds**' : '**MISSED**'}).`,
-    )
-    process.stdout.write(`${out.join('\n')}\n`)
+    const refreshBytes = changes.find((x) => x.template === 'layered' && x.change.startsWith('`refresh'))!.newBytes
+    // 3. The PACKAGE_LAYERS sweep: per value, a no-cache build (its time) and the bumps against it.
+    const sweep: LayersResult['sweep'][number][] = []
+    const sweepSkipped: number[] = []
+    const sweepFailed: { layers: number; error: string }[] = []
+    for (const n of SWEEP) {
+      if (performance.now() - started > budgetMs) {
+        sweepSkipped.push(n)
+        continue
+      }
+      const r = repo(`sweep${n}`)
+      try {
+        const buildMs = build(c, files.layered, r, 'v1', packages(), { epoch, noCache: true, packageLayers: n })
+        const base = await layers(r, 'v1')
+        const bumpBytes: Record<string, number> = {}
+        for (const bump of BUMPS.slice(1)) {
+          build(c, files.layered, r, `bump-${bump}`, packages(bump), { epoch: epoch + day, noCache: false, packageLayers: n })
+          bumpBytes[bump] = newBytes(await layers(r, `bump-${bump}`), base)
+        }
+        sweep.push({ layers: n, buildMs, imageLayers: base.length, bumpBytes })
+      } catch (e) {
+        // One value's failed build (a builder flake) is said, and the sweep goes on.
+        const error = (e as Error).message.split('\n').filter(Boolean).pop() ?? 'failed'
+        sweepFailed.push({ layers: n, error })
+        log(`  layers: PACKAGE_LAYERS=${n} FAILED: ${error}`)
+        continue
+      }
+      const { buildMs, imageLayers: count, bumpBytes } = sweep[sweep.length - 1]!
+      log(`  layers: PACKAGE_LAYERS=${n}: ${s(buildMs)}, ${count} layers, bumps ${Object.values(bumpBytes).map(mib).join(' / ')}`)
+    }
+    const [tl, ts] = [median(time.layered), median(time.single)]
+    return {
+      reps,
+      defaultLayers,
+      wholeBytes: total(v1),
+      changes,
+      bumps,
+      refresh: { newBytes: refreshBytes, limit: MiB, holds: refreshBytes <= MiB },
+      time: { singleMs: time.single, layeredMs: time.layered, ratio: tl / ts, limit: 1.1, holds: tl / ts <= 1.1 },
+      compression,
+      sweep,
+      sweepSkipped,
+      sweepFailed,
+    }
   } finally {
     for (const r of repos) await removeRepo(r).catch(() => undefined)
     rmSync(dir, { recursive: true, force: true })
   }
 }
 
+const s = (msv: number): string => `${(msv / 1000).toFixed(1)} s`
+export const mib = (b: number): string => `${(b / MiB).toFixed(2)} MiB`
+
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
-  main().catch((e: unknown) => {
-    process.stderr.write(`${(e as Error).message}\n`)
-    process.exit(1)
-  })
+  const reps = Number(process.argv[process.argv.indexOf('--reps') + 1] || 3) || 3
+  benchLayers(reps, (l) => process.stderr.write(`${l}\n`)).then(
+    (r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`),
+    (e: unknown) => {
+      process.stderr.write(`${(e as Error).message}\n`)
+      process.exit(1)
+    },
+  )
 }

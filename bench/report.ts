@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { BuildResult, Scenario } from './build.js'
 import type { HashResult } from './hash.js'
+import { MiB, type LayersResult } from './layers.js'
 import type { PrResult } from './pr.js'
 import { ROOT } from './lib/fixtures.js'
 import type { Machine } from './lib/machine.js'
@@ -23,6 +24,7 @@ export interface Results {
   build?: Maybe<BuildResult>
   startup?: Maybe<StartupResult>
   pr?: Maybe<PrResult>
+  layers?: Maybe<LayersResult>
   durations?: Record<string, number>
   totalMs?: number
   loadAvgEnd?: number
@@ -132,6 +134,29 @@ export function targets(r: Results): Target[] {
       target: '1 digest, 0 layer uploads',
       measured: `${digests.size} digest(s), ${uploads} layer upload(s)`,
       holds: digests.size === 1 && uploads === 0,
+    })
+  }
+  const layers = ok(r.layers)
+  if (layers) {
+    for (const b of layers.bumps) {
+      out.push({
+        name: `Package layers: one package bumped (\`${b.pkg}\`), bytes pushed / pulled by a node with the previous base`,
+        target: '≤ its compressed size + 1 MiB',
+        measured: `${mib(b.newBytes)} (its size ${mib(b.own)}; the whole image ${mib(layers.wholeBytes)})`,
+        holds: b.holds,
+      })
+    }
+    out.push({
+      name: 'Package layers: `refresh: full` re-solve with the same packages (no cache, 5 days later), bytes pushed',
+      target: '≤ 1 MiB',
+      measured: mib(layers.refresh.newBytes),
+      holds: layers.refresh.holds,
+    })
+    out.push({
+      name: 'Package layers: build-and-push time of a new base vs the single-layer template',
+      target: `≤ ${layers.time.limit.toFixed(2)}×`,
+      measured: `${ms(median(layers.time.layeredMs))} vs ${ms(median(layers.time.singleMs))} = ${ratio(median(layers.time.layeredMs), median(layers.time.singleMs))}`,
+      holds: layers.time.holds,
     })
   }
   const hash = ok(r.hash)
@@ -550,6 +575,7 @@ export function renderReport(r: Results): string {
     if (reuse.summaryPhaseTable) out.push("The action's own phase table from that summary:", '', reuse.summaryPhaseTable, '')
   }
   prSection(r, out)
+  layersSection(r, out)
   return out.join('\n').replace(/\n{3,}/g, '\n\n')
 }
 
@@ -613,4 +639,65 @@ function prSection(r: Results, out: string[]): void {
     ),
     '',
   )
+}
+
+const mib = (b: number): string => `${(b / MiB).toFixed(2)} MiB`
+
+function layersSection(r: Results, out: string[]): void {
+  out.push('## 7. Package layers: what a change ships, and what the layering costs', '')
+  const l = ok(r.layers)
+  if (!l) {
+    out.push(err(r.layers) ? `Failed: ${err(r.layers)}` : 'Not measured.', '')
+    return
+  }
+  out.push(
+    'bench/layers.ts. Stand-in micromamba, 30 packages with incompressible payloads (48, 32, 24 MiB; seven of 2–8 MiB; twenty of',
+    `0.25–1.2 MiB; ${mib(l.wholeBytes)} compressed), the bundled template (\`PACKAGE_LAYERS\` ${l.defaultLayers}, its default) against the single-layer`,
+    'template (the same template with the runtime stage of before: the whole prefix in one `COPY`), `docker buildx build --push`.',
+    '"New bytes": compressed sizes of the layers whose digests the previous image lacks — what buildx uploads to a repository',
+    'holding the previous image and what a node that has it pulls (computed from the manifests, not counted on the wire).',
+    '',
+    table(
+      ['template', 'change', 'new bytes (pushed / pulled by a node with the previous base)', 'whole image'],
+      l.changes.map((c) => [c.template, c.change, mib(c.newBytes), mib(c.wholeBytes)]),
+      'llrr',
+    ),
+    '',
+    table(
+      ['bumped package', 'its compressed size', 'new bytes', 'goal', 'verdict'],
+      l.bumps.map((b) => [`\`${b.pkg}\``, mib(b.own), mib(b.newBytes), `≤ ${mib(b.limit)}`, verdict(b.holds)]),
+      'lrrrl',
+    ),
+    '',
+    `Build and push of a new base (no cache, empty repository), median of ${l.reps}: single layer ${ms(median(l.time.singleMs))} ` +
+      `[${l.time.singleMs.map(ms).join(', ')}], package layers ${ms(median(l.time.layeredMs))} [${l.time.layeredMs.map(ms).join(', ')}] = ` +
+      `${ratio(median(l.time.layeredMs), median(l.time.singleMs))} (goal ≤ ${l.time.limit.toFixed(2)}×: ${verdict(l.time.holds)}).`,
+    '',
+    '`compression: estargz` against `gzip` (the default), the same package layers, no cache, median of the same repetitions:',
+    '',
+    table(
+      ['compression', 'image size (compressed layers)', 'build and push'],
+      [
+        ['gzip', mib(l.compression.gzip.bytes), `${ms(median(l.compression.gzip.ms))} [${l.compression.gzip.ms.map(ms).join(', ')}]`],
+        [
+          'estargz',
+          `${mib(l.compression.estargz.bytes)} (${ratio(l.compression.estargz.bytes, l.compression.gzip.bytes, 3)})`,
+          `${ms(median(l.compression.estargz.ms))} [${l.compression.estargz.ms.map(ms).join(', ')}] (${ratio(median(l.compression.estargz.ms), median(l.compression.gzip.ms))})`,
+        ],
+      ],
+      'lrr',
+    ),
+    '',
+    '`PACKAGE_LAYERS` sweep (one no-cache build and push each, then each package bumped against it; `torch` has a layer of its own at',
+    'every value, so it is left out):',
+    '',
+    table(
+      ['PACKAGE_LAYERS', 'image layers', 'build and push (no cache)', ...Object.keys(l.sweep[0]?.bumpBytes ?? {}).map((b) => `\`${b}\` bumped: new bytes`)],
+      l.sweep.map((x) => [String(x.layers), String(x.imageLayers), ms(x.buildMs), ...Object.values(x.bumpBytes).map(mib)]),
+      'rrrrr',
+    ),
+    '',
+  )
+  for (const f of l.sweepFailed ?? []) out.push(`PACKAGE_LAYERS ${f.layers}: a build failed (${f.error}); not measured.`, '')
+  if (l.sweepSkipped.length) out.push(`Not measured (the figure's time budget was spent): PACKAGE_LAYERS ${l.sweepSkipped.join(', ')}.`, '')
 }

@@ -4,7 +4,7 @@
 //
 //   npm run bench                         all figures, 3 repetitions each (medians)
 //   npm run bench -- --reps 5             more repetitions
-//   npm run bench -- --only hash,startup  some figures (reuse, build, hash, startup, pr)
+//   npm run bench -- --only hash,startup  some figures (reuse, build, hash, startup, pr, layers)
 //   npm run bench -- --no-write           print the report; write neither BENCHMARKS.md nor latest.json
 //   npm run bench -- --clean              delete the seeded bench-* repositories and exit
 //   npm run bench -- --seed               only seed the bench-tags-n<N> repositories
@@ -19,6 +19,7 @@ import path from 'node:path'
 import { removeLocalImages } from '../__fixtures__/stack.js'
 import { benchBuild } from './build.js'
 import { benchHash } from './hash.js'
+import { benchLayers } from './layers.js'
 import { benchPr } from './pr.js'
 import { distExists, distPath, snapshotDist } from './lib/action.js'
 import { ROOT, cleanupTemps, tempDir } from './lib/fixtures.js'
@@ -28,7 +29,7 @@ import { renderReport, type Results } from './report.js'
 import { TAG_COUNTS, benchReuse, tagsRepo } from './reuse.js'
 import { benchStartup } from './startup.js'
 
-const FIGURES = ['reuse', 'build', 'hash', 'startup', 'pr'] as const
+const FIGURES = ['reuse', 'build', 'hash', 'startup', 'pr', 'layers'] as const
 type Figure = (typeof FIGURES)[number]
 
 interface Args {
@@ -149,6 +150,7 @@ async function main(): Promise<void> {
     results.startup = await step('startup', () => benchStartup(args.reps, reuseRun?.(TAG_COUNTS[0]!), log))
     results.build = await step('build', () => benchBuild(args.reps, log))
     results.pr = await step('pr', () => benchPr(Math.max(5, args.reps), log))
+    results.layers = await step('layers', () => benchLayers(args.reps, log))
   } finally {
     cleanupTemps()
   }

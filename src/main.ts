@@ -20,6 +20,7 @@ import { announcePlan, showPlan } from './phases/plan.js'
 import { needsPushCheck, pushAccessPhase, reachPhase, startPushChecks, startReachChecks } from './phases/push-access.js'
 import { reportPhase } from './phases/report.js'
 import { retentionPhase } from './phases/retention.js'
+import { runtimeLayersPhase, startRuntimeLayers } from './phases/runtime-layers.js'
 import { PhaseTimer } from './phases/timing.js'
 import { buildCertain, builderLogin, planRun } from './run/run-plan.js'
 import { defaultPorts, type Ports } from './ports/index.js'
@@ -101,9 +102,13 @@ async function main(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Ports, clean
   }
 
   const reads = startReadsBeforeBuilds(s, ports)
+  const runtime = startRuntimeLayers(s, ports)
+  const runtimeWork = runtime && timer.track(() => runtime)
   const { previousBase, changes, trend, packages } = reads.measure
   const measureWork = timer.track(() => Promise.allSettled([previousBase, changes, trend, packages]))
   if (needsPushCheck(s)) await timer.run('Push access', () => pushAccessPhase(s, ports, pushChecks), pushWork)
+  // PACKAGE_LAYERS against the runtime image's layers (127 in all): a user error before any build.
+  if (runtimeWork) await timer.run('Runtime image', () => runtimeLayersPhase(s, runtimeWork.promise), runtimeWork)
   const { path: workDir, remove } = ports.tempDir()
   cleanup(remove)
   const probe = () => builderProbe ?? probeBuilder(s, dockerEnvironment(opts, plan.builder.login, ports, cleanup), ports)

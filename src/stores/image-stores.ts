@@ -11,6 +11,7 @@ import type { ManifestDeleter, TagSource } from '../retention/index.js'
 import { localReader, registryManifestPort, registryReader, type ManifestReader } from '../sizes/index.js'
 import { attachArtifact, deleteReferrers, listReferrers, type Attached, type Referrers } from '../registry/referrers.js'
 import { readImageSboms, type PlatformSbom } from '../sbom/image-sbom.js'
+import type { ManifestSource } from '../sizes/platform-layers.js'
 import { execProcess, type ProcessPort } from '../runner/process.js'
 
 export interface Store {
@@ -49,6 +50,11 @@ export interface Stores {
   readonly store: Store
   readonly engine: Store
   readonly registry?: RegistryAccess
+  /**
+   * Reads manifests of any registry image the run names besides its own (the bundled
+   * template's runtime image): the registry client, also when the store is the local engine.
+   */
+  readonly manifests?: ManifestSource
   /**
    * Reads the size manifest of a base (what makes it big): from the registry (its last layer
    * by digest) or from the local engine (one file, nothing pulled).
@@ -118,8 +124,8 @@ export function engineStore(proc?: ProcessPort): Store {
 export function openStores(o: StoreOptions, proc?: ProcessPort, log?: Logger): Stores {
   const engine = engineStore(proc)
   const fromEngine = (name: ImageName): ManifestReader => localReader(name, proc ?? execProcess)
-  if (o.local) return { store: engine, engine, sizeManifests: fromEngine }
   const client = new RegistryClient({ username: o.username, password: o.password, insecureRegistries: o.insecureRegistries, log })
+  if (o.local) return { store: engine, engine, manifests: client, sizeManifests: fromEngine, close: () => client.close() }
   return {
     store: registryStore(client),
     engine,
@@ -130,6 +136,7 @@ export function openStores(o: StoreOptions, proc?: ProcessPort, log?: Logger): S
       attach: (name, subject, artifact) => attachArtifact(client, name, subject, artifact),
       deleteAll: (name, subject) => deleteReferrers(client, name, subject),
     },
+    manifests: client,
     sizeManifests: (name, where, platform) => (where === 'registry' ? registryReader(client, name, platform) : fromEngine(name)),
     close: () => client.close(),
   }

@@ -1,8 +1,8 @@
-export const id = 690;
-export const ids = [690];
+export const id = 233;
+export const ids = [233];
 export const modules = {
 
-/***/ 690:
+/***/ 8233:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -10842,39 +10842,81 @@ function packageLayersArg(buildArgs) {
     return value;
 }
 /** The largest PACKAGE_LAYERS for a runtime image of `runtimeLayers` layers (unknown: the template's maximum). */
-function maxPackageLayers(runtimeLayers) {
+function maxPackageLayers(runtimeLayers, fixed = FIXED_LAYERS) {
     if (runtimeLayers === undefined)
         return PACKAGE_LAYERS_MAX;
-    return Math.min(PACKAGE_LAYERS_MAX, MAX_IMAGE_LAYERS - FIXED_LAYERS - runtimeLayers);
+    return Math.min(PACKAGE_LAYERS_MAX, MAX_IMAGE_LAYERS - fixed - runtimeLayers);
 }
 /**
  * The number of package layers the bundled template will build with these base build args,
  * or why it cannot: not a whole number, below 1, above the template's stages, or so many that
- * the runtime image's layers (when known) + package layers + the fixed ones exceed 127.
+ * the runtime image's layers (when known) + package layers + the template's `fixed` ones
+ * exceed 127. The template's default is checked against the runtime image too.
  */
-function checkPackageLayers(buildArgs, runtimeLayers) {
+function checkPackageLayers(buildArgs, runtime, fixed = FIXED_LAYERS) {
     const raw = packageLayersArg(buildArgs);
-    if (raw === undefined)
-        return { ok: true, value: PACKAGE_LAYERS_DEFAULT };
-    const max = maxPackageLayers(runtimeLayers);
-    const shown = JSON.stringify(raw.length > 20 ? `${raw.slice(0, 20)}…` : raw);
-    const limit = runtimeLayers === undefined || max === PACKAGE_LAYERS_MAX
-        ? `the bundled template has ${PACKAGE_LAYERS_MAX} package layer stages`
-        : `an image holds at most ${MAX_IMAGE_LAYERS} layers (containerd's limit): ${runtimeLayers} of the runtime image + ${FIXED_LAYERS} fixed ones leave ${max}`;
+    const rt = typeof runtime === 'number' ? { image: 'the runtime image', platform: '', layers: runtime } : runtime;
+    const max = maxPackageLayers(rt?.layers, fixed);
+    const shown = raw === undefined ? '' : JSON.stringify(raw.length > 20 ? `${raw.slice(0, 20)}…` : raw);
+    const stages = `the bundled template has ${PACKAGE_LAYERS_MAX} package layer stages`;
     if (raw === '0')
         return { ok: false, message: `${PACKAGE_LAYERS_ARG} must be at least 1 (the conda packages need a layer); got ${shown}` };
     // As the template's stage names are written: no sign, no space, no leading zero.
-    if (!/^[1-9]\d{0,8}$/.test(raw)) {
-        return { ok: false, message: `${PACKAGE_LAYERS_ARG} must be a whole number of layers from 1 to ${max} (${limit}); got ${shown}` };
+    if (raw !== undefined && !/^[1-9]\d{0,8}$/.test(raw)) {
+        return { ok: false, message: `${PACKAGE_LAYERS_ARG} must be a whole number of layers from 1 to ${Math.max(1, max)} (${stages}); got ${shown}` };
     }
-    const value = Number(raw);
-    if (value > max) {
-        return {
-            ok: false,
-            message: `${PACKAGE_LAYERS_ARG} must be at most ${max}: ${limit}; got ${shown}${max < 1 ? ' (use a runtime image of fewer layers)' : ''}`,
-        };
-    }
+    const value = raw === undefined ? PACKAGE_LAYERS_DEFAULT : Number(raw);
+    if (value > PACKAGE_LAYERS_MAX)
+        return { ok: false, message: `${PACKAGE_LAYERS_ARG} must be at most ${PACKAGE_LAYERS_MAX}: ${stages}; got ${shown}` };
+    if (rt && value + fixed + rt.layers > MAX_IMAGE_LAYERS)
+        return { ok: false, message: tooManyLayers(value, raw === undefined, rt, fixed, max) };
     return { ok: true, value };
+}
+function tooManyLayers(value, isDefault, rt, fixed, max) {
+    const set = isDefault ? `${PACKAGE_LAYERS_ARG}=${value} (the template's default)` : `${PACKAGE_LAYERS_ARG}=${value}`;
+    const image = rt.image === 'the runtime image' ? rt.image : `the runtime image ${rt.image}`;
+    const where = rt.platform ? ` for ${rt.platform}` : '';
+    const total = value + fixed + rt.layers;
+    const advice = max >= 1 ? `set ${PACKAGE_LAYERS_ARG} to at most ${max} in base-build-args` : 'use a runtime image of fewer layers';
+    return (`${set} + ${fixed} fixed layers of the template + ${rt.layers} layers of ${image}${where} = ${total} layers, ` +
+        `more than the ${MAX_IMAGE_LAYERS} an image may have (containerd's limit): ${advice}`);
+}
+/** The RUNTIME_IMAGE a build of the bundled template starts from: the last `RUNTIME_IMAGE=` build arg, else the template's `ARG RUNTIME_IMAGE=` default. */
+function runtimeImageOf(buildArgs, templateText) {
+    let value;
+    for (const a of buildArgs)
+        if (a.startsWith('RUNTIME_IMAGE='))
+            value = a.slice('RUNTIME_IMAGE='.length);
+    if (value !== undefined)
+        return value.trim() || undefined;
+    return /^ARG RUNTIME_IMAGE=(\S+)[ \t]*$/m.exec(templateText)?.[1];
+}
+/** Whether an image manifest for `found` serves a build for `target` (`os/arch[/variant]`; arm64 is arm64/v8). */
+function servesPlatform(found, target) {
+    const norm = (p) => (p === 'linux/arm64/v8' ? 'linux/arm64' : p);
+    const [f, t] = [norm(found), norm(target)];
+    if (f === t)
+        return true;
+    // A target without a variant takes the one the image has (linux/arm → linux/arm/v7).
+    return t.split('/').length === 2 && f.startsWith(`${t}/`);
+}
+/**
+ * The runtime image's layer count that bounds PACKAGE_LAYERS: of the manifests `read` (per
+ * platform; a plain manifest, platform `unknown`, serves every target), the target platform
+ * with the most layers; the targets no manifest serves are listed (the build would fail on
+ * them anyway). Pure.
+ */
+function runtimeLayersFor(read, targets) {
+    let most;
+    const missing = [];
+    for (const t of targets) {
+        const m = read.length === 1 && read[0].platform === 'unknown' ? read[0] : read.find((r) => servesPlatform(r.platform, t));
+        if (!m)
+            missing.push(t);
+        else if (!most || m.layers.length > most.layers)
+            most = { platform: t, layers: m.layers.length };
+    }
+    return { ...(most ? { most } : {}), missing };
 }
 
 ;// CONCATENATED MODULE: ./src/run/options.ts
@@ -13388,6 +13430,67 @@ async function prune(s, mode, ports) {
     return report;
 }
 
+;// CONCATENATED MODULE: ./src/phases/runtime-layers.ts
+// Before any build of the bundled template: its runtime image's layers, so that PACKAGE_LAYERS
+// + the template's fixed layers + the runtime image's layers stay within the 127 layers an
+// image may have (src/layers/package-layers.ts). The runtime image (the RUNTIME_IMAGE build
+// arg, or the template's default) is read through the registry client, one manifest per
+// target platform; when it cannot be read (a local-only image, no network, a registry that
+// wants credentials the run does not have), a debug line says so and the template's own
+// range (1–100, checked with the inputs) is what holds.
+
+
+
+
+
+/** How long the read may take before the run goes on without it. */
+const RUNTIME_READ_MS = 15_000;
+/**
+ * Starts reading the runtime image's layers when this run builds the bundled template's base;
+ * undefined otherwise. The promise never rejects: undefined, with a debug line, when the image
+ * cannot be read.
+ */
+function startRuntimeLayers(s, ports) {
+    const { opts } = s;
+    if (!s.plan.base.build || !opts.baseDockerfile.bundled)
+        return undefined;
+    const image = runtimeImageOf(opts.baseBuildArgs, opts.baseDockerfile.content);
+    const say = (why) => void ports.log.debug(`PACKAGE_LAYERS: the runtime image's layers are not known (${why}); checked against the template's range only`);
+    const source = s.stores.manifests;
+    if (!image || !source)
+        return say(image ? 'no registry client' : 'the template names no RUNTIME_IMAGE');
+    const read = async () => {
+        const ref = (0,reference/* parseReference */.F2)(image, 'RUNTIME_IMAGE');
+        const layers = await readPlatformLayers(source, ref.name, ref.digest ?? ref.tag ?? 'latest');
+        if (!layers)
+            return say(`${image} is not in its registry`);
+        const { most, missing } = runtimeLayersFor(layers, s.platforms);
+        if (missing.length > 0)
+            ports.log.debug(`PACKAGE_LAYERS: ${image} has no manifest for ${missing.join(', ')}`);
+        if (!most)
+            return say(`${image} has no manifest for the target platforms`);
+        ports.log.debug(`PACKAGE_LAYERS: ${image} has ${most.layers} layers (${most.platform})`);
+        return { image, ...most };
+    };
+    let timer;
+    const late = new Promise((resolve) => {
+        timer = setTimeout(() => resolve(say(`${image} was not read within ${RUNTIME_READ_MS / 1000} s`)), RUNTIME_READ_MS);
+        timer.unref();
+    });
+    const reading = read().catch((e) => say(`${image} could not be read: ${(0,user_error/* errorMessage */.gJ)(e)}`));
+    return Promise.race([reading, late]).finally(() => clearTimeout(timer));
+}
+/** The check, once the runtime image's layers are read: one user error naming the limit and the counts. */
+async function runtimeLayersPhase(s, reading) {
+    const runtime = await reading;
+    if (!runtime)
+        return;
+    // Both bundled templates add FIXED_LAYERS on top of the package layers (a unit test counts them).
+    const r = checkPackageLayers(s.opts.baseBuildArgs, runtime, FIXED_LAYERS);
+    if (!r.ok)
+        throw new user_error/* UserError */.yo(`Input "${constants/* Inputs */.G0.BaseBuildArgs}": ${r.message}`);
+}
+
 ;// CONCATENATED MODULE: ./src/secrets/docker-login.ts
 // Makes the credential inputs (`registry-username`/`registry-password`) reach BuildKit:
 // buildx pushes and reads registry cache with the credentials of the client's Docker
@@ -13781,9 +13884,9 @@ function engineStore(proc) {
 function openStores(o, proc, log) {
     const engine = engineStore(proc);
     const fromEngine = (name) => localReader(name, proc ?? runner_process/* execProcess */.ZG);
-    if (o.local)
-        return { store: engine, engine, sizeManifests: fromEngine };
     const client = new RegistryClient({ username: o.username, password: o.password, insecureRegistries: o.insecureRegistries, log });
+    if (o.local)
+        return { store: engine, engine, manifests: client, sizeManifests: fromEngine, close: () => client.close() };
     return {
         store: registryStore(client),
         engine,
@@ -13794,6 +13897,7 @@ function openStores(o, proc, log) {
             attach: (name, subject, artifact) => attachArtifact(client, name, subject, artifact),
             deleteAll: (name, subject) => deleteReferrers(client, name, subject),
         },
+        manifests: client,
         sizeManifests: (name, where, platform) => (where === 'registry' ? registryReader(client, name, platform) : fromEngine(name)),
         close: () => client.close(),
     };
@@ -14090,6 +14194,7 @@ function checkPushed(results, tested, built, log) {
 
 
 
+
 /** Entry point: never throws; failures become one error annotation and a non-zero exit. */
 async function run(env, given, early) {
     const ports = given ?? defaultPorts(env, early);
@@ -14162,10 +14267,15 @@ async function main_main(ctx, env, ports, cleanup, progress) {
         return reportPhase({ ...s, built, measured, retention }, ports);
     }
     const reads = startReadsBeforeBuilds(s, ports);
+    const runtime = startRuntimeLayers(s, ports);
+    const runtimeWork = runtime && timer.track(() => runtime);
     const { previousBase, changes, trend, packages } = reads.measure;
     const measureWork = timer.track(() => Promise.allSettled([previousBase, changes, trend, packages]));
     if (needsPushCheck(s))
         await timer.run('Push access', () => pushAccessPhase(s, ports, pushChecks), pushWork);
+    // PACKAGE_LAYERS against the runtime image's layers (127 in all): a user error before any build.
+    if (runtimeWork)
+        await timer.run('Runtime image', () => runtimeLayersPhase(s, runtimeWork.promise), runtimeWork);
     const { path: workDir, remove } = ports.tempDir();
     cleanup(remove);
     const probe = () => builderProbe ?? probeBuilder(s, dockerEnvironment(opts, plan.builder.login, ports, cleanup), ports);

@@ -87,8 +87,12 @@ it('three builds of one commit on fresh builders give one digest and push no new
     expect(later.r.outputs['base-tag']).toBe(first.r.outputs['base-tag'])
     expect(later.r.outputs.digest).toBe(digest)
     expect(Number(later.r.outputs['cached-steps'])).toBe(Number(later.r.outputs['total-steps']))
-    // Nothing new stored: no layer uploaded, no image manifest written (at most the build cache's manifest is re-stated).
-    expect(later.writes.filter((w) => w === 'POST blob-upload')).toEqual([])
+    // Nothing new stored: no layer uploaded, no image manifest written. At most the build cache's
+    // manifest is re-stated, with its config blob: BuildKit's cache config carries each cached
+    // layer's creation time, which an export after a cache import may restate — one blob per
+    // re-stated cache manifest, never a layer (the image's digest above is the first run's).
+    const restated = later.writes.filter((w) => /^PUT manifest buildcache/.test(w)).length
+    expect(later.writes.filter((w) => w === 'POST blob-upload').length).toBeLessThanOrEqual(restated)
     expect(later.writes.filter((w) => /^PUT manifest (sha-|base-)/.test(w))).toEqual([])
     expect(later.r.summary).toContain('unchanged (same digest as')
   }

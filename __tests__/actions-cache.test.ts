@@ -2,6 +2,7 @@
 // the real @actions/cache client against a loopback implementation of the cache service.
 
 import { BlockBlobClient } from '@azure/storage-blob'
+import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -283,6 +284,58 @@ describe('save and restore through @actions/cache against the loopback cache ser
     // No export: the restored cache stays.
     expect(await finishLocalCache(dir, log)).toEqual({ exported: false, changed: false })
     expect(await localCacheDigest(dir)).toBe(digest('2'))
+  })
+})
+
+describe('a BuildKit local cache as the cache export writes it (index → image index → cache config)', () => {
+  const sha = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`
+  /** Writes a cache whose config has `records` and `created` as every creation time; returns the dir. */
+  function writeCache(dir: string, records: string[], created: string): string {
+    rmSync(dir, { recursive: true, force: true })
+    mkdirSync(path.join(dir, 'blobs', 'sha256'), { recursive: true })
+    const blob = (text: string) => {
+      const d = sha(text)
+      writeFileSync(path.join(dir, 'blobs', 'sha256', d.slice(7)), text)
+      return d
+    }
+    const layer = blob('layer bytes')
+    const config = JSON.stringify({
+      layers: [{ blob: layer, parent: -1, annotations: { 'buildkit/createdat': created, size: 11 } }],
+      records: records.map((r) => ({ digest: sha(r), results: [{ layer: 0, createdAt: created }] })),
+    })
+    const configDigest = blob(config)
+    const inner = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layer, size: 11 },
+        { mediaType: 'application/vnd.buildkit.cacheconfig.v0', digest: configDigest, size: config.length },
+      ],
+    })
+    const innerDigest = blob(inner)
+    writeFileSync(
+      path.join(dir, 'index.json'),
+      JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', digest: innerDigest }] }),
+    )
+    return dir
+  }
+
+  test('creation times restated by a re-export are not a change; another record is', async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'localcache-'))
+    try {
+      const dir = path.join(tmp, 'cache')
+      writeCache(`${dir}.new`, ['step a', 'step b'], '2026-12-06T10:00:00Z')
+      expect(await finishLocalCache(dir)).toEqual({ exported: true, changed: true })
+      // The same records, every creation time restated (another config blob, another index)
+      writeCache(`${dir}.new`, ['step a', 'step b'], '2026-12-06T11:30:00Z')
+      expect(await finishLocalCache(dir)).toEqual({ exported: true, changed: false })
+      // One more record
+      writeCache(`${dir}.new`, ['step a', 'step b', 'step c'], '2026-12-06T11:30:00Z')
+      expect(await finishLocalCache(dir)).toEqual({ exported: true, changed: true })
+      expect(await localCacheDigest(dir)).toMatch(/^config:/)
+    } finally {
+      rmSync(tmp, { recursive: true, force: true })
+    }
   })
 })
 

@@ -388,7 +388,7 @@ var external_node_os_default = /*#__PURE__*/__webpack_require__.n(external_node_
 //   restoreBuildCache(plan)        → <dir> holds the newest matching cache (or nothing)
 //   buildxLocalCacheArgs(dir, mode) → --cache-from type=local,src=<dir>
 //                                     --cache-to   type=local,dest=<dir>.new,mode=…
-//   finishLocalCache(dir)          → <dir>.new replaces <dir>; `changed` when its index differs
+//   finishLocalCache(dir)          → <dir>.new replaces <dir>; `changed` when what it holds differs
 //   saveBuildCache(plan, {changed}) → uploaded only when changed and not too large
 // Exporting into a fresh directory and swapping keeps the cache to what this build used, so
 // it does not grow with every run.
@@ -562,19 +562,61 @@ async function restoreBuildCache(plan, log) {
 }
 /** A local cache's index.json lists a few manifests: kilobytes. */
 const MAX_INDEX_BYTES = 4 * 1024 * 1024;
-/** The manifests of a BuildKit local cache's index.json (sorted digests), or undefined when it has none. */
+const MAX_CACHE_CONFIG_BYTES = 64 * 1024 * 1024;
+const CACHE_CONFIG_TYPE = 'application/vnd.buildkit.cacheconfig.v0';
+/**
+ * What a BuildKit local cache holds, as one string: its cache config (every record and the
+ * layers they point to) without the creation times, or else the sorted manifest digests of its
+ * index.json; undefined when it has no manifest. BuildKit restates creation times when it
+ * exports a cache it imported, so a build that added nothing still writes another config blob;
+ * comparing without them tells "nothing new" from "new records or layers".
+ */
 function localCacheDigest(dir) {
     return Promise.resolve(localCacheDigestSync(dir));
 }
+function readJson(dir, rel, maxBytes) {
+    const file = external_node_path_default().join(dir, rel);
+    return JSON.parse((0,confined/* readFileBoundedSync */.ri)(file, file, { maxBytes }).toString('utf8'));
+}
+/** The JSON with every `createdAt` key left out (any case: BuildKit writes `createdAt` and `buildkit/createdat`), keys sorted. */
+function withoutTimes(v) {
+    if (Array.isArray(v))
+        return `[${v.map(withoutTimes).join(',')}]`;
+    if (v && typeof v === 'object')
+        return `{${Object.keys(v)
+            .filter((k) => !/createdat$/i.test(k))
+            .sort()
+            .map((k) => `${JSON.stringify(k)}:${withoutTimes(v[k])}`)
+            .join(',')}}`;
+    return JSON.stringify(v);
+}
+function blobPath(digest) {
+    return typeof digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(digest) ? external_node_path_default().join('blobs', 'sha256', digest.slice(7)) : undefined;
+}
 function localCacheDigestSync(dir) {
+    let digests;
+    let index;
     try {
-        const file = external_node_path_default().join(dir, 'index.json');
-        const index = JSON.parse((0,confined/* readFileBoundedSync */.ri)(file, file, { maxBytes: MAX_INDEX_BYTES }).toString('utf8'));
-        const digests = (index.manifests ?? []).map((m) => m.digest).filter((d) => typeof d === 'string');
-        return digests.length > 0 ? digests.sort().join(',') : undefined;
+        index = readJson(dir, 'index.json', MAX_INDEX_BYTES);
+        const manifests = index && typeof index === 'object' && !Array.isArray(index) && Array.isArray(index.manifests) ? index.manifests : [];
+        digests = manifests.map((m) => (m && typeof m === 'object' && !Array.isArray(m) ? m.digest : undefined)).filter((d) => typeof d === 'string');
     }
     catch {
         return undefined;
+    }
+    if (digests.length === 0)
+        return undefined;
+    try {
+        // index.json → the cache's image index → its cache config blob
+        const configs = digests.sort().map((d) => {
+            const inner = readJson(dir, blobPath(d), MAX_INDEX_BYTES);
+            const config = (inner.manifests ?? []).find((m) => m.mediaType === CACHE_CONFIG_TYPE);
+            return withoutTimes(readJson(dir, blobPath(config?.digest), MAX_CACHE_CONFIG_BYTES));
+        });
+        return `config:${configs.join('\n')}`;
+    }
+    catch {
+        return digests.join(',');
     }
 }
 /**

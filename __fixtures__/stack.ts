@@ -4,6 +4,9 @@
 
 import { execFileSync, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 
 export const REGISTRY = process.env.E2E_REGISTRY ?? '127.0.0.1:5000'
 export const BUSYBOX = `${REGISTRY}/test/busybox:latest`
@@ -106,6 +109,44 @@ export function removeLocalImages(repository: string): void {
   const r = spawnSync('docker', ['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}', repository], { encoding: 'utf8' })
   const refs = r.stdout.split('\n').filter((s) => s && !s.endsWith(':<none>'))
   if (refs.length) spawnSync('docker', ['image', 'rm', '-f', ...refs], { encoding: 'utf8' })
+}
+
+const BUSYBOX_APPLETS =
+  'sh ls cat echo mkdir cp mv rm sha256sum wc sort head tail grep sed awk tr sleep true false env find du touch date printf test dd xargs'.split(' ')
+
+/**
+ * A one-layer root image of this caller's own — the busybox root of `scripts/stack-up.sh`
+ * plus a file naming `repo` — pushed as `<repo>-root:latest`; returns its reference.
+ *
+ * Why not the shared busybox: the engine keeps every compression of a layer it has made
+ * (a zstd or eStargz build of another test recompresses the busybox layer too), and an
+ * export without `force-compression` may reuse any of them. A test that compares layer
+ * digests across builds, or that forces another compression, starts from a root no other
+ * test shares; `removeRoot` deletes it.
+ */
+export function pushIsolatedRoot(repo: string): string {
+  const ref = `${REGISTRY}/${repo}-root:latest`
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'root-'))
+  try {
+    for (const d of ['bin', 'tmp', 'etc', 'root']) mkdirSync(path.join(dir, d))
+    const bb = spawnSync('sh', ['-c', 'command -v busybox || echo /bin/busybox'], { encoding: 'utf8' }).stdout.trim()
+    copyFileSync(bb, path.join(dir, 'bin', 'busybox'))
+    for (const app of BUSYBOX_APPLETS) symlinkSync('busybox', path.join(dir, 'bin', app))
+    writeFileSync(path.join(dir, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n')
+    writeFileSync(path.join(dir, 'etc', 'isolated-root'), `${repo} ${randomBytes(8).toString('hex')}\n`)
+    const script = `tar -C "$1" -c . | docker import --change 'ENV PATH=/bin' --change 'CMD ["/bin/sh"]' - "$2" >/dev/null`
+    execFileSync('sh', ['-c', script, 'sh', dir, ref], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 })
+    execFileSync('docker', ['push', '-q', ref], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 })
+    removeLocalImages(`${REGISTRY}/${repo}-root`)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  return ref
+}
+
+/** Deletes what `pushIsolatedRoot(repo)` pushed. */
+export async function removeRoot(repo: string): Promise<void> {
+  await removeRepo(`${repo}-root`)
 }
 
 /** A fresh runner: drop BuildKit's local cache, so only the registry cache can help. */

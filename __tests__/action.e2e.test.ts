@@ -15,8 +15,10 @@ import {
   imageLayers,
   listTags,
   pruneBuildCache,
+  pushIsolatedRoot,
   removeLocalImages,
   removeRepo,
+  removeRoot,
   requireStack,
   uniqueRepo,
 } from '../__fixtures__/stack.js'
@@ -204,14 +206,18 @@ describe('application image on top of the base', () => {
   const repo = uniqueRepo('app')
   const image = `${REGISTRY}/${repo}`
   let ws: string
-  const inputs = { image, 'base-dockerfile': 'base.Dockerfile', dockerfile: 'Dockerfile', tags: 'sha-1111111' }
+  let inputs: Record<string, string>
 
   beforeAll(async () => {
     await requireStack()
     ws = workspace()
+    // Layer digests are compared across builds: a root no other test recompresses.
+    const root = pushIsolatedRoot(repo)
+    inputs = { image, 'base-dockerfile': 'base.Dockerfile', 'base-build-args': `BASE_FROM=${root}`, dockerfile: 'Dockerfile', tags: 'sha-1111111' }
   })
   afterAll(async () => {
     await removeRepo(repo)
+    await removeRoot(repo)
     rmSync(ws, { recursive: true, force: true })
   })
 

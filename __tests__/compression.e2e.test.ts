@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { pushIsolatedRoot, removeRoot } from '../__fixtures__/stack.js'
 import { runBuild, type BuildSpec } from '../src/buildx/index.js'
 import type { Compression } from '../src/compression/index.js'
 import { Labels } from '../src/vocabulary/constants.js'
@@ -19,19 +20,23 @@ import { readPlatformLayers } from '../src/sizes/platform-layers.js'
 import { registryReader } from '../src/sizes/package-sizes.js'
 
 const REGISTRY = '127.0.0.1:5000'
-const REPO = `${REGISTRY}/test-compression-${randomBytes(4).toString('hex')}/base`
+const ROOT_REPO = `test-compression-${randomBytes(4).toString('hex')}`
+const REPO = `${REGISTRY}/${ROOT_REPO}/base`
 const name = parseImageName(REPO)
 let work: string
 let client: RegistryClient
 const digests: string[] = []
 
 beforeAll(() => {
+  // zstd and eStargz recompress the FROM layer too: a root of its own, so no other test's
+  // export can reuse those blobs in place of the shared busybox layer.
+  const root = pushIsolatedRoot(ROOT_REPO)
   work = mkdtempSync(path.join(tmpdir(), 'compression-e2e-'))
   writeFileSync(path.join(work, 'payload.bin'), randomBytes(256 * 1024))
   writeFileSync(path.join(work, 'sizes.json'), JSON.stringify({ version: 1, packages: [{ name: 'python', version: '3.12', size: 1234 }] }))
   writeFileSync(
     path.join(work, 'Dockerfile'),
-    `FROM ${REGISTRY}/test/busybox:latest\nCOPY payload.bin /opt/conda/payload.bin\nCOPY sizes.json /opt/conda/sizes.json\nLABEL ${Labels.SizeManifest}=/opt/conda/sizes.json\n`,
+    `FROM ${root}\nCOPY payload.bin /opt/conda/payload.bin\nCOPY sizes.json /opt/conda/sizes.json\nLABEL ${Labels.SizeManifest}=/opt/conda/sizes.json\n`,
   )
   client = new RegistryClient({ dockerConfigDir: path.join(work, 'no-docker-config'), timeoutMs: 15_000, insecureRegistries: [REGISTRY] })
 })
@@ -39,6 +44,7 @@ beforeAll(() => {
 afterAll(async () => {
   for (const d of digests) await client.deleteManifest(name, d).catch(() => undefined)
   client.close()
+  await removeRoot(ROOT_REPO)
   rmSync(work, { recursive: true, force: true })
 })
 

@@ -16,7 +16,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os'
 import path from 'node:path'
 import { pushStandin } from '../__fixtures__/standin.js'
-import { BUSYBOX, REGISTRY, getManifest, removeRepo, uniqueRepo } from '../__fixtures__/stack.js'
+import { REGISTRY, getManifest, pushIsolatedRoot, removeRepo, uniqueRepo } from '../__fixtures__/stack.js'
 
 const ROOT = path.join(import.meta.dirname, '..')
 const TEMPLATE = readFileSync(path.join(ROOT, 'templates', 'base.Dockerfile'), 'utf8')
@@ -73,6 +73,8 @@ const total = (ls: Layer[]): number => ls.reduce((s, l) => s + l.size, 0)
 
 interface Ctx {
   readonly standin: string
+  /** The runtime stage's FROM: a root of the bench's own (the eStargz builds recompress it). */
+  readonly runtime: string
   readonly dir: string
 }
 
@@ -97,7 +99,7 @@ function build(c: Ctx, dockerfile: string, repo: string, tag: string, pkgs: stri
       ? ['--output', `type=image,name=${ref},push=true,compression=estargz,force-compression=true,oci-mediatypes=true`]
       : ['--push', '-t', ref]
   const args = ['buildx', 'build', ...output, '--provenance=false', '-f', dockerfile]
-  const buildArgs = [`MICROMAMBA_IMAGE=${c.standin}`, `RUNTIME_IMAGE=${BUSYBOX}`, 'ENVIRONMENT_FILE=environment.yml', `SOURCE_DATE_EPOCH=${o.epoch}`]
+  const buildArgs = [`MICROMAMBA_IMAGE=${c.standin}`, `RUNTIME_IMAGE=${c.runtime}`, 'ENVIRONMENT_FILE=environment.yml', `SOURCE_DATE_EPOCH=${o.epoch}`]
   if (o.packageLayers !== undefined) buildArgs.push(`PACKAGE_LAYERS=${o.packageLayers}`)
   for (const a of buildArgs) args.push('--build-arg', a)
   if (o.noCache) args.push('--no-cache')
@@ -156,8 +158,9 @@ export async function benchLayers(reps: number, log: (s: string) => void, budget
   writeFileSync(files.layered, TEMPLATE)
   writeFileSync(files.single, singleLayerTemplate(TEMPLATE))
   const defaultLayers = Number(/^ARG PACKAGE_LAYERS=(\d+)$/m.exec(TEMPLATE)?.[1])
-  const c: Ctx = { standin: standin.ref, dir }
-  const repos: string[] = [standin.repo]
+  const rootRepo = uniqueRepo('bench-layers')
+  const c: Ctx = { standin: standin.ref, runtime: pushIsolatedRoot(rootRepo), dir }
+  const repos: string[] = [standin.repo, `${rootRepo}-root`]
   const repo = (kind: string) => {
     const r = uniqueRepo(`bench-layers-${kind}`)
     repos.push(r)

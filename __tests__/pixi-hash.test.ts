@@ -308,8 +308,22 @@ describe('bad pixi projects: one UserError with the file and the line', () => {
     const e = await userError(fpIn(ws, 'pyproject.toml', 'prod'))
     expect(performance.now() - t).toBeLessThan(5_000)
     expect(process.memoryUsage().heapUsed - heap).toBeLessThan(200 * 1024 * 1024)
-    expect(e.message).toMatch(/pixi\.lock cannot be read: it is larger than 5 MiB|more than the 100,000/)
+    expect(e.message).toMatch(/pixi\.lock cannot be read: it is more than the 16 MiB a pixi lock may have|more than the 600,000 a pixi lock may have/)
   })
+
+  it('a lock larger than an environment file may be (over 5 MiB, over 100,000 lines) is read and hashed', async () => {
+    const ws = project(V6)
+    const n = 36_000
+    const url = (i: number) => `https://conda.anaconda.org/conda-forge/linux-64/p${i}-1-0.conda`
+    const pkgs = Array.from({ length: n }, (_, i) => `- conda: ${url(i)}\n  sha256: ${i.toString(16).padStart(64, '0')}\n`)
+    const lines = Array.from({ length: n }, (_, i) => `      - conda: ${url(i)}\n`)
+    const text = `version: 6\nenvironments:\n  prod:\n    channels:\n    - url: https://conda.anaconda.org/conda-forge/\n    packages:\n      linux-64:\n${lines.join('')}packages:\n${pkgs.join('')}`
+    expect(text.length).toBeGreaterThan(5 * 1024 * 1024)
+    expect(text.split('\n').length).toBeGreaterThan(100_000)
+    writeFileSync(path.join(ws, 'pixi.lock'), text)
+    const fp = await fpIn(ws, 'pixi.lock', 'prod', ['linux/amd64'])
+    expect(fp.document.packages!['linux-64']!.items).toHaveLength(n)
+  }, 60_000)
 })
 
 function lockOnly(): string {

@@ -32,7 +32,7 @@ import { decodeRequirements, requirementFileRefs, requirementsDigest } from './r
 import { redactAssignment, redactBuildArg, redactUrlSecrets } from './label-secrets.js'
 import { fileUrlToPathish, pipRefs, type PipRef } from './spec.js'
 import type { ContextSection, Fingerprint, FingerprintInput, HashWarning, HashWarningKind, JsonValue, LockPackages } from './types.js'
-import { MAX_YAML_BYTES, parseYaml } from './yaml.js'
+import { PIXI_LOCK_LIMITS, parseYaml, yamlLimitsFor } from './yaml.js'
 import { isPixiLock, readPixiLock, selectEnvironment } from './pixi/pixi-lock.js'
 import { manifestParts, parsePixiManifest, type ActivationScript, type ManifestKind, type PixiManifest } from './pixi/pixi-manifest.js'
 import { DEFAULT_PIXI_ENVIRONMENT, type PixiPathSource, type PixiSource } from './pixi/pixi-source.js'
@@ -125,13 +125,14 @@ function shownIn(ws: Workspace, abs: string): string {
 async function readEnvironmentFile(ws: Workspace, given: string): Promise<{ text: string; abs: string; real: string; shown: string; sha256: string }> {
   const abs = path.resolve(given)
   const shown = path.isAbsolute(given) ? shownIn(ws, abs) : given
+  const limits = yamlLimitsFor(abs)
   let file
   try {
-    file = await readConfined(ws, abs, { maxBytes: MAX_YAML_BYTES })
+    file = await readConfined(ws, abs, { maxBytes: limits.maxBytes })
   } catch (e) {
     if (!isConfinedError(e)) throw e
     if (e.reason === 'too-large')
-      throw new UserError(`${shown} is more than the ${MAX_YAML_BYTES / 1024 / 1024} MiB an environment file may have`, { file: shown, line: 1 })
+      throw new UserError(`${shown} is more than the ${limits.maxBytes / 1024 / 1024} MiB ${limits.what} may have`, { file: shown, line: 1 })
     const why = e.reason === 'directory' || e.reason === 'not-regular' ? 'it is not a regular file' : describeRefusal(e.reason)
     throw new UserError(`environment file ${shown} cannot be read: ${why}`, { file: shown })
   }
@@ -506,11 +507,12 @@ async function readProjectFile(ctx: Context, abs: string): Promise<ProjectFile |
   const shown = shownIn(ctx.ws, abs)
   let file
   try {
-    file = await readConfined(ctx.ws, abs, { maxBytes: MAX_YAML_BYTES })
+    file = await readConfined(ctx.ws, abs, { maxBytes: yamlLimitsFor(abs).maxBytes })
   } catch (e) {
     if (!isConfinedError(e)) throw e
     if (e.reason === 'missing') return undefined
-    const why = e.reason === 'too-large' ? `it is larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB` : describeRefusal(e.reason)
+    const limits = yamlLimitsFor(abs)
+    const why = e.reason === 'too-large' ? `it is more than the ${limits.maxBytes / 1024 / 1024} MiB ${limits.what} may have` : describeRefusal(e.reason)
     throw new UserError(`${shown} cannot be read: ${why}`, { file: shown })
   }
   let text: string
@@ -632,7 +634,7 @@ async function readPixiProject(
 ): Promise<{ parts: Pick<DocumentParts, 'channels' | 'packages' | 'files' | 'local' | 'pixi'>; source: PixiSource }> {
   const { manifestFile, manifest, lockFile } = await pixiFiles(env, ctx)
   for (const f of [manifestFile, lockFile]) ctx.exclude.add(f.abs).add(f.real)
-  const root = parseYaml(lockFile.text, lockFile.shown)
+  const root = parseYaml(lockFile.text, lockFile.shown, PIXI_LOCK_LIMITS)
   if (!isPixiLock(root))
     throw new UserError(`${lockFile.shown}:1: this is not a pixi lock (it has no \`version\` and \`environments\`)`, { file: lockFile.shown, line: 1 })
   const lock = readPixiLock(root, lockFile.shown)

@@ -66,6 +66,43 @@ export const MAX_DEPTH = 100
  */
 export const MAX_ENTRIES = 100_000
 
+/** What a YAML document may be: its size, its lines and items, the nodes it expands to, and what it is called in errors. */
+export interface YamlLimits {
+  readonly maxBytes: number
+  readonly maxEntries: number
+  readonly maxNodes: number
+  /** `an environment file`, `a pixi lock`. */
+  readonly what: string
+  /** Said after the entries limit, e.g. `real ones have hundreds`. */
+  readonly typical: string
+}
+
+export const ENVIRONMENT_FILE_LIMITS: YamlLimits = {
+  maxBytes: MAX_YAML_BYTES,
+  maxEntries: MAX_ENTRIES,
+  maxNodes: MAX_NODES,
+  what: 'an environment file',
+  typical: 'real ones have hundreds',
+}
+
+/**
+ * A pixi lock lists every package of every environment and platform of a project (pixi's own
+ * is about 0.5 MB, 15,000 lines; a large multi-environment project's a few MB). Parsing is
+ * about 0.5 s and 45 MB per MiB, so 16 MiB is the bound.
+ */
+export const PIXI_LOCK_LIMITS: YamlLimits = {
+  maxBytes: 16 * 1024 * 1024,
+  maxEntries: 600_000,
+  maxNodes: 3_000_000,
+  what: 'a pixi lock',
+  typical: 'large multi-environment projects have some 100,000',
+}
+
+/** The limits of the YAML file at `abs`: a `pixi.lock` has its own. */
+export function yamlLimitsFor(file: string): YamlLimits {
+  return /(^|[\\/])pixi\.lock$/.test(file) ? PIXI_LOCK_LIMITS : ENVIRONMENT_FILE_LIMITS
+}
+
 /** Lines plus commas: an upper estimate of the nodes the parser would build. */
 export function roughEntries(src: string): number {
   let n = 1
@@ -82,8 +119,8 @@ const MAX_INDENT = 400
 const NULL_PLAIN = new Set(['', '~', 'null', 'Null', 'NULL'])
 
 /** Parses one YAML document into a PNode tree; every problem is a UserError with file and line. */
-export function parseYaml(text: string, file: string): PNode {
-  const src = preflight(text, file)
+export function parseYaml(text: string, file: string, limits: YamlLimits = ENVIRONMENT_FILE_LIMITS): PNode {
+  const src = preflight(text, file, limits)
   const lineCounter = new LineCounter()
   let doc: Document.Parsed
   try {
@@ -96,22 +133,22 @@ export function parseYaml(text: string, file: string): PNode {
   const err = doc.errors[0]
   if (err) throw documentError(doc, err, src, file, lineCounter)
   if (doc.contents === null) return { kind: 'scalar', value: null, line: 1 }
-  return converter(doc, src, file, lineCounter)(doc.contents, 0)
+  return converter(doc, src, file, lineCounter, limits.maxNodes)(doc.contents, 0)
 }
 
 /** The bounds checked before the parser sees the text (size, entries, depth); the text without a BOM. */
-function preflight(text: string, file: string): string {
-  if (text.length > MAX_YAML_BYTES) {
-    throw new UserError(`${file} is ${Math.round(text.length / 1024)} KiB, more than the ${MAX_YAML_BYTES / 1024 / 1024} MiB an environment file may have`, {
+function preflight(text: string, file: string, limits: YamlLimits): string {
+  if (text.length > limits.maxBytes) {
+    throw new UserError(`${file} is ${Math.round(text.length / 1024)} KiB, more than the ${limits.maxBytes / 1024 / 1024} MiB ${limits.what} may have`, {
       file,
       line: 1,
     })
   }
   const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
   const entries = roughEntries(src)
-  if (entries > MAX_ENTRIES) {
+  if (entries > limits.maxEntries) {
     throw new UserError(
-      `${file} has about ${thousands(entries)} lines and list items, more than the ${thousands(MAX_ENTRIES)} an environment file may have (real ones have hundreds)`,
+      `${file} has about ${thousands(entries)} lines and list items, more than the ${thousands(limits.maxEntries)} ${limits.what} may have (${limits.typical})`,
       { file, line: 1 },
     )
   }
@@ -186,12 +223,12 @@ export function yamlErrorText(err: YAMLError): string {
 }
 
 /** Converts the parsed document's nodes to PNodes, within the node, depth and alias budgets. */
-function converter(doc: Document.Parsed, src: string, file: string, lineCounter: LineCounter): (node: unknown, depth: number) => PNode {
+function converter(doc: Document.Parsed, src: string, file: string, lineCounter: LineCounter, maxNodes: number): (node: unknown, depth: number) => PNode {
   const lineOf = (offset: number) => lineCounter.linePos(offset).line
-  let budget = MAX_NODES
+  let budget = maxNodes
   let aliases = 0
   const convert = (node: unknown, depth: number): PNode => {
-    if (--budget < 0) throw new UserError(`${file}: the YAML expands to too many nodes (more than ${thousands(MAX_NODES)})`, { file, line: 1 })
+    if (--budget < 0) throw new UserError(`${file}: the YAML expands to too many nodes (more than ${thousands(maxNodes)})`, { file, line: 1 })
     if (depth > MAX_DEPTH) {
       const line = lineOf((node as Node).range?.[0] ?? 0)
       throw new UserError(`${file}:${line}: the YAML is nested more than ${MAX_DEPTH} levels deep — an environment file nests a few levels`, { file, line })

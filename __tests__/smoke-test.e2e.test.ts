@@ -51,6 +51,11 @@ describe('smoke tests before the push (stand-in micromamba, docker driver, real 
   const withApp = (image: string, extra: Record<string, string>): Record<string, string> =>
     base(image, { dockerfile: 'app/Dockerfile', context: 'app', tags: `${image}:app`, ...extra })
   const repoOf = (image: string): string => image.slice(REGISTRY.length + 1)
+  /** The engine's tags of `image` (a trial on the docker driver loads its images there). */
+  const localTags = (image: string): string[] =>
+    execFileSync('docker', ['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}', image], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l && !l.endsWith(':<none>'))
 
   it('a failing smoke-test: the step fails, neither the new base nor the application tag is pushed; the report shows command, exit code, last lines', async () => {
     const image = newImage()
@@ -67,6 +72,9 @@ describe('smoke tests before the push (stand-in micromamba, docker driver, real 
     expect(r.summary).toContain('boom')
     expect(r.summary).toContain('❌ exit code 3')
     expect(r.summary).toContain('**Smoke tests** — 1 failed, so nothing was pushed')
+    // The trial's images (the new base and the application, loaded under the run's tags) are gone from the engine too.
+    expect(r.stdout).toMatch(/The failed trial's images were removed from the engine: .*:base-[0-9a-f]{12}-\d{8}, .*:app/)
+    expect(localTags(image)).toEqual([])
   })
 
   it('a failing base-smoke-test fails before the application is built; nothing is pushed', async () => {
@@ -77,6 +85,7 @@ describe('smoke tests before the push (stand-in micromamba, docker driver, real 
     expect(errors(r)[0]).toMatch(/^The smoke test of the base image failed: .* exited with code 1/)
     expect(r.stdout).not.toContain('Trial build of application')
     expect(await listTags(repoOf(image))).toEqual([])
+    expect(localTags(image)).toEqual([])
   })
 
   it('passing tests on a built base, then on a reused one (the reused base is not tested again by base-smoke-test)', async () => {
@@ -117,6 +126,7 @@ describe('smoke tests before the push (stand-in micromamba, docker driver, real 
     expect(r.outputs['base-reused']).toBe('true')
     expect(errors(r)[0]).toMatch(/exited with code 7/)
     expect(await listTags(repoOf(image))).toEqual(before)
+    expect(localTags(image)).not.toContain(`${image}:app`)
   })
 
   it('a hanging smoke-test is ended at smoke-test-timeout, reported as failed, and its container removed', async () => {

@@ -4791,6 +4791,29 @@ const yaml_MAX_DEPTH = 100;
  * already take some 200 MB (a large multi-platform conda-lock file has some 30,000).
  */
 const MAX_ENTRIES = 100_000;
+const ENVIRONMENT_FILE_LIMITS = {
+    maxBytes: MAX_YAML_BYTES,
+    maxEntries: MAX_ENTRIES,
+    maxNodes: MAX_NODES,
+    what: 'an environment file',
+    typical: 'real ones have hundreds',
+};
+/**
+ * A pixi lock lists every package of every environment and platform of a project (pixi's own
+ * is about 0.5 MB, 15,000 lines; a large multi-environment project's a few MB). Parsing is
+ * about 0.5 s and 45 MB per MiB, so 16 MiB is the bound.
+ */
+const PIXI_LOCK_LIMITS = {
+    maxBytes: 16 * 1024 * 1024,
+    maxEntries: 600_000,
+    maxNodes: 3_000_000,
+    what: 'a pixi lock',
+    typical: 'large multi-environment projects have some 100,000',
+};
+/** The limits of the YAML file at `abs`: a `pixi.lock` has its own. */
+function yamlLimitsFor(file) {
+    return /(^|[\\/])pixi\.lock$/.test(file) ? PIXI_LOCK_LIMITS : ENVIRONMENT_FILE_LIMITS;
+}
 /** Lines plus commas: an upper estimate of the nodes the parser would build. */
 function roughEntries(src) {
     let n = 1;
@@ -4805,8 +4828,8 @@ function roughEntries(src) {
 const MAX_INDENT = 400;
 const NULL_PLAIN = new Set(['', '~', 'null', 'Null', 'NULL']);
 /** Parses one YAML document into a PNode tree; every problem is a UserError with file and line. */
-function parseYaml(text, file) {
-    const src = preflight(text, file);
+function parseYaml(text, file, limits = ENVIRONMENT_FILE_LIMITS) {
+    const src = preflight(text, file, limits);
     const lineCounter = new dist/* LineCounter */.HN();
     let doc;
     try {
@@ -4822,20 +4845,20 @@ function parseYaml(text, file) {
         throw documentError(doc, err, src, file, lineCounter);
     if (doc.contents === null)
         return { kind: 'scalar', value: null, line: 1 };
-    return converter(doc, src, file, lineCounter)(doc.contents, 0);
+    return converter(doc, src, file, lineCounter, limits.maxNodes)(doc.contents, 0);
 }
 /** The bounds checked before the parser sees the text (size, entries, depth); the text without a BOM. */
-function preflight(text, file) {
-    if (text.length > MAX_YAML_BYTES) {
-        throw new user_error/* UserError */.yo(`${file} is ${Math.round(text.length / 1024)} KiB, more than the ${MAX_YAML_BYTES / 1024 / 1024} MiB an environment file may have`, {
+function preflight(text, file, limits) {
+    if (text.length > limits.maxBytes) {
+        throw new user_error/* UserError */.yo(`${file} is ${Math.round(text.length / 1024)} KiB, more than the ${limits.maxBytes / 1024 / 1024} MiB ${limits.what} may have`, {
             file,
             line: 1,
         });
     }
     const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
     const entries = roughEntries(src);
-    if (entries > MAX_ENTRIES) {
-        throw new user_error/* UserError */.yo(`${file} has about ${thousands(entries)} lines and list items, more than the ${thousands(MAX_ENTRIES)} an environment file may have (real ones have hundreds)`, { file, line: 1 });
+    if (entries > limits.maxEntries) {
+        throw new user_error/* UserError */.yo(`${file} has about ${thousands(entries)} lines and list items, more than the ${thousands(limits.maxEntries)} ${limits.what} may have (${limits.typical})`, { file, line: 1 });
     }
     const deep = tooDeep(src);
     if (deep)
@@ -4905,13 +4928,13 @@ function yamlErrorText(err) {
         .replace(/;\s*please use [^;]*$/i, '');
 }
 /** Converts the parsed document's nodes to PNodes, within the node, depth and alias budgets. */
-function converter(doc, src, file, lineCounter) {
+function converter(doc, src, file, lineCounter, maxNodes) {
     const lineOf = (offset) => lineCounter.linePos(offset).line;
-    let budget = MAX_NODES;
+    let budget = maxNodes;
     let aliases = 0;
     const convert = (node, depth) => {
         if (--budget < 0)
-            throw new user_error/* UserError */.yo(`${file}: the YAML expands to too many nodes (more than ${thousands(MAX_NODES)})`, { file, line: 1 });
+            throw new user_error/* UserError */.yo(`${file}: the YAML expands to too many nodes (more than ${thousands(maxNodes)})`, { file, line: 1 });
         if (depth > yaml_MAX_DEPTH) {
             const line = lineOf(node.range?.[0] ?? 0);
             throw new user_error/* UserError */.yo(`${file}:${line}: the YAML is nested more than ${yaml_MAX_DEPTH} levels deep — an environment file nests a few levels`, { file, line });
@@ -5582,15 +5605,16 @@ function shownIn(ws, abs) {
 async function readEnvironmentFile(ws, given) {
     const abs = external_node_path_default().resolve(given);
     const shown = external_node_path_default().isAbsolute(given) ? shownIn(ws, abs) : given;
+    const limits = yamlLimitsFor(abs);
     let file;
     try {
-        file = await (0,confined/* readConfined */.Hz)(ws, abs, { maxBytes: MAX_YAML_BYTES });
+        file = await (0,confined/* readConfined */.Hz)(ws, abs, { maxBytes: limits.maxBytes });
     }
     catch (e) {
         if (!(0,confined/* isConfinedError */.pY)(e))
             throw e;
         if (e.reason === 'too-large')
-            throw new user_error/* UserError */.yo(`${shown} is more than the ${MAX_YAML_BYTES / 1024 / 1024} MiB an environment file may have`, { file: shown, line: 1 });
+            throw new user_error/* UserError */.yo(`${shown} is more than the ${limits.maxBytes / 1024 / 1024} MiB ${limits.what} may have`, { file: shown, line: 1 });
         const why = e.reason === 'directory' || e.reason === 'not-regular' ? 'it is not a regular file' : (0,confined/* describeRefusal */.a2)(e.reason);
         throw new user_error/* UserError */.yo(`environment file ${shown} cannot be read: ${why}`, { file: shown });
     }
@@ -5904,14 +5928,15 @@ async function readProjectFile(ctx, abs) {
     const shown = shownIn(ctx.ws, abs);
     let file;
     try {
-        file = await (0,confined/* readConfined */.Hz)(ctx.ws, abs, { maxBytes: MAX_YAML_BYTES });
+        file = await (0,confined/* readConfined */.Hz)(ctx.ws, abs, { maxBytes: yamlLimitsFor(abs).maxBytes });
     }
     catch (e) {
         if (!(0,confined/* isConfinedError */.pY)(e))
             throw e;
         if (e.reason === 'missing')
             return undefined;
-        const why = e.reason === 'too-large' ? `it is larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB` : (0,confined/* describeRefusal */.a2)(e.reason);
+        const limits = yamlLimitsFor(abs);
+        const why = e.reason === 'too-large' ? `it is more than the ${limits.maxBytes / 1024 / 1024} MiB ${limits.what} may have` : (0,confined/* describeRefusal */.a2)(e.reason);
         throw new user_error/* UserError */.yo(`${shown} cannot be read: ${why}`, { file: shown });
     }
     let text;
@@ -6009,7 +6034,7 @@ async function readPixiProject(env, environment, subdirs, ctx) {
     const { manifestFile, manifest, lockFile } = await pixiFiles(env, ctx);
     for (const f of [manifestFile, lockFile])
         ctx.exclude.add(f.abs).add(f.real);
-    const root = parseYaml(lockFile.text, lockFile.shown);
+    const root = parseYaml(lockFile.text, lockFile.shown, PIXI_LOCK_LIMITS);
     if (!isPixiLock(root))
         throw new user_error/* UserError */.yo(`${lockFile.shown}:1: this is not a pixi lock (it has no \`version\` and \`environments\`)`, { file: lockFile.shown, line: 1 });
     const lock = readPixiLock(root, lockFile.shown);
@@ -14172,28 +14197,54 @@ async function trialPhase(s, tc, smoke, baseSpec, reused, io) {
         return outcome;
     };
     const at = (ref, digest) => (output === 'load' ? ref : `${ref.replace(/:[^:/@]+$/, '')}@${digest}`);
-    let base;
-    let baseRef = reused.ref;
-    if (baseSpec) {
-        base = await io.timer.run(`Trial build of base ${plan.base.tag}`, () => trial('base', kept(baseSpec, 'base-trial-metadata.json')));
-        baseRef = at(plan.base.tagRef, base.digest);
-        if (smoke.base)
-            await io.timer.run('Smoke test (base)', () => smokeGate({ target: 'base', ref: baseRef, command: smoke.base }, s, tc, io.ports, io.sink));
+    // On the docker driver the trial's images are in the engine under the run's tags: a failed
+    // trial takes them away again, so the engine never shows a tag the registry refused.
+    const loaded = [];
+    const load = async (kind, spec) => {
+        const outcome = await trial(kind, spec);
+        if (output === 'load')
+            loaded.push(...spec.tags);
+        return outcome;
+    };
+    try {
+        let base;
+        let baseRef = reused.ref;
+        if (baseSpec) {
+            base = await io.timer.run(`Trial build of base ${plan.base.tag}`, () => load('base', kept(baseSpec, 'base-trial-metadata.json')));
+            baseRef = at(plan.base.tagRef, base.digest);
+            if (smoke.base)
+                await io.timer.run('Smoke test (base)', () => smokeGate({ target: 'base', ref: baseRef, command: smoke.base }, s, tc, io.ports, io.sink));
+        }
+        let app;
+        if (plan.app) {
+            // A base of this trial on the docker driver is in the engine under its tag; any other by its digest.
+            const from = { digest: base ? (output === 'load' ? undefined : base.digest) : reused.digest };
+            const spec = kept(appSpec(s, tc, from, io.workDir), 'app-trial-metadata.json');
+            app = await io.timer.run(`Trial build of application ${plan.app.ref}`, () => load('app', spec));
+            const appRef = at(plan.app.ref, app.digest);
+            if (smoke.final)
+                await io.timer.run('Smoke test', () => smokeGate({ target: 'app', ref: appRef, command: smoke.final.command }, s, tc, io.ports, io.sink));
+        }
+        else if (smoke.final) {
+            await io.timer.run('Smoke test', () => smokeGate({ target: 'base', ref: baseRef, command: smoke.final.command }, s, tc, io.ports, io.sink));
+        }
+        return { tested: { base: base?.digest, app: app?.digest }, outcomes: { base, app } };
     }
-    let app;
-    if (plan.app) {
-        // A base of this trial on the docker driver is in the engine under its tag; any other by its digest.
-        const from = { digest: base ? (output === 'load' ? undefined : base.digest) : reused.digest };
-        const spec = kept(appSpec(s, tc, from, io.workDir), 'app-trial-metadata.json');
-        app = await io.timer.run(`Trial build of application ${plan.app.ref}`, () => trial('app', spec));
-        const appRef = at(plan.app.ref, app.digest);
-        if (smoke.final)
-            await io.timer.run('Smoke test', () => smokeGate({ target: 'app', ref: appRef, command: smoke.final.command }, s, tc, io.ports, io.sink));
+    catch (e) {
+        await untag([...new Set(loaded)], tc, io.ports);
+        throw e;
     }
-    else if (smoke.final) {
-        await io.timer.run('Smoke test', () => smokeGate({ target: 'base', ref: baseRef, command: smoke.final.command }, s, tc, io.ports, io.sink));
-    }
-    return { tested: { base: base?.digest, app: app?.digest }, outcomes: { base, app } };
+}
+/** Removes tags from the engine (`docker image rm`: the tag; the image only when it was its last). */
+async function untag(tags, tc, ports) {
+    if (tags.length === 0)
+        return;
+    const args = [...(tc.dockerContext ? [`--context=${tc.dockerContext}`] : []), 'image', 'rm', ...tags];
+    const r = await ports.proc.run('docker', args, { env: tc.env, timeoutMs: 60_000 }).catch(() => undefined);
+    if (!r || r.code !== 0)
+        ports.log.warning(`Could not remove the failed trial's images from the engine: ${tags.join(', ')}`);
+    else
+        ports.log.info(`The failed trial's images were removed from the engine: ${tags.join(', ')}`);
 }
 /** The pushed digests against the tested ones: a difference is a warning (the pushed image is not the one tested). */
 function checkPushed(results, tested, built, log) {

@@ -115,25 +115,48 @@ export async function trialPhase(
     return outcome
   }
   const at = (ref: string, digest: string): string => (output === 'load' ? ref : `${ref.replace(/:[^:/@]+$/, '')}@${digest}`)
-  let base: BuildOutcome | undefined
-  let baseRef = reused.ref
-  if (baseSpec) {
-    base = await io.timer.run(`Trial build of base ${plan.base.tag}`, () => trial('base', kept(baseSpec, 'base-trial-metadata.json')))
-    baseRef = at(plan.base.tagRef, base.digest!)
-    if (smoke.base) await io.timer.run('Smoke test (base)', () => smokeGate({ target: 'base', ref: baseRef, command: smoke.base! }, s, tc, io.ports, io.sink))
+  // On the docker driver the trial's images are in the engine under the run's tags: a failed
+  // trial takes them away again, so the engine never shows a tag the registry refused.
+  const loaded: string[] = []
+  const load = async (kind: 'base' | 'app', spec: BuildSpec): Promise<BuildOutcome> => {
+    const outcome = await trial(kind, spec)
+    if (output === 'load') loaded.push(...spec.tags)
+    return outcome
   }
-  let app: BuildOutcome | undefined
-  if (plan.app) {
-    // A base of this trial on the docker driver is in the engine under its tag; any other by its digest.
-    const from = { digest: base ? (output === 'load' ? undefined : base.digest) : reused.digest }
-    const spec = kept(appSpec(s, tc, from, io.workDir), 'app-trial-metadata.json')
-    app = await io.timer.run(`Trial build of application ${plan.app.ref}`, () => trial('app', spec))
-    const appRef = at(plan.app.ref, app.digest!)
-    if (smoke.final) await io.timer.run('Smoke test', () => smokeGate({ target: 'app', ref: appRef, command: smoke.final!.command }, s, tc, io.ports, io.sink))
-  } else if (smoke.final) {
-    await io.timer.run('Smoke test', () => smokeGate({ target: 'base', ref: baseRef, command: smoke.final!.command }, s, tc, io.ports, io.sink))
+  try {
+    let base: BuildOutcome | undefined
+    let baseRef = reused.ref
+    if (baseSpec) {
+      base = await io.timer.run(`Trial build of base ${plan.base.tag}`, () => load('base', kept(baseSpec, 'base-trial-metadata.json')))
+      baseRef = at(plan.base.tagRef, base.digest!)
+      if (smoke.base) await io.timer.run('Smoke test (base)', () => smokeGate({ target: 'base', ref: baseRef, command: smoke.base! }, s, tc, io.ports, io.sink))
+    }
+    let app: BuildOutcome | undefined
+    if (plan.app) {
+      // A base of this trial on the docker driver is in the engine under its tag; any other by its digest.
+      const from = { digest: base ? (output === 'load' ? undefined : base.digest) : reused.digest }
+      const spec = kept(appSpec(s, tc, from, io.workDir), 'app-trial-metadata.json')
+      app = await io.timer.run(`Trial build of application ${plan.app.ref}`, () => load('app', spec))
+      const appRef = at(plan.app.ref, app.digest!)
+      if (smoke.final)
+        await io.timer.run('Smoke test', () => smokeGate({ target: 'app', ref: appRef, command: smoke.final!.command }, s, tc, io.ports, io.sink))
+    } else if (smoke.final) {
+      await io.timer.run('Smoke test', () => smokeGate({ target: 'base', ref: baseRef, command: smoke.final!.command }, s, tc, io.ports, io.sink))
+    }
+    return { tested: { base: base?.digest, app: app?.digest }, outcomes: { base, app } }
+  } catch (e) {
+    await untag([...new Set(loaded)], tc, io.ports)
+    throw e
   }
-  return { tested: { base: base?.digest, app: app?.digest }, outcomes: { base, app } }
+}
+
+/** Removes tags from the engine (`docker image rm`: the tag; the image only when it was its last). */
+async function untag(tags: readonly string[], tc: Pick<Toolchain, 'env' | 'dockerContext'>, ports: SmokePorts): Promise<void> {
+  if (tags.length === 0) return
+  const args = [...(tc.dockerContext ? [`--context=${tc.dockerContext}`] : []), 'image', 'rm', ...tags]
+  const r = await ports.proc.run('docker', args, { env: tc.env, timeoutMs: 60_000 }).catch(() => undefined)
+  if (!r || r.code !== 0) ports.log.warning(`Could not remove the failed trial's images from the engine: ${tags.join(', ')}`)
+  else ports.log.info(`The failed trial's images were removed from the engine: ${tags.join(', ')}`)
 }
 
 /** The pushed digests against the tested ones: a difference is a warning (the pushed image is not the one tested). */

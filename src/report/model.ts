@@ -128,8 +128,10 @@ export interface PackagesReport {
   /** Against the previous base, when a new base was built and the previous one has a manifest. */
   readonly changes?: {
     readonly previousTag: string
-    /** Every package that differs, each once, the largest installed-size change first (src/sizes/changes.ts). */
+    /** Every package that differs, each once, the largest installed-size change first (src/sizes/changes.ts); pip's among them when compared. */
     readonly list: readonly PackageChange[]
+    /** Both manifests list their pip distributions, so pip changes are in `list` (absent: pip was not compared). */
+    readonly pipCompared?: boolean
   }
 }
 

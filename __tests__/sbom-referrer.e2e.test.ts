@@ -112,6 +112,10 @@ describe('the base SBOM as an OCI referrer (stand-in micromamba, bundled templat
       expect.stringMatching(/leave out 1 conda-meta record\(s\) or field\(s\) .*: na\?me@x\+y-1\.0-0_standin\.json: left out of explicit\.txt: no usable url/),
     ])
 
+    // the job summary says what was attached: the artifact by digest, its components, where the lock is
+    expect(first.summary).toContain(
+      `| SBOM | 📄 CycloneDX, attached to the base as an OCI referrer: \`${first.outputs.sbom}\` — 4 conda and 2 pip components; lock \`/opt/conda/etc/conda-image-action/explicit.txt\` in the base image |`,
+    )
     // the referrers tag schema: one CycloneDX artifact per platform manifest, the one of the output among them
     const subjects = await platformManifests(repo, tag)
     expect(subjects).toHaveLength(1)
@@ -204,6 +208,8 @@ describe('the base SBOM as an OCI referrer (stand-in micromamba, bundled templat
     expect(again.outputs.sbom).toBe(first.outputs.sbom)
     expect(again.outputs.lock).toBe(first.outputs.lock)
     expect(again.summary).not.toMatch(/sha256-[a-f0-9]{64}/)
+    // a reuse attached nothing, and says nothing of it
+    expect(again.summary).not.toMatch(/^\| SBOM \|/m)
 
     // retention: the base is rebuilt (older than max-age) and the old one pruned (keep the newest only)
     const newer = succeeded(await run(ENV, '2026-11-30', { 'max-age': '3d', prune: 'true', 'keep-latest': '1', 'keep-days': '0' }))

@@ -254,6 +254,11 @@ describe('the template SBOM and lock', () => {
     expect(o.sbom.components.map((c) => c.purl)).toEqual(['pkg:pypi/real@2.0'])
   })
 
+  it('a conda-meta file name JSON would need escaped is left out of the size manifest, which stays readable', () => {
+    const o = generate({ 'numpy-1.26.4-py312h_0.json': record(numpy), 'ev"il\\x-1.0-0.json': record({ ...numpy, name: 'ev"il\\x', version: '1.0' }) })
+    expect(o.sizes?.packages.map((p) => p.name)).toEqual(['numpy'])
+  })
+
   it('an empty prefix gives an empty size manifest that lists no pip distribution', () => {
     expect(generate({}).sizes).toEqual({ packages: [], pip: [] })
   })

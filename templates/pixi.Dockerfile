@@ -240,6 +240,8 @@ END {
   for f in "$cia_prefix"/conda-meta/*.json; do
     [ -e "$f" ] || continue
     nvb=$(basename "$f" .json)
+    # A file name JSON would need escaped is no name-version-build conda writes: left out, the manifest stays JSON.
+    case "$nvb" in *[\"\\]*) continue ;; esac
     build=${nvb##*-}; nv=${nvb%-*}; version=${nv##*-}; name=${nv%-*}
     installed=$(grep -o '"size_in_bytes": *[0-9]*' "$f" | awk -F: '{ s += $2 } END { printf "%d", s }')
     if [ "$installed" = 0 ]; then

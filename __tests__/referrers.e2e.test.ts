@@ -96,7 +96,7 @@ describe('referrers on Distribution (the referrers tag schema)', () => {
     const signature = await attachArtifact(
       client,
       name,
-      { mediaType: OCI_MANIFEST, digest: a.digest, size: sbomArtifact!.size! },
+      { mediaType: OCI_MANIFEST, digest: a.digest, size: sbomArtifact!.size },
       { artifactType: 'application/vnd.example.signature+json', mediaType: 'application/json', bytes: Buffer.from('{"sig":1}') },
     )
     const signatureIndex = (await listReferrers(client, name, a.digest)).tagIndex!

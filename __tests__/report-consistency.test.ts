@@ -142,13 +142,25 @@ function simulate(s: State): { record: RunRecord; tags: string[] } | undefined {
     }
   const packageChanges =
     measuredAfterBuilds && baseBuilt && prev && s.packageChanges
-      ? Array.from({ length: s.packageChanges }, (_, i) => ({
-          name: `pkg${i}`,
-          kind: 'updated' as const,
-          before: { name: `pkg${i}`, version: '1.0', size: 100 },
-          after: { name: `pkg${i}`, version: '1.1', size: 100 + i },
-          delta: i,
-        }))
+      ? Array.from({ length: s.packageChanges }, (_, i) =>
+          // every third a pip distribution, one of them without a size in its RECORD
+          i % 3 === 2
+            ? {
+                name: `pip${i}`,
+                kind: 'updated' as const,
+                pip: true as const,
+                before: { name: `pip${i}`, version: '1.0' },
+                after: { name: `pip${i}`, version: '1.1', ...(i === 2 ? {} : { size: 5 }) },
+                ...(i === 2 ? {} : { delta: 0 }),
+              }
+            : {
+                name: `pkg${i}`,
+                kind: 'updated' as const,
+                before: { name: `pkg${i}`, version: '1.0', size: 100 },
+                after: { name: `pkg${i}`, version: '1.1', size: 100 + i },
+                delta: i,
+              },
+        )
       : undefined
   const measured = {
     trend: mine.map((t) => ({ tag: t.tag, bytes: 100 })).reverse(),
@@ -257,6 +269,10 @@ test.prop([state], { numRuns: 500 })(
         expect(md).not.toMatch(/Base reused|\| Base \| ♻️/)
         // The count the headline gives is the list's.
         expect(md).toContain(`**${record.measured!.packages!.changes!.list.length} package`)
+        // pip is named only when pip changes are listed, and counted as the list has them
+        const pips = record.measured!.packages!.changes!.list.filter((c) => c.pip).length
+        if (pips > 0) expect(md).toContain(`(${pips} of them pip)`)
+        else expect(md).not.toMatch(/of them pip|\(pip\)/)
       }
       // An SBOM row only for a base this run built and pushed (never a reuse, a load, a failed run); and always then, when one was attached.
       const sbomRow = /^\| SBOM \|/m.test(md)

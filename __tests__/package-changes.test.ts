@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { renderReport, type ReportData } from '../src/report/index.js'
 import type { PackagesReport } from '../src/report/model.js'
 import { COMMENT_OPEN_ROWS, packageChangesText } from '../src/report/package-changes.js'
+import { packagesReport } from '../src/sizes/package-sizes.js'
 import { everyPackageChange, everyPipChange, packagesByName, type PackageChange } from '../src/sizes/changes.js'
 import { parseSizeManifestDocument, type PackageSize, type PipDistribution } from '../src/sizes/manifest.js'
 
@@ -253,5 +254,34 @@ describe('pip changes in the report', () => {
   it('hostile pip names are escaped like conda ones', () => {
     const md = renderReport(data(withPip([], [D('<img src=x>|@team', '1|2', 5)])))
     expect(md).toContain('| `<img src=x>\\|@team` (pip) | – | 1\\|2 | +5 B (new) |')
+  })
+})
+
+describe('packagesReport: pip changes from the two size manifests', () => {
+  const manifest = (pip?: PipDistribution[]) => ({ packages: [P('numpy', '1.26', 10)], ...(pip ? { pip } : {}) })
+  const read = (cur: ReturnType<typeof manifest>, prev: ReturnType<typeof manifest>) => (ref: string) => Promise.resolve(ref === 'new' ? cur : prev)
+  const debug: string[] = []
+  const log = { debug: (m: string) => void debug.push(m) }
+
+  it('both list pip: the pip changes are in the list, sorted with the conda ones, and pip was compared', async () => {
+    const r = await packagesReport({
+      read: read(manifest([D('requests', '2.32.3', 5)]), manifest([D('requests', '2.32.2', 5)])),
+      ref: 'new',
+      previousTag: 'old',
+      log,
+    })
+    expect(r?.changes).toEqual({
+      previousTag: 'old',
+      pipCompared: true,
+      list: [expect.objectContaining({ name: 'requests', kind: 'updated', pip: true, delta: 0 })],
+    })
+  })
+
+  it('the previous base lists no pip (built before): no pip change, pip not compared, a debug line', async () => {
+    debug.length = 0
+    const r = await packagesReport({ read: read(manifest([D('requests', '2.32.3', 5)]), manifest()), ref: 'new', previousTag: 'old', log })
+    expect(r?.changes).toEqual({ previousTag: 'old', pipCompared: false, list: [] })
+    expect(debug).toEqual(['pip changes not reported: the previous base old lists no pip distributions'])
+    expect(renderReport(data(r!))).not.toMatch(/pip/)
   })
 })

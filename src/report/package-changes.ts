@@ -1,7 +1,8 @@
 // The report's list of package changes against the previous base (src/sizes/changes.ts):
 // every conda package whose version or build changed, added or removed, with its installed
-// size change — and every pip distribution's, marked "(pip)", when both bases list them. The job summary shows them all up to a bound; the PR comment shows the first
-// few and folds the rest. Pure.
+// size change — and every pip distribution's, marked "(pip)", when both bases list them.
+// The job summary shows them all up to a bound; the PR comment shows the first few and folds
+// the rest. Pure.
 
 import { changeTotals, type PackageChange, type PackageChangeKind } from '../sizes/changes.js'
 import { thousands } from '../text/strings.js'

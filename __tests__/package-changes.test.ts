@@ -8,8 +8,9 @@ import { describe, expect, it } from 'vitest'
 import { renderReport, type ReportData } from '../src/report/index.js'
 import type { PackagesReport } from '../src/report/model.js'
 import { COMMENT_OPEN_ROWS, packageChangesText } from '../src/report/package-changes.js'
-import { everyPackageChange, packagesByName, type PackageChange } from '../src/sizes/changes.js'
-import type { PackageSize } from '../src/sizes/manifest.js'
+import { packagesReport } from '../src/sizes/package-sizes.js'
+import { everyPackageChange, everyPipChange, packagesByName, type PackageChange } from '../src/sizes/changes.js'
+import { parseSizeManifestDocument, type PackageSize, type PipDistribution } from '../src/sizes/manifest.js'
 
 const P = (name: string, version: string, size: number, build?: string): PackageSize => ({ name, version, size, ...(build ? { build } : {}) })
 const rows = (c: readonly PackageChange[]) => c.map((x) => [x.name, x.kind, x.before?.version ?? '–', x.after?.version ?? '–', x.delta])
@@ -72,8 +73,8 @@ test.prop([manifest, manifest])('each name whose version, build or presence diff
   }
   // The changes add up to the difference of the totals, and come largest first.
   const total = (m: Map<string, PackageSize>) => [...m.values()].reduce((n, p) => n + p.size, 0)
-  expect(changes.reduce((n, c) => n + c.delta, 0)).toBe(total(cur) - total(prev))
-  for (let i = 1; i < changes.length; i++) expect(Math.abs(changes[i - 1]!.delta)).toBeGreaterThanOrEqual(Math.abs(changes[i]!.delta))
+  expect(changes.reduce((n, c) => n + c.delta!, 0)).toBe(total(cur) - total(prev))
+  for (let i = 1; i < changes.length; i++) expect(Math.abs(changes[i - 1]!.delta!)).toBeGreaterThanOrEqual(Math.abs(changes[i]!.delta!))
 })
 
 const data = (packages: PackagesReport): ReportData => ({
@@ -159,5 +160,128 @@ describe('the report lists every change', () => {
     })
     expect(text).toContain('| `<img src=x>\\|@team` | 1\\|2 | 1\\|3 | no change |')
     expect(text.replace(/`[^`]*`/g, '')).not.toMatch(/<img|@team/)
+  })
+})
+
+const D = (name: string, version: string, size?: number): PipDistribution => ({ name, version, ...(size === undefined ? {} : { size }) })
+const pipRows = (c: readonly PackageChange[] | undefined) =>
+  c?.map((x) => [x.name, x.kind, x.before?.version ?? '–', x.after?.version ?? '–', x.delta ?? '?', x.pip])
+
+describe('everyPipChange', () => {
+  it.each<[string, PipDistribution[] | undefined, PipDistribution[] | undefined, ReturnType<typeof pipRows>]>([
+    ['nothing changed', [D('requests', '2.32.3', 500)], [D('requests', '2.32.3', 500)], []],
+    ['a version bump of the same size', [D('requests', '2.32.2', 500)], [D('requests', '2.32.3', 500)], [['requests', 'updated', '2.32.2', '2.32.3', 0, true]]],
+    ['a version bump, sizes known', [D('rich', '13.0', 100)], [D('rich', '13.1', 160)], [['rich', 'updated', '13.0', '13.1', 60, true]]],
+    ['added', [], [D('tqdm', '4.66', 70)], [['tqdm', 'added', '–', '4.66', 70, true]]],
+    ['removed', [D('tqdm', '4.66', 70)], [], [['tqdm', 'removed', '4.66', '–', -70, true]]],
+    ['same version, another size', [D('attrs', '24.2', 100)], [D('attrs', '24.2', 120)], [['attrs', 'resized', '24.2', '24.2', 20, true]]],
+    ['same version, a size known on one side only: no change (an unknown size is no change of size)', [D('attrs', '24.2')], [D('attrs', '24.2', 120)], []],
+    ['a bump where a RECORD lists no sizes: no delta', [D('attrs', '24.1')], [D('attrs', '24.2', 120)], [['attrs', 'updated', '24.1', '24.2', '?', true]]],
+    ['added without sizes: no delta', [], [D('x', '1')], [['x', 'added', '–', '1', '?', true]]],
+    ['names compared as pip compares them (PEP 503)', [D('Foo_Bar', '1.0', 5)], [D('foo.bar', '1.1', 5)], [['foo.bar', 'updated', '1.0', '1.1', 0, true]]],
+    ['the previous base lists no pip distributions (built before they were listed): nothing is said', undefined, [D('requests', '2.32.3', 500)], undefined],
+    ['the new base lists none (a custom base without them): nothing is said', [D('requests', '2.32.3', 500)], undefined, undefined],
+  ])('%s', (_, before, after, want) => {
+    expect(pipRows(everyPipChange(before, after))).toEqual(want)
+  })
+})
+
+describe('pip in the size manifest', () => {
+  const doc = (extra: Record<string, unknown>) => JSON.stringify({ version: 1, packages: [{ name: 'numpy', version: '1.26', size: 5 }], ...extra })
+  it.each<[string, string, PipDistribution[] | undefined]>([
+    ['no pip list: undefined (nothing known)', doc({}), undefined],
+    ['not a list: undefined', doc({ pip: { requests: '1' } }), undefined],
+    ['an empty list: known to be none', doc({ pip: [] }), []],
+    [
+      'records, a size only where plausible',
+      doc({
+        pip: [
+          { name: 'a', version: '1', size: 3 },
+          { name: 'b', version: '2' },
+          { name: 'c', version: '3', size: 1e308 },
+        ],
+      }),
+      [D('a', '1', 3), D('b', '2'), D('c', '3')],
+    ],
+    [
+      'a record without a version, with a control character, or not an object is left out',
+      doc({ pip: [{ name: 'a' }, { name: 'b\u0007', version: '1' }, 'x', null, { name: 'ok', version: '1' }] }),
+      [D('ok', '1')],
+    ],
+  ])('%s', (_, text, want) => {
+    expect(parseSizeManifestDocument(text)?.pip).toEqual(want)
+    expect(parseSizeManifestDocument(text)?.packages).toEqual([{ name: 'numpy', version: '1.26', size: 5, build: undefined }])
+  })
+})
+
+describe('pip changes in the report', () => {
+  const conda = [P('numpy', '1.26', 1000)]
+  const withPip = (before: PipDistribution[] | undefined, after: PipDistribution[] | undefined, condaAfter = conda): PackagesReport => {
+    const pip = everyPipChange(before, after)
+    return {
+      largest: condaAfter,
+      count: condaAfter.length,
+      total: condaAfter.reduce((n, p) => n + p.size, 0),
+      changes: { previousTag: 'base-bbbbbbbbbbbb-20261101', list: [...everyPackageChange(conda, condaAfter), ...(pip ?? [])], pipCompared: pip !== undefined },
+    }
+  }
+
+  it('a same-size pip bump is a row marked pip, next to the conda changes, counted in the headline', () => {
+    const md = renderReport(data(withPip([D('requests', '2.32.2', 500)], [D('requests', '2.32.3', 500), D('tqdm', '4.66', 70)], [P('numpy', '2.0', 1200)])))
+    expect(md).toContain('**3 packages changed** — 2 updated, 1 added (2 of them pip); installed size +270 B.')
+    expect(md).toContain('| `requests` (pip) | 2.32.2 | 2.32.3 | no change |')
+    expect(md).toContain('| `tqdm` (pip) | – | 4.66 | +70 B (new) |')
+    expect(md).toContain('| `numpy` | 1.26 | 2.0 |')
+    const comment = renderReport(data(withPip([D('requests', '2.32.2', 500)], [D('requests', '2.32.3', 500)])), { forComment: true })
+    expect(comment).toContain('| `requests` (pip) | 2.32.2 | 2.32.3 | no change |')
+  })
+
+  it('a pip change of unknown size says so, and is not counted in the size total', () => {
+    const md = renderReport(data(withPip([D('attrs', '24.1')], [D('attrs', '24.2', 120)])))
+    expect(md).toContain('| `attrs` (pip) | 24.1 | 24.2 | not known |')
+    expect(md).toContain(
+      '**1 package changed** — 1 updated (1 of them pip); no change in installed size (1 pip change of unknown size not counted: no sizes in RECORD).',
+    )
+  })
+
+  it('nothing changed: conda and pip when pip was compared, conda only when it was not', () => {
+    expect(renderReport(data(withPip([D('a', '1', 1)], [D('a', '1', 1)])))).toContain('No conda or pip package changed against')
+    const md = renderReport(data(withPip(undefined, [D('a', '1', 1)])))
+    expect(md).toContain('No conda package changed against')
+    expect(md).not.toMatch(/pip/)
+  })
+
+  it('hostile pip names are escaped like conda ones', () => {
+    const md = renderReport(data(withPip([], [D('<img src=x>|@team', '1|2', 5)])))
+    expect(md).toContain('| `<img src=x>\\|@team` (pip) | – | 1\\|2 | +5 B (new) |')
+  })
+})
+
+describe('packagesReport: pip changes from the two size manifests', () => {
+  const manifest = (pip?: PipDistribution[]) => ({ packages: [P('numpy', '1.26', 10)], ...(pip ? { pip } : {}) })
+  const read = (cur: ReturnType<typeof manifest>, prev: ReturnType<typeof manifest>) => (ref: string) => Promise.resolve(ref === 'new' ? cur : prev)
+  const debug: string[] = []
+  const log = { debug: (m: string) => void debug.push(m) }
+
+  it('both list pip: the pip changes are in the list, sorted with the conda ones, and pip was compared', async () => {
+    const r = await packagesReport({
+      read: read(manifest([D('requests', '2.32.3', 5)]), manifest([D('requests', '2.32.2', 5)])),
+      ref: 'new',
+      previousTag: 'old',
+      log,
+    })
+    expect(r?.changes).toEqual({
+      previousTag: 'old',
+      pipCompared: true,
+      list: [expect.objectContaining({ name: 'requests', kind: 'updated', pip: true, delta: 0 })],
+    })
+  })
+
+  it('the previous base lists no pip (built before): no pip change, pip not compared, a debug line', async () => {
+    debug.length = 0
+    const r = await packagesReport({ read: read(manifest([D('requests', '2.32.3', 5)]), manifest()), ref: 'new', previousTag: 'old', log })
+    expect(r?.changes).toEqual({ previousTag: 'old', pipCompared: false, list: [] })
+    expect(debug).toEqual(['pip changes not reported: the previous base old lists no pip distributions'])
+    expect(renderReport(data(r!))).not.toMatch(/pip/)
   })
 })

@@ -262,6 +262,17 @@ describe('bundled pixi template (stand-in pixi, real BuildKit and registry)', ()
           'find / -xdev \\( -name __pycache__ -o -path "*/.cache/uv*" -o -name "*.whl" \\) -print 2>/dev/null | head -n 3',
       )
       expect(out).toBe('uv\nimports')
+      // the size manifest lists it under pip, sized by its RECORD (what the report compares against the previous base)
+      const sizes = JSON.parse(inImage(ref, 'cat $CONDA_PREFIX/etc/conda-image-action/sizes.json')) as {
+        pip?: { name: string; version: string; size?: number }[]
+      }
+      const files = Number(
+        inImage(
+          ref,
+          'd=$CONDA_PREFIX/lib/python3.12/site-packages; cat $d/tomli/__init__.py $d/tomli-2.0.1.dist-info/METADATA $d/tomli-2.0.1.dist-info/INSTALLER | wc -c',
+        ),
+      )
+      expect(sizes.pip).toEqual([{ name: 'tomli', version: '2.0.1', size: files }])
     })
 
     it('pixi saw the CUDA override, the auth file and the netrc (no config); none of the secrets is in the image', () => {

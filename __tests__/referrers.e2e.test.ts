@@ -91,9 +91,21 @@ describe('referrers on Distribution (the referrers tag schema)', () => {
     await attachArtifact(client, name, second.subject, { artifactType: SBOM, mediaType: SBOM, bytes: sbom })
     expect((await listReferrers(client, name, second.subject.digest)).referrers).toHaveLength(1)
 
-    // delete: every referrer and the index (so the tag) go; the subject and the other subject's stay
+    // a referrer of the SBOM artifact (a signature, as cosign or notation attach one): its own referrers tag
+    const sbomArtifact = await client.getManifest(name, a.digest)
+    const signature = await attachArtifact(
+      client,
+      name,
+      { mediaType: OCI_MANIFEST, digest: a.digest, size: sbomArtifact!.size },
+      { artifactType: 'application/vnd.example.signature+json', mediaType: 'application/json', bytes: Buffer.from('{"sig":1}') },
+    )
+    const signatureIndex = (await listReferrers(client, name, a.digest)).tagIndex!
+    expect((await listTags(repo)).sort()).toEqual(['base-1', 'base-2', tag, referrersTag(second.subject.digest), referrersTag(a.digest)].sort())
+
+    // delete: every referrer, the referrers of those, and each index (so the tags) go; the subject and the other subject's stay
     const deleted = await deleteReferrers(client, name, subject.digest)
-    expect(deleted.sort()).toEqual([a.digest, other.digest, listed.tagIndex!].sort())
+    expect(deleted).toEqual([a.digest, other.digest, listed.tagIndex!, signature.digest, signatureIndex])
+    expect(await getManifest(repo, signature.digest)).toBeUndefined()
     expect(await getManifest(repo, a.digest)).toBeUndefined()
     expect(await getManifest(repo, other.digest)).toBeUndefined()
     expect(await listReferrers(client, name, subject.digest)).toEqual({ via: 'tag', referrers: [] })

@@ -2,7 +2,10 @@
 // - a new base lists every conda package that changed against the previous base —
 //   a version bump of the same installed size and a build-only change included — built from
 //   the bundled template with the stand-in micromamba (__fixtures__/micromamba-standin: its
-//   package sizes follow the major version, so 3.12 → 3.13 keeps the size);
+//   package sizes follow the major version, so 3.12 → 3.13 keeps the size); and every pip
+//   distribution that changed, marked as pip (the stand-in's pip leaves the *.dist-info
+//   directory pip leaves, RECORD with sizes: a pin of the same length keeps the size), in the
+//   job summary and in the sticky PR comment;
 // - a fork pull request's run says that no build cache was exported, and pushes
 //   nothing (no Actions cache service here, so the local cache directory went nowhere).
 
@@ -11,42 +14,69 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROOT, runAction, succeeded } from '../__fixtures__/action-runner.js'
+import { startGitHubApi, type GitHubApi } from '../__fixtures__/github-api.js'
+import { pullRequestEvent } from '../__fixtures__/pr-fixture.js'
 import { BUSYBOX, REGISTRY, epochOf, listTags, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
 import { pushStandin, type Standin } from '../__fixtures__/standin.js'
 
-const env = (python: string, numpyBuild: string, extra: string) =>
-  ['channels: [conda-forge]', 'dependencies:', `  - python=${python}`, `  - numpy=1.26=${numpyBuild}`, `  - ${extra}`, ''].join('\n')
+const env = (python: string, numpyBuild: string, extra: string, pip: readonly string[] = []) =>
+  [
+    'channels: [conda-forge]',
+    'dependencies:',
+    `  - python=${python}`,
+    `  - numpy=1.26=${numpyBuild}`,
+    `  - ${extra}`,
+    ...(pip.length > 0 ? ['  - pip:', ...pip.map((p) => `    - ${p}`)] : []),
+    '',
+  ].join('\n')
 
 describe('every package change in the report (stand-in micromamba, bundled template)', () => {
   const repo = uniqueRepo('pkgchanges')
   const image = `${REGISTRY}/${repo}`
   let standin: Standin | undefined
   let ws: string
+  let api: GitHubApi | undefined
+  const TOKEN = 'ghs_pkgchanges'
 
   beforeAll(async () => {
     await requireStack()
     standin = pushStandin('pkgchanges-standin')
     ws = mkdtempSync(path.join(os.tmpdir(), 'ws-pkgchanges-'))
+    api = await startGitHubApi()
+    api.addToken(TOKEN, 'github-actions[bot]', true)
   })
   afterAll(async () => {
+    await api?.close()
     await removeRepo(repo)
     if (standin) await removeRepo(standin.repo)
     if (ws) rmSync(ws, { recursive: true, force: true })
   })
 
-  const run = (environment: string, day: string) => {
+  const run = (environment: string, day: string, pr?: number) => {
     writeFileSync(path.join(ws, 'environment.yml'), environment)
-    const inputs = { image, 'base-build-args': `MICROMAMBA_IMAGE=${standin!.ref}\nRUNTIME_IMAGE=${BUSYBOX}` }
-    return runAction(inputs, { cwd: ws, env: { SOURCE_DATE_EPOCH: epochOf(day) } })
+    const inputs = { image, 'base-build-args': `MICROMAMBA_IMAGE=${standin!.ref}\nRUNTIME_IMAGE=${BUSYBOX}`, ...(pr ? { 'github-token': TOKEN } : {}) }
+    return runAction(inputs, {
+      cwd: ws,
+      ...(pr ? { event: pullRequestEvent(pr) } : {}),
+      env: { SOURCE_DATE_EPOCH: epochOf(day), ...(pr ? { GITHUB_API_URL: api!.origin } : {}) },
+    })
   }
 
-  it('a version bump of the same size and a build-only change appear, with additions and removals', async () => {
-    const first = succeeded(await run(env('3.12', 'py_0', 'zlib=1.3'), '2026-11-20'))
+  it('a version bump of the same size and a build-only change appear, with additions and removals; pip changes marked as pip', async () => {
+    const first = succeeded(await run(env('3.12', 'py_0', 'zlib=1.3', ['requests==2.32.2', 'tqdm==4.66.4']), '2026-11-20'))
     expect(first.outputs['base-reused']).toBe('false')
-    const r = succeeded(await run(env('3.13', 'py_1', 'pandas=2.2'), '2026-11-21'))
+    const r = succeeded(await run(env('3.13', 'py_1', 'pandas=2.2', ['requests==2.32.3', 'rich==13.9.4']), '2026-11-21', 7))
     expect(r.outputs['base-reused']).toBe('false')
     const s = r.summary
-    expect(s).toContain(`Against \`${first.outputs['base-tag']}\`: **4 packages changed** — 2 updated, 1 added, 1 removed;`)
+    expect(s).toContain(`Against \`${first.outputs['base-tag']}\`: **7 packages changed** — 3 updated, 2 added, 2 removed (3 of them pip);`)
+    // a pip bump of the same size (same-length pin: METADATA, REQUESTED, RECORD's sizes agree), an added and a removed distribution
+    expect(s).toContain('| `requests` (pip) | 2.32.2 | 2.32.3 | no change |')
+    expect(s).toMatch(/\| `rich` \(pip\) \| – \| 13\.9\.4 \| \+\d+ B \(new\) \|/)
+    expect(s).toMatch(/\| `tqdm` \(pip\) \| 4\.66\.4 \| – \| \u2212\d+ B \(gone\) \|/)
+    // the sticky PR comment carries the same rows
+    const comment = api!.commentsOf('acme', 'model', 7).find((c) => c.body.startsWith(`<!-- conda-image-action:${image} -->`))?.body ?? ''
+    expect(comment).toContain('| `requests` (pip) | 2.32.2 | 2.32.3 | no change |')
+    expect(comment).toContain('(3 of them pip)')
     expect(s).toMatch(/\| Package \| Before \| After \| Installed change \|/)
     // the same-size patch release and the build-only change (stand-in sizes follow the major version)
     expect(s).toContain('| `python` | 3.12 | 3.13 | no change |')

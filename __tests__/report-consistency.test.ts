@@ -56,6 +56,8 @@ const state = fc.record({
   recordedMs: fc.option(fc.integer({ min: 1, max: 30 * 24 * 3600 * 1000 }), { nil: undefined }),
   /** What a node that has the compared image pulls: changed bytes of the final image (and of a new base), when measured. */
   changedBytes: fc.option(fc.tuple(fc.nat(5_000_000), fc.nat(5_000_000)), { nil: undefined }),
+  /** The SBOM phase recorded an attached SBOM for the base (whatever happened to the push: the report must tell). */
+  sbom: fc.boolean(),
   /** Package changes of a new base against the previous one (its size manifest), when measured. */
   packageChanges: fc.option(fc.integer({ min: 1, max: 7 }), { nil: undefined }),
 })
@@ -118,8 +120,11 @@ function simulate(s: State): { record: RunRecord; tags: string[] } | undefined {
   const retention: RetentionReport | undefined =
     s.prune && !failing ? { mode: 'true', backend: 'registry', kept: mine.slice(0, 1), deleted, protected: [] } : undefined
   const finalRef = plan.app?.ref ?? plan.base.tagRef
+  const sbom = s.sbom && builds.some((b) => b.kind === 'base') ? { ref: `${image}@sha256:${'5'.repeat(64)}`, platforms: 1, conda: 3, pip: 1 } : undefined
   const built =
-    !failing && s.mode !== 'plan' ? { builds, base: { ref: plan.base.tagRef }, final: { name: opts.image, tag: 'x', ref: finalRef }, pushed } : undefined
+    !failing && s.mode !== 'plan'
+      ? { builds, base: { ref: plan.base.tagRef, ...(sbom ? { sbom } : {}) }, final: { name: opts.image, tag: 'x', ref: finalRef }, pushed }
+      : undefined
   const prev = plan.choice.action === 'build' ? plan.previous : undefined
   const changes = prev && {
     previousTag: prev.tag,
@@ -137,13 +142,25 @@ function simulate(s: State): { record: RunRecord; tags: string[] } | undefined {
     }
   const packageChanges =
     measuredAfterBuilds && baseBuilt && prev && s.packageChanges
-      ? Array.from({ length: s.packageChanges }, (_, i) => ({
-          name: `pkg${i}`,
-          kind: 'updated' as const,
-          before: { name: `pkg${i}`, version: '1.0', size: 100 },
-          after: { name: `pkg${i}`, version: '1.1', size: 100 + i },
-          delta: i,
-        }))
+      ? Array.from({ length: s.packageChanges }, (_, i) =>
+          // every third a pip distribution, one of them without a size in its RECORD
+          i % 3 === 2
+            ? {
+                name: `pip${i}`,
+                kind: 'updated' as const,
+                pip: true as const,
+                before: { name: `pip${i}`, version: '1.0' },
+                after: { name: `pip${i}`, version: '1.1', ...(i === 2 ? {} : { size: 5 }) },
+                ...(i === 2 ? {} : { delta: 0 }),
+              }
+            : {
+                name: `pkg${i}`,
+                kind: 'updated' as const,
+                before: { name: `pkg${i}`, version: '1.0', size: 100 },
+                after: { name: `pkg${i}`, version: '1.1', size: 100 + i },
+                delta: i,
+              },
+        )
       : undefined
   const measured = {
     trend: mine.map((t) => ({ tag: t.tag, bytes: 100 })).reverse(),
@@ -252,7 +269,17 @@ test.prop([state], { numRuns: 500 })(
         expect(md).not.toMatch(/Base reused|\| Base \| ♻️/)
         // The count the headline gives is the list's.
         expect(md).toContain(`**${record.measured!.packages!.changes!.list.length} package`)
+        // pip is named only when pip changes are listed, and counted as the list has them
+        const pips = record.measured!.packages!.changes!.list.filter((c) => c.pip).length
+        if (pips > 0) expect(md).toContain(`(${pips} of them pip)`)
+        else expect(md).not.toMatch(/of them pip|\(pip\)/)
       }
+      // An SBOM row only for a base this run built and pushed (never a reuse, a load, a failed run); and always then, when one was attached.
+      const sbomRow = /^\| SBOM \|/m.test(md)
+      const basePushed = baseBuilt && record.pushed.includes(record.plan.base.tagRef) && !record.failure
+      if (sbomRow) expect(basePushed).toBe(true)
+      expect(sbomRow).toBe(basePushed && record.built?.base.sbom !== undefined)
+      if (sbomRow) expect(md).not.toMatch(/Base reused|\| Base \| ♻️/)
       // What the failure report says was pushed is what was pushed.
       if (record.failure && record.pushed.length > 0) expect(md).toContain('the run failed after pushing')
     }

@@ -526,6 +526,26 @@ describe('renderReport', () => {
     expect(comment.match(/sha256:[0-9a-f]{64}/g)).toHaveLength(1)
   })
 
+  it('says what was attached to a base it built: the SBOM by digest (in full in the summary, short in the comment), its components, the lock', () => {
+    const d = built()
+    const sbomRef = `ghcr.io/acme/model@sha256:${'5'.repeat(64)}`
+    const data = { ...d, base: { ...d.base!, sbom: { ref: sbomRef, platforms: 1, conda: 41, pip: 3, lock: '/opt/conda/etc/conda-image-action/explicit.txt' } } }
+    const md = renderReport(data)
+    expect(md).toContain(
+      `| SBOM | 📄 CycloneDX, attached to the base as an OCI referrer: \`${sbomRef}\` — 41 conda and 3 pip components; lock \`/opt/conda/etc/conda-image-action/explicit.txt\` in the base image |`,
+    )
+    const comment = renderReport(data, { forComment: true })
+    expect(comment.split('\n').filter((l) => l.startsWith('| SBOM |'))).toEqual([
+      `| SBOM | 📄 attached \`ghcr.io/acme/model@sha256:${'5'.repeat(12)}…\` — 41 conda and 3 pip components; lock \`/opt/conda/etc/conda-image-action/explicit.txt\` in the base image |`,
+    ])
+    const two = renderReport({ ...data, base: { ...data.base, sbom: { ...data.base.sbom, platforms: 2 } } })
+    expect(two).toContain("(one per platform manifest, 2 attached; this is the first platform's)")
+    // nothing attached, nothing said; a reused base never has the row
+    expect(renderReport(d)).not.toMatch(/\| SBOM \|/)
+    const r = reused()
+    expect(renderReport({ ...r, base: { ...r.base!, sbom: data.base.sbom } })).not.toMatch(/\| SBOM \|/)
+  })
+
   it('says a rebuild that changed nothing is unchanged, naming the reference that had the digest', () => {
     const d = built()
     const md = renderReport({ ...d, final: { ...d.final!, unchangedFrom: 'ghcr.io/acme/model:sha-1111111' } })

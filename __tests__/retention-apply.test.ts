@@ -1,6 +1,7 @@
 // applyRetention with a recording backend, collectTagInfo with a fake registry client,
 // and selectBackend.
 
+import { referrerTree, type Referrers } from '../src/registry/referrers.js'
 import { describe, expect, it, test } from 'vitest'
 import { parseImageName } from '../src/image/reference.js'
 import {
@@ -232,7 +233,12 @@ describe('referrers (SBOMs) go with the base they refer to, never alone', () => 
   const index = (subject: string) => `sha256:${'e'.repeat(56)}${subject.slice(-8)}`
   const lister = (calls: string[]) => (subject: string) => {
     calls.push(subject)
-    return Promise.resolve([referrer(subject), index(subject)])
+    return Promise.resolve({
+      entries: [
+        { digest: referrer(subject), subject },
+        { digest: index(subject), subject, index: true },
+      ],
+    })
   }
 
   it('the deleted digest and its platform manifests are the subjects; a child a kept index lists is not', () => {
@@ -288,5 +294,84 @@ describe('referrers (SBOMs) go with the base they refer to, never alone', () => 
     const r = await applyRetention(plan(2), b, 'true', {}, () => Promise.reject(new Error('registry down')))
     expect(r.deleted).toHaveLength(2)
     expect(r.error).toContain('could not delete the referrers of')
+  })
+})
+
+describe('referrers of referrers: a signature attached to the SBOM goes too, after its subject, each deletion logged', () => {
+  // base d(1) ← SBOM s1 ← signature g1 (← its own signature h1); the tag schema's index of each subject
+  const sbom = d(11)
+  const sig = d(12)
+  const sigOfSig = d(13)
+  const graph: Record<string, Referrers> = {
+    [d(1)]: { via: 'tag', referrers: [{ mediaType: 'm', digest: sbom, size: 1 }], tagIndex: d(21) },
+    [sbom]: { via: 'tag', referrers: [{ mediaType: 'm', digest: sig, size: 1 }], tagIndex: d(22) },
+    [sig]: { via: 'tag', referrers: [{ mediaType: 'm', digest: sigOfSig, size: 1 }], tagIndex: d(23) },
+  }
+  const list = (s: string) => Promise.resolve(graph[s] ?? { via: 'tag' as const, referrers: [] })
+
+  it('referrerTree lists them breadth first, each subject before what refers to it', async () => {
+    const t = await referrerTree(list, d(1))
+    expect(t.entries.map((e) => [e.digest, e.subject, e.depth, e.index ?? false])).toEqual([
+      [sbom, d(1), 1, false],
+      [d(21), d(1), 1, true],
+      [sig, sbom, 2, false],
+      [d(22), sbom, 2, true],
+      [sigOfSig, sig, 3, false],
+      [d(23), sig, 3, true],
+    ])
+    expect(t.bounded).toBeUndefined()
+  })
+
+  it.each([
+    [{ maxDepth: 2 }, 4, /more than 2 levels below/],
+    [{ maxEntries: 3 }, 3, /more than 3 referrers below/],
+  ])('bounded (%o): what was listed, and what was not, said', async (bounds, n, said) => {
+    const t = await referrerTree(list, d(1), bounds)
+    expect(t.entries).toHaveLength(n)
+    expect(t.bounded).toMatch(said)
+  })
+
+  it('a cycle (a referrer that lists its own subject) ends', async () => {
+    const cyclic: Record<string, Referrers> = {
+      [d(1)]: { via: 'api', referrers: [{ mediaType: 'm', digest: sbom, size: 1 }] },
+      [sbom]: {
+        via: 'api',
+        referrers: [
+          { mediaType: 'm', digest: d(1), size: 1 },
+          { mediaType: 'm', digest: sbom, size: 1 },
+        ],
+      },
+    }
+    const t = await referrerTree((s) => Promise.resolve(cyclic[s] ?? { via: 'api' as const, referrers: [] }), d(1))
+    expect(t.entries.map((e) => e.digest)).toEqual([sbom])
+  })
+
+  it('retention deletes the whole tree after the base, in order, logging each; a referrer whose subject survived stays', async () => {
+    const b = recorder(() => 'deleted')
+    const lines: string[] = []
+    const r = await applyRetention(plan(1), b, 'true', { info: (m) => lines.push(m) }, (s) => referrerTree(list, s))
+    expect(b.calls).toEqual([d(1), sbom, d(21), sig, d(22), sigOfSig, d(23)])
+    expect(lines).toContain(`deleted the referrer ${sig} of ${sbom}`)
+    expect(lines).toContain(`deleted the referrers index ${d(22)} of ${sbom}`)
+    expect(lines.filter((l) => l.startsWith('deleted the referrer'))).toHaveLength(6)
+    expect(r.error).toBeUndefined()
+
+    // The SBOM's delete fails: the signature (its subject survives) and what refers to it stay.
+    const failing = recorder((digest) => {
+      if (digest === sbom) throw new Error('HTTP 500')
+      return 'deleted'
+    })
+    const kept: string[] = []
+    const r2 = await applyRetention(plan(1), failing, 'true', { info: (m) => kept.push(m) }, (s) => referrerTree(list, s))
+    expect(failing.calls).toEqual([d(1), sbom, d(21)])
+    expect(kept).toContain(`kept the referrer ${sig} of ${sbom}: its subject was not deleted`)
+    expect(r2.error).toContain(`could not delete the referrer ${sbom} of ${d(1)}: HTTP 500`)
+  })
+
+  it('a tree cut by its bounds is a problem of the report; what was listed is deleted', async () => {
+    const b = recorder(() => 'deleted')
+    const r = await applyRetention(plan(1), b, 'true', {}, (s) => referrerTree(list, s, { maxDepth: 1 }))
+    expect(b.calls).toEqual([d(1), sbom, d(21)])
+    expect(r.error).toMatch(/more than 1 levels below/)
   })
 })

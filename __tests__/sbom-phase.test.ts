@@ -131,7 +131,19 @@ function platformSbom(platform: string, leftOut: string[] = [], invalid?: string
   return {
     platform,
     subject: { mediaType: OCI_MANIFEST, digest, size: 100 },
-    sbom: invalid ? { bytes, invalid } : { bytes, parsed: { components: [], leftOut } },
+    sbom: invalid
+      ? { bytes, invalid }
+      : {
+          bytes,
+          parsed: {
+            components: [
+              { kind: 'conda', name: 'numpy', version: '1', purl: 'pkg:conda/numpy@1', qualifiers: {}, hashes: {} },
+              { kind: 'conda', name: 'python', version: '3', purl: 'pkg:conda/python@3', qualifiers: {}, hashes: {} },
+              { kind: 'pypi', name: 'requests', version: '2', purl: 'pkg:pypi/requests@2', qualifiers: {}, hashes: {} },
+            ],
+            leftOut,
+          },
+        },
     lock: `/${DIR}/explicit.txt`,
   }
 }
@@ -174,9 +186,16 @@ function run(sboms: PlatformSbom[] | undefined, o: { push?: boolean; platforms?:
 }
 
 describe('sbomPhase', () => {
-  it('attaches each platform’s SBOM; the outputs name the first platform of `platforms`', async () => {
+  it('attaches each platform’s SBOM; the outputs name the first platform of `platforms`; the report gets what was attached', async () => {
     const r = run([platformSbom('linux/arm64'), platformSbom('linux/amd64')])
-    await sbomPhase(r.s, { digest: 'sha256:' + 'c'.repeat(64), built: true }, r.ports)
+    const result = await sbomPhase(r.s, { digest: 'sha256:' + 'c'.repeat(64), built: true }, r.ports)
+    expect(result.attached).toEqual({
+      ref: `registry.example.com/acme/model@sha256:${'a'.repeat(63)}f`,
+      platforms: 2,
+      conda: 2,
+      pip: 1,
+      lock: `/${DIR}/explicit.txt`,
+    })
     expect(r.attached).toEqual([`sha256:${'a'.repeat(64)}`, `sha256:${'b'.repeat(64)}`])
     expect(r.outputs).toEqual({ sbom: `registry.example.com/acme/model@sha256:${'a'.repeat(63)}f`, lock: `/${DIR}/explicit.txt` })
     expect(r.warnings).toEqual([])
@@ -207,11 +226,12 @@ describe('sbomPhase', () => {
 
   it('a loaded base (no push) gets nothing; a reused one names the SBOM already attached, pushing nothing', async () => {
     const loaded = run([platformSbom('linux/amd64')], { push: false })
-    await sbomPhase(loaded.s, { digest: 'sha256:' + 'c'.repeat(64), built: true }, loaded.ports)
+    expect((await sbomPhase(loaded.s, { digest: 'sha256:' + 'c'.repeat(64), built: true }, loaded.ports)).attached).toBeUndefined()
     expect([loaded.attached, loaded.outputs]).toEqual([[], {}])
     const existing = `sha256:${'e'.repeat(64)}`
     const reused = run([platformSbom('linux/amd64', ['x.json: why'])], { existing: { [`sha256:${'a'.repeat(64)}`]: existing } })
-    await sbomPhase(reused.s, { digest: 'sha256:' + 'c'.repeat(64), built: false }, reused.ports)
+    // a reuse names the SBOM in the outputs, but the report says nothing was attached: nothing was
+    expect((await sbomPhase(reused.s, { digest: 'sha256:' + 'c'.repeat(64), built: false }, reused.ports)).attached).toBeUndefined()
     expect(reused.attached).toEqual([])
     expect(reused.outputs.sbom).toBe(`registry.example.com/acme/model@${existing}`)
     expect(reused.warnings).toEqual([])

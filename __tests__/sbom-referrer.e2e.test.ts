@@ -7,7 +7,9 @@
 //   a hostile package name included) and its pip distributions; `explicit.txt` lists every
 //   conda package with a hash; the outputs `sbom` and `lock` name them;
 // - a reuse finds the dated tag among the referrer tags and names the same SBOM;
-// - retention deleting the base leaves none of its referrers.
+// - retention deleting the base leaves none of its referrers, a referrer of the SBOM (a
+//   signature the test attaches to the SBOM artifact, as cosign or notation would) included;
+//   the lookup and the size trend ignore both levels' referrers tags.
 
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -20,6 +22,9 @@ import { BUSYBOX, REGISTRY, epochOf, getManifest, listTags, removeRepo, requireS
 import { pushStandin, type Standin } from '../__fixtures__/standin.js'
 import { pushTwoPlatformBusybox } from '../__fixtures__/multiplat.js'
 import { parseSbom } from '../src/sbom/cyclonedx.js'
+import { parseImageName } from '../src/image/reference.js'
+import { RegistryClient } from '../src/registry/index.js'
+import { attachArtifact } from '../src/registry/referrers.js'
 
 const SBOM = 'application/vnd.cyclonedx+json'
 const HOSTILE = 'na?me@x+y'
@@ -107,6 +112,10 @@ describe('the base SBOM as an OCI referrer (stand-in micromamba, bundled templat
       expect.stringMatching(/leave out 1 conda-meta record\(s\) or field\(s\) .*: na\?me@x\+y-1\.0-0_standin\.json: left out of explicit\.txt: no usable url/),
     ])
 
+    // the job summary says what was attached: the artifact by digest, its components, where the lock is
+    expect(first.summary).toContain(
+      `| SBOM | 📄 CycloneDX, attached to the base as an OCI referrer: \`${first.outputs.sbom}\` — 4 conda and 2 pip components; lock \`/opt/conda/etc/conda-image-action/explicit.txt\` in the base image |`,
+    )
     // the referrers tag schema: one CycloneDX artifact per platform manifest, the one of the output among them
     const subjects = await platformManifests(repo, tag)
     expect(subjects).toHaveLength(1)
@@ -169,13 +178,38 @@ describe('the base SBOM as an OCI referrer (stand-in micromamba, bundled templat
       execFileSync('docker', ['image', 'rm', '-f', `${image}:${tag}`], { stdio: 'pipe' })
     }
 
-    // reuse: the lookup picks the dated tag among the referrer tags, and names the SBOM attached
+    // a second-level referrer: a signature attached to the SBOM artifact (the tag schema: the tag sha256-<SBOM artifact>)
+    const client = new RegistryClient({ log: { debug: () => undefined, warning: () => undefined, setSecret: () => undefined } })
+    let signature: string
+    try {
+      const sbomArtifact = (await getManifest(repo, listed[0]!.digest))!
+      const signed = await attachArtifact(
+        client,
+        parseImageName(image),
+        { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sbomArtifact.digest, size: Buffer.byteLength(JSON.stringify(sbomArtifact.body)) },
+        {
+          artifactType: 'application/vnd.example.signature.v1+json',
+          mediaType: 'application/vnd.example.signature.v1+json',
+          bytes: Buffer.from('{"sig":"x"}'),
+        },
+      )
+      expect(signed.via).toBe('tag')
+      signature = signed.digest
+    } finally {
+      client.close()
+    }
+    const signatureTag = listed[0]!.digest.replace(':', '-')
+    expect((await listTags(repo)).filter((t) => t.startsWith('sha256-')).sort()).toEqual([referrersTag, signatureTag].sort())
+
+    // reuse: the lookup picks the dated tag among the referrer tags of both levels, and names the SBOM attached
     const again = succeeded(await run(ENV, '2026-11-21'))
     expect(again.outputs['base-reused']).toBe('true')
     expect(again.outputs['base-tag']).toBe(tag)
     expect(again.outputs.sbom).toBe(first.outputs.sbom)
     expect(again.outputs.lock).toBe(first.outputs.lock)
-    expect((await listTags(repo)).filter((t) => t.startsWith('sha256-'))).toEqual([referrersTag])
+    expect(again.summary).not.toMatch(/sha256-[a-f0-9]{64}/)
+    // a reuse attached nothing, and says nothing of it
+    expect(again.summary).not.toMatch(/^\| SBOM \|/m)
 
     // retention: the base is rebuilt (older than max-age) and the old one pruned (keep the newest only)
     const newer = succeeded(await run(ENV, '2026-11-30', { 'max-age': '3d', prune: 'true', 'keep-latest': '1', 'keep-days': '0' }))
@@ -184,7 +218,17 @@ describe('the base SBOM as an OCI referrer (stand-in micromamba, bundled templat
     const tags = await listTags(repo)
     expect(tags).not.toContain(tag)
     expect(tags).not.toContain(referrersTag)
+    expect(tags).not.toContain(signatureTag)
     expect(await getManifest(repo, listed[0]!.digest)).toBeUndefined()
+    expect(await getManifest(repo, signature)).toBeUndefined()
+    // each deletion logged, the signature after its subject (the SBOM); the size trend names no referrers tag
+    const log = newer.stdout
+    const sbomLine = log.indexOf(`deleted the referrer ${listed[0]!.digest} of ${subjects[0]}`)
+    const sigLine = log.indexOf(`deleted the referrer ${signature} of ${listed[0]!.digest}`)
+    expect(sbomLine).toBeGreaterThan(-1)
+    expect(sigLine).toBeGreaterThan(sbomLine)
+    expect(log).toContain(`deleted the referrers index`)
+    expect(newer.summary).not.toMatch(/sha256-[a-f0-9]{64}/)
     // the new base keeps its own
     const newSubject = (await platformManifests(repo, newer.outputs['base-tag']!))[0]!
     expect(tags).toContain(newSubject.replace(':', '-'))

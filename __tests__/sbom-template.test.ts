@@ -10,6 +10,7 @@ import fc from 'fast-check'
 import { PackageURL } from 'packageurl-js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseSbom, type ParsedSbom } from '../src/sbom/cyclonedx.js'
+import { parseSizeManifestDocument, type SizeManifest } from '../src/sizes/manifest.js'
 
 const TEMPLATE = readFileSync(path.join(import.meta.dirname, '..', 'templates', 'base.Dockerfile'), 'utf8')
 const BLOCK = TEMPLATE.slice(TEMPLATE.indexOf('# >>> SBOM and lock'), TEMPLATE.indexOf('# <<< SBOM and lock <<<'))
@@ -24,27 +25,36 @@ interface Out {
   readonly raw: string
   readonly explicit: string
   readonly pip: string
+  /** The size manifest the block writes (sizes.json), parsed as the action reads it. */
+  readonly sizes: SizeManifest | undefined
 }
 
 /** Writes the records (file name → JSON text) and dist-infos, runs the block, reads its three files. */
-function generate(records: Record<string, string>, dists: Record<string, { metadata: string; directUrl?: string }> = {}): Out {
+function generate(records: Record<string, string>, dists: Record<string, { metadata: string; directUrl?: string; record?: string }> = {}): Out {
   const root = mkdtempSync(path.join(os.tmpdir(), 'sbom-'))
   dirs.push(root)
   const prefix = path.join(root, 'prefix')
   const out = path.join(root, 'out')
   mkdirSync(path.join(prefix, 'conda-meta'), { recursive: true })
   for (const [f, text] of Object.entries(records)) writeFileSync(path.join(prefix, 'conda-meta', f), text)
-  for (const [d, { metadata, directUrl }] of Object.entries(dists)) {
+  for (const [d, { metadata, directUrl, record }] of Object.entries(dists)) {
     const dir = path.join(prefix, 'lib', 'python3.12', 'site-packages', d)
     mkdirSync(dir, { recursive: true })
     writeFileSync(path.join(dir, 'METADATA'), metadata)
     if (directUrl) writeFileSync(path.join(dir, 'direct_url.json'), directUrl)
+    if (record !== undefined) writeFileSync(path.join(dir, 'RECORD'), record)
   }
   execFileSync('sh', ['-euc', BLOCK], { env: { PATH: process.env.PATH, cia_prefix: prefix, cia_out: out, ENV_HASH: 'ab12' }, timeout: 60_000 })
   const raw = readFileSync(path.join(out, 'sbom.cdx.json'), 'utf8')
   const sbom = parseSbom(Buffer.from(raw))
   if ('invalid' in sbom) throw new Error(`the SBOM is invalid: ${sbom.invalid}`)
-  return { sbom, raw, explicit: readFileSync(path.join(out, 'explicit.txt'), 'utf8'), pip: readFileSync(path.join(out, 'requirements.lock.txt'), 'utf8') }
+  return {
+    sbom,
+    raw,
+    explicit: readFileSync(path.join(out, 'explicit.txt'), 'utf8'),
+    pip: readFileSync(path.join(out, 'requirements.lock.txt'), 'utf8'),
+    sizes: parseSizeManifestDocument(readFileSync(path.join(out, 'sizes.json'), 'utf8')),
+  }
 }
 
 /** A record as micromamba writes it (4-space indent, sorted keys, nested values). */
@@ -184,5 +194,72 @@ describe('the template SBOM and lock', () => {
       ),
       { numRuns: 15 },
     )
+  })
+
+  it('writes the size manifest: the conda records and, under pip, the pip distributions with the bytes their RECORD lists', () => {
+    const owned = record({
+      ...numpy,
+      files: ['lib/python3.12/site-packages/numpy-1.26.4.dist-info/METADATA'],
+      paths_data: { paths: [{ _path: 'x', size_in_bytes: 1234 }] },
+    })
+    const o = generate(
+      { 'numpy-1.26.4-py312h_0.json': owned },
+      {
+        'numpy-1.26.4.dist-info': { metadata: 'Name: numpy\nVersion: 1.26.4\n', record: 'numpy/__init__.py,sha256=x,10\n' },
+        'requests-2.32.3.dist-info': {
+          metadata: 'Name: requests\nVersion: 2.32.3\n',
+          // pip's RECORD: CSV, a quoted path with a comma, RECORD itself and compiled files without a size, CRLF
+          record:
+            'requests/__init__.py,sha256=abc,100\r\n"requests/a,b.py",sha256=def,20\r\nrequests-2.32.3.dist-info/RECORD,,\r\nrequests/__pycache__/x.pyc,,\r\n',
+        },
+        'nosizes-1.0.dist-info': { metadata: 'Name: nosizes\nVersion: 1.0\n', record: 'a.py,,\n' },
+        'norecord-1.0.dist-info': { metadata: 'Name: norecord\nVersion: 1.0\n' },
+      },
+    )
+    expect(o.sizes?.packages).toEqual([{ name: 'numpy', version: '1.26.4', build: 'py312h_0', size: 1234 }])
+    expect(o.sizes?.pip).toEqual([
+      { name: 'norecord', version: '1.0' },
+      { name: 'nosizes', version: '1.0' },
+      { name: 'requests', version: '2.32.3', size: 120 },
+    ])
+  })
+
+  it.each<[string, { metadata: string; record?: string }, { name: string; version: string; size?: number } | undefined, string | undefined]>([
+    ['a METADATA without Version', { metadata: 'Name: noversion\n' }, undefined, 'a pip distribution without a usable Name and Version'],
+    ['a METADATA without Name', { metadata: 'Version: 1\n' }, undefined, 'a pip distribution without a usable Name and Version'],
+    [
+      'a name with / and ? (JSON-escaped in the manifest, purl-encoded in the SBOM)',
+      { metadata: 'Name: ev/il?x "q"\nVersion: 1.0\n' },
+      { name: 'ev/il?x "q"', version: '1.0' },
+      undefined,
+    ],
+    [
+      'a RECORD size no file has (beyond 15 digits): not counted',
+      { metadata: 'Name: big\nVersion: 1\n', record: `a,,${'9'.repeat(40)}\nb,,7\n` },
+      { name: 'big', version: '1', size: 7 },
+      undefined,
+    ],
+    ['a RECORD that is not CSV', { metadata: 'Name: junk\nVersion: 1\n', record: '\u0000\u0001garbage' }, { name: 'junk', version: '1' }, undefined],
+  ])('a hostile pip distribution (%s) never breaks the SBOM or the size manifest', (_what, dist, want, note) => {
+    const o = generate({}, { 'good-1.0.dist-info': { metadata: 'Name: good\nVersion: 1.0\n', record: 'g.py,,3\n' }, 'zz.dist-info': dist })
+    expect(o.sizes?.pip).toEqual([{ name: 'good', version: '1.0', size: 3 }, ...(want ? [want] : [])])
+    expect(o.sbom.components.map((c) => c.name)).toEqual(['good', ...(want ? [want.name] : [])])
+    if (note) expect(o.sbom.leftOut).toEqual([expect.stringMatching(new RegExp(`zz\\.dist-info/METADATA: ${note}`))])
+    else expect(o.sbom.leftOut).toEqual([])
+  })
+
+  it('a dist-info directory whose name does not parse is read by its METADATA (the name and version pip wrote there)', () => {
+    const o = generate({}, { 'not a dist name!.dist-info': { metadata: 'Name: real\nVersion: 2.0\n', record: 'r.py,,9\n' } })
+    expect(o.sizes?.pip).toEqual([{ name: 'real', version: '2.0', size: 9 }])
+    expect(o.sbom.components.map((c) => c.purl)).toEqual(['pkg:pypi/real@2.0'])
+  })
+
+  it('a conda-meta file name JSON would need escaped is left out of the size manifest, which stays readable', () => {
+    const o = generate({ 'numpy-1.26.4-py312h_0.json': record(numpy), 'ev"il\\x-1.0-0.json': record({ ...numpy, name: 'ev"il\\x', version: '1.0' }) })
+    expect(o.sizes?.packages.map((p) => p.name)).toEqual(['numpy'])
+  })
+
+  it('an empty prefix gives an empty size manifest that lists no pip distribution', () => {
+    expect(generate({}).sizes).toEqual({ packages: [], pip: [] })
   })
 })

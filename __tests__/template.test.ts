@@ -49,7 +49,8 @@ describe('templates/base.Dockerfile', () => {
     expect(args(layers[layers.length - 1]!)).toBe('/layers/manifest/ /')
     // staged from the files the solve stage wrote to /tmp/sizes, sizes.json among them
     expect(TEXT).toContain(`for f in /tmp/sizes/*; do cp "$f" "$m${path.posix.dirname(manifestPath!)}/"`)
-    expect(TEXT).toContain(`} > /tmp/sizes/${path.posix.basename(manifestPath!)}\n`)
+    expect(TEXT).toContain(`: "\${cia_prefix:=/opt/conda}" "\${cia_out:=/tmp/sizes}"\n`)
+    expect(TEXT).toContain(`} > "$cia_out/${path.posix.basename(manifestPath!)}"\n`)
     expect(runtime.find((i) => keyword(i) === 'USER') && args(runtime.find((i) => keyword(i) === 'USER')!)).toBe('${IMAGE_USER}')
     expect(TEXT).toMatch(/^ARG IMAGE_USER=57439:57439$/m)
   })

@@ -77,5 +77,10 @@ export async function appPhase(
   const ref = formatReference(final.name, final.tag, final.digest)
   const pushed = plan.push.enabled ? [...(base.build ? [plan.base.tagRef] : []), ...(plan.app ? plan.job.appTags : [])] : []
   publishOutputs(ports.results, finalOutputs({ ref, digest: final.digest, cache: cacheTotals(builds), metadata, pushed }))
-  return { builds, base: { ref: base.ref, digest: base.digest, ...(base.size ? { size: base.size } : {}) }, final: { ...final, ref }, pushed }
+  return {
+    builds,
+    base: { ref: base.ref, digest: base.digest, ...(base.size ? { size: base.size } : {}), ...(base.sbom ? { sbom: base.sbom } : {}) },
+    final: { ...final, ref },
+    pushed,
+  }
 }

@@ -17,7 +17,7 @@ import type { PhaseTimer } from './timing.js'
 import { sbomPhase } from './sbom.js'
 import { BASE_BUILD_PHASE } from './report-data.js'
 import { bundledBuild, type BundledBuild } from '../template/bundled.js'
-import type { ImageSize } from '../report/model.js'
+import type { ImageSize, SbomAttached } from '../report/model.js'
 import { hash12 } from '../image/dated-tags.js'
 import { recordedBuildMs } from '../image/build-seconds.js'
 import { tolerate } from './timing.js'
@@ -30,6 +30,8 @@ export interface BaseResult {
   readonly digest?: string
   /** A pushed base's size, read from the registry with its digest. */
   readonly size?: ImageSize
+  /** The SBOM this run attached to the base it built. */
+  readonly sbom?: SbomAttached
 }
 
 /**
@@ -136,6 +138,6 @@ export async function basePhase(
   const ref = plan.pins.baseByDigest ? formatReference(repo, plan.base.tag, digest) : plan.base.tagRef
   publishOutputs(ports.results, baseOutputs(ref, reusesBase(plan)))
   // The SBOM as a referrer of the pushed base (or the one a reused base has): `sbom`, `lock`.
-  await sbomPhase(s, { digest, built: build !== undefined }, ports)
-  return { build, metadata, ref, digest, ...(size ? { size } : {}) }
+  const { attached } = await sbomPhase(s, { digest, built: build !== undefined }, ports)
+  return { build, metadata, ref, digest, ...(size ? { size } : {}), ...(attached ? { sbom: attached } : {}) }
 }

@@ -109,6 +109,8 @@ function baseReport(r: RunRecord): ReportData['base'] {
     compareTo: measured?.base?.compareTo,
     ...(measured?.changedBytes?.base ? { changedBytes: measured.changedBytes.base } : {}),
     ...(outcome === 'reused' && measured?.reusedBuildMs !== undefined ? { savedMs: measured.reusedBuildMs } : {}),
+    // Only what this run attached to the base it built and pushed: never for a reuse, never without the push.
+    ...(outcome === 'built' && r.built?.base.sbom && r.pushed.includes(plan.base.tagRef) ? { sbom: r.built.base.sbom } : {}),
   }
 }
 

@@ -38,14 +38,10 @@ async function prune(s: RunState, mode: 'dry-run' | 'true', ports: Pick<Ports, '
           packageName: repo.repository.split('/').slice(1).join('/'),
         })
       : distributionBackend(registry, repo)
-  // A deleted base's referrers (its SBOMs) go right after it: by the referrers API or the tag schema's index.
+  // A deleted base's referrers (its SBOMs, and what refers to those: a signature of an SBOM) go
+  // right after it, by the referrers API or the tag schema's index, each after its subject.
   const referrers = stores.referrers
-  const lister = referrers
-    ? async (subject: string) => {
-        const found = await referrers.list(repo, subject)
-        return [...found.referrers.map((r) => r.digest), ...(found.tagIndex ? [found.tagIndex] : [])]
-      }
-    : undefined
+  const lister = referrers ? (subject: string) => referrers.tree(repo, subject) : undefined
   const report = await applyRetention(planRetention(infos, policy), backend, mode, log, lister)
   if (report.error) log.warning(`Retention: ${report.error}`)
   return report

@@ -9,6 +9,7 @@ import type { Ports } from '../ports/index.js'
 import type { RunState } from '../run/state.js'
 import { SBOM_FILE, SBOM_MEDIA_TYPE } from '../sbom/files.js'
 import type { PlatformSbom } from '../sbom/image-sbom.js'
+import type { SbomAttached } from '../report/model.js'
 import { publishOutputs, sbomOutputs } from '../run/outputs.js'
 import { tolerate } from './timing.js'
 
@@ -17,6 +18,8 @@ export interface SbomResult {
   readonly sbom?: string
   /** Path of the lock in the base image (the `lock` output). */
   readonly lock?: string
+  /** A base this run built: the SBOM it attached (absent when none was attached, and for a reused base). */
+  readonly attached?: SbomAttached
 }
 
 /** Left-out records named in one warning, at most this many. */
@@ -69,6 +72,7 @@ export async function sbomPhase(
   const valid = sboms.filter((p) => 'parsed' in p.sbom)
   const referrers = stores.referrers
   const artifacts: string[] = []
+  let first: PlatformSbom | undefined
   if (base.built) {
     const warning = leftOutWarning(valid, plan.base.tagRef)
     if (warning) log.warning(warning)
@@ -81,6 +85,7 @@ export async function sbomPhase(
         `Attached the SBOM of ${p.platform} to ${formatName(name)}@${p.subject.digest} as ${attached.digest} (${attached.via === 'api' ? 'referrers API' : 'referrers tag schema'})`,
       )
       artifacts.push(attached.digest)
+      first ??= p
     }
   } else {
     for (const p of valid) {
@@ -93,5 +98,16 @@ export async function sbomPhase(
   const sbom = artifacts[0] ? `${formatName(name)}@${artifacts[0]}` : undefined
   const lock = sboms.find((p) => p.lock)?.lock
   publishOutputs(ports.results, sbomOutputs({ sbom, lock }))
-  return { ...(sbom ? { sbom } : {}), ...(lock ? { lock } : {}) }
+  const components = first && 'parsed' in first.sbom ? first.sbom.parsed.components : undefined
+  const attached: SbomAttached | undefined =
+    sbom && components
+      ? {
+          ref: sbom,
+          platforms: artifacts.length,
+          conda: components.filter((c) => c.kind === 'conda').length,
+          pip: components.filter((c) => c.kind === 'pypi').length,
+          ...(lock ? { lock } : {}),
+        }
+      : undefined
+  return { ...(sbom ? { sbom } : {}), ...(lock ? { lock } : {}), ...(attached ? { attached } : {}) }
 }

@@ -151,19 +151,84 @@ export async function attachArtifact(
   return { digest, via: 'tag' }
 }
 
+/** How deep referrers of referrers are followed (the base → its SBOM → a signature of the SBOM → …)… */
+export const MAX_REFERRER_DEPTH = 4
+/** …and how many are listed below one subject at most. */
+export const MAX_REFERRER_TREE = 1000
+
+/** One manifest of a referrer tree: an artifact that refers to `subject`, or (`index`) the tag schema's index of `subject`'s referrers. */
+export interface ReferrerEntry {
+  readonly digest: string
+  readonly subject: string
+  /** 1: refers to the root subject; 2: to one of those; … */
+  readonly depth: number
+  readonly index?: true
+}
+
+export interface ReferrerTree {
+  /** Breadth first: every entry's subject is the root or an entry before it. */
+  readonly entries: readonly ReferrerEntry[]
+  /** Set when the bounds cut the tree: what was not listed. */
+  readonly bounded?: string
+}
+
 /**
- * Deletes every referrer of `subject` and, with the tag schema, its index (and with it the
- * referrers tag). Returns the digests deleted. Called only once the subject itself is
- * deleted: a referrer is never deleted alone.
+ * Every referrer of `subject` and, recursively, every referrer of those (a signature of an
+ * SBOM), with the tag schema's index of each, breadth first: an entry's subject always comes
+ * before it, so deleting in this order deletes no referrer before its subject. Each digest
+ * once (a cycle ends); at most `maxDepth` levels and `maxEntries` entries, `bounded` saying
+ * what was left unlisted.
+ */
+export async function referrerTree(
+  list: (subject: string) => Promise<Referrers>,
+  subject: string,
+  bounds: { readonly maxDepth?: number; readonly maxEntries?: number } = {},
+): Promise<ReferrerTree> {
+  const maxDepth = bounds.maxDepth ?? MAX_REFERRER_DEPTH
+  const maxEntries = bounds.maxEntries ?? MAX_REFERRER_TREE
+  const seen = new Set([subject])
+  const entries: ReferrerEntry[] = []
+  let level = [subject]
+  for (let depth = 1; level.length > 0; depth++) {
+    const next: string[] = []
+    for (const s of level) {
+      const listed = await list(s)
+      const unseen = [...listed.referrers.map((r) => r.digest), ...(listed.tagIndex ? [listed.tagIndex] : [])].filter((d) => !seen.has(d))
+      if (unseen.length === 0) continue
+      if (depth > maxDepth) return { entries, bounded: `referrers more than ${maxDepth} levels below ${subject} (of ${s}) were not listed` }
+      const more: { digest: string; index?: true }[] = [
+        ...listed.referrers.map((r) => ({ digest: r.digest })),
+        ...(listed.tagIndex ? [{ digest: listed.tagIndex, index: true as const }] : []),
+      ]
+      for (const r of more) {
+        if (seen.has(r.digest)) continue
+        if (entries.length >= maxEntries) return { entries, bounded: `more than ${maxEntries} referrers below ${subject}: the rest were not listed` }
+        seen.add(r.digest)
+        entries.push({ ...r, subject: s, depth })
+        if (!r.index) next.push(r.digest)
+      }
+    }
+    level = next
+  }
+  return { entries }
+}
+
+/**
+ * Deletes every referrer of `subject`, the referrers of those (recursively, see
+ * referrerTree) and, with the tag schema, each index (and with it its referrers tag), in
+ * the tree's order; an entry whose subject was not deleted stays. Returns the digests
+ * deleted. Called only once the subject itself is deleted: a referrer is never deleted alone.
  */
 export async function deleteReferrers(client: ReferrerClient, name: ImageName, subject: string): Promise<string[]> {
-  const listed = await listReferrers(client, name, subject)
+  const tree = await referrerTree((s) => listReferrers(client, name, s), subject)
+  const gone = new Set([subject])
   const deleted: string[] = []
-  for (const r of listed.referrers) {
-    const outcome = await client.deleteManifest(name, r.digest)
-    if (outcome === 'unsupported') throw new RegistryError('http', name.registry, `${name.registry} does not allow deleting the referrer ${r.digest}`, 405)
-    if (outcome === 'deleted') deleted.push(r.digest)
+  for (const e of tree.entries) {
+    if (!gone.has(e.subject)) continue
+    const outcome = await client.deleteManifest(name, e.digest)
+    if (outcome === 'unsupported') throw new RegistryError('http', name.registry, `${name.registry} does not allow deleting the referrer ${e.digest}`, 405)
+    if (outcome === 'deleted') deleted.push(e.digest)
+    gone.add(e.digest)
   }
-  if (listed.tagIndex && (await client.deleteManifest(name, listed.tagIndex)) === 'deleted') deleted.push(listed.tagIndex)
   return deleted
 }

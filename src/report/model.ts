@@ -118,6 +118,19 @@ export interface PackageSize {
   readonly size: number
 }
 
+/** The SBOM a run attached to the base it built and pushed (src/phases/sbom.ts): what the report says was attached. */
+export interface SbomAttached {
+  /** `<repository>@sha256:…` of the SBOM artifact of the first platform (the `sbom` output). */
+  readonly ref: string
+  /** How many platform manifests got their SBOM attached. */
+  readonly platforms: number
+  /** Components of that SBOM: conda packages and pip distributions. */
+  readonly conda: number
+  readonly pip: number
+  /** The lock's path in the base image (the `lock` output), when the image has one. */
+  readonly lock?: string
+}
+
 /** What makes the base big: its conda packages by installed size (from its size manifest). */
 export interface PackagesReport {
   /** The largest packages, largest first. */
@@ -128,8 +141,10 @@ export interface PackagesReport {
   /** Against the previous base, when a new base was built and the previous one has a manifest. */
   readonly changes?: {
     readonly previousTag: string
-    /** Every package that differs, each once, the largest installed-size change first (src/sizes/changes.ts). */
+    /** Every package that differs, each once, the largest installed-size change first (src/sizes/changes.ts); pip's among them when compared. */
     readonly list: readonly PackageChange[]
+    /** Both manifests list their pip distributions, so pip changes are in `list` (absent: pip was not compared). */
+    readonly pipCompared?: boolean
   }
 }
 
@@ -220,6 +235,8 @@ export interface ReportData {
     readonly compareTo?: ImageSize
     /** A new base next to an application image: what a node that has the previous base pulls. */
     readonly changedBytes?: ChangedBytes
+    /** The SBOM this run attached to the base it built and pushed (absent: none was attached — a reuse says nothing). */
+    readonly sbom?: SbomAttached
     /** A reused base whose label records its build time: how long it took when it was built (the time this run did not spend), in milliseconds. */
     readonly savedMs?: number
   }

@@ -1,7 +1,8 @@
 // The report's list of package changes against the previous base (src/sizes/changes.ts):
 // every conda package whose version or build changed, added or removed, with its installed
-// size change. The job summary shows them all up to a bound; the PR comment shows the first
-// few and folds the rest. Pure.
+// size change — and every pip distribution's, marked "(pip)", when both bases list them.
+// The job summary shows them all up to a bound; the PR comment shows the first few and folds
+// the rest. Pure.
 
 import { changeTotals, type PackageChange, type PackageChangeKind } from '../sizes/changes.js'
 import { thousands } from '../text/strings.js'
@@ -25,14 +26,15 @@ function versionCell(p: PackageChange['before'], withBuild: boolean): string {
 }
 
 function changeCell(c: PackageChange): string {
+  if (c.delta === undefined) return c.kind === 'added' ? 'not known (new)' : c.kind === 'removed' ? 'not known (gone)' : 'not known'
   if (c.kind === 'added') return `+${formatBytes(c.delta)} (new)`
   if (c.kind === 'removed') return `${MINUS}${formatBytes(-c.delta)} (gone)`
-  return formatDelta(c.after!.size, c.before!.size)
+  return formatDelta(c.after!.size!, c.before!.size!)
 }
 
 function row(c: PackageChange, maxStr: number): string[] {
   const sameVersion = c.before !== undefined && c.after !== undefined && c.before.version === c.after.version
-  return [code(c.name, maxStr), versionCell(c.before, sameVersion), versionCell(c.after, sameVersion), changeCell(c)]
+  return [`${code(c.name, maxStr)}${c.pip ? ' (pip)' : ''}`, versionCell(c.before, sameVersion), versionCell(c.after, sameVersion), changeCell(c)]
 }
 
 function changeTable(list: readonly PackageChange[], maxStr: number): string {
@@ -48,7 +50,10 @@ export function changeHeadline(list: readonly PackageChange[]): string {
   const t = changeTotals(list)
   const kinds = KIND_WORDS.filter(([k]) => t[k] > 0).map(([k, w]) => `${thousands(t[k])} ${w}`)
   const delta = t.delta === 0 ? 'no change in installed size' : `installed size ${t.delta > 0 ? '+' : MINUS}${formatBytes(Math.abs(t.delta))}`
-  return `**${thousands(list.length)} ${list.length === 1 ? 'package' : 'packages'} changed** — ${kinds.join(', ')}; ${delta}`
+  const pip = t.pip === 0 ? '' : ` (${thousands(t.pip)} of them pip)`
+  const unsized =
+    t.unsized === 0 ? '' : ` (${thousands(t.unsized)} pip ${t.unsized === 1 ? 'change' : 'changes'} of unknown size not counted: no sizes in RECORD)`
+  return `**${thousands(list.length)} ${list.length === 1 ? 'package' : 'packages'} changed** — ${kinds.join(', ')}${pip}; ${delta}${unsized}`
 }
 
 /**
@@ -58,10 +63,13 @@ export function changeHeadline(list: readonly PackageChange[]): string {
 export function packageChangesText(
   previousTag: string,
   list: readonly PackageChange[],
-  opts: { forComment: boolean; maxRows: number; maxStr: number },
+  opts: { forComment: boolean; maxRows: number; maxStr: number; pipCompared?: boolean },
 ): string {
   const against = code(previousTag, opts.maxStr, false)
-  if (list.length === 0) return `No conda package changed against ${against}: same versions, builds and installed sizes.`
+  if (list.length === 0)
+    return opts.pipCompared
+      ? `No conda or pip package changed against ${against}: same versions, builds and installed sizes.`
+      : `No conda package changed against ${against}: same versions, builds and installed sizes.`
   const shown = list.slice(0, Math.max(1, opts.maxRows))
   const rest = list.length > shown.length ? `… and ${thousands(list.length - shown.length)} more package changes.` : undefined
   const out = [`Against ${against}: ${changeHeadline(list)}.`]

@@ -15,7 +15,8 @@ const CHANGES_CAP = 500
 export function packagesSection(p: PackagesReport | undefined, forComment: boolean, maxStr: number, maxChanges = CHANGES_CAP): string | undefined {
   if (!p || p.count === 0) return undefined
   const lines = [`#### What makes the base big`, `${plural(p.count, 'conda package')}, ${formatBytes(p.total)} installed.`]
-  if (p.changes) lines.push(packageChangesText(p.changes.previousTag, p.changes.list, { forComment, maxRows: maxChanges, maxStr }))
+  if (p.changes)
+    lines.push(packageChangesText(p.changes.previousTag, p.changes.list, { forComment, maxRows: maxChanges, maxStr, pipCompared: p.changes.pipCompared }))
   const rows = p.largest
     .slice(0, LIST_CAP)
     .map((q, i) => [

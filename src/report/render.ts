@@ -126,7 +126,7 @@ function render(d: ReportData, forComment: boolean, caps: Caps): string {
   else parts.push(headline(d, caps))
   if (plan) parts.push('> **Plan only** (`mode: plan`): nothing was built, pushed or deleted.')
   // A run that failed before the environment was hashed has nothing else to show.
-  if (d.envHash) parts.push(mainTable(d, caps))
+  if (d.envHash) parts.push(mainTable(d, caps, forComment))
   const smoke = smokeSection(d.smokeTests, caps.str)
   if (smoke) parts.push(smoke)
   const platforms = platformTable(d, caps)
@@ -268,7 +268,19 @@ export function shortDigests(s: string): string {
   return s.replace(/\bsha256:([0-9a-f]{12})[0-9a-f]{52}\b/g, 'sha256:$1…')
 }
 
-function baseRows(d: ReportData, b: Base, caps: Caps): string[][] {
+/**
+ * The SBOM this run attached to the base it built: the artifact by digest (in full in the
+ * summary, where someone copies it; short in the comment), its components, where the lock is.
+ */
+function sbomText(s: NonNullable<Base['sbom']>, caps: Caps, forComment: boolean): string {
+  const counts = `${thousands(s.conda)} conda and ${thousands(s.pip)} pip ${s.conda + s.pip === 1 ? 'component' : 'components'}`
+  const lock = s.lock ? `; lock ${code(s.lock, caps.str)} in the base image` : ''
+  if (forComment) return `📄 attached ${code(shortDigests(s.ref), caps.str)} — ${counts}${lock}`
+  const each = s.platforms > 1 ? ` (one per platform manifest, ${s.platforms} attached; this is the first platform's)` : ''
+  return `📄 CycloneDX, attached to the base as an OCI referrer: ${code(s.ref, caps.str + 80)}${each} — ${counts}${lock}`
+}
+
+function baseRows(d: ReportData, b: Base, caps: Caps, forComment: boolean): string[][] {
   const rows: string[][] = []
   rows.push(['Base tag', `${code(b.tag, caps.str)} · ${tagState(b)}`])
   rows.push(['Base', `${OUTCOME_ICON[b.outcome]} ${decisionWords(d, b)}`])
@@ -276,6 +288,7 @@ function baseRows(d: ReportData, b: Base, caps: Caps): string[][] {
   if (b.ref && !b.outcome.startsWith('would') && !shownAsImage) rows.push(['Base image', code(shortDigests(b.ref), caps.str)])
   if (b.size) rows.push(['Base size', sizeText(b.size, b.compareTo, caps)])
   if (b.changedBytes) rows.push(['Base new layers', changedBytesText(b.changedBytes, shortDigests, caps.str)])
+  if (b.sbom && b.outcome === 'built') rows.push(['SBOM', sbomText(b.sbom, caps, forComment)])
   if (b.outcome === 'reused' && b.savedMs !== undefined) rows.push(['Reuse saved', savedText(b)])
   return rows
 }
@@ -304,12 +317,12 @@ function tagState(b: Base): string {
   }
 }
 
-function mainTable(d: ReportData, caps: Caps): string {
+function mainTable(d: ReportData, caps: Caps, forComment: boolean): string {
   const plan = d.mode === 'plan'
   const rows: string[][] = []
   const source = d.pixi ? `pixi environment ${code(d.pixi.environment, caps.str)} of ${code(d.pixi.lock, caps.str)}` : code(d.environmentFile, caps.str)
   rows.push(['Environment', `${code(d.envHash.slice(0, 12), 12)} from ${source}`])
-  if (d.base) rows.push(...baseRows(d, d.base, caps))
+  if (d.base) rows.push(...baseRows(d, d.base, caps, forComment))
   if (d.final) {
     const f = d.final
     const digest = f.digest && !f.ref.includes(f.digest) ? ` · digest ${code(shortDigests(f.digest), 80)}` : ''

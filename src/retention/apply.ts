@@ -34,18 +34,27 @@ function describe(e: RetentionEntry): string {
   return `${tagsOf(e).join(', ')} (${e.digest ?? 'unknown digest'}${age})`
 }
 
-/**
- * The referrers of a manifest to delete with it (the artifacts, then the referrers tag
- * schema's index when there is one), by digest; [] when it has none.
- */
-export type ReferrerLister = (subject: string) => Promise<readonly string[]>
+/** One manifest to delete with a deleted subject: an artifact referring to `subject`, or (`index`) the referrers tag's index of `subject`. */
+export interface ReferrerToDelete {
+  readonly digest: string
+  readonly subject: string
+  readonly index?: boolean
+}
 
 /**
- * `referrers`: lists what refers to a deleted digest (and its platform manifests, the entry's
- * `subjects`); those are deleted right after it through the same backend — never before,
- * never alone.
+ * The referrers of a manifest to delete with it — its artifacts, the referrers of those
+ * (a signature attached to an SBOM), recursively, and each referrers tag schema's index —
+ * ordered so that every entry's subject is the manifest or an entry before it (see
+ * referrerTree in src/registry/referrers.ts); `bounded` when the listing was cut short.
  */
-/** The referrers of a deleted entry's subjects, deleted through the backend; a failure is a problem of the report, not a stop. */
+export type ReferrerLister = (subject: string) => Promise<{ readonly entries: readonly ReferrerToDelete[]; readonly bounded?: string }>
+
+/**
+ * The referrers of a deleted entry's subjects (the entry's digest and its platform
+ * manifests, `subjects`), deleted right after it through the same backend, each logged —
+ * never before their subject, never alone: an entry whose subject was not deleted (a failed
+ * delete) stays. A failure is a problem of the report, not a stop.
+ */
 async function deleteReferrersOf(
   e: RetentionDeleteEntry,
   backend: RetentionBackend,
@@ -56,10 +65,27 @@ async function deleteReferrersOf(
   if (!referrers) return
   for (const subject of e.subjects ?? []) {
     try {
-      const digests = await referrers(subject)
-      let n = 0
-      for (const d of digests) if ((await backend.deleteDigest(d)) === 'deleted') n++
-      if (n > 0) log.info?.(`deleted ${n} referrer manifest(s) of ${subject} (SBOMs and their referrers index)`)
+      const listed = await referrers(subject)
+      if (listed.bounded) problems.push(listed.bounded)
+      const gone = new Set([subject])
+      for (const r of listed.entries) {
+        const what = r.index ? `the referrers index ${r.digest} of ${r.subject}` : `the referrer ${r.digest} of ${r.subject}`
+        if (!gone.has(r.subject)) {
+          log.info?.(`kept ${what}: its subject was not deleted`)
+          continue
+        }
+        let outcome: DeleteOutcome
+        try {
+          outcome = await backend.deleteDigest(r.digest)
+        } catch (err) {
+          problems.push(`could not delete ${what}: ${errorMessage(err)}`)
+          continue
+        }
+        if (outcome === 'deleted' || outcome === 'not-found') gone.add(r.digest)
+        if (outcome === 'deleted') log.info?.(`deleted ${what}`)
+        else if (outcome === 'not-found') log.info?.(`already gone: ${what}`)
+        else problems.push(`could not delete ${what}: ${backend.explain?.(outcome) ?? outcome}`)
+      }
     } catch (err) {
       problems.push(`could not delete the referrers of ${subject}: ${errorMessage(err)}`)
     }

@@ -8,7 +8,7 @@ import type { LookupResult, RunPlan } from './run-plan.js'
 import type { Stores } from '../ports/index.js'
 import type { ImageName } from '../image/reference.js'
 import type { SmokeResult } from './smoke-plan.js'
-import type { BuildReport, ChangedBytes, EnvChange, ImageSize, LayersReport, PackagesReport, RetentionReport } from '../report/model.js'
+import type { BuildReport, ChangedBytes, EnvChange, ImageSize, LayersReport, PackagesReport, RetentionReport, SbomAttached } from '../report/model.js'
 
 /** Everything known once the plan is made (the input of every later phase). */
 export interface RunState {
@@ -42,7 +42,7 @@ export type Cleanup = (f: () => void | Promise<void>) => void
 /** What the builds produced (or, when the base is reused and there is no app, what was found). */
 export interface Built {
   readonly builds: readonly BuildReport[]
-  readonly base: { readonly ref?: string; readonly digest?: string; readonly size?: ImageSize }
+  readonly base: { readonly ref?: string; readonly digest?: string; readonly size?: ImageSize; readonly sbom?: SbomAttached }
   readonly final: {
     readonly name: ImageName
     readonly tag: string

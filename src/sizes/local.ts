@@ -8,7 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { Labels } from '../vocabulary/constants.js'
 import type { ProcessPort } from '../runner/process.js'
-import { MAX_MANIFEST_FILE_BYTES, parseSizeManifest, tarMemberName } from './manifest.js'
+import { MAX_MANIFEST_FILE_BYTES, parseSizeManifestDocument, tarMemberName } from './manifest.js'
 import type { SizeManifestRead } from './read.js'
 
 const DOCKER_TIMEOUT_MS = 60_000
@@ -34,8 +34,8 @@ export async function readLocalSizeManifest(ref: string, proc: ProcessPort): Pro
     const cp = await docker(['cp', `${id}:${label}`, dir])
     if (cp.code !== 0) return { missing: `the image does not hold ${label}` }
     const file = await readBounded(path.join(dir, path.posix.basename(label)), MAX_MANIFEST_FILE_BYTES)
-    const packages = file && parseSizeManifest(file.toString('utf8'))
-    return packages ? { packages } : { missing: `${label} is not a size manifest` }
+    const manifest = file ? parseSizeManifestDocument(file.toString('utf8')) : undefined
+    return manifest ?? { missing: `${label} is not a size manifest` }
   } finally {
     await docker(['rm', '-f', id]).catch(() => undefined)
     await rm(dir, { recursive: true, force: true })

@@ -4,7 +4,7 @@
 import { formatReference, type ImageName } from '../image/reference.js'
 import type { RegistryClient } from '../registry/index.js'
 import type { PackagesReport } from '../report/model.js'
-import { everyPackageChange, packagesByName } from './changes.js'
+import { byChangeSize, everyPackageChange, everyPipChange, packagesByName } from './changes.js'
 import { largestPackages } from './manifest.js'
 import type { ProcessPort } from '../runner/process.js'
 import { readLocalSizeManifest } from './local.js'
@@ -60,7 +60,15 @@ export async function packagesReport(input: PackagesInput): Promise<PackagesRepo
     return undefined
   }
   if (prev && 'missing' in prev) input.log.debug(`No size manifest in the previous base ${input.previousTag} (${prev.missing})`)
-  const changes = prev && 'packages' in prev ? { previousTag: input.previousTag!, list: everyPackageChange(prev.packages, cur.packages) } : undefined
+  let changes: PackagesReport['changes']
+  if (prev && 'packages' in prev) {
+    // pip changes only when both manifests list pip distributions: a base without the list says nothing about pip.
+    const pip = everyPipChange(prev.pip, cur.pip)
+    if (!pip && (prev.pip || cur.pip))
+      input.log.debug(`pip changes not reported: ${prev.pip ? 'the new base' : `the previous base ${input.previousTag}`} lists no pip distributions`)
+    const list = everyPackageChange(prev.packages, cur.packages)
+    changes = { previousTag: input.previousTag!, list: pip ? [...list, ...pip].sort(byChangeSize) : list, pipCompared: pip !== undefined }
+  }
   // One record per name, as the changes count them: the count and total agree with them.
   const packages = [...packagesByName(cur.packages).values()]
   return {

@@ -4,7 +4,7 @@
 
 import { Labels } from '../vocabulary/constants.js'
 import { layerTar, type LayerTar } from './layer-tar.js'
-import { MAX_MANIFEST_FILE_BYTES, MAX_MANIFEST_LAYER_BYTES, parseSizeManifest, tarMemberName, type PackageSize } from './manifest.js'
+import { MAX_MANIFEST_FILE_BYTES, MAX_MANIFEST_LAYER_BYTES, parseSizeManifestDocument, tarMemberName, type SizeManifest } from './manifest.js'
 
 export const CONFIG_MAX_BYTES = 16 * 1024 * 1024
 
@@ -23,7 +23,7 @@ export interface ManifestPort {
 }
 
 /** `unreadable`: there may be a manifest, but this runner cannot read it (a zstd layer on a Node without zstd). */
-export type SizeManifestRead = { readonly packages: PackageSize[] } | { readonly missing: string; readonly unreadable?: true }
+export type SizeManifestRead = SizeManifest | { readonly missing: string; readonly unreadable?: true }
 
 function platformOf(d: Descriptor): string {
   const p = d.platform
@@ -97,6 +97,6 @@ export async function readSizeManifest(port: ManifestPort, ref: string, platform
   if ('missing' in layer) return layer
   const file = await tarFile(layer.tar, path.member, MAX_MANIFEST_FILE_BYTES).catch(() => undefined)
   if (!file) return { missing: `its last layer does not hold ${path.label}` }
-  const packages = parseSizeManifest(file.toString('utf8'))
-  return packages ? { packages } : { missing: `${path.label} is not a size manifest` }
+  const manifest = parseSizeManifestDocument(file.toString('utf8'))
+  return manifest ?? { missing: `${path.label} is not a size manifest` }
 }

@@ -9,7 +9,7 @@ import type { Logger } from '../registry/transport.js'
 import type { ImageSize } from '../report/model.js'
 import type { ManifestDeleter, TagSource } from '../retention/index.js'
 import { localReader, registryManifestPort, registryReader, type ManifestReader } from '../sizes/index.js'
-import { attachArtifact, deleteReferrers, listReferrers, type Attached, type Referrers } from '../registry/referrers.js'
+import { attachArtifact, deleteReferrers, listReferrers, referrerTree, type Attached, type Referrers, type ReferrerTree } from '../registry/referrers.js'
 import { readImageSboms, type PlatformSbom } from '../sbom/image-sbom.js'
 import type { ManifestSource } from '../sizes/platform-layers.js'
 import { execProcess, type ProcessPort } from '../runner/process.js'
@@ -29,6 +29,8 @@ export type RegistryAccess = TagSource & ManifestDeleter & MergeRegistry & PushP
 /** OCI 1.1 referrers of a repository's manifests (src/registry/referrers.ts): API or tag schema. */
 export interface ReferrerAccess {
   list(name: ImageName, subject: string): Promise<Referrers>
+  /** Every referrer of `subject`, of those, … (bounded), each after its subject (referrerTree). */
+  tree(name: ImageName, subject: string): Promise<ReferrerTree>
   attach(
     name: ImageName,
     subject: PlatformSbom['subject'],
@@ -133,6 +135,7 @@ export function openStores(o: StoreOptions, proc?: ProcessPort, log?: Logger): S
     sboms: (name, ref) => readImageSboms(registryManifestPort(client, name), ref),
     referrers: {
       list: (name, subject) => listReferrers(client, name, subject),
+      tree: (name, subject) => referrerTree((s) => listReferrers(client, name, s), subject),
       attach: (name, subject, artifact) => attachArtifact(client, name, subject, artifact),
       deleteAll: (name, subject) => deleteReferrers(client, name, subject),
     },

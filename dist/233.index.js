@@ -7846,8 +7846,11 @@ function layersWithHistory(layers, history) {
 //
 // The contract (also for custom base Dockerfiles): the image carries the label
 // `io.github.conda-image-action.size-manifest` naming an absolute path, and its LAST layer
-// holds that file: JSON `{"version": 1, "packages": [{"name", "version", "build"?, "size"}]}`
-// with `size` the installed bytes of the package.
+// holds that file: JSON `{"version": 1, "packages": [{"name", "version", "build"?, "size"}],
+// "pip"?: [{"name", "version", "size"?}]}` with `size` the installed bytes of the package;
+// `pip` lists the pip-installed distributions (name and version from their METADATA, size the
+// bytes their RECORD lists). A manifest without `pip` (a base built before it was written, a
+// custom base that leaves it out) says nothing about pip: its pip changes are not reported.
 
 /** The compressed last layer is read only when it is at most this big… */
 const MAX_MANIFEST_LAYER_BYTES = 1024 * 1024;
@@ -7859,6 +7862,25 @@ const MAX_PACKAGES = 20_000;
 const SHORT = /^[^\u0000-\u001f]{1,200}$/;
 /** Records of a size manifest; undefined when the text is not one (never throws). */
 function parseSizeManifest(text) {
+    return parseSizeManifestDocument(text)?.packages;
+}
+/** The pip list of a manifest: undefined when it has none (not an array); bad records are skipped, a bad size dropped. */
+function pipList(list) {
+    if (!Array.isArray(list))
+        return undefined;
+    const out = [];
+    for (const p of list.slice(0, MAX_PACKAGES)) {
+        if (!p || typeof p !== 'object')
+            continue;
+        const { name, version, size } = p;
+        if (typeof name !== 'string' || !SHORT.test(name) || typeof version !== 'string' || !SHORT.test(version))
+            continue;
+        out.push({ name, version, ...(plausibleSize(size) ? { size } : {}) });
+    }
+    return out;
+}
+/** The conda packages and pip distributions of a size manifest; undefined when the text is not one (never throws). */
+function parseSizeManifestDocument(text) {
     let doc;
     try {
         doc = JSON.parse(text);
@@ -7885,8 +7907,11 @@ function parseSizeManifest(text) {
         out.push({ name, version, build: typeof build === 'string' && SHORT.test(build) ? build : undefined, size });
         total += size;
     }
+    const pip = pipList(doc.pip);
     // Installed sizes that add up to more than any image holds: not a size manifest.
-    return total <= MAX_IMAGE_BYTES ? out : undefined;
+    if (total + (pip ?? []).reduce((n, p) => n + (p.size ?? 0), 0) > MAX_IMAGE_BYTES)
+        return undefined;
+    return pip ? { packages: out, pip } : { packages: out };
 }
 /** The `n` largest packages by installed size (ties by name). */
 function largestPackages(pkgs, n = 10) {
@@ -8020,8 +8045,8 @@ async function readSizeManifest(port, ref, platform) {
     const file = await tarFile(layer.tar, path.member, MAX_MANIFEST_FILE_BYTES).catch(() => undefined);
     if (!file)
         return { missing: `its last layer does not hold ${path.label}` };
-    const packages = parseSizeManifest(file.toString('utf8'));
-    return packages ? { packages } : { missing: `${path.label} is not a size manifest` };
+    const manifest = parseSizeManifestDocument(file.toString('utf8'));
+    return manifest ?? { missing: `${path.label} is not a size manifest` };
 }
 
 ;// CONCATENATED MODULE: ./src/sizes/changes.ts
@@ -8030,8 +8055,10 @@ async function readSizeManifest(port, ref, platform) {
 // build, whose installed size changed — once, with its installed-size change. A patch
 // release of the same size is a change like any other. Pure.
 //
-// The size manifest carries conda packages only (conda-meta records); pip-installed
-// distributions are not in it, so they are not compared here.
+// The pip-installed distributions are compared the same way (everyPipChange), by their
+// normalised name (PEP 503), when both manifests list them: a manifest without a pip list
+// says nothing about pip, so nothing is said. A distribution's size is the bytes its RECORD
+// lists, where it lists them; a change whose size is not known on both sides has no delta.
 
 /** One record per name: the last one wins (a manifest lists each conda package once; a second record replaces the first). */
 function packagesByName(pkgs) {
@@ -8047,33 +8074,77 @@ function changes_kindOf(before, after) {
         return 'removed';
     if (before.version !== after.version || (before.build ?? '') !== (after.build ?? ''))
         return 'updated';
-    return before.size !== after.size ? 'resized' : undefined;
+    // An unknown size is not a change of size.
+    return before.size !== undefined && after.size !== undefined && before.size !== after.size ? 'resized' : undefined;
+}
+function deltaOf(before, after) {
+    if ((before && before.size === undefined) || (after && after.size === undefined))
+        return undefined;
+    return (after?.size ?? 0) - (before?.size ?? 0);
+}
+/** The order of a change list: the largest installed-size change first (an unknown one counts as none), then by name, conda before pip. */
+function byChangeSize(x, y) {
+    return Math.abs(y.delta ?? 0) - Math.abs(x.delta ?? 0) || compareText(x.name, y.name) || (x.pip ? 1 : 0) - (y.pip ? 1 : 0);
+}
+function changesOf(prev, cur, pip) {
+    const out = [];
+    for (const key of new Set([...prev.keys(), ...cur.keys()])) {
+        const b = prev.get(key);
+        const a = cur.get(key);
+        const kind = changes_kindOf(b, a);
+        if (!kind)
+            continue;
+        const delta = deltaOf(b, a);
+        out.push({
+            name: (a ?? b).name,
+            kind,
+            ...(pip ? { pip: true } : {}),
+            ...(b ? { before: b } : {}),
+            ...(a ? { after: a } : {}),
+            ...(delta === undefined ? {} : { delta }),
+        });
+    }
+    return out;
 }
 /**
  * Every package that differs between `before` and `after`, each name once; the largest
  * installed-size change first (by magnitude), then by name. Unchanged packages are left out.
  */
 function everyPackageChange(before, after) {
-    const prev = packagesByName(before);
-    const cur = packagesByName(after);
-    const names = new Set([...prev.keys(), ...cur.keys()]);
-    const out = [];
-    for (const name of names) {
-        const b = prev.get(name);
-        const a = cur.get(name);
-        const kind = changes_kindOf(b, a);
-        if (!kind)
-            continue;
-        out.push({ name, kind, ...(b ? { before: b } : {}), ...(a ? { after: a } : {}), delta: (a?.size ?? 0) - (b?.size ?? 0) });
-    }
-    return out.sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta) || compareText(x.name, y.name));
+    return changesOf(packagesByName(before), packagesByName(after), false).sort(byChangeSize);
 }
-/** How many changes of each kind, and their installed-size change in total. */
+/** A pip distribution's name as pip compares names (PEP 503): lower case, runs of `-`, `_`, `.` one `-`. */
+function normalizePipName(name) {
+    return name.replace(/[-_.]+/g, '-').toLowerCase();
+}
+/** One record per normalised name: the last one wins. */
+function pipByName(dists) {
+    const m = new Map();
+    for (const d of dists)
+        m.set(normalizePipName(d.name), d);
+    return m;
+}
+/**
+ * Every pip distribution that differs between `before` and `after` (version changed, added,
+ * removed, or the same version with another known size), each normalised name once, in the
+ * order of everyPackageChange. Undefined when either base has no pip list: nothing is known.
+ */
+function everyPipChange(before, after) {
+    if (!before || !after)
+        return undefined;
+    return changesOf(pipByName(before), pipByName(after), true).sort(byChangeSize);
+}
+/** How many changes of each kind, their installed-size change in total (of those whose size is known), how many are pip's and how many have no known size. */
 function changeTotals(changes) {
-    const t = { added: 0, removed: 0, updated: 0, resized: 0, delta: 0 };
+    const t = { added: 0, removed: 0, updated: 0, resized: 0, delta: 0, pip: 0, unsized: 0 };
     for (const c of changes) {
         t[c.kind]++;
-        t.delta += c.delta;
+        if (c.pip)
+            t.pip++;
+        if (c.delta === undefined)
+            t.unsized++;
+        else
+            t.delta += c.delta;
     }
     return t;
 }
@@ -8115,8 +8186,8 @@ async function readLocalSizeManifest(ref, proc) {
         if (cp.code !== 0)
             return { missing: `the image does not hold ${label}` };
         const file = await local_readBounded(external_node_path_default().join(dir, external_node_path_default().posix.basename(label)), MAX_MANIFEST_FILE_BYTES);
-        const packages = file && parseSizeManifest(file.toString('utf8'));
-        return packages ? { packages } : { missing: `${label} is not a size manifest` };
+        const manifest = file ? parseSizeManifestDocument(file.toString('utf8')) : undefined;
+        return manifest ?? { missing: `${label} is not a size manifest` };
     }
     finally {
         await docker(['rm', '-f', id]).catch(() => undefined);
@@ -8185,7 +8256,15 @@ async function packagesReport(input) {
     }
     if (prev && 'missing' in prev)
         input.log.debug(`No size manifest in the previous base ${input.previousTag} (${prev.missing})`);
-    const changes = prev && 'packages' in prev ? { previousTag: input.previousTag, list: everyPackageChange(prev.packages, cur.packages) } : undefined;
+    let changes;
+    if (prev && 'packages' in prev) {
+        // pip changes only when both manifests list pip distributions: a base without the list says nothing about pip.
+        const pip = everyPipChange(prev.pip, cur.pip);
+        if (!pip && (prev.pip || cur.pip))
+            input.log.debug(`pip changes not reported: ${prev.pip ? 'the new base' : `the previous base ${input.previousTag}`} lists no pip distributions`);
+        const list = everyPackageChange(prev.packages, cur.packages);
+        changes = { previousTag: input.previousTag, list: pip ? [...list, ...pip].sort(byChangeSize) : list, pipCompared: pip !== undefined };
+    }
     // One record per name, as the changes count them: the count and total agree with them.
     const packages = [...packagesByName(cur.packages).values()];
     return {
@@ -8914,7 +8993,12 @@ async function appPhase(s, tc, base, workDir, timer, ports, reads, trial) {
     const ref = (0,reference/* formatReference */.FH)(final.name, final.tag, final.digest);
     const pushed = plan.push.enabled ? [...(base.build ? [plan.base.tagRef] : []), ...(plan.app ? plan.job.appTags : [])] : [];
     publishOutputs(ports.results, finalOutputs({ ref, digest: final.digest, cache: cacheTotals(builds), metadata, pushed }));
-    return { builds, base: { ref: base.ref, digest: base.digest, ...(base.size ? { size: base.size } : {}) }, final: { ...final, ref }, pushed };
+    return {
+        builds,
+        base: { ref: base.ref, digest: base.digest, ...(base.size ? { size: base.size } : {}), ...(base.sbom ? { sbom: base.sbom } : {}) },
+        final: { ...final, ref },
+        pushed,
+    };
 }
 
 // EXTERNAL MODULE: ./src/sbom/files.ts
@@ -8974,6 +9058,7 @@ async function sbomPhase(s, base, ports) {
     const valid = sboms.filter((p) => 'parsed' in p.sbom);
     const referrers = stores.referrers;
     const artifacts = [];
+    let first;
     if (base.built) {
         const warning = leftOutWarning(valid, plan.base.tagRef);
         if (warning)
@@ -8984,6 +9069,7 @@ async function sbomPhase(s, base, ports) {
                 continue;
             log.info(`Attached the SBOM of ${p.platform} to ${(0,reference/* formatName */.nD)(name)}@${p.subject.digest} as ${attached.digest} (${attached.via === 'api' ? 'referrers API' : 'referrers tag schema'})`);
             artifacts.push(attached.digest);
+            first ??= p;
         }
     }
     else {
@@ -8999,7 +9085,17 @@ async function sbomPhase(s, base, ports) {
     const sbom = artifacts[0] ? `${(0,reference/* formatName */.nD)(name)}@${artifacts[0]}` : undefined;
     const lock = sboms.find((p) => p.lock)?.lock;
     publishOutputs(ports.results, sbomOutputs({ sbom, lock }));
-    return { ...(sbom ? { sbom } : {}), ...(lock ? { lock } : {}) };
+    const components = first && 'parsed' in first.sbom ? first.sbom.parsed.components : undefined;
+    const attached = sbom && components
+        ? {
+            ref: sbom,
+            platforms: artifacts.length,
+            conda: components.filter((c) => c.kind === 'conda').length,
+            pip: components.filter((c) => c.kind === 'pypi').length,
+            ...(lock ? { lock } : {}),
+        }
+        : undefined;
+    return { ...(sbom ? { sbom } : {}), ...(lock ? { lock } : {}), ...(attached ? { attached } : {}) };
 }
 
 ;// CONCATENATED MODULE: ./src/phases/report-data.ts
@@ -9084,6 +9180,8 @@ function baseReport(r) {
         compareTo: measured?.base?.compareTo,
         ...(measured?.changedBytes?.base ? { changedBytes: measured.changedBytes.base } : {}),
         ...(outcome === 'reused' && measured?.reusedBuildMs !== undefined ? { savedMs: measured.reusedBuildMs } : {}),
+        // Only what this run attached to the base it built and pushed: never for a reuse, never without the push.
+        ...(outcome === 'built' && r.built?.base.sbom && r.pushed.includes(plan.base.tagRef) ? { sbom: r.built.base.sbom } : {}),
     };
 }
 function refreshReport(noCache, build) {
@@ -9412,8 +9510,8 @@ async function basePhase(s, tc, workDir, timer, ports, reads, tested = {}) {
     const ref = plan.pins.baseByDigest ? (0,reference/* formatReference */.FH)(repo, plan.base.tag, digest) : plan.base.tagRef;
     publishOutputs(ports.results, baseOutputs(ref, reusesBase(plan)));
     // The SBOM as a referrer of the pushed base (or the one a reused base has): `sbom`, `lock`.
-    await sbomPhase(s, { digest, built: build !== undefined }, ports);
-    return { build, metadata, ref, digest, ...(size ? { size } : {}) };
+    const { attached } = await sbomPhase(s, { digest, built: build !== undefined }, ports);
+    return { build, metadata, ref, digest, ...(size ? { size } : {}), ...(attached ? { sbom: attached } : {}) };
 }
 
 // EXTERNAL MODULE: ./src/compression/index.ts
@@ -11585,8 +11683,9 @@ function changedBytesText(c, shortRef, maxRef) {
 ;// CONCATENATED MODULE: ./src/report/package-changes.ts
 // The report's list of package changes against the previous base (src/sizes/changes.ts):
 // every conda package whose version or build changed, added or removed, with its installed
-// size change. The job summary shows them all up to a bound; the PR comment shows the first
-// few and folds the rest. Pure.
+// size change — and every pip distribution's, marked "(pip)", when both bases list them.
+// The job summary shows them all up to a bound; the PR comment shows the first few and folds
+// the rest. Pure.
 
 
 
@@ -11606,6 +11705,8 @@ function versionCell(p, withBuild) {
     return withBuild && p.build ? `${markdown_text(p.version, 40)} ${code(p.build, 60)}` : markdown_text(p.version, 40);
 }
 function changeCell(c) {
+    if (c.delta === undefined)
+        return c.kind === 'added' ? 'not known (new)' : c.kind === 'removed' ? 'not known (gone)' : 'not known';
     if (c.kind === 'added')
         return `+${format_formatBytes(c.delta)} (new)`;
     if (c.kind === 'removed')
@@ -11614,7 +11715,7 @@ function changeCell(c) {
 }
 function row(c, maxStr) {
     const sameVersion = c.before !== undefined && c.after !== undefined && c.before.version === c.after.version;
-    return [code(c.name, maxStr), versionCell(c.before, sameVersion), versionCell(c.after, sameVersion), changeCell(c)];
+    return [`${code(c.name, maxStr)}${c.pip ? ' (pip)' : ''}`, versionCell(c.before, sameVersion), versionCell(c.after, sameVersion), changeCell(c)];
 }
 function changeTable(list, maxStr) {
     return table(['Package', 'Before', 'After', 'Installed change'], list.map((c) => row(c, maxStr)), ['l', 'l', 'l', 'r']);
@@ -11624,7 +11725,9 @@ function changeHeadline(list) {
     const t = changeTotals(list);
     const kinds = KIND_WORDS.filter(([k]) => t[k] > 0).map(([k, w]) => `${thousands(t[k])} ${w}`);
     const delta = t.delta === 0 ? 'no change in installed size' : `installed size ${t.delta > 0 ? '+' : MINUS}${format_formatBytes(Math.abs(t.delta))}`;
-    return `**${thousands(list.length)} ${list.length === 1 ? 'package' : 'packages'} changed** — ${kinds.join(', ')}; ${delta}`;
+    const pip = t.pip === 0 ? '' : ` (${thousands(t.pip)} of them pip)`;
+    const unsized = t.unsized === 0 ? '' : ` (${thousands(t.unsized)} pip ${t.unsized === 1 ? 'change' : 'changes'} of unknown size not counted: no sizes in RECORD)`;
+    return `**${thousands(list.length)} ${list.length === 1 ? 'package' : 'packages'} changed** — ${kinds.join(', ')}${pip}; ${delta}${unsized}`;
 }
 /**
  * The changes against `previousTag`. At most `maxRows` rows (then "… and N more"); in the
@@ -11633,7 +11736,9 @@ function changeHeadline(list) {
 function packageChangesText(previousTag, list, opts) {
     const against = code(previousTag, opts.maxStr, false);
     if (list.length === 0)
-        return `No conda package changed against ${against}: same versions, builds and installed sizes.`;
+        return opts.pipCompared
+            ? `No conda or pip package changed against ${against}: same versions, builds and installed sizes.`
+            : `No conda package changed against ${against}: same versions, builds and installed sizes.`;
     const shown = list.slice(0, Math.max(1, opts.maxRows));
     const rest = list.length > shown.length ? `… and ${thousands(list.length - shown.length)} more package changes.` : undefined;
     const out = [`Against ${against}: ${changeHeadline(list)}.`];
@@ -11665,7 +11770,7 @@ function packagesSection(p, forComment, maxStr, maxChanges = CHANGES_CAP) {
         return undefined;
     const lines = [`#### What makes the base big`, `${plural(p.count, 'conda package')}, ${format_formatBytes(p.total)} installed.`];
     if (p.changes)
-        lines.push(packageChangesText(p.changes.previousTag, p.changes.list, { forComment, maxRows: maxChanges, maxStr }));
+        lines.push(packageChangesText(p.changes.previousTag, p.changes.list, { forComment, maxRows: maxChanges, maxStr, pipCompared: p.changes.pipCompared }));
     const rows = p.largest
         .slice(0, LIST_CAP)
         .map((q, i) => [
@@ -11808,7 +11913,7 @@ function render(d, forComment, caps) {
         parts.push('> **Plan only** (`mode: plan`): nothing was built, pushed or deleted.');
     // A run that failed before the environment was hashed has nothing else to show.
     if (d.envHash)
-        parts.push(mainTable(d, caps));
+        parts.push(mainTable(d, caps, forComment));
     const smoke = smokeSection(d.smokeTests, caps.str);
     if (smoke)
         parts.push(smoke);
@@ -11948,7 +12053,19 @@ function failureSection(f, caps) {
 function shortDigests(s) {
     return s.replace(/\bsha256:([0-9a-f]{12})[0-9a-f]{52}\b/g, 'sha256:$1…');
 }
-function baseRows(d, b, caps) {
+/**
+ * The SBOM this run attached to the base it built: the artifact by digest (in full in the
+ * summary, where someone copies it; short in the comment), its components, where the lock is.
+ */
+function sbomText(s, caps, forComment) {
+    const counts = `${thousands(s.conda)} conda and ${thousands(s.pip)} pip ${s.conda + s.pip === 1 ? 'component' : 'components'}`;
+    const lock = s.lock ? `; lock ${code(s.lock, caps.str)} in the base image` : '';
+    if (forComment)
+        return `📄 attached ${code(shortDigests(s.ref), caps.str)} — ${counts}${lock}`;
+    const each = s.platforms > 1 ? ` (one per platform manifest, ${s.platforms} attached; this is the first platform's)` : '';
+    return `📄 CycloneDX, attached to the base as an OCI referrer: ${code(s.ref, caps.str + 80)}${each} — ${counts}${lock}`;
+}
+function baseRows(d, b, caps, forComment) {
     const rows = [];
     rows.push(['Base tag', `${code(b.tag, caps.str)} · ${tagState(b)}`]);
     rows.push(['Base', `${OUTCOME_ICON[b.outcome]} ${decisionWords(d, b)}`]);
@@ -11959,6 +12076,8 @@ function baseRows(d, b, caps) {
         rows.push(['Base size', sizeText(b.size, b.compareTo, caps)]);
     if (b.changedBytes)
         rows.push(['Base new layers', changedBytesText(b.changedBytes, shortDigests, caps.str)]);
+    if (b.sbom && b.outcome === 'built')
+        rows.push(['SBOM', sbomText(b.sbom, caps, forComment)]);
     if (b.outcome === 'reused' && b.savedMs !== undefined)
         rows.push(['Reuse saved', savedText(b)]);
     return rows;
@@ -11985,13 +12104,13 @@ function tagState(b) {
             return 'not assembled';
     }
 }
-function mainTable(d, caps) {
+function mainTable(d, caps, forComment) {
     const plan = d.mode === 'plan';
     const rows = [];
     const source = d.pixi ? `pixi environment ${code(d.pixi.environment, caps.str)} of ${code(d.pixi.lock, caps.str)}` : code(d.environmentFile, caps.str);
     rows.push(['Environment', `${code(d.envHash.slice(0, 12), 12)} from ${source}`]);
     if (d.base)
-        rows.push(...baseRows(d, d.base, caps));
+        rows.push(...baseRows(d, d.base, caps, forComment));
     if (d.final) {
         const f = d.final;
         const digest = f.digest && !f.ref.includes(f.digest) ? ` · digest ${code(shortDigests(f.digest), 80)}` : '';
@@ -13014,23 +13133,43 @@ function apply_describe(e) {
     return `${tagsOf(e).join(', ')} (${e.digest ?? 'unknown digest'}${age})`;
 }
 /**
- * `referrers`: lists what refers to a deleted digest (and its platform manifests, the entry's
- * `subjects`); those are deleted right after it through the same backend — never before,
- * never alone.
+ * The referrers of a deleted entry's subjects (the entry's digest and its platform
+ * manifests, `subjects`), deleted right after it through the same backend, each logged —
+ * never before their subject, never alone: an entry whose subject was not deleted (a failed
+ * delete) stays. A failure is a problem of the report, not a stop.
  */
-/** The referrers of a deleted entry's subjects, deleted through the backend; a failure is a problem of the report, not a stop. */
 async function deleteReferrersOf(e, backend, referrers, log, problems) {
     if (!referrers)
         return;
     for (const subject of e.subjects ?? []) {
         try {
-            const digests = await referrers(subject);
-            let n = 0;
-            for (const d of digests)
-                if ((await backend.deleteDigest(d)) === 'deleted')
-                    n++;
-            if (n > 0)
-                log.info?.(`deleted ${n} referrer manifest(s) of ${subject} (SBOMs and their referrers index)`);
+            const listed = await referrers(subject);
+            if (listed.bounded)
+                problems.push(listed.bounded);
+            const gone = new Set([subject]);
+            for (const r of listed.entries) {
+                const what = r.index ? `the referrers index ${r.digest} of ${r.subject}` : `the referrer ${r.digest} of ${r.subject}`;
+                if (!gone.has(r.subject)) {
+                    log.info?.(`kept ${what}: its subject was not deleted`);
+                    continue;
+                }
+                let outcome;
+                try {
+                    outcome = await backend.deleteDigest(r.digest);
+                }
+                catch (err) {
+                    problems.push(`could not delete ${what}: ${(0,user_error/* errorMessage */.gJ)(err)}`);
+                    continue;
+                }
+                if (outcome === 'deleted' || outcome === 'not-found')
+                    gone.add(r.digest);
+                if (outcome === 'deleted')
+                    log.info?.(`deleted ${what}`);
+                else if (outcome === 'not-found')
+                    log.info?.(`already gone: ${what}`);
+                else
+                    problems.push(`could not delete ${what}: ${backend.explain?.(outcome) ?? outcome}`);
+            }
         }
         catch (err) {
             problems.push(`could not delete the referrers of ${subject}: ${(0,user_error/* errorMessage */.gJ)(err)}`);
@@ -13483,14 +13622,10 @@ async function prune(s, mode, ports) {
             packageName: repo.repository.split('/').slice(1).join('/'),
         })
         : distributionBackend(registry, repo);
-    // A deleted base's referrers (its SBOMs) go right after it: by the referrers API or the tag schema's index.
+    // A deleted base's referrers (its SBOMs, and what refers to those: a signature of an SBOM) go
+    // right after it, by the referrers API or the tag schema's index, each after its subject.
     const referrers = stores.referrers;
-    const lister = referrers
-        ? async (subject) => {
-            const found = await referrers.list(repo, subject);
-            return [...found.referrers.map((r) => r.digest), ...(found.tagIndex ? [found.tagIndex] : [])];
-        }
-        : undefined;
+    const lister = referrers ? (subject) => referrers.tree(repo, subject) : undefined;
     const report = await applyRetention(planRetention(infos, policy), backend, mode, log, lister);
     if (report.error)
         log.warning(`Retention: ${report.error}`);
@@ -13788,23 +13923,71 @@ async function attachArtifact(client, name, subject, artifact, annotations = {})
         await client.deleteManifest(name, listed.tagIndex).catch(() => undefined);
     return { digest, via: 'tag' };
 }
+/** How deep referrers of referrers are followed (the base → its SBOM → a signature of the SBOM → …)… */
+const MAX_REFERRER_DEPTH = 4;
+/** …and how many are listed below one subject at most. */
+const MAX_REFERRER_TREE = 1000;
 /**
- * Deletes every referrer of `subject` and, with the tag schema, its index (and with it the
- * referrers tag). Returns the digests deleted. Called only once the subject itself is
- * deleted: a referrer is never deleted alone.
+ * Every referrer of `subject` and, recursively, every referrer of those (a signature of an
+ * SBOM), with the tag schema's index of each, breadth first: an entry's subject always comes
+ * before it, so deleting in this order deletes no referrer before its subject. Each digest
+ * once (a cycle ends); at most `maxDepth` levels and `maxEntries` entries, `bounded` saying
+ * what was left unlisted.
+ */
+async function referrerTree(list, subject, bounds = {}) {
+    const maxDepth = bounds.maxDepth ?? MAX_REFERRER_DEPTH;
+    const maxEntries = bounds.maxEntries ?? MAX_REFERRER_TREE;
+    const seen = new Set([subject]);
+    const entries = [];
+    let level = [subject];
+    for (let depth = 1; level.length > 0; depth++) {
+        const next = [];
+        for (const s of level) {
+            const listed = await list(s);
+            const unseen = [...listed.referrers.map((r) => r.digest), ...(listed.tagIndex ? [listed.tagIndex] : [])].filter((d) => !seen.has(d));
+            if (unseen.length === 0)
+                continue;
+            if (depth > maxDepth)
+                return { entries, bounded: `referrers more than ${maxDepth} levels below ${subject} (of ${s}) were not listed` };
+            const more = [
+                ...listed.referrers.map((r) => ({ digest: r.digest })),
+                ...(listed.tagIndex ? [{ digest: listed.tagIndex, index: true }] : []),
+            ];
+            for (const r of more) {
+                if (seen.has(r.digest))
+                    continue;
+                if (entries.length >= maxEntries)
+                    return { entries, bounded: `more than ${maxEntries} referrers below ${subject}: the rest were not listed` };
+                seen.add(r.digest);
+                entries.push({ ...r, subject: s, depth });
+                if (!r.index)
+                    next.push(r.digest);
+            }
+        }
+        level = next;
+    }
+    return { entries };
+}
+/**
+ * Deletes every referrer of `subject`, the referrers of those (recursively, see
+ * referrerTree) and, with the tag schema, each index (and with it its referrers tag), in
+ * the tree's order; an entry whose subject was not deleted stays. Returns the digests
+ * deleted. Called only once the subject itself is deleted: a referrer is never deleted alone.
  */
 async function deleteReferrers(client, name, subject) {
-    const listed = await listReferrers(client, name, subject);
+    const tree = await referrerTree((s) => listReferrers(client, name, s), subject);
+    const gone = new Set([subject]);
     const deleted = [];
-    for (const r of listed.referrers) {
-        const outcome = await client.deleteManifest(name, r.digest);
+    for (const e of tree.entries) {
+        if (!gone.has(e.subject))
+            continue;
+        const outcome = await client.deleteManifest(name, e.digest);
         if (outcome === 'unsupported')
-            throw new RegistryError('http', name.registry, `${name.registry} does not allow deleting the referrer ${r.digest}`, 405);
+            throw new RegistryError('http', name.registry, `${name.registry} does not allow deleting the referrer ${e.digest}`, 405);
         if (outcome === 'deleted')
-            deleted.push(r.digest);
+            deleted.push(e.digest);
+        gone.add(e.digest);
     }
-    if (listed.tagIndex && (await client.deleteManifest(name, listed.tagIndex)) === 'deleted')
-        deleted.push(listed.tagIndex);
     return deleted;
 }
 
@@ -13961,6 +14144,7 @@ function openStores(o, proc, log) {
         sboms: (name, ref) => readImageSboms(registryManifestPort(client, name), ref),
         referrers: {
             list: (name, subject) => listReferrers(client, name, subject),
+            tree: (name, subject) => referrerTree((s) => listReferrers(client, name, s), subject),
             attach: (name, subject, artifact) => attachArtifact(client, name, subject, artifact),
             deleteAll: (name, subject) => deleteReferrers(client, name, subject),
         },

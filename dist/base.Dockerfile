@@ -103,25 +103,7 @@ unset conda_image_action_f
 exec "\$@"
 SCRIPT
 chmod 0755 "$d/entrypoint"
-# Size manifest: one record per conda package, installed bytes summed from its conda-meta
-# record (paths_data), or the record's `size` when it has no paths_data.
-{
-  printf '{"version":1,"prefix":"/opt/conda","packages":['
-  sep=
-  for f in /opt/conda/conda-meta/*.json; do
-    [ -e "$f" ] || continue
-    nvb=$(basename "$f" .json)
-    build=${nvb##*-}; nv=${nvb%-*}; version=${nv##*-}; name=${nv%-*}
-    installed=$(grep -o '"size_in_bytes": *[0-9]*' "$f" | awk -F: '{ s += $2 } END { printf "%d", s }')
-    if [ "$installed" = 0 ]; then
-      installed=$(grep -o '"size": *[0-9]*' "$f" | head -n 1 | awk -F: '{ printf "%d", $2 }')
-    fi
-    printf '%s{"name":"%s","version":"%s","build":"%s","size":%s}' "$sep" "$name" "$version" "$build" "${installed:-0}"
-    sep=,
-  done
-  printf ']}\n'
-} > /tmp/sizes/sizes.json
-# >>> SBOM and lock: sbom.cdx.json, explicit.txt, requirements.lock.txt >>>
+# >>> SBOM and lock: sbom.cdx.json, explicit.txt, requirements.lock.txt; the size manifest sizes.json >>>
 # Written here, where the records are (the image has no Node): one component per conda-meta
 # record (purl pkg:conda/…, hashes, licence) and per pip-installed *.dist-info (pkg:pypi/…);
 # the @EXPLICIT lock of the conda part; the pinned pip part. Deterministic (no timestamp, no
@@ -138,8 +120,10 @@ for m in "$cia_prefix"/lib/python*/site-packages/*.dist-info/METADATA; do
   grep -Fxq "$rel" /tmp/cia-owned.txt && continue
   d=$(dirname "$m")
   h=$(cat "$d/direct_url.json" 2>/dev/null | grep -o 'sha256[=": ]*[0-9a-f]*' | head -n 1 | sed 's/^sha256[=": ]*//') || true
-  awk -v h="$h" -v f="$rel" 'BEGIN { FS = ": " } /^\r?$/ { exit } /^Name: / && n == "" { n = substr($0, 7) } /^Version: / && v == "" { v = substr($0, 10) }
-    END { gsub(/[\t\r]/, " ", n); gsub(/[\t\r]/, " ", v); gsub(/[\t\r]/, " ", f); printf "%s\t%s\t%s\t%s\n", n, v, h, f }' "$m" >> /tmp/cia-pip.tsv
+  # Its size: the bytes RECORD lists (pip lists no size for what it compiles later, *.pyc); none without a RECORD.
+  s=$(LC_ALL=C awk -F, '{ sub(/\r$/, "") } NF > 1 && $NF ~ /^[0-9]+$/ && length($NF) <= 15 { s += $NF; n++ } END { if (n) printf "%.0f", s }' "$d/RECORD" 2>/dev/null) || s=
+  awk -v h="$h" -v s="$s" -v f="$rel" 'BEGIN { FS = ": " } /^\r?$/ { exit } /^Name: / && n == "" { n = substr($0, 7) } /^Version: / && v == "" { v = substr($0, 10) }
+    END { gsub(/[\t\r]/, " ", n); gsub(/[\t\r]/, " ", v); gsub(/[\t\r]/, " ", f); printf "%s\t%s\t%s\t%s\t%s\n", n, v, h, s, f }' "$m" >> /tmp/cia-pip.tsv
 done
 set -- "$cia_prefix"/conda-meta/*.json
 [ -e "$1" ] || set --
@@ -211,18 +195,43 @@ END {
   if (prev != "") record(prev)
   req = ""
   while ((getline l < pipfile) > 0) {
-    n = l; sub(/\t.*/, "", n); r = substr(l, length(n) + 2); v = r; sub(/\t.*/, "", v); r = substr(r, length(v) + 2); h = r; sub(/\t.*/, "", h); f = substr(r, length(h) + 2)
+    n = l; sub(/\t.*/, "", n); r = substr(l, length(n) + 2); v = r; sub(/\t.*/, "", v); r = substr(r, length(v) + 2); h = r; sub(/\t.*/, "", h); r = substr(r, length(h) + 2); s = r; sub(/\t.*/, "", s); f = substr(r, length(s) + 2)
     if (n == "" || v == "" || length(n) > 256 || length(v) > 256) { note(f, "a pip distribution without a usable Name and Version"); continue }
     pn = tolower(n); gsub(/_/, "-", pn)
     if (!component("pkg:pypi/" encname(pn) "@" encversion(v), n, v, ishex(h, 64) ? ",\"hashes\":[{\"alg\":\"SHA-256\",\"content\":\"" h "\"}]" : "")) continue
     req = req n "==" v (ishex(h, 64) ? " --hash=sha256:" h : "") "\n"
+    pip = pip (pip == "" ? "" : ",") "{\"name\":\"" jesc(n) "\",\"version\":\"" jesc(v) "\"" (s ~ /^[0-9]+$/ ? ",\"size\":" s : "") "}"
   }
   meta = "\"metadata\":{\"tools\":{\"components\":[{\"type\":\"application\",\"name\":\"conda-image-action base template\"}]},\"component\":{\"type\":\"container\",\"bom-ref\":\"conda-image-action-base\",\"name\":\"conda-image-action-base\"" (envhash ~ /^[0-9a-f]+$/ ? ",\"version\":\"" envhash "\"" : "") "}" (notes == "" ? "" : ",\"properties\":[" notes "]") "}"
   printf "{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.6\",\"version\":1,\n  %s,\n  \"components\":[%s%s%s]}\n", meta, comps == "" ? "" : "\n    ", comps, comps == "" ? "" : "\n  " > (out "/sbom.cdx.json")
   printf "# The conda part of this environment: micromamba create -n NAME -f explicit.txt\n# platform: %s\n@EXPLICIT\n%s", platform == "" ? "noarch" : platform, lock > (out "/explicit.txt")
   printf "# The pip part of this environment, pinned. --hash only where pip recorded the archive hash\n# (direct_url.json): an installed distribution keeps no hash of its wheel otherwise.\n%s", req > (out "/requirements.lock.txt")
+  printf "[%s]", pip > "/tmp/cia-pip.json"
 }' "$@" < /dev/null
-rm -f /tmp/cia-pip.tsv /tmp/cia-owned.txt
+# Size manifest: one record per conda package, installed bytes summed from its conda-meta
+# record (paths_data), or the record's `size` when it has no paths_data; and under "pip" the
+# pip-installed distributions of the SBOM (name and version from METADATA, size from RECORD).
+{
+  printf '{"version":1,"prefix":"%s","packages":[' "$cia_prefix"
+  sep=
+  for f in "$cia_prefix"/conda-meta/*.json; do
+    [ -e "$f" ] || continue
+    nvb=$(basename "$f" .json)
+    # A file name JSON would need escaped is no name-version-build conda writes: left out, the manifest stays JSON.
+    case "$nvb" in *[\"\\]*) continue ;; esac
+    build=${nvb##*-}; nv=${nvb%-*}; version=${nv##*-}; name=${nv%-*}
+    installed=$(grep -o '"size_in_bytes": *[0-9]*' "$f" | awk -F: '{ s += $2 } END { printf "%d", s }')
+    if [ "$installed" = 0 ]; then
+      installed=$(grep -o '"size": *[0-9]*' "$f" | head -n 1 | awk -F: '{ printf "%d", $2 }')
+    fi
+    printf '%s{"name":"%s","version":"%s","build":"%s","size":%s}' "$sep" "$name" "$version" "$build" "${installed:-0}"
+    sep=,
+  done
+  printf '],"pip":'
+  cat /tmp/cia-pip.json
+  printf '}\n'
+} > "$cia_out/sizes.json"
+rm -f /tmp/cia-pip.tsv /tmp/cia-owned.txt /tmp/cia-pip.json
 # <<< SBOM and lock <<<
 EOF
 

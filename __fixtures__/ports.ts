@@ -10,6 +10,7 @@ import type { BuilderInfo, BuildOutcome, BuildSpec } from '../src/buildx/index.j
 import type { InputName, OutputName } from '../src/vocabulary/constants.js'
 import { logSink, type Annotator, type Where } from '../src/runner/log.js'
 import type { Ports, ProcessPort, RegistryAccess, Store, Stores } from '../src/ports/index.js'
+import { inputFiles } from '../src/ports/input-files.js'
 import { formatName, parseReference, type ImageName } from '../src/image/reference.js'
 import type { RetentionBackend } from '../src/retention/index.js'
 import type { ReachFailure } from '../src/registry/index.js'
@@ -308,6 +309,8 @@ export function fakePorts(o: FakePortsOptions): FakeRun {
       },
     },
     input: (name) => o.inputs[name] ?? '',
+    // The real files of the test's workspace, read as the action reads them.
+    inputFiles,
     stores: (s): Stores => (s.local ? { store: engine, engine } : { store: registry, engine, registry }),
     tempDir: () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'fake-run-'))

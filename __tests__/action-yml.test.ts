@@ -14,6 +14,7 @@ import type { RunContext } from '../src/context/run-context.js'
 import { getOptions, type Options } from '../src/run/options.js'
 import { inputSpecs } from '../src/run/input-table.js'
 import { inputsBlock, withInputs } from '../scripts/action-inputs.js'
+import { inputFiles } from '../__fixtures__/input-files.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
@@ -143,8 +144,8 @@ describe('action.yml defaults are what the code does when an input is not set', 
   afterAll(() => rmSync(ws, { recursive: true, force: true }))
 
   it('the defaults of action.yml and the fallbacks of getOptions give the same options', () => {
-    const declared = getOptions(ctx(), withDefaults)
-    const fallback = getOptions(ctx(), onlyImage)
+    const declared = getOptions(ctx(), withDefaults, inputFiles)
+    const fallback = getOptions(ctx(), onlyImage, inputFiles)
     expect(declared).toEqual(fallback)
   })
 
@@ -178,7 +179,7 @@ describe('action.yml defaults are what the code does when an input is not set', 
   })
 
   test.each(Object.keys(computed))('computed default of %s', (name) => {
-    computed[name as InputName]!(getOptions(ctx(), onlyImage))
+    computed[name as InputName]!(getOptions(ctx(), onlyImage, inputFiles))
   })
 
   it('documents the same literal defaults as docs/DESIGN.md §2', () => {

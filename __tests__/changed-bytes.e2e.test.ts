@@ -5,13 +5,13 @@
 // registry's manifests, independently of the action — and that is about the bumped package's
 // layer: it plus the small unowned-files and size-manifest layers, nothing of the others.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
+import { writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { runAction, succeeded } from '../__fixtures__/action-runner.js'
-import { pushStandin, type Standin } from '../__fixtures__/standin.js'
-import { BUSYBOX, REGISTRY, epochOf, getManifest, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
+import { pushStandin } from '../__fixtures__/standin.js'
+import { BUSYBOX, epochOf, getManifest } from '../__fixtures__/stack.js'
+import { e2eSuite } from '../__fixtures__/e2e-suite.js'
 
 const MiB = 1024 * 1024
 const ENV = (big: string) =>
@@ -37,26 +37,13 @@ async function layersOf(repo: string, ref: string): Promise<Layer[]> {
 }
 
 describe('changed-bytes after a one-package bump (bundled template, package layers)', () => {
-  const repo = uniqueRepo('changedbytes')
-  const image = `${REGISTRY}/${repo}`
-  let standin: Standin | undefined
-  let ws: string
-
-  beforeAll(async () => {
-    await requireStack()
-    standin = pushStandin('changedbytes-standin')
-    ws = mkdtempSync(path.join(os.tmpdir(), 'ws-changedbytes-'))
-  })
-  afterAll(async () => {
-    await removeRepo(repo)
-    if (standin) await removeRepo(standin.repo)
-    if (ws) rmSync(ws, { recursive: true, force: true })
-  })
+  const suite = e2eSuite('changedbytes', { standin: pushStandin })
+  const { repo, image } = suite
 
   const run = (big: string, day: string) => {
-    writeFileSync(path.join(ws, 'environment.yml'), ENV(big))
-    const inputs = { image, 'base-build-args': `MICROMAMBA_IMAGE=${standin!.ref}\nRUNTIME_IMAGE=${BUSYBOX}` }
-    return runAction(inputs, { cwd: ws, env: { SOURCE_DATE_EPOCH: epochOf(day) }, timeoutMs: 400_000 })
+    writeFileSync(path.join(suite.ws, 'environment.yml'), ENV(big))
+    const inputs = { image, 'base-build-args': `MICROMAMBA_IMAGE=${suite.standin.ref}\nRUNTIME_IMAGE=${BUSYBOX}` }
+    return runAction(inputs, { cwd: suite.ws, env: { SOURCE_DATE_EPOCH: epochOf(day) }, timeoutMs: 400_000 })
   }
 
   it('equals the bytes of the layers the previous base lacks: the bumped package’s layer and the small last ones', async () => {

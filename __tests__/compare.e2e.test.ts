@@ -3,31 +3,20 @@
 // (`<image>:main`, read before it pushes); a pull request compares with main's image; a new
 // base is compared with the previous base.
 
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ROOT, runAction, succeeded } from '../__fixtures__/action-runner.js'
-import { REGISTRY, compressedSize, epochOf, listTags, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
+import { describe, expect, it } from 'vitest'
+import { runAction, succeeded } from '../__fixtures__/action-runner.js'
+import { compressedSize, epochOf, listTags } from '../__fixtures__/stack.js'
+import { e2eSuite } from '../__fixtures__/e2e-suite.js'
 
 const SHA1 = '1111111aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
 const SHA2 = '2222222bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'
 const SHA3 = '3333333ccccccccccccccccccccccccccccccccc'
 
 describe("the README snippet's comparisons", () => {
-  const repo = uniqueRepo('cmp')
-  const image = `${REGISTRY}/${repo}`
-  let ws: string
-
-  beforeAll(async () => {
-    await requireStack()
-    ws = mkdtempSync(path.join(os.tmpdir(), 'ws-cmp-'))
-    cpSync(path.join(ROOT, 'examples', 'quickstart'), ws, { recursive: true })
-  })
-  afterAll(async () => {
-    await removeRepo(repo)
-    rmSync(ws, { recursive: true, force: true })
-  })
+  const suite = e2eSuite('cmp', { quickstart: true })
+  const { repo, image } = suite
 
   const push = (sha: string) =>
     runAction(
@@ -35,7 +24,7 @@ describe("the README snippet's comparisons", () => {
       // base Dockerfile replaces the micromamba template, which cannot reach conda channels here.)
       { image, 'environment-file': 'environment.yml', dockerfile: 'Dockerfile', 'base-dockerfile': 'base.Dockerfile' },
       {
-        cwd: ws,
+        cwd: suite.ws,
         event: { name: 'push', payload: { ref: 'refs/heads/main', repository: { full_name: 'acme/model', default_branch: 'main' } } },
         env: { GITHUB_REF: 'refs/heads/main', GITHUB_SHA: sha, SOURCE_DATE_EPOCH: epochOf('2026-11-23') },
       },
@@ -48,7 +37,7 @@ describe("the README snippet's comparisons", () => {
     expect((JSON.parse(r1.outputs.metadata!) as Record<string, unknown>)['containerimage.digest']).toBe(r1.outputs.digest)
 
     // The application grows by 64 KiB of incompressible data.
-    const df = path.join(ws, 'Dockerfile')
+    const df = path.join(suite.ws, 'Dockerfile')
     writeFileSync(df, readFileSync(df, 'utf8').replace('CMD [', 'RUN dd if=/dev/urandom of=/app/more.bin bs=1024 count=64 2>/dev/null\nCMD ['))
     const r2 = succeeded(await push(SHA2))
     const before = await compressedSize(repo, 'sha-1111111')
@@ -66,7 +55,7 @@ describe("the README snippet's comparisons", () => {
       await runAction(
         { image, dockerfile: 'Dockerfile', 'base-dockerfile': 'base.Dockerfile', 'pr-comment': 'false' },
         {
-          cwd: ws,
+          cwd: suite.ws,
           event: {
             name: 'pull_request',
             payload: {
@@ -84,7 +73,7 @@ describe("the README snippet's comparisons", () => {
   })
 
   it('a new base is compared with the previous base, next to the application image', async () => {
-    const env = path.join(ws, 'environment.yml')
+    const env = path.join(suite.ws, 'environment.yml')
     writeFileSync(env, readFileSync(env, 'utf8').replace('dependencies:', 'dependencies:\n  - extra-package=1.0'))
     const r = succeeded(await push('4444444ddddddddddddddddddddddddddddddddd'))
     expect(r.outputs['base-reused']).toBe('false')

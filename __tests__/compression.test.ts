@@ -22,13 +22,14 @@ import {
 import type { InputName } from '../src/vocabulary/constants.js'
 import { UserError } from '../src/vocabulary/user-error.js'
 import { getOptions } from '../src/run/options.js'
+import { inputFiles } from '../__fixtures__/input-files.js'
 
 let ws: string
 const getter =
   (inputs: Record<string, string>) =>
   (name: InputName): string =>
     (({ ...actionDefaults(''), image: 'ghcr.io/acme/model', ...inputs }) as Record<string, string>)[name] ?? ''
-const options = (inputs: Record<string, string>) => getOptions(testContext({ workspace: ws }), getter(inputs))
+const options = (inputs: Record<string, string>) => getOptions(testContext({ workspace: ws }), getter(inputs), inputFiles)
 
 beforeAll(() => {
   ws = mkdtempSync(path.join(os.tmpdir(), 'compression-'))

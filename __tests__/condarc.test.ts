@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import { isCondarcPath, readCondarc } from '../src/secrets/condarc.js'
 import { fingerprint } from '../src/hash/index.js'
 import { diffDocuments } from '../src/hash/diff.js'
+import { condarcFile } from '../__fixtures__/input-files.js'
 
 let ws: string
 beforeAll(() => {
@@ -22,13 +23,13 @@ test('a single line without ":" is a path; anything else inline YAML', () => {
 })
 
 test('reads a file in the workspace, or inline YAML; redacts tokens and URL credentials for the hash', () => {
-  expect(readCondarc('', ws)).toBeUndefined()
-  const file = readCondarc('.condarc', ws)!
+  expect(readCondarc('', condarcFile(ws))).toBeUndefined()
+  const file = readCondarc('.condarc', condarcFile(ws))!
   expect(file.text).toContain('mirror.example')
   expect(file.hashed).toEqual({ channels: ['conda-forge'], channel_alias: 'https://mirror.example/conda' })
   const inline = readCondarc(
     'channel_alias: https://bob:pa55word@mirror.example/conda\ncustom_channels:\n  private: https://conda.example/t/tok-123456789/\nchannel_settings:\n  - channel: x\n    auth: s3cret-auth\nssl_verify: true\n',
-    ws,
+    condarcFile(ws),
   )!
   expect(inline.hashed).toEqual({
     channel_alias: 'https://bob:***@mirror.example/conda',
@@ -46,14 +47,14 @@ test.each([
   ['- a\n- b', /must be a YAML mapping/],
   ['a: [unclosed', /is not valid YAML/],
 ])('refuses %j', (value, message) => {
-  expect(() => readCondarc(value, ws)).toThrow(message)
+  expect(() => readCondarc(value, condarcFile(ws))).toThrow(message)
 })
 
 test('the hash: the condarc content counts, its tokens and the secret values do not; secret ids do', async () => {
   const env = path.join(ws, 'environment.yml')
   const base = { environmentFile: env, workspace: ws, baseDockerfile: { content: 'FROM x\n' }, buildArgs: [], platforms: ['linux/amd64'] }
   const plain = await fingerprint(base)
-  const withRc = (yaml: string) => fingerprint({ ...base, condarc: readCondarc(yaml, ws)!.hashed })
+  const withRc = (yaml: string) => fingerprint({ ...base, condarc: readCondarc(yaml, condarcFile(ws))!.hashed })
   const a = await withRc('channel_alias: https://mirror-a.example\ntoken: one-token-value\n')
   const rotated = await withRc('channel_alias: https://mirror-a.example\ntoken: another-token\n')
   const moved = await withRc('channel_alias: https://mirror-b.example\ntoken: one-token-value\n')

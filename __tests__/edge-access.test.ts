@@ -14,15 +14,18 @@ const SRC = path.resolve(import.meta.dirname, '../src')
 const THROUGH_PORTS = ['phases', 'run', 'report', 'retention', 'main.ts']
 
 const DIRECT_MODULES = /^(node:)?(fs|os)(\/.*)?$/
+/** src/fs/ (the confined readers and the input paths), by a relative path from any folder of src/. */
+const FS_LAYER = /^(\.\.?\/)+fs(\/|\.js$|$)/
+const isDirect = (spec: string): boolean => DIRECT_MODULES.test(spec) || FS_LAYER.test(spec)
 
-/** What a file reaches directly: `node:fs`/`node:os` imports, `process.env`, `process.cwd()`, `mkdtemp*`. */
+/** What a file reaches directly: `node:fs`/`node:os` imports, src/fs/ imports, `process.env`, `process.cwd()`, `mkdtemp*`. */
 export function directAccess(text: string): string[] {
   const out: string[] = []
   const visit = (n: ts.Node): void => {
     if ((ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) && n.moduleSpecifier && ts.isStringLiteral(n.moduleSpecifier)) {
-      if (DIRECT_MODULES.test(n.moduleSpecifier.text)) out.push(`import ${n.moduleSpecifier.text}`)
+      if (isDirect(n.moduleSpecifier.text)) out.push(`import ${n.moduleSpecifier.text}`)
     } else if (ts.isCallExpression(n) && n.expression.kind === ts.SyntaxKind.ImportKeyword && n.arguments[0] && ts.isStringLiteral(n.arguments[0])) {
-      if (DIRECT_MODULES.test(n.arguments[0].text)) out.push(`import ${n.arguments[0].text}`)
+      if (isDirect(n.arguments[0].text)) out.push(`import ${n.arguments[0].text}`)
     } else if (ts.isPropertyAccessExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'process' && ['env', 'cwd'].includes(n.name.text)) {
       out.push(`process.${n.name.text}`)
     } else if (ts.isElementAccessExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'process') {
@@ -51,8 +54,18 @@ describe('the phases, the run, the report and retention reach no edge directly',
   })
 })
 
+it("the run's option parsing is among the files checked", () => {
+  expect(filesUnder('run')).toContain('run/options.ts')
+  expect(filesUnder('phases')).toContain('phases/inputs.ts')
+})
+
 describe('the check can fail', () => {
   it.each([
+    ["import { readInputFile } from '../fs/input-paths.js'", ['import ../fs/input-paths.js']],
+    ["import type { ConfinedFile } from '../fs/confined.js'", ['import ../fs/confined.js']],
+    ["import { readConfinedSync } from './fs/index.js'", ['import ./fs/index.js']],
+    ["export { readFileBoundedSync } from '../../fs/confined.js'", ['import ../../fs/confined.js']],
+    ["import { x } from '../runner/fs-free.js'\nimport { y } from '../hash/fsx.js'", []],
     ["import { readFileSync } from 'node:fs'", ['import node:fs']],
     ["import { readFile } from 'fs/promises'", ['import fs/promises']],
     ["import os from 'node:os'", ['import node:os']],

@@ -4,14 +4,14 @@
 // of the application Dockerfile: a hard-coded FROM warns on its line; a missing
 // `ARG BASE_IMAGE` and an unknown `target` are clean user errors on the Dockerfile.
 
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
+import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ROOT, runAction, succeeded, visibleLog } from '../__fixtures__/action-runner.js'
+import { runAction, succeeded, visibleLog } from '../__fixtures__/action-runner.js'
 import type { GitHubApi } from '../__fixtures__/github-api.js'
 import { prFixture, type PrFixture } from '../__fixtures__/pr-fixture.js'
-import { BUSYBOX, REGISTRY, epochOf, listTags, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
+import { BUSYBOX, REGISTRY, epochOf, listTags, removeRepo, uniqueRepo } from '../__fixtures__/stack.js'
+import { e2eSuite } from '../__fixtures__/e2e-suite.js'
 
 const TOKEN = 'ghs_failureReportToken0123456789ab'
 
@@ -82,25 +82,14 @@ describe('a failing build', () => {
 })
 
 describe('application Dockerfile checks', () => {
-  const repo = uniqueRepo('appcheck')
-  const image = `${REGISTRY}/${repo}`
-  let ws: string
-
-  beforeAll(async () => {
-    await requireStack()
-    ws = mkdtempSync(path.join(os.tmpdir(), 'ws-appcheck-'))
-    cpSync(path.join(ROOT, 'examples', 'quickstart'), ws, { recursive: true })
-  })
-  afterAll(async () => {
-    await removeRepo(repo)
-    rmSync(ws, { recursive: true, force: true })
-  })
+  const suite = e2eSuite('appcheck', { quickstart: true })
+  const { repo, image } = suite
 
   const run = (dockerfile: string, extra: Record<string, string> = {}) => {
-    writeFileSync(path.join(ws, 'App.Dockerfile'), dockerfile)
+    writeFileSync(path.join(suite.ws, 'App.Dockerfile'), dockerfile)
     return runAction(
       { image, 'base-dockerfile': 'base.Dockerfile', dockerfile: 'App.Dockerfile', tags: 'sha-aaaaaaa', ...extra },
-      { cwd: ws, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-23') } },
+      { cwd: suite.ws, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-23') } },
     )
   }
 

@@ -19,6 +19,7 @@ import { githubApi } from '../src/ports/github.js'
 import { ProgramNotFound, resolveProgram } from '../src/runner/process.js'
 import { maskSecrets, registerSecret } from '../src/text/redact.js'
 import { checkoutGitDir, committerSeconds, headCommitSeconds } from '../src/context/source-date.js'
+import { inputFiles } from '../__fixtures__/input-files.js'
 
 let dir: string
 beforeAll(() => {
@@ -123,7 +124,7 @@ describe('credentials are refused when the inputs are parsed, never quoted', () 
   const parse = (inputs: Record<string, string>) => {
     const all: Record<string, string> = { ...actionDefaults(''), image: 'ghcr.io/acme/model', ...inputs }
     const get = (name: InputName) => all[name] ?? ''
-    return getOptions(testContext({ workspace: ws() }), get)
+    return getOptions(testContext({ workspace: ws() }), get, inputFiles)
   }
   const SECRET = 'S3CRETpart'
   test.each([

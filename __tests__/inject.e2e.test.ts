@@ -4,28 +4,24 @@
 // CRs, ESC and bidi characters — the bundled action's stdout, split at CR and LF as the
 // runner splits it, holds only the commands the action meant, and its outputs stand.
 
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
+import { writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ROOT, runAction, succeeded } from '../__fixtures__/action-runner.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { runAction, succeeded } from '../__fixtures__/action-runner.js'
 import { commandsStoppedAtEnd, runnerCommands } from '../__fixtures__/runner-commands.js'
-import { REGISTRY, epochOf, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
+import { epochOf } from '../__fixtures__/stack.js'
+import { e2eSuite } from '../__fixtures__/e2e-suite.js'
 
 const HOSTILE_RUN = String.raw`printf 'ok\r::set-output name=image::evil\r::warning::forged\r::stop-commands::pwned\r##[set-output name=digest;]evil\r::add-mask::ok\n'`
 const HOSTILE_ARG = 'a\r::set-output name=image::evil-arg\u001b[2J\u202ebidi'
 
 describe('workflow commands from the build', () => {
-  const repo = uniqueRepo('inject')
-  const image = `${REGISTRY}/${repo}`
-  let ws: string
+  const suite = e2eSuite('inject', { quickstart: true })
+  const { repo, image } = suite
 
-  beforeAll(async () => {
-    await requireStack()
-    ws = mkdtempSync(path.join(os.tmpdir(), 'ws-inject-'))
-    cpSync(path.join(ROOT, 'examples', 'quickstart'), ws, { recursive: true })
+  beforeAll(() => {
     writeFileSync(
-      path.join(ws, 'Dockerfile'),
+      path.join(suite.ws, 'Dockerfile'),
       [
         'ARG BASE_IMAGE',
         'FROM ${BASE_IMAGE}',
@@ -39,16 +35,12 @@ describe('workflow commands from the build', () => {
       ].join('\n'),
     )
   })
-  afterAll(async () => {
-    await removeRepo(repo)
-    rmSync(ws, { recursive: true, force: true })
-  })
 
   it('only the commands the action issued reach the runner, and the outputs stand', async () => {
     const r = succeeded(
       await runAction(
         { image, 'base-dockerfile': 'base.Dockerfile', dockerfile: 'Dockerfile', 'build-args': `EVIL=${HOSTILE_ARG}` },
-        { cwd: ws, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-23') } },
+        { cwd: suite.ws, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-23') } },
       ),
     )
     const commands = runnerCommands(r.stdout)

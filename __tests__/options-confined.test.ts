@@ -12,12 +12,13 @@ import { testContext } from '../__fixtures__/context.js'
 import type { InputName } from '../src/vocabulary/constants.js'
 import { UserError } from '../src/vocabulary/user-error.js'
 import { getOptions } from '../src/run/options.js'
+import { inputFiles } from '../__fixtures__/input-files.js'
 
 let top: string
 let ws: string
 const getter = (inputs: Record<string, string>) => (name: InputName) =>
   (({ ...actionDefaults(''), image: 'ghcr.io/acme/model', ...inputs }) as Record<string, string>)[name] ?? ''
-const run = (inputs: Record<string, string>) => getOptions(testContext({ workspace: ws }), getter(inputs))
+const run = (inputs: Record<string, string>) => getOptions(testContext({ workspace: ws }), getter(inputs), inputFiles)
 
 beforeAll(() => {
   top = mkdtempSync(path.join(os.tmpdir(), 'opts-confined-'))

@@ -10,6 +10,8 @@ import { UserError } from '../src/vocabulary/user-error.js'
 import { getOptions, parseDuration, parseList, parseTags } from '../src/run/options.js'
 import { inputSpecs } from '../src/run/input-table.js'
 import { parseImageName } from '../src/image/reference.js'
+import { inputFiles } from '../__fixtures__/input-files.js'
+import type { InputFilesPort } from '../src/ports/input-files.js'
 
 let ws: string
 const ctx = (): RunContext => testContext({ workspace: ws })
@@ -24,7 +26,7 @@ afterAll(() => rmSync(ws, { recursive: true, force: true }))
 
 describe('getOptions', () => {
   it('fills defaults the way docs/DESIGN.md §2 describes', () => {
-    const o = getOptions(ctx(), getter({ image: 'ghcr.io/acme/model' }))
+    const o = getOptions(ctx(), getter({ image: 'ghcr.io/acme/model' }), inputFiles)
     expect(o.baseRepository).toEqual(o.image)
     expect(o.baseTagPrefix).toBe('base-')
     expect(o.mode).toBe('auto')
@@ -58,6 +60,7 @@ describe('getOptions', () => {
         'cache-mode': 'min',
         prune: 'dry-run',
       }),
+      inputFiles,
     )
     expect(o.cacheRef).toBe('127.0.0.1:5000/acme/conda-base:buildcache')
     expect(o.platforms).toEqual(['linux/amd64', 'linux/arm64'])
@@ -106,8 +109,8 @@ describe('getOptions', () => {
     [{ image: 'ghcr.io/acme/model', refresh: 'sometimes' }, /"refresh" must be one of "pull", "full"/],
     [{ image: 'ghcr.io/acme/model', 'max-size': 'big' }, /max-size/],
   ])('%o → %s', (inputs, message) => {
-    expect(() => getOptions(ctx(), getter(inputs))).toThrow(UserError)
-    expect(() => getOptions(ctx(), getter(inputs))).toThrow(message)
+    expect(() => getOptions(ctx(), getter(inputs), inputFiles)).toThrow(UserError)
+    expect(() => getOptions(ctx(), getter(inputs), inputFiles)).toThrow(message)
   })
 })
 
@@ -134,7 +137,7 @@ test('default tag without a commit sha', () => {
 })
 
 test('a name without a registry host is on Docker Hub, as everywhere in Docker', () => {
-  const o = getOptions(ctx(), getter({ image: 'acme/model', tags: 'latest\nacme/model:v1\nbusybox:x' }))
+  const o = getOptions(ctx(), getter({ image: 'acme/model', tags: 'latest\nacme/model:v1\nbusybox:x' }), inputFiles)
   expect(o.store).toBe('registry')
   expect(o.image).toMatchObject({ registry: 'docker.io', apiHost: 'registry-1.docker.io', repository: 'acme/model', local: false })
   expect(o.tags).toEqual(['docker.io/acme/model:latest', 'docker.io/acme/model:v1', 'docker.io/library/busybox:x'])
@@ -142,26 +145,27 @@ test('a name without a registry host is on Docker Hub, as everywhere in Docker',
 })
 
 test('store: local keeps names as written in the local engine', () => {
-  const o = getOptions(ctx(), getter({ image: 'demo/model', store: 'local', tags: 'dev' }))
+  const o = getOptions(ctx(), getter({ image: 'demo/model', store: 'local', tags: 'dev' }), inputFiles)
   expect(o.image).toMatchObject({ registry: '', repository: 'demo/model', local: true })
   expect(o.tags).toEqual(['demo/model:dev'])
 })
 
 test('default tags add the stream tag of a push (branch) or pull request (pr-<n>)', () => {
-  const push = getOptions(testContext({ workspace: ws, ref: 'refs/heads/feature/x' }), getter({ image: 'ghcr.io/acme/model' }))
+  const push = getOptions(testContext({ workspace: ws, ref: 'refs/heads/feature/x' }), getter({ image: 'ghcr.io/acme/model' }), inputFiles)
   expect(push.tags).toEqual(['ghcr.io/acme/model:sha-abcdef0', 'ghcr.io/acme/model:feature-x'])
   const pr = getOptions(
     testContext({ workspace: ws, ref: 'refs/pull/7/merge', pullRequest: { number: 7, fromFork: false } }),
     getter({ image: 'ghcr.io/acme/model' }),
+    inputFiles,
   )
   expect(pr.tags).toEqual(['ghcr.io/acme/model:sha-abcdef0', 'ghcr.io/acme/model:pr-7'])
-  const tag = getOptions(testContext({ workspace: ws, ref: 'refs/tags/v1' }), getter({ image: 'ghcr.io/acme/model' }))
+  const tag = getOptions(testContext({ workspace: ws, ref: 'refs/tags/v1' }), getter({ image: 'ghcr.io/acme/model' }), inputFiles)
   expect(tag.tags).toEqual(['ghcr.io/acme/model:sha-abcdef0'])
 })
 
 describe('build-platforms', () => {
   it('reads the subset this job builds', () => {
-    const o = getOptions(ctx(), getter({ image: 'ghcr.io/acme/model', platforms: 'linux/amd64,linux/arm64', 'build-platforms': 'linux/arm64' }))
+    const o = getOptions(ctx(), getter({ image: 'ghcr.io/acme/model', platforms: 'linux/amd64,linux/arm64', 'build-platforms': 'linux/arm64' }), inputFiles)
     expect(o.platforms).toEqual(['linux/amd64', 'linux/arm64'])
     expect(o.buildPlatforms).toEqual(['linux/arm64'])
   })
@@ -169,10 +173,10 @@ describe('build-platforms', () => {
     [{ 'build-platforms': 'arm64' }, /Input "build-platforms": "arm64" is not a platform/],
     [{ 'build-platforms': 'linux/arm64', mode: 'merge' }, /does not go with mode: merge/],
   ])('refuses %j', (inputs, message) => {
-    expect(() => getOptions(ctx(), getter({ image: 'ghcr.io/acme/model', platforms: 'linux/amd64,linux/arm64', ...inputs }))).toThrow(message)
+    expect(() => getOptions(ctx(), getter({ image: 'ghcr.io/acme/model', platforms: 'linux/amd64,linux/arm64', ...inputs }), inputFiles)).toThrow(message)
   })
   it('mode: merge is a mode', () => {
-    expect(getOptions(ctx(), getter({ image: 'ghcr.io/acme/model', mode: 'merge' })).mode).toBe('merge')
+    expect(getOptions(ctx(), getter({ image: 'ghcr.io/acme/model', mode: 'merge' }), inputFiles).mode).toBe('merge')
   })
 })
 
@@ -201,5 +205,74 @@ describe('enumerated inputs: the error lists exactly the accepted values', () =>
     for (const v of ['yes', 'no', 'on', 'off', '1', '0', 'y', 'n']) {
       if (!values.includes(v)) expect(() => spec.parse(v, spec.name)).toThrow(new RegExp(`must be one of ${values.map((x) => `"${x}"`).join(', ')}`))
     }
+  })
+})
+
+describe('the files the inputs name come through the input-files port', () => {
+  // A workspace that is not on disk: whatever getOptions gets, it got from the port.
+  const nowhere = path.join(os.tmpdir(), 'opts-no-such-workspace', 'ws')
+  const served: Record<string, string> = {
+    'Dockerfile.base': 'FROM scratch AS base\n',
+    'Dockerfile.app': 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n',
+    '.condarc': 'channels: [conda-forge]\n',
+    'pip.conf': '[global]\n',
+  }
+  const asked: string[] = []
+  const double: InputFilesPort = {
+    file: (input, value, w) => (asked.push(`file ${input} ${value}`), path.join(w, value)),
+    directory: (input, value, w) => (asked.push(`directory ${input} ${value}`), path.join(w, value)),
+    text: (input, value, w, maxBytes) => {
+      asked.push(`text ${input} ${value} ≤${maxBytes}`)
+      const content = served[value]
+      if (content === undefined) throw new UserError(`Input "${input}": file "${value}" does not exist`)
+      return { path: path.join(w, value), content }
+    },
+    bytes: (value, w, maxBytes) => (asked.push(`bytes ${value} ≤${maxBytes}`), { real: path.join(w, value), bytes: Buffer.from(served[value] ?? '') }),
+    template: (kind) => (asked.push(`template ${kind}`), { path: `/bundled/${kind}.Dockerfile`, content: `# ${kind} template\n` }),
+  }
+
+  it('reads the Dockerfiles, the context, the condarc and the secret files through it, with their caps', () => {
+    asked.length = 0
+    const o = getOptions(
+      testContext({ workspace: nowhere }),
+      getter({
+        image: 'ghcr.io/acme/model',
+        'base-dockerfile': 'Dockerfile.base',
+        dockerfile: 'Dockerfile.app',
+        context: 'app',
+        condarc: '.condarc',
+        'secret-files': 'pip=pip.conf',
+      }),
+      double,
+    )
+    expect(o.baseDockerfile).toEqual({ path: path.join(nowhere, 'Dockerfile.base'), content: served['Dockerfile.base'], bundled: false })
+    expect(o.dockerfileContent).toBe(served['Dockerfile.app'])
+    expect(o.context).toBe(path.join(nowhere, 'app'))
+    expect(o.condarc?.text).toBe(served['.condarc'])
+    expect(o.secrets.secrets).toEqual([{ id: 'pip', kind: 'file', file: path.join(nowhere, 'pip.conf'), bytes: Buffer.from(served['pip.conf']!) }])
+    expect(asked).toEqual([
+      'file environment-file environment.yml',
+      `text base-dockerfile Dockerfile.base ≤${1024 * 1024}`,
+      `text dockerfile Dockerfile.app ≤${1024 * 1024}`,
+      'directory context app',
+      `bytes pip.conf ≤${500 * 1024}`,
+      `text condarc .condarc ≤${256 * 1024}`,
+    ])
+  })
+
+  it('takes the bundled template by the environment file (pixi project or conda file)', () => {
+    expect(getOptions(testContext({ workspace: nowhere }), getter({ image: 'ghcr.io/acme/model' }), double).baseDockerfile).toEqual({
+      path: '/bundled/micromamba.Dockerfile',
+      content: '# micromamba template\n',
+      bundled: true,
+    })
+    const pixi = getOptions(testContext({ workspace: nowhere }), getter({ image: 'ghcr.io/acme/model', 'environment-file': 'pixi.toml' }), double)
+    expect(pixi.baseDockerfile.path).toBe('/bundled/pixi.Dockerfile')
+  })
+
+  it("passes the port's refusal on as it is (one user error naming the input)", () => {
+    expect(() => getOptions(testContext({ workspace: nowhere }), getter({ image: 'ghcr.io/acme/model', dockerfile: 'missing' }), double)).toThrow(
+      new UserError('Input "dockerfile": file "missing" does not exist'),
+    )
   })
 })

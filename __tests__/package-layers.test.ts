@@ -23,6 +23,7 @@ import {
   runtimeLayersFor,
 } from '../src/layers/package-layers.js'
 import { getOptions } from '../src/run/options.js'
+import { inputFiles } from '../__fixtures__/input-files.js'
 
 const TEXT = readFileSync(path.join(import.meta.dirname, '..', 'templates', 'base.Dockerfile'), 'utf8')
 
@@ -187,16 +188,17 @@ describe('getOptions with the bundled template', () => {
     ['CONDA_OVERRIDE_CUDA=12.4\nPACKAGE_LAYERS=128', /^Input "base-build-args": PACKAGE_LAYERS must be at most 100: .*got "128"/],
   ])('base-build-args %j → a user error before anything runs', (args, message) => {
     const get = getter({ image: 'ghcr.io/acme/model', 'base-build-args': args })
-    expect(() => getOptions(testContext({ workspace: ws }), get)).toThrow(UserError)
-    expect(() => getOptions(testContext({ workspace: ws }), get)).toThrow(message)
+    expect(() => getOptions(testContext({ workspace: ws }), get, inputFiles)).toThrow(UserError)
+    expect(() => getOptions(testContext({ workspace: ws }), get, inputFiles)).toThrow(message)
   })
 
   it('accepts an in-range value, and leaves a custom base Dockerfile its own build args', () => {
-    const ok = getOptions(testContext({ workspace: ws }), getter({ image: 'ghcr.io/acme/model', 'base-build-args': 'PACKAGE_LAYERS=12' }))
+    const ok = getOptions(testContext({ workspace: ws }), getter({ image: 'ghcr.io/acme/model', 'base-build-args': 'PACKAGE_LAYERS=12' }), inputFiles)
     expect(ok.baseBuildArgs).toEqual(['PACKAGE_LAYERS=12'])
     const custom = getOptions(
       testContext({ workspace: ws }),
       getter({ image: 'ghcr.io/acme/model', 'base-dockerfile': 'base.Dockerfile', 'base-build-args': 'PACKAGE_LAYERS=500' }),
+      inputFiles,
     )
     expect(custom.baseDockerfile.bundled).toBe(false)
   })

@@ -10,10 +10,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { runAction, succeeded } from '../__fixtures__/action-runner.js'
-import { pushPixiStandin, type Standin } from '../__fixtures__/standin.js'
-import { BUSYBOX, REGISTRY, epochOf, listTags, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
+import { pushPixiStandin } from '../__fixtures__/standin.js'
+import { BUSYBOX, REGISTRY, epochOf, listTags, removeRepo, uniqueRepo } from '../__fixtures__/stack.js'
+import { e2eSuite } from '../__fixtures__/e2e-suite.js'
 
 const MANIFEST = [
   '[workspace]',
@@ -62,31 +63,18 @@ const lock = (python: string, sha: string) =>
   ].join('\n')
 
 describe('a pixi project through the action (stand-in pixi, bundled pixi template)', () => {
-  const repo = uniqueRepo('pixi-action')
-  const image = `${REGISTRY}/${repo}`
-  let standin: Standin | undefined
-  let ws: string
+  const suite = e2eSuite('pixi-action', { standin: pushPixiStandin })
+  const { image } = suite
 
-  beforeAll(async () => {
-    await requireStack()
-    standin = pushPixiStandin('pixi-action-standin')
-    ws = mkdtempSync(path.join(os.tmpdir(), 'ws-pixi-action-'))
-  })
-  afterAll(async () => {
-    await removeRepo(repo)
-    if (standin) await removeRepo(standin.repo)
-    if (ws) rmSync(ws, { recursive: true, force: true })
-  })
-
-  const run = (day: string, dir = ws, img = image) =>
+  const run = (day: string, dir = suite.ws, img = image) =>
     runAction(
-      { image: img, 'environment-file': 'pixi.toml', 'base-build-args': `PIXI_IMAGE=${standin!.ref}\nRUNTIME_IMAGE=${BUSYBOX}` },
+      { image: img, 'environment-file': 'pixi.toml', 'base-build-args': `PIXI_IMAGE=${suite.standin.ref}\nRUNTIME_IMAGE=${BUSYBOX}` },
       { cwd: dir, env: { SOURCE_DATE_EPOCH: epochOf(day) }, timeoutMs: 400_000 },
     )
 
   it('builds a base, reuses it on the next run and after a cosmetic manifest edit; a lock package change rebuilds and is named', async () => {
-    writeFileSync(path.join(ws, 'pixi.toml'), MANIFEST)
-    writeFileSync(path.join(ws, 'pixi.lock'), lock(PYTHON_8, '3f0e0518c992d8ccfe62b189125721309836fe48a010dc424240583e157f9ff0'))
+    writeFileSync(path.join(suite.ws, 'pixi.toml'), MANIFEST)
+    writeFileSync(path.join(suite.ws, 'pixi.lock'), lock(PYTHON_8, '3f0e0518c992d8ccfe62b189125721309836fe48a010dc424240583e157f9ff0'))
 
     const first = succeeded(await run('2026-11-20'))
     expect(first.outputs['base-reused']).toBe('false')
@@ -102,13 +90,13 @@ describe('a pixi project through the action (stand-in pixi, bundled pixi templat
     const cosmetic = MANIFEST.replace('[tasks]', '# tasks do not change the environment\n[tasks]\ntest = "pytest"')
       .replace('python = "3.12.*"', "python   =   '3.12.*'")
       .replace('name = "pixi-action"\nchannels = ["conda-forge"]', 'channels = [ "conda-forge" ]\nname = "pixi-action"')
-    writeFileSync(path.join(ws, 'pixi.toml'), cosmetic)
+    writeFileSync(path.join(suite.ws, 'pixi.toml'), cosmetic)
     const edited = succeeded(await run('2026-11-21'))
     expect(edited.outputs['env-hash']).toBe(hash)
     expect(edited.outputs['base-reused']).toBe('true')
 
     // python 3.12.8 → 3.12.9 in the lock (linux-64): a new environment, python named as the change
-    writeFileSync(path.join(ws, 'pixi.lock'), lock(PYTHON_9, '0'.repeat(64)))
+    writeFileSync(path.join(suite.ws, 'pixi.lock'), lock(PYTHON_9, '0'.repeat(64)))
     const changed = succeeded(await run('2026-11-22'))
     expect(changed.outputs['env-hash']).not.toBe(hash)
     expect(changed.outputs['base-reused']).toBe('false')

@@ -13,13 +13,15 @@ import { testContext } from '../__fixtures__/context.js'
 import type { InputName } from '../src/vocabulary/constants.js'
 import { BuildArgNames, Labels } from '../src/vocabulary/constants.js'
 import { FIXED_LAYERS } from '../src/layers/package-layers.js'
-import { bundledTemplatePath, getOptions } from '../src/run/options.js'
+import { getOptions } from '../src/run/options.js'
+import { bundledTemplatePath } from '../src/ports/input-files.js'
 import { buildxArgs } from '../src/buildx/argv.js'
 import type { PixiSource } from '../src/hash/index.js'
 import type { ReportData } from '../src/report/model.js'
 import { renderReport } from '../src/report/render.js'
 import { bundledBuild, bundledBuildArgs, bundledContextSource } from '../src/template/bundled.js'
 import { PixiBuildArgNames, pixiBuildArgs, pixiPrefix, pixiProjectDir, templateKindOf } from '../src/template/pixi.js'
+import { inputFiles } from '../__fixtures__/input-files.js'
 
 const TEMPLATES = path.join(import.meta.dirname, '..', 'templates')
 const TEXT = readFileSync(path.join(TEMPLATES, 'pixi.Dockerfile'), 'utf8')
@@ -165,7 +167,7 @@ describe('which bundled template an environment file selects', () => {
       ['pixi.lock', 'pixi.Dockerfile', TEXT],
       ['pyproject.toml', 'pixi.Dockerfile', TEXT],
     ])('%s → templates/%s', (file, template, content) => {
-      const o = getOptions(testContext({ workspace: ws }), get(file))
+      const o = getOptions(testContext({ workspace: ws }), get(file), inputFiles)
       expect(path.basename(o.baseDockerfile.path)).toBe(template)
       expect(o.baseDockerfile.content).toBe(content)
       expect(o.baseDockerfile.bundled).toBe(true)

@@ -50,6 +50,39 @@ describe('the one credential-name pattern: build args, .condarc keys, the label 
   })
 })
 
+describe('the build command shown in the log: build-arg and label values pass the one redaction', () => {
+  const shown = (value: string): string =>
+    displayCommand({
+      context: '.',
+      dockerfile: 'Dockerfile',
+      tags: [],
+      buildArgs: [`MIRROR=${value}`],
+      labels: [`org.example.source=${value}`],
+      platforms: [],
+      cacheFrom: [],
+      output: 'none',
+      metadataFile: '/tmp/meta.json',
+    })
+  it.each([
+    ['https://alice:TOKEN@mirror.example/conda', 'https://alice:***@mirror.example/conda'],
+    ['http://alice:TOKEN@mirror.example/conda', 'http://alice:***@mirror.example/conda'],
+    ['oci://alice:TOKEN@registry.example/env', 'oci://alice:***@registry.example/env'],
+    ['https://TOKEN@mirror.example/conda', 'https://***@mirror.example/conda'],
+    ['https://alice:TO@KEN@mirror.example/conda', 'https://alice:***@mirror.example/conda'],
+    ['https://mirror.example/conda?token=TOKEN', 'https://mirror.example/conda?token=***'],
+    ['https://mirror.example/conda?user=alice&password=TOKEN', 'https://mirror.example/conda?user=alice&password=***'],
+    ['https://mirror.example/conda?X-Amz-Signature=TOKEN', 'https://mirror.example/conda?X-Amz-Signature=***'],
+    ['https://conda.anaconda.org/t/TOKEN12345/chan', 'https://conda.anaconda.org/t/***/chan'],
+    ['https://mirror.example/conda', 'https://mirror.example/conda'],
+  ])('%s', (value, want) => {
+    const line = shown(value)
+    expect(line).not.toContain('TOKEN')
+    expect(line).toContain(`--build-arg=MIRROR=${want}`)
+    expect(line).toContain(`--label=org.example.source=${want}`)
+    expect(line).toContain(redact(`--build-arg=MIRROR=${value}`))
+  })
+})
+
 describe('redact', () => {
   it.each([
     ['https://alice:TOKEN@host/simple', 'https://alice:***@host/simple'],
@@ -65,6 +98,9 @@ describe('redact', () => {
     ['https://conda.anaconda.org/t/TOKEN12345/chan', 'https://conda.anaconda.org/t/***/chan'],
     ['https://h/x?token=TOKEN&b=1', 'https://h/x?token=***&b=1'],
     ['https://h/x?a=1&access_key=TOKEN', 'https://h/x?a=1&access_key=***'],
+    // a raw `@` in the userinfo: masked to the authority's last `@`
+    ['https://alice:TO@KEN@host/simple', 'https://alice:***@host/simple'],
+    ['https://TO@KEN@host/simple', 'https://***@host/simple'],
     // not credentials
     ['git+ssh://git@github.com/acme/x.git', 'git+ssh://git@github.com/acme/x.git'],
     ['pkg @ https://host/pkg.whl', 'pkg @ https://host/pkg.whl'],
@@ -88,6 +124,8 @@ describe('redact', () => {
     ['equals-colon runs', `@ ${'=a:'.repeat(30_000)}`],
     ['scheme runs', `@ ${'a://b:'.repeat(15_000)}`],
     ['a long query key', `= @ ?${'a'.repeat(90_000)}`],
+    ['userinfo @ runs', `a://b:${'c@'.repeat(30_000)}`],
+    ['token @ runs', `a://${'c@'.repeat(30_000)}`],
   ])('stays linear on hostile text: %s', (_name, text) => {
     const t0 = performance.now()
     redact(text)

@@ -9,15 +9,15 @@
 // - a fork pull request's run says that no build cache was exported, and pushes
 //   nothing (no Actions cache service here, so the local cache directory went nowhere).
 
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ROOT, runAction, succeeded } from '../__fixtures__/action-runner.js'
+import { runAction, succeeded } from '../__fixtures__/action-runner.js'
+import { e2eSuite } from '../__fixtures__/e2e-suite.js'
 import { startGitHubApi, type GitHubApi } from '../__fixtures__/github-api.js'
 import { pullRequestEvent } from '../__fixtures__/pr-fixture.js'
-import { BUSYBOX, REGISTRY, epochOf, listTags, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
-import { pushStandin, type Standin } from '../__fixtures__/standin.js'
+import { BUSYBOX, epochOf, listTags } from '../__fixtures__/stack.js'
+import { pushStandin } from '../__fixtures__/standin.js'
 
 const env = (python: string, numpyBuild: string, extra: string, pip: readonly string[] = []) =>
   [
@@ -31,32 +31,24 @@ const env = (python: string, numpyBuild: string, extra: string, pip: readonly st
   ].join('\n')
 
 describe('every package change in the report (stand-in micromamba, bundled template)', () => {
-  const repo = uniqueRepo('pkgchanges')
-  const image = `${REGISTRY}/${repo}`
-  let standin: Standin | undefined
-  let ws: string
+  const suite = e2eSuite('pkgchanges', { standin: pushStandin })
+  const { image } = suite
   let api: GitHubApi | undefined
   const TOKEN = 'ghs_pkgchanges'
 
   beforeAll(async () => {
-    await requireStack()
-    standin = pushStandin('pkgchanges-standin')
-    ws = mkdtempSync(path.join(os.tmpdir(), 'ws-pkgchanges-'))
     api = await startGitHubApi()
     api.addToken(TOKEN, 'github-actions[bot]', true)
   })
   afterAll(async () => {
     await api?.close()
-    await removeRepo(repo)
-    if (standin) await removeRepo(standin.repo)
-    if (ws) rmSync(ws, { recursive: true, force: true })
   })
 
   const run = (environment: string, day: string, pr?: number) => {
-    writeFileSync(path.join(ws, 'environment.yml'), environment)
-    const inputs = { image, 'base-build-args': `MICROMAMBA_IMAGE=${standin!.ref}\nRUNTIME_IMAGE=${BUSYBOX}`, ...(pr ? { 'github-token': TOKEN } : {}) }
+    writeFileSync(path.join(suite.ws, 'environment.yml'), environment)
+    const inputs = { image, 'base-build-args': `MICROMAMBA_IMAGE=${suite.standin.ref}\nRUNTIME_IMAGE=${BUSYBOX}`, ...(pr ? { 'github-token': TOKEN } : {}) }
     return runAction(inputs, {
-      cwd: ws,
+      cwd: suite.ws,
       ...(pr ? { event: pullRequestEvent(pr) } : {}),
       env: { SOURCE_DATE_EPOCH: epochOf(day), ...(pr ? { GITHUB_API_URL: api!.origin } : {}) },
     })
@@ -93,21 +85,13 @@ describe('every package change in the report (stand-in micromamba, bundled templ
 })
 
 describe('a fork pull request exports no build cache and pushes nothing', () => {
-  const repo = uniqueRepo('forkcache')
-  const image = `${REGISTRY}/${repo}`
-  let ws: string
+  const suite = e2eSuite('forkcache', { quickstart: true })
+  const { repo, image } = suite
 
-  beforeAll(async () => {
-    await requireStack()
-    ws = mkdtempSync(path.join(os.tmpdir(), 'ws-forkcache-'))
-    cpSync(path.join(ROOT, 'examples', 'quickstart'), ws, { recursive: true })
+  beforeAll(() => {
     // An environment of its own: no other test's base or cache matches it.
-    const file = path.join(ws, 'environment.yml')
+    const file = path.join(suite.ws, 'environment.yml')
     writeFileSync(file, readFileSync(file, 'utf8').replace('numpy=1.26', `numpy=1.${(process.pid % 1000) + 1000}`))
-  })
-  afterAll(async () => {
-    await removeRepo(repo) // also the images the run loaded into the engine
-    if (ws) rmSync(ws, { recursive: true, force: true })
   })
 
   it('the summary says the cache was not exported, as the runner runs the action for a fork’s pull_request event', async () => {
@@ -124,7 +108,9 @@ describe('a fork pull request exports no build cache and pushes nothing', () => 
       },
     }
     // No ACTIONS_* variables: no Actions cache service, as on a runner where it is unavailable.
-    const r = succeeded(await runAction({ image, 'base-dockerfile': 'base.Dockerfile' }, { cwd: ws, event, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-23') } }))
+    const r = succeeded(
+      await runAction({ image, 'base-dockerfile': 'base.Dockerfile' }, { cwd: suite.ws, event, env: { SOURCE_DATE_EPOCH: epochOf('2026-11-23') } }),
+    )
     expect(r.outputs['base-reused']).toBe('false')
     const pushRow = r.summary.split('\n').find((l) => l.startsWith('| Push |')) ?? ''
     expect(pushRow).toMatch(/⏸️ not pushed — [^|]*fork/)

@@ -21,6 +21,7 @@ import { BASE_BUILD_PHASE, reportData, type RunRecord } from '../src/phases/repo
 import { planRun, type RunPlan } from '../src/run/run-plan.js'
 import type { BuildReport, FailureInfo, RetentionReport } from '../src/report/model.js'
 import { renderReport } from '../src/report/index.js'
+import { inputFiles } from '../__fixtures__/input-files.js'
 
 const HASH = 'ab'.repeat(32)
 const OTHER = 'cd'.repeat(32)
@@ -88,7 +89,7 @@ function simulate(s: State): { record: RunRecord; tags: string[] } | undefined {
     inputs.tags = `${image}:app-1`
   }
   const get = (name: InputName) => inputs[name] ?? defaults[name] ?? ''
-  const opts = getOptions(ctx, get, {})
+  const opts = getOptions(ctx, get, inputFiles, {})
   const failure = (phase: string): FailureInfo => ({ phase, message: 'it failed', log: [], hints: [], userError: false })
   const base: Omit<RunRecord, 'plan'> = { opts, ctx, phases: [], builds: [], pushed: [], warnings: [] }
   if (s.failAt === 'Environment hash') return { record: { ...base, failure: failure(s.failAt) }, tags }

@@ -4,33 +4,25 @@
 // how long that build took. Nothing else in the report claims a build. The application's
 // heredoc `RUN` is named by its command in the slowest-steps table.
 
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { ROOT, runAction, succeeded } from '../__fixtures__/action-runner.js'
-import { REGISTRY, epochOf, getManifest, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
+import { beforeAll, expect, it } from 'vitest'
+import { runAction, succeeded } from '../__fixtures__/action-runner.js'
+import { REGISTRY, epochOf, getManifest } from '../__fixtures__/stack.js'
+import { e2eSuite } from '../__fixtures__/e2e-suite.js'
 import { Labels } from '../src/vocabulary/constants.js'
 import { formatDuration } from '../src/report/format.js'
 
-const repo = uniqueRepo('reusesaved')
-const image = `${REGISTRY}/${repo}`
-let ws: string
+const suite = e2eSuite('reusesaved', { quickstart: true })
+const { repo, image } = suite
 
-beforeAll(async () => {
-  await requireStack()
-  ws = mkdtempSync(path.join(os.tmpdir(), 'ws-reusesaved-'))
-  cpSync(path.join(ROOT, 'examples', 'quickstart'), ws, { recursive: true })
+beforeAll(() => {
   // An environment of its own: no other test's base or cache matches it, so the solve runs its steps.
-  const file = path.join(ws, 'environment.yml')
+  const file = path.join(suite.ws, 'environment.yml')
   writeFileSync(file, readFileSync(file, 'utf8').replace('numpy=1.26', `numpy=1.${(process.pid % 1000) + 3000}`))
   // A heredoc step in the application Dockerfile: the report names it by its command, as it does the base's.
-  const df = path.join(ws, 'Dockerfile')
+  const df = path.join(suite.ws, 'Dockerfile')
   writeFileSync(df, readFileSync(df, 'utf8').replace('CMD [', 'RUN <<EOF\nset -eu\ncd /app\nsha256sum main.py > /app/HEREDOC\nEOF\nCMD ['))
-})
-afterAll(async () => {
-  await removeRepo(repo)
-  if (ws) rmSync(ws, { recursive: true, force: true })
 })
 
 async function configLabels(tag: string): Promise<Record<string, string>> {
@@ -43,7 +35,7 @@ async function configLabels(tag: string): Promise<Record<string, string>> {
 it('a reused base says how long its build took when it was built; the build records it on the base', async () => {
   const inputs = { image, 'base-dockerfile': 'base.Dockerfile', dockerfile: 'Dockerfile', tags: 'sha-1111111' }
   const env = { SOURCE_DATE_EPOCH: epochOf('2026-11-23') }
-  const first = succeeded(await runAction(inputs, { cwd: ws, env }))
+  const first = succeeded(await runAction(inputs, { cwd: suite.ws, env }))
   expect(first.outputs['base-reused']).toBe('false')
   expect(first.summary).not.toContain('Reuse saved')
   const tag = first.outputs['base-tag']!
@@ -53,7 +45,7 @@ it('a reused base says how long its build took when it was built; the build reco
   // The other labels are all there, as before.
   expect(labels[Labels.EnvHash]).toBe(first.outputs['env-hash'])
 
-  const second = succeeded(await runAction({ ...inputs, tags: 'sha-2222222' }, { cwd: ws, env }))
+  const second = succeeded(await runAction({ ...inputs, tags: 'sha-2222222' }, { cwd: suite.ws, env }))
   expect(second.outputs['base-reused']).toBe('true')
   expect(second.outputs['base-tag']).toBe(tag)
   const rows = second.summary.split('\n')

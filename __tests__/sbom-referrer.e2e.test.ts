@@ -19,7 +19,8 @@ import { PackageURL } from 'packageurl-js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runAction, succeeded } from '../__fixtures__/action-runner.js'
 import { BUSYBOX, REGISTRY, epochOf, getManifest, listTags, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
-import { pushStandin, type Standin } from '../__fixtures__/standin.js'
+import { e2eSuite } from '../__fixtures__/e2e-suite.js'
+import { pushStandin } from '../__fixtures__/standin.js'
 import { pushTwoPlatformBusybox } from '../__fixtures__/multiplat.js'
 import { parseSbom } from '../src/sbom/cyclonedx.js'
 import { parseImageName } from '../src/image/reference.js'
@@ -76,26 +77,13 @@ async function platformManifests(repo: string, tag: string): Promise<string[]> {
 }
 
 describe('the base SBOM as an OCI referrer (stand-in micromamba, bundled template)', () => {
-  const repo = uniqueRepo('sbomref')
-  const image = `${REGISTRY}/${repo}`
-  let standin: Standin | undefined
-  let ws: string
-
-  beforeAll(async () => {
-    await requireStack()
-    standin = pushStandin('sbomref-standin')
-    ws = mkdtempSync(path.join(os.tmpdir(), 'ws-sbomref-'))
-  })
-  afterAll(async () => {
-    await removeRepo(repo)
-    if (standin) await removeRepo(standin.repo)
-    if (ws) rmSync(ws, { recursive: true, force: true })
-  })
+  const suite = e2eSuite('sbomref', { standin: pushStandin })
+  const { repo, image } = suite
 
   const run = (environment: string, day: string, extra: Record<string, string> = {}) => {
-    writeFileSync(path.join(ws, 'environment.yml'), environment)
-    const inputs = { image, 'base-build-args': `MICROMAMBA_IMAGE=${standin!.ref}\nRUNTIME_IMAGE=${BUSYBOX}`, ...extra }
-    return runAction(inputs, { cwd: ws, env: { SOURCE_DATE_EPOCH: epochOf(day) } })
+    writeFileSync(path.join(suite.ws, 'environment.yml'), environment)
+    const inputs = { image, 'base-build-args': `MICROMAMBA_IMAGE=${suite.standin.ref}\nRUNTIME_IMAGE=${BUSYBOX}`, ...extra }
+    return runAction(inputs, { cwd: suite.ws, env: { SOURCE_DATE_EPOCH: epochOf(day) } })
   }
 
   it('attaches the SBOM of the image’s records; reuse names it; retention deletes it with the base', async () => {

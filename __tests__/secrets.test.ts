@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, test } from 'vitest'
 import { buildxArgs } from '../src/buildx/argv.js'
 import { UserError } from '../src/vocabulary/user-error.js'
 import { materialize, parseSecretInputs, secretIds, secretLines, valuesToMask, type SecretInputValues } from '../src/secrets/build-secrets.js'
+import { secretFile } from '../__fixtures__/input-files.js'
 
 let ws: string
 let outside: string
@@ -42,6 +43,7 @@ describe('parseSecretInputs', () => {
       { secrets: 'token=abc=def==\nGIT_AUTH=xyz', secretFiles: 'pip_conf=pip.conf', secretEnvs: 'aws=MY_KEY', ssh: 'default\ngh=keys/id_ed25519,other' },
       ws,
       { MY_KEY: 'k' },
+      secretFile(ws),
     )
     expect(s.secrets).toEqual([
       { id: 'token', kind: 'value', value: 'abc=def==' },
@@ -69,12 +71,12 @@ describe('parseSecretInputs', () => {
     [{ ssh: 'gh=' }, /names no socket or key path/],
     [{ ssh: 'default\ndefault' }, /given twice/],
   ])('%o → %s', (over, message) => {
-    expect(() => parseSecretInputs({ ...none, ...over }, ws, {})).toThrow(message)
+    expect(() => parseSecretInputs({ ...none, ...over }, ws, {}, secretFile(ws))).toThrow(message)
   })
 
   it('never echoes a secret value in an error', () => {
     try {
-      parseSecretInputs({ ...none, secrets: 'ok=1\n hunter2-value-without-id' }, ws, {})
+      parseSecretInputs({ ...none, secrets: 'ok=1\n hunter2-value-without-id' }, ws, {}, secretFile(ws))
       expect.unreachable()
     } catch (e) {
       expect((e as Error).message).not.toContain('hunter2')
@@ -85,7 +87,7 @@ describe('parseSecretInputs', () => {
 describe('materialize', () => {
   it('a secret file reaches buildx as a private copy read once: a later swap (a FIFO, other bytes) never reaches it', () => {
     writeFileSync(path.join(ws, 'swap.key'), Buffer.from([0, 1, 2, 255]))
-    const s = parseSecretInputs({ ...none, secretFiles: 'k=swap.key' }, ws, {})
+    const s = parseSecretInputs({ ...none, secretFiles: 'k=swap.key' }, ws, {}, secretFile(ws))
     rmSync(path.join(ws, 'swap.key'))
     execFileSync('mkfifo', [path.join(ws, 'swap.key')])
     const { args, cleanup } = materialize(s)
@@ -107,15 +109,22 @@ describe('materialize', () => {
     const f = path.join(ws, 'bad.key')
     make(f)
     try {
-      expect(() => parseSecretInputs({ ...none, secretFiles: 'k=bad.key' }, ws, {})).toThrow(pattern)
-      expect(() => parseSecretInputs({ ...none, secretFiles: 'k=bad.key' }, ws, {})).toThrow(/Input "secret-files": the file of secret "k" \("bad.key"\)/)
+      expect(() => parseSecretInputs({ ...none, secretFiles: 'k=bad.key' }, ws, {}, secretFile(ws))).toThrow(pattern)
+      expect(() => parseSecretInputs({ ...none, secretFiles: 'k=bad.key' }, ws, {}, secretFile(ws))).toThrow(
+        /Input "secret-files": the file of secret "k" \("bad.key"\)/,
+      )
     } finally {
       rmSync(f)
     }
   })
 
   it('writes values to 0600 files in a private directory; argv carries only ids and paths', () => {
-    const s = parseSecretInputs({ ...none, secrets: 'token=s3cr3t-VALUE\n"multi=a\nb"', secretEnvs: 'e=HOME', ssh: 'default' }, ws, { HOME: '/root' })
+    const s = parseSecretInputs(
+      { ...none, secrets: 'token=s3cr3t-VALUE\n"multi=a\nb"', secretEnvs: 'e=HOME', ssh: 'default' },
+      ws,
+      { HOME: '/root' },
+      secretFile(ws),
+    )
     const { args, cleanup } = materialize(s)
     try {
       expect(args.ssh).toEqual(['default'])
@@ -148,7 +157,7 @@ describe('materialize', () => {
   })
 
   it('masks values and each line of multi-line values', () => {
-    const s = parseSecretInputs({ ...none, secrets: '"k=line-one\nline-two"\nempty=' }, ws, {})
+    const s = parseSecretInputs({ ...none, secrets: '"k=line-one\nline-two"\nempty=' }, ws, {}, secretFile(ws))
     expect(valuesToMask(s, {})).toEqual(['line-one\nline-two', 'line-one', 'line-two'])
   })
 })

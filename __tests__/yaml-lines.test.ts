@@ -9,6 +9,7 @@ import { afterAll, describe, expect, test } from 'vitest'
 import { readCondarc } from '../src/secrets/condarc.js'
 import { UserError } from '../src/vocabulary/user-error.js'
 import { parseYaml } from '../src/hash/yaml.js'
+import { condarcFile } from '../__fixtures__/input-files.js'
 
 /** Ten lines of environment file, with `bad` as line 7 (so a report at the end would say 11). */
 const env = (bad: string, after = ['  - scipy', '  - pip', '  - requests']): string =>
@@ -70,12 +71,12 @@ describe('condarc: the line where the problem starts', () => {
     writeFileSync(path.join(ws, '.condarc'), text)
     let err: UserError | undefined
     try {
-      readCondarc('.condarc', ws)
+      readCondarc('.condarc', condarcFile(ws))
     } catch (e) {
       err = e as UserError
     }
     expect(err?.message).toMatch(new RegExp(`is not valid YAML \\(line ${line}\\)`))
     expect(err?.line).toBe(line)
-    expect(() => readCondarc(text, ws)).toThrow(new RegExp(`\\(line ${line}\\)`))
+    expect(() => readCondarc(text, condarcFile(ws))).toThrow(new RegExp(`\\(line ${line}\\)`))
   })
 })

@@ -4,7 +4,7 @@
 
 import { exporterAttributes, type Compression } from '../compression/index.js'
 import { UserError } from '../vocabulary/user-error.js'
-import { isSecretName } from '../text/redact.js'
+import { isSecretName, redact } from '../text/redact.js'
 
 export interface BuildSpec {
   context: string
@@ -141,7 +141,8 @@ export function displayCommand(spec: BuildSpec): string {
     if (!m) return a
     const [, flag, key, value] = m
     if (flag === 'build-arg' && isSecretName(key!)) return `--build-arg=${key}=***`
-    const v = value!.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, '$1***@')
+    // Credentials in a value (URL userinfo, `?token=`…): the one redaction, src/text/redact.ts.
+    const v = redact(value!)
     return `--${flag}=${key}=${v.length > 200 ? `${v.slice(0, 60)}… (${v.length} characters)` : v}`
   })
   return `docker ${shown.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')}`

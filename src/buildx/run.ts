@@ -1,7 +1,7 @@
 // Running one `docker buildx build`: streams a readable log, counts cache hits, reads the
 // digest from the metadata file, and turns failures into messages a user can act on.
 
-import { readFile, rm } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import { performance } from 'node:perf_hooks'
 import { UserError } from '../vocabulary/user-error.js'
 import type { BuildStepTiming } from '../report/model.js'
@@ -10,6 +10,7 @@ import { execProcess, isProgramNotFound, type ProcessPort } from '../runner/proc
 import { BUILDX_MISSING, DOCKER_MISSING, isBuildxMissing } from './docker.js'
 import { PlainProgressTracker, ProgressTracker, type ProgressFailure } from './progress.js'
 import { stepName } from './step-name.js'
+import { isConfinedError, readFileBoundedSync } from '../fs/confined.js'
 
 export interface BuildOutcome {
   /** `containerimage.digest` from the metadata file (see `digestFromMetadata`). */
@@ -153,13 +154,7 @@ export async function runBuild(spec: BuildSpec, opts: RunBuildOptions = {}): Pro
     throw new Error(message)
   }
 
-  let metadata: Record<string, unknown> = {}
-  try {
-    const parsed: unknown = JSON.parse(await readFile(spec.metadataFile, 'utf8'))
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) metadata = parsed as Record<string, unknown>
-  } catch {
-    log(`warning: no build metadata in ${spec.metadataFile}; the digest is unknown`)
-  }
+  const metadata = readBuildMetadata(spec.metadataFile, log)
 
   const progress = tracker.result()
   const outcome: BuildOutcome = {
@@ -185,4 +180,35 @@ export async function runBuild(spec: BuildSpec, opts: RunBuildOptions = {}): Pro
     if (outcome.cacheNote) log(`warning: ${outcome.cacheNote}`)
   }
   return outcome
+}
+
+/**
+ * Largest `--metadata-file` read: a multi-platform build with provenance writes a few tens of
+ * kilobytes (one descriptor and one attestation per platform); 4 MiB is far above any real one.
+ */
+export const MAX_METADATA_BYTES = 4 * 1024 * 1024
+
+/**
+ * The `--metadata-file` document, read as every file the action opens (src/fs/confined.ts:
+ * without blocking, a regular file, at most MAX_METADATA_BYTES). Missing or not a JSON object:
+ * `{}` and a warning line (the digest is unknown). Anything else in its place — a FIFO, a
+ * device, a directory, a file past the cap — is an error that says so, never a hang.
+ */
+export function readBuildMetadata(file: string, log: (line: string) => void): Record<string, unknown> {
+  let text: string
+  try {
+    text = readFileBoundedSync(file, file, { maxBytes: MAX_METADATA_BYTES, follow: false }).toString('utf8')
+  } catch (e) {
+    if (isConfinedError(e) && e.reason !== 'missing') throw new Error(`The build metadata file ${file} cannot be read: ${e.detail}`)
+    log(`warning: no build metadata in ${file}; the digest is unknown`)
+    return {}
+  }
+  try {
+    const parsed: unknown = JSON.parse(text)
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>
+  } catch {
+    // reported below
+  }
+  log(`warning: no build metadata in ${file} (not a JSON object); the digest is unknown`)
+  return {}
 }

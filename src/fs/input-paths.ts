@@ -2,12 +2,10 @@
 // resolved inside the workspace with src/fs; anything else is one user error naming the input.
 
 import { UserError } from '../vocabulary/user-error.js'
+import { MAX_DOCKERFILE_BYTES } from '../vocabulary/constants.js'
 import { ConfinedError, isConfinedError, readConfinedSync, resolveConfinedSync, workspaceAt, type Workspace } from './confined.js'
 import { statSync } from 'node:fs'
 import path from 'node:path'
-
-/** Largest Dockerfile read (no real Dockerfile is anywhere near it). */
-export const MAX_DOCKERFILE_BYTES = 1024 * 1024
 
 function workspace(dir: string): Workspace {
   try {

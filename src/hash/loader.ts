@@ -33,8 +33,7 @@ import { redactAssignment, redactBuildArg, redactUrlSecrets } from './label-secr
 import { fileUrlToPathish, pipRefs, type PipRef } from './spec.js'
 import type { ContextSection, Fingerprint, FingerprintInput, HashWarning, HashWarningKind, JsonValue, LockPackages } from './types.js'
 import { PIXI_LOCK_LIMITS, parseYaml, yamlLimitsFor } from './yaml.js'
-import { isPixiLock, readPixiLock, selectEnvironment } from './pixi/pixi-lock.js'
-import { manifestParts, parsePixiManifest, type ActivationScript, type ManifestKind, type PixiManifest } from './pixi/pixi-manifest.js'
+import type { ActivationScript, ManifestKind, PixiManifest } from './pixi/pixi-manifest.js'
 import { DEFAULT_PIXI_ENVIRONMENT, type PixiPathSource, type PixiSource } from './pixi/pixi-source.js'
 
 /** Local trees: directories never descended into. */
@@ -526,15 +525,24 @@ async function readProjectFile(ctx: Context, abs: string): Promise<ProjectFile |
   return { text, abs, real: file.real, shown }
 }
 
-function manifestOf(f: ProjectFile): PixiManifest | undefined {
-  return parsePixiManifest(f.text, f.shown, path.basename(f.abs) as ManifestKind)
+/** The pixi readers and their TOML parser, loaded with the first pixi project: a conda run never parses them at start-up. */
+interface PixiReaders {
+  readonly lock: typeof import('./pixi/pixi-lock.js')
+  readonly manifest: typeof import('./pixi/pixi-manifest.js')
+}
+async function loadPixiReaders(): Promise<PixiReaders> {
+  return { lock: await import('./pixi/pixi-lock.js'), manifest: await import('./pixi/pixi-manifest.js') }
+}
+
+function manifestOf(f: ProjectFile, readers: PixiReaders): PixiManifest | undefined {
+  return readers.manifest.parsePixiManifest(f.text, f.shown, path.basename(f.abs) as ManifestKind)
 }
 
 /** The manifest next to a lock: pixi.toml, else a pyproject.toml with [tool.pixi] (pixi's own order). */
-async function manifestNextTo(lock: ProjectFile, ctx: Context): Promise<{ file: ProjectFile; manifest: PixiManifest }> {
+async function manifestNextTo(lock: ProjectFile, ctx: Context, readers: PixiReaders): Promise<{ file: ProjectFile; manifest: PixiManifest }> {
   for (const name of ['pixi.toml', 'pyproject.toml']) {
     const file = await readProjectFile(ctx, path.join(path.dirname(lock.abs), name))
-    const manifest = file && manifestOf(file)
+    const manifest = file && manifestOf(file, readers)
     if (file && manifest) return { file, manifest }
     if (file) {
       ctx.files.delete(file.abs)
@@ -553,12 +561,16 @@ const packagesOf = (lines: readonly string[], items: readonly string[]): LockPac
 })
 
 /** The manifest and the lock of a pixi project, whichever of them the environment file names. */
-async function pixiFiles(env: ProjectFile, ctx: Context): Promise<{ manifestFile: ProjectFile; manifest: PixiManifest; lockFile: ProjectFile }> {
+async function pixiFiles(
+  env: ProjectFile,
+  ctx: Context,
+  readers: PixiReaders,
+): Promise<{ manifestFile: ProjectFile; manifest: PixiManifest; lockFile: ProjectFile }> {
   if (path.basename(env.abs) === 'pixi.lock') {
-    const { file, manifest } = await manifestNextTo(env, ctx)
+    const { file, manifest } = await manifestNextTo(env, ctx, readers)
     return { manifestFile: file, manifest, lockFile: env }
   }
-  const manifest = manifestOf(env)
+  const manifest = manifestOf(env, readers)
   if (!manifest)
     throw new UserError(
       `${env.shown}: this pyproject.toml has no [tool.pixi] table, so it is not a pixi project — point \`environment-file\` at a conda environment file, a pixi.toml, or a pyproject.toml with [tool.pixi]`,
@@ -632,13 +644,15 @@ async function readPixiProject(
   subdirs: readonly string[],
   ctx: Context,
 ): Promise<{ parts: Pick<DocumentParts, 'channels' | 'packages' | 'files' | 'local' | 'pixi'>; source: PixiSource }> {
-  const { manifestFile, manifest, lockFile } = await pixiFiles(env, ctx)
+  const readers = await loadPixiReaders()
+  const { lock: lockReader, manifest: manifestReader } = readers
+  const { manifestFile, manifest, lockFile } = await pixiFiles(env, ctx, readers)
   for (const f of [manifestFile, lockFile]) ctx.exclude.add(f.abs).add(f.real)
   const root = parseYaml(lockFile.text, lockFile.shown, PIXI_LOCK_LIMITS)
-  if (!isPixiLock(root))
+  if (!lockReader.isPixiLock(root))
     throw new UserError(`${lockFile.shown}:1: this is not a pixi lock (it has no \`version\` and \`environments\`)`, { file: lockFile.shown, line: 1 })
-  const lock = readPixiLock(root, lockFile.shown)
-  const selection = selectEnvironment(lock, environment, subdirs)
+  const lock = lockReader.readPixiLock(root, lockFile.shown)
+  const selection = lockReader.selectEnvironment(lock, environment, subdirs)
   const packages: Record<string, LockPackages> = {}
   const paths = new Map<string, LockPath>()
   for (const [key, t] of selection.targets) {
@@ -649,7 +663,10 @@ async function readPixiProject(
     for (const p of t.packages) if (p.path) paths.set(`${p.path.kind} ${p.path.location}`, p.path)
   }
   const pathSources = await hashPathSources(paths, lockFile, ctx)
-  const fromManifest = manifestParts(manifest, environment, subdirs, { lockPlatforms: lock.platforms, installsProject: pathSources.some((p) => p.project) })
+  const fromManifest = manifestReader.manifestParts(manifest, environment, subdirs, {
+    lockPlatforms: lock.platforms,
+    installsProject: pathSources.some((p) => p.project),
+  })
   const activationScripts = await hashActivationScripts(fromManifest.scripts, manifestFile, ctx)
   const source: PixiSource = {
     kind: 'pixi',

@@ -49,6 +49,7 @@ export async function failurePhase(e: unknown, p: Progress, env: NodeJS.ProcessE
     templatePath: opts?.baseDockerfile.bundled ? opts.baseDockerfile.path : undefined,
     environmentFile: opts?.environmentFile,
     masks: masks(opts, env),
+    registries: opts ? [...new Set([opts.image.registry, opts.baseRepository.registry].filter(Boolean))] : [],
   })
   ports.log.error(annotation.message, annotation.file ? { file: annotation.file, line: annotation.line, column: annotation.column } : undefined)
   if (!isUserError(e) && e instanceof Error && e.stack) ports.log.debug(e.stack)

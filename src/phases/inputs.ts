@@ -11,8 +11,8 @@ export interface InputsResult {
   readonly platforms: readonly string[]
 }
 
-export function readInputs(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Pick<Ports, 'input' | 'log'>): InputsResult {
-  const opts = getOptions(ctx, ports.input, env)
+export function readInputs(ctx: RunContext, env: NodeJS.ProcessEnv, ports: Pick<Ports, 'input' | 'inputFiles' | 'log'>): InputsResult {
+  const opts = getOptions(ctx, ports.input, ports.inputFiles, env)
   if (opts.dockerfile) {
     // An application Dockerfile that does not derive from BASE_IMAGE: a warning on its line.
     const file = path.relative(ctx.workspace, opts.dockerfile) || opts.dockerfile

@@ -21,11 +21,13 @@ import { createContainerBuilder, inspectBuilder, removeBuilder, runBuild, type B
 import type { InputName, OutputName } from '../vocabulary/constants.js'
 import { dockerConfigWithLogin, type LoginConfig } from '../secrets/docker-login.js'
 import { githubApi, type GitHubPort } from './github.js'
+import { inputFiles, type InputFilesPort } from './input-files.js'
 import { logSink, runnerLog, type LogSink } from '../runner/log.js'
 import { execProcess, type ProcessPort } from '../runner/process.js'
 import { openStores, type StoreOptions, type Stores } from '../stores/image-stores.js'
 
 export type { GitHubPort } from './github.js'
+export type { InputFilesPort } from './input-files.js'
 export type { LogSink, Where, WarningOptions, Annotator } from '../runner/log.js'
 export type { ProcessPort, ProcessOptions, ProcessResult } from '../runner/process.js'
 export type { Store, Stores, StoreOptions, RegistryAccess } from '../stores/image-stores.js'
@@ -77,6 +79,8 @@ export interface Ports {
   readonly actionsCache: ActionsCachePort
   /** The action's inputs (`INPUT_<NAME>`). */
   readonly input: (name: InputName) => string
+  /** The files the inputs name (Dockerfiles, condarc, secret files) and the bundled template. */
+  readonly inputFiles: InputFilesPort
   /** Opens the image stores for the run's options. */
   readonly stores: (o: StoreOptions) => Stores
   /** A new private scratch directory for the run's generated files; `remove` deletes it with its contents. */
@@ -123,6 +127,7 @@ export function defaultPorts(env: NodeJS.ProcessEnv = process.env, early: EarlyS
       save: saveBuildCache,
     },
     input: (name) => getInput(name, env),
+    inputFiles,
     stores: (o) => openStores(o, proc, registryLog),
     tempDir: () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'conda-image-action-'))

@@ -25,7 +25,7 @@ import { basicAuth, parseChallenge, parseTokenResponse, tokenScopes, type Bearer
 import { resolveCredentials, type Credentials } from './credentials.js'
 import { RegistryError, RunEnded, TransientError } from './errors.js'
 import type { Log } from '../runner/log.js'
-import { registryHost } from '../image/registry-hosts.js'
+import { registryAdvice } from '../image/registry-hosts.js'
 
 /** The registry client's log, and where it masks the tokens it is given. */
 export type Logger = Pick<Log, 'debug' | 'warning'> & { setSecret(s: string): void }
@@ -797,13 +797,14 @@ function tokenKey(ch: BearerChallenge, scope: string): string {
 }
 
 function credentialAdvice(registry: string): string {
-  return registryHost(registry).credentialAdvice ?? 'check registry-username/registry-password or the docker/login-action step'
+  return registryAdvice(registry).credential
 }
 
+/** The table's advice for what was refused: a delete, a read, or a write (push). */
 function permissionAdvice(registry: string, method: string): string {
-  const advice = registryHost(registry).permissionAdvice
-  if (method === 'DELETE') return advice?.delete ?? 'the account needs delete permission on the repository'
-  return advice?.read ?? 'check that the account may read this repository'
+  const advice = registryAdvice(registry).permission
+  if (method === 'DELETE') return advice.delete
+  return method === 'GET' || method === 'HEAD' ? advice.read : advice.push
 }
 
 const DISCARD_DRAIN_MAX = 64 << 10

@@ -6,6 +6,7 @@ import path from 'node:path'
 import { errorMessage, isUserError } from '../vocabulary/user-error.js'
 import type { FailureInfo } from './model.js'
 import { redact } from '../text/redact.js'
+import { hostOnly, registryAdvice, type RegistryAdvice } from '../image/registry-hosts.js'
 
 const LOG_LINES = 15
 const LINE_CHARS = 300
@@ -24,6 +25,8 @@ export interface FailureContext {
   readonly environmentFile?: string
   /** Values that must never be shown (secrets, passwords, tokens). */
   readonly masks?: readonly string[]
+  /** The registries the run writes to (hosts as written), the image's first: whose advice a refusal gets. */
+  readonly registries?: readonly string[]
 }
 
 export interface FailureAnnotation {
@@ -48,7 +51,13 @@ function relative(file: string, workspace: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file
 }
 
-const HINTS: readonly [RegExp, string][] = [
+/** The registry a failure is about ('' when the run has none), and the table's advice for it. */
+interface Refusing {
+  readonly host: string
+  readonly advice: RegistryAdvice
+}
+
+const HINTS: readonly [RegExp, string | ((r: Refusing) => string)][] = [
   [
     /^The smoke test of /,
     'The image was built but failed its smoke test (`smoke-test`, `base-smoke-test`), so nothing was pushed: run the command in the image (`docker run --rm <image> sh -c "<command>"`) and fix the environment or the command; raise `smoke-test-timeout` if it needs longer.',
@@ -71,20 +80,25 @@ const HINTS: readonly [RegExp, string][] = [
     /No matching distribution|pip.*(error|failed)|ResolutionImpossible/i,
     'pip could not install a requirement: check the pip entries and their index (private indexes: pass a pip config as the secret `pip_conf` with `secret-files`).',
   ],
+  // A refused login or push: the advice of the registry's row in src/image/registry-hosts.ts.
   [
     /401|unauthori[sz]ed|authentication required|rejected the credentials|requires authentication/i,
-    'Log in to the registry before this step (docker/login-action) or set `registry-username` and `registry-password`.',
+    (r) => `The registry${r.host ? ` ${r.host}` : ''} refused the credentials: ${r.advice.credential}.`,
   ],
-  [
-    /403|denied|forbidden|lack permission/i,
-    'The credentials lack permission to push: on ghcr.io grant the workflow `packages: write` and give the repository access to the package.',
-  ],
+  [/403|denied|forbidden|lack permission/i, (r) => `The credentials lack permission to push${r.host ? ` to ${r.host}` : ''}: ${r.advice.permission.push}.`],
   [/secret .*not found|--secret|ssh/i, 'Check the `secrets`, `secret-files`, `secret-envs` and `ssh` inputs: the Dockerfile mounts an id that was not given.'],
 ]
 
-/** What to try, from the message and the log (at most three hints). */
-export function failureHints(text: string, userError: boolean): string[] {
-  const out = HINTS.filter(([re]) => re.test(text)).map(([, h]) => h)
+/** Of the run's registries, the one the text names (else the first); its advice from the table. */
+function refusing(text: string, registries: readonly string[]): Refusing {
+  const lower = text.toLowerCase()
+  const named = registries.find((r) => r !== '' && lower.includes(hostOnly(r))) ?? registries.find((r) => r !== '')
+  return named ? { host: named, advice: registryAdvice(named) } : { host: '', advice: registryAdvice('') }
+}
+
+/** What to try, from the message and the log (at most three hints); `registries`: see FailureContext. */
+export function failureHints(text: string, userError: boolean, registries: readonly string[] = []): string[] {
+  const out = HINTS.filter(([re]) => re.test(text)).map(([, h]) => (typeof h === 'string' ? h : h(refusing(text, registries))))
   if (out.length === 0)
     out.push(
       userError
@@ -129,7 +143,7 @@ export function describeFailure(e: unknown, ctx: FailureContext): { info: Failur
     where: w.text,
     template: w.template || undefined,
     log,
-    hints: failureHints(raw, user),
+    hints: failureHints(raw, user, ctx.registries),
     userError: user,
   }
   const prefix = user ? '' : 'conda-image-action failed: '

@@ -4,9 +4,7 @@
 // message names the input and says what would be accepted.
 
 import { runnerLog } from '../runner/log.js'
-import { getInput } from '../runner/workflow-commands.js'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import {
   Inputs,
   SecretIds,
@@ -16,10 +14,10 @@ import {
   type Mode,
   type PruneMode,
   type RefreshMode,
+  MAX_DOCKERFILE_BYTES,
 } from '../vocabulary/constants.js'
 import { UserError, errorMessage } from '../vocabulary/user-error.js'
-import { readFileBoundedSync } from '../fs/confined.js'
-import { MAX_DOCKERFILE_BYTES, inputDirectory, inputFile, readInputFile } from '../fs/input-paths.js'
+import type { InputFilesPort } from '../ports/input-files.js'
 import { INPUTS, parseList, type InputKey, type ParsedInputs } from './input-table.js'
 import { formatName, formatReference, parseImageName, parseReference, type ImageName } from '../image/reference.js'
 import type { RunContext } from '../context/run-context.js'
@@ -28,7 +26,7 @@ import { defaultStreamTag } from './compare.js'
 import { readCondarc, type Condarc } from '../secrets/condarc.js'
 import { parseSecretInputs, valuesToMask, type SecretInputs } from '../secrets/build-secrets.js'
 import { checkPackageLayers } from '../layers/package-layers.js'
-import { templateKindOf, type TemplateKind } from '../template/pixi.js'
+import { templateKindOf } from '../template/pixi.js'
 
 export { parseList } from './input-table.js'
 export { parseDuration } from '../vocabulary/units.js'
@@ -95,26 +93,7 @@ export interface Options {
   readonly compression: Compression
 }
 
-/** Where the bundled base templates live: `templates/` next to `dist/` and `src/`. */
-export function bundledTemplatePath(kind: TemplateKind = 'micromamba'): string {
-  // ncc relocates the assets and, depending on how they are read, may turn these URLs into
-  // plain paths of dist/ (it does when the bundle has lazily loaded chunks): take either.
-  // One literal URL per template, so that ncc sees (and copies) both.
-  const where = (
-    kind === 'pixi' ? new URL('../../templates/pixi.Dockerfile', import.meta.url) : new URL('../../templates/base.Dockerfile', import.meta.url)
-  ) as URL | string
-  return typeof where === 'string' && !where.startsWith('file:') ? where : fileURLToPath(where)
-}
-
-function bundledTemplate(environmentFile: string): { path: string; content: string; bundled: true } {
-  const file = bundledTemplatePath(templateKindOf(environmentFile))
-  return { path: file, content: readFileBoundedSync(file, file, { maxBytes: MAX_DOCKERFILE_BYTES }).toString('utf8'), bundled: true }
-}
-
 type Getter = (name: InputName) => string
-
-/** Reads inputs the way the runner passes them (`INPUT_<NAME>`), trimmed. */
-export const actionsInput: Getter = (name) => getInput(name)
 
 /** Parse: every input through its parser (its default when empty); secrets masked first. */
 export function parseInputs(get: Getter): ParsedInputs {
@@ -137,16 +116,17 @@ function named<T>(name: string, f: () => T): T {
   }
 }
 
-/** Validate: what involves several inputs, or the workspace. Returns the resolved paths (and the base Dockerfile's content). */
+/** Validate: what involves several inputs, or the workspace (its files read through the port). Returns the resolved paths (and the Dockerfiles' content). */
 function validate(
   p: ParsedInputs,
   ws: string,
+  files: InputFilesPort,
 ): { environmentFile: string; baseDockerfile?: { path: string; content: string }; dockerfile?: { path: string; content: string }; context: string } {
-  // File inputs are confined to the workspace (src/fs/input-paths.ts).
-  const environmentFile = inputFile(Inputs.EnvironmentFile, p.environmentFile, ws)
-  const baseDockerfile = p.baseDockerfile ? readInputFile(Inputs.BaseDockerfile, p.baseDockerfile, ws) : undefined
-  const dockerfile = p.dockerfile ? readInputFile(Inputs.Dockerfile, p.dockerfile, ws) : undefined
-  const context = dockerfile ? inputDirectory(Inputs.Context, p.context, ws) : path.resolve(ws, p.context)
+  // File inputs are confined to the workspace (the port's adapter: src/ports/input-files.ts).
+  const environmentFile = files.file(Inputs.EnvironmentFile, p.environmentFile, ws)
+  const baseDockerfile = p.baseDockerfile ? files.text(Inputs.BaseDockerfile, p.baseDockerfile, ws, MAX_DOCKERFILE_BYTES) : undefined
+  const dockerfile = p.dockerfile ? files.text(Inputs.Dockerfile, p.dockerfile, ws, MAX_DOCKERFILE_BYTES) : undefined
+  const context = dockerfile ? files.directory(Inputs.Context, p.context, ws) : path.resolve(ws, p.context)
   if (!baseDockerfile) {
     const layers = checkPackageLayers(p.baseBuildArgs)
     if (!layers.ok) throw new UserError(`Input "${Inputs.BaseBuildArgs}": ${layers.message}`)
@@ -167,10 +147,14 @@ function names(p: ParsedInputs): { image: ImageName; baseRepository: ImageName }
   return { image, baseRepository: p.baseRepository ? parseImageName(p.baseRepository, `Input "${Inputs.BaseRepository}"`, local) : image }
 }
 
-/** Reads, parses, validates every input once and infers the computed defaults. `env`: the step's environment, where `secret-envs` are read. */
-export function getOptions(ctx: RunContext, get: Getter = actionsInput, env: NodeJS.ProcessEnv = {}): Options {
+/**
+ * Reads, parses, validates every input once and infers the computed defaults. `get`: the
+ * inputs; `read`: the files they name (the input-files port); `env`: the step's environment,
+ * where `secret-envs` are read.
+ */
+export function getOptions(ctx: RunContext, get: Getter, read: InputFilesPort, env: NodeJS.ProcessEnv = {}): Options {
   const p = parseInputs(get)
-  const files = validate(p, ctx.workspace)
+  const files = validate(p, ctx.workspace, read)
   const { image, baseRepository } = names(p)
   return Object.freeze({
     store: p.store,
@@ -179,7 +163,9 @@ export function getOptions(ctx: RunContext, get: Getter = actionsInput, env: Nod
     image,
     baseRepository,
     baseTagPrefix: p.baseTagPrefix,
-    baseDockerfile: Object.freeze(files.baseDockerfile ? { ...files.baseDockerfile, bundled: false } : bundledTemplate(files.environmentFile)),
+    baseDockerfile: Object.freeze(
+      files.baseDockerfile ? { ...files.baseDockerfile, bundled: false } : { ...read.template(templateKindOf(files.environmentFile)), bundled: true },
+    ),
     baseBuildArgs: Object.freeze(p.baseBuildArgs),
     dockerfile: files.dockerfile?.path,
     dockerfileContent: files.dockerfile?.content,
@@ -218,15 +204,16 @@ export function getOptions(ctx: RunContext, get: Getter = actionsInput, env: Nod
     baseSmokeTest: p.baseSmokeTest,
     smokeTestTimeoutMs: p.smokeTestTimeout,
     compression: Object.freeze(compressionOf(p.compression, p.compressionLevel, { kind: Inputs.Compression, level: Inputs.CompressionLevel })),
-    ...readSecrets(p, ctx.workspace, env),
+    ...readSecrets(p, ctx.workspace, env, read),
   })
 }
 
 /** The secret inputs and `condarc`, with every value masked in the log at once. */
-function readSecrets(p: ParsedInputs, ws: string, env: NodeJS.ProcessEnv): { secrets: SecretInputs; condarc?: Condarc } {
-  const secrets = parseSecretInputs({ secrets: p.secrets, secretFiles: p.secretFiles, secretEnvs: p.secretEnvs, ssh: p.ssh }, ws, env)
+function readSecrets(p: ParsedInputs, ws: string, env: NodeJS.ProcessEnv, read: InputFilesPort): { secrets: SecretInputs; condarc?: Condarc } {
+  const secretFile = (given: string, maxBytes: number) => read.bytes(given, ws, maxBytes)
+  const secrets = parseSecretInputs({ secrets: p.secrets, secretFiles: p.secretFiles, secretEnvs: p.secretEnvs, ssh: p.ssh }, ws, env, secretFile)
   for (const v of valuesToMask(secrets, env)) runnerLog.mask(v)
-  const condarc = readCondarc(p.condarc, ws)
+  const condarc = readCondarc(p.condarc, (given, maxBytes) => read.text(Inputs.Condarc, given, ws, maxBytes))
   if (!condarc) return { secrets }
   for (const v of condarc.secretValues) runnerLog.mask(v)
   if (secrets.secrets.some((s) => s.id === SecretIds.Condarc)) {

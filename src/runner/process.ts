@@ -5,9 +5,10 @@
 
 import { execFileSync, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { accessSync, constants, readFileSync, readdirSync, statSync } from 'node:fs'
+import { accessSync, constants, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { StringDecoder } from 'node:string_decoder'
+import { readFileBoundedSync } from '../fs/confined.js'
 
 /** The one message for a missing Docker CLI, naming what to install. */
 export const DOCKER_MISSING =
@@ -193,6 +194,17 @@ function isWithin(root: string, p: string): boolean {
 
 // --- process trees (Linux /proc, else `ps`) ---
 
+/**
+ * Largest /proc file read (a process's stat, command line or environment): the kernel caps
+ * argv + environment at a quarter of the stack limit, 2 MiB by default.
+ */
+const MAX_PROC_FILE_BYTES = 4 * 1024 * 1024
+
+/** A /proc file, read as every file the action opens (src/fs/confined.ts: without blocking, regular, bounded). */
+function procFile(file: string, encoding: BufferEncoding): string {
+  return readFileBoundedSync(file, file, { maxBytes: MAX_PROC_FILE_BYTES }).toString(encoding)
+}
+
 /** pid → parent pid of every process visible. */
 function processTable(): Map<number, { ppid: number; argv: string[] }> {
   const table = new Map<number, { ppid: number; argv: string[] }>()
@@ -204,9 +216,9 @@ function processTable(): Map<number, { ppid: number; argv: string[] }> {
   }
   for (const d of entries) {
     try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8')
+      const stat = procFile(`/proc/${d}/stat`, 'utf8')
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').slice(0, -1)
+      const argv = procFile(`/proc/${d}/cmdline`, 'utf8').split('\0').slice(0, -1)
       table.set(Number(d), { ppid, argv })
     } catch {
       // gone meanwhile
@@ -259,7 +271,7 @@ function markedProcesses(marker: string): number[] {
   const out: number[] = []
   for (const d of entries) {
     try {
-      if (readFileSync(`/proc/${d}/environ`, 'latin1').split('\0').includes(marker)) out.push(Number(d))
+      if (procFile(`/proc/${d}/environ`, 'latin1').split('\0').includes(marker)) out.push(Number(d))
     } catch {
       // another user's process, or gone meanwhile
     }

@@ -9,7 +9,7 @@
 // only the ids reach the environment document. Parsing is pure; writing is `materialize`.
 
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { isConfinedError, readConfinedSync, workspaceAt, type ConfinedFile } from '../fs/confined.js'
+import { isConfinedError } from '../fs/confined.js'
 import os from 'node:os'
 import path from 'node:path'
 import { Inputs } from '../vocabulary/constants.js'
@@ -112,10 +112,10 @@ export const MAX_SECRET_FILE_BYTES = 500 * 1024
  * blocking, at most BuildKit's secret size): buildx gets a private copy, so a file swapped
  * for a FIFO or a larger one after this check never reaches it.
  */
-function workspaceFile(input: string, id: string, given: string, workspace: string): { file: string; bytes: Buffer } {
-  let f: ConfinedFile
+function workspaceFile(input: string, id: string, given: string, readFile: SecretFileReader): { file: string; bytes: Buffer } {
+  let f: { readonly real: string; readonly bytes: Buffer }
   try {
-    f = readConfinedSync(workspaceAt(workspace), given, { maxBytes: MAX_SECRET_FILE_BYTES })
+    f = readFile(given, MAX_SECRET_FILE_BYTES)
   } catch (e) {
     if (!isConfinedError(e)) throw e
     const why =
@@ -138,8 +138,15 @@ export interface SecretInputValues {
   readonly ssh: string
 }
 
-/** Parses the four inputs (reading nothing but file metadata). Duplicate ids are refused. */
-export function parseSecretInputs(v: SecretInputValues, workspace: string, env: NodeJS.ProcessEnv): SecretInputs {
+/**
+ * Reads a file inside the workspace (symlinks resolved), regular, at most `maxBytes`: its real
+ * path and bytes (the run's input-files port, src/ports/input-files.ts). A refusal is a
+ * ConfinedError (src/fs/confined.ts).
+ */
+export type SecretFileReader = (given: string, maxBytes: number) => { readonly real: string; readonly bytes: Buffer }
+
+/** Parses the four inputs (the secret files read through `readFile`). Duplicate ids are refused. */
+export function parseSecretInputs(v: SecretInputValues, workspace: string, env: NodeJS.ProcessEnv, readFile: SecretFileReader): SecretInputs {
   const secrets: SecretSource[] = []
   withInput(Inputs.Secrets, () => {
     for (const [n, item] of secretLines(v.secrets).entries()) {
@@ -150,7 +157,7 @@ export function parseSecretInputs(v: SecretInputValues, workspace: string, env: 
   withInput(Inputs.SecretFiles, () => {
     for (const [n, item] of secretLines(v.secretFiles).entries()) {
       const [id, file] = splitItem(Inputs.SecretFiles, item, 'id=path', n + 1)
-      secrets.push({ id, kind: 'file', ...workspaceFile(Inputs.SecretFiles, id, file.trim(), workspace) })
+      secrets.push({ id, kind: 'file', ...workspaceFile(Inputs.SecretFiles, id, file.trim(), readFile) })
     }
   })
   withInput(Inputs.SecretEnvs, () => {

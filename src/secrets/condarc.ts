@@ -6,7 +6,6 @@
 // rotating a token does not.
 
 import { LineCounter, parseDocument } from 'yaml'
-import { readInputFile } from '../fs/input-paths.js'
 import { Inputs } from '../vocabulary/constants.js'
 import { UserError, errorMessage } from '../vocabulary/user-error.js'
 import type { JsonValue } from '../hash/index.js'
@@ -70,17 +69,21 @@ function collectScalars(v: unknown, found: string[], depth = 0): void {
   }
 }
 
-/** The file the input names: confined to the workspace, a regular file, bounded (src/fs). */
-function readWorkspaceFile(given: string, workspace: string): { text: string; file: string } {
-  const f = readInputFile(Inputs.Condarc, given, workspace, MAX_BYTES)
-  return { text: f.content, file: f.path }
-}
+/**
+ * Reads a file the input names: confined to the workspace, a regular file, at most `maxBytes`
+ * (the run's input-files port, src/ports/input-files.ts); a refusal is a UserError naming the input.
+ */
+export type CondarcReader = (given: string, maxBytes: number) => { readonly path: string; readonly content: string }
 
-/** Reads and parses the input; undefined when it is empty. Messages never quote the content. */
-export function readCondarc(value: string, workspace: string): Condarc | undefined {
+/** Reads (a path: through `readFile`) and parses the input; undefined when it is empty. Messages never quote the content. */
+export function readCondarc(value: string, readFile: CondarcReader): Condarc | undefined {
   if (value.trim() === '') return undefined
+  const file = (given: string) => {
+    const f = readFile(given, MAX_BYTES)
+    return { text: f.content, file: f.path }
+  }
   // Inline YAML arrives trimmed (the runner's inputs are): it is given back its final newline.
-  const source = isCondarcPath(value) ? readWorkspaceFile(value.trim(), workspace) : { text: value.endsWith('\n') ? value : `${value}\n`, file: undefined }
+  const source = isCondarcPath(value) ? file(value.trim()) : { text: value.endsWith('\n') ? value : `${value}\n`, file: undefined }
   if (Buffer.byteLength(source.text) > MAX_BYTES) throw new UserError(`Input "${Inputs.Condarc}" is larger than ${MAX_BYTES} bytes`)
   let doc = parseCondarcYaml(source.text, source.file)
   if (doc === null || doc === undefined) doc = {}

@@ -3,11 +3,12 @@
 // `docker create` + `docker cp` (no container is started, nothing is pulled), then the
 // container is removed.
 
-import { mkdtemp, open, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { Labels } from '../vocabulary/constants.js'
 import type { ProcessPort } from '../runner/process.js'
+import { isConfinedError, readFileBoundedSync } from '../fs/confined.js'
 import { MAX_MANIFEST_FILE_BYTES, parseSizeManifestDocument, tarMemberName } from './manifest.js'
 import type { SizeManifestRead } from './read.js'
 
@@ -33,7 +34,7 @@ export async function readLocalSizeManifest(ref: string, proc: ProcessPort): Pro
   try {
     const cp = await docker(['cp', `${id}:${label}`, dir])
     if (cp.code !== 0) return { missing: `the image does not hold ${label}` }
-    const file = await readBounded(path.join(dir, path.posix.basename(label)), MAX_MANIFEST_FILE_BYTES)
+    const file = readBounded(path.join(dir, path.posix.basename(label)), MAX_MANIFEST_FILE_BYTES)
     const manifest = file ? parseSizeManifestDocument(file.toString('utf8')) : undefined
     return manifest ?? { missing: `${label} is not a size manifest` }
   } finally {
@@ -42,17 +43,16 @@ export async function readLocalSizeManifest(ref: string, proc: ProcessPort): Pro
   }
 }
 
-/** A regular file of at most `max` bytes (the copy from the image), else undefined. */
-async function readBounded(file: string, max: number): Promise<Buffer | undefined> {
-  const fh = await open(file, 'r').catch(() => undefined)
-  if (!fh) return undefined
+/**
+ * A regular file of at most `max` bytes (the copy from the image), else undefined. Read as
+ * every file the action opens (src/fs/confined.ts): the image decides what `docker cp` puts
+ * there, and a FIFO or a device must not hang the open.
+ */
+export function readBounded(file: string, max: number): Buffer | undefined {
   try {
-    const st = await fh.stat()
-    if (!st.isFile() || st.size > max) return undefined
-    const buf = Buffer.alloc(st.size)
-    const { bytesRead } = await fh.read(buf, 0, st.size, 0)
-    return buf.subarray(0, bytesRead)
-  } finally {
-    await fh.close()
+    return readFileBoundedSync(file, file, { maxBytes: max, follow: false })
+  } catch (e) {
+    if (isConfinedError(e)) return undefined
+    throw e
   }
 }

@@ -35,13 +35,14 @@ export function redact(text: string, mask: Mask = STARS): string {
   let out = text
   if (out.includes('@')) {
     out = out
-      // scheme://user:pass@  → scheme://user:***@
+      // scheme://user:pass@  → scheme://user:***@ (to the authority's last `@`: a password
+      // with a raw `@` is masked whole)
       .replace(
-        /(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:@]*):([^/\s@]+)@(?![a-z0-9]+:[0-9a-f]{32})/gi,
+        /(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:@]*):([^/\s]+)@(?![a-z0-9]+:[0-9a-f]{32})/gi,
         (_m, scheme: string, user: string, pass: string) => `${scheme}${user}:${mask(pass)}@`,
       )
       // scheme://token@ → scheme://***@ (not git@, hg@, svn@)
-      .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+)@(?![a-z0-9]+:[0-9a-f]{32})/gi, (m, scheme: string, user: string) =>
+      .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:]+)@(?![a-z0-9]+:[0-9a-f]{32})/gi, (m, scheme: string, user: string) =>
         CONVENTIONAL_USERS.test(user) ? m : `${scheme}${mask(user)}@`,
       )
       // user:pass@host without a scheme (not an image reference `name:tag@sha256:…`)

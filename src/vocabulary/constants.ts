@@ -132,3 +132,6 @@ export const COMMENT_MARKER_PREFIX = '<!-- conda-image-action:'
 
 /** GitHub's limit on a step summary; the report stays well below it. */
 export const STEP_SUMMARY_LIMIT = 1024 * 1024
+
+/** Largest Dockerfile read (no real Dockerfile is anywhere near it). */
+export const MAX_DOCKERFILE_BYTES = 1024 * 1024

@@ -1,7 +1,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 2548:
+/***/ 32548:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -14,9 +14,9 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /* harmony export */   w$: () => (/* binding */ buildxArgs),
 /* harmony export */   z5: () => (/* binding */ cacheTos)
 /* harmony export */ });
-/* harmony import */ var _compression_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9782);
-/* harmony import */ var _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2426);
-/* harmony import */ var _text_redact_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3326);
+/* harmony import */ var _compression_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(99782);
+/* harmony import */ var _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(42426);
+/* harmony import */ var _text_redact_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(53326);
 // Pure construction of `docker` argv for buildx. Every value travels as part of a single
 // `--flag=value` element, so no value — whatever it starts with or contains — can be read
 // as a second argument or a flag; nothing here ever passes through a shell.
@@ -131,7 +131,8 @@ function displayCommand(spec) {
         const [, flag, key, value] = m;
         if (flag === 'build-arg' && (0,_text_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .isSecretName */ .eh)(key))
             return `--build-arg=${key}=***`;
-        const v = value.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, '$1***@');
+        // Credentials in a value (URL userinfo, `?token=`…): the one redaction, src/text/redact.ts.
+        const v = (0,_text_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .redact */ .E$)(value);
         return `--${flag}=${key}=${v.length > 200 ? `${v.slice(0, 60)}… (${v.length} characters)` : v}`;
     });
     return `docker ${shown.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')}`;
@@ -186,15 +187,15 @@ __nccwpck_require__.d(__webpack_exports__, {
 // UNUSED EXPORTS: DOCKER_DRIVER_NO_CACHE, parseInspect
 
 // EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
+var external_node_crypto_ = __nccwpck_require__(77598);
 // EXTERNAL MODULE: ./src/vocabulary/user-error.ts
-var user_error = __nccwpck_require__(2426);
+var user_error = __nccwpck_require__(42426);
 // EXTERNAL MODULE: ./src/buildx/argv.ts
-var argv = __nccwpck_require__(2548);
+var argv = __nccwpck_require__(32548);
 // EXTERNAL MODULE: ./src/buildx/docker.ts
 var docker = __nccwpck_require__(6034);
 // EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
+var external_node_http_ = __nccwpck_require__(37067);
 var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
 // EXTERNAL MODULE: ./src/registry/credentials.ts
 var credentials = __nccwpck_require__(3653);
@@ -429,8 +430,8 @@ async function removeBuilder(name, opts = {}) {
 /* harmony export */   Tk: () => (/* binding */ isBuildxMissing),
 /* harmony export */   uB: () => (/* binding */ briefOutput)
 /* harmony export */ });
-/* harmony import */ var _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2426);
-/* harmony import */ var _runner_process_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9077);
+/* harmony import */ var _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(42426);
+/* harmony import */ var _runner_process_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(99077);
 // Spawning `docker` with an argv array (never a shell).
 
 
@@ -467,7 +468,7 @@ function briefOutput(text, maxLines = 20) {
 
 /***/ }),
 
-/***/ 9782:
+/***/ 99782:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -477,7 +478,7 @@ function briefOutput(text, maxLines = 20) {
 /* harmony export */   sJ: () => (/* binding */ compressionProblem)
 /* harmony export */ });
 /* unused harmony exports LEVELS, isDefaultCompression, MIN_BUILDKIT, buildkitVersion */
-/* harmony import */ var _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2426);
+/* harmony import */ var _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(42426);
 // Layer compression of the pushed images (`compression`, `compression-level`): what is
 // accepted, the exporter attributes BuildKit gets, and whether a builder can produce it.
 // Pure functions over plain data.
@@ -558,17 +559,17 @@ function compressionProblem(c, b) {
 
 /***/ }),
 
-/***/ 5400:
+/***/ 35400:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   w: () => (/* binding */ startEarly)
 /* harmony export */ });
-/* harmony import */ var _buildx_argv_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2548);
+/* harmony import */ var _buildx_argv_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(32548);
 /* harmony import */ var _buildx_builder_cli_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3969);
-/* harmony import */ var _vocabulary_constants_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(209);
-/* harmony import */ var _fs_runner_files_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8663);
-/* harmony import */ var _runner_workflow_commands_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1520);
+/* harmony import */ var _vocabulary_constants_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(70209);
+/* harmony import */ var _fs_runner_files_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(28663);
+/* harmony import */ var _runner_workflow_commands_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(91520);
 /* harmony import */ var _registry_credentials_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3653);
 // What the entry point starts before it loads the rest of the action: with an application
 // Dockerfile (outside plan and merge modes) a build is certain, and the builder's inspection —
@@ -604,7 +605,7 @@ function startEarly(env) {
 
 /***/ }),
 
-/***/ 8755:
+/***/ 58755:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -624,13 +625,13 @@ function startEarly(env) {
 /* harmony export */   xJ: () => (/* binding */ workspaceAt)
 /* harmony export */ });
 /* unused harmony exports workspaceDir, isSystemPath, reasonOfCode, MAX_PATH, resolveConfined, readBoundedSync */
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(73024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(51455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(76760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_3__);
 // Confined, bounded file access: the only way the action reads a file because of user input.
 //
@@ -995,7 +996,7 @@ async function walkConfined(ws, dir, limits, base) {
 
 /***/ }),
 
-/***/ 8663:
+/***/ 28663:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -1005,12 +1006,12 @@ async function walkConfined(ws, dir, limits, base) {
 /* harmony export */   TL: () => (/* binding */ appendRunnerFile),
 /* harmony export */   gK: () => (/* binding */ RUNNER_FILE_CAPS)
 /* harmony export */ });
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(76760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2426);
-/* harmony import */ var _confined_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8755);
+/* harmony import */ var _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(42426);
+/* harmony import */ var _confined_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(58755);
 // The runner's files: the event payload (GITHUB_EVENT_PATH), the step's outputs
 // (GITHUB_OUTPUT) and job summary (GITHUB_STEP_SUMMARY), the Docker config. An earlier step
 // of the job can replace any of them (with a FIFO that blocks an open, a device, a file of
@@ -1094,7 +1095,7 @@ function checkDockerConfig(dir, workspace) {
 
 /***/ }),
 
-/***/ 3564:
+/***/ 23564:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -1106,7 +1107,7 @@ function checkDockerConfig(dir, workspace) {
 /* harmony export */   nD: () => (/* binding */ formatName),
 /* harmony export */   r6: () => (/* binding */ registryHostProblem)
 /* harmony export */ });
-/* harmony import */ var _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2426);
+/* harmony import */ var _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(42426);
 // Image reference parsing, following the rules of the Docker reference grammar
 // (distribution/reference): the first path component is a registry host when it contains
 // a '.' or ':' or is 'localhost'. As everywhere in Docker, a name without a registry host
@@ -1231,13 +1232,13 @@ function isLoopbackHost(registry) {
 
 /***/ }),
 
-/***/ 9407:
+/***/ 79407:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _early_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5400);
-/* harmony import */ var _runner_log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7708);
-/* harmony import */ var _runner_process_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9077);
+/* harmony import */ var _early_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(35400);
+/* harmony import */ var _runner_log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(47708);
+/* harmony import */ var _runner_process_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(99077);
 
 
 
@@ -1245,7 +1246,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 (0,_runner_process_js__WEBPACK_IMPORTED_MODULE_2__/* .killChildrenOnSignal */ .h9)((m) => _runner_log_js__WEBPACK_IMPORTED_MODULE_1__/* .runnerLog */ .t1.info(m));
 // The builder's inspection starts first; the rest of the action loads meanwhile (its own chunk).
 const early = (0,_early_js__WEBPACK_IMPORTED_MODULE_0__/* .startEarly */ .w)(process.env);
-const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(239), __nccwpck_require__.e(233)]).then(__nccwpck_require__.bind(__nccwpck_require__, 8233));
+const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(746), __nccwpck_require__.e(551)]).then(__nccwpck_require__.bind(__nccwpck_require__, 29551));
 await run(process.env, undefined, early);
 // What the run started and no longer waits for ends with it (registry requests end in run()).
 (0,_runner_process_js__WEBPACK_IMPORTED_MODULE_2__/* .endChildren */ .PH)();
@@ -1265,14 +1266,14 @@ __webpack_async_result__();
 /* harmony export */   z8: () => (/* binding */ resolveCredentials)
 /* harmony export */ });
 /* unused harmony exports normalizeRegistryKey, helperServerUrl, fromAuthEntry, fromHelperOutput, runHelper, hasCredentials */
-/* harmony import */ var _runner_process_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9077);
-/* harmony import */ var _fs_confined_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8755);
-/* harmony import */ var _fs_runner_files_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8663);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8161);
+/* harmony import */ var _runner_process_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(99077);
+/* harmony import */ var _fs_confined_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(58755);
+/* harmony import */ var _fs_runner_files_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(28663);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(48161);
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_3__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(76760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_4___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_4__);
-/* harmony import */ var _image_reference_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3564);
+/* harmony import */ var _image_reference_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(23564);
 // Credentials for a registry host, found the way the Docker CLI finds them:
 //   1. the action's inputs (registry-username / registry-password);
 //   2. `credHelpers[<host>]` of the Docker config → `docker-credential-<name> get`;
@@ -1494,7 +1495,7 @@ async function hasCredentials(registry, dockerConfigDir) {
 
 /***/ }),
 
-/***/ 7708:
+/***/ 47708:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -1502,11 +1503,11 @@ async function hasCredentials(registry, dockerConfigDir) {
 /* harmony export */   yV: () => (/* binding */ logSink)
 /* harmony export */ });
 /* unused harmony exports WARNINGS_PER_KIND, warningKind, runnerAnnotator, commandsStopped */
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _workflow_commands_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1520);
-/* harmony import */ var _text_redact_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3326);
-/* harmony import */ var _text_visible_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1573);
+/* harmony import */ var _workflow_commands_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(91520);
+/* harmony import */ var _text_redact_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(53326);
+/* harmony import */ var _text_visible_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(31573);
 // The one log sink of a run: every message goes through it. Warnings become annotations
 // (with file and line when known) and are collected for the report; they are deduplicated
 // and capped per kind, so the log stays bounded whatever the input.
@@ -1669,7 +1670,7 @@ function moreLine(kind, n) {
 
 /***/ }),
 
-/***/ 9077:
+/***/ 99077:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1687,19 +1688,22 @@ __nccwpck_require__.d(__webpack_exports__, {
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 // EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
+var external_node_crypto_ = __nccwpck_require__(77598);
 // EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
+var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
+var external_node_path_ = __nccwpck_require__(76760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 ;// CONCATENATED MODULE: external "node:string_decoder"
 const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+// EXTERNAL MODULE: ./src/fs/confined.ts
+var confined = __nccwpck_require__(58755);
 ;// CONCATENATED MODULE: ./src/runner/process.ts
 // The one way this action starts a process (docker, docker buildx, credential helpers):
 // `@actions/exec`, argv arrays (never a shell), bounded output, a timeout or an abort that
 // kills the child's whole process tree, and — once `killChildrenOnSignal` is installed —
 // no child left behind when the step is cancelled (SIGINT/SIGTERM).
+
 
 
 
@@ -1746,7 +1750,7 @@ function collector(max, forward) {
  * a run that reuses its base starts no process, and the two cost ~5 ms of every start.
  */
 let exec;
-const loadExec = () => (exec ??= __nccwpck_require__.e(/* import() */ 955).then(__nccwpck_require__.bind(__nccwpck_require__, 1955)));
+const loadExec = () => (exec ??= __nccwpck_require__.e(/* import() */ 955).then(__nccwpck_require__.bind(__nccwpck_require__, 41955)));
 /** Calls of execProcess.run under way. */
 let running = 0;
 /** The process port over `@actions/exec`. */
@@ -1849,6 +1853,15 @@ function isWithin(root, p) {
     return rel === '' || (!external_node_path_default().isAbsolute(rel) && !/^\.\.(?:[\\/]|$)/.test(rel));
 }
 // --- process trees (Linux /proc, else `ps`) ---
+/**
+ * Largest /proc file read (a process's stat, command line or environment): the kernel caps
+ * argv + environment at a quarter of the stack limit, 2 MiB by default.
+ */
+const MAX_PROC_FILE_BYTES = 4 * 1024 * 1024;
+/** A /proc file, read as every file the action opens (src/fs/confined.ts: without blocking, regular, bounded). */
+function procFile(file, encoding) {
+    return (0,confined/* readFileBoundedSync */.ri)(file, file, { maxBytes: MAX_PROC_FILE_BYTES }).toString(encoding);
+}
 /** pid → parent pid of every process visible. */
 function processTable() {
     const table = new Map();
@@ -1861,9 +1874,9 @@ function processTable() {
     }
     for (const d of entries) {
         try {
-            const stat = (0,external_node_fs_.readFileSync)(`/proc/${d}/stat`, 'utf8');
+            const stat = procFile(`/proc/${d}/stat`, 'utf8');
             const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-            const argv = (0,external_node_fs_.readFileSync)(`/proc/${d}/cmdline`, 'utf8').split('\0').slice(0, -1);
+            const argv = procFile(`/proc/${d}/cmdline`, 'utf8').split('\0').slice(0, -1);
             table.set(Number(d), { ppid, argv });
         }
         catch {
@@ -1916,7 +1929,7 @@ function markedProcesses(marker) {
     const out = [];
     for (const d of entries) {
         try {
-            if ((0,external_node_fs_.readFileSync)(`/proc/${d}/environ`, 'latin1').split('\0').includes(marker))
+            if (procFile(`/proc/${d}/environ`, 'latin1').split('\0').includes(marker))
                 out.push(Number(d));
         }
         catch {
@@ -2000,7 +2013,7 @@ function killChildrenOnSignal(say = () => undefined) {
 
 /***/ }),
 
-/***/ 1520:
+/***/ 91520:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -2016,16 +2029,16 @@ function killChildrenOnSignal(say = () => undefined) {
 /* harmony export */   z3: () => (/* binding */ error)
 /* harmony export */ });
 /* unused harmony export issueCommand */
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(73024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(51455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(48161);
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_3__);
-/* harmony import */ var _fs_runner_files_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8663);
-/* harmony import */ var _text_redact_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3326);
+/* harmony import */ var _fs_runner_files_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(28663);
+/* harmony import */ var _text_redact_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(53326);
 // The runner's side of a step, written the way @actions/core writes it: inputs from
 // `INPUT_<NAME>`, workflow commands on stdout (`::warning file=…,line=…::message`, groups,
 // masks), step outputs in the `$GITHUB_OUTPUT` file (`name<<delimiter` blocks), the job
@@ -2143,7 +2156,7 @@ async function appendSummary(markdown, env = process.env) {
 
 /***/ }),
 
-/***/ 3326:
+/***/ 53326:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -2186,10 +2199,11 @@ function redact(text, mask = STARS) {
     let out = text;
     if (out.includes('@')) {
         out = out
-            // scheme://user:pass@  → scheme://user:***@
-            .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:@]*):([^/\s@]+)@(?![a-z0-9]+:[0-9a-f]{32})/gi, (_m, scheme, user, pass) => `${scheme}${user}:${mask(pass)}@`)
+            // scheme://user:pass@  → scheme://user:***@ (to the authority's last `@`: a password
+            // with a raw `@` is masked whole)
+            .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:@]*):([^/\s]+)@(?![a-z0-9]+:[0-9a-f]{32})/gi, (_m, scheme, user, pass) => `${scheme}${user}:${mask(pass)}@`)
             // scheme://token@ → scheme://***@ (not git@, hg@, svn@)
-            .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+)@(?![a-z0-9]+:[0-9a-f]{32})/gi, (m, scheme, user) => CONVENTIONAL_USERS.test(user) ? m : `${scheme}${mask(user)}@`)
+            .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/\s:]+)@(?![a-z0-9]+:[0-9a-f]{32})/gi, (m, scheme, user) => CONVENTIONAL_USERS.test(user) ? m : `${scheme}${mask(user)}@`)
             // user:pass@host without a scheme (not an image reference `name:tag@sha256:…`)
             // (bounded and unable to cross separators: linear on hostile text)
             .replace(/(^|[\s=,;'"(<[])([^\s:@/'"=,;()<>[\]]{1,256}):([^\s@/'",;()<>[\]]{1,256})@(?=[A-Za-z0-9[])(?![a-z0-9]+:[0-9a-f]{32})/g, (_m, pre, user, pass) => `${pre}${user}:${mask(pass)}@`)
@@ -2261,7 +2275,7 @@ function excerpt(text, max = MAX_EXCERPT) {
 
 /***/ }),
 
-/***/ 1573:
+/***/ 31573:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -2310,7 +2324,7 @@ function inertLines(s) {
 
 /***/ }),
 
-/***/ 209:
+/***/ 70209:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -2327,6 +2341,7 @@ function inertLines(s) {
 /* harmony export */   tM: () => (/* binding */ CacheBackendChoices),
 /* harmony export */   tS: () => (/* binding */ HASH_SCHEME),
 /* harmony export */   tY: () => (/* binding */ Outputs),
+/* harmony export */   uq: () => (/* binding */ MAX_DOCKERFILE_BYTES),
 /* harmony export */   vs: () => (/* binding */ BuildArgNames)
 /* harmony export */ });
 /* unused harmony export CacheBackends */
@@ -2441,11 +2456,13 @@ const SecretIds = {
 const COMMENT_MARKER_PREFIX = '<!-- conda-image-action:';
 /** GitHub's limit on a step summary; the report stays well below it. */
 const STEP_SUMMARY_LIMIT = 1024 * 1024;
+/** Largest Dockerfile read (no real Dockerfile is anywhere near it). */
+const MAX_DOCKERFILE_BYTES = 1024 * 1024;
 
 
 /***/ }),
 
-/***/ 2426:
+/***/ 42426:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -2484,77 +2501,77 @@ function errorMessage(e) {
 
 /***/ }),
 
-/***/ 2613:
+/***/ 42613:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
 
 /***/ }),
 
-/***/ 181:
+/***/ 20181:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
 
 /***/ }),
 
-/***/ 5317:
+/***/ 35317:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
 
 /***/ }),
 
-/***/ 6982:
+/***/ 76982:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
 
 /***/ }),
 
-/***/ 4434:
+/***/ 24434:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
 
 /***/ }),
 
-/***/ 9896:
+/***/ 79896:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
 
 /***/ }),
 
-/***/ 8611:
+/***/ 58611:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
 
 /***/ }),
 
-/***/ 5692:
+/***/ 65692:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
 
 /***/ }),
 
-/***/ 9278:
+/***/ 69278:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
 
 /***/ }),
 
-/***/ 4589:
+/***/ 34589:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
 
 /***/ }),
 
-/***/ 6698:
+/***/ 16698:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
@@ -2568,98 +2585,98 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer"
 
 /***/ }),
 
-/***/ 7540:
+/***/ 37540:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
 
 /***/ }),
 
-/***/ 7598:
+/***/ 77598:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 
 /***/ }),
 
-/***/ 3053:
+/***/ 53053:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
 
 /***/ }),
 
-/***/ 610:
+/***/ 40610:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
 
 /***/ }),
 
-/***/ 8474:
+/***/ 78474:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
 
 /***/ }),
 
-/***/ 3024:
+/***/ 73024:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 
 /***/ }),
 
-/***/ 1455:
+/***/ 51455:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 
 /***/ }),
 
-/***/ 7067:
+/***/ 37067:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
 
 /***/ }),
 
-/***/ 2467:
+/***/ 32467:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
 
 /***/ }),
 
-/***/ 4708:
+/***/ 44708:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
 
 /***/ }),
 
-/***/ 8995:
+/***/ 98995:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
 
 /***/ }),
 
-/***/ 7030:
+/***/ 77030:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 
 /***/ }),
 
-/***/ 8161:
+/***/ 48161:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 
 /***/ }),
 
-/***/ 6760:
+/***/ 76760:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
@@ -2680,70 +2697,70 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:process
 
 /***/ }),
 
-/***/ 1792:
+/***/ 41792:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
 
 /***/ }),
 
-/***/ 7075:
+/***/ 57075:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
 
 /***/ }),
 
-/***/ 1692:
+/***/ 41692:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
 
 /***/ }),
 
-/***/ 3136:
+/***/ 73136:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
 
 /***/ }),
 
-/***/ 7975:
+/***/ 57975:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
 
 /***/ }),
 
-/***/ 3429:
+/***/ 73429:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
 
 /***/ }),
 
-/***/ 5919:
+/***/ 75919:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
 
 /***/ }),
 
-/***/ 8522:
+/***/ 38522:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
 /***/ }),
 
-/***/ 857:
+/***/ 70857:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 
 /***/ }),
 
-/***/ 6928:
+/***/ 16928:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
@@ -2764,42 +2781,42 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
 
 /***/ }),
 
-/***/ 3193:
+/***/ 13193:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
 
 /***/ }),
 
-/***/ 3557:
+/***/ 53557:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
 
 /***/ }),
 
-/***/ 4756:
+/***/ 64756:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
 
 /***/ }),
 
-/***/ 2018:
+/***/ 52018:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tty");
 
 /***/ }),
 
-/***/ 7016:
+/***/ 87016:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("url");
 
 /***/ }),
 
-/***/ 9023:
+/***/ 39023:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
@@ -3074,6 +3091,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(9407);
+/******/ var __webpack_exports__ = __nccwpck_require__(79407);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 

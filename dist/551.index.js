@@ -1,8 +1,897 @@
-export const id = 233;
-export const ids = [233];
+export const id = 551;
+export const ids = [551];
 export const modules = {
 
-/***/ 8233:
+/***/ 22778:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   dj: () => (/* binding */ canonicalJson),
+/* harmony export */   fg: () => (/* binding */ sha256Hex),
+/* harmony export */   jN: () => (/* binding */ normalizeNewlines)
+/* harmony export */ });
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(77598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+
+/**
+ * Canonical JSON: object keys sorted (by UTF-16 code unit, like Array#sort), no whitespace,
+ * `undefined` members omitted, arrays kept in order. Strings are escaped by JSON.stringify,
+ * which is deterministic.
+ */
+function canonicalJson(value) {
+    if (value === null)
+        return 'null';
+    if (Array.isArray(value))
+        return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+    switch (typeof value) {
+        case 'string':
+        case 'boolean':
+            return JSON.stringify(value);
+        case 'number':
+            if (!Number.isFinite(value))
+                throw new TypeError('canonicalJson: non-finite number');
+            return JSON.stringify(value);
+        case 'object': {
+            const obj = value;
+            const keys = Object.keys(obj)
+                .filter((k) => obj[k] !== undefined)
+                .sort();
+            return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+        }
+        default:
+            throw new TypeError(`canonicalJson: cannot serialize ${typeof value}`);
+    }
+}
+function sha256Hex(data) {
+    return (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(data).digest('hex');
+}
+/** UTF-8 BOM removed, CRLF and lone CR turned into LF. */
+function normalizeNewlines(text) {
+    const noBom = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    return noBom.includes('\r') ? noBom.replace(/\r\n?/g, '\n') : noBom;
+}
+
+
+/***/ }),
+
+/***/ 64775:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   Qo: () => (/* binding */ readEnvironment),
+/* harmony export */   XO: () => (/* binding */ selectEntries),
+/* harmony export */   aB: () => (/* binding */ toJson)
+/* harmony export */ });
+/* unused harmony exports KNOWN_KEYS, userRecord, misspeltKey, pipSectionMarker */
+/* harmony import */ var _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(42426);
+/* harmony import */ var _text_redact_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(53326);
+/* harmony import */ var _selectors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(51954);
+/* harmony import */ var _spec_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(12253);
+// conda environment.yml (parsed to a PNode tree) → a plain model, and the model's selection
+// for each target conda subdir. Pure functions; every user mistake is a UserError with line.
+//
+// Keys, following conda's own reading of the file (conda.env.env: name, channels,
+// dependencies, prefix, variables):
+// - `name`: kept as a string; whether it counts is decided by the Dockerfile (dockerfile.ts);
+// - `channels`: list of strings, order kept (priority); null/empty = none;
+// - `dependencies`: list of conda specs and `pip:` mappings (also micromamba's
+//   `sel(<selector>): spec`); missing is an error (the image would hold nothing — usually a
+//   misspelt key), `dependencies:` with no value is an empty list, as in conda;
+// - `prefix`: dropped — where the environment goes is the Dockerfile's business;
+// - `variables`: mapping of strings;
+// - any other key: kept verbatim in `extra` — conda ignores it, but a tool in the base
+//   Dockerfile may not (conda-lock reads `platforms`, others read `category`, …), and we
+//   know of no key that is cosmetic for every installer, so a change there rebuilds (a
+//   rare false miss, never a false hit). A key that looks like a misspelt conda key is
+//   warned about.
+
+
+
+
+const KNOWN_KEYS = ['name', 'channels', 'dependencies', 'prefix', 'variables'];
+/** Keys of tools other than conda that we recognise (kept in `extra`, no warning). */
+const TOOL_KEYS = new Set(['platforms', 'category', 'channel_priority']);
+/**
+ * A record for user keys: no prototype, so `__proto__`, `constructor` or `toString` are keys
+ * like any other (with `{}`, `out['__proto__'] = v` would set the prototype and lose `v`).
+ */
+function userRecord() {
+    return Object.create(null);
+}
+function toJson(n) {
+    if (n.kind === 'scalar')
+        return n.value;
+    if (n.kind === 'seq')
+        return n.items.map(toJson);
+    const out = userRecord();
+    for (const e of n.entries)
+        out[e.key] = toJson(e.value);
+    return out;
+}
+function describe(n) {
+    if (n.kind === 'scalar')
+        return n.value === null ? 'empty' : `the string "${(0,_text_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .excerpt */ .Kb)(n.value)}"`;
+    return n.kind === 'seq' ? 'a list' : 'a mapping';
+}
+/** Edit distance, small strings only (misspelling hints). */
+function distance(a, b) {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++)
+        d[0][j] = j;
+    for (let i = 1; i <= a.length; i++)
+        for (let j = 1; j <= b.length; j++)
+            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    return d[a.length][b.length];
+}
+const SYNONYMS = {
+    requirements: 'dependencies',
+    deps: 'dependencies',
+    packages: 'dependencies',
+    dependency: 'dependencies',
+    env: 'variables',
+    environment: 'variables',
+};
+/** The conda key an unknown key was probably meant to be. */
+function misspeltKey(key) {
+    const k = key.toLowerCase();
+    if (Object.hasOwn(SYNONYMS, k))
+        return SYNONYMS[k];
+    let best;
+    for (const known of KNOWN_KEYS) {
+        if (k === known)
+            return key === known ? undefined : known;
+        const d = distance(k, known);
+        if (d <= 2 && (!best || d < distance(k, best)))
+            best = known;
+    }
+    return best;
+}
+function readEnvironment(root, file) {
+    if (root.kind === 'scalar' && root.value === null)
+        throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file} is empty — expected a conda environment (name, channels, dependencies)`, { file, line: 1 });
+    if (root.kind !== 'map')
+        throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file}:${root.line}: the top level must be a mapping (name:, channels:, dependencies:), not ${describe(root)}`, {
+            file,
+            line: root.line,
+        });
+    const warnings = [];
+    const extra = userRecord();
+    let name;
+    let channels = [];
+    let variables;
+    let deps;
+    const suspicious = [];
+    for (const { key, keyLine, value } of root.entries) {
+        switch (key) {
+            case 'name':
+                if (value.kind !== 'scalar')
+                    throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file}:${value.line}: \`name\` must be a string, not ${describe(value)}`, { file, line: value.line });
+                name = value.value ?? undefined;
+                break;
+            case 'channels':
+                channels = readChannels(value, file);
+                break;
+            case 'dependencies':
+                deps = value;
+                break;
+            case 'prefix':
+                break;
+            case 'variables':
+                variables = readVariables(value, file);
+                break;
+            default: {
+                extra[key] = toJson(value);
+                if (TOOL_KEYS.has(key))
+                    break;
+                const meant = misspeltKey(key);
+                if (meant)
+                    suspicious.push({ key, line: keyLine, meant });
+                warnings.push(`${file}:${keyLine}: unknown top-level key "${(0,_text_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .excerpt */ .Kb)(key)}"${meant ? ` (did you mean "${meant}"?)` : ''} — conda ignores it; it is kept in the environment hash`);
+            }
+        }
+    }
+    if (deps === undefined) {
+        const hint = suspicious.find((s) => s.meant === 'dependencies');
+        const line = hint?.line ?? root.line;
+        throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file}:${line}: no \`dependencies:\` list — the environment would install nothing${hint ? ` (found "${hint.key}:" — did you mean "dependencies:"?)` : ''}`, { file, line });
+    }
+    const { conda, pipSections } = readDependencies(deps, file, warnings);
+    return { name, channels, conda, pipSections, variables, extra, warnings };
+}
+function readChannels(value, file) {
+    if (value.kind === 'scalar' && value.value === null)
+        return [];
+    if (value.kind !== 'seq')
+        throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file}:${value.line}: \`channels\` must be a list of channel names, not ${describe(value)}`, { file, line: value.line });
+    return value.items.map((c) => {
+        if (c.kind !== 'scalar' || c.value === null || c.value.trim() === '')
+            throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file}:${c.line}: each channel must be a non-empty string, not ${describe(c)}`, { file, line: c.line });
+        return c.value.trim();
+    });
+}
+function readVariables(value, file) {
+    if (value.kind === 'scalar' && value.value === null)
+        return undefined;
+    if (value.kind !== 'map')
+        throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file}:${value.line}: \`variables\` must be a mapping of NAME: value, not ${describe(value)}`, { file, line: value.line });
+    const out = userRecord();
+    for (const { key, value: v } of value.entries) {
+        if (v.kind !== 'scalar')
+            throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file}:${v.line}: variable "${(0,_text_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .excerpt */ .Kb)(key)}" must have a string value, not ${describe(v)}`, { file, line: v.line });
+        out[key] = v.value;
+    }
+    return out;
+}
+/** A conda spec or a pip entry that cannot be one (see condaSpecProblem, pipEntryProblem). */
+function impossible(n, problem, file) {
+    const why = problem(n.value);
+    const what = problem === _spec_js__WEBPACK_IMPORTED_MODULE_3__/* .pipEntryProblem */ .xu ? 'a pip requirement' : 'a conda package spec';
+    if (why)
+        throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file}:${n.line}: "${(0,_text_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .excerpt */ .Kb)(n.value)}" is not ${what}: ${why}`, { file, line: n.line });
+}
+function entryOf(n, what, file, warnings, problem = _spec_js__WEBPACK_IMPORTED_MODULE_3__/* .condaSpecProblem */ .yJ) {
+    if (n.kind !== 'scalar' || n.value === null || n.value.trim() === '')
+        throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file}:${n.line}: ${what} must be a non-empty string, not ${describe(n)}`, { file, line: n.line });
+    impossible({ value: n.value, line: n.line }, problem, file);
+    if (n.typed && warnings) {
+        warnings.push(`${file}:${n.line}: ${what.replace(/^an? /, '')} ${n.value} is a ${n.typed} in YAML, not a package spec — conda reads it as a ${n.typed}; quote it if it is meant as a name`);
+    }
+    const expr = (0,_selectors_js__WEBPACK_IMPORTED_MODULE_2__/* .selectorOfComment */ .e9)(n.comment);
+    return expr ? { text: n.value, line: n.line, selector: { expr, form: 'comment' } } : { text: n.value, line: n.line };
+}
+function readDependencies(value, file, warnings) {
+    const conda = [];
+    const pipSections = [];
+    if (value.kind === 'scalar' && value.value === null) {
+        warnings.push(`${file}:${value.line}: \`dependencies\` is empty — the environment installs nothing`);
+        return { conda, pipSections };
+    }
+    if (value.kind !== 'seq')
+        throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file}:${value.line}: \`dependencies\` must be a list (- numpy, - pip: [...]), not ${describe(value)}`, { file, line: value.line });
+    for (const item of value.items) {
+        if (item.kind === 'scalar') {
+            conda.push(entryOf(item, 'a dependency', file, warnings));
+            continue;
+        }
+        if (item.kind === 'map' && item.entries.length === 1) {
+            const { key, value: v } = item.entries[0];
+            if (key === 'pip') {
+                pipSections.push(readPip(v, file, warnings));
+                continue;
+            }
+            const expr = (0,_selectors_js__WEBPACK_IMPORTED_MODULE_2__/* .selectorOfKey */ .cV)(key);
+            if (expr !== undefined) {
+                const e = entryOf(v, `the dependency of "${(0,_text_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .excerpt */ .Kb)(key)}"`, file, warnings);
+                conda.push({ text: e.text, line: e.line, selector: { expr, form: 'sel' } });
+                continue;
+            }
+            throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file}:${item.line}: unexpected mapping "${(0,_text_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .excerpt */ .Kb)(key)}:" in \`dependencies\` — only "pip:" (or micromamba's "sel(...):") may appear there`, { file, line: item.line });
+        }
+        throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file}:${item.line}: a dependency must be a string (e.g. "numpy>=1.26") or a "pip:" list, not ${item.kind === 'map'
+            ? `a mapping with keys ${item.entries
+                .slice(0, 5)
+                .map((e) => `"${(0,_text_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .excerpt */ .Kb)(e.key, 40)}"`)
+                .join(', ')}${item.entries.length > 5 ? ', …' : ''}`
+            : describe(item)}`, { file, line: item.line });
+    }
+    return { conda, pipSections };
+}
+function readPip(v, file, warnings) {
+    if (v.kind === 'scalar' && v.value === null)
+        return [];
+    if (v.kind !== 'seq')
+        throw new _vocabulary_user_error_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file}:${v.line}: \`pip:\` must be a list of pip requirements, not ${describe(v)}`, { file, line: v.line });
+    return v.items.map((i) => entryOf(i, 'a pip entry', file, warnings, _spec_js__WEBPACK_IMPORTED_MODULE_3__/* .pipEntryProblem */ .xu));
+}
+/** Marker between pip sections when there are several (conda keeps only the last `pip:` mapping, micromamba merges them). */
+function pipSectionMarker(n) {
+    return `# pip section ${n}`;
+}
+function selectEntries(model, subdirs, file) {
+    const warnings = [];
+    const excluded = new Set();
+    const withSelector = (text, sel) => (sel.form === 'sel' ? `sel(${sel.expr}): ${text}` : `${text} # [${sel.expr}]`);
+    const warned = new Set();
+    const verdicts = (e) => subdirs.map((s) => {
+        if (!e.selector)
+            return 'in';
+        const v = (0,_selectors_js__WEBPACK_IMPORTED_MODULE_2__/* .evalSelector */ .AS)(e.selector.expr, s);
+        if (v === 'unknown' && !warned.has(`${e.line}`)) {
+            warned.add(`${e.line}`);
+            warnings.push(`${file}:${e.line}: selector [${(0,_text_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .excerpt */ .Kb)(e.selector.expr)}] is not a platform selector this action understands — the entry is kept on every platform`);
+        }
+        return v === 'unknown' ? 'unknown' : v ? 'in' : 'out';
+    });
+    const conda = subdirs.map(() => new Set());
+    for (const e of model.conda) {
+        const spec = (0,_spec_js__WEBPACK_IMPORTED_MODULE_3__/* .normalizeCondaSpec */ .Ux)(e.text);
+        const v = verdicts(e);
+        if (v.every((x) => x === 'out'))
+            excluded.add(withSelector(spec, e.selector));
+        v.forEach((x, i) => {
+            if (x === 'in')
+                conda[i].add(spec);
+            else if (x === 'unknown')
+                conda[i].add(withSelector(spec, e.selector));
+        });
+    }
+    const pip = subdirs.map(() => []);
+    const pipEntries = [];
+    const several = model.pipSections.length > 1;
+    model.pipSections.forEach((section, n) => {
+        if (several && n > 0)
+            pip.forEach((p) => p.push(pipSectionMarker(n + 1)));
+        for (const e of section) {
+            const entry = (0,_spec_js__WEBPACK_IMPORTED_MODULE_3__/* .normalizePipEntry */ .vE)(e.text);
+            const v = verdicts(e);
+            if (v.every((x) => x === 'out'))
+                excluded.add(`pip: ${withSelector(entry, e.selector)}`);
+            else
+                pipEntries.push(e);
+            v.forEach((x, i) => {
+                if (x === 'in')
+                    pip[i].push(entry);
+                else if (x === 'unknown')
+                    pip[i].push(withSelector(entry, e.selector));
+            });
+        }
+    });
+    const bySubdir = new Map();
+    subdirs.forEach((s, i) => bySubdir.set(s, { conda: [...conda[i]].sort(), pip: pip[i] }));
+    return { bySubdir, excluded: [...excluded].sort(), pipEntries, warnings };
+}
+
+
+/***/ }),
+
+/***/ 50002:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   A_: () => (/* binding */ redactUrlSecrets),
+/* harmony export */   I3: () => (/* binding */ redactBuildArg),
+/* harmony export */   Ph: () => (/* binding */ redactAssignment)
+/* harmony export */ });
+/* harmony import */ var _text_redact_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(53326);
+/* harmony import */ var _canonical_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(22778);
+// The document is written as an image label, readable by anyone who can pull the image.
+// Secrets that users commonly put into channels, index URLs, variables or build-args are
+// replaced by a short digest: the hash still changes when the secret changes (prefer a
+// rebuild), but the secret never reaches the label. Which text counts as a credential is
+// decided by the one redaction function (src/text/redact.ts); here it masks with a digest.
+
+
+function mask(secret) {
+    return `sha256:${(0,_canonical_js__WEBPACK_IMPORTED_MODULE_1__/* .sha256Hex */ .fg)(secret).slice(0, 16)}`;
+}
+/** `https://user:pass@host` → `https://user:sha256:…@host`; anaconda `/t/<token>/` → `/t/sha256:…/`; see src/text/redact.ts. */
+function redactUrlSecrets(text) {
+    return (0,_text_redact_js__WEBPACK_IMPORTED_MODULE_0__/* .redact */ .E$)(text, mask);
+}
+/** `KEY=VALUE` with a secret-looking KEY keeps only a digest of VALUE. */
+function redactAssignment(key, value) {
+    return (0,_text_redact_js__WEBPACK_IMPORTED_MODULE_0__/* .isSecretName */ .eh)(key) ? mask(value) : redactUrlSecrets(value);
+}
+function redactBuildArg(arg) {
+    const eq = arg.indexOf('=');
+    if (eq < 0)
+        return arg;
+    const key = arg.slice(0, eq);
+    return `${key}=${redactAssignment(key, arg.slice(eq + 1))}`;
+}
+
+
+/***/ }),
+
+/***/ 51954:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   AS: () => (/* binding */ evalSelector),
+/* harmony export */   Bg: () => (/* binding */ subdirOf),
+/* harmony export */   cV: () => (/* binding */ selectorOfKey),
+/* harmony export */   e9: () => (/* binding */ selectorOfComment)
+/* harmony export */ });
+// Platform selectors (conda-build / conda-lock style `# [linux64]`, `# [osx and arm64]`, and
+// micromamba's `sel(linux): dep`) evaluated for a conda subdir, and docker platforms mapped
+// to conda subdirs.
+//
+// The evaluation is three-valued: a selector that uses anything other than the platform
+// names below (`py<38`, `test`, `cuda`) is "unknown" for that subdir and the entry is kept,
+// with its selector, so that the hash stays sensitive to it ("when unsure, prefer a rebuild").
+/** Docker platform (`os/arch[/variant]`) → conda subdir; undefined when conda has none. */
+function subdirOf(platform) {
+    const [os = '', arch = '', variant = ''] = platform.trim().toLowerCase().split('/');
+    const conda = os === 'darwin' ? 'osx' : os === 'windows' ? 'win' : os === 'linux' ? 'linux' : undefined;
+    if (!conda)
+        return undefined;
+    switch (arch) {
+        case 'amd64':
+        case 'x86_64':
+            return `${conda}-64`;
+        case '386':
+            return conda === 'osx' ? undefined : `${conda}-32`;
+        case 'arm64':
+        case 'aarch64':
+            return conda === 'linux' ? 'linux-aarch64' : `${conda}-arm64`;
+        case 'arm':
+            if (conda !== 'linux')
+                return undefined;
+            return variant === 'v6' ? 'linux-armv6l' : 'linux-armv7l';
+        case 'ppc64le':
+        case 's390x':
+        case 'riscv64':
+            return conda === 'linux' ? `linux-${arch}` : undefined;
+        default:
+            return undefined;
+    }
+}
+/** The selector names that are true on a subdir; every other platform name is false there. */
+function truths(subdir) {
+    const [os = '', arch = ''] = subdir.split('-');
+    const t = new Set();
+    if (os === 'linux' || os === 'osx' || os === 'win')
+        t.add(os);
+    if (os === 'linux' || os === 'osx')
+        t.add('unix');
+    if (os === 'emscripten')
+        t.add('emscripten');
+    if (arch === '64') {
+        t.add('x86').add('x86_64').add(`${os}64`);
+        if (os === 'win')
+            t.add('win64');
+    }
+    if (arch === '32')
+        t.add('x86').add(`${os}32`);
+    if (arch === 'aarch64')
+        t.add('aarch64').add('arm64');
+    if (arch === 'arm64')
+        t.add('arm64').add('aarch64');
+    if (arch === 'armv6l')
+        t.add('armv6l').add('arm');
+    if (arch === 'armv7l')
+        t.add('armv7l').add('arm');
+    for (const a of ['ppc64le', 's390x', 'riscv64', 'wasm32'])
+        if (arch === a)
+            t.add(a);
+    return t;
+}
+/** Every platform name a selector may use; anything else makes the selector "unknown". */
+const PLATFORM_NAMES = new Set([
+    'linux',
+    'osx',
+    'win',
+    'unix',
+    'emscripten',
+    'linux32',
+    'linux64',
+    'osx64',
+    'win32',
+    'win64',
+    'x86',
+    'x86_64',
+    'aarch64',
+    'arm64',
+    'arm',
+    'armv6l',
+    'armv7l',
+    'ppc64le',
+    's390x',
+    'riscv64',
+    'wasm32',
+]);
+/**
+ * Evaluates a selector expression (`linux`, `osx and arm64`, `not win`, `(linux or osx) and
+ * not aarch64`) on a subdir. Comparisons, calls and unknown names yield 'unknown'.
+ */
+/** Longer selectors are not evaluated (the parser recurses; real selectors are a few words). */
+const MAX_SELECTOR = 256;
+function evalSelector(expr, subdir) {
+    if (subdir.startsWith('unknown:') || expr.length > MAX_SELECTOR)
+        return 'unknown';
+    const toks = expr.match(/\(|\)|[A-Za-z_][A-Za-z0-9_]*|[^\s()A-Za-z_]+/g) ?? [];
+    const t = truths(subdir);
+    let i = 0;
+    let bad = false;
+    const peek = () => toks[i];
+    const orExpr = () => {
+        let v = andExpr();
+        while (peek() === 'or') {
+            i++;
+            const r = andExpr();
+            v = v === true || r === true ? true : v === 'unknown' || r === 'unknown' ? 'unknown' : false;
+        }
+        return v;
+    };
+    const andExpr = () => {
+        let v = notExpr();
+        while (peek() === 'and') {
+            i++;
+            const r = notExpr();
+            v = v === false || r === false ? false : v === 'unknown' || r === 'unknown' ? 'unknown' : true;
+        }
+        return v;
+    };
+    const notExpr = () => {
+        if (peek() === 'not') {
+            i++;
+            const v = notExpr();
+            return v === 'unknown' ? 'unknown' : !v;
+        }
+        return atom();
+    };
+    const atom = () => {
+        const tok = toks[i++];
+        if (tok === '(') {
+            const v = orExpr();
+            if (toks[i++] !== ')')
+                bad = true;
+            return v;
+        }
+        if (tok === undefined || !/^[A-Za-z_]/.test(tok) || tok === 'and' || tok === 'or') {
+            bad = true;
+            return 'unknown';
+        }
+        // `py < 38`, `name(…)`: swallow the rest of the comparison / call as unknown
+        if (toks[i] !== undefined && /^[^\s()A-Za-z_]/.test(toks[i])) {
+            i++;
+            if (toks[i] !== undefined && toks[i] !== ')' && toks[i] !== 'and' && toks[i] !== 'or')
+                i++;
+            return 'unknown';
+        }
+        if (toks[i] === '(') {
+            bad = true;
+            return 'unknown';
+        }
+        if (!PLATFORM_NAMES.has(tok))
+            return 'unknown';
+        return t.has(tok);
+    };
+    const v = orExpr();
+    if (bad || i < toks.length)
+        return 'unknown';
+    return v;
+}
+/**
+ * A conda-build selector at the end of a comment: `[linux]`, `pinned [osx and arm64]`. The
+ * bracket must start the comment or follow a space: `# needed for sphinx-gallery[parallel]`
+ * mentions pip extras, it is not a selector.
+ */
+function selectorOfComment(comment) {
+    if (!comment)
+        return undefined;
+    const m = /(?:^|\s)\[([^[\]]+)\]\s*$/.exec(comment);
+    return m ? m[1].trim().replace(/\s+/g, ' ') : undefined;
+}
+/** micromamba's `sel(expr)` mapping key → expr. */
+function selectorOfKey(key) {
+    const m = /^sel\((.*)\)$/.exec(key.trim());
+    return m ? m[1].trim().replace(/\s+/g, ' ') : undefined;
+}
+
+
+/***/ }),
+
+/***/ 12253:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   Bo: () => (/* binding */ pipEntryKey),
+/* harmony export */   MH: () => (/* binding */ condaSpecName),
+/* harmony export */   Ux: () => (/* binding */ normalizeCondaSpec),
+/* harmony export */   Wp: () => (/* binding */ fileUrlToPathish),
+/* harmony export */   qE: () => (/* binding */ pipRefs),
+/* harmony export */   vE: () => (/* binding */ normalizePipEntry),
+/* harmony export */   xY: () => (/* binding */ stripRequirementComment),
+/* harmony export */   xu: () => (/* binding */ pipEntryProblem),
+/* harmony export */   yJ: () => (/* binding */ condaSpecProblem)
+/* harmony export */ });
+/* unused harmony export isLocalTarget */
+/* harmony import */ var _label_secrets_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(50002);
+// Normalization of single conda specs and pip entries, and what pip entries refer to.
+// Pure string functions.
+
+/**
+ * A conda MatchSpec with only cosmetic whitespace removed. Operators are kept verbatim
+ * (`=1.26`, `==1.26` and ` 1.26` stay different), `channel::` prefixes are kept.
+ *
+ * - runs of whitespace become one space, ends trimmed;
+ * - no space around `::`, comparison operators (`= == != < <= > >= ~=`), `,` and `|`
+ *   (`numpy >= 1.2` ≡ `numpy>=1.2`, `python = 3.12` ≡ `python=3.12`);
+ * - other spaces stay: they separate name, version and build (`blas * mkl`);
+ * - bracket options (`blas [build = mkl, version=1]`) lose spaces and are sorted when they
+ *   are all `key=value` without quotes (conda reads them as a set of keyword arguments).
+ */
+function normalizeCondaSpec(raw) {
+    let s = raw.trim().replace(/\s+/g, ' ');
+    s = s.replace(/\s*::\s*/g, '::');
+    s = s.replace(/\s*([<>=!~]=?|==|,|\|)\s*/g, '$1');
+    // `>= =` style runs produced above are already adjacent; remove a space before `[`.
+    s = s.replace(/\s+\[/g, '[').replace(/\[\s+/g, '[').replace(/\s+\]/g, ']');
+    s = s.replace(/\[([^\]]*)\]/g, (_m, inner) => `[${sortBracketItems(inner)}]`);
+    return (0,_label_secrets_js__WEBPACK_IMPORTED_MODULE_0__/* .redactUrlSecrets */ .A_)(s);
+}
+function sortBracketItems(inner) {
+    if (/["']/.test(inner))
+        return inner;
+    const items = inner.split(',').map((i) => i.trim());
+    if (items.some((i) => i === ''))
+        return inner;
+    return items.sort().join(',');
+}
+/**
+ * Why a dependency cannot be a conda MatchSpec, or undefined when it may be one. Only shapes
+ * conda's grammar (`[channel[/subdir]::]name[ version[ build]][[key=value, …]]`, or a package
+ * URL or path) can never parse are refused — a folded list item first, the mistake valid YAML
+ * makes out of an over-indented `- pandas` line:
+ * - ` - ` between words: two list items folded into one (`numpy=1.26 - pandas>=2.1`);
+ * - no package name (`>=1.2`, `::numpy`, `=1.2`);
+ * - more than three fields (name, version, build) outside `[…]`;
+ * - a `[` or a quote that is never closed.
+ */
+function condaSpecProblem(raw) {
+    const s = raw.trim();
+    if (s === '')
+        return 'it is empty';
+    if (/^-(\s|$)|\s-(\s|$)/.test(s))
+        return 'it holds " - ": two list items folded into one (is the next item indented more than this one?) — a spec is one package';
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^[./~\\]/.test(s))
+        return undefined; // a package URL or path
+    const spec = normalizeCondaSpec(s);
+    if (!balanced(spec))
+        return 'a "[" or a quote is never closed';
+    const afterChannel = spec.includes('::') ? spec.slice(spec.lastIndexOf('::') + 2) : spec;
+    if (/^[=<>!~,|[]/.test(afterChannel) || afterChannel === '')
+        return 'it has no package name before the version';
+    const fields = spec.replace(/\[[^\]]*\]/g, '').split(' ');
+    if (fields.length > 3)
+        return `it has ${fields.length} space-separated parts, and a spec has at most three (name, version, build)`;
+    return undefined;
+}
+/** Brackets and quotes closed, in order. */
+function balanced(s) {
+    let quote;
+    let depth = 0;
+    for (const c of s) {
+        if (quote) {
+            if (c === quote)
+                quote = undefined;
+        }
+        else if (c === '"' || c === "'")
+            quote = c;
+        else if (c === '[')
+            depth++;
+        else if (c === ']' && --depth < 0)
+            return false;
+    }
+    return quote === undefined && depth === 0;
+}
+/** Why a `pip:` entry cannot be one pip requirement line, or undefined: a folded list item (` - ` after a requirement), or a lone `-`. */
+function pipEntryProblem(raw) {
+    const s = raw.trim();
+    if (s === '-')
+        return 'it is a lone "-"';
+    if (!s.startsWith('-') && /\s-(\s|$)/.test(stripRequirementComment(s)))
+        return 'it holds " - ": two list items folded into one (is the next item indented more than this one?) — an entry is one requirement';
+    return undefined;
+}
+/** The package name of a conda spec (no channel, no version), lower-case: used to pair specs in diffs. */
+function condaSpecName(spec) {
+    const noChannel = spec.includes('::') ? spec.slice(spec.lastIndexOf('::') + 2) : spec;
+    const m = /^[^\s=<>!~,|[\]]+/.exec(noChannel);
+    return (m ? m[0] : noChannel).toLowerCase();
+}
+/** Collapses whitespace outside quotes; trims. */
+function collapseOutsideQuotes(s) {
+    let out = '';
+    let quote = null;
+    let pendingSpace = false;
+    for (const ch of s.trim()) {
+        if (quote) {
+            out += ch;
+            if (ch === quote)
+                quote = null;
+            continue;
+        }
+        if (/\s/.test(ch)) {
+            pendingSpace = true;
+            continue;
+        }
+        if (pendingSpace && out)
+            out += ' ';
+        pendingSpace = false;
+        out += ch;
+        if (ch === '"' || ch === "'")
+            quote = ch;
+    }
+    return out;
+}
+const PEP508_NAME = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?\s*(.*)$/s;
+/**
+ * A pip entry with only cosmetic differences removed: whitespace collapsed (outside quotes),
+ * and for a `name[extras] specifiers ; marker` requirement the extras sorted and the spaces
+ * inside the version specifiers dropped (`numpy >= 1.2` ≡ `numpy>=1.2`). Option lines,
+ * URLs and paths are kept as written (collapsed). Secrets in URLs become digests.
+ */
+function normalizePipEntry(raw) {
+    const s = collapseOutsideQuotes(raw);
+    if (s.startsWith('-') || isUrlOrPath(s))
+        return (0,_label_secrets_js__WEBPACK_IMPORTED_MODULE_0__/* .redactUrlSecrets */ .A_)(s);
+    const m = PEP508_NAME.exec(s);
+    if (!m)
+        return (0,_label_secrets_js__WEBPACK_IMPORTED_MODULE_0__/* .redactUrlSecrets */ .A_)(s);
+    const [, name, extras, rest0] = m;
+    let rest = rest0 ?? '';
+    if (rest.startsWith('@'))
+        return (0,_label_secrets_js__WEBPACK_IMPORTED_MODULE_0__/* .redactUrlSecrets */ .A_)(`${name}${extras ? sortExtras(extras) : ''} ${rest}`);
+    // split off options (`--hash=…`, `--global-option …`) and the marker
+    let options = '';
+    const opt = /(^|\s)--?[A-Za-z]/.exec(rest);
+    if (opt) {
+        options = rest.slice(opt.index).trim();
+        rest = rest.slice(0, opt.index);
+    }
+    let marker = '';
+    const semi = rest.indexOf(';');
+    if (semi >= 0) {
+        marker = rest.slice(semi + 1).trim();
+        rest = rest.slice(0, semi);
+    }
+    const version = rest.replace(/\s+/g, '');
+    let out = `${name}${extras ? sortExtras(extras) : ''}${version}`;
+    if (marker)
+        out += `; ${marker}`;
+    if (options)
+        out += ` ${options}`;
+    return (0,_label_secrets_js__WEBPACK_IMPORTED_MODULE_0__/* .redactUrlSecrets */ .A_)(out);
+}
+function sortExtras(extras) {
+    const items = extras
+        .slice(1, -1)
+        .split(',')
+        .map((e) => e.trim())
+        .filter((e) => e !== '');
+    return `[${items.sort().join(',')}]`;
+}
+function isUrlOrPath(s) {
+    return /^[a-z][a-z0-9+.-]*:/i.test(s) || /^[./~\\]/.test(s) || /^[^\s;@]*[/\\]/.test(s);
+}
+/** Key that pairs pip entries across documents in a diff: the normalized project name, or the whole line. */
+function pipEntryKey(entry) {
+    if (entry.startsWith('-') || isUrlOrPath(entry))
+        return entry;
+    const m = PEP508_NAME.exec(entry);
+    return m ? m[1].toLowerCase().replace(/[-_.]+/g, '-') : entry;
+}
+const REQ_OPTS = new Map([
+    ['-r', 'requirement'],
+    ['--requirement', 'requirement'],
+    ['-c', 'constraint'],
+    ['--constraint', 'constraint'],
+]);
+const PATH_OPTS = new Set(['-e', '--editable', '-f', '--find-links']);
+/**
+ * Splits a requirement line into tokens, honouring quotes (no escapes); comments must be
+ * removed before (see stripRequirementComment).
+ */
+function tokens(line) {
+    const out = [];
+    const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+    let m;
+    while ((m = re.exec(line)))
+        out.push(m[1] ?? m[2] ?? m[3]);
+    return out;
+}
+/** pip's comment rule: `#` at the start of a line or after whitespace starts a comment. */
+function stripRequirementComment(line) {
+    const m = /(^|\s)#/.exec(line);
+    return (m ? line.slice(0, m.index) : line).trim();
+}
+/** The files, local paths and remote files a pip entry / requirement line refers to. */
+function pipRefs(line) {
+    const text = stripRequirementComment(line);
+    if (!text)
+        return [];
+    const t = tokens(text);
+    const refs = [];
+    for (let i = 0; i < t.length; i++) {
+        const tok = t[i];
+        const eq = tok.startsWith('--') ? tok.indexOf('=') : -1;
+        const name = eq > 0 ? tok.slice(0, eq) : tok;
+        const inlineValue = eq > 0 ? tok.slice(eq + 1) : undefined;
+        const shortMatch = /^(-[rcef])(.+)$/.exec(tok);
+        if (REQ_OPTS.has(name) || (shortMatch && REQ_OPTS.has(shortMatch[1]))) {
+            const option = REQ_OPTS.get(name) ?? REQ_OPTS.get(shortMatch[1]);
+            const target = inlineValue ?? (REQ_OPTS.has(name) ? t[++i] : shortMatch[2]);
+            if (target !== undefined)
+                refs.push(fileRef(option, target));
+            continue;
+        }
+        if (PATH_OPTS.has(name) || (shortMatch && PATH_OPTS.has(shortMatch[1]))) {
+            const target = inlineValue ?? (PATH_OPTS.has(name) ? t[++i] : shortMatch[2]);
+            // after -e / --find-links anything that is not a (non-file:) URL is a local path
+            if (target !== undefined && (/^file:/i.test(target) || !/^[a-z][a-z0-9+.-]+:/i.test(target)))
+                refs.push({ kind: 'local', target: stripExtras(target) });
+            continue;
+        }
+        if (tok.startsWith('-')) {
+            // other options (`--index-url X`, `--hash=…`): a `file:` value is local content
+            const value = inlineValue ?? (tok.startsWith('--') && eq < 0 && i + 1 < t.length && !t[i + 1].startsWith('-') ? t[i + 1] : undefined);
+            if (value && /^file:/i.test(value))
+                refs.push({ kind: 'local', target: value });
+            continue;
+        }
+        if (i === 0) {
+            // a requirement: `name @ file:…`, a path, an archive or a file: URL
+            const at = /^[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]]*\])?\s*@\s*(\S+)/.exec(text);
+            if (at) {
+                if (/^file:/i.test(at[1]))
+                    refs.push({ kind: 'local', target: at[1] });
+                break;
+            }
+            const target = stripExtras(tok.split(';')[0]);
+            if (isLocalTarget(target))
+                refs.push({ kind: 'local', target });
+            break;
+        }
+    }
+    return refs;
+}
+/** `./pkg[extra]` → `./pkg`. */
+function stripExtras(target) {
+    // by hand: the equivalent regex backtracks quadratically on `a[a[a[…`
+    if (!target.endsWith(']'))
+        return target;
+    const body = target.slice(0, -1);
+    const stop = Math.max(body.lastIndexOf(']'), body.lastIndexOf('/'), body.lastIndexOf('\\'));
+    const open = body.indexOf('[', stop + 1);
+    return open >= 0 ? target.slice(0, open) : target;
+}
+function fileRef(option, target) {
+    if (/^[a-z][a-z0-9+.-]+:\/\//i.test(target) && !/^file:/i.test(target))
+        return { kind: 'remote', target };
+    return { kind: 'requirements', option, target };
+}
+/** A local path or `file:` URL (not a project name, not a remote URL or VCS reference). */
+function isLocalTarget(target) {
+    if (/^file:/i.test(target))
+        return true;
+    if (/^[a-z][a-z0-9+.-]+:/i.test(target))
+        return false; // http:, git+https:, …
+    if (target === '.' || target === '..' || /^[./~\\]/.test(target))
+        return true;
+    if (/^[A-Za-z]:[\\/]/.test(target))
+        return true;
+    if (/[/\\]/.test(target))
+        return true;
+    return /\.(whl|tar\.gz|tgz|zip|tar\.bz2|tar\.xz)$/i.test(target);
+}
+/** `file:` URL or path → a path (relative paths stay relative). */
+function fileUrlToPathish(target) {
+    if (!/^file:/i.test(target))
+        return target;
+    let rest = target.slice(5);
+    if (rest.startsWith('//')) {
+        rest = rest.slice(2);
+        const slash = rest.indexOf('/');
+        const host = slash < 0 ? rest : rest.slice(0, slash);
+        rest = slash < 0 ? '/' : rest.slice(slash);
+        if (host && host.toLowerCase() !== 'localhost')
+            rest = `//${host}${rest}`;
+    }
+    rest = rest.split('#')[0];
+    try {
+        return decodeURIComponent(rest);
+    }
+    catch {
+        return rest;
+    }
+}
+
+
+/***/ }),
+
+/***/ 29551:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -12,20 +901,20 @@ __webpack_require__.d(__webpack_exports__, {
 });
 
 // EXTERNAL MODULE: ./src/vocabulary/user-error.ts
-var user_error = __webpack_require__(2426);
+var user_error = __webpack_require__(42426);
 // EXTERNAL MODULE: ./src/fs/runner-files.ts
-var runner_files = __webpack_require__(8663);
+var runner_files = __webpack_require__(28663);
 // EXTERNAL MODULE: ./src/registry/credentials.ts
 var credentials = __webpack_require__(3653);
 // EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __webpack_require__(3024);
+var external_node_fs_ = __webpack_require__(73024);
 // EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __webpack_require__(6760);
+var external_node_path_ = __webpack_require__(76760);
 var external_node_path_default = /*#__PURE__*/__webpack_require__.n(external_node_path_);
 // EXTERNAL MODULE: ./src/fs/confined.ts
-var confined = __webpack_require__(8755);
+var confined = __webpack_require__(58755);
 // EXTERNAL MODULE: ./src/runner/process.ts + 2 modules
-var runner_process = __webpack_require__(9077);
+var runner_process = __webpack_require__(99077);
 ;// CONCATENATED MODULE: ./src/context/source-date.ts
 // The build's source date: what the `created` label and BuildKit's SOURCE_DATE_EPOCH say, so
 // that a rebuild of the same commit yields the same image. Pure choices over plain data,
@@ -316,7 +1205,7 @@ function sourceDate(value) {
 }
 
 // EXTERNAL MODULE: ./src/vocabulary/constants.ts
-var constants = __webpack_require__(209);
+var constants = __webpack_require__(70209);
 ;// CONCATENATED MODULE: ./src/run/outputs.ts
 // The step outputs: every output's value is decided here, from the piece of the run's state
 // that knows it. The phases publish each piece as soon as the run knows it (an output known
@@ -372,11 +1261,11 @@ function publishOutputs(results, outputs) {
 }
 
 // EXTERNAL MODULE: ./src/image/reference.ts
-var reference = __webpack_require__(3564);
+var reference = __webpack_require__(23564);
 // EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __webpack_require__(1455);
+var promises_ = __webpack_require__(51455);
 // EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __webpack_require__(8161);
+var external_node_os_ = __webpack_require__(48161);
 var external_node_os_default = /*#__PURE__*/__webpack_require__.n(external_node_os_);
 ;// CONCATENATED MODULE: ./src/actions-cache/index.ts
 // A second build cache through the GitHub Actions cache service (docs/DESIGN.md §4.6): a BuildKit
@@ -401,7 +1290,7 @@ var external_node_os_default = /*#__PURE__*/__webpack_require__.n(external_node_
  */
 let cacheModule;
 function actionsCache() {
-    cacheModule ??= Promise.all(/* import() */[__webpack_require__.e(752), __webpack_require__.e(955), __webpack_require__.e(631)]).then(__webpack_require__.bind(__webpack_require__, 631));
+    cacheModule ??= Promise.all(/* import() */[__webpack_require__.e(752), __webpack_require__.e(955), __webpack_require__.e(631)]).then(__webpack_require__.bind(__webpack_require__, 70631));
     return cacheModule;
 }
 
@@ -730,7 +1619,7 @@ function message(e) {
 }
 
 // EXTERNAL MODULE: ./src/buildx/argv.ts
-var argv = __webpack_require__(2548);
+var argv = __webpack_require__(32548);
 // EXTERNAL MODULE: ./src/buildx/builder-cli.ts + 1 modules
 var builder_cli = __webpack_require__(3969);
 // EXTERNAL MODULE: external "node:perf_hooks"
@@ -1291,7 +2180,7 @@ function parsePlainProgress(text) {
 }
 
 // EXTERNAL MODULE: ./node_modules/dockerfile-ast/lib/main.js
-var main = __webpack_require__(8390);
+var main = __webpack_require__(78390);
 ;// CONCATENATED MODULE: ./src/buildx/step-name.ts
 // A build step named by the command it runs. BuildKit names a vertex by its instruction as
 // written, mount flags and all; a heredoc `RUN` shows only its first line
@@ -1412,6 +2301,7 @@ function mainCommand(script) {
 
 
 
+
 /** Runs the buildx argv through the process port, streaming stdout lines to `log` and stderr to `progress`. */
 async function spawnBuild(args, opts, log, progress, end) {
     let stdoutLine = '';
@@ -1524,15 +2414,7 @@ async function runBuild(spec, opts = {}) {
         }
         throw new Error(message);
     }
-    let metadata = {};
-    try {
-        const parsed = JSON.parse(await (0,promises_.readFile)(spec.metadataFile, 'utf8'));
-        if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
-            metadata = parsed;
-    }
-    catch {
-        log(`warning: no build metadata in ${spec.metadataFile}; the digest is unknown`);
-    }
+    const metadata = readBuildMetadata(spec.metadataFile, log);
     const progress = tracker.result();
     const outcome = {
         metadata,
@@ -1561,6 +2443,39 @@ async function runBuild(spec, opts = {}) {
             log(`warning: ${outcome.cacheNote}`);
     }
     return outcome;
+}
+/**
+ * Largest `--metadata-file` read: a multi-platform build with provenance writes a few tens of
+ * kilobytes (one descriptor and one attestation per platform); 4 MiB is far above any real one.
+ */
+const MAX_METADATA_BYTES = 4 * 1024 * 1024;
+/**
+ * The `--metadata-file` document, read as every file the action opens (src/fs/confined.ts:
+ * without blocking, a regular file, at most MAX_METADATA_BYTES). Missing or not a JSON object:
+ * `{}` and a warning line (the digest is unknown). Anything else in its place — a FIFO, a
+ * device, a directory, a file past the cap — is an error that says so, never a hang.
+ */
+function readBuildMetadata(file, log) {
+    let text;
+    try {
+        text = (0,confined/* readFileBoundedSync */.ri)(file, file, { maxBytes: MAX_METADATA_BYTES, follow: false }).toString('utf8');
+    }
+    catch (e) {
+        if ((0,confined/* isConfinedError */.pY)(e) && e.reason !== 'missing')
+            throw new Error(`The build metadata file ${file} cannot be read: ${e.detail}`);
+        log(`warning: no build metadata in ${file}; the digest is unknown`);
+        return {};
+    }
+    try {
+        const parsed = JSON.parse(text);
+        if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+            return parsed;
+    }
+    catch {
+        // reported below
+    }
+    log(`warning: no build metadata in ${file} (not a JSON object); the digest is unknown`);
+    return {};
 }
 
 ;// CONCATENATED MODULE: ./src/buildx/index.ts
@@ -1812,8 +2727,7 @@ function comparisonTags(ctx) {
 
 
 
-/** Largest Dockerfile read (no real Dockerfile is anywhere near it). */
-const MAX_DOCKERFILE_BYTES = 1024 * 1024;
+
 function workspace(dir) {
     try {
         return (0,confined/* workspaceAt */.xJ)(dir);
@@ -1860,7 +2774,7 @@ function inputFile(name, value, workspaceDir) {
     return p.abs;
 }
 /** A file input read as UTF-8 text (bounded): its path and content. */
-function readInputFile(name, value, workspaceDir, maxBytes = MAX_DOCKERFILE_BYTES) {
+function readInputFile(name, value, workspaceDir, maxBytes = constants/* MAX_DOCKERFILE_BYTES */.uq) {
     const ws = workspace(workspaceDir);
     const f = input_paths_confined(name, value, () => (0,confined/* readConfinedSync */.S$)(ws, value, { maxBytes }));
     return { path: f.abs, content: f.bytes.toString('utf8') };
@@ -1885,378 +2799,10 @@ function inputDirectory(name, value, workspaceDir) {
 
 
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __webpack_require__(7598);
-;// CONCATENATED MODULE: ./src/hash/canonical.ts
-
-/**
- * Canonical JSON: object keys sorted (by UTF-16 code unit, like Array#sort), no whitespace,
- * `undefined` members omitted, arrays kept in order. Strings are escaped by JSON.stringify,
- * which is deterministic.
- */
-function canonicalJson(value) {
-    if (value === null)
-        return 'null';
-    if (Array.isArray(value))
-        return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-    switch (typeof value) {
-        case 'string':
-        case 'boolean':
-            return JSON.stringify(value);
-        case 'number':
-            if (!Number.isFinite(value))
-                throw new TypeError('canonicalJson: non-finite number');
-            return JSON.stringify(value);
-        case 'object': {
-            const obj = value;
-            const keys = Object.keys(obj)
-                .filter((k) => obj[k] !== undefined)
-                .sort();
-            return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
-        }
-        default:
-            throw new TypeError(`canonicalJson: cannot serialize ${typeof value}`);
-    }
-}
-function sha256Hex(data) {
-    return (0,external_node_crypto_.createHash)('sha256').update(data).digest('hex');
-}
-/** UTF-8 BOM removed, CRLF and lone CR turned into LF. */
-function normalizeNewlines(text) {
-    const noBom = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-    return noBom.includes('\r') ? noBom.replace(/\r\n?/g, '\n') : noBom;
-}
-
-// EXTERNAL MODULE: ./src/text/redact.ts
-var redact = __webpack_require__(3326);
-;// CONCATENATED MODULE: ./src/hash/label-secrets.ts
-// The document is written as an image label, readable by anyone who can pull the image.
-// Secrets that users commonly put into channels, index URLs, variables or build-args are
-// replaced by a short digest: the hash still changes when the secret changes (prefer a
-// rebuild), but the secret never reaches the label. Which text counts as a credential is
-// decided by the one redaction function (src/text/redact.ts); here it masks with a digest.
-
-
-function mask(secret) {
-    return `sha256:${sha256Hex(secret).slice(0, 16)}`;
-}
-/** `https://user:pass@host` → `https://user:sha256:…@host`; anaconda `/t/<token>/` → `/t/sha256:…/`; see src/text/redact.ts. */
-function redactUrlSecrets(text) {
-    return (0,redact/* redact */.E$)(text, mask);
-}
-/** `KEY=VALUE` with a secret-looking KEY keeps only a digest of VALUE. */
-function redactAssignment(key, value) {
-    return (0,redact/* isSecretName */.eh)(key) ? mask(value) : redactUrlSecrets(value);
-}
-function redactBuildArg(arg) {
-    const eq = arg.indexOf('=');
-    if (eq < 0)
-        return arg;
-    const key = arg.slice(0, eq);
-    return `${key}=${redactAssignment(key, arg.slice(eq + 1))}`;
-}
-
-;// CONCATENATED MODULE: ./src/hash/spec.ts
-// Normalization of single conda specs and pip entries, and what pip entries refer to.
-// Pure string functions.
-
-/**
- * A conda MatchSpec with only cosmetic whitespace removed. Operators are kept verbatim
- * (`=1.26`, `==1.26` and ` 1.26` stay different), `channel::` prefixes are kept.
- *
- * - runs of whitespace become one space, ends trimmed;
- * - no space around `::`, comparison operators (`= == != < <= > >= ~=`), `,` and `|`
- *   (`numpy >= 1.2` ≡ `numpy>=1.2`, `python = 3.12` ≡ `python=3.12`);
- * - other spaces stay: they separate name, version and build (`blas * mkl`);
- * - bracket options (`blas [build = mkl, version=1]`) lose spaces and are sorted when they
- *   are all `key=value` without quotes (conda reads them as a set of keyword arguments).
- */
-function normalizeCondaSpec(raw) {
-    let s = raw.trim().replace(/\s+/g, ' ');
-    s = s.replace(/\s*::\s*/g, '::');
-    s = s.replace(/\s*([<>=!~]=?|==|,|\|)\s*/g, '$1');
-    // `>= =` style runs produced above are already adjacent; remove a space before `[`.
-    s = s.replace(/\s+\[/g, '[').replace(/\[\s+/g, '[').replace(/\s+\]/g, ']');
-    s = s.replace(/\[([^\]]*)\]/g, (_m, inner) => `[${sortBracketItems(inner)}]`);
-    return redactUrlSecrets(s);
-}
-function sortBracketItems(inner) {
-    if (/["']/.test(inner))
-        return inner;
-    const items = inner.split(',').map((i) => i.trim());
-    if (items.some((i) => i === ''))
-        return inner;
-    return items.sort().join(',');
-}
-/**
- * Why a dependency cannot be a conda MatchSpec, or undefined when it may be one. Only shapes
- * conda's grammar (`[channel[/subdir]::]name[ version[ build]][[key=value, …]]`, or a package
- * URL or path) can never parse are refused — a folded list item first, the mistake valid YAML
- * makes out of an over-indented `- pandas` line:
- * - ` - ` between words: two list items folded into one (`numpy=1.26 - pandas>=2.1`);
- * - no package name (`>=1.2`, `::numpy`, `=1.2`);
- * - more than three fields (name, version, build) outside `[…]`;
- * - a `[` or a quote that is never closed.
- */
-function condaSpecProblem(raw) {
-    const s = raw.trim();
-    if (s === '')
-        return 'it is empty';
-    if (/^-(\s|$)|\s-(\s|$)/.test(s))
-        return 'it holds " - ": two list items folded into one (is the next item indented more than this one?) — a spec is one package';
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^[./~\\]/.test(s))
-        return undefined; // a package URL or path
-    const spec = normalizeCondaSpec(s);
-    if (!balanced(spec))
-        return 'a "[" or a quote is never closed';
-    const afterChannel = spec.includes('::') ? spec.slice(spec.lastIndexOf('::') + 2) : spec;
-    if (/^[=<>!~,|[]/.test(afterChannel) || afterChannel === '')
-        return 'it has no package name before the version';
-    const fields = spec.replace(/\[[^\]]*\]/g, '').split(' ');
-    if (fields.length > 3)
-        return `it has ${fields.length} space-separated parts, and a spec has at most three (name, version, build)`;
-    return undefined;
-}
-/** Brackets and quotes closed, in order. */
-function balanced(s) {
-    let quote;
-    let depth = 0;
-    for (const c of s) {
-        if (quote) {
-            if (c === quote)
-                quote = undefined;
-        }
-        else if (c === '"' || c === "'")
-            quote = c;
-        else if (c === '[')
-            depth++;
-        else if (c === ']' && --depth < 0)
-            return false;
-    }
-    return quote === undefined && depth === 0;
-}
-/** Why a `pip:` entry cannot be one pip requirement line, or undefined: a folded list item (` - ` after a requirement), or a lone `-`. */
-function pipEntryProblem(raw) {
-    const s = raw.trim();
-    if (s === '-')
-        return 'it is a lone "-"';
-    if (!s.startsWith('-') && /\s-(\s|$)/.test(stripRequirementComment(s)))
-        return 'it holds " - ": two list items folded into one (is the next item indented more than this one?) — an entry is one requirement';
-    return undefined;
-}
-/** The package name of a conda spec (no channel, no version), lower-case: used to pair specs in diffs. */
-function condaSpecName(spec) {
-    const noChannel = spec.includes('::') ? spec.slice(spec.lastIndexOf('::') + 2) : spec;
-    const m = /^[^\s=<>!~,|[\]]+/.exec(noChannel);
-    return (m ? m[0] : noChannel).toLowerCase();
-}
-/** Collapses whitespace outside quotes; trims. */
-function collapseOutsideQuotes(s) {
-    let out = '';
-    let quote = null;
-    let pendingSpace = false;
-    for (const ch of s.trim()) {
-        if (quote) {
-            out += ch;
-            if (ch === quote)
-                quote = null;
-            continue;
-        }
-        if (/\s/.test(ch)) {
-            pendingSpace = true;
-            continue;
-        }
-        if (pendingSpace && out)
-            out += ' ';
-        pendingSpace = false;
-        out += ch;
-        if (ch === '"' || ch === "'")
-            quote = ch;
-    }
-    return out;
-}
-const PEP508_NAME = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?\s*(.*)$/s;
-/**
- * A pip entry with only cosmetic differences removed: whitespace collapsed (outside quotes),
- * and for a `name[extras] specifiers ; marker` requirement the extras sorted and the spaces
- * inside the version specifiers dropped (`numpy >= 1.2` ≡ `numpy>=1.2`). Option lines,
- * URLs and paths are kept as written (collapsed). Secrets in URLs become digests.
- */
-function normalizePipEntry(raw) {
-    const s = collapseOutsideQuotes(raw);
-    if (s.startsWith('-') || isUrlOrPath(s))
-        return redactUrlSecrets(s);
-    const m = PEP508_NAME.exec(s);
-    if (!m)
-        return redactUrlSecrets(s);
-    const [, name, extras, rest0] = m;
-    let rest = rest0 ?? '';
-    if (rest.startsWith('@'))
-        return redactUrlSecrets(`${name}${extras ? sortExtras(extras) : ''} ${rest}`);
-    // split off options (`--hash=…`, `--global-option …`) and the marker
-    let options = '';
-    const opt = /(^|\s)--?[A-Za-z]/.exec(rest);
-    if (opt) {
-        options = rest.slice(opt.index).trim();
-        rest = rest.slice(0, opt.index);
-    }
-    let marker = '';
-    const semi = rest.indexOf(';');
-    if (semi >= 0) {
-        marker = rest.slice(semi + 1).trim();
-        rest = rest.slice(0, semi);
-    }
-    const version = rest.replace(/\s+/g, '');
-    let out = `${name}${extras ? sortExtras(extras) : ''}${version}`;
-    if (marker)
-        out += `; ${marker}`;
-    if (options)
-        out += ` ${options}`;
-    return redactUrlSecrets(out);
-}
-function sortExtras(extras) {
-    const items = extras
-        .slice(1, -1)
-        .split(',')
-        .map((e) => e.trim())
-        .filter((e) => e !== '');
-    return `[${items.sort().join(',')}]`;
-}
-function isUrlOrPath(s) {
-    return /^[a-z][a-z0-9+.-]*:/i.test(s) || /^[./~\\]/.test(s) || /^[^\s;@]*[/\\]/.test(s);
-}
-/** Key that pairs pip entries across documents in a diff: the normalized project name, or the whole line. */
-function pipEntryKey(entry) {
-    if (entry.startsWith('-') || isUrlOrPath(entry))
-        return entry;
-    const m = PEP508_NAME.exec(entry);
-    return m ? m[1].toLowerCase().replace(/[-_.]+/g, '-') : entry;
-}
-const REQ_OPTS = new Map([
-    ['-r', 'requirement'],
-    ['--requirement', 'requirement'],
-    ['-c', 'constraint'],
-    ['--constraint', 'constraint'],
-]);
-const PATH_OPTS = new Set(['-e', '--editable', '-f', '--find-links']);
-/**
- * Splits a requirement line into tokens, honouring quotes (no escapes); comments must be
- * removed before (see stripRequirementComment).
- */
-function tokens(line) {
-    const out = [];
-    const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
-    let m;
-    while ((m = re.exec(line)))
-        out.push(m[1] ?? m[2] ?? m[3]);
-    return out;
-}
-/** pip's comment rule: `#` at the start of a line or after whitespace starts a comment. */
-function stripRequirementComment(line) {
-    const m = /(^|\s)#/.exec(line);
-    return (m ? line.slice(0, m.index) : line).trim();
-}
-/** The files, local paths and remote files a pip entry / requirement line refers to. */
-function pipRefs(line) {
-    const text = stripRequirementComment(line);
-    if (!text)
-        return [];
-    const t = tokens(text);
-    const refs = [];
-    for (let i = 0; i < t.length; i++) {
-        const tok = t[i];
-        const eq = tok.startsWith('--') ? tok.indexOf('=') : -1;
-        const name = eq > 0 ? tok.slice(0, eq) : tok;
-        const inlineValue = eq > 0 ? tok.slice(eq + 1) : undefined;
-        const shortMatch = /^(-[rcef])(.+)$/.exec(tok);
-        if (REQ_OPTS.has(name) || (shortMatch && REQ_OPTS.has(shortMatch[1]))) {
-            const option = REQ_OPTS.get(name) ?? REQ_OPTS.get(shortMatch[1]);
-            const target = inlineValue ?? (REQ_OPTS.has(name) ? t[++i] : shortMatch[2]);
-            if (target !== undefined)
-                refs.push(fileRef(option, target));
-            continue;
-        }
-        if (PATH_OPTS.has(name) || (shortMatch && PATH_OPTS.has(shortMatch[1]))) {
-            const target = inlineValue ?? (PATH_OPTS.has(name) ? t[++i] : shortMatch[2]);
-            // after -e / --find-links anything that is not a (non-file:) URL is a local path
-            if (target !== undefined && (/^file:/i.test(target) || !/^[a-z][a-z0-9+.-]+:/i.test(target)))
-                refs.push({ kind: 'local', target: stripExtras(target) });
-            continue;
-        }
-        if (tok.startsWith('-')) {
-            // other options (`--index-url X`, `--hash=…`): a `file:` value is local content
-            const value = inlineValue ?? (tok.startsWith('--') && eq < 0 && i + 1 < t.length && !t[i + 1].startsWith('-') ? t[i + 1] : undefined);
-            if (value && /^file:/i.test(value))
-                refs.push({ kind: 'local', target: value });
-            continue;
-        }
-        if (i === 0) {
-            // a requirement: `name @ file:…`, a path, an archive or a file: URL
-            const at = /^[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]]*\])?\s*@\s*(\S+)/.exec(text);
-            if (at) {
-                if (/^file:/i.test(at[1]))
-                    refs.push({ kind: 'local', target: at[1] });
-                break;
-            }
-            const target = stripExtras(tok.split(';')[0]);
-            if (isLocalTarget(target))
-                refs.push({ kind: 'local', target });
-            break;
-        }
-    }
-    return refs;
-}
-/** `./pkg[extra]` → `./pkg`. */
-function stripExtras(target) {
-    // by hand: the equivalent regex backtracks quadratically on `a[a[a[…`
-    if (!target.endsWith(']'))
-        return target;
-    const body = target.slice(0, -1);
-    const stop = Math.max(body.lastIndexOf(']'), body.lastIndexOf('/'), body.lastIndexOf('\\'));
-    const open = body.indexOf('[', stop + 1);
-    return open >= 0 ? target.slice(0, open) : target;
-}
-function fileRef(option, target) {
-    if (/^[a-z][a-z0-9+.-]+:\/\//i.test(target) && !/^file:/i.test(target))
-        return { kind: 'remote', target };
-    return { kind: 'requirements', option, target };
-}
-/** A local path or `file:` URL (not a project name, not a remote URL or VCS reference). */
-function isLocalTarget(target) {
-    if (/^file:/i.test(target))
-        return true;
-    if (/^[a-z][a-z0-9+.-]+:/i.test(target))
-        return false; // http:, git+https:, …
-    if (target === '.' || target === '..' || /^[./~\\]/.test(target))
-        return true;
-    if (/^[A-Za-z]:[\\/]/.test(target))
-        return true;
-    if (/[/\\]/.test(target))
-        return true;
-    return /\.(whl|tar\.gz|tgz|zip|tar\.bz2|tar\.xz)$/i.test(target);
-}
-/** `file:` URL or path → a path (relative paths stay relative). */
-function fileUrlToPathish(target) {
-    if (!/^file:/i.test(target))
-        return target;
-    let rest = target.slice(5);
-    if (rest.startsWith('//')) {
-        rest = rest.slice(2);
-        const slash = rest.indexOf('/');
-        const host = slash < 0 ? rest : rest.slice(0, slash);
-        rest = slash < 0 ? '/' : rest.slice(slash);
-        if (host && host.toLowerCase() !== 'localhost')
-            rest = `//${host}${rest}`;
-    }
-    rest = rest.split('#')[0];
-    try {
-        return decodeURIComponent(rest);
-    }
-    catch {
-        return rest;
-    }
-}
-
+// EXTERNAL MODULE: ./src/hash/canonical.ts
+var canonical = __webpack_require__(22778);
+// EXTERNAL MODULE: ./src/hash/spec.ts
+var spec = __webpack_require__(12253);
 ;// CONCATENATED MODULE: ./src/hash/requirements.ts
 // pip requirement files referenced with -r/-c: read the way pip reads them, into entries.
 // A file counts in the environment hash by its entries, not its bytes, so cosmetic edits
@@ -2293,7 +2839,7 @@ const LINE_BREAK = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
 function requirementEntries(text) {
     const out = [];
     const push = (line, joined) => {
-        const entry = stripRequirementComment(joined);
+        const entry = (0,spec/* stripRequirementComment */.xY)(joined);
         if (entry)
             out.push({ line, text: entry });
     };
@@ -2321,20 +2867,20 @@ function requirementEntries(text) {
 }
 /** The entries as they are hashed and compared: whitespace and specifiers normalized, credentials as digests. */
 function canonicalEntries(text) {
-    return requirementEntries(text).map((e) => normalizePipEntry(e.text));
+    return requirementEntries(text).map((e) => (0,spec/* normalizePipEntry */.vE)(e.text));
 }
 /** Prefix of a requirement file's digest in the environment document when it covers the file's entries. */
 const ENTRIES_DIGEST = 'entries:';
 /** What a requirement file contributes to the environment document: its entries' digest, or its bytes' when it is not valid text. */
 function requirementsDigest(decoded) {
     if (decoded.invalid)
-        return sha256Hex(decoded.hashed);
-    return `${ENTRIES_DIGEST}${sha256Hex(canonicalEntries(decoded.text).join('\n'))}`;
+        return (0,canonical/* sha256Hex */.fg)(decoded.hashed);
+    return `${ENTRIES_DIGEST}${(0,canonical/* sha256Hex */.fg)(canonicalEntries(decoded.text).join('\n'))}`;
 }
 function requirementFileRefs(text) {
     const out = [];
     for (const l of requirementEntries(text))
-        for (const ref of pipRefs(l.text))
+        for (const ref of (0,spec/* pipRefs */.qE)(l.text))
             out.push({ line: l.line, text: l.text, ref });
     return out;
 }
@@ -2554,8 +3100,8 @@ function diffDocuments(prev, next) {
     out.push(...ordered('channels', pc, nc, (c) => c));
     const pd = perSubdir(prev);
     const nd = perSubdir(next);
-    out.push(...bySubdir(pd, nd, (a, b, suffix) => keyed('dependencies', a.conda, b.conda, condaSpecName, suffix)));
-    out.push(...bySubdir(pd, nd, (a, b, suffix) => ordered('pip', a.pip, b.pip, pipEntryKey, suffix)));
+    out.push(...bySubdir(pd, nd, (a, b, suffix) => keyed('dependencies', a.conda, b.conda, spec/* condaSpecName */.MH, suffix)));
+    out.push(...bySubdir(pd, nd, (a, b, suffix) => ordered('pip', a.pip, b.pip, spec/* pipEntryKey */.Bo, suffix)));
     out.push(...keyed('excluded by platform selectors', prev.excluded ?? [], next.excluded ?? [], (s) => s));
     if (prev.packages || next.packages)
         out.push(...lockChanges(prev.packages ?? {}, next.packages ?? {}));
@@ -2675,7 +3221,7 @@ function parseFileLinesLabel(json) {
 }
 /** The requirement changes of one file, keyed by requirement name (the one keyed diff of diff.ts). */
 function requirementChanges(file, prev, next) {
-    return keyed('files', prev, next, pipEntryKey, '', `${file}: `);
+    return keyed('files', prev, next, spec/* pipEntryKey */.Bo, '', `${file}: `);
 }
 /**
  * `changes` with each changed requirement file (a digest change of `files`) replaced by its
@@ -2704,186 +3250,10 @@ function envFilesLabel(fp, environmentFile, workspaceDir) {
 }
 
 // EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __webpack_require__(8522);
+var external_node_zlib_ = __webpack_require__(38522);
 var external_node_zlib_default = /*#__PURE__*/__webpack_require__.n(external_node_zlib_);
-;// CONCATENATED MODULE: ./src/hash/selectors.ts
-// Platform selectors (conda-build / conda-lock style `# [linux64]`, `# [osx and arm64]`, and
-// micromamba's `sel(linux): dep`) evaluated for a conda subdir, and docker platforms mapped
-// to conda subdirs.
-//
-// The evaluation is three-valued: a selector that uses anything other than the platform
-// names below (`py<38`, `test`, `cuda`) is "unknown" for that subdir and the entry is kept,
-// with its selector, so that the hash stays sensitive to it ("when unsure, prefer a rebuild").
-/** Docker platform (`os/arch[/variant]`) → conda subdir; undefined when conda has none. */
-function subdirOf(platform) {
-    const [os = '', arch = '', variant = ''] = platform.trim().toLowerCase().split('/');
-    const conda = os === 'darwin' ? 'osx' : os === 'windows' ? 'win' : os === 'linux' ? 'linux' : undefined;
-    if (!conda)
-        return undefined;
-    switch (arch) {
-        case 'amd64':
-        case 'x86_64':
-            return `${conda}-64`;
-        case '386':
-            return conda === 'osx' ? undefined : `${conda}-32`;
-        case 'arm64':
-        case 'aarch64':
-            return conda === 'linux' ? 'linux-aarch64' : `${conda}-arm64`;
-        case 'arm':
-            if (conda !== 'linux')
-                return undefined;
-            return variant === 'v6' ? 'linux-armv6l' : 'linux-armv7l';
-        case 'ppc64le':
-        case 's390x':
-        case 'riscv64':
-            return conda === 'linux' ? `linux-${arch}` : undefined;
-        default:
-            return undefined;
-    }
-}
-/** The selector names that are true on a subdir; every other platform name is false there. */
-function truths(subdir) {
-    const [os = '', arch = ''] = subdir.split('-');
-    const t = new Set();
-    if (os === 'linux' || os === 'osx' || os === 'win')
-        t.add(os);
-    if (os === 'linux' || os === 'osx')
-        t.add('unix');
-    if (os === 'emscripten')
-        t.add('emscripten');
-    if (arch === '64') {
-        t.add('x86').add('x86_64').add(`${os}64`);
-        if (os === 'win')
-            t.add('win64');
-    }
-    if (arch === '32')
-        t.add('x86').add(`${os}32`);
-    if (arch === 'aarch64')
-        t.add('aarch64').add('arm64');
-    if (arch === 'arm64')
-        t.add('arm64').add('aarch64');
-    if (arch === 'armv6l')
-        t.add('armv6l').add('arm');
-    if (arch === 'armv7l')
-        t.add('armv7l').add('arm');
-    for (const a of ['ppc64le', 's390x', 'riscv64', 'wasm32'])
-        if (arch === a)
-            t.add(a);
-    return t;
-}
-/** Every platform name a selector may use; anything else makes the selector "unknown". */
-const PLATFORM_NAMES = new Set([
-    'linux',
-    'osx',
-    'win',
-    'unix',
-    'emscripten',
-    'linux32',
-    'linux64',
-    'osx64',
-    'win32',
-    'win64',
-    'x86',
-    'x86_64',
-    'aarch64',
-    'arm64',
-    'arm',
-    'armv6l',
-    'armv7l',
-    'ppc64le',
-    's390x',
-    'riscv64',
-    'wasm32',
-]);
-/**
- * Evaluates a selector expression (`linux`, `osx and arm64`, `not win`, `(linux or osx) and
- * not aarch64`) on a subdir. Comparisons, calls and unknown names yield 'unknown'.
- */
-/** Longer selectors are not evaluated (the parser recurses; real selectors are a few words). */
-const MAX_SELECTOR = 256;
-function evalSelector(expr, subdir) {
-    if (subdir.startsWith('unknown:') || expr.length > MAX_SELECTOR)
-        return 'unknown';
-    const toks = expr.match(/\(|\)|[A-Za-z_][A-Za-z0-9_]*|[^\s()A-Za-z_]+/g) ?? [];
-    const t = truths(subdir);
-    let i = 0;
-    let bad = false;
-    const peek = () => toks[i];
-    const orExpr = () => {
-        let v = andExpr();
-        while (peek() === 'or') {
-            i++;
-            const r = andExpr();
-            v = v === true || r === true ? true : v === 'unknown' || r === 'unknown' ? 'unknown' : false;
-        }
-        return v;
-    };
-    const andExpr = () => {
-        let v = notExpr();
-        while (peek() === 'and') {
-            i++;
-            const r = notExpr();
-            v = v === false || r === false ? false : v === 'unknown' || r === 'unknown' ? 'unknown' : true;
-        }
-        return v;
-    };
-    const notExpr = () => {
-        if (peek() === 'not') {
-            i++;
-            const v = notExpr();
-            return v === 'unknown' ? 'unknown' : !v;
-        }
-        return atom();
-    };
-    const atom = () => {
-        const tok = toks[i++];
-        if (tok === '(') {
-            const v = orExpr();
-            if (toks[i++] !== ')')
-                bad = true;
-            return v;
-        }
-        if (tok === undefined || !/^[A-Za-z_]/.test(tok) || tok === 'and' || tok === 'or') {
-            bad = true;
-            return 'unknown';
-        }
-        // `py < 38`, `name(…)`: swallow the rest of the comparison / call as unknown
-        if (toks[i] !== undefined && /^[^\s()A-Za-z_]/.test(toks[i])) {
-            i++;
-            if (toks[i] !== undefined && toks[i] !== ')' && toks[i] !== 'and' && toks[i] !== 'or')
-                i++;
-            return 'unknown';
-        }
-        if (toks[i] === '(') {
-            bad = true;
-            return 'unknown';
-        }
-        if (!PLATFORM_NAMES.has(tok))
-            return 'unknown';
-        return t.has(tok);
-    };
-    const v = orExpr();
-    if (bad || i < toks.length)
-        return 'unknown';
-    return v;
-}
-/**
- * A conda-build selector at the end of a comment: `[linux]`, `pinned [osx and arm64]`. The
- * bracket must start the comment or follow a space: `# needed for sphinx-gallery[parallel]`
- * mentions pip extras, it is not a selector.
- */
-function selectorOfComment(comment) {
-    if (!comment)
-        return undefined;
-    const m = /(?:^|\s)\[([^[\]]+)\]\s*$/.exec(comment);
-    return m ? m[1].trim().replace(/\s+/g, ' ') : undefined;
-}
-/** micromamba's `sel(expr)` mapping key → expr. */
-function selectorOfKey(key) {
-    const m = /^sel\((.*)\)$/.exec(key.trim());
-    return m ? m[1].trim().replace(/\s+/g, ' ') : undefined;
-}
-
+// EXTERNAL MODULE: ./src/hash/selectors.ts
+var selectors = __webpack_require__(51954);
 ;// CONCATENATED MODULE: ./src/hash/document.ts
 // Assembling the canonical document from its parts, and reading one back from a label.
 // Pure functions.
@@ -2901,7 +3271,7 @@ function normalizePlatforms(platforms) {
 function targetSubdirs(platforms) {
     if (platforms.length === 0)
         return { subdirs: [DEFAULT_SUBDIR], assumed: true };
-    return { subdirs: [...new Set(platforms.map((p) => subdirOf(p) ?? `unknown:${p}`))].sort(), assumed: false };
+    return { subdirs: [...new Set(platforms.map((p) => (0,selectors/* subdirOf */.Bg)(p) ?? `unknown:${p}`))].sort(), assumed: false };
 }
 const nonEmpty = (xs) => (xs && xs.length ? [...xs] : undefined);
 const nonEmptyObj = (o) => (o && Object.keys(o).length ? { ...o } : undefined);
@@ -2973,8 +3343,8 @@ function dependencySections(sel, subdirs) {
     return out;
 }
 function serialize(doc) {
-    const json = canonicalJson(doc);
-    return { json, hash: sha256Hex(json) };
+    const json = (0,canonical/* canonicalJson */.dj)(doc);
+    return { json, hash: (0,canonical/* sha256Hex */.fg)(json) };
 }
 // ---------------------------------------------------------------------------------------
 // Reading a document back from an image label
@@ -2999,13 +3369,13 @@ const TRUNCATED_PREFIX = 'truncated:';
 const MAX_DOCUMENT_JSON = 16 * 1024 * 1024;
 /** The value of the document label for `doc` (see above). */
 function encodeDocumentLabel(doc) {
-    const json = canonicalJson(doc);
+    const json = (0,canonical/* canonicalJson */.dj)(doc);
     if (json.length <= PLAIN_DOCUMENT_LABEL)
         return json;
     const packed = `${GZ_PREFIX}${(0,external_node_zlib_.gzipSync)(json, { level: 9 }).toString('base64')}`;
     if (packed.length <= MAX_DOCUMENT_LABEL)
         return packed;
-    return `${TRUNCATED_PREFIX}sha256=${sha256Hex(json)} bytes=${Buffer.byteLength(json)}`;
+    return `${TRUNCATED_PREFIX}sha256=${(0,canonical/* sha256Hex */.fg)(json)} bytes=${Buffer.byteLength(json)}`;
 }
 /** True when the label stands for a document too large to be kept in it. */
 function isTruncatedDocumentLabel(label) {
@@ -3077,6 +3447,8 @@ function parseDocumentLabel(label) {
     return v;
 }
 
+// EXTERNAL MODULE: ./src/text/redact.ts
+var redact = __webpack_require__(53326);
 ;// CONCATENATED MODULE: ./src/hash/glob.ts
 // Docker's wildcard rule for `COPY`/`ADD` sources: Go's `path/filepath.Match` (Unix flavour),
 // applied by BuildKit to every path of the build context relative to its root. `*` and `?`
@@ -3585,7 +3957,7 @@ function sectionOf(entries, perRead) {
     if (entries.size === 0)
         return undefined;
     const lines = [...entries].map(([k, v]) => `${k}\0${v}`).sort();
-    const sha256 = sha256Hex(lines.join('\n'));
+    const sha256 = (0,canonical/* sha256Hex */.fg)(lines.join('\n'));
     const listed = [...entries].filter(([, v]) => v !== 'dir');
     const files = Object.create(null);
     if (listed.length <= MAX_LISTED_CONTEXT_FILES) {
@@ -3594,7 +3966,7 @@ function sectionOf(entries, perRead) {
     }
     else {
         for (const [label, keys] of [...perRead].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-            files[`${label} (${keys.size} entries)`] = sha256Hex([...keys]
+            files[`${label} (${keys.size} entries)`] = (0,canonical/* sha256Hex */.fg)([...keys]
                 .sort()
                 .map((k) => `${k}\0${entries.get(k)}`)
                 .join('\n')).slice(0, 16);
@@ -4303,281 +4675,10 @@ function addRead(instruction, raw, lookup, escape, line, excludes, reads, warnin
     reads.push(excludes.length ? { line, instruction, source, excludes } : { line, instruction, source });
 }
 
-;// CONCATENATED MODULE: ./src/hash/env.ts
-// conda environment.yml (parsed to a PNode tree) → a plain model, and the model's selection
-// for each target conda subdir. Pure functions; every user mistake is a UserError with line.
-//
-// Keys, following conda's own reading of the file (conda.env.env: name, channels,
-// dependencies, prefix, variables):
-// - `name`: kept as a string; whether it counts is decided by the Dockerfile (dockerfile.ts);
-// - `channels`: list of strings, order kept (priority); null/empty = none;
-// - `dependencies`: list of conda specs and `pip:` mappings (also micromamba's
-//   `sel(<selector>): spec`); missing is an error (the image would hold nothing — usually a
-//   misspelt key), `dependencies:` with no value is an empty list, as in conda;
-// - `prefix`: dropped — where the environment goes is the Dockerfile's business;
-// - `variables`: mapping of strings;
-// - any other key: kept verbatim in `extra` — conda ignores it, but a tool in the base
-//   Dockerfile may not (conda-lock reads `platforms`, others read `category`, …), and we
-//   know of no key that is cosmetic for every installer, so a change there rebuilds (a
-//   rare false miss, never a false hit). A key that looks like a misspelt conda key is
-//   warned about.
-
-
-
-
-const KNOWN_KEYS = ['name', 'channels', 'dependencies', 'prefix', 'variables'];
-/** Keys of tools other than conda that we recognise (kept in `extra`, no warning). */
-const TOOL_KEYS = new Set(['platforms', 'category', 'channel_priority']);
-/**
- * A record for user keys: no prototype, so `__proto__`, `constructor` or `toString` are keys
- * like any other (with `{}`, `out['__proto__'] = v` would set the prototype and lose `v`).
- */
-function userRecord() {
-    return Object.create(null);
-}
-function toJson(n) {
-    if (n.kind === 'scalar')
-        return n.value;
-    if (n.kind === 'seq')
-        return n.items.map(toJson);
-    const out = userRecord();
-    for (const e of n.entries)
-        out[e.key] = toJson(e.value);
-    return out;
-}
-function describe(n) {
-    if (n.kind === 'scalar')
-        return n.value === null ? 'empty' : `the string "${(0,redact/* excerpt */.Kb)(n.value)}"`;
-    return n.kind === 'seq' ? 'a list' : 'a mapping';
-}
-/** Edit distance, small strings only (misspelling hints). */
-function distance(a, b) {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
-    for (let j = 1; j <= b.length; j++)
-        d[0][j] = j;
-    for (let i = 1; i <= a.length; i++)
-        for (let j = 1; j <= b.length; j++)
-            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    return d[a.length][b.length];
-}
-const SYNONYMS = {
-    requirements: 'dependencies',
-    deps: 'dependencies',
-    packages: 'dependencies',
-    dependency: 'dependencies',
-    env: 'variables',
-    environment: 'variables',
-};
-/** The conda key an unknown key was probably meant to be. */
-function misspeltKey(key) {
-    const k = key.toLowerCase();
-    if (Object.hasOwn(SYNONYMS, k))
-        return SYNONYMS[k];
-    let best;
-    for (const known of KNOWN_KEYS) {
-        if (k === known)
-            return key === known ? undefined : known;
-        const d = distance(k, known);
-        if (d <= 2 && (!best || d < distance(k, best)))
-            best = known;
-    }
-    return best;
-}
-function readEnvironment(root, file) {
-    if (root.kind === 'scalar' && root.value === null)
-        throw new user_error/* UserError */.yo(`${file} is empty — expected a conda environment (name, channels, dependencies)`, { file, line: 1 });
-    if (root.kind !== 'map')
-        throw new user_error/* UserError */.yo(`${file}:${root.line}: the top level must be a mapping (name:, channels:, dependencies:), not ${describe(root)}`, {
-            file,
-            line: root.line,
-        });
-    const warnings = [];
-    const extra = userRecord();
-    let name;
-    let channels = [];
-    let variables;
-    let deps;
-    const suspicious = [];
-    for (const { key, keyLine, value } of root.entries) {
-        switch (key) {
-            case 'name':
-                if (value.kind !== 'scalar')
-                    throw new user_error/* UserError */.yo(`${file}:${value.line}: \`name\` must be a string, not ${describe(value)}`, { file, line: value.line });
-                name = value.value ?? undefined;
-                break;
-            case 'channels':
-                channels = readChannels(value, file);
-                break;
-            case 'dependencies':
-                deps = value;
-                break;
-            case 'prefix':
-                break;
-            case 'variables':
-                variables = readVariables(value, file);
-                break;
-            default: {
-                extra[key] = toJson(value);
-                if (TOOL_KEYS.has(key))
-                    break;
-                const meant = misspeltKey(key);
-                if (meant)
-                    suspicious.push({ key, line: keyLine, meant });
-                warnings.push(`${file}:${keyLine}: unknown top-level key "${(0,redact/* excerpt */.Kb)(key)}"${meant ? ` (did you mean "${meant}"?)` : ''} — conda ignores it; it is kept in the environment hash`);
-            }
-        }
-    }
-    if (deps === undefined) {
-        const hint = suspicious.find((s) => s.meant === 'dependencies');
-        const line = hint?.line ?? root.line;
-        throw new user_error/* UserError */.yo(`${file}:${line}: no \`dependencies:\` list — the environment would install nothing${hint ? ` (found "${hint.key}:" — did you mean "dependencies:"?)` : ''}`, { file, line });
-    }
-    const { conda, pipSections } = readDependencies(deps, file, warnings);
-    return { name, channels, conda, pipSections, variables, extra, warnings };
-}
-function readChannels(value, file) {
-    if (value.kind === 'scalar' && value.value === null)
-        return [];
-    if (value.kind !== 'seq')
-        throw new user_error/* UserError */.yo(`${file}:${value.line}: \`channels\` must be a list of channel names, not ${describe(value)}`, { file, line: value.line });
-    return value.items.map((c) => {
-        if (c.kind !== 'scalar' || c.value === null || c.value.trim() === '')
-            throw new user_error/* UserError */.yo(`${file}:${c.line}: each channel must be a non-empty string, not ${describe(c)}`, { file, line: c.line });
-        return c.value.trim();
-    });
-}
-function readVariables(value, file) {
-    if (value.kind === 'scalar' && value.value === null)
-        return undefined;
-    if (value.kind !== 'map')
-        throw new user_error/* UserError */.yo(`${file}:${value.line}: \`variables\` must be a mapping of NAME: value, not ${describe(value)}`, { file, line: value.line });
-    const out = userRecord();
-    for (const { key, value: v } of value.entries) {
-        if (v.kind !== 'scalar')
-            throw new user_error/* UserError */.yo(`${file}:${v.line}: variable "${(0,redact/* excerpt */.Kb)(key)}" must have a string value, not ${describe(v)}`, { file, line: v.line });
-        out[key] = v.value;
-    }
-    return out;
-}
-/** A conda spec or a pip entry that cannot be one (see condaSpecProblem, pipEntryProblem). */
-function impossible(n, problem, file) {
-    const why = problem(n.value);
-    const what = problem === pipEntryProblem ? 'a pip requirement' : 'a conda package spec';
-    if (why)
-        throw new user_error/* UserError */.yo(`${file}:${n.line}: "${(0,redact/* excerpt */.Kb)(n.value)}" is not ${what}: ${why}`, { file, line: n.line });
-}
-function env_entryOf(n, what, file, warnings, problem = condaSpecProblem) {
-    if (n.kind !== 'scalar' || n.value === null || n.value.trim() === '')
-        throw new user_error/* UserError */.yo(`${file}:${n.line}: ${what} must be a non-empty string, not ${describe(n)}`, { file, line: n.line });
-    impossible({ value: n.value, line: n.line }, problem, file);
-    if (n.typed && warnings) {
-        warnings.push(`${file}:${n.line}: ${what.replace(/^an? /, '')} ${n.value} is a ${n.typed} in YAML, not a package spec — conda reads it as a ${n.typed}; quote it if it is meant as a name`);
-    }
-    const expr = selectorOfComment(n.comment);
-    return expr ? { text: n.value, line: n.line, selector: { expr, form: 'comment' } } : { text: n.value, line: n.line };
-}
-function readDependencies(value, file, warnings) {
-    const conda = [];
-    const pipSections = [];
-    if (value.kind === 'scalar' && value.value === null) {
-        warnings.push(`${file}:${value.line}: \`dependencies\` is empty — the environment installs nothing`);
-        return { conda, pipSections };
-    }
-    if (value.kind !== 'seq')
-        throw new user_error/* UserError */.yo(`${file}:${value.line}: \`dependencies\` must be a list (- numpy, - pip: [...]), not ${describe(value)}`, { file, line: value.line });
-    for (const item of value.items) {
-        if (item.kind === 'scalar') {
-            conda.push(env_entryOf(item, 'a dependency', file, warnings));
-            continue;
-        }
-        if (item.kind === 'map' && item.entries.length === 1) {
-            const { key, value: v } = item.entries[0];
-            if (key === 'pip') {
-                pipSections.push(readPip(v, file, warnings));
-                continue;
-            }
-            const expr = selectorOfKey(key);
-            if (expr !== undefined) {
-                const e = env_entryOf(v, `the dependency of "${(0,redact/* excerpt */.Kb)(key)}"`, file, warnings);
-                conda.push({ text: e.text, line: e.line, selector: { expr, form: 'sel' } });
-                continue;
-            }
-            throw new user_error/* UserError */.yo(`${file}:${item.line}: unexpected mapping "${(0,redact/* excerpt */.Kb)(key)}:" in \`dependencies\` — only "pip:" (or micromamba's "sel(...):") may appear there`, { file, line: item.line });
-        }
-        throw new user_error/* UserError */.yo(`${file}:${item.line}: a dependency must be a string (e.g. "numpy>=1.26") or a "pip:" list, not ${item.kind === 'map'
-            ? `a mapping with keys ${item.entries
-                .slice(0, 5)
-                .map((e) => `"${(0,redact/* excerpt */.Kb)(e.key, 40)}"`)
-                .join(', ')}${item.entries.length > 5 ? ', …' : ''}`
-            : describe(item)}`, { file, line: item.line });
-    }
-    return { conda, pipSections };
-}
-function readPip(v, file, warnings) {
-    if (v.kind === 'scalar' && v.value === null)
-        return [];
-    if (v.kind !== 'seq')
-        throw new user_error/* UserError */.yo(`${file}:${v.line}: \`pip:\` must be a list of pip requirements, not ${describe(v)}`, { file, line: v.line });
-    return v.items.map((i) => env_entryOf(i, 'a pip entry', file, warnings, pipEntryProblem));
-}
-/** Marker between pip sections when there are several (conda keeps only the last `pip:` mapping, micromamba merges them). */
-function pipSectionMarker(n) {
-    return `# pip section ${n}`;
-}
-function selectEntries(model, subdirs, file) {
-    const warnings = [];
-    const excluded = new Set();
-    const withSelector = (text, sel) => (sel.form === 'sel' ? `sel(${sel.expr}): ${text}` : `${text} # [${sel.expr}]`);
-    const warned = new Set();
-    const verdicts = (e) => subdirs.map((s) => {
-        if (!e.selector)
-            return 'in';
-        const v = evalSelector(e.selector.expr, s);
-        if (v === 'unknown' && !warned.has(`${e.line}`)) {
-            warned.add(`${e.line}`);
-            warnings.push(`${file}:${e.line}: selector [${(0,redact/* excerpt */.Kb)(e.selector.expr)}] is not a platform selector this action understands — the entry is kept on every platform`);
-        }
-        return v === 'unknown' ? 'unknown' : v ? 'in' : 'out';
-    });
-    const conda = subdirs.map(() => new Set());
-    for (const e of model.conda) {
-        const spec = normalizeCondaSpec(e.text);
-        const v = verdicts(e);
-        if (v.every((x) => x === 'out'))
-            excluded.add(withSelector(spec, e.selector));
-        v.forEach((x, i) => {
-            if (x === 'in')
-                conda[i].add(spec);
-            else if (x === 'unknown')
-                conda[i].add(withSelector(spec, e.selector));
-        });
-    }
-    const pip = subdirs.map(() => []);
-    const pipEntries = [];
-    const several = model.pipSections.length > 1;
-    model.pipSections.forEach((section, n) => {
-        if (several && n > 0)
-            pip.forEach((p) => p.push(pipSectionMarker(n + 1)));
-        for (const e of section) {
-            const entry = normalizePipEntry(e.text);
-            const v = verdicts(e);
-            if (v.every((x) => x === 'out'))
-                excluded.add(`pip: ${withSelector(entry, e.selector)}`);
-            else
-                pipEntries.push(e);
-            v.forEach((x, i) => {
-                if (x === 'in')
-                    pip[i].push(entry);
-                else if (x === 'unknown')
-                    pip[i].push(withSelector(entry, e.selector));
-            });
-        }
-    });
-    const bySubdir = new Map();
-    subdirs.forEach((s, i) => bySubdir.set(s, { conda: [...conda[i]].sort(), pip: pip[i] }));
-    return { bySubdir, excluded: [...excluded].sort(), pipEntries, warnings };
-}
-
+// EXTERNAL MODULE: ./src/hash/env.ts
+var hash_env = __webpack_require__(64775);
+// EXTERNAL MODULE: ./src/hash/label-secrets.ts
+var label_secrets = __webpack_require__(50002);
 ;// CONCATENATED MODULE: ./src/hash/lock.ts
 // Plain spec lists and lock files as `environment-file`. A spec list (`conda list --export`:
 // `name=version=build` lines, `#` comments, an optional `# platform:` line, no `@EXPLICIT`;
@@ -4605,7 +4706,7 @@ function isExplicitLock(text) {
 }
 function lock_packages(lines, item) {
     const sorted = [...new Set(lines)].sort();
-    return { items: [...new Set(sorted.map(item))].sort(), sha256: sha256Hex(sorted.join('\n')) };
+    return { items: [...new Set(sorted.map(item))].sort(), sha256: (0,canonical/* sha256Hex */.fg)(sorted.join('\n')) };
 }
 /** `…/linux-64/numpy-1.26.4-py312h_0.conda#md5` → `numpy-1.26.4-py312h_0`. */
 function explicitItem(line) {
@@ -4630,7 +4731,7 @@ function readExplicitLock(text, file) {
         if (plat)
             platform = plat[1];
         if (/^#\s*pip\s/.test(line)) {
-            lines.push(`# pip ${redactUrlSecrets(line.replace(/^#\s*pip\s+/, '').replace(/\s+/g, ' '))}`);
+            lines.push(`# pip ${(0,label_secrets/* redactUrlSecrets */.A_)(line.replace(/^#\s*pip\s+/, '').replace(/\s+/g, ' '))}`);
             return;
         }
         if (line.startsWith('#'))
@@ -4640,7 +4741,7 @@ function readExplicitLock(text, file) {
         }
         if (!/#/.test(line))
             warnings.push(`${file}:${i + 1}: package without a checksum (#md5 or #sha256) — the hash covers only its URL`);
-        lines.push(redactUrlSecrets(line));
+        lines.push((0,label_secrets/* redactUrlSecrets */.A_)(line));
     });
     if (lines.length === 0)
         throw new user_error/* UserError */.yo(`${file}: the explicit environment (@EXPLICIT) lists no packages`, { file, line: 1 });
@@ -4694,7 +4795,7 @@ function readCondaLock(root, file, subdirs) {
         hashes.sort();
         const category = scalar(p, 'category') ?? 'main';
         const optional = scalar(p, 'optional') ?? 'false';
-        const line = `${manager} ${name} ${ver} ${redactUrlSecrets(url)} ${hashes.join(',') || 'no-hash'} category=${category} optional=${optional}`;
+        const line = `${manager} ${name} ${ver} ${(0,label_secrets/* redactUrlSecrets */.A_)(url)} ${hashes.join(',') || 'no-hash'} category=${category} optional=${optional}`;
         let entry = byPlatform.get(platform);
         if (!entry)
             byPlatform.set(platform, (entry = { lines: [] }));
@@ -4743,13 +4844,13 @@ function readSpecList(text) {
             platform = plat[1];
         if (line === '' || line.startsWith('#'))
             continue;
-        specs.add(normalizeCondaSpec(line));
+        specs.add((0,spec/* normalizeCondaSpec */.Ux)(line));
     }
     return { platform, specs: [...specs].sort() };
 }
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __webpack_require__(8815);
+var dist = __webpack_require__(38815);
 ;// CONCATENATED MODULE: ./src/text/strings.ts
 // Small text helpers that stay off ICU (Intl): its first use costs ~12 ms of a short run.
 /**
@@ -5071,445 +5172,6 @@ function tooDeep(src) {
     return 0;
 }
 
-;// CONCATENATED MODULE: ./src/hash/pixi/pixi-lock.ts
-// pixi.lock (formats 4 to 7, parsed to a PNode tree) → the packages one environment installs
-// on each target. Pure functions; every problem is a UserError with the file and line.
-//
-// The formats, as rattler-lock writes them:
-// - every version: `environments.<env>` with `channels` (`- url: …`), optional `indexes`,
-//   `find-links`, `options`, and `packages.<platform>`: a list of selectors, one single-kind
-//   key (`conda: <url or path>`, `pypi: <url or path>`, v7 `conda_source: <name>[<id>] @ <path>`)
-//   plus, for source packages, keys that tell variants apart (`name`, `build`, `subdir`, …);
-// - versions 4 and 5: top-level `packages` entries with `kind: conda|pypi` and `url` or `path`;
-// - versions 6 and 7: entries keyed like the selectors (`conda: <url>`, `pypi: <url>`, …);
-// - version 7: a top-level `platforms` list (`name`, optional `subdir`): environments list
-//   their packages by platform *name*, several names may share a conda subdir.
-//
-// What a package counts with is what `pixi install --locked` fetches and checks — its location
-// (URL or path) and checksums, a PyPI package's name, version and editability — written the
-// same way for every format (a lock rewritten by a newer pixi with the same packages keeps the
-// hash). Sizes, timestamps, licenses, dependency lists and purls are metadata of the same bytes.
-
-
-
-
-
-/** Lock formats read. */
-const PIXI_LOCK_VERSIONS = [4, 5, 6, 7];
-const KINDS = ['conda', 'conda_source', 'pypi'];
-/** True when a YAML tree looks like a pixi lock: `version` and `environments` at the top. */
-function isPixiLock(root) {
-    if (root.kind !== 'map')
-        return false;
-    const keys = new Set(root.entries.map((e) => e.key));
-    return keys.has('version') && keys.has('environments');
-}
-function pixi_lock_entryOf(m, key) {
-    return m.entries.find((e) => e.key === key);
-}
-function str(m, key) {
-    const e = pixi_lock_entryOf(m, key);
-    return e && e.value.kind === 'scalar' ? (e.value.value ?? undefined) : undefined;
-}
-const fail = (file, line, message) => {
-    throw new user_error/* UserError */.yo(`${file}:${line}: ${message}`, { file, line });
-};
-function lockVersion(root, file) {
-    const v = pixi_lock_entryOf(root, 'version');
-    const text = v.value.kind === 'scalar' ? (v.value.value ?? '') : '';
-    const n = /^\d{1,3}$/.test(text) ? Number(text) : NaN;
-    if (!PIXI_LOCK_VERSIONS.includes(n))
-        fail(file, v.keyLine, `pixi.lock format version "${(0,redact/* excerpt */.Kb)(text || v.value.kind)}" is not one this action reads (versions ${PIXI_LOCK_VERSIONS.join(', ')}) — lock it with a pixi release that writes one of them, or update the action`);
-    return n;
-}
-/** The kind key of a v6/v7 entry or selector: `conda`, `conda_source` or `pypi`. */
-function kindOf(m) {
-    return KINDS.find((k) => pixi_lock_entryOf(m, k) !== undefined);
-}
-/** A v4/v5 package: `kind` with `url` or `path`. */
-function legacyPackage(m, file) {
-    const kind = str(m, 'kind');
-    if (kind !== 'conda' && kind !== 'pypi')
-        fail(file, m.line, `package entry with kind "${(0,redact/* excerpt */.Kb)(kind ?? '(none)')}" — expected conda or pypi`);
-    const location = str(m, 'url') ?? str(m, 'path');
-    if (!location)
-        fail(file, m.line, `package entry without a URL or path (${(0,redact/* excerpt */.Kb)(str(m, 'name') ?? 'no name')})`);
-    return { kind: kind, location: location, map: m };
-}
-function modernPackage(m, file) {
-    const kind = kindOf(m);
-    if (!kind)
-        fail(file, m.line, 'package entry without a URL or path (no `conda:`, `conda_source:` or `pypi:` key)');
-    const location = str(m, kind);
-    if (!location)
-        fail(file, m.line, `package entry with an empty \`${kind}:\` — expected its URL or path`);
-    return { kind: kind, location: location, map: m };
-}
-const key = (kind, location) => `${kind}\0${location}`;
-/** Reads the structure of a pixi lock (version, platforms, package index); environments are read on selection. */
-function readPixiLock(root, file) {
-    const version = lockVersion(root, file);
-    const envs = pixi_lock_entryOf(root, 'environments');
-    if (envs.value.kind !== 'map')
-        fail(file, envs.keyLine, '`environments` must be a mapping of environment names');
-    const packages = new Map();
-    const pk = pixi_lock_entryOf(root, 'packages');
-    if (pk && !(pk.value.kind === 'scalar' && pk.value.value === null)) {
-        if (pk.value.kind !== 'seq')
-            fail(file, pk.keyLine, '`packages` must be a list');
-        for (const item of pk.value.items) {
-            if (item.kind !== 'map')
-                fail(file, item.line, 'each package must be a mapping');
-            const p = version <= 5 ? legacyPackage(item, file) : modernPackage(item, file);
-            const k = p.kind === 'conda_source' ? key('conda', p.location) : key(p.kind, p.location);
-            const list = packages.get(k);
-            if (list)
-                list.push(p);
-            else
-                packages.set(k, [p]);
-        }
-    }
-    return { file, version, platforms: version >= 7 ? readPlatforms(root, file) : undefined, environments: envs.value, packages };
-}
-function readPlatforms(root, file) {
-    const out = new Map();
-    const e = pixi_lock_entryOf(root, 'platforms');
-    if (!e || e.value.kind !== 'seq')
-        return out;
-    for (const p of e.value.items) {
-        if (p.kind !== 'map' || !str(p, 'name'))
-            fail(file, p.line, 'each platform must be a mapping with a `name`');
-        out.set(str(p, 'name'), str(p, 'subdir') ?? str(p, 'name'));
-    }
-    return out;
-}
-/** A location that is not a URL: a path relative to the lock (or absolute, or `file:`). */
-function isLocalLocation(location) {
-    return !/^[a-z][a-z0-9+.-]*:/i.test(location) || /^file:/i.test(location);
-}
-/** `…/numpy-1.26.4-py312h_0.conda` → name, version, build. */
-function condaFileParts(location) {
-    const base = location.split(/[?#]/)[0].split('/').pop() ?? '';
-    const m = /^(.+)-([^-]+)-([^-]+)\.(conda|tar\.bz2)$/.exec(base);
-    return m ? { name: m[1], version: m[2], build: m[3] } : undefined;
-}
-/** `…/numpy-2.2.1-cp313-…whl` / `foo-1.0.tar.gz` → name and version. */
-function pypiFileParts(location) {
-    const base = location.split(/[?#]/)[0].split('/').pop() ?? '';
-    const m = /^([^-]+)-([^-]+?)(?:-.*)?\.(whl|tar\.gz|zip)$/.exec(base);
-    return m ? { name: m[1], version: m[2] } : undefined;
-}
-const pixi_lock_json = (n) => (n === undefined ? '-' : canonicalJson(toJson(n)));
-function packageLine(p, selectorExtra) {
-    const m = p.map;
-    const location = redactUrlSecrets(p.kind === 'conda_source' ? (p.location.split(' @ ').pop() ?? p.location) : p.location);
-    const local = isLocalLocation(location);
-    if (p.kind === 'pypi') {
-        const parts = pypiFileParts(location);
-        const name = str(m, 'name') ?? parts?.name ?? location;
-        const version = str(m, 'version') ?? parts?.version ?? '?';
-        const editable = str(m, 'editable') === 'true';
-        const line = `pypi ${location} name=${name} version=${version} sha256=${str(m, 'sha256') ?? '-'} editable=${editable}${selectorExtra}`;
-        return { line, item: `pypi:${name}=${version}`, ...(local ? { path: { kind: 'pypi', location, editable, line: m.line } } : {}) };
-    }
-    const file = condaFileParts(location);
-    const name = str(m, 'name') ?? file?.name ?? p.location.split('[')[0].trim();
-    const version = str(m, 'version') ?? file?.version ?? '?';
-    if (file && !(p.kind === 'conda_source')) {
-        const line = `conda ${location} sha256=${str(m, 'sha256') ?? '-'} md5=${str(m, 'md5') ?? '-'}${selectorExtra}`;
-        return { line, item: `conda:${name}=${version}`, ...(local ? { path: { kind: 'conda', location, editable: false, line: m.line } } : {}) };
-    }
-    // a source package: built from its location by the build backend; the whole entry counts
-    const fields = Object.fromEntries(m.entries.filter((e) => e.key !== 'timestamp').map((e) => [e.key, redactJson(toJson(e.value))]));
-    const line = `conda-source ${location} ${canonicalJson(fields)}${selectorExtra}`;
-    return { line, item: `conda:${name}=${version}`, ...(local ? { path: { kind: 'conda', location, editable: false, line: m.line } } : {}) };
-}
-function redactJson(v) {
-    if (v === null)
-        return null;
-    if (typeof v === 'string')
-        return redactUrlSecrets(v);
-    if (Array.isArray(v))
-        return v.map(redactJson);
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactJson(x)]));
-}
-/** The package entries a selector names, narrowed by its other keys (and the subdir for binaries). */
-function resolveSelector(lock, sel, subdir, env, platform) {
-    const kind = kindOf(sel);
-    const location = kind && str(sel, kind);
-    if (!kind || !location)
-        return fail(lock.file, sel.line, `a package of environment "${(0,redact/* excerpt */.Kb)(env)}" (${platform}) without a URL or path`);
-    const candidates = lock.packages.get(key(kind === 'pypi' ? 'pypi' : 'conda', location)) ?? [];
-    const extras = sel.entries.filter((e) => e.key !== kind);
-    let found = candidates.filter((c) => extras.every((x) => pixi_lock_entryOf(c.map, x.key) === undefined || pixi_lock_json(pixi_lock_entryOf(c.map, x.key).value) === pixi_lock_json(x.value)));
-    if (found.length > 1) {
-        const bySubdir = found.filter((c) => [subdir, 'noarch', undefined].includes(str(c.map, 'subdir')));
-        if (bySubdir.length)
-            found = bySubdir;
-    }
-    if (found.length === 0)
-        fail(lock.file, sel.line, `environment "${(0,redact/* excerpt */.Kb)(env)}" (${platform}) lists ${kind} package ${(0,redact/* excerpt */.Kb)(location)}, but no package entry of the lock has it`);
-    const extra = extras.length ? ` selector=${canonicalJson(Object.fromEntries(extras.map((x) => [x.key, redactJson(toJson(x.value))])))}` : '';
-    return found.map((p) => packageLine(p, extra));
-}
-/** The channel URLs of an environment (`- url: …` in every format; a plain string is taken as is). */
-function channelsOf(m, file) {
-    const e = pixi_lock_entryOf(m, 'channels');
-    if (!e || (e.value.kind === 'scalar' && e.value.value === null))
-        return [];
-    if (e.value.kind !== 'seq')
-        return fail(file, e.keyLine, '`channels` must be a list');
-    return e.value.items.map((c) => {
-        const url = c.kind === 'scalar' ? c.value : c.kind === 'map' ? str(c, 'url') : undefined;
-        if (!url)
-            fail(file, c.line, 'each channel must have a `url`');
-        return redactUrlSecrets(url) + (c.kind === 'map' && c.entries.length > 1 ? ` ${pixi_lock_json(c)}` : '');
-    });
-}
-/** The lock's platforms that a target subdir maps to (v7: every named platform with that subdir). */
-function platformsFor(lock, have, subdir) {
-    if (!lock.platforms)
-        return have.includes(subdir) ? [subdir] : [];
-    return have.filter((name) => (lock.platforms.get(name) ?? name) === subdir);
-}
-/** The packages `pixi install --locked -e <env>` installs on each target subdir. */
-function selectEnvironment(lock, env, subdirs) {
-    const e = pixi_lock_entryOf(lock.environments, env);
-    if (!e) {
-        const names = lock.environments.entries.map((x) => x.key);
-        fail(lock.file, lock.environments.line, `the lock has no environment "${(0,redact/* excerpt */.Kb)(env)}" (it has ${names.map((n) => `"${(0,redact/* excerpt */.Kb)(n, 40)}"`).join(', ') || 'none'}) — set \`pixi-environment\` to one of them`);
-    }
-    if (e.value.kind !== 'map')
-        fail(lock.file, e.keyLine, `environment "${(0,redact/* excerpt */.Kb)(env)}" must be a mapping`);
-    const m = e.value;
-    const settings = {};
-    for (const x of m.entries)
-        if (x.key !== 'packages' && x.key !== 'channels')
-            settings[`lock ${x.key}`] = canonicalJson(redactJson(toJson(x.value)));
-    const pk = pixi_lock_entryOf(m, 'packages');
-    const byPlatform = new Map();
-    if (pk && pk.value.kind === 'map') {
-        for (const p of pk.value.entries) {
-            if (p.value.kind === 'seq')
-                byPlatform.set(p.key, { line: p.keyLine, items: p.value.items });
-            else if (!(p.value.kind === 'scalar' && p.value.value === null))
-                fail(lock.file, p.keyLine, `packages of ${(0,redact/* excerpt */.Kb)(p.key)} must be a list`);
-        }
-    }
-    else if (pk && !(pk.value.kind === 'scalar' && pk.value.value === null))
-        fail(lock.file, pk.keyLine, '`packages` of an environment must be a mapping of platforms');
-    const have = [...byPlatform.keys()];
-    const targets = new Map();
-    for (const subdir of subdirs) {
-        const names = platformsFor(lock, have, subdir);
-        if (names.length === 0 && have.length > 0)
-            fail(lock.file, pk.keyLine, `environment "${(0,redact/* excerpt */.Kb)(env)}" of the lock has no packages for ${subdir} (it has ${have.map((h) => (0,redact/* excerpt */.Kb)(h, 40)).join(', ')}) — add the platform to the manifest and run \`pixi lock\`, or set \`platforms\``);
-        for (const name of names.sort()) {
-            const packages = byPlatform.get(name).items.flatMap((s) => {
-                if (s.kind !== 'map')
-                    return fail(lock.file, s.line, `each package of environment "${(0,redact/* excerpt */.Kb)(env)}" must be a mapping such as "conda: <url>"`);
-                return resolveSelector(lock, s, subdir, env, name);
-            });
-            targets.set(name === subdir ? subdir : `${subdir}:${name}`, { subdir, name, packages });
-        }
-    }
-    return { channels: channelsOf(m, lock.file), settings, targets };
-}
-
-// EXTERNAL MODULE: ./node_modules/smol-toml/dist/index.js + 8 modules
-var smol_toml_dist = __webpack_require__(3292);
-;// CONCATENATED MODULE: ./src/hash/pixi/pixi-manifest.ts
-// A pixi manifest (`pixi.toml`, or `[tool.pixi]` of a `pyproject.toml`) → the parts of it
-// that change what `pixi install --locked -e <env>` installs or how the environment is
-// activated, for the target platforms. Pure functions; a TOML error is a UserError with the
-// file and line.
-//
-// The packages themselves are the lock's (lock.ts): dependency specs only decide whether the
-// lock still satisfies the manifest (`--locked` fails the build when it does not), so they are
-// not hashed here. What the manifest adds on top of the lock, per feature of the environment
-// (the default feature too, unless `no-default-feature`), and per target selector matching a
-// target platform (`[target.<platform>]`, `[feature.<f>.target.<platform>]`):
-// - `[activation]` scripts and `env` (the scripts by content, in the loader),
-// - `[system-requirements]`, `channels`, `channel-priority`, `pypi-options`,
-// - the path entries of `pypi-dependencies` (their `editable` flag and extras are read from
-//   the manifest when installing);
-// the environment's feature list, the workspace `name` (activation sets PIXI_PROJECT_NAME and
-// CONDA_DEFAULT_ENV from it), its channels, `channel-priority` and `pypi-options`; and in a
-// `pyproject.toml`, everything outside `[tool.pixi]` (it describes how the project itself is
-// built when the environment installs it: `pypi: .`), like a `[package]` table (pixi-build).
-// Not counted: tasks, other environments and features, other platforms' targets,
-// descriptions, comments, formatting and key order.
-
-
-
-
-
-const isTable = (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof smol_toml_dist/* TomlDate */.PJ);
-/** The 1-based line of the first line matching `re`, else 1. */
-function pixi_manifest_lineOf(text, re) {
-    const lines = text.split('\n');
-    const i = lines.findIndex((l) => re.test(l));
-    return i < 0 ? 1 : i + 1;
-}
-const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** Parses a manifest; undefined when it is a `pyproject.toml` without `[tool.pixi]`. */
-function parsePixiManifest(text, file, kind) {
-    let doc;
-    try {
-        doc = (0,smol_toml_dist/* parse */.qg)(text);
-    }
-    catch (e) {
-        if (e instanceof smol_toml_dist/* TomlError */.zx) {
-            const line = e.line > 0 ? e.line : 1;
-            const why = (0,redact/* excerpt */.Kb)(e.message.split('\n')[0].replace(/^Invalid TOML document: /, ''), 120);
-            throw new user_error/* UserError */.yo(`${file}:${line}: not valid TOML: ${why}`, { file, line });
-        }
-        throw new user_error/* UserError */.yo(`${file}:1: not valid TOML (${(0,redact/* excerpt */.Kb)(String(e.message ?? e).split('\n')[0], 120)})`, { file, line: 1 });
-    }
-    if (kind === 'pixi.toml')
-        return { file, kind, pixi: doc, text };
-    const tool = doc.tool;
-    if (!isTable(tool) || !isTable(tool.pixi))
-        return undefined;
-    const { pixi, ...otherTools } = tool;
-    const pyproject = { ...doc };
-    if (Object.keys(otherTools).length)
-        pyproject.tool = otherTools;
-    else
-        delete pyproject.tool;
-    return { file, kind, pixi: pixi, pyproject, text };
-}
-/** TOML values as plain JSON (numbers, booleans and dates as their text); credentials in URLs redacted. */
-function tomlJson(v) {
-    if (v === null || v === undefined)
-        return null;
-    if (typeof v === 'string')
-        return redactUrlSecrets(v);
-    if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean')
-        return String(v);
-    if (v instanceof smol_toml_dist/* TomlDate */.PJ)
-        return v.toISOString();
-    if (Array.isArray(v))
-        return v.map(tomlJson);
-    if (isTable(v))
-        return Object.fromEntries(Object.keys(v).map((k) => [k, tomlJson(v[k])]));
-    return null;
-}
-const pixi_manifest_json = (v) => canonicalJson(tomlJson(v));
-/** The workspace table: `[workspace]`, or `[project]` of older manifests. */
-function pixi_manifest_workspaceOf(m) {
-    const w = m.pixi.workspace ?? m.pixi.project;
-    return isTable(w) ? w : {};
-}
-/** Conda subdirs of target selectors: exact subdirs, families, `unix`. */
-const SUBDIR = /^(linux|osx|win|emscripten|wasi|zos)-[a-z0-9_]+$/;
-function selectorMatches(selector, subdir, names) {
-    const family = subdir.split('-')[0];
-    if (selector === subdir || selector === family)
-        return true;
-    if (selector === 'unix')
-        return family === 'linux' || family === 'osx';
-    if (SUBDIR.test(selector) || ['linux', 'osx', 'win', 'unix', 'emscripten', 'wasi', 'zos'].includes(selector))
-        return false;
-    const named = names.get(selector);
-    // a selector this action does not know counts, whatever it means (a rebuild rather than a wrong reuse)
-    return named === undefined || named === subdir;
-}
-/** Platform names of the manifest (`{ name, platform }` entries of `platforms`) → subdir. */
-function manifestPlatformNames(m) {
-    const out = new Map();
-    const ps = pixi_manifest_workspaceOf(m).platforms;
-    if (Array.isArray(ps))
-        for (const p of ps)
-            if (isTable(p) && typeof p.platform === 'string')
-                out.set(typeof p.name === 'string' ? p.name : p.platform, p.platform);
-    return out;
-}
-/** The keys of a feature (or a target of it) that change the installed environment or its activation. */
-const FEATURE_KEYS = ['channels', 'channel-priority', 'system-requirements', 'activation', 'pypi-options'];
-/**
- * What counts of the manifest for environment `env` on the target `subdirs`.
- * `lockPlatforms`: a version 7 lock's platform names → subdir (target selectors may use them).
- */
-function manifestParts(m, env, subdirs, opts = {}) {
-    const lockPlatforms = opts.lockPlatforms;
-    const settings = {};
-    const scripts = [];
-    const ws = pixi_manifest_workspaceOf(m);
-    const names = new Map([...manifestPlatformNames(m), ...(lockPlatforms ?? [])]);
-    const name = ws.name ?? (isTable(m.pyproject?.project) ? m.pyproject.project.name : undefined);
-    if (name !== undefined)
-        settings['workspace name'] = pixi_manifest_json(name);
-    for (const k of ['channels', 'channel-priority', 'pypi-options'])
-        if (ws[k] !== undefined)
-            settings[`workspace ${k}`] = pixi_manifest_json(ws[k]);
-    // the rest of a pyproject.toml builds the project itself, when the environment installs it
-    if (m.pyproject && opts.installsProject)
-        settings['pyproject.toml outside [tool.pixi]'] = pixi_manifest_json(m.pyproject);
-    // so does a pixi-build `[package]` table (the project as a conda source package)
-    if (opts.installsProject && m.pixi.package !== undefined)
-        settings['package'] = pixi_manifest_json(m.pixi.package);
-    const envs = isTable(m.pixi.environments) ? m.pixi.environments : {};
-    const decl = envs[env];
-    let listed = [];
-    let noDefault = false;
-    if (decl === undefined) {
-        if (env !== 'default') {
-            const have = ['default', ...Object.keys(envs).filter((k) => k !== 'default')];
-            throw new user_error/* UserError */.yo(`${m.file}:${pixi_manifest_lineOf(m.text, /^\s*\[(tool\.pixi\.)?environments\]/)}: the manifest has no environment "${(0,redact/* excerpt */.Kb)(env)}" (it has ${have.map((h) => `"${(0,redact/* excerpt */.Kb)(h, 40)}"`).join(', ')}) — set \`pixi-environment\` to one of them`, { file: m.file, line: pixi_manifest_lineOf(m.text, /^\s*\[(tool\.pixi\.)?environments\]/) });
-        }
-    }
-    else if (Array.isArray(decl))
-        listed = decl.map(String);
-    else if (isTable(decl)) {
-        listed = Array.isArray(decl.features) ? decl.features.map(String) : [];
-        noDefault = decl['no-default-feature'] === true;
-    }
-    else {
-        const line = pixi_manifest_lineOf(m.text, new RegExp(`^\\s*"?${escapeRe(env)}"?\\s*=`));
-        throw new user_error/* UserError */.yo(`${m.file}:${line}: environment "${(0,redact/* excerpt */.Kb)(env)}" must be a list of features or a table with \`features\``, { file: m.file, line });
-    }
-    const featureTables = isTable(m.pixi.feature) ? m.pixi.feature : {};
-    const features = [...listed, ...(noDefault ? [] : ['default'])];
-    settings['environment features'] = canonicalJson(features);
-    for (const f of features) {
-        const table = f === 'default' ? m.pixi : featureTables[f];
-        if (!isTable(table)) {
-            const line = pixi_manifest_lineOf(m.text, new RegExp(`^\\s*"?${escapeRe(env)}"?\\s*=`));
-            throw new user_error/* UserError */.yo(`${m.file}:${line}: environment "${(0,redact/* excerpt */.Kb)(env)}" uses feature "${(0,redact/* excerpt */.Kb)(f)}", which the manifest does not define (it has ${Object.keys(featureTables)
-                .map((k) => `"${(0,redact/* excerpt */.Kb)(k, 40)}"`)
-                .join(', ') || 'none'})`, { file: m.file, line });
-        }
-        collect(table, `feature ${f}`, settings, scripts);
-        const targets = isTable(table.target) ? table.target : {};
-        for (const sel of Object.keys(targets).sort()) {
-            if (!subdirs.some((s) => selectorMatches(sel, s, names)))
-                continue;
-            if (isTable(targets[sel]))
-                collect(targets[sel], `feature ${f} target ${sel}`, settings, scripts);
-        }
-    }
-    return { features, settings, scripts };
-}
-function collect(table, where, settings, scripts) {
-    for (const k of FEATURE_KEYS)
-        if (table[k] !== undefined)
-            settings[`${where} ${k}`] = pixi_manifest_json(table[k]);
-    const pypi = table['pypi-dependencies'];
-    if (isTable(pypi)) {
-        const paths = Object.keys(pypi)
-            .filter((k) => isTable(pypi[k]) && pypi[k].path !== undefined)
-            .sort();
-        if (paths.length)
-            settings[`${where} pypi path sources`] = canonicalJson(Object.fromEntries(paths.map((k) => [k, tomlJson(pypi[k])])));
-    }
-    const act = table.activation;
-    if (isTable(act) && Array.isArray(act.scripts))
-        for (const s of act.scripts)
-            if (typeof s === 'string')
-                scripts.push({ path: s, where });
-}
-
 ;// CONCATENATED MODULE: ./src/hash/pixi/pixi-source.ts
 // A pixi project as the environment source: what the fingerprint read, and what a build of
 // it needs. The bundled pixi template (and its build context) is assembled from this.
@@ -5525,8 +5187,6 @@ const DEFAULT_PIXI_ENVIRONMENT = 'default';
 // A reference outside the workspace is never read: it is warned about and counts by its
 // text (the entry or the including file is hashed). Paths and names are data: they are kept
 // in Maps, so `__proto__`, `constructor` or `toString` behave like any other name.
-
-
 
 
 
@@ -5625,7 +5285,7 @@ async function readEnvironmentFile(ws, given) {
     catch {
         throw new user_error/* UserError */.yo(`${shown} is not UTF-8 text`, { file: shown, line: 1 });
     }
-    return { text: normalizeNewlines(raw), abs, real: file.real, shown, sha256: sha256Hex(file.bytes) };
+    return { text: (0,canonical/* normalizeNewlines */.jN)(raw), abs, real: file.real, shown, sha256: (0,canonical/* sha256Hex */.fg)(file.bytes) };
 }
 function newContext(ws, env, warnings) {
     const pixi = isPixiFile(env.abs);
@@ -5659,10 +5319,10 @@ async function fingerprintFiles(input) {
             warnings.add('platform', `platform ${s.slice(8)} has no conda subdir this action knows — platform selectors are not evaluated for it`);
     const dockerfile = {
         path: input.baseDockerfile.path === undefined ? undefined : relTo(envDir, external_node_path_default().resolve(input.baseDockerfile.path)),
-        sha256: sha256Hex(input.baseDockerfile.content),
+        sha256: (0,canonical/* sha256Hex */.fg)(input.baseDockerfile.content),
     };
     const context = await contextOf(input, platforms, ctx);
-    const common = { dockerfile, context, buildArgs: input.buildArgs.map(redactBuildArg), platforms, subdirs, subdirsAssumed: assumed };
+    const common = { dockerfile, context, buildArgs: input.buildArgs.map(label_secrets/* redactBuildArg */.I3), platforms, subdirs, subdirsAssumed: assumed };
     let parts;
     let pixi;
     if (ctx.pixi) {
@@ -5694,21 +5354,21 @@ async function fingerprintFiles(input) {
             parts = { source: 'conda-lock', packages: readCondaLock(root, given, subdirs), ...common };
         }
         else {
-            const model = readEnvironment(root, given);
+            const model = (0,hash_env/* readEnvironment */.Qo)(root, given);
             for (const w of model.warnings)
                 warnings.adopt(/ is a (number|boolean) in YAML, /.test(w) ? 'dependency-type' : 'environment', w, given);
-            const selection = selectEntries(model, subdirs, given);
+            const selection = (0,hash_env/* selectEntries */.XO)(model, subdirs, given);
             for (const w of selection.warnings)
                 warnings.adopt('environment', w, given);
             await resolvePipEntries(selection.pipEntries, given, ctx);
-            const variables = model.variables && Object.fromEntries(Object.entries(model.variables).map(([k, v]) => [k, v === null ? null : redactAssignment(k, v)]));
+            const variables = model.variables && Object.fromEntries(Object.entries(model.variables).map(([k, v]) => [k, v === null ? null : (0,label_secrets/* redactAssignment */.Ph)(k, v)]));
             parts = {
                 source: 'environment',
                 name: dockerfileUsesEnvName(input.baseDockerfile.content) ? model.name : undefined,
-                channels: model.channels.map(redactUrlSecrets),
+                channels: model.channels.map(label_secrets/* redactUrlSecrets */.A_),
                 selection,
                 variables,
-                extra: loader_redactJson(model.extra),
+                extra: redactJson(model.extra),
                 files: Object.fromEntries(ctx.reqFiles),
                 local: Object.fromEntries(ctx.local),
                 ...common,
@@ -5745,7 +5405,7 @@ async function contextOf(input, platforms, ctx) {
 }
 async function resolvePipEntries(entries, envFile, ctx) {
     for (const e of entries) {
-        for (const ref of pipRefs(e.text))
+        for (const ref of (0,spec/* pipRefs */.qE)(e.text))
             await resolveRef(ref, e.text.trim(), { shownFile: envFile, line: e.line, dir: ctx.envDir }, ctx);
     }
 }
@@ -5756,7 +5416,7 @@ async function resolveRef(ref, entry, origin, ctx) {
         ctx.warnings.add('remote-reference', `${at(origin)}: pip entry "${quoted}" reads a remote file that the environment hash cannot see — the base is rebuilt only when the environment file changes`, origin.shownFile, origin.line);
         return;
     }
-    const target = fileUrlToPathish(ref.target);
+    const target = (0,spec/* fileUrlToPathish */.Wp)(ref.target);
     if (/\$\{?[A-Za-z_]/.test(target)) {
         ctx.warnings.add('unresolved-path', `${at(origin)}: pip entry "${quoted}" uses an environment variable in a path — not resolved, its content is not in the environment hash`, origin.shownFile, origin.line);
         ctx.local.set(`unresolved:${target}`, 'unhashed');
@@ -5808,7 +5468,7 @@ async function readRequirementFile(abs, quoted, origin, ctx) {
         });
     }
     ctx.files.add(abs);
-    ctx.digests.set(abs, sha256Hex(file.bytes));
+    ctx.digests.set(abs, (0,canonical/* sha256Hex */.fg)(file.bytes));
     const shown = shownIn(ctx.ws, abs);
     const decoded = decodeRequirements(file.bytes);
     if (decoded.invalid)
@@ -5884,7 +5544,7 @@ async function hashTree(abs, key, origin, ctx) {
             }
         }
     }
-    const digest = sha256Hex(lines.join('\n'));
+    const digest = (0,canonical/* sha256Hex */.fg)(lines.join('\n'));
     const inside = !external_node_path_default().relative(abs, ctx.envDir).startsWith('..');
     const where = `${at(origin)}: pip installs from ${(0,redact/* excerpt */.Kb)(key)}`;
     if (unreadable.length) {
@@ -5905,14 +5565,14 @@ async function hashTree(abs, key, origin, ctx) {
     return unreadable.length ? `partial:${digest}` : `tree:${digest}`;
 }
 /** Unknown keys are kept verbatim in the label document: credentials in their strings become digests. */
-function loader_redactJson(v) {
+function redactJson(v) {
     if (v === null)
         return null;
     if (typeof v === 'string')
-        return redactUrlSecrets(v);
+        return (0,label_secrets/* redactUrlSecrets */.A_)(v);
     if (Array.isArray(v))
-        return v.map(loader_redactJson);
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, loader_redactJson(x)]));
+        return v.map(redactJson);
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactJson(x)]));
 }
 // ---------------------------------------------------------------------------------------
 // pixi projects
@@ -5941,23 +5601,26 @@ async function readProjectFile(ctx, abs) {
     }
     let text;
     try {
-        text = normalizeNewlines(new TextDecoder('utf-8', { fatal: true }).decode(file.bytes));
+        text = (0,canonical/* normalizeNewlines */.jN)(new TextDecoder('utf-8', { fatal: true }).decode(file.bytes));
     }
     catch {
         throw new user_error/* UserError */.yo(`${shown} is not UTF-8 text`, { file: shown, line: 1 });
     }
     ctx.files.add(abs);
-    ctx.digests.set(abs, sha256Hex(file.bytes));
+    ctx.digests.set(abs, (0,canonical/* sha256Hex */.fg)(file.bytes));
     return { text, abs, real: file.real, shown };
 }
-function manifestOf(f) {
-    return parsePixiManifest(f.text, f.shown, external_node_path_default().basename(f.abs));
+async function loadPixiReaders() {
+    return { lock: await __webpack_require__.e(/* import() */ 141).then(__webpack_require__.bind(__webpack_require__, 94141)), manifest: await Promise.all(/* import() */[__webpack_require__.e(292), __webpack_require__.e(31)]).then(__webpack_require__.bind(__webpack_require__, 48031)) };
+}
+function manifestOf(f, readers) {
+    return readers.manifest.parsePixiManifest(f.text, f.shown, external_node_path_default().basename(f.abs));
 }
 /** The manifest next to a lock: pixi.toml, else a pyproject.toml with [tool.pixi] (pixi's own order). */
-async function manifestNextTo(lock, ctx) {
+async function manifestNextTo(lock, ctx, readers) {
     for (const name of ['pixi.toml', 'pyproject.toml']) {
         const file = await readProjectFile(ctx, external_node_path_default().join(external_node_path_default().dirname(lock.abs), name));
-        const manifest = file && manifestOf(file);
+        const manifest = file && manifestOf(file, readers);
         if (file && manifest)
             return { file, manifest };
         if (file) {
@@ -5969,15 +5632,15 @@ async function manifestNextTo(lock, ctx) {
 }
 const packagesOf = (lines, items) => ({
     items: [...new Set(items)].sort(),
-    sha256: sha256Hex([...lines].sort().join('\n')),
+    sha256: (0,canonical/* sha256Hex */.fg)([...lines].sort().join('\n')),
 });
 /** The manifest and the lock of a pixi project, whichever of them the environment file names. */
-async function pixiFiles(env, ctx) {
+async function pixiFiles(env, ctx, readers) {
     if (external_node_path_default().basename(env.abs) === 'pixi.lock') {
-        const { file, manifest } = await manifestNextTo(env, ctx);
+        const { file, manifest } = await manifestNextTo(env, ctx, readers);
         return { manifestFile: file, manifest, lockFile: env };
     }
-    const manifest = manifestOf(env);
+    const manifest = manifestOf(env, readers);
     if (!manifest)
         throw new user_error/* UserError */.yo(`${env.shown}: this pyproject.toml has no [tool.pixi] table, so it is not a pixi project — point \`environment-file\` at a conda environment file, a pixi.toml, or a pyproject.toml with [tool.pixi]`, { file: env.shown, line: 1 });
     const lockFile = await readProjectFile(ctx, external_node_path_default().join(ctx.envDir, 'pixi.lock'));
@@ -5989,7 +5652,7 @@ async function pixiFiles(env, ctx) {
 async function hashPathSources(paths, lockFile, ctx) {
     const out = [];
     for (const [key, p] of [...paths].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-        const abs = external_node_path_default().resolve(ctx.envDir, fileUrlToPathish(p.location));
+        const abs = external_node_path_default().resolve(ctx.envDir, (0,spec/* fileUrlToPathish */.Wp)(p.location));
         const origin = { shownFile: lockFile.shown, line: p.line, dir: ctx.envDir };
         await requireInside(abs, `${p.kind} path source ${(0,redact/* excerpt */.Kb)(p.location)}`, origin, ctx);
         ctx.local.set(key, await hashLocal(abs, p.location, p.location, origin, ctx));
@@ -6031,14 +5694,16 @@ const byPlatform = (a, b) => a.subdir === b.subdir ? (a.name < b.name ? -1 : a.n
  * manifest's parts that count (pixi/pixi-manifest.ts), and the source the bundled template builds.
  */
 async function readPixiProject(env, environment, subdirs, ctx) {
-    const { manifestFile, manifest, lockFile } = await pixiFiles(env, ctx);
+    const readers = await loadPixiReaders();
+    const { lock: lockReader, manifest: manifestReader } = readers;
+    const { manifestFile, manifest, lockFile } = await pixiFiles(env, ctx, readers);
     for (const f of [manifestFile, lockFile])
         ctx.exclude.add(f.abs).add(f.real);
     const root = parseYaml(lockFile.text, lockFile.shown, PIXI_LOCK_LIMITS);
-    if (!isPixiLock(root))
+    if (!lockReader.isPixiLock(root))
         throw new user_error/* UserError */.yo(`${lockFile.shown}:1: this is not a pixi lock (it has no \`version\` and \`environments\`)`, { file: lockFile.shown, line: 1 });
-    const lock = readPixiLock(root, lockFile.shown);
-    const selection = selectEnvironment(lock, environment, subdirs);
+    const lock = lockReader.readPixiLock(root, lockFile.shown);
+    const selection = lockReader.selectEnvironment(lock, environment, subdirs);
     const packages = {};
     const paths = new Map();
     for (const [key, t] of selection.targets) {
@@ -6048,7 +5713,10 @@ async function readPixiProject(env, environment, subdirs, ctx) {
                 paths.set(`${p.path.kind} ${p.path.location}`, p.path);
     }
     const pathSources = await hashPathSources(paths, lockFile, ctx);
-    const fromManifest = manifestParts(manifest, environment, subdirs, { lockPlatforms: lock.platforms, installsProject: pathSources.some((p) => p.project) });
+    const fromManifest = manifestReader.manifestParts(manifest, environment, subdirs, {
+        lockPlatforms: lock.platforms,
+        installsProject: pathSources.some((p) => p.project),
+    });
     const activationScripts = await hashActivationScripts(fromManifest.scripts, manifestFile, ctx);
     const source = {
         kind: 'pixi',
@@ -6140,6 +5808,8 @@ async function fingerprint(input) {
     return { ...fp, document, json, hash };
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(77598);
 ;// CONCATENATED MODULE: ./src/registry/auth.ts
 // Authentication challenges (RFC 7235 `WWW-Authenticate`) and the token request of the
 // Distribution token specification (GET with Basic credentials, or the OAuth2 POST form with
@@ -6271,16 +5941,16 @@ class TransientError extends Error {
 }
 
 // EXTERNAL MODULE: ./src/runner/log.ts
-var runner_log = __webpack_require__(7708);
+var runner_log = __webpack_require__(47708);
 // EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/proxy.js
-var lib_proxy = __webpack_require__(9783);
+var lib_proxy = __webpack_require__(19783);
 // EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var tunnel = __webpack_require__(770);
+var tunnel = __webpack_require__(20770);
 // EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __webpack_require__(7067);
+var external_node_http_ = __webpack_require__(37067);
 var external_node_http_default = /*#__PURE__*/__webpack_require__.n(external_node_http_);
 // EXTERNAL MODULE: external "node:https"
-var external_node_https_ = __webpack_require__(4708);
+var external_node_https_ = __webpack_require__(44708);
 var external_node_https_default = /*#__PURE__*/__webpack_require__.n(external_node_https_);
 ;// CONCATENATED MODULE: ./src/image/registry-hosts.ts
 // The one table of registry hosts and what the action knows about each: how retention deletes
@@ -6297,12 +5967,17 @@ const REGISTRY_HOSTS = [
         permissionAdvice: {
             read: 'grant the workflow `packages: write` (or `packages: read`) and give the repository access to the package',
             delete: 'deleting needs a token with delete:packages or the GitHub Packages API; grant the workflow `packages: write`',
+            push: 'grant the workflow `packages: write` and give the repository access to the package',
         },
     },
     {
         name: 'Docker Hub',
         match: reference/* isDockerHub */.gr,
         retention: { unsupported: "Docker Hub does not delete manifests through the registry API (use Docker Hub's own API or web UI)" },
+        credentialAdvice: 'log in to Docker Hub with a user name and a personal access token (docker/login-action, or registry-username/registry-password)',
+        permissionAdvice: {
+            push: 'the repository must be under the account or an organization it can write to, and its access token needs the Read & Write scope',
+        },
         pushNote: " (Docker Hub: a name without a registry host is on Docker Hub; for the runner's own Docker engine set `store: local`)",
     },
     {
@@ -6320,8 +5995,19 @@ const REGISTRY_HOSTS = [
         match: (h) => h === 'docker.pkg.github.com',
         retention: { unsupported: 'the old GitHub Docker registry cannot delete; move the image to ghcr.io' },
     },
-    { name: 'a Distribution registry', match: () => true, retention: 'distribution' },
+    {
+        name: 'a Distribution registry',
+        match: () => true,
+        retention: 'distribution',
+        credentialAdvice: 'check registry-username/registry-password or the docker/login-action step',
+        permissionAdvice: {
+            read: 'check that the account may read this repository',
+            delete: 'the account needs delete permission on the repository',
+            push: 'the account needs push (write) permission on the repository',
+        },
+    },
 ];
+const GENERIC = REGISTRY_HOSTS[REGISTRY_HOSTS.length - 1];
 /** `Host:5000` → `host`; `[::1]:5000` → `[::1]`. */
 function hostOnly(registry) {
     const r = registry.trim().toLowerCase();
@@ -6333,6 +6019,16 @@ function hostOnly(registry) {
 function registryHost(registry) {
     const host = hostOnly(registry);
     return REGISTRY_HOSTS.find((r) => r.match(host));
+}
+/** The advice after a refusal by `registry` (host as written): its row's, the last row's for what the row does not say. */
+function registryAdvice(registry) {
+    const row = registryHost(registry);
+    const generic = GENERIC.permissionAdvice;
+    const own = row.permissionAdvice ?? {};
+    return {
+        credential: row.credentialAdvice ?? GENERIC.credentialAdvice,
+        permission: { read: own.read ?? generic.read, delete: own.delete ?? generic.delete, push: own.push ?? generic.push },
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/registry/transport.ts
@@ -7036,13 +6732,14 @@ function tokenKey(ch, scope) {
     return `${ch.realm}\n${ch.service ?? ''}\n${scope}`;
 }
 function credentialAdvice(registry) {
-    return registryHost(registry).credentialAdvice ?? 'check registry-username/registry-password or the docker/login-action step';
+    return registryAdvice(registry).credential;
 }
+/** The table's advice for what was refused: a delete, a read, or a write (push). */
 function permissionAdvice(registry, method) {
-    const advice = registryHost(registry).permissionAdvice;
+    const advice = registryAdvice(registry).permission;
     if (method === 'DELETE')
-        return advice?.delete ?? 'the account needs delete permission on the repository';
-    return advice?.read ?? 'check that the account may read this repository';
+        return advice.delete;
+    return method === 'GET' || method === 'HEAD' ? advice.read : advice.push;
 }
 const DISCARD_DRAIN_MAX = 64 << 10;
 /**
@@ -7989,7 +7686,7 @@ async function imageManifest(port, ref, platform) {
 /** The bytes of one regular file of a tar archive, at most `max` bytes; undefined when absent. */
 async function tarFile(tar, member, max) {
     // tar-stream (with streamx) loads only when a size manifest is read out of a layer.
-    const ex = (await __webpack_require__.e(/* import() */ 118).then(__webpack_require__.t.bind(__webpack_require__, 6118, 19))).extract();
+    const ex = (await __webpack_require__.e(/* import() */ 118).then(__webpack_require__.t.bind(__webpack_require__, 56118, 19))).extract();
     ex.end(tar);
     let found;
     for await (const entry of ex) {
@@ -8067,7 +7764,7 @@ function packagesByName(pkgs) {
         m.set(p.name, p);
     return m;
 }
-function changes_kindOf(before, after) {
+function kindOf(before, after) {
     if (!before)
         return after ? 'added' : undefined;
     if (!after)
@@ -8091,7 +7788,7 @@ function changesOf(prev, cur, pip) {
     for (const key of new Set([...prev.keys(), ...cur.keys()])) {
         const b = prev.get(key);
         const a = cur.get(key);
-        const kind = changes_kindOf(b, a);
+        const kind = kindOf(b, a);
         if (!kind)
             continue;
         const delta = deltaOf(b, a);
@@ -8159,6 +7856,7 @@ function changeTotals(changes) {
 
 
 
+
 const DOCKER_TIMEOUT_MS = 60_000;
 /** Reads the size manifest of the local image `ref` (`repo:tag`); `missing` says why there is none. */
 async function readLocalSizeManifest(ref, proc) {
@@ -8185,7 +7883,7 @@ async function readLocalSizeManifest(ref, proc) {
         const cp = await docker(['cp', `${id}:${label}`, dir]);
         if (cp.code !== 0)
             return { missing: `the image does not hold ${label}` };
-        const file = await local_readBounded(external_node_path_default().join(dir, external_node_path_default().posix.basename(label)), MAX_MANIFEST_FILE_BYTES);
+        const file = local_readBounded(external_node_path_default().join(dir, external_node_path_default().posix.basename(label)), MAX_MANIFEST_FILE_BYTES);
         const manifest = file ? parseSizeManifestDocument(file.toString('utf8')) : undefined;
         return manifest ?? { missing: `${label} is not a size manifest` };
     }
@@ -8194,21 +7892,19 @@ async function readLocalSizeManifest(ref, proc) {
         await (0,promises_.rm)(dir, { recursive: true, force: true });
     }
 }
-/** A regular file of at most `max` bytes (the copy from the image), else undefined. */
-async function local_readBounded(file, max) {
-    const fh = await (0,promises_.open)(file, 'r').catch(() => undefined);
-    if (!fh)
-        return undefined;
+/**
+ * A regular file of at most `max` bytes (the copy from the image), else undefined. Read as
+ * every file the action opens (src/fs/confined.ts): the image decides what `docker cp` puts
+ * there, and a FIFO or a device must not hang the open.
+ */
+function local_readBounded(file, max) {
     try {
-        const st = await fh.stat();
-        if (!st.isFile() || st.size > max)
-            return undefined;
-        const buf = Buffer.alloc(st.size);
-        const { bytesRead } = await fh.read(buf, 0, st.size, 0);
-        return buf.subarray(0, bytesRead);
+        return (0,confined/* readFileBoundedSync */.ri)(file, file, { maxBytes: max, follow: false });
     }
-    finally {
-        await fh.close();
+    catch (e) {
+        if ((0,confined/* isConfinedError */.pY)(e))
+            return undefined;
+        throw e;
     }
 }
 
@@ -9002,7 +8698,7 @@ async function appPhase(s, tc, base, workDir, timer, ports, reads, trial) {
 }
 
 // EXTERNAL MODULE: ./src/sbom/files.ts
-var files = __webpack_require__(9282);
+var files = __webpack_require__(39282);
 ;// CONCATENATED MODULE: ./src/phases/sbom.ts
 // Phase 5c': the base's SBOM attached to it as an OCI 1.1 referrer, and the outputs `sbom`
 // and `lock`. The SBOM is the file the base build wrote into its last layer (checked by
@@ -9288,7 +8984,7 @@ async function assembleContext(plan, workspace, dest, digests) {
     let bytes = 0;
     for (const { source, rel } of plan.entries) {
         const file = await readHashed(ws, source, build_context_MAX_CONTEXT_BYTES - bytes);
-        if (sha256Hex(file.bytes) !== digests.get(source)) {
+        if ((0,canonical/* sha256Hex */.fg)(file.bytes) !== digests.get(source)) {
             throw new user_error/* UserError */.yo(`${source} changed after the environment hash read it: the base build context would not hold the bytes that were hashed`);
         }
         bytes += file.bytes.length;
@@ -9515,7 +9211,7 @@ async function basePhase(s, tc, workDir, timer, ports, reads, tested = {}) {
 }
 
 // EXTERNAL MODULE: ./src/compression/index.ts
-var compression = __webpack_require__(9782);
+var compression = __webpack_require__(99782);
 ;// CONCATENATED MODULE: ./src/run/push.ts
 // Whether this run pushes (the `push` input), as a pure decision with a reason a person reads.
 //
@@ -10094,10 +9790,10 @@ const MAX_SECRET_FILE_BYTES = 500 * 1024;
  * blocking, at most BuildKit's secret size): buildx gets a private copy, so a file swapped
  * for a FIFO or a larger one after this check never reaches it.
  */
-function workspaceFile(input, id, given, workspace) {
+function workspaceFile(input, id, given, readFile) {
     let f;
     try {
-        f = (0,confined/* readConfinedSync */.S$)((0,confined/* workspaceAt */.xJ)(workspace), given, { maxBytes: MAX_SECRET_FILE_BYTES });
+        f = readFile(given, MAX_SECRET_FILE_BYTES);
     }
     catch (e) {
         if (!(0,confined/* isConfinedError */.pY)(e))
@@ -10113,8 +9809,8 @@ function workspaceFile(input, id, given, workspace) {
     }
     return { file: csvSafe(input, f.real), bytes: f.bytes };
 }
-/** Parses the four inputs (reading nothing but file metadata). Duplicate ids are refused. */
-function parseSecretInputs(v, workspace, env) {
+/** Parses the four inputs (the secret files read through `readFile`). Duplicate ids are refused. */
+function parseSecretInputs(v, workspace, env, readFile) {
     const secrets = [];
     withInput(constants/* Inputs */.G0.Secrets, () => {
         for (const [n, item] of secretLines(v.secrets).entries()) {
@@ -10125,7 +9821,7 @@ function parseSecretInputs(v, workspace, env) {
     withInput(constants/* Inputs */.G0.SecretFiles, () => {
         for (const [n, item] of secretLines(v.secretFiles).entries()) {
             const [id, file] = splitItem(constants/* Inputs */.G0.SecretFiles, item, 'id=path', n + 1);
-            secrets.push({ id, kind: 'file', ...workspaceFile(constants/* Inputs */.G0.SecretFiles, id, file.trim(), workspace) });
+            secrets.push({ id, kind: 'file', ...workspaceFile(constants/* Inputs */.G0.SecretFiles, id, file.trim(), readFile) });
         }
     });
     withInput(constants/* Inputs */.G0.SecretEnvs, () => {
@@ -10290,10 +9986,6 @@ function derivesFromBase(stages, index) {
     return false;
 }
 
-// EXTERNAL MODULE: ./src/runner/workflow-commands.ts
-var workflow_commands = __webpack_require__(1520);
-// EXTERNAL MODULE: external "node:url"
-var external_node_url_ = __webpack_require__(3136);
 ;// CONCATENATED MODULE: ./src/vocabulary/units.ts
 // Parsers of the quantities users write in inputs: sizes (`800MB`, `1.5GiB`), growth limits
 // (`10%`, `50MB`) and durations (`14d`, `1d12h`). Pure; anything else is a UserError.
@@ -10885,7 +10577,6 @@ function inputSpecs() {
 
 
 
-
 const MAX_BYTES = 256 * 1024;
 /** A single line without `:` is a path; anything else is inline YAML. */
 function isCondarcPath(value) {
@@ -10938,17 +10629,16 @@ function collectScalars(v, found, depth = 0) {
             found.push(String(v));
     }
 }
-/** The file the input names: confined to the workspace, a regular file, bounded (src/fs). */
-function readWorkspaceFile(given, workspace) {
-    const f = readInputFile(constants/* Inputs */.G0.Condarc, given, workspace, MAX_BYTES);
-    return { text: f.content, file: f.path };
-}
-/** Reads and parses the input; undefined when it is empty. Messages never quote the content. */
-function readCondarc(value, workspace) {
+/** Reads (a path: through `readFile`) and parses the input; undefined when it is empty. Messages never quote the content. */
+function readCondarc(value, readFile) {
     if (value.trim() === '')
         return undefined;
+    const file = (given) => {
+        const f = readFile(given, MAX_BYTES);
+        return { text: f.content, file: f.path };
+    };
     // Inline YAML arrives trimmed (the runner's inputs are): it is given back its final newline.
-    const source = isCondarcPath(value) ? readWorkspaceFile(value.trim(), workspace) : { text: value.endsWith('\n') ? value : `${value}\n`, file: undefined };
+    const source = isCondarcPath(value) ? file(value.trim()) : { text: value.endsWith('\n') ? value : `${value}\n`, file: undefined };
     if (Buffer.byteLength(source.text) > MAX_BYTES)
         throw new user_error/* UserError */.yo(`Input "${constants/* Inputs */.G0.Condarc}" is larger than ${MAX_BYTES} bytes`);
     let doc = parseCondarcYaml(source.text, source.file);
@@ -11103,24 +10793,6 @@ function runtimeLayersFor(read, targets) {
 
 
 
-
-
-
-
-/** Where the bundled base templates live: `templates/` next to `dist/` and `src/`. */
-function bundledTemplatePath(kind = 'micromamba') {
-    // ncc relocates the assets and, depending on how they are read, may turn these URLs into
-    // plain paths of dist/ (it does when the bundle has lazily loaded chunks): take either.
-    // One literal URL per template, so that ncc sees (and copies) both.
-    const where = (kind === 'pixi' ? __webpack_require__.ab + "pixi.Dockerfile" : __webpack_require__.ab + "base.Dockerfile");
-    return typeof where === 'string' && !where.startsWith('file:') ? where : (0,external_node_url_.fileURLToPath)(where);
-}
-function bundledTemplate(environmentFile) {
-    const file = bundledTemplatePath(templateKindOf(environmentFile));
-    return { path: file, content: (0,confined/* readFileBoundedSync */.ri)(file, file, { maxBytes: MAX_DOCKERFILE_BYTES }).toString('utf8'), bundled: true };
-}
-/** Reads inputs the way the runner passes them (`INPUT_<NAME>`), trimmed. */
-const actionsInput = (name) => (0,workflow_commands/* getInput */.V4)(name);
 /** Parse: every input through its parser (its default when empty); secrets masked first. */
 function parseInputs(get) {
     const out = {};
@@ -11143,13 +10815,13 @@ function named(name, f) {
         throw new user_error/* UserError */.yo(`Input "${name}": ${(0,user_error/* errorMessage */.gJ)(e)}`);
     }
 }
-/** Validate: what involves several inputs, or the workspace. Returns the resolved paths (and the base Dockerfile's content). */
-function validate(p, ws) {
-    // File inputs are confined to the workspace (src/fs/input-paths.ts).
-    const environmentFile = inputFile(constants/* Inputs */.G0.EnvironmentFile, p.environmentFile, ws);
-    const baseDockerfile = p.baseDockerfile ? readInputFile(constants/* Inputs */.G0.BaseDockerfile, p.baseDockerfile, ws) : undefined;
-    const dockerfile = p.dockerfile ? readInputFile(constants/* Inputs */.G0.Dockerfile, p.dockerfile, ws) : undefined;
-    const context = dockerfile ? inputDirectory(constants/* Inputs */.G0.Context, p.context, ws) : external_node_path_default().resolve(ws, p.context);
+/** Validate: what involves several inputs, or the workspace (its files read through the port). Returns the resolved paths (and the Dockerfiles' content). */
+function validate(p, ws, files) {
+    // File inputs are confined to the workspace (the port's adapter: src/ports/input-files.ts).
+    const environmentFile = files.file(constants/* Inputs */.G0.EnvironmentFile, p.environmentFile, ws);
+    const baseDockerfile = p.baseDockerfile ? files.text(constants/* Inputs */.G0.BaseDockerfile, p.baseDockerfile, ws, constants/* MAX_DOCKERFILE_BYTES */.uq) : undefined;
+    const dockerfile = p.dockerfile ? files.text(constants/* Inputs */.G0.Dockerfile, p.dockerfile, ws, constants/* MAX_DOCKERFILE_BYTES */.uq) : undefined;
+    const context = dockerfile ? files.directory(constants/* Inputs */.G0.Context, p.context, ws) : external_node_path_default().resolve(ws, p.context);
     if (!baseDockerfile) {
         const layers = checkPackageLayers(p.baseBuildArgs);
         if (!layers.ok)
@@ -11169,10 +10841,14 @@ function names(p) {
     const image = (0,reference/* parseImageName */["if"])(p.image, `Input "${constants/* Inputs */.G0.Image}"`, local);
     return { image, baseRepository: p.baseRepository ? (0,reference/* parseImageName */["if"])(p.baseRepository, `Input "${constants/* Inputs */.G0.BaseRepository}"`, local) : image };
 }
-/** Reads, parses, validates every input once and infers the computed defaults. `env`: the step's environment, where `secret-envs` are read. */
-function getOptions(ctx, get = actionsInput, env = {}) {
+/**
+ * Reads, parses, validates every input once and infers the computed defaults. `get`: the
+ * inputs; `read`: the files they name (the input-files port); `env`: the step's environment,
+ * where `secret-envs` are read.
+ */
+function getOptions(ctx, get, read, env = {}) {
     const p = parseInputs(get);
-    const files = validate(p, ctx.workspace);
+    const files = validate(p, ctx.workspace, read);
     const { image, baseRepository } = names(p);
     return Object.freeze({
         store: p.store,
@@ -11181,7 +10857,7 @@ function getOptions(ctx, get = actionsInput, env = {}) {
         image,
         baseRepository,
         baseTagPrefix: p.baseTagPrefix,
-        baseDockerfile: Object.freeze(files.baseDockerfile ? { ...files.baseDockerfile, bundled: false } : bundledTemplate(files.environmentFile)),
+        baseDockerfile: Object.freeze(files.baseDockerfile ? { ...files.baseDockerfile, bundled: false } : { ...read.template(templateKindOf(files.environmentFile)), bundled: true }),
         baseBuildArgs: Object.freeze(p.baseBuildArgs),
         dockerfile: files.dockerfile?.path,
         dockerfileContent: files.dockerfile?.content,
@@ -11220,15 +10896,16 @@ function getOptions(ctx, get = actionsInput, env = {}) {
         baseSmokeTest: p.baseSmokeTest,
         smokeTestTimeoutMs: p.smokeTestTimeout,
         compression: Object.freeze((0,compression/* compressionOf */.MB)(p.compression, p.compressionLevel, { kind: constants/* Inputs */.G0.Compression, level: constants/* Inputs */.G0.CompressionLevel })),
-        ...readSecrets(p, ctx.workspace, env),
+        ...readSecrets(p, ctx.workspace, env, read),
     });
 }
 /** The secret inputs and `condarc`, with every value masked in the log at once. */
-function readSecrets(p, ws, env) {
-    const secrets = parseSecretInputs({ secrets: p.secrets, secretFiles: p.secretFiles, secretEnvs: p.secretEnvs, ssh: p.ssh }, ws, env);
+function readSecrets(p, ws, env, read) {
+    const secretFile = (given, maxBytes) => read.bytes(given, ws, maxBytes);
+    const secrets = parseSecretInputs({ secrets: p.secrets, secretFiles: p.secretFiles, secretEnvs: p.secretEnvs, ssh: p.ssh }, ws, env, secretFile);
     for (const v of valuesToMask(secrets, env))
         runner_log/* runnerLog */.t1.mask(v);
-    const condarc = readCondarc(p.condarc, ws);
+    const condarc = readCondarc(p.condarc, (given, maxBytes) => read.text(constants/* Inputs */.G0.Condarc, given, ws, maxBytes));
     if (!condarc)
         return { secrets };
     for (const v of condarc.secretValues)
@@ -11273,7 +10950,7 @@ function parseTags(value, image, sha, streamTag) {
 
 
 function readInputs(ctx, env, ports) {
-    const opts = getOptions(ctx, ports.input, env);
+    const opts = getOptions(ctx, ports.input, ports.inputFiles, env);
     if (opts.dockerfile) {
         // An application Dockerfile that does not derive from BASE_IMAGE: a warning on its line.
         const file = external_node_path_default().relative(ctx.workspace, opts.dockerfile) || opts.dockerfile;
@@ -11347,6 +11024,7 @@ function isFuturePart(tag, prefix, today) {
 
 
 
+
 const LOG_LINES = 15;
 const LINE_CHARS = 300;
 /** The annotation: its first line, and at most this many of the log's last lines, this long. */
@@ -11391,19 +11069,23 @@ const HINTS = [
         /No matching distribution|pip.*(error|failed)|ResolutionImpossible/i,
         'pip could not install a requirement: check the pip entries and their index (private indexes: pass a pip config as the secret `pip_conf` with `secret-files`).',
     ],
+    // A refused login or push: the advice of the registry's row in src/image/registry-hosts.ts.
     [
         /401|unauthori[sz]ed|authentication required|rejected the credentials|requires authentication/i,
-        'Log in to the registry before this step (docker/login-action) or set `registry-username` and `registry-password`.',
+        (r) => `The registry${r.host ? ` ${r.host}` : ''} refused the credentials: ${r.advice.credential}.`,
     ],
-    [
-        /403|denied|forbidden|lack permission/i,
-        'The credentials lack permission to push: on ghcr.io grant the workflow `packages: write` and give the repository access to the package.',
-    ],
+    [/403|denied|forbidden|lack permission/i, (r) => `The credentials lack permission to push${r.host ? ` to ${r.host}` : ''}: ${r.advice.permission.push}.`],
     [/secret .*not found|--secret|ssh/i, 'Check the `secrets`, `secret-files`, `secret-envs` and `ssh` inputs: the Dockerfile mounts an id that was not given.'],
 ];
-/** What to try, from the message and the log (at most three hints). */
-function failureHints(text, userError) {
-    const out = HINTS.filter(([re]) => re.test(text)).map(([, h]) => h);
+/** Of the run's registries, the one the text names (else the first); its advice from the table. */
+function refusing(text, registries) {
+    const lower = text.toLowerCase();
+    const named = registries.find((r) => r !== '' && lower.includes(hostOnly(r))) ?? registries.find((r) => r !== '');
+    return named ? { host: named, advice: registryAdvice(named) } : { host: '', advice: registryAdvice('') };
+}
+/** What to try, from the message and the log (at most three hints); `registries`: see FailureContext. */
+function failureHints(text, userError, registries = []) {
+    const out = HINTS.filter(([re]) => re.test(text)).map(([, h]) => (typeof h === 'string' ? h : h(refusing(text, registries))));
     if (out.length === 0)
         out.push(userError
             ? 'Fix the input or file named above and run the job again.'
@@ -11445,7 +11127,7 @@ function describeFailure(e, ctx) {
         where: w.text,
         template: w.template || undefined,
         log,
-        hints: failureHints(raw, user),
+        hints: failureHints(raw, user, ctx.registries),
         userError: user,
     };
     const prefix = user ? '' : 'conda-image-action failed: ';
@@ -11576,9 +11258,9 @@ function evaluateBudget(args) {
 }
 
 // EXTERNAL MODULE: ./src/report/marker.ts
-var marker = __webpack_require__(990);
+var marker = __webpack_require__(80990);
 // EXTERNAL MODULE: ./src/text/visible.ts
-var visible = __webpack_require__(1573);
+var visible = __webpack_require__(31573);
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
 // Escaping of user-controlled strings (tags, paths, step names, warnings) for GitHub
 // Flavored Markdown: nothing they contain may open HTML, close a table cell, start a list,
@@ -12598,6 +12280,7 @@ async function failurePhase(e, p, env, ports) {
         templatePath: opts?.baseDockerfile.bundled ? opts.baseDockerfile.path : undefined,
         environmentFile: opts?.environmentFile,
         masks: masks(opts, env),
+        registries: opts ? [...new Set([opts.image.registry, opts.baseRepository.registry].filter(Boolean))] : [],
     });
     ports.log.error(annotation.message, annotation.file ? { file: annotation.file, line: annotation.line, column: annotation.column } : undefined);
     if (!(0,user_error/* isUserError */.iU)(e) && e instanceof Error && e.stack)
@@ -13128,7 +12811,7 @@ function tagsOf(e) {
     const t = e.tags;
     return t && t.length > 0 ? [...t] : e.tag.split(', ');
 }
-function apply_describe(e) {
+function describe(e) {
     const age = e.ageDays === undefined ? '' : `, ${e.ageDays} day${e.ageDays === 1 ? '' : 's'} old`;
     return `${tagsOf(e).join(', ')} (${e.digest ?? 'unknown digest'}${age})`;
 }
@@ -13180,7 +12863,7 @@ async function applyRetention(plan, backend, mode, log = {}, referrers) {
     const base = { mode, backend: backend.name, kept: [...plan.keep], protected: [...plan.protect] };
     if (mode === 'dry-run') {
         for (const e of plan.delete)
-            log.info?.(`would delete ${apply_describe(e)}`);
+            log.info?.(`would delete ${describe(e)}`);
         for (const e of plan.protect)
             log.info?.(`protected ${e.tag}: ${e.reason ?? ''}`);
         log.info?.(`Retention dry run: would delete ${plan.delete.length} digest(s); nothing was deleted`);
@@ -13211,8 +12894,8 @@ async function applyRetention(plan, backend, mode, log = {}, referrers) {
         catch (err) {
             failures++;
             notDone++;
-            problems.push(`could not delete ${apply_describe(e)}: ${(0,user_error/* errorMessage */.gJ)(err)}`);
-            log.info?.(`could not delete ${apply_describe(e)}: ${(0,user_error/* errorMessage */.gJ)(err)}`);
+            problems.push(`could not delete ${describe(e)}: ${(0,user_error/* errorMessage */.gJ)(err)}`);
+            log.info?.(`could not delete ${describe(e)}: ${(0,user_error/* errorMessage */.gJ)(err)}`);
             if (failures >= MAX_CONSECUTIVE_FAILURES)
                 stopped = `stopped after ${failures} failures in a row`;
             continue;
@@ -13221,13 +12904,13 @@ async function applyRetention(plan, backend, mode, log = {}, referrers) {
             case 'deleted':
                 failures = 0;
                 deleted.push(e);
-                log.info?.(`deleted ${apply_describe(e)}`);
+                log.info?.(`deleted ${describe(e)}`);
                 await deleteReferrersOf(e, backend, referrers, log, problems);
                 break;
             case 'not-found':
                 failures = 0;
                 deleted.push({ ...e, reason: `${e.reason ? `${e.reason}; ` : ''}already gone (not found)` });
-                log.info?.(`already gone: ${apply_describe(e)}`);
+                log.info?.(`already gone: ${describe(e)}`);
                 await deleteReferrersOf(e, backend, referrers, log, problems);
                 break;
             case 'unsupported':
@@ -13693,6 +13376,8 @@ async function runtimeLayersPhase(s, reading) {
         throw new user_error/* UserError */.yo(`Input "${constants/* Inputs */.G0.BaseBuildArgs}": ${r.message}`);
 }
 
+// EXTERNAL MODULE: ./src/runner/workflow-commands.ts
+var workflow_commands = __webpack_require__(91520);
 ;// CONCATENATED MODULE: ./src/secrets/docker-login.ts
 // Makes the credential inputs (`registry-username`/`registry-password`) reach BuildKit:
 // buildx pushes and reads registry cache with the credentials of the client's Docker
@@ -13763,7 +13448,7 @@ async function loadComment() {
     const eventPath = process.env.GITHUB_EVENT_PATH;
     delete process.env.GITHUB_EVENT_PATH;
     try {
-        return await Promise.all(/* import() */[__webpack_require__.e(752), __webpack_require__.e(413), __webpack_require__.e(231)]).then(__webpack_require__.bind(__webpack_require__, 4231));
+        return await Promise.all(/* import() */[__webpack_require__.e(752), __webpack_require__.e(413), __webpack_require__.e(231)]).then(__webpack_require__.bind(__webpack_require__, 54231));
     }
     finally {
         if (eventPath !== undefined)
@@ -13773,6 +13458,40 @@ async function loadComment() {
 const githubApi = {
     upsertComment: async (target, body, log) => (await loadComment()).upsertPrComment(target, body, log),
     packagesBackend: ghcrBackend,
+};
+
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __webpack_require__(73136);
+;// CONCATENATED MODULE: ./src/ports/input-files.ts
+// The files the inputs name, read once while the options are parsed (src/run/options.ts): the
+// Dockerfiles, the condarc file, the secret files and the bundled base template. The run's
+// option parsing gets them only through this port; the real adapter reads them with src/fs
+// (confined to the workspace, opened without blocking, regular files only, size-capped).
+
+
+
+
+/** Where the bundled base templates live: `templates/` next to `dist/` and `src/`. */
+function bundledTemplatePath(kind = 'micromamba') {
+    // ncc relocates the assets and, depending on how they are read, may turn these URLs into
+    // plain paths of dist/ (it does when the bundle has lazily loaded chunks): take either.
+    // One literal URL per template, so that ncc sees (and copies) both.
+    const where = (kind === 'pixi' ? __webpack_require__.ab + "pixi.Dockerfile" : __webpack_require__.ab + "base.Dockerfile");
+    return typeof where === 'string' && !where.startsWith('file:') ? where : (0,external_node_url_.fileURLToPath)(where);
+}
+/** The real adapter: src/fs's confined, non-blocking, type-checked, size-capped reads. */
+const inputFiles = {
+    file: inputFile,
+    directory: inputDirectory,
+    text: readInputFile,
+    bytes: (value, workspace, maxBytes) => {
+        const f = (0,confined/* readConfinedSync */.S$)((0,confined/* workspaceAt */.xJ)(workspace), value, { maxBytes });
+        return { real: f.real, bytes: f.bytes };
+    },
+    template: (kind) => {
+        const file = bundledTemplatePath(kind);
+        return { path: file, content: (0,confined/* readFileBoundedSync */.ri)(file, file, { maxBytes: constants/* MAX_DOCKERFILE_BYTES */.uq }).toString('utf8') };
+    },
 };
 
 ;// CONCATENATED MODULE: ./src/stores/engine-store.ts
@@ -14064,7 +13783,7 @@ async function readImageSboms(port, ref) {
             continue;
         const lock = await tarFile(layer.tar, `${dir}/${files/* EXPLICIT_FILE */.wP}`, MAX_SBOM_BYTES).catch(() => undefined);
         // The CycloneDX library and packageurl-js load only when a base has an SBOM.
-        const parsed = (await Promise.all(/* import() */[__webpack_require__.e(571), __webpack_require__.e(660)]).then(__webpack_require__.bind(__webpack_require__, 5660))).parseSbom(bytes);
+        const parsed = (await Promise.all(/* import() */[__webpack_require__.e(571), __webpack_require__.e(660)]).then(__webpack_require__.bind(__webpack_require__, 95660))).parseSbom(bytes);
         const word = (v) => typeof v === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(v);
         const platform = p.platform ??
             (word(config.os) && word(config.architecture) ? [config.os, config.architecture, ...(word(config.variant) ? [config.variant] : [])].join('/') : 'unknown');
@@ -14169,6 +13888,7 @@ function openStores(o, proc, log) {
 
 
 
+
 /** `early`: what the entry point started before loading the action (src/early.ts), handed to the first matching call. */
 function defaultPorts(env = process.env, early = {}) {
     const proc = runner_process/* execProcess */.ZG;
@@ -14210,6 +13930,7 @@ function defaultPorts(env = process.env, early = {}) {
             save: saveBuildCache,
         },
         input: (name) => (0,workflow_commands/* getInput */.V4)(name, env),
+        inputFiles: inputFiles,
         stores: (o) => openStores(o, proc, registryLog),
         tempDir: () => {
             const dir = (0,external_node_fs_.mkdtempSync)(external_node_path_default().join(external_node_os_default().tmpdir(), 'conda-image-action-'));
@@ -14601,16 +14322,16 @@ async function buildPhases(s, tc, io, ports) {
 
 /***/ }),
 
-/***/ 990:
+/***/ 80990:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   Q: () => (/* binding */ commentMarker),
 /* harmony export */   t: () => (/* binding */ COMMENT_BODY_LIMIT)
 /* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(77598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _vocabulary_constants_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(209);
+/* harmony import */ var _vocabulary_constants_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(70209);
 // The hidden marker that identifies the action's sticky PR comment: one per image.
 
 
@@ -14648,7 +14369,7 @@ function commentMarker(image) {
 
 /***/ }),
 
-/***/ 9282:
+/***/ 39282:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {

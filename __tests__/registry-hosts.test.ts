@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { registryAdvice, registryHost } from '../src/image/registry-hosts.js'
+import { REGISTRY_HOSTS, registryAdvice, registryHost } from '../src/image/registry-hosts.js'
 import { describeFailure } from '../src/report/failure-info.js'
 import { pushAccessMessage } from '../src/run/push.js'
 import { selectBackend } from '../src/retention/select.js'
@@ -25,6 +25,12 @@ describe('the one table of registry hosts', () => {
   it('gives its advice where the registry refuses a push', () => {
     expect(pushAccessMessage('docker.io', 'acme/model', 'denied')).toContain('a name without a registry host is on Docker Hub')
     expect(pushAccessMessage('ghcr.io', 'acme/model', 'denied')).not.toContain('Docker Hub')
+    // each host's push advice is its table row's
+    for (const row of REGISTRY_HOSTS.filter((r) => r.permissionAdvice?.push)) {
+      const host = row.name === 'Docker Hub' ? 'docker.io' : row.name === 'GitHub Container Registry' ? 'ghcr.io' : 'registry.example:5000'
+      expect(pushAccessMessage(host, 'acme/model', 'denied')).toContain(`(${row.name}: ${row.permissionAdvice!.push})`)
+    }
+    expect(pushAccessMessage('ghcr.io', 'acme/model', 'denied')).toContain('`packages: write`')
   })
 })
 

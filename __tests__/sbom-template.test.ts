@@ -254,8 +254,12 @@ describe('the template SBOM and lock', () => {
     expect(o.sbom.components.map((c) => c.purl)).toEqual(['pkg:pypi/real@2.0'])
   })
 
-  it('a conda-meta file name JSON would need escaped is left out of the size manifest, which stays readable', () => {
-    const o = generate({ 'numpy-1.26.4-py312h_0.json': record(numpy), 'ev"il\\x-1.0-0.json': record({ ...numpy, name: 'ev"il\\x', version: '1.0' }) })
+  it.each([
+    ['a quote and a backslash', 'ev"il\\x'],
+    ['a tab', 'ev\til'],
+    ['a control character', 'ev\u0001il'],
+  ])('a conda-meta file name JSON would need escaped (%s) is left out of the size manifest, which stays readable', (_what, name) => {
+    const o = generate({ 'numpy-1.26.4-py312h_0.json': record(numpy), [`${name}-1.0-0.json`]: record({ ...numpy, name, version: '1.0' }) })
     expect(o.sizes?.packages.map((p) => p.name)).toEqual(['numpy'])
   })
 

@@ -9238,9 +9238,11 @@ function decidePush(p) {
 }
 /** The message of a push that cannot happen: names the registry and how to log in. */
 function pushAccessMessage(registry, repository, detail) {
-    const hub = registryHost(registry).pushNote ?? '';
-    return (`Cannot push to ${registry}/${repository}${hub}: ${detail}. ` +
-        `Log in before this step with docker/login-action (registry: ${registry}), or set the inputs registry-username and registry-password; ` +
+    const row = registryHost(registry);
+    // The host's own word on pushing (e.g. GitHub's `packages: write`), from the one host table.
+    const own = row.permissionAdvice?.push ? ` (${row.name}: ${registryAdvice(registry).permission.push})` : '';
+    return (`Cannot push to ${registry}/${repository}${row.pushNote ?? ''}: ${detail}. ` +
+        `Log in before this step with docker/login-action (registry: ${registry}), or set the inputs registry-username and registry-password${own}; ` +
         'set push: false to build without pushing.');
 }
 /**

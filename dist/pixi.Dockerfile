@@ -241,7 +241,7 @@ END {
     [ -e "$f" ] || continue
     nvb=$(basename "$f" .json)
     # A file name JSON would need escaped is no name-version-build conda writes: left out, the manifest stays JSON.
-    case "$nvb" in *[\"\\]*) continue ;; esac
+    case "$nvb" in *[\"\\[:cntrl:]]*) continue ;; esac
     build=${nvb##*-}; nv=${nvb%-*}; version=${nv##*-}; name=${nv%-*}
     installed=$(grep -o '"size_in_bytes": *[0-9]*' "$f" | awk -F: '{ s += $2 } END { printf "%d", s }')
     if [ "$installed" = 0 ]; then

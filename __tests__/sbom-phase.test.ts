@@ -174,7 +174,6 @@ function run(sboms: PlatformSbom[] | undefined, o: { push?: boolean; platforms?:
             referrers: d ? [{ mediaType: OCI_MANIFEST, digest: d, size: 1, artifactType: 'application/vnd.cyclonedx+json' }] : [],
           })
         },
-        deleteAll: () => Promise.resolve([]),
       },
     },
   } as unknown as RunState

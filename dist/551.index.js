@@ -5881,7 +5881,7 @@ function basicAuth(username, password) {
 ;// CONCATENATED MODULE: ./src/registry/errors.ts
 // The one error type of the registry client. Messages name the registry and say what to do;
 // they never contain a credential, a token or a signed storage URL.
-class RegistryError extends Error {
+class errors_RegistryError extends Error {
     status;
     kind;
     /** Registry host as written (`ghcr.io`, `127.0.0.1:5000`). */
@@ -5895,20 +5895,20 @@ class RegistryError extends Error {
     }
 }
 function isRegistryError(e) {
-    return e instanceof RegistryError;
+    return e instanceof errors_RegistryError;
 }
 /**
  * A request ended because the run did (Transport.close), not because of the registry:
  * nobody waits for its answer any more, so it is no fault to report.
  */
-class RunEnded extends RegistryError {
+class RunEnded extends errors_RegistryError {
     constructor(registry, message) {
         super('network', registry, message);
         this.name = 'RunEnded';
     }
 }
 /** The registry gives sizes no image could have: the image (its verified `digest`) is there, its size is unknown. */
-class ImplausibleSize extends RegistryError {
+class ImplausibleSize extends errors_RegistryError {
     digest;
     constructor(registry, message, digest) {
         super('protocol', registry, message);
@@ -6105,10 +6105,10 @@ function isTransientStatus(status) {
  */
 function checkRedirect(registry, from, to) {
     if (to.protocol !== 'https:' && to.protocol !== 'http:') {
-        throw new RegistryError('protocol', registry, `${registry} redirected to an unsupported scheme (${to.protocol}); refusing to follow`);
+        throw new errors_RegistryError('protocol', registry, `${registry} redirected to an unsupported scheme (${to.protocol}); refusing to follow`);
     }
     if (from.protocol === 'https:' && to.protocol === 'http:') {
-        throw new RegistryError('protocol', registry, `${registry} redirected from https to plain http (${to.host}); refusing the downgrade`);
+        throw new errors_RegistryError('protocol', registry, `${registry} redirected from https to plain http (${to.host}); refusing the downgrade`);
     }
 }
 /** A URL for logs: the query is dropped for hosts other than the registry (signed storage URLs). */
@@ -6364,7 +6364,7 @@ class Transport {
         });
     }
     networkError(e, url, signal) {
-        if (e instanceof RegistryError || e instanceof TransientError)
+        if (e instanceof errors_RegistryError || e instanceof TransientError)
             return e;
         const code = errorCode(e) ?? (signal.aborted ? 'TimeoutError' : undefined);
         if (code === 'TimeoutError' || code === 'AbortError' || signal.aborted) {
@@ -6373,7 +6373,7 @@ class Transport {
         const what = code ?? e?.message ?? String(e);
         if (code && PERMANENT_CODES.has(code)) {
             const hint = code.startsWith('ERR_SSL') || code === 'EPROTO' ? ' (if this registry serves plain HTTP, list it in insecure-registries)' : '';
-            return new RegistryError('network', url.host, `cannot reach ${url.host}: ${what}${hint}`, undefined, { cause: e });
+            return new errors_RegistryError('network', url.host, `cannot reach ${url.host}: ${what}${hint}`, undefined, { cause: e });
         }
         return new TransientError('network', `cannot reach ${url.host}: ${what}`, undefined, undefined, { cause: e });
     }
@@ -6383,7 +6383,7 @@ class Transport {
         const declared = declaredHeader !== null && /^\d+$/.test(declaredHeader) ? Number(declaredHeader) : undefined;
         if (declared !== undefined && declared > max) {
             discard(res);
-            throw new RegistryError('protocol', reg.name, `${reg.name} sent a response of ${declared} bytes (limit ${max}) for ${url.pathname}`);
+            throw new errors_RegistryError('protocol', reg.name, `${reg.name} sent a response of ${declared} bytes (limit ${max}) for ${url.pathname}`);
         }
         const chunks = [];
         let n = 0;
@@ -6392,13 +6392,13 @@ class Transport {
                 n += chunk.length;
                 if (n > max) {
                     res.body.destroy();
-                    throw new RegistryError('protocol', reg.name, `${reg.name} sent more than ${max} bytes for ${url.pathname}`);
+                    throw new errors_RegistryError('protocol', reg.name, `${reg.name} sent more than ${max} bytes for ${url.pathname}`);
                 }
                 chunks.push(chunk);
             }
         }
         catch (e) {
-            if (e instanceof RegistryError)
+            if (e instanceof errors_RegistryError)
                 throw e;
             const err = this.networkError(e, url, signal);
             if (err instanceof TransientError) {
@@ -6500,11 +6500,11 @@ class Transport {
             }
         }
         const e = last;
-        throw new RegistryError(e.kind, reg.name, `${reg.name}: could not ${req.what} after ${this.retries + 1} attempts: ${e.message}`, e.status, { cause: e });
+        throw new errors_RegistryError(e.kind, reg.name, `${reg.name}: could not ${req.what} after ${this.retries + 1} attempts: ${e.message}`, e.status, { cause: e });
     }
     /** The error of a request whose deadline passed (with the last transient failure, if any). */
     pastDeadline(reg, req, last) {
-        return new RegistryError('network', reg.name, `${reg.name}: could not ${req.what} before its deadline${last ? ` (last attempt: ${last.message})` : ''}`, last?.status, { cause: last });
+        return new errors_RegistryError('network', reg.name, `${reg.name}: could not ${req.what} before its deadline${last ? ` (last attempt: ${last.message})` : ''}`, last?.status, { cause: last });
     }
     async attempt(reg, req) {
         const remaining = req.deadline === undefined ? Infinity : req.deadline - this.now();
@@ -6556,7 +6556,7 @@ class Transport {
             if (res.status < 200 || res.status >= 300) {
                 const detail = await errorDetail(res);
                 const kind = res.status === 404 ? 'not-found' : 'http';
-                throw new RegistryError(kind, reg.name, `${reg.name}: could not ${req.what}: HTTP ${res.status}${detail ? ` (${detail})` : ''}`, res.status);
+                throw new errors_RegistryError(kind, reg.name, `${reg.name}: could not ${req.what}: HTTP ${res.status}${detail ? ` (${detail})` : ''}`, res.status);
             }
             const body = req.method === 'HEAD' ? (discard(res), Buffer.alloc(0)) : await this.readBody(res, req.maxBytes, reg, url, signal);
             return { status: res.status, headers: res.headers, body, url };
@@ -6578,13 +6578,13 @@ class Transport {
                 return { res, url, onRegistry };
             discard(res);
             if (hop >= MAX_REDIRECTS)
-                throw new RegistryError('protocol', reg.name, `${reg.name}: too many redirects while trying to ${req.what}`);
+                throw new errors_RegistryError('protocol', reg.name, `${reg.name}: too many redirects while trying to ${req.what}`);
             let next;
             try {
                 next = new URL(location, url);
             }
             catch {
-                throw new RegistryError('protocol', reg.name, `${reg.name} sent an invalid redirect while trying to ${req.what}`);
+                throw new errors_RegistryError('protocol', reg.name, `${reg.name} sent an invalid redirect while trying to ${req.what}`);
             }
             checkRedirect(reg.name, url, next);
             if (res.status === 303 && method !== 'HEAD')
@@ -6644,13 +6644,13 @@ class Transport {
             realm = new URL(ch.realm);
         }
         catch {
-            throw new RegistryError('protocol', reg.name, `${reg.name} named an invalid token realm`);
+            throw new errors_RegistryError('protocol', reg.name, `${reg.name} named an invalid token realm`);
         }
         if (realm.protocol !== 'https:' && realm.protocol !== 'http:') {
-            throw new RegistryError('protocol', reg.name, `${reg.name} named a token realm with an unsupported scheme (${realm.protocol})`);
+            throw new errors_RegistryError('protocol', reg.name, `${reg.name} named a token realm with an unsupported scheme (${realm.protocol})`);
         }
         if (realm.protocol === 'http:' && reg.scheme === 'https' && !(0,reference/* isLoopbackHost */.cW)(realm.host) && !this.insecure.has(realm.host.toLowerCase())) {
-            throw new RegistryError('protocol', reg.name, `${reg.name} named a plain-http token realm (${realm.host}); refusing to send credentials there`);
+            throw new errors_RegistryError('protocol', reg.name, `${reg.name} named a plain-http token realm (${realm.host}); refusing to send credentials there`);
         }
         const scopes = tokenScopes(scope, this.pendingScopes.get(tokenKey(ch, scope)));
         const c = await this.creds(reg);
@@ -6672,7 +6672,7 @@ class Transport {
         }
         if (res.status === 401 || res.status === 403) {
             const detail = await errorDetail(res);
-            throw new RegistryError(res.status === 401 ? 'auth' : 'denied', reg.name, c
+            throw new errors_RegistryError(res.status === 401 ? 'auth' : 'denied', reg.name, c
                 ? `the token service of ${reg.name} (${realm.host}) rejected the credentials from ${c.source} (HTTP ${res.status}${detail ? `: ${detail}` : ''}): ${credentialAdvice(reg.name)}`
                 : `the token service of ${reg.name} (${realm.host}) refused anonymous access (HTTP ${res.status}${detail ? `: ${detail}` : ''}): log in with docker/login-action or set registry-username and registry-password`, res.status);
         }
@@ -6682,7 +6682,7 @@ class Transport {
         }
         if (res.status < 200 || res.status >= 300) {
             const detail = await errorDetail(res);
-            throw new RegistryError('http', reg.name, `the token service of ${reg.name} (${realm.host}) answered HTTP ${res.status}${detail ? ` (${detail})` : ''}`, res.status);
+            throw new errors_RegistryError('http', reg.name, `the token service of ${reg.name} (${realm.host}) answered HTTP ${res.status}${detail ? ` (${detail})` : ''}`, res.status);
         }
         const body = await this.readBody(res, TOKEN_BODY_MAX, reg, realm, signal);
         let parsed;
@@ -6694,7 +6694,7 @@ class Transport {
         }
         const t = parseTokenResponse(parsed);
         if (!t)
-            throw new RegistryError('protocol', reg.name, `the token service of ${reg.name} (${realm.host}) sent no token`);
+            throw new errors_RegistryError('protocol', reg.name, `the token service of ${reg.name} (${realm.host}) sent no token`);
         this.secret(t.token);
         // Renew a little early: a few seconds, at most a tenth of the lifetime.
         const margin = Math.min(5_000, t.expiresIn * 100);
@@ -6712,7 +6712,7 @@ class Transport {
         const res = await this.rawFetch(u, { method: 'GET', headers: auth ? { authorization: auth } : {}, signal });
         if ([301, 302, 303, 307, 308].includes(res.status)) {
             discard(res);
-            throw new RegistryError('protocol', realm.host, `the token service ${realm.host} redirected; refusing to send credentials elsewhere`);
+            throw new errors_RegistryError('protocol', realm.host, `the token service ${realm.host} redirected; refusing to send credentials elsewhere`);
         }
         return res;
     }
@@ -6723,9 +6723,9 @@ class Transport {
             const msg = c && sentAuth
                 ? `${reg.name} rejected the credentials from ${c.source} while trying to ${req.what} (HTTP 401${d}): ${credentialAdvice(reg.name)}`
                 : `${reg.name} requires authentication to ${req.what} (HTTP 401${d}): log in with docker/login-action or set registry-username and registry-password`;
-            return new RegistryError('auth', reg.name, msg, 401);
+            return new errors_RegistryError('auth', reg.name, msg, 401);
         }
-        return new RegistryError('denied', reg.name, `${reg.name} denied access to ${req.what} (HTTP 403${d}): ${c ? `the credentials from ${c.source} lack permission; ` : 'anonymous access is not allowed; '}${permissionAdvice(reg.name, req.method)}`, 403);
+        return new errors_RegistryError('denied', reg.name, `${reg.name} denied access to ${req.what} (HTTP 403${d}): ${c ? `the credentials from ${c.source} lack permission; ` : 'anonymous access is not allowed; '}${permissionAdvice(reg.name, req.method)}`, 403);
     }
 }
 function tokenKey(ch, scope) {
@@ -6977,7 +6977,7 @@ class RegistryClient {
     }
     reg(name) {
         if (name.local || !name.registry) {
-            throw new RegistryError('protocol', '', `${name.repository} has no registry host: the local Docker engine is its store`);
+            throw new errors_RegistryError('protocol', '', `${name.repository} has no registry host: the local Docker engine is its store`);
         }
         return this.transport.registry(name.registry, name.apiHost);
     }
@@ -7003,10 +7003,10 @@ class RegistryClient {
         let url = first;
         for (let page = 0; url; page++) {
             if (page >= MAX_TAG_PAGES)
-                throw new RegistryError('protocol', reg.name, `${reg.name}: more than ${MAX_TAG_PAGES} pages of tags for ${name.repository}`);
+                throw new errors_RegistryError('protocol', reg.name, `${reg.name}: more than ${MAX_TAG_PAGES} pages of tags for ${name.repository}`);
             const key = url.toString();
             if (seen.has(key))
-                throw new RegistryError('protocol', reg.name, `${reg.name}: the tag list of ${name.repository} links back to a page already read`);
+                throw new errors_RegistryError('protocol', reg.name, `${reg.name}: the tag list of ${name.repository} links back to a page already read`);
             seen.add(key);
             const pageUrl = url;
             const budget = bounds.maxBytes - bytes;
@@ -7026,7 +7026,7 @@ class RegistryClient {
                 .catch((e) => {
                 // A page refused for its size when the total budget was the tighter bound: the cap's own words.
                 if (budget < TAG_PAGE_MAX_BYTES &&
-                    e instanceof RegistryError &&
+                    e instanceof errors_RegistryError &&
                     e.kind === 'protocol' &&
                     / sent (?:more than|a response of) \d+ bytes/.test(e.message)) {
                     throw tagListTooBig(reg.name, name.repository, `more than ${bounds.maxBytes} bytes`);
@@ -7039,7 +7039,7 @@ class RegistryClient {
                 if (page === 0)
                     return [];
                 const code = errorCodeOf(r.res.body);
-                throw new RegistryError('not-found', reg.name, `${reg.name}: a page of the tag list of ${name.repository} vanished (${code ?? 'HTTP 404'})`, 404);
+                throw new errors_RegistryError('not-found', reg.name, `${reg.name}: a page of the tag list of ${name.repository} vanished (${code ?? 'HTTP 404'})`, 404);
             }
             bytes += r.res.body.length;
             for (const t of r.list)
@@ -7049,10 +7049,10 @@ class RegistryClient {
                 throw tagListTooBig(reg.name, name.repository, `more than ${bounds.maxTags} tags`);
             const next = nextLink(r.res.headers.get('link'), r.res.url);
             if (next && next.host !== reg.host) {
-                throw new RegistryError('protocol', reg.name, `${reg.name}: the tag list of ${name.repository} links to another host (${next.host}); refusing to follow`);
+                throw new errors_RegistryError('protocol', reg.name, `${reg.name}: the tag list of ${name.repository} links to another host (${next.host}); refusing to follow`);
             }
             if (next && r.res.url.protocol === 'https:' && next.protocol !== 'https:') {
-                throw new RegistryError('protocol', reg.name, `${reg.name}: the tag list of ${name.repository} links to plain http; refusing the downgrade`);
+                throw new errors_RegistryError('protocol', reg.name, `${reg.name}: the tag list of ${name.repository} links to plain http; refusing the downgrade`);
             }
             url = next;
         }
@@ -7062,7 +7062,7 @@ class RegistryClient {
         const reg = this.reg(name);
         const byDigest = ref.includes(':');
         if (byDigest && !validDigest(ref))
-            throw new RegistryError('protocol', reg.name, `invalid digest "${ref}"`);
+            throw new errors_RegistryError('protocol', reg.name, `invalid digest "${ref}"`);
         const what = `read the manifest ${name.repository}${byDigest ? '@' : ':'}${ref}`;
         const r = await this.transport.send(reg, {
             method: 'GET',
@@ -7085,7 +7085,7 @@ class RegistryClient {
             }
             const fault = shapeFault(parseJson(res.body, what), (res.headers.get('content-type') ?? '').split(';')[0].trim());
             if (fault)
-                throw new RegistryError('protocol', reg.name, `${reg.name}: ${what}: the manifest ${fault}`);
+                throw new errors_RegistryError('protocol', reg.name, `${reg.name}: ${what}: the manifest ${fault}`);
             return res;
         });
         if (r.status === 404)
@@ -7157,7 +7157,7 @@ class RegistryClient {
     }
     async platformSizes(name, m, platform, depth, budget) {
         const at = `${name.registry}: ${name.repository}@${m.digest}`;
-        const fault = (why) => new RegistryError('protocol', name.registry, `${at} ${why}`);
+        const fault = (why) => new errors_RegistryError('protocol', name.registry, `${at} ${why}`);
         if (!isIndex(m.manifest)) {
             const bytes = manifestBytes(m.manifest);
             if (bytes === undefined)
@@ -7178,7 +7178,7 @@ class RegistryClient {
         const sizes = await mapLimit(descs, CHILD_CONCURRENCY, async (d) => {
             const child = await this.getManifest(name, d.digest);
             if (!child)
-                throw new RegistryError('not-found', name.registry, `${name.registry}: ${name.repository}@${d.digest}, listed in the index ${m.digest}, does not exist`, 404);
+                throw new errors_RegistryError('not-found', name.registry, `${name.registry}: ${name.repository}@${d.digest}, listed in the index ${m.digest}, does not exist`, 404);
             return this.platformSizes(name, child, platformString(d.platform), depth + 1, budget);
         });
         return sizes.flat();
@@ -7204,7 +7204,7 @@ class RegistryClient {
         let m = await this.getManifest(name, tagOrDigest);
         for (let depth = 0; m && isIndex(m.manifest); depth++) {
             if (depth > 2)
-                throw new RegistryError('protocol', name.registry, `${name.registry}: ${name.repository}:${tagOrDigest} nests indexes too deeply`);
+                throw new errors_RegistryError('protocol', name.registry, `${name.registry}: ${name.repository}:${tagOrDigest} nests indexes too deeply`);
             const descs = (m.manifest.manifests ?? []).filter((d) => d && typeof d.digest === 'string' && !isAttestation(d));
             const want = platform ?? 'linux/amd64';
             const pick = descs.find((d) => platformString(d.platform) === want) ??
@@ -7240,7 +7240,7 @@ class RegistryClient {
             return JSON.parse(body.toString('utf8'));
         }
         catch {
-            throw new RegistryError('protocol', name.registry, `read the blob ${name.repository}@${digest}: not valid JSON`);
+            throw new errors_RegistryError('protocol', name.registry, `read the blob ${name.repository}@${digest}: not valid JSON`);
         }
     }
     /**
@@ -7259,7 +7259,7 @@ class RegistryClient {
     async readBlob(name, digest, maxBytes) {
         const reg = this.reg(name);
         if (!validDigest(digest))
-            throw new RegistryError('protocol', reg.name, `invalid digest "${digest}"`);
+            throw new errors_RegistryError('protocol', reg.name, `invalid digest "${digest}"`);
         const what = `read the blob ${name.repository}@${digest}`;
         return this.transport.send(reg, { method: 'GET', url: this.url(reg, `${name.repository}/blobs/${digest}`), scope: repositoryScope(name.repository, ['pull']), maxBytes, what }, (res) => {
             verifyDigest(digest, res.body, what);
@@ -7276,7 +7276,7 @@ class RegistryClient {
         const top = await this.getManifest(name, ref);
         const at = `${name.repository}:${ref}`;
         if (!top)
-            throw new RegistryError('not-found', name.registry, `${name.registry}: ${at} does not exist`, 404);
+            throw new errors_RegistryError('not-found', name.registry, `${name.registry}: ${at} does not exist`, 404);
         let images;
         let attestations = [];
         if (isIndex(top.manifest)) {
@@ -7295,7 +7295,7 @@ class RegistryClient {
         const others = images.filter((d) => platformString(d.platform) !== platform);
         if (images.length === 0 || others.length > 0) {
             const found = images.map((d) => platformString(d.platform)).join(', ') || 'no image';
-            throw new RegistryError('protocol', name.registry, `${name.registry}: ${at} should hold an image of ${platform} only, but holds ${found}`);
+            throw new errors_RegistryError('protocol', name.registry, `${name.registry}: ${at} should hold an image of ${platform} only, but holds ${found}`);
         }
         return [...images, ...attestations].map((d) => ({
             mediaType: d.mediaType,
@@ -7333,7 +7333,7 @@ class RegistryClient {
         }, (res) => {
             const got = res.headers.get('docker-content-digest');
             if (got && got !== digest)
-                throw new RegistryError('protocol', reg.name, `${what}: the registry stored ${got}, not ${digest}`);
+                throw new errors_RegistryError('protocol', reg.name, `${what}: the registry stored ${got}, not ${digest}`);
             return res;
         });
     }
@@ -7367,10 +7367,10 @@ class RegistryClient {
         });
         const location = started.headers.get('location');
         if (!location)
-            throw new RegistryError('protocol', reg.name, `${what}: the registry named no upload location`);
+            throw new errors_RegistryError('protocol', reg.name, `${what}: the registry named no upload location`);
         const upload = new URL(location, started.url);
         if (upload.host !== started.url.host)
-            throw new RegistryError('protocol', reg.name, `${what}: the upload location is on another host`);
+            throw new errors_RegistryError('protocol', reg.name, `${what}: the upload location is on another host`);
         upload.searchParams.set('digest', digest);
         await this.transport.send(reg, {
             method: 'PUT',
@@ -7403,7 +7403,7 @@ class RegistryClient {
         });
         const got = res.headers.get('docker-content-digest');
         if (got && got !== digest)
-            throw new RegistryError('protocol', reg.name, `${what}: the registry stored ${got}, not ${digest}`);
+            throw new errors_RegistryError('protocol', reg.name, `${what}: the registry stored ${got}, not ${digest}`);
         this.byDigest.delete(`manifest ${name.registry}/${name.repository}@${ref}`);
         const subject = res.headers.get('oci-subject');
         return { digest, ...(subject ? { ociSubject: subject } : {}) };
@@ -7415,7 +7415,7 @@ class RegistryClient {
     async referrersApi(name, digest) {
         const reg = this.reg(name);
         if (!validDigest(digest))
-            throw new RegistryError('protocol', reg.name, `invalid digest "${digest}"`);
+            throw new errors_RegistryError('protocol', reg.name, `invalid digest "${digest}"`);
         const res = await this.transport.send(reg, {
             method: 'GET',
             url: this.url(reg, `${name.repository}/referrers/${digest}`),
@@ -7483,7 +7483,7 @@ class RegistryClient {
     async deleteManifest(name, digest) {
         const reg = this.reg(name);
         if (!validDigest(digest))
-            throw new RegistryError('protocol', reg.name, `invalid digest "${digest}": manifests are deleted by digest`);
+            throw new errors_RegistryError('protocol', reg.name, `invalid digest "${digest}": manifests are deleted by digest`);
         this.byDigest.delete(`manifest ${name.registry}/${name.repository}@${digest}`);
         const r = await this.transport.send(reg, {
             method: 'DELETE',
@@ -7504,13 +7504,13 @@ class RegistryClient {
         if (r.status === 400) {
             if (errorCodeOf(r.body) === 'UNSUPPORTED')
                 return 'unsupported';
-            throw new RegistryError('http', reg.name, `${reg.name}: could not delete ${name.repository}@${digest}: HTTP 400 (${errorCodeOf(r.body) ?? 'bad request'})`, 400);
+            throw new errors_RegistryError('http', reg.name, `${reg.name}: could not delete ${name.repository}@${digest}: HTTP 400 (${errorCodeOf(r.body) ?? 'bad request'})`, 400);
         }
         return 'deleted';
     }
 }
 function tagListTooBig(registry, repository, what) {
-    return new RegistryError('protocol', registry, `${registry}: the tag list of ${repository} has ${what}; the lookup stops there`);
+    return new errors_RegistryError('protocol', registry, `${registry}: the tag list of ${repository} has ${what}; the lookup stops there`);
 }
 /**
  * The manifest's layers paired with the config's history entries that made a layer (those
@@ -13101,7 +13101,7 @@ async function request(api, method, url) {
         }
         catch (e) {
             // A body over the cap is no fault another attempt mends.
-            if (e instanceof RegistryError && e.kind === 'protocol')
+            if (e instanceof errors_RegistryError && e.kind === 'protocol')
                 throw new Error(`${method} ${url.pathname}: ${e.message}`, { cause: e });
             failure = e;
         }
@@ -13867,7 +13867,6 @@ function openStores(o, proc, log) {
             list: (name, subject) => listReferrers(client, name, subject),
             tree: (name, subject) => referrerTree((s) => listReferrers(client, name, s), subject),
             attach: (name, subject, artifact) => attachArtifact(client, name, subject, artifact),
-            deleteAll: (name, subject) => deleteReferrers(client, name, subject),
         },
         manifests: client,
         sizeManifests: (name, where, platform) => (where === 'registry' ? registryReader(client, name, platform) : fromEngine(name)),

@@ -9,7 +9,7 @@ import type { Logger } from '../registry/transport.js'
 import type { ImageSize } from '../report/model.js'
 import type { ManifestDeleter, TagSource } from '../retention/index.js'
 import { localReader, registryManifestPort, registryReader, type ManifestReader } from '../sizes/index.js'
-import { attachArtifact, deleteReferrers, listReferrers, referrerTree, type Attached, type Referrers, type ReferrerTree } from '../registry/referrers.js'
+import { attachArtifact, listReferrers, referrerTree, type Attached, type Referrers, type ReferrerTree } from '../registry/referrers.js'
 import { readImageSboms, type PlatformSbom } from '../sbom/image-sbom.js'
 import type { ManifestSource } from '../sizes/platform-layers.js'
 import { execProcess, type ProcessPort } from '../runner/process.js'
@@ -36,8 +36,6 @@ export interface ReferrerAccess {
     subject: PlatformSbom['subject'],
     artifact: { readonly artifactType: string; readonly mediaType: string; readonly bytes: Buffer; readonly title?: string },
   ): Promise<Attached>
-  /** Deletes every referrer of `subject` (and the tag schema's index): only ever after the subject itself. */
-  deleteAll(name: ImageName, subject: string): Promise<string[]>
 }
 
 /** Whether this job may push to a repository (a blob upload started and cancelled; see RegistryClient.probePush). */
@@ -137,7 +135,6 @@ export function openStores(o: StoreOptions, proc?: ProcessPort, log?: Logger): S
       list: (name, subject) => listReferrers(client, name, subject),
       tree: (name, subject) => referrerTree((s) => listReferrers(client, name, s), subject),
       attach: (name, subject, artifact) => attachArtifact(client, name, subject, artifact),
-      deleteAll: (name, subject) => deleteReferrers(client, name, subject),
     },
     manifests: client,
     sizeManifests: (name, where, platform) => (where === 'registry' ? registryReader(client, name, platform) : fromEngine(name)),

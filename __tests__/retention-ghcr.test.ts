@@ -7,6 +7,7 @@ import net from 'node:net'
 import { afterEach, beforeEach, describe, expect, it, test, vi } from 'vitest'
 import { error, startGitHubApi, type GitHubApi } from '../__fixtures__/github-api.js'
 import { startGitHubPackagesApi, type GitHubPackagesApi } from '../__fixtures__/github-packages-api.js'
+import { referrerTree, type Referrers } from '../src/registry/referrers.js'
 import { applyRetention, ghcrBackend, planRetention, type TagInfo } from '../src/retention/index.js'
 
 const TOKEN = 'ghs_retention-test-token'
@@ -318,6 +319,54 @@ describe('applyRetention through the GitHub Packages API', () => {
     expect(real.deleted).toEqual(dry.deleted)
     expect(p.versions.map((v) => v.name).sort()).toEqual([digest(1), digest(4), digest(5)])
     expect(real).toMatchObject({ mode: 'true', backend: 'GitHub Packages API' })
+  })
+
+  it("a deleted base takes its referrers along as package versions: its SBOM, the SBOM's signature, each referrers tag index; a kept base keeps its own", async () => {
+    const p = api.addPackage('org', 'acme', 'model/sub', { admins: ['github-actions[bot]'] })
+    // GHCR has no referrers API: each subject's referrers are listed in an index tagged `sha256-<hex>` (the tag schema).
+    const index = (subject: string) => `sha256-${subject.slice('sha256:'.length)}`
+    const OLD_SBOM = digest(12)
+    const SIGNATURE = digest(13)
+    const NEW_SBOM = digest(14)
+    api.addVersion(p, digest(2), [OLD2])
+    api.addVersion(p, digest(4), [NEW])
+    api.addVersion(p, OLD_SBOM, [])
+    api.addVersion(p, digest(22), [index(digest(2))])
+    api.addVersion(p, SIGNATURE, [])
+    api.addVersion(p, digest(23), [index(OLD_SBOM)])
+    api.addVersion(p, NEW_SBOM, [])
+    api.addVersion(p, digest(24), [index(digest(4))])
+    const graph = new Map<string, { referrers: string[]; tagIndex: string }>([
+      [digest(2), { referrers: [OLD_SBOM], tagIndex: digest(22) }],
+      [OLD_SBOM, { referrers: [SIGNATURE], tagIndex: digest(23) }],
+      [digest(4), { referrers: [NEW_SBOM], tagIndex: digest(24) }],
+    ])
+    const list = (subject: string): Promise<Referrers> => {
+      const g = graph.get(subject)
+      const referrers = (g?.referrers ?? []).map((d) => ({
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: d,
+        size: 1,
+        artifactType: 'application/vnd.cyclonedx+json',
+      }))
+      return Promise.resolve({ via: 'tag', referrers, ...(g ? { tagIndex: g.tagIndex } : {}) })
+    }
+    const tags: TagInfo[] = p.versions.flatMap((v) => v.metadata.container.tags.map((tag) => ({ tag, digest: v.name })))
+    const plan = planRetention(tags, { prefix: 'base-', keepLatest: 1, keepDays: 30, protectTags: [], today: TODAY })
+    expect(plan.delete.map((d) => d.digest)).toEqual([digest(2)])
+    const log: string[] = []
+    const report = await applyRetention(plan, backend(), 'true', { info: (m) => log.push(m) }, (subject) => referrerTree(list, subject))
+    expect(report.error).toBeUndefined()
+    expect(p.versions.map((v) => v.name).sort()).toEqual([digest(4), NEW_SBOM, digest(24)].sort())
+    // Each after its subject: the base, its SBOM and its index, then the signature and the SBOM's index.
+    const deletedIds = versionRequests('DELETE').map((r) => r.path.split('/').pop())
+    expect(deletedIds).toHaveLength(5)
+    expect(log.filter((m) => m.startsWith('deleted the referre'))).toEqual([
+      `deleted the referrer ${OLD_SBOM} of ${digest(2)}`,
+      `deleted the referrers index ${digest(22)} of ${digest(2)}`,
+      `deleted the referrer ${SIGNATURE} of ${OLD_SBOM}`,
+      `deleted the referrers index ${digest(23)} of ${OLD_SBOM}`,
+    ])
   })
 
   it('without admin: the first denial stops the run and is reported, not thrown', async () => {

@@ -190,10 +190,10 @@ describe('orchestrator: a docker-container builder tests a trial pushed by diges
       return Promise.resolve({ code: code(args), stdout: 'out\n', stderr: '' })
     },
   })
-  async function go(code: (args: readonly string[]) => number): Promise<FakeRun & { runs: string[][]; exit: number }> {
+  async function go(code: (args: readonly string[]) => number, more: Record<string, string> = {}): Promise<FakeRun & { runs: string[][]; exit: number }> {
     const runs: string[][] = []
     const fake = fakePorts({
-      inputs: { image: IMAGE, dockerfile: 'Dockerfile', 'base-smoke-test': 'test-base', 'smoke-test': 'test-app', 'smoke-test-timeout': '5m' },
+      inputs: { image: IMAGE, dockerfile: 'Dockerfile', 'base-smoke-test': 'test-base', 'smoke-test': 'test-app', 'smoke-test-timeout': '5m', ...more },
       buildx: { canExportCache: false }, // → a docker-container builder is created for the run
       proc: dockerRun(code, runs),
     })
@@ -222,6 +222,16 @@ describe('orchestrator: a docker-container builder tests a trial pushed by diges
     expect(r.runs.map((a) => a.at(-1))).toEqual(['test-base', 'test-app'])
     expect(baseTrial!.cacheTo).toBeUndefined()
     expect(r.summaries[0]).toContain('**Smoke tests** — passed before anything was pushed')
+  })
+
+  it('with the Actions cache: each kind is restored once; the pushing build reads the cache its trial left', async () => {
+    const r = await go(() => 0, { 'cache-backend': 'actions' })
+    expect(r.exit).toBe(0)
+    expect(r.buildx.builds.map((b) => b.output)).toEqual(['push-by-digest', 'push-by-digest', 'push', 'push'])
+    expect(r.actionsCache.restored).toEqual(['k-base', 'k-app'])
+    const [, , basePush, appPush] = r.buildx.builds
+    expect(basePush!.cacheFrom).toContain('type=local,src=/fake-cache/base')
+    expect(appPush!.cacheFrom).toContain('type=local,src=/fake-cache/app')
   })
 
   it('the application test fails: no tag is pushed, the failure names the command and exit code', async () => {

@@ -95,8 +95,17 @@ export async function buildStep(
   return { report, metadata: outcome.outcome.metadata, digest: stored.digest ?? outcome.outcome.digest, ...(stored.size ? { size: stored.size } : {}) }
 }
 
+/** Per run (its Actions cache port): the cache directories a build of this run left holding a cache (true) or not. */
+const runs = new WeakMap<object, Map<string, boolean>>()
+function filledDirs(port: object): Map<string, boolean> {
+  let m = runs.get(port)
+  if (!m) runs.set(port, (m = new Map<string, boolean>()))
+  return m
+}
+
 /**
- * Runs one build; with the Actions cache on, restores it first and saves it after.
+ * Runs one build; with the Actions cache on, restores it first (once a run per cache
+ * directory) and saves it after.
  * `recordTime`: the image records how long its build took (buildRecordingTime).
  */
 export async function runOneBuild(
@@ -119,15 +128,28 @@ export async function runOneBuild(
     platform: s.platforms.join(','),
     revision: s.ctx.sha,
   })
-  const restored = await ports.actionsCache.restore(plan, cacheLog)
-  const hit = restored.hit === 'exact' || restored.hit === 'partial'
+  // A second build of one kind in a run (a smoke test's trial, then the push) finds the cache
+  // directory as the first left it: restored, then swapped for that build's export. It is not
+  // downloaded again.
+  const filled = filledDirs(ports.actionsCache)
+  const earlier = filled.get(plan.dir)
+  const restored = earlier === undefined ? await ports.actionsCache.restore(plan, cacheLog) : undefined
+  const hit = restored ? restored.hit === 'exact' || restored.hit === 'partial' : earlier!
   const local = buildxLocalCacheArgs(plan.dir, s.opts.cacheMode)
   const outcome = await build({ ...spec, cacheFrom: hit ? [...spec.cacheFrom, local.cacheFrom] : spec.cacheFrom, cacheTo: [...cacheTos(spec), local.cacheTo] })
   const finished = await ports.actionsCache.finish(plan.dir, cacheLog)
+  filled.set(plan.dir, hit || finished.exported)
   const saved = finished.exported
     ? await ports.actionsCache.save(plan, { changed: finished.changed, maxBytes: s.opts.actionsCacheMaxBytes }, cacheLog)
     : 'failed'
-  const note = `Actions cache: ${hit ? `restored ${restored.hit} (${restored.matchedKey})` : restored.hit}, save ${saved}`
+  const from = !restored
+    ? earlier
+      ? "this run's earlier build's cache (not restored again)"
+      : "this run's earlier build left no cache (not restored again)"
+    : hit
+      ? `restored ${restored.hit} (${restored.matchedKey})`
+      : restored.hit
+  const note = `Actions cache: ${from}, save ${saved}`
   ports.log.info(note)
   return { outcome: { ...outcome, cacheExport: cacheExportOf(cacheTos(spec).length > 0, outcome.cacheExport, saved) }, note }
 }

@@ -142,6 +142,13 @@ describe('what a real BuildKit build copies is in the hash', () => {
       { files: ['x', 'y'], lines: ['FROM scratch AS a', 'ONBUILD COPY y /onbuild/', 'FROM a'], copies: [] },
       ['y'],
     ],
+    ['one path copied as a link (COPY .) and followed (COPY l*)', { files: ['d/e/c.md'], links: { l0: 'd' }, copies: ['.', 'l*'] }, ['d/e/c.md']],
+    ['a link to a file, followed first, then copied as a link', { files: ['b.txt'], links: { l0: 'b.txt' }, copies: ['l*', '.'] }, ['b.txt']],
+    [
+      'a file .dockerignore hides but the context walk keeps is copied empty',
+      { files: ['d/B.txt', 'd/a', 'd/C/B.txt'], dockerignore: 'd\n!**/B.txt\nd', copies: ['?', '.'] },
+      [],
+    ],
     ['BUILDARCH is the builder’s', { files: ['sub/amd64x/f', 'other'], lines: ['ARG BUILDARCH'], copies: ['sub/${BUILDARCH}x'] }, ['sub/amd64x/f']],
   ])('%s', async (_name, c, copied) => {
     expect(await expectCovered(c)).toEqual(copied)

@@ -107,6 +107,32 @@ describe('.dockerignore and COPY --exclude as moby/patternmatcher matches them',
     expect(await counts(p, 'secret.txt')).toBe(false)
   })
 
+  // [.dockerignore, path, the walk that sends the context keeps it]: fsutil's walk matches
+  // with the parent's per-pattern results (MatchesUsingParentResults) and skips a pattern whose
+  // verdict already stood, so a pattern repeated after a `!` line is not seen below the directory.
+  test.each<[string, string, boolean]>([
+    ['d\n!**/B.txt\nd', 'd/B.txt', true],
+    ['d\n!**/B.txt\nd', 'd/a', false],
+    ['d\n!**/B.txt', 'd/B.txt', true],
+    ['d\n!d/a', 'd/b', false],
+    ['*.md\n!d/e/c.md', 'd/e/c.md', true],
+    ['a', 'a/b/c', false],
+    ['!a\na', 'a', false],
+  ])('%j: the walk keeps %s: %s', (file, rel, kept) => {
+    expect(new PatternMatcher(readIgnoreFile(file)).matchesWalking(rel)).toBe(!kept)
+  })
+
+  it('a file .dockerignore hides but the walk keeps is copied empty: its name counts, its bytes do not', async () => {
+    const p = project(`${FROM}COPY ? /o/\n`, { '.dockerignore': 'd\n!**/B.txt\nd', 'd/B.txt': 'b', 'd/a': 'a' })
+    const fp = await p.fp()
+    expect(fp.document.context!.files['d/B.txt']).toBe('e3b0c44298fc1c14') // the empty file BuildKit writes
+    expect(fp.document.context!.files['d/a']).toBeUndefined()
+    expect(await counts(p, 'd/B.txt')).toBe(false)
+    const before = fp.hash
+    p.write('d/C/B.txt', 'another')
+    expect((await p.fp()).hash).not.toBe(before)
+  })
+
   it('COPY --exclude is case-sensitive too', async () => {
     const p = project(`${FROM}COPY --exclude=*.md docs /docs\n`, { 'docs/A.MD': '1', 'docs/a.md': '1' })
     expect(await counts(p, 'docs/A.MD')).toBe(true)

@@ -2,7 +2,7 @@
 // COPY/ADD sources (files, directories, globs, JSON form, heredocs), RUN --mount=type=bind,
 // .dockerignore as Docker applies it, ARG/ENV substitution, and what only warns.
 
-import { chmodSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fc, test } from '@fast-check/vitest'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -275,6 +275,28 @@ describe('what is not a context path, and what only warns', () => {
     expect(files['conf/a.ini']).toMatch(/^[0-9a-f]{16}$/)
     expect(files['conf/link']).toBe(`link:${path.join(outside, 'secret')}`)
     expect(fp.files.some((f) => f.startsWith(outside))).toBe(false)
+  })
+
+  it.each([
+    ['COPY . then COPY l*', ['.', 'l*']],
+    ['COPY l* then COPY .', ['l*', '.']],
+    ['COPY l* then COPY . (a link to a file)', ['l*', '.'], 'b.txt'],
+  ])('one path read as a link and as its target (%s): both count', async (_what, sources, target = 'd') => {
+    const p = project(`${FROM}${sources.map((src, i) => `COPY ${src} /o${i}/\n`).join('')}`, { 'd/e/c.md': 'c', 'b.txt': 'b' })
+    symlinkSync(target, path.join(p.dir, 'l0'))
+    const files = (await p.fp()).document.context!.files
+    // `COPY .` copies the link as a link; `COPY l*` copies what it points to
+    expect(Object.values(files)).toContain(`link:${target}`)
+    // the link's text alone (same target, other spelling) changes what `COPY .` copies: the hash
+    const [a, b] = await hashes(p, () => {
+      const link = path.join(p.dir, 'l0')
+      rmSync(link)
+      symlinkSync(`./${target}`, link)
+    })
+    expect(b).not.toBe(a)
+    // and the target's content changes what `COPY l*` copies
+    const [c, d] = await hashes(p, () => p.write(target === 'd' ? 'd/e/c.md' : 'b.txt', 'edited'))
+    expect(d).not.toBe(c)
   })
 
   it('a copied .git directory is warned about (it changes with every commit)', async () => {

@@ -3718,6 +3718,39 @@ class PatternMatcher {
         }
         return matched;
     }
+    /**
+     * patternmatcher's MatchesUsingParentResults, applied down the path as fsutil's walk applies
+     * it (what buildx sends of the context): each directory's per-pattern results are its
+     * children's starting point, and a pattern skipped at a directory (the verdict already
+     * stood) is not looked at again below it. It can differ from `matches`: with the lines `d`,
+     * a `!` pattern for every `B.txt`, then `d` again, the walk keeps `d/B.txt`, whose content
+     * is then not sent (BuildKit copies it as an empty file).
+     */
+    matchesWalking(file) {
+        const parts = file.split('/');
+        let parent;
+        let matched = false;
+        for (let i = 0; i < parts.length; i++) {
+            const at = parts.slice(0, i + 1).join('/');
+            const info = [];
+            matched = false;
+            for (const [k, pattern] of this.patterns.entries()) {
+                let match = parent?.[k] ?? false;
+                if (!match) {
+                    if (pattern.exclusion !== matched) {
+                        info.push(false);
+                        continue;
+                    }
+                    match = pattern.test === undefined ? pattern.exclusion : pattern.test(at);
+                }
+                info.push(match);
+                if (match)
+                    matched = !pattern.exclusion;
+            }
+            parent = info;
+        }
+        return matched;
+    }
 }
 /** Characters with a meaning in a JavaScript regular expression (escaped when literal). */
 const JS_SPECIAL = new Set([...'^$\\.*+?()[]{}|/']);
@@ -3919,6 +3952,7 @@ async function hashContextFiles(input) {
         ignore,
         raw: input.reads.some((r) => r.unfiltered),
         entries: new Map(),
+        added: new Set(),
         files: new Set(),
         warnings: [],
         count: 0,
@@ -4020,6 +4054,31 @@ function isIgnored(w, rel, excludes, base) {
 }
 /** Whether an ignored directory is still entered: a `!` pattern may bring back something below it. */
 const entersIgnored = (w, excludes) => !w.raw && (w.ignore.exclusions || (excludes?.exclusions ?? false));
+/**
+ * Records `value` under the context path `key`. Two reads can reach one path as different
+ * things — `COPY .` copies a symlink as a link, `COPY l*` follows it to its target — and the
+ * build reads both: the first keeps `key`, each other value is kept as `key#2`, `key#3` … (in
+ * the reads' order, so the document is deterministic). A directory marker gives way to what
+ * else is there (the directory's files are entries of their own).
+ */
+function put(w, key, value) {
+    const had = w.entries.get(key);
+    if (had === undefined || had === 'dir') {
+        w.entries.set(key, value);
+        return;
+    }
+    if (had === value || value === 'dir')
+        return;
+    for (let n = 2;; n++) {
+        const other = w.entries.get(`${key}#${n}`);
+        if (other === value)
+            return;
+        if (other === undefined) {
+            w.entries.set(`${key}#${n}`, value);
+            return;
+        }
+    }
+}
 const isEnvFile = (w, rel) => !w.raw && external_node_path_default().join(w.root, rel) === w.envFile;
 /** A context path (`/`-separated, `.` = the root) joined. */
 const join = (dir, rel) => (dir === '.' ? rel : `${dir}/${rel}`);
@@ -4038,7 +4097,7 @@ async function readOne(read, w) {
 async function readSource(key, w, excludes, line) {
     const real = await resolveInRoot(w.ws.root, key);
     if (real === undefined) {
-        w.entries.set(key, 'special'); // a symlink loop: BuildKit fails too
+        put(w, key, 'special'); // a symlink loop: BuildKit fails too
         return;
     }
     if (isEnvFile(w, real))
@@ -4048,11 +4107,11 @@ async function readSource(key, w, excludes, line) {
         st = await (0,confined/* statConfined */.lH)(w.ws, real);
     }
     catch (e) {
-        w.entries.set(key, (0,confined/* isConfinedError */.pY)(e) && e.reason === 'missing' ? 'missing' : 'special');
+        put(w, key, (0,confined/* isConfinedError */.pY)(e) && e.reason === 'missing' ? 'missing' : 'special');
         return;
     }
     if (isIgnored(w, real) && !(st.type === 'directory' && entersIgnored(w, excludes))) {
-        w.entries.set(key, 'missing');
+        put(w, key, 'missing');
         w.warnings.push({
             kind: 'context-missing',
             line,
@@ -4111,13 +4170,20 @@ async function walkTree(at, as, w, line, take) {
     if (w.stopped)
         return;
     if (as !== '.')
-        w.entries.set(as, 'dir');
+        put(w, as, 'dir');
     const include = (r, name, isDir) => {
         const f = join(at, r);
-        if (isEnvFile(w, f) || !take(f, isDir))
+        if (isEnvFile(w, f))
             return false;
+        if (!take(f, isDir)) {
+            // Hidden by .dockerignore, yet kept by the walk that sends the context: copied as an
+            // empty file (its name counts, not its bytes).
+            if (!isDir && !w.raw && w.ignore.exclusions && w.ignore.matches(f) && !w.ignore.matchesWalking(f))
+                put(w, join(as, r), EMPTY_FILE);
+            return false;
+        }
         if (isDir) {
-            w.entries.set(join(as, r), 'dir');
+            put(w, join(as, r), 'dir');
             if (name === '.git' && !w.gitWarned) {
                 w.gitWarned = true;
                 w.warnings.push({
@@ -4142,29 +4208,30 @@ async function walkTree(at, as, w, line, take) {
         w.partial = true; // directories past the depth limit: their names do not count
     for (const e of walk.entries) {
         const key = join(as, e.rel);
-        if (w.entries.has(key) && w.entries.get(key) !== 'dir')
-            continue;
         if (e.type === 'symlink')
-            w.entries.set(key, `link:${e.target}`);
+            put(w, key, `link:${e.target}`);
         else if (e.type === 'file')
             await addFile(key, join(at, e.rel), e.size, w);
         else
-            w.entries.set(key, e.type);
+            put(w, key, e.type);
     }
 }
+/** The value of a file copied with no content. */
+const EMPTY_FILE = (0,canonical/* sha256Hex */.fg)('');
 /** Permission bits every checkout has: only others show in the value. */
 const USUAL_MODES = new Set([0o644, 0o755]);
 /** A regular file of the context (`rel`, no symlinks) by content and mode, as `key`. */
 async function addFile(key, rel, size, w) {
-    if (w.entries.has(key))
+    if (w.added.has(`${key}\0${rel}`))
         return;
+    w.added.add(`${key}\0${rel}`);
     if (++w.count > MAX_TREE_FILES) {
         w.stopped = true;
         return;
     }
     if (w.bytes + size > MAX_TREE_BYTES) {
         w.partial = true;
-        w.entries.set(key, `size:${size}`);
+        put(w, key, `size:${size}`);
         return;
     }
     try {
@@ -4172,15 +4239,15 @@ async function addFile(key, rel, size, w) {
         const perm = Number((await (0,promises_.lstat)(h.real)).mode) & 0o7777;
         w.bytes += h.size;
         w.files.add(h.abs);
-        w.entries.set(key, `${perm & 0o111 ? 'x' : ''}${h.sha256}${USUAL_MODES.has(perm) ? '' : `:mode=${perm.toString(8).padStart(4, '0')}`}`);
+        put(w, key, `${perm & 0o111 ? 'x' : ''}${h.sha256}${USUAL_MODES.has(perm) ? '' : `:mode=${perm.toString(8).padStart(4, '0')}`}`);
     }
     catch (e) {
         if ((0,confined/* isConfinedError */.pY)(e) && e.reason === 'too-large') {
             w.partial = true;
-            w.entries.set(key, `size:${size}`);
+            put(w, key, `size:${size}`);
         }
         else
-            w.entries.set(key, 'special');
+            put(w, key, 'special');
     }
 }
 

@@ -76,6 +76,8 @@ interface Walk {
   readonly raw: boolean
   /** rel → full value (`<x?>sha256[:mode=…]`, `link:…`, `dir`, `size:N`, `missing`, `special`). */
   readonly entries: Map<string, string>
+  /** `key\0file` pairs already hashed (a file two reads reach under one name is read once). */
+  readonly added: Set<string>
   readonly files: Set<string>
   readonly warnings: ContextWarning[]
   count: number
@@ -94,6 +96,7 @@ export async function hashContextFiles(input: ContextInput): Promise<ContextResu
     ignore,
     raw: input.reads.some((r) => r.unfiltered),
     entries: new Map(),
+    added: new Set(),
     files: new Set(),
     warnings: [],
     count: 0,
@@ -193,6 +196,30 @@ function isIgnored(w: Walk, rel: string, excludes?: PatternMatcher, base?: strin
 /** Whether an ignored directory is still entered: a `!` pattern may bring back something below it. */
 const entersIgnored = (w: Walk, excludes?: PatternMatcher): boolean => !w.raw && (w.ignore.exclusions || (excludes?.exclusions ?? false))
 
+/**
+ * Records `value` under the context path `key`. Two reads can reach one path as different
+ * things — `COPY .` copies a symlink as a link, `COPY l*` follows it to its target — and the
+ * build reads both: the first keeps `key`, each other value is kept as `key#2`, `key#3` … (in
+ * the reads' order, so the document is deterministic). A directory marker gives way to what
+ * else is there (the directory's files are entries of their own).
+ */
+function put(w: Walk, key: string, value: string): void {
+  const had = w.entries.get(key)
+  if (had === undefined || had === 'dir') {
+    w.entries.set(key, value)
+    return
+  }
+  if (had === value || value === 'dir') return
+  for (let n = 2; ; n++) {
+    const other = w.entries.get(`${key}#${n}`)
+    if (other === value) return
+    if (other === undefined) {
+      w.entries.set(`${key}#${n}`, value)
+      return
+    }
+  }
+}
+
 const isEnvFile = (w: Walk, rel: string): boolean => !w.raw && path.join(w.root, rel) === w.envFile
 
 /** A context path (`/`-separated, `.` = the root) joined. */
@@ -212,7 +239,7 @@ async function readOne(read: ContextRead, w: Walk): Promise<void> {
 async function readSource(key: string, w: Walk, excludes: PatternMatcher | undefined, line: number): Promise<void> {
   const real = await resolveInRoot(w.ws.root, key)
   if (real === undefined) {
-    w.entries.set(key, 'special') // a symlink loop: BuildKit fails too
+    put(w, key, 'special') // a symlink loop: BuildKit fails too
     return
   }
   if (isEnvFile(w, real)) return
@@ -220,11 +247,11 @@ async function readSource(key: string, w: Walk, excludes: PatternMatcher | undef
   try {
     st = await statConfined(w.ws, real)
   } catch (e) {
-    w.entries.set(key, isConfinedError(e) && e.reason === 'missing' ? 'missing' : 'special')
+    put(w, key, isConfinedError(e) && e.reason === 'missing' ? 'missing' : 'special')
     return
   }
   if (isIgnored(w, real) && !(st.type === 'directory' && entersIgnored(w, excludes))) {
-    w.entries.set(key, 'missing')
+    put(w, key, 'missing')
     w.warnings.push({
       kind: 'context-missing',
       line,
@@ -277,12 +304,18 @@ async function walkGlob(pattern: string, w: Walk, excludes: PatternMatcher | und
  */
 async function walkTree(at: string, as: string, w: Walk, line: number, take: (full: string, isDir: boolean) => boolean): Promise<void> {
   if (w.stopped) return
-  if (as !== '.') w.entries.set(as, 'dir')
+  if (as !== '.') put(w, as, 'dir')
   const include = (r: string, name: string, isDir: boolean): boolean => {
     const f = join(at, r)
-    if (isEnvFile(w, f) || !take(f, isDir)) return false
+    if (isEnvFile(w, f)) return false
+    if (!take(f, isDir)) {
+      // Hidden by .dockerignore, yet kept by the walk that sends the context: copied as an
+      // empty file (its name counts, not its bytes).
+      if (!isDir && !w.raw && w.ignore.exclusions && w.ignore.matches(f) && !w.ignore.matchesWalking(f)) put(w, join(as, r), EMPTY_FILE)
+      return false
+    }
     if (isDir) {
-      w.entries.set(join(as, r), 'dir')
+      put(w, join(as, r), 'dir')
       if (name === '.git' && !w.gitWarned) {
         w.gitWarned = true
         w.warnings.push({
@@ -304,26 +337,29 @@ async function walkTree(at: string, as: string, w: Walk, line: number, take: (fu
   else if (walk.stopped) w.partial = true // directories past the depth limit: their names do not count
   for (const e of walk.entries) {
     const key = join(as, e.rel)
-    if (w.entries.has(key) && w.entries.get(key) !== 'dir') continue
-    if (e.type === 'symlink') w.entries.set(key, `link:${e.target}`)
+    if (e.type === 'symlink') put(w, key, `link:${e.target}`)
     else if (e.type === 'file') await addFile(key, join(at, e.rel), e.size, w)
-    else w.entries.set(key, e.type)
+    else put(w, key, e.type)
   }
 }
+
+/** The value of a file copied with no content. */
+const EMPTY_FILE = sha256Hex('')
 
 /** Permission bits every checkout has: only others show in the value. */
 const USUAL_MODES = new Set([0o644, 0o755])
 
 /** A regular file of the context (`rel`, no symlinks) by content and mode, as `key`. */
 async function addFile(key: string, rel: string, size: number, w: Walk): Promise<void> {
-  if (w.entries.has(key)) return
+  if (w.added.has(`${key}\0${rel}`)) return
+  w.added.add(`${key}\0${rel}`)
   if (++w.count > MAX_TREE_FILES) {
     w.stopped = true
     return
   }
   if (w.bytes + size > MAX_TREE_BYTES) {
     w.partial = true
-    w.entries.set(key, `size:${size}`)
+    put(w, key, `size:${size}`)
     return
   }
   try {
@@ -331,11 +367,11 @@ async function addFile(key: string, rel: string, size: number, w: Walk): Promise
     const perm = Number((await lstat(h.real)).mode) & 0o7777
     w.bytes += h.size
     w.files.add(h.abs)
-    w.entries.set(key, `${perm & 0o111 ? 'x' : ''}${h.sha256}${USUAL_MODES.has(perm) ? '' : `:mode=${perm.toString(8).padStart(4, '0')}`}`)
+    put(w, key, `${perm & 0o111 ? 'x' : ''}${h.sha256}${USUAL_MODES.has(perm) ? '' : `:mode=${perm.toString(8).padStart(4, '0')}`}`)
   } catch (e) {
     if (isConfinedError(e) && e.reason === 'too-large') {
       w.partial = true
-      w.entries.set(key, `size:${size}`)
-    } else w.entries.set(key, 'special')
+      put(w, key, `size:${size}`)
+    } else put(w, key, 'special')
   }
 }

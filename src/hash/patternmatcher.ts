@@ -100,6 +100,39 @@ export class PatternMatcher {
     }
     return matched
   }
+
+  /**
+   * patternmatcher's MatchesUsingParentResults, applied down the path as fsutil's walk applies
+   * it (what buildx sends of the context): each directory's per-pattern results are its
+   * children's starting point, and a pattern skipped at a directory (the verdict already
+   * stood) is not looked at again below it. It can differ from `matches`: with the lines `d`,
+   * a `!` pattern for every `B.txt`, then `d` again, the walk keeps `d/B.txt`, whose content
+   * is then not sent (BuildKit copies it as an empty file).
+   */
+  matchesWalking(file: string): boolean {
+    const parts = file.split('/')
+    let parent: boolean[] | undefined
+    let matched = false
+    for (let i = 0; i < parts.length; i++) {
+      const at = parts.slice(0, i + 1).join('/')
+      const info: boolean[] = []
+      matched = false
+      for (const [k, pattern] of this.patterns.entries()) {
+        let match = parent?.[k] ?? false
+        if (!match) {
+          if (pattern.exclusion !== matched) {
+            info.push(false)
+            continue
+          }
+          match = pattern.test === undefined ? pattern.exclusion : pattern.test(at)
+        }
+        info.push(match)
+        if (match) matched = !pattern.exclusion
+      }
+      parent = info
+    }
+    return matched
+  }
 }
 
 /** Characters with a meaning in a JavaScript regular expression (escaped when literal). */

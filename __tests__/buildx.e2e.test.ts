@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { cacheToValue, createContainerBuilder, inspectBuilder, removeBuilder, runBuild, type BuildSpec } from '../src/buildx/index.js'
 import { docker } from '../src/buildx/docker.js'
 import { UserError } from '../src/vocabulary/user-error.js'
+import { runPushBuild } from '../__fixtures__/push-build.js'
 
 const exec = promisify(execFile)
 const REGISTRY = '127.0.0.1:5000'
@@ -103,7 +104,7 @@ describe('buildx on this machine', () => {
   test('cold build with push and registry cache export, then rebuild from the registry cache alone', async () => {
     const file = dockerfile()
     const log: string[] = []
-    const cold = await runBuild(spec({ tag: 't', dockerfile: file, cacheFrom: [`type=registry,ref=${CACHE}`], cacheTo: cacheToValue(CACHE, 'max') }), {
+    const cold = await runPushBuild(spec({ tag: 't', dockerfile: file, cacheFrom: [`type=registry,ref=${CACHE}`], cacheTo: cacheToValue(CACHE, 'max') }), {
       log: (l) => log.push(l),
     })
     expect(cold.totalSteps).toBe(3)
@@ -131,7 +132,7 @@ describe('buildx on this machine', () => {
     const prune = await docker(['buildx', 'prune', '--all', '--force'], { timeoutMs: 120_000 })
     expect(prune.code).toBe(0)
     const warmLog: string[] = []
-    const warm = await runBuild(spec({ tag: 't2', dockerfile: file, cacheFrom: [`type=registry,ref=${CACHE}`], cacheTo: cacheToValue(CACHE, 'max') }), {
+    const warm = await runPushBuild(spec({ tag: 't2', dockerfile: file, cacheFrom: [`type=registry,ref=${CACHE}`], cacheTo: cacheToValue(CACHE, 'max') }), {
       log: (l) => warmLog.push(l),
     })
     expect(warm.totalSteps).toBe(3)

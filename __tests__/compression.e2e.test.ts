@@ -8,8 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { runPushBuild } from '../__fixtures__/push-build.js'
 import { pushIsolatedRoot, removeRoot } from '../__fixtures__/stack.js'
-import { runBuild, type BuildSpec } from '../src/buildx/index.js'
+import type { BuildSpec } from '../src/buildx/index.js'
 import type { Compression } from '../src/compression/index.js'
 import { Labels } from '../src/vocabulary/constants.js'
 import { parseImageName } from '../src/image/reference.js'
@@ -62,7 +63,7 @@ async function push(tag: string, compression: Compression): Promise<void> {
     metadataFile: path.join(work, `${tag}.json`),
     compression,
   }
-  const r = await runBuild(spec, { log: () => undefined })
+  const r = await runPushBuild(spec, { log: () => undefined })
   const m = await client.getManifest(name, tag)
   if (m) digests.push(m.digest)
   expect(r.digest).toMatch(/^sha256:/)

@@ -5653,16 +5653,16 @@ function isPixiFile(file) {
 /** A file of the project read whole (and recorded as read), or undefined when it does not exist. */
 async function readProjectFile(ctx, abs) {
     const shown = shownIn(ctx.ws, abs);
+    const limits = yamlLimitsFor(abs);
     let file;
     try {
-        file = await (0,confined/* readConfined */.Hz)(ctx.ws, abs, { maxBytes: yamlLimitsFor(abs).maxBytes });
+        file = await (0,confined/* readConfined */.Hz)(ctx.ws, abs, { maxBytes: limits.maxBytes });
     }
     catch (e) {
         if (!(0,confined/* isConfinedError */.pY)(e))
             throw e;
         if (e.reason === 'missing')
             return undefined;
-        const limits = yamlLimitsFor(abs);
         const why = e.reason === 'too-large' ? `it is more than the ${limits.maxBytes / 1024 / 1024} MiB ${limits.what} may have` : (0,confined/* describeRefusal */.a2)(e.reason);
         throw new user_error/* UserError */.yo(`${shown} cannot be read: ${why}`, { file: shown });
     }
@@ -9329,7 +9329,7 @@ function decidePush(p) {
 function pushAccessMessage(registry, repository, detail) {
     const row = registryHost(registry);
     // The host's own word on pushing (e.g. GitHub's `packages: write`), from the one host table.
-    const own = row.permissionAdvice?.push ? ` (${row.name}: ${registryAdvice(registry).permission.push})` : '';
+    const own = row.permissionAdvice?.push ? ` (${row.name}: ${row.permissionAdvice.push})` : '';
     return (`Cannot push to ${registry}/${repository}${row.pushNote ?? ''}: ${detail}. ` +
         `Log in before this step with docker/login-action (registry: ${registry}), or set the inputs registry-username and registry-password${own}; ` +
         'set push: false to build without pushing.');
@@ -14071,8 +14071,7 @@ function trialOutput(driver) {
 }
 /** `docker run` (argv after `docker`): the command through the image's own entrypoint, as `sh -c`. */
 function smokeRunArgs(ref, command, container, dockerContext) {
-    return [
-        ...(dockerContext ? [`--context=${dockerContext}`] : []),
+    return dockerArgs(dockerContext, [
         'run',
         '--rm',
         `--name=${container}`,
@@ -14082,7 +14081,11 @@ function smokeRunArgs(ref, command, container, dockerContext) {
         'sh',
         '-c',
         command,
-    ];
+    ]);
+}
+/** `docker` argv (after `docker`) over a Docker context when one is given (a context builder's engine). */
+function dockerArgs(dockerContext, args) {
+    return [...(dockerContext ? [`--context=${dockerContext}`] : []), ...args];
 }
 function invalidRef(ref) {
     throw new user_error/* UserError */.yo(`invalid image reference ${JSON.stringify(ref)}`);
@@ -14161,9 +14164,12 @@ async function runSmokeTest(test, s, tc, ports) {
     ports.log.info(`Smoke test ${result.passed ? 'passed' : 'failed'} in ${(durationMs / 1000).toFixed(1)} s${result.timedOut ? ' (timed out)' : ` (exit code ${run.code})`}`);
     return result;
 }
+/** A clean-up `docker` command on the engine the tests run on; undefined when it could not run. */
+function dockerCleanup(args, tc, ports) {
+    return ports.proc.run('docker', dockerArgs(tc.dockerContext, args), { env: tc.env, timeoutMs: 60_000 }).catch(() => undefined);
+}
 async function removeContainer(name, tc, ports) {
-    const args = [...(tc.dockerContext ? [`--context=${tc.dockerContext}`] : []), 'rm', '--force', name];
-    const r = await ports.proc.run('docker', args, { env: tc.env, timeoutMs: 60_000 }).catch(() => undefined);
+    const r = await dockerCleanup(['rm', '--force', name], tc, ports);
     if (!r || (r.code !== 0 && !/No such container/i.test(r.stderr)))
         ports.log.warning(`Could not remove the smoke test's container ${name}`);
 }
@@ -14184,28 +14190,24 @@ async function trialPhase(s, tc, smoke, baseSpec, reused, io) {
     const { plan } = s;
     const output = trialOutput(tc.driver);
     const kept = (spec, name) => ({ ...spec, output, cacheTo: undefined, metadataFile: external_node_path_default().join(io.workDir, name) });
+    // On the docker driver the trial's images are in the engine under the run's tags: a failed
+    // trial takes them away again, so the engine never shows a tag the registry refused.
+    const loaded = [];
     const trial = async (kind, spec) => {
         io.ports.log.info((0,argv/* displayCommand */.kc)(spec));
         const { outcome } = await runOneBuild(kind, spec, { ...s, platforms: plan.job.platforms }, tc, io.ports);
+        if (output === 'load')
+            loaded.push(...spec.tags);
         if (!outcome.digest)
             throw new Error(`The trial build of the ${kind === 'app' ? 'application image' : 'base'} gave no digest`);
         return outcome;
     };
     const at = (ref, digest) => (output === 'load' ? ref : `${ref.replace(/:[^:/@]+$/, '')}@${digest}`);
-    // On the docker driver the trial's images are in the engine under the run's tags: a failed
-    // trial takes them away again, so the engine never shows a tag the registry refused.
-    const loaded = [];
-    const load = async (kind, spec) => {
-        const outcome = await trial(kind, spec);
-        if (output === 'load')
-            loaded.push(...spec.tags);
-        return outcome;
-    };
     try {
         let base;
         let baseRef = reused.ref;
         if (baseSpec) {
-            base = await io.timer.run(`Trial build of base ${plan.base.tag}`, () => load('base', kept(baseSpec, 'base-trial-metadata.json')));
+            base = await io.timer.run(`Trial build of base ${plan.base.tag}`, () => trial('base', kept(baseSpec, 'base-trial-metadata.json')));
             baseRef = at(plan.base.tagRef, base.digest);
             if (smoke.base)
                 await io.timer.run('Smoke test (base)', () => smokeGate({ target: 'base', ref: baseRef, command: smoke.base }, s, tc, io.ports, io.sink));
@@ -14215,7 +14217,7 @@ async function trialPhase(s, tc, smoke, baseSpec, reused, io) {
             // A base of this trial on the docker driver is in the engine under its tag; any other by its digest.
             const from = { digest: base ? (output === 'load' ? undefined : base.digest) : reused.digest };
             const spec = kept(appSpec(s, tc, from, io.workDir), 'app-trial-metadata.json');
-            app = await io.timer.run(`Trial build of application ${plan.app.ref}`, () => load('app', spec));
+            app = await io.timer.run(`Trial build of application ${plan.app.ref}`, () => trial('app', spec));
             const appRef = at(plan.app.ref, app.digest);
             if (smoke.final)
                 await io.timer.run('Smoke test', () => smokeGate({ target: 'app', ref: appRef, command: smoke.final.command }, s, tc, io.ports, io.sink));
@@ -14234,8 +14236,7 @@ async function trialPhase(s, tc, smoke, baseSpec, reused, io) {
 async function untag(tags, tc, ports) {
     if (tags.length === 0)
         return;
-    const args = [...(tc.dockerContext ? [`--context=${tc.dockerContext}`] : []), 'image', 'rm', ...tags];
-    const r = await ports.proc.run('docker', args, { env: tc.env, timeoutMs: 60_000 }).catch(() => undefined);
+    const r = await dockerCleanup(['image', 'rm', ...tags], tc, ports);
     if (!r || r.code !== 0)
         ports.log.warning(`Could not remove the failed trial's images from the engine: ${tags.join(', ')}`);
     else

@@ -504,13 +504,13 @@ interface ProjectFile {
 /** A file of the project read whole (and recorded as read), or undefined when it does not exist. */
 async function readProjectFile(ctx: Context, abs: string): Promise<ProjectFile | undefined> {
   const shown = shownIn(ctx.ws, abs)
+  const limits = yamlLimitsFor(abs)
   let file
   try {
-    file = await readConfined(ctx.ws, abs, { maxBytes: yamlLimitsFor(abs).maxBytes })
+    file = await readConfined(ctx.ws, abs, { maxBytes: limits.maxBytes })
   } catch (e) {
     if (!isConfinedError(e)) throw e
     if (e.reason === 'missing') return undefined
-    const limits = yamlLimitsFor(abs)
     const why = e.reason === 'too-large' ? `it is more than the ${limits.maxBytes / 1024 / 1024} MiB ${limits.what} may have` : describeRefusal(e.reason)
     throw new UserError(`${shown} cannot be read: ${why}`, { file: shown })
   }

@@ -5,12 +5,13 @@
 
 import { randomUUID } from 'node:crypto'
 import path from 'node:path'
-import type { Ports } from '../ports/index.js'
+import type { Ports, ProcessResult } from '../ports/index.js'
 import {
   oneLineCommand,
   smokeFailure,
   smokeResult,
   smokeRunArgs,
+  dockerArgs,
   trialOutput,
   SMOKE_OUTPUT_CHARS,
   type SmokePlan,
@@ -65,9 +66,13 @@ export async function runSmokeTest(
   return result
 }
 
+/** A clean-up `docker` command on the engine the tests run on; undefined when it could not run. */
+function dockerCleanup(args: readonly string[], tc: Pick<Toolchain, 'env' | 'dockerContext'>, ports: SmokePorts): Promise<ProcessResult | undefined> {
+  return ports.proc.run('docker', dockerArgs(tc.dockerContext, args), { env: tc.env, timeoutMs: 60_000 }).catch(() => undefined)
+}
+
 async function removeContainer(name: string, tc: Pick<Toolchain, 'env' | 'dockerContext'>, ports: SmokePorts): Promise<void> {
-  const args = [...(tc.dockerContext ? [`--context=${tc.dockerContext}`] : []), 'rm', '--force', name]
-  const r = await ports.proc.run('docker', args, { env: tc.env, timeoutMs: 60_000 }).catch(() => undefined)
+  const r = await dockerCleanup(['rm', '--force', name], tc, ports)
   if (!r || (r.code !== 0 && !/No such container/i.test(r.stderr))) ports.log.warning(`Could not remove the smoke test's container ${name}`)
 }
 
@@ -108,26 +113,22 @@ export async function trialPhase(
   const { plan } = s
   const output = trialOutput(tc.driver)
   const kept = (spec: BuildSpec, name: string): BuildSpec => ({ ...spec, output, cacheTo: undefined, metadataFile: path.join(io.workDir, name) })
+  // On the docker driver the trial's images are in the engine under the run's tags: a failed
+  // trial takes them away again, so the engine never shows a tag the registry refused.
+  const loaded: string[] = []
   const trial = async (kind: 'base' | 'app', spec: BuildSpec): Promise<BuildOutcome> => {
     io.ports.log.info(displayCommand(spec))
     const { outcome } = await runOneBuild(kind, spec, { ...s, platforms: plan.job.platforms }, tc, io.ports)
+    if (output === 'load') loaded.push(...spec.tags)
     if (!outcome.digest) throw new Error(`The trial build of the ${kind === 'app' ? 'application image' : 'base'} gave no digest`)
     return outcome
   }
   const at = (ref: string, digest: string): string => (output === 'load' ? ref : `${ref.replace(/:[^:/@]+$/, '')}@${digest}`)
-  // On the docker driver the trial's images are in the engine under the run's tags: a failed
-  // trial takes them away again, so the engine never shows a tag the registry refused.
-  const loaded: string[] = []
-  const load = async (kind: 'base' | 'app', spec: BuildSpec): Promise<BuildOutcome> => {
-    const outcome = await trial(kind, spec)
-    if (output === 'load') loaded.push(...spec.tags)
-    return outcome
-  }
   try {
     let base: BuildOutcome | undefined
     let baseRef = reused.ref
     if (baseSpec) {
-      base = await io.timer.run(`Trial build of base ${plan.base.tag}`, () => load('base', kept(baseSpec, 'base-trial-metadata.json')))
+      base = await io.timer.run(`Trial build of base ${plan.base.tag}`, () => trial('base', kept(baseSpec, 'base-trial-metadata.json')))
       baseRef = at(plan.base.tagRef, base.digest!)
       if (smoke.base) await io.timer.run('Smoke test (base)', () => smokeGate({ target: 'base', ref: baseRef, command: smoke.base! }, s, tc, io.ports, io.sink))
     }
@@ -136,7 +137,7 @@ export async function trialPhase(
       // A base of this trial on the docker driver is in the engine under its tag; any other by its digest.
       const from = { digest: base ? (output === 'load' ? undefined : base.digest) : reused.digest }
       const spec = kept(appSpec(s, tc, from, io.workDir), 'app-trial-metadata.json')
-      app = await io.timer.run(`Trial build of application ${plan.app.ref}`, () => load('app', spec))
+      app = await io.timer.run(`Trial build of application ${plan.app.ref}`, () => trial('app', spec))
       const appRef = at(plan.app.ref, app.digest!)
       if (smoke.final)
         await io.timer.run('Smoke test', () => smokeGate({ target: 'app', ref: appRef, command: smoke.final!.command }, s, tc, io.ports, io.sink))
@@ -153,8 +154,7 @@ export async function trialPhase(
 /** Removes tags from the engine (`docker image rm`: the tag; the image only when it was its last). */
 async function untag(tags: readonly string[], tc: Pick<Toolchain, 'env' | 'dockerContext'>, ports: SmokePorts): Promise<void> {
   if (tags.length === 0) return
-  const args = [...(tc.dockerContext ? [`--context=${tc.dockerContext}`] : []), 'image', 'rm', ...tags]
-  const r = await ports.proc.run('docker', args, { env: tc.env, timeoutMs: 60_000 }).catch(() => undefined)
+  const r = await dockerCleanup(['image', 'rm', ...tags], tc, ports)
   if (!r || r.code !== 0) ports.log.warning(`Could not remove the failed trial's images from the engine: ${tags.join(', ')}`)
   else ports.log.info(`The failed trial's images were removed from the engine: ${tags.join(', ')}`)
 }

@@ -10,7 +10,7 @@ import type { RunContext } from '../context/run-context.js'
 import type { Options } from './options.js'
 import { formatName, parseReference, type ImageName } from '../image/reference.js'
 import type { ReachFailure } from '../registry/index.js'
-import { registryAdvice, registryHost } from '../image/registry-hosts.js'
+import { registryHost } from '../image/registry-hosts.js'
 
 export interface PushDecision {
   readonly enabled: boolean
@@ -42,7 +42,7 @@ export function decidePush(p: PushInput): PushDecision {
 export function pushAccessMessage(registry: string, repository: string, detail: string): string {
   const row = registryHost(registry)
   // The host's own word on pushing (e.g. GitHub's `packages: write`), from the one host table.
-  const own = row.permissionAdvice?.push ? ` (${row.name}: ${registryAdvice(registry).permission.push})` : ''
+  const own = row.permissionAdvice?.push ? ` (${row.name}: ${row.permissionAdvice.push})` : ''
   return (
     `Cannot push to ${registry}/${repository}${row.pushNote ?? ''}: ${detail}. ` +
     `Log in before this step with docker/login-action (registry: ${registry}), or set the inputs registry-username and registry-password${own}; ` +

@@ -46,8 +46,7 @@ export function trialOutput(driver: string | undefined): 'load' | 'push-by-diges
 
 /** `docker run` (argv after `docker`): the command through the image's own entrypoint, as `sh -c`. */
 export function smokeRunArgs(ref: string, command: string, container: string, dockerContext?: string): string[] {
-  return [
-    ...(dockerContext ? [`--context=${dockerContext}`] : []),
+  return dockerArgs(dockerContext, [
     'run',
     '--rm',
     `--name=${container}`,
@@ -57,7 +56,12 @@ export function smokeRunArgs(ref: string, command: string, container: string, do
     'sh',
     '-c',
     command,
-  ]
+  ])
+}
+
+/** `docker` argv (after `docker`) over a Docker context when one is given (a context builder's engine). */
+export function dockerArgs(dockerContext: string | undefined, args: readonly string[]): string[] {
+  return [...(dockerContext ? [`--context=${dockerContext}`] : []), ...args]
 }
 
 function invalidRef(ref: string): never {

@@ -290,6 +290,17 @@ describe('plain fixtures (fallback)', () => {
     expect(f.dockerfileLine).toBe(3)
   })
 
+  test('a cache import BuildKit refused is reported with its ref; a ref with no cache yet is not', () => {
+    const t = new PlainProgressTracker()
+    t.write(fixture('cache-import-refused.plain.txt'))
+    t.end()
+    const errors = t.result().cacheImportErrors
+    expect(errors).toHaveLength(1)
+    expect(errors![0]!.ref).toMatch(/^127\.0\.0\.1:5000\/test-fixtures-\d+\/bigcache:buildcache$/)
+    expect(errors![0]!.error).toMatch(/^blob sha256:[0-9a-f]{64} is too large \(\d+ > 1048576\)$/)
+    expect(t.failure()).toBeUndefined()
+  })
+
   test('a failed cache export', () => {
     const t = new PlainProgressTracker()
     t.write(fixture('cache-export-fails.plain.txt'))
@@ -416,6 +427,42 @@ describe('ProgressTracker details', () => {
     t.write(ev({ logs: [{ vertex: 'sha256:a', stream: 1, data: b64('ld'), timestamp: '2026-01-01T00:00:02Z' }] }))
     t.end()
     expect(log).toEqual(['#1 [2/2] RUN x', '#1 1.500 hello', '#1 2.000 world'])
+  })
+
+  test('cache imports: the refused one from the real stream (split anywhere); none yet, canceled and repeated ones are not reported twice or at all', () => {
+    for (const seed of SEEDS) {
+      const r = feed(() => new ProgressTracker(), chunks(fixture('cache-import-refused.json'), seed))
+      expect(r.result.cacheImportErrors?.map((e) => e.ref.replace(/\d{19}/, 'N'))).toEqual(['127.0.0.1:5000/test-fixtures-N/bigcache:buildcache'])
+      expect(r.result.cacheImportErrors![0]!.error).toMatch(/is too large \(\d+ > 1048576\)$/)
+      expect(r.failure).toBeUndefined()
+    }
+    const t = new ProgressTracker()
+    const v = (digest: string, ref: string, error?: string) => ({
+      digest,
+      name: `importing cache manifest from ${ref}`,
+      started: '2026-01-01T00:00:00Z',
+      completed: '2026-01-01T00:00:01Z',
+      ...(error ? { error } : {}),
+    })
+    t.write(
+      ev({
+        vertexes: [
+          v('sha256:a', 'r/a:c', 'failed to configure registry cache importer: r/a:c: not found'),
+          v('sha256:b', 'r/b:c', 'context canceled'),
+          v('sha256:c', 'r/c:c'),
+          v('sha256:d', 'r/d:c', 'unexpected status from GET request to https://r/v2/d/manifests/c: 403 Forbidden'),
+          v('sha256:e', 'r/d:c', 'a second vertex of the same ref'),
+          // "not found" of another ref, or of a blob, is a lost cache
+          v('sha256:f', 'r/f:c', 'blob sha256:1 not found'),
+        ],
+      }),
+    )
+    t.end()
+    expect(t.result().cacheImportErrors).toEqual([
+      { ref: 'r/d:c', error: 'unexpected status from GET request to https://r/v2/d/manifests/c: 403 Forbidden' },
+      { ref: 'r/f:c', error: 'blob sha256:1 not found' },
+    ])
+    expect(feed(() => new ProgressTracker(), [fixture('cached.json')]).result.cacheImportErrors).toBeUndefined()
   })
 
   test('a warning about the cache export marks it failed', () => {

@@ -152,11 +152,11 @@ describe('the bundled template', () => {
   const ins = DockerfileParser.parse(TEXT).getInstructions()
   const froms = ins.filter((i) => i.getKeyword() === 'FROM').map((i) => i.getArgumentsContent() ?? '')
 
-  it(`has one stage per package layer, packages-1 … packages-${PACKAGE_LAYERS_MAX}, each adding layer <i> alone with COPY --link`, () => {
+  it(`has one stage per package layer, packages-1 … packages-${PACKAGE_LAYERS_MAX}, each adding layer <i> alone with a plain COPY (COPY --link chains outgrow the 1 MiB cache config BuildKit imports)`, () => {
     const chain = froms.filter((f) => /^packages-\d+ AS packages-\d+$/.test(f))
     expect(chain).toEqual(Array.from({ length: PACKAGE_LAYERS_MAX }, (_, i) => `packages-${i} AS packages-${i + 1}`))
     for (let i = 1; i <= PACKAGE_LAYERS_MAX; i++) {
-      expect(TEXT).toContain(`FROM packages-${i - 1} AS packages-${i}\nCOPY --link --from=layers /layers/${i}/ /\n`)
+      expect(TEXT).toContain(`FROM packages-${i - 1} AS packages-${i}\nCOPY --from=layers /layers/${i}/ /\n`)
     }
     expect(froms).toContain('${RUNTIME_IMAGE} AS packages-0')
     expect(froms).toContain('packages-${PACKAGE_LAYERS} AS runtime')

@@ -98,7 +98,7 @@ describe('templates/pixi.Dockerfile', () => {
     for (const [start, end] of [
       ['set -eu\n# conda-image-action package layers', 'rm -rf "$w"\nEOF\n'],
       ['# >>> SBOM and lock', '# <<< SBOM and lock <<<\n'],
-      ['FROM ${RUNTIME_IMAGE} AS packages-0\n', 'COPY --link --from=layers /layers/100/ /\n'],
+      ['FROM ${RUNTIME_IMAGE} AS packages-0\n', 'COPY --from=layers /layers/100/ /\n'],
     ]) {
       const shared = cut(BASE, start!, end!)
       expect(shared.split('\n').length).toBeGreaterThan(20)
@@ -113,7 +113,7 @@ describe('templates/pixi.Dockerfile', () => {
     expect(/^ARG PACKAGE_LAYERS=(\d+)$/m.exec(TEXT)?.[1]).toBe(/^ARG PACKAGE_LAYERS=(\d+)$/m.exec(BASE)?.[1])
   })
 
-  it(`copies the package layers and the unowned one with COPY --link; runs nothing; ${FIXED_LAYERS} layers of its own as the micromamba template; the SBOM and size manifest are the last layer, named by the label`, () => {
+  it(`copies the unowned and manifest layers with COPY --link; runs nothing; ${FIXED_LAYERS} layers of its own as the micromamba template; the SBOM and size manifest are the last layer, named by the label`, () => {
     const runtime = instructions.slice(instructions.findIndex((i) => keyword(i) === 'FROM' && args(i).endsWith('AS runtime')))
     expect(runtime.filter((i) => keyword(i) === 'RUN')).toEqual([])
     const line = (i: (typeof instructions)[number]) => TEXT.split('\n')[i.getRange().start.line]!.replace(/^COPY /, '')

@@ -318,6 +318,23 @@ const cases: Case[] = [
     ['exceeded'],
   ],
   [
+    'a registry cache BuildKit refused to import, beside the ratio; an exported one too large to import, with the push',
+    {
+      ...built(),
+      builds: [
+        {
+          ...baseBuild,
+          cacheImport: ['the registry cache ghcr.io/acme/model:buildcache was not imported (blob sha256:ab is too large (1240118 > 1048576))'],
+          cacheNote: 'the registry cache ghcr.io/acme/model:buildcache was exported with a 1.18 MiB cache config, over the 1 MiB BuildKit imports',
+        },
+      ],
+    },
+    [
+      /\| Cache \| 2\/5 steps cached \(40%\) · ⚠️ base: the registry cache ghcr\.io\/acme\/model:buildcache was not imported \S+blob sha256:ab is too large/,
+      /\| Push \| ✅ pushed · base the registry cache ghcr\.io\/acme\/model:buildcache was exported with a 1\.18 MiB cache config/,
+    ],
+  ],
+  [
     'fork, not pushed',
     {
       ...built(),

@@ -17,6 +17,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { pushStandin } from '../__fixtures__/standin.js'
 import { REGISTRY, getManifest, pushIsolatedRoot, removeRepo, uniqueRepo } from '../__fixtures__/stack.js'
+import { cacheConfigBytes } from '../src/buildx/cache-config.js'
 
 const ROOT = path.join(import.meta.dirname, '..')
 const TEMPLATE = readFileSync(path.join(ROOT, 'templates', 'base.Dockerfile'), 'utf8')
@@ -34,6 +35,17 @@ export function singleLayerTemplate(text: string): string {
     .slice(end + unowned.length)
     .replace('COPY --link --from=layers /layers/manifest/ /', 'COPY --from=solve /tmp/sizes/sizes.json /opt/conda/etc/conda-image-action/sizes.json')
   return `${head}FROM \${RUNTIME_IMAGE} AS runtime\nARG IMAGE_USER\nCOPY --from=solve --chown=\${IMAGE_USER} /opt/conda /opt/conda\nCOPY --from=solve --chown=\${IMAGE_USER} /tmp/home /home/conda\n${tail}`
+}
+
+/**
+ * The bundled template with its package layers copied with COPY --link, as it was before they
+ * became plain COPY steps: what that choice costs (a bump re-copies the layers above it) and
+ * saves (BuildKit's registry cache config; src/buildx/cache-config.ts).
+ */
+export function linkedTemplate(text: string): string {
+  const linked = text.replace(/^COPY --from=layers \/layers\/(\d+)\/ \/$/gm, 'COPY --link --from=layers /layers/$1/ /')
+  if (linked === text) throw new Error('the template no longer has plain COPY package-layer steps')
+  return linked
 }
 
 /** 30 packages (name, KiB of incompressible payload): 3 large (48, 32, 24 MiB), 7 of 2–8 MiB, 20 of 256 KiB–1.2 MiB: about 150 MiB. */
@@ -83,6 +95,13 @@ interface BuildOpts {
   readonly noCache: boolean
   readonly packageLayers?: number
   readonly compression?: 'estargz'
+  /** Export a registry cache (mode=max, as the action does) to `<repo>:buildcache`. */
+  readonly cacheTo?: boolean
+}
+
+/** The size of the cache config of `<repo>:buildcache` (what BuildKit imports at most 1 MiB of). */
+async function cacheConfigSize(repo: string): Promise<number | undefined> {
+  return cacheConfigBytes((await getManifest(repo, 'buildcache'))?.body)
 }
 
 /** Each build's bound. */
@@ -103,6 +122,7 @@ function build(c: Ctx, dockerfile: string, repo: string, tag: string, pkgs: stri
   if (o.packageLayers !== undefined) buildArgs.push(`PACKAGE_LAYERS=${o.packageLayers}`)
   for (const a of buildArgs) args.push('--build-arg', a)
   if (o.noCache) args.push('--no-cache')
+  if (o.cacheTo) args.push('--cache-to', `type=registry,ref=${REGISTRY}/${repo}:buildcache,mode=max,image-manifest=true,oci-mediatypes=true`)
   let t = performance.now()
   let r = spawnSync('docker', [...args, ctx], { encoding: 'utf8', timeout: BUILD_TIMEOUT_MS })
   // The shared builder sometimes ends a build that pushed with "failed to solve: not found"
@@ -126,8 +146,16 @@ export interface LayersResult {
   readonly defaultLayers: number
   /** Compressed bytes of the whole first image (package layers). */
   readonly wholeBytes: number
-  /** New bytes (pushed, and pulled by a node with the previous base) per template and change. */
-  readonly changes: { readonly template: 'single' | 'layered'; readonly change: string; readonly newBytes: number; readonly wholeBytes: number }[]
+  /** New bytes (pushed, and pulled by a node with the previous base) and build-and-push time per template and change. */
+  readonly changes: {
+    readonly template: Kind
+    readonly change: string
+    readonly newBytes: number
+    readonly wholeBytes: number
+    readonly buildMs: number
+  }[]
+  /** Per template: the size of the registry cache config its first build exported (mode=max). */
+  readonly cacheConfig: Partial<Record<Kind, number>>
   /** Per bumped package: its compressed size (an incompressible payload), the new bytes, the goal (≤ that + 1 MiB). */
   readonly bumps: { readonly pkg: string; readonly own: number; readonly newBytes: number; readonly limit: number; readonly holds: boolean }[]
   /** A no-cache re-solve of the same packages 5 days later: new bytes, goal ≤ 1 MiB. */
@@ -140,12 +168,21 @@ export interface LayersResult {
     readonly estargz: { readonly bytes: number; readonly ms: number[] }
   }
   /** Per PACKAGE_LAYERS: no-cache build-and-push time, layer count, new bytes of each bump. */
-  readonly sweep: { readonly layers: number; readonly buildMs: number; readonly imageLayers: number; readonly bumpBytes: Record<string, number> }[]
+  readonly sweep: {
+    readonly layers: number
+    readonly buildMs: number
+    readonly imageLayers: number
+    readonly bumpBytes: Record<string, number>
+    readonly cacheConfigBytes?: number
+  }[]
   /** Sweep values left out because the time budget was spent. */
   readonly sweepSkipped: number[]
   /** Sweep values whose build failed, with the error's last line. */
   readonly sweepFailed?: { readonly layers: number; readonly error: string }[]
 }
+
+/** single: the whole prefix in one COPY; layered: the bundled template; linked: its package layers with COPY --link. */
+export type Kind = 'single' | 'layered' | 'linked'
 
 export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
@@ -154,9 +191,14 @@ export async function benchLayers(reps: number, log: (s: string) => void, budget
   const started = performance.now()
   const standin = pushStandin('bench-layers-standin')
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-layers-'))
-  const files = { layered: path.join(dir, 'layered.Dockerfile'), single: path.join(dir, 'single.Dockerfile') }
+  const files: Record<Kind, string> = {
+    layered: path.join(dir, 'layered.Dockerfile'),
+    single: path.join(dir, 'single.Dockerfile'),
+    linked: path.join(dir, 'linked.Dockerfile'),
+  }
   writeFileSync(files.layered, TEMPLATE)
   writeFileSync(files.single, singleLayerTemplate(TEMPLATE))
+  writeFileSync(files.linked, linkedTemplate(TEMPLATE))
   const defaultLayers = Number(/^ARG PACKAGE_LAYERS=(\d+)$/m.exec(TEMPLATE)?.[1])
   const rootRepo = uniqueRepo('bench-layers')
   const c: Ctx = { standin: standin.ref, runtime: pushIsolatedRoot(rootRepo), dir }
@@ -188,23 +230,27 @@ export async function benchLayers(reps: number, log: (s: string) => void, budget
     }
     // 2. Bumps and a re-solve, each against the first build of its template (same repository).
     const changes: LayersResult['changes'][number][] = []
-    const made: Partial<Record<'layered' | 'single', string>> = {}
-    for (const kind of ['single', 'layered'] as const) {
+    const cacheConfig: Partial<Record<Kind, number>> = {}
+    const made: Partial<Record<Kind, string>> = {}
+    for (const kind of ['single', 'layered', 'linked'] as const) {
       const r = repo(kind)
       made[kind] = r
       // no cache: the eStargz build above filled the cache with eStargz blobs that a cached v1 would reuse
-      build(c, files[kind], r, 'v1', packages(), { epoch, noCache: true })
+      build(c, files[kind], r, 'v1', packages(), { epoch, noCache: true, cacheTo: true })
+      const size = await cacheConfigSize(r)
+      if (size !== undefined) cacheConfig[kind] = size
       const v1 = await layers(r, 'v1')
-      build(c, files[kind], r, 'refresh', packages(), { epoch: epoch + 5 * day, noCache: true })
+      const refreshMs = build(c, files[kind], r, 'refresh', packages(), { epoch: epoch + 5 * day, noCache: true })
       changes.push({
         template: kind,
         change: '`refresh: full` (no cache, 5 days later), same packages',
         newBytes: newBytes(await layers(r, 'refresh'), v1),
         wholeBytes: total(v1),
+        buildMs: refreshMs,
       })
       for (const bump of BUMPS) {
-        build(c, files[kind], r, `bump-${bump}`, packages(bump), { epoch: epoch + day, noCache: false })
-        changes.push({ template: kind, change: `${bump} bumped`, newBytes: newBytes(await layers(r, `bump-${bump}`), v1), wholeBytes: total(v1) })
+        const buildMs = build(c, files[kind], r, `bump-${bump}`, packages(bump), { epoch: epoch + day, noCache: false })
+        changes.push({ template: kind, change: `${bump} bumped`, newBytes: newBytes(await layers(r, `bump-${bump}`), v1), wholeBytes: total(v1), buildMs })
       }
       log(`  layers: ${kind} bumps and re-solve done`)
     }
@@ -229,14 +275,15 @@ export async function benchLayers(reps: number, log: (s: string) => void, budget
       }
       const r = repo(`sweep${n}`)
       try {
-        const buildMs = build(c, files.layered, r, 'v1', packages(), { epoch, noCache: true, packageLayers: n })
+        const buildMs = build(c, files.layered, r, 'v1', packages(), { epoch, noCache: true, packageLayers: n, cacheTo: true })
+        const config = await cacheConfigSize(r)
         const base = await layers(r, 'v1')
         const bumpBytes: Record<string, number> = {}
         for (const bump of BUMPS.slice(1)) {
           build(c, files.layered, r, `bump-${bump}`, packages(bump), { epoch: epoch + day, noCache: false, packageLayers: n })
           bumpBytes[bump] = newBytes(await layers(r, `bump-${bump}`), base)
         }
-        sweep.push({ layers: n, buildMs, imageLayers: base.length, bumpBytes })
+        sweep.push({ layers: n, buildMs, imageLayers: base.length, bumpBytes, ...(config !== undefined ? { cacheConfigBytes: config } : {}) })
       } catch (e) {
         // One value's failed build (a builder flake) is said, and the sweep goes on.
         const error = (e as Error).message.split('\n').filter(Boolean).pop() ?? 'failed'
@@ -253,6 +300,7 @@ export async function benchLayers(reps: number, log: (s: string) => void, budget
       defaultLayers,
       wholeBytes: total(v1),
       changes,
+      cacheConfig,
       bumps,
       refresh: { newBytes: refreshBytes, limit: MiB, holds: refreshBytes <= MiB },
       time: { singleMs: time.single, layeredMs: time.layered, ratio: tl / ts, limit: 1.1, holds: tl / ts <= 1.1 },

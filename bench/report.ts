@@ -653,15 +653,26 @@ function layersSection(r: Results, out: string[]): void {
   out.push(
     'bench/layers.ts. Stand-in micromamba, 30 packages with incompressible payloads (48, 32, 24 MiB; seven of 2–8 MiB; twenty of',
     `0.25–1.2 MiB; ${mib(l.wholeBytes)} compressed), the bundled template (\`PACKAGE_LAYERS\` ${l.defaultLayers}, its default) against the single-layer`,
-    'template (the same template with the runtime stage of before: the whole prefix in one `COPY`), `docker buildx build --push`.',
+    'template (the same template with the runtime stage of before: the whole prefix in one `COPY`) and the linked template (its',
+    'package layers copied with `COPY --link`, as they were before they became plain `COPY` steps), `docker buildx build --push`.',
     '"New bytes": compressed sizes of the layers whose digests the previous image lacks — what buildx uploads to a repository',
     'holding the previous image and what a node that has it pulls (computed from the manifests, not counted on the wire).',
     '',
     table(
-      ['template', 'change', 'new bytes (pushed / pulled by a node with the previous base)', 'whole image'],
-      l.changes.map((c) => [c.template, c.change, mib(c.newBytes), mib(c.wholeBytes)]),
-      'llrr',
+      ['template', 'change', 'new bytes (pushed / pulled by a node with the previous base)', 'whole image', 'build and push'],
+      l.changes.map((c) => [c.template, c.change, mib(c.newBytes), mib(c.wholeBytes), c.buildMs === undefined ? '–' : ms(c.buildMs)]),
+      'llrrr',
     ),
+    '',
+    "Registry cache (`mode=max`, as the action exports it) of each template's first build: its config is what BuildKit imports at",
+    'most 1 MiB of (a larger one is refused at every import, and later builds run uncached): ' +
+      (['single', 'layered', 'linked'] as const)
+        .map(
+          (k) =>
+            `${k} ${l.cacheConfig?.[k] === undefined ? 'not measured' : `${kb(l.cacheConfig[k])}${l.cacheConfig[k] > MiB ? ' (**over 1 MiB: refused**)' : ''}`}`,
+        )
+        .join(', ') +
+      '.',
     '',
     table(
       ['bumped package', 'its compressed size', 'new bytes', 'goal', 'verdict'],
@@ -688,13 +699,25 @@ function layersSection(r: Results, out: string[]): void {
       'lrr',
     ),
     '',
-    '`PACKAGE_LAYERS` sweep (one no-cache build and push each, then each package bumped against it; `torch` has a layer of its own at',
-    'every value, so it is left out):',
+    '`PACKAGE_LAYERS` sweep (one no-cache build and push each, with its registry cache export, then each package bumped against it;',
+    '`torch` has a layer of its own at every value, so it is left out):',
     '',
     table(
-      ['PACKAGE_LAYERS', 'image layers', 'build and push (no cache)', ...Object.keys(l.sweep[0]?.bumpBytes ?? {}).map((b) => `\`${b}\` bumped: new bytes`)],
-      l.sweep.map((x) => [String(x.layers), String(x.imageLayers), ms(x.buildMs), ...Object.values(x.bumpBytes).map(mib)]),
-      'rrrrr',
+      [
+        'PACKAGE_LAYERS',
+        'image layers',
+        'build and push (no cache)',
+        'registry cache config',
+        ...Object.keys(l.sweep[0]?.bumpBytes ?? {}).map((b) => `\`${b}\` bumped: new bytes`),
+      ],
+      l.sweep.map((x) => [
+        String(x.layers),
+        String(x.imageLayers),
+        ms(x.buildMs),
+        x.cacheConfigBytes === undefined ? '–' : kb(x.cacheConfigBytes),
+        ...Object.values(x.bumpBytes).map(mib),
+      ]),
+      'rrrrrr',
     ),
     '',
   )

@@ -1246,7 +1246,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 (0,_runner_process_js__WEBPACK_IMPORTED_MODULE_2__/* .killChildrenOnSignal */ .h9)((m) => _runner_log_js__WEBPACK_IMPORTED_MODULE_1__/* .runnerLog */ .t1.info(m));
 // The builder's inspection starts first; the rest of the action loads meanwhile (its own chunk).
 const early = (0,_early_js__WEBPACK_IMPORTED_MODULE_0__/* .startEarly */ .w)(process.env);
-const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(746), __nccwpck_require__.e(551)]).then(__nccwpck_require__.bind(__nccwpck_require__, 29551));
+const { run } = await Promise.all(/* import() */[__nccwpck_require__.e(746), __nccwpck_require__.e(970)]).then(__nccwpck_require__.bind(__nccwpck_require__, 74970));
 await run(process.env, undefined, early);
 // What the run started and no longer waits for ends with it (registry requests end in run()).
 (0,_runner_process_js__WEBPACK_IMPORTED_MODULE_2__/* .endChildren */ .PH)();

@@ -424,208 +424,208 @@ find "$m" -exec touch -h -d @0 {} +
 EOF
 
 # The runtime stage: the runtime image, then package layers 1 … PACKAGE_LAYERS (as in
-# templates/base.Dockerfile: stage packages-<i> adds layer <i> with COPY --link).
+# templates/base.Dockerfile: stage packages-<i> adds layer <i> with a plain COPY).
 FROM ${RUNTIME_IMAGE} AS packages-0
 FROM packages-0 AS packages-1
-COPY --link --from=layers /layers/1/ /
+COPY --from=layers /layers/1/ /
 FROM packages-1 AS packages-2
-COPY --link --from=layers /layers/2/ /
+COPY --from=layers /layers/2/ /
 FROM packages-2 AS packages-3
-COPY --link --from=layers /layers/3/ /
+COPY --from=layers /layers/3/ /
 FROM packages-3 AS packages-4
-COPY --link --from=layers /layers/4/ /
+COPY --from=layers /layers/4/ /
 FROM packages-4 AS packages-5
-COPY --link --from=layers /layers/5/ /
+COPY --from=layers /layers/5/ /
 FROM packages-5 AS packages-6
-COPY --link --from=layers /layers/6/ /
+COPY --from=layers /layers/6/ /
 FROM packages-6 AS packages-7
-COPY --link --from=layers /layers/7/ /
+COPY --from=layers /layers/7/ /
 FROM packages-7 AS packages-8
-COPY --link --from=layers /layers/8/ /
+COPY --from=layers /layers/8/ /
 FROM packages-8 AS packages-9
-COPY --link --from=layers /layers/9/ /
+COPY --from=layers /layers/9/ /
 FROM packages-9 AS packages-10
-COPY --link --from=layers /layers/10/ /
+COPY --from=layers /layers/10/ /
 FROM packages-10 AS packages-11
-COPY --link --from=layers /layers/11/ /
+COPY --from=layers /layers/11/ /
 FROM packages-11 AS packages-12
-COPY --link --from=layers /layers/12/ /
+COPY --from=layers /layers/12/ /
 FROM packages-12 AS packages-13
-COPY --link --from=layers /layers/13/ /
+COPY --from=layers /layers/13/ /
 FROM packages-13 AS packages-14
-COPY --link --from=layers /layers/14/ /
+COPY --from=layers /layers/14/ /
 FROM packages-14 AS packages-15
-COPY --link --from=layers /layers/15/ /
+COPY --from=layers /layers/15/ /
 FROM packages-15 AS packages-16
-COPY --link --from=layers /layers/16/ /
+COPY --from=layers /layers/16/ /
 FROM packages-16 AS packages-17
-COPY --link --from=layers /layers/17/ /
+COPY --from=layers /layers/17/ /
 FROM packages-17 AS packages-18
-COPY --link --from=layers /layers/18/ /
+COPY --from=layers /layers/18/ /
 FROM packages-18 AS packages-19
-COPY --link --from=layers /layers/19/ /
+COPY --from=layers /layers/19/ /
 FROM packages-19 AS packages-20
-COPY --link --from=layers /layers/20/ /
+COPY --from=layers /layers/20/ /
 FROM packages-20 AS packages-21
-COPY --link --from=layers /layers/21/ /
+COPY --from=layers /layers/21/ /
 FROM packages-21 AS packages-22
-COPY --link --from=layers /layers/22/ /
+COPY --from=layers /layers/22/ /
 FROM packages-22 AS packages-23
-COPY --link --from=layers /layers/23/ /
+COPY --from=layers /layers/23/ /
 FROM packages-23 AS packages-24
-COPY --link --from=layers /layers/24/ /
+COPY --from=layers /layers/24/ /
 FROM packages-24 AS packages-25
-COPY --link --from=layers /layers/25/ /
+COPY --from=layers /layers/25/ /
 FROM packages-25 AS packages-26
-COPY --link --from=layers /layers/26/ /
+COPY --from=layers /layers/26/ /
 FROM packages-26 AS packages-27
-COPY --link --from=layers /layers/27/ /
+COPY --from=layers /layers/27/ /
 FROM packages-27 AS packages-28
-COPY --link --from=layers /layers/28/ /
+COPY --from=layers /layers/28/ /
 FROM packages-28 AS packages-29
-COPY --link --from=layers /layers/29/ /
+COPY --from=layers /layers/29/ /
 FROM packages-29 AS packages-30
-COPY --link --from=layers /layers/30/ /
+COPY --from=layers /layers/30/ /
 FROM packages-30 AS packages-31
-COPY --link --from=layers /layers/31/ /
+COPY --from=layers /layers/31/ /
 FROM packages-31 AS packages-32
-COPY --link --from=layers /layers/32/ /
+COPY --from=layers /layers/32/ /
 FROM packages-32 AS packages-33
-COPY --link --from=layers /layers/33/ /
+COPY --from=layers /layers/33/ /
 FROM packages-33 AS packages-34
-COPY --link --from=layers /layers/34/ /
+COPY --from=layers /layers/34/ /
 FROM packages-34 AS packages-35
-COPY --link --from=layers /layers/35/ /
+COPY --from=layers /layers/35/ /
 FROM packages-35 AS packages-36
-COPY --link --from=layers /layers/36/ /
+COPY --from=layers /layers/36/ /
 FROM packages-36 AS packages-37
-COPY --link --from=layers /layers/37/ /
+COPY --from=layers /layers/37/ /
 FROM packages-37 AS packages-38
-COPY --link --from=layers /layers/38/ /
+COPY --from=layers /layers/38/ /
 FROM packages-38 AS packages-39
-COPY --link --from=layers /layers/39/ /
+COPY --from=layers /layers/39/ /
 FROM packages-39 AS packages-40
-COPY --link --from=layers /layers/40/ /
+COPY --from=layers /layers/40/ /
 FROM packages-40 AS packages-41
-COPY --link --from=layers /layers/41/ /
+COPY --from=layers /layers/41/ /
 FROM packages-41 AS packages-42
-COPY --link --from=layers /layers/42/ /
+COPY --from=layers /layers/42/ /
 FROM packages-42 AS packages-43
-COPY --link --from=layers /layers/43/ /
+COPY --from=layers /layers/43/ /
 FROM packages-43 AS packages-44
-COPY --link --from=layers /layers/44/ /
+COPY --from=layers /layers/44/ /
 FROM packages-44 AS packages-45
-COPY --link --from=layers /layers/45/ /
+COPY --from=layers /layers/45/ /
 FROM packages-45 AS packages-46
-COPY --link --from=layers /layers/46/ /
+COPY --from=layers /layers/46/ /
 FROM packages-46 AS packages-47
-COPY --link --from=layers /layers/47/ /
+COPY --from=layers /layers/47/ /
 FROM packages-47 AS packages-48
-COPY --link --from=layers /layers/48/ /
+COPY --from=layers /layers/48/ /
 FROM packages-48 AS packages-49
-COPY --link --from=layers /layers/49/ /
+COPY --from=layers /layers/49/ /
 FROM packages-49 AS packages-50
-COPY --link --from=layers /layers/50/ /
+COPY --from=layers /layers/50/ /
 FROM packages-50 AS packages-51
-COPY --link --from=layers /layers/51/ /
+COPY --from=layers /layers/51/ /
 FROM packages-51 AS packages-52
-COPY --link --from=layers /layers/52/ /
+COPY --from=layers /layers/52/ /
 FROM packages-52 AS packages-53
-COPY --link --from=layers /layers/53/ /
+COPY --from=layers /layers/53/ /
 FROM packages-53 AS packages-54
-COPY --link --from=layers /layers/54/ /
+COPY --from=layers /layers/54/ /
 FROM packages-54 AS packages-55
-COPY --link --from=layers /layers/55/ /
+COPY --from=layers /layers/55/ /
 FROM packages-55 AS packages-56
-COPY --link --from=layers /layers/56/ /
+COPY --from=layers /layers/56/ /
 FROM packages-56 AS packages-57
-COPY --link --from=layers /layers/57/ /
+COPY --from=layers /layers/57/ /
 FROM packages-57 AS packages-58
-COPY --link --from=layers /layers/58/ /
+COPY --from=layers /layers/58/ /
 FROM packages-58 AS packages-59
-COPY --link --from=layers /layers/59/ /
+COPY --from=layers /layers/59/ /
 FROM packages-59 AS packages-60
-COPY --link --from=layers /layers/60/ /
+COPY --from=layers /layers/60/ /
 FROM packages-60 AS packages-61
-COPY --link --from=layers /layers/61/ /
+COPY --from=layers /layers/61/ /
 FROM packages-61 AS packages-62
-COPY --link --from=layers /layers/62/ /
+COPY --from=layers /layers/62/ /
 FROM packages-62 AS packages-63
-COPY --link --from=layers /layers/63/ /
+COPY --from=layers /layers/63/ /
 FROM packages-63 AS packages-64
-COPY --link --from=layers /layers/64/ /
+COPY --from=layers /layers/64/ /
 FROM packages-64 AS packages-65
-COPY --link --from=layers /layers/65/ /
+COPY --from=layers /layers/65/ /
 FROM packages-65 AS packages-66
-COPY --link --from=layers /layers/66/ /
+COPY --from=layers /layers/66/ /
 FROM packages-66 AS packages-67
-COPY --link --from=layers /layers/67/ /
+COPY --from=layers /layers/67/ /
 FROM packages-67 AS packages-68
-COPY --link --from=layers /layers/68/ /
+COPY --from=layers /layers/68/ /
 FROM packages-68 AS packages-69
-COPY --link --from=layers /layers/69/ /
+COPY --from=layers /layers/69/ /
 FROM packages-69 AS packages-70
-COPY --link --from=layers /layers/70/ /
+COPY --from=layers /layers/70/ /
 FROM packages-70 AS packages-71
-COPY --link --from=layers /layers/71/ /
+COPY --from=layers /layers/71/ /
 FROM packages-71 AS packages-72
-COPY --link --from=layers /layers/72/ /
+COPY --from=layers /layers/72/ /
 FROM packages-72 AS packages-73
-COPY --link --from=layers /layers/73/ /
+COPY --from=layers /layers/73/ /
 FROM packages-73 AS packages-74
-COPY --link --from=layers /layers/74/ /
+COPY --from=layers /layers/74/ /
 FROM packages-74 AS packages-75
-COPY --link --from=layers /layers/75/ /
+COPY --from=layers /layers/75/ /
 FROM packages-75 AS packages-76
-COPY --link --from=layers /layers/76/ /
+COPY --from=layers /layers/76/ /
 FROM packages-76 AS packages-77
-COPY --link --from=layers /layers/77/ /
+COPY --from=layers /layers/77/ /
 FROM packages-77 AS packages-78
-COPY --link --from=layers /layers/78/ /
+COPY --from=layers /layers/78/ /
 FROM packages-78 AS packages-79
-COPY --link --from=layers /layers/79/ /
+COPY --from=layers /layers/79/ /
 FROM packages-79 AS packages-80
-COPY --link --from=layers /layers/80/ /
+COPY --from=layers /layers/80/ /
 FROM packages-80 AS packages-81
-COPY --link --from=layers /layers/81/ /
+COPY --from=layers /layers/81/ /
 FROM packages-81 AS packages-82
-COPY --link --from=layers /layers/82/ /
+COPY --from=layers /layers/82/ /
 FROM packages-82 AS packages-83
-COPY --link --from=layers /layers/83/ /
+COPY --from=layers /layers/83/ /
 FROM packages-83 AS packages-84
-COPY --link --from=layers /layers/84/ /
+COPY --from=layers /layers/84/ /
 FROM packages-84 AS packages-85
-COPY --link --from=layers /layers/85/ /
+COPY --from=layers /layers/85/ /
 FROM packages-85 AS packages-86
-COPY --link --from=layers /layers/86/ /
+COPY --from=layers /layers/86/ /
 FROM packages-86 AS packages-87
-COPY --link --from=layers /layers/87/ /
+COPY --from=layers /layers/87/ /
 FROM packages-87 AS packages-88
-COPY --link --from=layers /layers/88/ /
+COPY --from=layers /layers/88/ /
 FROM packages-88 AS packages-89
-COPY --link --from=layers /layers/89/ /
+COPY --from=layers /layers/89/ /
 FROM packages-89 AS packages-90
-COPY --link --from=layers /layers/90/ /
+COPY --from=layers /layers/90/ /
 FROM packages-90 AS packages-91
-COPY --link --from=layers /layers/91/ /
+COPY --from=layers /layers/91/ /
 FROM packages-91 AS packages-92
-COPY --link --from=layers /layers/92/ /
+COPY --from=layers /layers/92/ /
 FROM packages-92 AS packages-93
-COPY --link --from=layers /layers/93/ /
+COPY --from=layers /layers/93/ /
 FROM packages-93 AS packages-94
-COPY --link --from=layers /layers/94/ /
+COPY --from=layers /layers/94/ /
 FROM packages-94 AS packages-95
-COPY --link --from=layers /layers/95/ /
+COPY --from=layers /layers/95/ /
 FROM packages-95 AS packages-96
-COPY --link --from=layers /layers/96/ /
+COPY --from=layers /layers/96/ /
 FROM packages-96 AS packages-97
-COPY --link --from=layers /layers/97/ /
+COPY --from=layers /layers/97/ /
 FROM packages-97 AS packages-98
-COPY --link --from=layers /layers/98/ /
+COPY --from=layers /layers/98/ /
 FROM packages-98 AS packages-99
-COPY --link --from=layers /layers/99/ /
+COPY --from=layers /layers/99/ /
 FROM packages-99 AS packages-100
-COPY --link --from=layers /layers/100/ /
+COPY --from=layers /layers/100/ /
 
 FROM packages-${PACKAGE_LAYERS} AS runtime
 ARG IMAGE_USER

@@ -73,9 +73,32 @@ sed -i "s/nonce export-$nonce/nonce export-plain-$nonce/" "$work/simple/Dockerfi
 build cache-export-fails plain "$work/simple" -t "$repo/simple:f" --push \
   --cache-to "type=registry,ref=127.0.0.1:5999/nowhere/cache:buildcache,mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true"
 
+# cache imports BuildKit refuses: a ref with no cache yet (the first build: not reported) and a
+# cache whose config blob is over the 1 MiB BuildKit imports (a cache manifest pushed by hand,
+# its config 1.1 MiB of JSON: BuildKit refuses it by size before it parses it)
+big=$work/bigcache
+mkdir -p "$big"
+{ printf '{"layers":[],"records":['; for i in $(seq 1 14000); do printf '{"digest":"sha256:%064d"},' "$i"; done; printf '{"digest":"x"}]}'; } >"$big/config.json"
+cfg_digest=sha256:$(sha256sum "$big/config.json" | cut -d' ' -f1)
+cfg_size=$(wc -c <"$big/config.json")
+bigpath="${repo#"$reg"/}/bigcache"
+upload=$(curl -fsS -X POST -D - -o /dev/null "http://$reg/v2/$bigpath/blobs/uploads/" | tr -d '\r' | awk -F': ' 'tolower($1)=="location"{print $2}')
+case "$upload" in http*) ;; *) upload="http://$reg$upload" ;; esac
+sep='?'; case "$upload" in *\?*) sep='&' ;; esac
+curl -fsS -X PUT -H 'Content-Type: application/octet-stream' --data-binary @"$big/config.json" "$upload${sep}digest=$cfg_digest" >/dev/null
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.buildkit.cacheconfig.v0","digest":"%s","size":%s},"layers":[]}' \
+  "$cfg_digest" "$cfg_size" >"$big/manifest.json"
+curl -fsS -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' --data-binary @"$big/manifest.json" "http://$reg/v2/$bigpath/manifests/buildcache" >/dev/null
+sed -i "s/nonce export-plain-$nonce/nonce import-$nonce/" "$work/simple/Dockerfile"
+build cache-import-refused rawjson "$work/simple" -t "$repo/simple:i" \
+  --cache-from "type=registry,ref=$repo/nocache:buildcache" --cache-from "type=registry,ref=$repo/bigcache:buildcache"
+sed -i "s/nonce import-$nonce/nonce import-plain-$nonce/" "$work/simple/Dockerfile"
+build cache-import-refused plain "$work/simple" -t "$repo/simple:i" \
+  --cache-from "type=registry,ref=$repo/nocache:buildcache" --cache-from "type=registry,ref=$repo/bigcache:buildcache"
+
 # delete what was pushed (manifests; the registry's garbage collector reclaims blobs)
 accept='application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json'
-for ref in simple:t simple:p simple:e simple:f simple:buildcache multi:t multi:p; do
+for ref in simple:t simple:p simple:e simple:f simple:buildcache multi:t multi:p bigcache:buildcache; do
   name=${ref%%:*} tag=${ref#*:}
   path="${repo#"$reg"/}/$name"
   digest=$(curl -fsS -o /dev/null -D - -H "Accept: $accept" "http://$reg/v2/$path/manifests/$tag" | tr -d '\r' | awk -F': ' 'tolower($1)=="docker-content-digest"{print $2}')

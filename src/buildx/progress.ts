@@ -29,6 +29,17 @@ const STEP_NAME = /^\[(?:[^\]]*\s)?(\d+)\/(\d+)\]\s+(\S+)/
 const CACHE_EXPORT_NAME = /^exporting cache\b/i
 /** Cache import and export vertices: their errors never fail a build (a missing cache is normal). */
 const CACHE_IO_NAME = /^(?:exporting cache|importing cache manifest)\b/i
+/** A registry cache import: `importing cache manifest from <ref>`. */
+const CACHE_IMPORT_NAME = /^importing cache manifest from (\S+)/i
+
+/**
+ * Whether a cache import error only says there is no cache yet (the first build of a ref):
+ * BuildKit's `failed to configure registry cache importer: <ref>: not found`. Any other import
+ * error (a refused blob, a denied read) lost the build the cache it asked for.
+ */
+function noCacheYet(ref: string, error: string): boolean {
+  return error.endsWith(`${ref}: not found`)
+}
 const CANCELED = /context canceled|^canceled$/i
 
 /** Whether a vertex name is a Dockerfile step that counts (see the file comment). */
@@ -55,6 +66,14 @@ export interface ProgressResult {
   steps: BuildStepTiming[]
   /** Set when the registry cache export failed (the build itself went on: `ignore-error=true`). */
   cacheExportError?: string
+  /** Registry caches BuildKit tried to import and could not for a reason other than "none yet" (the build ran without them). */
+  cacheImportErrors?: readonly CacheImportError[]
+}
+
+/** A registry cache the build asked for and BuildKit did not import. */
+export interface CacheImportError {
+  readonly ref: string
+  readonly error: string
 }
 
 /** What went wrong in a failed build, as far as the progress tells. */
@@ -179,6 +198,8 @@ abstract class TrackerBase {
       steps: out,
     }
     if (this.cacheExportError !== undefined) result.cacheExportError = this.cacheExportError
+    const imports = this.cacheImportErrors()
+    if (imports.length > 0) result.cacheImportErrors = imports
     return result
   }
 
@@ -189,6 +210,17 @@ abstract class TrackerBase {
   /** The last lines of text (non-progress) output, e.g. buildx's own error messages. */
   textTail(): string[] {
     return [...this.text.items]
+  }
+
+  /** The cache imports that failed for a reason other than "no cache yet", one per ref, in order. */
+  private cacheImportErrors(): CacheImportError[] {
+    const out = new Map<string, string>()
+    for (const v of this.vertices.values()) {
+      const ref = v.name === undefined ? undefined : CACHE_IMPORT_NAME.exec(v.name)?.[1]
+      if (ref === undefined || v.error === undefined || noCacheYet(ref, v.error) || CANCELED.test(v.error) || out.has(ref)) continue
+      out.set(ref, v.error)
+    }
+    return [...out].map(([ref, error]) => ({ ref, error }))
   }
 
   /** Whether a cache export vertex appeared (i.e. the builder did try to export). */

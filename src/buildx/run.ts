@@ -9,6 +9,7 @@ import { buildxArgs, cacheTos, type BuildSpec } from './argv.js'
 import { execProcess, isProgramNotFound, type ProcessPort } from '../runner/process.js'
 import { BUILDX_MISSING, DOCKER_MISSING, isBuildxMissing } from './docker.js'
 import { PlainProgressTracker, ProgressTracker, type ProgressFailure } from './progress.js'
+import { cacheImportNote } from './cache-config.js'
 import { stepName } from './step-name.js'
 import { isConfinedError, readFileBoundedSync } from '../fs/confined.js'
 
@@ -24,6 +25,8 @@ export interface BuildOutcome {
   durationMs: number
   cacheExport: 'exported' | 'skipped' | 'failed'
   cacheNote?: string
+  /** Registry caches the build asked for and BuildKit did not import (cacheImportNote), one per ref. */
+  cacheImportNotes?: string[]
 }
 
 export interface RunBuildOptions {
@@ -178,6 +181,10 @@ export async function runBuild(spec: BuildSpec, opts: RunBuildOptions = {}): Pro
       outcome.cacheExport = 'exported'
     }
     if (outcome.cacheNote) log(`warning: ${outcome.cacheNote}`)
+  }
+  if (progress.cacheImportErrors) {
+    outcome.cacheImportNotes = progress.cacheImportErrors.map(cacheImportNote)
+    for (const n of outcome.cacheImportNotes) log(`warning: ${n}`)
   }
   return outcome
 }

@@ -3,13 +3,23 @@
 // backend is on. Also the pieces both builds share (the build step, cache refs, labels, the report entry).
 
 import { buildxLocalCacheArgs, cacheBranch, type SaveResult } from '../actions-cache/index.js'
-import { cacheTos, cacheToValue, displayCommand, type BuildOutcome, type BuildSpec } from '../buildx/index.js'
+import {
+  cacheConfigBytes,
+  cacheTos,
+  cacheToValue,
+  displayCommand,
+  oversizeCacheNote,
+  registryCacheRef,
+  type BuildOutcome,
+  type BuildSpec,
+} from '../buildx/index.js'
 import { Labels } from '../vocabulary/constants.js'
 import type { RunContext } from '../context/run-context.js'
 import { errorMessage, isUserError } from '../vocabulary/user-error.js'
 import type { Ports } from '../ports/index.js'
 import type { BuildReport, ImageSize, ReportData } from '../report/model.js'
-import type { ImageName } from '../image/reference.js'
+import { parseReference, type ImageName } from '../image/reference.js'
+import type { ManifestSource } from '../sizes/platform-layers.js'
 import type { PhaseTimer } from './timing.js'
 import { pushedImage } from './measure.js'
 import type { RunState } from '../run/state.js'
@@ -88,11 +98,45 @@ export async function buildStep(
     if (o.reason) ports.log.info(o.reason)
     const spec = await o.spec()
     ports.log.info(displayCommand(spec))
-    return runOneBuild(kind, spec, { ...s, platforms: s.plan.job.platforms }, tc, ports, o.recordTime)
+    const built = await runOneBuild(kind, spec, { ...s, platforms: s.plan.job.platforms }, tc, ports, o.recordTime)
+    const oversize = await oversizeCaches(spec, built.outcome, s.stores.manifests, ports)
+    for (const n of oversize) ports.log.warning(`The ${kind} build: ${n}.`)
+    return oversize.length === 0
+      ? built
+      : { ...built, outcome: { ...built.outcome, cacheNote: [built.outcome.cacheNote, ...oversize].filter(Boolean).join('; ') } }
   })
   const report = buildReport(kind, o.ref, withTrial(outcome.outcome, o.trial), outcome.note, o.dockerfile)
+  for (const n of report.cacheImport ?? []) ports.log.warning(`The ${kind} build: ${n}.`)
   const stored = o.readBack ? await pushedImage(s.stores.store, o.readBack.name, o.readBack.tag, ports.log, o.readBack.what) : {}
   return { report, metadata: outcome.outcome.metadata, digest: stored.digest ?? outcome.outcome.digest, ...(stored.size ? { size: stored.size } : {}) }
+}
+
+/**
+ * The registry caches this build exported that BuildKit will refuse to import (a cache config
+ * over 1 MiB; src/buildx/cache-config.ts), read back from the registry after the export: notes
+ * for the report (and warnings). A cache manifest that cannot be read is a debug line.
+ */
+async function oversizeCaches(spec: BuildSpec, o: BuildOutcome, manifests: ManifestSource | undefined, ports: BuildPorts): Promise<string[]> {
+  if (o.cacheExport !== 'exported' || !manifests) return []
+  const notes: string[] = []
+  for (const ref of cacheTos(spec).map(registryCacheRef)) {
+    if (ref === undefined) continue
+    try {
+      const r = parseReference(ref, 'cache ref')
+      const m = await manifests.getManifest(r.name, r.digest ?? r.tag ?? 'latest')
+      const bytes = cacheConfigBytes(m?.manifest)
+      if (bytes === undefined) {
+        ports.log.debug(`the registry cache ${ref}: no cache config in its manifest; its size is not checked`)
+        continue
+      }
+      ports.log.debug(`the registry cache ${ref}: a cache config of ${bytes} bytes`)
+      const note = oversizeCacheNote(ref, bytes)
+      if (note) notes.push(note)
+    } catch (e) {
+      ports.log.debug(`the registry cache ${ref} could not be read back (${errorMessage(e).split('\n')[0]}); its size is not checked`)
+    }
+  }
+  return notes
 }
 
 /** Per run (its Actions cache port): the cache directories a build of this run left holding a cache (true) or not. */
@@ -193,6 +237,7 @@ export function buildReport(kind: 'base' | 'app', ref: string, o: BuildOutcome, 
     steps: o.steps.map((st) => ({ ...st, name: stepName(st.name, dockerfile) })),
     cacheExport: o.cacheExport,
     cacheNote: [o.cacheNote, actionsCacheNote].filter(Boolean).join('; ') || undefined,
+    ...(o.cacheImportNotes?.length ? { cacheImport: o.cacheImportNotes } : {}),
   }
 }
 

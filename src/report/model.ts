@@ -23,6 +23,8 @@ export interface BuildReport {
   /** Registry cache export: done, skipped (no push / builder cannot), or failed (warned). */
   readonly cacheExport: 'exported' | 'skipped' | 'failed'
   readonly cacheNote?: string
+  /** Registry caches the build asked for and BuildKit did not import (the build ran without them). */
+  readonly cacheImport?: readonly string[]
 }
 
 export interface PlatformSize {

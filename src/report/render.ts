@@ -331,7 +331,7 @@ function mainTable(d: ReportData, caps: Caps, forComment: boolean): string {
     rows.push(['Size', !f.size && f.sizeImplausible ? IMPLAUSIBLE : sizeText(f.size, f.compareTo, caps)])
     if (f.changedBytes) rows.push(['New layers', changedBytesText(f.changedBytes, shortDigests, caps.str)])
   }
-  rows.push(['Cache', cacheText(d)])
+  rows.push(['Cache', cacheText(d, caps)])
   rows.push(['Push', pushText(d, caps)])
   const pushed = d.pushedTags ?? []
   if (pushed.length > 0 && !d.failure) {
@@ -378,14 +378,16 @@ function sizeText(size: ImageSize | undefined, cmp: ImageSize | undefined, caps:
   return `**${formatBytes(size.total)}** ${kind}${platforms}${single}${vs}`
 }
 
-function cacheText(d: ReportData): string {
+function cacheText(d: ReportData, caps: Caps): string {
   const { cachedSteps, totalSteps } = d.cache
   if (d.mode === 'plan') return 'nothing built (plan)'
   if (d.builds.length === 0) return d.failure ? 'no build finished (the run failed)' : 'nothing built'
-  if (totalSteps === 0) return 'no Dockerfile steps counted'
+  // A registry cache BuildKit refused to import explains a low ratio: said next to it.
+  const refused = [...new Set(d.builds.slice(0, caps.builds).flatMap((b) => (b.cacheImport ?? []).map((n) => `⚠️ ${b.kind}: ${text(n, caps.value)}`)))]
+  if (totalSteps === 0) return ['no Dockerfile steps counted', ...refused].join(' · ')
   // The one place the ratio is shown, rounded once (as the `cache-hit-ratio` output, in percent).
   const ratio = `${cachedSteps}/${totalSteps} steps cached (${percent(cachedSteps, totalSteps, 0)})`
-  return d.failure ? `${ratio} in the ${plural(d.builds.length, 'build')} that finished` : ratio
+  return [d.failure ? `${ratio} in the ${plural(d.builds.length, 'build')} that finished` : ratio, ...refused].join(' · ')
 }
 
 function pushText(d: ReportData, caps: Caps): string {

@@ -1,5 +1,5 @@
-export const id = 551;
-export const ids = [551];
+export const id = 970;
+export const ids = [970];
 export const modules = {
 
 /***/ 22778:
@@ -891,7 +891,7 @@ function fileUrlToPathish(target) {
 
 /***/ }),
 
-/***/ 29551:
+/***/ 74970:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -1783,6 +1783,16 @@ const STEP_NAME = /^\[(?:[^\]]*\s)?(\d+)\/(\d+)\]\s+(\S+)/;
 const CACHE_EXPORT_NAME = /^exporting cache\b/i;
 /** Cache import and export vertices: their errors never fail a build (a missing cache is normal). */
 const CACHE_IO_NAME = /^(?:exporting cache|importing cache manifest)\b/i;
+/** A registry cache import: `importing cache manifest from <ref>`. */
+const CACHE_IMPORT_NAME = /^importing cache manifest from (\S+)/i;
+/**
+ * Whether a cache import error only says there is no cache yet (the first build of a ref):
+ * BuildKit's `failed to configure registry cache importer: <ref>: not found`. Any other import
+ * error (a refused blob, a denied read) lost the build the cache it asked for.
+ */
+function noCacheYet(ref, error) {
+    return error.endsWith(`${ref}: not found`);
+}
 const CANCELED = /context canceled|^canceled$/i;
 /** Whether a vertex name is a Dockerfile step that counts (see the file comment). */
 function isStepVertexName(name) {
@@ -1896,6 +1906,9 @@ class TrackerBase {
         };
         if (this.cacheExportError !== undefined)
             result.cacheExportError = this.cacheExportError;
+        const imports = this.cacheImportErrors();
+        if (imports.length > 0)
+            result.cacheImportErrors = imports;
         return result;
     }
     durationOf(v) {
@@ -1904,6 +1917,17 @@ class TrackerBase {
     /** The last lines of text (non-progress) output, e.g. buildx's own error messages. */
     textTail() {
         return [...this.text.items];
+    }
+    /** The cache imports that failed for a reason other than "no cache yet", one per ref, in order. */
+    cacheImportErrors() {
+        const out = new Map();
+        for (const v of this.vertices.values()) {
+            const ref = v.name === undefined ? undefined : CACHE_IMPORT_NAME.exec(v.name)?.[1];
+            if (ref === undefined || v.error === undefined || noCacheYet(ref, v.error) || CANCELED.test(v.error) || out.has(ref))
+                continue;
+            out.set(ref, v.error);
+        }
+        return [...out].map(([ref, error]) => ({ ref, error }));
     }
     /** Whether a cache export vertex appeared (i.e. the builder did try to export). */
     cacheExportSeen() {
@@ -2179,6 +2203,65 @@ function parsePlainProgress(text) {
     return { cachedSteps, totalSteps, steps };
 }
 
+;// CONCATENATED MODULE: ./src/buildx/cache-config.ts
+// The registry cache as BuildKit reads it back: what the report says when an import was
+// refused, and whether an exported cache can be imported at all. Pure; the read of the pushed
+// cache manifest is the build phase's (src/phases/build.ts).
+//
+// BuildKit reads a registry cache's config blob (the records and the layer chain, JSON) with a
+// ceiling of 1 MiB (cache/remotecache/import.go, readBlob): a larger one is exported without
+// complaint and refused at every import ("blob sha256:… is too large (1240118 > 1048576)"), so
+// each later build silently runs without the cache. Raising the ceiling is an open upstream
+// pull request (moby/buildkit#7126; see #3719, #4916). The config grows with the records the
+// build graph makes: chained `COPY --link` steps multiply them (the bundled template's package
+// layers are therefore plain COPY steps; templates/base.Dockerfile).
+/** The largest cache config BuildKit imports from a registry, in bytes. */
+const BUILDKIT_CACHE_CONFIG_MAX = 1024 * 1024;
+/** Media type of BuildKit's cache config (the image manifest's config, or an index entry). */
+const CACHE_CONFIG_MEDIA_TYPE = 'application/vnd.buildkit.cacheconfig.v0';
+/** The `ref` of a `--cache-to`/`--cache-from` value of type registry; undefined for any other type. */
+function registryCacheRef(value) {
+    const attrs = value.split(',');
+    if (!attrs.includes('type=registry'))
+        return undefined;
+    const ref = attrs.find((a) => a.startsWith('ref='))?.slice('ref='.length);
+    return ref ? ref : undefined;
+}
+/**
+ * The size BuildKit will read of a registry cache's config, from the cache manifest: the
+ * config of an image manifest (`image-manifest=true`) or the cache-config entry of an index;
+ * undefined when the manifest names none or its size is not a whole number.
+ */
+function cacheConfigBytes(manifest) {
+    if (typeof manifest !== 'object' || manifest === null)
+        return undefined;
+    const m = manifest;
+    const candidates = [m.config, ...(Array.isArray(m.manifests) ? m.manifests : [])];
+    for (const d of candidates) {
+        if (typeof d !== 'object' || d === null)
+            continue;
+        const { mediaType, size } = d;
+        if (mediaType === CACHE_CONFIG_MEDIA_TYPE && typeof size === 'number' && Number.isSafeInteger(size) && size >= 0)
+            return size;
+    }
+    return undefined;
+}
+function mib(bytes) {
+    return `${(bytes / (1024 * 1024)).toFixed(2)} MiB`;
+}
+/** The report's note on a cache config too large to import; undefined when it fits. */
+function oversizeCacheNote(ref, bytes) {
+    if (bytes <= BUILDKIT_CACHE_CONFIG_MAX)
+        return undefined;
+    return (`the registry cache ${ref} was exported with a ${mib(bytes)} cache config, over the 1 MiB BuildKit imports: ` +
+        'later builds cannot use it and run every step again (fewer stages and fewer COPY --link steps make it smaller)');
+}
+/** The report's note on a registry cache BuildKit did not import (the build went on without it). */
+function cacheImportNote(e) {
+    const tooLarge = /\bis too large \(\d+ > \d+\)/.test(e.error);
+    return `the registry cache ${e.ref} was not imported (${e.error})${tooLarge ? ': BuildKit imports a cache config of at most 1 MiB' : ''}; the build went on without it`;
+}
+
 // EXTERNAL MODULE: ./node_modules/dockerfile-ast/lib/main.js
 var main = __webpack_require__(78390);
 ;// CONCATENATED MODULE: ./src/buildx/step-name.ts
@@ -2293,6 +2376,7 @@ function mainCommand(script) {
 ;// CONCATENATED MODULE: ./src/buildx/run.ts
 // Running one `docker buildx build`: streams a readable log, counts cache hits, reads the
 // digest from the metadata file, and turns failures into messages a user can act on.
+
 
 
 
@@ -2442,6 +2526,11 @@ async function runBuild(spec, opts = {}) {
         if (outcome.cacheNote)
             log(`warning: ${outcome.cacheNote}`);
     }
+    if (progress.cacheImportErrors) {
+        outcome.cacheImportNotes = progress.cacheImportErrors.map(cacheImportNote);
+        for (const n of outcome.cacheImportNotes)
+            log(`warning: ${n}`);
+    }
     return outcome;
 }
 /**
@@ -2480,6 +2569,7 @@ function readBuildMetadata(file, log) {
 
 ;// CONCATENATED MODULE: ./src/buildx/index.ts
 // Everything about running BuildKit (`docker buildx`): argv, builders, builds, progress.
+
 
 
 
@@ -8559,6 +8649,7 @@ async function sizeTrend(opts, store, dated, baseTag, envHash, includeCurrent, c
 
 
 
+
 /**
  * A push can fail on a registry hiccup that is not the user's fault — e.g. a 500 while
  * another job writes the same dated tag at the same moment (two nightly schedules). The
@@ -8606,11 +8697,50 @@ async function buildStep(kind, o, s, tc, timer, ports) {
             ports.log.info(o.reason);
         const spec = await o.spec();
         ports.log.info((0,argv/* displayCommand */.kc)(spec));
-        return runOneBuild(kind, spec, { ...s, platforms: s.plan.job.platforms }, tc, ports, o.recordTime);
+        const built = await runOneBuild(kind, spec, { ...s, platforms: s.plan.job.platforms }, tc, ports, o.recordTime);
+        const oversize = await oversizeCaches(spec, built.outcome, s.stores.manifests, ports);
+        for (const n of oversize)
+            ports.log.warning(`The ${kind} build: ${n}.`);
+        return oversize.length === 0
+            ? built
+            : { ...built, outcome: { ...built.outcome, cacheNote: [built.outcome.cacheNote, ...oversize].filter(Boolean).join('; ') } };
     });
     const report = buildReport(kind, o.ref, withTrial(outcome.outcome, o.trial), outcome.note, o.dockerfile);
+    for (const n of report.cacheImport ?? [])
+        ports.log.warning(`The ${kind} build: ${n}.`);
     const stored = o.readBack ? await pushedImage(s.stores.store, o.readBack.name, o.readBack.tag, ports.log, o.readBack.what) : {};
     return { report, metadata: outcome.outcome.metadata, digest: stored.digest ?? outcome.outcome.digest, ...(stored.size ? { size: stored.size } : {}) };
+}
+/**
+ * The registry caches this build exported that BuildKit will refuse to import (a cache config
+ * over 1 MiB; src/buildx/cache-config.ts), read back from the registry after the export: notes
+ * for the report (and warnings). A cache manifest that cannot be read is a debug line.
+ */
+async function oversizeCaches(spec, o, manifests, ports) {
+    if (o.cacheExport !== 'exported' || !manifests)
+        return [];
+    const notes = [];
+    for (const ref of (0,argv/* cacheTos */.z5)(spec).map(registryCacheRef)) {
+        if (ref === undefined)
+            continue;
+        try {
+            const r = (0,reference/* parseReference */.F2)(ref, 'cache ref');
+            const m = await manifests.getManifest(r.name, r.digest ?? r.tag ?? 'latest');
+            const bytes = cacheConfigBytes(m?.manifest);
+            if (bytes === undefined) {
+                ports.log.debug(`the registry cache ${ref}: no cache config in its manifest; its size is not checked`);
+                continue;
+            }
+            ports.log.debug(`the registry cache ${ref}: a cache config of ${bytes} bytes`);
+            const note = oversizeCacheNote(ref, bytes);
+            if (note)
+                notes.push(note);
+        }
+        catch (e) {
+            ports.log.debug(`the registry cache ${ref} could not be read back (${(0,user_error/* errorMessage */.gJ)(e).split('\n')[0]}); its size is not checked`);
+        }
+    }
+    return notes;
 }
 /** Per run (its Actions cache port): the cache directories a build of this run left holding a cache (true) or not. */
 const runs = new WeakMap();
@@ -8705,6 +8835,7 @@ function buildReport(kind, ref, o, actionsCacheNote, dockerfile) {
         steps: o.steps.map((st) => ({ ...st, name: stepName(st.name, dockerfile) })),
         cacheExport: o.cacheExport,
         cacheNote: [o.cacheNote, actionsCacheNote].filter(Boolean).join('; ') || undefined,
+        ...(o.cacheImportNotes?.length ? { cacheImport: o.cacheImportNotes } : {}),
     };
 }
 /**
@@ -11893,7 +12024,7 @@ function mainTable(d, caps, forComment) {
         if (f.changedBytes)
             rows.push(['New layers', changedBytesText(f.changedBytes, shortDigests, caps.str)]);
     }
-    rows.push(['Cache', cacheText(d)]);
+    rows.push(['Cache', cacheText(d, caps)]);
     rows.push(['Push', pushText(d, caps)]);
     const pushed = d.pushedTags ?? [];
     if (pushed.length > 0 && !d.failure) {
@@ -11939,17 +12070,19 @@ function sizeText(size, cmp, caps) {
             : ` · not compared with ${code(shortDigests(cmp.ref), caps.str)} (${format_formatBytes(cmp.total)}): ${markdown_text(notComparableWhy(size, cmp), caps.value)}`;
     return `**${format_formatBytes(size.total)}** ${kind}${platforms}${single}${vs}`;
 }
-function cacheText(d) {
+function cacheText(d, caps) {
     const { cachedSteps, totalSteps } = d.cache;
     if (d.mode === 'plan')
         return 'nothing built (plan)';
     if (d.builds.length === 0)
         return d.failure ? 'no build finished (the run failed)' : 'nothing built';
+    // A registry cache BuildKit refused to import explains a low ratio: said next to it.
+    const refused = [...new Set(d.builds.slice(0, caps.builds).flatMap((b) => (b.cacheImport ?? []).map((n) => `⚠️ ${b.kind}: ${markdown_text(n, caps.value)}`)))];
     if (totalSteps === 0)
-        return 'no Dockerfile steps counted';
+        return ['no Dockerfile steps counted', ...refused].join(' · ');
     // The one place the ratio is shown, rounded once (as the `cache-hit-ratio` output, in percent).
     const ratio = `${cachedSteps}/${totalSteps} steps cached (${percent(cachedSteps, totalSteps, 0)})`;
-    return d.failure ? `${ratio} in the ${plural(d.builds.length, 'build')} that finished` : ratio;
+    return [d.failure ? `${ratio} in the ${plural(d.builds.length, 'build')} that finished` : ratio, ...refused].join(' · ');
 }
 function pushText(d, caps) {
     if (d.mode === 'plan')

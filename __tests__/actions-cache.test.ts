@@ -8,11 +8,13 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { startActionsCacheServer, type ActionsCacheServer } from '../__fixtures__/actions-cache-server.js'
+import { BUILDKIT_CACHE_CONFIG_MAX } from '../src/buildx/cache-config.js'
 import {
   buildxLocalCacheArgs,
   cacheBranch,
   cacheKeys,
   finishLocalCache,
+  localCacheConfigBytes,
   localCacheDigest,
   resolveCacheBackend,
   restoreBuildCache,
@@ -325,14 +327,49 @@ describe('a BuildKit local cache as the cache export writes it (index → image 
     try {
       const dir = path.join(tmp, 'cache')
       writeCache(`${dir}.new`, ['step a', 'step b'], '2026-12-06T10:00:00Z')
-      expect(await finishLocalCache(dir)).toEqual({ exported: true, changed: true })
+      expect(await finishLocalCache(dir)).toEqual({ exported: true, changed: true, configBytes: expect.any(Number) as number })
       // The same records, every creation time restated (another config blob, another index)
       writeCache(`${dir}.new`, ['step a', 'step b'], '2026-12-06T11:30:00Z')
-      expect(await finishLocalCache(dir)).toEqual({ exported: true, changed: false })
+      expect(await finishLocalCache(dir)).toMatchObject({ exported: true, changed: false })
       // One more record
       writeCache(`${dir}.new`, ['step a', 'step b', 'step c'], '2026-12-06T11:30:00Z')
-      expect(await finishLocalCache(dir)).toEqual({ exported: true, changed: true })
+      expect(await finishLocalCache(dir)).toMatchObject({ exported: true, changed: true })
       expect(await localCacheDigest(dir)).toMatch(/^config:/)
+    } finally {
+      rmSync(tmp, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('the size of an exported local cache config (BuildKit imports at most 1 MiB of it)', () => {
+  const sha = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`
+  function writeCache(dir: string, records: number): number {
+    rmSync(dir, { recursive: true, force: true })
+    mkdirSync(path.join(dir, 'blobs', 'sha256'), { recursive: true })
+    const blob = (text: string) => {
+      const d = sha(text)
+      writeFileSync(path.join(dir, 'blobs', 'sha256', d.slice(7)), text)
+      return d
+    }
+    const config = JSON.stringify({ layers: [], records: Array.from({ length: records }, (_, i) => ({ digest: sha(`step ${i}`) })) })
+    const inner = JSON.stringify({ manifests: [{ mediaType: 'application/vnd.buildkit.cacheconfig.v0', digest: blob(config), size: config.length }] })
+    writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', digest: blob(inner) }] }))
+    return config.length
+  }
+
+  test('finishLocalCache reads it from index.json → the image index → its cache-config entry', async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'localcache-size-'))
+    try {
+      const dir = path.join(tmp, 'cache')
+      const small = writeCache(`${dir}.new`, 10)
+      expect(await finishLocalCache(dir)).toEqual({ exported: true, changed: true, configBytes: small })
+      const large = writeCache(`${dir}.new`, 14_000)
+      expect(large).toBeGreaterThan(BUILDKIT_CACHE_CONFIG_MAX)
+      expect((await finishLocalCache(dir)).configBytes).toBe(large)
+      expect(localCacheConfigBytes(dir)).toBe(large)
+      // no index: unknown, never a throw
+      rmSync(path.join(dir, 'index.json'))
+      expect(localCacheConfigBytes(dir)).toBeUndefined()
     } finally {
       rmSync(tmp, { recursive: true, force: true })
     }

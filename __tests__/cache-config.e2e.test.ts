@@ -9,13 +9,16 @@
 //     steps);
 //   - the same template with its package layers copied with COPY --link, for the small
 //     environment (1.4 MB of cache config on BuildKit 0.13), is reported when exported, and
-//     the next build on a fresh builder says that BuildKit refused the import.
+//     the next build on a fresh builder says that BuildKit refused the import; the same with
+//     the Actions cache as the backend (a loopback cache service): BuildKit's local cache
+//     import has the same ceiling.
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROOT, runAction, succeeded } from '../__fixtures__/action-runner.js'
+import { startActionsCacheServer } from '../__fixtures__/actions-cache-server.js'
 import { pushStandin, type Standin } from '../__fixtures__/standin.js'
 import { BUSYBOX, REGISTRY, epochOf, getManifest, pruneBuildCache, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
 import { BUILDKIT_CACHE_CONFIG_MAX, cacheConfigBytes } from '../src/buildx/cache-config.js'
@@ -113,5 +116,39 @@ describe('registry cache config size (stand-in micromamba, real BuildKit and reg
     expect(refused).toHaveLength(1)
     expect(refused[0]!.message).toMatch(/is too large \(\d+ > 1048576\)\): BuildKit imports a cache config of at most 1 MiB/)
     expect(next.summary).toMatch(/steps cached \([^)]*\) · ⚠️ base: the registry cache \S+:buildcache was not imported/)
+  })
+
+  it('the same through the Actions cache: its exported cache is warned about, and the next build says the import was refused', async () => {
+    const ws = workspace(SMALL)
+    dirs.push(ws)
+    writeFileSync(
+      path.join(ws, 'linked.Dockerfile'),
+      readFileSync(TEMPLATE, 'utf8').replace(/^COPY --from=layers \/layers\/(\d+)\/ \/$/gm, 'COPY --link --from=layers /layers/$1/ /'),
+    )
+    const repo = uniqueRepo('cache-config-actions')
+    repos.push(repo)
+    const server = await startActionsCacheServer()
+    try {
+      const run = (date: string) =>
+        runAction(
+          { ...inputs(`${REGISTRY}/${repo}`), 'base-dockerfile': 'linked.Dockerfile', 'cache-backend': 'actions' },
+          { cwd: ws, env: { ...server.env, RUNNER_TEMP: path.join(ws, '.runner-temp'), SOURCE_DATE_EPOCH: epochOf(date) } },
+        )
+      const first = succeeded(await run('2026-11-20'))
+      const exported = first.annotations.filter((a) => a.level === 'warning' && /over the 1 MiB BuildKit imports/.test(a.message))
+      expect(exported.map((a) => a.message)).toEqual([
+        expect.stringMatching(/^The base build: the build cache for the Actions cache was exported with a 1\.\d\d MiB cache config/),
+      ])
+      expect(server.entries().length).toBeGreaterThanOrEqual(1)
+      pruneBuildCache()
+      const next = succeeded(await run('2026-11-21'))
+      expect(next.stdout).toMatch(/Actions cache: restored/)
+      expect(next.outputs['cached-steps']).toBe('0')
+      const refused = next.annotations.filter((a) => a.level === 'warning' && /was not imported/.test(a.message))
+      expect(refused).toHaveLength(1)
+      expect(refused[0]!.message).toMatch(/is too large \(\d+ > 1048576\)\): BuildKit imports a cache config of at most 1 MiB/)
+    } finally {
+      await server.close()
+    }
   })
 })

@@ -54,12 +54,12 @@ describe('cacheConfigBytes', () => {
 
 describe('oversizeCacheNote', () => {
   it('says nothing up to 1 MiB, and from one byte more says the cache cannot be imported, with its size', () => {
-    expect(oversizeCacheNote('r/x:c', BUILDKIT_CACHE_CONFIG_MAX)).toBeUndefined()
-    expect(oversizeCacheNote('r/x:c', 25_000)).toBeUndefined()
-    expect(oversizeCacheNote('r/x:c', BUILDKIT_CACHE_CONFIG_MAX + 1)).toMatch(
+    expect(oversizeCacheNote('the registry cache r/x:c', BUILDKIT_CACHE_CONFIG_MAX)).toBeUndefined()
+    expect(oversizeCacheNote('the registry cache r/x:c', 25_000)).toBeUndefined()
+    expect(oversizeCacheNote('the registry cache r/x:c', BUILDKIT_CACHE_CONFIG_MAX + 1)).toMatch(
       /^the registry cache r\/x:c was exported with a 1\.00 MiB cache config, over the 1 MiB BuildKit imports: later builds cannot use it/,
     )
-    expect(oversizeCacheNote('r/x:c', 1_424_198)).toContain('a 1.36 MiB cache config')
+    expect(oversizeCacheNote('the registry cache r/x:c', 1_424_198)).toContain('a 1.36 MiB cache config')
   })
 })
 

@@ -1267,6 +1267,68 @@ var promises_ = __webpack_require__(51455);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __webpack_require__(48161);
 var external_node_os_default = /*#__PURE__*/__webpack_require__.n(external_node_os_);
+;// CONCATENATED MODULE: ./src/buildx/cache-config.ts
+// The registry cache as BuildKit reads it back: what the report says when an import was
+// refused, and whether an exported cache can be imported at all. Pure; the read of the pushed
+// cache manifest is the build phase's (src/phases/build.ts).
+//
+// BuildKit reads a registry cache's config blob (the records and the layer chain, JSON) with a
+// ceiling of 1 MiB (cache/remotecache/import.go, readBlob): a larger one is exported without
+// complaint and refused at every import ("blob sha256:… is too large (1240118 > 1048576)"), so
+// each later build silently runs without the cache. Raising the ceiling is an open upstream
+// pull request (moby/buildkit#7126; see #3719, #4916). The config grows with the records the
+// build graph makes: chained `COPY --link` steps multiply them (the bundled template's package
+// layers are therefore plain COPY steps; templates/base.Dockerfile).
+/** The largest cache config BuildKit imports from a registry, in bytes. */
+const BUILDKIT_CACHE_CONFIG_MAX = 1024 * 1024;
+/** Media type of BuildKit's cache config (the image manifest's config, or an index entry). */
+const CACHE_CONFIG_MEDIA_TYPE = 'application/vnd.buildkit.cacheconfig.v0';
+/** The `ref` of a `--cache-to`/`--cache-from` value of type registry; undefined for any other type. */
+function registryCacheRef(value) {
+    const attrs = value.split(',');
+    if (!attrs.includes('type=registry'))
+        return undefined;
+    const ref = attrs.find((a) => a.startsWith('ref='))?.slice('ref='.length);
+    return ref ? ref : undefined;
+}
+/**
+ * The size BuildKit will read of a registry cache's config, from the cache manifest: the
+ * config of an image manifest (`image-manifest=true`) or the cache-config entry of an index;
+ * undefined when the manifest names none or its size is not a whole number.
+ */
+function cacheConfigBytes(manifest) {
+    if (typeof manifest !== 'object' || manifest === null)
+        return undefined;
+    const m = manifest;
+    const candidates = [m.config, ...(Array.isArray(m.manifests) ? m.manifests : [])];
+    for (const d of candidates) {
+        if (typeof d !== 'object' || d === null)
+            continue;
+        const { mediaType, size } = d;
+        if (mediaType === CACHE_CONFIG_MEDIA_TYPE && typeof size === 'number' && Number.isSafeInteger(size) && size >= 0)
+            return size;
+    }
+    return undefined;
+}
+function mib(bytes) {
+    return `${(bytes / (1024 * 1024)).toFixed(2)} MiB`;
+}
+/**
+ * The report's note on a cache config too large to import; undefined when it fits. `what`
+ * names the cache (`the registry cache <ref>`, `the local cache saved to the Actions cache`).
+ */
+function oversizeCacheNote(what, bytes) {
+    if (bytes <= BUILDKIT_CACHE_CONFIG_MAX)
+        return undefined;
+    return (`${what} was exported with a ${mib(bytes)} cache config, over the 1 MiB BuildKit imports: ` +
+        'later builds cannot use it and run every step again (fewer stages and fewer COPY --link steps make it smaller)');
+}
+/** The report's note on a registry cache BuildKit did not import (the build went on without it). */
+function cacheImportNote(e) {
+    const tooLarge = /\bis too large \(\d+ > \d+\)/.test(e.error);
+    return `the registry cache ${e.ref} was not imported (${e.error})${tooLarge ? ': BuildKit imports a cache config of at most 1 MiB' : ''}; the build went on without it`;
+}
+
 ;// CONCATENATED MODULE: ./src/actions-cache/index.ts
 // A second build cache through the GitHub Actions cache service (docs/DESIGN.md §4.6): a BuildKit
 // `type=local` cache directory, restored with `@actions/cache` before a build and saved after
@@ -1293,6 +1355,7 @@ function actionsCache() {
     cacheModule ??= Promise.all(/* import() */[__webpack_require__.e(752), __webpack_require__.e(955), __webpack_require__.e(631)]).then(__webpack_require__.bind(__webpack_require__, 70631));
     return cacheModule;
 }
+
 
 
 
@@ -1509,9 +1572,29 @@ function localCacheDigestSync(dir) {
     }
 }
 /**
+ * The size of a local cache's config (index.json → the cache's image index → its cache-config
+ * entry): what BuildKit reads at most 1 MiB of when it imports the cache. Undefined when it
+ * cannot be read.
+ */
+function localCacheConfigBytes(dir) {
+    try {
+        const index = readJson(dir, 'index.json', MAX_INDEX_BYTES);
+        const sizes = (Array.isArray(index.manifests) ? index.manifests : []).map((m) => {
+            const file = blobPath(m?.digest);
+            return file === undefined ? undefined : cacheConfigBytes(readJson(dir, file, MAX_INDEX_BYTES));
+        });
+        const known = sizes.filter((n) => n !== undefined);
+        return known.length > 0 ? Math.max(...known) : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
  * After the build: swaps the exported `<dir>.new` in for `<dir>`. `exported` is false when
  * the build wrote no cache (then `<dir>` is left as restored); `changed` is true when the
- * exported cache differs from the restored one (or nothing was restored). Never throws.
+ * exported cache differs from the restored one (or nothing was restored); `configBytes` is
+ * the exported cache's config size (localCacheConfigBytes). Never throws.
  */
 async function finishLocalCache(dir, log) {
     try {
@@ -1522,9 +1605,10 @@ async function finishLocalCache(dir, log) {
             return { exported: false, changed: false };
         }
         const old = await localCacheDigest(dir);
+        const configBytes = localCacheConfigBytes(newDir(dir));
         await (0,promises_.rm)(dir, { recursive: true, force: true });
         await (0,promises_.rename)(newDir(dir), dir);
-        return { exported: true, changed: fresh !== old };
+        return { exported: true, changed: fresh !== old, ...(configBytes !== undefined ? { configBytes } : {}) };
     }
     catch (e) {
         log?.warning(`Could not swap in the new build cache: ${message(e)}`);
@@ -2201,65 +2285,6 @@ function parsePlainProgress(text) {
     t.end();
     const { cachedSteps, totalSteps, steps } = t.result();
     return { cachedSteps, totalSteps, steps };
-}
-
-;// CONCATENATED MODULE: ./src/buildx/cache-config.ts
-// The registry cache as BuildKit reads it back: what the report says when an import was
-// refused, and whether an exported cache can be imported at all. Pure; the read of the pushed
-// cache manifest is the build phase's (src/phases/build.ts).
-//
-// BuildKit reads a registry cache's config blob (the records and the layer chain, JSON) with a
-// ceiling of 1 MiB (cache/remotecache/import.go, readBlob): a larger one is exported without
-// complaint and refused at every import ("blob sha256:… is too large (1240118 > 1048576)"), so
-// each later build silently runs without the cache. Raising the ceiling is an open upstream
-// pull request (moby/buildkit#7126; see #3719, #4916). The config grows with the records the
-// build graph makes: chained `COPY --link` steps multiply them (the bundled template's package
-// layers are therefore plain COPY steps; templates/base.Dockerfile).
-/** The largest cache config BuildKit imports from a registry, in bytes. */
-const BUILDKIT_CACHE_CONFIG_MAX = 1024 * 1024;
-/** Media type of BuildKit's cache config (the image manifest's config, or an index entry). */
-const CACHE_CONFIG_MEDIA_TYPE = 'application/vnd.buildkit.cacheconfig.v0';
-/** The `ref` of a `--cache-to`/`--cache-from` value of type registry; undefined for any other type. */
-function registryCacheRef(value) {
-    const attrs = value.split(',');
-    if (!attrs.includes('type=registry'))
-        return undefined;
-    const ref = attrs.find((a) => a.startsWith('ref='))?.slice('ref='.length);
-    return ref ? ref : undefined;
-}
-/**
- * The size BuildKit will read of a registry cache's config, from the cache manifest: the
- * config of an image manifest (`image-manifest=true`) or the cache-config entry of an index;
- * undefined when the manifest names none or its size is not a whole number.
- */
-function cacheConfigBytes(manifest) {
-    if (typeof manifest !== 'object' || manifest === null)
-        return undefined;
-    const m = manifest;
-    const candidates = [m.config, ...(Array.isArray(m.manifests) ? m.manifests : [])];
-    for (const d of candidates) {
-        if (typeof d !== 'object' || d === null)
-            continue;
-        const { mediaType, size } = d;
-        if (mediaType === CACHE_CONFIG_MEDIA_TYPE && typeof size === 'number' && Number.isSafeInteger(size) && size >= 0)
-            return size;
-    }
-    return undefined;
-}
-function mib(bytes) {
-    return `${(bytes / (1024 * 1024)).toFixed(2)} MiB`;
-}
-/** The report's note on a cache config too large to import; undefined when it fits. */
-function oversizeCacheNote(ref, bytes) {
-    if (bytes <= BUILDKIT_CACHE_CONFIG_MAX)
-        return undefined;
-    return (`the registry cache ${ref} was exported with a ${mib(bytes)} cache config, over the 1 MiB BuildKit imports: ` +
-        'later builds cannot use it and run every step again (fewer stages and fewer COPY --link steps make it smaller)');
-}
-/** The report's note on a registry cache BuildKit did not import (the build went on without it). */
-function cacheImportNote(e) {
-    const tooLarge = /\bis too large \(\d+ > \d+\)/.test(e.error);
-    return `the registry cache ${e.ref} was not imported (${e.error})${tooLarge ? ': BuildKit imports a cache config of at most 1 MiB' : ''}; the build went on without it`;
 }
 
 // EXTERNAL MODULE: ./node_modules/dockerfile-ast/lib/main.js
@@ -8732,7 +8757,7 @@ async function oversizeCaches(spec, o, manifests, ports) {
                 continue;
             }
             ports.log.debug(`the registry cache ${ref}: a cache config of ${bytes} bytes`);
-            const note = oversizeCacheNote(ref, bytes);
+            const note = oversizeCacheNote(`the registry cache ${ref}`, bytes);
             if (note)
                 notes.push(note);
         }
@@ -8779,6 +8804,10 @@ async function runOneBuild(kind, spec, s, tc, ports, recordTime) {
     const local = buildxLocalCacheArgs(plan.dir, s.opts.cacheMode);
     const outcome = await build({ ...spec, cacheFrom: hit ? [...spec.cacheFrom, local.cacheFrom] : spec.cacheFrom, cacheTo: [...(0,argv/* cacheTos */.z5)(spec), local.cacheTo] });
     const finished = await ports.actionsCache.finish(plan.dir, cacheLog);
+    // BuildKit imports a local cache's config with the same 1 MiB ceiling as a registry's.
+    const oversize = finished.exported && finished.configBytes !== undefined ? oversizeCacheNote('the build cache for the Actions cache', finished.configBytes) : undefined;
+    if (oversize)
+        ports.log.warning(`The ${kind} build: ${oversize}.`);
     filled.set(plan.dir, hit || finished.exported);
     const saved = finished.exported
         ? await ports.actionsCache.save(plan, { changed: finished.changed, maxBytes: s.opts.actionsCacheMaxBytes }, cacheLog)
@@ -8790,7 +8819,7 @@ async function runOneBuild(kind, spec, s, tc, ports, recordTime) {
         : hit
             ? `restored ${restored.hit} (${restored.matchedKey})`
             : restored.hit;
-    const note = `Actions cache: ${from}, save ${saved}`;
+    const note = `Actions cache: ${from}, save ${saved}${oversize ? `; ${oversize}` : ''}`;
     ports.log.info(note);
     return { outcome: { ...outcome, cacheExport: cacheExportOf((0,argv/* cacheTos */.z5)(spec).length > 0, outcome.cacheExport, saved) }, note };
 }

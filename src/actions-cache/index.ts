@@ -30,6 +30,7 @@ import { existsSync } from 'node:fs'
 import { lstat, readdir, rename, rm } from 'node:fs/promises'
 import os from 'node:os'
 import { readFileBoundedSync } from '../fs/confined.js'
+import { cacheConfigBytes } from '../buildx/cache-config.js'
 import path from 'node:path'
 import type { CacheBackend, CacheBackendChoice } from '../vocabulary/constants.js'
 import type { Log } from '../runner/log.js'
@@ -301,11 +302,31 @@ function localCacheDigestSync(dir: string): string | undefined {
 }
 
 /**
+ * The size of a local cache's config (index.json → the cache's image index → its cache-config
+ * entry): what BuildKit reads at most 1 MiB of when it imports the cache. Undefined when it
+ * cannot be read.
+ */
+export function localCacheConfigBytes(dir: string): number | undefined {
+  try {
+    const index = readJson(dir, 'index.json', MAX_INDEX_BYTES) as { manifests?: { digest?: unknown }[] }
+    const sizes = (Array.isArray(index.manifests) ? index.manifests : []).map((m) => {
+      const file = blobPath(m?.digest)
+      return file === undefined ? undefined : cacheConfigBytes(readJson(dir, file, MAX_INDEX_BYTES))
+    })
+    const known = sizes.filter((n): n is number => n !== undefined)
+    return known.length > 0 ? Math.max(...known) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
  * After the build: swaps the exported `<dir>.new` in for `<dir>`. `exported` is false when
  * the build wrote no cache (then `<dir>` is left as restored); `changed` is true when the
- * exported cache differs from the restored one (or nothing was restored). Never throws.
+ * exported cache differs from the restored one (or nothing was restored); `configBytes` is
+ * the exported cache's config size (localCacheConfigBytes). Never throws.
  */
-export async function finishLocalCache(dir: string, log?: CacheLog): Promise<{ exported: boolean; changed: boolean }> {
+export async function finishLocalCache(dir: string, log?: CacheLog): Promise<{ exported: boolean; changed: boolean; configBytes?: number }> {
   try {
     const fresh = await localCacheDigest(newDir(dir))
     if (fresh === undefined) {
@@ -314,9 +335,10 @@ export async function finishLocalCache(dir: string, log?: CacheLog): Promise<{ e
       return { exported: false, changed: false }
     }
     const old = await localCacheDigest(dir)
+    const configBytes = localCacheConfigBytes(newDir(dir))
     await rm(dir, { recursive: true, force: true })
     await rename(newDir(dir), dir)
-    return { exported: true, changed: fresh !== old }
+    return { exported: true, changed: fresh !== old, ...(configBytes !== undefined ? { configBytes } : {}) }
   } catch (e) {
     log?.warning(`Could not swap in the new build cache: ${message(e)}`)
     return { exported: false, changed: false }

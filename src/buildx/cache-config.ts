@@ -47,11 +47,14 @@ function mib(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(2)} MiB`
 }
 
-/** The report's note on a cache config too large to import; undefined when it fits. */
-export function oversizeCacheNote(ref: string, bytes: number): string | undefined {
+/**
+ * The report's note on a cache config too large to import; undefined when it fits. `what`
+ * names the cache (`the registry cache <ref>`, `the local cache saved to the Actions cache`).
+ */
+export function oversizeCacheNote(what: string, bytes: number): string | undefined {
   if (bytes <= BUILDKIT_CACHE_CONFIG_MAX) return undefined
   return (
-    `the registry cache ${ref} was exported with a ${mib(bytes)} cache config, over the 1 MiB BuildKit imports: ` +
+    `${what} was exported with a ${mib(bytes)} cache config, over the 1 MiB BuildKit imports: ` +
     'later builds cannot use it and run every step again (fewer stages and fewer COPY --link steps make it smaller)'
   )
 }

@@ -130,7 +130,7 @@ async function oversizeCaches(spec: BuildSpec, o: BuildOutcome, manifests: Manif
         continue
       }
       ports.log.debug(`the registry cache ${ref}: a cache config of ${bytes} bytes`)
-      const note = oversizeCacheNote(ref, bytes)
+      const note = oversizeCacheNote(`the registry cache ${ref}`, bytes)
       if (note) notes.push(note)
     } catch (e) {
       ports.log.debug(`the registry cache ${ref} could not be read back (${errorMessage(e).split('\n')[0]}); its size is not checked`)
@@ -182,6 +182,10 @@ export async function runOneBuild(
   const local = buildxLocalCacheArgs(plan.dir, s.opts.cacheMode)
   const outcome = await build({ ...spec, cacheFrom: hit ? [...spec.cacheFrom, local.cacheFrom] : spec.cacheFrom, cacheTo: [...cacheTos(spec), local.cacheTo] })
   const finished = await ports.actionsCache.finish(plan.dir, cacheLog)
+  // BuildKit imports a local cache's config with the same 1 MiB ceiling as a registry's.
+  const oversize =
+    finished.exported && finished.configBytes !== undefined ? oversizeCacheNote('the build cache for the Actions cache', finished.configBytes) : undefined
+  if (oversize) ports.log.warning(`The ${kind} build: ${oversize}.`)
   filled.set(plan.dir, hit || finished.exported)
   const saved = finished.exported
     ? await ports.actionsCache.save(plan, { changed: finished.changed, maxBytes: s.opts.actionsCacheMaxBytes }, cacheLog)
@@ -193,7 +197,7 @@ export async function runOneBuild(
     : hit
       ? `restored ${restored.hit} (${restored.matchedKey})`
       : restored.hit
-  const note = `Actions cache: ${from}, save ${saved}`
+  const note = `Actions cache: ${from}, save ${saved}${oversize ? `; ${oversize}` : ''}`
   ports.log.info(note)
   return { outcome: { ...outcome, cacheExport: cacheExportOf(cacheTos(spec).length > 0, outcome.cacheExport, saved) }, note }
 }

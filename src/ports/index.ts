@@ -59,7 +59,8 @@ export interface BuildxPort {
 export interface ActionsCachePort {
   plan(args: CacheKeyArgs): ActionsCachePlan
   restore(plan: ActionsCachePlan, log: CacheLog): Promise<RestoreResult>
-  finish(dir: string, log: CacheLog): Promise<{ exported: boolean; changed: boolean }>
+  /** `configBytes`: the size of the exported cache's config (BuildKit imports at most 1 MiB of it), when it could be read. */
+  finish(dir: string, log: CacheLog): Promise<{ exported: boolean; changed: boolean; configBytes?: number }>
   save(plan: ActionsCachePlan, opts: { changed: boolean; maxBytes: number }, log: CacheLog): Promise<SaveResult>
 }
 

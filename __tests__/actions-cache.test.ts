@@ -289,39 +289,39 @@ describe('save and restore through @actions/cache against the loopback cache ser
   })
 })
 
-describe('a BuildKit local cache as the cache export writes it (index → image index → cache config)', () => {
-  const sha = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`
-  /** Writes a cache whose config has `records` and `created` as every creation time; returns the dir. */
-  function writeCache(dir: string, records: string[], created: string): string {
-    rmSync(dir, { recursive: true, force: true })
-    mkdirSync(path.join(dir, 'blobs', 'sha256'), { recursive: true })
-    const blob = (text: string) => {
-      const d = sha(text)
-      writeFileSync(path.join(dir, 'blobs', 'sha256', d.slice(7)), text)
-      return d
-    }
-    const layer = blob('layer bytes')
-    const config = JSON.stringify({
-      layers: [{ blob: layer, parent: -1, annotations: { 'buildkit/createdat': created, size: 11 } }],
-      records: records.map((r) => ({ digest: sha(r), results: [{ layer: 0, createdAt: created }] })),
-    })
-    const configDigest = blob(config)
-    const inner = JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.index.v1+json',
-      manifests: [
-        { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layer, size: 11 },
-        { mediaType: 'application/vnd.buildkit.cacheconfig.v0', digest: configDigest, size: config.length },
-      ],
-    })
-    const innerDigest = blob(inner)
-    writeFileSync(
-      path.join(dir, 'index.json'),
-      JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', digest: innerDigest }] }),
-    )
-    return dir
+const sha = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`
+/** Writes a local cache as BuildKit exports it, its config with `records` and `created` as every creation time; returns the config's size. */
+function writeCache(dir: string, records: string[], created: string): number {
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(path.join(dir, 'blobs', 'sha256'), { recursive: true })
+  const blob = (text: string) => {
+    const d = sha(text)
+    writeFileSync(path.join(dir, 'blobs', 'sha256', d.slice(7)), text)
+    return d
   }
+  const layer = blob('layer bytes')
+  const config = JSON.stringify({
+    layers: [{ blob: layer, parent: -1, annotations: { 'buildkit/createdat': created, size: 11 } }],
+    records: records.map((r) => ({ digest: sha(r), results: [{ layer: 0, createdAt: created }] })),
+  })
+  const configDigest = blob(config)
+  const inner = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [
+      { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layer, size: 11 },
+      { mediaType: 'application/vnd.buildkit.cacheconfig.v0', digest: configDigest, size: config.length },
+    ],
+  })
+  const innerDigest = blob(inner)
+  writeFileSync(
+    path.join(dir, 'index.json'),
+    JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', digest: innerDigest }] }),
+  )
+  return config.length
+}
 
+describe('a BuildKit local cache as the cache export writes it (index → image index → cache config)', () => {
   test('creation times restated by a re-export are not a change; another record is', async () => {
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'localcache-'))
     try {
@@ -342,28 +342,17 @@ describe('a BuildKit local cache as the cache export writes it (index → image 
 })
 
 describe('the size of an exported local cache config (BuildKit imports at most 1 MiB of it)', () => {
-  const sha = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`
-  function writeCache(dir: string, records: number): number {
-    rmSync(dir, { recursive: true, force: true })
-    mkdirSync(path.join(dir, 'blobs', 'sha256'), { recursive: true })
-    const blob = (text: string) => {
-      const d = sha(text)
-      writeFileSync(path.join(dir, 'blobs', 'sha256', d.slice(7)), text)
-      return d
-    }
-    const config = JSON.stringify({ layers: [], records: Array.from({ length: records }, (_, i) => ({ digest: sha(`step ${i}`) })) })
-    const inner = JSON.stringify({ manifests: [{ mediaType: 'application/vnd.buildkit.cacheconfig.v0', digest: blob(config), size: config.length }] })
-    writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', digest: blob(inner) }] }))
-    return config.length
-  }
-
   test('finishLocalCache reads it from index.json → the image index → its cache-config entry', async () => {
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'localcache-size-'))
     try {
       const dir = path.join(tmp, 'cache')
-      const small = writeCache(`${dir}.new`, 10)
+      const small = writeCache(`${dir}.new`, ['step a'], '2026-12-06T10:00:00Z')
       expect(await finishLocalCache(dir)).toEqual({ exported: true, changed: true, configBytes: small })
-      const large = writeCache(`${dir}.new`, 14_000)
+      const large = writeCache(
+        `${dir}.new`,
+        Array.from({ length: 8_000 }, (_, i) => `step ${i}`),
+        '2026-12-06T10:00:00Z',
+      )
       expect(large).toBeGreaterThan(BUILDKIT_CACHE_CONFIG_MAX)
       expect((await finishLocalCache(dir)).configBytes).toBe(large)
       expect(localCacheConfigBytes(dir)).toBe(large)

@@ -2,7 +2,7 @@
 // inputs as INPUT_<NAME> variables (defaults filled in from action.yml, as the runner
 // does), GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files, and an event payload file.
 
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -37,6 +37,8 @@ export interface RunOptions {
   timeoutMs?: number
   /** Skip filling defaults from action.yml (to test what the code does with nothing set). */
   noDefaults?: boolean
+  /** Called with the action's process once it is started (to signal it, or watch its output). */
+  onSpawn?: (child: ChildProcess) => void
 }
 
 interface ActionYml {
@@ -139,7 +141,7 @@ export async function runAction(inputs: Record<string, string>, opts: RunOptions
       if (v === undefined) delete env[k]
       else env[k] = v
     }
-    const { code, stdout, stderr } = await spawnNode([DIST], opts.cwd, env, opts.timeoutMs ?? 240_000)
+    const { code, stdout, stderr } = await spawnNode([DIST], opts.cwd, env, opts.timeoutMs ?? 240_000, opts.onSpawn)
     return {
       code,
       stdout,
@@ -153,9 +155,16 @@ export async function runAction(inputs: Record<string, string>, opts: RunOptions
   }
 }
 
-function spawnNode(args: string[], cwd: string, env: Record<string, string>, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+function spawnNode(
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+  onSpawn?: (child: ChildProcess) => void,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    onSpawn?.(child)
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))

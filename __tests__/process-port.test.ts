@@ -1,9 +1,11 @@
 // The process port: real processes through @actions/exec — output, exit codes, stdin,
 // a missing program, timeouts and aborts that kill the tree, and no child left behind
-// when the action is cancelled.
+// when the action is cancelled (and the clean-up command of a call under way run).
 
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { docker } from '../src/buildx/docker.js'
@@ -72,24 +74,34 @@ describe('execProcess', () => {
 })
 
 describe('killChildrenOnSignal', () => {
-  it('SIGTERM to the action leaves no child or grandchild process behind', async () => {
-    const script = fileURLToPath(new URL('../__fixtures__/procs/cancel-me.ts', import.meta.url))
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] })
-    let out = ''
-    const pids = await new Promise<number[]>((resolve) => {
-      child.stdout.setEncoding('utf8')
-      child.stdout.on('data', (d: string) => {
-        out += d
-        const g = /grandchild (\d+)/.exec(out)
-        const c = /child (\d+)/m.exec(out.replace(/grandchild \d+/, ''))
-        if (g && c) resolve([Number(g[1]), Number(c[1])])
+  it.each([false, true])(
+    'SIGTERM to the action leaves no child or grandchild process behind (a clean-up command of the call under way: %s)',
+    async (withCleanup) => {
+      const script = fileURLToPath(new URL('../__fixtures__/procs/cancel-me.ts', import.meta.url))
+      const marker = path.join(mkdtempSync(path.join(os.tmpdir(), 'cancel-')), 'cleaned')
+      const env = withCleanup ? { ...process.env, CANCEL_MARKER: marker } : process.env
+      const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'], env })
+      let out = ''
+      const pids = await new Promise<number[]>((resolve) => {
+        child.stdout.setEncoding('utf8')
+        child.stdout.on('data', (d: string) => {
+          out += d
+          const g = /grandchild (\d+)/.exec(out)
+          const c = /child (\d+)/m.exec(out.replace(/grandchild \d+/, ''))
+          if (g && c) resolve([Number(g[1]), Number(c[1])])
+        })
       })
-    })
-    for (const p of pids) expect(alive(p)).toBe(true)
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
-    child.kill('SIGTERM')
-    expect(await exited).toBe(143)
-    expect(out).toMatch(/Received SIGTERM: stopping \d+ child process/)
-    for (const p of pids) expect(alive(p)).toBe(false)
-  })
+      for (const p of pids) expect(alive(p)).toBe(true)
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+      child.kill('SIGTERM')
+      expect(await exited).toBe(143)
+      expect(out).toMatch(/Received SIGTERM: stopping \d+ child process/)
+      for (const p of pids) expect(alive(p)).toBe(false)
+      if (withCleanup) {
+        expect(out).toMatch(/Ran 1 clean-up command/)
+        expect(readFileSync(marker, 'utf8')).toBe('cleaned\n')
+      } else expect(out).not.toMatch(/clean-up/)
+      rmSync(path.dirname(marker), { recursive: true, force: true })
+    },
+  )
 })

@@ -4,7 +4,7 @@
 // ended at `smoke-test-timeout` and its container removed, and a command the action cannot run
 // is an input error before anything is built.
 
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -138,6 +138,37 @@ describe('smoke tests before the push (stand-in micromamba, docker driver, real 
     expect(await listTags(repoOf(image))).toEqual([])
     const left = execFileSync('docker', ['ps', '-a', '--filter', `ancestor=${image}:app`, '--format', '{{.Names}}'], { encoding: 'utf8' }).trim()
     expect(left).toBe('')
+  })
+
+  it('a step cancelled (SIGTERM) while its smoke test runs leaves no container behind, even one that ignores the signal', async () => {
+    const image = newImage()
+    // The engine's own event stream says when the test's container started: no polling.
+    const events = spawn(
+      'docker',
+      ['events', '--filter', 'type=container', '--filter', 'event=start', '--filter', `image=${image}:app`, '--format', '{{.Actor.Attributes.name}}'],
+      {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    )
+    try {
+      const started = new Promise<string>((resolve) => events.stdout.on('data', (d: Buffer) => resolve(d.toString().trim())))
+      let action: ChildProcess | undefined
+      const run = runAction(withApp(image, { push: 'false', 'smoke-test': 'trap "" TERM INT; echo started; sleep 600' }), {
+        cwd: ws,
+        timeoutMs: 240_000,
+        onSpawn: (c) => (action = c),
+      })
+      const name = await started
+      expect(name).toMatch(/^conda-image-action-smoke-/)
+      action!.kill('SIGTERM')
+      const r = await run
+      expect(r.code).toBe(143)
+      expect(r.stdout).toMatch(/Ran 1 clean-up command/)
+      const left = execFileSync('docker', ['ps', '-a', '--filter', `name=${name}`, '--format', '{{.Names}}'], { encoding: 'utf8' }).trim()
+      expect(left).toBe('')
+    } finally {
+      events.kill()
+    }
   })
 
   it('push: false: the loaded images are tested as they are (no trial build); a failure still fails the step', async () => {

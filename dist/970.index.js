@@ -14295,7 +14295,7 @@ function oneLineCommand(c, max = 200) {
 
 
 
-/** Runs one test: `docker run --rm` through the image's entrypoint, ended (and its container removed) at the timeout. */
+/** Runs one test: `docker run --rm` through the image's entrypoint, ended (and its container removed) at the timeout or when the step is cancelled. */
 async function runSmokeTest(test, s, tc, ports) {
     const container = `conda-image-action-smoke-${(0,external_node_crypto_.randomUUID)().slice(0, 12)}`;
     ports.log.info(`Smoke test of the ${test.target === 'app' ? 'application image' : 'base'} ${test.ref}: sh -c ${JSON.stringify(oneLineCommand(test.command))}`);
@@ -14312,6 +14312,8 @@ async function runSmokeTest(test, s, tc, ports) {
         maxBuffer: SMOKE_OUTPUT_CHARS,
         onStdout: keep,
         onStderr: keep,
+        // A cancelled step stops `docker run`, not the container: the port removes it then.
+        onCancel: { program: 'docker', args: dockerArgs(tc.dockerContext, ['rm', '--force', container]) },
     });
     const durationMs = Math.round(ports.clock.monotonicMs() - start);
     // Killing the client does not stop the container: remove it (and with it its processes).

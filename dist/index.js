@@ -1683,7 +1683,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   h9: () => (/* binding */ killChildrenOnSignal)
 });
 
-// UNUSED EXPORTS: ProgramNotFound, resolveProgram
+// UNUSED EXPORTS: CANCEL_CLEANUP_MS, ProgramNotFound, resolveProgram
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
@@ -1772,6 +1772,9 @@ const execProcess = {
         const timer = opts.timeoutMs ? setTimeout(() => kill('timeout'), opts.timeoutMs) : undefined;
         const onAbort = () => kill('aborted');
         opts.signal?.addEventListener('abort', onAbort, { once: true });
+        const cleanup = opts.onCancel ? { ...opts.onCancel, env: opts.env ?? process.env } : undefined;
+        if (cleanup)
+            cancelCleanups.add(cleanup);
         running++;
         try {
             const file = resolveProgram(program, opts.env ?? process.env);
@@ -1786,6 +1789,8 @@ const execProcess = {
         }
         finally {
             running--;
+            if (cleanup)
+                cancelCleanups.delete(cleanup);
             if (timer)
                 clearTimeout(timer);
             opts.signal?.removeEventListener('abort', onAbort);
@@ -1980,6 +1985,25 @@ function endChildren() {
 }
 const GRACE_MS = 3000;
 let cancelledBy;
+/** The bound of one cancel clean-up command (ProcessOptions.onCancel). */
+const CANCEL_CLEANUP_MS = 10_000;
+/** The onCancel commands of the calls under way. */
+const cancelCleanups = new Set();
+/** Runs the clean-ups of the calls under way, one after the other, each bounded; returns how many ran. */
+function runCancelCleanups() {
+    let n = 0;
+    for (const c of [...cancelCleanups]) {
+        cancelCleanups.delete(c);
+        try {
+            (0,external_node_child_process_namespaceObject.execFileSync)(resolveProgram(c.program, c.env), [...c.args], { env: stringEnv(c.env), stdio: 'ignore', timeout: CANCEL_CLEANUP_MS });
+        }
+        catch {
+            // best effort: the step is ending
+        }
+        n++;
+    }
+    return n;
+}
 /**
  * On SIGINT/SIGTERM (a cancelled step): SIGTERM to every child process tree, SIGKILL to what
  * is left after a short grace, then exit non-zero. Returns a function that uninstalls it.
@@ -1989,6 +2013,9 @@ function killChildrenOnSignal(say = () => undefined) {
         cancelledBy = sig;
         const n = killChildren('SIGTERM');
         say(`Received ${sig}: stopping ${n} child process${n === 1 ? '' : 'es'}`);
+        const cleaned = runCancelCleanups();
+        if (cleaned > 0)
+            say(`Ran ${cleaned} clean-up command${cleaned === 1 ? '' : 's'} (what stopping a process does not end, e.g. a container)`);
         const done = () => {
             killChildren('SIGKILL');
             process.exit(sig === 'SIGINT' ? 130 : 143);

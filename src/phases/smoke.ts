@@ -30,7 +30,7 @@ export type SmokePorts = Pick<Ports, 'proc' | 'log' | 'clock'>
 /** Where the results go as they come (the failure report reads them). */
 export type SmokeSink = (r: SmokeResult) => void
 
-/** Runs one test: `docker run --rm` through the image's entrypoint, ended (and its container removed) at the timeout. */
+/** Runs one test: `docker run --rm` through the image's entrypoint, ended (and its container removed) at the timeout or when the step is cancelled. */
 export async function runSmokeTest(
   test: { readonly target: 'base' | 'app'; readonly ref: string; readonly command: string },
   s: Pick<RunState, 'opts'>,
@@ -51,6 +51,8 @@ export async function runSmokeTest(
     maxBuffer: SMOKE_OUTPUT_CHARS,
     onStdout: keep,
     onStderr: keep,
+    // A cancelled step stops `docker run`, not the container: the port removes it then.
+    onCancel: { program: 'docker', args: dockerArgs(tc.dockerContext, ['rm', '--force', container]) },
   })
   const durationMs = Math.round(ports.clock.monotonicMs() - start)
   // Killing the client does not stop the container: remove it (and with it its processes).

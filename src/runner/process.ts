@@ -26,6 +26,12 @@ export interface ProcessOptions {
   readonly maxBuffer?: number
   readonly onStdout?: (chunk: string) => void
   readonly onStderr?: (chunk: string) => void
+  /**
+   * What ending the process cannot end, undone when the step is cancelled while it runs: a
+   * command the port runs then (bounded to CANCEL_CLEANUP_MS), e.g. `docker rm --force <name>`
+   * for a container the engine runs — killing `docker run` leaves it running.
+   */
+  readonly onCancel?: { readonly program: string; readonly args: readonly string[] }
 }
 
 export interface ProcessResult {
@@ -102,6 +108,8 @@ export const execProcess: ProcessPort = {
     const timer = opts.timeoutMs ? setTimeout(() => kill('timeout'), opts.timeoutMs) : undefined
     const onAbort = (): void => kill('aborted')
     opts.signal?.addEventListener('abort', onAbort, { once: true })
+    const cleanup = opts.onCancel ? { ...opts.onCancel, env: opts.env ?? process.env } : undefined
+    if (cleanup) cancelCleanups.add(cleanup)
     running++
     try {
       const file = resolveProgram(program, opts.env ?? process.env)
@@ -113,6 +121,7 @@ export const execProcess: ProcessPort = {
       throw e
     } finally {
       running--
+      if (cleanup) cancelCleanups.delete(cleanup)
       if (timer) clearTimeout(timer)
       opts.signal?.removeEventListener('abort', onAbort)
     }
@@ -323,6 +332,25 @@ export function endChildren(): number {
 
 const GRACE_MS = 3000
 let cancelledBy: NodeJS.Signals | undefined
+/** The bound of one cancel clean-up command (ProcessOptions.onCancel). */
+export const CANCEL_CLEANUP_MS = 10_000
+/** The onCancel commands of the calls under way. */
+const cancelCleanups = new Set<{ readonly program: string; readonly args: readonly string[]; readonly env: NodeJS.ProcessEnv }>()
+
+/** Runs the clean-ups of the calls under way, one after the other, each bounded; returns how many ran. */
+function runCancelCleanups(): number {
+  let n = 0
+  for (const c of [...cancelCleanups]) {
+    cancelCleanups.delete(c)
+    try {
+      execFileSync(resolveProgram(c.program, c.env), [...c.args], { env: stringEnv(c.env), stdio: 'ignore', timeout: CANCEL_CLEANUP_MS })
+    } catch {
+      // best effort: the step is ending
+    }
+    n++
+  }
+  return n
+}
 
 /**
  * On SIGINT/SIGTERM (a cancelled step): SIGTERM to every child process tree, SIGKILL to what
@@ -333,6 +361,8 @@ export function killChildrenOnSignal(say: (m: string) => void = () => undefined)
     cancelledBy = sig
     const n = killChildren('SIGTERM')
     say(`Received ${sig}: stopping ${n} child process${n === 1 ? '' : 'es'}`)
+    const cleaned = runCancelCleanups()
+    if (cleaned > 0) say(`Ran ${cleaned} clean-up command${cleaned === 1 ? '' : 's'} (what stopping a process does not end, e.g. a container)`)
     const done = (): never => {
       killChildren('SIGKILL')
       process.exit(sig === 'SIGINT' ? 130 : 143)

@@ -18,7 +18,7 @@ import {
   saveBuildCache,
   type ActionsCachePlan,
 } from '../src/actions-cache/index.js'
-import { inspectBuilder, runBuild, type BuildSpec } from '../src/buildx/index.js'
+import { BUILDKIT_CACHE_CONFIG_MAX, inspectBuilder, runBuild, type BuildSpec } from '../src/buildx/index.js'
 
 let server: ActionsCacheServer
 let work: string
@@ -91,7 +91,10 @@ describe('Actions cache with a BuildKit local cache', () => {
     expect(cold.totalSteps).toBe(3)
     expect(cold.cacheExport).toBe('exported')
     const swapped = await finishLocalCache(first.dir, log)
-    expect(swapped).toEqual({ exported: true, changed: true })
+    // the size of the real cache's config, found through index.json → image index → cache-config entry
+    expect(swapped).toEqual({ exported: true, changed: true, configBytes: expect.any(Number) as number })
+    expect(swapped.configBytes).toBeGreaterThan(100)
+    expect(swapped.configBytes).toBeLessThan(BUILDKIT_CACHE_CONFIG_MAX)
     expect(await saveBuildCache(first, { changed: swapped.changed, maxBytes: 512 * 1024 * 1024 }, log)).toBe('saved')
     expect(server.entries()).toMatchObject([{ key: first.key, finalized: true }])
 
@@ -111,7 +114,7 @@ describe('Actions cache with a BuildKit local cache', () => {
 
     // 4. The build added nothing new: the cache is not saved again.
     const again = await finishLocalCache(second.dir, log)
-    expect(again).toEqual({ exported: true, changed: false })
+    expect(again).toMatchObject({ exported: true, changed: false })
     expect(await saveBuildCache(second, { changed: again.changed, maxBytes: 512 * 1024 * 1024 }, log)).toBe('skipped-unchanged')
     expect(server.entries()).toHaveLength(1)
   })

@@ -8767,14 +8767,6 @@ async function oversizeCaches(spec, o, manifests, ports) {
     }
     return notes;
 }
-/** Per run (its Actions cache port): the cache directories a build of this run left holding a cache (true) or not. */
-const runs = new WeakMap();
-function filledDirs(port) {
-    let m = runs.get(port);
-    if (!m)
-        runs.set(port, (m = new Map()));
-    return m;
-}
 /**
  * Runs one build; with the Actions cache on, restores it first (once a run per cache
  * directory) and saves it after.
@@ -8797,7 +8789,7 @@ async function runOneBuild(kind, spec, s, tc, ports, recordTime) {
     // A second build of one kind in a run (a smoke test's trial, then the push) finds the cache
     // directory as the first left it: restored, then swapped for that build's export. It is not
     // downloaded again.
-    const filled = filledDirs(ports.actionsCache);
+    const filled = tc.actionsCacheDirs;
     const earlier = filled.get(plan.dir);
     const restored = earlier === undefined ? await ports.actionsCache.restore(plan, cacheLog) : undefined;
     const hit = restored ? restored.hit === 'exact' || restored.hit === 'partial' : earlier;
@@ -9936,11 +9928,19 @@ async function builderPhase(s, probe, ports, cleanup) {
         log.warning(cache.warning);
     const buildkit = info.buildkit ? `, BuildKit ${info.buildkit}` : '';
     log.info(`Builder: ${info.name} (${info.driver} driver${buildkit}), registry cache export: ${info.canExportCache ? 'yes' : 'no'}`);
-    return { builder, ...(info.dockerContext ? { dockerContext: info.dockerContext } : {}), driver: info.driver, cache, env, sourceDate };
+    return {
+        builder,
+        ...(info.dockerContext ? { dockerContext: info.dockerContext } : {}),
+        driver: info.driver,
+        cache,
+        env,
+        sourceDate,
+        actionsCacheDirs: new Map(),
+    };
 }
 /** No builds: the plan's cache settings as they are. */
 function noToolchain(plan) {
-    return { cache: { ...plan.cache, export: false } };
+    return { cache: { ...plan.cache, export: false }, actionsCacheDirs: new Map() };
 }
 
 ;// CONCATENATED MODULE: ./src/secrets/build-secrets.ts

@@ -139,14 +139,6 @@ async function oversizeCaches(spec: BuildSpec, o: BuildOutcome, manifests: Manif
   return notes
 }
 
-/** Per run (its Actions cache port): the cache directories a build of this run left holding a cache (true) or not. */
-const runs = new WeakMap<object, Map<string, boolean>>()
-function filledDirs(port: object): Map<string, boolean> {
-  let m = runs.get(port)
-  if (!m) runs.set(port, (m = new Map<string, boolean>()))
-  return m
-}
-
 /**
  * Runs one build; with the Actions cache on, restores it first (once a run per cache
  * directory) and saves it after.
@@ -175,7 +167,7 @@ export async function runOneBuild(
   // A second build of one kind in a run (a smoke test's trial, then the push) finds the cache
   // directory as the first left it: restored, then swapped for that build's export. It is not
   // downloaded again.
-  const filled = filledDirs(ports.actionsCache)
+  const filled = tc.actionsCacheDirs
   const earlier = filled.get(plan.dir)
   const restored = earlier === undefined ? await ports.actionsCache.restore(plan, cacheLog) : undefined
   const hit = restored ? restored.hit === 'exact' || restored.hit === 'partial' : earlier!

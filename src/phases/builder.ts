@@ -23,6 +23,12 @@ export interface Toolchain {
   readonly sourceDate?: SourceDate
   /** `--secret` / `--ssh` values of both builds. */
   readonly secrets?: BuildSecretArgs
+  /**
+   * The Actions cache directories this run's builds left holding a BuildKit cache (true) or
+   * not (false): a second build of one kind (a smoke test's trial, then the push) finds its
+   * directory as the first left it and does not restore it again (src/phases/build.ts).
+   */
+  readonly actionsCacheDirs: Map<string, boolean>
 }
 
 /** The credential inputs reach BuildKit through a temporary Docker config for the builds (when `useLogin`, see builderLogin). */
@@ -96,10 +102,18 @@ export async function builderPhase(
   if (cache.warning) log.warning(cache.warning)
   const buildkit = info.buildkit ? `, BuildKit ${info.buildkit}` : ''
   log.info(`Builder: ${info.name} (${info.driver} driver${buildkit}), registry cache export: ${info.canExportCache ? 'yes' : 'no'}`)
-  return { builder, ...(info.dockerContext ? { dockerContext: info.dockerContext } : {}), driver: info.driver, cache, env, sourceDate }
+  return {
+    builder,
+    ...(info.dockerContext ? { dockerContext: info.dockerContext } : {}),
+    driver: info.driver,
+    cache,
+    env,
+    sourceDate,
+    actionsCacheDirs: new Map(),
+  }
 }
 
 /** No builds: the plan's cache settings as they are. */
 export function noToolchain(plan: RunPlan): Toolchain {
-  return { cache: { ...plan.cache, export: false } }
+  return { cache: { ...plan.cache, export: false }, actionsCacheDirs: new Map() }
 }

@@ -4,7 +4,8 @@
 //
 //   npm run bench                         all figures, 3 repetitions each (medians)
 //   npm run bench -- --reps 5             more repetitions
-//   npm run bench -- --only hash,startup  some figures (reuse, build, hash, startup, pr, layers)
+//   npm run bench -- --only hash,startup  some figures (reuse, build, hash, startup, pr, layers): their sections
+//                                         and target rows replace those of the BENCHMARKS.md on disk (bench/splice.ts)
 //   npm run bench -- --no-write           print the report; write neither BENCHMARKS.md nor latest.json
 //   npm run bench -- --clean              delete the seeded bench-* repositories and exit
 //   npm run bench -- --seed               only seed the bench-tags-n<N> repositories
@@ -13,7 +14,7 @@
 // Seeded repositories (bench-tags-n<N>) stay in the registry between runs, so a second run
 // does not seed 61,000 tags again; `--clean` removes them.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { removeLocalImages } from '../__fixtures__/stack.js'
@@ -26,6 +27,7 @@ import { ROOT, cleanupTemps, tempDir } from './lib/fixtures.js'
 import { machine } from './lib/machine.js'
 import { REGISTRY, REPO_PREFIX, catalog, closeRegistryConnections, deleteRepo, listTags, registryUp, seedRepo } from './lib/registry.js'
 import { renderReport, type Results } from './report.js'
+import { spliceReport } from './splice.js'
 import { TAG_COUNTS, benchReuse, tagsRepo } from './reuse.js'
 import { benchStartup } from './startup.js'
 
@@ -172,16 +174,31 @@ async function main(): Promise<void> {
   write(results, args.write)
 }
 
-/** Writes bench/results/latest.json and BENCHMARKS.md (or prints the report). */
+/**
+ * Writes bench/results/latest.json and BENCHMARKS.md (or prints the report). A run of some
+ * figures updates their sections and target rows in the BENCHMARKS.md on disk, which keeps the
+ * rest (bench/splice.ts).
+ */
 function write(results: Results, toFile: boolean, json = toFile): void {
-  const md = renderReport(results)
+  const file = path.join(ROOT, 'BENCHMARKS.md')
+  const partial = FIGURES.some((f) => !results.figures.includes(f))
+  const rendered = renderReport(results)
+  const took = results.totalMs ? `, ${(results.totalMs / 60_000).toFixed(1)} min` : ''
+  const md =
+    partial && toFile && existsSync(file)
+      ? spliceReport(
+          readFileSync(file, 'utf8'),
+          rendered,
+          `From \`npm run bench -- --only ${results.figures.join(',')}\` on ${results.machine.date.slice(0, 10)}${took}; the other sections and target rows are from earlier runs.`,
+        )
+      : rendered
   if (json) {
     const dir = path.join(ROOT, 'bench', 'results')
     mkdirSync(dir, { recursive: true })
     writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(results, null, 2))
   }
   if (toFile) {
-    writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), md)
+    writeFileSync(file, md)
     log(`wrote BENCHMARKS.md (raw figures: bench/results/latest.json)${results.totalMs ? ` — suite ${(results.totalMs / 1000).toFixed(0)} s` : ''}`)
   } else {
     process.stdout.write(md)

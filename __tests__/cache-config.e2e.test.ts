@@ -146,7 +146,9 @@ describe('registry cache config size (stand-in micromamba, real BuildKit and reg
       expect(next.outputs['cached-steps']).toBe('0')
       const refused = next.annotations.filter((a) => a.level === 'warning' && /was not imported/.test(a.message))
       expect(refused).toHaveLength(1)
-      expect(refused[0]!.message).toMatch(/is too large \(\d+ > 1048576\)\): BuildKit imports a cache config of at most 1 MiB/)
+      expect(refused[0]!.message).toMatch(
+        /^The base build: the local build cache \(kept in the Actions cache\) was not imported \(blob sha256:[0-9a-f]{64} is too large \(\d+ > 1048576\)\): BuildKit imports a cache config of at most 1 MiB/,
+      )
     } finally {
       await server.close()
     }

@@ -71,5 +71,9 @@ describe('cacheImportNote', () => {
     expect(cacheImportNote({ ref: 'r/x:c', error: '403 Forbidden' })).toBe(
       'the registry cache r/x:c was not imported (403 Forbidden); the build went on without it',
     )
+    // BuildKit's name of a local cache (the one restored from the Actions cache) says nothing to a reader
+    expect(cacheImportNote({ ref: 'local:17093952026628179636', error: 'blob sha256:51 is too large (1218027 > 1048576)' })).toBe(
+      'the local build cache (kept in the Actions cache) was not imported (blob sha256:51 is too large (1218027 > 1048576)): BuildKit imports a cache config of at most 1 MiB; the build went on without it',
+    )
   })
 })

@@ -1323,10 +1323,14 @@ function oversizeCacheNote(what, bytes) {
     return (`${what} was exported with a ${mib(bytes)} cache config, over the 1 MiB BuildKit imports: ` +
         'later builds cannot use it and run every step again (fewer stages and fewer COPY --link steps make it smaller)');
 }
-/** The report's note on a registry cache BuildKit did not import (the build went on without it). */
+/**
+ * The report's note on a cache BuildKit did not import (the build went on without it). A local
+ * cache (BuildKit names it `local:<number>`) is the one the action keeps in the Actions cache.
+ */
 function cacheImportNote(e) {
     const tooLarge = /\bis too large \(\d+ > \d+\)/.test(e.error);
-    return `the registry cache ${e.ref} was not imported (${e.error})${tooLarge ? ': BuildKit imports a cache config of at most 1 MiB' : ''}; the build went on without it`;
+    const what = /^local:/.test(e.ref) ? 'the local build cache (kept in the Actions cache)' : `the registry cache ${e.ref}`;
+    return `${what} was not imported (${e.error})${tooLarge ? ': BuildKit imports a cache config of at most 1 MiB' : ''}; the build went on without it`;
 }
 
 ;// CONCATENATED MODULE: ./src/actions-cache/index.ts

@@ -59,8 +59,12 @@ export function oversizeCacheNote(what: string, bytes: number): string | undefin
   )
 }
 
-/** The report's note on a registry cache BuildKit did not import (the build went on without it). */
+/**
+ * The report's note on a cache BuildKit did not import (the build went on without it). A local
+ * cache (BuildKit names it `local:<number>`) is the one the action keeps in the Actions cache.
+ */
 export function cacheImportNote(e: CacheImportError): string {
   const tooLarge = /\bis too large \(\d+ > \d+\)/.test(e.error)
-  return `the registry cache ${e.ref} was not imported (${e.error})${tooLarge ? ': BuildKit imports a cache config of at most 1 MiB' : ''}; the build went on without it`
+  const what = /^local:/.test(e.ref) ? 'the local build cache (kept in the Actions cache)' : `the registry cache ${e.ref}`
+  return `${what} was not imported (${e.error})${tooLarge ? ': BuildKit imports a cache config of at most 1 MiB' : ''}; the build went on without it`
 }

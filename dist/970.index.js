@@ -1519,7 +1519,6 @@ async function restoreBuildCache(plan, log) {
 /** A local cache's index.json lists a few manifests: kilobytes. */
 const MAX_INDEX_BYTES = 4 * 1024 * 1024;
 const MAX_CACHE_CONFIG_BYTES = 64 * 1024 * 1024;
-const CACHE_CONFIG_TYPE = 'application/vnd.buildkit.cacheconfig.v0';
 /**
  * What a BuildKit local cache holds, as one string: its cache config (every record and the
  * layers they point to) without the creation times, or else the sorted manifest digests of its
@@ -1528,7 +1527,7 @@ const CACHE_CONFIG_TYPE = 'application/vnd.buildkit.cacheconfig.v0';
  * comparing without them tells "nothing new" from "new records or layers".
  */
 function localCacheDigest(dir) {
-    return Promise.resolve(localCacheDigestSync(dir));
+    return Promise.resolve(readLocalCache(dir).digest);
 }
 function readJson(dir, rel, maxBytes) {
     const file = external_node_path_default().join(dir, rel);
@@ -1549,7 +1548,11 @@ function withoutTimes(v) {
 function blobPath(digest) {
     return typeof digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(digest) ? external_node_path_default().join('blobs', 'sha256', digest.slice(7)) : undefined;
 }
-function localCacheDigestSync(dir) {
+/**
+ * What is known of a local cache, read in one pass: its digest (localCacheDigest) and the size
+ * of its cache config (localCacheConfigBytes); each undefined when it cannot be read.
+ */
+function readLocalCache(dir) {
     let digests;
     let index;
     try {
@@ -1558,21 +1561,29 @@ function localCacheDigestSync(dir) {
         digests = manifests.map((m) => (m && typeof m === 'object' && !Array.isArray(m) ? m.digest : undefined)).filter((d) => typeof d === 'string');
     }
     catch {
-        return undefined;
+        return {};
     }
     if (digests.length === 0)
-        return undefined;
+        return {};
+    let inners;
     try {
-        // index.json → the cache's image index → its cache config blob
-        const configs = digests.sort().map((d) => {
-            const inner = readJson(dir, blobPath(d), MAX_INDEX_BYTES);
-            const config = (inner.manifests ?? []).find((m) => m.mediaType === CACHE_CONFIG_TYPE);
-            return withoutTimes(readJson(dir, blobPath(config?.digest), MAX_CACHE_CONFIG_BYTES));
-        });
-        return `config:${configs.join('\n')}`;
+        inners = digests.sort().map((d) => readJson(dir, blobPath(d), MAX_INDEX_BYTES));
     }
     catch {
-        return digests.join(',');
+        return { digest: digests.join(',') };
+    }
+    const sizes = inners.map(cacheConfigBytes).filter((n) => n !== undefined);
+    const size = sizes.length > 0 ? { configBytes: Math.max(...sizes) } : {};
+    try {
+        // index.json → the cache's image index → its cache config blob
+        const configs = inners.map((inner) => {
+            const config = (inner.manifests ?? []).find((m) => m.mediaType === CACHE_CONFIG_MEDIA_TYPE);
+            return withoutTimes(readJson(dir, blobPath(config?.digest), MAX_CACHE_CONFIG_BYTES));
+        });
+        return { digest: `config:${configs.join('\n')}`, ...size };
+    }
+    catch {
+        return { digest: digests.join(','), ...size };
     }
 }
 /**
@@ -1581,18 +1592,7 @@ function localCacheDigestSync(dir) {
  * cannot be read.
  */
 function localCacheConfigBytes(dir) {
-    try {
-        const index = readJson(dir, 'index.json', MAX_INDEX_BYTES);
-        const sizes = (Array.isArray(index.manifests) ? index.manifests : []).map((m) => {
-            const file = blobPath(m?.digest);
-            return file === undefined ? undefined : cacheConfigBytes(readJson(dir, file, MAX_INDEX_BYTES));
-        });
-        const known = sizes.filter((n) => n !== undefined);
-        return known.length > 0 ? Math.max(...known) : undefined;
-    }
-    catch {
-        return undefined;
-    }
+    return readLocalCache(dir).configBytes;
 }
 /**
  * After the build: swaps the exported `<dir>.new` in for `<dir>`. `exported` is false when
@@ -1602,14 +1602,13 @@ function localCacheConfigBytes(dir) {
  */
 async function finishLocalCache(dir, log) {
     try {
-        const fresh = await localCacheDigest(newDir(dir));
+        const { digest: fresh, configBytes } = readLocalCache(newDir(dir));
         if (fresh === undefined) {
             await (0,promises_.rm)(newDir(dir), { recursive: true, force: true });
             log?.warning(`The build exported no local cache to ${newDir(dir)}; the Actions cache is not updated`);
             return { exported: false, changed: false };
         }
         const old = await localCacheDigest(dir);
-        const configBytes = localCacheConfigBytes(newDir(dir));
         await (0,promises_.rm)(dir, { recursive: true, force: true });
         await (0,promises_.rename)(newDir(dir), dir);
         return { exported: true, changed: fresh !== old, ...(configBytes !== undefined ? { configBytes } : {}) };

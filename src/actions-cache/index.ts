@@ -30,7 +30,7 @@ import { existsSync } from 'node:fs'
 import { lstat, readdir, rename, rm } from 'node:fs/promises'
 import os from 'node:os'
 import { readFileBoundedSync } from '../fs/confined.js'
-import { cacheConfigBytes } from '../buildx/cache-config.js'
+import { CACHE_CONFIG_MEDIA_TYPE, cacheConfigBytes } from '../buildx/cache-config.js'
 import path from 'node:path'
 import type { CacheBackend, CacheBackendChoice } from '../vocabulary/constants.js'
 import type { Log } from '../runner/log.js'
@@ -241,7 +241,6 @@ export async function restoreBuildCache(plan: ActionsCachePlan, log: CacheLog): 
 const MAX_INDEX_BYTES = 4 * 1024 * 1024
 
 const MAX_CACHE_CONFIG_BYTES = 64 * 1024 * 1024
-const CACHE_CONFIG_TYPE = 'application/vnd.buildkit.cacheconfig.v0'
 
 /**
  * What a BuildKit local cache holds, as one string: its cache config (every record and the
@@ -251,7 +250,7 @@ const CACHE_CONFIG_TYPE = 'application/vnd.buildkit.cacheconfig.v0'
  * comparing without them tells "nothing new" from "new records or layers".
  */
 export function localCacheDigest(dir: string): Promise<string | undefined> {
-  return Promise.resolve(localCacheDigestSync(dir))
+  return Promise.resolve(readLocalCache(dir).digest)
 }
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json }
@@ -277,7 +276,14 @@ function blobPath(digest: unknown): string | undefined {
   return typeof digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(digest) ? path.join('blobs', 'sha256', digest.slice(7)) : undefined
 }
 
-function localCacheDigestSync(dir: string): string | undefined {
+/** The cache's image indexes listed in index.json, as read once for both of what is known of a local cache. */
+type InnerIndex = { manifests?: { mediaType?: unknown; digest?: unknown }[] }
+
+/**
+ * What is known of a local cache, read in one pass: its digest (localCacheDigest) and the size
+ * of its cache config (localCacheConfigBytes); each undefined when it cannot be read.
+ */
+function readLocalCache(dir: string): { digest?: string; configBytes?: number } {
   let digests: string[]
   let index: Json
   try {
@@ -285,19 +291,26 @@ function localCacheDigestSync(dir: string): string | undefined {
     const manifests = index && typeof index === 'object' && !Array.isArray(index) && Array.isArray(index.manifests) ? index.manifests : []
     digests = manifests.map((m) => (m && typeof m === 'object' && !Array.isArray(m) ? m.digest : undefined)).filter((d): d is string => typeof d === 'string')
   } catch {
-    return undefined
+    return {}
   }
-  if (digests.length === 0) return undefined
+  if (digests.length === 0) return {}
+  let inners: InnerIndex[]
+  try {
+    inners = digests.sort().map((d) => readJson(dir, blobPath(d)!, MAX_INDEX_BYTES) as InnerIndex)
+  } catch {
+    return { digest: digests.join(',') }
+  }
+  const sizes = inners.map(cacheConfigBytes).filter((n): n is number => n !== undefined)
+  const size = sizes.length > 0 ? { configBytes: Math.max(...sizes) } : {}
   try {
     // index.json → the cache's image index → its cache config blob
-    const configs = digests.sort().map((d) => {
-      const inner = readJson(dir, blobPath(d)!, MAX_INDEX_BYTES) as { manifests?: { mediaType?: unknown; digest?: unknown }[] }
-      const config = (inner.manifests ?? []).find((m) => m.mediaType === CACHE_CONFIG_TYPE)
+    const configs = inners.map((inner) => {
+      const config = (inner.manifests ?? []).find((m) => m.mediaType === CACHE_CONFIG_MEDIA_TYPE)
       return withoutTimes(readJson(dir, blobPath(config?.digest)!, MAX_CACHE_CONFIG_BYTES))
     })
-    return `config:${configs.join('\n')}`
+    return { digest: `config:${configs.join('\n')}`, ...size }
   } catch {
-    return digests.join(',')
+    return { digest: digests.join(','), ...size }
   }
 }
 
@@ -307,17 +320,7 @@ function localCacheDigestSync(dir: string): string | undefined {
  * cannot be read.
  */
 export function localCacheConfigBytes(dir: string): number | undefined {
-  try {
-    const index = readJson(dir, 'index.json', MAX_INDEX_BYTES) as { manifests?: { digest?: unknown }[] }
-    const sizes = (Array.isArray(index.manifests) ? index.manifests : []).map((m) => {
-      const file = blobPath(m?.digest)
-      return file === undefined ? undefined : cacheConfigBytes(readJson(dir, file, MAX_INDEX_BYTES))
-    })
-    const known = sizes.filter((n): n is number => n !== undefined)
-    return known.length > 0 ? Math.max(...known) : undefined
-  } catch {
-    return undefined
-  }
+  return readLocalCache(dir).configBytes
 }
 
 /**
@@ -328,14 +331,13 @@ export function localCacheConfigBytes(dir: string): number | undefined {
  */
 export async function finishLocalCache(dir: string, log?: CacheLog): Promise<{ exported: boolean; changed: boolean; configBytes?: number }> {
   try {
-    const fresh = await localCacheDigest(newDir(dir))
+    const { digest: fresh, configBytes } = readLocalCache(newDir(dir))
     if (fresh === undefined) {
       await rm(newDir(dir), { recursive: true, force: true })
       log?.warning(`The build exported no local cache to ${newDir(dir)}; the Actions cache is not updated`)
       return { exported: false, changed: false }
     }
     const old = await localCacheDigest(dir)
-    const configBytes = localCacheConfigBytes(newDir(dir))
     await rm(dir, { recursive: true, force: true })
     await rename(newDir(dir), dir)
     return { exported: true, changed: fresh !== old, ...(configBytes !== undefined ? { configBytes } : {}) }

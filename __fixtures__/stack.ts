@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { cacheConfigBytes } from '../src/buildx/cache-config.js'
 
 export const REGISTRY = process.env.E2E_REGISTRY ?? '127.0.0.1:5000'
 export const BUSYBOX = `${REGISTRY}/test/busybox:latest`
@@ -65,6 +66,11 @@ export async function getManifest(repo: string, ref: string): Promise<Manifest |
   if (r.status === 404) return undefined
   if (!r.ok) throw new Error(`GET manifest ${repo}:${ref}: HTTP ${r.status}`)
   return { digest: r.headers.get('docker-content-digest')!, mediaType: r.headers.get('content-type')!, body: (await r.json()) as Manifest['body'] }
+}
+
+/** The size of the cache config of a registry cache `<repo>:<tag>` (what BuildKit imports at most 1 MiB of); undefined when there is none. */
+export async function cacheConfigSize(repo: string, tag = 'buildcache'): Promise<number | undefined> {
+  return cacheConfigBytes((await getManifest(repo, tag))?.body)
 }
 
 /** Layers (digests) of the image's platform manifests, in order; the first platform for an index. */

@@ -20,8 +20,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROOT, runAction, succeeded } from '../__fixtures__/action-runner.js'
 import { startActionsCacheServer } from '../__fixtures__/actions-cache-server.js'
 import { pushStandin, type Standin } from '../__fixtures__/standin.js'
-import { BUSYBOX, REGISTRY, epochOf, getManifest, pruneBuildCache, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
-import { BUILDKIT_CACHE_CONFIG_MAX, cacheConfigBytes } from '../src/buildx/cache-config.js'
+import { linkedTemplate } from '../__fixtures__/linked-template.js'
+import { BUSYBOX, REGISTRY, cacheConfigSize, epochOf, pruneBuildCache, removeRepo, requireStack, uniqueRepo } from '../__fixtures__/stack.js'
+import { BUILDKIT_CACHE_CONFIG_MAX } from '../src/buildx/cache-config.js'
 
 const TEMPLATE = path.join(ROOT, 'templates', 'base.Dockerfile')
 
@@ -43,11 +44,6 @@ function workspace(packages: readonly string[]): string {
   const ws = mkdtempSync(path.join(os.tmpdir(), 'ws-cache-config-'))
   writeFileSync(path.join(ws, 'environment.yml'), `name: ds\nchannels: [conda-forge]\ndependencies:\n${packages.map((p) => `  - ${p}\n`).join('')}`)
   return ws
-}
-
-async function cacheConfigSize(repo: string, tag: string): Promise<number | undefined> {
-  const m = await getManifest(repo, tag)
-  return cacheConfigBytes(m?.body)
 }
 
 describe('registry cache config size (stand-in micromamba, real BuildKit and registry)', () => {
@@ -92,7 +88,7 @@ describe('registry cache config size (stand-in micromamba, real BuildKit and reg
     dirs.push(ws)
     const repo = uniqueRepo('cache-config-linked')
     repos.push(repo)
-    const linked = readFileSync(TEMPLATE, 'utf8').replace(/^COPY --from=layers \/layers\/(\d+)\/ \/$/gm, 'COPY --link --from=layers /layers/$1/ /')
+    const linked = linkedTemplate(readFileSync(TEMPLATE, 'utf8'))
     expect(linked).toContain('COPY --link --from=layers /layers/40/ /')
     writeFileSync(path.join(ws, 'linked.Dockerfile'), linked)
     const image = `${REGISTRY}/${repo}`
@@ -121,10 +117,7 @@ describe('registry cache config size (stand-in micromamba, real BuildKit and reg
   it('the same through the Actions cache: its exported cache is warned about, and the next build says the import was refused', async () => {
     const ws = workspace(SMALL)
     dirs.push(ws)
-    writeFileSync(
-      path.join(ws, 'linked.Dockerfile'),
-      readFileSync(TEMPLATE, 'utf8').replace(/^COPY --from=layers \/layers\/(\d+)\/ \/$/gm, 'COPY --link --from=layers /layers/$1/ /'),
-    )
+    writeFileSync(path.join(ws, 'linked.Dockerfile'), linkedTemplate(readFileSync(TEMPLATE, 'utf8')))
     const repo = uniqueRepo('cache-config-actions')
     repos.push(repo)
     const server = await startActionsCacheServer()

@@ -16,8 +16,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os'
 import path from 'node:path'
 import { pushStandin } from '../__fixtures__/standin.js'
-import { REGISTRY, getManifest, pushIsolatedRoot, removeRepo, uniqueRepo } from '../__fixtures__/stack.js'
-import { cacheConfigBytes } from '../src/buildx/cache-config.js'
+import { linkedTemplate } from '../__fixtures__/linked-template.js'
+import { REGISTRY, cacheConfigSize, getManifest, pushIsolatedRoot, removeRepo, uniqueRepo } from '../__fixtures__/stack.js'
 
 const ROOT = path.join(import.meta.dirname, '..')
 const TEMPLATE = readFileSync(path.join(ROOT, 'templates', 'base.Dockerfile'), 'utf8')
@@ -35,17 +35,6 @@ export function singleLayerTemplate(text: string): string {
     .slice(end + unowned.length)
     .replace('COPY --link --from=layers /layers/manifest/ /', 'COPY --from=solve /tmp/sizes/sizes.json /opt/conda/etc/conda-image-action/sizes.json')
   return `${head}FROM \${RUNTIME_IMAGE} AS runtime\nARG IMAGE_USER\nCOPY --from=solve --chown=\${IMAGE_USER} /opt/conda /opt/conda\nCOPY --from=solve --chown=\${IMAGE_USER} /tmp/home /home/conda\n${tail}`
-}
-
-/**
- * The bundled template with its package layers copied with COPY --link, as it was before they
- * became plain COPY steps: what that choice costs (a bump re-copies the layers above it) and
- * saves (BuildKit's registry cache config; src/buildx/cache-config.ts).
- */
-export function linkedTemplate(text: string): string {
-  const linked = text.replace(/^COPY --from=layers \/layers\/(\d+)\/ \/$/gm, 'COPY --link --from=layers /layers/$1/ /')
-  if (linked === text) throw new Error('the template no longer has plain COPY package-layer steps')
-  return linked
 }
 
 /** 30 packages (name, KiB of incompressible payload): 3 large (48, 32, 24 MiB), 7 of 2–8 MiB, 20 of 256 KiB–1.2 MiB: about 150 MiB. */
@@ -97,11 +86,6 @@ interface BuildOpts {
   readonly compression?: 'estargz'
   /** Export a registry cache (mode=max, as the action does) to `<repo>:buildcache`. */
   readonly cacheTo?: boolean
-}
-
-/** The size of the cache config of `<repo>:buildcache` (what BuildKit imports at most 1 MiB of). */
-async function cacheConfigSize(repo: string): Promise<number | undefined> {
-  return cacheConfigBytes((await getManifest(repo, 'buildcache'))?.body)
 }
 
 /** Each build's bound. */
